@@ -1,0 +1,76 @@
+# Guanxi CRM. `make run` starts it on this machine; `make test` runs every check CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV := uv
+RUN := $(UV) run --frozen
+# The PostgreSQL run of the suite also uses Redis, so it exercises the production configuration.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/guanxi
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: help run test test-sqlite test-postgres lint bench setup assets messages makemessages services chromium clean
+
+help:
+	@echo "make run    set up and start Guanxi with its embedded database (http://127.0.0.1:8000)"
+	@echo "make test   set up and run the whole test suite on SQLite and PostgreSQL, then the linters"
+	@echo "make bench  seed the benchmark dataset and print the figures"
+
+run: setup
+	$(RUN) guanxi migrate
+	$(RUN) guanxi demo
+	$(RUN) guanxi manage collectstatic --no-input --verbosity 0
+	$(RUN) guanxi serve --with-worker
+
+test: setup chromium services
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+	$(MAKE) lint
+
+test-sqlite:
+	env -u DATABASE_URL -u REDIS_URL $(RUN) pytest -p no:cacheprovider
+
+test-postgres:
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(RUN) pytest -p no:cacheprovider
+
+lint:
+	$(RUN) ruff check src tests
+	$(RUN) ruff format --check src tests
+	$(RUN) mypy src tests
+	$(RUN) lint-imports
+	$(RUN) guanxi manage makemigrations --check --dry-run
+
+bench: setup services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) python -m tests.bench
+
+# --- set-up -------------------------------------------------------------------------------------
+
+setup: .venv/.synced assets messages
+
+.venv/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
+	$(UV) sync --frozen
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+assets: node_modules/.package-lock.json
+	scripts/vendor-assets
+
+messages: .venv/.synced
+	@command -v msgfmt >/dev/null 2>&1 || scripts/apt-install gettext
+	@cd src/guanxi && ../../.venv/bin/django-admin compilemessages --verbosity 0
+
+makemessages: .venv/.synced
+	cd src/guanxi && DJANGO_SETTINGS_MODULE=guanxi.settings ../../.venv/bin/django-admin makemessages \
+		--locale zh_Hans --locale en --no-obsolete --no-location --ignore 'static/*'
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || scripts/apt-install chromium fonts-noto-cjk
+
+services:
+	@scripts/ensure-services "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
+
+clean:
+	rm -rf .venv node_modules src/guanxi/static/vendor var/static

@@ -1,0 +1,125 @@
+"""The `guanxi` command: run, operate and set up a Guanxi installation."""
+
+import argparse
+import os
+import subprocess
+import sys
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.settings")
+
+
+def _django() -> None:
+    import django
+
+    django.setup()
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the web server (gunicorn); with --with-worker also a queue worker, stopped together."""
+    from gunicorn.app.wsgiapp import run
+
+    worker = subprocess.Popen([sys.executable, "-m", "guanxi.cli", "worker"]) if args.with_worker else None
+    print(f"\n  Guanxi is running at http://{args.bind}/  (Ctrl-C stops it)\n", flush=True)
+    sys.argv = [
+        "gunicorn",
+        "guanxi.wsgi:application",
+        f"--bind={args.bind}",
+        f"--workers={args.workers}",
+        f"--threads={args.threads}",
+        "--access-logfile=-",
+        "--graceful-timeout=10",
+    ]
+    try:
+        run()
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+    return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Run a queue worker: periodic sweeps and background jobs."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("run_huey")
+    return 0
+
+
+def manage(*command: str) -> int:
+    _django()
+    from django.core.management import call_command
+
+    call_command(*command)
+    return 0
+
+
+def jobs(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import call_command
+
+    if args.jobs_command == "run":
+        options = {"at": args.at} if args.at else {}
+        call_command("jobs", "run", args.name, **options)
+    else:
+        call_command("jobs", "list")
+    return 0
+
+
+def createadmin(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import call_command
+
+    call_command("createadmin", username=args.username, display_name=args.name)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guanxi", description="Guanxi CRM")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("serve", help="run the web server", description=serve.__doc__)
+    p.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"), help="host:port to listen on")
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")), help="processes")
+    p.add_argument("--threads", type=int, default=4, help="threads per process")
+    p.add_argument("--with-worker", action="store_true", help="also run a queue worker")
+    p.set_defaults(handler=serve)
+
+    p = commands.add_parser("worker", help="run a queue worker", description=worker.__doc__)
+    p.set_defaults(handler=worker)
+
+    p = commands.add_parser("migrate", help="create or update the database tables")
+    p.set_defaults(handler=lambda args: manage("migrate", "--no-input"))
+
+    p = commands.add_parser("createadmin", help="create a system administrator (asks for the password)")
+    p.add_argument("--username", default="admin")
+    p.add_argument("--name", default="", help="display name (default: the username)")
+    p.set_defaults(handler=createadmin)
+
+    p = commands.add_parser("demo", help="load the demo company (safe to run again)")
+    p.set_defaults(handler=lambda args: manage("demo"))
+
+    p = commands.add_parser("jobs", help="list or run the periodic sweeps")
+    job_commands = p.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
+    job_commands.add_parser("list", help="list the sweeps")
+    run_parser = job_commands.add_parser("run", help="run one sweep now, or as of --at")
+    run_parser.add_argument("name", help="the sweep's name (see `guanxi jobs list`)")
+    run_parser.add_argument("--at", help="act as of this ISO time, e.g. 2026-11-22T09:00+08:00")
+    p.set_defaults(handler=jobs)
+
+    p = commands.add_parser("manage", help="run any Django management command", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=lambda args: manage(*args.rest))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

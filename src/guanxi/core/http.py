@@ -1,0 +1,9 @@
+from django.http import HttpRequest
+
+from guanxi.org.models import User
+
+
+class AuthedRequest(HttpRequest):
+    """The request of a view behind login_required: its user is a real User."""
+
+    user: User

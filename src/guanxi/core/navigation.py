@@ -1,0 +1,34 @@
+"""The left navigation: each app adds its modules when it lands, so no link leads to an unbuilt page."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    icon: str
+    order: int = 100
+    visible: Callable[[HttpRequest], bool] = field(default=lambda request: True)
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+_ITEMS: list[NavItem] = []
+
+
+def register(item: NavItem) -> None:
+    if item.url_name not in {existing.url_name for existing in _ITEMS}:
+        _ITEMS.append(item)
+        _ITEMS.sort(key=lambda existing: existing.order)
+
+
+def items_for(request: HttpRequest) -> list[NavItem]:
+    return [item for item in _ITEMS if item.visible(request)]

@@ -1,0 +1,59 @@
+"""Template helpers shared by every page: locale-aware money and form widgets styled for Tabler."""
+
+from decimal import Decimal
+
+from babel.numbers import format_currency
+from django import forms, template
+from django.conf import settings
+from django.utils.translation import get_language, to_locale
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | float | int | None, currency: str = "") -> str:
+    """¥1,234.50 in Chinese, CN¥1,234.50 in English: the user's locale decides the pattern."""
+    if amount is None or amount == "":
+        return ""
+    return format_currency(amount, currency or settings.CURRENCY, locale=to_locale(get_language() or "en"))
+
+
+_WIDGET_CLASSES = {
+    forms.CheckboxInput: "form-check-input",
+    forms.RadioSelect: "form-check-input",
+    forms.CheckboxSelectMultiple: "form-check-input",
+    forms.Select: "form-select",
+    forms.SelectMultiple: "form-select",
+}
+
+
+@register.filter
+def styled(field: forms.BoundField) -> str:
+    """Render a field's widget with Tabler's classes, marked invalid when it has errors."""
+    widget = field.field.widget
+    css = next((c for kind, c in _WIDGET_CLASSES.items() if isinstance(widget, kind)), "form-control")
+    if field.errors:
+        css += " is-invalid"
+    attrs: dict[str, str | bool] = {"class": css}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.auto_id}_errors"
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_checkbox(field: forms.BoundField) -> bool:
+    return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes: object) -> str:
+    """The current query string with some parameters changed: keeps filters while paging."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"

@@ -1,0 +1,44 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from huey.contrib.djhuey import HUEY
+
+from guanxi.org.selectors import colleagues_of
+
+from . import search as global_search
+from .http import AuthedRequest
+
+
+@login_required
+def home(request: AuthedRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"colleagues": colleagues_of(request.user)})
+
+
+@login_required
+def search(request: AuthedRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    results = global_search.search_all(actor=request.user, query=query)
+    return render(request, "core/search.html", {"query": query, "results": results})
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Answers whether the database and the queue are reachable; 503 when either is not."""
+    checks = {"database": _check(_ping_database), "queue": _check(HUEY.pending_count)}
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _ping_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check(probe: object) -> str:
+    try:
+        probe()  # type: ignore[operator]
+    except Exception as error:  # any failure means "not reachable"; the message says why
+        return f"error: {error.__class__.__name__}"
+    return "ok"

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BusinessUnit(models.Model):
+    """A company of the group (版块); its data is isolated from the other units'."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("business unit")
+        verbose_name_plural = _("business units")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A node of a unit's department tree (部门/机构)."""
+
+    business_unit = models.ForeignKey(
+        BusinessUnit, models.PROTECT, related_name="departments", verbose_name=_("business unit")
+    )
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_departments",
+        verbose_name=_("lead"),
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="department_unique_name_per_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Sign-in is case-insensitive, matching the case-insensitive unique constraint.
+        return self.get(username__iexact=username)
+
+    def create_user(self, username: str, password: str | None = None, **fields: Any) -> User:
+        user = self.model(username=username, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **fields: Any) -> User:
+        return self.create_user(username, password, is_superuser=True, **fields)
+
+
+class User(AbstractBaseUser):
+    """A person who signs in. Roles and data scope are granted separately (organisation issue)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        FROZEN = "frozen", _("Frozen")
+        LEFT = "left", _("Left")
+
+    class Language(models.TextChoices):
+        BROWSER = "", _("Browser default")
+        ZH_HANS = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    username = models.CharField(
+        _("username"),
+        max_length=50,
+        unique=True,
+        help_text=_("Letters, digits and . _ - only; used to sign in."),
+        validators=[RegexValidator(r"^[A-Za-z0-9._-]+$", _("Use only letters, digits and . _ -"))],
+    )
+    display_name = models.CharField(_("name"), max_length=50)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    department = models.ForeignKey(
+        Department,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("department"),
+    )
+    manager = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="reports", verbose_name=_("manager")
+    )
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    is_superuser = models.BooleanField(
+        _("system administrator"), default=False, help_text=_("Has every permission on every unit.")
+    )
+    date_joined = models.DateTimeField(_("joined at"), default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_ci_unique",
+                violation_error_message=_("A user with that username already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        # Frozen and departed users cannot sign in; Django's auth backends read this.
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_superuser
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.is_active and self.is_superuser
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_active and self.is_superuser
+
+    def get_full_name(self) -> str:
+        return str(self)
+
+    def get_short_name(self) -> str:
+        return str(self)

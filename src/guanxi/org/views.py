@@ -1,0 +1,94 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.core.errors import DomainError
+from guanxi.core.forms import show_error
+from guanxi.core.http import AuthedRequest
+
+from . import services
+from .forms import LoginForm, PasswordChangeForm, ProfileForm
+from .models import User
+from .selectors import active_users
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "org/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def profile(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    form = ProfileForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update_profile(user=user, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            show_error(form, error)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            response = redirect("org:profile")
+            _remember_language(response, user.language)
+            return response
+    return render(request, "org/profile.html", {"form": form})
+
+
+@login_required
+def password_change(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_change_password(
+                user=user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except (DomainError, ValidationError) as error:
+            show_error(form, error)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password was changed."))
+            return redirect("core:home")
+    return render(request, "org/password.html", {"form": form})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the language: saved on the user when signed in, and in a cookie for the sign-in page."""
+    language = request.POST.get("language", "")
+    if language not in User.Language.values:
+        language = ""
+    if isinstance(request.user, User):
+        services.user_set_language(user=request.user, language=language)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    _remember_language(response, language)
+    return response
+
+
+def _remember_language(response: HttpResponse, language: str) -> None:
+    if language:
+        translation.activate(language)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+
+
+@login_required
+def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(active_users(), pk=pk)
+    return render(request, "org/user_detail.html", {"person": person, "reports": person.reports.all()})

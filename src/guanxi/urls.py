@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from guanxi.core import views as core_views
+
+urlpatterns = [
+    path("", include("guanxi.core.urls")),
+    path("", include("guanxi.org.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", include("guanxi.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,52 @@
+from rest_framework.test import APIClient
+
+from guanxi.org.models import User
+from tests.conftest import PASSWORD, World
+
+
+def token_client(username: str) -> APIClient:
+    client = APIClient()
+    response = client.post("/api/v1/auth/token/", {"username": username, "password": PASSWORD}, format="json")
+    assert response.status_code == 200, response.content
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    return client
+
+
+def test_a_token_gives_access_to_me(world: World) -> None:
+    body = token_client("alice").get("/api/v1/me/").json()
+    assert body["username"] == "alice"
+    assert body["department_name"] == "上海"
+
+
+def test_without_credentials_the_api_answers_401(db: None) -> None:
+    assert APIClient().get("/api/v1/me/").status_code == 401
+
+
+def test_a_bad_password_gets_no_token(world: World) -> None:
+    response = APIClient().post("/api/v1/auth/token/", {"username": "alice", "password": "x"}, format="json")
+    assert response.status_code == 400
+
+
+def test_me_can_be_updated_with_field_errors_for_bad_input(world: World) -> None:
+    client = token_client("alice")
+    response = client.patch("/api/v1/me/", {"email": "bad"}, format="json")
+    assert response.status_code == 400
+    assert "email" in response.json()
+    response = client.patch("/api/v1/me/", {"mobile": "13900002222", "username": "hacker"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["mobile"] == "13900002222"
+    assert response.json()["username"] == "alice"  # read-only
+
+
+def test_a_frozen_users_token_stops_working_at_once(world: World) -> None:
+    client = token_client("alice")
+    User.objects.filter(pk=world.alice.pk).update(status=User.Status.FROZEN)
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_the_openapi_schema_and_docs_are_served(world: World) -> None:
+    client = token_client("alice")
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/me/" in schema.content
+    assert client.get("/api/docs/").status_code == 200

@@ -1,0 +1,47 @@
+"""Every page needs a signed-in user, except the short list of public ones."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC = {
+    "org:login",
+    "org:logout",
+    "org:set_language",
+    "healthz",
+    "api-token",
+}
+
+
+def named_routes(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> list:
+    routes = []
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            routes += named_routes(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            routes.append((f"{namespace}{entry.name}", prefix + str(entry.pattern)))
+    return routes
+
+
+def concrete(pattern: str) -> str:
+    """A URL for a pattern: every path parameter becomes 1."""
+    return "/" + re.sub(r"<[^>]+>", "1", pattern).replace("^", "").replace("$", "")
+
+
+PRIVATE = [(name, pattern) for name, pattern in named_routes() if name not in PUBLIC]
+
+
+def test_the_public_list_names_real_routes() -> None:
+    assert {name for name, _ in named_routes()} >= PUBLIC
+
+
+@pytest.mark.parametrize(("name", "pattern"), PRIVATE)
+def test_it_refuses_anonymous_visitors(db: None, name: str, pattern: str) -> None:
+    response = Client().get(concrete(pattern))
+    assert response.status_code in (302, 401, 403), f"{name} answered {response.status_code} to a stranger"
+    if response.status_code == 302:
+        assert "/login/" in response["Location"]
