@@ -1,32 +1,52 @@
-"""What every API view shares: pagination and the error format of the API contract."""
+"""The base of every API resource: permission codes and the data-scope gate, impossible to skip."""
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from rest_framework import pagination
-from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework import permissions, viewsets
+from rest_framework.request import Request
 
-from .errors import DomainError
+from .permissions import has_perm
 
 
-class Pagination(pagination.PageNumberPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class ModulePermission(permissions.BasePermission):
+    """Maps the view's action to a permission code ``<module>.<action>`` (see ScopedViewSet)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return has_perm(request.user, view.permission_code())
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Domain errors become 400/403/409 with a code; a field error is keyed by its field."""
-    body: dict[str, Any]
-    if isinstance(exc, DomainError):
-        if exc.field:
-            body = {exc.field: [str(exc.message)], "code": exc.code}
-        else:
-            body = {"detail": str(exc.message), "code": exc.code}
-        return Response(body, status=exc.status)
-    if isinstance(exc, ValidationError):  # a model's full_clean() inside a service
-        if hasattr(exc, "error_dict"):
-            return Response(exc.message_dict, status=400)
-        return Response({"detail": " ".join(exc.messages), "code": "invalid"}, status=400)
-    return drf_exception_handler(exc, context)
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Base of every API resource: rows come only through ``visible_to`` (the data-scope gate), so an
+    object out of scope answers 404; each action needs ``<permission_module>.<action>``.
+    Subclasses may not override ``get_queryset``: that is checked when the class is defined."""
+
+    permission_classes = [ModulePermission]
+    permission_module: str = ""
+    # action name → permission action; the standard ones are mapped already
+    action_permissions: dict[str, str] = {}
+    _standard = {
+        "list": "view",
+        "retrieve": "view",
+        "create": "create",
+        "update": "edit",
+        "partial_update": "edit",
+        "destroy": "delete",
+        "metadata": "view",
+    }
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} may not override get_queryset: scope goes through visible_to")
+
+    def permission_code(self) -> str:
+        name = self.action or ""
+        action = self.action_permissions.get(name) or self._standard.get(name, "view")
+        return f"{self.permission_module}.{action}"
+
+    def get_queryset(self) -> Any:
+        assert self.queryset is not None, f"{type(self).__name__} needs a queryset"
+        queryset: Any = self.queryset
+        return queryset.visible_to(self.request.user)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,20 +9,32 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from django.urls import reverse
+        from guanxi.core import permissions, scope, search
 
-        from guanxi.core import search
+        from . import models, selectors
 
-        from .selectors import user_search
+        permissions.register_module(
+            permissions.Module(
+                "org",
+                _("Users and departments"),
+                ("view", "create", "edit", "delete", "export", "import", "assign"),
+                kind="admin",
+            )
+        )
+        permissions.register_module(
+            permissions.Module("roles", _("Roles"), ("view", "create", "edit", "delete"), kind="admin")
+        )
+        scope.register(models.User, scope.Rule("org", owner="pk", department="department"))
+        scope.register(models.Department, scope.Rule("org", owner=None, department="self"))
+        scope.register(models.Team, scope.Rule("org", owner="lead", unit="business_unit"))
+        scope.register(models.BusinessUnit, scope.Rule("org", owner=None, unit="pk"))
+        scope.register(models.Role, scope.Rule("roles", owner=None, everyone=True))
+        search.register(search.Provider(_("People"), selectors.search_people))
+        post_migrate.connect(_sync_default_roles, sender=self)
 
-        def search_people(*, actor: object, query: str, limit: int) -> list[search.Hit]:
-            return [
-                search.Hit(
-                    str(user),
-                    " · ".join(filter(None, [str(user.department or ""), user.mobile])),
-                    reverse("org:user_detail", args=[user.pk]),
-                )
-                for user in user_search(query=query, limit=limit)
-            ]
 
-        search.register(search.Provider(_("People"), search_people))
+def _sync_default_roles(**kwargs: object) -> None:
+    """Installation set-up, not a business effect: keep the default roles current after each migrate."""
+    from .services import roles_sync_defaults
+
+    roles_sync_defaults()

@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.scope import Scope, ScopedQuerySet
+
 
 class BusinessUnit(models.Model):
     """A company of the group (版块); its data is isolated from the other units'."""
@@ -46,7 +48,11 @@ class Department(models.Model):
         verbose_name=_("lead"),
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
+    # "/1/4/9/": the ids from the root down to this one, so a subtree is one indexed prefix query.
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedQuerySet["Department"].as_manager()
 
     class Meta:
         verbose_name = _("department")
@@ -59,9 +65,79 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 1
+
+
+class Team(models.Model):
+    """A cross-cutting group of people (团队), e.g. a key-account squad spanning departments."""
+
+    business_unit = models.ForeignKey(
+        BusinessUnit, models.PROTECT, related_name="teams", verbose_name=_("business unit")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+        verbose_name=_("lead"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedQuerySet["Team"].as_manager()
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["business_unit", "name"], name="team_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.Model):
+    """Permission codes (module.action) plus a data scope (SPEC §1.3). A user may hold several roles."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    permissions = models.JSONField(_("permissions"), default=list, blank=True)
+    data_scope = models.CharField(_("data scope"), max_length=20, choices=Scope.choices, default=Scope.OWN)
+    require_two_factor = models.BooleanField(_("require two-factor sign-in"), default=False)
+    is_default = models.BooleanField(_("default role"), default=False, editable=False)
+    # Modules whose default grants were already applied, so a new module is granted once and an
+    # administrator's later removal sticks.
+    granted_modules = models.JSONField(default=list, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        if self.is_default:  # shown in the reader's language
+            from .roles import DEFAULT_ROLE_LABELS
+
+            return str(DEFAULT_ROLE_LABELS.get(self.code, self.name))
+        return self.name
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get_queryset(self) -> ScopedQuerySet[User]:
+        return ScopedQuerySet(self.model, using=self._db)
+
+    def visible_to(self, actor: Any) -> ScopedQuerySet[User]:
+        return self.get_queryset().visible_to(actor)
 
     def get_by_natural_key(self, username: str | None) -> User:
         # Sign-in is case-insensitive, matching the case-insensitive unique constraint.
@@ -113,10 +189,12 @@ class User(AbstractBaseUser):
     )
     language = models.CharField(_("language"), max_length=10, choices=Language.choices, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    roles = models.ManyToManyField(Role, related_name="users", blank=True, verbose_name=_("roles"))
     is_superuser = models.BooleanField(
         _("system administrator"), default=False, help_text=_("Has every permission on every unit.")
     )
     date_joined = models.DateTimeField(_("joined at"), default=timezone.now)
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -143,6 +221,10 @@ class User(AbstractBaseUser):
     def is_active(self) -> bool:  # type: ignore[override]
         # Frozen and departed users cannot sign in; Django's auth backends read this.
         return self.status == self.Status.ACTIVE
+
+    @property
+    def business_unit_id(self) -> int | None:
+        return self.department.business_unit_id if self.department else None
 
     @property
     def is_staff(self) -> bool:

@@ -1,6 +1,9 @@
 """Reads of the organisation."""
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from guanxi.core.search import Hit
 
 from .models import User
 
@@ -25,3 +28,14 @@ def user_search(*, query: str, limit: int) -> list[User]:
         | Q(email__icontains=query)
     )
     return list(active_users().filter(match)[:limit])
+
+
+def search_people(*, actor: User, query: str, limit: int) -> list[Hit]:
+    return [
+        Hit(
+            str(user),
+            " · ".join(filter(None, [str(user.department or ""), user.mobile])),
+            reverse("org:user_detail", args=[user.pk]),
+        )
+        for user in user_search(query=query, limit=limit)
+    ]

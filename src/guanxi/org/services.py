@@ -6,8 +6,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import DomainError
+from guanxi.core.permissions import MODULES
+from guanxi.core.scope import Scope
 
-from .models import User
+from .models import Role, User
+from .roles import DEFAULT_ROLES
 
 
 @transaction.atomic
@@ -50,3 +53,26 @@ def user_create_admin(*, username: str, display_name: str, password: str) -> Use
     user.set_password(password)
     user.save()
     return user
+
+
+@transaction.atomic
+def roles_sync_defaults() -> None:
+    """Create the default roles, and grant them each module they have not been granted yet (a new
+    module arrives with an upgrade); a grant an administrator removed later stays removed."""
+    for default in DEFAULT_ROLES:
+        role, _created = Role.objects.get_or_create(
+            code=default.code,
+            defaults={
+                "name": str(default.label),
+                "description": str(default.description),
+                "data_scope": Scope(default.scope),
+                "is_default": True,
+            },
+        )
+        new_modules = [module for code, module in MODULES.items() if code not in role.granted_modules]
+        if not new_modules:
+            continue
+        added = [code for module in new_modules for code in default.codes_for(module)]
+        role.permissions = sorted(set(role.permissions) | set(added))
+        role.granted_modules = sorted([*role.granted_modules, *(module.code for module in new_modules)])
+        role.save(update_fields=["permissions", "granted_modules"])

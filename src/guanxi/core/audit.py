@@ -1,0 +1,82 @@
+"""Writing the audit log: every service that changes a main record calls ``audit_log`` in its transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from .context import client_ip
+from .models import AuditEntry
+
+Action = AuditEntry.Action
+
+
+def label_of(obj: models.Model | type[models.Model]) -> str:
+    return obj._meta.label_lower
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """The record's concrete field values as JSON-friendly data (foreign keys by id)."""
+    names = fields or [f.name for f in obj._meta.concrete_fields if f.name not in _NEVER_LOGGED]
+    values: dict[str, Any] = {}
+    for name in names:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, field.attname) if field.is_relation else getattr(obj, name)  # type: ignore[union-attr]
+        values[name] = _plain(value)
+    return values
+
+
+_NEVER_LOGGED = {"password", "version", "updated_at"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields whose value changed."""
+    return {
+        name: [before.get(name), after.get(name)]
+        for name in after.keys() | before.keys()
+        if before.get(name) != after.get(name)
+    }
+
+
+def audit_log(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    note: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEntry:
+    """Record an action, inside the service's transaction so the entry and the change land together."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_name=str(user or ""),
+        ip=client_ip.get(),
+        action=action,
+        object_type=label_of(obj) if obj is not None else object_type,
+        object_id=str(obj.pk) if obj is not None else object_id,
+        object_repr=(str(obj) if obj is not None else object_repr)[:200],
+        changes=changes or {},
+        note=note[:500],
+    )
+
+
+def history_of(obj: models.Model) -> models.QuerySet[AuditEntry]:
+    """The audit entries of one record, newest first (the History tab)."""
+    return AuditEntry.objects.filter(object_type=label_of(obj), object_id=str(obj.pk))

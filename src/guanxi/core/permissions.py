@@ -1,0 +1,127 @@
+"""Permission codes (``module.action``) granted by roles, and the checks views, the API, templates and
+jobs make with them. Data scope (which rows) is the other half, in ``core.scope``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .errors import NotPermitted
+from .scope import Scope
+
+if TYPE_CHECKING:
+    from guanxi.org.models import User
+
+ACTIONS: dict[str, Promise] = {
+    "view": _("View"),
+    "create": _("Create"),
+    "edit": _("Edit"),
+    "delete": _("Delete"),
+    "export": _("Export"),
+    "import": _("Import"),
+    "assign": _("Assign"),
+    "approve": _("Approve"),
+    "configure": _("Configure"),
+}
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module of the product whose actions roles grant. ``kind`` picks the default roles' grants:
+    ``sales`` modules are worked by salespeople, ``admin`` modules by administrators."""
+
+    code: str
+    label: str | Promise
+    actions: tuple[str, ...]
+    kind: str = "sales"
+
+    def codes(self) -> list[str]:
+        return [f"{self.code}.{action}" for action in self.actions]
+
+
+MODULES: dict[str, Module] = {}
+
+
+def register_module(module: Module) -> None:
+    unknown = set(module.actions) - set(ACTIONS)
+    if unknown:
+        raise ValueError(f"unknown actions {unknown} for module {module.code}")
+    MODULES[module.code] = module
+
+
+def all_codes() -> set[str]:
+    return {code for module in MODULES.values() for code in module.codes()}
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What one user may do: the union of their roles, computed once per request."""
+
+    superuser: bool
+    codes: frozenset[str]
+    scopes: dict[str, Scope]  # module → the widest scope among the roles that grant its ``view``
+
+    def allows(self, code: str) -> bool:
+        return self.superuser or code in self.codes
+
+    def scope(self, module: str) -> Scope | None:
+        return Scope.ALL if self.superuser else self.scopes.get(module)
+
+
+def grants_of(user: User) -> Grants:
+    cached: Grants | None = getattr(user, "_grants", None)
+    if cached is not None:
+        return cached
+    codes: set[str] = set()
+    scopes: dict[str, Scope] = {}
+    if user.is_active:
+        for role in user.roles.all():
+            role_codes = set(role.permissions)
+            codes |= role_codes
+            role_scope = Scope(role.data_scope)
+            for code in role_codes:
+                module, _sep, action = code.partition(".")
+                if action == "view" and (module not in scopes or role_scope.width > scopes[module].width):
+                    scopes[module] = role_scope
+    grants = Grants(superuser=user.is_active and user.is_superuser, codes=frozenset(codes), scopes=scopes)
+    user._grants = grants  # type: ignore[attr-defined]
+    return grants
+
+
+def forget_grants(user: User) -> None:
+    """Drop the cached grants after the user's roles changed."""
+    user.__dict__.pop("_grants", None)
+
+
+def has_perm(user: Any, code: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return grants_of(user).allows(code)
+
+
+def require_perm(user: Any, code: str) -> None:
+    """Raise NotPermitted unless the user holds ``code``; services call this first."""
+    if not has_perm(user, code):
+        raise NotPermitted(_("You are not allowed to do this."))
+
+
+def perm_required(code: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """View decorator: sign-in first, then the permission; without it the 403 page."""
+    from django.contrib.auth.decorators import login_required
+    from django.core.exceptions import PermissionDenied
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
+            if not has_perm(request.user, code):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorate

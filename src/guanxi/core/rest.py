@@ -1,0 +1,33 @@
+"""DRF plumbing named in settings: pagination and the error format of the API contract.
+(Kept apart from core.api, which imports DRF's views: settings load this while DRF itself loads.)"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from rest_framework import pagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Domain errors become 400/403/409 with a code; a field error is keyed by its field."""
+    body: dict[str, Any]
+    if isinstance(exc, DomainError):
+        if exc.field:
+            body = {exc.field: [str(exc.message)], "code": exc.code}
+        else:
+            body = {"detail": str(exc.message), "code": exc.code}
+        return Response(body, status=exc.status)
+    if isinstance(exc, ValidationError):  # a model's full_clean() inside a service
+        if hasattr(exc, "error_dict"):
+            return Response(exc.message_dict, status=400)
+        return Response({"detail": " ".join(exc.messages), "code": "invalid"}, status=400)
+    return drf_exception_handler(exc, context)

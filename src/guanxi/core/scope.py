@@ -1,0 +1,159 @@
+"""The one data-scope gate: (actor, model, action) → the rows the actor may see.
+
+Every list, detail, search, report, export, API call and job reads through ``Model.objects.visible_to(actor)``
+(a ``ScopedQuerySet``) or ``get_visible_or_404``; nothing filters by owner or unit by hand. Apps declare how
+their models hang off the organisation with ``register(Model, Rule(...))``; roles grant the scope (SPEC §1.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from guanxi.org.models import User
+
+
+class Scope(models.TextChoices):
+    """Data scopes from the narrowest to the widest."""
+
+    OWN = "own", _("Own records and those shared with me")
+    TEAM = "team", _("My teams' records")
+    DEPARTMENT = "department", _("My department's records")
+    DEPARTMENT_TREE = "department_tree", _("My department and those below it")
+    UNIT = "unit", _("My business unit's records")
+    ALL = "all", _("All business units")
+
+    @property
+    def width(self) -> int:
+        return list(Scope).index(self)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How rows of a model belong to people, departments and units (paths as in ``filter()``)."""
+
+    module: str  # the permission module whose ``view`` grant (and its scope) applies
+    owner: str | None = "owner"
+    shared: str | None = None  # many-to-many of users the row is shared with
+    department: str | None = None  # defaults to the owner's department; "self" for Department itself
+    unit: str | None = None  # defaults to the department's unit
+    everyone: bool = False  # configuration: whoever may view the module sees every row
+
+    @property
+    def department_path(self) -> str | None:
+        return self.department or (f"{self.owner}__department" if self.owner else None)
+
+    @property
+    def unit_path(self) -> str | None:
+        if self.unit:
+            return self.unit
+        if self.department == "self":
+            return "business_unit"
+        department = self.department_path
+        return f"{department}__business_unit" if department else None
+
+    def in_department(self, department_id: int) -> Q:
+        key = "pk" if self.department == "self" else self.department_path
+        return Q(**{key: department_id}) if key else Q(pk__in=[])
+
+    def under_department(self, path: str) -> Q:
+        if self.department == "self":
+            return Q(path__startswith=path)
+        key = self.department_path
+        return Q(**{f"{key}__path__startswith": path}) if key else Q(pk__in=[])
+
+
+_RULES: dict[type[models.Model], Rule] = {}
+
+
+def register(model: type[models.Model], rule: Rule) -> None:
+    _RULES[model] = rule
+
+
+def rule_for(model: type[models.Model]) -> Rule:
+    try:
+        return _RULES[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no scope rule: call core.scope.register()") from None
+
+
+def scope_filter(actor: User, model: type[models.Model]) -> Q | None:
+    """The filter of the rows of ``model`` the actor may see; None when they may see none."""
+    from guanxi.core.permissions import grants_of
+
+    rule = rule_for(model)
+    grants = grants_of(actor)
+    if grants.superuser:
+        return Q()
+    scope = grants.scope(rule.module)
+    if scope is None:
+        return None
+    if scope == Scope.ALL or rule.everyone:
+        return Q()
+    mine = _own(actor, rule)
+    if scope == Scope.OWN:
+        return mine
+    if scope == Scope.TEAM:
+        return mine | _team(actor, rule)
+    department = actor.department
+    if department is None:
+        return mine
+    if scope == Scope.DEPARTMENT:
+        return mine | rule.in_department(department.pk)
+    if scope == Scope.DEPARTMENT_TREE:
+        return mine | rule.under_department(department.path)
+    if scope == Scope.UNIT and rule.unit_path:
+        return mine | Q(**{rule.unit_path: department.business_unit_id})
+    return mine
+
+
+def _own(actor: User, rule: Rule) -> Q:
+    q = Q(**{rule.owner: actor.pk}) if rule.owner else Q(pk__in=[])
+    if rule.shared:
+        q |= Q(**{rule.shared: actor.pk})
+    return q
+
+
+def _team(actor: User, rule: Rule) -> Q:
+    from guanxi.org.models import User
+
+    if not rule.owner:
+        return Q(pk__in=[])
+    teammates = User.objects.filter(teams__members=actor).values("pk")
+    return Q(**{f"{rule.owner}__in": teammates})
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+class ScopedQuerySet(models.QuerySet[M], Generic[M]):
+    def visible_to(self, actor: Any) -> ScopedQuerySet[M]:
+        """The rows the actor may see. Anonymous actors see nothing."""
+        if not getattr(actor, "is_authenticated", False):
+            return self.none()
+        condition = scope_filter(actor, self.model)
+        if condition is None:
+            return self.none()
+        # distinct() because a shared-with or team join can match one row twice.
+        query = self.filter(condition)
+        return query.distinct() if _joins_many(self.model) else query
+
+
+def _joins_many(model: type[models.Model]) -> bool:
+    rule = rule_for(model)
+    return bool(rule.shared)
+
+
+def get_visible_or_404(queryset: ScopedQuerySet[M], actor: Any, **lookup: Any) -> M:
+    """One row through the same gate as the list: out of scope answers 404, exactly like missing."""
+    try:
+        return queryset.visible_to(actor).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,76 @@
+"""The default roles of SPEC §1.3 (the seeds' five levels, plus the sales manager between them)."""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.permissions import ACTIONS, MODULES, Module
+from guanxi.core.scope import Scope
+
+EVERYTHING = tuple(ACTIONS)
+
+
+@dataclass(frozen=True)
+class DefaultRole:
+    code: str
+    label: Promise
+    description: Promise
+    scope: Scope
+    grants: dict[str, tuple[str, ...]]  # module kind → actions granted on every module of that kind
+
+    def codes_for(self, module: Module) -> list[str]:
+        wanted = self.grants.get(module.kind, ())
+        return [f"{module.code}.{action}" for action in module.actions if action in wanted]
+
+
+DEFAULT_ROLES = [
+    DefaultRole(
+        "group_management",
+        _("Group management"),
+        _("Sees every business unit: dashboards, funnel, forecast and performance."),
+        Scope.ALL,
+        {"sales": ("view", "export", "approve"), "admin": ("view",)},
+    ),
+    DefaultRole(
+        "unit_head",
+        _("Unit head"),
+        _("Runs a business unit: sees all of it, assigns and approves."),
+        Scope.UNIT,
+        {"sales": EVERYTHING, "admin": ("view",)},
+    ),
+    DefaultRole(
+        "sales_manager",
+        _("Sales manager"),
+        _("Leads a department: sees the records of it and the departments below, assigns, comments."),
+        Scope.DEPARTMENT_TREE,
+        {"sales": ("view", "create", "edit", "export", "assign", "approve")},
+    ),
+    DefaultRole(
+        "salesperson",
+        _("Salesperson"),
+        _("Works their own customers; cannot delete customers."),
+        Scope.OWN,
+        {"sales": ("view", "create", "edit")},
+    ),
+    DefaultRole(
+        "unit_admin",
+        _("Unit admin"),
+        _("Configures a business unit: users, departments, dictionary, parameters, custom fields."),
+        Scope.UNIT,
+        {"admin": EVERYTHING, "sales": ("view", "import", "export")},
+    ),
+    DefaultRole(
+        "system_admin",
+        _("System admin"),
+        _("Configures the whole system, every unit."),
+        Scope.ALL,
+        {"admin": EVERYTHING, "sales": EVERYTHING},
+    ),
+]
+
+DEFAULT_ROLE_LABELS = {role.code: role.label for role in DEFAULT_ROLES}
+
+
+def default_codes(role: DefaultRole, modules: list[Module] | None = None) -> list[str]:
+    return [code for module in modules or MODULES.values() for code in role.codes_for(module)]
