@@ -15,6 +15,7 @@ class NavItem:
     icon: str
     order: int = 100
     visible: Callable[[HttpRequest], bool] = field(default=lambda request: True)
+    section: str | Promise = ""  # items of one section are listed together under its heading
 
     @property
     def url(self) -> str:
@@ -32,3 +33,10 @@ def register(item: NavItem) -> None:
 
 def items_for(request: HttpRequest) -> list[NavItem]:
     return [item for item in _ITEMS if item.visible(request)]
+
+
+def needs(code: str) -> Callable[[HttpRequest], bool]:
+    """Visibility for an item that needs a permission code."""
+    from .permissions import has_perm
+
+    return lambda request: has_perm(request.user, code)

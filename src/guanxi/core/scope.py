@@ -151,8 +151,10 @@ def _joins_many(model: type[models.Model]) -> bool:
     return bool(rule.shared)
 
 
-def get_visible_or_404(queryset: ScopedQuerySet[M], actor: Any, **lookup: Any) -> M:
+def get_visible_or_404(queryset: models.QuerySet[M], actor: Any, **lookup: Any) -> M:
     """One row through the same gate as the list: out of scope answers 404, exactly like missing."""
+    if not isinstance(queryset, ScopedQuerySet):
+        raise TypeError(f"{queryset.model.__name__} rows are not read through the scope gate")
     try:
         return queryset.visible_to(actor).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError):

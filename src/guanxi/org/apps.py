@@ -9,9 +9,9 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from guanxi.core import permissions, scope, search
+        from guanxi.core import navigation, permissions, scope, search
 
-        from . import models, selectors
+        from . import handover, models, selectors
 
         permissions.register_module(
             permissions.Module(
@@ -30,6 +30,27 @@ class OrgConfig(AppConfig):
         scope.register(models.BusinessUnit, scope.Rule("org", owner=None, unit="pk"))
         scope.register(models.Role, scope.Rule("roles", owner=None, everyone=True))
         search.register(search.Provider(_("People"), selectors.search_people))
+        admin = _("Administration")
+        for label, url, icon, order, code in [
+            (_("Users"), "org:users", "users", 900, "org.view"),
+            (_("Departments"), "org:departments", "sitemap", 910, "org.view"),
+            (_("Teams"), "org:teams", "users-group", 920, "org.view"),
+            (_("Roles"), "org:roles", "shield-lock", 930, "roles.view"),
+        ]:
+            navigation.register(navigation.NavItem(label, url, icon, order, navigation.needs(code), admin))
+        navigation.register(
+            navigation.NavItem(_("Business units"), "org:units", "building", 905, _several_units, admin)
+        )
+        handover.register_owned(handover.OwnedType(models.Department, "lead", _("Departments led")))
+        handover.register_owned(handover.OwnedType(models.Team, "lead", _("Teams led")))
+        handover.register_owned(
+            handover.OwnedType(
+                models.User,
+                "manager",
+                _("Direct reports"),
+                owned=lambda rows: rows.exclude(status=models.User.Status.LEFT),
+            )
+        )
         post_migrate.connect(_sync_default_roles, sender=self)
 
 
@@ -38,3 +59,12 @@ def _sync_default_roles(**kwargs: object) -> None:
     from .services import roles_sync_defaults
 
     roles_sync_defaults()
+
+
+def _several_units(request: object) -> bool:
+    """A single-company install never shows the business-unit concept."""
+    from guanxi.core.permissions import has_perm
+
+    from .models import BusinessUnit
+
+    return has_perm(getattr(request, "user", None), "org.view") and BusinessUnit.objects.count() > 1

@@ -4,7 +4,8 @@ from typing import TextIO
 
 from faker import Faker
 
-from .models import BusinessUnit, Department, User
+from .models import BusinessUnit, Department, Role, User
+from .services import roles_sync_defaults
 
 DEMO_PASSWORD = "guanxi-demo"
 
@@ -23,22 +24,22 @@ DEPARTMENTS = [
     (["总部", "信息技术部"], "admin"),
 ]
 
-# (username, department, manager's username, what the person does) — the roles of SPEC §1.3 and more
+# (username, department, manager's username, role code, what the person does) — SPEC §1.3's levels and more
 PEOPLE = [
-    ("admin", "信息技术部", None, "System admin"),
-    ("gm", "总部", None, "Group management"),
-    ("director", "销售中心", "gm", "Unit head"),
-    ("unitadmin", "信息技术部", "admin", "Unit admin"),
-    ("east", "华东大区", "director", "Regional sales manager"),
-    ("sh.manager", "上海一部", "east", "Sales manager"),
-    ("sales1", "上海一部", "sh.manager", "Salesperson"),
-    ("sales2", "上海一部", "sh.manager", "Salesperson"),
-    ("sales3", "杭州部", "east", "Salesperson"),
-    ("bj.manager", "北京一部", "director", "Sales manager"),
-    ("sales4", "北京一部", "bj.manager", "Salesperson"),
-    ("service", "客户服务部", "gm", "Service agent"),
-    ("marketing", "市场部", "gm", "Marketing"),
-    ("finance", "财务部", "gm", "Finance"),
+    ("admin", "信息技术部", None, "system_admin", "System admin"),
+    ("gm", "总部", None, "group_management", "Group management"),
+    ("director", "销售中心", "gm", "unit_head", "Unit head"),
+    ("unitadmin", "信息技术部", "admin", "unit_admin", "Unit admin"),
+    ("east", "华东大区", "director", "sales_manager", "Regional sales manager"),
+    ("sh.manager", "上海一部", "east", "sales_manager", "Sales manager"),
+    ("sales1", "上海一部", "sh.manager", "salesperson", "Salesperson"),
+    ("sales2", "上海一部", "sh.manager", "salesperson", "Salesperson"),
+    ("sales3", "杭州部", "east", "salesperson", "Salesperson"),
+    ("bj.manager", "北京一部", "director", "sales_manager", "Sales manager"),
+    ("sales4", "北京一部", "bj.manager", "salesperson", "Salesperson"),
+    ("service", "客户服务部", "gm", "salesperson", "Service agent"),
+    ("marketing", "市场部", "gm", "salesperson", "Marketing"),
+    ("finance", "财务部", "gm", "group_management", "Finance"),
 ]
 
 
@@ -50,13 +51,16 @@ def load(out: TextIO) -> None:
     departments: dict[str, Department] = {}
     for path, _lead in DEPARTMENTS:
         parent = departments.get(path[-2]) if len(path) > 1 else None
-        departments[path[-1]], _ = Department.objects.get_or_create(
-            business_unit=unit, parent=parent, name=path[-1]
-        )
+        department, _ = Department.objects.get_or_create(business_unit=unit, parent=parent, name=path[-1])
+        department.path = f"{parent.path if parent else '/'}{department.pk}/"
+        department.save(update_fields=["path"])
+        departments[path[-1]] = department
 
     people: dict[str, User] = {}
     created = 0
-    for username, department_name, manager, _title in PEOPLE:
+    roles_sync_defaults()
+    roles = {role.code: role for role in Role.objects.all()}
+    for username, department_name, manager, role, _title in PEOPLE:
         name, mobile = fake.name(), fake.phone_number()
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -71,6 +75,7 @@ def load(out: TextIO) -> None:
             )
             user.set_password(DEMO_PASSWORD)
             user.save()
+            user.roles.set([roles[role]])
             created += 1
         people[username] = user
 
@@ -82,5 +87,5 @@ def load(out: TextIO) -> None:
 
     out.write(f"Demo company: {unit.name} — {created} people added, {len(people)} in all.\n")
     out.write(f"Demo sign-ins (password {DEMO_PASSWORD}):\n")
-    for username, _department, _manager, title in PEOPLE:
+    for username, _department, _manager, _role, title in PEOPLE:
         out.write(f"  {username:12} {people[username]}  {title}\n")

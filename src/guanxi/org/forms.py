@@ -1,8 +1,12 @@
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from guanxi.core.permissions import all_codes, has_perm
+
+from .models import BusinessUnit, Department, Role, Team, User
 
 
 class LoginForm(AuthenticationForm):
@@ -28,3 +32,139 @@ class PasswordChangeForm(forms.Form):
         if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
             self.add_error("new_password2", _("The two passwords do not match."))
         return data
+
+
+class ScopedFormMixin:
+    """Limits the pickers of a form to what the actor may see."""
+
+    def limit_choices(self, actor: User) -> None:
+        fields = self.fields  # type: ignore[attr-defined]
+        if "department" in fields:
+            cast(Any, fields["department"]).queryset = Department.objects.visible_to(actor).order_by("path")
+        if "parent" in fields:
+            cast(Any, fields["parent"]).queryset = Department.objects.visible_to(actor).order_by("path")
+        colleagues = User.objects.visible_to(actor).filter(status=User.Status.ACTIVE)
+        for name in ("manager", "lead", "successor", "members"):
+            if name in fields:
+                cast(Any, fields[name]).queryset = colleagues
+        if "roles" in fields:
+            cast(Any, fields["roles"]).queryset = Role.objects.visible_to(actor)
+
+
+class UserForm(ScopedFormMixin, forms.ModelForm):
+    roles = forms.ModelMultipleChoiceField(
+        Role.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Roles")
+    )
+    password = forms.CharField(
+        label=_("Initial password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("The user can change it after signing in."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "mobile", "email", "department", "manager", "language"]
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_choices(actor)
+        if self.instance.pk:
+            del self.fields["password"]
+            self.fields["roles"].initial = list(self.instance.roles.all())
+        if not has_perm(actor, "roles.view"):
+            del self.fields["roles"]
+
+
+class DepartmentForm(ScopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ["name", "parent", "business_unit", "lead", "sort_order"]
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_choices(actor)
+        cast(Any, self.fields["business_unit"]).queryset = BusinessUnit.objects.visible_to(actor)
+        self.fields["business_unit"].required = False
+        self.fields["business_unit"].help_text = _("Only for a top-level department.")
+        if self.instance.pk:  # moving has its own form; the unit follows the parent
+            del self.fields["parent"]
+            del self.fields["business_unit"]
+        elif BusinessUnit.objects.count() == 1:
+            del self.fields["business_unit"]
+
+
+class DepartmentMoveForm(ScopedFormMixin, forms.Form):
+    parent = forms.ModelChoiceField(Department.objects.none(), label=_("New parent department"))
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_choices(actor)
+
+
+class TeamForm(ScopedFormMixin, forms.ModelForm):
+    members = forms.ModelMultipleChoiceField(
+        User.objects.none(),
+        required=False,
+        label=_("Members"),
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
+
+    class Meta:
+        model = Team
+        fields = ["name", "lead", "members"]
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_choices(actor)
+        if self.instance.pk:
+            self.fields["members"].initial = list(self.instance.members.all())
+
+
+class RoleForm(forms.ModelForm):
+    permissions = forms.MultipleChoiceField(
+        choices=[], required=False, widget=forms.CheckboxSelectMultiple, label=_("Permissions")
+    )
+
+    class Meta:
+        model = Role
+        fields = ["name", "code", "description", "data_scope", "require_two_factor", "permissions"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(Any, self.fields["permissions"]).choices = [(code, code) for code in sorted(all_codes())]
+
+
+class LeaveForm(ScopedFormMixin, forms.Form):
+    successor = forms.ModelChoiceField(
+        User.objects.none(), required=False, label=_("Hand over to"), help_text=_("Takes over every record.")
+    )
+    customers_to_pool = forms.BooleanField(
+        required=False, label=_("Return customers to the public pool instead")
+    )
+
+    def __init__(self, *args: Any, actor: User, leaving: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_choices(actor)
+        successor = cast(Any, self.fields["successor"])
+        successor.queryset = successor.queryset.exclude(pk=leaving.pk)
+
+
+class UserFilterForm(ScopedFormMixin, forms.Form):
+    q = forms.CharField(label=_("Name, username or mobile"), required=False)
+    department = forms.ModelChoiceField(Department.objects.none(), required=False, label=_("Department"))
+    status = forms.ChoiceField(
+        choices=[("", _("Any status")), *User.Status.choices], required=False, label=_("Status")
+    )
+    role = forms.ModelChoiceField(Role.objects.none(), required=False, label=_("Role"))
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_choices(actor)
+        cast(Any, self.fields["role"]).queryset = Role.objects.all()
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = BusinessUnit
+        fields = ["name", "code"]

@@ -20,6 +20,8 @@ class BusinessUnit(models.Model):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
+    objects = ScopedQuerySet["BusinessUnit"].as_manager()
+
     class Meta:
         verbose_name = _("business unit")
         verbose_name_plural = _("business units")
@@ -116,6 +118,8 @@ class Role(models.Model):
     # administrator's later removal sticks.
     granted_modules = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedQuerySet["Role"].as_manager()
 
     class Meta:
         verbose_name = _("role")

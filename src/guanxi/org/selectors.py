@@ -1,41 +1,84 @@
-"""Reads of the organisation."""
+"""Reads of the organisation, all through the data-scope gate."""
 
-from django.db.models import Q, QuerySet
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from guanxi.core.search import Hit
 
-from .models import User
+from .models import Department, Role, Team, User
 
 
-def active_users() -> QuerySet[User]:
-    return User.objects.filter(status=User.Status.ACTIVE).select_related("department", "manager")
+def directory(*, actor: User) -> QuerySet[User]:
+    """The company directory: active colleagues of the actor's business unit (everyone for group-wide
+    users). Names and phones of colleagues are organisation data every member needs (pickers, contacts);
+    managing users goes through ``User.objects.visible_to`` instead."""
+    people = User.objects.filter(status=User.Status.ACTIVE).select_related("department", "manager")
+    if actor.is_superuser or actor.business_unit_id is None:
+        return people if actor.is_superuser else people.filter(pk=actor.pk)
+    return people.filter(department__business_unit_id=actor.business_unit_id)
 
 
 def colleagues_of(user: User, *, limit: int = 8) -> list[User]:
     """Active people of the user's department, the user left out."""
     if user.department_id is None:
         return []
-    return list(active_users().filter(department_id=user.department_id).exclude(pk=user.pk)[:limit])
+    return list(directory(actor=user).filter(department_id=user.department_id).exclude(pk=user.pk)[:limit])
 
 
-def user_search(*, query: str, limit: int) -> list[User]:
-    """Colleagues by name, username, mobile or e-mail fragment (the company directory)."""
+def search_people(*, actor: User, query: str, limit: int) -> list[Hit]:
     match = (
         Q(display_name__icontains=query)
         | Q(username__icontains=query)
         | Q(mobile__contains=query)
         | Q(email__icontains=query)
     )
-    return list(active_users().filter(match)[:limit])
-
-
-def search_people(*, actor: User, query: str, limit: int) -> list[Hit]:
     return [
         Hit(
             str(user),
             " · ".join(filter(None, [str(user.department or ""), user.mobile])),
             reverse("org:user_detail", args=[user.pk]),
         )
-        for user in user_search(query=query, limit=limit)
+        for user in directory(actor=actor).filter(match)[:limit]
     ]
+
+
+def user_list(*, actor: User, filters: dict[str, Any]) -> QuerySet[User]:
+    users = User.objects.visible_to(actor).select_related("department", "manager").prefetch_related("roles")
+    if query := filters.get("q"):
+        users = users.filter(
+            Q(display_name__icontains=query) | Q(username__icontains=query) | Q(mobile__contains=query)
+        )
+    if department := filters.get("department"):
+        users = users.filter(department__path__startswith=department.path)
+    if status := filters.get("status"):
+        users = users.filter(status=status)
+    if role := filters.get("role"):
+        users = users.filter(roles=role)
+    return users.order_by("display_name", "pk")
+
+
+def department_tree(*, actor: User) -> QuerySet[Department]:
+    """Visible departments in tree order (a path sorts right after its parent's), with member counts."""
+    return (
+        Department.objects.visible_to(actor)
+        .select_related("lead", "business_unit")
+        .annotate(member_count=Count("members", filter=Q(members__status=User.Status.ACTIVE)))
+        .order_by("path")
+    )
+
+
+def team_list(*, actor: User) -> QuerySet[Team]:
+    return (
+        Team.objects.visible_to(actor)
+        .select_related("lead")
+        .annotate(member_count=Count("members"))
+        .order_by("name")
+    )
+
+
+def role_list(*, actor: User) -> QuerySet[Role]:
+    return (
+        Role.objects.visible_to(actor).annotate(holder_count=Count("users")).order_by("-is_default", "name")
+    )

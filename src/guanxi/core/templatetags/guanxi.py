@@ -7,6 +7,8 @@ from django import forms, template
 from django.conf import settings
 from django.utils.translation import get_language, to_locale
 
+from guanxi.core.permissions import has_perm
+
 register = template.Library()
 
 
@@ -57,3 +59,9 @@ def query_with(context: template.Context, **changes: object) -> str:
             query[key] = value
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def can(user: object, code: str) -> bool:
+    """``{% if request.user|can:"org.edit" %}``: hide what the user may not do (the server refuses anyway)."""
+    return has_perm(user, code)

@@ -31,3 +31,9 @@ document.addEventListener("htmx:responseError", (event) => {
   toast.appendChild(body);
   container.appendChild(toast);
 });
+
+// Buttons with data-confirm ask before submitting their form (a destructive action).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});

@@ -15,10 +15,10 @@ from guanxi.core.errors import DomainError
 from guanxi.core.forms import show_error
 from guanxi.core.http import AuthedRequest
 
-from . import services
-from .forms import LoginForm, PasswordChangeForm, ProfileForm
-from .models import User
-from .selectors import active_users
+from .. import services
+from ..forms import LoginForm, PasswordChangeForm, ProfileForm
+from ..models import User
+from ..selectors import directory
 
 
 class LoginView(auth_views.LoginView):
@@ -90,5 +90,9 @@ def _remember_language(response: HttpResponse, language: str) -> None:
 
 @login_required
 def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(active_users(), pk=pk)
-    return render(request, "org/user_detail.html", {"person": person, "reports": person.reports.all()})
+    person = get_object_or_404(directory(actor=request.user), pk=pk)
+    return render(
+        request,
+        "org/user_detail.html",
+        {"person": person, "reports": directory(actor=request.user).filter(manager=person)},
+    )
