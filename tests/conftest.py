@@ -1,24 +1,29 @@
 """The shared test world (Alice, Bob and Charlie) and settings for fast, isolated tests."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from huey.contrib.djhuey import HUEY
 
-from guanxi.org.models import BusinessUnit, Department, User
+from guanxi.org.models import BusinessUnit, Department, Role, User
 
 PASSWORD = "Correct-Horse-42"
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: object) -> None:
+def _test_settings(settings: object) -> Iterator[None]:
     # MD5 keeps the suite fast; tests/org/test_auth.py checks that argon2 is what production uses.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.STORAGES = {  # type: ignore[attr-defined]
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Services called directly speak English; requests pick their language as in production.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -27,20 +32,36 @@ def _queue_runs_tasks_at_once() -> None:
 
 
 class World:
-    """Alice and Bob work in Shanghai sales (Bob is Alice's manager); Charlie works in Beijing."""
+    """Alice and Bob work in Shanghai sales (Bob is Alice's manager); Charlie works in Beijing.
+    Nobody holds a role until a test grants one (``grant``); Root is a system administrator."""
 
     def __init__(self) -> None:
         self.unit = BusinessUnit.objects.create(name="测试公司", code="test")
-        self.head_office = Department.objects.create(business_unit=self.unit, name="总部")
-        self.shanghai = Department.objects.create(
-            business_unit=self.unit, parent=self.head_office, name="上海"
-        )
-        self.beijing = Department.objects.create(
-            business_unit=self.unit, parent=self.head_office, name="北京"
-        )
+        self.head_office = make_department("总部", None, self.unit)
+        self.shanghai = make_department("上海", self.head_office)
+        self.beijing = make_department("北京", self.head_office)
         self.bob = make_user("bob", "王博", self.shanghai)
         self.alice = make_user("alice", "李爱丽", self.shanghai, manager=self.bob)
         self.charlie = make_user("charlie", "张查理", self.beijing)
+        self.root = make_user("root", "系统管理员", self.head_office, is_superuser=True)
+
+
+def make_department(name: str, parent: Department | None, unit: BusinessUnit | None = None) -> Department:
+    department = Department.objects.create(
+        business_unit=unit or parent.business_unit,  # type: ignore[union-attr]
+        parent=parent,
+        name=name,
+    )
+    department.path = f"{parent.path if parent else '/'}{department.pk}/"
+    department.save(update_fields=["path"])
+    return department
+
+
+def grant(user: User, *role_codes: str) -> User:
+    """Give the user these default roles (and forget any cached grants)."""
+    user.roles.set(Role.objects.filter(code__in=role_codes))
+    user.__dict__.pop("_grants", None)
+    return user
 
 
 def make_user(username: str, name: str, department: Department | None = None, **fields: object) -> User:

@@ -29,6 +29,7 @@ def named_routes(resolver: URLResolver | None = None, prefix: str = "", namespac
 
 def concrete(pattern: str) -> str:
     """A URL for a pattern: every path parameter becomes 1."""
+    pattern = re.sub(r"\(\?P<\w+>[^)]*\)", "1", pattern)  # regex groups (the API router)
     return "/" + re.sub(r"<[^>]+>", "1", pattern).replace("^", "").replace("$", "")
 
 

@@ -5,7 +5,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -56,10 +56,16 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     errors: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
+        # A page answering 403/404 on purpose is logged as a failed load; assets are checked below.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
             errors.append(message.text)
 
+    def on_response(response: Response) -> None:
+        if "/static/" in response.url and response.status >= 400:
+            errors.append(f"{response.status} {response.url}")
+
     page.on("console", on_console)
+    page.on("response", on_response)
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     if request.node.stash.get(FAILED, False):

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from rest_framework import permissions, viewsets
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.request import Request
 
 from .permissions import has_perm
@@ -46,7 +46,20 @@ class ScopedViewSet(viewsets.GenericViewSet):
         action = self.action_permissions.get(name) or self._standard.get(name, "view")
         return f"{self.permission_module}.{action}"
 
+    @property
+    def actor(self) -> Any:
+        """The signed-in user (ModulePermission has already refused anonymous requests)."""
+        return self.request.user
+
     def get_queryset(self) -> Any:
         assert self.queryset is not None, f"{type(self).__name__} needs a queryset"
         queryset: Any = self.queryset
         return queryset.visible_to(self.request.user)
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key in the API that accepts only rows the requesting user may see (else 400)."""
+
+    def get_queryset(self) -> Any:
+        queryset: Any = super().get_queryset()
+        return queryset.visible_to(self.context["request"].user)

@@ -1,14 +1,24 @@
+"""The organisation's REST resources. Thin: serializers validate the shape, services do the work."""
+
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import mixins, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.permissions import all_codes
+
 from . import services
-from .models import User
+from .models import BusinessUnit, Department, Role, Team, User
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token."""
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -16,18 +26,8 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = [
-            "id",
-            "username",
-            "display_name",
-            "mobile",
-            "email",
-            "language",
-            "status",
-            "department",
-            "department_name",
-            "manager",
-        ]
+        fields = ["id", "username", "display_name", "mobile", "email", "language", "status"]
+        fields += ["department", "department_name", "manager"]
         read_only_fields = ["id", "username", "status", "department", "manager"]
 
 
@@ -45,13 +45,263 @@ class MeView(APIView):
         user: Any = request.user
         serializer = MeSerializer(user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        fields = {name: serializer.validated_data.get(name, getattr(user, name)) for name in _PROFILE_FIELDS}
+        fields = {
+            name: serializer.validated_data.get(name, getattr(user, name)) for name in services.PROFILE_FIELDS
+        }
         services.user_update_profile(user=user, **fields)
         return Response(MeSerializer(user).data)
 
 
-_PROFILE_FIELDS = ("display_name", "mobile", "email", "language")
+class UserSerializer(serializers.ModelSerializer):
+    department = VisibleRelatedField(queryset=Department.objects.all(), allow_null=True, required=False)
+    manager = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
+    roles = serializers.PrimaryKeyRelatedField(queryset=Role.objects.all(), many=True, required=False)
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "mobile", "email", "department", "manager", "language"]
+        fields += ["status", "roles", "password", "last_login", "date_joined"]
+        read_only_fields = ["id", "status", "last_login", "date_joined"]
 
 
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token."""
+class LeaveSerializer(serializers.Serializer):
+    successor = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
+    customers_to_pool = serializers.BooleanField(default=False)
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Users. They are never deleted: freeze them, or mark them as left with a handover."""
+
+    queryset = User.objects.select_related("department").prefetch_related("roles")
+    serializer_class = UserSerializer
+    permission_module = "org"
+    action_permissions = {"freeze": "edit", "unfreeze": "edit", "leave": "assign"}
+    filterset_fields = ["department", "status", "roles"]
+    search_fields = ["display_name", "username", "mobile", "email"]
+    ordering_fields = ["display_name", "username", "date_joined", "last_login"]
+    ordering = ["display_name"]
+
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if not data.get("password"):
+            raise serializers.ValidationError(
+                {"password": [serializers.Field.default_error_messages["required"]]}
+            )
+        user = services.user_create(actor=self.actor, roles=data.pop("roles", None), **data)
+        return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        user = self.get_object()
+        serializer = self.get_serializer(user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("password", None)  # an administrator resets passwords through its own action
+        roles = data.pop("roles", None)
+        user = services.user_update(actor=self.actor, user=user, roles=roles, **data)
+        return Response(self.get_serializer(user).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def freeze(self, request: Request, pk: str | None = None) -> Response:
+        user = services.user_freeze(actor=self.actor, user=self.get_object())
+        return Response(self.get_serializer(user).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def unfreeze(self, request: Request, pk: str | None = None) -> Response:
+        user = services.user_unfreeze(actor=self.actor, user=self.get_object())
+        return Response(self.get_serializer(user).data)
+
+    @extend_schema(request=LeaveSerializer)
+    @action(detail=True, methods=["post"])
+    def leave(self, request: Request, pk: str | None = None) -> Response:
+        leaving = self.get_object()
+        body = LeaveSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        user = services.user_leave(actor=self.actor, user=leaving, **body.validated_data)
+        return Response(self.get_serializer(user).data)
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    parent = VisibleRelatedField(  # type: ignore[assignment]
+        queryset=Department.objects.all(), allow_null=True, required=False
+    )
+    lead = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
+    business_unit = VisibleRelatedField(queryset=BusinessUnit.objects.all(), required=False)
+
+    class Meta:
+        model = Department
+        fields = ["id", "name", "parent", "business_unit", "lead", "sort_order", "path"]
+        read_only_fields = ["id", "path"]
+
+
+class MoveSerializer(serializers.Serializer):
+    parent = VisibleRelatedField(queryset=Department.objects.all())  # type: ignore[assignment]
+
+
+class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    queryset = Department.objects.select_related("business_unit")
+    serializer_class = DepartmentSerializer
+    permission_module = "org"
+    action_permissions = {"move": "edit"}
+    filterset_fields = ["parent", "business_unit"]
+    search_fields = ["name"]
+    ordering = ["path"]
+
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        department = services.department_create(actor=self.actor, **serializer.validated_data)
+        return Response(self.get_serializer(department).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        department = self.get_object()
+        serializer = self.get_serializer(department, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        department = services.department_update(
+            actor=self.actor,
+            department=department,
+            name=data.get("name", department.name),
+            lead=data.get("lead", department.lead),
+            sort_order=data.get("sort_order", department.sort_order),
+        )
+        return Response(self.get_serializer(department).data)
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        services.department_delete(actor=self.actor, department=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=MoveSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str | None = None) -> Response:
+        department = self.get_object()
+        body = MoveSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        moved = services.department_move(
+            actor=self.actor, department=department, parent=body.validated_data["parent"]
+        )
+        return Response(self.get_serializer(moved).data)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    lead = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
+    members = VisibleRelatedField(queryset=User.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "business_unit", "lead", "members"]
+        read_only_fields = ["id", "business_unit"]
+
+
+class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    queryset = Team.objects.prefetch_related("members")
+    serializer_class = TeamSerializer
+    permission_module = "org"
+    search_fields = ["name"]
+    ordering = ["name"]
+
+    def create(self, request: Request) -> Response:
+        return self._save(request, None, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        return self._save(request, self.get_object(), status.HTTP_200_OK)
+
+    def _save(self, request: Request, team: Team | None, code: int) -> Response:
+        serializer = self.get_serializer(team, data=request.data, partial=team is not None)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        saved = services.team_save(
+            actor=self.actor,
+            team=team,
+            name=data.get("name", team.name if team else ""),
+            lead=data.get("lead", team.lead if team else None),
+            members=list(data.get("members", team.members.all() if team else [])),
+        )
+        return Response(self.get_serializer(saved).data, status=code)
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        services.team_delete(actor=self.actor, team=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    permissions = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        model = Role
+        fields = ["id", "name", "code", "description", "permissions", "data_scope", "require_two_factor"]
+        fields += ["is_default"]
+        read_only_fields = ["id", "is_default"]
+
+    def validate_permissions(self, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - all_codes())
+        if unknown:
+            raise serializers.ValidationError(f"unknown: {', '.join(unknown)}")
+        return value
+
+
+class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    queryset = Role.objects.all()
+    serializer_class = RoleSerializer
+    permission_module = "roles"
+    search_fields = ["name", "code"]
+    ordering = ["name"]
+
+    def create(self, request: Request) -> Response:
+        return self._save(request, None, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        return self._save(request, self.get_object(), status.HTTP_200_OK)
+
+    def _save(self, request: Request, role: Role | None, code: int) -> Response:
+        serializer = self.get_serializer(role, data=request.data, partial=role is not None)
+        serializer.is_valid(raise_exception=True)
+        fields = ["name", "code", "description", "permissions", "data_scope", "require_two_factor"]
+        current = (
+            RoleSerializer(role).data
+            if role
+            else {"description": "", "permissions": [], "require_two_factor": False}
+        )
+        values = {name: serializer.validated_data.get(name, current.get(name)) for name in fields}
+        saved = services.role_save(actor=self.actor, role=role, **values)
+        return Response(self.get_serializer(saved).data, status=code)
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        services.role_delete(actor=self.actor, role=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BusinessUnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BusinessUnit
+        fields = ["id", "name", "code"]
+
+
+class BusinessUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    queryset = BusinessUnit.objects.all()
+    serializer_class = BusinessUnitSerializer
+    permission_module = "org"
+    ordering = ["name"]
+
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        unit = services.unit_create(actor=self.actor, **serializer.validated_data)
+        return Response(self.get_serializer(unit).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        unit = self.get_object()
+        serializer = self.get_serializer(unit, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        unit = services.unit_update(
+            actor=self.actor,
+            unit=unit,
+            name=data.get("name", unit.name),
+            code=data.get("code", unit.code),
+        )
+        return Response(self.get_serializer(unit).data)

@@ -177,7 +177,7 @@ class User(AbstractBaseUser):
         help_text=_("Letters, digits and . _ - only; used to sign in."),
         validators=[RegexValidator(r"^[A-Za-z0-9._-]+$", _("Use only letters, digits and . _ -"))],
     )
-    display_name = models.CharField(_("name"), max_length=50)
+    display_name = models.CharField(_("full name"), max_length=50)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     department = models.ForeignKey(
