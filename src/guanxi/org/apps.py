@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,7 +10,7 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from guanxi.core import permissions, scope, search
+        from guanxi.core import navigation, permissions, scope, search
 
         from . import models, selectors
 
@@ -30,7 +31,22 @@ class OrgConfig(AppConfig):
         scope.register(models.BusinessUnit, scope.Rule("org", owner=None, unit="pk"))
         scope.register(models.Role, scope.Rule("roles", owner=None, everyone=True))
         search.register(search.Provider(_("People"), selectors.search_people))
+        # Sign-in security (SPEC §1.5): rows belong to the user they are about.
+        scope.register(models.LoginAttempt, scope.Rule("org", owner="user"))
+        scope.register(models.UserSession, scope.Rule("org", owner="user"))
+        for label, url_name, icon, order in (
+            (_("Login log"), "org:login_log", "history", 910),
+            (_("Online users"), "org:online_users", "plug-connected", 920),
+            (_("Inactive users"), "org:inactive_users", "user-off", 930),
+        ):
+            navigation.register(navigation.NavItem(label, url_name, icon, order=order, visible=_can_view_org))
         post_migrate.connect(_sync_default_roles, sender=self)
+
+
+def _can_view_org(request: HttpRequest) -> bool:
+    from guanxi.core.permissions import has_perm
+
+    return has_perm(request.user, "org.view")
 
 
 def _sync_default_roles(**kwargs: object) -> None:
