@@ -63,8 +63,7 @@ class Lock:
                 minutes,
             ) % {"minutes": minutes}
         return ngettext(
-            "This account is locked after too many failed sign-in attempts. "
-            "Try again in %(minutes)d minute.",
+            "This account is locked after too many failed sign-in attempts. Try again in %(minutes)d minute.",
             "This account is locked after too many failed sign-in attempts. "
             "Try again in %(minutes)d minutes.",
             minutes,
