@@ -2,9 +2,11 @@
 the inactivity report, the admin password reset, and who may use them."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -271,3 +273,13 @@ def test_the_reset_service_checks_permission_and_scope_itself(admin: User, world
     world.bob.refresh_from_db()
     world.charlie.refresh_from_db()
     assert world.bob.check_password(PASSWORD) and world.charlie.check_password(PASSWORD)
+
+
+def test_the_daily_sweep_forgets_sessions_unused_longer_than_a_session_lives(world: World) -> None:
+    used(client_for(world.alice))
+    used(client_for(world.bob))
+    UserSession.objects.filter(user=world.alice).update(last_seen_at=timezone.now() - timedelta(hours=13))
+    out = StringIO()
+    call_command("jobs", "run", "prune_user_sessions", stdout=out)
+    assert out.getvalue().strip() == "1 stale session records deleted"
+    assert list(UserSession.objects.values_list("user", flat=True)) == [world.bob.pk]

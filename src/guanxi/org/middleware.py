@@ -1,3 +1,4 @@
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -28,6 +29,9 @@ class UserLanguageMiddleware:
         return self.get_response(request)
 
 
+TOUCH_EVERY = 60  # seconds between two notes of one session's use
+
+
 class SessionActivityMiddleware:
     """Keep the online-users list (在线用户) current: note each signed-in session's use, at most once a
     minute per session (a cache key gates the write), so ordinary requests cost no database write."""
@@ -41,8 +45,11 @@ class SessionActivityMiddleware:
         session = getattr(request, "session", None)
         # After the view, so the sign-in request itself counts with its new session key.
         if isinstance(user, User) and session is not None and session.session_key:
-            key = session.session_key
-            if cache.add(f"guanxi:session-seen:{key}", 1, timeout=60):
+            key, now = session.session_key, time.time()
+            seen = cache.get(f"guanxi:session-seen:{key}")
+            # The time is compared here rather than left to the key's expiry, so it follows the app's clock.
+            if seen is None or now - seen >= TOUCH_EVERY:
+                cache.set(f"guanxi:session-seen:{key}", now, timeout=TOUCH_EVERY * 2)
                 security.session_touch(
                     session_key=key,
                     user=user,

@@ -280,3 +280,11 @@ def user_reset_password(*, actor: User, user: User, new_password: str) -> None:
         note="password reset by an administrator",
     )
     sessions_end_for_user(user=user)
+
+
+@transaction.atomic
+def user_sessions_prune(*, at: datetime) -> int:
+    """Forget sessions unused for longer than a session lives: they have expired. Returns how many."""
+    stale = at - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    deleted, _rows = UserSession.objects.filter(last_seen_at__lt=stale).delete()
+    return deleted
