@@ -83,7 +83,7 @@ def two_factor_enable(*, user: User, secret: str, code: str) -> TwoFactor:
     """Turn on two-factor sign-in once the user shows their app gives the right code for ``secret``."""
     if TwoFactor.objects.filter(user=user).exists():
         raise DomainError(_("Two-factor sign-in is already on."), code="two_factor_enabled")
-    step = _matching_step(secret, code, timezone.now())
+    step = _matching_step(secret, code, timezone.now()) if secret else None
     if step is None:
         raise DomainError(_("That code is not right. Enter the six digits your app shows now."), field="code")
     device = TwoFactor.objects.create(user=user, secret=secret, last_step=step)
