@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "guanxi.core.middleware.RequestContextMiddleware",
     "guanxi.org.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "guanxi.org.middleware.SessionActivityMiddleware",
+    "guanxi.org.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -157,6 +159,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 12)
+# Sign-in lockout (SPEC §1.5, org.security): this many failures within the window lock the account, or the
+# address, for SIGNIN_LOCKOUT_MINUTES. The per-address limit is high because offices share one address.
+SIGNIN_FAILURE_LIMIT = envint("SIGNIN_FAILURE_LIMIT", 5)
+SIGNIN_IP_FAILURE_LIMIT = envint("SIGNIN_IP_FAILURE_LIMIT", 20)
+SIGNIN_FAILURE_WINDOW_MINUTES = envint("SIGNIN_FAILURE_WINDOW_MINUTES", 15)
+SIGNIN_LOCKOUT_MINUTES = envint("SIGNIN_LOCKOUT_MINUTES", 15)
 
 # Internationalisation
 LANGUAGE_CODE = env("LANGUAGE_CODE", "zh-hans")

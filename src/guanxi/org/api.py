@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -11,14 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.errors import DomainError, NotPermitted
+from guanxi.core.middleware import ip_of
 from guanxi.core.permissions import all_codes
 
-from . import services
+from . import security, services, two_factor
 from .models import BusinessUnit, Department, Role, Team, User
-
-
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token."""
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -63,6 +63,44 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "display_name", "mobile", "email", "department", "manager", "language"]
         fields += ["status", "roles", "password", "last_login", "date_joined"]
         read_only_fields = ["id", "status", "last_login", "date_joined"]
+
+
+class TokenSerializer(AuthTokenSerializer):
+    """The web sign-in's rules hold here too: lockout, the login log, and the two-factor code."""
+
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="The six-digit code of the user's authenticator app, when two-factor sign-in is on.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        request = self.context["request"]
+        ip, agent = ip_of(request), request.META.get("HTTP_USER_AGENT", "")
+        user = security.signin_check_password(
+            username=attrs["username"], password=attrs["password"], ip=ip, user_agent=agent
+        )
+        if two_factor.is_enabled(user):
+            if not attrs.get("otp"):
+                message = _("Enter the code from your authenticator app.")
+                raise DomainError(message, field="otp", code="two_factor_required")
+            try:
+                security.signin_check_code(user=user, code=attrs["otp"], ip=ip, user_agent=agent)
+            except security.SignInRefused as error:
+                raise DomainError(error.message, field="otp", code=error.code) from error
+        elif two_factor.setup_missing(user):
+            message = _("Set up two-factor sign-in before using Guanxi.")
+            raise NotPermitted(message, code="two_factor_setup_required")
+        security.signin_succeeded(user=user, ip=ip, user_agent=agent)
+        attrs["user"] = user
+        return attrs
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password (and the two-factor code, when on) for an API token."""
+
+    serializer_class = TokenSerializer
 
 
 class LeaveSerializer(serializers.Serializer):

@@ -51,6 +51,17 @@ class OrgConfig(AppConfig):
                 owned=lambda rows: rows.exclude(status=models.User.Status.LEFT),
             )
         )
+        # Sign-in security (SPEC §1.5): rows belong to the user they are about.
+        scope.register(models.LoginAttempt, scope.Rule("org", owner="user"))
+        scope.register(models.UserSession, scope.Rule("org", owner="user"))
+        for label, url_name, icon, order in (
+            (_("Login log"), "org:login_log", "history", 940),
+            (_("Online users"), "org:online_users", "plug-connected", 950),
+            (_("Inactive users"), "org:inactive_users", "user-off", 960),
+        ):
+            navigation.register(
+                navigation.NavItem(label, url_name, icon, order, navigation.needs("org.view"), admin)
+            )
         post_migrate.connect(_sync_default_roles, sender=self)
 
 

@@ -245,3 +245,90 @@ class User(AbstractBaseUser):
 
     def get_short_name(self) -> str:
         return str(self)
+
+
+# --- Sign-in security (SPEC §1.5) ------------------------------------------------------------------
+
+
+class LoginAttempt(models.Model):
+    """One sign-in attempt (登录日志). Lockouts are decided from these rows, so every web process agrees."""
+
+    class Result(models.TextChoices):
+        SUCCESS = "success", _("Signed in")
+        BAD_PASSWORD = "bad_password", _("Wrong username or password")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        INACTIVE = "inactive", _("Account frozen or left")
+        TWO_FACTOR_FAILED = "two_factor_failed", _("Wrong two-factor code")
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="login_attempts",
+        verbose_name=_("user"),
+    )
+    # As typed, lower-cased (usernames are case-insensitive); also kept for names that match nobody.
+    username = models.CharField(_("username typed"), max_length=150)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+
+    objects = ScopedQuerySet["LoginAttempt"].as_manager()
+
+    class Meta:
+        verbose_name = _("sign-in attempt")
+        verbose_name_plural = _("login log")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # The lockout checks: recent attempts for one username, and for one address.
+            models.Index(fields=["username", "at"], name="login_attempt_username_idx"),
+            models.Index(fields=["ip", "at"], name="login_attempt_ip_idx"),
+            models.Index(fields=["user", "at"], name="login_attempt_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_result_display()}"
+
+
+class TwoFactor(models.Model):
+    """A user's TOTP authenticator (two-factor sign-in). Present only once confirmed with a code."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="two_factor", verbose_name=_("user")
+    )
+    secret = models.CharField(max_length=64)
+    # The last accepted time step: a code is accepted once, so an overheard code cannot be replayed.
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(_("set up at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("two-factor authenticator")
+        verbose_name_plural = _("two-factor authenticators")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class UserSession(models.Model):
+    """A signed-in browser session (在线用户), kept beside Django's session so admins can end it."""
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="user_sessions", verbose_name=_("user")
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    started_at = models.DateTimeField(_("signed in at"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now, db_index=True)
+
+    objects = ScopedQuerySet["UserSession"].as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.ip or ''}"

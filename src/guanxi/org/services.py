@@ -231,7 +231,10 @@ def _set_status(actor: User, user: User, status: str) -> None:
 def _end_sessions(user: User) -> None:
     from rest_framework.authtoken.models import Token
 
+    from .security import sessions_end_for_user
+
     Token.objects.filter(user=user).delete()
+    sessions_end_for_user(user=user)
 
 
 def handover_summary(*, user: User) -> list[tuple[Any, int]]:

@@ -1,22 +1,32 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, roles, structure, users
+from .views import account, roles, security, structure, users
 
 app_name = "org"
 urlpatterns = [
     path("login/", account.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", account.LogoutView.as_view(), name="logout"),
     path("profile/", account.profile, name="profile"),
     path("password/", account.password_change, name="password"),
     path("language/", account.set_language, name="set_language"),
     path("people/<int:pk>/", account.user_detail, name="user_detail"),
+    # Sign-in security (SPEC §1.5)
+    path("login/code/", security.signin_code, name="signin_code"),
+    path("profile/security/", security.security_page, name="security"),
+    path("profile/security/two-factor/off/", security.two_factor_disable, name="two_factor_disable"),
+    path("profile/security/sessions/<int:pk>/end/", security.my_session_end, name="my_session_end"),
+    path("security/login-log/", security.login_log, name="login_log"),
+    path("security/online/", security.online_users, name="online_users"),
+    path("security/online/<int:pk>/end/", security.session_end, name="session_end"),
+    path("security/inactive/", security.inactive_users, name="inactive_users"),
+    # Administration of the organisation
     path("org/users/", users.user_list, name="users"),
     path("org/users/new/", users.user_create, name="user_create"),
     path("org/users/<int:pk>/", users.user_detail, name="user_admin"),
     path("org/users/<int:pk>/edit/", users.user_edit, name="user_edit"),
     path("org/users/<int:pk>/freeze/", users.user_freeze, name="user_freeze"),
     path("org/users/<int:pk>/leave/", users.user_leave, name="user_leave"),
+    path("org/users/<int:pk>/password-reset/", security.user_password_reset, name="user_password_reset"),
     path("org/departments/", structure.department_list, name="departments"),
     path("org/departments/new/", structure.department_create, name="department_create"),
     path("org/departments/<int:pk>/", structure.department_edit, name="department_edit"),

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -14,17 +16,44 @@ from django.views.decorators.http import require_POST
 from guanxi.core.errors import DomainError
 from guanxi.core.forms import show_error
 from guanxi.core.http import AuthedRequest
+from guanxi.core.middleware import ip_of
 
-from .. import services
+from .. import security, services, two_factor
 from ..forms import LoginForm, PasswordChangeForm, ProfileForm
 from ..models import User
 from ..selectors import directory
+from . import security as security_views
 
 
 class LoginView(auth_views.LoginView):
+    """Sign-in step one. The form checks the lockout and the password and logs the attempt; a user with
+    two-factor sign-in then goes to the code step, still signed out."""
+
     template_name = "org/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.pop("site_name", None)  # Django's is the host name; the shell's is the product's
+        return context
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+        user = form.get_user()
+        if two_factor.is_enabled(user):
+            return security_views.signin_pending_start(self.request, user, self.get_success_url())
+        response = super().form_valid(form)
+        security.signin_succeeded(
+            user=user, ip=ip_of(self.request), user_agent=self.request.META.get("HTTP_USER_AGENT", "")
+        )
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if isinstance(request.user, User):
+            security.signout_record(user=request.user, session_key=request.session.session_key)
+        return super().post(request, *args, **kwargs)
 
 
 @login_required
