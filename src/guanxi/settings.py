@@ -59,6 +59,7 @@ TESTING = False  # set by tests/conftest.py
 INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.org",
+    "guanxi.customers",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

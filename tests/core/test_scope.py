@@ -34,9 +34,7 @@ def test_without_a_role_a_user_sees_no_records(world: World) -> None:
     ],
 )
 def test_each_scope_shows_exactly_its_rows(world: World, scope: Scope, expected: set[str]) -> None:
-    other_unit = make_department(
-        "别的公司", None, world.unit.__class__.objects.create(name="别的", code="other")
-    )
+    other_unit = make_department("别的公司", None, world.unit.__class__.objects.create(name="别的", code="other"))
     make_user("outsider", "外人", other_unit)
     world.alice.roles.set([role_with_scope("r", scope)])
     assert visible_names(world.alice) == expected

@@ -41,9 +41,7 @@ def test_the_user_list_filters_and_paginates(world: World) -> None:
 
 def test_creating_a_user_shows_field_errors_and_saves_nothing(world: World) -> None:
     client = client_for(grant(world.bob, "unit_admin"), HTTP_ACCEPT_LANGUAGE="zh-CN")
-    response = client.post(
-        reverse("org:user_create"), {"username": "有空格 的", "display_name": "", "password": "1"}
-    )
+    response = client.post(reverse("org:user_create"), {"username": "有空格 的", "display_name": "", "password": "1"})
     assert response.status_code == 200
     assert {"username", "display_name"} <= response.context["form"].errors.keys()
     assert "只能使用字母" in response.text or "字母" in response.text
@@ -59,9 +57,7 @@ def test_deleting_a_department_with_people_shows_why(world: World) -> None:
 
 def test_moving_a_department_under_itself_is_refused_on_the_field(world: World) -> None:
     client = client_for(grant(world.bob, "unit_admin"), HTTP_ACCEPT_LANGUAGE="en")
-    response = client.post(
-        reverse("org:department_move", args=[world.head_office.pk]), {"parent": world.shanghai.pk}
-    )
+    response = client.post(reverse("org:department_move", args=[world.head_office.pk]), {"parent": world.shanghai.pk})
     assert response.status_code == 400
     assert response.context["move_form"].errors["parent"]
 

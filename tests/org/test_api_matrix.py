@@ -83,9 +83,7 @@ def test_bad_input_gets_field_errors(world: World) -> None:
     response = client.post("/api/v1/users/", {"username": "bad name!", "display_name": ""}, format="json")
     assert response.status_code == 400
     assert {"username", "display_name"} <= response.json().keys()
-    response = client.post(
-        "/api/v1/users/", {"username": "ok", "display_name": "好", "password": "123"}, format="json"
-    )
+    response = client.post("/api/v1/users/", {"username": "ok", "display_name": "好", "password": "123"}, format="json")
     assert response.status_code == 400
     assert "password" in response.json()
     response = client.post(
@@ -108,9 +106,7 @@ def test_leave_through_the_api_hands_over(world: World) -> None:
     world.beijing.lead = world.charlie
     world.beijing.save()
     client = client_as(grant(world.bob, "unit_admin"))
-    response = client.post(
-        f"/api/v1/users/{world.charlie.pk}/leave/", {"successor": world.alice.pk}, format="json"
-    )
+    response = client.post(f"/api/v1/users/{world.charlie.pk}/leave/", {"successor": world.alice.pk}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "left"
     assert Department.objects.get(pk=world.beijing.pk).lead == world.alice

@@ -36,9 +36,7 @@ def test_createadmin_makes_a_system_administrator(db: None, monkeypatch: pytest.
     assert admin.is_superuser and admin.check_password("Strong-Pass-2026")
 
 
-def test_createadmin_refuses_a_weak_password_or_a_taken_name(
-    db: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_createadmin_refuses_a_weak_password_or_a_taken_name(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GUANXI_ADMIN_PASSWORD", "123")
     with translation.override("en"), pytest.raises(CommandError, match="too short"):
         call_command("createadmin", username="root", stdout=StringIO())

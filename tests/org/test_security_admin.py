@@ -221,9 +221,7 @@ def reset(client: Client, user: User, password: str = "Fresh-Start-2026", again:
 
 def test_an_administrator_resets_a_password_and_the_user_is_signed_out(admin: User, world: World) -> None:
     alice = used(client_for(world.alice))
-    page = client_for(admin, HTTP_ACCEPT_LANGUAGE="en").get(
-        reverse("org:user_password_reset", args=[world.alice.pk])
-    )
+    page = client_for(admin, HTTP_ACCEPT_LANGUAGE="en").get(reverse("org:user_password_reset", args=[world.alice.pk]))
     assert world.alice.display_name in page.text
     response = reset(client_for(admin), world.alice)
     assert response["Location"] == reverse("org:user_detail", args=[world.alice.pk])  # type: ignore[index]

@@ -181,9 +181,7 @@ def test_api_token_requests_are_logged_and_locked_like_the_web(world: World) -> 
     with time_machine.travel(MONDAY_9AM, tick=False):
         for _attempt in range(5):
             APIClient().post("/api/v1/auth/token/", {"username": "bob", "password": "x"}, format="json")
-        locked = APIClient().post(
-            "/api/v1/auth/token/", {"username": "bob", "password": PASSWORD}, format="json"
-        )
+        locked = APIClient().post("/api/v1/auth/token/", {"username": "bob", "password": PASSWORD}, format="json")
     assert locked.status_code == 400
     assert locked.json()["code"] == "locked_out"
     assert LoginAttempt.objects.filter(user=world.bob, result=Result.BAD_PASSWORD).count() == 5
@@ -191,8 +189,6 @@ def test_api_token_requests_are_logged_and_locked_like_the_web(world: World) -> 
 
 def test_a_role_requiring_two_factor_refuses_a_token_until_it_is_set_up(world: World) -> None:
     grant(world.alice, require_two_factor=True)
-    response = APIClient().post(
-        "/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"
-    )
+    response = APIClient().post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
     assert response.status_code == 403
     assert response.json()["code"] == "two_factor_setup_required"

@@ -14,7 +14,5 @@ class CoreConfig(AppConfig):
         permissions.register_module(
             permissions.Module("system", _("System configuration"), ("view", "configure"), kind="admin")
         )
-        permissions.register_module(
-            permissions.Module("audit", _("Audit log"), ("view", "export"), kind="admin")
-        )
+        permissions.register_module(permissions.Module("audit", _("Audit log"), ("view", "export"), kind="admin"))
         scope.register(models.AuditEntry, scope.Rule("audit", owner="actor"))

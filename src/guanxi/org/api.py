@@ -45,9 +45,7 @@ class MeView(APIView):
         user: Any = request.user
         serializer = MeSerializer(user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        fields = {
-            name: serializer.validated_data.get(name, getattr(user, name)) for name in services.PROFILE_FIELDS
-        }
+        fields = {name: serializer.validated_data.get(name, getattr(user, name)) for name in services.PROFILE_FIELDS}
         services.user_update_profile(user=user, **fields)
         return Response(MeSerializer(user).data)
 
@@ -125,9 +123,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if not data.get("password"):
-            raise serializers.ValidationError(
-                {"password": [serializers.Field.default_error_messages["required"]]}
-            )
+            raise serializers.ValidationError({"password": [serializers.Field.default_error_messages["required"]]})
         user = services.user_create(actor=self.actor, roles=data.pop("roles", None), **data)
         return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -219,9 +215,7 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         department = self.get_object()
         body = MoveSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        moved = services.department_move(
-            actor=self.actor, department=department, parent=body.validated_data["parent"]
-        )
+        moved = services.department_move(actor=self.actor, department=department, parent=body.validated_data["parent"])
         return Response(self.get_serializer(moved).data)
 
 
@@ -300,9 +294,7 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         serializer.is_valid(raise_exception=True)
         fields = ["name", "code", "description", "permissions", "data_scope", "require_two_factor"]
         current = (
-            RoleSerializer(role).data
-            if role
-            else {"description": "", "permissions": [], "require_two_factor": False}
+            RoleSerializer(role).data if role else {"description": "", "permissions": [], "require_two_factor": False}
         )
         values = {name: serializer.validated_data.get(name, current.get(name)) for name in fields}
         saved = services.role_save(actor=self.actor, role=role, **values)

@@ -59,9 +59,7 @@ class OrgConfig(AppConfig):
             (_("Online users"), "org:online_users", "plug-connected", 950),
             (_("Inactive users"), "org:inactive_users", "user-off", 960),
         ):
-            navigation.register(
-                navigation.NavItem(label, url_name, icon, order, navigation.needs("org.view"), admin)
-            )
+            navigation.register(navigation.NavItem(label, url_name, icon, order, navigation.needs("org.view"), admin))
         post_migrate.connect(_sync_default_roles, sender=self)
 
 

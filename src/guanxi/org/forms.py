@@ -13,9 +13,7 @@ from .models import BusinessUnit, Department, LoginAttempt, Role, Team, User
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(
-        label=_("Username"), max_length=50, widget=forms.TextInput(attrs={"autofocus": True})
-    )
+    username = forms.CharField(label=_("Username"), max_length=50, widget=forms.TextInput(attrs={"autofocus": True}))
     password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
 
     def clean(self) -> dict[str, Any]:
@@ -160,9 +158,7 @@ class LeaveForm(ScopedFormMixin, forms.Form):
     successor = forms.ModelChoiceField(
         User.objects.none(), required=False, label=_("Hand over to"), help_text=_("Takes over every record.")
     )
-    customers_to_pool = forms.BooleanField(
-        required=False, label=_("Return customers to the public pool instead")
-    )
+    customers_to_pool = forms.BooleanField(required=False, label=_("Return customers to the public pool instead"))
 
     def __init__(self, *args: Any, actor: User, leaving: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -174,9 +170,7 @@ class LeaveForm(ScopedFormMixin, forms.Form):
 class UserFilterForm(ScopedFormMixin, forms.Form):
     q = forms.CharField(label=_("Name, username or mobile"), required=False)
     department = forms.ModelChoiceField(Department.objects.none(), required=False, label=_("Department"))
-    status = forms.ChoiceField(
-        choices=[("", _("Any status")), *User.Status.choices], required=False, label=_("Status")
-    )
+    status = forms.ChoiceField(choices=[("", _("Any status")), *User.Status.choices], required=False, label=_("Status"))
     role = forms.ModelChoiceField(Role.objects.none(), required=False, label=_("Role"))
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
@@ -195,9 +189,7 @@ class SignInCodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code from your authenticator app"),
         max_length=10,
-        widget=forms.TextInput(
-            attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}
-        ),
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 

@@ -64,8 +64,7 @@ class Lock:
             ) % {"minutes": minutes}
         return ngettext(
             "This account is locked after too many failed sign-in attempts. Try again in %(minutes)d minute.",
-            "This account is locked after too many failed sign-in attempts. "
-            "Try again in %(minutes)d minutes.",
+            "This account is locked after too many failed sign-in attempts. Try again in %(minutes)d minutes.",
             minutes,
         ) % {"minutes": minutes}
 
@@ -95,9 +94,7 @@ def lock_of(*, username: str, ip: str | None, now: datetime | None = None) -> Lo
     return max(locks, key=lambda lock: lock.until, default=None)
 
 
-def _locked_until(
-    attempts: QuerySet[LoginAttempt], *, limit: int, resets: bool, now: datetime
-) -> datetime | None:
+def _locked_until(attempts: QuerySet[LoginAttempt], *, limit: int, resets: bool, now: datetime) -> datetime | None:
     """Replay the recent failures: a lock starts at the failure that makes ``limit`` within the window
     and lasts the lockout time. Only the last window + lockout matters, so the query reads few rows."""
     window = timedelta(minutes=settings.SIGNIN_FAILURE_WINDOW_MINUTES)
@@ -182,9 +179,7 @@ def signin_check_code(*, user: User, code: str, ip: str | None, user_agent: str)
 
 def signin_succeeded(*, user: User, ip: str | None, user_agent: str) -> None:
     """Record a completed sign-in: it also resets the account's failure count."""
-    login_attempt_record(
-        username=user.username, user=user, ip=ip, user_agent=user_agent, result=Result.SUCCESS
-    )
+    login_attempt_record(username=user.username, user=user, ip=ip, user_agent=user_agent, result=Result.SUCCESS)
 
 
 # --- Sessions ------------------------------------------------------------------------------------------

@@ -73,17 +73,12 @@ def department_tree(*, actor: User) -> QuerySet[Department]:
 
 def team_list(*, actor: User) -> QuerySet[Team]:
     return (
-        Team.objects.visible_to(actor)
-        .select_related("lead")
-        .annotate(member_count=Count("members"))
-        .order_by("name")
+        Team.objects.visible_to(actor).select_related("lead").annotate(member_count=Count("members")).order_by("name")
     )
 
 
 def role_list(*, actor: User) -> QuerySet[Role]:
-    return (
-        Role.objects.visible_to(actor).annotate(holder_count=Count("users")).order_by("-is_default", "name")
-    )
+    return Role.objects.visible_to(actor).annotate(holder_count=Count("users")).order_by("-is_default", "name")
 
 
 # --- Sign-in security pages: each starts from visible_to(actor) ---------------------------------------
@@ -104,9 +99,7 @@ def login_log(
     attempts = LoginAttempt.objects.visible_to(actor).select_related("user")
     if user:
         attempts = attempts.filter(
-            Q(username__icontains=user)
-            | Q(user__display_name__icontains=user)
-            | Q(user__username__iexact=user)
+            Q(username__icontains=user) | Q(user__display_name__icontains=user) | Q(user__username__iexact=user)
         )
     if result:
         attempts = attempts.filter(result=result)

@@ -34,9 +34,7 @@ def user_update_profile(*, user: User, display_name: str, mobile: str, email: st
     user.language = language
     user.full_clean(exclude=["password"])
     user.save(update_fields=PROFILE_FIELDS)
-    audit_log(
-        actor=user, action=Action.UPDATE, obj=user, changes=diff(before, snapshot(user, PROFILE_FIELDS))
-    )
+    audit_log(actor=user, action=Action.UPDATE, obj=user, changes=diff(before, snapshot(user, PROFILE_FIELDS)))
     return user
 
 
@@ -168,8 +166,7 @@ def _check_can_grant(actor: User, role: Role, *, field: str | None = None) -> No
     widest = max((scope.width for scope in grants.scopes.values()), default=-1)
     if missing or Scope(role.data_scope).width > widest:
         raise DomainError(
-            _("You cannot grant the role “%(role)s”: it allows more than you may do yourself.")
-            % {"role": role},
+            _("You cannot grant the role “%(role)s”: it allows more than you may do yourself.") % {"role": role},
             field=field,
         )
 
@@ -219,9 +216,7 @@ def _set_status(actor: User, user: User, status: str) -> None:
     # Conditional update: two admins acting at once change the status once.
     changed = User.objects.filter(pk=user.pk, status=before).update(status=status)
     if not changed:
-        raise DomainError(
-            _("Someone else changed this user just now; reload and try again."), code="conflict"
-        )
+        raise DomainError(_("Someone else changed this user just now; reload and try again."), code="conflict")
     user.status = status
     audit_log(actor=actor, action=Action.UPDATE, obj=user, changes={"status": [before, status]})
     if status != User.Status.ACTIVE:
@@ -270,9 +265,7 @@ def user_leave(*, actor: User, user: User, successor: User | None, customers_to_
             count = rows.update(**{kind.field: successor})
         if count:
             moved[str(kind.model._meta.label_lower)] = count
-    if any(
-        kind.rows_of(user).exists() for kind in owned_types()
-    ):  # the invariant, checked in the transaction
+    if any(kind.rows_of(user).exists() for kind in owned_types()):  # the invariant, checked in the transaction
         raise DomainError(_("Some records could not be handed over; nothing was changed."))
     _set_status(actor, user, User.Status.LEFT)
     audit_log(
@@ -312,9 +305,7 @@ def unit_update(*, actor: User, unit: BusinessUnit, name: str, code: str) -> Bus
     unit.name, unit.code = name, code
     unit.full_clean()
     unit.save()
-    audit_log(
-        actor=actor, action=Action.UPDATE, obj=unit, changes=diff(before, snapshot(unit, ["name", "code"]))
-    )
+    audit_log(actor=actor, action=Action.UPDATE, obj=unit, changes=diff(before, snapshot(unit, ["name", "code"])))
     return unit
 
 
@@ -339,9 +330,7 @@ def department_create(
     else:
         _check_parent(actor, parent)
         business_unit = parent.business_unit
-    department = Department(
-        name=name, parent=parent, business_unit=business_unit, lead=lead, sort_order=sort_order
-    )
+    department = Department(name=name, parent=parent, business_unit=business_unit, lead=lead, sort_order=sort_order)
     department.full_clean(exclude=["path"])
     department.save()
     department.path = f"{parent.path if parent else '/'}{department.pk}/"
@@ -393,9 +382,7 @@ def department_move(*, actor: User, department: Department, parent: Department) 
     department = Department.objects.select_for_update().get(pk=department.pk)
     parent = Department.objects.get(pk=parent.pk)
     if parent.path.startswith(department.path):
-        raise DomainError(
-            _("A department cannot move under itself or one of its sub-departments."), field="parent"
-        )
+        raise DomainError(_("A department cannot move under itself or one of its sub-departments."), field="parent")
     if parent.business_unit_id != department.business_unit_id:
         raise DomainError(_("A department can only move within its business unit."), field="parent")
     old_path, new_path = department.path, f"{parent.path}{department.pk}/"
@@ -406,9 +393,7 @@ def department_move(*, actor: User, department: Department, parent: Department) 
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
     )
     department.refresh_from_db()
-    audit_log(
-        actor=actor, action=Action.UPDATE, obj=department, changes={"parent": [before_parent, parent.pk]}
-    )
+    audit_log(actor=actor, action=Action.UPDATE, obj=department, changes={"parent": [before_parent, parent.pk]})
     return department
 
 
@@ -421,8 +406,7 @@ def department_delete(*, actor: User, department: Department) -> None:
     members = department.members.exclude(status=User.Status.LEFT).count()
     if members:
         raise DomainError(
-            _("This department still has %(count)d people; move them to another department first.")
-            % {"count": members}
+            _("This department still has %(count)d people; move them to another department first.") % {"count": members}
         )
     department.members.update(department=None)  # departed users keep their history, not the department
     audit_log(actor=actor, action=Action.DELETE, obj=department, changes=diff(snapshot(department), {}))

@@ -112,9 +112,7 @@ def security_page(request: AuthedRequest) -> HttpResponse:
             show_error(enable_form, error)
         else:
             del request.session[SETUP_SECRET]
-            messages.success(
-                request, _("Two-factor sign-in is on. You will be asked for a code when you sign in.")
-            )
+            messages.success(request, _("Two-factor sign-in is on. You will be asked for a code when you sign in."))
             return redirect("org:security")
     context: dict[str, Any] = {
         "enabled": enabled,
@@ -169,9 +167,7 @@ def login_log(request: AuthedRequest) -> HttpResponse:
     form.is_valid()  # a bad filter is marked on its field; the valid ones still apply
     filters = {name: value for name, value in form.cleaned_data.items() if value not in (None, "")}
     attempts = selectors.login_log(actor=request.user, **filters)
-    return render(
-        request, "org/security/login_log.html", {"filter_form": form, "page_obj": _page(request, attempts)}
-    )
+    return render(request, "org/security/login_log.html", {"filter_form": form, "page_obj": _page(request, attempts)})
 
 
 @perm_required("org.view")

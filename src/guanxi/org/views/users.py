@@ -53,9 +53,7 @@ def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         roles = list(data.pop("roles")) if "roles" in data else None
         person.refresh_from_db()  # the form wrote onto the instance; the service compares before/after
-        if attempt(
-            form, request, lambda: services.user_update(actor=request.user, user=person, roles=roles, **data)
-        ):
+        if attempt(form, request, lambda: services.user_update(actor=request.user, user=person, roles=roles, **data)):
             messages.success(request, _("Saved."))
             return redirect("org:user_admin", person.pk)
     return render(request, "org/users/form.html", {"form": form, "person": person})

@@ -1,0 +1,78 @@
+"""Search and duplicate keys of names and phones (SPEC §2.5, §2.6), computed when a record is saved."""
+
+import re
+import unicodedata
+
+import phonenumbers
+from pypinyin import Style, lazy_pinyin
+
+# Words that do not tell two companies apart: "上海华信科技有限公司" and "上海华信科技" are one customer.
+_LEGAL_SUFFIXES = re.compile(
+    r"(股份有限公司|有限责任公司|有限公司|集团公司|集团|公司|分公司|总公司|co\.?,?\s*ltd\.?|limited|inc\.?|corp\.?)$"
+)
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def name_key(name: str) -> str:
+    """The normalised name two duplicates share: full-width folded, lower case, no punctuation or spaces,
+    no legal-form suffix, no "(中国)"-style brackets."""
+    text = unicodedata.normalize("NFKC", name).lower()
+    text = re.sub(r"[(（][^)）]*[)）]", "", text)
+    text = _NOISE.sub("", text)
+    previous = None
+    while previous != text:
+        previous, text = text, _LEGAL_SUFFIXES.sub("", text)
+    return text or _NOISE.sub("", unicodedata.normalize("NFKC", name).lower())
+
+
+def name_pinyin(name: str) -> str:
+    """ "zhangsan" for 张三: full pinyin without tones or spaces, for search."""
+    return "".join(lazy_pinyin(_NOISE.sub("", name.lower()))).lower()
+
+
+def name_initials(name: str) -> str:
+    """ "zs" for 张三: the first letter of each syllable (letters and digits kept as they are)."""
+    return "".join(lazy_pinyin(_NOISE.sub("", name.lower()), style=Style.FIRST_LETTER)).lower()
+
+
+class BadPhone(ValueError):
+    pass
+
+
+def normalise_phone(raw: str, *, mobile: bool = False) -> str:
+    """A Chinese number as its national digits (13812345678, 02112345678), any other as E.164 (+44…).
+    Raises BadPhone when it is not a real number (or, for ``mobile``, not a mobile number)."""
+    text = raw.strip()
+    if not text:
+        return ""
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException as error:
+        raise BadPhone(str(error)) from error
+    if not phonenumbers.is_valid_number(parsed):
+        raise BadPhone(text)
+    kind = phonenumbers.number_type(parsed)
+    if mobile and kind not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise BadPhone(text)
+    if parsed.country_code == 86:
+        return (
+            str(parsed.national_number)
+            if kind == phonenumbers.PhoneNumberType.MOBILE
+            else "0" + str(parsed.national_number)
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(number: str) -> str:
+    """138****1234: enough to recognise, not enough to call (SPEC §1.3)."""
+    if len(number) < 7:
+        return "*" * len(number)
+    return f"{number[:3]}****{number[-4:]}"
+
+
+def mask_email(address: str) -> str:
+    name, _, domain = address.partition("@")
+    return f"{name[:1]}***@{domain}" if domain else "***"

@@ -1,0 +1,203 @@
+"""Customers (客户) and their contacts (联系人): SPEC §2.1 and §2.3."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.records import MainRecord
+from guanxi.org.models import BusinessUnit
+
+
+class Lifecycle(models.TextChoices):
+    """SPEC §3.1: changed only by events through services, never by hand."""
+
+    POOL = "pool", _("Public pool")
+    POTENTIAL = "potential", _("Potential")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    WON = "won", _("Won")
+    CHURNED = "churned", _("Churned")
+
+
+class Level(models.TextChoices):
+    """SPEC §4.4: how soon the customer will buy."""
+
+    O = "O", _("O – has ordered")  # noqa: E741 — the seeds' own letter
+    H = "H", _("H – within 7 days")
+    A = "A", _("A – within 15 days")
+    B = "B", _("B – within 30 days")
+    C = "C", _("C – within a year")
+    N = "N", _("N – no clear plan")
+
+
+class Customer(MainRecord):
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        INDIVIDUAL = "individual", _("Individual")
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.COMPANY)
+    business_unit = models.ForeignKey(
+        BusinessUnit, models.PROTECT, related_name="customers", verbose_name=_("business unit")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_customers",
+        verbose_name=_("owner"),
+    )
+    status = models.CharField(
+        _("lifecycle status"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.POTENTIAL
+    )
+    # Enumerations hold data-dictionary item codes (SPEC §14.1).
+    industry = models.CharField(_("industry"), max_length=40, blank=True)
+    source = models.CharField(_("source"), max_length=40, blank=True)
+    referrer = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("referred by"),
+    )
+    introducer = models.CharField(_("introduced by"), max_length=50, blank=True)
+    nature = models.CharField(_("company nature"), max_length=40, blank=True)
+    revenue_band = models.CharField(_("annual revenue"), max_length=40, blank=True)
+    employee_band = models.CharField(_("employees"), max_length=40, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
+    level = models.CharField(_("level"), max_length=1, choices=Level.choices, blank=True)
+    credit_rating = models.CharField(_("credit rating"), max_length=40, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=40, blank=True)
+    province = models.CharField(_("province"), max_length=12, blank=True)
+    city = models.CharField(_("city"), max_length=12, blank=True)
+    county = models.CharField(_("county"), max_length=12, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(
+        _("postcode"), max_length=6, blank=True, validators=[RegexValidator(r"^\d{6}$", _("Enter 6 digits."))]
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    fax = models.CharField(_("fax"), max_length=30, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=50, blank=True)
+    qq = models.CharField(
+        _("QQ"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^\d{5,20}$", _("QQ is 5 to 20 digits."))],
+    )
+    weibo = models.CharField(_("Weibo"), max_length=100, blank=True)
+    licence_number = models.CharField(_("business licence number"), max_length=30, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
+    registered_capital = models.DecimalField(
+        _("registered capital"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    bank = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=40, blank=True)
+    tax_number = models.CharField(_("tax number"), max_length=30, blank=True, db_index=True)
+    remarks = models.TextField(_("remarks"), max_length=500, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="CustomerShare", related_name="shared_customers", blank=True
+    )
+    last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True, db_index=True)
+    next_followup_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
+    # Search and duplicate keys, kept by the services (SPEC §2.5, §2.6).
+    name_key = models.CharField(max_length=60, editable=False, db_index=True)
+    name_pinyin = models.CharField(max_length=300, editable=False, db_index=True)
+    name_initials = models.CharField(max_length=60, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-updated_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "-updated_at"], name="customer_owner_recent"),
+            models.Index(fields=["business_unit", "status", "-updated_at"], name="customer_unit_status"),
+        ]
+        constraints = [
+            # Two live customers never share a normalised name (SPEC §2.6); the database decides races.
+            models.UniqueConstraint(
+                fields=["business_unit", "name_key"],
+                condition=Q(deleted_at__isnull=True),
+                name="customer_unique_live_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerShare(models.Model):
+    """A customer shared with a colleague (协作人), read-only or read-write (SPEC §2.8)."""
+
+    customer = models.ForeignKey(Customer, models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="customer_shares")
+    can_edit = models.BooleanField(_("may edit"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "user"], name="customer_share_once")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} → {self.user}"
+
+
+class Contact(MainRecord):
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    class Role(models.TextChoices):
+        DECISION_MAKER = "decision_maker", _("Decision maker")
+        INFLUENCER = "influencer", _("Influencer")
+        USER = "user", _("User")
+        GATEKEEPER = "gatekeeper", _("Gatekeeper")
+
+    customer = models.ForeignKey(Customer, models.PROTECT, related_name="contacts", verbose_name=_("customer"))
+    name = models.CharField(_("name"), max_length=50)
+    salutation = models.CharField(_("salutation"), max_length=20, blank=True)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
+    position = models.CharField(_("position"), max_length=50, blank=True)
+    department = models.CharField(_("department"), max_length=50, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=50, blank=True)
+    qq = models.CharField(
+        _("QQ"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^\d{5,20}$", _("QQ is 5 to 20 digits."))],
+    )
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    birthday_is_lunar = models.BooleanField(_("lunar birthday"), default=False)
+    hobbies = models.CharField(_("hobbies"), max_length=200, blank=True)
+    decision_role = models.CharField(_("decision role"), max_length=20, choices=Role.choices, blank=True)
+    remarks = models.TextField(_("remarks"), max_length=500, blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    name_initials = models.CharField(max_length=60, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(is_primary=True, deleted_at__isnull=True),
+                name="contact_one_primary",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
