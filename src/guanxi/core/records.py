@@ -59,7 +59,7 @@ class MainRecord(models.Model):
 def save_versioned(obj: MainRecord, *, expected_version: int, fields: list[str]) -> None:
     """Write ``fields`` only if nobody saved the row since the user loaded ``expected_version``:
     a conditional UPDATE, so the database decides between two simultaneous edits."""
-    values = {name: getattr(obj, obj._meta.get_field(name).attname) for name in fields}
+    values = {name: getattr(obj, obj._meta.get_field(name).attname) for name in fields}  # type: ignore[union-attr]
     values["updated_at"] = timezone.now()
     changed = (
         type(obj).all_objects.filter(pk=obj.pk, version=expected_version).update(**values, version=F("version") + 1)

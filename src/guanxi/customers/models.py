@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.records import MainRecord
-from guanxi.org.models import BusinessUnit
+from guanxi.org.models import BusinessUnit, User
 
 
 class Lifecycle(models.TextChoices):
@@ -105,7 +105,7 @@ class Customer(MainRecord):
     tax_number = models.CharField(_("tax number"), max_length=30, blank=True, db_index=True)
     remarks = models.TextField(_("remarks"), max_length=500, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
-    shared_with = models.ManyToManyField(
+    shared_with: models.ManyToManyField[User, CustomerShare] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="CustomerShare", related_name="shared_customers", blank=True
     )
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True, db_index=True)
