@@ -276,3 +276,10 @@ def test_the_audit_api_is_read_only(world: World) -> None:
     assert client.patch(f"/api/v1/audit/{logged.pk}/", {"note": "x"}, format="json").status_code == 405
     assert client.delete(f"/api/v1/audit/{logged.pk}/").status_code == 405
     assert AuditEntry.objects.get().note == "original"
+
+
+def test_a_superuser_still_sees_every_entry(world: World) -> None:
+    entry(world.alice, obj=world.alice)
+    entry(world.charlie, obj=world.charlie)
+    admin = User.objects.create_superuser("root", "x", display_name="Root")
+    assert len(titles(client_for(admin).get(reverse("core:audit")))) == 2

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -358,3 +359,9 @@ def test_saving_choices_refuses_an_unknown_kind_and_saves_nothing(world: World) 
             actor=world.alice, choices={"system": Choice(False, False), "nope": Choice(True, True)}
         )
     assert not NotificationPreference.objects.exists()
+
+
+def test_pages_for_strangers_show_no_bell(db: None) -> None:
+    response = Client().get("/no-such-page/")
+    assert response.status_code == 404
+    assert "notification-bell" not in response.text
