@@ -1,4 +1,5 @@
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from guanxi.org.models import User
 
@@ -7,3 +8,4 @@ class AuthedRequest(HttpRequest):
     """The request of a view behind login_required: its user is a real User."""
 
     user: User
+    htmx: HtmxDetails

@@ -33,7 +33,9 @@ ACTIONS: dict[str, Promise] = {
 @dataclass(frozen=True)
 class Module:
     """A module of the product whose actions roles grant. ``kind`` picks the default roles' grants:
-    ``sales`` modules are worked by salespeople, ``admin`` modules by administrators."""
+    ``sales`` modules are worked by salespeople, ``admin`` modules by administrators. ``personal``
+    modules (a user's own notifications) are held by every active user, on their own rows only, and
+    no role widens them: not even a superuser reads someone else's."""
 
     code: str
     label: str | Promise
@@ -43,6 +45,8 @@ class Module:
     def codes(self) -> list[str]:
         return [f"{self.code}.{action}" for action in self.actions]
 
+
+PERSONAL = "personal"
 
 MODULES: dict[str, Module] = {}
 
@@ -65,11 +69,14 @@ class Grants:
     superuser: bool
     codes: frozenset[str]
     scopes: dict[str, Scope]  # module → the widest scope among the roles that grant its ``view``
+    personal: frozenset[str] = frozenset()  # personal modules: always scope OWN, whatever the roles
 
     def allows(self, code: str) -> bool:
         return self.superuser or code in self.codes
 
     def scope(self, module: str) -> Scope | None:
+        if module in self.personal:
+            return self.scopes.get(module)
         return Scope.ALL if self.superuser else self.scopes.get(module)
 
 
@@ -79,6 +86,7 @@ def grants_of(user: User) -> Grants:
         return cached
     codes: set[str] = set()
     scopes: dict[str, Scope] = {}
+    personal: set[str] = set()
     if user.is_active:
         for role in user.roles.all():
             role_codes = set(role.permissions)
@@ -88,7 +96,17 @@ def grants_of(user: User) -> Grants:
                 module, _sep, action = code.partition(".")
                 if action == "view" and (module not in scopes or role_scope.width > scopes[module].width):
                     scopes[module] = role_scope
-    grants = Grants(superuser=user.is_active and user.is_superuser, codes=frozenset(codes), scopes=scopes)
+        for module in MODULES.values():
+            if module.kind == PERSONAL:
+                personal.add(module.code)
+                codes |= set(module.codes())
+                scopes[module.code] = Scope.OWN
+    grants = Grants(
+        superuser=user.is_active and user.is_superuser,
+        codes=frozenset(codes),
+        scopes=scopes,
+        personal=frozenset(personal),
+    )
     user._grants = grants  # type: ignore[attr-defined]
     return grants
 

@@ -6,7 +6,10 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from .jobs import job, run_job
+from .notifications import tasks as notification_tasks
 from .services import sessions_clear_expired
+
+__all__ = ["notification_tasks"]  # Huey discovers this module only: the notification tasks ride along
 
 
 @job("clear_sessions")

@@ -38,6 +38,7 @@ def role_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
             [(action, f"{module.code}.{action}" if action in module.actions else None) for action in ACTIONS],
         )
         for module in MODULES.values()
+        if module.kind != "personal"  # held by everyone, never granted by a role
     ]
     context = {"form": form, "role": role, "matrix": matrix, "actions": ACTIONS, "checked": checked}
     return render(request, "org/roles/form.html", context)

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanxi.core.auditlog.selectors import record_history
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404
@@ -28,7 +29,12 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "org/users/detail.html",
-        {"person": person, "roles": person.roles.all(), "owned": services.handover_summary(user=person)},
+        {
+            "person": person,
+            "roles": person.roles.all(),
+            "owned": services.handover_summary(user=person),
+            "history": record_history(actor=request.user, obj=person),
+        },
     )
 
 
