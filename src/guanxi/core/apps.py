@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,3 +20,41 @@ class CoreConfig(AppConfig):
             permissions.Module("audit", _("Audit log"), ("view", "export"), kind="admin")
         )
         scope.register(models.AuditEntry, scope.Rule("audit", owner="actor"))
+        self._configuration_tools()
+
+    def _configuration_tools(self) -> None:
+        """The data dictionary, parameters, custom fields and numbering (SPEC §14.1–14.3)."""
+        from guanxi.org.models import User
+
+        from . import models, navigation, scope
+        from .config import custom_fields, dictionary_defaults, parameter_defaults
+        from .permissions import has_perm
+
+        for model in (
+            models.DictionaryType,
+            models.DictionaryItem,
+            models.ParameterValue,
+            models.CustomField,
+        ):
+            scope.register(model, scope.Rule("system", owner=None, everyone=True))
+        dictionary_defaults.register_defaults()
+        parameter_defaults.register_defaults()
+        custom_fields.register_custom_fields_model(User, module="org")
+
+        def may_view(request: HttpRequest) -> bool:
+            return has_perm(request.user, "system.view")
+
+        for label, url_name, icon, order in [
+            (_("Data dictionary"), "core:dictionary", "list-details", 900),
+            (_("Parameters"), "core:parameters", "adjustments", 901),
+            (_("Custom fields"), "core:custom_field_types", "forms", 902),
+        ]:
+            navigation.register(navigation.NavItem(label, url_name, icon, order=order, visible=may_view))
+        post_migrate.connect(_sync_dictionary, sender=self)
+
+
+def _sync_dictionary(**kwargs: object) -> None:
+    """Installation set-up, not a business effect: create the registered dictionary types after migrate."""
+    from .config.dictionary import dictionary_sync_defaults
+
+    dictionary_sync_defaults()
