@@ -78,8 +78,10 @@ def register_dictionary_usage(
 
 
 def dictionary_types(*, actor: Any) -> QuerySet[Any]:
-    return DictionaryType.objects.visible_to(actor).annotate(
-        item_count=Count("items"), enabled_count=Count("items", filter=Q(items__is_enabled=True))
+    return (
+        DictionaryType.objects.visible_to(actor)
+        .annotate(item_count=Count("items"), enabled_count=Count("items", filter=Q(items__is_enabled=True)))
+        .order_by("code")
     )
 
 

@@ -166,8 +166,12 @@ def register_parameter(
     parameter = Parameter(
         code, label, type, default, min, max, help, group, tuple(choices), max_length, validator
     )
-    if parameter.clean(default) != default:
-        raise ValueError(f"parameter {code}: the default {default!r} is not a clean {type}")
+    try:
+        clean = parameter.clean(default) == default
+    except DomainError:
+        clean = False
+    if not clean:
+        raise ValueError(f"parameter {code}: the default {default!r} is not a clean {type} in range")
     PARAMETERS[code] = parameter
     return parameter
 
