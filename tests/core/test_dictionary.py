@@ -91,8 +91,8 @@ def test_syncing_again_brings_back_no_deleted_item_but_adds_a_newly_registered_o
     w: ConfigWorld, registries: None
 ) -> None:
     dictionary_item_delete(actor=w.bob, item=item("customer_source", "walk_in"))
-    register_dictionary_type("customer_source", "Customer source", [*dictionary._TYPES["customer_source"].items,
-                             ("douyin", "抖音")])  # fmt: skip
+    shipped = dictionary._TYPES["customer_source"].items
+    register_dictionary_type("customer_source", "Customer source", [*shipped, ("douyin", "抖音")])
     dictionary_sync_defaults()
     dictionary_sync_defaults()
     assert "walk_in" not in codes("customer_source")

@@ -79,8 +79,8 @@ def test_an_unregistered_kind_uses_the_default_format(db: None) -> None:
 def test_twenty_concurrent_requests_get_twenty_different_numbers() -> None:
     if connection.vendor == "sqlite":
         pytest.skip(
-            "SQLite lets one writer in at a time, so there is no race to test; the PostgreSQL run of the suite "
-            "(make test-postgres) proves this with real concurrent connections"
+            "SQLite lets one writer in at a time, so there is no race to test; the PostgreSQL run "
+            "of the suite (make test-postgres) proves this with real concurrent connections"
         )
     start = threading.Barrier(20)
     numbers: list[str] = []

@@ -23,7 +23,9 @@ def load(out: TextIO) -> None:
     existing = {field.key for field in custom_fields_for(User, enabled_only=False)}
     for key, label, type, help_text in FIELDS:
         if key not in existing:
-            custom_field_create(actor=admin, model="org.user", key=key, label=label, type=type, help_text=help_text)
+            custom_field_create(
+                actor=admin, model="org.user", key=key, label=label, type=type, help_text=help_text
+            )
 
     filled = 0
     for number, user in enumerate(User.objects.order_by("date_joined", "pk"), start=1):

@@ -8,14 +8,15 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
-from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from ..api import ModulePermission, ScopedViewSet
 from ..models import CustomField, DictionaryItem, DictionaryType
+from ..rest import Pagination
 from . import custom_fields, dictionary, parameters
 
 CONFIGURE_ACTIONS = {
@@ -65,6 +66,7 @@ class DictionaryTypeSerializer(serializers.ModelSerializer):
         fields = ["code", "label", "is_system"]
 
 
+@extend_schema_view(list=extend_schema(operation_id="dictionary_types_list"))
 class DictionaryTypeViewSet(mixins.ListModelMixin, ScopedViewSet):
     """The dictionary's types; their items are at ``dictionary/<type>/``."""
 
@@ -187,7 +189,7 @@ def _parameter_data(row: parameters.Row) -> dict[str, Any]:
     }
 
 
-class ParametersView(GenericAPIView):
+class ParametersView(APIView):
     """Every parameter with its effective value for a business unit (the actor's own, or ``?unit=<id>``
     among those they may configure). PATCH ``{"<code>": value, …}`` sets some at once — all or none,
     400 with a message per bad code; ``null`` returns one to its default."""
@@ -212,8 +214,9 @@ class ParametersView(GenericAPIView):
 
     def _page(self, unit: Any) -> Response:
         rows = [_parameter_data(row) for row in parameters.parameters_effective(unit=unit)]
-        page: Any = self.paginate_queryset(rows)  # type: ignore[arg-type]
-        return self.get_paginated_response(page)
+        paginator = Pagination()
+        page: Any = paginator.paginate_queryset(rows, self.request, view=self)  # type: ignore[arg-type]
+        return paginator.get_paginated_response(page)
 
     @extend_schema(
         parameters=[OpenApiParameter("unit", int, description="business unit id")],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.functional import Promise
@@ -168,7 +168,11 @@ def dictionary_type_create(*, actor: Any, code: str, name: str) -> DictionaryTyp
         raise DomainError(
             _("A dictionary type with this code already exists."), field="code", code="duplicate"
         )
-    dictionary_type = DictionaryType.objects.create(code=code, name=name)
+    try:
+        with transaction.atomic():  # the same code created at the same moment by someone else
+            dictionary_type = DictionaryType.objects.create(code=code, name=name)
+    except IntegrityError:
+        raise Conflict(_("A dictionary type with this code already exists."), code="duplicate") from None
     audit_log(actor=actor, action=Action.CREATE, obj=dictionary_type, changes=_created(dictionary_type))
     return dictionary_type
 

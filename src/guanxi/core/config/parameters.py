@@ -61,6 +61,15 @@ class Parameter:
                 raise DomainError(error.message, field=self.code, code="invalid") from None
         return value
 
+    @property
+    def default_label(self) -> str:
+        """The default as people read it: a choice's label, yes or no."""
+        if self.type == "choice":
+            return str(dict(self.choices).get(self.default, self.default))
+        if self.type == "bool":
+            return str(_("Yes") if self.default else _("No"))
+        return str(self.default)
+
     def to_json(self, value: Any) -> Any:
         return str(value) if self.type == "decimal" else value
 

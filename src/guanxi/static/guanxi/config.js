@@ -24,3 +24,16 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// The custom field form: "Choices from" matters only for choice types, so it shows only for them.
+document.addEventListener("DOMContentLoaded", () => {
+  const type = document.getElementById("id_type");
+  const source = document.getElementById("id_dictionary_type");
+  if (!type || !source) return;
+  const row = source.closest(".mb-3");
+  const update = () => {
+    row.hidden = !["choice", "multi_choice"].includes(type.value);
+  };
+  type.addEventListener("change", update);
+  update();
+});
