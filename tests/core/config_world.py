@@ -25,7 +25,8 @@ class ConfigWorld(World):
 
 
 def api_for(user: User) -> APIClient:
-    client = APIClient()
+    # The API reads the language from the request (tokens carry no session), so ask for English.
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(user)
     return client
 

@@ -501,5 +501,8 @@ def test_a_viewer_sees_the_fields_but_no_buttons_and_is_refused(w: ConfigWorld, 
     )
     assert client.post(reverse("core:custom_field_toggle", args=[f.by_key["height"].pk])).status_code == 403
     assert CustomField.objects.filter(is_enabled=True).count() == 8
+    types = client.get(reverse("core:custom_field_types"))
+    assert "Users" in types.text
+    assert "8 fields" in types.text
     assert client_for(w.charlie).get(reverse("core:custom_field_types")).status_code == 403
     assert client.get(reverse("core:custom_fields", args=["no.such"])).status_code == 404

@@ -275,3 +275,13 @@ def test_the_api_refuses_a_patch_without_configure_and_changes_nothing(w: Config
 def test_the_api_answers_404_for_a_unit_the_actor_may_not_configure(w: ConfigWorld) -> None:
     other = BusinessUnit.objects.create(name="二公司", code="second")
     assert api_for(w.bob).get(f"/api/v1/parameters/?unit={other.pk}").status_code == 404
+
+
+def test_a_superuser_without_a_department_configures_the_first_unit(w: ConfigWorld) -> None:
+    from tests.conftest import make_user
+
+    root = make_user("root", "管理员", is_superuser=True, language="en")
+    page = client_for(root).get(reverse("core:parameters"))
+    assert page.context["unit"] == w.unit
+    client_for(root).post(reverse("core:parameters"), {**page.context["form"].initial, "pool.lock_limit": 9})
+    assert parameter_value("pool.lock_limit", unit=w.unit) == 9
