@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from guanxi.core.auditlog import api as audit_api
+from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
 from guanxi.org import api as org_api
 
@@ -16,8 +17,35 @@ router.register("business-units", org_api.BusinessUnitViewSet, basename="busines
 router.register("notifications", notification_api.NotificationViewSet, basename="notification")
 router.register("audit", audit_api.AuditViewSet, basename="audit")
 
+_items = config_api.DictionaryItemViewSet
+_fields = config_api.CustomFieldViewSet
+
 urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
     path("me/", org_api.MeView.as_view(), name="api-me"),
     *router.urls,
+    # Configuration (SPEC §14.1–14.3)
+    path("dictionary/", config_api.DictionaryTypeViewSet.as_view({"get": "list"}), name="api-dictionary"),
+    path(
+        "dictionary/<slug:type>/",
+        _items.as_view({"get": "list", "post": "create"}),
+        name="api-dictionary-items",
+    ),
+    path(
+        "dictionary/<slug:type>/reorder/",
+        _items.as_view({"post": "reorder"}),
+        name="api-dictionary-reorder",
+    ),
+    path(
+        "dictionary/<slug:type>/<slug:code>/",
+        _items.as_view({"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}),
+        name="api-dictionary-item",
+    ),
+    path("parameters/", config_api.ParametersView.as_view(), name="api-parameters"),
+    path("custom-fields/", _fields.as_view({"get": "list", "post": "create"}), name="api-custom-fields"),
+    path(
+        "custom-fields/<int:pk>/",
+        _fields.as_view({"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}),
+        name="api-custom-field",
+    ),
 ]

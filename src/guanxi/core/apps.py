@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,8 +23,9 @@ class CoreConfig(AppConfig):
                 _("Audit log"),
                 "core:audit",
                 "history",
-                order=950,
-                visible=lambda request: permissions.has_perm(request.user, "audit.view"),
+                order=970,
+                visible=navigation.needs("audit.view"),
+                section=_("Administration"),
             )
         )
 
@@ -35,3 +37,40 @@ class CoreConfig(AppConfig):
         register_kind("assignment", _("Records assigned to me"))
         register_kind("comment", _("Comments and instructions on my records"))
         register_kind("system", _("System messages"))
+        self._configuration_tools()
+
+    def _configuration_tools(self) -> None:
+        """The data dictionary, parameters, custom fields and numbering (SPEC §14.1–14.3)."""
+        from guanxi.org.models import User
+
+        from . import models, navigation, scope
+        from .config import custom_fields, dictionary_defaults, parameter_defaults
+
+        for model in (
+            models.DictionaryType,
+            models.DictionaryItem,
+            models.ParameterValue,
+            models.CustomField,
+        ):
+            scope.register(model, scope.Rule("system", owner=None, everyone=True))
+        dictionary_defaults.register_defaults()
+        parameter_defaults.register_defaults()
+        custom_fields.register_custom_fields_model(User, module="org")
+
+        for label, url_name, icon, order in [
+            (_("Data dictionary"), "core:dictionary", "list-details", 980),
+            (_("Parameters"), "core:parameters", "adjustments", 981),
+            (_("Custom fields"), "core:custom_field_types", "forms", 982),
+        ]:
+            item = navigation.NavItem(
+                label, url_name, icon, order, navigation.needs("system.view"), _("Administration")
+            )
+            navigation.register(item)
+        post_migrate.connect(_sync_dictionary, sender=self)
+
+
+def _sync_dictionary(**kwargs: object) -> None:
+    """Installation set-up, not a business effect: create the registered dictionary types after migrate."""
+    from .config.dictionary import dictionary_sync_defaults
+
+    dictionary_sync_defaults()

@@ -158,3 +158,164 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}"
+
+
+# --- Configuration (SPEC §14.1–14.3) and numbering ------------------------------------------------
+
+
+class DictionaryType(models.Model):
+    """An enumeration editable by administrators (数据字典), e.g. ``industry`` or ``customer_source``.
+    Types shipped by Guanxi are ``is_system``; their label comes from the code registry, translated."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    is_system = models.BooleanField(_("built in"), default=False, editable=False)
+    # Default item codes already created once, so an item an administrator deleted is not brought back.
+    seeded_codes = models.JSONField(default=list, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedQuerySet["DictionaryType"].as_manager()
+
+    class Meta:
+        verbose_name = _("dictionary type")
+        verbose_name_plural = _("dictionary types")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+    @property
+    def label(self) -> str:
+        from .config.dictionary import registered_type_label
+
+        return str(registered_type_label(self.code) or self.name)
+
+
+class DictionaryItem(models.Model):
+    """One value of a dictionary type. ``code`` is stable (records and the API store it); the label may
+    be renamed at any time; a disabled item stays valid on old records but is not offered any more."""
+
+    type = models.ForeignKey(DictionaryType, models.CASCADE, related_name="items", verbose_name=_("type"))
+    code = models.SlugField(_("code"), max_length=50)
+    label = models.CharField(_("label"), max_length=100)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ScopedQuerySet["DictionaryItem"].as_manager()
+
+    class Meta:
+        verbose_name = _("dictionary item")
+        verbose_name_plural = _("dictionary items")
+        ordering = ["type", "sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "code"],
+                name="dictionary_item_unique_code",
+                violation_error_message=_("This type already has an item with that code."),
+            ),
+            models.UniqueConstraint(
+                fields=["type", "label"],
+                name="dictionary_item_unique_label",
+                violation_error_message=_("This type already has an item with that label."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ParameterValue(models.Model):
+    """A business unit's override of a registered parameter (参数设置); absent means the default."""
+
+    business_unit = models.ForeignKey(
+        "org.BusinessUnit", models.CASCADE, related_name="+", verbose_name=_("business unit")
+    )
+    code = models.CharField(_("code"), max_length=80)
+    value = models.JSONField(_("value"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = ScopedQuerySet["ParameterValue"].as_manager()
+
+    class Meta:
+        verbose_name = _("parameter value")
+        verbose_name_plural = _("parameter values")
+        constraints = [
+            models.UniqueConstraint(fields=["business_unit", "code"], name="parameter_value_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}={self.value}"
+
+
+class CustomField(models.Model):
+    """An administrator-defined field of a record type (自定义字段); values live in the record's
+    ``custom`` JSON under ``key``. Key, record type, type and choice list are fixed once created."""
+
+    class Type(models.TextChoices):
+        TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        MONEY = "money", _("Money")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Choice")
+        MULTI_CHOICE = "multi_choice", _("Multiple choice")
+        USER = "user", _("User")
+        BOOLEAN = "boolean", _("Yes/no")
+
+    model = models.CharField(_("record type"), max_length=60)  # "org.user"
+    key = models.SlugField(_("key"), max_length=40)
+    label = models.CharField(_("label"), max_length=50)
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    dictionary_type = models.ForeignKey(
+        DictionaryType,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="custom_fields",
+        verbose_name=_("choices from"),
+    )
+    required = models.BooleanField(_("required"), default=False)
+    help_text = models.CharField(_("help text"), max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_enabled = models.BooleanField(_("enabled"), default=True)
+    show_in_list = models.BooleanField(_("show in lists"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ScopedQuerySet["CustomField"].as_manager()
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["model", "sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "key"],
+                name="custom_field_unique_key",
+                violation_error_message=_("This record type already has a field with that key."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def has_choices(self) -> bool:
+        return self.type in (self.Type.CHOICE, self.Type.MULTI_CHOICE)
+
+
+class NumberCounter(models.Model):
+    """The last number handed out for a kind of record in one period (day, month, year or ever).
+    Incremented in the database under a row lock, so concurrent requests never share a number."""
+
+    kind = models.CharField(max_length=40)
+    period = models.CharField(max_length=8, blank=True)  # "20261122", "202611", "2026" or ""
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "period"], name="number_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.period}: {self.value}"
