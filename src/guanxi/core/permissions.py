@@ -27,6 +27,7 @@ ACTIONS: dict[str, Promise] = {
     "assign": _("Assign"),
     "approve": _("Approve"),
     "configure": _("Configure"),
+    "unmask": _("See contact details"),
 }
 
 

@@ -26,7 +26,10 @@ class MainRecordQuerySet(ScopedQuerySet[Any]):
         return self.filter(deleted_at__isnull=False)
 
 
-class AliveManager(models.Manager[Any]):
+_ManagerBase = models.Manager.from_queryset(MainRecordQuerySet)
+
+
+class AliveManager(_ManagerBase):
     """The default manager: soft-deleted rows are gone for every read except the restore page."""
 
     def get_queryset(self) -> MainRecordQuerySet:

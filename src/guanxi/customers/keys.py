@@ -76,3 +76,11 @@ def mask_phone(number: str) -> str:
 def mask_email(address: str) -> str:
     name, _, domain = address.partition("@")
     return f"{name[:1]}***@{domain}" if domain else "***"
+
+
+def normalise_phone_loose(raw: str) -> str:
+    """For search: the normalised number when it parses, else the bare digits typed."""
+    try:
+        return normalise_phone(raw)
+    except BadPhone:
+        return re.sub(r"\D", "", raw)

@@ -136,6 +136,11 @@ class Customer(MainRecord):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("customers:detail", args=[self.pk])
+
 
 class CustomerShare(models.Model):
     """A customer shared with a colleague (协作人), read-only or read-write (SPEC §2.8)."""

@@ -44,7 +44,7 @@ DEFAULT_ROLES = [
         _("Sales manager"),
         _("Leads a department: sees the records of it and the departments below, assigns, comments."),
         Scope.DEPARTMENT_TREE,
-        {"sales": ("view", "create", "edit", "export", "assign", "approve")},
+        {"sales": ("view", "create", "edit", "export", "assign", "approve", "unmask")},
     ),
     DefaultRole(
         "salesperson",
@@ -58,7 +58,7 @@ DEFAULT_ROLES = [
         _("Unit admin"),
         _("Configures a business unit: users, departments, dictionary, parameters, custom fields."),
         Scope.UNIT,
-        {"admin": EVERYTHING, "sales": ("view", "import", "export")},
+        {"admin": EVERYTHING, "sales": EVERYTHING},  # to grant a role one must hold its permissions
     ),
     DefaultRole(
         "system_admin",

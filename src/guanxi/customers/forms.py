@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
+from guanxi.core.config.dictionary import dictionary_choices
+from guanxi.org.models import User
+
+from .models import Contact, Customer, Level, Lifecycle
+from .selectors import SCENES
+from .services import DICTIONARY_FIELDS
+
+CUSTOMER_FORM_FIELDS = [
+    "name", "kind", "level", "rating", "industry", "source", "introducer", "nature", "revenue_band",
+    "employee_band", "credit_rating", "satisfaction", "address", "postcode", "phone", "fax", "website",
+    "email", "wechat", "qq", "weibo", "licence_number", "legal_representative", "registered_capital", "bank",
+    "bank_account", "tax_number", "remarks",
+]  # fmt: skip
+
+
+def _dictionary_field(field: forms.Field, type_code: str, current: str) -> forms.ChoiceField:
+    choices = [("", "---------"), *dictionary_choices(type_code, include=[current])]
+    return forms.ChoiceField(choices=choices, required=False, label=field.label)
+
+
+class CustomerForm(forms.ModelForm):
+    """The customer's fields; on create also the first contact. Rules are checked by the services."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    referrer_number = forms.CharField(
+        label=_("Referred by (customer number)"),
+        max_length=30,
+        required=False,
+        help_text=_("Required when the source is a referral, e.g. KH202611220001."),
+    )
+    contact_name = forms.CharField(label=_("Contact name"), max_length=50, required=False)
+    contact_mobile = forms.CharField(label=_("Contact mobile"), max_length=20, required=False)
+    contact_position = forms.CharField(label=_("Contact position"), max_length=50, required=False)
+
+    class Meta:
+        model = Customer
+        fields = CUSTOMER_FORM_FIELDS
+        widgets = {"remarks": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, type_code in DICTIONARY_FIELDS.items():
+            self.fields[name] = _dictionary_field(self.fields[name], type_code, getattr(self.instance, name, ""))
+        self.actor = actor
+        if self.instance.referrer_id:
+            self.fields["referrer_number"].initial = self.instance.referrer.number
+        if self.instance.pk:
+            for name in ("contact_name", "contact_mobile", "contact_position"):
+                del self.fields[name]
+            self.fields["version"].initial = self.instance.version
+        add_custom_fields(self, Customer, self.instance if self.instance.pk else None)
+
+    def clean_referrer_number(self) -> Customer | None:
+        number = self.cleaned_data["referrer_number"].strip().upper()
+        if not number:
+            return None
+        referrer = Customer.objects.visible_to(self.actor).filter(number=number).first()
+        if referrer is None:
+            raise forms.ValidationError(_("No customer you can see has this number."))
+        return referrer
+
+    def _post_clean(self) -> None:
+        """The model is validated by the service (one place for the rules), not by the form."""
+
+    def customer_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data.get(name) for name in CUSTOMER_FORM_FIELDS if name in self.cleaned_data}
+        data["referrer"] = self.cleaned_data.get("referrer_number")
+        return data
+
+    def contact_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"name": data.get("contact_name", ""), "mobile": data.get("contact_mobile", ""),
+                "position": data.get("contact_position", "")}  # fmt: skip
+
+    def custom_data(self) -> dict[str, Any]:
+        return custom_values_from(self)
+
+
+class ContactForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "name", "salutation", "gender", "position", "department", "mobile", "phone", "email", "wechat", "qq",
+            "birthday", "birthday_is_lunar", "hobbies", "decision_role", "remarks", "is_primary",
+        ]  # fmt: skip
+        widgets = {"birthday": forms.DateInput(attrs={"type": "date"}), "remarks": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def _post_clean(self) -> None:
+        """Validated by the service."""
+
+
+class TransferForm(forms.Form):
+    owner = forms.ModelChoiceField(User.objects.none(), label=_("New owner"))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(Any, self.fields["owner"]).queryset = User.objects.visible_to(actor).filter(status=User.Status.ACTIVE)
+
+
+class ShareForm(forms.Form):
+    users = forms.ModelMultipleChoiceField(User.objects.none(), label=_("Colleagues"))
+    can_edit = forms.BooleanField(label=_("They may edit it"), required=False)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from guanxi.org.selectors import directory
+
+        cast(Any, self.fields["users"]).queryset = directory(actor=actor)
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name, pinyin, number or phone"), required=False)
+    scene = forms.ChoiceField(label=_("Scene"), choices=list(SCENES.items()), required=False)
+    status = forms.ChoiceField(label=_("Lifecycle"), choices=[("", _("Any")), *Lifecycle.choices], required=False)
+    level = forms.ChoiceField(label=_("Level"), choices=[("", _("Any")), *Level.choices], required=False)
+    industry = forms.ChoiceField(label=_("Industry"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False)
+    ordering = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[("updated", _("Last updated")), ("created", _("Newest")), ("name", _("Name")),
+                 ("last_followup", _("Last follow-up"))],
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(Any, self.fields["industry"]).choices = [("", _("Any")), *dictionary_choices("industry")]
+        cast(Any, self.fields["source"]).choices = [("", _("Any")), *dictionary_choices("customer_source")]

@@ -1,0 +1,168 @@
+"""Reads of customers and contacts, all starting from ``visible_to(actor)`` (SPEC §2.4, §2.5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.search import Hit
+from guanxi.org.models import User
+
+from . import keys
+from .models import Contact, Customer
+
+# Scenes (场景): named, ready-made filters of the customer list.
+SCENES = {
+    "all": _("All I can see"),
+    "mine": _("Mine"),
+    "shared": _("Shared with me"),
+    "team": _("My subordinates'"),
+    "today": _("Created today"),
+    "week": _("Created this week"),
+    "month": _("Created this month"),
+    "recent": _("Updated in the last 30 days"),
+    "followup_today": _("Following up today"),
+    "overdue": _("Follow-up overdue"),
+}
+
+ORDERINGS = {
+    "updated": ("-updated_at", "-pk"),
+    "created": ("-created_at", "-pk"),
+    "name": ("name_pinyin", "pk"),
+    "last_followup": ("-last_followup_at", "-pk"),
+}
+
+
+def _day_start(moment: datetime) -> datetime:
+    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def scene_filter(actor: User, scene: str, now: datetime | None = None) -> Q:
+    now = now or timezone.now()
+    today = _day_start(now)
+    match scene:
+        case "mine":
+            return Q(owner=actor)
+        case "shared":
+            return Q(shares__user=actor)
+        case "team":
+            return (Q(owner__manager=actor) | Q(owner__department__lead=actor)) & ~Q(owner=actor)
+        case "today":
+            return Q(created_at__gte=today)
+        case "week":
+            return Q(created_at__gte=today - timedelta(days=today.weekday()))
+        case "month":
+            return Q(created_at__gte=today.replace(day=1))
+        case "recent":
+            return Q(updated_at__gte=now - timedelta(days=30))
+        case "followup_today":
+            return Q(next_followup_at__gte=today, next_followup_at__lt=today + timedelta(days=1))
+        case "overdue":
+            return Q(next_followup_at__lt=now)
+    return Q()
+
+
+def search_filter(query: str) -> Q:
+    """One box (SPEC §2.5): a phone (any of the customer's or its contacts'), pinyin or its initials
+    ("zs" and "zhangsan" find 张三), the number, a name fragment, or a contact's name."""
+    text = query.strip()
+    if not text:
+        return Q()
+    digits = re.sub(r"[\s\-+]", "", text)
+    if digits.isdigit() and len(digits) >= 7:
+        phone = keys.normalise_phone_loose(text)
+        by_contact = Contact.objects.filter(Q(mobile=phone) | Q(phone=phone)).values("customer_id")
+        return Q(phone=phone) | Q(pk__in=by_contact) | Q(number=text)
+    if re.fullmatch(r"[A-Za-z]+", text):
+        lowered = text.lower()
+        return Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered) | Q(name__icontains=text)
+    if re.fullmatch(r"[A-Za-z]{2}\d+", text):
+        return Q(number=text.upper())
+    by_contact_name = Contact.objects.filter(name=text).values("customer_id")
+    return Q(name__contains=text) | Q(pk__in=by_contact_name)
+
+
+def customer_list(
+    *, actor: User, scene: str = "all", query: str = "", filters: dict[str, Any] | None = None, ordering: str = ""
+) -> QuerySet[Customer]:
+    customers = Customer.objects.visible_to(actor).select_related("owner")
+    customers = customers.filter(scene_filter(actor, scene)) if scene in SCENES else customers
+    if query:
+        customers = customers.filter(search_filter(query))
+    for name, value in (filters or {}).items():
+        if value in (None, "", []):
+            continue
+        if name == "owner":
+            customers = customers.filter(owner=value)
+        elif name in {"status", "level", "industry", "source", "nature", "province", "city", "county", "kind"}:
+            customers = customers.filter(**{name: value})
+        elif name == "rating":
+            customers = customers.filter(rating=value)
+        elif name == "tag":
+            customers = customers.filter(tags__contains=[value]) if _json_contains_ok() else customers
+    return customers.order_by(*ORDERINGS.get(ordering, ORDERINGS["updated"]))
+
+
+def _json_contains_ok() -> bool:
+    from django.db import connection
+
+    return connection.features.supports_json_field_contains
+
+
+def customer_for_detail(*, actor: User, pk: int) -> Customer:
+    from guanxi.core.scope import get_visible_or_404
+
+    contacts = Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "name"))
+    queryset = Customer.objects.select_related("owner", "referrer", "created_by").prefetch_related(
+        contacts, "shares__user"
+    )
+    return get_visible_or_404(queryset, actor, pk=pk)
+
+
+def search_customers(*, actor: User, query: str, limit: int) -> list[Hit]:
+    rows = customer_list(actor=actor, query=query).only("pk", "name", "number", "owner__display_name")[:limit]
+    return [
+        Hit(row.name, f"{row.number} · {row.owner or _('Public pool')}", reverse("customers:detail", args=[row.pk]))
+        for row in rows
+    ]
+
+
+OVERVIEW_FIELDS = [
+    "industry", "source", "nature", "revenue_band", "employee_band", "credit_rating", "satisfaction",
+    "introducer", "website", "wechat", "qq", "weibo", "postcode", "fax", "licence_number",
+    "legal_representative", "registered_capital", "bank", "bank_account", "tax_number",
+]  # fmt: skip
+
+
+def overview_rows(customer: Customer) -> list[tuple[str, Any]]:
+    """(label, shown value) of the customer's fields for the 360 page; dictionary codes become their
+    labels with one query for all of them."""
+    from guanxi.core.models import DictionaryItem
+
+    from .services import DICTIONARY_FIELDS
+
+    wanted = Q()
+    for field, type_code in DICTIONARY_FIELDS.items():
+        if value := getattr(customer, field):
+            wanted |= Q(type__code=type_code, code=value)
+    labels = {}
+    if wanted:
+        labels = {
+            (t, c): label
+            for t, c, label in DictionaryItem.objects.filter(wanted).values_list("type__code", "code", "label")
+        }
+    rows: list[tuple[str, Any]] = []
+    for name in OVERVIEW_FIELDS:
+        value = getattr(customer, name)
+        if name in DICTIONARY_FIELDS and value:
+            value = labels.get((DICTIONARY_FIELDS[name], value), value)
+        rows.append((str(Customer._meta.get_field(name).verbose_name), value))  # type: ignore[union-attr]
+    if customer.referrer_id:
+        rows.append((str(_("Referred by")), customer.referrer))
+    return rows

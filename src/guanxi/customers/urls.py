@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "customers"
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("new/", views.customer_create, name="create"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/delete/", views.customer_delete, name="delete"),
+    path("<int:pk>/transfer/", views.customer_transfer, name="transfer"),
+    path("<int:pk>/share/", views.customer_share, name="share"),
+    path("<int:pk>/share/<int:user_pk>/remove/", views.customer_unshare, name="unshare"),
+    path("<int:pk>/reveal/", views.customer_reveal, name="reveal"),
+    path("<int:pk>/contacts/new/", views.contact_form, name="contact_create"),
+    path("<int:pk>/contacts/<int:contact_pk>/", views.contact_form, name="contact_edit"),
+    path("<int:pk>/contacts/<int:contact_pk>/delete/", views.contact_delete, name="contact_delete"),
+]

@@ -1,0 +1,240 @@
+"""Customer pages: thin — parse, call one selector or service, render (SPEC §2.4–2.8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.core.auditlog.selectors import record_history
+from guanxi.core.errors import DomainError
+from guanxi.core.forms import show_error
+from guanxi.core.http import AuthedRequest
+from guanxi.core.permissions import perm_required
+from guanxi.core.scope import get_visible_or_404
+from guanxi.org.models import User
+
+from . import keys, selectors, services
+from .forms import ContactForm, CustomerFilterForm, CustomerForm, ShareForm, TransferForm
+from .models import Contact, Customer
+
+ALIASES = {"referrer": "referrer_number"}
+
+
+def _attempt(form: Any, call: Any) -> Any:
+    try:
+        return call()
+    except (DomainError, ValidationError) as error:
+        show_error(form, error, ALIASES)
+        return None
+
+
+@perm_required("customers.view")
+def customer_list(request: AuthedRequest) -> HttpResponse:
+    filter_form = CustomerFilterForm(request.GET or None)
+    data = filter_form.cleaned_data if filter_form.is_valid() else {}
+    customers = selectors.customer_list(
+        actor=request.user,
+        scene=data.get("scene") or "all",
+        query=data.get("q", ""),
+        filters={name: data.get(name) for name in ("status", "level", "industry", "source")},
+        ordering=data.get("ordering", ""),
+    )
+    # count() on a million rows costs more than the page: the paginator counts lazily, once.
+    page = Paginator(customers, 25).get_page(request.GET.get("page"))
+    context = {
+        "filter_form": filter_form,
+        "page_obj": page,
+        "scenes": selectors.SCENES,
+        "scene": data.get("scene") or "all",
+    }
+    return render(request, "customers/list.html", context)
+
+
+@perm_required("customers.create")
+def customer_create(request: AuthedRequest) -> HttpResponse:
+    form = CustomerForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        customer = _attempt(
+            form,
+            lambda: services.customer_create(
+                actor=request.user, data=form.customer_data(), contact=form.contact_data(), custom=form.custom_data()
+            ),
+        )
+        if customer:
+            messages.success(
+                request,
+                _("Customer %(name)s was registered as %(number)s.") % {"name": customer, "number": customer.number},
+            )
+            return redirect("customers:detail", customer.pk)
+    return render(request, "customers/form.html", {"form": form})
+
+
+@perm_required("customers.view")
+def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = selectors.customer_for_detail(actor=request.user, pk=pk)
+    unmasked = services.sees_contact_details(request.user, customer)
+    context = {
+        "customer": customer,
+        "contacts": customer.contacts.all(),
+        "can_edit": services.can_edit(request.user, customer),
+        "unmasked": unmasked,
+        "masked_phone": keys.mask_phone(customer.phone),
+        "masked_email": keys.mask_email(customer.email) if customer.email else "",
+        "tab": _tab(request.GET.get("tab", "overview")),
+        "tabs": [("overview", _("Overview")), ("contacts", _("Contacts")), ("history", _("History"))],
+        "overview_rows": selectors.overview_rows(customer),
+    }
+    if context["tab"] == "history":
+        context["history"] = record_history(actor=request.user, obj=customer)
+    if request.htmx and request.GET.get("tab"):
+        return render(request, f"customers/tabs/{context['tab']}.html", context)
+    return render(request, "customers/detail.html", context)
+
+
+def _tab(name: str) -> str:
+    return name if name in {"overview", "contacts", "history"} else "overview"
+
+
+@perm_required("customers.edit")
+def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    if not services.can_edit(request.user, customer):
+        raise PermissionDenied
+    form = CustomerForm(request.POST or None, instance=customer, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        customer.refresh_from_db()
+        version = form.cleaned_data.get("version") or 0
+        saved = _attempt(
+            form,
+            lambda: services.customer_update(
+                actor=request.user,
+                customer=customer,
+                version=version,
+                data=form.customer_data(),
+                custom=form.custom_data(),
+            ),
+        )
+        if saved:
+            messages.success(request, _("Saved."))
+            return redirect("customers:detail", customer.pk)
+    return render(request, "customers/form.html", {"form": form, "customer": customer})
+
+
+@require_POST
+@perm_required("customers.delete")
+def customer_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    services.customer_delete(actor=request.user, customer=customer)
+    messages.success(
+        request, _("Customer %(name)s was deleted; an administrator can restore it for 30 days.") % {"name": customer}
+    )
+    return redirect("customers:list")
+
+
+@perm_required("customers.assign")
+def customer_transfer(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    form = TransferForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        owner = form.cleaned_data["owner"]
+        done = _attempt(
+            form,
+            lambda: services.customer_transfer(
+                actor=request.user, customer=customer, owner=owner, note=form.cleaned_data["note"]
+            ),
+        )
+        if done:
+            messages.success(
+                request, _("%(customer)s now belongs to %(owner)s.") % {"customer": customer, "owner": owner}
+            )
+            return redirect("customers:detail", customer.pk)
+    return render(request, "customers/action_form.html", {"form": form, "customer": customer, "title": _("Transfer")})
+
+
+@perm_required("customers.edit")
+def customer_share(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    form = ShareForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        users = list(form.cleaned_data["users"])
+        if (
+            _attempt(
+                form,
+                lambda: services.customer_share(
+                    actor=request.user, customer=customer, users=users, can_edit=form.cleaned_data["can_edit"]
+                ),
+            )
+            is None
+            and not form.errors
+        ):
+            messages.success(request, _("Shared with %(count)d colleagues.") % {"count": len(users)})
+            return redirect("customers:detail", customer.pk)
+    return render(request, "customers/action_form.html", {"form": form, "customer": customer, "title": _("Share")})
+
+
+@require_POST
+@perm_required("customers.edit")
+def customer_unshare(request: AuthedRequest, pk: int, user_pk: int) -> HttpResponse:
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    user = User.objects.filter(pk=user_pk).first()
+    if user:
+        services.customer_unshare(actor=request.user, customer=customer, user=user)
+    return redirect("customers:detail", customer.pk)
+
+
+@require_POST
+@perm_required("customers.view")
+def customer_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Show one masked value (phone or e-mail) and log that it was seen."""
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    field = request.POST.get("field", "")
+    if field not in {"phone", "email"}:
+        return HttpResponse(status=400)
+    value = services.customer_reveal(actor=request.user, customer=customer, field=field)
+    return HttpResponse(value, content_type="text/plain; charset=utf-8")
+
+
+@perm_required("customers.edit")
+def contact_form(request: AuthedRequest, pk: int, contact_pk: int | None = None) -> HttpResponse:
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    contact = (
+        get_visible_or_404(Contact.objects.filter(customer=customer), request.user, pk=contact_pk)
+        if contact_pk
+        else None
+    )
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in ContactForm.Meta.fields}
+        if contact:
+            contact.refresh_from_db()
+        saved = _attempt(
+            form,
+            lambda: services.contact_save(
+                actor=request.user,
+                customer=customer,
+                contact=contact,
+                data=data,
+                version=form.cleaned_data.get("version"),
+            ),
+        )
+        if saved:
+            messages.success(request, _("Contact %(name)s was saved.") % {"name": saved})
+            return redirect(f"{customer.get_absolute_url()}?tab=contacts")
+    return render(request, "customers/contact_form.html", {"form": form, "customer": customer, "contact": contact})
+
+
+@require_POST
+@perm_required("customers.edit")
+def contact_delete(request: AuthedRequest, pk: int, contact_pk: int) -> HttpResponse:
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    contact = get_visible_or_404(Contact.objects.filter(customer=customer), request.user, pk=contact_pk)
+    services.contact_delete(actor=request.user, contact=contact)
+    messages.success(request, _("Contact %(name)s was deleted.") % {"name": contact})
+    return redirect(f"{customer.get_absolute_url()}?tab=contacts")
