@@ -7,6 +7,7 @@ from guanxi.core import views as core_views
 urlpatterns = [
     path("", include("guanxi.core.urls")),
     path("", include("guanxi.org.urls")),
+    path("", include("guanxi.customers.region_urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", include("guanxi.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

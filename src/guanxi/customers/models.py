@@ -201,3 +201,6 @@ class Contact(MainRecord):
 
     def __str__(self) -> str:
         return self.name
+
+
+from .region_models import Region  # noqa: E402, F401
