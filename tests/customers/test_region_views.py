@@ -7,6 +7,7 @@ from django.template import Context, Template
 from django.test import Client
 from rest_framework.test import APIClient
 
+from guanxi.customers.models import Customer
 from guanxi.customers.region_forms import RegionFieldsMixin
 from guanxi.customers.region_models import Region
 from tests.conftest import World, client_for
@@ -18,6 +19,12 @@ class CustomerLikeForm(RegionFieldsMixin, forms.Form):
 
 class RegionRequiredForm(RegionFieldsMixin, forms.Form):
     region_required = True
+
+
+class CustomerRegionForm(RegionFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ["name", "province", "city", "county"]
 
 
 def options_of(html: str, select: str) -> list[tuple[str, str]]:
@@ -95,6 +102,20 @@ def test_without_javascript_a_missing_county_is_asked_for_with_the_counties_list
     html = render_picker(form)
     assert [value for value, _ in options_of(html, "county")] == ["", "440304", "440305"]
     assert 'aria-invalid="true"' in re.search(r'<select name="county"[^>]*>', html).group(0)  # type: ignore[union-attr]
+
+
+def test_the_mixin_drops_into_a_customer_model_form(regions: int) -> None:
+    saved = Customer(name="华信", province="310000", city="310100", county="310115")
+    html = render_picker(CustomerRegionForm(instance=saved))
+    assert (selected_in(html, "city"), selected_in(html, "county")) == ("310100", "310115")
+
+    form = CustomerRegionForm(
+        data={"name": "华信", "province": "440000", "city": "441900", "county": "441900121"}, instance=saved
+    )
+    assert form.is_valid(), form.errors
+    assert (saved.province, saved.city, saved.county) == ("440000", "441900", "441900121")
+    refused = CustomerRegionForm(data={"name": "华信", "province": "440000", "city": "310100", "county": ""})
+    assert refused.errors == {"city": ["上海市 is not in 广东省."]}
 
 
 def test_a_form_may_leave_the_region_empty_unless_it_requires_one(regions: int) -> None:

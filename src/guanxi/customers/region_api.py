@@ -20,10 +20,11 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class RegionViewSet(viewsets.GenericViewSet):
-    """Provinces, cities and counties by code. `GET regions/` lists the provinces; `?parent=<code>` lists
-    the regions directly under that one (empty for an unknown code). Not a ScopedViewSet: regions belong to
-    nobody, and any signed-in user reads them all (the default IsAuthenticated permission)."""
+    """China's provinces, cities and counties by code, for any signed-in user. `GET regions/` lists the
+    provinces; `?parent=<code>` lists the regions directly under that one (none for an unknown code)."""
 
+    # Not a ScopedViewSet: regions belong to nobody, so there is no scope to apply; the default
+    # IsAuthenticated permission lets every signed-in user read them.
     serializer_class = RegionSerializer
     queryset = Region.objects.all()
     filter_backends: list = []
