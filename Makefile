@@ -73,4 +73,4 @@ services:
 	@scripts/ensure-services "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
 
 clean:
-	rm -rf .venv node_modules src/guanxi/static/vendor var/static
+	rm -rf .venv node_modules src/guanxi/static/vendor src/guanxi/customers/data/regions.json var/static

@@ -4,11 +4,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import translation
 from huey.contrib.djhuey import HUEY
 
 from guanxi.org.models import BusinessUnit, Department, Role, User
+
+# Tests build the few records they need: no installation set-up data (e.g. the 3,000 regions after migrate).
+settings.TESTING = True
 
 PASSWORD = "Correct-Horse-42"
 

@@ -1,5 +1,12 @@
+import logging
+from typing import Any
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
 
 
 class CustomersConfig(AppConfig):
@@ -40,3 +47,24 @@ class CustomersConfig(AppConfig):
             )
         )
         search.register(search.Provider(_("Customers"), selectors.search_customers))
+        post_migrate.connect(_load_regions_once, sender=self)
+
+
+def _load_regions_once(using: str = "default", apps: Any = None, **kwargs: object) -> None:
+    """Installation set-up, not a business effect: the first migrate fills the region table from the shipped
+    data file. Tests make the few regions they need, so they skip it (``settings.TESTING``)."""
+    from .region_models import Region
+    from .regions import RegionDataMissing, regions_load
+
+    if settings.TESTING or using != "default":
+        return
+    try:
+        apps.get_model("customers", "Region")  # the table exists once its migration has run
+    except (AttributeError, LookupError):
+        return
+    if Region.objects.exists():
+        return
+    try:
+        regions_load()
+    except RegionDataMissing as error:
+        log.warning("Regions not loaded: %s", error)

@@ -10,6 +10,7 @@ from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.org.models import User
 
 from .models import Contact, Customer, Level, Lifecycle
+from .region_forms import RegionFieldsMixin
 from .selectors import SCENES
 from .services import DICTIONARY_FIELDS
 
@@ -26,7 +27,7 @@ def _dictionary_field(field: forms.Field, type_code: str, current: str) -> forms
     return forms.ChoiceField(choices=choices, required=False, label=field.label)
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(RegionFieldsMixin, forms.ModelForm):
     """The customer's fields; on create also the first contact. Rules are checked by the services."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -71,8 +72,11 @@ class CustomerForm(forms.ModelForm):
         """The model is validated by the service (one place for the rules), not by the form."""
 
     def customer_data(self) -> dict[str, Any]:
-        data = {name: self.cleaned_data.get(name) for name in CUSTOMER_FORM_FIELDS if name in self.cleaned_data}
+        fields = [*CUSTOMER_FORM_FIELDS, *self.region_field_names]
+        data = {name: self.cleaned_data.get(name) or "" for name in fields if name in self.cleaned_data}
         data["referrer"] = self.cleaned_data.get("referrer_number")
+        for name in ("rating", "registered_capital"):
+            data[name] = self.cleaned_data.get(name)
         return data
 
     def contact_data(self) -> dict[str, Any]:

@@ -11,6 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.records import MainRecord
 from guanxi.org.models import BusinessUnit, User
 
+from .region_models import Region
+
+__all__ = ["Contact", "Customer", "CustomerShare", "Level", "Lifecycle", "Region"]
+
 
 class Lifecycle(models.TextChoices):
     """SPEC §3.1: changed only by events through services, never by hand."""

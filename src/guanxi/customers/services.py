@@ -26,6 +26,7 @@ from guanxi.org.models import User
 
 from . import keys
 from .models import Contact, Customer, CustomerShare, Lifecycle
+from .regions import region_validate
 
 # Which dictionary type each enumerated field draws from (SPEC §14.1).
 DICTIONARY_FIELDS = {
@@ -105,6 +106,12 @@ def _clean_customer(customer: Customer, *, current: Customer | None = None) -> N
         refuse("introducer", _("An introduced customer must name the introducer."))
     if customer.referrer_id and customer.referrer_id == customer.pk:
         refuse("referrer", _("A customer cannot refer itself."))
+    try:
+        customer.province, customer.city, customer.county = region_validate(
+            province=customer.province, city=customer.city, county=customer.county
+        )
+    except DomainError as error:
+        refuse(error.field or "province", str(error.message))
     if customer.phone:
         try:
             customer.phone = keys.normalise_phone(customer.phone)
