@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from guanxi.core.auditlog import api as audit_api
 from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
+from guanxi.customers import api as customer_api
 from guanxi.customers import region_api
 from guanxi.org import api as org_api
 
@@ -17,6 +18,8 @@ router.register("roles", org_api.RoleViewSet, basename="role")
 router.register("business-units", org_api.BusinessUnitViewSet, basename="business-unit")
 router.register("notifications", notification_api.NotificationViewSet, basename="notification")
 router.register("audit", audit_api.AuditViewSet, basename="audit")
+router.register("customers", customer_api.CustomerViewSet, basename="customer")
+router.register("contacts", customer_api.ContactViewSet, basename="contact")
 router.register("regions", region_api.RegionViewSet, basename="region")
 
 _items = config_api.DictionaryItemViewSet

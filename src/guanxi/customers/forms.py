@@ -41,10 +41,26 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
     contact_mobile = forms.CharField(label=_("Contact mobile"), max_length=20, required=False)
     contact_position = forms.CharField(label=_("Contact position"), max_length=50, required=False)
 
+    rating = forms.TypedChoiceField(
+        label=_("Rating"),
+        choices=[("", "—"), (1, "★"), (2, "★★"), (3, "★★★")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
     class Meta:
         model = Customer
         fields = CUSTOMER_FORM_FIELDS
         widgets = {"remarks": forms.Textarea(attrs={"rows": 3})}
+
+    field_order = [
+        "name", "kind", "level", "rating", "industry", "source", "referrer_number", "introducer", "nature",
+        "revenue_band", "employee_band", "credit_rating", "satisfaction", "phone", "fax", "email", "website",
+        "wechat", "qq", "weibo", "province", "city", "county", "address", "postcode", "licence_number",
+        "legal_representative", "registered_capital", "bank", "bank_account", "tax_number", "remarks",
+        "contact_name", "contact_mobile", "contact_position",
+    ]  # fmt: skip
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -205,14 +205,20 @@ def _phone_or_none(raw: str) -> str | None:
         return None
 
 
+def owner_label(actor: User, customer: Customer, *, visible: bool | None = None) -> str:
+    """Who owns a customer, as the actor may know it: the name within their scope, masked (李**) outside."""
+    if customer.owner is None:
+        return str(_("the public pool"))
+    if visible is None:
+        visible = Customer.objects.visible_to(actor).filter(pk=customer.pk).exists()
+    return str(customer.owner) if visible else str(customer.owner)[:1] + "**"
+
+
 def _refuse_duplicates(actor: User, duplicates: list[Duplicate]) -> None:
     if not duplicates:
         return
     first = duplicates[0]
-    owner = first.customer.owner
-    who = str(owner) if owner else _("the public pool")
-    if owner and not Customer.objects.visible_to(actor).filter(pk=first.customer.pk).exists():
-        who = str(owner)[:1] + "**"  # the owner's name, masked outside the actor's scope
+    who = owner_label(actor, first.customer)
     field = {"name": "name", "similar_name": "name", "phone": "phone", "tax_number": "tax_number"}[first.reason]
     raise Conflict(
         _("This customer already exists: %(name)s (%(number)s), owned by %(owner)s.")

@@ -1,0 +1,217 @@
+"""The customers' REST resources (DESIGN.md §REST API): the same services and gate as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.permissions import has_perm
+from guanxi.org.models import User
+
+from . import keys, selectors, services
+from .models import Contact, Customer, CustomerShare
+
+WRITABLE = [name for name in services.CUSTOMER_FIELDS if name != "referrer"]
+
+
+def _unmasked_ids(actor: User, customers: list[Customer]) -> set[int]:
+    """Which of these customers the actor sees unmasked: one query for the whole page."""
+    if has_perm(actor, "customers.unmask"):
+        return {customer.pk for customer in customers}
+    shared = set(CustomerShare.objects.filter(customer__in=customers, user=actor).values_list("customer_id", flat=True))
+    return {customer.pk for customer in customers if customer.owner_id == actor.pk} | shared
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    referrer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
+    owner_name = serializers.CharField(source="owner.display_name", default=None, read_only=True)
+    version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
+
+    class Meta:
+        model = Customer
+        fields = ["id", "number", *services.CUSTOMER_FIELDS, "owner", "owner_name", "status", "custom", "version"]
+        fields += ["created_at", "updated_at", "last_followup_at", "next_followup_at", "last_order_at"]
+        read_only_fields = ["id", "number", "owner", "status", "created_at", "updated_at", "last_followup_at"]
+        read_only_fields += ["next_followup_at", "last_order_at"]
+        extra_kwargs: dict[str, dict[str, Any]] = {name: {"validators": []} for name in ("postcode", "qq")}
+
+    def to_representation(self, instance: Customer) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.pk not in self.context.get("unmasked", set()):
+            data["phone"] = keys.mask_phone(instance.phone) if instance.phone else ""
+            data["email"] = keys.mask_email(instance.email) if instance.email else ""
+        return data
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    customer = VisibleRelatedField(queryset=Customer.objects.all())
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", *services.CONTACT_FIELDS, "custom", "version", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class TransferSerializer(serializers.Serializer):
+    owner = VisibleRelatedField(queryset=User.objects.all())
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class ShareSerializer(serializers.Serializer):
+    users = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE), many=True)
+    can_edit = serializers.BooleanField(default=False)
+
+
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
+    """Customers the caller may see. ``?search=`` is the one-box search (name, pinyin, initials, number,
+    any phone, contact name); ``?scene=`` a ready-made filter (mine, shared, team, recent …)."""
+
+    queryset = Customer.objects.select_related("owner")
+    serializer_class = CustomerSerializer
+    permission_module = "customers"
+    action_permissions = {"transfer": "assign", "share": "edit", "duplicates": "view"}
+    filterset_fields = ["status", "level", "industry", "source", "owner", "province", "city", "county", "kind"]
+    ordering_fields = ["updated_at", "created_at", "name_pinyin", "last_followup_at"]
+    ordering = ["-updated_at"]
+    search_fields: list[str] = []  # the one-box search below replaces DRF's
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        queryset = super().filter_queryset(queryset)
+        if query := self.request.query_params.get("search", "").strip():
+            queryset = queryset.filter(selectors.search_filter(query))
+        if (scene := self.request.query_params.get("scene", "")) in selectors.SCENES:
+            queryset = queryset.filter(selectors.scene_filter(self.actor, scene))
+        return queryset
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = list(page or [])
+        context = {**self.get_serializer_context(), "unmasked": _unmasked_ids(self.actor, rows)}
+        return self.get_paginated_response(CustomerSerializer(rows, many=True, context=context).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._out(self.get_object()))
+
+    def _out(self, customer: Customer) -> dict[str, Any]:
+        context = {**self.get_serializer_context(), "unmasked": _unmasked_ids(self.actor, [customer])}
+        return CustomerSerializer(customer, context=context).data
+
+    @extend_schema(request=CustomerSerializer, responses=CustomerSerializer)
+    def create(self, request: Request) -> Response:
+        body = CustomerSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        custom = data.pop("custom", None)
+        data.pop("version", None)
+        customer = services.customer_create(actor=self.actor, data=data, custom=custom)
+        return Response(self._out(customer), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CustomerSerializer, responses=CustomerSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        customer = self.get_object()
+        body = CustomerSerializer(customer, data=request.data, partial=True, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        if "version" not in data:
+            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
+        version = data.pop("version")
+        custom = data.pop("custom", None)
+        customer = services.customer_update(
+            actor=self.actor, customer=customer, version=version, data=data, custom=custom
+        )
+        return Response(self._out(customer))
+
+    def perform_destroy(self, instance: Customer) -> None:
+        services.customer_delete(actor=self.actor, customer=instance)
+
+    @extend_schema(request=TransferSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def transfer(self, request: Request, pk: str | None = None) -> Response:
+        customer = self.get_object()
+        body = TransferSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        customer = services.customer_transfer(actor=self.actor, customer=customer, **body.validated_data)
+        return Response(self._out(customer))
+
+    @extend_schema(request=ShareSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def share(self, request: Request, pk: str | None = None) -> Response:
+        customer = self.get_object()
+        body = ShareSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.customer_share(actor=self.actor, customer=customer, **body.validated_data)
+        return Response(self._out(customer))
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name, str) for name in ("name", "phone", "tax_number")],
+        responses={200: serializers.ListSerializer(child=serializers.DictField())},
+    )
+    @action(detail=False, methods=["get"])
+    def duplicates(self, request: Request) -> Response:
+        """Existing customers that a new one with these keys would duplicate (for imports and forms)."""
+        unit = self.actor.business_unit_id
+        if unit is None:
+            return Response([])
+        params = request.query_params
+        found = services.customer_duplicates(
+            unit_id=unit,
+            name=params.get("name", ""),
+            phones=[params["phone"]] if params.get("phone") else [],
+            tax_number=params.get("tax_number", ""),
+        )
+        visible = set(
+            Customer.objects.visible_to(self.actor)
+            .filter(pk__in=[d.customer.pk for d in found])
+            .values_list("pk", flat=True)
+        )
+        return Response(
+            [
+                {
+                    "reason": match.reason,
+                    "number": match.customer.number,
+                    "name": match.customer.name,
+                    "id": match.customer.pk if match.customer.pk in visible else None,
+                    "owner": services.owner_label(self.actor, match.customer, visible=match.customer.pk in visible),
+                }
+                for match in found
+            ]
+        )
+
+
+class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
+    queryset = Contact.objects.select_related("customer")
+    serializer_class = ContactSerializer
+    permission_module = "customers"
+    filterset_fields = ["customer", "is_primary", "decision_role"]
+    search_fields = ["name", "mobile", "email"]
+    ordering = ["-is_primary", "name"]
+
+    def create(self, request: Request) -> Response:
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        customer = data.pop("customer")
+        contact = services.contact_save(actor=self.actor, customer=customer, contact=None, data=data)
+        return Response(self.get_serializer(contact).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        contact = self.get_object()
+        body = self.get_serializer(contact, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data.pop("customer", None)
+        version = data.pop("version", contact.version)
+        saved = services.contact_save(
+            actor=self.actor, customer=contact.customer, contact=contact, data=data, version=version
+        )
+        return Response(self.get_serializer(saved).data)
+
+    def perform_destroy(self, instance: Contact) -> None:
+        services.contact_delete(actor=self.actor, contact=instance)
