@@ -58,7 +58,7 @@ def sample(picks: Picks) -> Sample:
 def customer_search_built() -> None:
     """core:search exists already; its customer results arrive with the customers app's provider."""
     if not any(provider.search.__module__.startswith("guanxi.customers") for provider in search._PROVIDERS):
-        raise NotBuilt("core:search's customers provider")
+        raise NotBuilt("no customers provider in core:search")
 
 
 # --- the list -------------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def url(name: str, *args: object, **query: object) -> str:
     try:
         path = reverse(name, args=args)
     except NoReverseMatch:
-        raise NotBuilt(name) from None
+        raise NotBuilt(f"no URL named {name}") from None
     return f"{path}?{urlencode(query)}" if query else path
 
 
@@ -202,7 +202,7 @@ def measure(case: Case, picks: Picks, *, repeat: int, warmup: int) -> Result:
     try:
         probe = case.build(picks)
     except NotBuilt as missing:
-        result.status, result.detail = "not built yet", f"no URL named {missing}"
+        result.status, result.detail = "not built yet", str(missing)
         return result
     result.path, result.user = probe.path, probe.user.username
     client = Client()
@@ -243,7 +243,7 @@ def run(cases: list[Case], *, repeat: int, warmup: int, out: Out) -> list[Result
     results = []
     for item in cases:
         result = measure(item, picks, repeat=repeat, warmup=warmup)
-        out(f"  {result.name}: {result.status} {result.detail}".rstrip())
+        out(f"  {result.name}: {result.status}" + (f" ({result.detail})" if result.detail else ""))
         results.append(result)
     return results
 
