@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         print("the benchmarks run on PostgreSQL: set DATABASE_URL (make bench does)", file=sys.stderr)
         return 2
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test Client's host name
+    if not settings.REDIS_URL:
+        print("note: REDIS_URL is unset, so sessions and cache live in the database (make bench sets it)")
     cases = harness.discover()
     if args.only:
         wanted = [word.lower() for word in args.only]
@@ -83,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             "dataset": current["params"],
             "dataset_loaded_at": current["loaded_at"],
             "load_seconds": current["load_seconds"],
+            "redis": bool(settings.REDIS_URL),  # sessions in Redis: one query fewer per request
             "repeat": args.repeat,
             "warmup": args.warmup,
             "machine": {
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"\nwritten to {path}")
     if args.compare:
-        print(harness.compare(results, args.compare))
+        print(harness.compare(results, args.compare, redis=bool(settings.REDIS_URL)))
     return 1 if any(result.status in {"FAIL", "error"} for result in results) else 0
 
 

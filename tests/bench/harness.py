@@ -286,12 +286,14 @@ def write(results: list[Result], meta: dict[str, Any]) -> Path:
     return path
 
 
-def compare(results: list[Result], earlier: Path) -> str:
+def compare(results: list[Result], earlier: Path, *, redis: bool) -> str:
     """Queries per page here against an earlier run (e.g. on 10k customers): they must not grow with the data."""
     before = json.loads(earlier.read_text())
     counts = {item["name"]: item.get("queries_max") for item in before.get("cases", [])}
     size = before.get("dataset", {}).get("customers", "?")
     lines = [f"queries per request: {earlier.name} ({size} customers) → this run"]
+    if before.get("redis", redis) != redis:
+        lines.append("  (one run kept sessions in Redis and the other in the database: one query apart)")
     for result in results:
         then, now = counts.get(result.name), max(result.queries, default=None)
         if then is None or now is None:
