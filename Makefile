@@ -8,13 +8,17 @@ RUN := $(UV) run --frozen
 # The PostgreSQL run of the suite also uses Redis, so it exercises the production configuration.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/guanxi
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# The benchmarks load a million customers into their own database, never the test suite's.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/guanxi_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
+BENCH_ARGS ?=
 
 .PHONY: help run test test-sqlite test-postgres lint bench setup assets messages makemessages services chromium clean
 
 help:
 	@echo "make run    set up and start Guanxi with its embedded database (http://127.0.0.1:8000)"
 	@echo "make test   set up and run the whole test suite on SQLite and PostgreSQL, then the linters"
-	@echo "make bench  seed the benchmark dataset and print the figures"
+	@echo "make bench  seed the benchmark dataset and print the figures (BENCH_ARGS=\"--customers 10000\" for a quick run)"
 
 run: setup
 	$(RUN) guanxi migrate
@@ -40,8 +44,10 @@ lint:
 	$(RUN) lint-imports
 	$(RUN) guanxi manage makemigrations --check --dry-run
 
-bench: setup services
-	DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) python -m tests.bench
+bench: setup
+	@scripts/ensure-services "$(BENCH_DATABASE_URL)" "$(BENCH_REDIS_URL)"
+	$(RUN) guanxi manage collectstatic --no-input --verbosity 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(RUN) python -m tests.bench $(BENCH_ARGS)
 
 # --- set-up -------------------------------------------------------------------------------------
 
