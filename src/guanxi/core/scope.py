@@ -60,14 +60,25 @@ class Rule:
         return f"{department}__business_unit" if department else None
 
     def in_department(self, department_id: int) -> Q:
+        if self.department is None and self.owner:  # through the owner: a semi-join on the users
+            return self._owned_by(department_id=department_id)
         key = "pk" if self.department == "self" else self.department_path
         return Q(**{key: department_id}) if key else Q(pk__in=[])
 
     def under_department(self, path: str) -> Q:
         if self.department == "self":
             return Q(path__startswith=path)
+        if self.department is None and self.owner:
+            return self._owned_by(department__path__startswith=path)
         key = self.department_path
         return Q(**{f"{key}__path__startswith": path}) if key else Q(pk__in=[])
+
+    def _owned_by(self, **people: Any) -> Q:
+        """``owner IN (SELECT id FROM users WHERE …)``: the planner keeps the owner index, where a join
+        through the department would scan every row of a large table."""
+        from guanxi.org.models import User
+
+        return Q(**{f"{self.owner}__in": User.objects.filter(**people).values("pk")})
 
 
 _RULES: dict[type[models.Model], Rule] = {}
@@ -95,7 +106,7 @@ def scope_filter(actor: User, model: type[models.Model]) -> Q | None:
         return None
     if scope == Scope.ALL or rule.everyone:
         return Q()
-    mine = _own(actor, rule)
+    mine = _own(actor, rule, model)
     if scope == Scope.OWN:
         return mine
     if scope == Scope.TEAM:
@@ -112,10 +123,11 @@ def scope_filter(actor: User, model: type[models.Model]) -> Q | None:
     return mine
 
 
-def _own(actor: User, rule: Rule) -> Q:
+def _own(actor: User, rule: Rule, model: type[models.Model]) -> Q:
     q = Q(**{rule.owner: actor.pk}) if rule.owner else Q(pk__in=[])
     if rule.shared:
-        q |= Q(**{rule.shared: actor.pk})
+        # a semi-join, not a join: a row shared twice still comes once, with no DISTINCT over the table
+        q |= Q(pk__in=model._base_manager.filter(**{rule.shared: actor.pk}).values("pk"))
     return q
 
 
@@ -139,14 +151,7 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
         condition = scope_filter(actor, self.model)
         if condition is None:
             return self.none()
-        # distinct() because a shared-with or team join can match one row twice.
-        query = self.filter(condition)
-        return query.distinct() if _joins_many(self.model) else query
-
-
-def _joins_many(model: type[models.Model]) -> bool:
-    rule = rule_for(model)
-    return bool(rule.shared)
+        return self.filter(condition)
 
 
 def get_visible_or_404(queryset: models.QuerySet[M], actor: Any, **lookup: Any) -> M:

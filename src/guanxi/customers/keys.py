@@ -25,6 +25,11 @@ def name_key(name: str) -> str:
     return text or _NOISE.sub("", unicodedata.normalize("NFKC", name).lower())
 
 
+def search_key(text: str) -> str:
+    """What a search box fragment is compared with ``name_key``: folded like it, suffixes kept."""
+    return _NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
 def name_pinyin(name: str) -> str:
     """ "zhangsan" for 张三: full pinyin without tones or spaces, for search."""
     return "".join(lazy_pinyin(_NOISE.sub("", name.lower()))).lower()

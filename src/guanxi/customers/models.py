@@ -125,7 +125,18 @@ class Customer(MainRecord):
         verbose_name_plural = _("customers")
         ordering = ["-updated_at", "-pk"]
         indexes = [
-            models.Index(fields=["owner", "-updated_at"], name="customer_owner_recent"),
+            # The list's default order, for one owner and for a whole scope, over live rows only.
+            models.Index(
+                fields=["owner", "-updated_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="customer_alive_owner",
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                include=["owner"],
+                condition=Q(deleted_at__isnull=True),
+                name="customer_alive_recent",
+            ),
             models.Index(fields=["business_unit", "status", "-updated_at"], name="customer_unit_status"),
         ]
         constraints = [

@@ -79,13 +79,14 @@ def search_filter(query: str) -> Q:
         phone = keys.normalise_phone_loose(text)
         by_contact = Contact.objects.filter(Q(mobile=phone) | Q(phone=phone)).values("customer_id")
         return Q(phone=phone) | Q(pk__in=by_contact) | Q(number=text)
-    if re.fullmatch(r"[A-Za-z]+", text):
-        lowered = text.lower()
-        return Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered) | Q(name__icontains=text)
-    if re.fullmatch(r"[A-Za-z]{2}\d+", text):
+    if re.fullmatch(r"[A-Za-z]{2}\d{6,}", text):
         return Q(number=text.upper())
+    key = keys.search_key(text)
+    if re.fullmatch(r"[A-Za-z]+", text):
+        # pinyin or its initials (prefix: a btree pattern index), or a Latin name fragment (trigram index)
+        return Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key) | Q(name_key__contains=key)
     by_contact_name = Contact.objects.filter(name=text).values("customer_id")
-    return Q(name__contains=text) | Q(pk__in=by_contact_name)
+    return Q(name_key__contains=key) | Q(pk__in=by_contact_name)
 
 
 def customer_list(
