@@ -162,3 +162,27 @@ def get_visible_or_404(queryset: models.QuerySet[M], actor: Any, **lookup: Any) 
         return queryset.visible_to(actor).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def owner_in_scope(actor: User, module: str, person: User) -> bool:
+    """Would a record of ``module`` owned by ``person`` be within the actor's scope? (For giving records
+    to colleagues: a manager assigns within their team, a unit head within the unit.)"""
+    from guanxi.core.permissions import grants_of
+
+    scope = grants_of(actor).scope(module)
+    if scope is None:
+        return False
+    if scope == Scope.ALL or person.pk == actor.pk:
+        return True
+    department, theirs = actor.department, person.department
+    if scope == Scope.TEAM:
+        return actor.teams.filter(members=person).exists()
+    if department is None or theirs is None:
+        return False
+    if scope == Scope.UNIT:
+        return theirs.business_unit_id == department.business_unit_id
+    if scope == Scope.DEPARTMENT_TREE:
+        return theirs.path.startswith(department.path)
+    if scope == Scope.DEPARTMENT:
+        return theirs.pk == department.pk
+    return False

@@ -11,7 +11,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from guanxi.core.api import ScopedViewSet, VisibleRelatedField
-from guanxi.core.permissions import has_perm
 from guanxi.org.models import User
 
 from . import keys, selectors, services
@@ -21,9 +20,7 @@ WRITABLE = [name for name in services.CUSTOMER_FIELDS if name != "referrer"]
 
 
 def _unmasked_ids(actor: User, customers: list[Customer]) -> set[int]:
-    """Which of these customers the actor sees unmasked: one query for the whole page."""
-    if has_perm(actor, "customers.unmask"):
-        return {customer.pk for customer in customers}
+    """Which of these customers the actor sees unmasked (owner or shared): one query for the whole page."""
     shared = set(CustomerShare.objects.filter(customer__in=customers, user=actor).values_list("customer_id", flat=True))
     return {customer.pk for customer in customers if customer.owner_id == actor.pk} | shared
 
@@ -60,7 +57,8 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class TransferSerializer(serializers.Serializer):
-    owner = VisibleRelatedField(queryset=User.objects.all())
+    # any active colleague; whether the actor may give the customer to them is the service's rule
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 

@@ -130,7 +130,9 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(Any, self.fields["owner"]).queryset = User.objects.visible_to(actor).filter(status=User.Status.ACTIVE)
+        from guanxi.org.selectors import directory
+
+        cast(Any, self.fields["owner"]).queryset = directory(actor=actor)
 
 
 class ShareForm(forms.Form):

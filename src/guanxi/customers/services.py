@@ -21,7 +21,7 @@ from guanxi.core.config.numbering import number_next
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import RESTORE_DAYS, save_versioned
-from guanxi.core.scope import Scope
+from guanxi.core.scope import Scope, owner_in_scope
 from guanxi.org.models import User
 
 from . import keys
@@ -67,9 +67,9 @@ def can_edit(actor: User, customer: Customer) -> bool:
 
 
 def sees_contact_details(actor: User, customer: Customer) -> bool:
-    """Phones and e-mails show unmasked to the owner, colleagues it is shared with, and holders of
-    ``customers.unmask``; everyone else sees 138****1234 (SPEC §1.3)."""
-    if customer.owner_id == actor.pk or has_perm(actor, "customers.unmask"):
+    """Phones and e-mails show plainly to the owner and colleagues it is shared with; everyone else sees
+    138****1234, and holders of ``customers.unmask`` may reveal one value at a time, logged (SPEC §1.3)."""
+    if customer.owner_id == actor.pk:
         return True
     return CustomerShare.objects.filter(customer=customer, user=actor).exists()
 
@@ -192,9 +192,11 @@ def customer_duplicates(
     if tax_number.strip():
         add(customers.filter(tax_number=tax_number.strip())[:limit], "tax_number")
     if len(key) >= 4 and len(found) < limit:
+        # an existing name contains the new one ("华信精密" in "上海华信精密机械")
         add(customers.filter(name_key__contains=key)[:limit], "similar_name")
-        # the new name contains an existing one: look up by the existing keys' prefix (indexed)
-        add(customers.filter(name_key__in=[key[:n] for n in range(4, len(key))])[:limit], "similar_name")
+        # the new name contains an existing one at its start or end: a city before it, a trade after it
+        parts = {key[:n] for n in range(4, len(key))} | {key[n:] for n in range(1, len(key) - 3)}
+        add(customers.filter(name_key__in=parts)[:limit], "similar_name")
     return list(found.values())[:limit]
 
 
@@ -383,7 +385,7 @@ def customer_transfer(*, actor: User, customer: Customer, owner: User, note: str
         raise NotPermitted(_("This customer is outside your data scope."))
     if not owner.is_active:
         raise DomainError(_("Choose an active colleague."), field="owner")
-    if not User.objects.visible_to(actor).filter(pk=owner.pk).exists() and not actor.is_superuser:
+    if not owner_in_scope(actor, "customers", owner):
         raise DomainError(_("Choose a colleague within your data scope."), field="owner")
     if owner.business_unit_id != customer.business_unit_id:
         raise DomainError(_("The new owner works in another business unit."), field="owner")
@@ -440,7 +442,7 @@ def customer_unshare(*, actor: User, customer: Customer, user: User) -> None:
 
 def customer_reveal(*, actor: User, customer: Customer, field: str) -> str:
     """Show one masked phone or e-mail to a user allowed to see it, and log that they did."""
-    if not sees_contact_details(actor, customer):
+    if not (has_perm(actor, "customers.unmask") or sees_contact_details(actor, customer)):
         raise NotPermitted(_("You may not see this customer's contact details."))
     audit_log(actor=actor, action=Action.UNMASK, obj=customer, note=field)
     return str(getattr(customer, field))

@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.config.custom_forms import add_custom_fields
 from guanxi.core.middleware import ip_of
 from guanxi.core.permissions import all_codes, has_perm
 
@@ -93,6 +94,7 @@ class UserForm(ScopedFormMixin, forms.ModelForm):
             self.fields["roles"].initial = list(self.instance.roles.all())
         if not has_perm(actor, "roles.view"):
             del self.fields["roles"]
+        add_custom_fields(self, User, self.instance if self.instance.pk else None)
 
 
 class DepartmentForm(ScopedFormMixin, forms.ModelForm):

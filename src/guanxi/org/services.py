@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
+from guanxi.core.config.custom_fields import custom_values_clean
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.permissions import MODULES, all_codes, forget_grants, grants_of, require_perm
 from guanxi.core.scope import Scope
@@ -99,6 +100,7 @@ def _check_department(actor: User, department: Department | None) -> None:
 def user_create(*, actor: User, password: str, roles: list[Role] | None = None, **fields: Any) -> User:
     require_perm(actor, "org.create")
     _check_department(actor, fields.get("department"))
+    fields["custom"] = custom_values_clean(model=User, values=fields.get("custom") or {})
     user = User(**fields)
     user.full_clean(exclude=["password"])
     _check_password(password, user, field="password")
@@ -122,6 +124,8 @@ def user_update(*, actor: User, user: User, roles: list[Role] | None = None, **f
     if fields.get("manager") is not None and fields["manager"].pk == user.pk:
         raise DomainError(_("A user cannot be their own manager."), field="manager")
     before = snapshot(user, USER_FIELDS)
+    if "custom" in fields:
+        fields["custom"] = custom_values_clean(model=User, values=fields["custom"] or {}, current=user.custom)
     for name, value in fields.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password"])

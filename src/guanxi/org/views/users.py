@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -5,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.auditlog.selectors import record_history
+from guanxi.core.config.custom_forms import custom_values_from
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404
@@ -42,7 +45,7 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def user_create(request: AuthedRequest) -> HttpResponse:
     form = UserForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = _user_data(form)
         roles = list(data.pop("roles", []))
         user = attempt(form, request, lambda: services.user_create(actor=request.user, roles=roles, **data))
         if user:
@@ -56,7 +59,7 @@ def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(User.objects.all(), request.user, pk=pk)
     form = UserForm(request.POST or None, instance=person, actor=request.user)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = _user_data(form)
         roles = list(data.pop("roles")) if "roles" in data else None
         person.refresh_from_db()  # the form wrote onto the instance; the service compares before/after
         if attempt(form, request, lambda: services.user_update(actor=request.user, user=person, roles=roles, **data)):
@@ -97,3 +100,10 @@ def user_leave(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("org:user_admin", person.pk)
     context = {"form": form, "person": person, "owned": services.handover_summary(user=person)}
     return render(request, "org/users/leave.html", context)
+
+
+def _user_data(form: UserForm) -> dict[str, Any]:
+    """The form's own fields plus the custom-field values under ``custom`` (cleaned by the service)."""
+    data = {name: value for name, value in form.cleaned_data.items() if not name.startswith("custom.")}
+    data["custom"] = custom_values_from(form)
+    return data

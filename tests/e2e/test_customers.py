@@ -1,0 +1,56 @@
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from guanxi.customers.models import Customer
+from guanxi.org.models import User
+from tests.conftest import World, grant
+from tests.e2e.test_shell import sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_salesperson_registers_finds_and_opens_a_customer_then_a_manager_transfers_it(
+    live_server: object, page: Page
+) -> None:
+    world = World()
+    grant(world.alice, "salesperson")
+    grant(world.bob, "sales_manager")
+    dora = grant(
+        User.objects.create_user("dora", "Strong-Pass-2026", display_name="朵拉", department=world.shanghai),
+        "salesperson",
+    )
+    base = str(live_server)
+
+    sign_in(page, base, "alice")
+    page.goto(f"{base}/customers/new/")
+    page.locator("#id_name").fill("张三贸易有限公司")
+    page.locator("#id_contact_name").fill("张三")
+    page.locator("#id_contact_mobile").fill("12345")
+    page.locator("form.card button[type=submit]").click()
+    expect(page.locator("#id_contact_mobile_errors")).to_contain_text("手机号")
+    assert not Customer.objects.exists()
+
+    page.locator("#id_contact_mobile").fill("13812345678")
+    page.locator("form.card button[type=submit]").click()
+    expect(page.get_by_role("heading", name=re.compile("张三贸易有限公司"))).to_be_visible()
+    customer = Customer.objects.get()
+
+    page.goto(f"{base}/")
+    page.get_by_role("searchbox").fill("zsmy")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name=re.compile("张三贸易有限公司")).click()
+    expect(page).to_have_url(re.compile(f"/customers/{customer.pk}/"))
+    page.locator("[data-tab][href='?tab=contacts']").click()
+    expect(page.get_by_text("13812345678")).to_be_visible()
+
+    page.context.clear_cookies()
+    sign_in(page, base, "bob")
+    page.goto(f"{base}/customers/{customer.pk}/")
+    expect(page.get_by_test_id("masked-phone").or_(page.get_by_text("—").first)).to_be_visible()
+    page.locator(f"a[href='/customers/{customer.pk}/transfer/']").click()
+    page.locator("#id_owner").select_option(str(dora.pk))
+    page.locator("form.card button[type=submit]").click()
+    expect(page.get_by_role("heading", name=re.compile("张三贸易有限公司"))).to_be_visible()
+    assert Customer.objects.get(pk=customer.pk).owner == dora
