@@ -41,6 +41,7 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
     contact_mobile = forms.CharField(label=_("Contact mobile"), max_length=20, required=False)
     contact_position = forms.CharField(label=_("Contact position"), max_length=50, required=False)
 
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
     rating = forms.TypedChoiceField(
         label=_("Rating"),
         choices=[("", "—"), (1, "★"), (2, "★★"), (3, "★★★")],

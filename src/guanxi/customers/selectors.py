@@ -15,6 +15,7 @@ from guanxi.core.search import Hit
 from guanxi.org.models import User
 
 from . import keys
+from .regions import region_path_label
 from .models import Contact, Customer
 
 # Scenes (场景): named, ready-made filters of the customer list.
@@ -158,7 +159,8 @@ def overview_rows(customer: Customer) -> list[tuple[str, Any]]:
             (t, c): label
             for t, c, label in DictionaryItem.objects.filter(wanted).values_list("type__code", "code", "label")
         }
-    rows: list[tuple[str, Any]] = []
+    region = region_path_label(province=customer.province, city=customer.city, county=customer.county)
+    rows: list[tuple[str, Any]] = [(str(_("Region")), region)]
     for name in OVERVIEW_FIELDS:
         value = getattr(customer, name)
         if name in DICTIONARY_FIELDS and value:
