@@ -218,3 +218,12 @@ def test_the_primary_contact_is_unique(sales: World) -> None:
         data={"name": "李四", "mobile": "13900002222", "is_primary": True},
     )
     assert list(customer.contacts.filter(is_primary=True)) == [second]
+
+
+def test_a_leaving_salesperson_hands_over_their_customers(sales: World) -> None:
+    from guanxi.org import services as org_services
+
+    customer = register(sales.alice)
+    org_services.user_leave(actor=sales.root, user=sales.alice, successor=sales.bob)
+    assert Customer.objects.get(pk=customer.pk).owner == sales.bob
+    assert not Customer.objects.filter(owner=sales.alice).exists()

@@ -78,3 +78,15 @@ def test_the_business_unit_menu_appears_only_with_several_units(world: World) ->
     assert reverse("org:units") not in client.get("/").text.split("sidebar-menu")[1].split("</aside>")[0]
     world.unit.__class__.objects.create(name="第二版块", code="second")
     assert reverse("org:units") in client.get("/").text
+
+
+def test_custom_fields_show_as_list_columns_and_filter_the_list(world: World) -> None:
+    from guanxi.core.models import CustomField
+
+    CustomField.objects.create(model="org.user", key="badge", label="工号", type="text", show_in_list=True)
+    User.objects.filter(pk=world.alice.pk).update(custom={"badge": "A-007"})
+    client = client_for(grant(world.bob, "unit_admin"))
+    page = client.get(reverse("org:users"))
+    assert "工号" in page.text and "A-007" in page.text
+    filtered = client.get(reverse("org:users"), {"custom.badge": "A-007"})
+    assert [user.username for user in filtered.context["page_obj"]] == ["alice"]

@@ -17,6 +17,7 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from guanxi.core import navigation, permissions, scope, search
         from guanxi.core.config.custom_fields import register_custom_fields_model
+        from guanxi.org import handover
 
         from . import models, selectors
 
@@ -47,6 +48,8 @@ class CustomersConfig(AppConfig):
             )
         )
         search.register(search.Provider(_("Customers"), selectors.search_customers))
+        # A departing salesperson's customers are handed over with everything else (SPEC §1.4).
+        handover.register_owned(handover.OwnedType(models.Customer, "owner", _("Customers")))
         post_migrate.connect(_load_regions_once, sender=self)
 
 

@@ -15,8 +15,8 @@ from guanxi.core.search import Hit
 from guanxi.org.models import User
 
 from . import keys
-from .regions import region_path_label
 from .models import Contact, Customer
+from .regions import region_path_label
 
 # Scenes (场景): named, ready-made filters of the customer list.
 SCENES = {

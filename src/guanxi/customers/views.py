@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.auditlog.selectors import record_history
+from guanxi.core.config.custom_forms import add_custom_filters, custom_cells, custom_filter_apply
 from guanxi.core.errors import DomainError
 from guanxi.core.forms import show_error
 from guanxi.core.http import AuthedRequest
@@ -38,6 +39,7 @@ def _attempt(form: Any, call: Any) -> Any:
 @perm_required("customers.view")
 def customer_list(request: AuthedRequest) -> HttpResponse:
     filter_form = CustomerFilterForm(request.GET or None)
+    add_custom_filters(filter_form, Customer)
     data = filter_form.cleaned_data if filter_form.is_valid() else {}
     customers = selectors.customer_list(
         actor=request.user,
@@ -46,9 +48,10 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
         filters={name: data.get(name) for name in ("status", "level", "industry", "source")},
         ordering=data.get("ordering", ""),
     )
-    # count() on a million rows costs more than the page: the paginator counts lazily, once.
+    customers = custom_filter_apply(customers, Customer, data)
     page = Paginator(customers, 25).get_page(request.GET.get("page"))
     context = {
+        "columns": custom_cells(Customer, list(page.object_list)),
         "filter_form": filter_form,
         "page_obj": page,
         "scenes": selectors.SCENES,

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.config.api import CustomFieldsSerializerMixin
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.middleware import ip_of
 from guanxi.core.permissions import all_codes
@@ -50,7 +51,7 @@ class MeView(APIView):
         return Response(MeSerializer(user).data)
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     department = VisibleRelatedField(queryset=Department.objects.all(), allow_null=True, required=False)
     manager = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     roles = serializers.PrimaryKeyRelatedField(queryset=Role.objects.all(), many=True, required=False)
@@ -59,7 +60,7 @@ class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "display_name", "mobile", "email", "department", "manager", "language"]
-        fields += ["status", "roles", "password", "last_login", "date_joined"]
+        fields += ["status", "roles", "password", "last_login", "date_joined", "custom"]
         read_only_fields = ["id", "status", "last_login", "date_joined"]
 
 

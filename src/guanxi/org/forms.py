@@ -10,6 +10,7 @@ from guanxi.core.middleware import ip_of
 from guanxi.core.permissions import all_codes, has_perm
 
 from . import security
+from .handover import owned_types
 from .models import BusinessUnit, Department, LoginAttempt, Role, Team, User
 
 
@@ -167,6 +168,8 @@ class LeaveForm(ScopedFormMixin, forms.Form):
         self.limit_choices(actor)
         successor = cast(Any, self.fields["successor"])
         successor.queryset = successor.queryset.exclude(pk=leaving.pk)
+        if not any(kind.to_pool for kind in owned_types()):  # no module offers a pool yet
+            del self.fields["customers_to_pool"]
 
 
 class UserFilterForm(ScopedFormMixin, forms.Form):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.auditlog.selectors import record_history
-from guanxi.core.config.custom_forms import custom_values_from
+from guanxi.core.config.custom_forms import add_custom_filters, custom_cells, custom_filter_apply, custom_values_from
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404
@@ -21,9 +21,12 @@ from .common import attempt, paginate
 @perm_required("org.view")
 def user_list(request: AuthedRequest) -> HttpResponse:
     filter_form = UserFilterForm(request.GET or None, actor=request.user)
+    add_custom_filters(filter_form, User)
     filters = filter_form.cleaned_data if filter_form.is_valid() else {}
-    page = paginate(request, selectors.user_list(actor=request.user, filters=filters))
-    return render(request, "org/users/list.html", {"filter_form": filter_form, "page_obj": page})
+    users = custom_filter_apply(selectors.user_list(actor=request.user, filters=filters), User, filters)
+    page = paginate(request, users)
+    columns = custom_cells(User, list(page.object_list))  # fills the page's result cache, which the template reuses
+    return render(request, "org/users/list.html", {"filter_form": filter_form, "page_obj": page, "columns": columns})
 
 
 @perm_required("org.view")
@@ -92,7 +95,7 @@ def user_leave(request: AuthedRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 user=person,
                 successor=form.cleaned_data["successor"],
-                customers_to_pool=form.cleaned_data["customers_to_pool"],
+                customers_to_pool=form.cleaned_data.get("customers_to_pool", False),
             ),
         )
         if done:
