@@ -123,11 +123,20 @@ def scope_filter(actor: User, model: type[models.Model]) -> Q | None:
     return mine
 
 
+SHARED_IDS_INLINE = 2000
+
+
 def _own(actor: User, rule: Rule, model: type[models.Model]) -> Q:
     q = Q(**{rule.owner: actor.pk}) if rule.owner else Q(pk__in=[])
     if rule.shared:
-        # a semi-join, not a join: a row shared twice still comes once, with no DISTINCT over the table
-        q |= Q(pk__in=model._base_manager.filter(**{rule.shared: actor.pk}).values("pk"))
+        # Rows shared with the actor are few: their ids, inlined, let the database combine two index scans
+        # (owner, id) instead of testing every row against a subquery. A row shared twice still comes once.
+        shared = model._base_manager.filter(**{rule.shared: actor.pk}).values_list("pk", flat=True)
+        ids = list(shared[: SHARED_IDS_INLINE + 1])
+        if len(ids) > SHARED_IDS_INLINE:
+            q |= Q(pk__in=shared)
+        elif ids:
+            q |= Q(pk__in=ids)
     return q
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from guanxi.core.config.custom_forms import add_custom_filters, custom_cells, cu
 from guanxi.core.errors import DomainError
 from guanxi.core.forms import show_error
 from guanxi.core.http import AuthedRequest
+from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import User
@@ -49,7 +49,7 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
         ordering=data.get("ordering", ""),
     )
     customers = custom_filter_apply(customers, Customer, data)
-    page = Paginator(customers, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(customers, 25).get_page(request.GET.get("page"))
     context = {
         "columns": custom_cells(Customer, list(page.object_list)),
         "filter_form": filter_form,
