@@ -12,6 +12,7 @@ from functools import cache
 from guanxi.core import search
 from guanxi.customers import keys
 from guanxi.customers.models import Contact, Customer
+from guanxi.customers.services import customer_duplicates
 
 from .database import Recommended, recommend
 from .dataset import CITY_NAMES, Names
@@ -159,9 +160,10 @@ class NewCustomers:
         self.names = Names(self.rng)
 
     def __call__(self, n: int) -> dict[str, str]:
-        while True:
+        while True:  # a name the duplicate check does not flag, not even as similar
             name, key, *_ = self.names.customer(Customer.Kind.COMPANY)
-            if not Customer.all_objects.filter(name_key=key).exists():
+            unit = Customer.all_objects.values_list("business_unit_id", flat=True).first()
+            if unit is not None and not customer_duplicates(unit_id=unit, name=name):
                 break
         while True:
             mobile = f"199{self.rng.randrange(100_000_000):08d}"

@@ -87,7 +87,7 @@ class Customer(MainRecord):
     postcode = models.CharField(
         _("postcode"), max_length=6, blank=True, validators=[RegexValidator(r"^\d{6}$", _("Enter 6 digits."))]
     )
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, db_index=True)
     fax = models.CharField(_("fax"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -184,13 +184,13 @@ class Contact(MainRecord):
         GATEKEEPER = "gatekeeper", _("Gatekeeper")
 
     customer = models.ForeignKey(Customer, models.PROTECT, related_name="contacts", verbose_name=_("customer"))
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("name"), max_length=50, db_index=True)
     salutation = models.CharField(_("salutation"), max_length=20, blank=True)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
     position = models.CharField(_("position"), max_length=50, blank=True)
     department = models.CharField(_("department"), max_length=50, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
     wechat = models.CharField(_("WeChat"), max_length=50, blank=True)
     qq = models.CharField(

@@ -77,17 +77,27 @@ def search_filter(query: str) -> Q:
         return Q()
     digits = re.sub(r"[\s\-+]", "", text)
     if digits.isdigit() and len(digits) >= 7:
-        phone = keys.normalise_phone_loose(text)
-        by_contact = Contact.objects.filter(Q(mobile=phone) | Q(phone=phone)).values("customer_id")
-        return Q(phone=phone) | Q(pk__in=by_contact) | Q(number=text)
+        return Q(pk__in=_ids_with_phone(keys.normalise_phone_loose(text)))
     if re.fullmatch(r"[A-Za-z]{2}\d{6,}", text):
         return Q(number=text.upper())
     key = keys.search_key(text)
     if re.fullmatch(r"[A-Za-z]+", text):
         # pinyin or its initials (prefix: a btree pattern index), or a Latin name fragment (trigram index)
         return Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key) | Q(name_key__contains=key)
-    by_contact_name = Contact.objects.filter(name=text).values("customer_id")
-    return Q(name_key__contains=key) | Q(pk__in=by_contact_name)
+    by_contact_name = list(Contact.objects.filter(name=text).values_list("customer_id", flat=True)[:MATCH_CAP])
+    return Q(name_key__contains=key) | Q(pk__in=by_contact_name) if by_contact_name else Q(name_key__contains=key)
+
+
+MATCH_CAP = 1000
+
+
+def _ids_with_phone(phone: str) -> list[int]:
+    """Customers whose own phone or any contact's mobile or phone is this number, found with one indexed
+    query each and handed to the list as ids (an OR across tables would scan every customer)."""
+    ids = set(Customer.objects.filter(phone=phone).values_list("pk", flat=True)[:MATCH_CAP])
+    for field in ("mobile", "phone"):
+        ids |= set(Contact.objects.filter(**{field: phone}).values_list("customer_id", flat=True)[:MATCH_CAP])
+    return sorted(ids)
 
 
 def customer_list(

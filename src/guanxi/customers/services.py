@@ -187,8 +187,12 @@ def customer_duplicates(
         add(customers.filter(name_key=key)[:limit], "name")
     normalised = [number for number in (_phone_or_none(phone) for phone in phones) if number]
     if normalised:
-        by_contact = Contact.objects.filter(mobile__in=normalised).values("customer_id")
-        add(customers.filter(Q(phone__in=normalised) | Q(pk__in=by_contact))[:limit], "phone")
+        # two indexed lookups, not an OR across tables (which would scan every customer)
+        add(customers.filter(phone__in=normalised)[:limit], "phone")
+        by_contact = Contact.objects.filter(Q(mobile__in=normalised) | Q(phone__in=normalised))
+        ids = list(by_contact.values_list("customer_id", flat=True)[:limit])
+        if ids:
+            add(customers.filter(pk__in=ids)[:limit], "phone")
     if tax_number.strip():
         add(customers.filter(tax_number=tax_number.strip())[:limit], "tax_number")
     if len(key) >= 4 and len(found) < limit:
