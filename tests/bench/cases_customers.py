@@ -161,7 +161,7 @@ class NewCustomers:
 
     def __call__(self, n: int) -> dict[str, str]:
         while True:  # a name the duplicate check does not flag, not even as similar
-            name, key, *_ = self.names.customer(Customer.Kind.COMPANY)
+            name, *_ = self.names.customer(Customer.Kind.COMPANY)
             unit = Customer.all_objects.values_list("business_unit_id", flat=True).first()
             if unit is not None and not customer_duplicates(unit_id=unit, name=name):
                 break
