@@ -114,13 +114,18 @@ def scope_filter(actor: User, model: type[models.Model]) -> Q | None:
     department = actor.department
     if department is None:
         return mine
+    # The actor's own records lie in their own department, so only rows shared with them need adding:
+    # fewer ORs keep the planner on the indexes.
+    shared = _shared(actor, rule, model)
     if scope == Scope.DEPARTMENT:
-        return mine | rule.in_department(department.pk)
-    if scope == Scope.DEPARTMENT_TREE:
-        return mine | rule.under_department(department.path)
-    if scope == Scope.UNIT and rule.unit_path:
-        return mine | Q(**{rule.unit_path: department.business_unit_id})
-    return mine
+        wide = rule.in_department(department.pk)
+    elif scope == Scope.DEPARTMENT_TREE:
+        wide = rule.under_department(department.path)
+    elif scope == Scope.UNIT and rule.unit_path:
+        wide = Q(**{rule.unit_path: department.business_unit_id})
+    else:
+        return mine
+    return wide | shared if shared is not None else wide
 
 
 SHARED_IDS_INLINE = 2000
@@ -128,16 +133,20 @@ SHARED_IDS_INLINE = 2000
 
 def _own(actor: User, rule: Rule, model: type[models.Model]) -> Q:
     q = Q(**{rule.owner: actor.pk}) if rule.owner else Q(pk__in=[])
-    if rule.shared:
-        # Rows shared with the actor are few: their ids, inlined, let the database combine two index scans
-        # (owner, id) instead of testing every row against a subquery. A row shared twice still comes once.
-        shared = model._base_manager.filter(**{rule.shared: actor.pk}).values_list("pk", flat=True)
-        ids = list(shared[: SHARED_IDS_INLINE + 1])
-        if len(ids) > SHARED_IDS_INLINE:
-            q |= Q(pk__in=shared)
-        elif ids:
-            q |= Q(pk__in=ids)
-    return q
+    shared = _shared(actor, rule, model)
+    return q | shared if shared is not None else q
+
+
+def _shared(actor: User, rule: Rule, model: type[models.Model]) -> Q | None:
+    """Rows shared with the actor. They are few: their ids, inlined, let the database combine index scans
+    instead of testing every row against a subquery; a row shared twice still comes once."""
+    if not rule.shared:
+        return None
+    shared = model._base_manager.filter(**{rule.shared: actor.pk}).values_list("pk", flat=True)
+    ids = list(shared[: SHARED_IDS_INLINE + 1])
+    if len(ids) > SHARED_IDS_INLINE:
+        return Q(pk__in=shared)
+    return Q(pk__in=ids) if ids else None
 
 
 def _team(actor: User, rule: Rule) -> Q:
