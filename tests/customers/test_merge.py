@@ -193,6 +193,9 @@ def test_the_page_compares_the_differing_fields_and_merges(pair: Pair) -> None:
     page = client.get(url, {"number": pair.other.number.lower()})
     fields = [row.field for row, _ in page.context["rows"]]
     assert fields == ["name", "industry", "phone"]
+    phone = next(row for row, _ in page.context["rows"] if row.field == "phone")
+    assert (phone.keep, phone.other) == ("021****8888", "010****6666")  # masked as on the 360 page
+    assert "02168888888" not in page.text
     response = client.post(url, {"number": pair.other.number, "name": "keep", "phone": "other"})
     assert response.status_code == 302 and response["Location"] == reverse("customers:detail", args=[pair.keep.pk])
     row = fresh(pair.keep)

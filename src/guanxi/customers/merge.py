@@ -24,7 +24,7 @@ from guanxi.core.records import save_versioned
 from guanxi.core.scope import Scope
 from guanxi.org.models import User
 
-from . import services
+from . import keys, services
 from .models import Contact, Customer, CustomerShare
 from .regions import region_path_label
 
@@ -213,10 +213,11 @@ class Difference:
     other: str
 
 
-def merge_differences(keep: Customer, other: Customer) -> list[Difference]:
-    """The fields whose values differ, labelled and shown as people read them."""
+def merge_differences(actor: User, keep: Customer, other: Customer) -> list[Difference]:
+    """The fields whose values differ, labelled and shown as people read them (phone and e-mail masked
+    as on the 360 page when the actor neither owns the customer nor has it shared)."""
     grouped = {name for names in GROUPS.values() for name in names}
-    shown = {keep.pk: _displays(keep), other.pk: _displays(other)}
+    shown = {keep.pk: _displays(actor, keep), other.pk: _displays(actor, other)}
     rows: list[Difference] = []
     for name in MERGE_FIELDS:
         if name == "province":
@@ -241,7 +242,7 @@ def expand_choices(choices: Mapping[str, str]) -> dict[str, str]:
     return result
 
 
-def _displays(customer: Customer) -> dict[str, str]:
+def _displays(actor: User, customer: Customer) -> dict[str, str]:
     from guanxi.core.config.custom_fields import custom_fields_for
     from guanxi.core.models import DictionaryItem
 
@@ -270,5 +271,8 @@ def _displays(customer: Customer) -> dict[str, str]:
         elif name == "custom":
             value = "; ".join(f"{custom_labels.get(key, key)}: {item}" for key, item in value.items() if item)
         shown[name] = "" if value is None else str(value)
+    if not services.sees_contact_details(actor, customer):
+        shown["phone"] = keys.mask_phone(customer.phone) if customer.phone else ""
+        shown["email"] = keys.mask_email(customer.email) if customer.email else ""
     shown["region"] = region_path_label(province=customer.province, city=customer.city, county=customer.county)
     return shown

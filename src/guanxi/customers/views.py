@@ -191,7 +191,7 @@ def customer_merge(request: AuthedRequest, pk: int) -> HttpResponse:
             find.add_error("number", str(error.message))
     context: dict[str, Any] = {"customer": keep, "find": find, "other": other}
     if other is not None:
-        differences = merge.merge_differences(keep, other)
+        differences = merge.merge_differences(request.user, keep, other)
         choose = MergeChoiceForm(request.POST if posted else None, fields=[row.field for row in differences])
         if posted and choose.is_valid():
             choices = merge.expand_choices(choose.choices())
