@@ -16,7 +16,8 @@ def test_a_unit_head_merges_a_duplicate_choosing_its_phone(live_server: object, 
     alice = grant(world.alice, "salesperson")
     grant(make_user("hana", "韩娜", world.head_office), "unit_head")
     keep = register(alice, "上海华信科技有限公司", phone="021-68888888")
-    other = register(alice, "北京远航物流有限公司", phone="010-66666666", contact={"name": "李四", "mobile": "13900000000"})
+    contact = {"name": "李四", "mobile": "13900000000"}
+    other = register(alice, "北京远航物流有限公司", phone="010-66666666", contact=contact)
     base = str(live_server)
 
     sign_in(page, base, "hana")
