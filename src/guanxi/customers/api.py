@@ -11,9 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import User
 
 from . import keys, selectors, services
+from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
 from .models import Contact, Customer, CustomerShare
 
 WRITABLE = [name for name in services.CUSTOMER_FIELDS if name != "referrer"]
@@ -67,6 +69,22 @@ class ShareSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField(default=False)
 
 
+class MergeSerializer(serializers.Serializer):
+    other = serializers.IntegerField(help_text="The customer merged into this one (then deleted).")
+    choices = serializers.DictField(
+        child=serializers.ChoiceField(choices=[KEEP, OTHER]),
+        required=False,
+        default=dict,
+        help_text='Per field, "keep" (the default) or "other": whose value the kept customer takes.',
+    )
+
+    def validate_choices(self, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(MERGE_FIELDS))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown fields: {', '.join(unknown)}.")
+        return value
+
+
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
     """Customers the caller may see. ``?search=`` is the one-box search (name, pinyin, initials, number,
     any phone, contact name); ``?scene=`` a ready-made filter (mine, shared, team, recent …)."""
@@ -74,7 +92,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     queryset = Customer.objects.select_related("owner")
     serializer_class = CustomerSerializer
     permission_module = "customers"
-    action_permissions = {"transfer": "assign", "share": "edit", "duplicates": "view"}
+    action_permissions = {"transfer": "assign", "share": "edit", "duplicates": "view", "merge": "delete"}
     filterset_fields = ["status", "level", "industry", "source", "owner", "province", "city", "county", "kind"]
     ordering_fields = ["updated_at", "created_at", "name_pinyin", "last_followup_at"]
     ordering = ["-updated_at"]
@@ -145,6 +163,17 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         body = ShareSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.customer_share(actor=self.actor, customer=customer, **body.validated_data)
+        return Response(self._out(customer))
+
+    @extend_schema(request=MergeSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        """Merge ``other`` into this customer, field by field; the other's records move here."""
+        keep = self.get_object()
+        body = MergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        other = get_visible_or_404(Customer.objects.all(), self.actor, pk=body.validated_data["other"])
+        customer = customer_merge(actor=self.actor, keep=keep, other=other, choices=body.validated_data["choices"])
         return Response(self._out(customer))
 
     @extend_schema(

@@ -165,3 +165,41 @@ class CustomerFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(Any, self.fields["industry"]).choices = [("", _("Any")), *dictionary_choices("industry")]
         cast(Any, self.fields["source"]).choices = [("", _("Any")), *dictionary_choices("customer_source")]
+
+
+class MergeFindForm(forms.Form):
+    """Step one of a merge: which customer goes into this one (the merge's rules are the service's)."""
+
+    number = forms.CharField(
+        label=_("Number of the customer to merge into this one"),
+        max_length=30,
+        help_text=_("It is deleted after the merge; its contacts and records move here."),
+    )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean_number(self) -> Customer:
+        number = self.cleaned_data["number"].strip().upper()
+        other = Customer.objects.visible_to(self.actor).filter(number=number).first()
+        if other is None:
+            raise forms.ValidationError(_("No customer you can see has this number."))
+        return other
+
+
+class MergeChoiceForm(forms.Form):
+    """Step two: per differing field, whose value the kept customer takes (``fields`` names them)."""
+
+    def __init__(self, *args: Any, fields: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in fields:
+            self.fields[name] = forms.ChoiceField(
+                choices=[("keep", _("This customer's")), ("other", _("The other's"))],
+                initial="keep",
+                required=False,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+            )
+
+    def choices(self) -> dict[str, str]:
+        return {name: value for name, value in self.cleaned_data.items() if value}

@@ -85,7 +85,7 @@ def _require_edit(actor: User, customer: Customer) -> None:
 # --- validation ---------------------------------------------------------------------------------------
 
 
-def _clean_customer(customer: Customer, *, current: Customer | None = None) -> None:
+def customer_clean(customer: Customer, *, current: Customer | None = None) -> None:
     """Everything the server checks before a customer is saved; every problem at once, per field."""
     errors: dict[str, list[str]] = {}
 
@@ -259,7 +259,7 @@ def customer_create(
     customer.status = Lifecycle.POTENTIAL
     errors: dict[str, list[str]] = {}
     try:
-        _clean_customer(customer)
+        customer_clean(customer)
     except ValidationError as error:
         errors.update(error.message_dict)
     first_contact = None
@@ -319,7 +319,7 @@ def customer_update(
             setattr(customer, name, value)
     errors: dict[str, list[str]] = {}
     try:
-        _clean_customer(customer, current=current)
+        customer_clean(customer, current=current)
     except ValidationError as error:
         errors.update(error.message_dict)
     if custom is not None:

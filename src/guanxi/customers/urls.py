@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/delete/", views.customer_delete, name="delete"),
     path("<int:pk>/transfer/", views.customer_transfer, name="transfer"),
+    path("<int:pk>/merge/", views.customer_merge, name="merge"),
     path("<int:pk>/share/", views.customer_share, name="share"),
     path("<int:pk>/share/<int:user_pk>/remove/", views.customer_unshare, name="unshare"),
     path("<int:pk>/reveal/", views.customer_reveal, name="reveal"),

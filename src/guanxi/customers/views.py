@@ -21,11 +21,21 @@ from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import User
 
-from . import keys, selectors, services
-from .forms import ContactForm, CustomerFilterForm, CustomerForm, ShareForm, TransferForm
+from . import keys, merge, selectors, services
+from .forms import (
+    ContactForm,
+    CustomerFilterForm,
+    CustomerForm,
+    MergeChoiceForm,
+    MergeFindForm,
+    ShareForm,
+    TransferForm,
+)
 from .models import Contact, Customer
 
 ALIASES = {"referrer": "referrer_number"}
+# A merge's field errors land on the row of the comparison that chose the value.
+MERGE_ALIASES = {name: group for group, names in merge.GROUPS.items() for name in names}
 
 
 def _attempt(form: Any, call: Any) -> Any:
@@ -87,6 +97,7 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "customer": customer,
         "contacts": customer.contacts.all(),
         "can_edit": services.can_edit(request.user, customer),
+        "can_merge": merge.may_merge(request.user),
         "unmasked": unmasked,
         "masked_phone": keys.mask_phone(customer.phone),
         "masked_email": keys.mask_email(customer.email) if customer.email else "",
@@ -159,6 +170,43 @@ def customer_transfer(request: AuthedRequest, pk: int) -> HttpResponse:
             )
             return redirect("customers:detail", customer.pk)
     return render(request, "customers/action_form.html", {"form": form, "customer": customer, "title": _("Transfer")})
+
+
+@perm_required("customers.delete")
+def customer_merge(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Merge another customer into this one: find it by number, compare the differing fields, confirm."""
+    keep = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    if not merge.may_merge(request.user):
+        raise PermissionDenied
+    posted = request.method == "POST"
+    data = request.POST if posted else (request.GET if "number" in request.GET else None)
+    find = MergeFindForm(data, actor=request.user)
+    other: Customer | None = None
+    if data is not None and find.is_valid():
+        candidate = find.cleaned_data["number"]
+        try:
+            merge.customer_merge_check(actor=request.user, keep=keep, other=candidate)
+            other = candidate
+        except DomainError as error:
+            find.add_error("number", str(error.message))
+    context: dict[str, Any] = {"customer": keep, "find": find, "other": other}
+    if other is not None:
+        differences = merge.merge_differences(request.user, keep, other)
+        choose = MergeChoiceForm(request.POST if posted else None, fields=[row.field for row in differences])
+        if posted and choose.is_valid():
+            choices = merge.expand_choices(choose.choices())
+            try:
+                merged = merge.customer_merge(actor=request.user, keep=keep, other=other, choices=choices)
+            except (DomainError, ValidationError) as error:
+                show_error(choose, error, MERGE_ALIASES)
+            else:
+                messages.success(
+                    request,
+                    _("Customer %(number)s was merged into %(name)s.") % {"number": other.number, "name": merged},
+                )
+                return redirect("customers:detail", keep.pk)
+        context.update(choose=choose, rows=[(row, choose[row.field]) for row in differences])
+    return render(request, "customers/merge.html", context)
 
 
 @perm_required("customers.edit")
