@@ -14,7 +14,8 @@ from guanxi.org.models import BusinessUnit, User
 from .region_models import Region
 
 __all__ = [
-    "Contact", "Customer", "CustomerShare", "CustomerStar", "Level", "Lifecycle", "ListPreference", "Region", "SavedFilter",
+    "Contact", "Customer", "CustomerShare", "CustomerStar", "Level", "Lifecycle", "ListPreference", "Region",
+    "SavedFilter",
 ]  # fmt: skip
 
 
