@@ -17,7 +17,10 @@ class SaveFilterForm(forms.Form):
 
 class ColumnsForm(forms.Form):
     columns = forms.MultipleChoiceField(
-        label=_("Columns"), widget=forms.CheckboxSelectMultiple, required=False, choices=[]
+        label=_("Columns"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        required=False,
+        choices=[],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

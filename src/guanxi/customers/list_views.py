@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
@@ -29,11 +30,11 @@ from .models import Customer, SavedFilter
 
 # Bulk action → (permission, button label); the order of the toolbar.
 BULK_ACTIONS = {
-    "transfer": ("customers.assign", _("Transfer")),
-    "share": ("customers.edit", _("Share")),
-    "tag": ("customers.edit", _("Add a tag")),
-    "export": ("customers.export", _("Export")),
-    "delete": ("customers.delete", _("Delete")),
+    "transfer": ("customers.assign", gettext_lazy("Transfer")),
+    "share": ("customers.edit", gettext_lazy("Share")),
+    "tag": ("customers.edit", gettext_lazy("Add a tag")),
+    "export": ("customers.export", gettext_lazy("Export")),
+    "delete": ("customers.delete", gettext_lazy("Delete")),
 }
 
 
