@@ -54,3 +54,37 @@ def test_a_salesperson_registers_finds_and_opens_a_customer_then_a_manager_trans
     page.locator("form.card button[type=submit]").click()
     expect(page.get_by_role("heading", name=re.compile("张三贸易有限公司"))).to_be_visible()
     assert Customer.objects.get(pk=customer.pk).owner == dora
+
+
+def test_a_manager_bulk_transfers_two_customers_and_saves_a_filter_as_a_pill(live_server: object, page: Page) -> None:
+    from tests.customers.test_services import register
+
+    world = World()
+    grant(world.alice, "salesperson")
+    grant(world.bob, "sales_manager")
+    dora = grant(
+        User.objects.create_user("dora", "Strong-Pass-2026", display_name="朵拉", department=world.shanghai),
+        "salesperson",
+    )
+    one, two = register(world.alice, "甲贸易公司"), register(world.alice, "乙贸易公司", contact={})
+    register(world.alice, "丙贸易公司", contact={})
+    base = str(live_server)
+
+    sign_in(page, base, "bob")
+    page.goto(f"{base}/customers/")
+    page.locator(f"input[name=ids][value='{one.pk}']").check()
+    page.locator(f"input[name=ids][value='{two.pk}']").check()
+    page.locator("button[data-bulk=transfer]").click()
+    page.locator("#id_owner").select_option(str(dora.pk))
+    page.locator("form.card button[type=submit]").click()
+    expect(page.locator("#toasts, .alert").first).to_contain_text("2")
+    assert set(Customer.objects.filter(owner=dora).values_list("pk", flat=True)) == {one.pk, two.pk}
+    assert Customer.objects.filter(owner=world.alice).count() == 1
+
+    page.locator("#id_q").fill("贸易")
+    page.locator("form.filters button[type=submit]").click()
+    page.locator("#id_filter_name").fill("贸易客户")
+    page.locator("form.save-filter button[type=submit]").click()
+    pill = page.locator(".scenes .saved-filter a")
+    expect(pill).to_have_text(re.compile("贸易客户"))
+    expect(pill).to_have_attribute("aria-current", "page")

@@ -13,7 +13,10 @@ from guanxi.org.models import BusinessUnit, User
 
 from .region_models import Region
 
-__all__ = ["Contact", "Customer", "CustomerShare", "Level", "Lifecycle", "Region"]
+__all__ = [
+    "Contact", "Customer", "CustomerShare", "CustomerStar", "Level", "Lifecycle", "ListPreference", "Region",
+    "SavedFilter",
+]  # fmt: skip
 
 
 class Lifecycle(models.TextChoices):
@@ -221,3 +224,50 @@ class Contact(MainRecord):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- the list's per-user settings (SPEC §2.4) ------------------------------------------------------------
+
+
+class CustomerStar(models.Model):
+    """A key customer (重点客户) of one user: a personal star, invisible to colleagues."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="customer_stars")
+    customer = models.ForeignKey(Customer, models.CASCADE, related_name="stars")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "customer"], name="customer_star_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ★ {self.customer}"
+
+
+class SavedFilter(models.Model):
+    """A user's named filter of the customer list, shown as an extra scene."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("name"), max_length=50)
+    query_string = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListPreference(models.Model):
+    """The optional columns a user chose for one list."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="list_preferences")
+    list_name = models.CharField(max_length=40)
+    columns = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "list_name"], name="list_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.list_name}"

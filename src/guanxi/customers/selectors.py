@@ -23,6 +23,7 @@ SCENES = {
     "all": _("All I can see"),
     "mine": _("Mine"),
     "shared": _("Shared with me"),
+    "key": _("My key customers"),
     "team": _("My subordinates'"),
     "today": _("Created today"),
     "week": _("Created this week"),
@@ -52,6 +53,8 @@ def scene_filter(actor: User, scene: str, now: datetime | None = None) -> Q:
             return Q(owner=actor)
         case "shared":
             return Q(shares__user=actor)
+        case "key":
+            return Q(stars__user=actor)
         case "team":
             return (Q(owner__manager=actor) | Q(owner__department__lead=actor)) & ~Q(owner=actor)
         case "today":

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.auditlog.selectors import record_history
-from guanxi.core.config.custom_forms import add_custom_filters, custom_cells, custom_filter_apply
+from guanxi.core.config.custom_forms import add_custom_filters, custom_filter_apply
 from guanxi.core.errors import DomainError
 from guanxi.core.forms import show_error
 from guanxi.core.http import AuthedRequest
@@ -21,7 +21,7 @@ from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import User
 
-from . import keys, merge, selectors, services
+from . import keys, list_views, merge, selectors, services
 from .forms import (
     ContactForm,
     CustomerFilterForm,
@@ -61,11 +61,11 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
     customers = custom_filter_apply(customers, Customer, data)
     page = CappedPaginator(customers, 25).get_page(request.GET.get("page"))
     context = {
-        "columns": custom_cells(Customer, list(page.object_list)),
         "filter_form": filter_form,
         "page_obj": page,
         "scenes": selectors.SCENES,
         "scene": data.get("scene") or "all",
+        **list_views.list_context(request, page),  # stars, chosen columns, saved filters, bulk actions
     }
     return render(request, "customers/list.html", context)
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0004_search_trigram_indexes'),
+        ('customers', '0005_customerstar_listpreference_savedfilter'),
     ]
 
     operations = [
