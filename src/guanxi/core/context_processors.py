@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.http import HttpRequest
 
 from .navigation import items_for
@@ -9,5 +8,4 @@ def shell(request: HttpRequest) -> dict[str, object]:
     return {
         "navigation": items_for(request) if request.user.is_authenticated else [],
         "site_name": "Guanxi",
-        "debug": settings.DEBUG,
     }
