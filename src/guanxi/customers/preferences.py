@@ -27,7 +27,7 @@ CUSTOM_PREFIX = "custom."
 
 # The optional columns of the customer list, in the order they are shown; the name is always first.
 COLUMNS = {
-    "number": gettext_lazy("Number"),
+    "number": gettext_lazy("Customer number"),
     "status": gettext_lazy("Lifecycle"),
     "level": gettext_lazy("Level"),
     "owner": gettext_lazy("Owner"),
