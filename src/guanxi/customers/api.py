@@ -58,6 +58,11 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
+class RevealSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=["phone", "email"])
+    value = serializers.CharField(read_only=True)
+
+
 class TransferSerializer(serializers.Serializer):
     # any active colleague; whether the actor may give the customer to them is the service's rule
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
@@ -92,7 +97,13 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     queryset = Customer.objects.select_related("owner")
     serializer_class = CustomerSerializer
     permission_module = "customers"
-    action_permissions = {"transfer": "assign", "share": "edit", "duplicates": "view", "merge": "delete"}
+    action_permissions = {
+        "transfer": "assign",
+        "share": "edit",
+        "duplicates": "view",
+        "reveal": "view",
+        "merge": "delete",
+    }
     filterset_fields = ["status", "level", "industry", "source", "owner", "province", "city", "county", "kind"]
     ordering_fields = ["updated_at", "created_at", "name_pinyin", "last_followup_at"]
     ordering = ["-updated_at"]
@@ -175,6 +186,18 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         other = get_visible_or_404(Customer.objects.all(), self.actor, pk=body.validated_data["other"])
         customer = customer_merge(actor=self.actor, keep=keep, other=other, choices=body.validated_data["choices"])
         return Response(self._out(customer))
+
+    @extend_schema(request=RevealSerializer, responses={200: RevealSerializer})
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        """The unmasked phone or e-mail of a customer, for holders of ``customers.unmask``; logged."""
+        customer = self.get_object()
+        body = RevealSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        field = body.validated_data["field"]
+        return Response(
+            {"field": field, "value": services.customer_reveal(actor=self.actor, customer=customer, field=field)}
+        )
 
     @extend_schema(
         parameters=[OpenApiParameter(name, str) for name in ("name", "phone", "tax_number")],

@@ -20,6 +20,7 @@ class CustomersConfig(AppConfig):
         from guanxi.org import handover
 
         from . import models, selectors
+        from . import settings as customer_settings
 
         permissions.register_module(
             permissions.Module(
@@ -41,6 +42,7 @@ class CustomersConfig(AppConfig):
             ),
         )
         register_custom_fields_model(models.Customer, module="customers")
+        customer_settings.register()
         register_custom_fields_model(models.Contact, module="customers")
         navigation.register(
             navigation.NavItem(

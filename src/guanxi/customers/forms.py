@@ -10,9 +10,9 @@ from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.org.models import User
 
 from .models import Contact, Customer, Level, Lifecycle
-from .region_forms import RegionFieldsMixin
+from .region_forms import RegionFieldsMixin, region_choices
 from .selectors import SCENES
-from .services import DICTIONARY_FIELDS
+from .services import DICTIONARY_FIELDS, required_customer_fields
 
 CUSTOMER_FORM_FIELDS = [
     "name", "kind", "level", "rating", "industry", "source", "introducer", "nature", "revenue_band",
@@ -75,6 +75,9 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
                 del self.fields[name]
             self.fields["version"].initial = self.instance.version
         add_custom_fields(self, Customer, self.instance if self.instance.pk else None)
+        for name in required_customer_fields(actor.business_unit_id):  # the unit's red stars (SPEC §2.2)
+            if name in self.fields:
+                self.fields[name].required = True
 
     def clean_referrer_number(self) -> Customer | None:
         number = self.cleaned_data["referrer_number"].strip().upper()
@@ -148,12 +151,25 @@ class ShareForm(forms.Form):
 
 
 class CustomerFilterForm(forms.Form):
+    """The list's filter bar: any standard field, plus the custom fields added by the view."""
+
     q = forms.CharField(label=_("Name, pinyin, number or phone"), required=False)
     scene = forms.ChoiceField(label=_("Scene"), choices=list(SCENES.items()), required=False)
     status = forms.ChoiceField(label=_("Lifecycle"), choices=[("", _("Any")), *Lifecycle.choices], required=False)
     level = forms.ChoiceField(label=_("Level"), choices=[("", _("Any")), *Level.choices], required=False)
     industry = forms.ChoiceField(label=_("Industry"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
+    owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("Any")), *Customer.Kind.choices], required=False)
+    rating = forms.TypedChoiceField(
+        label=_("Rating"), choices=[("", _("Any")), (1, "★"), (2, "★★"), (3, "★★★")], coerce=int, required=False
+    )
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    tag = forms.CharField(label=_("Tag"), max_length=20, required=False)
+    created_from = forms.DateField(
+        label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(label=_("Created to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     ordering = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -161,10 +177,15 @@ class CustomerFilterForm(forms.Form):
                  ("last_followup", _("Last follow-up"))],
     )  # fmt: skip
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(Any, self.fields["industry"]).choices = [("", _("Any")), *dictionary_choices("industry")]
         cast(Any, self.fields["source"]).choices = [("", _("Any")), *dictionary_choices("customer_source")]
+        cast(Any, self.fields["province"]).choices = [("", _("Any")), *region_choices("province", None)[1:]]
+        if actor is not None:
+            from guanxi.org.selectors import directory
+
+            cast(Any, self.fields["owner"]).queryset = directory(actor=actor)
 
 
 class MergeFindForm(forms.Form):
@@ -203,3 +224,20 @@ class MergeChoiceForm(forms.Form):
 
     def choices(self) -> dict[str, str]:
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class ContactMoveForm(forms.Form):
+    """A contact changes company: the new customer by its number."""
+
+    number = forms.CharField(label=_("Customer number"), max_length=30)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean_number(self) -> Customer:
+        number = self.cleaned_data["number"].strip().upper()
+        customer = Customer.objects.visible_to(self.actor).filter(number=number).first()
+        if customer is None:
+            raise forms.ValidationError(_("No customer you can see has this number."))
+        return customer

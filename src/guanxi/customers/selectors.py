@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.db.models.lookups import Contains
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +35,21 @@ SCENES = {
     "followup_today": _("Following up today"),
     "overdue": _("Follow-up overdue"),
 }
+
+# The filter bar's fields (besides the scene, the search box and custom fields).
+FILTERS = [
+    "status",
+    "level",
+    "industry",
+    "source",
+    "owner",
+    "kind",
+    "rating",
+    "province",
+    "tag",
+    "created_from",
+    "created_to",
+]
 
 ORDERINGS = {
     "updated": ("-updated_at", "-pk"),
@@ -120,7 +138,14 @@ def customer_list(
         elif name == "rating":
             customers = customers.filter(rating=value)
         elif name == "tag":
-            customers = customers.filter(tags__contains=[value]) if _json_contains_ok() else customers
+            if _json_contains_ok():
+                customers = customers.filter(tags__contains=[value])
+            else:  # SQLite: the quoted tag, encoded as the JSON column stores it
+                customers = customers.filter(Contains(Cast("tags", TextField()), json.dumps(value)))
+        elif name == "created_from":
+            customers = customers.filter(created_at__date__gte=value)
+        elif name == "created_to":
+            customers = customers.filter(created_at__date__lte=value)
     return customers.order_by(*ORDERINGS.get(ordering, ORDERINGS["updated"]))
 
 

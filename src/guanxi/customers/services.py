@@ -18,6 +18,7 @@ from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.custom_fields import custom_values_clean
 from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.config.numbering import number_next
+from guanxi.core.config.parameters import parameter_value
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import RESTORE_DAYS, save_versioned
@@ -27,6 +28,7 @@ from guanxi.org.models import User
 from . import keys
 from .models import Contact, Customer, CustomerShare, Lifecycle
 from .regions import region_validate
+from .settings import required_fields_of
 
 # Which dictionary type each enumerated field draws from (SPEC §14.1).
 DICTIONARY_FIELDS = {
@@ -93,6 +95,9 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
         errors.setdefault(field, []).append(message)
 
     customer.name = customer.name.strip()
+    for field in required_customer_fields(customer.business_unit_id):
+        if field in CUSTOMER_FIELDS and not getattr(customer, field):
+            refuse(field, _("This field is required."))
     for field, type_code in DICTIONARY_FIELDS.items():
         value = getattr(customer, field)
         if value:
@@ -151,6 +156,11 @@ def _clean_contact(contact: Contact) -> None:
     if errors:
         raise ValidationError(errors)
     contact.name_initials = keys.name_initials(contact.name)[:60]
+
+
+def required_customer_fields(unit_id: int | None) -> list[str]:
+    """The fields the unit made required (parameter ``customers.required_fields``)."""
+    return required_fields_of(parameter_value("customers.required_fields", unit=unit_id))
 
 
 # --- duplicates (查重, SPEC §2.6) ------------------------------------------------------------------------
@@ -262,6 +272,10 @@ def customer_create(
         customer_clean(customer)
     except ValidationError as error:
         errors.update(error.message_dict)
+    required = required_customer_fields(unit)
+    for field in ("contact_name", "contact_mobile"):
+        if field in required and not (contact or {}).get(field.removeprefix("contact_")):
+            errors.setdefault(field, []).append(_("This field is required."))
     first_contact = None
     if contact and any(contact.get(name) for name in ("name", "mobile", "phone", "email")):
         first_contact = Contact(**{name: value for name, value in contact.items() if name in CONTACT_FIELDS})

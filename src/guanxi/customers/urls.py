@@ -24,4 +24,5 @@ urlpatterns = [
     path("<int:pk>/contacts/new/", views.contact_form, name="contact_create"),
     path("<int:pk>/contacts/<int:contact_pk>/", views.contact_form, name="contact_edit"),
     path("<int:pk>/contacts/<int:contact_pk>/delete/", views.contact_delete, name="contact_delete"),
+    path("<int:pk>/contacts/<int:contact_pk>/move/", views.contact_move, name="contact_move"),
 ]

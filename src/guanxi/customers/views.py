@@ -24,6 +24,7 @@ from guanxi.org.models import User
 from . import keys, list_views, merge, selectors, services
 from .forms import (
     ContactForm,
+    ContactMoveForm,
     CustomerFilterForm,
     CustomerForm,
     MergeChoiceForm,
@@ -48,14 +49,14 @@ def _attempt(form: Any, call: Any) -> Any:
 
 @perm_required("customers.view")
 def customer_list(request: AuthedRequest) -> HttpResponse:
-    filter_form = CustomerFilterForm(request.GET or None)
+    filter_form = CustomerFilterForm(request.GET or None, actor=request.user)
     add_custom_filters(filter_form, Customer)
     data = filter_form.cleaned_data if filter_form.is_valid() else {}
     customers = selectors.customer_list(
         actor=request.user,
         scene=data.get("scene") or "all",
         query=data.get("q", ""),
-        filters={name: data.get(name) for name in ("status", "level", "industry", "source")},
+        filters={name: data.get(name) for name in selectors.FILTERS},
         ordering=data.get("ordering", ""),
     )
     customers = custom_filter_apply(customers, Customer, data)
@@ -289,3 +290,19 @@ def contact_delete(request: AuthedRequest, pk: int, contact_pk: int) -> HttpResp
     services.contact_delete(actor=request.user, contact=contact)
     messages.success(request, _("Contact %(name)s was deleted.") % {"name": contact})
     return redirect(f"{customer.get_absolute_url()}?tab=contacts")
+
+
+@perm_required("customers.edit")
+def contact_move(request: AuthedRequest, pk: int, contact_pk: int) -> HttpResponse:
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    contact = get_visible_or_404(Contact.objects.filter(customer=customer), request.user, pk=contact_pk)
+    form = ContactMoveForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["number"]
+        if _attempt(form, lambda: services.contact_move(actor=request.user, contact=contact, customer=target)):
+            messages.success(
+                request, _("%(contact)s now belongs to %(customer)s.") % {"contact": contact, "customer": target}
+            )
+            return redirect(f"{target.get_absolute_url()}?tab=contacts")
+    title = _("Move %(contact)s to another customer") % {"contact": contact}
+    return render(request, "customers/action_form.html", {"form": form, "customer": customer, "title": title})
