@@ -250,6 +250,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "UserStatusEnum": "guanxi.org.models.User.Status",
+        "LifecycleEnum": "guanxi.customers.models.Lifecycle",
+    },
 }
 
 LOGGING = {
