@@ -227,3 +227,12 @@ def test_a_leaving_salesperson_hands_over_their_customers(sales: World) -> None:
     org_services.user_leave(actor=sales.root, user=sales.alice, successor=sales.bob)
     assert Customer.objects.get(pk=customer.pk).owner == sales.bob
     assert not Customer.objects.filter(owner=sales.alice).exists()
+
+
+def test_sharing_with_a_department_shares_with_everyone_in_it_and_nothing_is_refused(sales: World) -> None:
+    customer = register(sales.alice)
+    services.customer_share(actor=sales.alice, customer=customer, departments=[sales.beijing])
+    assert set(customer.shares.values_list("user__username", flat=True)) == {"charlie"}
+    with pytest.raises(DomainError) as refusal:
+        services.customer_share(actor=sales.alice, customer=customer)
+    assert refusal.value.field == "users"

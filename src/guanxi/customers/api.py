@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from guanxi.core.api import ScopedViewSet, VisibleRelatedField
 from guanxi.core.scope import get_visible_or_404
-from guanxi.org.models import User
+from guanxi.org.models import Department, User
 
 from . import keys, selectors, services
 from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
@@ -70,7 +70,10 @@ class TransferSerializer(serializers.Serializer):
 
 
 class ShareSerializer(serializers.Serializer):
-    users = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE), many=True)
+    users = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(status=User.Status.ACTIVE), many=True, required=False
+    )
+    departments = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), many=True, required=False)
     can_edit = serializers.BooleanField(default=False)
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
 from guanxi.core.config.dictionary import dictionary_choices
-from guanxi.org.models import User
+from guanxi.org.models import Department, User
 
 from .models import Contact, Customer, Level, Lifecycle
 from .region_forms import RegionFieldsMixin, region_choices
@@ -140,7 +140,10 @@ class TransferForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    users = forms.ModelMultipleChoiceField(User.objects.none(), label=_("Colleagues"))
+    users = forms.ModelMultipleChoiceField(User.objects.none(), label=_("Colleagues"), required=False)
+    departments = forms.ModelMultipleChoiceField(
+        Department.objects.none(), label=_("Departments"), required=False, help_text=_("Everyone in them now.")
+    )
     can_edit = forms.BooleanField(label=_("They may edit it"), required=False)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
@@ -148,6 +151,9 @@ class ShareForm(forms.Form):
         from guanxi.org.selectors import directory
 
         cast(Any, self.fields["users"]).queryset = directory(actor=actor)
+        unit = actor.business_unit_id
+        departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
+        cast(Any, self.fields["departments"]).queryset = departments.order_by("path")
 
 
 class CustomerFilterForm(forms.Form):

@@ -23,7 +23,7 @@ from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import RESTORE_DAYS, save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
-from guanxi.org.models import User
+from guanxi.org.models import Department, User
 
 from . import keys
 from .models import Contact, Customer, CustomerShare, Lifecycle
@@ -435,9 +435,24 @@ def _notify_owner(actor: User, customer: Customer, owner: User) -> None:
 
 
 @transaction.atomic
-def customer_share(*, actor: User, customer: Customer, users: list[User], can_edit: bool = False) -> None:
-    """共享: let colleagues see (and optionally edit) the customer."""
+def customer_share(
+    *,
+    actor: User,
+    customer: Customer,
+    users: Iterable[User] = (),
+    departments: Iterable[Department] = (),
+    can_edit: bool = False,
+) -> None:
+    """共享: let colleagues — named, or everyone now in the given departments — see (and optionally edit) it."""
     _require_edit(actor, customer)
+    members = User.objects.filter(
+        department__in=list(departments),
+        department__business_unit_id=customer.business_unit_id,
+        status=User.Status.ACTIVE,
+    )
+    users = {*users, *members}
+    if not users:
+        raise DomainError(_("Choose colleagues or a department to share with."), field="users")
     for user in users:
         if user.pk == customer.owner_id or not user.is_active:
             continue

@@ -215,18 +215,19 @@ def customer_share(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
     form = ShareForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
-        users = list(form.cleaned_data["users"])
-        if (
-            _attempt(
-                form,
-                lambda: services.customer_share(
-                    actor=request.user, customer=customer, users=users, can_edit=form.cleaned_data["can_edit"]
-                ),
-            )
-            is None
-            and not form.errors
-        ):
-            messages.success(request, _("Shared with %(count)d colleagues.") % {"count": len(users)})
+        data = form.cleaned_data
+        _attempt(
+            form,
+            lambda: services.customer_share(
+                actor=request.user,
+                customer=customer,
+                users=data["users"],
+                departments=data["departments"],
+                can_edit=data["can_edit"],
+            ),
+        )
+        if not form.errors:
+            messages.success(request, _("The customer is shared."))
             return redirect("customers:detail", customer.pk)
     return render(request, "customers/action_form.html", {"form": form, "customer": customer, "title": _("Share")})
 
