@@ -12,10 +12,16 @@ from django.urls import reverse
 from guanxi.customers import keys, services
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import search_filter
-from tests.conftest import World, client_for
-from tests.customers.test_services import register, sales  # noqa: F401  (sales: the fixture)
+from tests.conftest import World, client_for, grant
+from tests.customers.test_services import register
 
 NAMES = ["上海华信科技有限公司", "北京威成贸易", "威海成达物流", "深圳成威电子", "哈哈哈食品", "3D华信打印"]
+
+
+@pytest.fixture
+def sales(world: World) -> World:
+    grant(world.alice, "salesperson")
+    return world
 
 
 @pytest.mark.parametrize(

@@ -104,7 +104,7 @@ def name_fragment(key: str) -> Q:
     return Q(name_key__contains=key)
 
 
-class HasBigram(Lookup):  # type: ignore[type-arg]
+class HasBigram(Lookup):
     """``to_tsvector('simple', name_bigrams) @@ to_tsquery('simple', %s)``: exactly the index's expression, so
     the planner uses it. The bigram is a parameter, and ``search_key`` has removed every operator character."""
 

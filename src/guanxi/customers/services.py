@@ -118,7 +118,9 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
         except keys.BadPhone:
             refuse("phone", _("Enter a valid phone number, e.g. 13812345678 or 021-12345678."))
     try:
-        customer.full_clean(exclude=["number", "name_key", "name_pinyin", "name_initials", "name_bigrams", "business_unit"])
+        customer.full_clean(
+            exclude=["number", "name_key", "name_pinyin", "name_initials", "name_bigrams", "business_unit"]
+        )
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             for message in messages:
