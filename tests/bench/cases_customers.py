@@ -229,3 +229,11 @@ recommend(
         "the newest customers of many owners (a manager's tree) without sorting them all",
     )
 )
+recommend(
+    Recommended(
+        "customers_customer",
+        "USING gin (to_tsvector('simple'::regconfig, name_bigrams))",
+        "CREATE INDEX customer_name_bigrams_fts ON customers_customer USING gin (to_tsvector('simple', name_bigrams));",
+        "a two-character name fragment (too short for trigrams) among the name's bigrams",
+    )
+)

@@ -133,9 +133,11 @@ class Names:
 CITY_NAMES = {city for city, _ in words.CITIES}
 
 
-def check_keys(name: str, key: str | None, pinyin: str | None, initials: str) -> None:
+def check_keys(name: str, key: str | None, pinyin: str | None, initials: str, bigrams: str | None = None) -> None:
     if key is not None and key != keys.name_key(name):
         raise KeyMismatch(f"name_key of {name}: {key} != {keys.name_key(name)}")
+    if bigrams is not None and bigrams != keys.name_bigrams(keys.name_key(name)):
+        raise KeyMismatch(f"name_bigrams of {name}: {bigrams} != {keys.name_bigrams(keys.name_key(name))}")
     if pinyin is not None and pinyin != keys.name_pinyin(name):
         raise KeyMismatch(f"name_pinyin of {name}: {pinyin} != {keys.name_pinyin(name)}")
     if initials != keys.name_initials(name):
@@ -255,6 +257,7 @@ CUSTOMER_COLUMNS = [
     "name_key",
     "name_pinyin",
     "name_initials",
+    "name_bigrams",
 ]
 CONTACT_COLUMNS = [
     "id",
@@ -339,8 +342,9 @@ class Rows:
             pk = start + offset + 1
             kind = Customer.Kind.INDIVIDUAL if rng.random() < INDIVIDUAL_SHARE else Customer.Kind.COMPANY
             name, key, pinyin, initials, province, city = names.customer(kind)
+            bigrams = keys.name_bigrams(key)  # cheap, unlike pinyin: computed for every row
             if pk % CHECK_EVERY == 1:
-                check_keys(name, key, pinyin, initials)
+                check_keys(name, key, pinyin, initials, bigrams)
             pooled = rng.random() < POOL_SHARE
             owner = NULL if pooled else str(owners[offset])
             updated = now - rng.random() * TWO_YEARS
@@ -375,6 +379,7 @@ class Rows:
                         key,
                         pinyin,
                         initials,
+                        bigrams,
                     ]
                 )
                 + self.customer_suffix

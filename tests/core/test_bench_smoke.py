@@ -50,10 +50,11 @@ def test_the_benchmark_dataset_loads_the_counts_asked_for(db: None) -> None:
 def test_the_benchmark_keys_equal_what_the_customers_app_computes(db: None) -> None:
     dataset.load(SMALL, out=lambda line: None)
 
-    for name, key, pinyin, initials in Customer.all_objects.values_list(
-        "name", "name_key", "name_pinyin", "name_initials"
+    for name, key, pinyin, initials, bigrams in Customer.all_objects.values_list(
+        "name", "name_key", "name_pinyin", "name_initials", "name_bigrams"
     ):
         assert (key, pinyin, initials) == (keys.name_key(name), keys.name_pinyin(name), keys.name_initials(name))
+        assert bigrams == keys.name_bigrams(key) != ""
     for name, initials in Contact.all_objects.values_list("name", "name_initials"):
         assert initials == keys.name_initials(name)
     for number in Contact.all_objects.values_list("mobile", flat=True):

@@ -30,6 +30,14 @@ def search_key(text: str) -> str:
     return _NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
+def name_bigrams(key: str) -> str:
+    """ "华信 信科 科技" for 华信科技: the distinct two-character pieces of a ``name_key``, space-separated, in
+    order of first appearance. PostgreSQL indexes them as words, so a two-character fragment (too short for a
+    trigram) is found by a full-text match instead of reading every name."""
+    pieces = [key[index : index + 2] for index in range(len(key) - 1)]
+    return " ".join(dict.fromkeys(pieces))
+
+
 def name_pinyin(name: str) -> str:
     """ "zhangsan" for 张三: full pinyin without tones or spaces, for search."""
     return "".join(lazy_pinyin(_NOISE.sub("", name.lower()))).lower()

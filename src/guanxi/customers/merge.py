@@ -176,7 +176,7 @@ def customer_merge(*, actor: User, keep: Customer, other: Customer, choices: Map
     now = timezone.now()
     Customer.all_objects.filter(pk=other.pk).update(deleted_at=now, updated_at=now)
     other.deleted_at = now
-    fields = [*services.CUSTOMER_FIELDS, "name_key", "name_pinyin", "name_initials", "custom"]
+    fields = [*services.CUSTOMER_FIELDS, "name_key", "name_pinyin", "name_initials", "name_bigrams", "custom"]
     try:
         with transaction.atomic():
             save_versioned(keep, expected_version=keep.version, fields=fields)

@@ -122,6 +122,9 @@ class Customer(MainRecord):
     name_key = models.CharField(max_length=60, editable=False, db_index=True)
     name_pinyin = models.CharField(max_length=300, editable=False, db_index=True)
     name_initials = models.CharField(max_length=60, editable=False, db_index=True)
+    # "华信 信科 科技": a two-character fragment is found through PostgreSQL's full-text index on these
+    # (migration 0007), as trigrams need three characters.
+    name_bigrams = models.TextField(editable=False, default="")
 
     class Meta:
         verbose_name = _("customer")

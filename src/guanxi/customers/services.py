@@ -123,7 +123,9 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
         except keys.BadPhone:
             refuse("phone", _("Enter a valid phone number, e.g. 13812345678 or 021-12345678."))
     try:
-        customer.full_clean(exclude=["number", "name_key", "name_pinyin", "name_initials", "business_unit"])
+        customer.full_clean(
+            exclude=["number", "name_key", "name_pinyin", "name_initials", "name_bigrams", "business_unit"]
+        )
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             for message in messages:
@@ -133,6 +135,7 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
     customer.name_key = keys.name_key(customer.name)
     customer.name_pinyin = keys.name_pinyin(customer.name)[:300]
     customer.name_initials = keys.name_initials(customer.name)[:60]
+    customer.name_bigrams = keys.name_bigrams(customer.name_key)
 
 
 def _clean_contact(contact: Contact) -> None:
@@ -352,7 +355,7 @@ def customer_update(
             unit_id=customer.business_unit_id, name=name, phones=phones, tax_number=tax, exclude=customer.pk
         ),
     )
-    fields = [*CUSTOMER_FIELDS, "name_key", "name_pinyin", "name_initials", "custom"]
+    fields = [*CUSTOMER_FIELDS, "name_key", "name_pinyin", "name_initials", "name_bigrams", "custom"]
     try:
         with transaction.atomic():
             save_versioned(customer, expected_version=version, fields=fields)
