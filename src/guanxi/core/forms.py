@@ -1,5 +1,10 @@
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from .errors import DomainError
 
@@ -23,3 +28,24 @@ def show_error(
             form.add_error(target(name), errors)
     else:
         form.add_error(None, error)
+
+
+def attempt(
+    form: forms.BaseForm | None,
+    request: HttpRequest | None,
+    call: Callable[[], Any],
+    aliases: dict[str, str] | None = None,
+) -> Any:
+    """Run a service for a view; on a refusal show it on the form, or as an error toast when there is no
+    form, and return None."""
+    try:
+        return call()
+    except (DomainError, ValidationError) as error:
+        if form is not None:
+            show_error(form, error, aliases)
+        elif request is not None:
+            text = error.message if isinstance(error, DomainError) else " ".join(error.messages)
+            messages.error(request, str(text))
+        else:
+            raise
+        return None

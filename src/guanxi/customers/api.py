@@ -16,15 +16,9 @@ from guanxi.org.models import Department, User
 
 from . import keys, selectors, services
 from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
-from .models import Contact, Customer, CustomerShare
+from .models import Contact, Customer
 
 WRITABLE = [name for name in services.CUSTOMER_FIELDS if name != "referrer"]
-
-
-def _unmasked_ids(actor: User, customers: list[Customer]) -> set[int]:
-    """Which of these customers the actor sees unmasked (owner or shared): one query for the whole page."""
-    shared = set(CustomerShare.objects.filter(customer__in=customers, user=actor).values_list("customer_id", flat=True))
-    return {customer.pk for customer in customers if customer.owner_id == actor.pk} | shared
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -123,14 +117,14 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         rows = list(page or [])
-        context = {**self.get_serializer_context(), "unmasked": _unmasked_ids(self.actor, rows)}
+        context = {**self.get_serializer_context(), "unmasked": services.customers_seen_plainly(self.actor, rows)}
         return self.get_paginated_response(CustomerSerializer(rows, many=True, context=context).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self._out(self.get_object()))
 
     def _out(self, customer: Customer) -> dict[str, Any]:
-        context = {**self.get_serializer_context(), "unmasked": _unmasked_ids(self.actor, [customer])}
+        context = {**self.get_serializer_context(), "unmasked": services.customers_seen_plainly(self.actor, [customer])}
         return CustomerSerializer(customer, context=context).data
 
     @extend_schema(request=CustomerSerializer, responses=CustomerSerializer)

@@ -68,6 +68,14 @@ def can_edit(actor: User, customer: Customer) -> bool:
     return CustomerShare.objects.filter(customer=customer, user=actor, can_edit=True).exists()
 
 
+def customers_seen_plainly(actor: User, customers: Iterable[Customer]) -> set[int]:
+    """Of these customers, the ids whose phones and e-mails the actor sees plainly (owner or shared):
+    one query for a whole page or export."""
+    rows = list(customers)
+    shared = CustomerShare.objects.filter(customer__in=rows, user=actor).values_list("customer_id", flat=True)
+    return {customer.pk for customer in rows if customer.owner_id == actor.pk} | set(shared)
+
+
 def sees_contact_details(actor: User, customer: Customer) -> bool:
     """Phones and e-mails show plainly to the owner and colleagues it is shared with; everyone else sees
     138****1234, and holders of ``customers.unmask`` may reveal one value at a time, logged (SPEC §1.3)."""

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from guanxi.core.auditlog.selectors import record_history
 from guanxi.core.config.custom_forms import add_custom_filters, custom_filter_apply
 from guanxi.core.errors import DomainError
-from guanxi.core.forms import show_error
+from guanxi.core.forms import attempt, show_error
 from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import perm_required
@@ -40,11 +40,7 @@ MERGE_ALIASES = {name: group for group, names in merge.GROUPS.items() for name i
 
 
 def _attempt(form: Any, call: Any) -> Any:
-    try:
-        return call()
-    except (DomainError, ValidationError) as error:
-        show_error(form, error, ALIASES)
-        return None
+    return attempt(form, None, call, ALIASES)
 
 
 @perm_required("customers.view")

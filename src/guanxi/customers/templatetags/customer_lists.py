@@ -1,7 +1,8 @@
-"""``{% is_starred customer request.user as starred %}``: the key-customer star on a customer's own page."""
+"""Template helpers of the customer pages: the key-customer star and masked phones."""
 
 from django import template
 
+from ..keys import mask_phone
 from ..models import Customer, CustomerStar
 
 register = template.Library()
@@ -11,3 +12,9 @@ register = template.Library()
 def is_starred(customer: Customer, user: object) -> bool:
     pk = getattr(user, "pk", None)
     return pk is not None and CustomerStar.objects.filter(customer=customer, user_id=pk).exists()
+
+
+@register.filter
+def masked_phone(number: str) -> str:
+    """138****1234, as everywhere else (``keys.mask_phone``)."""
+    return mask_phone(number) if number else ""

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404
@@ -11,7 +12,6 @@ from guanxi.core.scope import get_visible_or_404
 from .. import selectors, services
 from ..forms import DepartmentForm, DepartmentMoveForm, TeamForm, UnitForm
 from ..models import BusinessUnit, Department, Team
-from .common import attempt
 
 
 @perm_required("org.view")

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.auditlog.selectors import record_history
 from guanxi.core.config.custom_forms import add_custom_filters, custom_cells, custom_filter_apply, custom_values_from
+from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404
@@ -15,7 +16,7 @@ from guanxi.core.scope import get_visible_or_404
 from .. import selectors, services
 from ..forms import LeaveForm, UserFilterForm, UserForm
 from ..models import User
-from .common import attempt, paginate
+from .common import paginate
 
 
 @perm_required("org.view")
