@@ -34,6 +34,7 @@ class AuditEntry(models.Model):
         SIGN_OUT = "sign_out", _("Signed out")
         PERMISSION = "permission", _("Permissions changed")
         UNMASK = "unmask", _("Viewed masked data")
+        LIFECYCLE = "lifecycle", _("Status changed")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

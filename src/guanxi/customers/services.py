@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -537,3 +537,13 @@ def contact_move(*, actor: User, contact: Contact, customer: Customer) -> Contac
     contact.customer, contact.is_primary = customer, False
     audit_log(actor=actor, action=Action.UPDATE, obj=contact, changes={"customer": [previous, customer.pk]})
     return contact
+
+
+def customer_followed_up(*, customer: Customer, at: datetime) -> None:
+    """A follow-up was recorded (activities calls this in its transaction): the customer's last follow-up
+    time moves on, and with it the pool's no-follow-up countdown. A back-dated record never moves it back."""
+    Customer.all_objects.filter(pk=customer.pk).filter(
+        Q(last_followup_at__isnull=True) | Q(last_followup_at__lt=at)
+    ).update(last_followup_at=at)
+    if customer.last_followup_at is None or customer.last_followup_at < at:
+        customer.last_followup_at = at

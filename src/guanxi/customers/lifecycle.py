@@ -1,0 +1,69 @@
+"""The lifecycle status of a customer (SPEC §3.1) moves only on business events, never by hand-editing.
+
+Modules call ``customer_lifecycle_event`` inside their own transaction when the event happens (the pool on a
+claim or return, sales when an opportunity opens, closes or is won, orders on the first order, retention on a
+confirmed churn); each change is written to the audit log with the event that caused it."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.audit import Action, audit_log
+from guanxi.org.models import User
+
+from .models import Customer, Lifecycle
+
+
+class Event(models.TextChoices):
+    CLAIMED = "claimed", _("Claimed from the pool")
+    ASSIGNED = "assigned", _("Assigned from the pool")
+    RETURNED = "returned", _("Returned to the pool")
+    OPPORTUNITY_OPENED = "opportunity_opened", _("Opportunity opened")
+    OPPORTUNITY_CLOSED = "opportunity_closed", _("Last open opportunity closed")
+    OPPORTUNITY_WON = "opportunity_won", _("Opportunity won")
+    FIRST_ORDER = "first_order", _("First order")
+    CHURN_CONFIRMED = "churn_confirmed", _("Churn confirmed")
+
+
+# event → (the statuses it applies to, the status it leads to). An event that does not apply to the
+# customer's status leaves it alone: a won customer opening a new opportunity stays won.
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    Event.CLAIMED: (frozenset({Lifecycle.POOL}), Lifecycle.POTENTIAL),
+    Event.ASSIGNED: (frozenset({Lifecycle.POOL}), Lifecycle.POTENTIAL),
+    Event.RETURNED: (frozenset(Lifecycle.values) - {Lifecycle.POOL}, Lifecycle.POOL),
+    Event.OPPORTUNITY_OPENED: (frozenset({Lifecycle.POTENTIAL}), Lifecycle.OPPORTUNITY),
+    Event.OPPORTUNITY_CLOSED: (frozenset({Lifecycle.OPPORTUNITY}), Lifecycle.POTENTIAL),
+    Event.OPPORTUNITY_WON: (
+        frozenset({Lifecycle.POTENTIAL, Lifecycle.OPPORTUNITY, Lifecycle.CHURNED}),
+        Lifecycle.WON,
+    ),
+    Event.FIRST_ORDER: (frozenset({Lifecycle.POTENTIAL, Lifecycle.OPPORTUNITY, Lifecycle.CHURNED}), Lifecycle.WON),
+    Event.CHURN_CONFIRMED: (frozenset({Lifecycle.WON, Lifecycle.POTENTIAL}), Lifecycle.CHURNED),
+}
+
+
+def status_after(status: str, event: str) -> str:
+    sources, target = TRANSITIONS[event]
+    return target if status in sources else status
+
+
+def customer_lifecycle_event(*, customer: Customer, event: str, actor: User | None = None, note: str = "") -> bool:
+    """Apply ``event`` to the customer's status; returns whether it changed. Call it inside the transaction
+    of the service where the event happens, so the status and the cause land together."""
+    before = customer.status
+    after = status_after(before, event)
+    if after == before:
+        return False
+    now = timezone.now()
+    Customer.all_objects.filter(pk=customer.pk).update(status=after, updated_at=now)
+    customer.status, customer.updated_at = after, now
+    audit_log(
+        actor=actor,
+        action=Action.LIFECYCLE,
+        obj=customer,
+        changes={"status": [before, after]},
+        note=" ".join(filter(None, [str(Event(event).label), note])),
+    )
+    return True
