@@ -254,6 +254,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "guanxi.org.models.User.Status",
         "LifecycleEnum": "guanxi.customers.models.Lifecycle",
+        "PlanKindEnum": "guanxi.activities.models.PlanKind",
     },
 }
 
