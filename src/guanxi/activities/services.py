@@ -468,3 +468,22 @@ def customer_next_followup_sync(*, customer_id: int) -> None:
     """``Customer.next_followup_at`` = its earliest open plan's due time (lists filter and sort on it)."""
     earliest = Plan.objects.filter(customer_id=customer_id, status=Plan.Status.OPEN).aggregate(at=Min("due_at"))
     customer_next_followup_set(customer_id=customer_id, at=earliest["at"])
+
+
+# --- merging customers (customers.merge moves child records through these) -------------------------------
+
+
+def followups_move_on_merge(actor: User, keep: Customer, other: Customer) -> int:
+    """The merged customer's follow-ups join the kept one's timeline; its last follow-up time follows."""
+    moved = FollowUp.all_objects.filter(customer=other).update(customer=keep, updated_at=timezone.now())
+    latest = FollowUp.objects.filter(customer=keep).aggregate(at=models.Max("occurred_at"))["at"]
+    if latest is not None:
+        customer_followed_up(customer=keep, at=latest)
+    return moved
+
+
+def plans_move_on_merge(actor: User, keep: Customer, other: Customer) -> int:
+    moved = Plan.all_objects.filter(customer=other).update(customer=keep, updated_at=timezone.now())
+    customer_next_followup_sync(customer_id=keep.pk)
+    customer_next_followup_sync(customer_id=other.pk)
+    return moved
