@@ -190,3 +190,28 @@ def test_a_customer_merge_moves_follow_ups_and_plans_to_the_one_kept(sales: Worl
     assert keep.last_followup_at == newer.occurred_at
     plan.refresh_from_db()
     assert plan.customer == keep and keep.next_followup_at == NOON
+
+
+def test_open_plans_follow_a_customer_to_its_new_owner_or_close_when_it_returns_to_the_pool(sales: World) -> None:
+    customer = register(sales.alice)
+    open_plan = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer)
+    done = services.plan_create(actor=sales.alice, subject="已做", due_at=NOON, customer=customer)
+    services.plan_complete(actor=sales.alice, plan=done)
+    assert services.customer_plans_reassign(customer=customer, owner=sales.bob, actor=sales.bob) == 1
+    open_plan.refresh_from_db()
+    done.refresh_from_db()
+    assert (open_plan.owner, done.owner) == (sales.bob, sales.alice)
+    assert services.customer_plans_close(customer=customer, reason="退回公海") == 1
+    open_plan.refresh_from_db()
+    customer.refresh_from_db()
+    assert (open_plan.status, open_plan.cancel_reason, customer.next_followup_at) == ("cancelled", "退回公海", None)
+
+
+def test_a_transfer_gives_the_open_plans_to_the_new_owner(sales: World) -> None:
+    from guanxi.customers.services import customer_transfer
+
+    customer = register(sales.alice)
+    plan = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer)
+    customer_transfer(actor=sales.bob, customer=customer, owner=sales.bob)
+    plan.refresh_from_db()
+    assert plan.owner == sales.bob

@@ -487,3 +487,37 @@ def plans_move_on_merge(actor: User, keep: Customer, other: Customer) -> int:
     customer_next_followup_sync(customer_id=keep.pk)
     customer_next_followup_sync(customer_id=other.pk)
     return moved
+
+
+# --- when a customer changes hands (the pool and transfers call these in their transaction) ---------------
+
+
+@transaction.atomic
+def customer_plans_reassign(*, customer: Customer, owner: User, actor: User | None = None) -> int:
+    """The customer's open plans follow it to its new owner (a transfer, an assignment, a handover)."""
+    rows = Plan.objects.filter(customer=customer, status=Plan.Status.OPEN).exclude(owner=owner)
+    ids = list(rows.values_list("pk", flat=True))
+    if ids:
+        Plan.objects.filter(pk__in=ids).update(owner=owner, updated_at=timezone.now(), version=F("version") + 1)
+        audit_log(
+            actor=actor,
+            action=Action.OWNERSHIP,
+            obj=customer,
+            changes={"plans": [len(ids), owner.pk]},
+            note="open plans reassigned",
+        )
+    return len(ids)
+
+
+@transaction.atomic
+def customer_plans_close(*, customer: Customer, reason: str, actor: User | None = None) -> int:
+    """Cancel the customer's open plans (it returned to the public pool: nobody is to follow it up)."""
+    now = timezone.now()
+    closed = Plan.objects.filter(customer=customer, status=Plan.Status.OPEN).update(
+        status=Plan.Status.CANCELLED, cancelled_at=now, cancel_reason=reason[:200], updated_at=now,
+        version=F("version") + 1,
+    )  # fmt: skip
+    if closed:
+        audit_log(actor=actor, action=Action.UPDATE, obj=customer, changes={"plans": [closed, 0]}, note=reason[:200])
+        customer_next_followup_sync(customer_id=customer.pk)
+    return closed
