@@ -54,6 +54,20 @@ def test_a_follow_up_is_refused_field_by_field(sales: World) -> None:
     assert not FollowUp.objects.exists()
 
 
+def test_a_check_in_records_the_position_and_refuses_an_impossible_one(sales: World) -> None:
+    from decimal import Decimal
+
+    customer = register(sales.alice)
+    here = services.Location(Decimal("31.2304"), Decimal("121.4737"), 15, "上海市黄浦区")
+    followup = services.followup_create(actor=sales.alice, customer=customer, content="拜访", location=here)
+    assert followup.checked_in and followup.location_accuracy == 15
+    with pytest.raises(ValidationError) as refusal:
+        services.followup_create(
+            actor=sales.alice, customer=customer, content="x", location=services.Location(Decimal(91), Decimal(0))
+        )
+    assert "latitude" in refusal.value.message_dict
+
+
 def test_nobody_records_a_follow_up_on_a_customer_outside_their_scope(sales: World) -> None:
     customer = register(sales.alice)
     with pytest.raises(NotPermitted):

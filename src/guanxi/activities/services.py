@@ -132,6 +132,8 @@ def followup_create(
         attachment_rules.attachments_clean(files)
     except DomainError as error:
         errors.setdefault("files", []).append(str(error.message))
+    if location is not None and not (-90 <= location.latitude <= 90 and -180 <= location.longitude <= 180):
+        errors.setdefault("latitude", []).append(_("The check-in position is not a place on Earth."))
     if errors:
         from django.core.exceptions import ValidationError
 

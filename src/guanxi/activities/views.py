@@ -148,7 +148,12 @@ def followup_create(request: AuthedRequest) -> HttpResponse:
         form.initial["next_due_at"] = selectors.next_plan_proposal(customer=customer, at=timezone.now())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        followup = attempt(form, None, lambda: _record(request, form, about, plan), {"files": "attachments"})
+        followup = attempt(
+            form,
+            None,
+            lambda: _record(request, form, about, plan),
+            {"files": "attachments", "latitude": "location_address"},
+        )
         if followup is not None:
             messages.success(request, _("The follow-up was recorded."))
             if plan is not None:
