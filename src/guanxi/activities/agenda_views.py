@@ -43,14 +43,21 @@ def agenda(request: AuthedRequest) -> HttpResponse:
     context = {
         "agenda": result,
         "mine": CappedPaginator(result.mine, AGENDA_PAGE).get_page(request.GET.get("page")),
-        "team_page": CappedPaginator(result.team, AGENDA_PAGE).get_page(request.GET.get("team_page"))
-        if result.team is not None
-        else None,
+        "team_page": _team_page(result, request.GET.get("team_page")),
         "team": team,
         "manager": manager,
         "now": timezone.now(),
     }
     return render(request, "activities/agenda.html", context)
+
+
+def _team_page(result: selectors.Agenda, number: str | None) -> Any:
+    """The team's plans a page at a time; the count is the sum of the per-person counts already made."""
+    if result.team is None:
+        return None
+    paginator = CappedPaginator(result.team, AGENDA_PAGE)
+    paginator.__dict__["count"] = sum(row["total"] for row in result.team_counts)  # (a cached_property)
+    return paginator.get_page(number)
 
 
 # --- calendar -----------------------------------------------------------------------------------------

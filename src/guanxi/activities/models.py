@@ -224,9 +224,12 @@ class Plan(MainRecord, RelatedRecord):
             # Agendas and calendars: one person's open plans by time.
             models.Index(
                 fields=["owner", "starts_at"],
+                include=["due_at"],  # agendas count the overdue ones from the index alone
                 condition=Q(status="open", deleted_at__isnull=True),
                 name="plan_open_owner_start",
             ),
+            # The check sheet: plans done per person on a day.
+            models.Index(fields=["owner", "completed_at"], condition=Q(status="done"), name="plan_done_owner"),
             models.Index(fields=["owner", "starts_at", "id"], name="plan_owner_start"),
             models.Index(
                 fields=["customer", "due_at"],
