@@ -148,6 +148,7 @@ class CalendarItem:
 
 
 TEAM_COUNT_CAP = 1000
+LONGEST_WINDOW = timedelta(days=62)
 
 
 def team_counts(*, actor: User, end: datetime, at: datetime) -> list[dict[str, Any]]:
@@ -192,7 +193,14 @@ def calendar_plans(
 ) -> QuerySet[Plan]:
     """Plans shown in [start, end): open and done ones (cancelled ones are gone), the actor's own unless
     another visible ``owner`` is asked for; a windowed plan shows from its start until it is due."""
-    rows = Plan.objects.visible_to(actor).filter(owner=owner or actor, starts_at__lt=end, due_at__gte=start)
+    rows = Plan.objects.visible_to(actor).filter(
+        owner=owner or actor,
+        # A lower bound on the start lets the (owner, starts_at) index skip the years before; no window of a
+        # plan is longer than this.
+        starts_at__gte=start - LONGEST_WINDOW,
+        starts_at__lt=end,
+        due_at__gte=start,
+    )
     statuses = [Plan.Status.OPEN, Plan.Status.DONE] if with_done else [Plan.Status.OPEN]
     return rows.filter(status__in=statuses).order_by("starts_at", "pk")
 
