@@ -229,3 +229,18 @@ def test_a_transfer_gives_the_open_plans_to_the_new_owner(sales: World) -> None:
     customer_transfer(actor=sales.bob, customer=customer, owner=sales.bob)
     plan.refresh_from_db()
     assert plan.owner == sales.bob
+
+
+def test_the_check_sheets_daily_counts_per_salesperson(sales: World) -> None:
+    from guanxi.activities.selectors import daily_counts
+
+    customer = register(sales.alice)
+    with time_machine.travel(NOON, tick=False):
+        services.followup_create(actor=sales.alice, customer=customer, content="x")
+        done = services.plan_create(actor=sales.alice, subject="做了", due_at=NOON, customer=customer)
+        services.plan_complete(actor=sales.alice, plan=done)
+        services.plan_create(actor=sales.alice, subject="没做", due_at=NOON + timedelta(hours=2), customer=customer)
+        services.plan_create(actor=sales.alice, subject="明天", due_at=NOON + timedelta(days=1), customer=customer)
+        rows = {row["person"]: row for row in daily_counts(actor=sales.bob, day=NOON.date())}
+    assert (rows[sales.alice]["followups"], rows[sales.alice]["done"], rows[sales.alice]["open"]) == (1, 1, 1)
+    assert sales.charlie not in rows  # another department

@@ -151,41 +151,53 @@ TEAM_COUNT_CAP = 1000
 LONGEST_WINDOW = timedelta(days=62)
 
 
-def team_counts(*, actor: User, end: datetime, at: datetime) -> list[dict[str, Any]]:
-    """Per colleague of the actor's scope: open plans due by ``end`` and how many are overdue at ``at``,
-    each counted up to TEAM_COUNT_CAP (shown "1000+"): one index-only scan of at most that many rows per
-    person, however far behind someone is."""
-    people = list(people_in_scope(actor=actor).exclude(pk=actor.pk).values_list("pk", flat=True)[:500])
-    if not people:
-        return []
-    plan = Plan._meta.db_table
-    user = User._meta.db_table
+def open_counts(*, owners: list[int], end: datetime, at: datetime) -> dict[int, tuple[int, int, int]]:
+    """Per owner: (open plans starting before ``end``, of those due before ``end``, of those overdue at
+    ``at``), each counted up to TEAM_COUNT_CAP — one index-only scan of at most that many rows per person,
+    however far behind someone is (PostgreSQL's LATERAL; SQLite groups, uncapped)."""
+    if not owners:
+        return {}
+    if connection.vendor != "postgresql":
+        rows = (
+            Plan.objects.filter(owner_id__in=owners, status=Plan.Status.OPEN, starts_at__lt=end)
+            .values_list("owner")
+            .annotate(
+                total=Count("pk"), due=Count("pk", filter=Q(due_at__lt=end)), late=Count("pk", filter=Q(due_at__lt=at))
+            )
+            .order_by()
+        )
+        return {owner: (total, due, late) for owner, total, due, late in rows}
     sql = f"""
-        SELECT u.id, u.display_name, c.total, c.late
-        FROM {user} u CROSS JOIN LATERAL (
-            SELECT count(*) AS total, count(*) FILTER (WHERE x.due_at < %s) AS late
-            FROM (SELECT p.due_at FROM {plan} p WHERE p.owner_id = u.id AND p.status = 'open'
+        SELECT u.id, c.total, c.due, c.late
+        FROM {User._meta.db_table} u CROSS JOIN LATERAL (
+            SELECT count(*) AS total, count(*) FILTER (WHERE x.due_at < %s) AS due,
+                   count(*) FILTER (WHERE x.due_at < %s) AS late
+            FROM (SELECT p.due_at FROM {Plan._meta.db_table} p WHERE p.owner_id = u.id AND p.status = 'open'
                   AND p.deleted_at IS NULL AND p.starts_at < %s LIMIT %s) x
         ) c
         WHERE u.id = ANY(%s) AND c.total > 0
-        ORDER BY u.display_name
     """
-    if connection.vendor != "postgresql":  # SQLite has no LATERAL: the same numbers, grouped
-        rows = (
-            Plan.objects.filter(owner_id__in=people, status=Plan.Status.OPEN, starts_at__lt=end)
-            .values_list("owner", "owner__display_name")
-            .annotate(total=Count("pk"), late=Count("pk", filter=Q(due_at__lt=at)))
-            .order_by("owner__display_name")
-        )
-        found = [(pk, name, min(total, TEAM_COUNT_CAP), min(late, TEAM_COUNT_CAP)) for pk, name, total, late in rows]
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [at, end, TEAM_COUNT_CAP, people])
-            found = cursor.fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [end, at, end, TEAM_COUNT_CAP, owners])
+        return {owner: (total, due, late) for owner, total, due, late in cursor.fetchall()}
+
+
+def team_counts(*, actor: User, end: datetime, at: datetime) -> list[dict[str, Any]]:
+    """Per colleague of the actor's scope: open plans due by ``end`` and how many are overdue at ``at``
+    (each up to TEAM_COUNT_CAP, shown "1000+")."""
+    people = list(
+        people_in_scope(actor=actor)
+        .exclude(pk=actor.pk)
+        .order_by("display_name")
+        .values_list("pk", "display_name")[:500]
+    )
+    counts = open_counts(owners=[pk for pk, _name in people], end=end, at=at)
     return [
-        {"owner": pk, "owner__display_name": name, "total": total, "late": late, "capped": total >= TEAM_COUNT_CAP}
-        for pk, name, total, late in found
-    ]
+        {"owner": pk, "owner__display_name": name, "total": counts[pk][0], "late": counts[pk][2],
+         "capped": counts[pk][0] >= TEAM_COUNT_CAP}
+        for pk, name in people
+        if pk in counts
+    ]  # fmt: skip
 
 
 def calendar_plans(
@@ -322,12 +334,7 @@ def daily_counts(*, actor: User, day: date) -> list[dict[str, Any]]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    missed = dict(
-        Plan.objects.filter(owner_id__in=ids, status=Plan.Status.OPEN, due_at__lt=end)
-        .values_list("owner_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    missed = {owner: due for owner, (_total, due, _late) in open_counts(owners=ids, end=end, at=end).items()}
     return [
         {"person": p, "followups": followups.get(p.pk, 0), "done": done.get(p.pk, 0), "open": missed.get(p.pk, 0)}
         for p in people
