@@ -372,6 +372,10 @@ def customer_update(
     changes = diff(before, snapshot(customer, AUDITED_FIELDS))
     if changes:
         audit_log(actor=actor, action=Action.UPDATE, obj=customer, changes=changes)
+    if "level" in changes:  # the next plan moves within the new level's interval (SPEC §4.4)
+        from guanxi.activities.cadence import customer_level_changed
+
+        customer_level_changed(actor=actor, customer=customer)
     return customer
 
 
@@ -426,6 +430,9 @@ def customer_transfer(*, actor: User, customer: Customer, owner: User, note: str
         raise Conflict(_("Someone else changed the owner just now; reload and try again."), code="stale_version")
     customer.owner = owner
     audit_log(actor=actor, action=Action.OWNERSHIP, obj=customer, changes={"owner": [previous, owner.pk]}, note=note)
+    from guanxi.activities.services import customer_plans_reassign  # the open plans follow the customer
+
+    customer_plans_reassign(customer=customer, owner=owner, actor=actor)
     _notify_owner(actor, customer, owner)
     return customer
 
@@ -547,3 +554,8 @@ def customer_followed_up(*, customer: Customer, at: datetime) -> None:
     ).update(last_followup_at=at)
     if customer.last_followup_at is None or customer.last_followup_at < at:
         customer.last_followup_at = at
+
+
+def customer_next_followup_set(*, customer_id: int, at: datetime | None) -> None:
+    """Activities keeps the customer's next follow-up time at its earliest open plan (None: no open plan)."""
+    Customer.all_objects.filter(pk=customer_id).update(next_followup_at=at)
