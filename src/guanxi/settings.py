@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.org",
     "guanxi.customers",
+    "guanxi.sales",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
