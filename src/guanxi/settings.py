@@ -60,11 +60,8 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.org",
     "guanxi.customers",
-<<<<<<< HEAD
     "guanxi.sales",
-=======
     "guanxi.activities",
->>>>>>> activities
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -28,6 +28,8 @@ def stage(code: str, pipeline: str = "project") -> Stage:
 
 
 def open_opportunity(actor: User, customer: Customer | None = None, name: str = "ERP 项目", **data: Any) -> Opportunity:
-    customer = customer or register(actor, f"客户{Opportunity.all_objects.count() + 1}号有限公司")
+    if customer is None:
+        n = Customer.all_objects.count() + 1
+        customer = register(actor, f"第{n}号客户有限公司", contact={"name": "张三", "mobile": f"1391234{n:04d}"})
     lines = data.pop("lines", ())
     return services.opportunity_create(actor=actor, customer=customer, data={"name": name, **data}, lines=lines)

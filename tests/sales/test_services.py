@@ -243,3 +243,32 @@ def test_deleting_the_last_open_opportunity_closes_it_for_the_customer(sales: Wo
     customer.refresh_from_db()
     assert customer.status == "potential"
     assert not Opportunity.objects.filter(pk=opportunity.pk).exists()
+
+
+# --- the mandatory plan (SPEC §4.3) ---------------------------------------------------------------------
+
+
+def test_a_new_opportunity_gets_a_plan_due_within_48_hours_for_its_owner(sales: World) -> None:
+    from guanxi.activities.services import open_plans_of
+
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        opportunity = open_opportunity(sales.alice)
+    plan = open_plans_of(related=opportunity).get()
+    assert (plan.owner, plan.customer, plan.due_at) == (sales.alice, opportunity.customer, now + timedelta(hours=48))
+
+
+def test_the_compliance_report_lists_open_opportunities_without_an_open_plan(sales: World) -> None:
+    from guanxi.activities.compliance import compliance_run
+    from guanxi.activities.services import open_plans_of, plan_cancel
+
+    open_opportunity(sales.alice, name="有计划")
+    bare = open_opportunity(sales.alice, name="没计划")
+    plan_cancel(actor=sales.alice, plan=open_plans_of(related=bare).get())
+    services.opportunity_lose(actor=sales.alice, opportunity=open_opportunity(sales.alice, name="已输"), reason="price")
+    (result,) = compliance_run(actor=sales.bob, day=timezone.localdate(), codes=["opportunities_without_plan"])
+    labels = [row.label for row in result.rows]
+    assert any("没计划" in label for label in labels)
+    assert not any("有计划" in label for label in labels)
+    (charlies,) = compliance_run(actor=sales.charlie, day=timezone.localdate(), codes=["opportunities_without_plan"])
+    assert charlies.rows == []

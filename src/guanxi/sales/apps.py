@@ -13,9 +13,10 @@ class SalesConfig(AppConfig):
         from guanxi.core.config.custom_fields import register_custom_fields_model
         from guanxi.core.config.dictionary import register_dictionary_type, register_dictionary_usage
         from guanxi.core.notifications.kinds import register_kind
+        from guanxi.customers.merge import register_merge_child
         from guanxi.org import handover
 
-        from . import models
+        from . import checks, models
 
         permissions.register_module(
             permissions.Module(
@@ -73,6 +74,8 @@ class SalesConfig(AppConfig):
                 owned=lambda rows: rows.filter(status=models.Status.OPEN),
             )
         )
+        register_merge_child(models.Opportunity, "customer")
+        checks.register()
         post_migrate.connect(_sync_pipelines, sender=self)
 
 

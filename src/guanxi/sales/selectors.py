@@ -154,8 +154,19 @@ def column_cards(*, rows: QuerySet[Opportunity], stage: Stage, page: int) -> tup
         rows.filter(stage=stage)
         .select_related("customer", "owner")
         .only(
-            "pk", "name", "number", "amount", "probability", "expected_close_date", "stage_id", "updated_at",
-            "pending_stage_id", "version", "customer__name", "owner__display_name", "owner__username",
+            "pk",
+            "name",
+            "number",
+            "amount",
+            "probability",
+            "expected_close_date",
+            "stage_id",
+            "updated_at",
+            "pending_stage_id",
+            "version",
+            "customer__name",
+            "owner__display_name",
+            "owner__username",
         )  # fmt: skip
         .order_by("-updated_at", "-pk")[start : start + COLUMN_SIZE + 1]
     )
@@ -258,17 +269,19 @@ def forecast(
         rows = rows.filter(pipeline=pipeline)
     if owner:
         rows = rows.filter(owner=owner)
-    undated = _money(
-        rows.filter(expected_close_date__isnull=True).order_by().aggregate(total=Sum(WEIGHTED))["total"]
-    )
+    undated = _money(rows.filter(expected_close_date__isnull=True).order_by().aggregate(total=Sum(WEIGHTED))["total"])
     dated = rows.filter(expected_close_date__lt=end, expected_close_date__isnull=False).order_by()
-    grouped = dated.annotate(
-        month=TruncMonth("expected_close_date"),
-        department=F("owner__department_id"),
-    ).values("owner_id", "department", "month").annotate(
-        weighted=Coalesce(Sum(WEIGHTED), Value(ZERO), output_field=MONEY),
-        amount=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY),
-        count=Count("pk"),
+    grouped = (
+        dated.annotate(
+            month=TruncMonth("expected_close_date"),
+            department=F("owner__department_id"),
+        )
+        .values("owner_id", "department", "month")
+        .annotate(
+            weighted=Coalesce(Sum(WEIGHTED), Value(ZERO), output_field=MONEY),
+            amount=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY),
+            count=Count("pk"),
+        )
     )
     index = {month: position for position, month in enumerate(columns)}
     owners: dict[Any, list[Any]] = {}

@@ -311,7 +311,23 @@ def opportunity_create(
     customer_lifecycle_event(
         customer=customer, event=Event.OPPORTUNITY_OPENED, actor=actor, note=f"{opportunity.number} {opportunity.name}"
     )
+    _ensure_plan(actor, opportunity)
     return opportunity
+
+
+def _ensure_plan(actor: User, opportunity: Opportunity) -> None:
+    """SPEC §4.3: an open opportunity always has an open plan; a new one gets the follow-up due within the
+    unit's setting (48 hours by default), for its owner."""
+    from guanxi.activities.services import opportunity_followup_within, plan_ensure_open
+
+    plan_ensure_open(
+        actor=actor,
+        customer=opportunity.customer,
+        related=opportunity,
+        within=opportunity_followup_within(unit_id=opportunity.business_unit_id),
+        owner=opportunity.owner,
+        subject=_("Follow up on the opportunity %(name)s") % {"name": opportunity.name},
+    )
 
 
 def _same_unit_competitors(competitors: Iterable[Competitor], unit_id: int) -> list[Competitor]:
@@ -624,6 +640,7 @@ def opportunity_reopen(*, actor: User, opportunity: Opportunity, note: str = "")
     audit_log(actor=actor, action=Action.UPDATE, obj=row, changes=diff(before, snapshot(row, fields)), note=note)
     customer = Customer.objects.select_for_update().get(pk=row.customer_id)
     customer_lifecycle_event(customer=customer, event=Event.OPPORTUNITY_OPENED, actor=actor, note=row.number)
+    _ensure_plan(actor, row)
     return row
 
 
