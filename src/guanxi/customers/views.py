@@ -17,7 +17,7 @@ from guanxi.core.errors import DomainError
 from guanxi.core.forms import attempt, show_error
 from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
-from guanxi.core.permissions import perm_required
+from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import User
 
@@ -98,10 +98,19 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "unmasked": unmasked,
         "masked_phone": keys.mask_phone(customer.phone),
         "masked_email": keys.mask_email(customer.email) if customer.email else "",
-        "tab": _tab(request.GET.get("tab", "overview")),
-        "tabs": [("overview", _("Overview")), ("contacts", _("Contacts")), ("history", _("History"))],
+        "tab": _tab(request.GET.get("tab", "overview"), request),
+        "tabs": [
+            ("overview", _("Overview")),
+            ("contacts", _("Contacts")),
+            *([("opportunities", _("Opportunities"))] if has_perm(request.user, "opportunities.view") else []),
+            ("history", _("History")),
+        ],
         "overview_rows": selectors.overview_rows(customer),
     }
+    if context["tab"] == "opportunities":
+        from guanxi.sales.views import customer_tab_context
+
+        context.update(customer_tab_context(request, customer))
     if context["tab"] == "history":
         context["history"] = record_history(actor=request.user, obj=customer)
     if request.htmx and request.GET.get("tab"):
@@ -109,7 +118,9 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "customers/detail.html", context)
 
 
-def _tab(name: str) -> str:
+def _tab(name: str, request: AuthedRequest) -> str:
+    if name == "opportunities" and has_perm(request.user, "opportunities.view"):
+        return name
     return name if name in {"overview", "contacts", "history"} else "overview"
 
 

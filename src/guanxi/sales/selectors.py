@@ -19,7 +19,7 @@ from guanxi.org.models import User
 from .models import Competitor, Opportunity, OpportunityCompetitor, Pipeline, Stage, StageChange, Status
 
 ZERO = Decimal("0.00")
-MONEY = DecimalField(max_digits=20, decimal_places=2)
+MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=20, decimal_places=2)
 WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / Value(Decimal(100)), output_field=MONEY)
 
 COLUMN_SIZE = 20  # cards per board column page ("load more" fetches the next)
@@ -130,7 +130,7 @@ def board(*, actor: User, pipeline: Pipeline, filters: dict[str, Any]) -> list[C
         row["stage_id"]: row
         for row in rows.order_by()
         .values("stage_id")
-        .annotate(count=Count("pk"), amount=Sum("amount"), weighted=Sum(WEIGHTED))
+        .annotate(count=Count("pk"), sum_amount=Sum("amount"), sum_weighted=Sum(WEIGHTED))
     }
     columns = []
     for stage in stages:
@@ -138,8 +138,8 @@ def board(*, actor: User, pipeline: Pipeline, filters: dict[str, Any]) -> list[C
         column = Column(
             stage,
             count=total.get("count", 0),
-            amount=_money(total.get("amount")),
-            weighted=_money(total.get("weighted")),
+            amount=_money(total.get("sum_amount")),
+            weighted=_money(total.get("sum_weighted")),
         )
         if column.count:
             column.cards, column.has_more = column_cards(rows=rows, stage=stage, page=1)
@@ -167,7 +167,7 @@ def column_cards(*, rows: QuerySet[Opportunity], stage: Stage, page: int) -> tup
             "customer__name",
             "owner__display_name",
             "owner__username",
-        )  # fmt: skip
+        )
         .order_by("-updated_at", "-pk")[start : start + COLUMN_SIZE + 1]
     )
     return cards[:COLUMN_SIZE], len(cards) > COLUMN_SIZE
@@ -278,8 +278,8 @@ def forecast(
         )
         .values("owner_id", "department", "month")
         .annotate(
-            weighted=Coalesce(Sum(WEIGHTED), Value(ZERO), output_field=MONEY),
-            amount=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY),
+            sum_weighted=Coalesce(Sum(WEIGHTED), Value(ZERO), output_field=MONEY),
+            sum_amount=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY),
             count=Count("pk"),
         )
     )
@@ -292,14 +292,14 @@ def forecast(
         month = row["month"]
         month = month.date() if hasattr(month, "date") and callable(month.date) else month
         position = index.get(month, 0) if month >= first else 0  # overdue: due now
-        weighted = _money(row["weighted"])
+        weighted = _money(row["sum_weighted"])
         for key, bucket in ((row["owner_id"], owners), (row["department"], departments)):
             entry = bucket.setdefault(key, [[ZERO] * months, 0])
             entry[0][position] += weighted
             entry[1] += row["count"]
         totals[position] += weighted
         weighted_total += weighted
-        amount_total += _money(row["amount"])
+        amount_total += _money(row["sum_amount"])
     return Forecast(
         months=columns,
         by_owner=_labelled(owners, _owner_labels(owners)),
@@ -357,3 +357,22 @@ def competitor_records(*, actor: User, competitors: list[Competitor]) -> dict[in
     for row in counts:
         result[row["competitor_id"]] = {name: row[name] for name in empty}
     return result
+
+
+def search_opportunities(*, actor: User, query: str, limit: int) -> list[Any]:
+    """The global search box: opportunities by number or name."""
+    from django.urls import reverse
+
+    from guanxi.core.search import Hit
+
+    query = query.strip()
+    rows = Opportunity.objects.visible_to(actor).filter(Q(number=query) | Q(name__icontains=query))
+    rows = rows.select_related("customer", "stage").only("pk", "name", "number", "customer__name", "stage__name")
+    return [
+        Hit(
+            row.name,
+            f"{row.number} · {row.customer.name} · {row.stage.name}",
+            reverse("sales:opportunity", args=[row.pk]),
+        )
+        for row in rows.order_by("-updated_at", "-pk")[:limit]
+    ]
