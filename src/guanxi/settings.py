@@ -255,6 +255,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "guanxi.org.models.User.Status",
         "LifecycleEnum": "guanxi.customers.models.Lifecycle",
+        "OpportunityStatusEnum": "guanxi.sales.models.Status",
     },
 }
 

@@ -240,10 +240,15 @@ def opportunity_create(
         raise DomainError(_("Choose an owner within your data scope."), field="owner")
     if not owner.is_active:
         raise DomainError(_("Choose an active colleague."), field="owner")
-    pipeline: Pipeline = data.get("pipeline") or default_pipeline(customer.business_unit_id)
+    chosen_stage: Stage | None = data.get("stage")
+    pipeline: Pipeline = (
+        data.get("pipeline")
+        or (chosen_stage.pipeline if chosen_stage else None)
+        or default_pipeline(customer.business_unit_id)
+    )
     if pipeline.business_unit_id not in (None, customer.business_unit_id) or not pipeline.is_active:
         raise DomainError(_("Choose a pipeline of this business unit."), field="pipeline")
-    stage: Stage = data.get("stage") or first_stage(pipeline)
+    stage: Stage = chosen_stage or first_stage(pipeline)
     if stage.pipeline_id != pipeline.pk or not stage.is_open or not stage.is_active:
         raise DomainError(_("Choose an open stage of the pipeline."), field="stage")
 
