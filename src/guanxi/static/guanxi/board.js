@@ -43,6 +43,9 @@
           toast(answer.text || board.dataset.errorText, "danger");
           return;
         }
+        // Sortable leaves inline styles on the dragged card; htmx would copy them onto the new card with
+        // setAttribute, which the strict CSP refuses. The server's card needs none.
+        card.removeAttribute("style");
         htmx.swap(card, answer.text, { swapStyle: "outerHTML" });
         const moved = document.getElementById(card.id);
         if (moved) moved.dataset.stage = event.to.dataset.stage;
