@@ -48,10 +48,9 @@ def load(out: TextIO) -> None:
     made = won = lost = 0
     for pipeline in Pipeline.objects.filter(code__in=["project", "dealership"]).order_by("sort_order"):
         stages = list(pipeline.stages.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("sort_order"))
-        plan = [(target, None) for target in stages for _n in range(PER_OPEN_STAGE)]
-        plan += [(stages[-1], "won")] * CLOSED_PER_PIPELINE + [
-            (stages[rng.randrange(len(stages))], "lost")
-        ] * CLOSED_PER_PIPELINE
+        plan: list[tuple[Stage, str]] = [(target, "") for target in stages for _n in range(PER_OPEN_STAGE)]
+        plan += [(stages[-1], "won") for _n in range(CLOSED_PER_PIPELINE)]
+        plan += [(rng.choice(stages), "lost") for _n in range(CLOSED_PER_PIPELINE)]
         for target, outcome in plan:
             if not customers:
                 break
@@ -59,13 +58,13 @@ def load(out: TextIO) -> None:
             try:
                 opportunity = _open(rng, pipeline, customer, competitors)
                 for stage in stages[1 : stages.index(target) + 1]:
-                    services.opportunity_move(actor=customer.owner, opportunity=opportunity, stage=stage)  # type: ignore[arg-type]
+                    services.opportunity_move(actor=customer.owner, opportunity=opportunity, stage=stage)
                 if outcome == "won":
-                    services.opportunity_win(actor=customer.owner, opportunity=opportunity)  # type: ignore[arg-type]
+                    services.opportunity_win(actor=customer.owner, opportunity=opportunity)
                     won += 1
                 elif outcome == "lost":
                     services.opportunity_lose(
-                        actor=customer.owner,  # type: ignore[arg-type]
+                        actor=customer.owner,
                         opportunity=opportunity,
                         reason=rng.choice(["price", "product", "competitor_relationship", "budget", "timing"]),
                         competitor=rng.choice([None, *competitors]),
