@@ -303,3 +303,15 @@ def test_a_salesperson_cannot_open_the_pipeline_editor(sales: World) -> None:
 def test_pages_need_the_permission(world: World, name: str) -> None:
     assert client_for(world.alice).get(reverse(name)).status_code == 403
     assert Customer.objects.count() == 0
+
+
+def test_a_stage_with_opportunities_keeps_its_kind(sales: World) -> None:
+    open_opportunity(sales.alice)  # in the first stage
+    pipeline = project()
+    data = {"name": pipeline.name, "code": pipeline.code, "is_default": "on", "is_active": "on", "sort_order": "0"}
+    data.update(_stage_rows(pipeline))
+    data["stages-0-kind"] = "lost"
+    data["stages-6-kind"] = "open"
+    refused = client_for(sales.root).post(reverse("sales:pipeline_edit", args=[pipeline.pk]), data)
+    assert refused.status_code == 200 and "its kind cannot change" in refused.text
+    assert stage("contact").kind == "open"

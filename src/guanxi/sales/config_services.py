@@ -66,6 +66,13 @@ def pipeline_save(
         if existing is not None and existing.pk in deleting:
             continue
         row = existing or Stage()
+        if existing is not None:
+            stored_kind = Stage.objects.filter(pk=existing.pk).values_list("kind", flat=True).first()
+            changed = stored_kind is not None and values.get("kind", stored_kind) != stored_kind
+            if changed and Opportunity.all_objects.filter(stage=existing).exists():
+                errors.setdefault("stages", []).append(
+                    _("The stage “%(name)s” has opportunities; its kind cannot change.") % {"name": existing.name}
+                )
         for name in STAGE_FIELDS:
             if name in values:
                 setattr(row, name, values[name])

@@ -124,8 +124,10 @@ def board(*, actor: User, pipeline: Pipeline, filters: dict[str, Any]) -> list[C
     the first cards. A fixed number of queries however many opportunities there are: one for the totals,
     one per column for its first page."""
     stages = open_stages(pipeline)
-    rows = opportunities_filtered(actor=actor, filters={**filters, "pipeline": pipeline.pk, "stage": None})
-    rows = rows.filter(status=Status.OPEN)
+    # An open stage holds exactly the open opportunities in it (closing moves them to the won or lost stage),
+    # so the stages alone select the board's rows, and the indexes on (stage, owner) answer.
+    rows = opportunities_filtered(actor=actor, filters={**filters, "pipeline": None, "stage": None})
+    rows = rows.filter(stage__in=[stage.pk for stage in stages])
     totals = {
         row["stage_id"]: row
         for row in rows.order_by()
@@ -148,10 +150,19 @@ def board(*, actor: User, pipeline: Pipeline, filters: dict[str, Any]) -> list[C
 
 
 def column_cards(*, rows: QuerySet[Opportunity], stage: Stage, page: int) -> tuple[list[Opportunity], bool]:
-    """One page of a column's cards, newest activity first; and whether more follow."""
+    """One page of a column's cards, newest activity first; and whether more follow. Ids first (from the
+    index), then those few rows in full."""
     start = (max(page, 1) - 1) * COLUMN_SIZE
-    cards = list(
+    ids = list(
         rows.filter(stage=stage)
+        .order_by("-updated_at", "-pk")
+        .values_list("pk", flat=True)[start : start + COLUMN_SIZE + 1]
+    )
+    if not ids:
+        return [], False
+    found = {
+        card.pk: card
+        for card in Opportunity.objects.filter(pk__in=ids[:COLUMN_SIZE])
         .select_related("customer", "owner")
         .only(
             "pk",
@@ -168,14 +179,12 @@ def column_cards(*, rows: QuerySet[Opportunity], stage: Stage, page: int) -> tup
             "owner__display_name",
             "owner__username",
         )
-        .order_by("-updated_at", "-pk")[start : start + COLUMN_SIZE + 1]
-    )
-    return cards[:COLUMN_SIZE], len(cards) > COLUMN_SIZE
+    }
+    return [found[pk] for pk in ids[:COLUMN_SIZE] if pk in found], len(ids) > COLUMN_SIZE
 
 
 def board_column(*, actor: User, pipeline: Pipeline, stage: Stage, filters: dict[str, Any], page: int) -> Column:
-    rows = opportunities_filtered(actor=actor, filters={**filters, "pipeline": pipeline.pk, "stage": None})
-    rows = rows.filter(status=Status.OPEN)
+    rows = opportunities_filtered(actor=actor, filters={**filters, "pipeline": None, "stage": None})
     cards, more = column_cards(rows=rows, stage=stage, page=page)
     return Column(stage, cards=cards, has_more=more, page=page)
 
