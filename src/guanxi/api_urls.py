@@ -3,6 +3,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from guanxi.activities import agenda_views as activity_views
+from guanxi.activities import api as activity_api
 from guanxi.core.auditlog import api as audit_api
 from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
@@ -25,6 +27,9 @@ router.register("regions", region_api.RegionViewSet, basename="region")
 router.register("pipelines", sales_api.PipelineViewSet, basename="pipeline")
 router.register("opportunities", sales_api.OpportunityViewSet, basename="opportunity")
 router.register("competitors", sales_api.CompetitorViewSet, basename="competitor")
+router.register("followups", activity_api.FollowUpViewSet, basename="followup")
+router.register("plans", activity_api.PlanViewSet, basename="plan")
+router.register("plan-templates", activity_api.PlanTemplateViewSet, basename="plan-template")
 
 _items = config_api.DictionaryItemViewSet
 _fields = config_api.CustomFieldViewSet
@@ -32,6 +37,7 @@ _fields = config_api.CustomFieldViewSet
 urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
     path("me/", org_api.MeView.as_view(), name="api-me"),
+    path("calendar.ics", activity_views.calendar_feed, name="api-calendar-feed"),
     *router.urls,
     # Configuration (SPEC §14.1–14.3)
     path("dictionary/", config_api.DictionaryTypeViewSet.as_view({"get": "list"}), name="api-dictionary"),

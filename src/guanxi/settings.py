@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "UserStatusEnum": "guanxi.org.models.User.Status",
         "LifecycleEnum": "guanxi.customers.models.Lifecycle",
         "OpportunityStatusEnum": "guanxi.sales.models.Status",
+        "PlanKindEnum": "guanxi.activities.models.PlanKind",
     },
 }
 

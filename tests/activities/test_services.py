@@ -173,3 +173,20 @@ def test_registered_checks_appear_in_the_compliance_report(sales: World) -> None
     assert [row.label for row in results["plans_not_done"].rows] == [f"{customer.name} · 回访"]
     assert compliance_run(actor=sales.charlie, day=NOON.date() + timedelta(days=1))[0].rows == []
     assert Customer.objects.count() == 1
+
+
+def test_a_customer_merge_moves_follow_ups_and_plans_to_the_one_kept(sales: World) -> None:
+    from guanxi.customers.merge import customer_merge
+    from tests.conftest import grant, make_user
+
+    head = grant(make_user("hana", "韩娜", sales.head_office), "unit_head")
+    keep, other = register(sales.alice, "甲公司"), register(sales.charlie, "乙公司")
+    services.followup_create(actor=sales.alice, customer=keep, content="旧", occurred_at=NOON - timedelta(days=9))
+    newer = services.followup_create(actor=sales.charlie, customer=other, content="新")
+    plan = services.plan_create(actor=sales.charlie, subject="回访", due_at=NOON, customer=other)
+    customer_merge(actor=head, keep=keep, other=other, choices={})
+    keep.refresh_from_db()
+    assert FollowUp.objects.filter(customer=keep).count() == 2
+    assert keep.last_followup_at == newer.occurred_at
+    plan.refresh_from_db()
+    assert plan.customer == keep and keep.next_followup_at == NOON

@@ -216,11 +216,16 @@ def test_the_list_filters_and_sorts(sales: World, django_assert_max_num_queries:
 def test_the_customer_page_has_an_opportunities_tab(sales: World) -> None:
     customer = register(sales.alice)
     open_opportunity(sales.alice, customer, name="看得见")
-    response = client_for(sales.alice).get(
+    open_opportunity(sales.charlie, name="别人的")
+    client = client_for(sales.alice)
+    tab = client.get(
         reverse("customers:detail", args=[customer.pk]) + "?tab=opportunities", headers={"HX-Request": "true"}
     )
+    assert reverse("sales:customer_opportunities", args=[customer.pk]) in tab.text
+    response = client.get(reverse("sales:customer_opportunities", args=[customer.pk]))
     assert response.status_code == 200
-    assert "看得见" in response.text and "New opportunity" in response.text
+    assert "看得见" in response.text and "New opportunity" in response.text and "别人的" not in response.text
+    assert client_for(sales.charlie).get(reverse("sales:customer_opportunities", args=[customer.pk])).status_code == 404
 
 
 def test_the_forecast_weights_by_month_owner_and_department(sales: World) -> None:

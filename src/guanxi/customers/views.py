@@ -98,19 +98,10 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "unmasked": unmasked,
         "masked_phone": keys.mask_phone(customer.phone),
         "masked_email": keys.mask_email(customer.email) if customer.email else "",
-        "tab": _tab(request.GET.get("tab", "overview"), request),
-        "tabs": [
-            ("overview", _("Overview")),
-            ("contacts", _("Contacts")),
-            *([("opportunities", _("Opportunities"))] if has_perm(request.user, "opportunities.view") else []),
-            ("history", _("History")),
-        ],
+        "tab": _tab(request.GET.get("tab", "overview")),
+        "tabs": _tabs(request),
         "overview_rows": selectors.overview_rows(customer),
     }
-    if context["tab"] == "opportunities":
-        from guanxi.sales.views import customer_tab_context
-
-        context.update(customer_tab_context(request, customer))
     if context["tab"] == "history":
         context["history"] = record_history(actor=request.user, obj=customer)
     if request.htmx and request.GET.get("tab"):
@@ -118,10 +109,18 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "customers/detail.html", context)
 
 
-def _tab(name: str, request: AuthedRequest) -> str:
-    if name == "opportunities" and has_perm(request.user, "opportunities.view"):
-        return name
-    return name if name in {"overview", "contacts", "history"} else "overview"
+def _tabs(request: AuthedRequest) -> list[tuple[str, str]]:
+    """The 360 page's tabs: those of the modules installed and open to the user (each loads on its own)."""
+    tabs = [("overview", _("Overview")), ("contacts", _("Contacts"))]
+    if has_perm(request.user, "activities.view"):
+        tabs.append(("followups", _("Follow-ups")))  # activities/templates/customers/tabs/followups.html
+    if has_perm(request.user, "opportunities.view"):
+        tabs.append(("opportunities", _("Opportunities")))  # sales/templates/customers/tabs/opportunities.html
+    return [*tabs, ("history", _("History"))]
+
+
+def _tab(name: str) -> str:
+    return name if name in {"overview", "contacts", "followups", "opportunities", "history"} else "overview"
 
 
 @perm_required("customers.edit")

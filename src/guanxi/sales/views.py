@@ -358,11 +358,16 @@ def opportunity_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- the customer's tab ---------------------------------------------------------------------------------
 
 
-def customer_tab_context(request: AuthedRequest, customer: Customer) -> dict[str, Any]:
-    """The 360° page's Opportunities tab (called by the customer page)."""
+@perm_required("opportunities.view")
+def customer_opportunities(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The 360° page's Opportunities tab (loaded by the customer page): the customer's opportunities the
+    viewer may see."""
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
     rows = list(selectors.customer_opportunities(actor=request.user, customer=customer)[:50])
-    return {
+    context = {
+        "customer": customer,
         "opportunities": rows,
         "open_count": sum(1 for row in rows if row.status == Status.OPEN),
         "can_open": has_perm(request.user, "opportunities.create"),
     }
+    return render(request, "sales/customer_tab.html", context)
