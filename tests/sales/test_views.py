@@ -320,3 +320,10 @@ def test_a_stage_with_opportunities_keeps_its_kind(sales: World) -> None:
     refused = client_for(sales.root).post(reverse("sales:pipeline_edit", args=[pipeline.pk]), data)
     assert refused.status_code == 200 and "its kind cannot change" in refused.text
     assert stage("contact").kind == "open"
+
+
+def test_the_detail_page_shows_the_opportunitys_open_plan(sales: World) -> None:
+    opportunity = open_opportunity(sales.alice)
+    response = client_for(sales.alice).get(reverse("sales:opportunity", args=[opportunity.pk]))
+    (plan,) = response.context["open_plans"]
+    assert plan.subject in response.text and plan.owner == sales.alice

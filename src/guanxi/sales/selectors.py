@@ -385,3 +385,19 @@ def search_opportunities(*, actor: User, query: str, limit: int) -> list[Any]:
         )
         for row in rows.order_by("-updated_at", "-pk")[:limit]
     ]
+
+
+def opportunity_activities(*, actor: User, opportunity: Opportunity) -> dict[str, Any]:
+    """The detail page's follow-ups and open plans about this opportunity (the caller fetched it through
+    the gate; the activities app decides whether the actor may read them)."""
+    from guanxi.activities.selectors import followups_of_related
+    from guanxi.activities.services import open_plans_of
+    from guanxi.core.permissions import has_perm
+
+    if not has_perm(actor, "activities.view"):
+        return {"followups": [], "open_plans": [], "activities_shown": False}
+    return {
+        "followups": list(followups_of_related(actor=actor, related=opportunity)[:10]),
+        "open_plans": list(open_plans_of(related=opportunity).select_related("owner").order_by("due_at", "pk")[:10]),
+        "activities_shown": True,
+    }

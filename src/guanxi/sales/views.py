@@ -256,6 +256,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         if opportunity.loss_reason
         else "",
         "source_label": dictionary_label("customer_source", opportunity.source) if opportunity.source else "",
+        **selectors.opportunity_activities(actor=request.user, opportunity=opportunity),
     }
     return render(request, "sales/detail.html", context)
 
