@@ -137,7 +137,7 @@ def _card_response(request: AuthedRequest, opportunity: Opportunity, *, note: st
     query = QueryDict(request.POST.get("board_query", ""))
     form = OpportunityFilterForm(query, actor=request.user, board=True)
     pipeline = opportunity.pipeline
-    columns = selectors.board(actor=request.user, pipeline=pipeline, filters=form.filters())
+    columns = selectors.board(actor=request.user, pipeline=pipeline, filters=form.filters(), cards=False)
     context = {
         "card": Opportunity.objects.select_related("customer", "owner").get(pk=opportunity.pk),
         "columns": columns,
