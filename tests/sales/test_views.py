@@ -327,3 +327,36 @@ def test_the_detail_page_shows_the_opportunitys_open_plan(sales: World) -> None:
     response = client_for(sales.alice).get(reverse("sales:opportunity", args=[opportunity.pk]))
     (plan,) = response.context["open_plans"]
     assert plan.subject in response.text and plan.owner == sales.alice
+
+
+def test_a_manager_approves_a_waiting_move_from_the_page(sales: World) -> None:
+    target = stage("negotiation")
+    target.needs_approval = True
+    target.save()
+    opportunity = open_opportunity(sales.alice, amount=Decimal(1), expected_close_date=timezone.localdate())
+    client_for(sales.alice).post(reverse("sales:move", args=[opportunity.pk]), {"stage": target.pk})
+    page = client_for(sales.alice).get(reverse("sales:opportunity", args=[opportunity.pk]))
+    decide = reverse("sales:decide", args=[opportunity.pk])
+    assert page.context["opportunity"].pending_stage == target and decide not in page.text
+    manager = client_for(sales.bob)
+    assert decide in manager.get(reverse("sales:opportunity", args=[opportunity.pk])).text
+    assert manager.post(decide, {"approve": "on"}).status_code == 302
+    opportunity.refresh_from_db()
+    assert (opportunity.stage, opportunity.pending_stage) == (target, None)
+
+
+def test_a_dragged_cards_answer_runs_a_fixed_number_of_queries(
+    sales: World, django_assert_max_num_queries: object
+) -> None:
+    for n in range(15):
+        open_opportunity(sales.alice, name=f"机会{n}", contact=None)
+    opportunity = Opportunity.objects.filter(owner=sales.alice).first()
+    assert opportunity is not None
+    Opportunity.objects.filter(pk=opportunity.pk).update(contact=opportunity.customer.contacts.get(), need="需求")
+    client = client_for(sales.alice)
+    client.get(reverse("sales:board"))
+    with django_assert_max_num_queries(22):  # type: ignore[operator]
+        response = client.post(
+            reverse("sales:move", args=[opportunity.pk]), {"stage": stage("needs").pk}, headers={"HX-Request": "true"}
+        )
+    assert response.status_code == 200 and response.text.count("hx-swap-oob") == 5
