@@ -144,3 +144,17 @@ def test_competitors_are_created_and_kept_per_unit(sales: World) -> None:
         f"/api/v1/competitors/{body['id']}/", {"strengths": "便宜", "version": body["version"]}, format="json"
     )
     assert patched.status_code == 200 and patched.json()["strengths"] == "便宜"
+
+
+def test_without_the_module_the_api_refuses_and_shows_nothing(world: World) -> None:
+    from tests.conftest import grant
+
+    grant(world.alice, "salesperson")
+    opportunity = open_opportunity(world.alice)
+    grant(world.alice)  # all roles taken away
+    client = api(world.alice)
+    assert client.get("/api/v1/pipelines/").status_code == 403
+    assert client.get("/api/v1/opportunities/").status_code == 403
+    assert client.post(f"/api/v1/opportunities/{opportunity.pk}/win/", {}, format="json").status_code == 403
+    opportunity.refresh_from_db()
+    assert opportunity.status == "open"

@@ -360,3 +360,11 @@ def test_a_dragged_cards_answer_runs_a_fixed_number_of_queries(
             reverse("sales:move", args=[opportunity.pk]), {"stage": stage("needs").pk}, headers={"HX-Request": "true"}
         )
     assert response.status_code == 200 and response.text.count("hx-swap-oob") == 5
+
+
+def test_the_search_box_finds_an_opportunity_by_number_within_scope(sales: World) -> None:
+    opportunity = open_opportunity(sales.alice, name="数控机床改造")
+    found = client_for(sales.alice).get(reverse("core:search"), {"q": opportunity.number})
+    assert reverse("sales:opportunity", args=[opportunity.pk]) in found.text
+    hidden = client_for(sales.charlie).get(reverse("core:search"), {"q": "数控机床"})
+    assert reverse("sales:opportunity", args=[opportunity.pk]) not in hidden.text
