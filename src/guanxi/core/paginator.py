@@ -19,7 +19,8 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows: Any = self.object_list
-        return rows[: self.cap].count()
+        # Unordered: the database may then count from whichever index is cheapest instead of sorting first.
+        return rows.order_by()[: self.cap].count()
 
     @property
     def capped(self) -> bool:
