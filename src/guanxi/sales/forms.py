@@ -102,6 +102,8 @@ class OpportunityForm(forms.ModelForm):
         else:
             fields["customer_ref"].required = True
         fields["pipeline"].queryset = selectors.pipelines_visible(actor=actor)
+        fields["pipeline"].empty_label = _("The default pipeline")
+        self.initial["amount"] = None  # empty: the total of the product lines
         fields["stage"].choices = [("", _("First stage of the pipeline")), *stage_choices(actor)]
         owners = owners_in_scope(actor)
         if owners is None:
