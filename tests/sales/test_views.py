@@ -368,3 +368,19 @@ def test_the_search_box_finds_an_opportunity_by_number_within_scope(sales: World
     assert reverse("sales:opportunity", args=[opportunity.pk]) in found.text
     hidden = client_for(sales.charlie).get(reverse("core:search"), {"q": "数控机床"})
     assert reverse("sales:opportunity", args=[opportunity.pk]) not in hidden.text
+
+
+def test_a_manager_exports_the_filtered_list_and_the_export_is_audited(sales: World) -> None:
+    from io import BytesIO
+    from zipfile import ZipFile
+
+    from guanxi.core.models import AuditEntry
+
+    open_opportunity(sales.alice, name="小单", amount=Decimal(10))
+    open_opportunity(sales.alice, name="大单", amount=Decimal(1000))
+    response = client_for(sales.bob).get(reverse("sales:export"), {"amount_min": "100"})
+    assert response.status_code == 200
+    strings = ZipFile(BytesIO(response.content)).read("xl/sharedStrings.xml").decode()
+    assert "大单" in strings and "小单" not in strings
+    assert AuditEntry.objects.filter(action="export", object_type="sales.opportunity").get().note == "1"
+    assert client_for(sales.alice).get(reverse("sales:export")).status_code == 403  # a salesperson may not
