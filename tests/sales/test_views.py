@@ -384,3 +384,15 @@ def test_a_manager_exports_the_filtered_list_and_the_export_is_audited(sales: Wo
     assert "大单" in strings and "小单" not in strings
     assert AuditEntry.objects.filter(action="export", object_type="sales.opportunity").get().note == "1"
     assert client_for(sales.alice).get(reverse("sales:export")).status_code == 403  # a salesperson may not
+
+
+def test_the_list_shows_the_moves_waiting_for_approval(sales: World) -> None:
+    target = stage("needs")
+    target.needs_approval = True
+    target.save()
+    waiting = open_opportunity(sales.alice, name="等审批", contact=None, need="需求")
+    Opportunity.objects.filter(pk=waiting.pk).update(contact=waiting.customer.contacts.get())
+    open_opportunity(sales.alice, name="不相干")
+    services.opportunity_move(actor=sales.alice, opportunity=Opportunity.objects.get(pk=waiting.pk), stage=target)
+    response = client_for(sales.bob).get(reverse("sales:list"), {"scene": "pending"})
+    assert [row.name for row in response.context["page_obj"].object_list] == ["等审批"]

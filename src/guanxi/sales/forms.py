@@ -223,7 +223,12 @@ class OpportunityFilterForm(forms.Form):
     scene = forms.ChoiceField(
         label=_("Scene"),
         required=False,
-        choices=[("", _("All I can see")), ("mine", _("Mine")), ("collaborating", _("I collaborate on"))],
+        choices=[
+            ("", _("All I can see")),
+            ("mine", _("Mine")),
+            ("collaborating", _("I collaborate on")),
+            ("pending", _("Stage moves waiting for approval")),
+        ],
     )
     pipeline = forms.ModelChoiceField(Pipeline.objects.none(), label=_("Pipeline"), required=False)
     stage = forms.ModelChoiceField(Stage.objects.none(), label=_("Stage"), required=False)
