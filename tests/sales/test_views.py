@@ -396,3 +396,14 @@ def test_the_list_shows_the_moves_waiting_for_approval(sales: World) -> None:
     services.opportunity_move(actor=sales.alice, opportunity=Opportunity.objects.get(pk=waiting.pk), stage=target)
     response = client_for(sales.bob).get(reverse("sales:list"), {"scene": "pending"})
     assert [row.name for row in response.context["page_obj"].object_list] == ["等审批"]
+
+
+def test_a_stage_holding_opportunities_cannot_be_deactivated(sales: World) -> None:
+    open_opportunity(sales.alice)  # in the first stage
+    pipeline = project()
+    data = {"name": pipeline.name, "code": pipeline.code, "is_default": "on", "is_active": "on", "sort_order": "0"}
+    data.update(_stage_rows(pipeline))
+    del data["stages-0-is_active"]
+    refused = client_for(sales.root).post(reverse("sales:pipeline_edit", args=[pipeline.pk]), data)
+    assert refused.status_code == 200 and "before deactivating it" in refused.text
+    assert stage("contact").is_active

@@ -73,6 +73,11 @@ def pipeline_save(
                 errors.setdefault("stages", []).append(
                     _("The stage “%(name)s” has opportunities; its kind cannot change.") % {"name": existing.name}
                 )
+            if not values.get("is_active", True) and Opportunity.objects.filter(stage=existing).exists():
+                errors.setdefault("stages", []).append(
+                    _("Move the opportunities out of the stage “%(name)s” before deactivating it.")
+                    % {"name": existing.name}
+                )
         for name in STAGE_FIELDS:
             if name in values:
                 setattr(row, name, values[name])
