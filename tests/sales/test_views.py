@@ -407,3 +407,23 @@ def test_a_stage_holding_opportunities_cannot_be_deactivated(sales: World) -> No
     refused = client_for(sales.root).post(reverse("sales:pipeline_edit", args=[pipeline.pk]), data)
     assert refused.status_code == 200 and "before deactivating it" in refused.text
     assert stage("contact").is_active
+
+
+def test_custom_fields_of_opportunities_are_on_the_form_and_the_page(sales: World) -> None:
+    from guanxi.core.config.custom_fields import custom_field_create
+    from guanxi.core.models import CustomField
+
+    custom_field_create(
+        actor=sales.root, model="sales.opportunity", key="budget", label="预算来源", type=CustomField.Type.TEXT
+    )
+    customer = register(sales.alice)
+    client = client_for(sales.alice)
+    response = client.post(
+        reverse("sales:create") + f"?customer={customer.pk}",
+        {"name": "带自定义字段", "custom.budget": "财政拨款", "lines-TOTAL_FORMS": "0", "lines-INITIAL_FORMS": "0"},
+    )
+    assert response.status_code == 302
+    created = Opportunity.objects.get(name="带自定义字段")
+    assert created.custom == {"budget": "财政拨款"}
+    page = client.get(reverse("sales:opportunity", args=[created.pk]))
+    assert "预算来源" in page.text and "财政拨款" in page.text

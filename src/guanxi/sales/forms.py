@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
 from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.core.permissions import grants_of
 from guanxi.core.scope import Scope
@@ -78,6 +79,7 @@ class OpportunityForm(forms.ModelForm):
         self.actor = actor
         self.customer = customer or (self.instance.customer if self.instance.pk else None)
         editing = self.instance.pk is not None
+        add_custom_fields(self, Opportunity, self.instance if editing else None)
         fields = cast(dict[str, Any], self.fields)
         fields["amount"].required = False
         fields["source"].choices = [
@@ -138,6 +140,9 @@ class OpportunityForm(forms.ModelForm):
         if data.get("contact") and self.customer and data["contact"].customer_id != self.customer.pk:
             self.add_error("contact", _("Choose a contact of this customer."))
         return data
+
+    def custom_data(self) -> dict[str, Any]:
+        return custom_values_from(self)
 
     def opportunity_data(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -202,6 +202,7 @@ def opportunity_create(request: AuthedRequest) -> HttpResponse:
                 lines=lines_from(lines),
                 competitors=form.cleaned_data.get("competitors") or (),
                 collaborators=form.cleaned_data.get("collaborators") or (),
+                custom=form.custom_data(),
             ),
             {"customer": "customer_ref"},
         )
@@ -237,7 +238,9 @@ def opportunity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             if not given_amount and rows:
                 data.pop("amount", None)
             version = form.cleaned_data.get("version") or opportunity.version
-            services.opportunity_update(actor=request.user, opportunity=opportunity, version=version, data=data)
+            services.opportunity_update(
+                actor=request.user, opportunity=opportunity, version=version, data=data, custom=form.custom_data()
+            )
             if rows or initial:
                 services.opportunity_lines_replace(
                     actor=request.user, opportunity=opportunity, lines=rows, update_amount=not given_amount
