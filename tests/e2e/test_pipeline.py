@@ -1,4 +1,5 @@
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -95,3 +96,19 @@ def test_a_card_dragged_into_a_stage_needing_approval_stays_until_a_manager_deci
     expect(waiting).to_contain_text(re.compile("waiting for approval|等待审批"))
     expect(waiting.locator("[data-probability]")).to_have_text("10%")
     assert Opportunity.objects.get(pk=opportunity.pk).pending_stage == needs
+
+
+def test_the_forecast_draws_its_chart_under_the_strict_content_policy(live_server: object, page: Page) -> None:
+    world = World()
+    grant(world.alice, "salesperson")
+    services.opportunity_create(
+        actor=world.alice,
+        customer=register(world.alice, "华信精密机械有限公司"),
+        data={"name": "数控机床改造", "amount": Decimal(80000), "expected_close_date": date.today()},
+    )
+    base = str(live_server)
+
+    sign_in(page, base, "alice")
+    page.goto(f"{base}/sales/forecast/")
+    expect(page.get_by_test_id("weighted-total")).to_contain_text("8,000.00")
+    expect(page.locator("[data-forecast-chart] canvas")).to_have_count(1)

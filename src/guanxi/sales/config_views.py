@@ -38,7 +38,12 @@ def forecast(request: AuthedRequest) -> HttpResponse:
     result = selectors.forecast(
         actor=request.user, months=months, start=start, pipeline=filters.get("pipeline"), owner=filters.get("owner")
     )
-    return render(request, "sales/forecast.html", {"filter_form": form, "forecast": result})
+    chart = {
+        "months": [month.strftime("%Y-%m") for month in result.months],
+        "weighted": [float(value) for value in result.totals],
+        "label": str(_("Weighted amount")),
+    }
+    return render(request, "sales/forecast.html", {"filter_form": form, "forecast": result, "chart": chart})
 
 
 @perm_required("competitors.view")
