@@ -427,3 +427,22 @@ def test_custom_fields_of_opportunities_are_on_the_form_and_the_page(sales: Worl
     assert created.custom == {"budget": "财政拨款"}
     page = client.get(reverse("sales:opportunity", args=[created.pk]))
     assert "预算来源" in page.text and "财政拨款" in page.text
+
+
+def test_the_detail_page_shows_the_latest_stays_and_totals_over_all(
+    sales: World, django_assert_max_num_queries: object
+) -> None:
+    from guanxi.sales import selectors
+
+    opportunity = open_opportunity(sales.alice, amount=Decimal(1), expected_close_date=timezone.localdate())
+    for n in range(selectors.HISTORY_LIMIT + 2):
+        services.opportunity_move(
+            actor=sales.alice, opportunity=opportunity, stage=stage("proposal" if n % 2 == 0 else "tender")
+        )
+    client = client_for(sales.alice)
+    client.get(reverse("sales:opportunity", args=[opportunity.pk]))
+    with django_assert_max_num_queries(25):  # type: ignore[operator]
+        response = client.get(reverse("sales:opportunity", args=[opportunity.pk]))
+    assert len(response.context["stays"]) == selectors.HISTORY_LIMIT
+    assert response.context["stay_count"] == selectors.HISTORY_LIMIT + 3
+    assert [stage.code for stage, _spent in response.context["time_in_stages"]] == ["contact", "proposal", "tender"]

@@ -271,6 +271,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "competitor_links": opportunity.competitor_links.select_related("competitor"),
         "collaborators": opportunity.collaborators.all(),
         "stays": selectors.stage_history(opportunity),
+        "stay_count": opportunity.stage_changes.count(),
         "time_in_stages": selectors.time_in_stages(opportunity),
         "move_form": MoveForm(opportunity=opportunity) if editable and opportunity.is_open else None,
         "history": record_history(actor=request.user, obj=opportunity),
