@@ -11,6 +11,7 @@ from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
 from guanxi.customers import region_api
 from guanxi.org import api as org_api
+from guanxi.sales import api as sales_api
 
 router = SimpleRouter(use_regex_path=False)
 router.register("users", org_api.UserViewSet, basename="user")
@@ -23,6 +24,9 @@ router.register("audit", audit_api.AuditViewSet, basename="audit")
 router.register("customers", customer_api.CustomerViewSet, basename="customer")
 router.register("contacts", customer_api.ContactViewSet, basename="contact")
 router.register("regions", region_api.RegionViewSet, basename="region")
+router.register("pipelines", sales_api.PipelineViewSet, basename="pipeline")
+router.register("opportunities", sales_api.OpportunityViewSet, basename="opportunity")
+router.register("competitors", sales_api.CompetitorViewSet, basename="competitor")
 router.register("followups", activity_api.FollowUpViewSet, basename="followup")
 router.register("plans", activity_api.PlanViewSet, basename="plan")
 router.register("plan-templates", activity_api.PlanTemplateViewSet, basename="plan-template")

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.org",
     "guanxi.customers",
+    "guanxi.sales",
     "guanxi.activities",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -254,6 +255,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "guanxi.org.models.User.Status",
         "LifecycleEnum": "guanxi.customers.models.Lifecycle",
+        "OpportunityStatusEnum": "guanxi.sales.models.Status",
         "PlanKindEnum": "guanxi.activities.models.PlanKind",
     },
 }

@@ -16,6 +16,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/guanxi_bench"
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
     parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--opportunities", type=int, default=300_000)
     parser.add_argument("--contacts", type=int, help="default: twice the customers")
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--departments", type=int, default=20)
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     params = dataset.Params(
         customers=args.customers,
+        opportunities=args.opportunities,
         contacts=args.contacts if args.contacts is not None else 2 * args.customers,
         users=args.users,
         departments=args.departments,

@@ -114,11 +114,13 @@ def _tabs(request: AuthedRequest) -> list[tuple[str, str]]:
     tabs = [("overview", _("Overview")), ("contacts", _("Contacts"))]
     if has_perm(request.user, "activities.view"):
         tabs.append(("followups", _("Follow-ups")))  # activities/templates/customers/tabs/followups.html
+    if has_perm(request.user, "opportunities.view"):
+        tabs.append(("opportunities", _("Opportunities")))  # sales/templates/customers/tabs/opportunities.html
     return [*tabs, ("history", _("History"))]
 
 
 def _tab(name: str) -> str:
-    return name if name in {"overview", "contacts", "followups", "history"} else "overview"
+    return name if name in {"overview", "contacts", "followups", "opportunities", "history"} else "overview"
 
 
 @perm_required("customers.edit")
