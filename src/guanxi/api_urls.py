@@ -8,6 +8,7 @@ from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
 from guanxi.customers import region_api
+from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 
 router = SimpleRouter(use_regex_path=False)
@@ -21,6 +22,8 @@ router.register("audit", audit_api.AuditViewSet, basename="audit")
 router.register("customers", customer_api.CustomerViewSet, basename="customer")
 router.register("contacts", customer_api.ContactViewSet, basename="contact")
 router.register("regions", region_api.RegionViewSet, basename="region")
+router.register("leads", lead_api.LeadViewSet, basename="lead")
+router.register("lead-forms", lead_api.LeadFormViewSet, basename="lead-form")
 
 _items = config_api.DictionaryItemViewSet
 _fields = config_api.CustomFieldViewSet

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.org",
     "guanxi.customers",
+    "guanxi.leads",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -253,6 +254,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "guanxi.org.models.User.Status",
         "LifecycleEnum": "guanxi.customers.models.Lifecycle",
+        "LeadFormFieldEnum": "guanxi.leads.webforms.PUBLIC_FIELD_CODES",
     },
 }
 
