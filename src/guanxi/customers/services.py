@@ -547,3 +547,8 @@ def customer_followed_up(*, customer: Customer, at: datetime) -> None:
     ).update(last_followup_at=at)
     if customer.last_followup_at is None or customer.last_followup_at < at:
         customer.last_followup_at = at
+
+
+def customer_next_followup_set(*, customer_id: int, at: datetime | None) -> None:
+    """Activities keeps the customer's next follow-up time at its earliest open plan (None: no open plan)."""
+    Customer.all_objects.filter(pk=customer_id).update(next_followup_at=at)

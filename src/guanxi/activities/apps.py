@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivitiesConfig(AppConfig):
+    name = "guanxi.activities"
+    label = "activities"
+    verbose_name = _("Follow-ups and plans")
+
+    def ready(self) -> None:
+        from guanxi.core import permissions, scope
+        from guanxi.core.config.dictionary import register_dictionary_usage
+        from guanxi.org import handover
+
+        from . import checks, models
+
+        # view/create/edit: one's own records; assign: plans for colleagues; approve: manager comments (领导批示);
+        # configure: plan templates; delete: remove a record recorded by mistake.
+        permissions.register_module(
+            permissions.Module(
+                "activities",
+                _("Follow-ups and plans"),
+                ("view", "create", "edit", "delete", "export", "assign", "approve", "configure"),
+            )
+        )
+        # A follow-up or plan belongs to whoever recorded / is assigned it; colleagues a customer is shared
+        # with see that customer's records too. The 360 timeline shows every record of a customer the actor
+        # may see (the customer's history), see selectors.followups_of_customer.
+        for model in (models.FollowUp, models.Plan):
+            scope.register(model, scope.Rule("activities", owner="owner", shared="customer__shared_with"))
+        register_dictionary_usage("customer_feedback", models.FollowUp, "feedback")
+        handover.register_owned(
+            handover.OwnedType(models.Plan, "owner", _("Open plans"), owned=lambda rows: rows.filter(status="open"))
+        )
+        checks.register_defaults()

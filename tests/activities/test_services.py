@@ -1,0 +1,175 @@
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from guanxi.activities import services
+from guanxi.activities.compliance import ComplianceRow, compliance_run, register_check
+from guanxi.activities.models import Channel, FollowUp, Plan
+from guanxi.core.errors import DomainError, NotPermitted
+from guanxi.core.models import AuditEntry, Notification
+from guanxi.customers.models import Customer
+from tests.activities.conftest import customer_of as register
+from tests.conftest import World
+
+NOON = timezone.make_aware(datetime(2026, 3, 10, 12, 0))
+
+
+def test_a_follow_up_moves_the_customers_last_follow_up_time(sales: World) -> None:
+    customer = register(sales.alice)
+    followup = services.followup_create(
+        actor=sales.alice, customer=customer, content="谈了价格", channel=Channel.VISIT, feedback="waiting_price_drop"
+    )
+    assert (followup.owner, followup.customer, followup.feedback) == (sales.alice, customer, "waiting_price_drop")
+    customer.refresh_from_db()
+    assert customer.last_followup_at == followup.occurred_at
+    assert AuditEntry.objects.filter(object_id=str(followup.pk), action="create").exists()
+
+
+def test_a_back_dated_follow_up_never_moves_the_last_follow_up_back(sales: World) -> None:
+    customer = register(sales.alice)
+    services.followup_create(actor=sales.alice, customer=customer, content="今天")
+    services.followup_create(
+        actor=sales.alice, customer=customer, content="上周", occurred_at=timezone.now() - timedelta(days=7)
+    )
+    customer.refresh_from_db()
+    assert customer.last_followup_at is not None
+    assert customer.last_followup_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_a_follow_up_is_refused_field_by_field(sales: World) -> None:
+    customer = register(sales.alice)
+    with pytest.raises(ValidationError) as refusal:
+        services.followup_create(
+            actor=sales.alice,
+            customer=customer,
+            content=" ",
+            channel="pigeon",
+            feedback="no-such-feedback",
+            occurred_at=timezone.now() + timedelta(days=1),
+        )
+    assert set(refusal.value.message_dict) == {"content", "channel", "feedback", "occurred_at"}
+    assert not FollowUp.objects.exists()
+
+
+def test_nobody_records_a_follow_up_on_a_customer_outside_their_scope(sales: World) -> None:
+    customer = register(sales.alice)
+    with pytest.raises(NotPermitted):
+        services.followup_create(actor=sales.charlie, customer=customer, content="x")
+    with pytest.raises(DomainError):
+        services.followup_create(actor=sales.alice, content="about nothing")
+
+
+def test_a_follow_up_about_another_record_needs_no_customer(sales: World) -> None:
+    """A lead's follow-ups have no customer: the related record is enough (a contact stands in for a lead);
+    it must be visible to the actor like the customer."""
+    related = register(sales.alice).contacts.get()
+    followup = services.followup_create(actor=sales.alice, related=related, content="电话沟通")
+    assert followup.customer is None and followup.related == related
+    with pytest.raises(NotPermitted):
+        services.followup_create(actor=sales.charlie, related=related, content="x")
+
+
+def test_plans_keep_the_customers_next_follow_up_at_the_earliest_open_one(sales: World) -> None:
+    customer = register(sales.alice)
+    later = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON + timedelta(days=3), customer=customer)
+    sooner = services.plan_create(actor=sales.alice, subject="报价", due_at=NOON + timedelta(days=1), customer=customer)
+    customer.refresh_from_db()
+    assert customer.next_followup_at == sooner.due_at
+    services.plan_cancel(actor=sales.alice, plan=sooner, reason="客户出差")
+    customer.refresh_from_db()
+    assert customer.next_followup_at == later.due_at
+    services.plan_complete(actor=sales.alice, plan=later)
+    customer.refresh_from_db()
+    assert customer.next_followup_at is None
+
+
+def test_completing_a_plan_links_the_follow_up_and_happens_once(sales: World) -> None:
+    customer = register(sales.alice)
+    plan = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer)
+    followup = services.followup_create(actor=sales.alice, customer=customer, content="已回访", plan=plan)
+    plan.refresh_from_db()
+    assert (plan.status, plan.followup) == (Plan.Status.DONE, followup)
+    stale = Plan.objects.get(pk=plan.pk)
+    stale.status = Plan.Status.OPEN  # a second tab still showing it open
+    with pytest.raises(DomainError) as refusal:
+        services.plan_complete(actor=sales.alice, plan=stale)
+    assert refusal.value.code == "plan_closed"
+
+
+def test_a_follow_up_on_another_customer_cannot_fulfil_a_plan(sales: World) -> None:
+    one, other = register(sales.alice, "甲公司"), register(sales.alice, "乙公司")
+    plan = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=one)
+    followup = services.followup_create(actor=sales.alice, customer=other, content="x")
+    with pytest.raises(DomainError):
+        services.plan_complete(actor=sales.alice, plan=plan, followup=followup)
+
+
+def test_overdue_is_derived_from_the_due_time(sales: World) -> None:
+    customer = register(sales.alice)
+    plan = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer)
+    assert not plan.is_overdue(NOON - timedelta(minutes=1))
+    assert plan.is_overdue(NOON + timedelta(minutes=1))
+
+
+def test_a_salesperson_plans_only_for_themselves_and_a_manager_for_the_team(sales: World) -> None:
+    customer = register(sales.alice)
+    with pytest.raises(NotPermitted):
+        services.plan_create(actor=sales.alice, subject="x", due_at=NOON, customer=customer, owner=sales.bob)
+    plan = services.plan_create(actor=sales.bob, subject="拜访", due_at=NOON, customer=customer, owner=sales.alice)
+    assert plan.owner == sales.alice
+    assert Notification.objects.get(recipient=sales.alice).url == plan.get_absolute_url()
+    with pytest.raises(NotPermitted):
+        services.plan_cancel(actor=sales.charlie, plan=plan)
+
+
+def test_rescheduling_moves_the_plan_and_refuses_a_stale_version(sales: World) -> None:
+    customer = register(sales.alice)
+    plan = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer)
+    services.plan_reschedule(actor=sales.alice, plan=plan, due_at=NOON + timedelta(days=2), version=1)
+    customer.refresh_from_db()
+    assert customer.next_followup_at == NOON + timedelta(days=2)
+    with pytest.raises(DomainError) as refusal:
+        services.plan_reschedule(actor=sales.alice, plan=Plan.objects.get(pk=plan.pk), due_at=NOON, version=1)
+    assert refusal.value.code == "stale_version"
+
+
+def test_plan_ensure_open_creates_the_48_hour_plan_once(sales: World) -> None:
+    customer = register(sales.alice)
+    related = customer.contacts.get()  # stands in for an opportunity
+    with time_machine.travel(NOON, tick=False):
+        first = services.plan_ensure_open(actor=sales.alice, customer=customer, related=related)
+        again = services.plan_ensure_open(actor=sales.alice, customer=customer, related=related)
+    assert first == again
+    assert (first.due_at, first.origin, first.related) == (NOON + timedelta(hours=48), "mandatory", related)
+    assert Plan.objects.count() == 1
+
+
+def test_a_manager_comment_notifies_the_salesperson(sales: World) -> None:
+    customer = register(sales.alice)
+    followup = services.followup_create(actor=sales.alice, customer=customer, content="x")
+    with pytest.raises(NotPermitted):
+        services.followup_comment_add(actor=sales.alice, followup=followup, text="自评")
+    services.followup_comment_add(actor=sales.bob, followup=followup, text="明天带报价单再去")
+    note = Notification.objects.get(recipient=sales.alice)
+    assert (note.kind, note.url) == ("comment", followup.get_absolute_url())
+
+
+def test_registered_checks_appear_in_the_compliance_report(sales: World) -> None:
+    customer = register(sales.alice)
+
+    def rows(*, actor: object, day: object) -> list[ComplianceRow]:
+        return [ComplianceRow(label="商机 X", owner=sales.alice)]
+
+    register_check("test_check", "Test check", rows, order=99)
+    results = {result.check.code: result for result in compliance_run(actor=sales.bob, day=NOON.date())}
+    assert [row.label for row in results["test_check"].rows] == ["商机 X"]
+    assert [row.label for row in results["customers_without_plan"].rows] == [customer.name]
+    services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer)
+    results = {r.check.code: r for r in compliance_run(actor=sales.bob, day=NOON.date() + timedelta(days=1))}
+    assert results["customers_without_plan"].rows == []
+    assert [row.label for row in results["plans_not_done"].rows] == [f"{customer.name} · 回访"]
+    assert compliance_run(actor=sales.charlie, day=NOON.date() + timedelta(days=1))[0].rows == []
+    assert Customer.objects.count() == 1
