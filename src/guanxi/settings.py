@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.org",
     "guanxi.customers",
+    "guanxi.sales",
     "guanxi.activities",
     "guanxi.leads",
     "django.contrib.auth",

@@ -1,0 +1,359 @@
+"""Reads of pipelines and opportunities, all starting from ``visible_to(actor)``: the board, the list, the
+detail page's stage history, the forecast and the competitors' record (SPEC §6.3–6.6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.scope import get_visible_or_404
+from guanxi.org.models import User
+
+from .models import Competitor, Opportunity, OpportunityCompetitor, Pipeline, Stage, StageChange, Status
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / Value(Decimal(100)), output_field=MONEY)
+
+COLUMN_SIZE = 20  # cards per board column page ("load more" fetches the next)
+
+ORDERINGS = {
+    "updated": ("-updated_at", "-pk"),
+    "amount": ("-amount", "-pk"),
+    "close": ("expected_close_date", "pk"),
+    "probability": ("-probability", "-pk"),
+    "created": ("-created_at", "-pk"),
+    "name": ("name", "pk"),
+}
+ORDERING_LABELS = {
+    "updated": _("Recently updated"),
+    "amount": _("Largest amount"),
+    "close": _("Closing soonest"),
+    "probability": _("Most likely"),
+    "created": _("Newest"),
+    "name": _("Name"),
+}
+
+FILTERS = ["q", "pipeline", "stage", "status", "owner", "close_from", "close_to", "amount_min", "scene"]
+
+
+# --- pipelines ----------------------------------------------------------------------------------------
+
+
+def pipelines_visible(*, actor: User) -> QuerySet[Pipeline]:
+    """The active pipelines of the actor's business unit (and those shared by every unit)."""
+    unit = actor.business_unit_id
+    rows = Pipeline.objects.visible_to(actor).filter(is_active=True)
+    if not actor.is_superuser or unit is not None:
+        rows = rows.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit))
+    return rows.order_by("-is_default", "sort_order", "pk")
+
+
+def pipeline_for(*, actor: User, pk: Any = None) -> Pipeline | None:
+    rows = pipelines_visible(actor=actor)
+    if pk:
+        chosen = rows.filter(pk=pk).first() if str(pk).isdigit() else None
+        if chosen:
+            return chosen
+    return rows.first()
+
+
+def open_stages(pipeline: Pipeline) -> list[Stage]:
+    return list(pipeline.stages.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("sort_order", "pk"))
+
+
+# --- filtering ----------------------------------------------------------------------------------------
+
+
+def opportunities_filtered(*, actor: User, filters: dict[str, Any]) -> QuerySet[Opportunity]:
+    rows: QuerySet[Opportunity] = Opportunity.objects.visible_to(actor)
+    query = (filters.get("q") or "").strip()
+    if query:
+        rows = rows.filter(Q(name__icontains=query) | Q(number=query) | Q(customer__name__icontains=query))
+    if filters.get("pipeline"):
+        rows = rows.filter(pipeline=filters["pipeline"])
+    if filters.get("stage"):
+        rows = rows.filter(stage=filters["stage"])
+    if filters.get("status"):
+        rows = rows.filter(status=filters["status"])
+    if filters.get("owner"):
+        rows = rows.filter(owner=filters["owner"])
+    if filters.get("scene") == "mine":
+        rows = rows.filter(owner=actor)
+    elif filters.get("scene") == "collaborating":
+        rows = rows.filter(collaborations__user=actor)
+    if filters.get("close_from"):
+        rows = rows.filter(expected_close_date__gte=filters["close_from"])
+    if filters.get("close_to"):
+        rows = rows.filter(expected_close_date__lte=filters["close_to"])
+    if filters.get("amount_min") is not None:
+        rows = rows.filter(amount__gte=filters["amount_min"])
+    return rows
+
+
+def opportunity_list(*, actor: User, filters: dict[str, Any], ordering: str = "") -> QuerySet[Opportunity]:
+    rows = opportunities_filtered(actor=actor, filters=filters)
+    return rows.select_related("customer", "owner", "stage", "pipeline").order_by(
+        *ORDERINGS.get(ordering, ORDERINGS["updated"])
+    )
+
+
+# --- the board ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int = 0
+    amount: Decimal = ZERO
+    weighted: Decimal = ZERO
+    cards: list[Opportunity] = field(default_factory=list)
+    has_more: bool = False
+    page: int = 1
+
+
+def board(*, actor: User, pipeline: Pipeline, filters: dict[str, Any]) -> list[Column]:
+    """The kanban (SPEC §6.3): one column per open stage with its count, amount and weighted amount, and
+    the first cards. A fixed number of queries however many opportunities there are: one for the totals,
+    one per column for its first page."""
+    stages = open_stages(pipeline)
+    rows = opportunities_filtered(actor=actor, filters={**filters, "pipeline": pipeline.pk, "stage": None})
+    rows = rows.filter(status=Status.OPEN)
+    totals = {
+        row["stage_id"]: row
+        for row in rows.order_by()
+        .values("stage_id")
+        .annotate(count=Count("pk"), amount=Sum("amount"), weighted=Sum(WEIGHTED))
+    }
+    columns = []
+    for stage in stages:
+        total = totals.get(stage.pk, {})
+        column = Column(
+            stage,
+            count=total.get("count", 0),
+            amount=_money(total.get("amount")),
+            weighted=_money(total.get("weighted")),
+        )
+        if column.count:
+            column.cards, column.has_more = column_cards(rows=rows, stage=stage, page=1)
+        columns.append(column)
+    return columns
+
+
+def column_cards(*, rows: QuerySet[Opportunity], stage: Stage, page: int) -> tuple[list[Opportunity], bool]:
+    """One page of a column's cards, newest activity first; and whether more follow."""
+    start = (max(page, 1) - 1) * COLUMN_SIZE
+    cards = list(
+        rows.filter(stage=stage)
+        .select_related("customer", "owner")
+        .only(
+            "pk",
+            "name",
+            "number",
+            "amount",
+            "probability",
+            "expected_close_date",
+            "stage_id",
+            "updated_at",
+            "pending_stage_id",
+            "version",
+            "customer__name",
+            "owner__display_name",
+            "owner__username",
+        )  # fmt: skip
+        .order_by("-updated_at", "-pk")[start : start + COLUMN_SIZE + 1]
+    )
+    return cards[:COLUMN_SIZE], len(cards) > COLUMN_SIZE
+
+
+def board_column(*, actor: User, pipeline: Pipeline, stage: Stage, filters: dict[str, Any], page: int) -> Column:
+    rows = opportunities_filtered(actor=actor, filters={**filters, "pipeline": pipeline.pk, "stage": None})
+    rows = rows.filter(status=Status.OPEN)
+    cards, more = column_cards(rows=rows, stage=stage, page=page)
+    return Column(stage, cards=cards, has_more=more, page=page)
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+# --- one opportunity ------------------------------------------------------------------------------------
+
+
+def opportunity_for_detail(*, actor: User, pk: Any) -> Opportunity:
+    rows = Opportunity.objects.select_related(
+        "customer", "contact", "owner", "stage", "pipeline", "pending_stage", "pending_by", "winning_competitor"
+    )
+    return get_visible_or_404(rows, actor, pk=pk)
+
+
+@dataclass
+class Stay:
+    change: StageChange
+    duration: timedelta
+
+
+def stage_history(opportunity: Opportunity) -> list[Stay]:
+    """Each stay in a stage, newest first, with how long it lasted (until now for the current one)."""
+    changes = opportunity.stage_changes.select_related("to_stage", "from_stage", "by").order_by("-at", "-pk")
+    return [Stay(change, change.duration) for change in changes]
+
+
+def time_in_stages(opportunity: Opportunity) -> list[tuple[Stage, timedelta]]:
+    """Total time spent in each stage (several stays add up), in pipeline order."""
+    spent: dict[int, tuple[Stage, timedelta]] = {}
+    for change in opportunity.stage_changes.select_related("to_stage"):
+        stage, so_far = spent.get(change.to_stage_id, (change.to_stage, timedelta()))
+        spent[change.to_stage_id] = (stage, so_far + change.duration)
+    return sorted(spent.values(), key=lambda item: (item[0].sort_order, item[0].pk))
+
+
+def customer_opportunities(*, actor: User, customer: Any) -> QuerySet[Opportunity]:
+    """The 360° page's tab: the customer's opportunities the actor may see."""
+    return (
+        Opportunity.objects.visible_to(actor)
+        .filter(customer=customer)
+        .select_related("stage", "owner", "pipeline")
+        .order_by("status", "-updated_at", "-pk")
+    )
+
+
+# --- forecast (SPEC §6.5) ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ForecastRow:
+    key: Any
+    label: str
+    months: list[Decimal]
+    total: Decimal
+    count: int
+
+
+@dataclass
+class Forecast:
+    months: list[date]
+    by_owner: list[ForecastRow]
+    by_department: list[ForecastRow]
+    totals: list[Decimal]
+    amount_total: Decimal
+    weighted_total: Decimal
+    undated: Decimal
+
+
+def month_starts(first: date, count: int) -> list[date]:
+    months, current = [], first.replace(day=1)
+    for _index in range(count):
+        months.append(current)
+        current = (current + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def forecast(
+    *, actor: User, months: int = 6, start: date | None = None, pipeline: Any = None, owner: Any = None
+) -> Forecast:
+    """Weighted amount (amount × probability) of the open opportunities the actor may see, by the month of
+    their expected close date, by owner and by department. Overdue ones count in the first month."""
+    first = (start or timezone.localdate()).replace(day=1)
+    columns = month_starts(first, months)
+    end = (columns[-1] + timedelta(days=32)).replace(day=1)
+    rows = Opportunity.objects.visible_to(actor).filter(status=Status.OPEN)
+    if pipeline:
+        rows = rows.filter(pipeline=pipeline)
+    if owner:
+        rows = rows.filter(owner=owner)
+    undated = _money(rows.filter(expected_close_date__isnull=True).order_by().aggregate(total=Sum(WEIGHTED))["total"])
+    dated = rows.filter(expected_close_date__lt=end, expected_close_date__isnull=False).order_by()
+    grouped = (
+        dated.annotate(
+            month=TruncMonth("expected_close_date"),
+            department=F("owner__department_id"),
+        )
+        .values("owner_id", "department", "month")
+        .annotate(
+            weighted=Coalesce(Sum(WEIGHTED), Value(ZERO), output_field=MONEY),
+            amount=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY),
+            count=Count("pk"),
+        )
+    )
+    index = {month: position for position, month in enumerate(columns)}
+    owners: dict[Any, list[Any]] = {}
+    departments: dict[Any, list[Any]] = {}
+    totals = [ZERO] * months
+    amount_total = weighted_total = ZERO
+    for row in grouped:
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") and callable(month.date) else month
+        position = index.get(month, 0) if month >= first else 0  # overdue: due now
+        weighted = _money(row["weighted"])
+        for key, bucket in ((row["owner_id"], owners), (row["department"], departments)):
+            entry = bucket.setdefault(key, [[ZERO] * months, 0])
+            entry[0][position] += weighted
+            entry[1] += row["count"]
+        totals[position] += weighted
+        weighted_total += weighted
+        amount_total += _money(row["amount"])
+    return Forecast(
+        months=columns,
+        by_owner=_labelled(owners, _owner_labels(owners)),
+        by_department=_labelled(departments, _department_labels(departments)),
+        totals=totals,
+        amount_total=amount_total,
+        weighted_total=weighted_total,
+        undated=undated,
+    )
+
+
+def _labelled(bucket: dict[Any, list[Any]], labels: dict[Any, str]) -> list[ForecastRow]:
+    rows = [
+        ForecastRow(key, labels.get(key, "—"), values, sum(values, ZERO), count)
+        for key, (values, count) in bucket.items()
+    ]
+    return sorted(rows, key=lambda row: -row.total)
+
+
+def _owner_labels(bucket: dict[Any, Any]) -> dict[Any, str]:
+    return {user.pk: str(user) for user in User.objects.filter(pk__in=[key for key in bucket if key])}
+
+
+def _department_labels(bucket: dict[Any, Any]) -> dict[Any, str]:
+    from guanxi.org.models import Department
+
+    ids = [key for key in bucket if key]
+    return {department.pk: str(department) for department in Department.objects.filter(pk__in=ids)}
+
+
+# --- competitors (SPEC §6.6) ----------------------------------------------------------------------------
+
+
+def competitors_visible(*, actor: User) -> QuerySet[Competitor]:
+    rows = Competitor.objects.visible_to(actor)
+    unit = actor.business_unit_id
+    if unit is not None:
+        rows = rows.filter(business_unit_id=unit)
+    return rows.order_by("name", "pk")
+
+
+def competitor_records(*, actor: User, competitors: list[Competitor]) -> dict[int, dict[str, int]]:
+    """For each competitor: the opportunities (that the actor may see) we met them on, won against them,
+    and lost — to them, and in all."""
+    visible = Opportunity.objects.visible_to(actor).values("pk")
+    links = OpportunityCompetitor.objects.filter(competitor__in=competitors, opportunity__in=visible)
+    counts = links.values("competitor_id").annotate(
+        met=Count("pk"),
+        won=Count("pk", filter=Q(opportunity__status=Status.WON)),
+        lost=Count("pk", filter=Q(opportunity__status=Status.LOST)),
+        lost_to=Count("pk", filter=Q(opportunity__winning_competitor_id=F("competitor_id"))),
+    )
+    empty = {"met": 0, "won": 0, "lost": 0, "lost_to": 0}
+    result = {competitor.pk: dict(empty) for competitor in competitors}
+    for row in counts:
+        result[row["competitor_id"]] = {name: row[name] for name in empty}
+    return result
