@@ -8,13 +8,14 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self) -> None:
+        from guanxi.activities.compliance import register_check
         from guanxi.core import navigation, permissions, scope, search
         from guanxi.core.config.custom_fields import register_custom_fields_model
         from guanxi.core.config.dictionary import register_dictionary_usage
         from guanxi.core.config.parameters import register_parameter, register_parameter_group
         from guanxi.org import handover
 
-        from . import models, selectors
+        from . import checks, models, selectors
 
         permissions.register_module(
             permissions.Module(
@@ -70,6 +71,13 @@ class LeadsConfig(AppConfig):
             navigation.NavItem(_("Leads"), "leads:list", "target-arrow", 15, navigation.needs("leads.view"))
         )
         search.register(search.Provider(_("Leads"), selectors.search_leads))
+        register_check(
+            "leads_without_followup",
+            _("Open leads without a follow-up in the last month"),
+            checks.lead_rows,
+            order=40,
+            description=_("Every open lead is followed up at least once a month."),
+        )
         handover.register_owned(
             handover.OwnedType(
                 models.Lead, "owner", _("Open leads"), owned=lambda rows: rows.filter(status__in=models.OPEN_STATUSES)

@@ -4,7 +4,7 @@ opportunity. The lead stays, closed and linked to the customer: its history is t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,12 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.activities.services import related_attach_customer
 from guanxi.core.audit import Action, audit_log
-from guanxi.core.errors import DomainError, NotPermitted
-from guanxi.core.permissions import require_perm
+from guanxi.core.errors import NotPermitted
+from guanxi.core.permissions import has_perm, require_perm
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
+from guanxi.sales.services import opportunity_create
 
 from .models import Lead, LeadStatus
 from .services import _require_edit, _require_open
@@ -58,19 +60,8 @@ def contact_data_of(lead: Lead) -> dict[str, Any]:
     }
 
 
-def opportunities_available() -> bool:
-    return _opportunity_create() is not None
-
-
-def _opportunity_create() -> Callable[..., Any] | None:
-    """The sales app's service, when that app is installed."""
-    from django.apps import apps
-
-    if not apps.is_installed("guanxi.sales"):
-        return None
-    from importlib import import_module
-
-    return getattr(import_module("guanxi.sales.services"), "opportunity_create", None)
+def opportunities_available(actor: User) -> bool:
+    return has_perm(actor, "opportunities.create")
 
 
 @transaction.atomic
@@ -108,10 +99,8 @@ def lead_convert(
             contact = customer_services.contact_save(actor=actor, customer=customer, contact=None, data=contact_values)
     opportunity = None
     if opportunity_data:
-        create = _opportunity_create()
-        if create is None:
-            raise DomainError(_("Opportunities are not available yet."), code="opportunities_unavailable")
-        opportunity = create(actor=actor, customer=customer, data={"contact": contact, **opportunity_data})
+        values = {"contact": contact, "source": current.source, "need": current.need, **opportunity_data}
+        opportunity = opportunity_create(actor=actor, customer=customer, data=values, source_lead=current)
     now = timezone.now()
     Lead.objects.filter(pk=current.pk).update(
         status=LeadStatus.CONVERTED,
@@ -159,4 +148,5 @@ def _same_contact(customer: Customer, values: Mapping[str, Any]) -> Contact | No
 
 
 def _attach_followups(actor: User, lead: Lead, customer: Customer) -> None:
-    """The lead's follow-ups and plans belong to the customer from now on (the activities app moves them)."""
+    """The lead's follow-ups and plans belong to the customer from now on: its timeline shows them."""
+    related_attach_customer(actor=actor, related=lead, customer=customer)

@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.activities.models import Channel as FollowUpChannel
 from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
 from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.core.permissions import grants_of, has_perm
@@ -130,6 +131,16 @@ class LeadFilterForm(forms.Form):
             del self.fields["form"]
 
 
+class FollowUpForm(forms.Form):
+    """A follow-up recorded on a lead (the activities app keeps it)."""
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=FollowUpChannel.choices, initial=FollowUpChannel.PHONE)
+    occurred_at = forms.DateTimeField(
+        label=_("When"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    content = forms.CharField(label=_("What was discussed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class AssignForm(forms.Form):
     owner = forms.ModelChoiceField(
         User.objects.none(), label=_("New owner"), required=False, empty_label=_("Assign by the rules")
@@ -231,8 +242,10 @@ class ConvertForm(RegionFieldsMixin, forms.Form):
         data = self.cleaned_data
         if not data.get("with_opportunity"):
             return None
-        return {"name": data["opportunity_name"].strip(), "amount": data.get("opportunity_amount"),
-                "expected_close": data.get("opportunity_close")}  # fmt: skip
+        values = {"name": data["opportunity_name"].strip(), "expected_close_date": data.get("opportunity_close")}
+        if data.get("opportunity_amount") is not None:
+            values["amount"] = data["opportunity_amount"]
+        return values
 
 
 # --- administration ---------------------------------------------------------------------------------------

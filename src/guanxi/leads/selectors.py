@@ -110,6 +110,17 @@ def lead_for_detail(*, actor: User, pk: int) -> Lead:
     return get_visible_or_404(queryset, actor, pk=pk)
 
 
+def lead_followups(*, lead: Lead, limit: int = 50) -> list[Any]:
+    """The follow-ups recorded on a lead, newest first. The lead is the gate: the caller fetched it through
+    ``visible_to``, and whoever may see a lead sees its whole history (records belong to the company, so the
+    next owner sees what the last one did)."""
+    from guanxi.activities.models import FollowUp
+    from guanxi.activities.services import related_filter
+
+    rows = FollowUp.objects.filter(related_filter(lead)).select_related("owner").order_by("-occurred_at", "-pk")
+    return list(rows[:limit])
+
+
 def search_leads(*, actor: User, query: str, limit: int) -> list[Hit]:
     rows = lead_list(actor=actor, scene="all", query=query).only("pk", "name", "company", "number", "status")[:limit]
     return [

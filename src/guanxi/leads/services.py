@@ -462,3 +462,20 @@ def lead_followed_up(*, lead: Lead, at: datetime) -> None:
 
 def department_choices(unit_id: int | None) -> list[Department]:
     return list(Department.objects.filter(business_unit_id=unit_id).order_by("path")) if unit_id else []
+
+
+@transaction.atomic
+def lead_followup_record(
+    *, actor: User, lead: Lead, content: str, channel: str, occurred_at: datetime | None = None, feedback: str = ""
+) -> Any:
+    """Record a follow-up on an open lead (an activities follow-up whose related record is the lead; it has
+    no customer yet): the lead's last follow-up time moves on and a new lead counts as contacted."""
+    from guanxi.activities.services import followup_create
+
+    _require_edit(actor, lead)
+    _require_open(lead)
+    followup = followup_create(
+        actor=actor, content=content, channel=channel, occurred_at=occurred_at, related=lead, feedback=feedback
+    )
+    lead_followed_up(lead=lead, at=followup.occurred_at)
+    return followup

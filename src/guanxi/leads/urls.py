@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.lead_status, name="status"),
     path("<int:pk>/assign/", views.lead_assign, name="assign"),
     path("<int:pk>/convert/", views.lead_convert, name="convert"),
+    path("<int:pk>/followups/", views.lead_followup, name="followup"),
     path("<int:pk>/delete/", views.lead_delete, name="delete"),
     path("settings/forms/", admin_views.form_list, name="forms"),
     path("settings/forms/new/", admin_views.form_edit, name="form_create"),

@@ -24,7 +24,7 @@ from guanxi.customers.regions import region_names, region_path_label
 from guanxi.customers.services import customer_duplicates
 
 from . import conversion, selectors, services
-from .forms import AssignForm, ConvertForm, LeadEntryForm, LeadFilterForm, StatusForm
+from .forms import AssignForm, ConvertForm, FollowUpForm, LeadEntryForm, LeadFilterForm, StatusForm
 from .models import Lead
 
 
@@ -82,7 +82,7 @@ def lead_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "leads/form.html", {"form": form})
 
 
-TABS = ("overview", "history")
+TABS = ("overview", "followups", "history")
 
 
 @perm_required("leads.view")
@@ -95,7 +95,7 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_edit": services.can_edit(request.user, lead) and lead.is_open,
         "can_assign": has_perm(request.user, "leads.assign") and lead.is_open,
         "tab": tab,
-        "tabs": [("overview", _("Overview")), ("history", _("History"))],
+        "tabs": [("overview", _("Overview")), ("followups", _("Follow-ups")), ("history", _("History"))],
         "region": region_path_label(province=lead.province, city=lead.city, county=lead.county),
         "source_label": dictionary_label(services.SOURCE_TYPE, lead.source) if lead.source else "",
         "duplicate_visible": bool(
@@ -104,9 +104,39 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     }
     if tab == "history":
         context["history"] = record_history(actor=request.user, obj=lead)
+    if tab == "followups":
+        context["followups"] = selectors.lead_followups(lead=lead)
+        if context["can_edit"] and has_perm(request.user, "activities.create"):
+            context["followup_form"] = FollowUpForm()
     if request.htmx and request.GET.get("tab"):
         return render(request, f"leads/tabs/{tab}.html", context)
     return render(request, "leads/detail.html", context)
+
+
+@require_POST
+@perm_required("leads.edit")
+def lead_followup(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Record a follow-up on the lead, from its Follow-ups tab."""
+    lead = get_visible_or_404(Lead.objects.all(), request.user, pk=pk)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        done = attempt(
+            None,
+            request,
+            lambda: services.lead_followup_record(
+                actor=request.user,
+                lead=lead,
+                content=data["content"],
+                channel=data["channel"],
+                occurred_at=data.get("occurred_at"),
+            ),
+        )
+        if done:
+            messages.success(request, _("The follow-up was recorded."))
+    else:
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+    return redirect(f"{lead.get_absolute_url()}?tab=followups")
 
 
 @perm_required("leads.edit")
@@ -218,7 +248,7 @@ def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_for_detail(actor=request.user, pk=pk)
     if not services.can_edit(request.user, lead) or not lead.is_open:
         raise PermissionDenied
-    opportunities = conversion.opportunities_available()
+    opportunities = conversion.opportunities_available(request.user)
     form = ConvertForm(request.POST or None, actor=request.user, lead=lead, opportunities=opportunities)
     matches: list[Any] = []
     if request.method == "POST" and form.is_valid():
@@ -234,7 +264,12 @@ def lead_convert(request: AuthedRequest, pk: int) -> HttpResponse:
                 contact_data=form.contact_data(),
                 opportunity_data=form.opportunity_data(),
             ),
-            {"name": "customer_name", "phone": "contact_mobile", "contact_mobile": "contact_mobile"},
+            {
+                "name": "customer_name",
+                "phone": "contact_mobile",
+                "amount": "opportunity_amount",
+                "expected_close_date": "opportunity_close",
+            },
         )
         if not done and data["target"] == "new":
             matches = _matches(request.user, lead, form.customer_data())
