@@ -188,7 +188,7 @@ class ConvertForm(RegionFieldsMixin, forms.Form):
     )
 
     field_order = [
-        "target", "customer_name", "kind", "province", "city", "county", "existing_number", "contact_name",
+        "target", "existing_number", "customer_name", "kind", "province", "city", "county", "contact_name",
         "contact_mobile", "with_opportunity", "opportunity_name", "opportunity_amount", "opportunity_close",
     ]  # fmt: skip
 
@@ -257,13 +257,13 @@ class FormDefinitionForm(forms.ModelForm):
     fields_shown = forms.MultipleChoiceField(
         label=_("Fields shown"),
         choices=list(PUBLIC_FIELDS.items()),
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         initial=["name", "company", "mobile", "email", "need"],
     )
     fields_required = forms.MultipleChoiceField(
         label=_("Required fields"),
         choices=list(PUBLIC_FIELDS.items()),
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         required=False,
         initial=["name", "mobile"],
     )

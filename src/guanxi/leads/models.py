@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.records import MainRecord
 from guanxi.core.scope import ScopedQuerySet
@@ -119,8 +120,9 @@ class Lead(MainRecord):
     company_key = models.CharField(max_length=60, editable=False, blank=True, db_index=True)
 
     class Meta:
-        verbose_name = _("lead")
-        verbose_name_plural = _("leads")
+        # "lead" alone is already a department's lead (负责人): the context tells the translator which
+        verbose_name = pgettext_lazy("sales lead", "lead")
+        verbose_name_plural = pgettext_lazy("sales lead", "leads")
         ordering = ["-updated_at", "-pk"]
         indexes = [
             # the list's default order, for one owner, a department and a whole unit, over live rows only
