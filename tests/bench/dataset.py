@@ -43,6 +43,7 @@ class Params:
     contacts: int = 2_000_000
     users: int = 200
     departments: int = 20
+    leads: int = 0  # python -m tests.bench asks for half the customers
     seed: int = 2026
 
     def as_dict(self) -> dict[str, int]:
@@ -430,6 +431,30 @@ class Rows:
         )
 
 
+# --- other apps' rows -----------------------------------------------------------------------------------
+
+# ``dataset_<app>.py`` modules register a loader for their app's rows: called inside the load's transaction,
+# after the customers, with the parameters, the organisation and the seeded generator.
+Loader = Callable[[Params, Org, random.Random, Out], None]
+LOADERS: list[Loader] = []
+
+
+def loader(function: Loader) -> Loader:
+    LOADERS.append(function)
+    return function
+
+
+def discover_loaders() -> list[Loader]:
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    for module in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
+        if module.name.startswith("dataset_"):
+            importlib.import_module(f"{__package__}.{module.name}")
+    return LOADERS
+
+
 # --- loading --------------------------------------------------------------------------------------------
 
 
@@ -500,6 +525,8 @@ def load(params: Params, *, out: Out = print) -> Loaded:
                     out(f"  {start + size:>10,} customers, {rows.next_contact - 1:>10,} contacts  {elapsed:6.1f} s")
         for statement in connection.ops.sequence_reset_sql(no_style(), [Customer, Contact]):
             cursor.execute(statement)
+        for load_rows in discover_loaders():
+            load_rows(params, org, rng, out)
         cursor.execute("ANALYZE")
     seconds = time.monotonic() - started
     return Loaded(params.customers, rows.next_contact - 1, params.users, seconds)

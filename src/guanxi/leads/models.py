@@ -126,16 +126,22 @@ class Lead(MainRecord):
         ordering = ["-updated_at", "-pk"]
         indexes = [
             # the list's default order, for one owner, a department and a whole unit, over live rows only
+            # ``status`` rides along so that the open-leads scene is answered from the index alone
             models.Index(
-                fields=["owner", "-updated_at", "-id"], condition=Q(deleted_at__isnull=True), name="lead_alive_owner"
+                fields=["owner", "-updated_at", "-id"],
+                include=["status"],
+                condition=Q(deleted_at__isnull=True),
+                name="lead_alive_owner",
             ),
             models.Index(
                 fields=["department", "-updated_at", "-id"],
+                include=["status"],
                 condition=Q(deleted_at__isnull=True),
                 name="lead_alive_department",
             ),
             models.Index(
                 fields=["business_unit", "-updated_at", "-id"],
+                include=["status"],
                 condition=Q(deleted_at__isnull=True),
                 name="lead_alive_unit",
             ),
