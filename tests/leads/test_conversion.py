@@ -142,3 +142,16 @@ def test_the_leads_follow_ups_move_to_the_customer_and_its_last_follow_up_time(s
     followup = FollowUp.objects.get(pk=followup.pk)
     assert (followup.customer, followup.related) == (done.customer, Lead.objects.get(pk=lead.pk))
     assert Customer.objects.get().last_followup_at == followup.occurred_at
+
+
+def test_merging_customers_keeps_the_leads_that_became_either(sales: Sales) -> None:
+    from guanxi.customers.merge import customer_merge
+
+    lead = enter(sales.alice, company="")
+    other = register(sales.alice, "远景电子(杭州)分部", contact={"name": "赵六", "mobile": "13700001111"})
+    keep = register(sales.alice, "杭州远景电子有限公司", contact={"name": "钱七", "mobile": "13700002222"})
+    lead_convert(actor=sales.alice, lead=lead, customer=other)
+
+    customer_merge(actor=sales.root, keep=keep, other=other, choices={})
+
+    assert Lead.objects.get(pk=lead.pk).customer == keep

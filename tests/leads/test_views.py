@@ -198,3 +198,14 @@ def test_leads_without_a_follow_up_for_a_month_are_in_the_compliance_report(sale
         )[0].rows
         == []
     )
+
+
+def test_the_search_box_finds_leads_in_scope_by_name_and_phone(sales: Sales) -> None:
+    lead = enter(sales.alice, name="欧阳娜娜", mobile="13977778888")
+    enter(sales.charlie, name="欧阳修", company="", mobile="13977779999")
+
+    by_name = client_for(sales.alice).get("/search/", {"q": "欧阳"}).content.decode()
+    by_phone = client_for(sales.alice).get("/search/", {"q": "13977778888"}).content.decode()
+
+    assert lead.number in by_name and "欧阳修" not in by_name
+    assert lead.number in by_phone

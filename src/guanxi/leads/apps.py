@@ -13,6 +13,7 @@ class LeadsConfig(AppConfig):
         from guanxi.core.config.custom_fields import register_custom_fields_model
         from guanxi.core.config.dictionary import register_dictionary_usage
         from guanxi.core.config.parameters import register_parameter, register_parameter_group
+        from guanxi.customers.merge import register_merge_child
         from guanxi.org import handover
 
         from . import checks, models, selectors
@@ -29,6 +30,9 @@ class LeadsConfig(AppConfig):
         scope.register(models.LeadForm, scope.Rule("leads", owner=None, unit="business_unit"))
         scope.register(models.AssignmentRule, scope.Rule("leads", owner=None, unit="business_unit"))
         register_custom_fields_model(models.Lead, module="leads")
+        # merging two customers keeps the leads that became either of them, and the matches noted on leads
+        register_merge_child(models.Lead, "customer")
+        register_merge_child(models.Lead, "matched_customer")
         register_dictionary_usage("customer_source", models.Lead, "source")
         register_dictionary_usage("customer_source", models.LeadForm, "source")
         register_dictionary_usage("customer_source", models.AssignmentRule, "sources", many=True)

@@ -122,7 +122,8 @@ def lead_followups(*, lead: Lead, limit: int = 50) -> list[Any]:
 
 
 def search_leads(*, actor: User, query: str, limit: int) -> list[Hit]:
-    rows = lead_list(actor=actor, scene="all", query=query).only("pk", "name", "company", "number", "status")[:limit]
+    rows = lead_list(actor=actor, scene="all", query=query).select_related(None)
+    rows = rows.only("pk", "name", "company", "number", "status")[:limit]
     return [
         Hit(str(row), f"{row.number} · {row.get_status_display()}", reverse("leads:detail", args=[row.pk]))
         for row in rows
