@@ -11,14 +11,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from guanxi.core.config.dictionary import dictionary_labels
 from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404
+from guanxi.customers.regions import region_names
 
 from . import selectors, webforms
 from .forms import FormDefinitionForm, RuleForm
 from .models import AssignmentRule, LeadForm
+from .services import SOURCE_TYPE
 
 
 @perm_required("leads.configure")
@@ -56,7 +59,13 @@ def form_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
 
 @perm_required("leads.configure")
 def rule_list(request: AuthedRequest) -> HttpResponse:
-    return render(request, "leads/admin/rules.html", {"rules": selectors.assignment_rules(actor=request.user)})
+    rules = list(selectors.assignment_rules(actor=request.user))
+    sources = dictionary_labels(SOURCE_TYPE)
+    provinces = region_names(code for rule in rules for code in rule.provinces)
+    for rule in rules:  # labels, not codes: one query each for the whole page
+        rule.source_labels = [sources.get(code, code) for code in rule.sources]  # type: ignore[attr-defined]
+        rule.province_labels = [provinces.get(code, code) for code in rule.provinces]  # type: ignore[attr-defined]
+    return render(request, "leads/admin/rules.html", {"rules": rules})
 
 
 @perm_required("leads.configure")

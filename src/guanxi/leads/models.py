@@ -172,9 +172,9 @@ class AssignmentRule(models.Model):
     business_unit = models.ForeignKey(
         BusinessUnit, models.PROTECT, related_name="lead_rules", verbose_name=_("business unit")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("rule name"), max_length=100)
     priority = models.PositiveIntegerField(_("priority"), default=100, help_text=_("Lower numbers are tried first."))
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("in use"), default=True)
     sources = models.JSONField(_("sources"), default=list, blank=True, help_text=_("Empty: any source."))
     provinces = models.JSONField(_("provinces"), default=list, blank=True, help_text=_("Empty: any region."))
     kind = models.CharField(_("assign"), max_length=12, choices=Kind.choices, default=Kind.ROUND_ROBIN)
@@ -224,7 +224,7 @@ class LeadForm(models.Model):
     business_unit = models.ForeignKey(
         BusinessUnit, models.PROTECT, related_name="lead_forms", verbose_name=_("business unit")
     )
-    name = models.CharField(_("name"), max_length=100, help_text=_("For you; visitors see the title."))
+    name = models.CharField(_("form name"), max_length=100, help_text=_("For you; visitors see the title."))
     key = models.CharField(max_length=40, unique=True, default=_form_key, editable=False)
     title = models.CharField(_("title"), max_length=100)
     intro = models.TextField(_("introduction"), max_length=1000, blank=True)
@@ -257,7 +257,7 @@ class LeadForm(models.Model):
         blank=True,
         help_text=_("One origin a line, e.g. https://www.example.com. Empty: any site."),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("in use"), default=True)
     submissions = models.PositiveIntegerField(_("submissions"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
