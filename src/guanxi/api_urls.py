@@ -3,6 +3,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from guanxi.activities import agenda_views as activity_views
+from guanxi.activities import api as activity_api
 from guanxi.core.auditlog import api as audit_api
 from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
@@ -22,6 +24,9 @@ router.register("audit", audit_api.AuditViewSet, basename="audit")
 router.register("customers", customer_api.CustomerViewSet, basename="customer")
 router.register("contacts", customer_api.ContactViewSet, basename="contact")
 router.register("regions", region_api.RegionViewSet, basename="region")
+router.register("followups", activity_api.FollowUpViewSet, basename="followup")
+router.register("plans", activity_api.PlanViewSet, basename="plan")
+router.register("plan-templates", activity_api.PlanTemplateViewSet, basename="plan-template")
 router.register("leads", lead_api.LeadViewSet, basename="lead")
 router.register("lead-forms", lead_api.LeadFormViewSet, basename="lead-form")
 
@@ -31,6 +36,7 @@ _fields = config_api.CustomFieldViewSet
 urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
     path("me/", org_api.MeView.as_view(), name="api-me"),
+    path("calendar.ics", activity_views.calendar_feed, name="api-calendar-feed"),
     *router.urls,
     # Configuration (SPEC §14.1–14.3)
     path("dictionary/", config_api.DictionaryTypeViewSet.as_view({"get": "list"}), name="api-dictionary"),

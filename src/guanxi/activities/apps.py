@@ -8,7 +8,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Follow-ups and plans")
 
     def ready(self) -> None:
-        from guanxi.core import permissions, scope
+        from guanxi.core import navigation, permissions, scope
         from guanxi.core.config.dictionary import register_dictionary_usage
         from guanxi.org import handover
 
@@ -28,8 +28,23 @@ class ActivitiesConfig(AppConfig):
         # may see (the customer's history), see selectors.followups_of_customer.
         for model in (models.FollowUp, models.Plan):
             scope.register(model, scope.Rule("activities", owner="owner", shared="customer__shared_with"))
+        # Templates are configuration: whoever may view activities reads them (the API narrows to the unit).
+        scope.register(models.PlanTemplate, scope.Rule("activities", owner=None, unit="business_unit", everyone=True))
         register_dictionary_usage("customer_feedback", models.FollowUp, "feedback")
         handover.register_owned(
             handover.OwnedType(models.Plan, "owner", _("Open plans"), owned=lambda rows: rows.filter(status="open"))
         )
         checks.register_defaults()
+        needs = navigation.needs
+        for label, url, icon, order, code in [
+            (_("Agenda"), "activities:agenda", "calendar-check", 12, "activities.view"),
+            (_("Calendar"), "activities:calendar", "calendar-month", 13, "activities.view"),
+            (_("Daily check sheet"), "activities:compliance", "checklist", 14, "activities.approve"),
+        ]:
+            navigation.register(navigation.NavItem(label, url, icon, order, needs(code)))
+        navigation.register(
+            navigation.NavItem(
+                _("Plan templates"), "activities:templates", "template", 940, needs("activities.configure"),
+                _("Administration"),
+            )
+        )  # fmt: skip

@@ -52,9 +52,10 @@ def plans_not_done_on_their_day(*, actor: User, day: date) -> Iterator[Complianc
     from .models import Plan
 
     _, end = day_bounds(day)
+    late = min(end, timezone.now())  # today's sheet lists what is late so far, not what is still to come
     rows = (
         Plan.objects.visible_to(actor)
-        .filter(status=Plan.Status.OPEN, due_at__lt=end)
+        .filter(status=Plan.Status.OPEN, due_at__lt=late)
         .select_related("owner", "customer")
         .order_by("due_at", "pk")
     )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.records import MainRecord
+from guanxi.core.scope import ScopedQuerySet
 
 __all__ = [
     "Channel", "FeedToken", "FollowUp", "FollowUpAttachment", "FollowUpComment", "Plan", "PlanKind",
@@ -292,6 +293,8 @@ class PlanTemplate(models.Model):
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "pk"]

@@ -1,22 +1,283 @@
-"""Reads of follow-ups and plans, always through the scope gate (``visible_to``)."""
+"""Reads of follow-ups and plans, always through the scope gate (``visible_to``), with fixed query counts."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from guanxi.core.scope import get_visible_or_404
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from guanxi.core.config.parameters import parameter_value
+from guanxi.core.permissions import has_perm
+from guanxi.core.scope import Scope, get_visible_or_404
+from guanxi.customers.models import Customer, Level, Lifecycle
 from guanxi.org.models import User
 
-from .models import FollowUp, FollowUpComment, Plan
+from .models import FollowUp, FollowUpAttachment, FollowUpComment, Plan
+
+LEVELS = [level.value for level in Level]
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+# --- follow-ups ---------------------------------------------------------------------------------------
 
 
 def followup_for_detail(*, actor: User, pk: int) -> FollowUp:
-    rows = FollowUp.objects.select_related("customer", "contact", "owner").prefetch_related(
-        "attachments", Prefetch("comments", FollowUpComment.objects.select_related("author"))
+    from django.http import Http404
+
+    rows = (
+        followup_visible_rows(actor=actor)
+        .select_related("customer", "contact", "owner")
+        .prefetch_related("attachments", Prefetch("comments", FollowUpComment.objects.select_related("author")))
     )
-    return get_visible_or_404(rows, actor, pk=pk)
+    try:
+        return rows.get(pk=pk)
+    except FollowUp.DoesNotExist:
+        raise Http404 from None
+
+
+def _timeline_rows(rows: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
+    return (
+        rows.select_related("owner", "contact")
+        .prefetch_related("attachments", Prefetch("comments", FollowUpComment.objects.select_related("author")))
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+def followups_of_customer(*, actor: User, customer: Customer) -> QuerySet[FollowUp]:
+    """The 360 timeline, newest first. The customer came through the customers gate: whoever may see it and
+    holds ``activities.view`` sees its whole history, also what former owners recorded (SPEC §3.2)."""
+    if not has_perm(actor, "activities.view"):
+        return FollowUp.objects.none()
+    return _timeline_rows(FollowUp.objects.filter(customer=customer))
+
+
+def followups_of_related(*, actor: User, related: Any) -> QuerySet[FollowUp]:
+    """Follow-ups of a record (an opportunity's, a lead's tab); the caller fetched it through its gate."""
+    from .services import related_filter
+
+    if not has_perm(actor, "activities.view"):
+        return FollowUp.objects.none()
+    return _timeline_rows(FollowUp.objects.filter(related_filter(related)))
+
+
+def followup_list(*, actor: User, owner: User | None = None, customer: Customer | None = None) -> QuerySet[FollowUp]:
+    rows = FollowUp.objects.visible_to(actor)
+    if owner is not None:
+        rows = rows.filter(owner=owner)
+    if customer is not None:
+        rows = rows.filter(customer=customer)
+    return rows.select_related("owner", "customer").order_by("-occurred_at", "-pk")
+
+
+# --- plans --------------------------------------------------------------------------------------------
 
 
 def plan_for_detail(*, actor: User, pk: int) -> Plan:
     rows = Plan.objects.select_related("customer", "contact", "owner", "followup")
     return get_visible_or_404(rows, actor, pk=pk)
+
+
+def plans_of_customer(*, actor: User, customer: Customer) -> QuerySet[Plan]:
+    """A customer's plans for its 360 page: open first by due time, then the latest closed ones."""
+    if not has_perm(actor, "activities.view"):
+        return Plan.objects.none()
+    return Plan.objects.filter(customer=customer).select_related("owner").order_by("-status", "due_at")
+
+
+def manages_others(actor: User) -> bool:
+    """Does the actor's scope of activities reach beyond their own records (a manager's team agenda)?"""
+    from guanxi.core.permissions import grants_of
+
+    return grants_of(actor).scope("activities") not in (None, Scope.OWN)
+
+
+@dataclass
+class Agenda:
+    day: date
+    mine: list[Plan] = field(default_factory=list)
+    team: list[Plan] = field(default_factory=list)
+    done_today: int = 0
+    team_counts: list[dict[str, Any]] = field(default_factory=list)
+
+
+AGENDA_LIMIT = 200
+
+
+def agenda(*, actor: User, day: date, team: bool = False, limit: int = AGENDA_LIMIT) -> Agenda:
+    """Today's and overdue open plans (SPEC §4.2): the actor's own, and for managers their scope's
+    others (at most ``limit`` each, the most overdue first), plus per-person counts of the team."""
+    start, end = day_bounds(day)
+    result = Agenda(day=day)
+    if not has_perm(actor, "activities.view"):
+        return result
+    open_until_today = Plan.objects.filter(status=Plan.Status.OPEN, starts_at__lt=end)
+    mine = open_until_today.filter(owner=actor).select_related("customer", "contact").order_by("due_at", "pk")
+    result.mine = list(mine[:limit])
+    result.done_today = Plan.objects.filter(
+        owner=actor, status=Plan.Status.DONE, completed_at__gte=start, completed_at__lt=end
+    ).count()
+    if team and manages_others(actor):
+        others = Plan.objects.visible_to(actor).filter(status=Plan.Status.OPEN, starts_at__lt=end).exclude(owner=actor)
+        result.team = list(others.select_related("customer", "owner").order_by("due_at", "pk")[:limit])
+        result.team_counts = list(
+            others.values("owner", "owner__display_name")
+            .annotate(total=Count("pk"), late=Count("pk", filter=Q(due_at__lt=timezone.now())))
+            .order_by("owner__display_name")
+        )
+    return result
+
+
+def calendar_plans(
+    *, actor: User, start: datetime, end: datetime, owner: User | None = None, with_done: bool = True
+) -> QuerySet[Plan]:
+    """Plans shown in [start, end): open and done ones (cancelled ones are gone), the actor's own unless
+    another visible ``owner`` is asked for; a windowed plan shows from its start until it is due."""
+    rows = Plan.objects.visible_to(actor).filter(owner=owner or actor, starts_at__lt=end, due_at__gte=start)
+    statuses = [Plan.Status.OPEN, Plan.Status.DONE] if with_done else [Plan.Status.OPEN]
+    return rows.filter(status__in=statuses).select_related("customer").order_by("starts_at", "pk")
+
+
+# --- levels and cadence (SPEC §4.4) -------------------------------------------------------------------
+
+
+def level_interval(level: str, *, unit: Any) -> timedelta | None:
+    if level not in LEVELS:
+        return None
+    return timedelta(days=parameter_value(f"cadence.{level.lower()}_days", unit=unit))
+
+
+def overdue_for_level_filter(*, units: list[int], at: datetime) -> Q:
+    """Customers whose last follow-up (or, never followed up, their registration) is older than their
+    level's interval in their unit."""
+    condition = Q(pk__in=[])
+    for unit in units:
+        for level in LEVELS:
+            interval = level_interval(level, unit=unit)
+            assert interval is not None
+            limit = at - interval
+            condition |= Q(business_unit_id=unit, level=level) & (
+                Q(last_followup_at__lt=limit) | Q(last_followup_at__isnull=True, created_at__lt=limit)
+            )
+    return condition
+
+
+def customers_overdue_for_level(*, actor: User, at: datetime) -> QuerySet[Customer]:
+    """The customers of the actor's scope that are overdue for their level (owned and being worked)."""
+    rows = Customer.objects.visible_to(actor).filter(
+        owner__isnull=False, status__in=[Lifecycle.POTENTIAL, Lifecycle.OPPORTUNITY, Lifecycle.WON]
+    )
+    units = _units_of(actor)
+    if not units:
+        return rows.none()
+    return (
+        rows.filter(overdue_for_level_filter(units=units, at=at))
+        .select_related("owner")
+        .order_by("last_followup_at", "pk")
+    )
+
+
+def _units_of(actor: User) -> list[int]:
+    from guanxi.core.permissions import grants_of
+    from guanxi.org.models import BusinessUnit
+
+    if grants_of(actor).scope("customers") == Scope.ALL:
+        return list(BusinessUnit.objects.order_by("pk").values_list("pk", flat=True)[:100])
+    return [actor.business_unit_id] if actor.business_unit_id else []
+
+
+def is_overdue_for_level(customer: Customer, *, at: datetime) -> bool:
+    interval = level_interval(customer.level, unit=customer.business_unit_id)
+    if interval is None:
+        return False
+    last = customer.last_followup_at or customer.created_at
+    return last < at - interval
+
+
+def people_in_scope(*, actor: User) -> QuerySet[User]:
+    """Active colleagues whose plans the actor may see (and plan for, with ``activities.assign``): the same
+    widths as the scope gate's, for pickers and the team agenda."""
+    from guanxi.core.permissions import grants_of
+
+    people = User.objects.filter(status=User.Status.ACTIVE).select_related("department")
+    scope = grants_of(actor).scope("activities")
+    department = actor.department
+    if scope is None or scope == Scope.OWN:
+        return people.filter(pk=actor.pk)
+    if scope == Scope.ALL:
+        return people
+    if scope == Scope.TEAM:
+        return people.filter(Q(pk=actor.pk) | Q(teams__members=actor)).distinct()
+    if department is None:
+        return people.filter(pk=actor.pk)
+    if scope == Scope.DEPARTMENT:
+        return people.filter(department=department)
+    if scope == Scope.DEPARTMENT_TREE:
+        return people.filter(department__path__startswith=department.path)
+    return people.filter(department__business_unit_id=department.business_unit_id)
+
+
+def followup_visible_rows(*, actor: User) -> QuerySet[FollowUp]:
+    """Follow-ups the actor may open: those of their scope, and the history of every customer they may
+    see (the 360 timeline links to them)."""
+    if not has_perm(actor, "activities.view"):
+        return FollowUp.objects.none()
+    return FollowUp.objects.filter(
+        Q(pk__in=FollowUp.objects.visible_to(actor).values("pk"))
+        | Q(customer__in=Customer.objects.visible_to(actor).values("pk"))
+    )
+
+
+def daily_counts(*, actor: User, day: date) -> list[dict[str, Any]]:
+    """Per salesperson of the actor's scope on ``day``: follow-ups recorded, plans done, plans still open
+    that were due by the end of the day (the compliance report's bottom table)."""
+    start, end = day_bounds(day)
+    people = list(people_in_scope(actor=actor).order_by("display_name")[:500])
+    ids = [person.pk for person in people]
+    followups = dict(
+        FollowUp.objects.filter(owner_id__in=ids, occurred_at__gte=start, occurred_at__lt=end)
+        .values_list("owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    done = dict(
+        Plan.objects.filter(owner_id__in=ids, status=Plan.Status.DONE, completed_at__gte=start, completed_at__lt=end)
+        .values_list("owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    missed = dict(
+        Plan.objects.filter(owner_id__in=ids, status=Plan.Status.OPEN, due_at__lt=end)
+        .values_list("owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [
+        {"person": p, "followups": followups.get(p.pk, 0), "done": done.get(p.pk, 0), "open": missed.get(p.pk, 0)}
+        for p in people
+    ]
+
+
+def next_plan_proposal(*, customer: Customer | None, at: datetime) -> datetime:
+    """When to plan the next follow-up: within the customer's level interval, a week by default."""
+    interval = level_interval(customer.level, unit=customer.business_unit_id) if customer else None
+    proposal = at + (interval or timedelta(days=7))
+    local = timezone.localtime(proposal).replace(minute=0, second=0, microsecond=0)
+    return local.replace(hour=10) if local.hour < 9 or local.hour > 18 else local
+
+
+def attachment_for_download(*, actor: User, pk: int) -> FollowUpAttachment:
+    """A file of a follow-up the actor may open; 404 otherwise, exactly like a missing one."""
+    from django.http import Http404
+
+    rows = FollowUpAttachment.objects.filter(followup__in=followup_visible_rows(actor=actor).values("pk"))
+    try:
+        return rows.filter(followup__deleted_at__isnull=True).get(pk=pk)
+    except FollowUpAttachment.DoesNotExist:
+        raise Http404 from None

@@ -158,7 +158,12 @@ def followup_create(
         attachment_rules.attachment_store(followup=followup, upload=upload, actor=actor)
     audit_log(actor=actor, action=Action.CREATE, obj=followup, changes=diff({}, snapshot(followup, FOLLOWUP_FIELDS)))
     if customer is not None:
+        first_contact = customer.last_followup_at is None
         customer_followed_up(customer=customer, at=occurred_at)
+        if first_contact:  # the memory curve, when an administrator switched it on (SPEC §4.7)
+            from .plan_templates import plan_templates_apply
+
+            plan_templates_apply(event="first_contact", customer=customer, at=occurred_at, actor=actor)
     if plan is not None:
         plan_complete(actor=actor, plan=plan, followup=followup)
     return followup
@@ -265,6 +270,37 @@ def plan_create(
     owner = owner or actor
     _check_assignee(actor, owner)
     _check_subject(actor, customer, contact, related)
+    plan = plan_insert(
+        actor=actor, subject=subject, due_at=due_at, customer=customer, related=related, owner=owner, kind=kind,
+        contact=contact, script=script, starts_at=starts_at, origin=origin, template_step=template_step,
+    )  # fmt: skip
+    if owner.pk != actor.pk:
+        notify(
+            recipients=[owner],
+            kind="assignment",
+            title=_("%(who)s planned for you: %(subject)s") % {"who": actor.display_name, "subject": plan.subject},
+            obj=plan,
+        )
+    return plan
+
+
+def plan_insert(
+    *,
+    actor: User | None,
+    subject: str,
+    due_at: datetime,
+    owner: User,
+    customer: Customer | None = None,
+    related: models.Model | None = None,
+    kind: str = PlanKind.CALL,
+    contact: Contact | None = None,
+    script: str = "",
+    starts_at: datetime | None = None,
+    origin: str = Plan.Origin.MANUAL,
+    template_step: Any = None,
+) -> Plan:
+    """Validate and save a plan, audit it and move the customer's next follow-up: for callers that did their
+    own checks (``plan_create``) and for the rules that plan on the system's behalf (cadence, templates)."""
     plan = Plan(
         customer=customer,
         contact=contact,
@@ -283,13 +319,6 @@ def plan_create(
     plan.save()
     audit_log(actor=actor, action=Action.CREATE, obj=plan, changes=diff({}, snapshot(plan, PLAN_FIELDS)))
     _plans_changed(plan)
-    if owner.pk != actor.pk:
-        notify(
-            recipients=[owner],
-            kind="assignment",
-            title=_("%(who)s planned for you: %(subject)s") % {"who": actor.display_name, "subject": plan.subject},
-            obj=plan,
-        )
     return plan
 
 

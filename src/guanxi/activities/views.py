@@ -1,23 +1,287 @@
-"""Follow-up and plan pages: thin — parse, call one selector or service, render (SPEC §4)."""
+"""Follow-up and plan pages: thin — parse, call one selector or service, render (SPEC §4.1–4.3)."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
+from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
-from guanxi.core.permissions import perm_required
+from guanxi.core.paginator import CappedPaginator
+from guanxi.core.permissions import has_perm, perm_required
+from guanxi.core.scope import get_visible_or_404
+from guanxi.customers.models import Customer
 
-from . import selectors
+from . import plan_templates, selectors, services
+from .forms import ApplyTemplateForm, CancelForm, CommentForm, FollowUpForm, PlanForm, RescheduleForm
+from .models import Plan
+
+TIMELINE_PAGE = 20
+
+
+def _customer(request: AuthedRequest, pk: Any) -> Customer | None:
+    if not pk:
+        return None
+    return get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+
+
+def _customer_tab(customer: Customer) -> str:
+    return f"{customer.get_absolute_url()}?tab=followups"
+
+
+# --- the customer's tab -------------------------------------------------------------------------------
+
+
+@perm_required("activities.view")
+def customer_followups(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The 360 page's follow-up tab: open plans, then the timeline, newest first, a page at a time."""
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    timeline = selectors.followups_of_customer(actor=request.user, customer=customer)
+    page = CappedPaginator(timeline, TIMELINE_PAGE).get_page(request.GET.get("page"))
+    plans = selectors.plans_of_customer(actor=request.user, customer=customer)
+    context = {
+        "customer": customer,
+        "page_obj": page,
+        "open_plans": list(plans.filter(status=Plan.Status.OPEN)[:20]),
+        "now": timezone.now(),
+        "may_record": has_perm(request.user, "activities.create"),
+        "apply_form": ApplyTemplateForm(unit_id=customer.business_unit_id),
+        "overdue_for_level": selectors.is_overdue_for_level(customer, at=timezone.now()),
+    }
+    return render(request, "activities/customer_tab.html", context)
+
+
+# --- follow-ups ---------------------------------------------------------------------------------------
+
+
+@perm_required("activities.create")
+def followup_create(request: AuthedRequest) -> HttpResponse:
+    """Record a follow-up on a customer (``?customer=``), or fulfilling a plan (``?plan=``)."""
+    source = request.POST if request.method == "POST" else request.GET
+    plan = None
+    if source.get("plan"):
+        plan = get_visible_or_404(Plan.objects.select_related("customer"), request.user, pk=source.get("plan"))
+    customer = plan.customer if plan is not None else _customer(request, source.get("customer"))
+    if customer is None:
+        raise PermissionDenied
+    last_plan = plan is not None and not services.open_plans_of(customer=customer).exclude(pk=plan.pk).exists()
+    form = FollowUpForm(
+        request.POST or None, request.FILES or None, customer=customer, plan=plan, propose_next=last_plan
+    )
+    if not form.is_bound and last_plan:
+        form.initial["next_due_at"] = selectors.next_plan_proposal(customer=customer, at=timezone.now())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        followup = attempt(form, None, lambda: _record(request, form, customer, plan), {"files": "attachments"})
+        if followup is not None:
+            messages.success(request, _("The follow-up was recorded."))
+            if plan is not None:
+                if data.get("next_subject") and data.get("next_due_at"):
+                    return redirect(_customer_tab(customer))
+                if not services.open_plans_of(customer=customer).exists():
+                    messages.info(request, _("That was the last open plan of this customer: plan the next one."))
+                    return redirect(f"{reverse('activities:plan_create')}?customer={customer.pk}&next=1")
+                return redirect("activities:agenda")
+            return redirect(_customer_tab(customer))
+    context = {"form": form, "customer": customer, "plan": plan}
+    return render(request, "activities/followup_form.html", context)
+
+
+def _record(request: AuthedRequest, form: FollowUpForm, customer: Customer, plan: Plan | None) -> Any:
+    from django.db import transaction
+
+    data = form.cleaned_data
+    with transaction.atomic():
+        followup = services.followup_create(
+            actor=request.user,
+            customer=customer,
+            contact=data.get("contact"),
+            channel=data["channel"],
+            occurred_at=data["occurred_at"],
+            content=data["content"],
+            feedback=data.get("feedback") or "",
+            next_step=data.get("next_step") or "",
+            location=form.location(),
+            files=data.get("attachments") or [],
+            plan=plan,
+        )
+        if data.get("next_subject") and data.get("next_due_at"):
+            services.plan_create(
+                actor=request.user,
+                subject=data["next_subject"],
+                due_at=data["next_due_at"],
+                customer=customer,
+                origin=Plan.Origin.NEXT,
+            )
+    return followup
 
 
 @perm_required("activities.view")
 def followup_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     followup = selectors.followup_for_detail(actor=request.user, pk=pk)
-    return render(request, "activities/followup_detail.html", {"followup": followup})
+    form = CommentForm(request.POST or None)
+    may_comment = has_perm(request.user, "activities.approve")
+    if request.method == "POST":
+        if not may_comment:
+            raise PermissionDenied
+        if form.is_valid():
+            done = attempt(
+                form,
+                None,
+                lambda: services.followup_comment_add(
+                    actor=request.user, followup=followup, text=form.cleaned_data["text"]
+                ),
+            )
+            if done:
+                messages.success(request, _("Your comment was sent to %(who)s.") % {"who": followup.owner})
+                return redirect(followup)
+    context = {"followup": followup, "form": form, "may_comment": may_comment}
+    return render(request, "activities/followup_detail.html", context)
+
+
+@perm_required("activities.view")
+def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
+    """A follow-up's file, only for someone who may open the follow-up (404 otherwise, like a missing one)."""
+    attachment = selectors.attachment_for_download(actor=request.user, pk=pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not attachment.is_image or request.GET.get("download") == "1",
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- plans --------------------------------------------------------------------------------------------
 
 
 @perm_required("activities.view")
 def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_for_detail(actor=request.user, pk=pk)
-    return render(request, "activities/plan_detail.html", {"plan": plan})
+    context = {
+        "plan": plan,
+        "overdue": plan.is_overdue(),
+        "reschedule_form": RescheduleForm(initial={"due_at": timezone.localtime(plan.due_at), "version": plan.version}),
+        "cancel_form": CancelForm(),
+    }
+    return render(request, "activities/plan_detail.html", context)
+
+
+@perm_required("activities.create")
+def plan_create(request: AuthedRequest) -> HttpResponse:
+    source = request.POST if request.method == "POST" else request.GET
+    customer = _customer(request, source.get("customer"))
+    if customer is None:
+        raise PermissionDenied
+    assignees = selectors.people_in_scope(actor=request.user) if has_perm(request.user, "activities.assign") else None
+    proposing = source.get("next") == "1"
+    initial: dict[str, Any] = {"owner": customer.owner_id or request.user.pk}
+    if proposing:
+        initial |= {
+            "subject": _("Follow up"),
+            "due_at": selectors.next_plan_proposal(customer=customer, at=timezone.now()),
+        }
+    form = PlanForm(request.POST or None, customer=customer, assignees=assignees, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        plan = attempt(
+            form,
+            None,
+            lambda: services.plan_create(
+                actor=request.user,
+                subject=data["subject"],
+                kind=data["kind"],
+                due_at=data["due_at"],
+                customer=customer,
+                contact=data.get("contact"),
+                owner=data.get("owner"),
+                script=data.get("script") or "",
+                origin=Plan.Origin.NEXT if proposing else Plan.Origin.MANUAL,
+            ),
+        )
+        if plan:
+            messages.success(request, _("The plan was added."))
+            return redirect(_customer_tab(customer))
+    return render(request, "activities/plan_form.html", {"form": form, "customer": customer, "proposing": proposing})
+
+
+def _plan_for_action(request: AuthedRequest, pk: int) -> Plan:
+    return get_visible_or_404(Plan.objects.select_related("customer", "owner"), request.user, pk=pk)
+
+
+def _back(request: AuthedRequest, plan: Plan) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(plan)
+
+
+@require_POST
+@perm_required("activities.edit")
+def plan_complete(request: AuthedRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_action(request, pk)
+    if attempt(None, request, lambda: services.plan_complete(actor=request.user, plan=plan)):
+        messages.success(request, _("The plan is done."))
+        if plan.customer_id and not services.open_plans_of(customer=plan.customer).exists():
+            messages.info(request, _("That was the last open plan of this customer: plan the next one."))
+            return redirect(f"{reverse('activities:plan_create')}?customer={plan.customer_id}&next=1")
+    return _back(request, plan)
+
+
+@require_POST
+@perm_required("activities.edit")
+def plan_reschedule(request: AuthedRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_action(request, pk)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return _back(request, plan)
+    done = attempt(
+        None,
+        request,
+        lambda: services.plan_reschedule(
+            actor=request.user, plan=plan, due_at=form.cleaned_data["due_at"], version=form.cleaned_data["version"]
+        ),
+    )
+    if done:
+        messages.success(request, _("The plan was moved."))
+    return _back(request, plan)
+
+
+@require_POST
+@perm_required("activities.edit")
+def plan_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_action(request, pk)
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if attempt(None, request, lambda: services.plan_cancel(actor=request.user, plan=plan, reason=reason)):
+        messages.success(request, _("The plan was cancelled."))
+    return _back(request, plan)
+
+
+@require_POST
+@perm_required("activities.create")
+def template_apply(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    form = ApplyTemplateForm(request.POST, unit_id=customer.business_unit_id)
+    if form.is_valid():
+        plans = attempt(
+            None,
+            request,
+            lambda: plan_templates.plan_template_apply(
+                actor=request.user, template=form.cleaned_data["template"], customer=customer
+            ),
+        )
+        if plans is not None:
+            messages.success(request, _("%(count)d plans were added.") % {"count": len(plans)})
+    return redirect(_customer_tab(customer))

@@ -372,6 +372,10 @@ def customer_update(
     changes = diff(before, snapshot(customer, AUDITED_FIELDS))
     if changes:
         audit_log(actor=actor, action=Action.UPDATE, obj=customer, changes=changes)
+    if "level" in changes:  # the next plan moves within the new level's interval (SPEC §4.4)
+        from guanxi.activities.cadence import customer_level_changed
+
+        customer_level_changed(actor=actor, customer=customer)
     return customer
 
 

@@ -17,7 +17,7 @@ from guanxi.core.errors import DomainError
 from guanxi.core.forms import attempt, show_error
 from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
-from guanxi.core.permissions import perm_required
+from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import User
 
@@ -99,7 +99,7 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "masked_phone": keys.mask_phone(customer.phone),
         "masked_email": keys.mask_email(customer.email) if customer.email else "",
         "tab": _tab(request.GET.get("tab", "overview")),
-        "tabs": [("overview", _("Overview")), ("contacts", _("Contacts")), ("history", _("History"))],
+        "tabs": _tabs(request),
         "overview_rows": selectors.overview_rows(customer),
     }
     if context["tab"] == "history":
@@ -109,8 +109,16 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "customers/detail.html", context)
 
 
+def _tabs(request: AuthedRequest) -> list[tuple[str, str]]:
+    """The 360 page's tabs: those of the modules installed and open to the user (each loads on its own)."""
+    tabs = [("overview", _("Overview")), ("contacts", _("Contacts"))]
+    if has_perm(request.user, "activities.view"):
+        tabs.append(("followups", _("Follow-ups")))  # activities/templates/customers/tabs/followups.html
+    return [*tabs, ("history", _("History"))]
+
+
 def _tab(name: str) -> str:
-    return name if name in {"overview", "contacts", "history"} else "overview"
+    return name if name in {"overview", "contacts", "followups", "history"} else "overview"
 
 
 @perm_required("customers.edit")

@@ -1,0 +1,200 @@
+"""Forms of follow-ups, plans, comments, templates and reminder settings. They parse input; every rule is
+checked by the services (field-specific messages come back through ``core.forms.attempt``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.config.dictionary import dictionary_choices
+from guanxi.customers.models import Contact, Customer
+from guanxi.org.models import User
+
+from .attachments import accepted_extensions, max_bytes
+from .models import Channel, Plan, PlanKind, PlanTemplate, PlanTemplateStep, ReminderSettings
+from .services import Location
+
+LOCAL_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def local_datetime_field(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label, required=required, input_formats=LOCAL_INPUT, widget=LocalDateTimeInput(), help_text=help_text
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (the service checks their number, size and type)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+def _round_up(moment: datetime, minutes: int = 30) -> datetime:
+    moment = timezone.localtime(moment).replace(second=0, microsecond=0)
+    return moment + timedelta(minutes=(-moment.minute) % minutes)
+
+
+class FollowUpForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    occurred_at = local_datetime_field(_("Time of the follow-up"))
+    contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
+    content = forms.CharField(label=_("Content"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    feedback = forms.ChoiceField(label=_("Customer feedback"), required=False)
+    next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    latitude = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=9, decimal_places=6)
+    longitude = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=9, decimal_places=6)
+    accuracy = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    location_address = forms.CharField(label=_("Check-in address"), max_length=200, required=False)
+    # When this follow-up fulfils the customer's last open plan, the next one (SPEC §4.3).
+    next_subject = forms.CharField(label=_("Next plan"), max_length=200, required=False)
+    next_due_at = local_datetime_field(_("Next plan due"), required=False)
+
+    def __init__(
+        self, *args: Any, customer: Customer | None, plan: Plan | None = None, propose_next: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["feedback"].choices = [  # type: ignore[attr-defined]
+            ("", "---------"),
+            *dictionary_choices("customer_feedback"),
+        ]
+        if customer is not None:
+            self.fields["contact"].queryset = Contact.objects.filter(customer=customer)  # type: ignore[attr-defined]
+        else:
+            del self.fields["contact"]
+        self.fields["attachments"].help_text = _("Up to 10 files of at most %(size)s MB: %(types)s") % {
+            "size": f"{max_bytes() / 1048576:g}",
+            "types": accepted_extensions(),
+        }
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        if plan is not None:
+            self.fields["channel"].initial = {"call": "phone"}.get(plan.kind, plan.kind)
+            if plan.contact_id and "contact" in self.fields:
+                self.fields["contact"].initial = plan.contact_id
+        if not propose_next:
+            del self.fields["next_subject"], self.fields["next_due_at"]
+
+    def location(self) -> Location | None:
+        data = self.cleaned_data
+        if data.get("latitude") is None or data.get("longitude") is None:
+            return None
+        return Location(
+            latitude=Decimal(data["latitude"]),
+            longitude=Decimal(data["longitude"]),
+            accuracy=data.get("accuracy"),
+            address=data.get("location_address") or "",
+        )
+
+
+class PlanForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    kind = forms.ChoiceField(label=_("Plan type"), choices=PlanKind.choices)
+    due_at = local_datetime_field(_("Due"))
+    owner = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
+    contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
+    script = forms.CharField(
+        label=_("Purpose / script"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, customer: Customer | None, assignees: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if assignees is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = assignees  # type: ignore[attr-defined]
+        if customer is not None:
+            self.fields["contact"].queryset = Contact.objects.filter(customer=customer)  # type: ignore[attr-defined]
+        else:
+            del self.fields["contact"]
+        if not self.is_bound and not self.initial.get("due_at"):
+            self.initial["due_at"] = _round_up(timezone.now() + timedelta(days=1))
+
+
+class RescheduleForm(forms.Form):
+    due_at = local_datetime_field(_("New due time"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=200, required=False)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Manager comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApplyTemplateForm(forms.Form):
+    template = forms.ModelChoiceField(label=_("Plan template"), queryset=PlanTemplate.objects.none())
+
+    def __init__(self, *args: Any, unit_id: int | None, **kwargs: Any) -> None:
+        from django.db.models import Q
+
+        super().__init__(*args, **kwargs)
+        rows = PlanTemplate.objects.filter(active=True).filter(
+            Q(business_unit__isnull=True) | Q(business_unit_id=unit_id)
+        )
+        self.fields["template"].queryset = rows  # type: ignore[attr-defined]
+
+
+class ReminderSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ReminderSettings
+        fields = ["digest_enabled", "digest_time"]
+        widgets = {"digest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        help_texts = {"digest_time": _("Empty: the business unit's default hour.")}
+
+
+class PlanTemplateForm(forms.ModelForm):
+    class Meta:
+        model = PlanTemplate
+        fields = ["name", "event", "description", "active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class PlanTemplateStepForm(forms.ModelForm):
+    class Meta:
+        model = PlanTemplateStep
+        fields = [
+            "subject", "kind", "offset_days", "offset_hours", "window_cutoff_day", "early_from", "early_to",
+            "late_from", "late_to", "script",
+        ]  # fmt: skip
+        widgets = {"script": forms.Textarea(attrs={"rows": 2})}
+
+
+StepFormSet = forms.formset_factory(PlanTemplateStepForm, extra=2, can_delete=True)
+
+
+class CalendarForm(forms.Form):
+    view = forms.ChoiceField(choices=[("day", _("Day")), ("week", _("Week")), ("month", _("Month"))], required=False)
+    date = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Whose plans"))
+
+    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if people is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = people  # type: ignore[attr-defined]

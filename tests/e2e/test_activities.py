@@ -1,0 +1,70 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from guanxi.activities import services
+from guanxi.activities.models import FollowUp, Plan
+from tests.activities.conftest import customer_of
+from tests.conftest import World, grant
+from tests.e2e.test_shell import sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_salesperson_records_a_follow_up_from_the_agenda_and_a_manager_comments(
+    live_server: object, page: Page
+) -> None:
+    world = World()
+    grant(world.alice, "salesperson")
+    grant(world.bob, "sales_manager")
+    for person in (world.alice, world.bob):
+        person.language = "en"  # the labels below are the English source texts
+        person.save(update_fields=["language"])
+    customer = customer_of(world.alice, "华信科技有限公司")
+    plan = services.plan_create(
+        actor=world.alice, subject="电话回访报价", due_at=timezone.now() + timedelta(hours=1), customer=customer
+    )
+    base = str(live_server)
+
+    # Alice opens today's agenda and records the follow-up from the plan, with the customer's feedback.
+    sign_in(page, base, "alice")
+    page.goto(f"{base}/activities/agenda/")
+    row = page.get_by_test_id(f"plan-{plan.pk}")
+    expect(row).to_contain_text("电话回访报价")
+    row.get_by_role("link", name="Record follow-up and complete").click()
+    page.get_by_label("Content").fill("客户在等降价, 下周再联系")
+    page.get_by_label("Customer feedback").select_option(label="等待降价")
+    # It is the customer's last open plan: the form proposes the next one.
+    next_plan = page.get_by_test_id("next-plan")
+    expect(next_plan).to_be_visible()
+    expect(page.get_by_label("Next plan due")).not_to_have_value("")
+    page.get_by_label("Next plan", exact=True).fill("带新报价上门")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page).to_have_url(re.compile(rf"/customers/{customer.pk}/\?tab=followups"))
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline).to_contain_text("客户在等降价")
+    expect(timeline).to_contain_text("等待降价")
+    expect(page.get_by_test_id(f"plan-{plan.pk}")).to_have_count(0)  # done: no longer among the open plans
+    following = Plan.objects.get(status="open")
+    expect(page.get_by_test_id(f"plan-{following.pk}")).to_contain_text("带新报价上门")
+    plan.refresh_from_db()
+    assert plan.status == "done" and plan.followup == FollowUp.objects.get()
+
+    # Bob, her manager, comments on the record; Alice sees the notification and the comment.
+    page.context.clear_cookies()
+    sign_in(page, base, "bob")
+    page.goto(f"{base}{FollowUp.objects.get().get_absolute_url()}")
+    page.get_by_label("Manager comment").fill("下周带上竞品对比资料")
+    page.get_by_role("button", name="Send comment").click()
+    expect(page.get_by_text("Your comment was sent")).to_be_visible()
+
+    page.context.clear_cookies()
+    sign_in(page, base, "alice")
+    expect(page.get_by_test_id("notification-count")).to_have_text("1")
+    page.get_by_test_id("notification-bell").click()
+    page.get_by_test_id("notification-menu").get_by_role("link", name=re.compile("commented on your follow-up")).click()
+    expect(page.get_by_text("下周带上竞品对比资料")).to_be_visible()
