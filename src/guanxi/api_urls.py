@@ -12,6 +12,7 @@ from guanxi.customers import api as customer_api
 from guanxi.customers import region_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
+from guanxi.sales import api as sales_api
 
 router = SimpleRouter(use_regex_path=False)
 router.register("users", org_api.UserViewSet, basename="user")
@@ -29,6 +30,9 @@ router.register("plans", activity_api.PlanViewSet, basename="plan")
 router.register("plan-templates", activity_api.PlanTemplateViewSet, basename="plan-template")
 router.register("leads", lead_api.LeadViewSet, basename="lead")
 router.register("lead-forms", lead_api.LeadFormViewSet, basename="lead-form")
+router.register("pipelines", sales_api.PipelineViewSet, basename="pipeline")
+router.register("opportunities", sales_api.OpportunityViewSet, basename="opportunity")
+router.register("competitors", sales_api.CompetitorViewSet, basename="competitor")
 
 _items = config_api.DictionaryItemViewSet
 _fields = config_api.CustomFieldViewSet

@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "LifecycleEnum": "guanxi.customers.models.Lifecycle",
         "PlanKindEnum": "guanxi.activities.models.PlanKind",
         "LeadFormFieldEnum": "guanxi.leads.webforms.PUBLIC_FIELD_CODES",
+        "OpportunityStatusEnum": "guanxi.sales.models.Status",
     },
 }
 

@@ -44,6 +44,7 @@ class Params:
     users: int = 200
     departments: int = 20
     leads: int = 0  # python -m tests.bench asks for half the customers
+    opportunities: int = 0  # python -m tests.bench asks for 300,000
     seed: int = 2026
 
     def as_dict(self) -> dict[str, int]:
@@ -525,6 +526,9 @@ def load(params: Params, *, out: Out = print) -> Loaded:
                     out(f"  {start + size:>10,} customers, {rows.next_contact - 1:>10,} contacts  {elapsed:6.1f} s")
         for statement in connection.ops.sequence_reset_sql(no_style(), [Customer, Contact]):
             cursor.execute(statement)
+        from . import dataset_sales
+
+        dataset_sales.load(params.opportunities, cursor=cursor, unit_id=org.unit_id, rng=rng, out=out)
         for load_rows in discover_loaders():
             load_rows(params, org, rng, out)
         cursor.execute("ANALYZE")

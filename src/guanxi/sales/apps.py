@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -9,14 +11,14 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from guanxi.core import permissions, scope
+        from guanxi.core import navigation, permissions, scope, search
         from guanxi.core.config.custom_fields import register_custom_fields_model
         from guanxi.core.config.dictionary import register_dictionary_type, register_dictionary_usage
         from guanxi.core.notifications.kinds import register_kind
         from guanxi.customers.merge import register_merge_child
         from guanxi.org import handover
 
-        from . import checks, models
+        from . import checks, models, selectors
 
         permissions.register_module(
             permissions.Module(
@@ -75,6 +77,16 @@ class SalesConfig(AppConfig):
             )
         )
         register_merge_child(models.Opportunity, "customer")
+        items: list[tuple[Any, str, str, int, str, Any]] = [
+            (_("Pipeline board"), "sales:board", "layout-kanban", 20, "opportunities.view", ""),
+            (_("Opportunities"), "sales:list", "target-arrow", 21, "opportunities.view", ""),
+            (_("Forecast"), "sales:forecast", "chart-line", 22, "opportunities.view", ""),
+            (_("Competitors"), "sales:competitors", "swords", 23, "competitors.view", ""),
+            (_("Pipelines"), "sales:pipelines", "git-branch", 984, "pipelines.view", _("Administration")),
+        ]
+        for label, url_name, icon, order, code, section in items:
+            navigation.register(navigation.NavItem(label, url_name, icon, order, navigation.needs(code), section))
+        search.register(search.Provider(_("Opportunities"), selectors.search_opportunities))
         checks.register()
         post_migrate.connect(_sync_pipelines, sender=self)
 

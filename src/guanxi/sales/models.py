@@ -197,15 +197,31 @@ class Opportunity(MainRecord):
         ordering = ["-updated_at", "-pk"]
         indexes = [
             # A board column (one stage) for one owner and for a whole scope: live rows, newest first.
+            # The board (an open stage holds only open opportunities): a column's cards and totals for the
+            # owners of a scope, read from the index alone; and for a whole unit, in order.
             models.Index(
                 fields=["stage", "owner", "-updated_at", "-id"],
+                include=["amount", "probability"],
                 condition=Q(deleted_at__isnull=True),
-                name="opportunity_stage_owner",
+                name="opportunity_board_owner",
             ),
             models.Index(
-                fields=["owner", "status", "-updated_at", "-id"],
+                fields=["stage", "-updated_at", "-id"],
+                include=["owner", "business_unit", "amount", "probability"],
                 condition=Q(deleted_at__isnull=True),
-                name="opportunity_owner_status",
+                name="opportunity_board_stage",
+            ),
+            models.Index(
+                fields=["owner", "-updated_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="opportunity_owner_recent",
+            ),
+            # The forecast of a scope's owners: open amounts by expected close date, from the index alone.
+            models.Index(
+                fields=["owner", "status", "expected_close_date"],
+                include=["amount", "probability"],
+                condition=Q(deleted_at__isnull=True),
+                name="opportunity_forecast",
             ),
             models.Index(fields=["customer", "status"], name="opportunity_customer_status"),
             models.Index(fields=["status", "expected_close_date"], name="opportunity_status_close"),

@@ -19,7 +19,7 @@ from guanxi.org.models import User
 from .models import Competitor, Opportunity, OpportunityCompetitor, Pipeline, Stage, StageChange, Status
 
 ZERO = Decimal("0.00")
-MONEY = DecimalField(max_digits=20, decimal_places=2)
+MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=20, decimal_places=2)
 WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / Value(Decimal(100)), output_field=MONEY)
 
 COLUMN_SIZE = 20  # cards per board column page ("load more" fetches the next)
@@ -124,13 +124,15 @@ def board(*, actor: User, pipeline: Pipeline, filters: dict[str, Any]) -> list[C
     the first cards. A fixed number of queries however many opportunities there are: one for the totals,
     one per column for its first page."""
     stages = open_stages(pipeline)
-    rows = opportunities_filtered(actor=actor, filters={**filters, "pipeline": pipeline.pk, "stage": None})
-    rows = rows.filter(status=Status.OPEN)
+    # An open stage holds exactly the open opportunities in it (closing moves them to the won or lost stage),
+    # so the stages alone select the board's rows, and the indexes on (stage, owner) answer.
+    rows = opportunities_filtered(actor=actor, filters={**filters, "pipeline": None, "stage": None})
+    rows = rows.filter(stage__in=[stage.pk for stage in stages])
     totals = {
         row["stage_id"]: row
         for row in rows.order_by()
         .values("stage_id")
-        .annotate(count=Count("pk"), amount=Sum("amount"), weighted=Sum(WEIGHTED))
+        .annotate(count=Count("pk"), sum_amount=Sum("amount"), sum_weighted=Sum(WEIGHTED))
     }
     columns = []
     for stage in stages:
@@ -138,8 +140,8 @@ def board(*, actor: User, pipeline: Pipeline, filters: dict[str, Any]) -> list[C
         column = Column(
             stage,
             count=total.get("count", 0),
-            amount=_money(total.get("amount")),
-            weighted=_money(total.get("weighted")),
+            amount=_money(total.get("sum_amount")),
+            weighted=_money(total.get("sum_weighted")),
         )
         if column.count:
             column.cards, column.has_more = column_cards(rows=rows, stage=stage, page=1)
@@ -148,10 +150,19 @@ def board(*, actor: User, pipeline: Pipeline, filters: dict[str, Any]) -> list[C
 
 
 def column_cards(*, rows: QuerySet[Opportunity], stage: Stage, page: int) -> tuple[list[Opportunity], bool]:
-    """One page of a column's cards, newest activity first; and whether more follow."""
+    """One page of a column's cards, newest activity first; and whether more follow. Ids first (from the
+    index), then those few rows in full."""
     start = (max(page, 1) - 1) * COLUMN_SIZE
-    cards = list(
+    ids = list(
         rows.filter(stage=stage)
+        .order_by("-updated_at", "-pk")
+        .values_list("pk", flat=True)[start : start + COLUMN_SIZE + 1]
+    )
+    if not ids:
+        return [], False
+    found = {
+        card.pk: card
+        for card in Opportunity.objects.filter(pk__in=ids[:COLUMN_SIZE])
         .select_related("customer", "owner")
         .only(
             "pk",
@@ -167,15 +178,13 @@ def column_cards(*, rows: QuerySet[Opportunity], stage: Stage, page: int) -> tup
             "customer__name",
             "owner__display_name",
             "owner__username",
-        )  # fmt: skip
-        .order_by("-updated_at", "-pk")[start : start + COLUMN_SIZE + 1]
-    )
-    return cards[:COLUMN_SIZE], len(cards) > COLUMN_SIZE
+        )
+    }
+    return [found[pk] for pk in ids[:COLUMN_SIZE] if pk in found], len(ids) > COLUMN_SIZE
 
 
 def board_column(*, actor: User, pipeline: Pipeline, stage: Stage, filters: dict[str, Any], page: int) -> Column:
-    rows = opportunities_filtered(actor=actor, filters={**filters, "pipeline": pipeline.pk, "stage": None})
-    rows = rows.filter(status=Status.OPEN)
+    rows = opportunities_filtered(actor=actor, filters={**filters, "pipeline": None, "stage": None})
     cards, more = column_cards(rows=rows, stage=stage, page=page)
     return Column(stage, cards=cards, has_more=more, page=page)
 
@@ -278,8 +287,8 @@ def forecast(
         )
         .values("owner_id", "department", "month")
         .annotate(
-            weighted=Coalesce(Sum(WEIGHTED), Value(ZERO), output_field=MONEY),
-            amount=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY),
+            sum_weighted=Coalesce(Sum(WEIGHTED), Value(ZERO), output_field=MONEY),
+            sum_amount=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY),
             count=Count("pk"),
         )
     )
@@ -292,14 +301,14 @@ def forecast(
         month = row["month"]
         month = month.date() if hasattr(month, "date") and callable(month.date) else month
         position = index.get(month, 0) if month >= first else 0  # overdue: due now
-        weighted = _money(row["weighted"])
+        weighted = _money(row["sum_weighted"])
         for key, bucket in ((row["owner_id"], owners), (row["department"], departments)):
             entry = bucket.setdefault(key, [[ZERO] * months, 0])
             entry[0][position] += weighted
             entry[1] += row["count"]
         totals[position] += weighted
         weighted_total += weighted
-        amount_total += _money(row["amount"])
+        amount_total += _money(row["sum_amount"])
     return Forecast(
         months=columns,
         by_owner=_labelled(owners, _owner_labels(owners)),
@@ -357,3 +366,22 @@ def competitor_records(*, actor: User, competitors: list[Competitor]) -> dict[in
     for row in counts:
         result[row["competitor_id"]] = {name: row[name] for name in empty}
     return result
+
+
+def search_opportunities(*, actor: User, query: str, limit: int) -> list[Any]:
+    """The global search box: opportunities by number or name."""
+    from django.urls import reverse
+
+    from guanxi.core.search import Hit
+
+    query = query.strip()
+    rows = Opportunity.objects.visible_to(actor).filter(Q(number=query) | Q(name__icontains=query))
+    rows = rows.select_related("customer", "stage").only("pk", "name", "number", "customer__name", "stage__name")
+    return [
+        Hit(
+            row.name,
+            f"{row.number} · {row.customer.name} · {row.stage.name}",
+            reverse("sales:opportunity", args=[row.pk]),
+        )
+        for row in rows.order_by("-updated_at", "-pk")[:limit]
+    ]

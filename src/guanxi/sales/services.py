@@ -89,8 +89,22 @@ def _require_edit(actor: User, opportunity: Opportunity) -> None:
 
 
 def _locked(opportunity: Opportunity) -> Opportunity:
-    """The row, locked for this transaction: two moves of one opportunity happen one after the other."""
-    return Opportunity.objects.select_for_update().select_related("stage", "pipeline").get(pk=opportunity.pk)
+    """The row, locked for this transaction: two moves of one opportunity happen one after the other (its
+    stage and pipeline are read along, not locked: moves of other opportunities do not wait)."""
+    rows = Opportunity.objects.select_for_update(of=("self",)).select_related("stage", "pipeline")
+    return rows.get(pk=opportunity.pk)
+
+
+def _locked_for_edit(actor: User, opportunity: Opportunity) -> Opportunity:
+    """``_require_edit`` and ``_locked`` in one query: the row is read through the actor's scope and locked."""
+    require_perm(actor, "opportunities.edit")
+    rows = Opportunity.objects.visible_to(actor).select_for_update(of=("self",)).select_related("stage", "pipeline")
+    row = rows.filter(pk=opportunity.pk).first()
+    if row is None:
+        raise NotPermitted(_("This opportunity is outside your data scope."))
+    if not can_edit(actor, row):
+        raise NotPermitted(_("This opportunity is shared with you read-only."))
+    return row
 
 
 # --- pipelines ----------------------------------------------------------------------------------------
@@ -127,13 +141,17 @@ def closing_stage(pipeline: Pipeline, kind: str) -> Stage:
 # --- validation ---------------------------------------------------------------------------------------
 
 
-def _missing_for(stage: Stage, opportunity: Opportunity, *, lines: int, competitors: int) -> list[str]:
+def _missing_for(
+    stage: Stage, opportunity: Opportunity, *, lines: int | None = None, competitors: int | None = None
+) -> list[str]:
+    """The fields ``stage`` requires that the opportunity lacks. Lines and competitors are counted (when not
+    given) only for a stage that requires them."""
     missing = []
     for field in stage.required_fields or []:
         if field == "lines":
-            empty = lines == 0
+            empty = (lines if lines is not None else opportunity.lines.count()) == 0
         elif field == "competitors":
-            empty = competitors == 0
+            empty = (competitors if competitors is not None else opportunity.competitor_links.count()) == 0
         elif field == "amount":
             empty = not opportunity.amount
         elif field == "contact":
@@ -240,10 +258,15 @@ def opportunity_create(
         raise DomainError(_("Choose an owner within your data scope."), field="owner")
     if not owner.is_active:
         raise DomainError(_("Choose an active colleague."), field="owner")
-    pipeline: Pipeline = data.get("pipeline") or default_pipeline(customer.business_unit_id)
+    chosen_stage: Stage | None = data.get("stage")
+    pipeline: Pipeline = (
+        data.get("pipeline")
+        or (chosen_stage.pipeline if chosen_stage else None)
+        or default_pipeline(customer.business_unit_id)
+    )
     if pipeline.business_unit_id not in (None, customer.business_unit_id) or not pipeline.is_active:
         raise DomainError(_("Choose a pipeline of this business unit."), field="pipeline")
-    stage: Stage = data.get("stage") or first_stage(pipeline)
+    stage: Stage = chosen_stage or first_stage(pipeline)
     if stage.pipeline_id != pipeline.pk or not stage.is_open or not stage.is_active:
         raise DomainError(_("Choose an open stage of the pipeline."), field="stage")
 
@@ -362,12 +385,7 @@ def opportunity_update(
     if errors:
         raise ValidationError(errors)
     if opportunity.is_open:
-        missing = _missing_for(
-            opportunity.stage,
-            opportunity,
-            lines=opportunity.lines.count(),
-            competitors=opportunity.competitor_links.count(),
-        )
+        missing = _missing_for(opportunity.stage, opportunity)
         if missing:  # a field its stage requires cannot be emptied afterwards
             raise StageRequirementsMissing(opportunity.stage, missing)
     save_versioned(opportunity, expected_version=version, fields=[*OPPORTUNITY_FIELDS, "custom"])
@@ -432,8 +450,7 @@ def opportunity_move(*, actor: User, opportunity: Opportunity, stage: Stage, not
     """Move an open opportunity to another open stage of its pipeline (the board's drag and drop). The stage's
     requirements must be met; a stage that needs approval waits for a manager unless the actor may approve.
     The probability becomes the stage's default."""
-    _require_edit(actor, opportunity)
-    row = _locked(opportunity)
+    row = _locked_for_edit(actor, opportunity)
     if row.status != Status.OPEN:
         raise DomainError(_("Reopen the opportunity before moving it."), code="not_open")
     if stage.pipeline_id != row.pipeline_id or not stage.is_active:
@@ -442,7 +459,7 @@ def opportunity_move(*, actor: User, opportunity: Opportunity, stage: Stage, not
         raise DomainError(_("Win or lose the opportunity to close it."), field="stage", code="closing_stage")
     if stage.pk == row.stage_id:
         return row
-    missing = _missing_for(stage, row, lines=row.lines.count(), competitors=row.competitor_links.count())
+    missing = _missing_for(stage, row)
     if missing:
         raise StageRequirementsMissing(stage, missing)
     if stage.needs_approval and not has_perm(actor, "opportunities.approve"):
@@ -541,8 +558,7 @@ def opportunity_win(
     *, actor: User, opportunity: Opportunity, amount: Decimal | None = None, note: str = ""
 ) -> Opportunity:
     """赢单: the opportunity is won (its pipeline's won stage, probability 100) and the customer becomes won."""
-    _require_edit(actor, opportunity)
-    row = _locked(opportunity)
+    row = _locked_for_edit(actor, opportunity)
     if row.status != Status.OPEN:
         raise DomainError(_("This opportunity is already closed."), code="not_open")
     before = snapshot(row, [*AUDITED_FIELDS, "closed_at"])
@@ -582,11 +598,10 @@ def opportunity_lose(
 ) -> Opportunity:
     """输单: lost, with a reason from the dictionary and optionally the competitor who won it. Closing the
     customer's last open opportunity moves it back to ``potential``."""
-    _require_edit(actor, opportunity)
     if not reason:
         raise DomainError(_("Choose why the opportunity was lost."), field="reason")
     dictionary_validate("loss_reason", reason, field="reason")
-    row = _locked(opportunity)
+    row = _locked_for_edit(actor, opportunity)
     if row.status != Status.OPEN:
         raise DomainError(_("This opportunity is already closed."), code="not_open")
     if competitor is not None and (competitor.business_unit_id != row.business_unit_id or competitor.deleted_at):
@@ -615,8 +630,7 @@ def opportunity_lose(
 def opportunity_reopen(*, actor: User, opportunity: Opportunity, note: str = "") -> Opportunity:
     """Reopen a won or lost opportunity in the stage it was closed from, audited; the customer becomes an
     opportunity customer again (a won customer stays won)."""
-    _require_edit(actor, opportunity)
-    row = _locked(opportunity)
+    row = _locked_for_edit(actor, opportunity)
     if row.status == Status.OPEN:
         raise DomainError(_("This opportunity is open already."), code="already_open")
     last_close = (

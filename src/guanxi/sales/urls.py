@@ -1,9 +1,28 @@
 from django.urls import path
 
-from . import views
+from . import config_views, views
 
 app_name = "sales"
 
 urlpatterns = [
+    path("board/", views.board, name="board"),
+    path("board/columns/<int:stage_pk>/", views.board_column, name="board_column"),
+    path("opportunities/", views.opportunity_list, name="list"),
+    path("opportunities/new/", views.opportunity_create, name="create"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity"),
+    path("opportunities/<int:pk>/edit/", views.opportunity_edit, name="edit"),
+    path("opportunities/<int:pk>/move/", views.opportunity_move, name="move"),
+    path("opportunities/<int:pk>/win/", views.opportunity_win, name="win"),
+    path("opportunities/<int:pk>/lose/", views.opportunity_lose, name="lose"),
+    path("opportunities/<int:pk>/reopen/", views.opportunity_reopen, name="reopen"),
+    path("opportunities/<int:pk>/decide/", views.opportunity_decide, name="decide"),
+    path("opportunities/<int:pk>/delete/", views.opportunity_delete, name="delete"),
+    path("forecast/", config_views.forecast, name="forecast"),
+    path("competitors/", config_views.competitor_list, name="competitors"),
+    path("competitors/new/", config_views.competitor_form, name="competitor_create"),
+    path("competitors/<int:pk>/", config_views.competitor_detail, name="competitor"),
+    path("competitors/<int:pk>/edit/", config_views.competitor_form, name="competitor_edit"),
+    path("pipelines/", config_views.pipeline_list, name="pipelines"),
+    path("pipelines/new/", config_views.pipeline_form, name="pipeline_create"),
+    path("pipelines/<int:pk>/", config_views.pipeline_form, name="pipeline_edit"),
 ]

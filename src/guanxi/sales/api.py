@@ -1,0 +1,321 @@
+"""The sales REST resources (DESIGN.md §REST API): pipelines (with stages), opportunities (+ move, win, lose,
+reopen, decide) and competitors — the same services and gate as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.customers.models import Contact, Customer
+from guanxi.org.models import User
+
+from . import config_services, selectors, services
+from .models import Competitor, Opportunity, OpportunityLine, Pipeline, Stage
+
+
+class StageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Stage
+        fields = ["id", "code", "name", "kind", "sort_order", "probability", "required_fields", "needs_approval"]
+        fields += ["is_active"]
+        read_only_fields = fields
+
+
+class PipelineSerializer(serializers.ModelSerializer):
+    stages = StageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pipeline
+        fields = ["id", "code", "name", "is_default", "is_active", "sort_order", "stages"]
+        read_only_fields = fields
+
+
+class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """The pipelines of the caller's business unit with their stages in order (read-only; administrators
+    edit them on the Pipelines page)."""
+
+    queryset = Pipeline.objects.prefetch_related("stages")
+    serializer_class = PipelineSerializer
+    permission_module = "opportunities"
+    ordering = ["-is_default", "sort_order", "id"]
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        unit = self.actor.business_unit_id
+        queryset = super().filter_queryset(queryset)
+        if unit is not None:
+            queryset = queryset.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit))
+        return queryset
+
+
+class LineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OpportunityLine
+        fields = ["description", "quantity", "unit", "unit_price", "amount"]
+        read_only_fields = ["amount"]
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    customer = VisibleRelatedField(queryset=Customer.objects.all())
+    contact = VisibleRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
+    pipeline = serializers.PrimaryKeyRelatedField(queryset=Pipeline.objects.filter(is_active=True), required=False)
+    stage = serializers.PrimaryKeyRelatedField(
+        queryset=Stage.objects.filter(is_active=True),
+        required=False,
+        help_text="On create, an open stage of the pipeline (default: its first). Later use the move action.",
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(status=User.Status.ACTIVE), required=False, help_text="Default: you."
+    )
+    owner_name = serializers.CharField(source="owner.display_name", read_only=True)
+    probability = serializers.IntegerField(
+        min_value=0, max_value=100, required=False, help_text="Default: the stage's probability."
+    )
+    lines = LineSerializer(many=True, required=False)
+    competitors = VisibleRelatedField(queryset=Competitor.objects.all(), many=True, required=False)
+    collaborators = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(status=User.Status.ACTIVE), many=True, required=False
+    )
+    weighted_amount = serializers.SerializerMethodField()
+    version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id", "number", "customer", "contact", "name", "source", "amount", "expected_close_date", "probability",
+            "weighted_amount", "pipeline", "stage", "stage_entered_at", "status", "owner", "owner_name",
+            "collaborators", "competitors", "lines", "need", "next_step", "pending_stage", "closed_at", "loss_reason",
+            "loss_note", "winning_competitor", "source_lead_id", "custom", "version", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "number", "stage_entered_at", "status", "pending_stage", "closed_at", "loss_reason", "loss_note",
+            "winning_competitor", "source_lead_id", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    @extend_schema_field(serializers.DecimalField(max_digits=16, decimal_places=2))
+    def get_weighted_amount(self, instance: Opportunity) -> str:
+        return str(instance.weighted_amount)
+
+
+class OpportunityMoveSerializer(serializers.Serializer):
+    stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all())
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class OpportunityWinSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class OpportunityLoseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=40, help_text="A code of the loss_reason dictionary.")
+    competitor = serializers.PrimaryKeyRelatedField(
+        queryset=Competitor.objects.all(), required=False, allow_null=True, help_text="The competitor who won."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class OpportunityReopenSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class OpportunityDecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
+    """Opportunities the caller may see (own, collaborating, or within their scope)."""
+
+    queryset = Opportunity.objects.select_related("owner").prefetch_related("lines", "competitors", "collaborators")
+    serializer_class = OpportunitySerializer
+    permission_module = "opportunities"
+    action_permissions = {"move": "edit", "win": "edit", "lose": "edit", "reopen": "edit", "decide": "approve"}
+    filterset_fields = ["status", "pipeline", "stage", "owner", "customer", "source"]
+    search_fields = ["name", "number", "customer__name"]
+    ordering_fields = ["updated_at", "created_at", "amount", "expected_close_date", "probability"]
+    ordering = ["-updated_at"]
+
+    def _out(self, opportunity: Opportunity) -> dict[str, Any]:
+        fresh = self.get_queryset().get(pk=opportunity.pk)
+        return OpportunitySerializer(fresh, context=self.get_serializer_context()).data
+
+    @extend_schema(request=OpportunitySerializer, responses=OpportunitySerializer)
+    def create(self, request: Request) -> Response:
+        body = OpportunitySerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        customer = data.pop("customer")
+        lines = [dict(line) for line in data.pop("lines", [])]
+        competitors = data.pop("competitors", [])
+        collaborators = data.pop("collaborators", [])
+        custom = data.pop("custom", None)
+        data.pop("version", None)
+        opportunity = services.opportunity_create(
+            actor=self.actor,
+            customer=customer,
+            data=data,
+            lines=lines,
+            competitors=competitors,
+            collaborators=collaborators,
+            custom=custom,
+        )
+        return Response(self._out(opportunity), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OpportunitySerializer, responses=OpportunitySerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        opportunity = self.get_object()
+        body = OpportunitySerializer(
+            opportunity, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        if "version" not in data:
+            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
+        moved = {"stage", "pipeline", "owner", "customer"} & set(data)
+        if moved:
+            raise serializers.ValidationError(
+                {name: ["Use the move action (stage) or a transfer (owner)."] for name in sorted(moved)}
+            )
+        version = data.pop("version")
+        lines = data.pop("lines", None)
+        competitors = data.pop("competitors", None)
+        collaborators = data.pop("collaborators", None)
+        custom = data.pop("custom", None)
+        services.opportunity_update(
+            actor=self.actor, opportunity=opportunity, version=version, data=data, custom=custom
+        )
+        if lines is not None:
+            services.opportunity_lines_replace(
+                actor=self.actor,
+                opportunity=opportunity,
+                lines=[dict(line) for line in lines],
+                update_amount="amount" not in data,
+            )
+        if competitors is not None:
+            services.opportunity_competitors_set(actor=self.actor, opportunity=opportunity, competitors=competitors)
+        if collaborators is not None:
+            services.opportunity_collaborators_set(actor=self.actor, opportunity=opportunity, users=collaborators)
+        return Response(self._out(opportunity))
+
+    def perform_destroy(self, instance: Opportunity) -> None:
+        services.opportunity_delete(actor=self.actor, opportunity=instance)
+
+    @extend_schema(request=OpportunityMoveSerializer, responses=OpportunitySerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str | None = None) -> Response:
+        """Move to another open stage of the pipeline; refused (400, code ``stage_requirements``) naming the
+        fields the stage requires. A stage needing approval leaves ``pending_stage`` set instead."""
+        opportunity = self.get_object()
+        body = OpportunityMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        moved = services.opportunity_move(actor=self.actor, opportunity=opportunity, **body.validated_data)
+        return Response(self._out(moved))
+
+    @extend_schema(request=OpportunityWinSerializer, responses=OpportunitySerializer)
+    @action(detail=True, methods=["post"])
+    def win(self, request: Request, pk: str | None = None) -> Response:
+        opportunity = self.get_object()
+        body = OpportunityWinSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        won = services.opportunity_win(actor=self.actor, opportunity=opportunity, **body.validated_data)
+        return Response(self._out(won))
+
+    @extend_schema(request=OpportunityLoseSerializer, responses=OpportunitySerializer)
+    @action(detail=True, methods=["post"])
+    def lose(self, request: Request, pk: str | None = None) -> Response:
+        opportunity = self.get_object()
+        body = OpportunityLoseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lost = services.opportunity_lose(actor=self.actor, opportunity=opportunity, **body.validated_data)
+        return Response(self._out(lost))
+
+    @extend_schema(request=OpportunityReopenSerializer, responses=OpportunitySerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        opportunity = self.get_object()
+        body = OpportunityReopenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reopened = services.opportunity_reopen(actor=self.actor, opportunity=opportunity, **body.validated_data)
+        return Response(self._out(reopened))
+
+    @extend_schema(request=OpportunityDecideSerializer, responses=OpportunitySerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        """Approve or reject the stage move waiting for approval."""
+        opportunity = self.get_object()
+        body = OpportunityDecideSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        decided = services.opportunity_decide_move(actor=self.actor, opportunity=opportunity, **body.validated_data)
+        return Response(self._out(decided))
+
+
+class CompetitorSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
+    record = serializers.SerializerMethodField(help_text="Opportunities met on, won, lost, and lost to them.")
+
+    class Meta:
+        model = Competitor
+        fields = ["id", *config_services.COMPETITOR_FIELDS, "record", "version", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_record(self, instance: Competitor) -> dict[str, int]:
+        records = self.context.get("records") or {}
+        return records.get(instance.pk) or {"met": 0, "won": 0, "lost": 0, "lost_to": 0}
+
+
+class CompetitorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
+    queryset = Competitor.objects.all()
+    serializer_class = CompetitorSerializer
+    permission_module = "competitors"
+    search_fields = ["name"]
+    ordering = ["name", "id"]
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        unit = self.actor.business_unit_id
+        queryset = super().filter_queryset(queryset)
+        return queryset.filter(business_unit_id=unit) if unit is not None else queryset
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "records": getattr(self, "_records", {})}
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = list(self.paginate_queryset(self.filter_queryset(self.get_queryset())) or [])
+        self._records = selectors.competitor_records(actor=self.actor, competitors=page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        competitor = self.get_object()
+        self._records = selectors.competitor_records(actor=self.actor, competitors=[competitor])
+        return Response(self.get_serializer(competitor).data)
+
+    @extend_schema(request=CompetitorSerializer, responses=CompetitorSerializer)
+    def create(self, request: Request) -> Response:
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data.pop("version", None)
+        competitor = config_services.competitor_create(actor=self.actor, data=data)
+        return Response(self.get_serializer(competitor).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CompetitorSerializer, responses=CompetitorSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        competitor = self.get_object()
+        body = self.get_serializer(competitor, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        if "version" not in data:
+            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
+        version = data.pop("version")
+        saved = config_services.competitor_update(actor=self.actor, competitor=competitor, version=version, data=data)
+        return Response(self.get_serializer(saved).data)
+
+    def perform_destroy(self, instance: Competitor) -> None:
+        config_services.competitor_delete(actor=self.actor, competitor=instance)
