@@ -209,3 +209,16 @@ def test_the_search_box_finds_leads_in_scope_by_name_and_phone(sales: Sales) -> 
 
     assert lead.number in by_name and "欧阳修" not in by_name
     assert lead.number in by_phone
+
+
+def test_the_customer_page_lists_the_lead_it_came_from(sales: Sales) -> None:
+    from guanxi.leads.conversion import lead_convert
+
+    lead = enter(sales.alice, campaign="2026 秋季展")
+    customer = lead_convert(actor=sales.alice, lead=lead).customer
+
+    tab = client_for(sales.alice).get(
+        reverse("customers:detail", args=[customer.pk]), {"tab": "leads"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert lead.number in tab.content.decode() and "2026 秋季展" in tab.content.decode()

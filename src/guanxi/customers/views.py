@@ -106,6 +106,10 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         from guanxi.sales.views import customer_tab_context
 
         context.update(customer_tab_context(request, customer))
+    if context["tab"] == "leads":
+        from guanxi.leads.views import customer_tab_context as lead_tab_context
+
+        context.update(lead_tab_context(request, customer))
     if context["tab"] == "history":
         context["history"] = record_history(actor=request.user, obj=customer)
     if request.htmx and request.GET.get("tab"):
@@ -120,6 +124,8 @@ def _tabs(request: AuthedRequest) -> list[tuple[str, str]]:
         tabs.append(("followups", _("Follow-ups")))  # activities/templates/customers/tabs/followups.html
     if has_perm(request.user, "opportunities.view"):
         tabs.append(("opportunities", _("Opportunities")))
+    if has_perm(request.user, "leads.view"):
+        tabs.append(("leads", _("Leads")))  # leads/templates/customers/tabs/leads.html
     return [*tabs, ("history", _("History"))]
 
 

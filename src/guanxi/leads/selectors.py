@@ -121,6 +121,12 @@ def lead_followups(*, lead: Lead, limit: int = 50) -> list[Any]:
     return list(rows[:limit])
 
 
+def customer_leads(*, actor: User, customer: Any) -> list[Lead]:
+    """The leads converted into a customer, oldest first (the customer's origin)."""
+    rows = Lead.objects.visible_to(actor).filter(customer=customer).select_related("converted_by")
+    return list(rows.order_by("converted_at", "pk")[:50])
+
+
 def search_leads(*, actor: User, query: str, limit: int) -> list[Hit]:
     rows = lead_list(actor=actor, scene="all", query=query).select_related(None)
     rows = rows.only("pk", "name", "company", "number", "status")[:limit]

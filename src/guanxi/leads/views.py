@@ -303,3 +303,8 @@ def _matches(actor: Any, lead: Lead, data: dict[str, Any]) -> list[dict[str, Any
         }
         for match in found
     ]
+
+
+def customer_tab_context(request: AuthedRequest, customer: Any) -> dict[str, Any]:
+    """The 360° page's Leads tab (called by the customer page): the leads that became this customer."""
+    return {"customer_leads": selectors.customer_leads(actor=request.user, customer=customer)}
