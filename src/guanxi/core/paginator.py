@@ -19,9 +19,9 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows: Any = self.object_list
-        # Which rows fall under the cap does not change how many there are: without the ORDER BY the database
-        # counts from whichever index is narrowest instead of sorting up to ``cap`` wide rows first.
-        return rows.order_by()[: self.cap].count()
+        # Which rows fall under the cap does not change how many there are: without the ORDER BY, and reading
+        # only ids, the database counts from the narrowest index (index-only) instead of sorting wide rows.
+        return rows.order_by().values("pk")[: self.cap].count()
 
     @property
     def capped(self) -> bool:
