@@ -139,11 +139,12 @@ class Lead(MainRecord):
                 condition=Q(deleted_at__isnull=True),
                 name="lead_alive_department",
             ),
+            # the newest first across a unit or a department tree, filtered from the index alone
             models.Index(
-                fields=["business_unit", "-updated_at", "-id"],
-                include=["status"],
+                fields=["-updated_at", "-id"],
+                include=["business_unit", "department", "owner", "status"],
                 condition=Q(deleted_at__isnull=True),
-                name="lead_alive_unit",
+                name="lead_alive_recent",
             ),
             models.Index(fields=["status", "last_followup_at"], name="lead_status_followup"),
         ]
