@@ -105,6 +105,7 @@ def test_plans_are_created_rescheduled_with_a_version_and_completed(sales: World
     assert overdue["count"] == 1 and overdue["results"][0]["overdue"] is True
     done = client.post(f"/api/v1/plans/{created['id']}/complete/", {}, format="json")
     assert done.status_code == 200 and done.json()["status"] == "done"
+    assert done.json()["next_plan_proposal"] is not None  # it was the customer's last open plan
     again = client.post(f"/api/v1/plans/{created['id']}/complete/", {}, format="json")
     assert again.status_code == 400 and again.json()["code"] == "plan_closed"
 

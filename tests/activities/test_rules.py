@@ -234,6 +234,7 @@ def test_the_feed_parses_and_shows_the_users_open_and_done_plans(sales: World) -
     assert set(events) == {f"plan-{open_plan.pk}@guanxi", f"plan-{done.pk}@guanxi"}
     assert str(events[f"plan-{open_plan.pk}@guanxi"]["summary"]) == "华信科技 · 回访"
     assert events[f"plan-{open_plan.pk}@guanxi"].decoded("dtstart") == NOON
+    assert b"DTSTART:20260310T040000Z" in feed_ics(user=user, at=NOON)  # noon in Shanghai, in UTC
     assert feed_token_revoke(actor=sales.alice)
     assert feed_user(token) is None
     new = feed_token_issue(actor=sales.alice)

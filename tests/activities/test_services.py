@@ -54,6 +54,20 @@ def test_a_follow_up_is_refused_field_by_field(sales: World) -> None:
     assert not FollowUp.objects.exists()
 
 
+def test_a_check_in_records_the_position_and_refuses_an_impossible_one(sales: World) -> None:
+    from decimal import Decimal
+
+    customer = register(sales.alice)
+    here = services.Location(Decimal("31.2304"), Decimal("121.4737"), 15, "上海市黄浦区")
+    followup = services.followup_create(actor=sales.alice, customer=customer, content="拜访", location=here)
+    assert followup.checked_in and followup.location_accuracy == 15
+    with pytest.raises(ValidationError) as refusal:
+        services.followup_create(
+            actor=sales.alice, customer=customer, content="x", location=services.Location(Decimal(91), Decimal(0))
+        )
+    assert "latitude" in refusal.value.message_dict
+
+
 def test_nobody_records_a_follow_up_on_a_customer_outside_their_scope(sales: World) -> None:
     customer = register(sales.alice)
     with pytest.raises(NotPermitted):
@@ -173,3 +187,45 @@ def test_registered_checks_appear_in_the_compliance_report(sales: World) -> None
     assert [row.label for row in results["plans_not_done"].rows] == [f"{customer.name} · 回访"]
     assert compliance_run(actor=sales.charlie, day=NOON.date() + timedelta(days=1))[0].rows == []
     assert Customer.objects.count() == 1
+
+
+def test_a_customer_merge_moves_follow_ups_and_plans_to_the_one_kept(sales: World) -> None:
+    from guanxi.customers.merge import customer_merge
+    from tests.conftest import grant, make_user
+
+    head = grant(make_user("hana", "韩娜", sales.head_office), "unit_head")
+    keep, other = register(sales.alice, "甲公司"), register(sales.charlie, "乙公司")
+    services.followup_create(actor=sales.alice, customer=keep, content="旧", occurred_at=NOON - timedelta(days=9))
+    newer = services.followup_create(actor=sales.charlie, customer=other, content="新")
+    plan = services.plan_create(actor=sales.charlie, subject="回访", due_at=NOON, customer=other)
+    customer_merge(actor=head, keep=keep, other=other, choices={})
+    keep.refresh_from_db()
+    assert FollowUp.objects.filter(customer=keep).count() == 2
+    assert keep.last_followup_at == newer.occurred_at
+    plan.refresh_from_db()
+    assert plan.customer == keep and keep.next_followup_at == NOON
+
+
+def test_open_plans_follow_a_customer_to_its_new_owner_or_close_when_it_returns_to_the_pool(sales: World) -> None:
+    customer = register(sales.alice)
+    open_plan = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer)
+    done = services.plan_create(actor=sales.alice, subject="已做", due_at=NOON, customer=customer)
+    services.plan_complete(actor=sales.alice, plan=done)
+    assert services.customer_plans_reassign(customer=customer, owner=sales.bob, actor=sales.bob) == 1
+    open_plan.refresh_from_db()
+    done.refresh_from_db()
+    assert (open_plan.owner, done.owner) == (sales.bob, sales.alice)
+    assert services.customer_plans_close(customer=customer, reason="退回公海") == 1
+    open_plan.refresh_from_db()
+    customer.refresh_from_db()
+    assert (open_plan.status, open_plan.cancel_reason, customer.next_followup_at) == ("cancelled", "退回公海", None)
+
+
+def test_a_transfer_gives_the_open_plans_to_the_new_owner(sales: World) -> None:
+    from guanxi.customers.services import customer_transfer
+
+    customer = register(sales.alice)
+    plan = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer)
+    customer_transfer(actor=sales.bob, customer=customer, owner=sales.bob)
+    plan.refresh_from_db()
+    assert plan.owner == sales.bob

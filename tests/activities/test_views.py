@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,14 +30,18 @@ def test_the_timeline_is_newest_first_and_paginated_with_fixed_queries(
     sales: World, django_assert_max_num_queries: object
 ) -> None:
     customer = customer_of(sales.alice)
-    for day in range(25):
-        services.followup_create(
-            actor=sales.alice, customer=customer, content=f"第{day}次", occurred_at=NOON - timedelta(days=day)
-        )
     client = client_for(sales.alice)
     url = reverse("activities:customer_followups", args=[customer.pk])
-    with django_assert_max_num_queries(25):  # type: ignore[operator]
-        first = client.get(url)
+    services.followup_create(actor=sales.alice, customer=customer, content="第0次", occurred_at=NOON)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for day in range(1, 25):
+        followup = services.followup_create(
+            actor=sales.alice, customer=customer, content=f"第{day}次", occurred_at=NOON - timedelta(days=day)
+        )
+        services.followup_comment_add(actor=sales.bob, followup=followup, text="好")
+    with django_assert_max_num_queries(len(one.captured_queries)):  # type: ignore[operator]
+        first = client.get(url)  # a full page of records with comments costs no more queries than one
     assert first.text.index("第0次") < first.text.index("第1次")
     assert "第19次" in first.text and "第20次" not in first.text
     assert "第24次" in client.get(url + "?page=2").text
@@ -266,3 +272,33 @@ def test_the_overdue_for_level_list_and_reminder_settings(sales: World) -> None:
     assert response.status_code == 302
     chosen = sales.alice.reminder_settings.digest_time
     assert chosen is not None and chosen.strftime("%H:%M") == "07:45"
+
+
+def test_follow_ups_and_plans_of_another_record_and_its_tab(sales: World) -> None:
+    """Other modules' records (an opportunity, a lead) get the same pages through ``?related=app.model:pk``;
+    a contact stands in for such a record here (it has a customer, as an opportunity does)."""
+    customer = customer_of(sales.alice)
+    contact = customer.contacts.get()
+    reference = f"customers.contact:{contact.pk}"
+    client = client_for(sales.alice)
+    assert "Record follow-up" in client.get(f"{reverse('activities:followup_create')}?related={reference}").text
+    response = client.post(
+        reverse("activities:followup_create"),
+        {"related": reference, "channel": "phone", "occurred_at": "2026-03-10T10:00", "content": "谈了合同"},
+    )
+    assert response.status_code == 302
+    followup = FollowUp.objects.get()
+    assert (followup.related, followup.customer) == (contact, customer)  # about the record and its customer
+    client.post(
+        reverse("activities:plan_create"),
+        {"related": reference, "subject": "发合同", "kind": "email", "due_at": "2026-03-12T09:30"},
+    )
+    plan = Plan.objects.get()
+    assert (plan.related, plan.customer) == (contact, customer)
+    tab = client.get(reverse("activities:related_followups", args=[reference]))
+    assert "谈了合同" in tab.text and "发合同" in tab.text
+    assert client_for(sales.charlie).get(reverse("activities:related_followups", args=[reference])).status_code == 404
+    for bad in ("nonsense", "auth.permission:1", "customers.contact:999999"):
+        assert client.get(reverse("activities:related_followups", args=[bad])).status_code == 404
+    completed = client.post(reverse("activities:plan_complete", args=[plan.pk]))
+    assert f"related={reference}" in completed["Location"] and "next=1" in completed["Location"]

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, connection
 
-from . import dataset
+from . import dataset, dataset_activities
 
 Out = dataset.Out
 
@@ -96,6 +96,7 @@ def ensure(params: dataset.Params, *, reseed: bool, out: Out) -> dict[str, Any]:
         started = time.monotonic()
         call_command("migrate", verbosity=0)  # the code may have moved on since the load: new tables, indexes
         out(f"migrated in {time.monotonic() - started:.1f} s")
+        dataset_activities.ensure(params, out=out)  # a dataset loaded before activities existed
         return current
     if current:
         out(f"the database holds another dataset ({current['params']}); loading afresh")
@@ -104,6 +105,7 @@ def ensure(params: dataset.Params, *, reseed: bool, out: Out) -> dict[str, Any]:
     call_command("migrate", verbosity=0)
     out(f"migrated in {time.monotonic() - started:.1f} s; loading {params.customers:,} customers")
     loaded = dataset.load(params, out=out)
+    dataset_activities.load(params, out=out)
     with connection.cursor() as cursor:
         # VACUUM sets the visibility map, as autovacuum would on a live system, so index-only scans work.
         vacuum_started = time.monotonic()

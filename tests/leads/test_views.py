@@ -222,3 +222,15 @@ def test_the_customer_page_lists_the_lead_it_came_from(sales: Sales) -> None:
     )
 
     assert lead.number in tab.content.decode() and "2026 秋季展" in tab.content.decode()
+
+
+def test_a_plan_can_be_added_to_a_lead_from_its_follow_ups_tab(sales: Sales) -> None:
+    lead = enter(sales.alice)
+    client = client_for(sales.alice)
+
+    tab = client.get(reverse("leads:detail", args=[lead.pk]), {"tab": "followups"}, HTTP_HX_REQUEST="true")
+    link = f"{reverse('activities:plan_create')}?related=leads.lead:{lead.pk}"
+
+    assert link in tab.content.decode()
+    assert client.get(link).status_code == 200
+    assert client_for(sales.charlie).get(link).status_code == 404  # the lead is outside Charlie's scope

@@ -26,6 +26,9 @@ from .compliance import compliance_run
 from .forms import CalendarForm, PlanTemplateForm, ReminderSettingsForm, StepFormSet
 from .models import FeedToken, PlanTemplate, ReminderSettings
 
+AGENDA_PAGE = 50
+CALENDAR_LIMIT = 1500
+
 
 def _today() -> date:
     return timezone.localdate()
@@ -37,7 +40,16 @@ def agenda(request: AuthedRequest) -> HttpResponse:
     manager = selectors.manages_others(request.user)
     team = manager and request.GET.get("team") == "1"
     result = selectors.agenda(actor=request.user, day=_today(), team=team)
-    context = {"agenda": result, "team": team, "manager": manager, "now": timezone.now()}
+    context = {
+        "agenda": result,
+        "mine": CappedPaginator(result.mine, AGENDA_PAGE).get_page(request.GET.get("page")),
+        "team_page": CappedPaginator(result.team, AGENDA_PAGE).get_page(request.GET.get("team_page"))
+        if result.team is not None
+        else None,
+        "team": team,
+        "manager": manager,
+        "now": timezone.now(),
+    }
     return render(request, "activities/agenda.html", context)
 
 
@@ -71,17 +83,27 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
     day = data.get("date") or _today()
     owner = data.get("owner") or request.user
     start, end = _range(view, day)
-    plans = list(selectors.calendar_plans(actor=request.user, start=_aware(start), end=_aware(end), owner=owner)[:1000])
+    plans = selectors.calendar_items(
+        actor=request.user, start=_aware(start), end=_aware(end), owner=owner, limit=CALENDAR_LIMIT
+    )
+    by_day: dict[date, list[Any]] = {}
+    for plan in plans:  # a windowed plan shows on every day of its window
+        first = max(timezone.localtime(plan.starts_at).date(), start)
+        last = min(timezone.localtime(plan.due_at).date(), end - timedelta(days=1))
+        cursor = first
+        while cursor <= last:
+            by_day.setdefault(cursor, []).append(plan)
+            cursor += timedelta(days=1)
+    today = _today()
     days = []
     cursor = start
     while cursor < end:
-        day_start, day_end = _aware(cursor), _aware(cursor + timedelta(days=1))
         days.append(
             {
                 "date": cursor,
                 "in_month": cursor.month == day.month,
-                "today": cursor == _today(),
-                "plans": [p for p in plans if p.starts_at < day_end and p.due_at >= day_start],
+                "today": cursor == today,
+                "plans": by_day.get(cursor, []),
             }
         )
         cursor += timedelta(days=1)
@@ -105,6 +127,7 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
         "owner_query": owner_query,
         "views": [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
         "now": timezone.now(),
+        "truncated": len(plans) == CALENDAR_LIMIT,
     }
     return render(request, "activities/calendar.html", context)
 

@@ -25,6 +25,7 @@ from guanxi.org.models import User
 
 from . import plan_templates, services
 from .models import FollowUp, FollowUpAttachment, FollowUpComment, Plan, PlanTemplate, PlanTemplateStep
+from .selectors import next_plan_proposal
 
 
 def _related(data: dict[str, Any]) -> models.Model | None:
@@ -159,6 +160,9 @@ class PlanSerializer(serializers.ModelSerializer):
     related_type = RelatedTypeField(required=False, allow_blank=True, help_text='e.g. "sales.opportunity"')
     related_id = serializers.IntegerField(required=False, allow_null=True)
     overdue = serializers.SerializerMethodField()
+    next_plan_proposal = serializers.SerializerMethodField(
+        help_text="After completing a customer's last open plan: when to plan the next one (SPEC §4.3)."
+    )
     version = serializers.IntegerField(required=False, help_text="The version you loaded; required to reschedule.")
 
     class Meta:
@@ -166,7 +170,7 @@ class PlanSerializer(serializers.ModelSerializer):
         fields = [
             "id", "customer", "contact", "related_type", "related_id", "owner", "owner_name", "kind", "subject",
             "script", "starts_at", "due_at", "status", "overdue", "origin", "followup", "completed_at",
-            "cancelled_at", "cancel_reason", "created_at", "version",
+            "cancelled_at", "cancel_reason", "created_at", "version", "next_plan_proposal",
         ]  # fmt: skip
         read_only_fields = [
             "id", "status", "origin", "followup", "completed_at", "cancelled_at", "cancel_reason", "created_at",
@@ -176,6 +180,11 @@ class PlanSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_overdue(self, plan: Plan) -> bool:
         return plan.is_overdue(self.context.get("now"))
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_next_plan_proposal(self, plan: Plan) -> Any:
+        proposal = self.context.get("proposals", {}).get(plan.pk)
+        return serializers.DateTimeField().to_representation(proposal) if proposal else None
 
 
 class CompleteSerializer(serializers.Serializer):
@@ -274,7 +283,10 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
             if followup is None:
                 raise DomainError("No such follow-up.", field="followup")
         plan = services.plan_complete(actor=self.actor, plan=plan, followup=followup)
-        return Response(PlanSerializer(plan, context=self.get_serializer_context()).data)
+        context = self.get_serializer_context()
+        if plan.customer_id and not services.open_plans_of(customer=plan.customer).exists():
+            context["proposals"] = {plan.pk: next_plan_proposal(customer=plan.customer, at=timezone.now())}
+        return Response(PlanSerializer(plan, context=context).data)
 
     @extend_schema(request=CancelSerializer, responses=PlanSerializer)
     @action(detail=True, methods=["post"])

@@ -10,9 +10,10 @@ class ActivitiesConfig(AppConfig):
     def ready(self) -> None:
         from guanxi.core import navigation, permissions, scope
         from guanxi.core.config.dictionary import register_dictionary_usage
+        from guanxi.customers.merge import register_merge_child
         from guanxi.org import handover
 
-        from . import checks, models
+        from . import checks, models, services
 
         # view/create/edit: one's own records; assign: plans for colleagues; approve: manager comments (领导批示);
         # configure: plan templates; delete: remove a record recorded by mistake.
@@ -35,6 +36,9 @@ class ActivitiesConfig(AppConfig):
             handover.OwnedType(models.Plan, "owner", _("Open plans"), owned=lambda rows: rows.filter(status="open"))
         )
         checks.register_defaults()
+        # A customer merge moves the merged customer's follow-ups and plans to the one kept.
+        register_merge_child(models.FollowUp, "customer", move=services.followups_move_on_merge)
+        register_merge_child(models.Plan, "customer", move=services.plans_move_on_merge)
         needs = navigation.needs
         for label, url, icon, order, code in [
             (_("Agenda"), "activities:agenda", "calendar-check", 12, "activities.view"),

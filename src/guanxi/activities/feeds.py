@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -78,10 +78,11 @@ def feed_ics(*, user: User, at: datetime, base_url: str = "") -> bytes:
         event = Event()
         event.add("uid", f"plan-{plan.pk}@{host}")
         event.add("summary", f"{plan.customer.name} · {plan.subject}" if plan.customer else plan.subject)
-        event.add("dtstart", plan.starts_at)
-        event.add("dtend", max(plan.due_at, plan.starts_at + timedelta(minutes=30)))
-        event.add("dtstamp", plan.updated_at)
-        event.add("last-modified", plan.updated_at)
+        # In UTC ("…Z"): every calendar reads it without a VTIMEZONE block.
+        event.add("dtstart", plan.starts_at.astimezone(UTC))
+        event.add("dtend", max(plan.due_at, plan.starts_at + timedelta(minutes=30)).astimezone(UTC))
+        event.add("dtstamp", plan.updated_at.astimezone(UTC))
+        event.add("last-modified", plan.updated_at.astimezone(UTC))
         event.add("sequence", plan.version)
         event.add("status", "CONFIRMED")
         if plan.status == Plan.Status.DONE:

@@ -101,37 +101,52 @@ def manages_others(actor: User) -> bool:
 @dataclass
 class Agenda:
     day: date
-    mine: list[Plan] = field(default_factory=list)
-    team: list[Plan] = field(default_factory=list)
+    mine: QuerySet[Plan]
+    team: QuerySet[Plan] | None = None
     done_today: int = 0
     team_counts: list[dict[str, Any]] = field(default_factory=list)
 
 
-AGENDA_LIMIT = 200
-
-
-def agenda(*, actor: User, day: date, team: bool = False, limit: int = AGENDA_LIMIT) -> Agenda:
-    """Today's and overdue open plans (SPEC §4.2): the actor's own, and for managers their scope's
-    others (at most ``limit`` each, the most overdue first), plus per-person counts of the team."""
+def agenda(*, actor: User, day: date, team: bool = False) -> Agenda:
+    """Today's and overdue open plans (SPEC §4.2), the most overdue first: the actor's own, and for managers
+    their scope's others, with per-person counts of the team. The views page through the rows."""
     start, end = day_bounds(day)
-    result = Agenda(day=day)
     if not has_perm(actor, "activities.view"):
-        return result
+        return Agenda(day=day, mine=Plan.objects.none())
     open_until_today = Plan.objects.filter(status=Plan.Status.OPEN, starts_at__lt=end)
-    mine = open_until_today.filter(owner=actor).select_related("customer", "contact").order_by("due_at", "pk")
-    result.mine = list(mine[:limit])
-    result.done_today = Plan.objects.filter(
-        owner=actor, status=Plan.Status.DONE, completed_at__gte=start, completed_at__lt=end
-    ).count()
+    result = Agenda(
+        day=day,
+        mine=open_until_today.filter(owner=actor).select_related("customer", "owner").order_by("due_at", "pk"),
+        done_today=Plan.objects.filter(
+            owner=actor, status=Plan.Status.DONE, completed_at__gte=start, completed_at__lt=end
+        ).count(),
+    )
     if team and manages_others(actor):
         others = Plan.objects.visible_to(actor).filter(status=Plan.Status.OPEN, starts_at__lt=end).exclude(owner=actor)
-        result.team = list(others.select_related("customer", "owner").order_by("due_at", "pk")[:limit])
+        result.team = others.select_related("customer", "owner").order_by("due_at", "pk")
         result.team_counts = list(
             others.values("owner", "owner__display_name")
             .annotate(total=Count("pk"), late=Count("pk", filter=Q(due_at__lt=timezone.now())))
             .order_by("owner__display_name")
         )
     return result
+
+
+@dataclass(frozen=True)
+class CalendarItem:
+    """A plan as the calendar shows it: a few columns, no model instance (a month can hold a thousand)."""
+
+    pk: int
+    subject: str
+    starts_at: datetime
+    due_at: datetime
+    status: str
+    customer: str | None
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("activities:plan", args=[self.pk])
 
 
 def calendar_plans(
@@ -141,7 +156,16 @@ def calendar_plans(
     another visible ``owner`` is asked for; a windowed plan shows from its start until it is due."""
     rows = Plan.objects.visible_to(actor).filter(owner=owner or actor, starts_at__lt=end, due_at__gte=start)
     statuses = [Plan.Status.OPEN, Plan.Status.DONE] if with_done else [Plan.Status.OPEN]
-    return rows.filter(status__in=statuses).select_related("customer").order_by("starts_at", "pk")
+    return rows.filter(status__in=statuses).order_by("starts_at", "pk")
+
+
+def calendar_items(
+    *, actor: User, start: datetime, end: datetime, owner: User | None = None, limit: int = 1500
+) -> list[CalendarItem]:
+    rows = calendar_plans(actor=actor, start=start, end=end, owner=owner).values_list(
+        "pk", "subject", "starts_at", "due_at", "status", "customer__name"
+    )
+    return [CalendarItem(*row) for row in rows[:limit]]
 
 
 # --- levels and cadence (SPEC §4.4) -------------------------------------------------------------------

@@ -132,6 +132,8 @@ def followup_create(
         attachment_rules.attachments_clean(files)
     except DomainError as error:
         errors.setdefault("files", []).append(str(error.message))
+    if location is not None and not (-90 <= location.latitude <= 90 and -180 <= location.longitude <= 180):
+        errors.setdefault("latitude", []).append(_("The check-in position is not a place on Earth."))
     if errors:
         from django.core.exceptions import ValidationError
 
@@ -468,6 +470,59 @@ def customer_next_followup_sync(*, customer_id: int) -> None:
     """``Customer.next_followup_at`` = its earliest open plan's due time (lists filter and sort on it)."""
     earliest = Plan.objects.filter(customer_id=customer_id, status=Plan.Status.OPEN).aggregate(at=Min("due_at"))
     customer_next_followup_set(customer_id=customer_id, at=earliest["at"])
+
+
+# --- merging customers (customers.merge moves child records through these) -------------------------------
+
+
+def followups_move_on_merge(actor: User, keep: Customer, other: Customer) -> int:
+    """The merged customer's follow-ups join the kept one's timeline; its last follow-up time follows."""
+    moved = FollowUp.all_objects.filter(customer=other).update(customer=keep, updated_at=timezone.now())
+    latest = FollowUp.objects.filter(customer=keep).aggregate(at=models.Max("occurred_at"))["at"]
+    if latest is not None:
+        customer_followed_up(customer=keep, at=latest)
+    return moved
+
+
+def plans_move_on_merge(actor: User, keep: Customer, other: Customer) -> int:
+    moved = Plan.all_objects.filter(customer=other).update(customer=keep, updated_at=timezone.now())
+    customer_next_followup_sync(customer_id=keep.pk)
+    customer_next_followup_sync(customer_id=other.pk)
+    return moved
+
+
+# --- when a customer changes hands (the pool and transfers call these in their transaction) ---------------
+
+
+@transaction.atomic
+def customer_plans_reassign(*, customer: Customer, owner: User, actor: User | None = None) -> int:
+    """The customer's open plans follow it to its new owner (a transfer, an assignment, a handover)."""
+    rows = Plan.objects.filter(customer=customer, status=Plan.Status.OPEN).exclude(owner=owner)
+    ids = list(rows.values_list("pk", flat=True))
+    if ids:
+        Plan.objects.filter(pk__in=ids).update(owner=owner, updated_at=timezone.now(), version=F("version") + 1)
+        audit_log(
+            actor=actor,
+            action=Action.OWNERSHIP,
+            obj=customer,
+            changes={"plans": [len(ids), owner.pk]},
+            note="open plans reassigned",
+        )
+    return len(ids)
+
+
+@transaction.atomic
+def customer_plans_close(*, customer: Customer, reason: str, actor: User | None = None) -> int:
+    """Cancel the customer's open plans (it returned to the public pool: nobody is to follow it up)."""
+    now = timezone.now()
+    closed = Plan.objects.filter(customer=customer, status=Plan.Status.OPEN).update(
+        status=Plan.Status.CANCELLED, cancelled_at=now, cancel_reason=reason[:200], updated_at=now,
+        version=F("version") + 1,
+    )  # fmt: skip
+    if closed:
+        audit_log(actor=actor, action=Action.UPDATE, obj=customer, changes={"plans": [closed, 0]}, note=reason[:200])
+        customer_next_followup_sync(customer_id=customer.pk)
+    return closed
 
 
 # --- a record that becomes a customer's -----------------------------------------------------------------

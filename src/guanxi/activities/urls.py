@@ -17,6 +17,7 @@ urlpatterns = [
     path("templates/<int:pk>/delete/", agenda_views.template_delete, name="template_delete"),
     path("customers/<int:pk>/followups/", views.customer_followups, name="customer_followups"),
     path("customers/<int:pk>/apply-template/", views.template_apply, name="template_apply"),
+    path("related/<str:reference>/followups/", views.related_followups, name="related_followups"),
     path("followups/new/", views.followup_create, name="followup_create"),
     path("followups/<int:pk>/", views.followup_detail, name="followup"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse
+from django.db import models
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +20,7 @@ from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
-from guanxi.core.scope import get_visible_or_404
+from guanxi.core.scope import get_visible_or_404, rule_for
 from guanxi.customers.models import Customer
 
 from . import plan_templates, selectors, services
@@ -35,6 +38,66 @@ def _customer(request: AuthedRequest, pk: Any) -> Customer | None:
 
 def _customer_tab(customer: Customer) -> str:
     return f"{customer.get_absolute_url()}?tab=followups"
+
+
+def _related(request: AuthedRequest, reference: str | None) -> models.Model | None:
+    """``app_label.model:pk`` (e.g. ``sales.opportunity:7``) → that record, through its own scope gate; 404
+    for a model not read through the gate, a missing row or one out of scope."""
+    if not reference:
+        return None
+    try:
+        label, pk = reference.split(":")
+        app_label, model_name = label.split(".")
+        model = ContentType.objects.get_by_natural_key(app_label, model_name).model_class()
+        assert model is not None
+        rule_for(model)
+        return get_visible_or_404(model._default_manager.all(), request.user, pk=pk)
+    except (ValueError, AssertionError, LookupError, TypeError, ContentType.DoesNotExist):
+        raise Http404 from None
+
+
+@dataclass
+class About:
+    """What a follow-up or plan page is about: a customer, another record (an opportunity, a lead), or both."""
+
+    customer: Customer | None
+    related: models.Model | None
+
+    @property
+    def query(self) -> str:
+        if self.related is not None:
+            return f"related={self.reference}"
+        return f"customer={self.customer.pk}" if self.customer else ""
+
+    @property
+    def reference(self) -> str:
+        if self.related is None:
+            return ""
+        meta = self.related._meta
+        return f"{meta.app_label}.{meta.model_name}:{self.related.pk}"
+
+    @property
+    def back_url(self) -> str:
+        if self.related is not None and hasattr(self.related, "get_absolute_url"):
+            return str(self.related.get_absolute_url())
+        return _customer_tab(self.customer) if self.customer else reverse("activities:agenda")
+
+    @property
+    def label(self) -> str:
+        return str(self.related if self.related is not None else self.customer)
+
+
+def _about(request: AuthedRequest, source: Any) -> About:
+    customer = _customer(request, source.get("customer"))
+    related = _related(request, source.get("related"))
+    if related is not None and customer is None:
+        # An opportunity (or any record with a customer) is about its customer too, when the actor sees it.
+        customer_id = getattr(related, "customer_id", None)
+        if customer_id:
+            customer = Customer.objects.visible_to(request.user).filter(pk=customer_id).first()
+    if customer is None and related is None:
+        raise Http404
+    return About(customer, related)
 
 
 # --- the customer's tab -------------------------------------------------------------------------------
@@ -64,15 +127,20 @@ def customer_followups(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @perm_required("activities.create")
 def followup_create(request: AuthedRequest) -> HttpResponse:
-    """Record a follow-up on a customer (``?customer=``), or fulfilling a plan (``?plan=``)."""
+    """Record a follow-up on a customer (``?customer=``), another record (``?related=sales.opportunity:7``),
+    or fulfilling a plan (``?plan=``)."""
     source = request.POST if request.method == "POST" else request.GET
     plan = None
     if source.get("plan"):
         plan = get_visible_or_404(Plan.objects.select_related("customer"), request.user, pk=source.get("plan"))
-    customer = plan.customer if plan is not None else _customer(request, source.get("customer"))
-    if customer is None:
-        raise PermissionDenied
-    last_plan = plan is not None and not services.open_plans_of(customer=customer).exclude(pk=plan.pk).exists()
+        about = About(plan.customer, plan.related)
+    else:
+        about = _about(request, source)
+    customer = about.customer
+    last_plan = (
+        plan is not None
+        and not services.open_plans_of(customer=customer, related=about.related).exclude(pk=plan.pk).exists()
+    )
     form = FollowUpForm(
         request.POST or None, request.FILES or None, customer=customer, plan=plan, propose_next=last_plan
     )
@@ -80,29 +148,35 @@ def followup_create(request: AuthedRequest) -> HttpResponse:
         form.initial["next_due_at"] = selectors.next_plan_proposal(customer=customer, at=timezone.now())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        followup = attempt(form, None, lambda: _record(request, form, customer, plan), {"files": "attachments"})
+        followup = attempt(
+            form,
+            None,
+            lambda: _record(request, form, about, plan),
+            {"files": "attachments", "latitude": "location_address"},
+        )
         if followup is not None:
             messages.success(request, _("The follow-up was recorded."))
             if plan is not None:
                 if data.get("next_subject") and data.get("next_due_at"):
-                    return redirect(_customer_tab(customer))
-                if not services.open_plans_of(customer=customer).exists():
-                    messages.info(request, _("That was the last open plan of this customer: plan the next one."))
-                    return redirect(f"{reverse('activities:plan_create')}?customer={customer.pk}&next=1")
+                    return redirect(about.back_url)
+                if not services.open_plans_of(customer=customer, related=about.related).exists():
+                    messages.info(request, _("That was the last open plan: plan the next one."))
+                    return redirect(f"{reverse('activities:plan_create')}?{about.query}&next=1")
                 return redirect("activities:agenda")
-            return redirect(_customer_tab(customer))
-    context = {"form": form, "customer": customer, "plan": plan}
+            return redirect(about.back_url)
+    context = {"form": form, "about": about, "customer": customer, "plan": plan}
     return render(request, "activities/followup_form.html", context)
 
 
-def _record(request: AuthedRequest, form: FollowUpForm, customer: Customer, plan: Plan | None) -> Any:
+def _record(request: AuthedRequest, form: FollowUpForm, about: About, plan: Plan | None) -> Any:
     from django.db import transaction
 
     data = form.cleaned_data
     with transaction.atomic():
         followup = services.followup_create(
             actor=request.user,
-            customer=customer,
+            customer=about.customer,
+            related=about.related,
             contact=data.get("contact"),
             channel=data["channel"],
             occurred_at=data["occurred_at"],
@@ -118,10 +192,31 @@ def _record(request: AuthedRequest, form: FollowUpForm, customer: Customer, plan
                 actor=request.user,
                 subject=data["next_subject"],
                 due_at=data["next_due_at"],
-                customer=customer,
+                customer=about.customer,
+                related=about.related,
                 origin=Plan.Origin.NEXT,
             )
     return followup
+
+
+@perm_required("activities.view")
+def related_followups(request: AuthedRequest, reference: str) -> HttpResponse:
+    """The follow-ups tab of another record (an opportunity, a lead): its open plans and its timeline,
+    for the other modules' pages to load with htmx (``activities:related_followups``)."""
+    related = _related(request, reference)
+    assert related is not None
+    about = _about(request, {"related": reference})
+    timeline = selectors.followups_of_related(actor=request.user, related=related)
+    page = CappedPaginator(timeline, TIMELINE_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "about": about,
+        "page_obj": page,
+        "open_plans": list(services.open_plans_of(related=related).select_related("customer", "owner")[:20]),
+        "now": timezone.now(),
+        "may_record": has_perm(request.user, "activities.create"),
+        "tab_url": reverse("activities:related_followups", args=[reference]),
+    }
+    return render(request, "activities/related_tab.html", context)
 
 
 @perm_required("activities.view")
@@ -180,12 +275,12 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @perm_required("activities.create")
 def plan_create(request: AuthedRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
-    customer = _customer(request, source.get("customer"))
-    if customer is None:
-        raise PermissionDenied
+    about = _about(request, source)
+    customer = about.customer
     assignees = selectors.people_in_scope(actor=request.user) if has_perm(request.user, "activities.assign") else None
     proposing = source.get("next") == "1"
-    initial: dict[str, Any] = {"owner": customer.owner_id or request.user.pk}
+    default_owner = customer.owner_id if customer and customer.owner_id else request.user.pk
+    initial: dict[str, Any] = {"owner": default_owner}
     if proposing:
         initial |= {
             "subject": _("Follow up"),
@@ -203,6 +298,7 @@ def plan_create(request: AuthedRequest) -> HttpResponse:
                 kind=data["kind"],
                 due_at=data["due_at"],
                 customer=customer,
+                related=about.related,
                 contact=data.get("contact"),
                 owner=data.get("owner"),
                 script=data.get("script") or "",
@@ -211,8 +307,9 @@ def plan_create(request: AuthedRequest) -> HttpResponse:
         )
         if plan:
             messages.success(request, _("The plan was added."))
-            return redirect(_customer_tab(customer))
-    return render(request, "activities/plan_form.html", {"form": form, "customer": customer, "proposing": proposing})
+            return redirect(about.back_url)
+    context = {"form": form, "about": about, "customer": customer, "proposing": proposing}
+    return render(request, "activities/plan_form.html", context)
 
 
 def _plan_for_action(request: AuthedRequest, pk: int) -> Plan:
@@ -232,9 +329,10 @@ def plan_complete(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = _plan_for_action(request, pk)
     if attempt(None, request, lambda: services.plan_complete(actor=request.user, plan=plan)):
         messages.success(request, _("The plan is done."))
-        if plan.customer_id and not services.open_plans_of(customer=plan.customer).exists():
-            messages.info(request, _("That was the last open plan of this customer: plan the next one."))
-            return redirect(f"{reverse('activities:plan_create')}?customer={plan.customer_id}&next=1")
+        about = About(plan.customer, plan.related)
+        if not services.open_plans_of(customer=about.customer, related=about.related).exists():
+            messages.info(request, _("That was the last open plan: plan the next one."))
+            return redirect(f"{reverse('activities:plan_create')}?{about.query}&next=1")
     return _back(request, plan)
 
 

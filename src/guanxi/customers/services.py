@@ -430,6 +430,9 @@ def customer_transfer(*, actor: User, customer: Customer, owner: User, note: str
         raise Conflict(_("Someone else changed the owner just now; reload and try again."), code="stale_version")
     customer.owner = owner
     audit_log(actor=actor, action=Action.OWNERSHIP, obj=customer, changes={"owner": [previous, owner.pk]}, note=note)
+    from guanxi.activities.services import customer_plans_reassign  # the open plans follow the customer
+
+    customer_plans_reassign(customer=customer, owner=owner, actor=actor)
     _notify_owner(actor, customer, owner)
     return customer
 
