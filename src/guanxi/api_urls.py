@@ -25,14 +25,14 @@ router.register("audit", audit_api.AuditViewSet, basename="audit")
 router.register("customers", customer_api.CustomerViewSet, basename="customer")
 router.register("contacts", customer_api.ContactViewSet, basename="contact")
 router.register("regions", region_api.RegionViewSet, basename="region")
+router.register("pipelines", sales_api.PipelineViewSet, basename="pipeline")
+router.register("opportunities", sales_api.OpportunityViewSet, basename="opportunity")
+router.register("competitors", sales_api.CompetitorViewSet, basename="competitor")
 router.register("followups", activity_api.FollowUpViewSet, basename="followup")
 router.register("plans", activity_api.PlanViewSet, basename="plan")
 router.register("plan-templates", activity_api.PlanTemplateViewSet, basename="plan-template")
 router.register("leads", lead_api.LeadViewSet, basename="lead")
 router.register("lead-forms", lead_api.LeadFormViewSet, basename="lead-form")
-router.register("pipelines", sales_api.PipelineViewSet, basename="pipeline")
-router.register("opportunities", sales_api.OpportunityViewSet, basename="opportunity")
-router.register("competitors", sales_api.CompetitorViewSet, basename="competitor")
 
 _items = config_api.DictionaryItemViewSet
 _fields = config_api.CustomFieldViewSet

@@ -256,9 +256,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "guanxi.org.models.User.Status",
         "LifecycleEnum": "guanxi.customers.models.Lifecycle",
+        "OpportunityStatusEnum": "guanxi.sales.models.Status",
         "PlanKindEnum": "guanxi.activities.models.PlanKind",
         "LeadFormFieldEnum": "guanxi.leads.webforms.PUBLIC_FIELD_CODES",
-        "OpportunityStatusEnum": "guanxi.sales.models.Status",
     },
 }
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from guanxi.sales.models import Opportunity, Pipeline, Stage, StageChange
 
-from .dataset import NULL, Out, copy_statement, indexes_deferred, stamp
+from .dataset import NULL, Org, Out, Params, copy_statement, indexes_deferred, loader, stamp
 
 CHUNK = 20_000
 OPPORTUNITY_COLUMNS = [
@@ -23,6 +23,16 @@ PROJECTS = ["信息化项目", "设备采购", "年度框架协议", "产线改�
 CARS = ["购车", "置换购车", "团购车辆", "增购车辆"]
 LOSS_REASONS = ["price", "product", "competitor_relationship", "budget", "timing"]
 YEAR = 365 * 86400
+
+
+@loader
+def load_opportunities(params: Params, org: Org, rng: random.Random, out: Out) -> None:
+    """``params.opportunities`` opportunities (none unless asked: ``python -m tests.bench`` asks for 300,000)."""
+    from django.db import connection
+
+    if params.opportunities > 0:
+        with connection.cursor() as cursor:
+            load(params.opportunities, cursor=cursor, unit_id=org.unit_id, rng=rng, out=out)
 
 
 def load(count: int, *, cursor: Any, unit_id: int, rng: random.Random, out: Out) -> int:

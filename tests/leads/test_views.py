@@ -217,11 +217,13 @@ def test_the_customer_page_lists_the_lead_it_came_from(sales: Sales) -> None:
     lead = enter(sales.alice, campaign="2026 秋季展")
     customer = lead_convert(actor=sales.alice, lead=lead).customer
 
-    tab = client_for(sales.alice).get(
-        reverse("customers:detail", args=[customer.pk]), {"tab": "leads"}, HTTP_HX_REQUEST="true"
-    )
+    client = client_for(sales.alice)
+    page = client.get(reverse("customers:detail", args=[customer.pk]), {"tab": "leads"}).content.decode()
+    tab = client.get(reverse("leads:customer_tab", args=[customer.pk]), HTTP_HX_REQUEST="true")
 
+    assert reverse("leads:customer_tab", args=[customer.pk]) in page
     assert lead.number in tab.content.decode() and "2026 秋季展" in tab.content.decode()
+    assert client_for(sales.charlie).get(reverse("leads:customer_tab", args=[customer.pk])).status_code == 404
 
 
 def test_a_plan_can_be_added_to_a_lead_from_its_follow_ups_tab(sales: Sales) -> None:

@@ -272,3 +272,17 @@ def test_the_compliance_report_lists_open_opportunities_without_an_open_plan(sal
     assert not any("有计划" in label for label in labels)
     (charlies,) = compliance_run(actor=sales.charlie, day=timezone.localdate(), codes=["opportunities_without_plan"])
     assert charlies.rows == []
+
+
+def test_a_leaving_salesperson_hands_over_open_opportunities_and_keeps_closed_ones(sales: World) -> None:
+    from guanxi.org.services import user_leave
+    from tests.conftest import grant
+
+    grant(sales.root, "system_admin")
+    open_one = open_opportunity(sales.alice, name="进行中")
+    closed = open_opportunity(sales.alice, name="已输")
+    services.opportunity_lose(actor=sales.alice, opportunity=closed, reason="price")
+    user_leave(actor=sales.root, user=sales.alice, successor=sales.bob)
+    open_one.refresh_from_db()
+    closed.refresh_from_db()
+    assert (open_one.owner, closed.owner) == (sales.bob, sales.alice)  # closed history stays as it was

@@ -216,11 +216,16 @@ def test_the_list_filters_and_sorts(sales: World, django_assert_max_num_queries:
 def test_the_customer_page_has_an_opportunities_tab(sales: World) -> None:
     customer = register(sales.alice)
     open_opportunity(sales.alice, customer, name="看得见")
-    response = client_for(sales.alice).get(
+    open_opportunity(sales.charlie, name="别人的")
+    client = client_for(sales.alice)
+    tab = client.get(
         reverse("customers:detail", args=[customer.pk]) + "?tab=opportunities", headers={"HX-Request": "true"}
     )
+    assert reverse("sales:customer_opportunities", args=[customer.pk]) in tab.text
+    response = client.get(reverse("sales:customer_opportunities", args=[customer.pk]))
     assert response.status_code == 200
-    assert "看得见" in response.text and "New opportunity" in response.text
+    assert "看得见" in response.text and "New opportunity" in response.text and "别人的" not in response.text
+    assert client_for(sales.charlie).get(reverse("sales:customer_opportunities", args=[customer.pk])).status_code == 404
 
 
 def test_the_forecast_weights_by_month_owner_and_department(sales: World) -> None:
@@ -315,3 +320,43 @@ def test_a_stage_with_opportunities_keeps_its_kind(sales: World) -> None:
     refused = client_for(sales.root).post(reverse("sales:pipeline_edit", args=[pipeline.pk]), data)
     assert refused.status_code == 200 and "its kind cannot change" in refused.text
     assert stage("contact").kind == "open"
+
+
+def test_the_detail_page_shows_the_opportunitys_open_plan(sales: World) -> None:
+    opportunity = open_opportunity(sales.alice)
+    response = client_for(sales.alice).get(reverse("sales:opportunity", args=[opportunity.pk]))
+    (plan,) = response.context["open_plans"]
+    assert plan.subject in response.text and plan.owner == sales.alice
+
+
+def test_a_manager_approves_a_waiting_move_from_the_page(sales: World) -> None:
+    target = stage("negotiation")
+    target.needs_approval = True
+    target.save()
+    opportunity = open_opportunity(sales.alice, amount=Decimal(1), expected_close_date=timezone.localdate())
+    client_for(sales.alice).post(reverse("sales:move", args=[opportunity.pk]), {"stage": target.pk})
+    page = client_for(sales.alice).get(reverse("sales:opportunity", args=[opportunity.pk]))
+    decide = reverse("sales:decide", args=[opportunity.pk])
+    assert page.context["opportunity"].pending_stage == target and decide not in page.text
+    manager = client_for(sales.bob)
+    assert decide in manager.get(reverse("sales:opportunity", args=[opportunity.pk])).text
+    assert manager.post(decide, {"approve": "on"}).status_code == 302
+    opportunity.refresh_from_db()
+    assert (opportunity.stage, opportunity.pending_stage) == (target, None)
+
+
+def test_a_dragged_cards_answer_runs_a_fixed_number_of_queries(
+    sales: World, django_assert_max_num_queries: object
+) -> None:
+    for n in range(15):
+        open_opportunity(sales.alice, name=f"机会{n}", contact=None)
+    opportunity = Opportunity.objects.filter(owner=sales.alice).first()
+    assert opportunity is not None
+    Opportunity.objects.filter(pk=opportunity.pk).update(contact=opportunity.customer.contacts.get(), need="需求")
+    client = client_for(sales.alice)
+    client.get(reverse("sales:board"))
+    with django_assert_max_num_queries(22):  # type: ignore[operator]
+        response = client.post(
+            reverse("sales:move", args=[opportunity.pk]), {"stage": stage("needs").pk}, headers={"HX-Request": "true"}
+        )
+    assert response.status_code == 200 and response.text.count("hx-swap-oob") == 5

@@ -98,18 +98,10 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "unmasked": unmasked,
         "masked_phone": keys.mask_phone(customer.phone),
         "masked_email": keys.mask_email(customer.email) if customer.email else "",
-        "tab": _tab(request.GET.get("tab", "overview"), request),
+        "tab": _tab(request.GET.get("tab", "overview")),
         "tabs": _tabs(request),
         "overview_rows": selectors.overview_rows(customer),
     }
-    if context["tab"] == "opportunities":
-        from guanxi.sales.views import customer_tab_context
-
-        context.update(customer_tab_context(request, customer))
-    if context["tab"] == "leads":
-        from guanxi.leads.views import customer_tab_context as lead_tab_context
-
-        context.update(lead_tab_context(request, customer))
     if context["tab"] == "history":
         context["history"] = record_history(actor=request.user, obj=customer)
     if request.htmx and request.GET.get("tab"):
@@ -123,14 +115,14 @@ def _tabs(request: AuthedRequest) -> list[tuple[str, str]]:
     if has_perm(request.user, "activities.view"):
         tabs.append(("followups", _("Follow-ups")))  # activities/templates/customers/tabs/followups.html
     if has_perm(request.user, "opportunities.view"):
-        tabs.append(("opportunities", _("Opportunities")))
+        tabs.append(("opportunities", _("Opportunities")))  # sales/templates/customers/tabs/opportunities.html
     if has_perm(request.user, "leads.view"):
         tabs.append(("leads", _("Leads")))  # leads/templates/customers/tabs/leads.html
     return [*tabs, ("history", _("History"))]
 
 
-def _tab(name: str, request: AuthedRequest) -> str:
-    return name if name in {code for code, _label in _tabs(request)} else "overview"
+def _tab(name: str) -> str:
+    return name if name in {"overview", "contacts", "followups", "opportunities", "leads", "history"} else "overview"
 
 
 @perm_required("customers.edit")

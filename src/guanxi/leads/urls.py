@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/convert/", views.lead_convert, name="convert"),
     path("<int:pk>/followups/", views.lead_followup, name="followup"),
     path("<int:pk>/delete/", views.lead_delete, name="delete"),
+    path("customer/<int:customer_pk>/", views.customer_tab, name="customer_tab"),
     path("settings/forms/", admin_views.form_list, name="forms"),
     path("settings/forms/new/", admin_views.form_edit, name="form_create"),
     path("settings/forms/<int:pk>/", admin_views.form_edit, name="form_edit"),

@@ -305,6 +305,11 @@ def _matches(actor: Any, lead: Lead, data: dict[str, Any]) -> list[dict[str, Any
     ]
 
 
-def customer_tab_context(request: AuthedRequest, customer: Any) -> dict[str, Any]:
-    """The 360° page's Leads tab (called by the customer page): the leads that became this customer."""
-    return {"customer_leads": selectors.customer_leads(actor=request.user, customer=customer)}
+@perm_required("leads.view")
+def customer_tab(request: AuthedRequest, customer_pk: int) -> HttpResponse:
+    """The 360° page's Leads tab, loaded on its own: the leads that became this customer."""
+    from guanxi.customers.models import Customer
+
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=customer_pk)
+    context = {"customer": customer, "customer_leads": selectors.customer_leads(actor=request.user, customer=customer)}
+    return render(request, "leads/customer_tab.html", context)

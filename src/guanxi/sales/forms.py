@@ -281,7 +281,7 @@ class StageForm(forms.ModelForm):
         label=_("Required to enter"),
         choices=list(REQUIRABLE_FIELDS.items()),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     class Meta:

@@ -119,10 +119,10 @@ class Column:
     page: int = 1
 
 
-def board(*, actor: User, pipeline: Pipeline, filters: dict[str, Any]) -> list[Column]:
+def board(*, actor: User, pipeline: Pipeline, filters: dict[str, Any], cards: bool = True) -> list[Column]:
     """The kanban (SPEC §6.3): one column per open stage with its count, amount and weighted amount, and
-    the first cards. A fixed number of queries however many opportunities there are: one for the totals,
-    one per column for its first page."""
+    the first cards (``cards=False``: the totals only). A fixed number of queries however many opportunities
+    there are: one for the totals, two per column for its first page."""
     stages = open_stages(pipeline)
     # An open stage holds exactly the open opportunities in it (closing moves them to the won or lost stage),
     # so the stages alone select the board's rows, and the indexes on (stage, owner) answer.
@@ -143,7 +143,7 @@ def board(*, actor: User, pipeline: Pipeline, filters: dict[str, Any]) -> list[C
             amount=_money(total.get("sum_amount")),
             weighted=_money(total.get("sum_weighted")),
         )
-        if column.count:
+        if cards and column.count:
             column.cards, column.has_more = column_cards(rows=rows, stage=stage, page=1)
         columns.append(column)
     return columns
@@ -385,3 +385,19 @@ def search_opportunities(*, actor: User, query: str, limit: int) -> list[Any]:
         )
         for row in rows.order_by("-updated_at", "-pk")[:limit]
     ]
+
+
+def opportunity_activities(*, actor: User, opportunity: Opportunity) -> dict[str, Any]:
+    """The detail page's follow-ups and open plans about this opportunity (the caller fetched it through
+    the gate; the activities app decides whether the actor may read them)."""
+    from guanxi.activities.selectors import followups_of_related
+    from guanxi.activities.services import open_plans_of
+    from guanxi.core.permissions import has_perm
+
+    if not has_perm(actor, "activities.view"):
+        return {"followups": [], "open_plans": [], "activities_shown": False}
+    return {
+        "followups": list(followups_of_related(actor=actor, related=opportunity)[:10]),
+        "open_plans": list(open_plans_of(related=opportunity).select_related("owner").order_by("due_at", "pk")[:10]),
+        "activities_shown": True,
+    }

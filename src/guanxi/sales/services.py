@@ -89,22 +89,27 @@ def _require_edit(actor: User, opportunity: Opportunity) -> None:
 
 
 def _locked(opportunity: Opportunity) -> Opportunity:
-    """The row, locked for this transaction: two moves of one opportunity happen one after the other (its
-    stage and pipeline are read along, not locked: moves of other opportunities do not wait)."""
-    rows = Opportunity.objects.select_for_update(of=("self",)).select_related("stage", "pipeline")
-    return rows.get(pk=opportunity.pk)
+    """The row, locked for this transaction: two moves of one opportunity happen one after the other."""
+    Opportunity.objects.select_for_update().filter(pk=opportunity.pk).values_list("pk", flat=True).get()
+    return _fresh(opportunity.pk)
 
 
 def _locked_for_edit(actor: User, opportunity: Opportunity) -> Opportunity:
-    """``_require_edit`` and ``_locked`` in one query: the row is read through the actor's scope and locked."""
+    """``_require_edit`` and ``_locked`` together: the row is found through the actor's scope and locked."""
     require_perm(actor, "opportunities.edit")
-    rows = Opportunity.objects.visible_to(actor).select_for_update(of=("self",)).select_related("stage", "pipeline")
-    row = rows.filter(pk=opportunity.pk).first()
-    if row is None:
+    rows = Opportunity.objects.visible_to(actor).select_for_update().filter(pk=opportunity.pk)
+    if rows.values_list("pk", flat=True).first() is None:
         raise NotPermitted(_("This opportunity is outside your data scope."))
+    row = _fresh(opportunity.pk)
     if not can_edit(actor, row):
         raise NotPermitted(_("This opportunity is shared with you read-only."))
     return row
+
+
+def _fresh(pk: int) -> Opportunity:
+    """The row as it is now, read after taking its lock. (Locking with a join to the stage would lose the row
+    when a concurrent move changed the stage: PostgreSQL rechecks the join against the old stage.)"""
+    return Opportunity.objects.select_related("stage", "pipeline").get(pk=pk)
 
 
 # --- pipelines ----------------------------------------------------------------------------------------

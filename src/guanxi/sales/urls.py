@@ -17,6 +17,7 @@ urlpatterns = [
     path("opportunities/<int:pk>/reopen/", views.opportunity_reopen, name="reopen"),
     path("opportunities/<int:pk>/decide/", views.opportunity_decide, name="decide"),
     path("opportunities/<int:pk>/delete/", views.opportunity_delete, name="delete"),
+    path("customers/<int:pk>/opportunities/", views.customer_opportunities, name="customer_opportunities"),
     path("forecast/", config_views.forecast, name="forecast"),
     path("competitors/", config_views.competitor_list, name="competitors"),
     path("competitors/new/", config_views.competitor_form, name="competitor_create"),

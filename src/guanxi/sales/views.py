@@ -137,7 +137,7 @@ def _card_response(request: AuthedRequest, opportunity: Opportunity, *, note: st
     query = QueryDict(request.POST.get("board_query", ""))
     form = OpportunityFilterForm(query, actor=request.user, board=True)
     pipeline = opportunity.pipeline
-    columns = selectors.board(actor=request.user, pipeline=pipeline, filters=form.filters())
+    columns = selectors.board(actor=request.user, pipeline=pipeline, filters=form.filters(), cards=False)
     context = {
         "card": Opportunity.objects.select_related("customer", "owner").get(pk=opportunity.pk),
         "columns": columns,
@@ -256,6 +256,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         if opportunity.loss_reason
         else "",
         "source_label": dictionary_label("customer_source", opportunity.source) if opportunity.source else "",
+        **selectors.opportunity_activities(actor=request.user, opportunity=opportunity),
     }
     return render(request, "sales/detail.html", context)
 
@@ -358,11 +359,16 @@ def opportunity_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- the customer's tab ---------------------------------------------------------------------------------
 
 
-def customer_tab_context(request: AuthedRequest, customer: Customer) -> dict[str, Any]:
-    """The 360° page's Opportunities tab (called by the customer page)."""
+@perm_required("opportunities.view")
+def customer_opportunities(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The 360° page's Opportunities tab (loaded by the customer page): the customer's opportunities the
+    viewer may see."""
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
     rows = list(selectors.customer_opportunities(actor=request.user, customer=customer)[:50])
-    return {
+    context = {
+        "customer": customer,
         "opportunities": rows,
         "open_count": sum(1 for row in rows if row.status == Status.OPEN),
         "can_open": has_perm(request.user, "opportunities.create"),
     }
+    return render(request, "sales/customer_tab.html", context)
