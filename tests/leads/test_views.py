@@ -236,3 +236,12 @@ def test_a_plan_can_be_added_to_a_lead_from_its_follow_ups_tab(sales: Sales) -> 
     assert link in tab.content.decode()
     assert client.get(link).status_code == 200
     assert client_for(sales.charlie).get(link).status_code == 404  # the lead is outside Charlie's scope
+
+
+def test_a_manager_can_pick_only_people_of_their_scope_as_owner(sales: Sales) -> None:
+    many(sales, 1)
+
+    page = client_for(sales.bob).get(reverse("leads:list"))
+
+    choices = {person.username for person in page.context["assign_form"].fields["owner"].queryset}
+    assert choices == {"alice", "bob", "dora"}  # Shanghai, not Charlie in Beijing

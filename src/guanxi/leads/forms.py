@@ -27,9 +27,10 @@ def _sources(current: str = "") -> list[tuple[str, str]]:
 
 
 def _colleagues(actor: User) -> Any:
-    from guanxi.org.selectors import directory
-
-    return directory(actor=actor)
+    """Whom the actor may give a lead to: the active people of their leads scope (the service checks it too),
+    so a manager's picker lists their team, not the whole company."""
+    people = _owners_in_scope(actor)
+    return people if people is not None else User.objects.filter(pk=actor.pk)
 
 
 class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
@@ -85,7 +86,7 @@ def _owners_in_scope(actor: User) -> Any:
     scope = grants_of(actor).scope("leads")
     if scope in (None, Scope.OWN, Scope.TEAM) or actor.department is None:
         return None
-    people = User.objects.filter(status=User.Status.ACTIVE)
+    people = User.objects.filter(status=User.Status.ACTIVE).order_by("display_name", "pk")
     if scope == Scope.ALL:
         return people
     if scope == Scope.UNIT:
