@@ -40,6 +40,8 @@ def test_a_lead_entered_by_hand_gets_a_number_its_owner_clean_keys_and_an_audit_
         ("qq", "12ab"),
         ("source", "no-such-source"),
         ("name", "名" * 51),
+        ("need", "多" * 1001),
+        ("remarks", "多" * 501),
     ],
 )
 def test_each_bad_field_is_refused_on_that_field_and_nothing_is_saved(sales: Sales, field: str, value: str) -> None:

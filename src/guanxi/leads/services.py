@@ -88,6 +88,9 @@ def lead_clean(lead: Lead, *, current: Lead | None = None) -> None:
     lead.email = (lead.email or "").strip().lower()
     if not lead.name:
         refuse("name", _("This field is required."))
+    for name, limit in (("need", 1000), ("remarks", 500)):  # a model's TextField does not check its length
+        if len(getattr(lead, name) or "") > limit:
+            refuse(name, _("Keep it to %(limit)d characters.") % {"limit": limit})
     if lead.mobile:
         try:
             lead.mobile = keys.normalise_phone(lead.mobile, mobile=True)

@@ -101,6 +101,9 @@ def leadform_save(*, actor: User, form: LeadForm | None, data: Mapping[str, Any]
         errors["department"] = [_("Choose a department of your business unit.")]
     if target.rule_id and not AssignmentRule.objects.filter(pk=target.rule_id, business_unit_id=unit).exists():
         errors["rule"] = [_("Choose a rule of your business unit.")]
+    for name in ("intro", "thank_you", "allowed_sites"):  # a model's TextField does not check its length
+        if len(getattr(target, name) or "") > 1000:
+            errors[name] = [_("Keep it to %(limit)d characters.") % {"limit": 1000}]
     bad_sites = [line for line in target.allowed_sites.split() if not ORIGIN.match(line)]
     if bad_sites:
         errors["allowed_sites"] = [
