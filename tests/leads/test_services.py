@@ -1,7 +1,6 @@
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.models import AuditEntry
@@ -214,6 +213,6 @@ def test_a_lead_without_a_follow_up_for_a_month_is_stale_until_it_is_followed_up
         lead = enter(sales.alice)
     with time_machine.travel("2026-10-05 10:00 +0800", tick=False):
         assert list(lead_list(actor=sales.alice, scene="stale")) == [lead]
-        services.lead_followed_up(lead=lead, at=timezone.now())
+        services.lead_followup_record(actor=sales.alice, lead=lead, content="电话回访", channel="phone")
         assert list(lead_list(actor=sales.alice, scene="stale")) == []
     assert Lead.objects.get(pk=lead.pk).status == LeadStatus.CONTACTED

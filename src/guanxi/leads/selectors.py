@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.config.parameters import parameter_value
 from guanxi.core.scope import get_visible_or_404
 from guanxi.core.search import Hit
 from guanxi.customers import keys
@@ -52,19 +53,19 @@ def scene_filter(actor: User, scene: str, now: datetime | None = None) -> Q:
         case "new":
             return Q(status="new")
         case "stale":
-            return stale_filter(now)
+            return stale_filter(now, parameter_value("leads.followup_days", unit=actor.business_unit_id))
         case "duplicates":
             return Q(status__in=OPEN_STATUSES) & (Q(duplicate_of__isnull=False) | Q(matched_customer__isnull=False))
     return Q()
 
 
 def stale_filter(now: datetime, days: int = 30) -> Q:
-    """Open leads without a follow-up in the last ``days`` (counted from entry when never followed up):
-    the seed's rule of at least one action a month (每月至少一个一般行动)."""
+    """Open leads older than ``days`` without a follow-up within them: the seed's rule of at least one action
+    a month (每月至少一个一般行动). The same rule as the compliance report's row (``checks``)."""
+    from .checks import followed_up_since
+
     since = stale_before(now, days)
-    return Q(status__in=OPEN_STATUSES, created_at__lt=since) & (
-        Q(last_followup_at__isnull=True) | Q(last_followup_at__lt=since)
-    )
+    return Q(status__in=OPEN_STATUSES, created_at__lt=since) & ~Q(followed_up_since(since))
 
 
 def search_filter(query: str) -> Q:
