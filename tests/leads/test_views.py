@@ -245,3 +245,14 @@ def test_a_manager_can_pick_only_people_of_their_scope_as_owner(sales: Sales) ->
 
     choices = {person.username for person in page.context["assign_form"].fields["owner"].queryset}
     assert choices == {"alice", "bob", "dora"}  # Shanghai, not Charlie in Beijing
+
+
+def test_the_list_shows_the_last_follow_up_however_it_was_recorded(sales: Sales) -> None:
+    from guanxi.activities.services import followup_create
+
+    lead = enter(sales.alice)
+    followup = followup_create(actor=sales.alice, content="从跟进页面记录", related=lead)  # activities' own form
+
+    row = client_for(sales.alice).get(reverse("leads:list")).context["page_obj"].object_list[0]
+
+    assert (row, row.last_followup) == (lead, followup.occurred_at)

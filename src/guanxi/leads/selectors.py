@@ -111,6 +111,24 @@ def lead_for_detail(*, actor: User, pk: int) -> Lead:
     return get_visible_or_404(queryset, actor, pk=pk)
 
 
+def last_followups(ids: list[int]) -> dict[int, Any]:
+    """When each of these leads was last followed up (by any path that recorded a follow-up on it): one
+    grouped query for a page of rows."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Max
+
+    from guanxi.activities.models import FollowUp
+
+    if not ids:
+        return {}
+    rows = (
+        FollowUp.objects.filter(related_type=ContentType.objects.get_for_model(Lead), related_id__in=ids)
+        .values("related_id")
+        .annotate(at=Max("occurred_at"))
+    )
+    return {row["related_id"]: row["at"] for row in rows}
+
+
 def lead_followups(*, lead: Lead, limit: int = 50) -> list[Any]:
     """The follow-ups recorded on a lead, newest first. The lead is the gate: the caller fetched it through
     ``visible_to``, and whoever may see a lead sees its whole history (records belong to the company, so the

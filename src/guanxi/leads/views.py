@@ -45,7 +45,9 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
     page = CappedPaginator(leads, 25).get_page(request.GET.get("page"))
     names = region_names(lead.province for lead in page.object_list)
     sources = dictionary_labels(services.SOURCE_TYPE)
-    for lead in page.object_list:  # labels for the page's rows: two queries, whatever the page size
+    latest = selectors.last_followups([lead.pk for lead in page.object_list])
+    for lead in page.object_list:  # labels for the page's rows: three queries, whatever the page size
+        lead.last_followup = latest.get(lead.pk) or lead.last_followup_at
         lead.region_label = region_path_label(province=lead.province, names=names)
         lead.source_label = sources.get(lead.source, lead.source)
     context = {
