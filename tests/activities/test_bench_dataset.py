@@ -23,9 +23,12 @@ def test_follow_ups_and_plans_load_and_the_next_follow_up_is_the_earliest_open_p
     followups, plans = dataset_activities.load(SMALL, out=lambda line: None)
 
     assert FollowUp.all_objects.count() == followups > 300 * 3
-    assert Plan.objects.filter(status="open").count() == plans >= Customer.objects.exclude(owner=None).count()
+    assert (
+        Plan.objects.filter(status="open").count() == plans >= Customer.objects.exclude(next_followup_at=None).count()
+    )
+    assert not Plan.objects.filter(customer__next_followup_at=None).exists()
     assert not Plan.objects.exclude(owner=F("customer__owner")).exists()  # each plan is its owner's
-    for customer in Customer.objects.exclude(owner=None)[:50]:
+    for customer in Customer.objects.exclude(next_followup_at=None)[:50]:
         earliest = Plan.objects.filter(customer=customer, status="open").aggregate(at=Min("due_at"))["at"]
         assert customer.next_followup_at == earliest
     assert dataset_activities.loaded()
