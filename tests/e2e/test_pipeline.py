@@ -70,3 +70,28 @@ def test_a_salesperson_drags_a_card_to_the_next_stage_then_loses_it_with_a_reaso
     assert (lost.status, lost.loss_reason, lost.stage.code) == ("lost", "price", "lost")
     customer.refresh_from_db()
     assert customer.status == "potential"
+
+
+def test_a_card_dragged_into_a_stage_needing_approval_stays_until_a_manager_decides(
+    live_server: object, page: Page
+) -> None:
+    world = World()
+    grant(world.alice, "salesperson")
+    customer = register(world.alice, "华信精密机械有限公司")
+    opportunity = services.opportunity_create(
+        actor=world.alice,
+        customer=customer,
+        data={"name": "数控机床改造", "need": "改造三台机床", "contact": customer.contacts.get()},
+    )
+    contact = Stage.objects.get(pipeline__code="project", code="contact")
+    needs = Stage.objects.get(pipeline__code="project", code="needs")
+    Stage.objects.filter(pk=needs.pk).update(needs_approval=True)
+    base = str(live_server)
+
+    sign_in(page, base, "alice")
+    page.goto(f"{base}/sales/board/")
+    page.locator(f"#card-{opportunity.pk}").drag_to(page.locator(f"#cards-{needs.pk}"))
+    waiting = page.locator(f"#cards-{contact.pk} #card-{opportunity.pk}")
+    expect(waiting).to_contain_text(re.compile("waiting for approval|等待审批"))
+    expect(waiting.locator("[data-probability]")).to_have_text("10%")
+    assert Opportunity.objects.get(pk=opportunity.pk).pending_stage == needs

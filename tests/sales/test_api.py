@@ -144,3 +144,42 @@ def test_competitors_are_created_and_kept_per_unit(sales: World) -> None:
         f"/api/v1/competitors/{body['id']}/", {"strengths": "便宜", "version": body["version"]}, format="json"
     )
     assert patched.status_code == 200 and patched.json()["strengths"] == "便宜"
+
+
+def test_without_the_module_the_api_refuses_and_shows_nothing(world: World) -> None:
+    from tests.conftest import grant
+
+    grant(world.alice, "salesperson")
+    opportunity = open_opportunity(world.alice)
+    grant(world.alice)  # all roles taken away
+    client = api(world.alice)
+    assert client.get("/api/v1/pipelines/").status_code == 403
+    assert client.get("/api/v1/opportunities/").status_code == 403
+    assert client.post(f"/api/v1/opportunities/{opportunity.pk}/win/", {}, format="json").status_code == 403
+    opportunity.refresh_from_db()
+    assert opportunity.status == "open"
+
+
+def test_an_administrator_creates_a_pipeline_through_the_api_and_a_salesperson_may_not(sales: World) -> None:
+    from tests.conftest import grant
+
+    grant(sales.root, "system_admin")
+    body = {
+        "name": "渠道销售",
+        "code": "channel",
+        "stages": [
+            {"name": "签约意向", "probability": 20},
+            {"name": "样品测试", "probability": 50, "required_fields": ["amount"], "needs_approval": True},
+            {"name": "成交", "kind": "won", "probability": 100},
+            {"name": "失败", "kind": "lost"},
+        ],
+    }
+    assert api(sales.alice).post("/api/v1/pipelines/", body, format="json").status_code == 403
+    created = api(sales.root).post("/api/v1/pipelines/", body, format="json")
+    assert created.status_code == 201, created.json()
+    stages = created.json()["stages"]
+    assert [(s["name"], s["kind"], s["probability"]) for s in stages][1] == ("样品测试", "open", 50)
+    assert stages[1]["required_fields"] == ["amount"] and stages[1]["needs_approval"] is True
+    broken = {**body, "stages": [dict(row, id=row["id"]) for row in stages if row["kind"] != "won"]}
+    refused = api(sales.root).put(f"/api/v1/pipelines/{created.json()['id']}/", broken, format="json")
+    assert refused.status_code == 400 and "stages" in refused.json()

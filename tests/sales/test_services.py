@@ -286,3 +286,15 @@ def test_a_leaving_salesperson_hands_over_open_opportunities_and_keeps_closed_on
     open_one.refresh_from_db()
     closed.refresh_from_db()
     assert (open_one.owner, closed.owner) == (sales.bob, sales.alice)  # closed history stays as it was
+
+
+def test_a_collaborator_reopening_plans_the_follow_up_for_themself(sales: World) -> None:
+    from guanxi.activities.services import open_plans_of, plan_cancel
+
+    opportunity = open_opportunity(sales.alice)
+    services.opportunity_collaborators_set(actor=sales.alice, opportunity=opportunity, users=[sales.charlie])
+    services.opportunity_lose(actor=sales.alice, opportunity=opportunity, reason="price")
+    for plan in open_plans_of(related=opportunity):
+        plan_cancel(actor=sales.alice, plan=plan)
+    services.opportunity_reopen(actor=sales.charlie, opportunity=opportunity)
+    assert open_plans_of(related=opportunity).get().owner == sales.charlie

@@ -360,3 +360,39 @@ def test_a_dragged_cards_answer_runs_a_fixed_number_of_queries(
             reverse("sales:move", args=[opportunity.pk]), {"stage": stage("needs").pk}, headers={"HX-Request": "true"}
         )
     assert response.status_code == 200 and response.text.count("hx-swap-oob") == 5
+
+
+def test_the_search_box_finds_an_opportunity_by_number_within_scope(sales: World) -> None:
+    opportunity = open_opportunity(sales.alice, name="数控机床改造")
+    found = client_for(sales.alice).get(reverse("core:search"), {"q": opportunity.number})
+    assert reverse("sales:opportunity", args=[opportunity.pk]) in found.text
+    hidden = client_for(sales.charlie).get(reverse("core:search"), {"q": "数控机床"})
+    assert reverse("sales:opportunity", args=[opportunity.pk]) not in hidden.text
+
+
+def test_a_manager_exports_the_filtered_list_and_the_export_is_audited(sales: World) -> None:
+    from io import BytesIO
+    from zipfile import ZipFile
+
+    from guanxi.core.models import AuditEntry
+
+    open_opportunity(sales.alice, name="小单", amount=Decimal(10))
+    open_opportunity(sales.alice, name="大单", amount=Decimal(1000))
+    response = client_for(sales.bob).get(reverse("sales:export"), {"amount_min": "100"})
+    assert response.status_code == 200
+    strings = ZipFile(BytesIO(response.content)).read("xl/sharedStrings.xml").decode()
+    assert "大单" in strings and "小单" not in strings
+    assert AuditEntry.objects.filter(action="export", object_type="sales.opportunity").get().note == "1"
+    assert client_for(sales.alice).get(reverse("sales:export")).status_code == 403  # a salesperson may not
+
+
+def test_the_list_shows_the_moves_waiting_for_approval(sales: World) -> None:
+    target = stage("needs")
+    target.needs_approval = True
+    target.save()
+    waiting = open_opportunity(sales.alice, name="等审批", contact=None, need="需求")
+    Opportunity.objects.filter(pk=waiting.pk).update(contact=waiting.customer.contacts.get())
+    open_opportunity(sales.alice, name="不相干")
+    services.opportunity_move(actor=sales.alice, opportunity=Opportunity.objects.get(pk=waiting.pk), stage=target)
+    response = client_for(sales.bob).get(reverse("sales:list"), {"scene": "pending"})
+    assert [row.name for row in response.context["page_obj"].object_list] == ["等审批"]

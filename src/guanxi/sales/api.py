@@ -37,14 +37,74 @@ class PipelineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class StageWriteSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False, help_text="An existing stage of this pipeline; omit for a new one.")
+    code = serializers.SlugField(max_length=40, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=50)
+    kind = serializers.ChoiceField(choices=Stage.Kind.choices, default=Stage.Kind.OPEN)
+    probability = serializers.IntegerField(min_value=0, max_value=100, default=0)
+    required_fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(services.REQUIRABLE_FIELDS)), default=list
+    )
+    needs_approval = serializers.BooleanField(default=False)
+    is_active = serializers.BooleanField(default=True)
+
+
+class PipelineWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    code = serializers.SlugField(max_length=40)
+    is_default = serializers.BooleanField(default=False)
+    is_active = serializers.BooleanField(default=True)
+    sort_order = serializers.IntegerField(min_value=0, default=0)
+    stages = StageWriteSerializer(
+        many=True, help_text="Every stage in order; an existing stage left out is deleted (refused if used)."
+    )
+
+
 class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """The pipelines of the caller's business unit with their stages in order (read-only; administrators
-    edit them on the Pipelines page)."""
+    """The pipelines of the caller's business unit with their stages in order. Administrators holding
+    ``pipelines.configure`` create and change them (the whole list of stages at once)."""
 
     queryset = Pipeline.objects.prefetch_related("stages")
     serializer_class = PipelineSerializer
     permission_module = "opportunities"
     ordering = ["-is_default", "sort_order", "id"]
+
+    def permission_code(self) -> str:
+        if self.action in ("create", "update", "partial_update"):
+            return "pipelines.configure"
+        return super().permission_code()
+
+    def _save(self, pipeline: Pipeline | None, data: Any) -> Response:
+        body = PipelineWriteSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        values = dict(body.validated_data)
+        existing = {stage.pk: stage for stage in pipeline.stages.all()} if pipeline else {}
+        rows: list[tuple[Stage | None, dict[str, Any]]] = []
+        for position, stage in enumerate(values.pop("stages")):
+            stage = dict(stage)
+            pk = stage.pop("id", None)
+            if pk is not None and pk not in existing:
+                raise serializers.ValidationError({"stages": [f"Stage {pk} is not a stage of this pipeline."]})
+            rows.append((existing.get(pk) if pk is not None else None, {**stage, "sort_order": position}))
+        kept = {stage.pk for stage, _values in rows if stage is not None}
+        saved = config_services.pipeline_save(
+            actor=self.actor,
+            pipeline=pipeline,
+            data=values,
+            stages=rows,
+            delete=[stage for pk, stage in existing.items() if pk not in kept],
+        )
+        fresh = Pipeline.objects.prefetch_related("stages").get(pk=saved.pk)
+        return Response(PipelineSerializer(fresh).data, status=status.HTTP_200_OK if pipeline else 201)
+
+    @extend_schema(request=PipelineWriteSerializer, responses=PipelineSerializer)
+    def create(self, request: Request) -> Response:
+        return self._save(None, request.data)
+
+    @extend_schema(request=PipelineWriteSerializer, responses=PipelineSerializer)
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        return self._save(self.get_object(), request.data)
 
     def filter_queryset(self, queryset: Any) -> Any:
         unit = self.actor.business_unit_id

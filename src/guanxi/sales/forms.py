@@ -102,6 +102,8 @@ class OpportunityForm(forms.ModelForm):
         else:
             fields["customer_ref"].required = True
         fields["pipeline"].queryset = selectors.pipelines_visible(actor=actor)
+        fields["pipeline"].empty_label = _("The default pipeline")
+        self.initial["amount"] = None  # empty: the total of the product lines
         fields["stage"].choices = [("", _("First stage of the pipeline")), *stage_choices(actor)]
         owners = owners_in_scope(actor)
         if owners is None:
@@ -221,7 +223,12 @@ class OpportunityFilterForm(forms.Form):
     scene = forms.ChoiceField(
         label=_("Scene"),
         required=False,
-        choices=[("", _("All I can see")), ("mine", _("Mine")), ("collaborating", _("I collaborate on"))],
+        choices=[
+            ("", _("All I can see")),
+            ("mine", _("Mine")),
+            ("collaborating", _("I collaborate on")),
+            ("pending", _("Stage moves waiting for approval")),
+        ],
     )
     pipeline = forms.ModelChoiceField(Pipeline.objects.none(), label=_("Pipeline"), required=False)
     stage = forms.ModelChoiceField(Stage.objects.none(), label=_("Stage"), required=False)

@@ -89,6 +89,8 @@ def opportunities_filtered(*, actor: User, filters: dict[str, Any]) -> QuerySet[
         rows = rows.filter(owner=actor)
     elif filters.get("scene") == "collaborating":
         rows = rows.filter(collaborations__user=actor)
+    elif filters.get("scene") == "pending":
+        rows = rows.filter(pending_stage__isnull=False, status=Status.OPEN)
     if filters.get("close_from"):
         rows = rows.filter(expected_close_date__gte=filters["close_from"])
     if filters.get("close_to"):

@@ -348,12 +348,16 @@ def _ensure_plan(actor: User, opportunity: Opportunity) -> None:
     unit's setting (48 hours by default), for its owner."""
     from guanxi.activities.services import opportunity_followup_within, plan_ensure_open
 
+    # The owner's plan; a collaborator who may not plan for colleagues (a salesperson) plans it for themself,
+    # about the opportunity alone when the customer is outside their scope.
+    owner = opportunity.owner if has_perm(actor, "activities.assign") else actor
+    sees_customer = Customer.objects.visible_to(actor).filter(pk=opportunity.customer_id).exists()
     plan_ensure_open(
         actor=actor,
-        customer=opportunity.customer,
+        customer=opportunity.customer if sees_customer else None,
         related=opportunity,
         within=opportunity_followup_within(unit_id=opportunity.business_unit_id),
-        owner=opportunity.owner,
+        owner=owner,
         subject=_("Follow up on the opportunity %(name)s") % {"name": opportunity.name},
     )
 

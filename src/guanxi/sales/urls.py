@@ -9,6 +9,7 @@ urlpatterns = [
     path("board/columns/<int:stage_pk>/", views.board_column, name="board_column"),
     path("opportunities/", views.opportunity_list, name="list"),
     path("opportunities/new/", views.opportunity_create, name="create"),
+    path("opportunities/export/", views.opportunity_export, name="export"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity"),
     path("opportunities/<int:pk>/edit/", views.opportunity_edit, name="edit"),
     path("opportunities/<int:pk>/move/", views.opportunity_move, name="move"),

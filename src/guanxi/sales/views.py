@@ -161,6 +161,25 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "sales/list.html", {"filter_form": form, "page_obj": page})
 
 
+@perm_required("opportunities.export")
+def opportunity_export(request: AuthedRequest) -> HttpResponse:
+    """The list's current filters and order as an .xlsx."""
+    from .exports import opportunities_export
+
+    form = OpportunityFilterForm(request.GET or None, actor=request.user)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = form.filters()
+    rows = selectors.opportunity_list(actor=request.user, filters=filters, ordering=data.get("ordering", ""))
+    try:
+        content = opportunities_export(actor=request.user, rows=rows, filters=filters)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(f"{reverse('sales:list')}?{request.GET.urlencode()}")
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="opportunities.xlsx"'
+    return response
+
+
 # --- one opportunity --------------------------------------------------------------------------------------
 
 

@@ -47,8 +47,11 @@
         // setAttribute, which the strict CSP refuses. The server's card needs none.
         card.removeAttribute("style");
         htmx.swap(card, answer.text, { swapStyle: "outerHTML" });
+        // A stage that needs approval keeps the card where it was until a manager decides.
         const moved = document.getElementById(card.id);
-        if (moved) moved.dataset.stage = event.to.dataset.stage;
+        if (moved && moved.dataset.stage !== event.to.dataset.stage) {
+          event.from.insertBefore(moved, event.from.children[event.oldIndex] || null);
+        }
       })
       .catch(() => {
         card.classList.remove("opacity-50");
