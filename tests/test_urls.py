@@ -12,6 +12,8 @@ PUBLIC = {
     "org:set_language",
     "healthz",
     "api-token",
+    "leads:webform",  # the public web-to-lead form and its thank-you page (SPEC §5.2)
+    "leads:webform_thanks",
 }
 
 

@@ -10,6 +10,7 @@ from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
 from guanxi.customers import region_api
+from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 from guanxi.sales import api as sales_api
 
@@ -30,6 +31,8 @@ router.register("competitors", sales_api.CompetitorViewSet, basename="competitor
 router.register("followups", activity_api.FollowUpViewSet, basename="followup")
 router.register("plans", activity_api.PlanViewSet, basename="plan")
 router.register("plan-templates", activity_api.PlanTemplateViewSet, basename="plan-template")
+router.register("leads", lead_api.LeadViewSet, basename="lead")
+router.register("lead-forms", lead_api.LeadFormViewSet, basename="lead-form")
 
 _items = config_api.DictionaryItemViewSet
 _fields = config_api.CustomFieldViewSet

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "guanxi.customers",
     "guanxi.sales",
     "guanxi.activities",
+    "guanxi.leads",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -257,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "LifecycleEnum": "guanxi.customers.models.Lifecycle",
         "OpportunityStatusEnum": "guanxi.sales.models.Status",
         "PlanKindEnum": "guanxi.activities.models.PlanKind",
+        "LeadFormFieldEnum": "guanxi.leads.webforms.PUBLIC_FIELD_CODES",
     },
 }
 

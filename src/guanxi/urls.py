@@ -10,6 +10,7 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("sales/", include("guanxi.sales.urls")),
     path("activities/", include("guanxi.activities.urls")),
+    path("leads/", include("guanxi.leads.urls")),
     path("", include("guanxi.customers.region_urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", include("guanxi.api_urls")),

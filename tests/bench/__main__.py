@@ -20,6 +20,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--contacts", type=int, help="default: twice the customers")
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--departments", type=int, default=20)
+    parser.add_argument("--leads", type=int, help="default: half the customers")
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per case")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests per case first")
     parser.add_argument("--only", nargs="+", metavar="CASE", help="cases whose name contains one of these")
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         contacts=args.contacts if args.contacts is not None else 2 * args.customers,
         users=args.users,
         departments=args.departments,
+        leads=args.leads if args.leads is not None else args.customers // 2,
     )
     current = database.ensure(params, reseed=args.reseed, out=print)
     if args.load_only:

@@ -44,6 +44,7 @@ class Params:
     contacts: int = 2_000_000
     users: int = 200
     departments: int = 20
+    leads: int = 0  # python -m tests.bench asks for half the customers
     seed: int = 2026
 
     def as_dict(self) -> dict[str, int]:

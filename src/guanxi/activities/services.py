@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.db.models import F, Min, Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -523,3 +523,29 @@ def customer_plans_close(*, customer: Customer, reason: str, actor: User | None 
         audit_log(actor=actor, action=Action.UPDATE, obj=customer, changes={"plans": [closed, 0]}, note=reason[:200])
         customer_next_followup_sync(customer_id=customer.pk)
     return closed
+
+
+# --- a record that becomes a customer's -----------------------------------------------------------------
+
+
+@transaction.atomic
+def related_attach_customer(*, actor: User, related: models.Model, customer: Customer) -> int:
+    """The follow-ups and plans of a record that had no customer (a lead) belong to ``customer`` from now on
+    (lead conversion, SPEC §5.4): they appear on its timeline and its plan list, keep their related record,
+    and move its last follow-up time. Returns how many rows moved."""
+    followups = FollowUp.objects.filter(related_filter(related), customer__isnull=True)
+    latest = followups.aggregate(at=Max("occurred_at"))["at"]
+    moved = followups.update(customer=customer)
+    moved += Plan.objects.filter(related_filter(related), customer__isnull=True).update(customer=customer)
+    if moved:
+        audit_log(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=customer,
+            changes={"followups": [None, moved]},
+            note=_("Follow-ups and plans of %(record)s moved here") % {"record": related},
+        )
+    if latest is not None:
+        customer_followed_up(customer=customer, at=latest)
+    customer_next_followup_sync(customer_id=customer.pk)
+    return moved

@@ -71,7 +71,14 @@ class Rule:
         if self.department is None and self.owner:
             return self._owned_by(department__path__startswith=path)
         key = self.department_path
-        return Q(**{f"{key}__path__startswith": path}) if key else Q(pk__in=[])
+        if not key:
+            return Q(pk__in=[])
+        # A subtree has few departments: their ids, inlined, let the planner estimate the rows and use the
+        # row's own department index, where a join on the path prefix leaves it guessing.
+        from guanxi.org.models import Department
+
+        ids = list(Department.objects.filter(path__startswith=path).values_list("pk", flat=True))
+        return Q(**{f"{key}__in": ids})
 
     def _owned_by(self, **people: Any) -> Q:
         """``owner IN (SELECT id FROM users WHERE …)``: the planner keeps the owner index, where a join

@@ -116,11 +116,13 @@ def _tabs(request: AuthedRequest) -> list[tuple[str, str]]:
         tabs.append(("followups", _("Follow-ups")))  # activities/templates/customers/tabs/followups.html
     if has_perm(request.user, "opportunities.view"):
         tabs.append(("opportunities", _("Opportunities")))  # sales/templates/customers/tabs/opportunities.html
+    if has_perm(request.user, "leads.view"):
+        tabs.append(("leads", _("Leads")))  # leads/templates/customers/tabs/leads.html
     return [*tabs, ("history", _("History"))]
 
 
 def _tab(name: str) -> str:
-    return name if name in {"overview", "contacts", "followups", "opportunities", "history"} else "overview"
+    return name if name in {"overview", "contacts", "followups", "opportunities", "leads", "history"} else "overview"
 
 
 @perm_required("customers.edit")

@@ -1,0 +1,250 @@
+"""The leads' REST resources (DESIGN.md §REST API): ``leads`` (+ ``convert``, ``assign``) and ``lead-forms``,
+through the same services and gate as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.customers.models import Customer
+from guanxi.org.models import User
+
+from . import conversion, selectors, services, webforms
+from .models import AssignmentRule, Channel, Lead, LeadForm, LeadStatus
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(status=User.Status.ACTIVE),
+        allow_null=True,
+        required=False,
+        help_text="Who works the lead; leave out (or null) with assign_by_rules to let the assignment rules choose.",
+    )
+    owner_name = serializers.CharField(source="owner.display_name", default=None, read_only=True)
+    assign_by_rules = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Create only: the unit's assignment rules choose the owner.",
+    )
+    version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
+
+    class Meta:
+        model = Lead
+        fields = ["id", "number", *services.LEAD_FIELDS, "status", "channel", "owner", "owner_name", "department",
+                  "form", "invalid_reason", "duplicate_of", "matched_customer", "customer", "contact", "opportunity_id",
+                  "last_followup_at", "assigned_at", "converted_at", "custom", "version", "assign_by_rules",
+                  "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = ["id", "number", "status", "channel", "department", "form", "invalid_reason",
+                            "duplicate_of", "matched_customer", "customer", "contact", "opportunity_id",
+                            "last_followup_at", "assigned_at", "converted_at", "created_at", "updated_at"]  # fmt: skip
+        extra_kwargs: dict[str, dict[str, Any]] = {"qq": {"validators": []}, "name": {"required": True}}
+
+
+class AssignSerializer(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(status=User.Status.ACTIVE), allow_null=True, required=False
+    )
+    by_rules = serializers.BooleanField(default=False, help_text="Let the assignment rules choose the owner.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class StatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[code for code in LeadStatus.values if code != LeadStatus.CONVERTED])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class ConvertSerializer(serializers.Serializer):
+    customer = VisibleRelatedField(
+        queryset=Customer.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="An existing customer to convert into; leave out to create a new one.",
+    )
+    customer_data = serializers.DictField(
+        required=False, default=dict, help_text="Fields of the new customer over what the lead knows (name, kind …)."
+    )
+    contact = serializers.DictField(required=False, default=dict, help_text="The contact's fields over the lead's.")
+    opportunity = serializers.DictField(
+        required=False, allow_null=True, default=None, help_text="Open an opportunity too (name, amount …)."
+    )
+
+
+class ConversionSerializer(serializers.Serializer):
+    lead = serializers.IntegerField()
+    customer = serializers.IntegerField()
+    customer_number = serializers.CharField()
+    contact = serializers.IntegerField(allow_null=True)
+    opportunity = serializers.IntegerField(allow_null=True)
+
+
+class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
+    """Leads the caller may see. ``?search=`` finds a phone, e-mail, number or name; ``?scene=`` is a
+    ready-made filter (open, mine, unassigned, new, stale, duplicates, all). Creating one is API intake:
+    a duplicate of an open lead or an existing customer is refused (409 ``duplicate_lead`` /
+    ``duplicate_customer``)."""
+
+    queryset = Lead.objects.select_related("owner")
+    serializer_class = LeadSerializer
+    permission_module = "leads"
+    action_permissions = {"assign": "assign", "convert": "edit", "status": "edit"}
+    filterset_fields = ["status", "source", "channel", "owner", "department", "province", "form", "customer"]
+    ordering_fields = ["updated_at", "created_at", "last_followup_at"]
+    ordering = ["-updated_at"]
+    search_fields: list[str] = []
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        queryset = super().filter_queryset(queryset)
+        if query := self.request.query_params.get("search", "").strip():
+            queryset = queryset.filter(selectors.search_filter(query))
+        if (scene := self.request.query_params.get("scene", "")) in selectors.SCENES:
+            queryset = queryset.filter(selectors.scene_filter(self.actor, scene))
+        return queryset
+
+    @extend_schema(request=LeadSerializer, responses={201: LeadSerializer})
+    def create(self, request: Request) -> Response:
+        body = LeadSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        by_rules = data.pop("assign_by_rules", False)
+        owner = data.pop("owner", None)
+        custom = data.pop("custom", None)
+        data.pop("version", None)
+        lead = services.lead_create(
+            actor=self.actor, data=data, owner=owner, by_rules=by_rules, channel=Channel.API, custom=custom
+        )
+        return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=LeadSerializer, responses=LeadSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        lead = self.get_object()
+        body = LeadSerializer(lead, data=request.data, partial=True, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        if "version" not in data:
+            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
+        version = data.pop("version")
+        custom = data.pop("custom", None)
+        for name in ("owner", "assign_by_rules"):
+            data.pop(name, None)
+        lead = services.lead_update(actor=self.actor, lead=lead, version=version, data=data, custom=custom)
+        return Response(LeadSerializer(lead).data)
+
+    def perform_destroy(self, instance: Lead) -> None:
+        services.lead_delete(actor=self.actor, lead=instance)
+
+    @extend_schema(request=AssignSerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        """Give the lead to a colleague, or let the assignment rules choose (``by_rules``)."""
+        lead = self.get_object()
+        body = AssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        services.lead_assign(
+            actor=self.actor, leads=[lead], owner=data.get("owner"), by_rules=data["by_rules"], note=data["note"]
+        )
+        lead.refresh_from_db()
+        return Response(LeadSerializer(lead).data)
+
+    @extend_schema(request=StatusSerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request: Request, pk: str | None = None) -> Response:
+        """Move the lead: contacted, qualified, invalid (with a reason) or back to new."""
+        lead = self.get_object()
+        body = StatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lead = services.lead_set_status(actor=self.actor, lead=lead, **body.validated_data)
+        return Response(LeadSerializer(lead).data)
+
+    @extend_schema(request=ConvertSerializer, responses={200: ConversionSerializer})
+    @action(detail=True, methods=["post"])
+    def convert(self, request: Request, pk: str | None = None) -> Response:
+        """Convert into a new customer (refused with 409 ``duplicate_customer`` when it exists) or the given
+        existing one, with the lead's person as contact and optionally an opportunity."""
+        lead = self.get_object()
+        body = ConvertSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        done = conversion.lead_convert(
+            actor=self.actor,
+            lead=lead,
+            customer=data.get("customer"),
+            customer_data=data["customer_data"],
+            contact_data=data["contact"],
+            opportunity_data=data.get("opportunity"),
+        )
+        return Response(
+            {
+                "lead": lead.pk,
+                "customer": done.customer.pk,
+                "customer_number": done.customer.number,
+                "contact": done.contact.pk if done.contact else None,
+                "opportunity": getattr(done.opportunity, "pk", None),
+            }
+        )
+
+
+class LeadFormSerializer(serializers.ModelSerializer):
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=LeadForm._meta.get_field("department").related_model.objects.all(),  # type: ignore[union-attr]
+        allow_null=True,
+        required=False,
+    )
+    rule = serializers.PrimaryKeyRelatedField(queryset=AssignmentRule.objects.all(), allow_null=True, required=False)
+    fields_shown = serializers.ListField(
+        source="fields",
+        child=serializers.ChoiceField(choices=list(webforms.PUBLIC_FIELDS)),
+        help_text="The fields the form asks, of: " + ", ".join(webforms.PUBLIC_FIELDS),
+    )
+    fields_required = serializers.ListField(
+        source="required", child=serializers.ChoiceField(choices=list(webforms.PUBLIC_FIELDS)), required=False
+    )
+    url = serializers.SerializerMethodField(help_text="The hosted page.")
+
+    class Meta:
+        model = LeadForm
+        fields = ["id", "key", "url", "name", "title", "intro", "fields_shown", "fields_required", "source",
+                  "campaign", "department", "rule", "thank_you", "allowed_sites", "is_active", "submissions",
+                  "created_at"]  # fmt: skip
+        read_only_fields = ["id", "key", "url", "submissions", "created_at"]
+
+    def get_url(self, instance: LeadForm) -> str:
+        from django.urls import reverse
+
+        path = reverse("leads:webform", args=[instance.key])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class LeadFormViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet
+):
+    """The unit's web-to-lead forms (``leads.configure``)."""
+
+    queryset = LeadForm.objects.select_related("department", "rule")
+    serializer_class = LeadFormSerializer
+    permission_module = "leads"
+    action_permissions = {
+        "list": "configure",
+        "retrieve": "configure",
+        "create": "configure",
+        "update": "configure",
+        "partial_update": "configure",
+    }
+    filterset_fields = ["is_active", "source", "department"]
+    ordering = ["name"]
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = webforms.leadform_save(actor=self.actor, form=None, data=serializer.validated_data)
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = webforms.leadform_save(
+            actor=self.actor, form=serializer.instance, data=serializer.validated_data
+        )

@@ -1,0 +1,274 @@
+"""Leads (销售线索, SPEC §5): unqualified prospects, the public web forms that capture them and the rules
+that give them to salespeople."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from guanxi.core.records import MainRecord
+from guanxi.core.scope import ScopedQuerySet
+from guanxi.org.models import BusinessUnit, Department
+
+
+class LeadStatus(models.TextChoices):
+    """SPEC §5.1. ``converted`` and ``invalid`` are closed: the lead is kept, read-only, as history."""
+
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    QUALIFIED = "qualified", _("Qualified")
+    CONVERTED = "converted", _("Converted")
+    INVALID = "invalid", _("Invalid")
+
+
+OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
+
+
+class Channel(models.TextChoices):
+    """How the lead came in."""
+
+    MANUAL = "manual", _("Entered by hand")
+    WEB_FORM = "web_form", _("Web form")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+
+
+class Lead(MainRecord):
+    number = models.CharField(_("lead number"), max_length=30, unique=True, editable=False)
+    business_unit = models.ForeignKey(
+        BusinessUnit, models.PROTECT, related_name="leads", verbose_name=_("business unit")
+    )
+    department = models.ForeignKey(
+        Department,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("department"),
+        help_text=_("The department responsible for the lead; its owner's department once assigned."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_leads",
+        verbose_name=_("owner"),
+    )
+    status = models.CharField(_("lead status"), max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.MANUAL)
+    # who: a person, usually of a company
+    name = models.CharField(_("contact name"), max_length=50)
+    company = models.CharField(_("company"), max_length=50, blank=True)
+    position = models.CharField(_("position"), max_length=50, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    wechat = models.CharField(_("WeChat"), max_length=50, blank=True)
+    qq = models.CharField(
+        _("QQ"), max_length=20, blank=True, validators=[RegexValidator(r"^\d{5,20}$", _("QQ is 5 to 20 digits."))]
+    )
+    # where from: a dictionary item of ``customer_source`` (so a converted customer keeps it), a campaign
+    source = models.CharField(_("source"), max_length=40, blank=True)
+    campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    form = models.ForeignKey(
+        "LeadForm", models.SET_NULL, null=True, blank=True, related_name="leads", verbose_name=_("web form")
+    )
+    province = models.CharField(_("province"), max_length=12, blank=True)
+    city = models.CharField(_("city"), max_length=12, blank=True)
+    county = models.CharField(_("county"), max_length=12, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    need = models.TextField(_("need"), max_length=1000, blank=True)
+    remarks = models.TextField(_("remarks"), max_length=500, blank=True)
+    invalid_reason = models.CharField(_("reason it is invalid"), max_length=200, blank=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    # a web-form lead is never refused: a match with an open lead or a customer is noted for the salesperson
+    duplicate_of = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("duplicate of lead")
+    )
+    matched_customer = models.ForeignKey(
+        "customers.Customer",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("matches customer"),
+    )
+    # conversion (SPEC §5.4): the lead stays, linked to what it became
+    customer = models.ForeignKey(
+        "customers.Customer",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("converted to customer"),
+    )
+    contact = models.ForeignKey(
+        "customers.Contact", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("contact")
+    )
+    opportunity_id = models.BigIntegerField(_("opportunity"), null=True, blank=True, editable=False)
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    converted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    # the duplicate key of the company name (customers.keys.name_key)
+    company_key = models.CharField(max_length=60, editable=False, blank=True, db_index=True)
+
+    class Meta:
+        # "lead" alone is already a department's lead (负责人): the context tells the translator which
+        verbose_name = pgettext_lazy("sales lead", "lead")
+        verbose_name_plural = pgettext_lazy("sales lead", "leads")
+        ordering = ["-updated_at", "-pk"]
+        indexes = [
+            # the list's default order, for one owner, a department and a whole unit, over live rows only
+            # ``status`` rides along so that the open-leads scene is answered from the index alone
+            models.Index(
+                fields=["owner", "-updated_at", "-id"],
+                include=["status"],
+                condition=Q(deleted_at__isnull=True),
+                name="lead_alive_owner",
+            ),
+            models.Index(
+                fields=["department", "-updated_at", "-id"],
+                include=["status"],
+                condition=Q(deleted_at__isnull=True),
+                name="lead_alive_department",
+            ),
+            # the newest first across a unit or a department tree, filtered from the index alone
+            models.Index(
+                fields=["-updated_at", "-id"],
+                include=["business_unit", "department", "owner", "status"],
+                condition=Q(deleted_at__isnull=True),
+                name="lead_alive_recent",
+            ),
+            models.Index(fields=["status", "last_followup_at"], name="lead_status_followup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} · {self.name}" if self.company else self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("leads:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class AssignmentRule(models.Model):
+    """分配规则 (SPEC §5.3): leads that match (sources, provinces; empty = any) go to one person or round
+    robin to the members of a department. Rules are tried in ``priority`` order; the first match wins."""
+
+    class Kind(models.TextChoices):
+        ROUND_ROBIN = "round_robin", _("Round robin within a department")
+        USER = "user", _("Always the same person")
+
+    business_unit = models.ForeignKey(
+        BusinessUnit, models.PROTECT, related_name="lead_rules", verbose_name=_("business unit")
+    )
+    name = models.CharField(_("rule name"), max_length=100)
+    priority = models.PositiveIntegerField(_("priority"), default=100, help_text=_("Lower numbers are tried first."))
+    is_active = models.BooleanField(_("in use"), default=True)
+    sources = models.JSONField(_("sources"), default=list, blank=True, help_text=_("Empty: any source."))
+    provinces = models.JSONField(_("provinces"), default=list, blank=True, help_text=_("Empty: any region."))
+    kind = models.CharField(_("assign"), max_length=12, choices=Kind.choices, default=Kind.ROUND_ROBIN)
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="lead_rules", verbose_name=_("department")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_rules",
+        verbose_name=_("person"),
+    )
+    # the round robin's cursor: the member who had the last lead (the row is locked while choosing the next)
+    last_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    assigned_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet["AssignmentRule"].as_manager()
+
+    class Meta:
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+        ordering = ["priority", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="round_robin", department__isnull=False) | Q(kind="user", user__isnull=False)),
+                name="lead_rule_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _form_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class LeadForm(models.Model):
+    """A public web-to-lead form (SPEC §5.2) of one campaign or source: a hosted page and an embeddable
+    snippet. What it asks, where its leads go and what it says afterwards are the administrator's."""
+
+    business_unit = models.ForeignKey(
+        BusinessUnit, models.PROTECT, related_name="lead_forms", verbose_name=_("business unit")
+    )
+    name = models.CharField(_("form name"), max_length=100, help_text=_("For you; visitors see the title."))
+    key = models.CharField(max_length=40, unique=True, default=_form_key, editable=False)
+    title = models.CharField(_("title"), max_length=100)
+    intro = models.TextField(_("introduction"), max_length=1000, blank=True)
+    fields = models.JSONField(_("fields shown"), default=list)
+    required = models.JSONField(_("required fields"), default=list, blank=True)
+    source = models.CharField(_("source"), max_length=40, blank=True)
+    campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    department = models.ForeignKey(
+        Department,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_forms",
+        verbose_name=_("department"),
+        help_text=_("Leads no rule assigns wait in this department."),
+    )
+    rule = models.ForeignKey(
+        AssignmentRule,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="forms",
+        verbose_name=_("assignment rule"),
+        help_text=_("Empty: the unit's rules decide."),
+    )
+    thank_you = models.TextField(_("thank-you text"), max_length=1000)
+    allowed_sites = models.TextField(
+        _("sites that may embed it"),
+        max_length=1000,
+        blank=True,
+        help_text=_("One origin a line, e.g. https://www.example.com. Empty: any site."),
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+    submissions = models.PositiveIntegerField(_("submissions"), default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet["LeadForm"].as_manager()
+
+    class Meta:
+        verbose_name = _("lead form")
+        verbose_name_plural = _("lead forms")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
