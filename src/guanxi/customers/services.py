@@ -241,24 +241,31 @@ def owner_label(actor: User, customer: Customer, *, visible: bool | None = None)
     return str(customer.owner) if visible else str(customer.owner)[:1] + "**"
 
 
+class DuplicateCustomer(Conflict):
+    """The refusal of a duplicate (SPEC §2.6), carrying the existing customer and what matched."""
+
+    def __init__(self, message: str, *, field: str, duplicate: Duplicate):
+        super().__init__(message, field=field, code="duplicate_customer")
+        self.duplicate = duplicate
+
+
 def _refuse_duplicates(actor: User, duplicates: list[Duplicate]) -> None:
     if not duplicates:
         return
     first = duplicates[0]
     who = owner_label(actor, first.customer)
     field = {"name": "name", "similar_name": "name", "phone": "phone", "tax_number": "tax_number"}[first.reason]
-    raise Conflict(
+    raise DuplicateCustomer(
         _("This customer already exists: %(name)s (%(number)s), owned by %(owner)s.")
         % {"name": first.customer.name, "number": first.customer.number, "owner": who},
         field=field,
-        code="duplicate_customer",
+        duplicate=first,
     )
 
 
 # --- customers ------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def customer_create(
     *,
     actor: User,
@@ -267,7 +274,52 @@ def customer_create(
     owner: User | None = None,
     custom: Mapping[str, Any] | None = None,
 ) -> Customer:
-    """Register a customer (owned by the actor unless another owner is given) with its first contact."""
+    """Register a customer (owned by the actor unless another owner is given) with its first contact.
+
+    Registering a customer that a colleague already holds (same name, phone or tax number) creates no
+    duplicate: it opens a conflict case for the managers (SPEC §3.4) and refuses, saying so. The case
+    is written after this registration's own transaction is rolled back, so it stays (unless a caller's
+    enclosing transaction is rolled back as well)."""
+    try:
+        return _customer_create(actor=actor, data=data, contact=contact, owner=owner, custom=custom)
+    except DuplicateCustomer as refusal:
+        found = refusal.duplicate
+        if found.reason == "similar_name" or found.customer.owner_id in (None, actor.pk):
+            if found.customer.owner_id is None:
+                raise DuplicateCustomer(
+                    _("This customer already exists: %(name)s (%(number)s) is in the public pool; claim it there.")
+                    % {"name": found.customer.name, "number": found.customer.number},
+                    field=refusal.field or "name",
+                    duplicate=found,
+                ) from None
+            raise
+        from .conflicts import conflict_open
+
+        attempted = {
+            "name": data.get("name", ""),
+            "phone": data.get("phone", ""),
+            "tax_number": data.get("tax_number", ""),
+        }
+        if contact:
+            attempted["contact_mobile"] = contact.get("mobile", "")
+        case = conflict_open(actor=actor, customer=found.customer, match=found.reason, attempted=attempted)
+        raise DuplicateCustomer(
+            _("%(refusal)s A conflict case (No. %(case)d) was opened: a manager will decide who keeps the customer.")
+            % {"refusal": refusal.message, "case": case.pk},
+            field=refusal.field or "name",
+            duplicate=found,
+        ) from None
+
+
+@transaction.atomic
+def _customer_create(
+    *,
+    actor: User,
+    data: Mapping[str, Any],
+    contact: Mapping[str, Any] | None = None,
+    owner: User | None = None,
+    custom: Mapping[str, Any] | None = None,
+) -> Customer:
     require_perm(actor, "customers.create")
     owner = owner or actor
     unit = (owner.department.business_unit_id if owner.department else None) or actor.business_unit_id
@@ -308,6 +360,10 @@ def customer_create(
     _refuse_duplicates(
         actor, customer_duplicates(unit_id=unit, name=customer.name, phones=phones, tax_number=customer.tax_number)
     )
+    from . import pool
+
+    pool.capacity_check(owner=owner)
+    pool.place(customer, timezone.now())
     customer.number = number_next(kind="customer", prefix="KH")
     try:
         with transaction.atomic():  # the unique live-name constraint decides a simultaneous registration
@@ -420,11 +476,19 @@ def customer_transfer(*, actor: User, customer: Customer, owner: User, note: str
         raise DomainError(_("The new owner works in another business unit."), field="owner")
     if customer.owner_id == owner.pk:
         raise DomainError(_("%(name)s already owns this customer.") % {"name": owner}, field="owner")
+    from . import pool
+
+    pool.capacity_check(owner=owner)
     previous = customer.owner_id
     changed = Customer.objects.filter(pk=customer.pk, owner_id=previous).update(owner=owner, updated_at=timezone.now())
     if not changed:
         raise Conflict(_("Someone else changed the owner just now; reload and try again."), code="stale_version")
     customer.owner = owner
+    if previous is None:  # a unit head moving a pool customer: the pool's assignment, as far as status goes
+        from .lifecycle import Event, customer_lifecycle_event
+
+        customer_lifecycle_event(customer=customer, event=Event.ASSIGNED, actor=actor, note=note)
+    pool.customer_owned(customer)
     audit_log(actor=actor, action=Action.OWNERSHIP, obj=customer, changes={"owner": [previous, owner.pk]}, note=note)
     _notify_owner(actor, customer, owner)
     return customer
@@ -547,3 +611,6 @@ def customer_followed_up(*, customer: Customer, at: datetime) -> None:
     ).update(last_followup_at=at)
     if customer.last_followup_at is None or customer.last_followup_at < at:
         customer.last_followup_at = at
+        from .pool import expiry_refresh
+
+        expiry_refresh(customer)  # the no-follow-up clock starts again
