@@ -147,16 +147,21 @@ def pool_customers(actor: User) -> QuerySet[Customer]:
     return Customer.objects.filter(owner__isnull=True, pool__in=pools_visible(actor).values("pk"))
 
 
-def customer_reachable(actor: User, pk: Any) -> Customer:
-    """One customer the actor may see: through the data scope, or lying in a pool they see. 404 else."""
+def customer_reachable(actor: User, pk: Any, *, claiming: bool = False) -> Customer:
+    """One customer the actor may see: through the data scope, or lying in a pool they see. 404 else.
+    When ``claiming``, also one claimed from such a pool within the last day, so that the loser of a race
+    hears who won rather than "not found"."""
     from django.http import Http404
 
+    reachable = Customer.objects.visible_to(actor) | pool_customers(actor)
+    if claiming:
+        claimed = PoolEvent.objects.filter(
+            kind__in=[PoolEvent.Kind.CLAIM, PoolEvent.Kind.ASSIGN], at__gte=timezone.now() - DAY
+        ).values("customer_id")
+        recently = Customer.objects.filter(pool__in=pools_visible(actor).values("pk"), pk__in=claimed)
+        reachable = reachable | recently
     try:
-        return (
-            (Customer.objects.visible_to(actor) | pool_customers(actor))
-            .select_related("owner", "pool", "locked_by")
-            .get(pk=pk)
-        )
+        return reachable.select_related("owner", "pool", "locked_by").get(pk=pk)
     except (Customer.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -869,8 +874,8 @@ def hidden_fields(customer: Customer) -> set[str]:
     """The fields masked on this customer until it is claimed: contact details always, plus the pool's."""
     if customer.owner_id is not None or customer.pool_id is None:
         return set()
-    pool = Customer.pool.get_cached_value(customer, None) or Pool.objects.get(pk=customer.pool_id)  # type: ignore[attr-defined]
-    return {"phone", "email", *pool.hidden_fields}
+    assert customer.pool is not None
+    return {"phone", "email", *customer.pool.hidden_fields}
 
 
 def may_claim(actor: User, customer: Customer) -> bool:

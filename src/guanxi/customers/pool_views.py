@@ -60,14 +60,14 @@ def pool_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "customers/pool/list.html", context)
 
 
-def _pool_customer(request: AuthedRequest, pk: int) -> Customer:
-    return pool.customer_reachable(request.user, pk)
+def _pool_customer(request: AuthedRequest, pk: int, *, claiming: bool = False) -> Customer:
+    return pool.customer_reachable(request.user, pk, claiming=claiming)
 
 
 @require_POST
 @perm_required("pool.edit")
 def pool_claim(request: AuthedRequest, pk: int) -> HttpResponse:
-    customer = _pool_customer(request, pk)
+    customer = _pool_customer(request, pk, claiming=True)
     if attempt(None, request, lambda: pool.customer_claim(actor=request.user, customer=customer)):
         messages.success(request, _("%(name)s is yours now.") % {"name": customer.name})
         return redirect(customer.get_absolute_url())
