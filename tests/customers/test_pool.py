@@ -1,69 +1,34 @@
 """The public pool's rules (SPEC §3.2–3.3), each with a controlled clock where time matters."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.jobs import JOBS, run_job
-from guanxi.core.models import AuditEntry, Notification, ParameterValue
+from guanxi.core.models import AuditEntry, Notification
 from guanxi.customers import pool, tasks
 from guanxi.customers.lifecycle import Event, customer_lifecycle_event
 from guanxi.customers.models import Customer, HoldingLimit, Lifecycle, Pool, PoolEvent
 from guanxi.customers.services import customer_followed_up, customer_transfer
 from guanxi.org.models import User
 from tests.conftest import World, grant, make_department, make_user
-from tests.customers.test_services import register
+from tests.customers.pool_helpers import START, PoolWorld, fresh, in_pool, registered, set_parameter
 
 pytestmark = pytest.mark.django_db
 assert "reclaim_pool" in JOBS and tasks  # importing the tasks registers the job
 
-START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.get_fixed_timezone(480))  # a Monday, 10:00 in Shanghai
-
 
 @pytest.fixture
-def sales(world: World) -> World:
-    """Alice, Dave (Shanghai) and Charlie (Beijing) sell; Bob manages Shanghai; Root is the system admin."""
-    grant(world.alice, "salesperson")
-    grant(world.charlie, "salesperson")
-    grant(world.bob, "sales_manager")
-    world.dave = make_user("dave", "戴维", world.shanghai, manager=world.bob)  # type: ignore[attr-defined]
-    grant(world.dave, "salesperson")  # type: ignore[attr-defined]
-    return world
-
-
-PHONES = iter(range(13600000000, 13700000000))
-
-
-def registered(actor: User, name: str = "上海华信科技有限公司", **data: object) -> Customer:
-    """A customer registered by the actor, with a contact of its own (no two share a mobile)."""
-    return register(actor, name, contact={"name": "张三", "mobile": str(next(PHONES))}, **data)
-
-
-def in_pool(world: World, name: str = "上海华信科技有限公司", **data: object) -> Customer:
-    """A customer lying in the unit's pool (registered by Root, then left unowned)."""
-    customer = registered(world.root, name, **data)
-    Customer.objects.filter(pk=customer.pk).update(
-        owner=None, status=Lifecycle.POOL, claimed_at=None, expires_at=None, pooled_at=timezone.now()
-    )
-    customer.refresh_from_db()
-    return customer
-
-
-def set_parameter(world: World, code: str, value: object) -> None:
-    ParameterValue.objects.update_or_create(business_unit=world.unit, code=code, defaults={"value": value})
-
-
-def fresh(customer: Customer) -> Customer:
-    return Customer.objects.select_related("owner", "pool").get(pk=customer.pk)
+def sales(db: None) -> PoolWorld:
+    return PoolWorld()
 
 
 # --- claim ---------------------------------------------------------------------------------------------------
 
 
-def test_a_claim_makes_the_customer_the_salespersons_with_its_clocks_started(sales: World) -> None:
+def test_a_claim_makes_the_customer_the_salespersons_with_its_clocks_started(sales: PoolWorld) -> None:
     customer = in_pool(sales)
     with time_machine.travel(START, tick=False):
         pool.customer_claim(actor=sales.alice, customer=customer)
@@ -76,17 +41,17 @@ def test_a_claim_makes_the_customer_the_salespersons_with_its_clocks_started(sal
     assert AuditEntry.objects.filter(object_id=str(customer.pk), action="ownership", note="claim").exists()
 
 
-def test_a_claimed_customer_cannot_be_claimed_again_and_the_answer_names_the_owner(sales: World) -> None:
+def test_a_claimed_customer_cannot_be_claimed_again_and_the_answer_names_the_owner(sales: PoolWorld) -> None:
     customer = in_pool(sales)
     pool.customer_claim(actor=sales.alice, customer=customer)
     with pytest.raises(Conflict) as refusal:
-        pool.customer_claim(actor=sales.dave, customer=customer)  # type: ignore[attr-defined]
+        pool.customer_claim(actor=sales.dave, customer=customer)
     assert refusal.value.code == "already_claimed"
     assert "李爱丽" in str(refusal.value.message)
     assert fresh(customer).owner == sales.alice
 
 
-def test_pool_customers_are_seen_by_the_units_salespeople_but_not_by_other_units(sales: World) -> None:
+def test_pool_customers_are_seen_by_the_units_salespeople_but_not_by_other_units(sales: PoolWorld) -> None:
     customer = in_pool(sales)
     assert pool.pool_customers(sales.alice).filter(pk=customer.pk).exists()
     assert not Customer.objects.visible_to(sales.alice).filter(pk=customer.pk).exists()  # not theirs
@@ -99,7 +64,7 @@ def test_pool_customers_are_seen_by_the_units_salespeople_but_not_by_other_units
         pool.customer_claim(actor=outsider, customer=customer)
 
 
-def test_a_department_pool_governs_its_members_and_the_departments_below(sales: World) -> None:
+def test_a_department_pool_governs_its_members_and_the_departments_below(sales: PoolWorld) -> None:
     team = make_department("上海一组", sales.shanghai)
     frank = grant(make_user("frank", "弗兰克", team), "salesperson")
     shanghai_pool = Pool.objects.create(
@@ -121,7 +86,7 @@ def test_a_department_pool_governs_its_members_and_the_departments_below(sales: 
 # --- limits ----------------------------------------------------------------------------------------------------
 
 
-def test_the_daily_claim_cap_refuses_clearly_and_resets_at_midnight(sales: World) -> None:
+def test_the_daily_claim_cap_refuses_clearly_and_resets_at_midnight(sales: PoolWorld) -> None:
     set_parameter(sales, "pool.daily_claims", 2)
     customers = [in_pool(sales, f"上海第{n}机械有限公司") for n in range(4)]
     with time_machine.travel(START, tick=False):
@@ -138,7 +103,7 @@ def test_the_daily_claim_cap_refuses_clearly_and_resets_at_midnight(sales: World
         pool.customer_claim(actor=sales.alice, customer=customers[2])
 
 
-def test_a_batch_claim_that_would_pass_the_cap_fails_whole(sales: World) -> None:
+def test_a_batch_claim_that_would_pass_the_cap_fails_whole(sales: PoolWorld) -> None:
     set_parameter(sales, "pool.daily_claims", 2)
     customers = [in_pool(sales, f"上海第{n}机械有限公司") for n in range(3)]
     with pytest.raises(DomainError) as refusal:
@@ -148,7 +113,7 @@ def test_a_batch_claim_that_would_pass_the_cap_fails_whole(sales: World) -> None
     assert len(pool.customers_claim(actor=sales.alice, customers=customers[:2])) == 2
 
 
-def test_pool_administrators_are_exempt_from_the_daily_cap(sales: World) -> None:
+def test_pool_administrators_are_exempt_from_the_daily_cap(sales: PoolWorld) -> None:
     set_parameter(sales, "pool.daily_claims", 1)
     head = grant(make_user("head", "负责人", sales.head_office), "unit_head")
     for n in range(3):
@@ -156,7 +121,7 @@ def test_pool_administrators_are_exempt_from_the_daily_cap(sales: World) -> None
     assert Customer.objects.filter(owner=head).count() == 3
 
 
-def test_the_holding_limit_applies_per_user_then_department_then_unit(sales: World) -> None:
+def test_the_holding_limit_applies_per_user_then_department_then_unit(sales: PoolWorld) -> None:
     set_parameter(sales, "pool.holding_limit", 3)
     assert pool.limits_of(sales.alice).holding == 3
     HoldingLimit.objects.create(business_unit=sales.unit, department=sales.head_office, holding_limit=5)
@@ -171,7 +136,7 @@ def test_the_holding_limit_applies_per_user_then_department_then_unit(sales: Wor
     assert "limit is 1" in str(refusal.value.message)
 
 
-def test_won_customers_count_toward_the_limit_only_when_the_unit_says_so(sales: World) -> None:
+def test_won_customers_count_toward_the_limit_only_when_the_unit_says_so(sales: PoolWorld) -> None:
     HoldingLimit.objects.create(business_unit=sales.unit, user=sales.alice, holding_limit=1)
     won = registered(sales.alice, "上海第一机械有限公司")
     customer_lifecycle_event(customer=won, event=Event.FIRST_ORDER, actor=sales.alice)
@@ -182,22 +147,22 @@ def test_won_customers_count_toward_the_limit_only_when_the_unit_says_so(sales: 
     assert refusal.value.code == "holding_limit"
 
 
-def test_registering_and_transferring_respect_the_holding_limit(sales: World) -> None:
+def test_registering_and_transferring_respect_the_holding_limit(sales: PoolWorld) -> None:
     HoldingLimit.objects.create(business_unit=sales.unit, user=sales.alice, holding_limit=1)
     registered(sales.alice, "上海第一机械有限公司")
     with pytest.raises(DomainError) as refusal:
         registered(sales.alice, "上海第二机械有限公司")
     assert refusal.value.code == "holding_limit"
-    theirs = registered(sales.dave, "上海第三机械有限公司")  # type: ignore[attr-defined]
+    theirs = registered(sales.dave, "上海第三机械有限公司")
     with pytest.raises(DomainError) as refusal:
         customer_transfer(actor=sales.bob, customer=theirs, owner=sales.alice)
     assert refusal.value.code == "holding_limit"
-    assert fresh(theirs).owner == sales.dave  # type: ignore[attr-defined]
+    assert fresh(theirs).owner == sales.dave
 
 
-def test_a_transfer_restarts_the_clocks_under_the_new_owners_pool(sales: World) -> None:
+def test_a_transfer_restarts_the_clocks_under_the_new_owners_pool(sales: PoolWorld) -> None:
     with time_machine.travel(START, tick=False):
-        customer = registered(sales.dave, "上海第三机械有限公司")  # type: ignore[attr-defined]
+        customer = registered(sales.dave, "上海第三机械有限公司")
     assert fresh(customer).expires_at == START + timedelta(days=31)
     later = START + timedelta(days=10)
     with time_machine.travel(later, tick=False):
@@ -205,7 +170,7 @@ def test_a_transfer_restarts_the_clocks_under_the_new_owners_pool(sales: World) 
     assert fresh(customer).expires_at == later + timedelta(days=31)
 
 
-def test_the_cool_down_keeps_a_salesperson_from_reclaiming_what_they_returned(sales: World) -> None:
+def test_the_cool_down_keeps_a_salesperson_from_reclaiming_what_they_returned(sales: PoolWorld) -> None:
     customer = in_pool(sales)
     with time_machine.travel(START, tick=False):
         pool.customer_claim(actor=sales.alice, customer=customer)
@@ -222,7 +187,7 @@ def test_the_cool_down_keeps_a_salesperson_from_reclaiming_what_they_returned(sa
 # --- return --------------------------------------------------------------------------------------------------
 
 
-def test_a_return_needs_a_reason_from_the_dictionary_and_is_recorded(sales: World) -> None:
+def test_a_return_needs_a_reason_from_the_dictionary_and_is_recorded(sales: PoolWorld) -> None:
     customer = registered(sales.alice)
     with pytest.raises(DomainError) as refusal:
         pool.customer_return(actor=sales.alice, customer=customer, reason="bored")
@@ -238,7 +203,7 @@ def test_a_return_needs_a_reason_from_the_dictionary_and_is_recorded(sales: Worl
     ).exists()
 
 
-def test_only_the_owner_or_their_manager_returns_a_customer(sales: World) -> None:
+def test_only_the_owner_or_their_manager_returns_a_customer(sales: PoolWorld) -> None:
     customer = registered(sales.alice)
     with pytest.raises(NotPermitted):
         pool.customer_return(actor=sales.charlie, customer=customer, reason="no_need")
@@ -249,7 +214,7 @@ def test_only_the_owner_or_their_manager_returns_a_customer(sales: World) -> Non
 # --- assign, lock --------------------------------------------------------------------------------------------
 
 
-def test_a_manager_assigns_a_pool_customer_within_their_scope(sales: World) -> None:
+def test_a_manager_assigns_a_pool_customer_within_their_scope(sales: PoolWorld) -> None:
     customer = in_pool(sales)
     with pytest.raises(NotPermitted):
         pool.customer_assign(actor=sales.alice, customer=customer, owner=sales.alice)
@@ -261,11 +226,11 @@ def test_a_manager_assigns_a_pool_customer_within_their_scope(sales: World) -> N
     assert (customer.owner, customer.status) == (sales.alice, Lifecycle.POTENTIAL)
     assert Notification.objects.filter(recipient=sales.alice, kind="pool_assigned").count() == 1
     with pytest.raises(Conflict) as lost:
-        pool.customer_assign(actor=sales.bob, customer=customer, owner=sales.dave)  # type: ignore[attr-defined]
+        pool.customer_assign(actor=sales.bob, customer=customer, owner=sales.dave)
     assert lost.value.code == "already_claimed"
 
 
-def test_a_locked_customer_never_returns_and_the_lock_limit_holds(sales: World) -> None:
+def test_a_locked_customer_never_returns_and_the_lock_limit_holds(sales: PoolWorld) -> None:
     set_parameter(sales, "pool.lock_limit", 1)
     with time_machine.travel(START, tick=False):
         first = registered(sales.alice, "上海第一机械有限公司")
@@ -299,7 +264,7 @@ def claimed_at_start(world: World, name: str = "上海华信科技有限公司")
     return fresh(customer)
 
 
-def test_day_n_is_still_the_owners_and_the_day_after_the_customer_returns(sales: World) -> None:
+def test_day_n_is_still_the_owners_and_the_day_after_the_customer_returns(sales: PoolWorld) -> None:
     customer = claimed_at_start(sales)
     summary = run_job("reclaim_pool", at=START + timedelta(days=30, hours=23))
     assert summary.startswith("0 customers returned")
@@ -313,7 +278,7 @@ def test_day_n_is_still_the_owners_and_the_day_after_the_customer_returns(sales:
     assert Notification.objects.filter(recipient=sales.alice, kind="pool_reclaimed").count() == 1
 
 
-def test_a_follow_up_restarts_the_no_follow_up_clock(sales: World) -> None:
+def test_a_follow_up_restarts_the_no_follow_up_clock(sales: PoolWorld) -> None:
     customer = claimed_at_start(sales)
     customer_followed_up(customer=customer, at=START + timedelta(days=20))
     assert fresh(customer).expires_at == START + timedelta(days=51)
@@ -321,7 +286,7 @@ def test_a_follow_up_restarts_the_no_follow_up_clock(sales: World) -> None:
     assert fresh(customer).owner == sales.alice
 
 
-def test_the_no_deal_clock_runs_from_the_claim_whatever_the_follow_ups(sales: World) -> None:
+def test_the_no_deal_clock_runs_from_the_claim_whatever_the_follow_ups(sales: PoolWorld) -> None:
     customer = claimed_at_start(sales)
     for day in range(20, 100, 20):
         customer_followed_up(customer=customer, at=START + timedelta(days=day))
@@ -332,7 +297,7 @@ def test_the_no_deal_clock_runs_from_the_claim_whatever_the_follow_ups(sales: Wo
     assert PoolEvent.objects.get(customer=customer, kind="reclaim").reason == "no_deal"
 
 
-def test_won_customers_are_exempt_unless_the_unit_says_otherwise(sales: World) -> None:
+def test_won_customers_are_exempt_unless_the_unit_says_otherwise(sales: PoolWorld) -> None:
     customer = claimed_at_start(sales)
     customer_lifecycle_event(customer=customer, event=Event.FIRST_ORDER, actor=sales.alice)
     assert fresh(customer).expires_at is None
@@ -344,7 +309,7 @@ def test_won_customers_are_exempt_unless_the_unit_says_otherwise(sales: World) -
     assert (customer.owner, customer.status) == (None, Lifecycle.POOL)
 
 
-def test_a_changed_parameter_moves_every_expiry_of_the_pool(sales: World) -> None:
+def test_a_changed_parameter_moves_every_expiry_of_the_pool(sales: PoolWorld) -> None:
     customer = claimed_at_start(sales)
     set_parameter(sales, "pool.no_followup_days", 10)
     summary = run_job("reclaim_pool", at=START + timedelta(days=5))
@@ -353,7 +318,7 @@ def test_a_changed_parameter_moves_every_expiry_of_the_pool(sales: World) -> Non
     assert run_job("reclaim_pool", at=START + timedelta(days=5)).endswith("0 expiry times recomputed")
 
 
-def test_the_owner_is_warned_k_days_before_and_only_once(sales: World) -> None:
+def test_the_owner_is_warned_k_days_before_and_only_once(sales: PoolWorld) -> None:
     customer = claimed_at_start(sales)
     run_job("reclaim_pool", at=START + timedelta(days=27, hours=23))
     assert not Notification.objects.filter(kind="pool_expiry_warning").exists()
@@ -368,7 +333,7 @@ def test_the_owner_is_warned_k_days_before_and_only_once(sales: World) -> None:
     assert Notification.objects.filter(recipient=sales.alice, kind="pool_expiry_warning").count() == 2
 
 
-def test_the_sweep_is_idempotent(sales: World) -> None:
+def test_the_sweep_is_idempotent(sales: PoolWorld) -> None:
     customers = [claimed_at_start(sales, f"上海第{n}机械有限公司") for n in range(3)]
     at = START + timedelta(days=31)
     assert run_job("reclaim_pool", at=at).startswith("3 customers returned")
@@ -377,7 +342,7 @@ def test_the_sweep_is_idempotent(sales: World) -> None:
     assert AuditEntry.objects.filter(action="lifecycle", object_id__in=[str(c.pk) for c in customers]).count() == 6
 
 
-def test_days_to_expiry_counts_down_from_n_to_zero(sales: World) -> None:
+def test_days_to_expiry_counts_down_from_n_to_zero(sales: PoolWorld) -> None:
     customer = claimed_at_start(sales)
     assert pool.days_to_expiry(customer.expires_at, START) == 30
     assert pool.days_to_expiry(customer.expires_at, START + timedelta(days=1)) == 29
@@ -388,7 +353,7 @@ def test_days_to_expiry_counts_down_from_n_to_zero(sales: World) -> None:
 # --- handover ------------------------------------------------------------------------------------------------
 
 
-def test_a_departing_salespersons_customers_can_return_to_the_pool(sales: World) -> None:
+def test_a_departing_salespersons_customers_can_return_to_the_pool(sales: PoolWorld) -> None:
     from guanxi.org.services import user_leave
 
     admin = grant(make_user("admin2", "管理员", sales.head_office), "unit_admin")

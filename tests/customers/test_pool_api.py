@@ -4,13 +4,18 @@ import pytest
 
 from guanxi.customers.models import ConflictCase, Customer
 from tests.conftest import World, grant
+from tests.customers.pool_helpers import PoolWorld, in_pool, registered
 from tests.customers.test_api import api
-from tests.customers.test_pool import in_pool, registered, sales  # noqa: F401 — the fixture
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_salesperson_lists_the_pool_and_claims_through_the_api(sales: World) -> None:
+@pytest.fixture
+def sales(db: None) -> PoolWorld:
+    return PoolWorld()
+
+
+def test_a_salesperson_lists_the_pool_and_claims_through_the_api(sales: PoolWorld) -> None:
     customer = in_pool(sales, phone="021-68888888")
     listing = api(sales.alice).get("/api/v1/customers/", {"status": "pool"})
     assert listing.status_code == 200
@@ -22,19 +27,19 @@ def test_a_salesperson_lists_the_pool_and_claims_through_the_api(sales: World) -
     body = claimed.json()
     assert (body["owner"], body["status"], body["days_to_expiry"]) == (sales.alice.pk, "potential", 30)
     assert body["phone"] == "02168888888"
-    again = api(sales.dave).post(f"/api/v1/customers/{customer.pk}/claim/")  # type: ignore[attr-defined]
+    again = api(sales.dave).post(f"/api/v1/customers/{customer.pk}/claim/")
     assert again.status_code == 409
     assert again.json()["code"] == "already_claimed"
     assert "李爱丽" in again.json()["detail"]
 
 
-def test_a_customer_outside_the_scope_and_the_pool_answers_404(sales: World) -> None:
+def test_a_customer_outside_the_scope_and_the_pool_answers_404(sales: PoolWorld) -> None:
     theirs = registered(sales.charlie)
     assert api(sales.alice).post(f"/api/v1/customers/{theirs.pk}/claim/").status_code == 404
     assert api(None).post(f"/api/v1/customers/{theirs.pk}/claim/").status_code in (401, 403)
 
 
-def test_return_assign_lock_and_unlock_through_the_api(sales: World) -> None:
+def test_return_assign_lock_and_unlock_through_the_api(sales: PoolWorld) -> None:
     customer = registered(sales.alice)
     bad = api(sales.alice).post(f"/api/v1/customers/{customer.pk}/return/", {"reason": "bored"}, format="json")
     assert bad.status_code == 400 and "reason" in bad.json()
@@ -47,9 +52,9 @@ def test_return_assign_lock_and_unlock_through_the_api(sales: World) -> None:
     assigned = api(sales.bob).post(
         f"/api/v1/customers/{customer.pk}/assign/",
         {"owner": sales.dave.pk},
-        format="json",  # type: ignore[attr-defined]
+        format="json",
     )
-    assert assigned.status_code == 200 and assigned.json()["owner"] == sales.dave.pk  # type: ignore[attr-defined]
+    assert assigned.status_code == 200 and assigned.json()["owner"] == sales.dave.pk
     locked = api(sales.bob).post(f"/api/v1/customers/{customer.pk}/lock/", {}, format="json")
     assert locked.status_code == 200
     assert (locked.json()["locked"], locked.json()["days_to_expiry"]) == (True, None)
@@ -58,8 +63,8 @@ def test_return_assign_lock_and_unlock_through_the_api(sales: World) -> None:
     assert unlocked.status_code == 200 and unlocked.json()["days_to_expiry"] == 30
 
 
-def test_conflicts_are_listed_and_decided_through_the_api(sales: World) -> None:
-    held = registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")  # type: ignore[attr-defined]
+def test_conflicts_are_listed_and_decided_through_the_api(sales: PoolWorld) -> None:
+    held = registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")
     refused = api(sales.alice).post("/api/v1/customers/", {"name": "华信科技", "phone": "021-68888888"}, format="json")
     assert refused.status_code == 409 and refused.json()["code"] == "duplicate_customer"
     assert "conflict case" in refused.json()["phone"][0]

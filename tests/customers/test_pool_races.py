@@ -17,7 +17,7 @@ from guanxi.customers import pool, tasks
 from guanxi.customers.models import Customer, HoldingLimit, PoolEvent
 from guanxi.org.models import User
 from tests.conftest import World, grant, make_user
-from tests.customers.test_pool import in_pool
+from tests.customers.pool_helpers import in_pool
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
