@@ -55,7 +55,7 @@ def test_own_customers_and_pool_customers_are_refused_without_a_case(sales: Pool
 
 
 def test_the_evidence_shows_who_registered_first_and_the_holders_follow_ups(sales: PoolWorld) -> None:
-    held, case = held_and_claimed(sales)
+    _held, case = held_and_claimed(sales)
     rows = {row.label: row for row in conflicts.evidence(case)}
     assert rows["Registered"].holder == START
     assert rows["Registered"].claimant == START + timedelta(days=7)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from guanxi.core.errors import DomainError
 from guanxi.core.jobs import JOBS, run_job
 from guanxi.core.models import ParameterValue
-from guanxi.customers import pool, tasks
+from guanxi.customers import pool, pool_sweep, tasks
 from guanxi.customers.models import Customer, HoldingLimit, PoolEvent
 from guanxi.org.models import User
 from tests.conftest import World, grant, make_user
@@ -114,7 +114,7 @@ def test_simultaneous_claims_never_pass_the_daily_cap(world: World) -> None:
 def test_two_sweeps_at_once_return_each_due_customer_exactly_once(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pool, "SWEEP_BATCH", 7)  # many small batches, so the two sweeps interleave
+    monkeypatch.setattr(pool_sweep, "SWEEP_BATCH", 7)  # many small batches, so the two sweeps interleave
     alice = grant(world.alice, "salesperson")
     HoldingLimit.objects.create(business_unit=world.unit, user=alice, holding_limit=1000)
     ParameterValue.objects.create(business_unit=world.unit, code="pool.daily_claims", value=1000)

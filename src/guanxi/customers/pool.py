@@ -1,5 +1,5 @@
 """The public pool (公海, SPEC §3.2–3.3): claim, assign, return, lock, unlock, holding limits and the
-automatic return of neglected customers.
+automatic return of neglected customers (the sweep: ``customers.pool_sweep``).
 
 Every rule is checked inside the one transaction that writes, and races are decided by the database:
 the customer moves with a conditional ``UPDATE … WHERE owner IS NULL`` (one of twenty simultaneous claims
@@ -14,291 +14,63 @@ range query; locked customers, won ones (when exempt) and pool customers have no
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.dictionary import dictionary_validate
-from guanxi.core.config.parameters import PARAMETERS
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
-from guanxi.core.models import AuditEntry, ParameterValue
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.scope import owner_in_scope
-from guanxi.org.models import Department, User
+from guanxi.org.models import User
 
-from .lifecycle import Event, customer_lifecycle_event, customers_returned_bulk
-from .models import Customer, HoldingLimit, Lifecycle, Pool, PoolEvent
+from .lifecycle import Event, customer_lifecycle_event
+from .models import Customer, Lifecycle, Pool, PoolEvent
+from .pool_rules import (
+    DAY,
+    Limits,
+    Rules,
+    capacity_check,
+    customer_reachable,
+    days_to_expiry,
+    expiry_label,
+    expiry_of,
+    expiry_refresh,
+    governing_pool,
+    hidden_fields,
+    holdings_of,
+    last_holders,
+    limits_of,
+    lock_holder,
+    may_assign,
+    may_claim,
+    may_lock,
+    notify_people,
+    pool_customers,
+    pool_list,
+    pool_refresh_expiry,
+    pool_rules,
+    pools_visible,
+    unit_parameters,
+    unit_pool,
+)
 
-DAY = timedelta(days=1)
-# The statuses whose deal is done: only the follow-up clock runs (and none for won customers when exempt).
-DEAL_DONE = (Lifecycle.WON, Lifecycle.CHURNED)
-SWEEP_BATCH = 2000
-
-
-# --- rules of a pool --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rules:
-    no_followup_days: int
-    no_deal_days: int
-    warning_days: int
-    cooldown_days: int
-    daily_claims: int
-    won_exempt: bool
-
-    @property
-    def stamp(self) -> str:
-        """What the stored expiry times depend on."""
-        return f"{self.no_followup_days}/{self.no_deal_days}/{int(self.won_exempt)}"
-
-
-def unit_parameters(unit_id: int | None) -> dict[str, Any]:
-    """Every ``pool.*`` parameter of the unit (its value, else the default), with one query."""
-    values = {code: parameter.default for code, parameter in PARAMETERS.items() if code.startswith("pool.")}
-    if unit_id is not None:
-        stored = ParameterValue.objects.filter(business_unit_id=unit_id, code__startswith="pool.")
-        for code, value in stored.values_list("code", "value"):
-            if code in PARAMETERS:
-                values[code] = PARAMETERS[code].from_json(value)
-    return values
-
-
-def pool_rules(pool: Pool, parameters: dict[str, Any] | None = None) -> Rules:
-    """The pool's own rules where it sets them, the unit's parameters elsewhere."""
-    unit = parameters if parameters is not None else unit_parameters(pool.business_unit_id)
-
-    def pick(own: Any, code: str) -> Any:
-        return unit[code] if own is None else own
-
-    return Rules(
-        no_followup_days=pick(pool.no_followup_days, "pool.no_followup_days"),
-        no_deal_days=pick(pool.no_deal_days, "pool.no_deal_days"),
-        warning_days=pick(pool.warning_days, "pool.warning_days"),
-        cooldown_days=pick(pool.cooldown_days, "pool.cooldown_days"),
-        daily_claims=pick(pool.daily_claims, "pool.daily_claims"),
-        won_exempt=pick(pool.won_exempt, "pool.won_exempt"),
-    )
-
-
-def unit_pool(unit_id: int) -> Pool:
-    """The business unit's pool, made on first use (two first uses at once make one)."""
-    pool = Pool.objects.filter(business_unit_id=unit_id, department__isnull=True).first()
-    if pool:
-        return pool
-    from guanxi.org.models import BusinessUnit
-
-    unit = BusinessUnit.objects.get(pk=unit_id)
-    try:
-        with transaction.atomic():
-            return Pool.objects.create(business_unit=unit, name=_("%(unit)s public pool") % {"unit": unit.name})
-    except IntegrityError:
-        return Pool.objects.get(business_unit_id=unit_id, department__isnull=True)
-
-
-def _department_ids(department: Department | None) -> list[int]:
-    """The department and its ancestors, nearest first (from the stored path "/1/4/9/")."""
-    if department is None:
-        return []
-    return [int(part) for part in reversed(department.path.strip("/").split("/")) if part] or [department.pk]
-
-
-def governing_pool(owner: User, unit_id: int) -> Pool:
-    """The most specific pool for a customer of this owner: their department's, else the nearest
-    ancestor department's, else the unit's (SPEC §3.2)."""
-    if owner.department and owner.department.business_unit_id == unit_id:
-        nearest = _department_ids(owner.department)
-        pools = {pool.department_id: pool for pool in Pool.objects.filter(department_id__in=nearest)}
-        for department_id in nearest:
-            if department_id in pools:
-                return pools[department_id]
-    return unit_pool(unit_id)
-
-
-# --- visibility -----------------------------------------------------------------------------------------
-
-
-def pools_visible(actor: User) -> QuerySet[Pool]:
-    """The pools the actor sees and claims from: their unit's pool and the pools of their department
-    and the departments above it; a manager's or admin's data scope adds the departments below (or the
-    whole unit, or every unit)."""
-    if not has_perm(actor, "pool.view"):
-        return Pool.objects.none()
-    own = Q(business_unit_id=actor.business_unit_id, department__isnull=True) if actor.business_unit_id else Q()
-    if actor.department_id:
-        own |= Q(department_id__in=_department_ids(actor.department))
-    scoped = Pool.objects.visible_to(actor).values("pk")
-    return Pool.objects.filter(Q(pk__in=scoped) | own) if own else Pool.objects.filter(pk__in=scoped)
-
-
-def pool_customers(actor: User) -> QuerySet[Customer]:
-    """The unowned customers of the pools the actor sees: the pool list's rows."""
-    return Customer.objects.filter(owner__isnull=True, pool__in=pools_visible(actor).values("pk"))
-
-
-def customer_reachable(actor: User, pk: Any, *, claiming: bool = False) -> Customer:
-    """One customer the actor may see: through the data scope, or lying in a pool they see. 404 else.
-    When ``claiming``, also one claimed from such a pool within the last day, so that the loser of a race
-    hears who won rather than "not found"."""
-    from django.http import Http404
-
-    reachable = Customer.objects.visible_to(actor) | pool_customers(actor)
-    if claiming:
-        claimed = PoolEvent.objects.filter(
-            kind__in=[PoolEvent.Kind.CLAIM, PoolEvent.Kind.ASSIGN], at__gte=timezone.now() - DAY
-        ).values("customer_id")
-        recently = Customer.objects.filter(pool__in=pools_visible(actor).values("pk"), pk__in=claimed)
-        reachable = reachable | recently
-    try:
-        return reachable.select_related("owner", "pool", "locked_by").get(pk=pk)
-    except (Customer.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
-# --- expiry ---------------------------------------------------------------------------------------------
-
-
-def expiry_of(customer: Customer, rules: Rules) -> datetime | None:
-    """When the customer returns to the pool unless something happens first; None when it never does."""
-    if customer.owner_id is None or customer.claimed_at is None or customer.locked_at is not None:
-        return None
-    start = max(customer.claimed_at, customer.last_followup_at or customer.claimed_at)
-    followup = start + (rules.no_followup_days + 1) * DAY
-    if customer.status in DEAL_DONE:
-        return None if customer.status == Lifecycle.WON and rules.won_exempt else followup
-    return min(followup, customer.claimed_at + (rules.no_deal_days + 1) * DAY)
-
-
-def expiry_reason(customer: Customer, rules: Rules) -> str:
-    """Which clock ran out: ``no_followup`` or ``no_deal``."""
-    assert customer.claimed_at is not None
-    start = max(customer.claimed_at, customer.last_followup_at or customer.claimed_at)
-    followup = start + (rules.no_followup_days + 1) * DAY
-    if customer.status in DEAL_DONE:
-        return "no_followup"
-    return "no_followup" if followup <= customer.claimed_at + (rules.no_deal_days + 1) * DAY else "no_deal"
-
-
-def days_to_expiry(expires_at: datetime | None, now: datetime | None = None) -> int | None:
-    """Whole days the owner has left (距到期天数): N on the day of the claim, 0 on the last day."""
-    if expires_at is None:
-        return None
-    left = (expires_at - (now or timezone.now())) / DAY
-    return max(math.ceil(left) - 1, 0)
-
-
-def _expiry_expression(rules: Rules) -> Any:
-    """``expiry_of`` as SQL, for recomputing a whole pool in one statement."""
-    start = Greatest(F("claimed_at"), Coalesce(F("last_followup_at"), F("claimed_at")))
-    followup = ExpressionWrapper(start + (rules.no_followup_days + 1) * DAY, output_field=DateTimeField())
-    deal = ExpressionWrapper(F("claimed_at") + (rules.no_deal_days + 1) * DAY, output_field=DateTimeField())
-    never = Value(None, output_field=DateTimeField())
-    won = never if rules.won_exempt else followup
-    return Case(
-        When(Q(owner__isnull=True) | Q(claimed_at__isnull=True) | Q(locked_at__isnull=False), then=never),
-        When(status=Lifecycle.WON, then=won),
-        When(status=Lifecycle.CHURNED, then=followup),
-        default=Least(followup, deal),
-        output_field=DateTimeField(),
-    )
-
-
-def pool_refresh_expiry(pool: Pool, rules: Rules | None = None, *, force: bool = False) -> int:
-    """Recompute the expiry times of the pool's owned customers when its effective rules changed since
-    they were computed (a parameter of the unit or of the pool changed). Returns the rows touched."""
-    rules = rules or pool_rules(pool)
-    if pool.rules_stamp == rules.stamp and not force:
-        return 0
-    with transaction.atomic():
-        changed = Pool.objects.filter(pk=pool.pk).exclude(rules_stamp=rules.stamp).update(rules_stamp=rules.stamp)
-        if not changed and not force:
-            return 0  # another worker did it just now
-        count = Customer.all_objects.filter(pool=pool, owner__isnull=False).update(expires_at=_expiry_expression(rules))
-    pool.rules_stamp = rules.stamp
-    return count
-
-
-def expiry_refresh(customer: Customer) -> None:
-    """Store the customer's expiry after one of its inputs changed (a follow-up, a status, a lock),
-    computed from the row as it is now in the database (the caller's copy may be older)."""
-    fresh = (
-        Customer.all_objects.filter(pk=customer.pk)
-        .only("pk", "owner_id", "pool_id", "claimed_at", "last_followup_at", "locked_at", "status", "expires_at")
-        .first()
-    )
-    if fresh is None or fresh.pool_id is None:
-        return
-    expires = expiry_of(fresh, pool_rules(Pool.objects.get(pk=fresh.pool_id)))
-    if expires != fresh.expires_at:
-        Customer.all_objects.filter(pk=customer.pk).update(expires_at=expires)
-    customer.expires_at = expires
-
-
-# --- holding limits (库容) ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Limits:
-    holding: int
-    locks: int
-    won_counts: bool
-
-
-def limits_of(user: User) -> Limits:
-    """The user's own override, else their nearest department's, else the unit's parameters."""
-    unit = unit_parameters(user.business_unit_id)
-    holding, locks, won = unit["pool.holding_limit"], unit["pool.lock_limit"], unit["pool.won_counts_toward_limit"]
-    nearest = _department_ids(user.department)
-    overrides = list(HoldingLimit.objects.filter(Q(user=user) | Q(department_id__in=nearest)))
-    # widest first, so the most specific setting is applied last
-    order = {department_id: index for index, department_id in enumerate(reversed(nearest))}
-    overrides.sort(key=lambda row: len(order) if row.user_id else order.get(row.department_id or 0, -1))
-    for row in overrides:
-        holding = row.holding_limit if row.holding_limit is not None else holding
-        locks = row.lock_limit if row.lock_limit is not None else locks
-        won = row.won_counts if row.won_counts is not None else won
-    return Limits(holding, locks, won)
-
-
-def holdings_of(user: User, limits: Limits | None = None) -> int:
-    """How many customers count toward the user's holding limit."""
-    limits = limits or limits_of(user)
-    owned = Customer.objects.filter(owner=user)
-    return owned.count() if limits.won_counts else owned.exclude(status=Lifecycle.WON).count()
-
-
-def _lock_holder(user: User) -> None:
-    """Serialise everything that gives this user customers: one transaction at a time counts and adds.
-    (FOR NO KEY UPDATE: rows that merely refer to the user, e.g. audit entries, are not blocked.)"""
-    list(User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk", flat=True))
-
-
-def capacity_check(*, owner: User, adding: int = 1) -> None:
-    """Refuse when ``owner`` would hold more customers than allowed (SPEC §3.2). Call it inside the
-    transaction that gives the customers; it locks the owner until that transaction ends."""
-    if adding <= 0:
-        return
-    _lock_holder(owner)
-    limits = limits_of(owner)
-    held = holdings_of(owner, limits)
-    if held + adding > limits.holding:
-        raise DomainError(
-            _("%(name)s already holds %(held)d customers; the limit is %(limit)d.")
-            % {"name": owner, "held": held, "limit": limits.holding},
-            field="owner",
-            code="holding_limit",
-        )
+__all__ = [
+    "Limits", "Rules", "capacity_check", "customer_assign", "customer_claim", "customer_lock", "customer_owned",
+    "customer_reachable", "customer_return", "customer_unlock", "customers_claim", "customers_to_pool",
+    "days_to_expiry", "expiry_label", "expiry_of", "expiry_refresh", "governing_pool", "hidden_fields",
+    "holdings_of", "last_holders", "limits_of", "may_assign", "may_claim", "may_lock", "may_return", "place",
+    "pool_customers", "pool_list", "pool_refresh_expiry", "pool_rules", "pools_visible", "unit_parameters",
+    "unit_pool",
+]  # fmt: skip
 
 
 def _claims_today(user: User, now: datetime) -> int:
@@ -383,7 +155,7 @@ def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Custo
             raise NotPermitted(_("This customer is not in a pool you can claim from."))
     if actor.business_unit_id is None or any(row.business_unit_id != actor.business_unit_id for row in customers):
         raise NotPermitted(_("You can claim only customers of your own business unit."))
-    _lock_holder(actor)
+    lock_holder(actor)
     pool = governing_pool(actor, actor.business_unit_id)
     parameters = unit_parameters(actor.business_unit_id)
     rules = pool_rules(pool, parameters)
@@ -443,7 +215,7 @@ def customer_assign(*, actor: User, customer: Customer, owner: User, note: str =
     customer_lifecycle_event(customer=customer, event=Event.ASSIGNED, actor=actor, note=note)
     PoolEvent.objects.create(customer=customer, user=owner, actor=actor, kind=PoolEvent.Kind.ASSIGN, note=note, at=now)
     audit_log(actor=actor, action=Action.OWNERSHIP, obj=customer, changes={"owner": [None, owner.pk]}, note=note)
-    _notify(
+    notify_people(
         [owner] if owner.pk != actor.pk else [],
         "pool_assigned",
         format_lazy(
@@ -487,7 +259,7 @@ def customer_return(*, actor: User, customer: Customer, reason: str, note: str =
     assert previous is not None
     _release(actor, [customer], PoolEvent.Kind.RETURN, reason=reason, note=note)
     if previous.pk != actor.pk:
-        _notify(
+        notify_people(
             [previous],
             "pool_returned",
             format_lazy(
@@ -561,7 +333,7 @@ def customer_lock(*, actor: User, customer: Customer, note: str = "") -> Custome
     _require_manager_of(actor, customer)
     owner = customer.owner
     assert owner is not None
-    _lock_holder(owner)
+    lock_holder(owner)
     limits = limits_of(owner)
     locked = Customer.objects.filter(owner=owner, locked_at__isnull=False).count()
     if locked + 1 > limits.locks:
@@ -626,265 +398,3 @@ def customer_owned(customer: Customer, now: datetime | None = None) -> None:
     Customer.all_objects.filter(pk=customer.pk).update(
         pool=pool, claimed_at=now, expires_at=customer.expires_at, warned_expiry=None, locked_at=None, locked_by=None
     )
-
-
-# --- the sweep --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class SweepResult:
-    returned: int = 0
-    warned: int = 0
-    recomputed: int = 0
-
-    def __str__(self) -> str:
-        return (
-            f"{self.returned} customers returned to the pool, {self.warned} owners' customers warned, "
-            f"{self.recomputed} expiry times recomputed"
-        )
-
-
-def reclaim(at: datetime) -> SweepResult:
-    """Return every customer due as of ``at`` to its pool and warn owners of those due within K days.
-    Safe with any number of concurrent runs: each batch claims its rows (FOR UPDATE SKIP LOCKED on
-    PostgreSQL; SQLite runs one writer at a time) and writes only rows whose state still says due."""
-    result = SweepResult()
-    pools = list(Pool.objects.all())
-    parameters: dict[int, dict[str, Any]] = {}
-    rules: dict[int, Rules] = {}
-    for pool in pools:
-        unit = parameters.setdefault(pool.business_unit_id, unit_parameters(pool.business_unit_id))
-        rules[pool.pk] = pool_rules(pool, unit)
-        result.recomputed += pool_refresh_expiry(pool, rules[pool.pk])
-    while batch := _return_batch(at, rules):
-        result.returned += batch
-    for pool in pools:
-        if rules[pool.pk].warning_days:
-            while batch := _warn_batch(at, pool, rules[pool.pk]):
-                result.warned += batch
-    return result
-
-
-def _due(at: datetime) -> QuerySet[Customer]:
-    return Customer.objects.filter(expires_at__lte=at, owner__isnull=False, locked_at__isnull=True)
-
-
-def _claim_rows(rows: QuerySet[Customer]) -> QuerySet[Customer]:
-    if connection.features.has_select_for_update_skip_locked:
-        return rows.select_for_update(skip_locked=True, of=("self",))
-    return rows
-
-
-@transaction.atomic
-def _return_batch(at: datetime, rules: dict[int, Rules]) -> int:
-    rows = list(
-        _claim_rows(
-            _due(at)
-            .order_by("expires_at")
-            .only("pk", "name", "owner_id", "status", "pool_id", "claimed_at", "last_followup_at", "business_unit_id")
-        )[:SWEEP_BATCH]
-    )
-    if not rows:
-        return 0
-    now = timezone.now()
-    ids = [row.pk for row in rows]
-    changed = (
-        _due(at)
-        .filter(pk__in=ids)
-        .update(owner=None, pooled_at=at, claimed_at=None, expires_at=None, warned_expiry=None, updated_at=now)
-    )
-    if changed != len(rows):  # only possible without row locks; the transaction keeps the batch whole
-        raise RuntimeError("reclaim batch changed under the sweep")
-    events, entries, reasons = [], [], {}
-    for row in rows:
-        reason = expiry_reason(row, rules.get(row.pool_id or 0) or _fallback_rules(row))
-        reasons[row.pk] = reason
-        events.append(
-            PoolEvent(customer_id=row.pk, user_id=row.owner_id or 0, kind=PoolEvent.Kind.RECLAIM, reason=reason, at=at)
-        )
-        entries.append(
-            AuditEntry(
-                action=Action.OWNERSHIP,
-                object_type="customers.customer",
-                object_id=str(row.pk),
-                object_repr=row.name[:200],
-                changes={"owner": [row.owner_id, None]},
-                note=f"reclaim_pool {reason}",
-                at=now,
-            )
-        )
-    PoolEvent.objects.bulk_create(events)
-    AuditEntry.objects.bulk_create(entries)
-    customers_returned_bulk(customers=rows, notes=reasons)
-    _notify_reclaimed(rows)
-    return len(rows)
-
-
-def _fallback_rules(row: Customer) -> Rules:
-    return pool_rules(unit_pool(row.business_unit_id))
-
-
-def _notify_reclaimed(rows: Sequence[Customer]) -> None:
-    by_owner: dict[int, list[Customer]] = {}
-    for row in rows:
-        by_owner.setdefault(row.owner_id or 0, []).append(row)
-    owners = User.objects.in_bulk(list(by_owner))
-    for owner_id, customers in by_owner.items():
-        if owner_id not in owners:
-            continue
-        names = "、".join(customer.name for customer in customers[:5])
-        _notify(
-            [owners[owner_id]],
-            "pool_reclaimed",
-            format_lazy(
-                gettext_lazy("{count} of your customers returned to the pool: {names}"),
-                count=len(customers),
-                names=names,
-            ),
-            customers[0] if len(customers) == 1 else None,
-            url="" if len(customers) == 1 else _pool_url(),
-        )
-
-
-@transaction.atomic
-def _warn_batch(at: datetime, pool: Pool, rules: Rules) -> int:
-    """Owners of customers due within the warning days hear it once per expiry time."""
-    due_soon = Customer.objects.filter(
-        pool=pool,
-        owner__isnull=False,
-        locked_at__isnull=True,
-        expires_at__gt=at,
-        expires_at__lte=at + rules.warning_days * DAY,
-    ).filter(Q(warned_expiry__isnull=True) | ~Q(warned_expiry=F("expires_at")))
-    rows = list(_claim_rows(due_soon.order_by("expires_at").only("pk", "name", "owner_id", "expires_at"))[:SWEEP_BATCH])
-    if not rows:
-        return 0
-    ids = [row.pk for row in rows]
-    due_soon.filter(pk__in=ids).update(warned_expiry=F("expires_at"))
-    by_owner: dict[int, list[Customer]] = {}
-    for row in rows:
-        by_owner.setdefault(row.owner_id or 0, []).append(row)
-    owners = User.objects.in_bulk(list(by_owner))
-    for owner_id, customers in by_owner.items():
-        if owner_id not in owners:
-            continue
-        first = customers[0]
-        days = days_to_expiry(first.expires_at, at) or 0
-        title = (
-            format_lazy(
-                gettext_lazy("{name} returns to the pool in {days} days unless you follow up"),
-                name=first.name,
-                days=days,
-            )
-            if len(customers) == 1
-            else format_lazy(
-                gettext_lazy("{count} of your customers return to the pool soon unless you follow up, first {name}"),
-                count=len(customers),
-                name=first.name,
-            )
-        )
-        _notify(
-            [owners[owner_id]],
-            "pool_expiry_warning",
-            title,
-            first if len(customers) == 1 else None,
-            url="" if len(customers) == 1 else _mine_expiring_url(),
-        )
-    return len(rows)
-
-
-def _pool_url() -> str:
-    from django.urls import reverse
-
-    return reverse("customers:pool")
-
-
-def _mine_expiring_url() -> str:
-    from django.urls import reverse
-
-    return reverse("customers:list") + "?scene=expiring"
-
-
-def _notify(recipients: Iterable[User], kind: str, title: Any, obj: Customer | None, url: str = "") -> None:
-    from guanxi.core.notifications.services import notify
-
-    people = list(recipients)
-    if people:
-        notify(recipients=people, kind=kind, title=title, obj=obj, url=url)
-
-
-# --- messages for people ------------------------------------------------------------------------------
-
-
-def expiry_label(customer: Customer, now: datetime | None = None) -> str:
-    """ "12 days", "locked", "exempt" or "" (in the pool): the days-to-expiry cell of lists and the 360 page."""
-    if customer.owner_id is None:
-        return ""
-    if customer.locked_at is not None:
-        return str(_("Locked"))
-    days = days_to_expiry(customer.expires_at, now)
-    if days is None:
-        return str(_("Exempt"))
-    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
-
-
-# --- reads ------------------------------------------------------------------------------------------------
-
-POOL_ORDERINGS = {
-    "pooled": ("-pooled_at", "-pk"),
-    "name": ("name_pinyin", "pk"),
-    "last_followup": ("-last_followup_at", "-pk"),
-}
-
-
-def pool_list(
-    *, actor: User, query: str = "", filters: dict[str, Any] | None = None, ordering: str = ""
-) -> QuerySet[Customer]:
-    """The pool list: unowned customers of the pools the actor sees, searchable like the customer list."""
-    from .selectors import search_filter
-
-    customers = pool_customers(actor).select_related("pool")
-    if query:
-        customers = customers.filter(search_filter(query))
-    filters = filters or {}
-    if filters.get("pool"):
-        customers = customers.filter(pool=filters["pool"])
-    if filters.get("industry"):
-        customers = customers.filter(industry=filters["industry"])
-    return customers.order_by(*POOL_ORDERINGS.get(ordering, POOL_ORDERINGS["pooled"]))
-
-
-def last_holders(customers: Sequence[Customer]) -> dict[int, PoolEvent]:
-    """The latest return or reclaim of each customer (who had it, why), for a page: one query."""
-    rows = (
-        PoolEvent.objects.filter(
-            customer__in=list(customers),
-            kind__in=[PoolEvent.Kind.RETURN, PoolEvent.Kind.RECLAIM, PoolEvent.Kind.CONFLICT],
-        )
-        .select_related("user")
-        .order_by("customer_id", "-at", "-pk")
-    )
-    latest: dict[int, PoolEvent] = {}
-    for row in rows:
-        latest.setdefault(row.customer_id, row)
-    return latest
-
-
-def hidden_fields(customer: Customer) -> set[str]:
-    """The fields masked on this customer until it is claimed: contact details always, plus the pool's."""
-    if customer.owner_id is not None or customer.pool_id is None:
-        return set()
-    assert customer.pool is not None
-    return {"phone", "email", *customer.pool.hidden_fields}
-
-
-def may_claim(actor: User, customer: Customer) -> bool:
-    return customer.owner_id is None and has_perm(actor, "pool.edit")
-
-
-def may_assign(actor: User, customer: Customer) -> bool:
-    return customer.owner_id is None and has_perm(actor, "pool.assign")
-
-
-def may_lock(actor: User, customer: Customer) -> bool:
-    return customer.owner_id is not None and has_perm(actor, "pool.assign")

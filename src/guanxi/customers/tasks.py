@@ -7,7 +7,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from guanxi.core.jobs import job, run_job
 
-from .pool import reclaim
+from .pool_sweep import reclaim
 
 
 @job("reclaim_pool")

@@ -1,0 +1,215 @@
+"""The automatic return to the pool (自动回收, SPEC §3.2) as a sweep: exactly the customers due as of a moment
+return to their pools with the reason recorded, owners are told, and owners of customers due within the
+warning days hear it once per expiry time. Safe with any number of concurrent runs (DESIGN.md §Background
+work): each batch claims its rows with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite runs one writer at a
+time) and changes only rows whose state still says due; the statements are set-based, not per customer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+from guanxi.core.audit import Action
+from guanxi.core.models import AuditEntry
+from guanxi.org.models import User
+
+from .lifecycle import customers_returned_bulk
+from .models import Customer, Pool, PoolEvent
+from .pool_rules import (
+    DAY,
+    Rules,
+    days_to_expiry,
+    expiry_reason,
+    notify_people,
+    pool_refresh_expiry,
+    pool_rules,
+    unit_parameters,
+    unit_pool,
+)
+
+SWEEP_BATCH = 2000
+
+
+# --- the sweep --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    returned: int = 0
+    warned: int = 0
+    recomputed: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.returned} customers returned to the pool, {self.warned} owners' customers warned, "
+            f"{self.recomputed} expiry times recomputed"
+        )
+
+
+def reclaim(at: datetime) -> SweepResult:
+    """Return every customer due as of ``at`` to its pool and warn owners of those due within K days.
+    Safe with any number of concurrent runs: each batch claims its rows (FOR UPDATE SKIP LOCKED on
+    PostgreSQL; SQLite runs one writer at a time) and writes only rows whose state still says due."""
+    result = SweepResult()
+    pools = list(Pool.objects.all())
+    parameters: dict[int, dict[str, Any]] = {}
+    rules: dict[int, Rules] = {}
+    for pool in pools:
+        unit = parameters.setdefault(pool.business_unit_id, unit_parameters(pool.business_unit_id))
+        rules[pool.pk] = pool_rules(pool, unit)
+        result.recomputed += pool_refresh_expiry(pool, rules[pool.pk])
+    while batch := _return_batch(at, rules):
+        result.returned += batch
+    for pool in pools:
+        if rules[pool.pk].warning_days:
+            while batch := _warn_batch(at, pool, rules[pool.pk]):
+                result.warned += batch
+    return result
+
+
+def _due(at: datetime) -> QuerySet[Customer]:
+    return Customer.objects.filter(expires_at__lte=at, owner__isnull=False, locked_at__isnull=True)
+
+
+def _claim_rows(rows: QuerySet[Customer]) -> QuerySet[Customer]:
+    if connection.features.has_select_for_update_skip_locked:
+        return rows.select_for_update(skip_locked=True, of=("self",))
+    return rows
+
+
+@transaction.atomic
+def _return_batch(at: datetime, rules: dict[int, Rules]) -> int:
+    rows = list(
+        _claim_rows(
+            _due(at)
+            .order_by("expires_at")
+            .only("pk", "name", "owner_id", "status", "pool_id", "claimed_at", "last_followup_at", "business_unit_id")
+        )[:SWEEP_BATCH]
+    )
+    if not rows:
+        return 0
+    now = timezone.now()
+    ids = [row.pk for row in rows]
+    changed = (
+        _due(at)
+        .filter(pk__in=ids)
+        .update(owner=None, pooled_at=at, claimed_at=None, expires_at=None, warned_expiry=None, updated_at=now)
+    )
+    if changed != len(rows):  # only possible without row locks; the transaction keeps the batch whole
+        raise RuntimeError("reclaim batch changed under the sweep")
+    events, entries, reasons = [], [], {}
+    for row in rows:
+        reason = expiry_reason(row, rules.get(row.pool_id or 0) or _fallback_rules(row))
+        reasons[row.pk] = reason
+        events.append(
+            PoolEvent(customer_id=row.pk, user_id=row.owner_id or 0, kind=PoolEvent.Kind.RECLAIM, reason=reason, at=at)
+        )
+        entries.append(
+            AuditEntry(
+                action=Action.OWNERSHIP,
+                object_type="customers.customer",
+                object_id=str(row.pk),
+                object_repr=row.name[:200],
+                changes={"owner": [row.owner_id, None]},
+                note=f"reclaim_pool {reason}",
+                at=now,
+            )
+        )
+    PoolEvent.objects.bulk_create(events)
+    AuditEntry.objects.bulk_create(entries)
+    customers_returned_bulk(customers=rows, notes=reasons)
+    _notify_reclaimed(rows)
+    return len(rows)
+
+
+def _fallback_rules(row: Customer) -> Rules:
+    return pool_rules(unit_pool(row.business_unit_id))
+
+
+def _notify_reclaimed(rows: Sequence[Customer]) -> None:
+    by_owner: dict[int, list[Customer]] = {}
+    for row in rows:
+        by_owner.setdefault(row.owner_id or 0, []).append(row)
+    owners = User.objects.in_bulk(list(by_owner))
+    for owner_id, customers in by_owner.items():
+        if owner_id not in owners:
+            continue
+        names = "、".join(customer.name for customer in customers[:5])
+        notify_people(
+            [owners[owner_id]],
+            "pool_reclaimed",
+            format_lazy(
+                gettext_lazy("{count} of your customers returned to the pool: {names}"),
+                count=len(customers),
+                names=names,
+            ),
+            customers[0] if len(customers) == 1 else None,
+            url="" if len(customers) == 1 else _pool_url(),
+        )
+
+
+@transaction.atomic
+def _warn_batch(at: datetime, pool: Pool, rules: Rules) -> int:
+    """Owners of customers due within the warning days hear it once per expiry time."""
+    due_soon = Customer.objects.filter(
+        pool=pool,
+        owner__isnull=False,
+        locked_at__isnull=True,
+        expires_at__gt=at,
+        expires_at__lte=at + rules.warning_days * DAY,
+    ).filter(Q(warned_expiry__isnull=True) | ~Q(warned_expiry=F("expires_at")))
+    rows = list(_claim_rows(due_soon.order_by("expires_at").only("pk", "name", "owner_id", "expires_at"))[:SWEEP_BATCH])
+    if not rows:
+        return 0
+    ids = [row.pk for row in rows]
+    due_soon.filter(pk__in=ids).update(warned_expiry=F("expires_at"))
+    by_owner: dict[int, list[Customer]] = {}
+    for row in rows:
+        by_owner.setdefault(row.owner_id or 0, []).append(row)
+    owners = User.objects.in_bulk(list(by_owner))
+    for owner_id, customers in by_owner.items():
+        if owner_id not in owners:
+            continue
+        first = customers[0]
+        days = days_to_expiry(first.expires_at, at) or 0
+        title = (
+            format_lazy(
+                gettext_lazy("{name} returns to the pool in {days} days unless you follow up"),
+                name=first.name,
+                days=days,
+            )
+            if len(customers) == 1
+            else format_lazy(
+                gettext_lazy("{count} of your customers return to the pool soon unless you follow up, first {name}"),
+                count=len(customers),
+                name=first.name,
+            )
+        )
+        notify_people(
+            [owners[owner_id]],
+            "pool_expiry_warning",
+            title,
+            first if len(customers) == 1 else None,
+            url="" if len(customers) == 1 else _mine_expiring_url(),
+        )
+    return len(rows)
+
+
+def _pool_url() -> str:
+    from django.urls import reverse
+
+    return reverse("customers:pool")
+
+
+def _mine_expiring_url() -> str:
+    from django.urls import reverse
+
+    return reverse("customers:list") + "?scene=expiring"
