@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,9 +20,9 @@ from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 
-from . import keys, pool
+from . import keys, pool, pool_admin
 from .models import Customer
-from .pool_forms import AssignForm, NoteForm, PoolFilterForm, ReturnForm
+from .pool_forms import AssignForm, HoldingLimitForm, NoteForm, PoolFilterForm, PoolForm, ReturnForm
 
 
 def _back(request: AuthedRequest, default: str) -> str:
@@ -144,7 +144,7 @@ def customer_return(request: AuthedRequest, pk: int) -> HttpResponse:
 def customer_lock(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible_or_404(Customer.objects.select_related("owner"), request.user, pk=pk)
     unlocking = customer.locked_at is not None
-    form = NoteForm(request.POST or None)
+    form = NoteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         service = pool.customer_unlock if unlocking else pool.customer_lock
         note = form.cleaned_data["note"]
@@ -169,3 +169,64 @@ def detail_context(actor: Any, customer: Customer) -> dict[str, Any]:
         "may_lock": pool.may_lock(actor, customer),
         "pool_hidden": pool.hidden_fields(customer),
     }
+
+
+# --- settings: pools and holding limits (pool.configure) ------------------------------------------------
+
+
+@perm_required("pool.configure")
+def pool_settings(request: AuthedRequest) -> HttpResponse:
+    context = {
+        "pools": [(row, pool.pool_rules(row)) for row in pool_admin.pools_of_unit(actor=request.user)],
+        "limits": pool_admin.limits_of_unit(actor=request.user),
+        "unit_limits": pool.limits_of(request.user) if request.user.business_unit_id else None,
+    }
+    return render(request, "customers/pool/settings.html", context)
+
+
+@perm_required("pool.configure")
+def pool_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
+    instance = get_object_or_404(pool_admin.pools_of_unit(actor=request.user), pk=pk) if pk else None
+    form = PoolForm(request.POST or None, instance=instance, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        department = form.cleaned_data.get("department")
+        saved = attempt(
+            form,
+            None,
+            lambda: pool_admin.pool_save(
+                actor=request.user, pool=instance, data=form.pool_data(), department=department
+            ),
+            {"hidden_fields": "hidden"},
+        )
+        if saved:
+            messages.success(request, _("Pool %(name)s was saved.") % {"name": saved})
+            return redirect("customers:pool_settings")
+    title = _("Edit the pool") if instance else _("New department pool")
+    return render(request, "customers/pool/settings_form.html", {"form": form, "title": title})
+
+
+@perm_required("pool.configure")
+def holding_limit_edit(request: AuthedRequest) -> HttpResponse:
+    form = HoldingLimitForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = attempt(
+            form,
+            None,
+            lambda: pool_admin.holding_limit_save(
+                actor=request.user, department=data["department"], user=data["user"], values=data
+            ),
+        )
+        if saved:
+            messages.success(request, _("The limits of %(name)s were saved.") % {"name": saved})
+            return redirect("customers:pool_settings")
+    return render(request, "customers/pool/settings_form.html", {"form": form, "title": _("Holding limits")})
+
+
+@require_POST
+@perm_required("pool.configure")
+def holding_limit_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    row = get_object_or_404(pool_admin.limits_of_unit(actor=request.user), pk=pk)
+    pool_admin.holding_limit_delete(actor=request.user, row=row)
+    messages.success(request, _("The limits of %(name)s follow the wider setting again.") % {"name": row})
+    return redirect("customers:pool_settings")
