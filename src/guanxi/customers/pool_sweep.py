@@ -49,7 +49,7 @@ class SweepResult:
 
     def __str__(self) -> str:
         return (
-            f"{self.returned} customers returned to the pool, {self.warned} owners' customers warned, "
+            f"{self.returned} customers returned to the pool, {self.warned} customers' owners warned, "
             f"{self.recomputed} expiry times recomputed"
         )
 
