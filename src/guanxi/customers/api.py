@@ -134,7 +134,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         "unlock": "view",
     }
     filterset_fields = ["status", "level", "industry", "source", "owner", "province", "city", "county", "kind"]
-    ordering_fields = ["updated_at", "created_at", "name_pinyin", "last_followup_at"]
+    ordering_fields = ["updated_at", "created_at", "name_pinyin", "last_followup_at", "expires_at"]
     ordering = ["-updated_at"]
     search_fields: list[str] = []  # the one-box search below replaces DRF's
 

@@ -179,7 +179,10 @@ def pool_settings(request: AuthedRequest) -> HttpResponse:
     context = {
         "pools": [(row, pool.pool_rules(row)) for row in pool_admin.pools_of_unit(actor=request.user)],
         "limits": pool_admin.limits_of_unit(actor=request.user),
-        "unit_limits": pool.limits_of(request.user) if request.user.business_unit_id else None,
+        # the unit's parameters, keyed for the template (pool.holding_limit → pool_holding_limit)
+        "unit": {
+            code.replace(".", "_"): value for code, value in pool.unit_parameters(request.user.business_unit_id).items()
+        },
     }
     return render(request, "customers/pool/settings.html", context)
 
