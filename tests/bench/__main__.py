@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         departments=args.departments,
     )
     current = database.ensure(params, reseed=args.reseed, out=print)
+    for module in harness.modules("dataset_"):  # the apps' additions to the dataset (idempotent)
+        module.prepare(print)
     if args.load_only:
         return 0
     database.static_ready(print)

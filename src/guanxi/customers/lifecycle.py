@@ -7,8 +7,10 @@ confirmed churn); each change is written to the audit log with the event that ca
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,14 +78,20 @@ def customer_lifecycle_event(*, customer: Customer, event: str, actor: User | No
     return True
 
 
-def customers_returned_bulk(*, customers: Sequence[Customer], notes: Mapping[int, str] | None = None) -> int:
-    """The RETURNED event for a whole batch of the pool's sweep: one UPDATE and one insert of audit
-    entries, instead of two statements per customer. The rows' ``status`` is the one before."""
-    moving = [row for row in customers if status_after(row.status, Event.RETURNED) != row.status]
-    if not moving:
-        return 0
+def customers_returned_bulk(
+    *,
+    customers: Sequence[Customer],
+    rows: QuerySet[Customer],
+    values: Mapping[str, Any],
+    changes: Mapping[int, Mapping[str, Any]] | None = None,
+    notes: Mapping[int, str] | None = None,
+) -> int:
+    """The RETURNED event for a whole batch of the pool's sweep: ONE statement moves the status together with
+    the caller's other values (``rows`` is the caller's conditional queryset of these customers), and one
+    audit entry per customer records the status change with the caller's other changes. ``customers``
+    carry the status before. Returns the rows updated."""
     now = timezone.now()
-    Customer.all_objects.filter(pk__in=[row.pk for row in moving]).update(status=Lifecycle.POOL, updated_at=now)
+    updated = rows.update(status=Lifecycle.POOL, updated_at=now, **values)
     label = str(Event.RETURNED.label)
     AuditEntry.objects.bulk_create(
         AuditEntry(
@@ -91,12 +99,12 @@ def customers_returned_bulk(*, customers: Sequence[Customer], notes: Mapping[int
             object_type="customers.customer",
             object_id=str(row.pk),
             object_repr=row.name[:200],
-            changes={"status": [row.status, Lifecycle.POOL]},
+            changes={"status": [row.status, Lifecycle.POOL], **(changes or {}).get(row.pk, {})},
             note=" ".join(filter(None, [label, (notes or {}).get(row.pk, "")]))[:500],
             at=now,
         )
-        for row in moving
+        for row in customers
     )
-    for row in moving:
+    for row in customers:
         row.status = Lifecycle.POOL
-    return len(moving)
+    return updated

@@ -11,12 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.records import MainRecord
 from guanxi.org.models import BusinessUnit, User
 
-from .pool_models import ConflictCase, HoldingLimit, Pool, PoolEvent
+from .pool_models import ConflictCase, HoldingLimit, Pool, PoolEvent, PoolWarning
 from .region_models import Region
 
 __all__ = [
     "ConflictCase", "Contact", "Customer", "CustomerShare", "CustomerStar", "HoldingLimit", "Level", "Lifecycle",
-    "ListPreference", "Pool", "PoolEvent", "Region", "SavedFilter",
+    "ListPreference", "Pool", "PoolEvent", "PoolWarning", "Region", "SavedFilter",
 ]  # fmt: skip
 
 
@@ -121,16 +121,28 @@ class Customer(MainRecord):
     last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
     # The public pool (SPEC §3.2), kept by customers.pool: the pool whose rules govern the customer (and that
     # it returns to), when it was last claimed or given to its owner, when it returns unless followed up
-    # (NULL: never — in the pool, locked, or won and exempt), the expiry its owner was last warned about.
+    # (NULL: never — in the pool, locked, or won and exempt). No index of their own on pool and locked_by:
+    # every index makes the sweep's row updates dearer; the partial indexes below serve the reads.
     pool = models.ForeignKey(
-        Pool, models.PROTECT, null=True, blank=True, related_name="customers", verbose_name=_("public pool")
+        Pool,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("public pool"),
+        db_index=False,
     )
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     expires_at = models.DateTimeField(_("returns to the pool"), null=True, blank=True)
-    warned_expiry = models.DateTimeField(null=True, blank=True, editable=False)
     locked_at = models.DateTimeField(_("locked"), null=True, blank=True)
     locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("locked by")
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("locked by"),
+        db_index=False,
     )
     pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
     # Search and duplicate keys, kept by the services (SPEC §2.5, §2.6).
@@ -164,6 +176,10 @@ class Customer(MainRecord):
                 fields=["expires_at"],
                 condition=Q(deleted_at__isnull=True, expires_at__isnull=False),
                 name="customer_pool_expiry",
+            ),
+            # Holdings per owner (库容) without won customers, counted from the index alone.
+            models.Index(
+                fields=["owner", "status"], condition=Q(deleted_at__isnull=True), name="customer_owner_status"
             ),
             # The pool list: a pool's unowned customers, newest arrivals first.
             models.Index(

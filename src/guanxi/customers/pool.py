@@ -123,7 +123,6 @@ def _take(customer: Customer, owner: User, pool: Pool, rules: Rules, now: dateti
         claimed_at=now,
         pool=pool,
         expires_at=expires,
-        warned_expiry=None,
         locked_at=None,
         locked_by=None,
         pooled_at=None,
@@ -285,7 +284,6 @@ def _release(actor: User | None, customers: Sequence[Customer], kind: str, *, re
             pooled_at=now,
             claimed_at=None,
             expires_at=None,
-            warned_expiry=None,
             locked_at=None,
             locked_by=None,
             updated_at=now,
@@ -396,5 +394,5 @@ def customer_owned(customer: Customer, now: datetime | None = None) -> None:
     customer.pool, customer.claimed_at, customer.locked_at, customer.locked_by = pool, now, None, None
     customer.expires_at = expiry_of(customer, pool_rules(pool))
     Customer.all_objects.filter(pk=customer.pk).update(
-        pool=pool, claimed_at=now, expires_at=customer.expires_at, warned_expiry=None, locked_at=None, locked_by=None
+        pool=pool, claimed_at=now, expires_at=customer.expires_at, locked_at=None, locked_by=None
     )

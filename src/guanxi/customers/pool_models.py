@@ -124,6 +124,17 @@ class PoolEvent(models.Model):
         return f"{self.get_kind_display()} {self.customer_id} {self.user_id}"
 
 
+class PoolWarning(models.Model):
+    """The expiry time an owner was last warned about, per customer: the sweep warns once per expiry time.
+    A narrow table of its own, so warning does not rewrite the wide customer row and its indexes."""
+
+    customer = models.OneToOneField("customers.Customer", models.CASCADE, primary_key=True, related_name="+")
+    expiry = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.expiry}"
+
+
 class ConflictCase(models.Model):
     """撞单 (SPEC §3.4): a salesperson tried to register a customer someone else already holds. The case
     waits in the manager's inbox until decided: the holder keeps it, the claimant gets it, or it goes to

@@ -6,23 +6,19 @@ time) and changes only rows whose state still says due; the statements are set-b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
-from guanxi.core.audit import Action
-from guanxi.core.models import AuditEntry
 from guanxi.org.models import User
 
 from .lifecycle import customers_returned_bulk
-from .models import Customer, Pool, PoolEvent
+from .models import Customer, Pool, PoolEvent, PoolWarning
 from .pool_rules import (
     DAY,
     Rules,
@@ -46,6 +42,9 @@ class SweepResult:
     returned: int = 0
     warned: int = 0
     recomputed: int = 0
+    # owner → the customers returned / due soon, told once per run (not once per batch)
+    reclaimed_of: dict[int, list[Customer]] = field(default_factory=dict)
+    warned_of: dict[int, list[Customer]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return (
@@ -66,12 +65,13 @@ def reclaim(at: datetime) -> SweepResult:
         unit = parameters.setdefault(pool.business_unit_id, unit_parameters(pool.business_unit_id))
         rules[pool.pk] = pool_rules(pool, unit)
         result.recomputed += pool_refresh_expiry(pool, rules[pool.pk])
-    while batch := _return_batch(at, rules):
+    while batch := _return_batch(at, rules, result):
         result.returned += batch
     for pool in pools:
         if rules[pool.pk].warning_days:
-            while batch := _warn_batch(at, pool, rules[pool.pk]):
+            while batch := _warn_batch(at, pool, rules[pool.pk], result):
                 result.warned += batch
+    _tell_owners(result, at)
     return result
 
 
@@ -86,47 +86,30 @@ def _claim_rows(rows: QuerySet[Customer]) -> QuerySet[Customer]:
 
 
 @transaction.atomic
-def _return_batch(at: datetime, rules: dict[int, Rules]) -> int:
-    rows = list(
-        _claim_rows(
-            _due(at)
-            .order_by("expires_at")
-            .only("pk", "name", "owner_id", "status", "pool_id", "claimed_at", "last_followup_at", "business_unit_id")
-        )[:SWEEP_BATCH]
-    )
+def _return_batch(at: datetime, rules: dict[int, Rules], result: SweepResult) -> int:
+    fields = ["pk", "name", "owner_id", "status", "pool_id", "claimed_at", "last_followup_at", "business_unit_id"]
+    rows = list(_claim_rows(_due(at).order_by("expires_at").only(*fields))[:SWEEP_BATCH])
     if not rows:
         return 0
-    now = timezone.now()
-    ids = [row.pk for row in rows]
-    changed = (
-        _due(at)
-        .filter(pk__in=ids)
-        .update(owner=None, pooled_at=at, claimed_at=None, expires_at=None, warned_expiry=None, updated_at=now)
+    reasons = {row.pk: expiry_reason(row, rules.get(row.pool_id or 0) or _fallback_rules(row)) for row in rows}
+    # one UPDATE moves owner and status together, and one audit entry per customer records both
+    changed = customers_returned_bulk(
+        customers=rows,
+        rows=_due(at).filter(pk__in=[row.pk for row in rows]),
+        values={"owner": None, "pooled_at": at, "claimed_at": None, "expires_at": None},
+        changes={row.pk: {"owner": [row.owner_id, None]} for row in rows},
+        notes={row.pk: f"reclaim_pool {reasons[row.pk]}" for row in rows},
     )
     if changed != len(rows):  # only possible without row locks; the transaction keeps the batch whole
         raise RuntimeError("reclaim batch changed under the sweep")
-    events, entries, reasons = [], [], {}
+    PoolEvent.objects.bulk_create(
+        PoolEvent(
+            customer_id=row.pk, user_id=row.owner_id or 0, kind=PoolEvent.Kind.RECLAIM, reason=reasons[row.pk], at=at
+        )
+        for row in rows
+    )
     for row in rows:
-        reason = expiry_reason(row, rules.get(row.pool_id or 0) or _fallback_rules(row))
-        reasons[row.pk] = reason
-        events.append(
-            PoolEvent(customer_id=row.pk, user_id=row.owner_id or 0, kind=PoolEvent.Kind.RECLAIM, reason=reason, at=at)
-        )
-        entries.append(
-            AuditEntry(
-                action=Action.OWNERSHIP,
-                object_type="customers.customer",
-                object_id=str(row.pk),
-                object_repr=row.name[:200],
-                changes={"owner": [row.owner_id, None]},
-                note=f"reclaim_pool {reason}",
-                at=now,
-            )
-        )
-    PoolEvent.objects.bulk_create(events)
-    AuditEntry.objects.bulk_create(entries)
-    customers_returned_bulk(customers=rows, notes=reasons)
-    _notify_reclaimed(rows)
+        result.reclaimed_of.setdefault(row.owner_id or 0, []).append(row)
     return len(rows)
 
 
@@ -134,73 +117,63 @@ def _fallback_rules(row: Customer) -> Rules:
     return pool_rules(unit_pool(row.business_unit_id))
 
 
-def _notify_reclaimed(rows: Sequence[Customer]) -> None:
-    by_owner: dict[int, list[Customer]] = {}
-    for row in rows:
-        by_owner.setdefault(row.owner_id or 0, []).append(row)
-    owners = User.objects.in_bulk(list(by_owner))
-    for owner_id, customers in by_owner.items():
-        if owner_id not in owners:
-            continue
-        names = "、".join(customer.name for customer in customers[:5])
-        notify_people(
-            [owners[owner_id]],
-            "pool_reclaimed",
-            format_lazy(
-                gettext_lazy("{count} of your customers returned to the pool: {names}"),
-                count=len(customers),
-                names=names,
-            ),
-            customers[0] if len(customers) == 1 else None,
-            url="" if len(customers) == 1 else _pool_url(),
-        )
-
-
 @transaction.atomic
-def _warn_batch(at: datetime, pool: Pool, rules: Rules) -> int:
+def _warn_batch(at: datetime, pool: Pool, rules: Rules, result: SweepResult) -> int:
     """Owners of customers due within the warning days hear it once per expiry time."""
+    warned = PoolWarning.objects.filter(customer=OuterRef("pk"), expiry=OuterRef("expires_at"))
     due_soon = Customer.objects.filter(
         pool=pool,
         owner__isnull=False,
         locked_at__isnull=True,
         expires_at__gt=at,
         expires_at__lte=at + rules.warning_days * DAY,
-    ).filter(Q(warned_expiry__isnull=True) | ~Q(warned_expiry=F("expires_at")))
+    ).filter(~Exists(warned))
     rows = list(_claim_rows(due_soon.order_by("expires_at").only("pk", "name", "owner_id", "expires_at"))[:SWEEP_BATCH])
     if not rows:
         return 0
-    ids = [row.pk for row in rows]
-    due_soon.filter(pk__in=ids).update(warned_expiry=F("expires_at"))
-    by_owner: dict[int, list[Customer]] = {}
+    PoolWarning.objects.bulk_create(
+        [PoolWarning(customer_id=row.pk, expiry=row.expires_at or at) for row in rows],
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["expiry"],
+    )
     for row in rows:
-        by_owner.setdefault(row.owner_id or 0, []).append(row)
-    owners = User.objects.in_bulk(list(by_owner))
-    for owner_id, customers in by_owner.items():
+        result.warned_of.setdefault(row.owner_id or 0, []).append(row)
+    return len(rows)
+
+
+def _tell_owners(result: SweepResult, at: datetime) -> None:
+    """One notification per owner and run: what returned, what returns soon."""
+    owners = User.objects.in_bulk([*result.reclaimed_of, *result.warned_of])
+    for owner_id, customers in result.reclaimed_of.items():
+        if owner_id in owners:
+            names = "、".join(customer.name for customer in customers[:5])
+            title = format_lazy(
+                gettext_lazy("{count} of your customers returned to the pool: {names}"),
+                count=len(customers),
+                names=names,
+            )
+            one = customers[0] if len(customers) == 1 else None
+            notify_people([owners[owner_id]], "pool_reclaimed", title, one, url="" if one else _pool_url())
+    for owner_id, customers in result.warned_of.items():
         if owner_id not in owners:
             continue
         first = customers[0]
-        days = days_to_expiry(first.expires_at, at) or 0
-        title = (
-            format_lazy(
+        if len(customers) == 1:
+            days = days_to_expiry(first.expires_at, at) or 0
+            title = format_lazy(
                 gettext_lazy("{name} returns to the pool in {days} days unless you follow up"),
                 name=first.name,
                 days=days,
             )
-            if len(customers) == 1
-            else format_lazy(
+            notify_people([owners[owner_id]], "pool_expiry_warning", title, first)
+        else:
+            title = format_lazy(
                 gettext_lazy("{count} of your customers return to the pool soon unless you follow up, first {name}"),
                 count=len(customers),
                 name=first.name,
             )
-        )
-        notify_people(
-            [owners[owner_id]],
-            "pool_expiry_warning",
-            title,
-            first if len(customers) == 1 else None,
-            url="" if len(customers) == 1 else _mine_expiring_url(),
-        )
-    return len(rows)
+            notify_people([owners[owner_id]], "pool_expiry_warning", title, None, url=_mine_expiring_url())
 
 
 def _pool_url() -> str:
