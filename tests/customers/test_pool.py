@@ -364,3 +364,28 @@ def test_a_departing_salespersons_customers_can_return_to_the_pool(sales: PoolWo
         customer = fresh(customer)
         assert (customer.owner, customer.status, customer.locked_at) == (None, Lifecycle.POOL, None)
     assert PoolEvent.objects.filter(kind="return", reason="owner_left").count() == 2
+
+
+# --- imports into the pool, bulk return ------------------------------------------------------------------
+
+
+def test_an_importer_registers_customers_straight_into_a_pool(sales: PoolWorld) -> None:
+    from guanxi.customers.services import customer_create
+
+    target = pool.unit_pool(sales.unit.pk)
+    with pytest.raises(NotPermitted):
+        customer_create(actor=sales.alice, data={"name": "上海导入机械有限公司"}, pool=target)
+    customer = customer_create(actor=sales.bob, data={"name": "上海导入机械有限公司"}, pool=target)
+    customer = fresh(customer)
+    assert (customer.owner, customer.status, customer.pool, customer.expires_at) == (None, Lifecycle.POOL, target, None)
+    assert pool.pool_customers(sales.alice).filter(pk=customer.pk).exists()
+
+
+def test_the_list_returns_several_customers_at_once_with_one_reason(sales: PoolWorld) -> None:
+    from guanxi.customers.bulk import customers_bulk_return
+
+    customers = [registered(sales.alice, f"上海第{n}机械有限公司") for n in range(3)]
+    result = customers_bulk_return(actor=sales.alice, ids=[c.pk for c in customers], reason="no_need")
+    assert result.done == 3
+    assert not Customer.objects.filter(owner=sales.alice).exists()
+    assert PoolEvent.objects.filter(kind="return", reason="no_need").count() == 3

@@ -26,7 +26,7 @@ from guanxi.core.scope import Scope, owner_in_scope
 from guanxi.org.models import Department, User
 
 from . import keys
-from .models import Contact, Customer, CustomerShare, Lifecycle
+from .models import Contact, Customer, CustomerShare, Lifecycle, Pool
 from .regions import region_validate
 from .settings import required_fields_of
 
@@ -266,6 +266,14 @@ def _refuse_duplicates(actor: User, duplicates: list[Duplicate]) -> None:
 # --- customers ------------------------------------------------------------------------------------------
 
 
+def _require_pool_import(actor: User, pool: Pool) -> None:
+    """Registering straight into a pool: for importers (``customers.import``) and pool managers."""
+    if not (has_perm(actor, "customers.import") or has_perm(actor, "pool.assign")):
+        raise NotPermitted(_("You may not register customers into the public pool."))
+    if pool.business_unit_id != actor.business_unit_id and not actor.is_superuser:
+        raise NotPermitted(_("This pool belongs to another business unit."))
+
+
 def customer_create(
     *,
     actor: User,
@@ -273,18 +281,20 @@ def customer_create(
     contact: Mapping[str, Any] | None = None,
     owner: User | None = None,
     custom: Mapping[str, Any] | None = None,
+    pool: Pool | None = None,
 ) -> Customer:
-    """Register a customer (owned by the actor unless another owner is given) with its first contact.
+    """Register a customer (owned by the actor unless another owner is given) with its first contact;
+    with ``pool`` (an import into the public pool, SPEC §13.1) it lies unowned in that pool.
 
     Registering a customer that a colleague already holds (same name, phone or tax number) creates no
     duplicate: it opens a conflict case for the managers (SPEC §3.4) and refuses, saying so. The case
     is written after this registration's own transaction is rolled back, so it stays (unless a caller's
     enclosing transaction is rolled back as well)."""
     try:
-        return _customer_create(actor=actor, data=data, contact=contact, owner=owner, custom=custom)
+        return _customer_create(actor=actor, data=data, contact=contact, owner=owner, custom=custom, pool=pool)
     except DuplicateCustomer as refusal:
         found = refusal.duplicate
-        if found.reason == "similar_name" or found.customer.owner_id in (None, actor.pk):
+        if pool is not None or found.reason == "similar_name" or found.customer.owner_id in (None, actor.pk):
             if found.customer.owner_id is None:
                 raise DuplicateCustomer(
                     _("This customer already exists: %(name)s (%(number)s) is in the public pool; claim it there.")
@@ -319,10 +329,15 @@ def _customer_create(
     contact: Mapping[str, Any] | None = None,
     owner: User | None = None,
     custom: Mapping[str, Any] | None = None,
+    pool: Pool | None = None,
 ) -> Customer:
     require_perm(actor, "customers.create")
+    if pool is not None:
+        _require_pool_import(actor, pool)
     owner = owner or actor
     unit = (owner.department.business_unit_id if owner.department else None) or actor.business_unit_id
+    if pool is not None:
+        unit = pool.business_unit_id
     if unit is None:
         raise DomainError(_("You belong to no business unit; ask an administrator to place you in a department."))
     customer = Customer(**{name: value for name, value in data.items() if name in CUSTOMER_FIELDS})
@@ -360,10 +375,13 @@ def _customer_create(
     _refuse_duplicates(
         actor, customer_duplicates(unit_id=unit, name=customer.name, phones=phones, tax_number=customer.tax_number)
     )
-    from . import pool
+    from . import pool as pools
 
-    pool.capacity_check(owner=owner)
-    pool.place(customer, timezone.now())
+    if pool is None:
+        pools.capacity_check(owner=owner)
+        pools.place(customer, timezone.now())
+    else:
+        customer.owner, customer.status, customer.pool, customer.pooled_at = None, Lifecycle.POOL, pool, timezone.now()
     customer.number = number_next(kind="customer", prefix="KH")
     try:
         with transaction.atomic():  # the unique live-name constraint decides a simultaneous registration
