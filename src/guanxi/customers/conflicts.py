@@ -145,7 +145,7 @@ def conflict_open(*, actor: User, customer: Customer, match: str, attempted: Map
                     claimant=actor,
                     name=customer.name,
                 ),
-                case,
+                customer,  # the holder follows the customer; the case is the managers' and the claimant's
             )
     return case
 
@@ -213,12 +213,14 @@ def conflict_decide(*, actor: User, case: ConflictCase, decision: str, note: str
         name=customer.name,
         decision=ConflictCase.Decision(decision).label,
     )
-    _notify({person for person in (holder, case.claimant) if person}, title, case)
+    _notify({case.claimant}, title, case)
+    if holder is not None:  # a link only while the customer is still theirs
+        _notify({holder}, title, customer if decision == ConflictCase.Decision.KEEP else None)
     return case
 
 
-def _notify(recipients: set[User], title: Any, case: ConflictCase) -> None:
+def _notify(recipients: set[User], title: Any, obj: ConflictCase | Customer | None) -> None:
     from guanxi.core.notifications.services import notify
 
     if recipients:
-        notify(recipients=list(recipients), kind="conflict", title=title, obj=case)
+        notify(recipients=list(recipients), kind="conflict", title=title, obj=obj)
