@@ -144,6 +144,11 @@ class ConflictCase(models.Model):
         OPEN = "open", _("Open")
         DECIDED = "decided", _("Decided")
 
+    class Match(models.TextChoices):
+        NAME = "name", _("Same name")
+        PHONE = "phone", _("Same phone")
+        TAX_NUMBER = "tax_number", _("Same tax number")
+
     class Decision(models.TextChoices):
         KEEP = "keep", _("The holder keeps it")
         GIVE = "give", _("Give it to the claimant")
@@ -157,7 +162,7 @@ class ConflictCase(models.Model):
     claimant = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="conflict_claims", verbose_name=_("claimant")
     )
-    match = models.CharField(_("matched on"), max_length=20)
+    match = models.CharField(_("matched on"), max_length=20, choices=Match.choices)
     attempted = models.JSONField(_("what was registered"), default=dict)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)

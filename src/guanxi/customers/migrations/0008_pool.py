@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
             name='ConflictCase',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('match', models.CharField(max_length=20, verbose_name='matched on')),
+                ('match', models.CharField(choices=[('name', 'Same name'), ('phone', 'Same phone'), ('tax_number', 'Same tax number')], max_length=20, verbose_name='matched on')),
                 ('attempted', models.JSONField(default=dict, verbose_name='what was registered')),
                 ('status', models.CharField(choices=[('open', 'Open'), ('decided', 'Decided')], default='open', max_length=10, verbose_name='status')),
                 ('decision', models.CharField(blank=True, choices=[('keep', 'The holder keeps it'), ('give', 'Give it to the claimant'), ('pool', 'Return it to the pool')], max_length=10, verbose_name='decision')),
