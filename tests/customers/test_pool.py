@@ -339,6 +339,8 @@ def test_the_sweep_is_idempotent(sales: PoolWorld) -> None:
     assert run_job("reclaim_pool", at=at).startswith("3 customers returned")
     assert run_job("reclaim_pool", at=at).startswith("0 customers returned")
     assert PoolEvent.objects.filter(kind="reclaim").count() == 3
+    told = Notification.objects.get(recipient=sales.alice, kind="pool_reclaimed")  # one message for the run
+    assert told.title.startswith("3 of your customers returned to the pool: ")
     assert AuditEntry.objects.filter(action="lifecycle", object_id__in=[str(c.pk) for c in customers]).count() == 6
 
 

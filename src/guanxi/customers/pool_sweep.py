@@ -38,13 +38,26 @@ SWEEP_BATCH = 2000
 
 
 @dataclass
+class Tally:
+    """How many customers of one owner, and the first few (named in the notification)."""
+
+    count: int = 0
+    first: list[Customer] = field(default_factory=list)
+
+    def add(self, customer: Customer) -> None:
+        self.count += 1
+        if len(self.first) < 5:
+            self.first.append(customer)
+
+
+@dataclass
 class SweepResult:
     returned: int = 0
     warned: int = 0
     recomputed: int = 0
     # owner → the customers returned / due soon, told once per run (not once per batch)
-    reclaimed_of: dict[int, list[Customer]] = field(default_factory=dict)
-    warned_of: dict[int, list[Customer]] = field(default_factory=dict)
+    reclaimed_of: dict[int, Tally] = field(default_factory=dict)
+    warned_of: dict[int, Tally] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return (
@@ -109,7 +122,7 @@ def _return_batch(at: datetime, rules: dict[int, Rules], result: SweepResult) ->
         for row in rows
     )
     for row in rows:
-        result.reclaimed_of.setdefault(row.owner_id or 0, []).append(row)
+        result.reclaimed_of.setdefault(row.owner_id or 0, Tally()).add(row)
     return len(rows)
 
 
@@ -138,28 +151,26 @@ def _warn_batch(at: datetime, pool: Pool, rules: Rules, result: SweepResult) -> 
         update_fields=["expiry"],
     )
     for row in rows:
-        result.warned_of.setdefault(row.owner_id or 0, []).append(row)
+        result.warned_of.setdefault(row.owner_id or 0, Tally()).add(row)
     return len(rows)
 
 
 def _tell_owners(result: SweepResult, at: datetime) -> None:
     """One notification per owner and run: what returned, what returns soon."""
     owners = User.objects.in_bulk([*result.reclaimed_of, *result.warned_of])
-    for owner_id, customers in result.reclaimed_of.items():
+    for owner_id, tally in result.reclaimed_of.items():
         if owner_id in owners:
-            names = "、".join(customer.name for customer in customers[:5])
+            names = "、".join(customer.name for customer in tally.first)
             title = format_lazy(
-                gettext_lazy("{count} of your customers returned to the pool: {names}"),
-                count=len(customers),
-                names=names,
+                gettext_lazy("{count} of your customers returned to the pool: {names}"), count=tally.count, names=names
             )
-            one = customers[0] if len(customers) == 1 else None
+            one = tally.first[0] if tally.count == 1 else None
             notify_people([owners[owner_id]], "pool_reclaimed", title, one, url="" if one else _pool_url())
-    for owner_id, customers in result.warned_of.items():
+    for owner_id, tally in result.warned_of.items():
         if owner_id not in owners:
             continue
-        first = customers[0]
-        if len(customers) == 1:
+        first = tally.first[0]
+        if tally.count == 1:
             days = days_to_expiry(first.expires_at, at) or 0
             title = format_lazy(
                 gettext_lazy("{name} returns to the pool in {days} days unless you follow up"),
@@ -170,7 +181,7 @@ def _tell_owners(result: SweepResult, at: datetime) -> None:
         else:
             title = format_lazy(
                 gettext_lazy("{count} of your customers return to the pool soon unless you follow up, first {name}"),
-                count=len(customers),
+                count=tally.count,
                 name=first.name,
             )
             notify_people([owners[owner_id]], "pool_expiry_warning", title, None, url=_mine_expiring_url())
