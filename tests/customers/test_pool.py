@@ -391,3 +391,15 @@ def test_the_list_returns_several_customers_at_once_with_one_reason(sales: PoolW
     assert result.done == 3
     assert not Customer.objects.filter(owner=sales.alice).exists()
     assert PoolEvent.objects.filter(kind="return", reason="no_need").count() == 3
+
+
+def test_the_command_runs_the_sweep_as_of_any_time(sales: PoolWorld) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    customer = claimed_at_start(sales)
+    out = StringIO()
+    call_command("jobs", "run", "reclaim_pool", "--at", (START + timedelta(days=31)).isoformat(), stdout=out)
+    assert out.getvalue().startswith("1 customers returned to the pool")
+    assert fresh(customer).owner is None
