@@ -54,6 +54,7 @@ from .pool_rules import (
     may_claim,
     may_lock,
     notify_people,
+    over_limit,
     pool_customers,
     pool_list,
     pool_refresh_expiry,
@@ -176,8 +177,8 @@ def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Custo
                 code="claim_limit",
             )
     limits = limits_of(actor)
-    held = holdings_of(actor, limits)
-    if held + len(customers) > limits.holding:
+    held = over_limit(actor, limits, len(customers))
+    if held is not None:
         raise DomainError(
             _("You already hold %(held)d customers; the limit is %(limit)d. Return some before claiming more.")
             % {"held": held, "limit": limits.holding},

@@ -255,11 +255,21 @@ def limits_of(user: User) -> Limits:
     return Limits(holding, locks, won)
 
 
-def holdings_of(user: User, limits: Limits | None = None) -> int:
-    """How many customers count toward the user's holding limit."""
+def holdings_of(user: User, limits: Limits | None = None, *, up_to: int | None = None) -> int:
+    """How many customers count toward the user's holding limit; with ``up_to``, counting stops there
+    (enough to compare with the limit, and cheap for someone who holds thousands)."""
     limits = limits or limits_of(user)
     owned = Customer.objects.filter(owner=user)
-    return owned.count() if limits.won_counts else owned.exclude(status=Lifecycle.WON).count()
+    if not limits.won_counts:
+        owned = owned.exclude(status=Lifecycle.WON)
+    return owned[:up_to].count() if up_to is not None else owned.count()
+
+
+def over_limit(user: User, limits: Limits, adding: int) -> int | None:
+    """The user's exact holdings when ``adding`` more would pass the limit, else None."""
+    if holdings_of(user, limits, up_to=limits.holding + 1) + adding <= limits.holding:
+        return None
+    return holdings_of(user, limits)
 
 
 def lock_holder(user: User) -> None:
@@ -275,8 +285,8 @@ def capacity_check(*, owner: User, adding: int = 1) -> None:
         return
     lock_holder(owner)
     limits = limits_of(owner)
-    held = holdings_of(owner, limits)
-    if held + adding > limits.holding:
+    held = over_limit(owner, limits, adding)
+    if held is not None:
         raise DomainError(
             _("%(name)s already holds %(held)d customers; the limit is %(limit)d.")
             % {"name": owner, "held": held, "limit": limits.holding},
