@@ -15,6 +15,7 @@ from django.utils import timezone
 from guanxi.customers.models import Customer
 from guanxi.customers.pool_sweep import reclaim
 
+from .dataset_pool import claimant
 from .harness import Picks, Probe, case, url
 
 SWEEP_MS, CLAIM_MS = 30_000, 50
@@ -35,7 +36,7 @@ def pool_ids(picks: Picks) -> list[int]:
 def pool_claim(picks: Picks) -> Probe:
     ids = pool_ids(picks)
     return Probe(
-        picks.salesperson,
+        claimant(),
         url("customers:pool_claim_many"),
         method="post",
         data=lambda n: {"ids": str(ids[n]), "next": "/customers/pool/"},
