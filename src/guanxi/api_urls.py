@@ -24,6 +24,7 @@ router.register("notifications", notification_api.NotificationViewSet, basename=
 router.register("audit", audit_api.AuditViewSet, basename="audit")
 router.register("customers", customer_api.CustomerViewSet, basename="customer")
 router.register("contacts", customer_api.ContactViewSet, basename="contact")
+router.register("conflicts", customer_api.ConflictViewSet, basename="conflict")
 router.register("regions", region_api.RegionViewSet, basename="region")
 router.register("pipelines", sales_api.PipelineViewSet, basename="pipeline")
 router.register("opportunities", sales_api.OpportunityViewSet, basename="opportunity")

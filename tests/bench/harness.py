@@ -52,6 +52,10 @@ class Probe:
     data: Callable[[int], dict[str, str]] | None = None  # POST data of the n-th request (new values each time)
     expect: int = 200
     check: Callable[[Any], str | None] | None = None  # a reason the answer is wrong, or None
+    # A job rather than a request (e.g. a sweep): called for the n-th run, answers a problem or None;
+    # ``repeat`` then overrides the number of timed runs (no warm-up) when one run takes seconds.
+    run: Callable[[int], str | None] | None = None
+    repeat: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,16 @@ def case(name: str, *, target_ms: float | None = None, group: str = "") -> Calla
 
 def discover() -> list[Case]:
     """Import every ``tests/bench/cases_*.py`` so their cases register."""
-    package = Path(__file__).parent
-    for module in sorted(pkgutil.iter_modules([str(package)]), key=lambda m: m.name):
-        if module.name.startswith("cases_"):
-            importlib.import_module(f"{__package__}.{module.name}")
+    modules("cases_")
     return CASES
+
+
+def modules(prefix: str) -> list[Any]:
+    """The ``tests/bench/<prefix>*.py`` modules, imported, in name order (``dataset_<app>.py``: an app's
+    additions to the loaded dataset, each with an idempotent ``prepare(out)``)."""
+    package = Path(__file__).parent
+    found = sorted(pkgutil.iter_modules([str(package)]), key=lambda m: m.name)
+    return [importlib.import_module(f"{__package__}.{m.name}") for m in found if m.name.startswith(prefix)]
 
 
 def url(name: str, *args: object, **query: object) -> str:
@@ -208,6 +217,8 @@ def measure(case: Case, picks: Picks, *, repeat: int, warmup: int) -> Result:
     client = Client()
     client.force_login(probe.user)
     database = DatabaseClock()
+    if probe.run is not None:
+        return _measure_job(result, probe, database, repeat=probe.repeat or repeat)
     for n in range(warmup + repeat):
         data = probe.data(n) if probe.data else None
         database.seconds = 0.0
@@ -235,6 +246,25 @@ def measure(case: Case, picks: Picks, *, repeat: int, warmup: int) -> Result:
             result.db_ms.append(database.seconds * 1000)
     p95 = result.p95 or 0.0
     result.status = "measured" if case.target_ms is None else "PASS" if p95 <= case.target_ms else "FAIL"
+    return result
+
+
+def _measure_job(result: Result, probe: Probe, database: DatabaseClock, *, repeat: int) -> Result:
+    assert probe.run is not None
+    for n in range(repeat):
+        database.seconds = 0.0
+        with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(database):
+            started = time.perf_counter()
+            problem = probe.run(n)
+            elapsed = (time.perf_counter() - started) * 1000
+        if problem:
+            result.detail = problem
+            return result
+        result.samples_ms.append(elapsed)
+        result.queries.append(len(queries.captured_queries))
+        result.db_ms.append(database.seconds * 1000)
+    p95 = result.p95 or 0.0
+    result.status = "measured" if result.target_ms is None else "PASS" if p95 <= result.target_ms else "FAIL"
     return result
 
 

@@ -85,6 +85,18 @@ def customers_bulk_transfer(*, actor: User, ids: Iterable[int | str], owner: Use
 
 
 @transaction.atomic
+def customers_bulk_return(*, actor: User, ids: Iterable[int | str], reason: str, note: str = "") -> BulkResult:
+    """Return the selected customers to their pools with one reason; all or none."""
+    from .pool import customer_return
+
+    require_perm(actor, "pool.edit")
+    customers, ignored = selection(actor, ids)
+    owned = [customer for customer in customers if customer.owner_id is not None]
+    _each(owned, lambda customer: customer_return(actor=actor, customer=customer, reason=reason, note=note))
+    return BulkResult(len(owned), ignored)
+
+
+@transaction.atomic
 def customers_bulk_share(
     *, actor: User, ids: Iterable[int | str], users: Sequence[User], can_edit: bool = False
 ) -> BulkResult:

@@ -11,13 +11,20 @@ from guanxi.core.errors import DomainError
 from guanxi.org.models import User
 
 from .models import Customer, Level
-from .services import customer_create
+from .services import customer_create, customer_duplicates
 
 COUNT = 500
 OWNERS = ["sales1", "sales2", "sales3", "sales4", "sh.manager", "bj.manager"]
 
 
 def load(out: TextIO) -> None:
+    _load_customers(out)
+    from .pool_demo import load_pool
+
+    load_pool(out)
+
+
+def _load_customers(out: TextIO) -> None:
     if Customer.all_objects.exists():
         out.write(f"Demo customers: {Customer.objects.count()} already there.\n")
         return
@@ -49,6 +56,11 @@ def load(out: TextIO) -> None:
         if data.get("source") == "introduction":
             data["introducer"] = fake.name()
         contact = {"name": fake.name(), "mobile": fake.phone_number(), "position": fake.job()[:50]}
+        # a drawn name that exists already would open a conflict case (SPEC §3.4): draw another instead
+        unit = owner.business_unit_id
+        phones = [str(data["phone"]), contact["mobile"]]
+        if unit and customer_duplicates(unit_id=unit, name=str(data["name"]), phones=phones):
+            continue
         try:
             customer_create(actor=owner, data=data, contact=contact)
         except (DomainError, ValidationError):

@@ -198,7 +198,7 @@ class CustomerFilterForm(forms.Form):
         label=_("Sort by"),
         required=False,
         choices=[("updated", _("Last updated")), ("created", _("Newest")), ("name", _("Name")),
-                 ("last_followup", _("Last follow-up"))],
+                 ("last_followup", _("Last follow-up")), ("expiry", _("Returning to the pool soonest"))],
     )  # fmt: skip
 
     def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:

@@ -6,11 +6,16 @@ confirmed churn); each change is written to the audit log with the event that ca
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.audit import Action, audit_log
+from guanxi.core.models import AuditEntry
 from guanxi.org.models import User
 
 from .models import Customer, Lifecycle
@@ -66,4 +71,40 @@ def customer_lifecycle_event(*, customer: Customer, event: str, actor: User | No
         changes={"status": [before, after]},
         note=" ".join(filter(None, [str(Event(event).label), note])),
     )
+    if customer.owner_id is not None and event not in (Event.CLAIMED, Event.ASSIGNED):
+        from .pool import expiry_refresh
+
+        expiry_refresh(customer)  # a deal stops the no-deal clock; won customers may be exempt
     return True
+
+
+def customers_returned_bulk(
+    *,
+    customers: Sequence[Customer],
+    rows: QuerySet[Customer],
+    values: Mapping[str, Any],
+    changes: Mapping[int, Mapping[str, Any]] | None = None,
+    notes: Mapping[int, str] | None = None,
+) -> int:
+    """The RETURNED event for a whole batch of the pool's sweep: ONE statement moves the status together with
+    the caller's other values (``rows`` is the caller's conditional queryset of these customers), and one
+    audit entry per customer records the status change with the caller's other changes. ``customers``
+    carry the status before. Returns the rows updated."""
+    now = timezone.now()
+    updated = rows.update(status=Lifecycle.POOL, updated_at=now, **values)
+    label = str(Event.RETURNED.label)
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            action=Action.LIFECYCLE,
+            object_type="customers.customer",
+            object_id=str(row.pk),
+            object_repr=row.name[:200],
+            changes={"status": [row.status, Lifecycle.POOL], **(changes or {}).get(row.pk, {})},
+            note=" ".join(filter(None, [label, (notes or {}).get(row.pk, "")]))[:500],
+            at=now,
+        )
+        for row in customers
+    )
+    for row in customers:
+        row.status = Lifecycle.POOL
+    return updated

@@ -26,11 +26,13 @@ from . import bulk, preferences, services
 from .forms import ShareForm, TransferForm
 from .list_forms import ColumnsForm, ConfirmForm, SaveFilterForm, TagForm
 from .models import Customer, SavedFilter
+from .pool_forms import ReturnForm
 
 # Bulk action → (permission, button label); the order of the toolbar.
 BULK_ACTIONS = {
     "transfer": ("customers.assign", gettext_lazy("Transfer")),
     "share": ("customers.edit", gettext_lazy("Share")),
+    "return": ("pool.edit", gettext_lazy("Return to the pool")),
     "tag": ("customers.edit", gettext_lazy("Add a tag")),
     "export": ("customers.export", gettext_lazy("Export")),
     "delete": ("customers.delete", gettext_lazy("Delete")),
@@ -134,6 +136,8 @@ def _form_for(action: str, request: AuthedRequest, data: Any) -> forms.Form:
         return ShareForm(data, actor=request.user)
     if action == "tag":
         return TagForm(data)
+    if action == "return":
+        return ReturnForm(data)
     return ConfirmForm(data)
 
 
@@ -145,6 +149,8 @@ def _run(action: str, request: AuthedRequest, ids: list[str], data: dict[str, An
         return bulk.customers_bulk_share(actor=actor, ids=ids, users=list(data["users"]), can_edit=data["can_edit"])
     if action == "tag":
         return bulk.customers_bulk_tag(actor=actor, ids=ids, tag=data["tag"])
+    if action == "return":
+        return bulk.customers_bulk_return(actor=actor, ids=ids, reason=data["reason"], note=data["note"])
     return bulk.customers_bulk_delete(actor=actor, ids=ids)
 
 

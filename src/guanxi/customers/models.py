@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.records import MainRecord
 from guanxi.org.models import BusinessUnit, User
 
+from .pool_models import ConflictCase, HoldingLimit, Pool, PoolEvent, PoolWarning
 from .region_models import Region
 
 __all__ = [
-    "Contact", "Customer", "CustomerShare", "CustomerStar", "Level", "Lifecycle", "ListPreference", "Region",
-    "SavedFilter",
+    "ConflictCase", "Contact", "Customer", "CustomerShare", "CustomerStar", "HoldingLimit", "Level", "Lifecycle",
+    "ListPreference", "Pool", "PoolEvent", "PoolWarning", "Region", "SavedFilter",
 ]  # fmt: skip
 
 
@@ -118,6 +119,32 @@ class Customer(MainRecord):
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True, db_index=True)
     next_followup_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
     last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
+    # The public pool (SPEC §3.2), kept by customers.pool: the pool whose rules govern the customer (and that
+    # it returns to), when it was last claimed or given to its owner, when it returns unless followed up
+    # (NULL: never — in the pool, locked, or won and exempt). No index of their own on pool and locked_by:
+    # every index makes the sweep's row updates dearer; the partial indexes below serve the reads.
+    pool = models.ForeignKey(
+        Pool,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("public pool"),
+        db_index=False,
+    )
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("returns to the pool"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("locked"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("locked by"),
+        db_index=False,
+    )
+    pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
     # Search and duplicate keys, kept by the services (SPEC §2.5, §2.6).
     name_key = models.CharField(max_length=60, editable=False, db_index=True)
     name_pinyin = models.CharField(max_length=300, editable=False, db_index=True)
@@ -144,6 +171,22 @@ class Customer(MainRecord):
                 name="customer_alive_recent",
             ),
             models.Index(fields=["business_unit", "status", "-updated_at"], name="customer_unit_status"),
+            # The reclaim sweep: owned customers by expiry time (locked and exempt ones have none).
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(deleted_at__isnull=True, expires_at__isnull=False),
+                name="customer_pool_expiry",
+            ),
+            # Holdings per owner (库容) without won customers, counted from the index alone.
+            models.Index(
+                fields=["owner", "status"], condition=Q(deleted_at__isnull=True), name="customer_owner_status"
+            ),
+            # The pool list: a pool's unowned customers, newest arrivals first.
+            models.Index(
+                fields=["pool", "-pooled_at", "-id"],
+                condition=Q(deleted_at__isnull=True, owner__isnull=True),
+                name="customer_pool_list",
+            ),
         ]
         constraints = [
             # Two live customers never share a normalised name (SPEC §2.6); the database decides races.
@@ -161,6 +204,14 @@ class Customer(MainRecord):
         from django.urls import reverse
 
         return reverse("customers:detail", args=[self.pk])
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def in_pool(self) -> bool:
+        return self.owner_id is None
 
 
 class CustomerShare(models.Model):

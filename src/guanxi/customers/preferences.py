@@ -31,6 +31,7 @@ COLUMNS = {
     "status": gettext_lazy("Lifecycle"),
     "level": gettext_lazy("Level"),
     "owner": gettext_lazy("Owner"),
+    "expiry": gettext_lazy("Days to expiry"),
     "last_followup": gettext_lazy("Last follow-up"),
     "updated": gettext_lazy("Updated"),
     "industry": gettext_lazy("Industry"),
@@ -38,7 +39,7 @@ COLUMNS = {
     "region": gettext_lazy("Region"),
     "created": gettext_lazy("Created"),
 }
-DEFAULT_COLUMNS = ["number", "status", "level", "owner", "last_followup", "updated"]
+DEFAULT_COLUMNS = ["number", "status", "level", "owner", "expiry", "last_followup", "updated"]
 # Parameters of the list that are not part of a filter.
 NOT_FILTERS = {"page", "csrfmiddlewaretoken"}
 
@@ -135,6 +136,17 @@ def list_columns_set(*, actor: User, columns: Sequence[str]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Expiry:
+    """The days-to-expiry cell: its text, and the number of days for the colour."""
+
+    label: str
+    days: int | None
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
 class Cell:
     key: str
     value: Any
@@ -179,6 +191,10 @@ def _value(
             return row.level
         case "owner":
             return str(row.owner) if row.owner_id else str(_("Public pool"))
+        case "expiry":
+            from .pool import days_to_expiry, expiry_label
+
+            return Expiry(expiry_label(row), days_to_expiry(row.expires_at))
         case "last_followup":
             return _date(row.last_followup_at, "SHORT_DATE_FORMAT")
         case "updated":

@@ -37,6 +37,7 @@ SCENES = {
     "recent": _("Updated in the last 30 days"),
     "followup_today": _("Following up today"),
     "overdue": _("Follow-up overdue"),
+    "expiring": _("Returning to the pool within 7 days"),
 }
 
 # The filter bar's fields (besides the scene, the search box and custom fields).
@@ -59,6 +60,7 @@ ORDERINGS = {
     "created": ("-created_at", "-pk"),
     "name": ("name_pinyin", "pk"),
     "last_followup": ("-last_followup_at", "-pk"),
+    "expiry": ("expires_at", "pk"),
 }
 
 
@@ -90,6 +92,8 @@ def scene_filter(actor: User, scene: str, now: datetime | None = None) -> Q:
             return Q(next_followup_at__gte=today, next_followup_at__lt=today + timedelta(days=1))
         case "overdue":
             return Q(next_followup_at__lt=now)
+        case "expiring":
+            return Q(expires_at__isnull=False, expires_at__lte=now + timedelta(days=7), owner__isnull=False)
     return Q()
 
 
@@ -179,13 +183,23 @@ def _json_contains_ok() -> bool:
 
 
 def customer_for_detail(*, actor: User, pk: int) -> Customer:
+    from django.http import Http404
+
     from guanxi.core.scope import get_visible_or_404
 
+    from .pool import pool_customers
+
     contacts = Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "name"))
-    queryset = Customer.objects.select_related("owner", "referrer", "created_by").prefetch_related(
-        contacts, "shares__user"
-    )
-    return get_visible_or_404(queryset, actor, pk=pk)
+    queryset = Customer.objects.select_related("owner", "referrer", "created_by", "pool", "locked_by")
+    queryset = queryset.prefetch_related(contacts, "shares__user")
+    try:
+        return get_visible_or_404(queryset, actor, pk=pk)
+    except Http404:
+        # a customer lying in a pool the actor sees: its history shows, contact details stay masked
+        try:
+            return queryset.filter(pk__in=pool_customers(actor).values("pk")).get(pk=pk)
+        except (Customer.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
 
 
 def search_customers(*, actor: User, query: str, limit: int) -> list[Hit]:
@@ -220,12 +234,17 @@ def overview_rows(customer: Customer) -> list[tuple[str, Any]]:
             (t, c): label
             for t, c, label in DictionaryItem.objects.filter(wanted).values_list("type__code", "code", "label")
         }
+    from .pool import hidden_fields
+
+    hidden = hidden_fields(customer)  # a pool customer's fields the pool hides until claimed
     region = region_path_label(province=customer.province, city=customer.city, county=customer.county)
-    rows: list[tuple[str, Any]] = [(str(_("Region")), region)]
+    rows: list[tuple[str, Any]] = [(str(_("Region")), "***" if hidden & {"province", "city", "county"} else region)]
     for name in OVERVIEW_FIELDS:
         value = getattr(customer, name)
         if name in DICTIONARY_FIELDS and value:
             value = labels.get((DICTIONARY_FIELDS[name], value), value)
+        if name in hidden and value:
+            value = "***"
         rows.append((str(Customer._meta.get_field(name).verbose_name), value))  # type: ignore[union-attr]
     if customer.referrer_id:
         rows.append((str(_("Referred by")), customer.referrer))

@@ -26,7 +26,7 @@ from guanxi.core.scope import Scope, owner_in_scope
 from guanxi.org.models import Department, User
 
 from . import keys
-from .models import Contact, Customer, CustomerShare, Lifecycle
+from .models import Contact, Customer, CustomerShare, Lifecycle, Pool
 from .regions import region_validate
 from .settings import required_fields_of
 
@@ -241,24 +241,39 @@ def owner_label(actor: User, customer: Customer, *, visible: bool | None = None)
     return str(customer.owner) if visible else str(customer.owner)[:1] + "**"
 
 
+class DuplicateCustomer(Conflict):
+    """The refusal of a duplicate (SPEC §2.6), carrying the existing customer and what matched."""
+
+    def __init__(self, message: str, *, field: str, duplicate: Duplicate):
+        super().__init__(message, field=field, code="duplicate_customer")
+        self.duplicate = duplicate
+
+
 def _refuse_duplicates(actor: User, duplicates: list[Duplicate]) -> None:
     if not duplicates:
         return
     first = duplicates[0]
     who = owner_label(actor, first.customer)
     field = {"name": "name", "similar_name": "name", "phone": "phone", "tax_number": "tax_number"}[first.reason]
-    raise Conflict(
+    raise DuplicateCustomer(
         _("This customer already exists: %(name)s (%(number)s), owned by %(owner)s.")
         % {"name": first.customer.name, "number": first.customer.number, "owner": who},
         field=field,
-        code="duplicate_customer",
+        duplicate=first,
     )
 
 
 # --- customers ------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+def _require_pool_import(actor: User, pool: Pool) -> None:
+    """Registering straight into a pool: for importers (``customers.import``) and pool managers."""
+    if not (has_perm(actor, "customers.import") or has_perm(actor, "pool.assign")):
+        raise NotPermitted(_("You may not register customers into the public pool."))
+    if pool.business_unit_id != actor.business_unit_id and not actor.is_superuser:
+        raise NotPermitted(_("This pool belongs to another business unit."))
+
+
 def customer_create(
     *,
     actor: User,
@@ -266,11 +281,63 @@ def customer_create(
     contact: Mapping[str, Any] | None = None,
     owner: User | None = None,
     custom: Mapping[str, Any] | None = None,
+    pool: Pool | None = None,
 ) -> Customer:
-    """Register a customer (owned by the actor unless another owner is given) with its first contact."""
+    """Register a customer (owned by the actor unless another owner is given) with its first contact;
+    with ``pool`` (an import into the public pool, SPEC §13.1) it lies unowned in that pool.
+
+    Registering a customer that a colleague already holds (same name, phone or tax number) creates no
+    duplicate: it opens a conflict case for the managers (SPEC §3.4) and refuses, saying so. The case
+    is written after this registration's own transaction is rolled back, so it stays (unless a caller's
+    enclosing transaction is rolled back as well)."""
+    try:
+        return _customer_create(actor=actor, data=data, contact=contact, owner=owner, custom=custom, pool=pool)
+    except DuplicateCustomer as refusal:
+        found = refusal.duplicate
+        if pool is not None or found.reason == "similar_name" or found.customer.owner_id in (None, actor.pk):
+            if found.customer.owner_id is None:
+                raise DuplicateCustomer(
+                    _("This customer already exists: %(name)s (%(number)s) is in the public pool; claim it there.")
+                    % {"name": found.customer.name, "number": found.customer.number},
+                    field=refusal.field or "name",
+                    duplicate=found,
+                ) from None
+            raise
+        from .conflicts import conflict_open
+
+        attempted = {
+            "name": data.get("name", ""),
+            "phone": data.get("phone", ""),
+            "tax_number": data.get("tax_number", ""),
+        }
+        if contact:
+            attempted["contact_mobile"] = contact.get("mobile", "")
+        case = conflict_open(actor=actor, customer=found.customer, match=found.reason, attempted=attempted)
+        raise DuplicateCustomer(
+            _("%(refusal)s A conflict case (No. %(case)d) was opened: a manager will decide who keeps the customer.")
+            % {"refusal": refusal.message, "case": case.pk},
+            field=refusal.field or "name",
+            duplicate=found,
+        ) from None
+
+
+@transaction.atomic
+def _customer_create(
+    *,
+    actor: User,
+    data: Mapping[str, Any],
+    contact: Mapping[str, Any] | None = None,
+    owner: User | None = None,
+    custom: Mapping[str, Any] | None = None,
+    pool: Pool | None = None,
+) -> Customer:
     require_perm(actor, "customers.create")
+    if pool is not None:
+        _require_pool_import(actor, pool)
     owner = owner or actor
     unit = (owner.department.business_unit_id if owner.department else None) or actor.business_unit_id
+    if pool is not None:
+        unit = pool.business_unit_id
     if unit is None:
         raise DomainError(_("You belong to no business unit; ask an administrator to place you in a department."))
     customer = Customer(**{name: value for name, value in data.items() if name in CUSTOMER_FIELDS})
@@ -308,6 +375,13 @@ def customer_create(
     _refuse_duplicates(
         actor, customer_duplicates(unit_id=unit, name=customer.name, phones=phones, tax_number=customer.tax_number)
     )
+    from . import pool as pools
+
+    if pool is None:
+        pools.capacity_check(owner=owner)
+        pools.place(customer, timezone.now())
+    else:
+        customer.owner, customer.status, customer.pool, customer.pooled_at = None, Lifecycle.POOL, pool, timezone.now()
     customer.number = number_next(kind="customer", prefix="KH")
     try:
         with transaction.atomic():  # the unique live-name constraint decides a simultaneous registration
@@ -424,11 +498,19 @@ def customer_transfer(*, actor: User, customer: Customer, owner: User, note: str
         raise DomainError(_("The new owner works in another business unit."), field="owner")
     if customer.owner_id == owner.pk:
         raise DomainError(_("%(name)s already owns this customer.") % {"name": owner}, field="owner")
+    from . import pool
+
+    pool.capacity_check(owner=owner)
     previous = customer.owner_id
     changed = Customer.objects.filter(pk=customer.pk, owner_id=previous).update(owner=owner, updated_at=timezone.now())
     if not changed:
         raise Conflict(_("Someone else changed the owner just now; reload and try again."), code="stale_version")
     customer.owner = owner
+    if previous is None:  # a unit head moving a pool customer: the pool's assignment, as far as status goes
+        from .lifecycle import Event, customer_lifecycle_event
+
+        customer_lifecycle_event(customer=customer, event=Event.ASSIGNED, actor=actor, note=note)
+    pool.customer_owned(customer)
     audit_log(actor=actor, action=Action.OWNERSHIP, obj=customer, changes={"owner": [previous, owner.pk]}, note=note)
     from guanxi.activities.services import customer_plans_reassign  # the open plans follow the customer
 
@@ -554,6 +636,9 @@ def customer_followed_up(*, customer: Customer, at: datetime) -> None:
     ).update(last_followup_at=at)
     if customer.last_followup_at is None or customer.last_followup_at < at:
         customer.last_followup_at = at
+        from .pool import expiry_refresh
+
+        expiry_refresh(customer)  # the no-follow-up clock starts again
 
 
 def customer_next_followup_set(*, customer_id: int, at: datetime | None) -> None:

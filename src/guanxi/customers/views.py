@@ -21,7 +21,7 @@ from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import User
 
-from . import keys, list_views, merge, selectors, services
+from . import keys, list_views, merge, pool_views, selectors, services
 from .forms import (
     ContactForm,
     ContactMoveForm,
@@ -101,6 +101,7 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "tab": _tab(request.GET.get("tab", "overview")),
         "tabs": _tabs(request),
         "overview_rows": selectors.overview_rows(customer),
+        **pool_views.detail_context(request.user, customer),
     }
     if context["tab"] == "history":
         context["history"] = record_history(actor=request.user, obj=customer)

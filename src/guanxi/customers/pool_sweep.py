@@ -1,0 +1,199 @@
+"""The automatic return to the pool (自动回收, SPEC §3.2) as a sweep: exactly the customers due as of a moment
+return to their pools with the reason recorded, owners are told, and owners of customers due within the
+warning days hear it once per expiry time. Safe with any number of concurrent runs (DESIGN.md §Background
+work): each batch claims its rows with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite runs one writer at a
+time) and changes only rows whose state still says due; the statements are set-based, not per customer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+from guanxi.org.models import User
+
+from .lifecycle import customers_returned_bulk
+from .models import Customer, Pool, PoolEvent, PoolWarning
+from .pool_rules import (
+    DAY,
+    Rules,
+    days_to_expiry,
+    expiry_reason,
+    notify_people,
+    pool_refresh_expiry,
+    pool_rules,
+    unit_parameters,
+    unit_pool,
+)
+
+SWEEP_BATCH = 2000
+
+
+# --- the sweep --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """How many customers of one owner, and the first few (named in the notification)."""
+
+    count: int = 0
+    first: list[Customer] = field(default_factory=list)
+
+    def add(self, customer: Customer) -> None:
+        self.count += 1
+        if len(self.first) < 5:
+            self.first.append(customer)
+
+
+@dataclass
+class SweepResult:
+    returned: int = 0
+    warned: int = 0
+    recomputed: int = 0
+    # owner → the customers returned / due soon, told once per run (not once per batch)
+    reclaimed_of: dict[int, Tally] = field(default_factory=dict)
+    warned_of: dict[int, Tally] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.returned} customers returned to the pool, {self.warned} customers' owners warned, "
+            f"{self.recomputed} expiry times recomputed"
+        )
+
+
+def reclaim(at: datetime) -> SweepResult:
+    """Return every customer due as of ``at`` to its pool and warn owners of those due within K days.
+    Safe with any number of concurrent runs: each batch claims its rows (FOR UPDATE SKIP LOCKED on
+    PostgreSQL; SQLite runs one writer at a time) and writes only rows whose state still says due."""
+    result = SweepResult()
+    pools = list(Pool.objects.all())
+    parameters: dict[int, dict[str, Any]] = {}
+    rules: dict[int, Rules] = {}
+    for pool in pools:
+        unit = parameters.setdefault(pool.business_unit_id, unit_parameters(pool.business_unit_id))
+        rules[pool.pk] = pool_rules(pool, unit)
+        result.recomputed += pool_refresh_expiry(pool, rules[pool.pk])
+    while batch := _return_batch(at, rules, result):
+        result.returned += batch
+    for pool in pools:
+        if rules[pool.pk].warning_days:
+            while batch := _warn_batch(at, pool, rules[pool.pk], result):
+                result.warned += batch
+    _tell_owners(result, at)
+    return result
+
+
+def _due(at: datetime) -> QuerySet[Customer]:
+    return Customer.objects.filter(expires_at__lte=at, owner__isnull=False, locked_at__isnull=True)
+
+
+def _claim_rows(rows: QuerySet[Customer]) -> QuerySet[Customer]:
+    if connection.features.has_select_for_update_skip_locked:
+        return rows.select_for_update(skip_locked=True, of=("self",))
+    return rows
+
+
+@transaction.atomic
+def _return_batch(at: datetime, rules: dict[int, Rules], result: SweepResult) -> int:
+    fields = ["pk", "name", "owner_id", "status", "pool_id", "claimed_at", "last_followup_at", "business_unit_id"]
+    rows = list(_claim_rows(_due(at).order_by("expires_at").only(*fields))[:SWEEP_BATCH])
+    if not rows:
+        return 0
+    reasons = {row.pk: expiry_reason(row, rules.get(row.pool_id or 0) or _fallback_rules(row)) for row in rows}
+    # one UPDATE moves owner and status together, and one audit entry per customer records both
+    changed = customers_returned_bulk(
+        customers=rows,
+        rows=_due(at).filter(pk__in=[row.pk for row in rows]),
+        values={"owner": None, "pooled_at": at, "claimed_at": None, "expires_at": None},
+        changes={row.pk: {"owner": [row.owner_id, None]} for row in rows},
+        notes={row.pk: f"reclaim_pool {reasons[row.pk]}" for row in rows},
+    )
+    if changed != len(rows):  # only possible without row locks; the transaction keeps the batch whole
+        raise RuntimeError("reclaim batch changed under the sweep")
+    PoolEvent.objects.bulk_create(
+        PoolEvent(
+            customer_id=row.pk, user_id=row.owner_id or 0, kind=PoolEvent.Kind.RECLAIM, reason=reasons[row.pk], at=at
+        )
+        for row in rows
+    )
+    for row in rows:
+        result.reclaimed_of.setdefault(row.owner_id or 0, Tally()).add(row)
+    return len(rows)
+
+
+def _fallback_rules(row: Customer) -> Rules:
+    return pool_rules(unit_pool(row.business_unit_id))
+
+
+@transaction.atomic
+def _warn_batch(at: datetime, pool: Pool, rules: Rules, result: SweepResult) -> int:
+    """Owners of customers due within the warning days hear it once per expiry time."""
+    warned = PoolWarning.objects.filter(customer=OuterRef("pk"), expiry=OuterRef("expires_at"))
+    due_soon = Customer.objects.filter(
+        pool=pool,
+        owner__isnull=False,
+        locked_at__isnull=True,
+        expires_at__gt=at,
+        expires_at__lte=at + rules.warning_days * DAY,
+    ).filter(~Exists(warned))
+    rows = list(_claim_rows(due_soon.order_by("expires_at").only("pk", "name", "owner_id", "expires_at"))[:SWEEP_BATCH])
+    if not rows:
+        return 0
+    PoolWarning.objects.bulk_create(
+        [PoolWarning(customer_id=row.pk, expiry=row.expires_at or at) for row in rows],
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["expiry"],
+    )
+    for row in rows:
+        result.warned_of.setdefault(row.owner_id or 0, Tally()).add(row)
+    return len(rows)
+
+
+def _tell_owners(result: SweepResult, at: datetime) -> None:
+    """One notification per owner and run: what returned, what returns soon."""
+    owners = User.objects.in_bulk([*result.reclaimed_of, *result.warned_of])
+    for owner_id, tally in result.reclaimed_of.items():
+        if owner_id in owners:
+            names = "、".join(customer.name for customer in tally.first)
+            title = format_lazy(
+                gettext_lazy("{count} of your customers returned to the pool: {names}"), count=tally.count, names=names
+            )
+            one = tally.first[0] if tally.count == 1 else None
+            notify_people([owners[owner_id]], "pool_reclaimed", title, one, url="" if one else _pool_url())
+    for owner_id, tally in result.warned_of.items():
+        if owner_id not in owners:
+            continue
+        first = tally.first[0]
+        if tally.count == 1:
+            days = days_to_expiry(first.expires_at, at) or 0
+            title = format_lazy(
+                gettext_lazy("{name} returns to the pool in {days} days unless you follow up"),
+                name=first.name,
+                days=days,
+            )
+            notify_people([owners[owner_id]], "pool_expiry_warning", title, first)
+        else:
+            title = format_lazy(
+                gettext_lazy("{count} of your customers return to the pool soon unless you follow up, first {name}"),
+                count=tally.count,
+                name=first.name,
+            )
+            notify_people([owners[owner_id]], "pool_expiry_warning", title, None, url=_mine_expiring_url())
+
+
+def _pool_url() -> str:
+    from django.urls import reverse
+
+    return reverse("customers:pool")
+
+
+def _mine_expiring_url() -> str:
+    from django.urls import reverse
+
+    return reverse("customers:list") + "?scene=expiring"
