@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from guanxi.core.errors import Conflict, NotPermitted
 from guanxi.core.models import AuditEntry, Notification
@@ -65,14 +66,26 @@ def test_the_evidence_shows_who_registered_first_and_the_holders_follow_ups(sale
 def test_modules_add_evidence_through_the_registry(sales: PoolWorld) -> None:
     _held, case = held_and_claimed(sales)
     conflicts.register_evidence(
-        "followups", "Follow-ups", lambda *, case, customer, user: 3 if user == case.holder else 0, order=20
+        "visits", "Visits", lambda *, case, customer, user: 3 if user == case.holder else 0, order=15
     )
     try:
         rows = conflicts.evidence(case)
-        assert [row.label for row in rows][:2] == ["Registered", "Follow-ups"]
+        assert [row.label for row in rows][:2] == ["Registered", "Visits"]
         assert (rows[1].holder, rows[1].claimant) == (3, 0)
     finally:
-        del conflicts.EVIDENCE["followups"]
+        del conflicts.EVIDENCE["visits"]
+
+
+def test_the_evidence_counts_each_sides_follow_ups_and_open_plans(sales: PoolWorld) -> None:
+    from guanxi.activities.services import followup_create, plan_create
+
+    held, case = held_and_claimed(sales)
+    for content in ("电话沟通需求", "上门拜访"):
+        followup_create(actor=sales.dave, content=content, customer=held)
+    plan_create(actor=sales.dave, subject="报价", due_at=timezone.now() + timedelta(days=2), customer=held)
+    rows = {row.label: row for row in conflicts.evidence(case)}
+    assert (rows["Follow-ups"].holder, rows["Follow-ups"].claimant) == (2, 0)
+    assert (rows["Open plans"].holder, rows["Open plans"].claimant) == (1, 0)
 
 
 def test_keep_leaves_the_customer_with_the_holder_and_tells_both(sales: PoolWorld) -> None:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.jobs import JOBS, run_job
@@ -403,3 +404,22 @@ def test_the_command_runs_the_sweep_as_of_any_time(sales: PoolWorld) -> None:
     call_command("jobs", "run", "reclaim_pool", "--at", (START + timedelta(days=31)).isoformat(), stdout=out)
     assert out.getvalue().startswith("1 customers returned to the pool")
     assert fresh(customer).owner is None
+
+
+# --- what a return leaves behind -------------------------------------------------------------------------
+
+
+def test_a_customer_returned_by_hand_or_by_the_sweep_keeps_no_open_plan(sales: PoolWorld) -> None:
+    from guanxi.activities.models import Plan
+    from guanxi.activities.services import plan_create
+
+    by_hand, swept = registered(sales.alice), claimed_at_start(sales, "北京远航贸易有限公司")
+    plans = [
+        plan_create(actor=sales.alice, subject="回访", due_at=timezone.now() + timedelta(days=1), customer=by_hand),
+        plan_create(actor=sales.alice, subject="回访", due_at=START + timedelta(days=40), customer=swept),
+    ]
+    assert fresh(by_hand).next_followup_at is not None
+    pool.customer_return(actor=sales.alice, customer=by_hand, reason="unreachable")
+    run_job("reclaim_pool", at=START + timedelta(days=31))
+    assert {Plan.objects.get(pk=plan.pk).status for plan in plans} == {Plan.Status.CANCELLED}
+    assert (fresh(by_hand).next_followup_at, fresh(swept).next_followup_at) == (None, None)

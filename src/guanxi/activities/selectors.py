@@ -358,3 +358,19 @@ def attachment_for_download(*, actor: User, pk: int) -> FollowUpAttachment:
         return rows.filter(followup__deleted_at__isnull=True).get(pk=pk)
     except FollowUpAttachment.DoesNotExist:
         raise Http404 from None
+
+
+# --- evidence for the conflict inbox (registered with customers.conflicts) -------------------------------
+
+
+def conflict_followup_count(*, case: Any, customer: Customer, user: User | None) -> int | None:
+    """How many follow-ups this side recorded on the customer (a side that has left has none to show)."""
+    if user is None:
+        return None
+    return FollowUp.objects.filter(customer=customer, owner=user).count()
+
+
+def conflict_open_plan_count(*, case: Any, customer: Customer, user: User | None) -> int | None:
+    if user is None:
+        return None
+    return Plan.objects.filter(customer=customer, owner=user, status=Plan.Status.OPEN).count()

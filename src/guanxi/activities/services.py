@@ -514,15 +514,21 @@ def customer_plans_reassign(*, customer: Customer, owner: User, actor: User | No
 @transaction.atomic
 def customer_plans_close(*, customer: Customer, reason: str, actor: User | None = None) -> int:
     """Cancel the customer's open plans (it returned to the public pool: nobody is to follow it up)."""
-    now = timezone.now()
-    closed = Plan.objects.filter(customer=customer, status=Plan.Status.OPEN).update(
-        status=Plan.Status.CANCELLED, cancelled_at=now, cancel_reason=reason[:200], updated_at=now,
-        version=F("version") + 1,
-    )  # fmt: skip
+    closed = customers_plans_close(customer_ids=[customer.pk], reason=reason)
     if closed:
         audit_log(actor=actor, action=Action.UPDATE, obj=customer, changes={"plans": [closed, 0]}, note=reason[:200])
         customer_next_followup_sync(customer_id=customer.pk)
     return closed
+
+
+def customers_plans_close(*, customer_ids: Sequence[int], reason: str) -> int:
+    """The pool's sweep returns customers by the thousand: one statement cancels all their open plans (it
+    clears their next follow-up time itself, in the statement that returns them)."""
+    now = timezone.now()
+    return Plan.objects.filter(customer_id__in=customer_ids, status=Plan.Status.OPEN).update(
+        status=Plan.Status.CANCELLED, cancelled_at=now, cancel_reason=reason[:200], updated_at=now,
+        version=F("version") + 1,
+    )  # fmt: skip
 
 
 # --- a record that becomes a customer's -----------------------------------------------------------------

@@ -272,6 +272,8 @@ def customer_return(*, actor: User, customer: Customer, reason: str, note: str =
 
 def _release(actor: User | None, customers: Sequence[Customer], kind: str, *, reason: str, note: str = "") -> int:
     """Put owned customers back into their pools (conditional on who owns them now)."""
+    from guanxi.activities.services import customer_plans_close
+
     now = timezone.now()
     released = 0
     for customer in customers:
@@ -293,6 +295,7 @@ def _release(actor: User | None, customers: Sequence[Customer], kind: str, *, re
             raise Conflict(_("Someone else changed the owner just now; reload and try again."), code="stale_version")
         customer.owner, customer.pool, customer.expires_at, customer.locked_at = None, pool, None, None
         customer_lifecycle_event(customer=customer, event=Event.RETURNED, actor=actor, note=reason)
+        customer_plans_close(customer=customer, reason=reason, actor=actor)  # nobody is to follow it up now
         PoolEvent.objects.create(
             customer=customer, user_id=owner_id, actor=actor, kind=kind, reason=reason, note=note[:200], at=now
         )

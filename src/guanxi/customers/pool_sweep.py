@@ -100,6 +100,8 @@ def _claim_rows(rows: QuerySet[Customer]) -> QuerySet[Customer]:
 
 @transaction.atomic
 def _return_batch(at: datetime, rules: dict[int, Rules], result: SweepResult) -> int:
+    from guanxi.activities.services import customers_plans_close
+
     fields = ["pk", "name", "owner_id", "status", "pool_id", "claimed_at", "last_followup_at", "business_unit_id"]
     rows = list(_claim_rows(_due(at).order_by("expires_at").only(*fields))[:SWEEP_BATCH])
     if not rows:
@@ -109,12 +111,13 @@ def _return_batch(at: datetime, rules: dict[int, Rules], result: SweepResult) ->
     changed = customers_returned_bulk(
         customers=rows,
         rows=_due(at).filter(pk__in=[row.pk for row in rows]),
-        values={"owner": None, "pooled_at": at, "claimed_at": None, "expires_at": None},
+        values={"owner": None, "pooled_at": at, "claimed_at": None, "expires_at": None, "next_followup_at": None},
         changes={row.pk: {"owner": [row.owner_id, None]} for row in rows},
         notes={row.pk: f"reclaim_pool {reasons[row.pk]}" for row in rows},
     )
     if changed != len(rows):  # only possible without row locks; the transaction keeps the batch whole
         raise RuntimeError("reclaim batch changed under the sweep")
+    customers_plans_close(customer_ids=[row.pk for row in rows], reason="reclaim_pool")
     PoolEvent.objects.bulk_create(
         PoolEvent(
             customer_id=row.pk, user_id=row.owner_id or 0, kind=PoolEvent.Kind.RECLAIM, reason=reasons[row.pk], at=at
