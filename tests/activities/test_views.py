@@ -89,7 +89,7 @@ def test_attachments_of_the_wrong_type_or_size_are_refused_on_the_field(
 ) -> None:
     settings.ACTIVITIES_ATTACHMENT_MAX_BYTES = 1024  # type: ignore[attr-defined]
     customer = customer_of(sales.alice)
-    response = client_for(sales.alice).post(
+    response = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en").post(
         reverse("activities:followup_create"),
         {
             "customer": customer.pk,
@@ -133,7 +133,7 @@ def test_completing_the_last_plan_without_a_record_asks_for_the_next(sales: Worl
     plan = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer)
     response = client_for(sales.alice).post(reverse("activities:plan_complete", args=[plan.pk]))
     assert response.status_code == 302 and "next=1" in response["Location"]
-    proposal = client_for(sales.alice).get(response["Location"])
+    proposal = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en").get(response["Location"])
     assert "Plan the next follow-up" in proposal.text
 
 
@@ -172,7 +172,7 @@ def test_the_agenda_shows_mine_and_for_a_manager_the_team(sales: World) -> None:
     services.plan_create(actor=sales.alice, subject="今天回访", due_at=now + timedelta(minutes=5), customer=customer)
     services.plan_create(actor=sales.alice, subject="过期回访", due_at=now - timedelta(days=2), customer=customer)
     services.plan_create(actor=sales.alice, subject="下周回访", due_at=now + timedelta(days=7), customer=customer)
-    mine = client_for(sales.alice).get(reverse("activities:agenda"))
+    mine = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en").get(reverse("activities:agenda"))
     assert "今天回访" in mine.text and "过期回访" in mine.text and "下周回访" not in mine.text
     assert "Record follow-up and complete" in mine.text and "My team" not in mine.text
     team = client_for(sales.bob).get(reverse("activities:agenda") + "?team=1")
@@ -225,7 +225,7 @@ def test_a_manager_comments_and_the_salesperson_is_notified(sales: World) -> Non
 
 def test_the_check_sheet_lists_the_days_gaps(sales: World) -> None:
     customer = customer_of(sales.alice, "没有计划的客户")
-    page = client_for(sales.bob).get(reverse("activities:compliance"))
+    page = client_for(sales.bob, HTTP_ACCEPT_LANGUAGE="en").get(reverse("activities:compliance"))
     assert page.status_code == 200 and "没有计划的客户" in page.text and "Follow-ups recorded" in page.text
     assert client_for(sales.alice).get(reverse("activities:compliance")).status_code == 200
     assert customer.pk
@@ -280,7 +280,7 @@ def test_follow_ups_and_plans_of_another_record_and_its_tab(sales: World) -> Non
     customer = customer_of(sales.alice)
     contact = customer.contacts.get()
     reference = f"customers.contact:{contact.pk}"
-    client = client_for(sales.alice)
+    client = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en")
     assert "Record follow-up" in client.get(f"{reverse('activities:followup_create')}?related={reference}").text
     response = client.post(
         reverse("activities:followup_create"),

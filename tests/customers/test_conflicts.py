@@ -10,6 +10,7 @@ from guanxi.core.errors import Conflict, NotPermitted
 from guanxi.core.models import AuditEntry, Notification
 from guanxi.customers import conflicts, pool
 from guanxi.customers.models import ConflictCase, Customer, Lifecycle, PoolEvent
+from guanxi.org.models import User
 from tests.customers.pool_helpers import START, PoolWorld, fresh, in_pool, registered
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,7 @@ def test_the_evidence_counts_each_sides_follow_ups_and_open_plans(sales: PoolWor
 
 def test_keep_leaves_the_customer_with_the_holder_and_tells_both(sales: PoolWorld) -> None:
     held, case = held_and_claimed(sales)
+    User.objects.filter(pk__in=[sales.alice.pk, sales.dave.pk]).update(language="en")  # told in English
     with pytest.raises(NotPermitted):
         conflicts.conflict_decide(actor=sales.alice, case=case, decision="keep")
     conflicts.conflict_decide(actor=sales.bob, case=case, decision="keep", note="戴维先报备")

@@ -320,6 +320,7 @@ def test_a_changed_parameter_moves_every_expiry_of_the_pool(sales: PoolWorld) ->
 
 
 def test_the_owner_is_warned_k_days_before_and_only_once(sales: PoolWorld) -> None:
+    User.objects.filter(pk=sales.alice.pk).update(language="en")  # warned in English
     customer = claimed_at_start(sales)
     run_job("reclaim_pool", at=START + timedelta(days=27, hours=23))
     assert not Notification.objects.filter(kind="pool_expiry_warning").exists()
@@ -335,6 +336,7 @@ def test_the_owner_is_warned_k_days_before_and_only_once(sales: PoolWorld) -> No
 
 
 def test_the_sweep_is_idempotent(sales: PoolWorld) -> None:
+    User.objects.filter(pk=sales.alice.pk).update(language="en")  # told in English
     customers = [claimed_at_start(sales, f"上海第{n}机械有限公司") for n in range(3)]
     at = START + timedelta(days=31)
     assert run_job("reclaim_pool", at=at).startswith("3 customers returned")

@@ -65,11 +65,13 @@ def test_return_assign_lock_and_unlock_through_the_api(sales: PoolWorld) -> None
 
 def test_conflicts_are_listed_and_decided_through_the_api(sales: PoolWorld) -> None:
     held = registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")
-    refused = api(sales.alice).post("/api/v1/customers/", {"name": "华信科技", "phone": "021-68888888"}, format="json")
+    refused = api(sales.alice).post(
+        "/api/v1/customers/", {"name": "华信科技", "phone": "021-68888888"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert refused.status_code == 409 and refused.json()["code"] == "duplicate_customer"
     assert "conflict case" in refused.json()["phone"][0]
     case = ConflictCase.objects.get()
-    listing = api(sales.bob).get("/api/v1/conflicts/", {"status": "open"})
+    listing = api(sales.bob).get("/api/v1/conflicts/", {"status": "open"}, HTTP_ACCEPT_LANGUAGE="en")
     assert [row["id"] for row in listing.json()["results"]] == [case.pk]
     assert listing.json()["results"][0]["evidence"][0]["label"] == "Registered"
     assert api(sales.alice).post(f"/api/v1/conflicts/{case.pk}/decide/", {"decision": "give"}).status_code == 403

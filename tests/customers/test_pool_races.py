@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from guanxi.core.errors import DomainError
 from guanxi.core.jobs import JOBS, run_job
@@ -38,7 +38,8 @@ def run_together(calls: list[Callable[[], str]]) -> list[str]:
     def run(call: Callable[[], str]) -> None:
         try:
             start.wait()
-            outcome = call()
+            with translation.override("en"):  # the active language is per thread: speak English here too
+                outcome = call()
         except DomainError as error:
             outcome = f"{error.code}: {error.message}"
         finally:

@@ -93,7 +93,7 @@ def test_a_card_dragged_into_a_stage_needing_approval_stays_until_a_manager_deci
     page.goto(f"{base}/sales/board/")
     page.locator(f"#card-{opportunity.pk}").drag_to(page.locator(f"#cards-{needs.pk}"))
     waiting = page.locator(f"#cards-{contact.pk} #card-{opportunity.pk}")
-    expect(waiting).to_contain_text(re.compile("waiting for approval|等待审批"))
+    expect(waiting).to_contain_text(re.compile("waiting for approval|待审批"))
     expect(waiting.locator("[data-probability]")).to_have_text("10%")
     assert Opportunity.objects.get(pk=opportunity.pk).pending_stage == needs
 

@@ -58,7 +58,7 @@ def test_move_refuses_naming_the_missing_fields_then_succeeds(sales: World) -> N
     opportunity = open_opportunity(sales.alice)
     client = api(sales.alice)
     url = f"/api/v1/opportunities/{opportunity.pk}/move/"
-    refused = client.post(url, {"stage": stage("proposal").pk}, format="json")
+    refused = client.post(url, {"stage": stage("proposal").pk}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 400
     assert refused.json()["code"] == "stage_requirements"
     assert "expected close date" in refused.json()["amount"][0]

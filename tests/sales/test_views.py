@@ -75,7 +75,7 @@ def test_dragging_a_card_moves_it_and_answers_the_card_and_new_totals(sales: Wor
 
 def test_a_refused_drag_answers_400_naming_the_missing_fields(sales: World) -> None:
     opportunity = open_opportunity(sales.alice)
-    response = client_for(sales.alice).post(
+    response = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en").post(
         reverse("sales:move", args=[opportunity.pk]), {"stage": stage("proposal").pk}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 400
@@ -217,7 +217,7 @@ def test_the_customer_page_has_an_opportunities_tab(sales: World) -> None:
     customer = register(sales.alice)
     open_opportunity(sales.alice, customer, name="看得见")
     open_opportunity(sales.charlie, name="别人的")
-    client = client_for(sales.alice)
+    client = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en")
     tab = client.get(
         reverse("customers:detail", args=[customer.pk]) + "?tab=opportunities", headers={"HX-Request": "true"}
     )
@@ -283,7 +283,7 @@ def _stage_rows(pipeline: Pipeline) -> dict[str, str]:
 
 def test_the_pipeline_editor_changes_probabilities_and_keeps_the_closing_stages(sales: World) -> None:
     pipeline = project()
-    client = client_for(sales.root)
+    client = client_for(sales.root, HTTP_ACCEPT_LANGUAGE="en")
     data = {"name": pipeline.name, "code": pipeline.code, "is_default": "on", "is_active": "on", "sort_order": "0"}
     data.update(_stage_rows(pipeline))
     data["stages-1-probability"] = "33"
@@ -317,7 +317,9 @@ def test_a_stage_with_opportunities_keeps_its_kind(sales: World) -> None:
     data.update(_stage_rows(pipeline))
     data["stages-0-kind"] = "lost"
     data["stages-6-kind"] = "open"
-    refused = client_for(sales.root).post(reverse("sales:pipeline_edit", args=[pipeline.pk]), data)
+    refused = client_for(sales.root, HTTP_ACCEPT_LANGUAGE="en").post(
+        reverse("sales:pipeline_edit", args=[pipeline.pk]), data
+    )
     assert refused.status_code == 200 and "its kind cannot change" in refused.text
     assert stage("contact").kind == "open"
 
@@ -404,7 +406,9 @@ def test_a_stage_holding_opportunities_cannot_be_deactivated(sales: World) -> No
     data = {"name": pipeline.name, "code": pipeline.code, "is_default": "on", "is_active": "on", "sort_order": "0"}
     data.update(_stage_rows(pipeline))
     del data["stages-0-is_active"]
-    refused = client_for(sales.root).post(reverse("sales:pipeline_edit", args=[pipeline.pk]), data)
+    refused = client_for(sales.root, HTTP_ACCEPT_LANGUAGE="en").post(
+        reverse("sales:pipeline_edit", args=[pipeline.pk]), data
+    )
     assert refused.status_code == 200 and "before deactivating it" in refused.text
     assert stage("contact").is_active
 

@@ -47,7 +47,7 @@ class LeadSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, dict[str, Any]] = {"qq": {"validators": []}, "name": {"required": True}}
 
 
-class AssignSerializer(serializers.Serializer):
+class LeadAssignSerializer(serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(status=User.Status.ACTIVE), allow_null=True, required=False
     )
@@ -139,12 +139,12 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     def perform_destroy(self, instance: Lead) -> None:
         services.lead_delete(actor=self.actor, lead=instance)
 
-    @extend_schema(request=AssignSerializer, responses=LeadSerializer)
+    @extend_schema(request=LeadAssignSerializer, responses=LeadSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         """Give the lead to a colleague, or let the assignment rules choose (``by_rules``)."""
         lead = self.get_object()
-        body = AssignSerializer(data=request.data)
+        body = LeadAssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         services.lead_assign(
