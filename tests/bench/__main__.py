@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         leads=args.leads if args.leads is not None else args.customers // 2,
     )
     current = database.ensure(params, reseed=args.reseed, out=print)
-    for module in harness.modules("dataset_"):  # the apps' additions to the dataset (idempotent)
-        module.prepare(print)
+    for module in harness.modules("dataset_"):  # the apps' idempotent touches to a loaded dataset, if any
+        if hasattr(module, "prepare"):
+            module.prepare(print)
     if args.load_only:
         return 0
     database.static_ready(print)

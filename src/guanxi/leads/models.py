@@ -64,7 +64,7 @@ class Lead(MainRecord):
     status = models.CharField(_("lead status"), max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.MANUAL)
     # who: a person, usually of a company
-    name = models.CharField(_("contact name"), max_length=50)
+    name = models.CharField(_("contact name"), max_length=50, db_index=True)
     company = models.CharField(_("company"), max_length=50, blank=True)
     position = models.CharField(_("position"), max_length=50, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True)

@@ -68,11 +68,8 @@ def stale_filter(now: datetime, days: int = 30) -> Q:
     return Q(status__in=OPEN_STATUSES, created_at__lt=since) & ~Q(followed_up_since(since))
 
 
-def search_filter(query: str) -> Q:
-    """A phone, an e-mail, the number, or a fragment of the person's or company's name."""
-    text = query.strip()
-    if not text:
-        return Q()
+def _exact_key(text: str) -> Q | None:
+    """A phone, an e-mail or the number: found by their plain indexes."""
     digits = re.sub(r"[\s\-+]", "", text)
     if digits.isdigit() and len(digits) >= 7:
         phone = keys.normalise_phone_loose(text)
@@ -81,7 +78,15 @@ def search_filter(query: str) -> Q:
         return Q(email=text.lower())
     if re.fullmatch(r"[A-Za-z]{2}\d{6,}", text):
         return Q(number=text.upper())
-    return Q(name__contains=text) | Q(company__contains=text)
+    return None
+
+
+def search_filter(query: str) -> Q:
+    """A phone, an e-mail, the number, or a fragment of the person's or company's name."""
+    text = query.strip()
+    if not text:
+        return Q()
+    return _exact_key(text) or Q(name__contains=text) | Q(company__contains=text)
 
 
 def lead_list(
@@ -146,8 +151,18 @@ def customer_leads(*, actor: User, customer: Any) -> list[Lead]:
     return list(rows.order_by("converted_at", "pk")[:50])
 
 
+GLOBAL_SEARCH_MIN_FRAGMENT = 3
+
+
 def search_leads(*, actor: User, query: str, limit: int) -> list[Hit]:
-    rows = lead_list(actor=actor, scene="all", query=query).select_related(None)
+    """The global search box. A fragment of three characters or more is found anywhere in the names by the
+    trigram indexes; a shorter one (a two-character Chinese name) only at the start of the person's name, by
+    its plain index, where "anywhere" would scan every lead in scope (the lead list's own search still does)."""
+    text = query.strip()
+    if _exact_key(text) is None and len(text) < GLOBAL_SEARCH_MIN_FRAGMENT:
+        rows = lead_list(actor=actor, scene="all").filter(name__startswith=text).select_related(None)
+    else:
+        rows = lead_list(actor=actor, scene="all", query=query).select_related(None)
     rows = rows.only("pk", "name", "company", "number", "status")[:limit]
     return [
         Hit(str(row), f"{row.number} · {row.get_status_display()}", reverse("leads:detail", args=[row.pk]))

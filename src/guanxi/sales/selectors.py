@@ -376,14 +376,20 @@ def competitor_records(*, actor: User, competitors: list[Competitor]) -> dict[in
     return result
 
 
+SEARCH_MIN_FRAGMENT = 3
+
+
 def search_opportunities(*, actor: User, query: str, limit: int) -> list[Any]:
-    """The global search box: opportunities by number or name."""
+    """The global search box: opportunities by number, or by a name fragment of three characters or more (a
+    trigram index finds those; two characters, the usual Chinese fragment of a customer's name, would scan every
+    opportunity in scope, and the customers' own hits already answer them)."""
     from django.urls import reverse
 
     from guanxi.core.search import Hit
 
     query = query.strip()
-    rows = Opportunity.objects.visible_to(actor).filter(Q(number=query) | Q(name__icontains=query))
+    wanted = Q(number=query) | Q(name__contains=query) if len(query) >= SEARCH_MIN_FRAGMENT else Q(number=query)
+    rows = Opportunity.objects.visible_to(actor).filter(wanted)
     rows = rows.select_related("customer", "stage").only("pk", "name", "number", "customer__name", "stage__name")
     return [
         Hit(
