@@ -5,6 +5,7 @@ timed by ``python -m tests.bench.sweep_activities``."""
 from functools import cache
 
 from django.db.models import Count
+from django.utils.translation import gettext
 
 from guanxi.activities.models import FollowUp
 from guanxi.customers.models import Customer
@@ -46,7 +47,7 @@ def agenda_mine(picks: Picks) -> Probe:
 
 @case("today's agenda, team (manager)", target_ms=150, group="activities")
 def agenda_team(picks: Picks) -> Probe:
-    return Probe(picks.manager, url("activities:agenda", team=1), check=has_text("My team today"))
+    return Probe(picks.manager, url("activities:agenda", team=1), check=has_text(gettext("My team today")))
 
 
 @case("today's agenda, team (regional manager)", target_ms=150, group="activities")

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from guanxi.activities.compliance import ComplianceRow
+from guanxi.activities.compliance import ROW_LIMIT, ComplianceRow
 from guanxi.activities.models import FollowUp
 from guanxi.core.config.parameters import parameter_value
 from guanxi.org.models import User
@@ -42,7 +42,7 @@ def leads_without_followup(*, actor: User, day: date) -> QuerySet[Lead]:
 
 
 def lead_rows(*, actor: User, day: date) -> Iterator[ComplianceRow]:
-    for lead in leads_without_followup(actor=actor, day=day).iterator(chunk_size=250):
+    for lead in leads_without_followup(actor=actor, day=day)[: ROW_LIMIT + 1]:  # what the report shows
         last = lead.last_followup_at
         yield ComplianceRow(
             label=f"{lead} ({lead.number})",
