@@ -1,6 +1,6 @@
 """Follow-ups and plans: the 360 timeline of a busy customer and today's agenda of managers, over millions of
-follow-ups and a million open plans (dataset_activities.py). The reminder sweep, a job rather than a page, is
-timed by ``python -m tests.bench.sweep_activities``."""
+follow-ups and a million open plans (dataset_activities.py). The reminder sweep over every open plan is
+timed as a job (each run rolled back)."""
 
 from functools import cache
 
@@ -63,3 +63,25 @@ def calendar_month(picks: Picks) -> Probe:
 @case("daily check sheet (manager)", target_ms=300, group="activities")
 def check_sheet(picks: Picks) -> Probe:
     return Probe(picks.manager, url("activities:compliance"))
+
+
+@case("reminder sweep (all open plans)", target_ms=30_000, group="activities")
+def reminder_sweep(picks: Picks) -> Probe:
+    """Due-soon and overdue reminders and the daily digests over every open plan, as of now. Each run is
+    rolled back, so every run finds the same work."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from guanxi.activities.models import Plan
+    from guanxi.activities.reminders import reminders_sweep
+
+    open_plans = Plan.objects.filter(status=Plan.Status.OPEN).count()
+    at = timezone.now()
+
+    def run(n: int) -> str | None:
+        with transaction.atomic():
+            reminders_sweep(at=at)
+            transaction.set_rollback(True)
+        return None
+
+    return Probe(picks.admin, f"reminders ({open_plans:,} open plans)", run=run, repeat=3)
