@@ -19,7 +19,7 @@ from guanxi.core.config.custom_fields import custom_values_clean
 from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.config.numbering import number_next
 from guanxi.core.config.parameters import parameter_value
-from guanxi.core.errors import Conflict, DomainError, NotPermitted
+from guanxi.core.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import RESTORE_DAYS, save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
@@ -345,32 +345,24 @@ def _customer_create(
     customer.owner = owner
     customer.created_by = actor
     customer.status = Lifecycle.POTENTIAL
-    errors: dict[str, list[str]] = {}
-    try:
+    errors = FieldErrors()
+    with errors.check():
         customer_clean(customer)
-    except ValidationError as error:
-        errors.update(error.message_dict)
     required = required_customer_fields(unit)
     for field in ("contact_name", "contact_mobile"):
         if field in required and not (contact or {}).get(field.removeprefix("contact_")):
-            errors.setdefault(field, []).append(_("This field is required."))
+            errors.add(field, _("This field is required."))
     first_contact = None
     if contact and any(contact.get(name) for name in ("name", "mobile", "phone", "email")):
         first_contact = Contact(**{name: value for name, value in contact.items() if name in CONTACT_FIELDS})
         first_contact.is_primary = True
         if not first_contact.name:
-            errors.setdefault("contact_name", []).append(_("Give the contact's name."))
-        try:
+            errors.add("contact_name", _("Give the contact's name."))
+        with errors.check(prefix="contact_"):
             _clean_contact(first_contact)
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                errors.setdefault(f"contact_{field}", []).extend(messages)
-    try:
+    with errors.check():
         customer.custom = custom_values_clean(model=Customer, values=custom or {})
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_any()
     phones = [customer.phone, *([first_contact.mobile, first_contact.phone] if first_contact else [])]
     _refuse_duplicates(
         actor, customer_duplicates(unit_id=unit, name=customer.name, phones=phones, tax_number=customer.tax_number)
@@ -416,18 +408,13 @@ def customer_update(
     for name, value in data.items():
         if name in CUSTOMER_FIELDS:
             setattr(customer, name, value)
-    errors: dict[str, list[str]] = {}
-    try:
+    errors = FieldErrors()
+    with errors.check():
         customer_clean(customer, current=current)
-    except ValidationError as error:
-        errors.update(error.message_dict)
     if custom is not None:
-        try:
+        with errors.check():
             customer.custom = custom_values_clean(model=Customer, values=custom, current=current.custom)
-        except ValidationError as error:
-            errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_any()
     phones = [customer.phone] if customer.phone != current.phone else []
     name = customer.name if customer.name_key != current.name_key else ""
     tax = customer.tax_number if customer.tax_number != current.tax_number else ""

@@ -20,7 +20,7 @@ from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.custom_fields import custom_values_clean
 from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.config.numbering import number_next
-from guanxi.core.errors import Conflict, DomainError, NotPermitted
+from guanxi.core.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import RESTORE_DAYS, save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
@@ -244,17 +244,12 @@ def lead_create(
     lead.business_unit_id = unit
     lead.channel = channel
     lead.created_by = actor
-    errors: dict[str, list[str]] = {}
-    try:
+    errors = FieldErrors()
+    with errors.check():
         lead_clean(lead)
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    try:
+    with errors.check():
         lead.custom = custom_values_clean(model=Lead, values=custom or {})
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_any()
     if not by_rules:
         _check_owner(actor, owner or actor, unit)
     _refuse_duplicates(actor, lead_duplicates(unit_id=unit, lead=lead))
@@ -326,18 +321,13 @@ def lead_update(
     for name, value in data.items():
         if name in LEAD_FIELDS:
             setattr(lead, name, value)
-    errors: dict[str, list[str]] = {}
-    try:
+    errors = FieldErrors()
+    with errors.check():
         lead_clean(lead, current=current)
-    except ValidationError as error:
-        errors.update(error.message_dict)
     if custom is not None:
-        try:
+        with errors.check():
             lead.custom = custom_values_clean(model=Lead, values=custom, current=current.custom)
-        except ValidationError as error:
-            errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_any()
     probe = Lead(
         pk=lead.pk,
         mobile=lead.mobile if lead.mobile != current.mobile else "",

@@ -17,7 +17,7 @@ from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.custom_fields import custom_values_clean
 from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.config.numbering import number_next
-from guanxi.core.errors import Conflict, DomainError, NotPermitted
+from guanxi.core.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
@@ -206,31 +206,26 @@ def _clean_lines(lines: Iterable[Mapping[str, Any]]) -> list[OpportunityLine]:
     return rows
 
 
-def _clean(opportunity: Opportunity, *, current: Opportunity | None = None) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+def _clean(opportunity: Opportunity, errors: FieldErrors, *, current: Opportunity | None = None) -> None:
     opportunity.name = (opportunity.name or "").strip()
     if not opportunity.name:
-        errors.setdefault("name", []).append(_("This field is required."))
+        errors.add("name", _("This field is required."))
     if opportunity.source:
         try:
             dictionary_validate(
                 "customer_source", opportunity.source, field="source", current=getattr(current, "source", None)
             )
         except DomainError as error:
-            errors.setdefault("source", []).append(str(error.message))
+            errors.add("source", str(error.message))
     if (
         opportunity.contact_id
         and not Contact.objects.filter(pk=opportunity.contact_id, customer_id=opportunity.customer_id).exists()
     ):
-        errors.setdefault("contact", []).append(_("Choose a contact of this customer."))
-    try:
+        errors.add("contact", _("Choose a contact of this customer."))
+    with errors.check():
         opportunity.full_clean(
             exclude=["number", "business_unit", "customer", "contact", "pipeline", "stage", "owner", "custom"]
         )
-    except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    return errors
 
 
 # --- create and edit ----------------------------------------------------------------------------------
@@ -284,18 +279,14 @@ def opportunity_create(
         opportunity.probability = stage.probability
     if source_lead is not None:
         opportunity.source_lead_id = source_lead.pk
-    errors = _clean(opportunity)
-    try:
+    errors = FieldErrors()
+    _clean(opportunity, errors)
+    line_rows: list[OpportunityLine] = []
+    with errors.check():
         line_rows = _clean_lines(lines)
-    except ValidationError as error:
-        errors.update(error.message_dict)
-        line_rows = []
-    try:
+    with errors.check():
         opportunity.custom = custom_values_clean(model=Opportunity, values=custom or {})
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_any()
     if line_rows and not opportunity.amount:
         opportunity.amount = sum((line.amount for line in line_rows), Decimal(0))
     competitors = _same_unit_competitors(competitors, customer.business_unit_id)
@@ -385,14 +376,12 @@ def opportunity_update(
     for name, value in data.items():
         if name in OPPORTUNITY_FIELDS:
             setattr(opportunity, name, value)
-    errors = _clean(opportunity, current=current)
+    errors = FieldErrors()
+    _clean(opportunity, errors, current=current)
     if custom is not None:
-        try:
+        with errors.check():
             opportunity.custom = custom_values_clean(model=Opportunity, values=custom, current=current.custom)
-        except ValidationError as error:
-            errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_any()
     if opportunity.is_open:
         missing = _missing_for(opportunity.stage, opportunity)
         if missing:  # a field its stage requires cannot be emptied afterwards
