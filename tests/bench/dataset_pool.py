@@ -80,7 +80,8 @@ def prepare(out: Out) -> None:
                             + %(followup)s * interval '1 day' AS followup
                         FROM (
                             SELECT id, last_followup_at, CASE WHEN owner_id IS NULL THEN NULL
-                                WHEN random() < %(due)s THEN now() - interval '92 days' - random() * interval '100 days'
+                                WHEN id %% 1000 < %(due)s
+                                    THEN now() - interval '92 days' - random() * interval '100 days'
                                 ELSE now() - random() * interval '29 days' END AS claimed
                             FROM customers_customer WHERE business_unit_id = %(unit)s
                         ) claims
@@ -90,7 +91,7 @@ def prepare(out: Out) -> None:
                     {
                         "pool": pool.pk,
                         "unit": unit.pk,
-                        "due": DUE_SHARE,
+                        "due": round(DUE_SHARE * 1000),  # every tenth of the ids: the same share at any size
                         "won": Lifecycle.WON,
                         "churned": Lifecycle.CHURNED,
                         "followup": rules.no_followup_days + 1,
