@@ -137,3 +137,13 @@ def test_the_inbox_lists_the_cases_of_the_managers_scope(sales: PoolWorld) -> No
     assert list(conflicts.conflict_inbox(actor=sales.bob)) == [case]
     assert list(conflicts.conflict_inbox(actor=sales.charlie)) == []
     assert list(conflicts.conflict_inbox(actor=sales.alice)) == [case]  # the claimant follows their own
+
+
+def test_a_customer_given_to_the_claimant_takes_its_open_plans_along(sales: PoolWorld) -> None:
+    from guanxi.activities.models import Plan
+    from guanxi.activities.services import plan_create
+
+    held, case = held_and_claimed(sales)
+    plan = plan_create(actor=sales.dave, subject="回访", due_at=timezone.now() + timedelta(days=2), customer=held)
+    conflicts.conflict_decide(actor=sales.bob, case=case, decision="give", note="")
+    assert Plan.objects.get(pk=plan.pk).owner == sales.alice

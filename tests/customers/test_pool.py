@@ -425,3 +425,14 @@ def test_a_customer_returned_by_hand_or_by_the_sweep_keeps_no_open_plan(sales: P
     run_job("reclaim_pool", at=START + timedelta(days=31))
     assert {Plan.objects.get(pk=plan.pk).status for plan in plans} == {Plan.Status.CANCELLED}
     assert (fresh(by_hand).next_followup_at, fresh(swept).next_followup_at) == (None, None)
+
+
+def test_a_return_from_a_page_loaded_before_a_managers_lock_is_refused_and_the_lock_stays(sales: PoolWorld) -> None:
+    customer = registered(sales.alice)
+    seen_by_alice = fresh(customer)  # her page, loaded before the lock
+    pool.customer_lock(actor=sales.bob, customer=fresh(customer))
+    with pytest.raises(DomainError) as refusal:
+        pool.customer_return(actor=sales.alice, customer=seen_by_alice, reason="unreachable")
+    assert refusal.value.code == "locked"
+    customer = fresh(customer)
+    assert (customer.owner, customer.locked_at is not None) == (sales.alice, True)

@@ -28,9 +28,9 @@ from .models import FollowUp, FollowUpAttachment, FollowUpComment, Plan, PlanTem
 from .selectors import next_plan_proposal
 
 
-def _related(data: dict[str, Any]) -> models.Model | None:
-    """``related_type`` ("sales.opportunity") + ``related_id`` → the record; only models read through the
-    scope gate may be referred to (the services check the actor sees it)."""
+def _related(data: dict[str, Any], actor: Any) -> models.Model | None:
+    """``related_type`` ("sales.opportunity") + ``related_id`` → the record, read through the scope gate
+    (only models registered with it may be referred to)."""
     label, pk = data.pop("related_type", None), data.pop("related_id", None)
     if not label and pk is None:
         return None
@@ -43,8 +43,8 @@ def _related(data: dict[str, Any]) -> models.Model | None:
         rule_for(model)
     except (ValueError, ContentType.DoesNotExist, AssertionError, LookupError):
         raise DomainError("Unknown record type.", field="related_type") from None
-    row = model._default_manager.filter(pk=pk).first()
-    if row is None:
+    row = model._default_manager.visible_to(actor).filter(pk=pk).first()  # type: ignore[attr-defined,unused-ignore]
+    if row is None:  # out of scope answers the same as missing: the API does not tell which
         raise DomainError("No such record.", field="related_id")
     return row
 
@@ -118,7 +118,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         with transaction.atomic():
-            related = _related(data)
+            related = _related(data, self.actor)
             followup = services.followup_create(
                 actor=self.actor,
                 customer=data.get("customer"),
@@ -236,7 +236,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         body = PlanSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        related = _related(data)
+        related = _related(data, self.actor)
         plan = services.plan_create(
             actor=self.actor,
             subject=data.get("subject", ""),

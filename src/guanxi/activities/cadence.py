@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,7 +48,9 @@ def customer_level_changed(*, actor: User | None, customer: Customer, at: dateti
     before = plan.due_at
     plan.due_at = deadline
     plan.starts_at = min(plan.starts_at, deadline)
-    Plan.objects.filter(pk=plan.pk).update(due_at=plan.due_at, starts_at=plan.starts_at, updated_at=at)
+    Plan.objects.filter(pk=plan.pk).update(  # a new version: an edit loaded before this is stale
+        due_at=plan.due_at, starts_at=plan.starts_at, updated_at=at, version=F("version") + 1
+    )
     audit_log(
         actor=actor,
         action=Action.UPDATE,

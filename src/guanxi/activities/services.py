@@ -105,9 +105,12 @@ def followup_create(
     location: Location | None = None,
     files: Sequence[UploadedFile] = (),
     plan: Plan | None = None,
+    next_subject: str = "",
+    next_due_at: datetime | None = None,
 ) -> FollowUp:
     """Record a follow-up (SPEC §4.1) by the actor. It moves the customer's last follow-up time (and so its
-    pool expiry); with ``plan`` it fulfils that plan (``plan_complete``)."""
+    pool expiry); with ``plan`` it fulfils that plan (``plan_complete``); with ``next_subject`` and
+    ``next_due_at`` it plans the next step, all or nothing."""
     require_perm(actor, "activities.create")
     now = timezone.now()
     occurred_at = occurred_at or now
@@ -168,6 +171,15 @@ def followup_create(
             plan_templates_apply(event="first_contact", customer=customer, at=occurred_at, actor=actor)
     if plan is not None:
         plan_complete(actor=actor, plan=plan, followup=followup)
+    if next_subject and next_due_at:
+        plan_create(
+            actor=actor,
+            subject=next_subject,
+            due_at=next_due_at,
+            customer=customer,
+            related=related,
+            origin=Plan.Origin.NEXT,
+        )
     return followup
 
 

@@ -169,34 +169,23 @@ def followup_create(request: AuthedRequest) -> HttpResponse:
 
 
 def _record(request: AuthedRequest, form: FollowUpForm, about: About, plan: Plan | None) -> Any:
-    from django.db import transaction
-
     data = form.cleaned_data
-    with transaction.atomic():
-        followup = services.followup_create(
-            actor=request.user,
-            customer=about.customer,
-            related=about.related,
-            contact=data.get("contact"),
-            channel=data["channel"],
-            occurred_at=data["occurred_at"],
-            content=data["content"],
-            feedback=data.get("feedback") or "",
-            next_step=data.get("next_step") or "",
-            location=form.location(),
-            files=data.get("attachments") or [],
-            plan=plan,
-        )
-        if data.get("next_subject") and data.get("next_due_at"):
-            services.plan_create(
-                actor=request.user,
-                subject=data["next_subject"],
-                due_at=data["next_due_at"],
-                customer=about.customer,
-                related=about.related,
-                origin=Plan.Origin.NEXT,
-            )
-    return followup
+    return services.followup_create(
+        actor=request.user,
+        customer=about.customer,
+        related=about.related,
+        contact=data.get("contact"),
+        channel=data["channel"],
+        occurred_at=data["occurred_at"],
+        content=data["content"],
+        feedback=data.get("feedback") or "",
+        next_step=data.get("next_step") or "",
+        location=form.location(),
+        files=data.get("attachments") or [],
+        plan=plan,
+        next_subject=data.get("next_subject") or "",
+        next_due_at=data.get("next_due_at"),
+    )
 
 
 @perm_required("activities.view")

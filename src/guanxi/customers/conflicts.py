@@ -185,6 +185,9 @@ def conflict_decide(*, actor: User, case: ConflictCase, decision: str, note: str
 
             customer_lifecycle_event(customer=customer, event=Event.ASSIGNED, actor=actor, note="conflict")
         pool.customer_owned(customer, now)
+        from guanxi.activities.services import customer_plans_reassign  # the open plans follow the customer
+
+        customer_plans_reassign(customer=customer, owner=claimant, actor=actor)
         if holder is not None:  # the holder lost it: the cool-down applies to them
             PoolEvent.objects.create(
                 customer=customer, user=holder, actor=actor, kind=PoolEvent.Kind.CONFLICT, reason="conflict", at=now

@@ -257,7 +257,7 @@ def customer_return(*, actor: User, customer: Customer, reason: str, note: str =
         raise DomainError(_("This customer is locked; a manager must unlock it first."), code="locked")
     previous = customer.owner
     assert previous is not None
-    _release(actor, [customer], PoolEvent.Kind.RETURN, reason=reason, note=note)
+    _release(actor, [customer], PoolEvent.Kind.RETURN, reason=reason, note=note, unlocked_only=True)
     if previous.pk != actor.pk:
         notify_people(
             [previous],
@@ -270,8 +270,17 @@ def customer_return(*, actor: User, customer: Customer, reason: str, note: str =
     return customer
 
 
-def _release(actor: User | None, customers: Sequence[Customer], kind: str, *, reason: str, note: str = "") -> int:
-    """Put owned customers back into their pools (conditional on who owns them now)."""
+def _release(
+    actor: User | None,
+    customers: Sequence[Customer],
+    kind: str,
+    *,
+    reason: str,
+    note: str = "",
+    unlocked_only: bool = False,
+) -> int:
+    """Put owned customers back into their pools (conditional on who owns them now, and with
+    ``unlocked_only`` on nobody having locked them meanwhile)."""
     from guanxi.activities.services import customer_plans_close
 
     now = timezone.now()
@@ -281,7 +290,12 @@ def _release(actor: User | None, customers: Sequence[Customer], kind: str, *, re
         if owner_id is None:
             continue
         pool = customer.pool if customer.pool_id else governing_pool(customer.owner, customer.business_unit_id)  # type: ignore[arg-type]
-        changed = Customer.objects.filter(pk=customer.pk, owner_id=owner_id).update(
+        rows = Customer.objects.filter(pk=customer.pk, owner_id=owner_id)
+        if unlocked_only:
+            if rows.filter(locked_at__isnull=False).exists():
+                raise DomainError(_("This customer is locked; a manager must unlock it first."), code="locked")
+            rows = rows.filter(locked_at__isnull=True)
+        changed = rows.update(
             owner=None,
             pool=pool,
             pooled_at=now,

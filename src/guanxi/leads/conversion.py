@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.activities.services import related_attach_customer
 from guanxi.core.audit import Action, audit_log
-from guanxi.core.errors import NotPermitted
+from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Contact, Customer
@@ -94,6 +94,8 @@ def lead_convert(
             raise NotPermitted(_("This customer is outside your data scope."))
         if not customer_services.can_edit(actor, customer):
             raise NotPermitted(_("This customer is shared with you read-only."))
+        if customer.business_unit_id != current.business_unit_id:
+            raise DomainError(_("Choose a customer of the lead's business unit."), field="customer")
         contact = _same_contact(customer, contact_values)
         if contact is None:
             contact = customer_services.contact_save(actor=actor, customer=customer, contact=None, data=contact_values)

@@ -19,6 +19,7 @@ from guanxi.core.records import save_versioned
 from guanxi.org.models import User
 
 from .models import Competitor, Opportunity, Pipeline, Stage, StageChange
+from .selectors import competitors_visible, pipelines_of_unit
 from .services import REQUIRABLE_FIELDS
 
 STAGE_FIELDS = ["name", "code", "kind", "probability", "required_fields", "needs_approval", "is_active", "sort_order"]
@@ -39,6 +40,8 @@ def pipeline_save(
     exactly one active won and one active lost stage; a stage that opportunities have been in cannot be
     deleted — deactivate it instead."""
     require_perm(actor, "pipelines.configure")
+    if pipeline is not None and not pipelines_of_unit(actor=actor).filter(pk=pipeline.pk).exists():
+        raise NotPermitted(_("This pipeline belongs to another business unit."))
     target = pipeline or Pipeline()
     before = snapshot(target, PIPELINE_FIELDS) if pipeline else {}
     for name in PIPELINE_FIELDS:
@@ -162,7 +165,7 @@ def competitor_create(*, actor: User, data: Mapping[str, Any]) -> Competitor:
 @transaction.atomic
 def competitor_update(*, actor: User, competitor: Competitor, version: int, data: Mapping[str, Any]) -> Competitor:
     require_perm(actor, "competitors.edit")
-    if not Competitor.objects.visible_to(actor).filter(pk=competitor.pk).exists():
+    if not competitors_visible(actor=actor).filter(pk=competitor.pk).exists():  # the actor's unit only
         raise NotPermitted(_("This competitor is outside your data scope."))
     before = snapshot(Competitor.objects.get(pk=competitor.pk), COMPETITOR_FIELDS)
     for name, value in data.items():
@@ -183,7 +186,7 @@ def competitor_update(*, actor: User, competitor: Competitor, version: int, data
 def competitor_delete(*, actor: User, competitor: Competitor) -> None:
     """Soft delete; the opportunities that named it keep the link."""
     require_perm(actor, "competitors.delete")
-    if not Competitor.objects.visible_to(actor).filter(pk=competitor.pk).exists():
+    if not competitors_visible(actor=actor).filter(pk=competitor.pk).exists():  # the actor's unit only
         raise NotPermitted(_("This competitor is outside your data scope."))
     Competitor.objects.filter(pk=competitor.pk).update(deleted_at=timezone.now())
     audit_log(actor=actor, action=Action.DELETE, obj=competitor)

@@ -7,17 +7,16 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import has_perm, perm_required
-from guanxi.core.scope import get_visible_or_404
 
 from . import config_services, selectors
 from .forms import CompetitorForm, OpportunityFilterForm, PipelineForm, StageFormSet
-from .models import Competitor, Opportunity, Pipeline, Stage
+from .models import Opportunity, Stage
 
 
 @perm_required("opportunities.view")
@@ -57,7 +56,7 @@ def competitor_list(request: AuthedRequest) -> HttpResponse:
 
 @perm_required("competitors.view")
 def competitor_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    competitor = get_visible_or_404(Competitor.objects.all(), request.user, pk=pk)
+    competitor = get_object_or_404(selectors.competitors_visible(actor=request.user), pk=pk)
     record = selectors.competitor_records(actor=request.user, competitors=[competitor])[competitor.pk]
     opportunities = (
         Opportunity.objects.visible_to(request.user)
@@ -71,7 +70,7 @@ def competitor_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @perm_required("competitors.view")
 def competitor_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
-    competitor = get_visible_or_404(Competitor.objects.all(), request.user, pk=pk) if pk else None
+    competitor = get_object_or_404(selectors.competitors_visible(actor=request.user), pk=pk) if pk else None
     if not has_perm(request.user, "competitors.edit" if competitor else "competitors.create"):
         raise PermissionDenied
     form = CompetitorForm(
@@ -98,14 +97,14 @@ def competitor_form(request: AuthedRequest, pk: int | None = None) -> HttpRespon
 
 @perm_required("pipelines.view")
 def pipeline_list(request: AuthedRequest) -> HttpResponse:
-    pipelines = Pipeline.objects.visible_to(request.user).prefetch_related("stages").order_by("sort_order", "pk")
+    pipelines = selectors.pipelines_of_unit(actor=request.user).prefetch_related("stages").order_by("sort_order", "pk")
     return render(request, "sales/pipelines.html", {"pipelines": pipelines})
 
 
 @perm_required("pipelines.configure")
 def pipeline_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """The admin editor: a pipeline's name and its stages (order, probability, requirements, approval)."""
-    pipeline = get_visible_or_404(Pipeline.objects.all(), request.user, pk=pk) if pk else None
+    pipeline = get_object_or_404(selectors.pipelines_of_unit(actor=request.user), pk=pk) if pk else None
     stages = Stage.objects.filter(pipeline=pipeline).order_by("sort_order", "pk") if pipeline else Stage.objects.none()
     form = PipelineForm(request.POST or None, instance=pipeline)
     formset = StageFormSet(request.POST or None, queryset=stages, prefix="stages")

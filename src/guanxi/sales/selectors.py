@@ -47,13 +47,19 @@ FILTERS = ["q", "pipeline", "stage", "status", "owner", "close_from", "close_to"
 # --- pipelines ----------------------------------------------------------------------------------------
 
 
-def pipelines_visible(*, actor: User) -> QuerySet[Pipeline]:
-    """The active pipelines of the actor's business unit (and those shared by every unit)."""
+def pipelines_of_unit(*, actor: User) -> QuerySet[Pipeline]:
+    """The pipelines of the actor's business unit and those shared by every unit, active or not: what the
+    actor may see and (with ``pipelines.configure``) change."""
     unit = actor.business_unit_id
-    rows = Pipeline.objects.visible_to(actor).filter(is_active=True)
+    rows = Pipeline.objects.visible_to(actor)
     if not actor.is_superuser or unit is not None:
         rows = rows.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit))
-    return rows.order_by("-is_default", "sort_order", "pk")
+    return rows
+
+
+def pipelines_visible(*, actor: User) -> QuerySet[Pipeline]:
+    """The active pipelines of the actor's business unit (and those shared by every unit)."""
+    return pipelines_of_unit(actor=actor).filter(is_active=True).order_by("-is_default", "sort_order", "pk")
 
 
 def pipeline_for(*, actor: User, pk: Any = None) -> Pipeline | None:

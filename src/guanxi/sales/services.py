@@ -258,6 +258,8 @@ def opportunity_create(
         raise DomainError(_("Choose an owner within your data scope."), field="owner")
     if not owner.is_active:
         raise DomainError(_("Choose an active colleague."), field="owner")
+    if owner.business_unit_id != customer.business_unit_id:
+        raise DomainError(_("The new owner works in another business unit."), field="owner")
     chosen_stage: Stage | None = data.get("stage")
     pipeline: Pipeline = (
         data.get("pipeline")

@@ -139,6 +139,7 @@ def _card_response(request: AuthedRequest, opportunity: Opportunity, *, note: st
     pipeline = opportunity.pipeline
     columns = selectors.board(actor=request.user, pipeline=pipeline, filters=form.filters(), cards=False)
     context = {
+        # the card as moved: a fresh read of the opportunity the view fetched through the gate
         "card": Opportunity.objects.select_related("customer", "owner").get(pk=opportunity.pk),
         "columns": columns,
         "stages": [column.stage for column in columns],
