@@ -14,7 +14,7 @@ from guanxi.activities import services
 from guanxi.activities.models import FollowUp, FollowUpAttachment, Plan, PlanTemplate
 from guanxi.core.models import Notification
 from tests.activities.conftest import customer_of
-from tests.conftest import World, client_for
+from tests.conftest import World, client_for, grant
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 NOON = timezone.make_aware(datetime(2026, 3, 10, 12, 0))
@@ -302,3 +302,16 @@ def test_follow_ups_and_plans_of_another_record_and_its_tab(sales: World) -> Non
         assert client.get(reverse("activities:related_followups", args=[bad])).status_code == 404
     completed = client.post(reverse("activities:plan_complete", args=[plan.pk]))
     assert f"related={reference}" in completed["Location"] and "next=1" in completed["Location"]
+
+
+def test_a_group_wide_template_is_changed_only_by_a_superuser_whichever_way_in(sales: World) -> None:
+    from guanxi.activities import plan_templates
+    from guanxi.core.errors import NotPermitted
+
+    group_wide = PlanTemplate.objects.create(name="集团回访", business_unit=None)
+    admin = grant(sales.bob, "unit_admin")
+    with pytest.raises(NotPermitted):
+        plan_templates.plan_template_delete(actor=admin, template=group_wide)
+    assert client_for(admin).get(reverse("activities:template_edit", args=[group_wide.pk])).status_code == 403
+    plan_templates.plan_template_delete(actor=sales.root, template=group_wide)
+    assert not PlanTemplate.objects.filter(pk=group_wide.pk).exists()

@@ -230,8 +230,7 @@ def template_list(request: AuthedRequest) -> HttpResponse:
 @perm_required("activities.configure")
 def template_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     template = get_object_or_404(_templates_of(request), pk=pk) if pk else None
-    group_wide = template is not None and template.business_unit_id is None and not template.code
-    if group_wide and not request.user.is_superuser:  # a group-wide template another administrator made
+    if not plan_templates.may_change(request.user, template):
         raise PermissionDenied
     form = PlanTemplateForm(request.POST or None, instance=template)
     initial = (

@@ -200,6 +200,22 @@ def _clean_steps(steps: Sequence[Mapping[str, Any]]) -> list[PlanTemplateStep]:
 
 
 @transaction.atomic
+def may_change(actor: User, template: PlanTemplate | None) -> bool:
+    """An administrator changes the templates of their own business unit and the shipped ones; a group-wide
+    template another administrator made only a superuser may change."""
+    if template is None or template.pk is None or actor.is_superuser:
+        return True
+    if template.business_unit_id is None:
+        return bool(template.code)
+    return template.business_unit_id == actor.business_unit_id
+
+
+def _require_change(actor: User, template: PlanTemplate | None) -> None:
+    require_perm(actor, "activities.configure")
+    if not may_change(actor, template):
+        raise NotPermitted(_("Only a system administrator may change this template."))
+
+
 def plan_template_save(
     *,
     actor: User,
@@ -208,7 +224,7 @@ def plan_template_save(
     template: PlanTemplate | None = None,
 ) -> PlanTemplate:
     """Create or change a template and replace its steps (administrators: ``activities.configure``)."""
-    require_perm(actor, "activities.configure")
+    _require_change(actor, template)
     template = template or PlanTemplate(business_unit_id=actor.business_unit_id)
     creating = template.pk is None
     template.name = (data.get("name") or "").strip()
@@ -247,7 +263,7 @@ def plan_template_save(
 
 @transaction.atomic
 def plan_template_delete(*, actor: User, template: PlanTemplate) -> None:
-    require_perm(actor, "activities.configure")
+    _require_change(actor, template)
     if template.code:
         raise DomainError(_("A shipped template can be switched off, not deleted."), code="shipped_template")
     audit_log(actor=actor, action=Action.DELETE, obj=template)
