@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.records import MainRecord
@@ -46,11 +47,26 @@ class Customer(MainRecord):
         COMPANY = "company", _("Company")
         INDIVIDUAL = "individual", _("Individual")
 
-    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    # Inherited columns declared again without their single-column indexes: the pool's sweep rewrites
+    # customer rows by the thousand, and every index costs a write per row. The indexes in Meta serve the
+    # reads (live rows by owner, by unit, by recency; deleted rows for the restore page).
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+        db_index=False,
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    number = models.CharField(_("number"), max_length=30, editable=False)
     name = models.CharField(_("name"), max_length=50)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.COMPANY)
     business_unit = models.ForeignKey(
-        BusinessUnit, models.PROTECT, related_name="customers", verbose_name=_("business unit")
+        BusinessUnit, models.PROTECT, related_name="customers", verbose_name=_("business unit"), db_index=False
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -59,6 +75,7 @@ class Customer(MainRecord):
         blank=True,
         related_name="owned_customers",
         verbose_name=_("owner"),
+        db_index=False,
     )
     status = models.CharField(
         _("lifecycle status"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.POTENTIAL
@@ -73,6 +90,7 @@ class Customer(MainRecord):
         blank=True,
         related_name="referrals",
         verbose_name=_("referred by"),
+        db_index=False,
     )
     introducer = models.CharField(_("introduced by"), max_length=50, blank=True)
     nature = models.CharField(_("company nature"), max_length=40, blank=True)
@@ -91,7 +109,7 @@ class Customer(MainRecord):
     postcode = models.CharField(
         _("postcode"), max_length=6, blank=True, validators=[RegexValidator(r"^\d{6}$", _("Enter 6 digits."))]
     )
-    phone = models.CharField(_("phone"), max_length=30, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
     fax = models.CharField(_("fax"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -110,7 +128,7 @@ class Customer(MainRecord):
     )
     bank = models.CharField(_("bank"), max_length=100, blank=True)
     bank_account = models.CharField(_("bank account"), max_length=40, blank=True)
-    tax_number = models.CharField(_("tax number"), max_length=30, blank=True, db_index=True)
+    tax_number = models.CharField(_("tax number"), max_length=30, blank=True)
     remarks = models.TextField(_("remarks"), max_length=500, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     shared_with: models.ManyToManyField[User, CustomerShare] = models.ManyToManyField(
@@ -146,9 +164,9 @@ class Customer(MainRecord):
     )
     pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
     # Search and duplicate keys, kept by the services (SPEC §2.5, §2.6).
-    name_key = models.CharField(max_length=60, editable=False, db_index=True)
-    name_pinyin = models.CharField(max_length=300, editable=False, db_index=True)
-    name_initials = models.CharField(max_length=60, editable=False, db_index=True)
+    name_key = models.CharField(max_length=60, editable=False)  # indexed with its unit (the unique name)
+    name_pinyin = models.CharField(max_length=300, editable=False)
+    name_initials = models.CharField(max_length=60, editable=False)
     # "华信 信科 科技": a two-character fragment is found through PostgreSQL's full-text index on these
     # (migration 0007), as trigrams need three characters.
     name_bigrams = models.TextField(editable=False, default="")
@@ -171,9 +189,10 @@ class Customer(MainRecord):
                 name="customer_alive_recent",
             ),
             models.Index(fields=["business_unit", "status", "-updated_at"], name="customer_unit_status"),
-            # The reclaim sweep: owned customers by expiry time (locked and exempt ones have none).
+            # The reclaim sweep: owned customers by expiry time (locked and exempt ones have none), in the
+            # order its batches walk them.
             models.Index(
-                fields=["expires_at"],
+                fields=["expires_at", "id"],
                 condition=Q(deleted_at__isnull=True, expires_at__isnull=False),
                 name="customer_pool_expiry",
             ),
@@ -187,8 +206,18 @@ class Customer(MainRecord):
                 condition=Q(deleted_at__isnull=True, owner__isnull=True),
                 name="customer_pool_list",
             ),
+            # Search (SPEC §2.5): sorting by pinyin; pinyin initials by prefix (fragments use the trigram
+            # indexes of migration 0004); the duplicate check's phone and tax number (SPEC §2.6).
+            models.Index(fields=["name_pinyin"], name="customer_pinyin"),
+            models.Index(fields=["name_initials"], opclasses=["varchar_pattern_ops"], name="customer_initials_prefix"),
+            models.Index(fields=["phone"], name="customer_phone"),
+            models.Index(fields=["tax_number"], condition=~Q(tax_number=""), name="customer_tax_number"),
+            # Referrals of a customer; the restore page.
+            models.Index(fields=["referrer"], condition=Q(referrer__isnull=False), name="customer_referrer"),
+            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="customer_deleted"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="customer_number_unique"),
             # Two live customers never share a normalised name (SPEC §2.6); the database decides races.
             models.UniqueConstraint(
                 fields=["business_unit", "name_key"],

@@ -78,12 +78,16 @@ def reclaim(at: datetime) -> SweepResult:
         unit = parameters.setdefault(pool.business_unit_id, unit_parameters(pool.business_unit_id))
         rules[pool.pk] = pool_rules(pool, unit)
         result.recomputed += pool_refresh_expiry(pool, rules[pool.pk])
-    while batch := _return_batch(at, rules, result):
-        result.returned += batch
+    after: Customer | None = None
+    while batch := _return_batch(at, rules, result, after):
+        result.returned += len(batch)
+        after = batch[-1]
     for pool in pools:
         if rules[pool.pk].warning_days:
-            while batch := _warn_batch(at, pool, rules[pool.pk], result):
-                result.warned += batch
+            after = None
+            while batch := _warn_batch(at, pool, rules[pool.pk], result, after):
+                result.warned += len(batch)
+                after = batch[-1]
     _tell_owners(result, at)
     return result
 
@@ -92,20 +96,27 @@ def _due(at: datetime) -> QuerySet[Customer]:
     return Customer.objects.filter(expires_at__lte=at, owner__isnull=False, locked_at__isnull=True)
 
 
-def _claim_rows(rows: QuerySet[Customer]) -> QuerySet[Customer]:
+def _claim_rows(rows: QuerySet[Customer], after: Customer | None, *fields: str) -> list[Customer]:
+    """The next batch in index order (expires_at, id), from just after the previous batch's last row: a
+    batch never walks the index entries of the rows before it, which stay in the index until vacuumed
+    (and, inside one enclosing transaction, cannot even be skipped). A row locked elsewhere is left to the
+    next run, if it is still due then."""
+    if after is not None:
+        rows = rows.filter(expires_at__gte=after.expires_at).exclude(expires_at=after.expires_at, pk__lte=after.pk)
+    rows = rows.order_by("expires_at", "pk").only("expires_at", *fields)
     if connection.features.has_select_for_update_skip_locked:
-        return rows.select_for_update(skip_locked=True, of=("self",))
-    return rows
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
+    return list(rows[:SWEEP_BATCH])
 
 
 @transaction.atomic
-def _return_batch(at: datetime, rules: dict[int, Rules], result: SweepResult) -> int:
+def _return_batch(at: datetime, rules: dict[int, Rules], result: SweepResult, after: Customer | None) -> list[Customer]:
     from guanxi.activities.services import customers_plans_close
 
-    fields = ["pk", "name", "owner_id", "status", "pool_id", "claimed_at", "last_followup_at", "business_unit_id"]
-    rows = list(_claim_rows(_due(at).order_by("expires_at").only(*fields))[:SWEEP_BATCH])
+    fields = ["name", "owner_id", "status", "pool_id", "claimed_at", "last_followup_at", "business_unit_id"]
+    rows = _claim_rows(_due(at), after, *fields)
     if not rows:
-        return 0
+        return rows
     reasons = {row.pk: expiry_reason(row, rules.get(row.pool_id or 0) or _fallback_rules(row)) for row in rows}
     # one UPDATE moves owner and status together, and one audit entry per customer records both
     changed = customers_returned_bulk(
@@ -126,7 +137,7 @@ def _return_batch(at: datetime, rules: dict[int, Rules], result: SweepResult) ->
     )
     for row in rows:
         result.reclaimed_of.setdefault(row.owner_id or 0, Tally()).add(row)
-    return len(rows)
+    return rows
 
 
 def _fallback_rules(row: Customer) -> Rules:
@@ -134,7 +145,7 @@ def _fallback_rules(row: Customer) -> Rules:
 
 
 @transaction.atomic
-def _warn_batch(at: datetime, pool: Pool, rules: Rules, result: SweepResult) -> int:
+def _warn_batch(at: datetime, pool: Pool, rules: Rules, result: SweepResult, after: Customer | None) -> list[Customer]:
     """Owners of customers due within the warning days hear it once per expiry time."""
     warned = PoolWarning.objects.filter(customer=OuterRef("pk"), expiry=OuterRef("expires_at"))
     due_soon = Customer.objects.filter(
@@ -144,9 +155,9 @@ def _warn_batch(at: datetime, pool: Pool, rules: Rules, result: SweepResult) -> 
         expires_at__gt=at,
         expires_at__lte=at + rules.warning_days * DAY,
     ).filter(~Exists(warned))
-    rows = list(_claim_rows(due_soon.order_by("expires_at").only("pk", "name", "owner_id", "expires_at"))[:SWEEP_BATCH])
+    rows = _claim_rows(due_soon, after, "name", "owner_id")
     if not rows:
-        return 0
+        return rows
     PoolWarning.objects.bulk_create(
         [PoolWarning(customer_id=row.pk, expiry=row.expires_at or at) for row in rows],
         update_conflicts=True,
@@ -155,7 +166,7 @@ def _warn_batch(at: datetime, pool: Pool, rules: Rules, result: SweepResult) -> 
     )
     for row in rows:
         result.warned_of.setdefault(row.owner_id or 0, Tally()).add(row)
-    return len(rows)
+    return rows
 
 
 def _tell_owners(result: SweepResult, at: datetime) -> None:
