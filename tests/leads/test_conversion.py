@@ -6,7 +6,7 @@ import time_machine
 from guanxi.activities.models import FollowUp
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.models import AuditEntry
-from guanxi.customers.models import Contact, Customer
+from guanxi.customers.models import ConflictCase, Contact, Customer
 from guanxi.leads import services
 from guanxi.leads.conversion import lead_convert
 from guanxi.leads.models import Lead, LeadStatus
@@ -60,6 +60,22 @@ def test_converting_into_a_customer_that_exists_is_refused_naming_it_and_the_lea
 
     assert refusal.value.code == "duplicate_customer"
     assert existing.number in str(refusal.value.message)
+    assert Customer.objects.count() == 1
+    assert Lead.objects.get(pk=lead.pk).status == "new"
+    assert not ConflictCase.objects.exists()  # a merely similar name opens no conflict case
+
+
+def test_converting_into_a_customer_a_colleague_holds_keeps_the_conflict_case_its_refusal_names(sales: Sales) -> None:
+    lead = enter(sales.alice)
+    held = register(sales.charlie, "杭州远景电子有限公司")
+
+    with pytest.raises(Conflict) as refusal:
+        lead_convert(actor=sales.alice, lead=lead)
+
+    # the conversion rolled back, but the conflict case (撞单) stays for the managers to decide
+    case = ConflictCase.objects.get()
+    assert (case.customer, case.holder, case.claimant, case.match) == (held, sales.charlie, sales.alice, "name")
+    assert f"(No. {case.pk})" in str(refusal.value.message)
     assert Customer.objects.count() == 1
     assert Lead.objects.get(pk=lead.pk).status == "new"
 

@@ -3,10 +3,11 @@ full validation (field errors in the user's language), duplicate check, optimist
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -241,25 +242,84 @@ def owner_label(actor: User, customer: Customer, *, visible: bool | None = None)
     return str(customer.owner) if visible else str(customer.owner)[:1] + "**"
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A registration refused because a colleague holds the customer (撞单, SPEC §3.4): what the conflict
+    case needs once the refusing transaction has rolled back."""
+
+    actor: User
+    attempted: Mapping[str, str]
+    refusal: str
+
+
 class DuplicateCustomer(Conflict):
     """The refusal of a duplicate (SPEC §2.6), carrying the existing customer and what matched."""
 
-    def __init__(self, message: str, *, field: str, duplicate: Duplicate):
+    def __init__(self, message: str, *, field: str, duplicate: Duplicate, claim: Claim | None = None):
         super().__init__(message, field=field, code="duplicate_customer")
         self.duplicate = duplicate
+        self.claim = claim
 
 
-def _refuse_duplicates(actor: User, duplicates: list[Duplicate]) -> None:
+def _refuse_duplicates(actor: User, duplicates: list[Duplicate], *, attempted: Mapping[str, str] | None = None) -> None:
+    """Refuse the first duplicate. With ``attempted`` (a registration by hand), a customer a colleague
+    holds under the same name, phone or tax number is a claim: a conflict case opens for it."""
     if not duplicates:
         return
     first = duplicates[0]
-    who = owner_label(actor, first.customer)
     field = {"name": "name", "similar_name": "name", "phone": "phone", "tax_number": "tax_number"}[first.reason]
-    raise DuplicateCustomer(
-        _("This customer already exists: %(name)s (%(number)s), owned by %(owner)s.")
-        % {"name": first.customer.name, "number": first.customer.number, "owner": who},
-        field=field,
-        duplicate=first,
+    held = first.customer
+    if held.owner_id is None:
+        raise DuplicateCustomer(
+            _("This customer already exists: %(name)s (%(number)s) is in the public pool; claim it there.")
+            % {"name": held.name, "number": held.number},
+            field=field,
+            duplicate=first,
+        )
+    refusal = _("This customer already exists: %(name)s (%(number)s), owned by %(owner)s.") % {
+        "name": held.name,
+        "number": held.number,
+        "owner": owner_label(actor, held),
+    }
+    claim = None
+    if attempted is not None and first.reason != "similar_name" and held.owner_id != actor.pk:
+        claim = Claim(actor, attempted, refusal)
+    raise DuplicateCustomer(refusal, field=field, duplicate=first, claim=claim)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def keeps_conflict_cases(service: Callable[P, R]) -> Callable[P, R]:
+    """For a service whose transaction registers customers (``customer_create``, a lead's conversion): a
+    registration refused as a claim opens its conflict case after the service's own transaction has
+    rolled back, so the case stays. Nested services each open it again after their rollback; opening is
+    idempotent, so the outermost one's case is the one that remains."""
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return service(*args, **kwargs)
+        except DuplicateCustomer as refusal:
+            if refusal.claim is None:
+                raise
+            raise _conflict_case_opened(refusal, refusal.claim) from None
+
+    return run
+
+
+def _conflict_case_opened(refusal: DuplicateCustomer, claim: Claim) -> DuplicateCustomer:
+    from .conflicts import conflict_open
+
+    found = refusal.duplicate
+    case = conflict_open(actor=claim.actor, customer=found.customer, match=found.reason, attempted=claim.attempted)
+    return DuplicateCustomer(
+        _("%(refusal)s A conflict case (No. %(case)d) was opened: a manager will decide who keeps the customer.")
+        % {"refusal": claim.refusal, "case": case.pk},
+        field=refusal.field or "name",
+        duplicate=found,
+        claim=claim,
     )
 
 
@@ -274,6 +334,8 @@ def _require_pool_import(actor: User, pool: Pool) -> None:
         raise NotPermitted(_("This pool belongs to another business unit."))
 
 
+@keeps_conflict_cases
+@transaction.atomic
 def customer_create(
     *,
     actor: User,
@@ -288,49 +350,8 @@ def customer_create(
 
     Registering a customer that a colleague already holds (same name, phone or tax number) creates no
     duplicate: it opens a conflict case for the managers (SPEC §3.4) and refuses, saying so. The case
-    is written after this registration's own transaction is rolled back, so it stays (unless a caller's
-    enclosing transaction is rolled back as well)."""
-    try:
-        return _customer_create(actor=actor, data=data, contact=contact, owner=owner, custom=custom, pool=pool)
-    except DuplicateCustomer as refusal:
-        found = refusal.duplicate
-        if pool is not None or found.reason == "similar_name" or found.customer.owner_id in (None, actor.pk):
-            if found.customer.owner_id is None:
-                raise DuplicateCustomer(
-                    _("This customer already exists: %(name)s (%(number)s) is in the public pool; claim it there.")
-                    % {"name": found.customer.name, "number": found.customer.number},
-                    field=refusal.field or "name",
-                    duplicate=found,
-                ) from None
-            raise
-        from .conflicts import conflict_open
-
-        attempted = {
-            "name": data.get("name", ""),
-            "phone": data.get("phone", ""),
-            "tax_number": data.get("tax_number", ""),
-        }
-        if contact:
-            attempted["contact_mobile"] = contact.get("mobile", "")
-        case = conflict_open(actor=actor, customer=found.customer, match=found.reason, attempted=attempted)
-        raise DuplicateCustomer(
-            _("%(refusal)s A conflict case (No. %(case)d) was opened: a manager will decide who keeps the customer.")
-            % {"refusal": refusal.message, "case": case.pk},
-            field=refusal.field or "name",
-            duplicate=found,
-        ) from None
-
-
-@transaction.atomic
-def _customer_create(
-    *,
-    actor: User,
-    data: Mapping[str, Any],
-    contact: Mapping[str, Any] | None = None,
-    owner: User | None = None,
-    custom: Mapping[str, Any] | None = None,
-    pool: Pool | None = None,
-) -> Customer:
+    is written after the registration's transaction (and that of a service around it that keeps conflict
+    cases) has rolled back, so it stays."""
     require_perm(actor, "customers.create")
     if pool is not None:
         _require_pool_import(actor, pool)
@@ -364,8 +385,12 @@ def _customer_create(
         customer.custom = custom_values_clean(model=Customer, values=custom or {})
     errors.raise_any()
     phones = [customer.phone, *([first_contact.mobile, first_contact.phone] if first_contact else [])]
+    attempted = {name: str(data.get(name) or "") for name in ("name", "phone", "tax_number")}  # as typed
+    attempted["contact_mobile"] = str((contact or {}).get("mobile") or "")
     _refuse_duplicates(
-        actor, customer_duplicates(unit_id=unit, name=customer.name, phones=phones, tax_number=customer.tax_number)
+        actor,
+        customer_duplicates(unit_id=unit, name=customer.name, phones=phones, tax_number=customer.tax_number),
+        attempted={key: value for key, value in attempted.items() if value} if pool is None else None,
     )
     from . import pool as pools
 

@@ -64,6 +64,7 @@ def opportunities_available(actor: User) -> bool:
     return has_perm(actor, "opportunities.create")
 
 
+@customer_services.keeps_conflict_cases
 @transaction.atomic
 def lead_convert(
     *,
