@@ -197,13 +197,13 @@ def create_duplicate(picks: Picks) -> Probe:
 TRIGRAM = "CREATE EXTENSION IF NOT EXISTS pg_trgm; "
 for table, name, column, why in [
     (
-        "customers_customer",
+        "customers_customername",
         "customer_name_key_trgm",
         "name_key",
         "a name fragment of 3+ characters, as name_key contains",
     ),
-    ("customers_customer", "customer_pinyin_trgm", "name_pinyin", "full pinyin typed in the search box"),
-    ("customers_customer", "customer_initials_trgm", "name_initials", "pinyin initials anywhere in the name"),
+    ("customers_customername", "customer_pinyin_trgm", "name_pinyin", "full pinyin typed in the search box"),
+    ("customers_customername", "customer_initials_trgm", "name_initials", "pinyin initials anywhere in the name"),
     ("customers_contact", "contact_mobile_trgm", "mobile", "part of a mobile number among the contacts"),
 ]:
     recommend(
@@ -234,9 +234,10 @@ recommend(
 )
 recommend(
     Recommended(
-        "customers_customer",
+        "customers_customername",
         "USING gin (to_tsvector('simple'::regconfig, name_bigrams))",
-        "CREATE INDEX customer_name_bigrams_fts ON customers_customer USING gin (to_tsvector('simple', name_bigrams));",
+        "CREATE INDEX customer_name_bigrams_fts ON customers_customername "
+        "USING gin (to_tsvector('simple', name_bigrams));",
         "a two-character name fragment (too short for trigrams) among the name's bigrams",
     )
 )

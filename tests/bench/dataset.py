@@ -22,7 +22,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
 from guanxi.customers import keys
-from guanxi.customers.models import Contact, Customer
+from guanxi.customers.models import Contact, Customer, CustomerName
 from guanxi.org.models import BusinessUnit, Department, Role, User
 
 from . import words
@@ -258,9 +258,8 @@ CUSTOMER_COLUMNS = [
     "next_followup_at",
     "name_key",
     "name_pinyin",
-    "name_initials",
-    "name_bigrams",
 ]
+NAME_COLUMNS = ["customer_id", "name_key", "name_pinyin", "name_initials", "name_bigrams"]
 CONTACT_COLUMNS = [
     "id",
     "customer_id",
@@ -309,6 +308,13 @@ def copy_statement(model: type[models.Model], columns: list[str]) -> tuple[str, 
     return f"COPY {model._meta.db_table} ({names}) FROM STDIN", suffix
 
 
+@dataclass(frozen=True)
+class Chunk:
+    customers: str
+    names: str
+    contacts: str
+
+
 class Rows:
     """Customers and their contacts, chunk by chunk."""
 
@@ -334,10 +340,11 @@ class Rows:
             counts[index] += 1
         return counts
 
-    def chunk(self, start: int, size: int) -> tuple[str, str]:
-        """COPY text of customers start+1 … start+size and of their contacts."""
+    def chunk(self, start: int, size: int) -> Chunk:
+        """COPY text of customers start+1 … start+size, of their search keys and of their contacts."""
         rng, names, org, now = self.rng, self.names, self.org, self.now
         customers: list[str] = []
+        names_out: list[str] = []  # the customers' search keys (CustomerName)
         contacts: list[str] = []
         owners = rng.choices(org.owners, cum_weights=org.cum_weights, k=size)
         for offset, count in enumerate(self.contact_counts(start, size)):
@@ -380,15 +387,16 @@ class Rows:
                         due,
                         key,
                         pinyin,
-                        initials,
-                        bigrams,
                     ]
                 )
                 + self.customer_suffix
             )
+            names_out.append("\t".join([str(pk), key, pinyin, initials, bigrams]))
             for n in range(count):
                 contacts.append(self.contact(pk, owners[offset], n == 0, created, updated))
-        return "\n".join(customers) + "\n", "\n".join(contacts) + "\n" if contacts else ""
+        return Chunk(
+            "\n".join(customers) + "\n", "\n".join(names_out) + "\n", "\n".join(contacts) + "\n" if contacts else ""
+        )
 
     def contact(self, customer: int, creator: int, primary: bool, created: float, updated: float) -> str:
         rng = self.rng
@@ -509,18 +517,22 @@ def load(params: Params, *, out: Out = print) -> Loaded:
         out(f"  {params.users} users in {params.regions} regions and {params.departments} departments")
         rows = Rows(params, org, rng, names)
         customer_copy = copy_statement(Customer, CUSTOMER_COLUMNS)[0]
+        name_copy = copy_statement(CustomerName, NAME_COLUMNS)[0]
         contact_copy = copy_statement(Contact, CONTACT_COLUMNS)[0]
         raw = cursor.cursor  # psycopg's own cursor, for COPY
-        with indexes_deferred(cursor, [Customer._meta.db_table, Contact._meta.db_table], out):
+        tables = [model._meta.db_table for model in (Customer, CustomerName, Contact)]
+        with indexes_deferred(cursor, tables, out):
             step = max(params.customers // 10, CHUNK)
             for start in range(0, params.customers, CHUNK):
                 size = min(CHUNK, params.customers - start)
-                customers, contacts = rows.chunk(start, size)
+                chunk = rows.chunk(start, size)
                 with raw.copy(customer_copy) as copy:
-                    copy.write(customers)
-                if contacts:
+                    copy.write(chunk.customers)
+                with raw.copy(name_copy) as copy:
+                    copy.write(chunk.names)
+                if chunk.contacts:
                     with raw.copy(contact_copy) as copy:
-                        copy.write(contacts)
+                        copy.write(chunk.contacts)
                 if (start + size) % step < CHUNK or start + size == params.customers:
                     elapsed = time.monotonic() - started
                     out(f"  {start + size:>10,} customers, {rows.next_contact - 1:>10,} contacts  {elapsed:6.1f} s")

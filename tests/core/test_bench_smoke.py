@@ -5,9 +5,10 @@ import random
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 
 from guanxi.customers import keys
-from guanxi.customers.models import Contact, Customer
+from guanxi.customers.models import Contact, Customer, CustomerName
 from guanxi.org.models import BusinessUnit, Department, User
 from tests.bench import dataset
 
@@ -51,10 +52,14 @@ def test_the_benchmark_keys_equal_what_the_customers_app_computes(db: None) -> N
     dataset.load(SMALL, out=lambda line: None)
 
     for name, key, pinyin, initials, bigrams in Customer.all_objects.values_list(
-        "name", "name_key", "name_pinyin", "name_initials", "name_bigrams"
+        "name", "name_key", "name_pinyin", "search__name_initials", "search__name_bigrams"
     ):
         assert (key, pinyin, initials) == (keys.name_key(name), keys.name_pinyin(name), keys.name_initials(name))
         assert bigrams == keys.name_bigrams(key) != ""
+    assert (
+        CustomerName.objects.filter(name_key=F("customer__name_key"), name_pinyin=F("customer__name_pinyin")).count()
+        == 200
+    )
     for name, initials in Contact.all_objects.values_list("name", "name_initials"):
         assert initials == keys.name_initials(name)
     for number in Contact.all_objects.values_list("mobile", flat=True):

@@ -37,7 +37,7 @@ def test_a_customer_is_registered_with_a_number_keys_and_its_primary_contact(sal
     customer = register(sales.alice, phone="021-6888 8888", industry="it", source="exhibition")
     assert customer.number.startswith("KH") and len(customer.number) == 14
     assert (customer.owner, customer.status) == (sales.alice, "potential")
-    assert (customer.name_key, customer.name_initials) == ("上海华信科技", "shhxkjyxgs")
+    assert (customer.name_key, customer.search.name_initials) == ("上海华信科技", "shhxkjyxgs")
     assert customer.phone == "02168888888"
     contact = customer.contacts.get()
     assert (contact.is_primary, contact.mobile) == (True, "13812345678")

@@ -176,12 +176,14 @@ def customer_merge(*, actor: User, keep: Customer, other: Customer, choices: Map
     now = timezone.now()
     Customer.all_objects.filter(pk=other.pk).update(deleted_at=now, updated_at=now)
     other.deleted_at = now
-    fields = [*services.CUSTOMER_FIELDS, "name_key", "name_pinyin", "name_initials", "name_bigrams", "custom"]
+    fields = [*services.CUSTOMER_FIELDS, "name_key", "name_pinyin", "custom"]
     try:
         with transaction.atomic():
             save_versioned(keep, expected_version=keep.version, fields=fields)
     except IntegrityError as error:
         raise Conflict(_("Another customer already has this name."), field="name", code="duplicate_customer") from error
+    if keep.name != current.name:
+        services.customer_name_save(keep)
     changes = diff(before, snapshot(keep, services.AUDITED_FIELDS))
     audit_log(actor=actor, action=Action.UPDATE, obj=keep, changes=changes, note=f"merged {other.number}")
     audit_log(actor=actor, action=Action.DELETE, obj=other, note=f"merged into {keep.number}")

@@ -16,8 +16,8 @@ from .pool_models import ConflictCase, HoldingLimit, Pool, PoolEvent, PoolWarnin
 from .region_models import Region
 
 __all__ = [
-    "ConflictCase", "Contact", "Customer", "CustomerShare", "CustomerStar", "HoldingLimit", "Level", "Lifecycle",
-    "ListPreference", "Pool", "PoolEvent", "PoolWarning", "Region", "SavedFilter",
+    "ConflictCase", "Contact", "Customer", "CustomerName", "CustomerShare", "CustomerStar", "HoldingLimit", "Level",
+    "Lifecycle", "ListPreference", "Pool", "PoolEvent", "PoolWarning", "Region", "SavedFilter",
 ]  # fmt: skip
 
 
@@ -163,13 +163,10 @@ class Customer(MainRecord):
         db_index=False,
     )
     pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
-    # Search and duplicate keys, kept by the services (SPEC §2.5, §2.6).
-    name_key = models.CharField(max_length=60, editable=False)  # indexed with its unit (the unique name)
+    # The duplicate key (unique per unit) and the sort key, kept by the services (SPEC §2.5, §2.6); what the
+    # search box looks up lives beside the row, in CustomerName.
+    name_key = models.CharField(max_length=60, editable=False)
     name_pinyin = models.CharField(max_length=300, editable=False)
-    name_initials = models.CharField(max_length=60, editable=False)
-    # "华信 信科 科技": a two-character fragment is found through PostgreSQL's full-text index on these
-    # (migration 0007), as trigrams need three characters.
-    name_bigrams = models.TextField(editable=False, default="")
 
     class Meta:
         verbose_name = _("customer")
@@ -206,10 +203,8 @@ class Customer(MainRecord):
                 condition=Q(deleted_at__isnull=True, owner__isnull=True),
                 name="customer_pool_list",
             ),
-            # Search (SPEC §2.5): sorting by pinyin; pinyin initials by prefix (fragments use the trigram
-            # indexes of migration 0004); the duplicate check's phone and tax number (SPEC §2.6).
+            # Sorting by pinyin; the duplicate check's phone and tax number (SPEC §2.6).
             models.Index(fields=["name_pinyin"], name="customer_pinyin"),
-            models.Index(fields=["name_initials"], opclasses=["varchar_pattern_ops"], name="customer_initials_prefix"),
             models.Index(fields=["phone"], name="customer_phone"),
             models.Index(fields=["tax_number"], condition=~Q(tax_number=""), name="customer_tax_number"),
             # Referrals of a customer; the restore page.
@@ -241,6 +236,26 @@ class Customer(MainRecord):
     @property
     def in_pool(self) -> bool:
         return self.owner_id is None
+
+
+class CustomerName(models.Model):
+    """A customer's name as the search box looks it up (SPEC §2.5), in a narrow row beside the customer's.
+    Its trigram and bigram indexes (PostgreSQL GIN, migration 0010) hold dozens of keys per name; kept on
+    the wide customer row, every rewrite of it (a claim, an edit, the pool's sweep returning thousands)
+    inserted them all again. Written with the customer by ``services.customer_name_save``."""
+
+    customer = models.OneToOneField(Customer, models.CASCADE, primary_key=True, related_name="search")
+    name_key = models.CharField(max_length=60)  # a name fragment: contains (trigrams)
+    name_pinyin = models.CharField(max_length=300)  # pinyin typed in full: starts with
+    name_initials = models.CharField(max_length=60)  # pinyin initials: starts with
+    # "华信 信科 科技": a two-character fragment is one of these (full-text index), as trigrams need three.
+    name_bigrams = models.TextField(default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["name_initials"], opclasses=["varchar_pattern_ops"], name="customer_initials")]
+
+    def __str__(self) -> str:
+        return self.name_key
 
 
 class CustomerShare(models.Model):

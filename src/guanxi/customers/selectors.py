@@ -110,8 +110,12 @@ def search_filter(query: str) -> Q:
         return Q(number=text.upper())
     key = keys.search_key(text)
     if re.fullmatch(r"[A-Za-z]+", text):
-        # pinyin or its initials (prefix: a btree pattern index), or a Latin name fragment (trigram index)
-        return Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key) | Q(name_key__contains=key)
+        # pinyin or its initials by prefix, or a Latin name fragment (trigram indexes)
+        return (
+            Q(search__name_initials__startswith=key)
+            | Q(search__name_pinyin__startswith=key)
+            | Q(search__name_key__contains=key)
+        )
     by_contact_name = list(Contact.objects.filter(name=text).values_list("customer_id", flat=True)[:MATCH_CAP])
     by_name = name_fragment(key)
     return by_name | Q(pk__in=by_contact_name) if by_contact_name else by_name
@@ -120,10 +124,10 @@ def search_filter(query: str) -> Q:
 def name_fragment(key: str) -> Q:
     """Customers whose name key contains this search key. Two Chinese characters are too few for the trigram
     index, so on PostgreSQL they are looked up among the name's bigrams in the full-text index (migration
-    0007) — the same rows as ``contains``, as every two-character piece of the key is one of its bigrams."""
+    0010) — the same rows as ``contains``, as every two-character piece of the key is one of its bigrams."""
     if len(key) == 2 and not key.isascii() and connection.vendor == "postgresql":
-        return Q(HasBigram(F("name_bigrams"), key))
-    return Q(name_key__contains=key)
+        return Q(HasBigram(F("search__name_bigrams"), key))
+    return Q(search__name_key__contains=key)
 
 
 class HasBigram(Lookup):

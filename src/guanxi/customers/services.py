@@ -27,7 +27,7 @@ from guanxi.core.scope import Scope, owner_in_scope
 from guanxi.org.models import Department, User
 
 from . import keys
-from .models import Contact, Customer, CustomerShare, Lifecycle, Pool
+from .models import Contact, Customer, CustomerName, CustomerShare, Lifecycle, Pool
 from .regions import region_validate
 from .settings import required_fields_of
 
@@ -132,9 +132,7 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
         except keys.BadPhone:
             refuse("phone", _("Enter a valid phone number, e.g. 13812345678 or 021-12345678."))
     try:
-        customer.full_clean(
-            exclude=["number", "name_key", "name_pinyin", "name_initials", "name_bigrams", "business_unit"]
-        )
+        customer.full_clean(exclude=["number", "name_key", "name_pinyin", "business_unit"])
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             for message in messages:
@@ -143,8 +141,19 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
         raise ValidationError(errors)
     customer.name_key = keys.name_key(customer.name)
     customer.name_pinyin = keys.name_pinyin(customer.name)[:300]
-    customer.name_initials = keys.name_initials(customer.name)[:60]
-    customer.name_bigrams = keys.name_bigrams(customer.name_key)
+
+
+def customer_name_save(customer: Customer) -> None:
+    """The search box's keys of a saved customer's name, in their row beside the customer's."""
+    CustomerName.objects.update_or_create(
+        customer=customer,
+        defaults={
+            "name_key": customer.name_key,
+            "name_pinyin": customer.name_pinyin,
+            "name_initials": keys.name_initials(customer.name)[:60],
+            "name_bigrams": keys.name_bigrams(customer.name_key),
+        },
+    )
 
 
 def _clean_contact(contact: Contact) -> None:
@@ -219,7 +228,7 @@ def customer_duplicates(
         add(customers.filter(tax_number=tax_number.strip())[:limit], "tax_number")
     if len(key) >= 4 and len(found) < limit:
         # an existing name contains the new one ("华信精密" in "上海华信精密机械")
-        add(customers.filter(name_key__contains=key)[:limit], "similar_name")
+        add(customers.filter(search__name_key__contains=key)[:limit], "similar_name")
         # the new name contains an existing one at its start or end: a city before it, a trade after it
         parts = {key[:n] for n in range(4, len(key))} | {key[n:] for n in range(1, len(key) - 3)}
         add(customers.filter(name_key__in=parts)[:limit], "similar_name")
@@ -407,6 +416,7 @@ def customer_create(
         raise Conflict(
             _("This customer was registered a moment ago."), field="name", code="duplicate_customer"
         ) from error
+    customer_name_save(customer)
     audit_log(actor=actor, action=Action.CREATE, obj=customer, changes=diff({}, snapshot(customer, AUDITED_FIELDS)))
     if first_contact:
         first_contact.customer = customer
@@ -449,12 +459,14 @@ def customer_update(
             unit_id=customer.business_unit_id, name=name, phones=phones, tax_number=tax, exclude=customer.pk
         ),
     )
-    fields = [*CUSTOMER_FIELDS, "name_key", "name_pinyin", "name_initials", "name_bigrams", "custom"]
+    fields = [*CUSTOMER_FIELDS, "name_key", "name_pinyin", "custom"]
     try:
         with transaction.atomic():
             save_versioned(customer, expected_version=version, fields=fields)
     except IntegrityError as error:
         raise Conflict(_("Another customer already has this name."), field="name", code="duplicate_customer") from error
+    if customer.name != current.name:
+        customer_name_save(customer)
     changes = diff(before, snapshot(customer, AUDITED_FIELDS))
     if changes:
         audit_log(actor=actor, action=Action.UPDATE, obj=customer, changes=changes)
