@@ -9,7 +9,7 @@ from guanxi.core.auditlog import api as audit_api
 from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
-from guanxi.customers import region_api
+from guanxi.customers import pool_api, region_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 from guanxi.sales import api as sales_api
@@ -25,6 +25,8 @@ router.register("audit", audit_api.AuditViewSet, basename="audit")
 router.register("customers", customer_api.CustomerViewSet, basename="customer")
 router.register("contacts", customer_api.ContactViewSet, basename="contact")
 router.register("conflicts", customer_api.ConflictViewSet, basename="conflict")
+router.register("pools", pool_api.PoolViewSet, basename="pool")
+router.register("holding-limits", pool_api.HoldingLimitViewSet, basename="holding-limit")
 router.register("regions", region_api.RegionViewSet, basename="region")
 router.register("pipelines", sales_api.PipelineViewSet, basename="pipeline")
 router.register("opportunities", sales_api.OpportunityViewSet, basename="opportunity")

@@ -34,6 +34,8 @@ HIDEABLE = {
     "licence_number": gettext_lazy("Business licence number"),
 }
 LIMIT_FIELDS = ["holding_limit", "lock_limit", "won_counts"]
+MINIMUM = {"no_followup_days": 1, "no_deal_days": 1, "warning_days": 0, "cooldown_days": 0, "daily_claims": 1}
+LIMIT_MINIMUM = {"holding_limit": 1, "lock_limit": 0}
 
 
 def _unit_of(actor: User) -> int:
@@ -59,9 +61,9 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     values = {name: data[name] for name in POOL_FIELDS if name in data}
     if "name" in values and not str(values["name"]).strip():
         errors["name"] = [_("Give the pool a name.")]
-    for name in ("no_followup_days", "no_deal_days", "daily_claims"):
-        if values.get(name) is not None and values[name] < 1:
-            errors[name] = [_("Must be at least %(min)s.") % {"min": 1}]
+    for name, least in MINIMUM.items():
+        if values.get(name) is not None and values[name] < least:
+            errors[name] = [_("Must be at least %(min)s.") % {"min": least}]
     unknown = [field for field in values.get("hidden_fields", []) if field not in HIDEABLE]
     if unknown:
         errors["hidden_fields"] = [_("Unknown field: %(key)s.") % {"key": unknown[0]}]
@@ -142,12 +144,16 @@ def holding_limit_save(
     cleaned = {name: values.get(name) for name in LIMIT_FIELDS}
     if all(value is None for value in cleaned.values()):
         raise DomainError(_("Set at least one limit."), field="holding_limit")
-    row, _created = HoldingLimit.objects.update_or_create(
+    for name, least in LIMIT_MINIMUM.items():
+        if cleaned[name] is not None and cleaned[name] < least:
+            raise DomainError(_("Must be at least %(min)s.") % {"min": least}, field=name)
+    row = HoldingLimit.objects.filter(business_unit_id=unit, department=department, user=user).first()
+    before = snapshot(row, LIMIT_FIELDS) if row else {}
+    row, created = HoldingLimit.objects.update_or_create(
         business_unit_id=unit, department=department, user=user, defaults=cleaned
     )
-    audit_log(
-        actor=actor, action=Action.UPDATE, obj=row, changes={name: [None, value] for name, value in cleaned.items()}
-    )
+    action = Action.CREATE if created else Action.UPDATE
+    audit_log(actor=actor, action=action, obj=row, changes=diff(before, snapshot(row, LIMIT_FIELDS)))
     return row
 
 
