@@ -183,3 +183,22 @@ def test_an_administrator_creates_a_pipeline_through_the_api_and_a_salesperson_m
     broken = {**body, "stages": [dict(row, id=row["id"]) for row in stages if row["kind"] != "won"]}
     refused = api(sales.root).put(f"/api/v1/pipelines/{created.json()['id']}/", broken, format="json")
     assert refused.status_code == 400 and "stages" in refused.json()
+
+
+def test_an_edit_refused_halfway_saves_none_of_it(sales: World) -> None:
+    rival = Competitor.objects.create(business_unit=sales.unit, name="友商")
+    opportunity = open_opportunity(sales.alice)
+    opportunity.competitor_links.create(competitor=rival)
+    opportunity.stage.required_fields = ["competitors"]  # its stage now asks for a competitor
+    opportunity.stage.save()
+
+    refused = api(sales.alice).patch(
+        f"/api/v1/opportunities/{opportunity.pk}/",
+        {"name": "改名了", "competitors": [], "version": opportunity.version},
+        format="json",
+    )
+
+    assert refused.status_code == 400 and refused.json()["code"] == "stage_requirements"
+    opportunity.refresh_from_db()
+    assert opportunity.name != "改名了"  # the fields were not saved before the competitors were refused
+    assert list(opportunity.competitor_links.values_list("competitor", flat=True)) == [rival.pk]

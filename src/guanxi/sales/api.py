@@ -248,20 +248,16 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         competitors = data.pop("competitors", None)
         collaborators = data.pop("collaborators", None)
         custom = data.pop("custom", None)
-        services.opportunity_update(
-            actor=self.actor, opportunity=opportunity, version=version, data=data, custom=custom
+        services.opportunity_edit(
+            actor=self.actor,
+            opportunity=opportunity,
+            version=version,
+            data=data,
+            custom=custom,
+            lines=None if lines is None else [dict(line) for line in lines],
+            competitors=competitors,
+            collaborators=collaborators,
         )
-        if lines is not None:
-            services.opportunity_lines_replace(
-                actor=self.actor,
-                opportunity=opportunity,
-                lines=[dict(line) for line in lines],
-                update_amount="amount" not in data,
-            )
-        if competitors is not None:
-            services.opportunity_competitors_set(actor=self.actor, opportunity=opportunity, competitors=competitors)
-        if collaborators is not None:
-            services.opportunity_collaborators_set(actor=self.actor, opportunity=opportunity, users=collaborators)
         return Response(self._out(opportunity))
 
     def perform_destroy(self, instance: Opportunity) -> None:

@@ -396,6 +396,33 @@ def opportunity_update(
 
 
 @transaction.atomic
+def opportunity_edit(
+    *,
+    actor: User,
+    opportunity: Opportunity,
+    version: int,
+    data: Mapping[str, Any],
+    custom: Mapping[str, Any] | None = None,
+    lines: Iterable[Mapping[str, Any]] | None = None,
+    competitors: Iterable[Competitor] | None = None,
+    collaborators: Iterable[User] | None = None,
+) -> Opportunity:
+    """One edit of an opportunity, all or nothing: its fields (checked against the ``version`` the editor
+    loaded), then whichever of its lines, competitors and collaborators are given. Given lines set the amount
+    to their total unless the edit gives an amount itself."""
+    opportunity_update(actor=actor, opportunity=opportunity, version=version, data=data, custom=custom)
+    if lines is not None:
+        opportunity_lines_replace(
+            actor=actor, opportunity=opportunity, lines=lines, update_amount=data.get("amount") in (None, "")
+        )
+    if competitors is not None:
+        opportunity_competitors_set(actor=actor, opportunity=opportunity, competitors=competitors)
+    if collaborators is not None:
+        opportunity_collaborators_set(actor=actor, opportunity=opportunity, users=collaborators)
+    return opportunity
+
+
+@transaction.atomic
 def opportunity_lines_replace(
     *, actor: User, opportunity: Opportunity, lines: Iterable[Mapping[str, Any]], update_amount: bool = True
 ) -> list[OpportunityLine]:

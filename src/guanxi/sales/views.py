@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -229,30 +228,21 @@ def opportunity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     lines = LineFormSet(request.POST or None, prefix="lines", initial=initial)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
 
-        @transaction.atomic
         def save() -> Opportunity:
-            """One edit, all or nothing: the fields (checked against the version the user loaded), then the
-            lines (whose total becomes the amount when none is given), competitors and collaborators."""
             data = form.opportunity_data()
             rows = lines_from(lines)
-            given_amount = bool(form.cleaned_data.get("amount"))
-            if not given_amount and rows:
-                data.pop("amount", None)
-            version = form.cleaned_data.get("version") or opportunity.version
-            services.opportunity_update(
-                actor=request.user, opportunity=opportunity, version=version, data=data, custom=form.custom_data()
+            if not form.cleaned_data.get("amount") and rows:
+                data.pop("amount", None)  # the lines' total becomes the amount
+            return services.opportunity_edit(
+                actor=request.user,
+                opportunity=opportunity,
+                version=form.cleaned_data.get("version") or 0,  # none sent: refused as stale, never applied blind
+                data=data,
+                custom=form.custom_data(),
+                lines=rows if rows or initial else None,
+                competitors=form.cleaned_data.get("competitors") or (),
+                collaborators=form.cleaned_data.get("collaborators") or (),
             )
-            if rows or initial:
-                services.opportunity_lines_replace(
-                    actor=request.user, opportunity=opportunity, lines=rows, update_amount=not given_amount
-                )
-            services.opportunity_competitors_set(
-                actor=request.user, opportunity=opportunity, competitors=form.cleaned_data.get("competitors") or ()
-            )
-            services.opportunity_collaborators_set(
-                actor=request.user, opportunity=opportunity, users=form.cleaned_data.get("collaborators") or ()
-            )
-            return opportunity
 
         if attempt(form, None, save):
             messages.success(request, _("Saved."))
