@@ -25,7 +25,7 @@ from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.records import save_versioned
 from guanxi.core.scope import owner_in_scope
 from guanxi.customers.models import Contact, Customer
-from guanxi.customers.services import customer_followed_up, customer_next_followup_set
+from guanxi.customers.services import customer_followed_up, customer_next_followup_set, customer_row_lock
 from guanxi.org.models import User
 
 from . import attachments as attachment_rules
@@ -346,6 +346,12 @@ def _require_plan_edit(actor: User, plan: Plan) -> None:
         raise NotPermitted(_("Only the assignee or their manager may change this plan."))
 
 
+def _customer_first(plan: Plan) -> None:
+    """Lock the plan's customer before writing the plan: the order the pool's return and sweep take them in."""
+    if plan.customer_id:
+        customer_row_lock(customer_id=plan.customer_id)
+
+
 def _require_open(plan: Plan) -> None:
     if plan.status != Plan.Status.OPEN:
         raise DomainError(_("This plan is already %(status)s.") % {"status": plan.get_status_display().lower()},
@@ -364,6 +370,7 @@ def plan_reschedule(
 ) -> Plan:
     """Move an open plan to another time (and optionally to another assignee)."""
     _require_plan_edit(actor, plan)
+    _customer_first(plan)
     _require_open(plan)
     before = snapshot(plan, PLAN_FIELDS)
     if owner is not None and owner.pk != plan.owner_id:
@@ -383,6 +390,7 @@ def plan_complete(*, actor: User, plan: Plan, followup: FollowUp | None = None) 
     """Mark an open plan done, linked to the follow-up that fulfilled it. The conditional UPDATE decides
     when two people complete it at once: the second gets "already done"."""
     _require_plan_edit(actor, plan)
+    _customer_first(plan)
     if followup is not None and not FollowUp.objects.visible_to(actor).filter(pk=followup.pk).exists():
         raise NotPermitted(_("This follow-up is outside your data scope."), field="followup")
     if followup is not None and not _same_subject(plan, followup):
@@ -411,6 +419,7 @@ def _same_subject(plan: Plan, followup: FollowUp) -> bool:
 def plan_cancel(*, actor: User, plan: Plan, reason: str = "") -> Plan:
     """Cancel an open plan, with an optional reason."""
     _require_plan_edit(actor, plan)
+    _customer_first(plan)
     now = timezone.now()
     reason = (reason or "").strip()[:200]
     changed = Plan.objects.filter(pk=plan.pk, status=Plan.Status.OPEN).update(

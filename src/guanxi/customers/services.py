@@ -29,6 +29,7 @@ from guanxi.org.models import Department, User
 from . import keys
 from .models import Contact, Customer, CustomerName, CustomerShare, Lifecycle, Pool
 from .regions import region_validate
+from .selectors import named
 from .settings import required_fields_of
 
 # Which dictionary type each enumerated field draws from (SPEC §14.1).
@@ -228,7 +229,7 @@ def customer_duplicates(
         add(customers.filter(tax_number=tax_number.strip())[:limit], "tax_number")
     if len(key) >= 4 and len(found) < limit:
         # an existing name contains the new one ("华信精密" in "上海华信精密机械")
-        add(customers.filter(search__name_key__contains=key)[:limit], "similar_name")
+        add(customers.filter(named(Q(name_key__contains=key)))[:limit], "similar_name")
         # the new name contains an existing one at its start or end: a city before it, a trade after it
         parts = {key[:n] for n in range(4, len(key))} | {key[n:] for n in range(1, len(key) - 3)}
         add(customers.filter(name_key__in=parts)[:limit], "similar_name")
@@ -663,6 +664,13 @@ def customer_followed_up(*, customer: Customer, at: datetime) -> None:
         from .pool import expiry_refresh
 
         expiry_refresh(customer)  # the no-follow-up clock starts again
+
+
+def customer_row_lock(*, customer_id: int) -> None:
+    """Lock a customer's row (FOR NO KEY UPDATE) before writing the rows that hang off it, such as its plans.
+    The pool's return and its sweep lock the customer and then its plans; with the same order everywhere,
+    two such transactions wait for each other instead of deadlocking."""
+    list(Customer.all_objects.select_for_update(no_key=True).filter(pk=customer_id).values_list("pk", flat=True))
 
 
 def customer_next_followup_set(*, customer_id: int, at: datetime | None) -> None:
