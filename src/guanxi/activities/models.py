@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.records import MainRecord
+from guanxi.core.records import BulkRewrittenRecord, MainRecord
 from guanxi.core.scope import ScopedQuerySet
 
 __all__ = [
@@ -175,7 +175,7 @@ class FollowUpComment(models.Model):
         return self.text[:50]
 
 
-class Plan(MainRecord, RelatedRecord):
+class Plan(BulkRewrittenRecord, RelatedRecord):
     """A dated task on a customer or another record (SPEC §4.2). ``open`` until done (with the follow-up
     that fulfilled it) or cancelled; overdue is derived: open and past ``due_at``. A plan with a window
     (the satisfaction reminder: 20th–25th) starts at ``starts_at`` and is due at the window's end."""
@@ -192,20 +192,7 @@ class Plan(MainRecord, RelatedRecord):
         CADENCE = "cadence", _("Level cadence")
         TEMPLATE = "template", _("Plan template")
 
-    # Inherited columns declared again without their single-column indexes: the pool's sweep cancels open
-    # plans by the thousand, and every index costs a write per row. The indexes in Meta serve the reads.
-    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-        db_index=False,
-    )
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    contact = models.ForeignKey(
+    contact = models.ForeignKey(  # RelatedRecord's, without its index (see BulkRewrittenRecord)
         "customers.Contact",
         models.SET_NULL,
         null=True,

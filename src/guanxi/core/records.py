@@ -59,6 +59,27 @@ class MainRecord(models.Model):
         base_manager_name = "all_objects"
 
 
+class BulkRewrittenRecord(MainRecord):
+    """A main record whose rows are rewritten by the thousand (customers returned by the pool's sweep, and
+    their plans): the same columns without single-column indexes, as every index costs one more write per
+    rewritten row. The model's Meta indexes what its reads need."""
+
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("created by"),
+        db_index=False,
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta(MainRecord.Meta):
+        abstract = True
+
+
 def save_versioned(obj: MainRecord, *, expected_version: int, fields: list[str]) -> None:
     """Write ``fields`` only if nobody saved the row since the user loaded ``expected_version``:
     a conditional UPDATE, so the database decides between two simultaneous edits."""

@@ -6,10 +6,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.records import MainRecord
+from guanxi.core.records import BulkRewrittenRecord, MainRecord
 from guanxi.org.models import BusinessUnit, User
 
 from .pool_models import ConflictCase, HoldingLimit, Pool, PoolEvent, PoolWarning
@@ -42,25 +41,10 @@ class Level(models.TextChoices):
     N = "N", _("N – no clear plan")
 
 
-class Customer(MainRecord):
+class Customer(BulkRewrittenRecord):
     class Kind(models.TextChoices):
         COMPANY = "company", _("Company")
         INDIVIDUAL = "individual", _("Individual")
-
-    # Inherited columns declared again without their single-column indexes: the pool's sweep rewrites
-    # customer rows by the thousand, and every index costs a write per row. The indexes in Meta serve the
-    # reads (live rows by owner, by unit, by recency; deleted rows for the restore page).
-    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-        db_index=False,
-    )
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     number = models.CharField(_("number"), max_length=30, editable=False)
     name = models.CharField(_("name"), max_length=50)
