@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -14,6 +14,14 @@ from tests.e2e.test_shell import sign_in
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+def later_today() -> datetime:
+    """An hour from now, but still today in the company's time zone (the agenda shows today's plans): in the
+    last hour of the day, a minute before midnight (then overdue, which the agenda shows as well)."""
+    now = timezone.localtime()
+    midnight = datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=now.tzinfo)
+    return min(now + timedelta(hours=1), midnight - timedelta(minutes=1))
+
+
 def test_a_salesperson_records_a_follow_up_from_the_agenda_and_a_manager_comments(
     live_server: object, page: Page
 ) -> None:
@@ -24,9 +32,7 @@ def test_a_salesperson_records_a_follow_up_from_the_agenda_and_a_manager_comment
         person.language = "en"  # the labels below are the English source texts
         person.save(update_fields=["language"])
     customer = customer_of(world.alice, "华信科技有限公司")
-    plan = services.plan_create(
-        actor=world.alice, subject="电话回访报价", due_at=timezone.now() + timedelta(hours=1), customer=customer
-    )
+    plan = services.plan_create(actor=world.alice, subject="电话回访报价", due_at=later_today(), customer=customer)
     base = str(live_server)
 
     # Alice opens today's agenda and records the follow-up from the plan, with the customer's feedback.
