@@ -6,6 +6,7 @@ Row locks exist on PostgreSQL only (SQLite runs one writer at a time), so these 
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -39,7 +40,7 @@ def customer_held(sales: World) -> Iterator[tuple[Plan, psycopg.Connection]]:
     while it cancels the customer's plans)."""
     customer = customer_of(sales.alice)
     plan = services.plan_create(
-        actor=sales.alice, subject="回访", due_at=timezone.now() + timezone.timedelta(days=1), customer=customer
+        actor=sales.alice, subject="回访", due_at=timezone.now() + timedelta(days=1), customer=customer
     )
     holder = other_connection()
     holder.execute("SELECT id FROM customers_customer WHERE id = %s FOR UPDATE", [customer.pk])
@@ -65,9 +66,7 @@ def waiting_for_a_lock(until: float) -> bool:
     [
         lambda actor, plan: services.plan_complete(actor=actor, plan=plan),
         lambda actor, plan: services.plan_cancel(actor=actor, plan=plan, reason="不需要了"),
-        lambda actor, plan: services.plan_reschedule(
-            actor=actor, plan=plan, due_at=plan.due_at + timezone.timedelta(1)
-        ),
+        lambda actor, plan: services.plan_reschedule(actor=actor, plan=plan, due_at=plan.due_at + timedelta(1)),
     ],
     ids=["complete", "cancel", "reschedule"],
 )

@@ -4,8 +4,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from guanxi.activities.services import plan_create
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.jobs import JOBS, run_job
 from guanxi.core.models import AuditEntry, Notification
@@ -369,6 +372,25 @@ def test_a_departing_salespersons_customers_can_return_to_the_pool(sales: PoolWo
         customer = fresh(customer)
         assert (customer.owner, customer.status, customer.locked_at) == (None, Lifecycle.POOL, None)
     assert PoolEvent.objects.filter(kind="return", reason="owner_left").count() == 2
+    returned = AuditEntry.objects.filter(object_id__in=[str(c.pk) for c in customers], note__endswith="owner_left")
+    assert [(entry.actor, entry.changes["owner"]) for entry in returned] == [(admin, [sales.alice.pk, None])] * 2
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_a_departing_salespersons_customers_return_in_the_same_few_statements_however_many(
+    sales: PoolWorld, count: int
+) -> None:
+    customers = [registered(sales.alice, f"上海第{n}机械有限公司") for n in range(count)]
+    Customer.objects.filter(pk=customers[0].pk).update(deleted_at=START)  # a deleted one is handed over too
+    plan = plan_create(actor=sales.alice, subject="回访", due_at=START + timedelta(days=400), customer=customers[1])
+
+    with CaptureQueriesContext(connection) as queries:
+        assert pool.customers_to_pool(sales.bob, Customer.all_objects.filter(owner=sales.alice)) == count
+
+    assert len(queries) == 6  # the ids; the batch; its update, audit entries, plans and pool events
+    assert not Customer.all_objects.filter(owner=sales.alice).exists()
+    plan.refresh_from_db()
+    assert plan.status == "cancelled"
 
 
 # --- imports into the pool, bulk return ------------------------------------------------------------------

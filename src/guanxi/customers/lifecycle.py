@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.audit import Action, audit_log
+from guanxi.core.context import client_ip
 from guanxi.core.models import AuditEntry
 from guanxi.org.models import User
 
@@ -85,6 +86,7 @@ def customers_returned_bulk(
     values: Mapping[str, Any],
     changes: Mapping[int, Mapping[str, Any]] | None = None,
     notes: Mapping[int, str] | None = None,
+    actor: User | None = None,
 ) -> int:
     """The RETURNED event for a whole batch of the pool's sweep: ONE statement moves the status together with
     the caller's other values (``rows`` is the caller's conditional queryset of these customers), and one
@@ -95,6 +97,9 @@ def customers_returned_bulk(
     label = str(Event.RETURNED.label)
     AuditEntry.objects.bulk_create(
         AuditEntry(
+            actor=actor,
+            actor_name=str(actor or ""),
+            ip=client_ip.get(),
             action=Action.LIFECYCLE,
             object_type="customers.customer",
             object_id=str(row.pk),

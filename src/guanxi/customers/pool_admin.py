@@ -145,7 +145,8 @@ def holding_limit_save(
     if all(value is None for value in cleaned.values()):
         raise DomainError(_("Set at least one limit."), field="holding_limit")
     for name, least in LIMIT_MINIMUM.items():
-        if cleaned[name] is not None and cleaned[name] < least:
+        value = cleaned[name]
+        if value is not None and value < least:
             raise DomainError(_("Must be at least %(min)s.") % {"min": least}, field=name)
     row = HoldingLimit.objects.filter(business_unit_id=unit, department=department, user=user).first()
     before = snapshot(row, LIMIT_FIELDS) if row else {}

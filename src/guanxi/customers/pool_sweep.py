@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from guanxi.org.models import User
 
-from .lifecycle import customers_returned_bulk
 from .models import Customer, Pool, PoolEvent, PoolWarning
+from .pool import customers_release_bulk
 from .pool_rules import (
     DAY,
     Rules,
@@ -111,29 +111,18 @@ def _claim_rows(rows: QuerySet[Customer], after: Customer | None, *fields: str) 
 
 @transaction.atomic
 def _return_batch(at: datetime, rules: dict[int, Rules], result: SweepResult, after: Customer | None) -> list[Customer]:
-    from guanxi.activities.services import customers_plans_close
-
     fields = ["name", "owner_id", "status", "pool_id", "claimed_at", "last_followup_at", "business_unit_id"]
     rows = _claim_rows(_due(at), after, *fields)
     if not rows:
         return rows
-    reasons = {row.pk: expiry_reason(row, rules.get(row.pool_id or 0) or _fallback_rules(row)) for row in rows}
-    # one UPDATE moves owner and status together, and one audit entry per customer records both
-    changed = customers_returned_bulk(
+    customers_release_bulk(
+        actor=None,
         customers=rows,
         rows=_due(at).filter(pk__in=[row.pk for row in rows]),
-        values={"owner": None, "pooled_at": at, "claimed_at": None, "expires_at": None, "next_followup_at": None},
-        changes={row.pk: {"owner": [row.owner_id, None]} for row in rows},
-        notes={row.pk: f"reclaim_pool {reasons[row.pk]}" for row in rows},
-    )
-    if changed != len(rows):  # only possible without row locks; the transaction keeps the batch whole
-        raise RuntimeError("reclaim batch changed under the sweep")
-    customers_plans_close(customer_ids=[row.pk for row in rows], reason="reclaim_pool")
-    PoolEvent.objects.bulk_create(
-        PoolEvent(
-            customer_id=row.pk, user_id=row.owner_id or 0, kind=PoolEvent.Kind.RECLAIM, reason=reasons[row.pk], at=at
-        )
-        for row in rows
+        kind=PoolEvent.Kind.RECLAIM,
+        reasons={row.pk: expiry_reason(row, rules.get(row.pool_id or 0) or _fallback_rules(row)) for row in rows},
+        cause="reclaim_pool",
+        at=at,
     )
     for row in rows:
         result.reclaimed_of.setdefault(row.owner_id or 0, Tally()).add(row)
