@@ -125,6 +125,12 @@ class Lead(MainRecord):
         verbose_name_plural = pgettext_lazy("sales lead", "leads")
         ordering = ["-updated_at", "-pk"]
         indexes = [
+            # the daily check sheet: open leads, the longest without a follow-up first (it shows the top 200)
+            models.Index(
+                fields=["last_followup_at", "created_at", "id"],
+                condition=Q(deleted_at__isnull=True, status__in=OPEN_STATUSES),
+                name="lead_open_stale",
+            ),
             # the list's default order, for one owner, a department and a whole unit, over live rows only
             # ``status`` rides along so that the open-leads scene is answered from the index alone
             models.Index(

@@ -196,6 +196,12 @@ class Opportunity(MainRecord):
         verbose_name_plural = _("opportunities")
         ordering = ["-updated_at", "-pk"]
         indexes = [
+            # The daily check sheet: open opportunities, the longest in their stage first (it shows the top 200).
+            models.Index(
+                fields=["stage_entered_at", "id"],
+                condition=Q(deleted_at__isnull=True, status=Status.OPEN),
+                name="opportunity_open_stale",
+            ),
             # A board column (one stage) for one owner and for a whole scope: live rows, newest first.
             # The board (an open stage holds only open opportunities): a column's cards and totals for the
             # owners of a scope, read from the index alone; and for a whole unit, in order.
