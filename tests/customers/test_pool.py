@@ -117,6 +117,17 @@ def test_a_batch_claim_that_would_pass_the_cap_fails_whole(sales: PoolWorld) -> 
     assert len(pool.customers_claim(actor=sales.alice, customers=customers[:2])) == 2
 
 
+def test_a_batch_claim_reads_its_pools_rules_once_however_many_customers(sales: PoolWorld) -> None:
+    customers = [in_pool(sales, f"上海第{n}机械有限公司") for n in range(4)]
+
+    def pool_reads(batch: list[Customer]) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            pool.customers_claim(actor=sales.alice, customers=batch)
+        return sum('FROM "customers_pool"' in query["sql"] for query in queries)
+
+    assert pool_reads(customers[:1]) == pool_reads(customers[1:])
+
+
 def test_pool_administrators_are_exempt_from_the_daily_cap(sales: PoolWorld) -> None:
     set_parameter(sales, "pool.daily_claims", 1)
     head = grant(make_user("head", "负责人", sales.head_office), "unit_head")

@@ -159,7 +159,7 @@ def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Custo
     pool = governing_pool(actor, actor.business_unit_id)
     parameters = unit_parameters(actor.business_unit_id)
     rules = pool_rules(pool, parameters)
-    source_rules = {row.pool_id or 0: _rules_of_pool_id(row.pool_id, parameters) for row in customers}
+    source_rules = _rules_of_pools({row.pool_id or 0 for row in customers}, parameters)
     cooling = _cooling(actor, customers, source_rules, now)
     if cooling is not None:
         days = source_rules[cooling.pool_id or 0].cooldown_days
@@ -193,9 +193,10 @@ def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Custo
     return list(customers)
 
 
-def _rules_of_pool_id(pool_id: int | None, parameters: dict[str, Any]) -> Rules:
-    pool = Pool.objects.filter(pk=pool_id).first() if pool_id else None
-    return pool_rules(pool, parameters) if pool else pool_rules(Pool(), parameters)
+def _rules_of_pools(pool_ids: set[int], parameters: dict[str, Any]) -> dict[int, Rules]:
+    """The rules of the pools the customers come from, in one query (0: no pool, the unit's parameters)."""
+    pools = Pool.objects.in_bulk(pool_ids - {0})
+    return {pool_id: pool_rules(pools.get(pool_id) or Pool(), parameters) for pool_id in pool_ids}
 
 
 @transaction.atomic
