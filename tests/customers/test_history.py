@@ -8,12 +8,14 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from guanxi.core.audit import audit_log
+from guanxi.core.errors import Conflict
 from guanxi.core.models import AuditEntry
 from guanxi.customers import pool
-from guanxi.customers.models import Customer, Pool
+from guanxi.customers.models import ConflictCase, Customer, Pool
 from guanxi.org.models import Role, User
 from tests.conftest import client_for
 from tests.customers.pool_helpers import PoolWorld, fresh, in_pool, registered
+from tests.customers.test_services import register
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +105,20 @@ def test_the_history_reads_as_labels_in_the_readers_language(sales: PoolWorld) -
     assert "<td>Website</td>" not in english  # a creation lists only the fields filled in
     assert "Returned to the pool: 联系不上" in english
     assert "returned unreachable" not in english
+
+
+def test_a_conflict_case_masks_the_matched_phone_as_the_held_customers_page_does(sales: PoolWorld) -> None:
+    held = registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")
+    with pytest.raises(Conflict):
+        register(sales.alice, "华信科技", phone="021 6888 8888", contact={"name": "李四", "mobile": PHONE})
+    case = ConflictCase.objects.get(customer=held)
+    url = reverse("customers:conflict", args=[case.pk])
+    managers = client_for(sales.bob, HTTP_ACCEPT_LANGUAGE="en").get(url).text
+    assert "021****8888" in managers and "139****5645" in managers
+    assert "6888 8888" not in managers and PHONE not in managers
+    client = APIClient()
+    client.force_authenticate(sales.bob)
+    attempted = client.get(f"/api/v1/conflicts/{case.pk}/").json()["attempted"]
+    assert attempted == {"name": "华信科技", "phone": "021****8888", "contact_mobile": "139****5645"}
+    claimants = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en").get(url).text
+    assert "021 6888 8888" in claimants  # she typed it herself

@@ -100,6 +100,21 @@ def conflict_inbox(*, actor: User, status: str = ConflictCase.Status.OPEN) -> Qu
     return cases.order_by("-created_at", "-pk")
 
 
+def attempted_shown(*, actor: User, case: ConflictCase) -> dict[str, str]:
+    """What the claimant registered, as the reader may see it. A phone that matched is the held customer's
+    phone, so it is masked as the customer's page masks it: plain to the claimant who typed it and to
+    whoever sees the customer's contact details."""
+    from . import keys
+    from .services import sees_contact_details
+
+    if actor.pk == case.claimant_id or sees_contact_details(actor, case.customer):
+        return dict(case.attempted)
+    return {name: keys.mask_phone(value) if name in PHONES else value for name, value in case.attempted.items()}
+
+
+PHONES = {"phone", "contact_mobile"}
+
+
 # --- writes --------------------------------------------------------------------------------------------------
 
 
