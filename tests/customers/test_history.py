@@ -122,3 +122,15 @@ def test_a_conflict_case_masks_the_matched_phone_as_the_held_customers_page_does
     assert attempted == {"name": "华信科技", "phone": "021****8888", "contact_mobile": "139****5645"}
     claimants = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en").get(url).text
     assert "021 6888 8888" in claimants  # she typed it herself
+
+
+def test_the_contacts_api_masks_phones_and_e_mail_as_the_contacts_tab_does(sales: PoolWorld) -> None:
+    customer = register(sales.alice, phone=PHONE, contact={"name": "张三", "mobile": PHONE, "email": EMAIL})
+    contact = customer.contacts.get()
+    client = APIClient()
+    client.force_authenticate(sales.bob)  # her manager: sees the customer, masked
+    [listed] = client.get("/api/v1/contacts/").json()["results"]
+    assert (listed["mobile"], listed["email"]) == ("139****5645", "x***@na.cn")
+    assert client.get(f"/api/v1/contacts/{contact.pk}/").json()["mobile"] == "139****5645"
+    client.force_authenticate(sales.alice)
+    assert client.get(f"/api/v1/contacts/{contact.pk}/").json()["mobile"] == PHONE
