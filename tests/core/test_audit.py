@@ -278,3 +278,15 @@ def test_a_superuser_still_sees_every_entry(world: World) -> None:
     entry(world.alice, obj=world.alice)
     entry(world.charlie, obj=world.charlie)
     assert len(titles(client_for(world.root).get(reverse("core:audit")))) == 2
+
+
+def test_the_record_type_filter_offers_the_records_people_work_with_in_their_language(world: World) -> None:
+    admin = grant(world.bob, "audit.view", scope="all")
+
+    def offered(language: str) -> dict[str, str]:
+        page = client_for(admin, HTTP_ACCEPT_LANGUAGE=language).get(reverse("core:audit"))
+        return dict(page.context["filter_form"].fields["object_type"].choices)
+
+    assert (offered("zh-hans")["customers.customer"], offered("en")["customers.customer"]) == ("客户", "Customer")
+    for internal in ("core.numbercounter", "activities.feedtoken", "customers.customerstar", "core.auditentry"):
+        assert internal not in offered("en")
