@@ -4,7 +4,9 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from rest_framework import pagination
+from django.utils.translation import gettext as _
+from rest_framework import pagination, parsers
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -15,6 +17,16 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing a body nested deeper than Python's recursion limit with 400, not 500."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(_("The JSON body is nested too deeply.")) from None
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
