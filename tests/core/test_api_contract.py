@@ -1,8 +1,13 @@
 """The REST contract on bad input: every refusal is a 4xx in the documented shape, never a 500."""
 
+import ast
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
+import guanxi
+from guanxi.core.errors import STATUS_OF_CODE, status_of
 from tests.conftest import World
 
 DEEP = "[" * 5000 + "]" * 5000
@@ -15,3 +20,34 @@ def test_deeply_nested_json_is_refused_with_400(world: World, path: str) -> None
     response = client.post(path, DEEP, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["detail"] == "JSON 内容嵌套层级过深。"  # in the user's language (Chinese by default)
+
+
+def _refusals_raised_in_the_code() -> list[tuple[str, str, str]]:
+    """(exception class, code, file) of every ``Conflict(…, code=…)`` and ``NotPermitted(…, code=…)``."""
+    found = []
+    for path in Path(guanxi.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Conflict", "NotPermitted"):
+                for keyword in node.keywords:
+                    if keyword.arg == "code":  # a constant, or constants chosen by a condition
+                        for value in ast.walk(keyword.value):
+                            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                                found.append((node.func.id, value.value, path.name))  # type: ignore[attr-defined]
+    return found
+
+
+def test_every_conflict_and_refusal_code_has_its_status_in_the_one_table() -> None:
+    raised = _refusals_raised_in_the_code()
+    assert len(raised) > 20
+    expected = {"Conflict": 409, "NotPermitted": 403}
+    assert [(kind, code, name) for kind, code, name in raised if status_of(code) != expected[kind]] == []
+    assert status_of("claim_limit") == status_of("holding_limit") == 409  # DESIGN.md lists them as conflicts
+    assert status_of("required") == 400
+
+
+def test_the_schema_documents_the_status_of_each_refusal_code(world: World) -> None:
+    client = APIClient()
+    client.force_authenticate(world.root)
+    description = client.get("/api/schema/", {"format": "json"}).json()["info"]["description"]
+    for code, status in STATUS_OF_CODE.items():
+        assert f"| `{code}` | {status} |" in description

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError
+from .errors import STATUS_OF_CODE, DomainError
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -43,3 +43,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             return Response(exc.message_dict, status=400)
         return Response({"detail": " ".join(exc.messages), "code": "invalid"}, status=400)
     return drf_exception_handler(exc, context)
+
+
+def document_refusals(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Schema post-processing hook: the API description lists the status of every refusal code."""
+    by_status = sorted(STATUS_OF_CODE.items(), key=lambda item: (item[1], item[0]))
+    rows = "\n".join(f"| `{code}` | {status} |" for code, status in by_status)
+    result["info"]["description"] = (
+        'Errors: 400 `{"field": ["message"]}` or `{"detail": "...", "code": "..."}`; 401 without '
+        'credentials; 404 for what you may not see. A refused rule answers `{"detail", "code"}` with the '
+        "status of its code below; any other code is 400.\n\n| code | status |\n| --- | --- |\n" + rows
+    )
+    return result
