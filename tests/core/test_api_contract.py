@@ -1,13 +1,17 @@
 """The REST contract on bad input: every refusal is a 4xx in the documented shape, never a 500."""
 
 import ast
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 import guanxi
 from guanxi.core.errors import STATUS_OF_CODE, status_of
+from guanxi.core.views import server_error
 from tests.conftest import World
 
 DEEP = "[" * 5000 + "]" * 5000
@@ -51,3 +55,27 @@ def test_the_schema_documents_the_status_of_each_refusal_code(world: World) -> N
     description = client.get("/api/schema/", {"format": "json"}).json()["info"]["description"]
     for code, status in STATUS_OF_CODE.items():
         assert f"| `{code}` | {status} |" in description
+
+
+MANIFEST_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+
+def test_an_unknown_api_path_answers_json_404_even_before_collectstatic(
+    world: World, settings: Any, tmp_path: Path
+) -> None:
+    settings.STORAGES, settings.STATIC_ROOT = MANIFEST_STORAGES, tmp_path  # production storage, nothing collected
+    client = APIClient()
+    client.force_authenticate(world.root)
+    for path in ("/api/v1/no-such-thing/", "/api/no-such-thing", "/api/v1/customers/1/no-such-action/"):
+        response = client.get(path)
+        assert (response.status_code, response["Content-Type"]) == (404, "application/json"), path
+        assert response.json() == {"detail": "未找到。", "code": "not_found"}
+
+
+def test_a_server_error_under_the_api_answers_json(rf: RequestFactory) -> None:
+    response = server_error(rf.get("/api/v1/customers/"))
+    assert (response.status_code, response["Content-Type"]) == (500, "application/json")
+    assert json.loads(response.content)["code"] == "server_error"
