@@ -185,7 +185,7 @@ def test_a_transfer_restarts_the_clocks_under_the_new_owners_pool(sales: PoolWor
     assert fresh(customer).expires_at == later + timedelta(days=31)
 
 
-def test_the_cool_down_keeps_a_salesperson_from_reclaiming_what_they_returned(sales: PoolWorld) -> None:
+def test_the_cool_down_keeps_a_salesperson_from_reclaiming_until_day_c_has_passed(sales: PoolWorld) -> None:
     customer = in_pool(sales)
     with time_machine.travel(START, tick=False):
         pool.customer_claim(actor=sales.alice, customer=customer)
@@ -195,7 +195,11 @@ def test_the_cool_down_keeps_a_salesperson_from_reclaiming_what_they_returned(sa
             pool.customer_claim(actor=sales.alice, customer=fresh(customer))
         assert refusal.value.code == "cooling_down"
         assert "7 days" in str(refusal.value.message)
-    with time_machine.travel(START + timedelta(days=7, minutes=1), tick=False):
+    with time_machine.travel(START + timedelta(days=7, hours=12), tick=False):  # day 7: still cooling down
+        with pytest.raises(DomainError) as refusal:
+            pool.customer_claim(actor=sales.alice, customer=fresh(customer))
+        assert refusal.value.code == "cooling_down"
+    with time_machine.travel(START + timedelta(days=8), tick=False):  # whole days elapsed exceed C, as for reclaim
         pool.customer_claim(actor=sales.alice, customer=fresh(customer))
 
 
