@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import require_perm
+from guanxi.core.texts import Text
 from guanxi.org.models import User
 
 from . import pool
@@ -145,8 +146,8 @@ def conflict_open(*, actor: User, customer: Customer, match: str, attempted: Map
             note=f"conflict case opened by {actor}",
         )
         managers = {person for person in (actor.manager, customer.owner.manager if customer.owner else None) if person}
-        title = format_lazy(
-            gettext_lazy("Conflict: {claimant} registered {name}, held by {holder}"),
+        title = Text(
+            gettext_noop("Conflict: {claimant} registered {name}, held by {holder}"),
             claimant=actor,
             name=customer.name,
             holder=customer.owner or gettext_lazy("the public pool"),
@@ -226,8 +227,8 @@ def conflict_decide(*, actor: User, case: ConflictCase, decision: str, note: str
         now,
         note[:500],
     )
-    title = format_lazy(
-        gettext_lazy("Conflict over {name} decided: {decision}"),
+    title = Text(
+        gettext_noop("Conflict over {name} decided: {decision}"),
         name=customer.name,
         decision=ConflictCase.Decision(decision).label,
     )
