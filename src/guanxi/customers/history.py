@@ -85,6 +85,8 @@ def register() -> None:
             "owner_left": _("the owner left"),
             "no_followup": _("not followed up within the pool's time limit"),
             "no_deal": _("no deal within the pool's time limit"),
+            "read-write": _("shared read-write"),
+            "read-only": _("shared read-only"),
         }
     )
     register_note_dictionary("return_reason")
