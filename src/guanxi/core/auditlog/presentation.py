@@ -149,7 +149,7 @@ def note_labels() -> dict[str, str]:
 
 def note_sentence(note: str, labels: Mapping[str, str]) -> str:
     """A note's codes read as labels: "returned reclaim_pool no_followup" reads
-    "退回公海：自动收回，超过公海期限未跟进"; words typed by a person stay as they were."""
+    "退回公海：已自动回收，超过公海期限未跟进"; words typed by a person stay as they were."""
     if note in labels:  # a note that is one code of several words ("password changed")
         return labels[note]
     parts: list[str] = []
