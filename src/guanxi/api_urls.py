@@ -9,9 +9,10 @@ from guanxi.core.auditlog import api as audit_api
 from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
-from guanxi.customers import pool_api, region_api
+from guanxi.customers import region_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
+from guanxi.pool import api as pool_api
 from guanxi.sales import api as sales_api
 
 router = SimpleRouter(use_regex_path=False)

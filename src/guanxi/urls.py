@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("guanxi.core.urls")),
     path("", include("guanxi.org.urls")),
     path("customers/", include("guanxi.customers.urls")),
+    path("customers/", include("guanxi.pool.urls")),
     path("sales/", include("guanxi.sales.urls")),
     path("activities/", include("guanxi.activities.urls")),
     path("leads/", include("guanxi.leads.urls")),

@@ -10,9 +10,9 @@ class ActivitiesConfig(AppConfig):
     def ready(self) -> None:
         from guanxi.core import navigation, permissions, scope
         from guanxi.core.config.dictionary import register_dictionary_usage
-        from guanxi.customers.conflicts import register_evidence
         from guanxi.customers.merge import register_merge_child
         from guanxi.org import handover
+        from guanxi.pool.conflicts import register_evidence
 
         from . import checks, models, selectors, services
 

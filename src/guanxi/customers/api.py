@@ -13,10 +13,13 @@ from rest_framework.response import Response
 from guanxi.core.api import ScopedViewSet, VisibleRelatedField
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import Department, User
+from guanxi.pool import conflicts
+from guanxi.pool import services as pool
+from guanxi.pool.models import ConflictCase
 
-from . import conflicts, keys, pool, selectors, services
+from . import keys, selectors, services
 from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
-from .models import ConflictCase, Contact, Customer
+from .models import Contact, Customer
 
 WRITABLE = [name for name in services.CUSTOMER_FIELDS if name != "referrer"]
 

@@ -87,7 +87,7 @@ def customers_bulk_transfer(*, actor: User, ids: Iterable[int | str], owner: Use
 @transaction.atomic
 def customers_bulk_return(*, actor: User, ids: Iterable[int | str], reason: str, note: str = "") -> BulkResult:
     """Return the selected customers to their pools with one reason; all or none."""
-    from .pool import customer_return
+    from guanxi.pool.services import customer_return
 
     require_perm(actor, "pool.edit")
     customers, ignored = selection(actor, ids)

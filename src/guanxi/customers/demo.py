@@ -19,7 +19,7 @@ OWNERS = ["sales1", "sales2", "sales3", "sales4", "sh.manager", "bj.manager"]
 
 def load(out: TextIO) -> None:
     _load_customers(out)
-    from .pool_demo import load_pool
+    from guanxi.pool.demo import load_pool
 
     load_pool(out)
 

@@ -21,12 +21,12 @@ from guanxi.core.forms import show_error
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
+from guanxi.pool.forms import ReturnForm
 
 from . import bulk, preferences, services
 from .forms import ShareForm, TransferForm
 from .list_forms import ColumnsForm, ConfirmForm, SaveFilterForm, TagForm
 from .models import Customer, SavedFilter
-from .pool_forms import ReturnForm
 
 # Bulk action → (permission, button label); the order of the toolbar.
 BULK_ACTIONS = {

@@ -192,7 +192,7 @@ def _value(
         case "owner":
             return str(row.owner) if row.owner_id else str(_("Public pool"))
         case "expiry":
-            from .pool import days_to_expiry, expiry_label
+            from guanxi.pool.services import days_to_expiry, expiry_label
 
             return Expiry(expiry_label(row), days_to_expiry(row.expires_at))
         case "last_followup":

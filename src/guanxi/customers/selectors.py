@@ -195,8 +195,7 @@ def customer_for_detail(*, actor: User, pk: int) -> Customer:
     from django.http import Http404
 
     from guanxi.core.scope import get_visible_or_404
-
-    from .pool import pool_customers
+    from guanxi.pool.services import pool_customers
 
     contacts = Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "name"))
     queryset = Customer.objects.select_related("owner", "referrer", "created_by", "pool", "locked_by")
@@ -243,7 +242,7 @@ def overview_rows(customer: Customer) -> list[tuple[str, Any]]:
             (t, c): label
             for t, c, label in DictionaryItem.objects.filter(wanted).values_list("type__code", "code", "label")
         }
-    from .pool import hidden_fields
+    from guanxi.pool.services import hidden_fields
 
     hidden = hidden_fields(customer)  # a pool customer's fields the pool hides until claimed
     region = region_path_label(province=customer.province, city=customer.city, county=customer.county)

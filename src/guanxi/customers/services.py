@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -27,10 +27,13 @@ from guanxi.core.scope import Scope, owner_in_scope
 from guanxi.org.models import Department, User
 
 from . import keys
-from .models import Contact, Customer, CustomerName, CustomerShare, Lifecycle, Pool
+from .models import Contact, Customer, CustomerName, CustomerShare, Lifecycle
 from .regions import region_validate
 from .selectors import named
 from .settings import required_fields_of
+
+if TYPE_CHECKING:
+    from guanxi.pool.models import Pool
 
 # Which dictionary type each enumerated field draws from (SPEC §14.1).
 DICTIONARY_FIELDS = {
@@ -320,7 +323,7 @@ def keeps_conflict_cases(service: Callable[P, R]) -> Callable[P, R]:
 
 
 def _conflict_case_opened(refusal: DuplicateCustomer, claim: Claim) -> DuplicateCustomer:
-    from .conflicts import conflict_open
+    from guanxi.pool.conflicts import conflict_open
 
     found = refusal.duplicate
     case = conflict_open(actor=claim.actor, customer=found.customer, match=found.reason, attempted=claim.attempted)
@@ -402,7 +405,7 @@ def customer_create(
         customer_duplicates(unit_id=unit, name=customer.name, phones=phones, tax_number=customer.tax_number),
         attempted={key: value for key, value in attempted.items() if value} if pool is None else None,
     )
-    from . import pool as pools
+    from guanxi.pool import services as pools
 
     if pool is None:
         pools.capacity_check(owner=owner)
@@ -523,7 +526,7 @@ def customer_transfer(*, actor: User, customer: Customer, owner: User, note: str
         raise DomainError(_("The new owner works in another business unit."), field="owner")
     if customer.owner_id == owner.pk:
         raise DomainError(_("%(name)s already owns this customer.") % {"name": owner}, field="owner")
-    from . import pool
+    from guanxi.pool import services as pool
 
     pool.capacity_check(owner=owner)
     previous = customer.owner_id
@@ -532,7 +535,7 @@ def customer_transfer(*, actor: User, customer: Customer, owner: User, note: str
         raise Conflict(_("Someone else changed the owner just now; reload and try again."), code="stale_version")
     customer.owner = owner
     if previous is None:  # a unit head moving a pool customer: the pool's assignment, as far as status goes
-        from .lifecycle import Event, customer_lifecycle_event
+        from guanxi.pool.lifecycle import Event, customer_lifecycle_event
 
         customer_lifecycle_event(customer=customer, event=Event.ASSIGNED, actor=actor, note=note)
     pool.customer_owned(customer)
@@ -661,7 +664,7 @@ def customer_followed_up(*, customer: Customer, at: datetime) -> None:
     ).update(last_followup_at=at)
     if customer.last_followup_at is None or customer.last_followup_at < at:
         customer.last_followup_at = at
-        from .pool import expiry_refresh
+        from guanxi.pool.services import expiry_refresh
 
         expiry_refresh(customer)  # the no-follow-up clock starts again
 

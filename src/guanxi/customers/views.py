@@ -20,8 +20,9 @@ from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import User
+from guanxi.pool import views as pool_views
 
-from . import keys, list_views, merge, pool_views, selectors, services
+from . import keys, list_views, merge, selectors, services
 from .forms import (
     ContactForm,
     ContactMoveForm,
