@@ -12,7 +12,7 @@ urlpatterns = [
     path("sales/", include("guanxi.sales.urls")),
     path("activities/", include("guanxi.activities.urls")),
     path("leads/", include("guanxi.leads.urls")),
-    path("", include("guanxi.customers.region_urls")),
+    path("", include("guanxi.customers.regions.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", include("guanxi.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -422,7 +422,7 @@ def test_an_importer_registers_customers_straight_into_a_pool(sales: PoolWorld) 
 
 
 def test_the_list_returns_several_customers_at_once_with_one_reason(sales: PoolWorld) -> None:
-    from guanxi.customers.bulk import customers_bulk_return
+    from guanxi.pool.services import customers_bulk_return
 
     customers = [registered(sales.alice, f"上海第{n}机械有限公司") for n in range(3)]
     result = customers_bulk_return(actor=sales.alice, ids=[c.pk for c in customers], reason="no_need")

@@ -158,3 +158,10 @@ def test_the_conflict_inbox_shows_evidence_and_a_manager_decides(sales: PoolWorl
     assert decided.status_code == 302
     assert fresh(held).owner is None
     assert english(sales.charlie).get(reverse("pool:conflict", args=[case.pk])).status_code == 404
+
+
+def test_the_pool_adds_its_return_to_the_customers_toolbar_after_share() -> None:
+    from guanxi.customers.list_views import BULK_ACTIONS
+
+    assert list(BULK_ACTIONS) == ["transfer", "share", "return", "tag", "export", "delete"]
+    assert BULK_ACTIONS["return"][0] == "pool.edit"

@@ -55,8 +55,8 @@ class CustomersConfig(AppConfig):
 def _load_regions_once(using: str = "default", apps: Any = None, **kwargs: object) -> None:
     """Installation set-up, not a business effect: the first migrate fills the region table from the shipped
     data file. Tests make the few regions they need, so they skip it (``settings.TESTING``)."""
-    from .region_models import Region
-    from .regions import RegionDataMissing, regions_load
+    from .regions.models import Region
+    from .regions.services import RegionDataMissing, regions_load
 
     if settings.TESTING or using != "default":
         return

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.records import BulkRewrittenRecord, MainRecord
 from guanxi.org.models import BusinessUnit, User
 
-from .region_models import Region
+from .regions.models import Region
 
 __all__ = [
     "Contact", "Customer", "CustomerName", "CustomerShare", "CustomerStar", "Level", "Lifecycle", "ListPreference",

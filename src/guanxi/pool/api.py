@@ -10,15 +10,19 @@ from typing import Any
 from django.db.models import F
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from guanxi.core.api import ModulePermission, ScopedViewSet
+from guanxi.customers.api import CustomerSerializer, CustomerViewSet
+from guanxi.customers.models import Customer
 from guanxi.org.models import Department, User
 
 from . import configuration as pool_admin
-from .models import HoldingLimit, Pool
-from .rules import pool_rules, unit_parameters
+from . import conflicts, services
+from .models import ConflictCase, HoldingLimit, Pool
+from .rules import pool_customers, pool_rules, unit_parameters
 
 CONFIGURE = "pool.configure"
 
@@ -195,3 +199,145 @@ class HoldingLimitViewSet(
 
     def perform_destroy(self, instance: HoldingLimit) -> None:
         pool_admin.holding_limit_delete(actor=self.actor, row=instance)
+
+
+# --- customers: the pool's actions -----------------------------------------------------------------------
+
+
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=40, help_text="A code of the dictionary type return_reason.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class AssignSerializer(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class PoolCustomerViewSet(CustomerViewSet):
+    """The customers resource with the pool's actions (claim, assign, return, lock, unlock) and
+    ``?status=pool``, the customers lying in the pools the caller sees. The pool services check the
+    ``pool.*`` permissions and rules."""
+
+    action_permissions = {
+        **CustomerViewSet.action_permissions,
+        "claim": "view",
+        "assign": "view",
+        "return_to_pool": "view",
+        "lock": "view",
+        "unlock": "view",
+    }
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        if self.action == "list" and self.request.query_params.get("status") == "pool":
+            # ?status=pool lists the pools the caller sees, beyond their data scope (SPEC §3.2)
+            queryset = queryset | pool_customers(self.actor)
+        return super().filter_queryset(queryset)
+
+    def _reachable(self, pk: str | None, *, claiming: bool = False) -> Customer:
+        """A customer in the caller's scope or in a pool they see (404 otherwise)."""
+        customer = services.customer_reachable(self.actor, pk, claiming=claiming)
+        self.check_object_permissions(self.request, customer)
+        return customer
+
+    @extend_schema(request=None, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str | None = None) -> Response:
+        """Claim a pool customer (first come first served; 409 ``already_claimed`` names the owner)."""
+        customer = services.customer_claim(actor=self.actor, customer=self._reachable(pk, claiming=True))
+        return Response(self._out(customer))
+
+    @extend_schema(request=AssignSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        """Assign a pool customer to a colleague (``pool.assign``)."""
+        customer = self._reachable(pk)
+        body = AssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        customer = services.customer_assign(actor=self.actor, customer=customer, **body.validated_data)
+        return Response(self._out(customer))
+
+    @extend_schema(request=ReturnSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_to_pool(self, request: Request, pk: str | None = None) -> Response:
+        """Return the customer to its pool with a reason (dictionary ``return_reason``)."""
+        customer = self.get_object()
+        body = ReturnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        customer = services.customer_return(actor=self.actor, customer=customer, **body.validated_data)
+        return Response(self._out(customer))
+
+    @extend_schema(request=NoteSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def lock(self, request: Request, pk: str | None = None) -> Response:
+        """Lock the customer with its owner (``pool.assign``): it never returns automatically."""
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        customer = services.customer_lock(actor=self.actor, customer=self.get_object(), **body.validated_data)
+        return Response(self._out(customer))
+
+    @extend_schema(request=NoteSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def unlock(self, request: Request, pk: str | None = None) -> Response:
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        customer = services.customer_unlock(actor=self.actor, customer=self.get_object(), **body.validated_data)
+        return Response(self._out(customer))
+
+
+# --- conflict cases ----------------------------------------------------------------------------------------
+
+
+class ConflictSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    holder_name = serializers.CharField(source="holder.display_name", default=None, read_only=True)
+    claimant_name = serializers.CharField(source="claimant.display_name", read_only=True)
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConflictCase
+        fields = [
+            "id", "customer", "customer_name", "holder", "holder_name", "claimant", "claimant_name", "match",
+            "attempted", "status", "decision", "decided_by", "decided_at", "note", "created_at", "evidence",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_evidence(self, case: ConflictCase) -> list[dict[str, Any]]:
+        return [
+            {"label": row.label, "holder": _plain(row.holder), "claimant": _plain(row.claimant)}
+            for row in conflicts.evidence(case)
+        ]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class DecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=ConflictCase.Decision.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ConflictViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Conflict cases (撞单): a salesperson registered a customer a colleague holds; a manager decides."""
+
+    queryset = ConflictCase.objects.select_related("customer", "holder", "claimant")
+    serializer_class = ConflictSerializer
+    permission_module = "pool"
+    action_permissions = {"decide": "approve"}
+    filterset_fields = ["status", "decision", "claimant", "holder"]
+    ordering = ["-created_at"]
+
+    @extend_schema(request=DecideSerializer, responses=ConflictSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        """``keep`` (the holder keeps it), ``give`` (to the claimant) or ``pool``."""
+        case = self.get_object()
+        body = DecideSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case = conflicts.conflict_decide(actor=self.actor, case=case, **body.validated_data)
+        return Response(ConflictSerializer(case).data)

@@ -21,6 +21,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guanxi.activities.selectors import conflict_followup_count, conflict_open_plan_count
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import require_perm
@@ -65,7 +66,9 @@ def _next_followup(*, case: ConflictCase, customer: Customer, user: User | None)
 
 
 register_evidence("registered", gettext_lazy("Registered"), _registered, order=10)
+register_evidence("followups", gettext_lazy("Follow-ups"), conflict_followup_count, order=20)
 register_evidence("last_followup", gettext_lazy("Last follow-up"), _last_followup, order=30)
+register_evidence("open_plans", gettext_lazy("Open plans"), conflict_open_plan_count, order=40)
 register_evidence("next_followup", gettext_lazy("Next follow-up"), _next_followup, order=50)
 
 

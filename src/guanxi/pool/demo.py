@@ -20,7 +20,8 @@ from .models import ConflictCase, Pool
 from .sweep import reclaim
 
 
-def load_pool(out: TextIO) -> None:
+def load(out: TextIO) -> None:
+    """Runs after the customers' demo (INSTALLED_APPS order): a department pool, returns and a conflict."""
     if Pool.objects.filter(name=DEPARTMENT_POOL).exists() or not Customer.objects.exists():
         out.write("Demo pool: already there.\n")
         return

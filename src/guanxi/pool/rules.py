@@ -4,7 +4,6 @@ The writes that use them are in ``pool.services``; the automatic return in ``poo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +14,6 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from guanxi.core.config.parameters import PARAMETERS
 from guanxi.core.errors import DomainError
@@ -175,14 +173,6 @@ def expiry_reason(customer: Customer, rules: Rules) -> str:
     return "no_followup" if followup <= customer.claimed_at + (rules.no_deal_days + 1) * DAY else "no_deal"
 
 
-def days_to_expiry(expires_at: datetime | None, now: datetime | None = None) -> int | None:
-    """Whole days the owner has left (距到期天数): N on the day of the claim, 0 on the last day."""
-    if expires_at is None:
-        return None
-    left = (expires_at - (now or timezone.now())) / DAY
-    return max(math.ceil(left) - 1, 0)
-
-
 def _expiry_expression(rules: Rules) -> Any:
     """``expiry_of`` as SQL, for recomputing a whole pool in one statement."""
     start = Greatest(F("claimed_at"), Coalesce(F("last_followup_at"), F("claimed_at")))
@@ -299,18 +289,6 @@ def capacity_check(*, owner: User, adding: int = 1) -> None:
 # --- messages for people ------------------------------------------------------------------------------
 
 
-def expiry_label(customer: Customer, now: datetime | None = None) -> str:
-    """ "12 days", "locked", "exempt" or "" (in the pool): the days-to-expiry cell of lists and the 360 page."""
-    if customer.owner_id is None:
-        return ""
-    if customer.locked_at is not None:
-        return str(_("Locked"))
-    days = days_to_expiry(customer.expires_at, now)
-    if days is None:
-        return str(_("Exempt"))
-    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
-
-
 # --- reads ------------------------------------------------------------------------------------------------
 
 POOL_ORDERINGS = {
@@ -351,14 +329,6 @@ def last_holders(customers: Sequence[Customer]) -> dict[int, PoolEvent]:
     for row in rows:
         latest.setdefault(row.customer_id, row)
     return latest
-
-
-def hidden_fields(customer: Customer) -> set[str]:
-    """The fields masked on this customer until it is claimed: contact details always, plus the pool's."""
-    if customer.owner_id is not None or customer.pool_id is None:
-        return set()
-    assert customer.pool is not None
-    return {"phone", "email", *customer.pool.hidden_fields}
 
 
 def may_claim(actor: User, customer: Customer) -> bool:

@@ -14,7 +14,7 @@ range query; locked customers, won ones (when exempt) and pool customers have no
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,9 @@ from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.scope import owner_in_scope
+from guanxi.customers.bulk import BulkResult, each_customer, selection
 from guanxi.customers.models import Customer, Lifecycle
+from guanxi.customers.selectors import days_to_expiry, expiry_label, hidden_fields
 from guanxi.org.models import User
 
 from .lifecycle import Event, customer_lifecycle_event, customers_returned_bulk
@@ -41,12 +43,9 @@ from .rules import (
     Rules,
     capacity_check,
     customer_reachable,
-    days_to_expiry,
-    expiry_label,
     expiry_of,
     expiry_refresh,
     governing_pool,
-    hidden_fields,
     holdings_of,
     last_holders,
     limits_of,
@@ -475,3 +474,13 @@ def customer_owned(customer: Customer, now: datetime | None = None) -> None:
     Customer.all_objects.filter(pk=customer.pk).update(
         pool=pool, claimed_at=now, expires_at=customer.expires_at, locked_at=None, locked_by=None
     )
+
+
+@transaction.atomic
+def customers_bulk_return(*, actor: User, ids: Iterable[int | str], reason: str, note: str = "") -> BulkResult:
+    """Return the selected customers to their pools with one reason; all or none."""
+    require_perm(actor, "pool.edit")
+    customers, ignored = selection(actor, ids)
+    owned = [customer for customer in customers if customer.owner_id is not None]
+    each_customer(owned, lambda customer: customer_return(actor=actor, customer=customer, reason=reason, note=note))
+    return BulkResult(len(owned), ignored)

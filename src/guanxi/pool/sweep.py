@@ -16,13 +16,13 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from guanxi.customers.models import Customer
+from guanxi.customers.selectors import days_to_expiry
 from guanxi.org.models import User
 
 from .models import Pool, PoolEvent, PoolWarning
 from .rules import (
     DAY,
     Rules,
-    days_to_expiry,
     expiry_reason,
     notify_people,
     pool_refresh_expiry,

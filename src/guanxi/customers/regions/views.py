@@ -7,8 +7,8 @@ from django.views.decorators.http import require_GET
 
 from guanxi.core.http import AuthedRequest
 
-from .region_forms import region_choices
-from .regions import FIELDS
+from .forms import region_choices
+from .services import FIELDS
 
 
 @login_required

@@ -8,8 +8,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .region_models import Region
-from .regions import region_children
+from .models import Region
+from .services import region_children
 
 
 class RegionSerializer(serializers.ModelSerializer):
