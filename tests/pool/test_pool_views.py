@@ -9,6 +9,7 @@ from django.urls import reverse
 from guanxi.customers.models import Customer
 from guanxi.pool import services as pool
 from guanxi.pool.models import ConflictCase, HoldingLimit, Pool
+from guanxi.pool.rules import DAY
 from tests.conftest import client_for, grant, make_user
 from tests.pool.pool_helpers import START, PoolWorld, fresh, in_pool, registered
 
@@ -136,7 +137,7 @@ def test_pool_settings_create_a_department_pool_that_takes_over_its_members_cust
     customer = fresh(customer)
     assert customer.pool == shanghai
     assert customer.claimed_at is not None
-    assert customer.expires_at == customer.claimed_at + pool.DAY * 11
+    assert customer.expires_at == customer.claimed_at + DAY * 11
     limit = english(admin).post(reverse("pool:holding_limit"), {"user": sales.alice.pk, "holding_limit": "5"})
     assert limit.status_code == 302
     assert pool.limits_of(sales.alice).holding == 5

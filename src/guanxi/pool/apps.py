@@ -19,7 +19,7 @@ class PoolConfig(AppConfig):
         from guanxi.customers.models import Customer
         from guanxi.org import handover
 
-        from . import forms, models, ownership, services, views
+        from . import forms, history, models, ownership, services, views
 
         # The holding limit, clocks and conflict cases of the customers' own writes (customers.hooks).
         ownership.register()
@@ -54,5 +54,6 @@ class PoolConfig(AppConfig):
         customer_list_views.register_bulk_action(
             "return", "pool.edit", _("Return to the pool"), form=forms.ReturnForm, run=views.bulk_return, after="share"
         )
+        history.register()  # the audit trail reads lifecycle events and return reasons as words
         for model in (models.Pool, models.HoldingLimit, models.ConflictCase):  # audited before they left customers
             register_former_label(model, f"customers.{model._meta.model_name}")
