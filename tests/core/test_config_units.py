@@ -229,25 +229,29 @@ def test_a_units_plan_template_is_hidden_from_and_unusable_by_other_units(two_un
     assert created.status_code == 201, created.json()
     template = PlanTemplate.objects.get(pk=created.json()["id"])
     assert template.business_unit_id == two_units.unit_b.pk
-    for user in (two_units.ada, two_units.alice, two_units.gina):  # each sees the group's and their unit's
+    shipped = PlanTemplate.objects.get(code="post_purchase").pk
+    for user, sees in ((two_units.ada, False), (two_units.alice, False), (two_units.gina, True)):
         listed = [row["id"] for row in api(user).get("/api/v1/plan-templates/").json()["results"]]
-        assert template.pk not in listed
-        assert PlanTemplate.objects.get(code="post_purchase").pk in listed
+        assert (template.pk in listed) is sees  # the group's and their unit's; every unit's to Gina
+        assert shipped in listed
+    page = client_for(two_units.alice).get(reverse("activities:templates")).content.decode()
+    assert "杭州回访" not in page
     assert (
         api(two_units.ada).patch(f"/api/v1/plan-templates/{template.pk}/", {"active": False}, format="json").status_code
         == 404
     )
     assert client_for(two_units.ada).get(reverse("activities:template_edit", args=[template.pk])).status_code == 404
     customer = api(two_units.alice).post("/api/v1/customers/", {"name": "上海模板公司"}, format="json").json()
+    # Gina sees every unit's templates, but a unit B template never applies to a unit A customer.
     applied = api(two_units.gina).post(
         f"/api/v1/plan-templates/{template.pk}/apply/", {"customer": customer["id"]}, format="json"
     )
-    assert applied.status_code == 404  # not among Gina's templates
-    from guanxi.activities.plan_templates import plan_template_apply
-    from guanxi.core.errors import DomainError
-
-    with pytest.raises(DomainError, match="another business unit"):
-        plan_template_apply(actor=two_units.gina, template=template, customer=Customer.objects.get(pk=customer["id"]))
+    assert applied.status_code == 400 and applied.json()["template"] == [
+        "This template belongs to another business unit."
+    ]
+    tab = client_for(two_units.gina).get(reverse("activities:customer_followups", args=[customer["id"]]))
+    offered = tab.content.decode()  # the "Apply template" choices
+    assert PlanTemplate.objects.get(code="post_purchase").name in offered and "杭州回访" not in offered
 
 
 # --- roles ------------------------------------------------------------------------------------------
@@ -296,3 +300,61 @@ def test_the_gate_shows_group_wide_and_own_unit_configuration_and_everything_to_
         assert not model.objects.visible_to(two_units.ada).filter(pk=row.pk).exists()
         assert model.objects.visible_to(two_units.gina).filter(pk=row.pk).exists()
     assert DictionaryType.objects.visible_to(two_units.ada).filter(code="industry").exists()
+
+
+# --- the matrix: every configuration endpoint, three administrators, two owners ------------------------
+
+
+def unit_b_items(units: TwoUnits) -> dict[str, Any]:
+    """One item of each type owned by unit B (made by Ben) and one group-wide."""
+    grades = dictionary_type_create(actor=units.ben, code="dealer_grade", name="经销商等级")
+    pipeline = api(units.ben).post(
+        "/api/v1/pipelines/", {"name": "杭州", "code": "hz", "stages": STAGES}, format="json"
+    )
+    template = api(units.ben).post("/api/v1/plan-templates/", TEMPLATE, format="json")
+    role = api(units.ben).post("/api/v1/roles/", ROLE, format="json")
+    return {
+        "custom field": (
+            b_required_field(units).pk,
+            CustomField.objects.create(model="customers.customer", key="g", label="集团", type="text").pk,
+        ),
+        "dictionary": (grades.code, "industry"),
+        "pipeline": (pipeline.json()["id"], Pipeline.objects.get(business_unit__isnull=True, is_default=True).pk),
+        "plan template": (template.json()["id"], PlanTemplate.objects.get(code="post_purchase").pk),
+        "role": (role.json()["id"], Role.objects.get(code="salesperson").pk),
+    }
+
+
+def pipeline_body(pk: int) -> dict[str, Any]:
+    pipeline = Pipeline.objects.get(pk=pk)
+    stages = [{"id": s.pk, "name": s.name, "kind": s.kind, "probability": s.probability} for s in pipeline.stages.all()]
+    return {"name": f"{pipeline.name}改", "code": pipeline.code, "stages": stages}
+
+
+ENDPOINTS: dict[str, tuple[str, Any]] = {
+    "custom field": ("/api/v1/custom-fields/{}/", lambda c, url, pk: c.patch(url, {"help_text": "改"}, format="json")),
+    "dictionary": ("/api/v1/dictionary/{}/", lambda c, url, pk: c.post(url, {"label": "新项"}, format="json")),
+    "pipeline": ("/api/v1/pipelines/{}/", lambda c, url, pk: c.put(url, pipeline_body(pk), format="json")),
+    "plan template": (
+        "/api/v1/plan-templates/{}/",
+        lambda c, url, pk: c.patch(url, {"description": "改"}, format="json"),
+    ),
+    "role": ("/api/v1/roles/{}/", lambda c, url, pk: c.patch(url, {"description": "改"}, format="json")),
+}
+# Who reads and writes: unit B's item (Ada of unit A sees nothing), then a group-wide item (only Gina writes).
+READ_B = {"ada": 404, "ben": 200, "gina": 200}
+WRITE_B = {"ada": 404, "ben": 200, "gina": 200}
+WRITE_GROUP = {"ada": 403, "ben": 403, "gina": 200}
+
+
+@pytest.mark.parametrize("admin", list(READ_B))
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_each_configuration_endpoint_answers_each_units_admin(two_units: TwoUnits, endpoint: str, admin: str) -> None:
+    ours, groups = unit_b_items(two_units)[endpoint]
+    url, write = ENDPOINTS[endpoint]
+    client = api(getattr(two_units, admin))
+    assert client.get(url.format(ours)).status_code == READ_B[admin]
+    written = write(client, url.format(ours), ours)
+    assert written.status_code in (WRITE_B[admin], 201 if WRITE_B[admin] == 200 else None), written.content
+    refused = write(client, url.format(groups), groups)
+    assert refused.status_code in (WRITE_GROUP[admin], 201 if WRITE_GROUP[admin] == 200 else None), refused.content
