@@ -370,8 +370,8 @@ def test_the_api_creates_renames_disables_and_deletes_items(w: ConfigWorld) -> N
     assert created.status_code == 201, created.content
     assert created.json()["code"] == "douyin"
     duplicate = client.post("/api/v1/dictionary/customer_source/", {"label": "抖音"}, format="json")
-    assert duplicate.status_code == 400
-    assert "label" in duplicate.json()
+    assert duplicate.status_code == 409  # a duplicate is a conflict (DESIGN.md §REST API), on its field
+    assert duplicate.json()["code"] == "duplicate" and "label" in duplicate.json()
 
     patched = client.patch("/api/v1/dictionary/customer_source/douyin/", {"label": "抖音短视频", "is_enabled": False})
     assert patched.json() == {"code": "douyin", "label": "抖音短视频", "sort_order": 8, "is_enabled": False}

@@ -95,13 +95,21 @@ class FollowUpSerializer(serializers.ModelSerializer):
     files = serializers.ListField(
         child=serializers.FileField(), required=False, write_only=True, help_text="multipart: attachments"
     )
+    add_to_calendar = serializers.BooleanField(
+        default=True, write_only=True, help_text="With next_contact_at: plan the next contact (the next plan)."
+    )
+    next_owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, allow_null=True, write_only=True,
+        help_text="Whom the next plan is for: the caller (default) or a colleague they may plan for.",
+    )  # fmt: skip
 
     class Meta:
         model = FollowUp
         fields = [
             "id", "customer", "contact", "related_type", "related_id", "owner", "owner_name", "channel",
-            "occurred_at", "content", "feedback", "next_step", "latitude", "longitude", "location_accuracy",
-            "location_address", "attachments", "comments", "plan", "files", "created_at", "version",
+            "occurred_at", "content", "feedback", "next_step", "next_contact_at", "add_to_calendar", "next_owner",
+            "latitude", "longitude", "location_accuracy", "location_address", "attachments", "comments", "plan",
+            "files", "created_at", "version",
         ]  # fmt: skip
         read_only_fields = ["id", "owner", "created_at", "version"]
         extra_kwargs = {"occurred_at": {"required": False}}
@@ -141,6 +149,9 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
                 else None,
                 files=request.FILES.getlist("files") if hasattr(request, "FILES") else [],
                 plan=data.get("plan"),
+                next_contact_at=data.get("next_contact_at"),
+                add_to_calendar=data["add_to_calendar"],
+                next_owner=data.get("next_owner"),
             )  # fmt: skip
         return Response(FollowUpSerializer(followup).data, status=status.HTTP_201_CREATED)
 

@@ -77,6 +77,7 @@ class FollowUp(MainRecord, RelatedRecord):
     content = models.TextField(_("content"), max_length=4000)
     feedback = models.CharField(_("customer feedback"), max_length=40, blank=True)  # dictionary code
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
+    next_contact_at = models.DateTimeField(_("next contact time"), null=True, blank=True)
     # Check-in (移动签到): where the browser said the salesperson was when saving.
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)

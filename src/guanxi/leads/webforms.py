@@ -54,11 +54,6 @@ TOKEN_MAX_AGE = 24 * 3600
 ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$", re.IGNORECASE)
 
 
-class TooMany(DomainError):
-    code = "rate_limited"
-    status = 429
-
-
 # --- administration -------------------------------------------------------------------------------------
 
 
@@ -201,7 +196,7 @@ def _count_request(form: LeadForm, ip: str | None) -> None:
         cache.set(key, 1, timeout=window)
         count = 1
     if count > limit:
-        raise TooMany(_("Too many submissions from your address; please try again later."), code="rate_limited")
+        raise DomainError(_("Too many submissions from your address; please try again later."), code="rate_limited")
 
 
 @transaction.atomic

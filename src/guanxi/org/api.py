@@ -100,6 +100,7 @@ class TokenView(ObtainAuthToken):
     """Exchange a username and password (and the two-factor code, when on) for an API token."""
 
     serializer_class = TokenSerializer
+    parser_classes = APIView.parser_classes  # the settings' parsers: ObtainAuthToken names DRF's own
 
 
 class LeaveSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
+        from guanxi.activities import related
         from guanxi.core import navigation, permissions, scope, search
         from guanxi.core.config.custom_fields import register_custom_fields_model
         from guanxi.core.config.dictionary import register_dictionary_type, register_dictionary_usage
@@ -90,6 +91,7 @@ class SalesConfig(AppConfig):
         for label, url_name, icon, order, code, section in items:
             navigation.register(navigation.NavItem(label, url_name, icon, order, navigation.needs(code), section))
         search.register(search.Provider(_("Opportunities"), selectors.search_opportunities))
+        related.register(selectors.customer_open_opportunities)
         checks.register()
         post_migrate.connect(_sync_pipelines, sender=self)
 

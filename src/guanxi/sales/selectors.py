@@ -248,6 +248,11 @@ def customer_opportunities(*, actor: User, customer: Any) -> QuerySet[Opportunit
     )
 
 
+def customer_open_opportunities(actor: User, customer: Any) -> QuerySet[Opportunity]:
+    """What a follow-up on the customer may be about: its open opportunities the actor may see."""
+    return Opportunity.objects.visible_to(actor).filter(customer=customer, status=Status.OPEN).order_by("-pk")
+
+
 # --- forecast (SPEC §6.5) ---------------------------------------------------------------------------------
 
 

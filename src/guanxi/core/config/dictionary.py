@@ -125,6 +125,15 @@ def dictionary_validate(type_code: str, code: str, *, field: str, current: str |
     return code
 
 
+def dictionary_usages_of(model: type[models.Model]) -> dict[str, str]:
+    """{field: dictionary type} of the fields of ``model`` that store dictionary codes."""
+    return {
+        usage.field: usage.type_code
+        for usage in _USAGES
+        if usage.model is model or usage.model == model._meta.label or usage.model == model._meta.label_lower
+    }
+
+
 def dictionary_item_usages(item: DictionaryItem) -> list[tuple[str, int]]:
     """Where the item is stored: (a description such as "customers · source", number of records)."""
     found: list[tuple[str, int]] = []
