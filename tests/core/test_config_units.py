@@ -106,7 +106,7 @@ def test_built_in_dictionary_types_are_group_wide(two_units: TwoUnits) -> None:
     renamed = api(two_units.ben).patch(f"/api/v1/dictionary/industry/{first.code}/", {"label": "改名"}, format="json")
     assert renamed.status_code == 403
     page = client_for(two_units.ben).post(reverse("core:dictionary_type", args=["industry"]), {"label": "新能源"})
-    assert page.status_code == 200 and "集团通用配置" in page.content.decode()  # the refusal, on the page
+    assert page.status_code == 200 and 'name="label"' not in page.content.decode()  # no form to add one
     assert DictionaryItem.objects.filter(type__code="industry").count() == before
     assert DictionaryItem.objects.get(pk=first.pk).label == first.label
     assert (
@@ -358,3 +358,25 @@ def test_each_configuration_endpoint_answers_each_units_admin(two_units: TwoUnit
     assert written.status_code in (WRITE_B[admin], 201 if WRITE_B[admin] == 200 else None), written.content
     refused = write(client, url.format(groups), groups)
     assert refused.status_code in (WRITE_GROUP[admin], 201 if WRITE_GROUP[admin] == 200 else None), refused.content
+
+
+def test_pages_offer_changes_only_where_the_admin_may_make_them(two_units: TwoUnits) -> None:
+    own = b_required_field(two_units)
+    shared = custom_field_create(actor=two_units.gina, model="customers.customer", label="集团编号", type="text")
+    ben, gina = client_for(two_units.ben), client_for(two_units.gina)
+    fields = ben.get(reverse("core:custom_fields", args=["customers.customer"])).content.decode()
+    assert reverse("core:custom_field", args=[own.pk]) in fields
+    assert reverse("core:custom_field", args=[shared.pk]) not in fields
+    assert (
+        reverse("core:custom_field", args=[shared.pk])
+        in gina.get(reverse("core:custom_fields", args=["customers.customer"])).content.decode()
+    )
+    assert 'name="label"' not in ben.get(reverse("core:dictionary_type", args=["industry"])).content.decode()
+    assert 'name="label"' in gina.get(reverse("core:dictionary_type", args=["industry"])).content.decode()
+    shared_pipeline = Pipeline.objects.get(business_unit__isnull=True, is_default=True)
+    edit = reverse("sales:pipeline_edit", args=[shared_pipeline.pk])
+    assert edit not in ben.get(reverse("sales:pipelines")).content.decode()
+    assert edit in gina.get(reverse("sales:pipelines")).content.decode()
+    shipped = reverse("activities:template_edit", args=[PlanTemplate.objects.get(code="post_purchase").pk])
+    assert shipped not in ben.get(reverse("activities:templates")).content.decode()
+    assert shipped in gina.get(reverse("activities:templates")).content.decode()
