@@ -10,12 +10,13 @@ from rest_framework.test import APIClient
 from guanxi.core.audit import audit_log
 from guanxi.core.errors import Conflict
 from guanxi.core.models import AuditEntry
-from guanxi.customers import pool
-from guanxi.customers.models import ConflictCase, Customer, Pool
+from guanxi.customers.models import Customer
 from guanxi.org.models import Role, User
+from guanxi.pool import services as pool
+from guanxi.pool.models import ConflictCase, Pool
 from tests.conftest import client_for
-from tests.customers.pool_helpers import PoolWorld, fresh, in_pool, registered
 from tests.customers.test_services import register
+from tests.pool.pool_helpers import PoolWorld, fresh, in_pool, registered
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +113,7 @@ def test_a_conflict_case_masks_the_matched_phone_as_the_held_customers_page_does
     with pytest.raises(Conflict):
         register(sales.alice, "华信科技", phone="021 6888 8888", contact={"name": "李四", "mobile": PHONE})
     case = ConflictCase.objects.get(customer=held)
-    url = reverse("customers:conflict", args=[case.pk])
+    url = reverse("pool:conflict", args=[case.pk])
     managers = client_for(sales.bob, HTTP_ACCEPT_LANGUAGE="en").get(url).text
     assert "021****8888" in managers and "139****5645" in managers
     assert "6888 8888" not in managers and PHONE not in managers

@@ -28,7 +28,7 @@ from guanxi.core.scope import Scope, owner_in_scope
 from guanxi.core.texts import Text
 from guanxi.customers import keys
 from guanxi.customers.models import Customer
-from guanxi.customers.regions import region_validate
+from guanxi.customers.regions.services import region_validate
 from guanxi.customers.services import customer_duplicates, owner_label
 from guanxi.org.models import Department, User
 

@@ -22,9 +22,9 @@ from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
 from guanxi.core.texts import Text
-from guanxi.customers.lifecycle import Event, customer_lifecycle_event
 from guanxi.customers.models import Contact, Customer, Lifecycle
 from guanxi.org.models import User
+from guanxi.pool.lifecycle import Event, customer_lifecycle_event
 
 from .models import (
     Competitor,
