@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField
 from guanxi.core.errors import DomainError
 from guanxi.core.scope import rule_for
 from guanxi.customers.models import Contact, Customer
@@ -54,7 +54,7 @@ class RelatedTypeField(serializers.CharField):
         return f"{value.app_label}.{value.model}" if value is not None else ""
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -66,7 +66,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return reverse("activities:attachment", args=[attachment.pk])
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ModelSerializer):
     author_name = serializers.CharField(source="author.display_name", read_only=True)
 
     class Meta:
@@ -75,7 +75,7 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "author", "created_at"]
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
     contact = VisibleRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     related_type = RelatedTypeField(required=False, allow_blank=True, help_text='e.g. "sales.opportunity"')
@@ -152,7 +152,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
     contact = VisibleRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
@@ -187,11 +187,11 @@ class PlanSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(proposal) if proposal else None
 
 
-class CompleteSerializer(serializers.Serializer):
+class CompleteSerializer(Serializer):
     followup = serializers.IntegerField(required=False, allow_null=True, help_text="The follow-up that fulfilled it")
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelSerializer(Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -298,13 +298,13 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return Response(PlanSerializer(plan, context=self.get_serializer_context()).data)
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(ModelSerializer):
     class Meta:
         model = PlanTemplateStep
         fields = ["subject", "kind", "script", *plan_templates.STEP_FIELDS[3:]]
 
 
-class PlanTemplateSerializer(serializers.ModelSerializer):
+class PlanTemplateSerializer(ModelSerializer):
     steps = StepSerializer(many=True, required=False)
 
     class Meta:
@@ -313,7 +313,7 @@ class PlanTemplateSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "code", "business_unit", "updated_at"]
 
 
-class ApplySerializer(serializers.Serializer):
+class ApplySerializer(Serializer):
     customer = serializers.IntegerField()
 
 

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import Department, User
 
@@ -21,7 +21,7 @@ from .models import ConflictCase, Contact, Customer
 WRITABLE = [name for name in services.CUSTOMER_FIELDS if name != "referrer"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     referrer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
     owner_name = serializers.CharField(source="owner.display_name", default=None, read_only=True)
     version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
@@ -54,7 +54,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         return data
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all())
     version = serializers.IntegerField(required=False)
 
@@ -64,32 +64,32 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class RevealSerializer(serializers.Serializer):
+class RevealSerializer(Serializer):
     field = serializers.ChoiceField(choices=["phone", "email"])
     value = serializers.CharField(read_only=True)
 
 
-class TransferSerializer(serializers.Serializer):
+class TransferSerializer(Serializer):
     # any active colleague; whether the actor may give the customer to them is the service's rule
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(Serializer):
     reason = serializers.CharField(max_length=40, help_text="A code of the dictionary type return_reason.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(Serializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class ShareSerializer(serializers.Serializer):
+class ShareSerializer(Serializer):
     users = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(status=User.Status.ACTIVE), many=True, required=False
     )
@@ -97,7 +97,7 @@ class ShareSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField(default=False)
 
 
-class MergeSerializer(serializers.Serializer):
+class MergeSerializer(Serializer):
     other = serializers.IntegerField(help_text="The customer merged into this one (then deleted).")
     choices = serializers.DictField(
         child=serializers.ChoiceField(choices=[KEEP, OTHER]),
@@ -349,7 +349,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         services.contact_delete(actor=self.actor, contact=instance)
 
 
-class ConflictSerializer(serializers.ModelSerializer):
+class ConflictSerializer(ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     holder_name = serializers.CharField(source="holder.display_name", default=None, read_only=True)
     claimant_name = serializers.CharField(source="claimant.display_name", read_only=True)
@@ -374,7 +374,7 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(Serializer):
     decision = serializers.ChoiceField(choices=ConflictCase.Decision.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 

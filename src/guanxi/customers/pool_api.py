@@ -13,7 +13,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ModulePermission, ScopedViewSet
+from guanxi.core.api import ModelSerializer, ModulePermission, ScopedViewSet, Serializer
 from guanxi.org.models import Department, User
 
 from . import pool_admin
@@ -25,7 +25,7 @@ CONFIGURE = "pool.configure"
 # --- pools ------------------------------------------------------------------------------------------------
 
 
-class PoolRulesSerializer(serializers.Serializer):
+class PoolRulesSerializer(Serializer):
     """A pool's effective rules: its own values where it sets them, the unit's parameters elsewhere."""
 
     no_followup_days = serializers.IntegerField()
@@ -36,7 +36,7 @@ class PoolRulesSerializer(serializers.Serializer):
     won_exempt = serializers.BooleanField()
 
 
-class PoolSerializer(serializers.ModelSerializer):
+class PoolSerializer(ModelSerializer):
     department: serializers.PrimaryKeyRelatedField[Department] = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="The department whose pool this is; null for the unit's pool."
     )
@@ -115,7 +115,7 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 # --- holding limits ---------------------------------------------------------------------------------------
 
 
-class HoldingLimitSerializer(serializers.ModelSerializer):
+class HoldingLimitSerializer(ModelSerializer):
     department = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.all(),
         allow_null=True,

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField
 from guanxi.core.config.api import CustomFieldsSerializerMixin
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.middleware import ip_of
@@ -22,7 +22,7 @@ from . import security, services, two_factor
 from .models import BusinessUnit, Department, Role, Team, User
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     department_name = serializers.CharField(source="department.name", default=None, read_only=True)
 
     class Meta:
@@ -51,7 +51,7 @@ class MeView(APIView):
         return Response(MeSerializer(user).data)
 
 
-class UserSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
+class UserSerializer(CustomFieldsSerializerMixin, ModelSerializer):
     department = VisibleRelatedField(queryset=Department.objects.all(), allow_null=True, required=False)
     manager = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     roles = serializers.PrimaryKeyRelatedField(queryset=Role.objects.all(), many=True, required=False)
@@ -64,7 +64,7 @@ class UserSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "status", "last_login", "date_joined"]
 
 
-class TokenSerializer(AuthTokenSerializer):
+class TokenSerializer(Serializer, AuthTokenSerializer):
     """The web sign-in's rules hold here too: lockout, the login log, and the two-factor code."""
 
     otp = serializers.CharField(
@@ -103,7 +103,7 @@ class TokenView(ObtainAuthToken):
     parser_classes = APIView.parser_classes  # the settings' parsers: ObtainAuthToken names DRF's own
 
 
-class LeaveSerializer(serializers.Serializer):
+class LeaveSerializer(Serializer):
     successor = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     customers_to_pool = serializers.BooleanField(default=False)
 
@@ -161,7 +161,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return Response(self.get_serializer(user).data)
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(ModelSerializer):
     parent = VisibleRelatedField(  # type: ignore[assignment]
         queryset=Department.objects.all(), allow_null=True, required=False
     )
@@ -174,7 +174,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "path"]
 
 
-class MoveSerializer(serializers.Serializer):
+class MoveSerializer(Serializer):
     parent = VisibleRelatedField(queryset=Department.objects.all())  # type: ignore[assignment]
 
 
@@ -221,7 +221,7 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return Response(self.get_serializer(moved).data)
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     lead = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     members = VisibleRelatedField(queryset=User.objects.all(), many=True, required=False)
 
@@ -262,7 +262,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RoleSerializer(serializers.ModelSerializer):
+class RoleSerializer(ModelSerializer):
     permissions = serializers.ListField(child=serializers.CharField(), required=False)
 
     class Meta:
@@ -307,7 +307,7 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BusinessUnitSerializer(serializers.ModelSerializer):
+class BusinessUnitSerializer(ModelSerializer):
     class Meta:
         model = BusinessUnit
         fields = ["id", "name", "code"]

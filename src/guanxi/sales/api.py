@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
@@ -20,7 +20,7 @@ from . import config_services, selectors, services
 from .models import Competitor, Opportunity, OpportunityLine, Pipeline, Stage
 
 
-class StageSerializer(serializers.ModelSerializer):
+class StageSerializer(ModelSerializer):
     class Meta:
         model = Stage
         fields = ["id", "code", "name", "kind", "sort_order", "probability", "required_fields", "needs_approval"]
@@ -28,7 +28,7 @@ class StageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PipelineSerializer(serializers.ModelSerializer):
+class PipelineSerializer(ModelSerializer):
     stages = StageSerializer(many=True, read_only=True)
 
     class Meta:
@@ -37,7 +37,7 @@ class PipelineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StageWriteSerializer(serializers.Serializer):
+class StageWriteSerializer(Serializer):
     id = serializers.IntegerField(required=False, help_text="An existing stage of this pipeline; omit for a new one.")
     code = serializers.SlugField(max_length=40, required=False, allow_blank=True)
     name = serializers.CharField(max_length=50)
@@ -50,7 +50,7 @@ class StageWriteSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(default=True)
 
 
-class PipelineWriteSerializer(serializers.Serializer):
+class PipelineWriteSerializer(Serializer):
     name = serializers.CharField(max_length=50)
     code = serializers.SlugField(max_length=40)
     is_default = serializers.BooleanField(default=False)
@@ -114,14 +114,14 @@ class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         return queryset
 
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(ModelSerializer):
     class Meta:
         model = OpportunityLine
         fields = ["description", "quantity", "unit", "unit_price", "amount"]
         read_only_fields = ["amount"]
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all())
     contact = VisibleRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     pipeline = serializers.PrimaryKeyRelatedField(queryset=Pipeline.objects.filter(is_active=True), required=False)
@@ -163,17 +163,17 @@ class OpportunitySerializer(serializers.ModelSerializer):
         return str(instance.weighted_amount)
 
 
-class OpportunityMoveSerializer(serializers.Serializer):
+class OpportunityMoveSerializer(Serializer):
     stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all())
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class OpportunityWinSerializer(serializers.Serializer):
+class OpportunityWinSerializer(Serializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class OpportunityLoseSerializer(serializers.Serializer):
+class OpportunityLoseSerializer(Serializer):
     reason = serializers.CharField(max_length=40, help_text="A code of the loss_reason dictionary.")
     competitor = serializers.PrimaryKeyRelatedField(
         queryset=Competitor.objects.all(), required=False, allow_null=True, help_text="The competitor who won."
@@ -181,11 +181,11 @@ class OpportunityLoseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-class OpportunityReopenSerializer(serializers.Serializer):
+class OpportunityReopenSerializer(Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class OpportunityDecideSerializer(serializers.Serializer):
+class OpportunityDecideSerializer(Serializer):
     approve = serializers.BooleanField()
     comment = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
@@ -312,7 +312,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         return Response(self._out(decided))
 
 
-class CompetitorSerializer(serializers.ModelSerializer):
+class CompetitorSerializer(ModelSerializer):
     version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
     record = serializers.SerializerMethodField(help_text="Opportunities met on, won, lost, and lost to them.")
 

@@ -2,13 +2,13 @@
 
 from rest_framework import mixins, serializers
 
-from guanxi.core.api import ScopedViewSet
+from guanxi.core.api import ModelSerializer, ScopedViewSet
 from guanxi.core.models import AuditEntry
 
 from .filters import AuditApiFilter
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(ModelSerializer):
     action_label = serializers.CharField(source="get_action_display", read_only=True)
 
     class Meta:

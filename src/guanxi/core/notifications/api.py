@@ -10,14 +10,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ScopedViewSet
+from guanxi.core.api import ModelSerializer, ScopedViewSet
 from guanxi.core.models import Notification
 
 from . import services
 from .kinds import KINDS
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     kind_label = serializers.SerializerMethodField()
     is_read = serializers.BooleanField(read_only=True)
 
