@@ -174,6 +174,7 @@ SIGNIN_LOCKOUT_MINUTES = envint("SIGNIN_LOCKOUT_MINUTES", 15)
 # Internationalisation
 LANGUAGE_CODE = env("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+FORMAT_MODULE_PATH = ["guanxi.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

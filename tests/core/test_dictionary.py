@@ -23,14 +23,18 @@ from guanxi.core.config.dictionary import (
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.models import DictionaryItem, DictionaryType
 from guanxi.org.models import User
-from tests.conftest import client_for
+from tests.conftest import client_for, grant
 
 from .config_world import ConfigWorld, api_for, audit_entries
 
 
 @pytest.fixture
 def w(db: None) -> ConfigWorld:
-    return ConfigWorld()
+    """The built-in types are group-wide: here Bob administers every unit (tests/core/test_config_units.py
+    shows a unit administrator's limits)."""
+    world = ConfigWorld()
+    grant(world.bob, "system_admin")
+    return world
 
 
 @pytest.fixture

@@ -235,7 +235,7 @@ def webform_submit(
             lead.duplicate_of = match.lead
         if match.customer is not None and lead.matched_customer is None:
             lead.matched_customer = match.customer
-    lead.number = number_next(kind="lead", prefix="XS")
+    lead.number = number_next(kind="lead", prefix="XS", unit=form.business_unit_id)
     lead.save()
     audit_log(
         actor=None,

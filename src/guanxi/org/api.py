@@ -54,7 +54,7 @@ class MeView(APIView):
 class UserSerializer(CustomFieldsSerializerMixin, ModelSerializer):
     department = VisibleRelatedField(queryset=Department.objects.all(), allow_null=True, required=False)
     manager = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
-    roles = serializers.PrimaryKeyRelatedField(queryset=Role.objects.all(), many=True, required=False)
+    roles = VisibleRelatedField(queryset=Role.objects.all(), many=True, required=False)
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
 
     class Meta:
@@ -268,8 +268,8 @@ class RoleSerializer(ModelSerializer):
     class Meta:
         model = Role
         fields = ["id", "name", "code", "description", "permissions", "data_scope", "require_two_factor"]
-        fields += ["is_default"]
-        read_only_fields = ["id", "is_default"]
+        fields += ["is_default", "business_unit"]
+        read_only_fields = ["id", "is_default", "business_unit"]
 
     def validate_permissions(self, value: list[str]) -> list[str]:
         unknown = sorted(set(value) - all_codes())
