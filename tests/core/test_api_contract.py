@@ -118,3 +118,11 @@ def test_tags_are_a_list_of_strings(world: World) -> None:
     schema = client.get("/api/schema/", {"format": "json"}).json()
     tags = schema["components"]["schemas"]["Customer"]["properties"]["tags"]
     assert (tags["type"], tags["items"]["type"]) == ("array", "string")
+
+
+def test_an_update_without_its_version_is_refused_in_the_users_language(world: World) -> None:
+    client = APIClient()
+    client.force_authenticate(world.root)
+    customer = register(world.root)
+    response = client.patch(f"/api/v1/customers/{customer.pk}/", {"name": "新名称"}, format="json")
+    assert (response.status_code, response.json()) == (400, {"version": ["请提交您加载时的版本号（version）。"]})

@@ -31,6 +31,8 @@ def test_a_salesperson_lists_the_pool_and_claims_through_the_api(sales: PoolWorl
     assert again.status_code == 409
     assert again.json()["code"] == "already_claimed"
     assert "李爱丽" in again.json()["detail"]
+    mine = api(sales.alice).post(f"/api/v1/customers/{customer.pk}/claim/")
+    assert (mine.status_code, mine.json()["detail"]) == (409, f"{customer.name}已经是您的客户了。")
 
 
 LIMITS = [("pool.daily_claims", "claim_limit"), ("pool.holding_limit", "holding_limit")]

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from guanxi.core.errors import DomainError
 from guanxi.core.models import AuditEntry
 from guanxi.customers import pool, pool_admin
-from guanxi.customers.pool_rules import days_rule_span
 from guanxi.customers.models import HoldingLimit, Pool
+from guanxi.customers.pool_rules import days_rule_span
 from guanxi.org.models import BusinessUnit, User
 from tests.conftest import grant, make_department, make_user
 from tests.customers.pool_helpers import PoolWorld, fresh, registered, set_parameter

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
 from guanxi.core.errors import DomainError
 from guanxi.core.scope import rule_for
 from guanxi.customers.models import Contact, Customer
@@ -276,22 +276,22 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         plan = self.get_object()
         body = PlanSerializer(plan, data=request.data, partial=True, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        if "version" not in data:
-            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
+        data = dict(body.validated_data)
+        version = version_sent(data)
         plan = services.plan_reschedule(
             actor=self.actor,
             plan=plan,
             due_at=data.get("due_at", plan.due_at),
             starts_at=data.get("starts_at"),
             owner=data.get("owner"),
-            version=data["version"],
+            version=version,
         )
         return Response(PlanSerializer(plan, context=self.get_serializer_context()).data)
 
     @extend_schema(request=CompleteSerializer, responses=PlanSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
+        """Complete the plan, optionally with the follow-up record that did it."""
         plan = self.get_object()
         body = CompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -309,6 +309,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @extend_schema(request=CancelSerializer, responses=PlanSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Cancel the plan, with an optional reason."""
         plan = self.get_object()
         body = CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -380,6 +381,7 @@ class PlanTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     @extend_schema(request=ApplySerializer, responses=PlanSerializer(many=True))
     @action(detail=True, methods=["post"])
     def apply(self, request: Request, pk: str | None = None) -> Response:
+        """Create the template's plans for a customer you can see."""
         template = self.get_object()
         body = ApplySerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -61,6 +61,13 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return queryset.visible_to(self.request.user)
 
 
+def version_sent(data: dict[str, Any]) -> int:
+    """Take the ``version`` an update must send out of its data (optimistic locking); 400 when missing."""
+    if "version" not in data:
+        raise serializers.ValidationError({"version": [_("Send the version you loaded.")]})
+    return int(data.pop("version"))
+
+
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key in the API that accepts only rows the requesting user may see (else 400)."""
 

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import Department, User
 
@@ -113,6 +113,14 @@ class MergeSerializer(Serializer):
         return value
 
 
+class DuplicateSerializer(Serializer):
+    reason = serializers.CharField(help_text="Which key matched: name, similar_name, phone or tax_number.")
+    number = serializers.CharField()
+    name = serializers.CharField()
+    id = serializers.IntegerField(allow_null=True)
+    owner = serializers.CharField(help_text="The owner's name, or the pool's.")
+
+
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
     """Customers the caller may see. ``?search=`` is the one-box search (name, pinyin, initials, number,
     any phone, contact name); ``?scene=`` a ready-made filter (mine, shared, team, recent …)."""
@@ -178,9 +186,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         body = CustomerSerializer(customer, data=request.data, partial=True, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        if "version" not in data:
-            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
-        version = data.pop("version")
+        version = version_sent(data)
         custom = data.pop("custom", None)
         customer = services.customer_update(
             actor=self.actor, customer=customer, version=version, data=data, custom=custom
@@ -193,6 +199,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     @extend_schema(request=TransferSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
     def transfer(self, request: Request, pk: str | None = None) -> Response:
+        """Give the customer to another salesperson (``customers.assign``); the new owner is notified."""
         customer = self.get_object()
         body = TransferSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
@@ -244,6 +251,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     @extend_schema(request=NoteSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
     def unlock(self, request: Request, pk: str | None = None) -> Response:
+        """Unlock the customer (``pool.assign``): its expiry clock runs again."""
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         customer = pool.customer_unlock(actor=self.actor, customer=self.get_object(), **body.validated_data)
@@ -252,6 +260,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     @extend_schema(request=ShareSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
     def share(self, request: Request, pk: str | None = None) -> Response:
+        """Share the customer with colleagues or departments, to view or (``can_edit``) to edit."""
         customer = self.get_object()
         body = ShareSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -283,38 +292,39 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
 
     @extend_schema(
         parameters=[OpenApiParameter(name, str) for name in ("name", "phone", "tax_number")],
-        responses={200: serializers.ListSerializer(child=serializers.DictField())},
+        responses=DuplicateSerializer(many=True),
     )
     @action(detail=False, methods=["get"])
     def duplicates(self, request: Request) -> Response:
-        """Existing customers that a new one with these keys would duplicate (for imports and forms)."""
-        unit = self.actor.business_unit_id
-        if unit is None:
-            return Response([])
+        """Existing customers that a new one with these keys would duplicate (for imports and forms); ``id``
+        is null for one outside your data scope."""
         params = request.query_params
-        found = services.customer_duplicates(
-            unit_id=unit,
-            name=params.get("name", ""),
-            phones=[params["phone"]] if params.get("phone") else [],
-            tax_number=params.get("tax_number", ""),
+        found = (
+            services.customer_duplicates(
+                unit_id=self.actor.business_unit_id,
+                name=params.get("name", ""),
+                phones=[params["phone"]] if params.get("phone") else [],
+                tax_number=params.get("tax_number", ""),
+            )
+            if self.actor.business_unit_id
+            else []
         )
         visible = set(
             Customer.objects.visible_to(self.actor)
             .filter(pk__in=[d.customer.pk for d in found])
             .values_list("pk", flat=True)
         )
-        return Response(
-            [
-                {
-                    "reason": match.reason,
-                    "number": match.customer.number,
-                    "name": match.customer.name,
-                    "id": match.customer.pk if match.customer.pk in visible else None,
-                    "owner": services.owner_label(self.actor, match.customer, visible=match.customer.pk in visible),
-                }
-                for match in found
-            ]
-        )
+        rows = [
+            {
+                "reason": match.reason,
+                "number": match.customer.number,
+                "name": match.customer.name,
+                "id": match.customer.pk if match.customer.pk in visible else None,
+                "owner": services.owner_label(self.actor, match.customer, visible=match.customer.pk in visible),
+            }
+            for match in found
+        ]
+        return self.get_paginated_response(DuplicateSerializer(self.paginate_queryset(rows), many=True).data)  # type: ignore[arg-type]
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):

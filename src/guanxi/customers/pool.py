@@ -103,10 +103,12 @@ def _cooling(
 # --- claim, assign ----------------------------------------------------------------------------------------
 
 
-def _already_claimed(customer: Customer) -> Conflict:
+def _already_claimed(customer: Customer, actor: User) -> Conflict:
     owner = User.objects.filter(owned_customers__pk=customer.pk).first()
     if owner is None:
         return Conflict(_("This customer is no longer in the pool."), code="already_claimed")
+    if owner == actor:
+        return Conflict(_("%(name)s is yours already.") % {"name": customer.name}, code="already_claimed")
     return Conflict(
         _("%(name)s was already claimed by %(owner)s.") % {"name": customer.name, "owner": owner},
         code="already_claimed",
@@ -152,7 +154,7 @@ def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Custo
     for customer in customers:
         if customer.pk not in visible:
             if customer.owner_id is not None or Customer.objects.filter(pk=customer.pk, owner__isnull=False).exists():
-                raise _already_claimed(customer)
+                raise _already_claimed(customer, actor)
             raise NotPermitted(_("This customer is not in a pool you can claim from."))
     if actor.business_unit_id is None or any(row.business_unit_id != actor.business_unit_id for row in customers):
         raise NotPermitted(_("You can claim only customers of your own business unit."))
@@ -190,7 +192,7 @@ def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Custo
         )
     for customer in customers:
         if not _take(customer, actor, pool, rules, now):
-            raise _already_claimed(customer)
+            raise _already_claimed(customer, actor)
         customer_lifecycle_event(customer=customer, event=Event.CLAIMED, actor=actor)
         PoolEvent.objects.create(customer=customer, user=actor, actor=actor, kind=PoolEvent.Kind.CLAIM, at=now)
         audit_log(actor=actor, action=Action.OWNERSHIP, obj=customer, changes={"owner": [None, actor.pk]}, note="claim")
@@ -209,14 +211,14 @@ def customer_assign(*, actor: User, customer: Customer, owner: User, note: str =
     require_perm(actor, "pool.assign")
     if not pool_customers(actor).filter(pk=customer.pk).exists():
         if Customer.objects.filter(pk=customer.pk, owner__isnull=False).exists():
-            raise _already_claimed(customer)
+            raise _already_claimed(customer, actor)
         raise NotPermitted(_("This customer is not in a pool you manage."))
     _check_recipient(actor, customer, owner)
     capacity_check(owner=owner)
     now = timezone.now()
     pool = governing_pool(owner, customer.business_unit_id)
     if not _take(customer, owner, pool, pool_rules(pool), now):
-        raise _already_claimed(customer)
+        raise _already_claimed(customer, actor)
     customer_lifecycle_event(customer=customer, event=Event.ASSIGNED, actor=actor, note=note)
     PoolEvent.objects.create(customer=customer, user=owner, actor=actor, kind=PoolEvent.Kind.ASSIGN, note=note, at=now)
     audit_log(actor=actor, action=Action.OWNERSHIP, obj=customer, changes={"owner": [None, owner.pk]}, note=note)

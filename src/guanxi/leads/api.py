@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
@@ -127,9 +127,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         body = LeadSerializer(lead, data=request.data, partial=True, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        if "version" not in data:
-            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
-        version = data.pop("version")
+        version = version_sent(data)
         custom = data.pop("custom", None)
         for name in ("owner", "assign_by_rules"):
             data.pop(name, None)

@@ -142,18 +142,21 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def freeze(self, request: Request, pk: str | None = None) -> Response:
+        """Freeze the user: they can no longer sign in; their data stays."""
         user = services.user_freeze(actor=self.actor, user=self.get_object())
         return Response(self.get_serializer(user).data)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def unfreeze(self, request: Request, pk: str | None = None) -> Response:
+        """Let a frozen user sign in again."""
         user = services.user_unfreeze(actor=self.actor, user=self.get_object())
         return Response(self.get_serializer(user).data)
 
     @extend_schema(request=LeaveSerializer)
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the user as left, handing their customers to a successor or returning them to the pool."""
         leaving = self.get_object()
         body = LeaveSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
@@ -236,14 +236,12 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         )
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        if "version" not in data:
-            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
+        version = version_sent(data)
         moved = {"stage", "pipeline", "owner", "customer"} & set(data)
         if moved:
             raise serializers.ValidationError(
                 {name: ["Use the move action (stage) or a transfer (owner)."] for name in sorted(moved)}
             )
-        version = data.pop("version")
         lines = data.pop("lines", None)
         competitors = data.pop("competitors", None)
         collaborators = data.pop("collaborators", None)
@@ -277,6 +275,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     @extend_schema(request=OpportunityWinSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"])
     def win(self, request: Request, pk: str | None = None) -> Response:
+        """Close the opportunity as won, optionally with its final amount."""
         opportunity = self.get_object()
         body = OpportunityWinSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -286,6 +285,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     @extend_schema(request=OpportunityLoseSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"])
     def lose(self, request: Request, pk: str | None = None) -> Response:
+        """Close the opportunity as lost, with a reason (dictionary ``loss_reason``) and perhaps the winner."""
         opportunity = self.get_object()
         body = OpportunityLoseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -295,6 +295,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     @extend_schema(request=OpportunityReopenSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
+        """Reopen a won or lost opportunity."""
         opportunity = self.get_object()
         body = OpportunityReopenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -367,9 +368,7 @@ class CompetitorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         body = self.get_serializer(competitor, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        if "version" not in data:
-            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
-        version = data.pop("version")
+        version = version_sent(data)
         saved = config_services.competitor_update(actor=self.actor, competitor=competitor, version=version, data=data)
         return Response(self.get_serializer(saved).data)
 

@@ -72,6 +72,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the notification as read."""
         notification = self.get_object()
         services.notification_mark_read(actor=request.user, notification=notification)  # type: ignore[arg-type]
         return Response(NotificationSerializer(notification).data)
