@@ -51,3 +51,12 @@ def test_the_openapi_schema_and_docs_are_served(world: World) -> None:
     assert schema.status_code == 200
     assert b"/api/v1/me/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_a_units_top_department_is_created_without_naming_a_parent(world: World) -> None:
+    client = token_client("root")
+    created = client.post("/api/v1/departments/", {"name": "华南区", "business_unit": world.unit.pk}, format="json")
+    assert created.status_code == 201, created.json()
+    assert (created.json()["parent"], created.json()["path"]) == (None, f"/{created.json()['id']}/")
+    renamed = client.patch(f"/api/v1/departments/{world.shanghai.pk}/", {"name": "上海分部"}, format="json")
+    assert (renamed.status_code, renamed.json()["parent"]) == (200, world.head_office.pk)  # PATCH keeps the parent

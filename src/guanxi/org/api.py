@@ -166,7 +166,10 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 
 class DepartmentSerializer(ModelSerializer):
     parent = VisibleRelatedField(  # type: ignore[assignment]
-        queryset=Department.objects.all(), allow_null=True, required=False
+        queryset=Department.objects.all(),
+        allow_null=True,
+        default=None,
+        help_text="Left out or null: a top department of business_unit.",
     )
     lead = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     business_unit = VisibleRelatedField(queryset=BusinessUnit.objects.all(), required=False)
