@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,7 +15,7 @@ from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleR
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import Department, User
 
-from . import conflicts, keys, pool, selectors, services
+from . import bulk, conflicts, keys, pool, selectors, services
 from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
 from .models import ConflictCase, Contact, Customer
 
@@ -121,6 +122,25 @@ class DuplicateSerializer(Serializer):
     owner = serializers.CharField(help_text="The owner's name, or the pool's.")
 
 
+class BatchSerializer(Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), min_length=1, max_length=bulk.MAX_SELECTION, help_text="Customer ids."
+    )
+
+
+class BatchReturnSerializer(BatchSerializer, ReturnSerializer):
+    pass
+
+
+class BatchTransferSerializer(BatchSerializer, TransferSerializer):
+    pass
+
+
+class BatchResultSerializer(Serializer):
+    done = serializers.IntegerField(help_text="Customers changed.")
+    ignored = serializers.IntegerField(help_text="Selected ids outside your data scope, left out.")
+
+
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
     """Customers the caller may see. ``?search=`` is the one-box search (name, pinyin, initials, number,
     any phone, contact name); ``?scene=`` a ready-made filter (mine, shared, team, recent …)."""
@@ -138,6 +158,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         "claim": "view",
         "assign": "view",
         "return_to_pool": "view",
+        "batch_claim": "view",
+        "batch_return": "view",
+        "batch_transfer": "assign",
         "lock": "view",
         "unlock": "view",
     }
@@ -238,6 +261,33 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         body.is_valid(raise_exception=True)
         customer = pool.customer_return(actor=self.actor, customer=customer, **body.validated_data)
         return Response(self._out(customer))
+
+    @extend_schema(request=BatchSerializer, responses=BatchResultSerializer)
+    @action(detail=False, methods=["post"], url_path="batch-claim")
+    def batch_claim(self, request: Request) -> Response:
+        """Claim several pool customers at once (at most 100): all or none, as on the pool page."""
+        body = BatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        claimed = pool.customers_claim_selected(actor=self.actor, ids=body.validated_data["ids"])
+        return Response({"done": len(claimed), "ignored": 0})
+
+    @extend_schema(request=BatchReturnSerializer, responses=BatchResultSerializer)
+    @action(detail=False, methods=["post"], url_path="batch-return")
+    def batch_return(self, request: Request) -> Response:
+        """Return the selected customers to their pools with one reason: all or none."""
+        body = BatchReturnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = bulk.customers_bulk_return(actor=self.actor, **body.validated_data)
+        return Response(asdict(result))
+
+    @extend_schema(request=BatchTransferSerializer, responses=BatchResultSerializer)
+    @action(detail=False, methods=["post"], url_path="batch-transfer")
+    def batch_transfer(self, request: Request) -> Response:
+        """Give the selected customers to another salesperson (``customers.assign``): all or none."""
+        body = BatchTransferSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = bulk.customers_bulk_transfer(actor=self.actor, **body.validated_data)
+        return Response(asdict(result))
 
     @extend_schema(request=NoteSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])

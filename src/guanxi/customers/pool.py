@@ -14,7 +14,7 @@ range query; locked customers, won ones (when exempt) and pool customers have no
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -140,6 +140,22 @@ def _take(customer: Customer, owner: User, pool: Pool, rules: Rules, now: dateti
 def customer_claim(*, actor: User, customer: Customer) -> Customer:
     """领取: the actor takes a customer from a pool they see, first come first served."""
     return customers_claim(actor=actor, customers=[customer])[0]
+
+
+MAX_BATCH_CLAIM = 100
+
+
+@transaction.atomic
+def customers_claim_selected(*, actor: User, ids: Iterable[int | str]) -> list[Customer]:
+    """批量领取: the selected customers of the pools the actor sees, all or none."""
+    wanted = {int(raw) for raw in ids if str(raw).isdigit()}
+    if not wanted:
+        raise DomainError(_("Select at least one customer."), field="ids")
+    customers = list(pool_customers(actor).filter(pk__in=wanted).order_by("pk")[:MAX_BATCH_CLAIM])
+    if len(customers) != len(wanted):
+        message = _("Some of the selected customers are no longer in the pool; nothing was claimed.")
+        raise Conflict(message, field="ids", code="not_in_pool")
+    return customers_claim(actor=actor, customers=customers)
 
 
 @transaction.atomic

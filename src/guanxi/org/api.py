@@ -18,8 +18,8 @@ from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.middleware import ip_of
 from guanxi.core.permissions import all_codes
 
-from . import security, services, two_factor
-from .models import BusinessUnit, Department, Role, Team, User
+from . import security, selectors, services, two_factor
+from .models import BusinessUnit, Department, Role, Team, User, UserSession
 
 
 class MeSerializer(ModelSerializer):
@@ -343,3 +343,35 @@ class BusinessUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
             code=data.get("code", unit.code),
         )
         return Response(self.get_serializer(unit).data)
+
+
+class OnlineSessionSerializer(ModelSerializer):
+    user_name = serializers.CharField(source="user.display_name", read_only=True)
+    department_name = serializers.CharField(source="user.department.name", default=None, read_only=True)
+
+    class Meta:
+        model = UserSession
+        fields = ["id", "user", "user_name", "department_name", "ip", "user_agent", "started_at", "last_seen_at"]
+        read_only_fields = fields
+
+
+class OnlineSessionViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """Online users (在线用户): the sessions used in the last 30 minutes by the users you may see, the
+    latest first. ``end`` signs one out (强制下线, ``org.edit``)."""
+
+    queryset = UserSession.objects.select_related("user", "user__department")
+    serializer_class = OnlineSessionSerializer
+    permission_module = "org"
+    action_permissions = {"end": "edit"}
+    filter_backends: list[Any] = []
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(selectors.online_sessions(actor=self.actor))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        """Force logout (强制下线): the session's very next request is signed out."""
+        security.session_force_end(actor=self.actor, session=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
