@@ -60,13 +60,13 @@ class SalesConfig(AppConfig):
             "loss_reason",
             _("Loss reason"),
             [
-                ("price", "价格偏高"),
-                ("product", "产品不满足需求"),
-                ("competitor_relationship", "竞争对手关系更好"),
-                ("budget", "客户预算取消"),
-                ("timing", "项目延期或取消"),
-                ("service", "服务或交期不满足"),
-                ("other", "其他"),
+                ("price", _("Price too high")),
+                ("product", _("Product does not meet the need")),
+                ("competitor_relationship", _("Competitor has the better relationship")),
+                ("budget", _("Customer's budget cancelled")),
+                ("timing", _("Project postponed or cancelled")),
+                ("service", _("Service or delivery time not met")),
+                ("other", _("Other")),
             ],
         )
         register_dictionary_usage("loss_reason", models.Opportunity, "loss_reason")

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.records import MainRecord
@@ -50,7 +51,14 @@ class Pipeline(models.Model):
         ordering = ["sort_order", "pk"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """A shipped pipeline's name in the reader's language until an administrator renames it."""
+        from .pipelines import shown_pipeline_name
+
+        return shown_pipeline_name(self.code, self.name)
 
 
 class Stage(models.Model):
@@ -87,7 +95,19 @@ class Stage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """A shipped stage's name in the reader's language until an administrator renames it."""
+        return str(self.label)
+
+    @property
+    def label(self) -> str | Promise:
+        """The name as a translatable label while it is shipped (for texts read later, e.g. notifications)."""
+        from .pipelines import stage_label
+
+        return stage_label(self.code, self.name)
 
     @property
     def is_open(self) -> bool:

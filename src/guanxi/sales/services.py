@@ -62,7 +62,8 @@ class StageRequirementsMissing(DomainError):
     def __init__(self, stage: Stage, fields: list[str]):
         names = ", ".join(str(REQUIRABLE_FIELDS[field]) for field in fields)
         super().__init__(
-            _("To enter the stage “%(stage)s” first fill in: %(fields)s.") % {"stage": stage.name, "fields": names},
+            _("To enter the stage “%(stage)s” first fill in: %(fields)s.")
+            % {"stage": stage.shown_name, "fields": names},
             field=fields[0],
         )
         self.fields = fields
@@ -133,14 +134,18 @@ def default_pipeline(unit_id: int | None) -> Pipeline:
 def first_stage(pipeline: Pipeline) -> Stage:
     stage = pipeline.stages.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("sort_order", "pk").first()
     if stage is None:
-        raise DomainError(_("The pipeline “%(name)s” has no open stage.") % {"name": pipeline.name}, field="stage")
+        raise DomainError(
+            _("The pipeline “%(name)s” has no open stage.") % {"name": pipeline.shown_name}, field="stage"
+        )
     return stage
 
 
 def closing_stage(pipeline: Pipeline, kind: str) -> Stage:
     stage = pipeline.stages.filter(kind=kind).order_by("sort_order", "pk").first()
     if stage is None:
-        raise DomainError(_("The pipeline “%(name)s” has no closing stage for this outcome.") % {"name": pipeline.name})
+        raise DomainError(
+            _("The pipeline “%(name)s” has no closing stage for this outcome.") % {"name": pipeline.shown_name}
+        )
     return stage
 
 
@@ -525,7 +530,7 @@ def _request_approval(actor: User, row: Opportunity, stage: Stage) -> Opportunit
         action=Action.UPDATE,
         obj=row,
         changes={"pending_stage": [None, stage.pk]},
-        note=str(_("Approval requested to enter %(stage)s") % {"stage": stage.name}),
+        note=str(_("Approval requested to enter %(stage)s") % {"stage": stage.shown_name}),
     )
     approvers = _approvers(row)
     if approvers:
@@ -536,7 +541,7 @@ def _request_approval(actor: User, row: Opportunity, stage: Stage) -> Opportunit
                 gettext_noop("%(actor)s asks to move %(name)s to %(stage)s"),
                 actor=actor,
                 name=row.name,
-                stage=stage.name,
+                stage=stage.label,
             ),
             url=reverse("sales:opportunity", args=[row.pk]),
             obj=row,
