@@ -1,5 +1,6 @@
 """The pool's pages: the pool list, claim, assign, return, lock, the settings and the conflict inbox."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -39,9 +40,37 @@ def test_the_pool_list_runs_a_fixed_number_of_queries(sales: PoolWorld, django_a
         in_pool(sales, f"上海第{n}机械有限公司")
     client = english(sales.alice)
     client.get(reverse("customers:pool"))
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):  # with the salesperson's standing, the reasons and the cool-down
         page = client.get(reverse("customers:pool"))
     assert len(page.context["page_obj"].object_list) == 25
+
+
+def test_the_pool_list_shows_level_region_return_reason_and_the_salespersons_standing(
+    sales: PoolWorld, regions: int
+) -> None:
+    customer = registered(sales.alice, level="A", province="310000", city="310100", county="310115")
+    with time_machine.travel(START, tick=False):
+        pool.customer_return(actor=sales.alice, customer=customer, reason="no_need", note="预算取消")
+    with time_machine.travel(START + timedelta(days=2), tick=False):
+        page = client_for(sales.alice).get(reverse("customers:pool"))
+    row = page.text[page.text.index(f'data-customer="{customer.pk}"') :]
+    assert ">A</span>" in row and "上海市 浦东新区" in row and "暂无需求" in row and "预算取消" in row
+    assert 'data-testid="claims-left">20 / 20<' in page.text and 'data-testid="holding">0 / 200<' in page.text
+    # Alice returned it two days ago: her claim button is disabled with the cool-down's reason.
+    assert f'data-testid="cooling-{customer.pk}"' in row and "7" in row
+    assert reverse("customers:claim", args=[customer.pk]) not in row
+    assert reverse("customers:claim", args=[customer.pk]) in client_for(sales.dave).get(reverse("customers:pool")).text
+
+
+def test_the_360_page_of_a_pool_customer_shows_the_standing_and_the_cool_down(sales: PoolWorld) -> None:
+    customer = registered(sales.alice)
+    with time_machine.travel(START, tick=False):
+        pool.customer_return(actor=sales.alice, customer=customer, reason="no_need")
+    with time_machine.travel(START + timedelta(days=1), tick=False):
+        page = english(sales.alice).get(reverse("customers:detail", args=[customer.pk]))
+    assert 'data-testid="holding">0 / 200<' in page.text
+    assert "You returned or lost" in page.context["claim_cooling"] and page.context["claim_cooling"] in page.text
+    assert 'data-testid="claim"' not in page.text
 
 
 def test_a_claim_from_the_list_leads_to_the_customer_with_its_countdown(sales: PoolWorld) -> None:

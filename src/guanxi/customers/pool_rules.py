@@ -239,9 +239,9 @@ class Limits:
     won_counts: bool
 
 
-def limits_of(user: User) -> Limits:
+def limits_of(user: User, parameters: dict[str, Any] | None = None) -> Limits:
     """The user's own override, else their nearest department's, else the unit's parameters."""
-    unit = unit_parameters(user.business_unit_id)
+    unit = parameters if parameters is not None else unit_parameters(user.business_unit_id)
     holding, locks, won = unit["pool.holding_limit"], unit["pool.lock_limit"], unit["pool.won_counts_toward_limit"]
     nearest = _department_ids(user.department)
     overrides = list(HoldingLimit.objects.filter(Q(user=user) | Q(department_id__in=nearest)))

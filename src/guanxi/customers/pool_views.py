@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from guanxi.core.config.dictionary import dictionary_labels
 from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
@@ -23,6 +24,7 @@ from guanxi.core.scope import get_visible_or_404
 from . import keys, pool, pool_admin
 from .models import Customer
 from .pool_forms import AssignForm, HoldingLimitForm, NoteForm, PoolFilterForm, PoolForm, ReturnForm
+from .regions import region_names, region_path_label
 
 
 def _back(request: AuthedRequest, default: str) -> str:
@@ -47,12 +49,20 @@ def pool_list(request: AuthedRequest) -> HttpResponse:
     rows = list(page.object_list)
     page.object_list = rows
     holders = pool.last_holders(rows)
+    reasons = dictionary_labels("return_reason")
+    regions = region_names(code for row in rows for code in (row.province, row.city, row.county))
+    outlook = pool.claim_outlook(request.user, rows)
+    cooling = outlook.cooling if outlook else {}
     for row in rows:
         row.masked_phone = keys.mask_phone(row.phone) if row.phone else ""
         row.last_holder = holders.get(row.pk)
+        row.return_reason = reasons.get(row.last_holder.reason, row.last_holder.reason) if row.last_holder else ""
+        row.region = region_path_label(province=row.province, city=row.city, county=row.county, names=regions)
+        row.cooling = cooling.get(row.pk, "")
     context = {
         "filter_form": filter_form,
         "page_obj": page,
+        "standing": outlook.standing if outlook else None,
         "can_claim": has_perm(request.user, "pool.edit"),
         "can_assign": has_perm(request.user, "pool.assign"),
         "list_url": request.get_full_path(),
@@ -159,11 +169,16 @@ def customer_lock(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def detail_context(actor: Any, customer: Customer) -> dict[str, Any]:
-    """What the 360 page shows of the pool: days to expiry, lock, and which pool buttons apply."""
+    """What the 360 page shows of the pool: days to expiry, lock, which pool buttons apply, and before a
+    claim where the actor stands against its caps and why it would be refused now."""
+    may_claim = pool.may_claim(actor, customer)
+    outlook = pool.claim_outlook(actor, [customer]) if may_claim else None
     return {
         "expiry_label": pool.expiry_label(customer),
         "expiry_days": pool.days_to_expiry(customer.expires_at),
-        "may_claim": pool.may_claim(actor, customer),
+        "may_claim": may_claim,
+        "claim_cooling": outlook.cooling.get(customer.pk, "") if outlook else "",
+        "standing": outlook.standing if outlook else None,
         "may_assign": pool.may_assign(actor, customer),
         "may_return": pool.may_return(actor, customer),
         "may_lock": pool.may_lock(actor, customer),
