@@ -30,6 +30,34 @@ def test_a_salesperson_registers_a_customer_and_sees_a_chinese_error_for_a_bad_m
     assert response["Location"] == reverse("customers:detail", args=[customer.pk])
 
 
+def test_the_customer_form_is_grouped_with_the_first_contact_after_the_basics(sales: World) -> None:
+    from tests.customers.pool_helpers import set_parameter
+
+    set_parameter(sales, "customers.required_fields", "tax_number")
+    client = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(reverse("customers:create"))
+    sections = [section.key for section in page.context["form"].sections()]
+    assert sections == ["basic", "contact", "business", "address", "other"]
+    text = page.text
+    assert (
+        text.index('data-testid="section-contact"')
+        < text.index('name="contact_mobile"')
+        < text.index('data-testid="section-business"')
+    )
+    # The business group holds a field the unit made required: it is open and the field carries its star.
+    assert 'data-testid="section-business" open' in text and 'data-testid="section-address">' in text
+    assert 'class="form-label required" for="id_tax_number"' in text
+    # An error in a folded group opens it and stands beside its field.
+    set_parameter(sales, "customers.required_fields", "")
+    response = client.post(
+        reverse("customers:create"), {"name": "杭州新客户有限公司", "kind": "company", "postcode": "12"}
+    )
+    assert 'data-testid="section-address" open' in response.text
+    errors = response.text.index('id="id_postcode_errors"')
+    assert response.text.index('name="postcode"') < errors < response.text.index('data-testid="section-other"')
+    assert not Customer.objects.exists()
+
+
 def test_a_duplicate_shows_who_owns_it_on_the_form(sales: World) -> None:
     register(sales.alice)
     client = client_for(sales.charlie, HTTP_ACCEPT_LANGUAGE="en")
