@@ -30,7 +30,6 @@ from . import keys
 from .models import Contact, Customer, CustomerName, CustomerShare, Lifecycle, Pool
 from .regions import region_validate
 from .selectors import named
-from .settings import required_fields_of
 
 # Which dictionary type each enumerated field draws from (SPEC §14.1).
 DICTIONARY_FIELDS = {
@@ -182,7 +181,7 @@ def _clean_contact(contact: Contact) -> None:
 
 def required_customer_fields(unit_id: int | None) -> list[str]:
     """The fields the unit made required (parameter ``customers.required_fields``)."""
-    return required_fields_of(parameter_value("customers.required_fields", unit=unit_id))
+    return list(parameter_value("customers.required_fields", unit=unit_id))
 
 
 # --- duplicates (查重, SPEC §2.6) ------------------------------------------------------------------------
