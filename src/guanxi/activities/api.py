@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +23,15 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
 from . import plan_templates, services
-from .models import FollowUp, FollowUpAttachment, FollowUpComment, Plan, PlanTemplate, PlanTemplateStep
+from .models import (
+    FollowUp,
+    FollowUpAttachment,
+    FollowUpComment,
+    Plan,
+    PlanTemplate,
+    PlanTemplateQuerySet,
+    PlanTemplateStep,
+)
 from .selectors import next_plan_proposal
 
 
@@ -339,10 +346,7 @@ class PlanTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     ordering = ["name", "id"]
 
     def filter_queryset(self, queryset: Any) -> Any:
-        queryset = super().filter_queryset(queryset)
-        if self.actor.is_superuser:
-            return queryset
-        return queryset.filter(Q(business_unit__isnull=True) | Q(business_unit_id=self.actor.business_unit_id))
+        return cast(PlanTemplateQuerySet, super().filter_queryset(queryset)).of_unit(self.actor.business_unit_id)
 
     def permission_code(self) -> str:
         if self.action in ("create", "partial_update"):

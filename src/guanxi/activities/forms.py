@@ -168,13 +168,8 @@ class ApplyTemplateForm(forms.Form):
     template = forms.ModelChoiceField(label=_("Plan template"), queryset=PlanTemplate.objects.none())
 
     def __init__(self, *args: Any, unit_id: int | None, **kwargs: Any) -> None:
-        from django.db.models import Q
-
         super().__init__(*args, **kwargs)
-        rows = PlanTemplate.objects.filter(active=True).filter(
-            Q(business_unit__isnull=True) | Q(business_unit_id=unit_id)
-        )
-        self.fields["template"].queryset = rows  # type: ignore[attr-defined]
+        self.fields["template"].queryset = PlanTemplate.objects.of_unit(unit_id).filter(active=True)  # type: ignore[attr-defined]
 
 
 class ReminderSettingsForm(forms.ModelForm):

@@ -5,6 +5,8 @@ ticket: ``related``), or to both; a lead's follow-ups have no customer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -304,6 +306,16 @@ class Plan(BulkRewrittenRecord, RelatedRecord):
         return self.is_overdue()
 
 
+class PlanTemplateQuerySet(ScopedQuerySet["PlanTemplate"]):
+    def of_unit(self, unit_id: int | None) -> PlanTemplateQuerySet:
+        """The templates a unit's customers and people use: the group-wide ones and the unit's own."""
+        return self.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit_id))
+
+    def usable_by(self, actor: Any) -> PlanTemplateQuerySet:
+        """The templates the actor sees and uses: the group-wide ones and their unit's (through the gate)."""
+        return self.visible_to(actor).of_unit(actor.business_unit_id)  # type: ignore[attr-defined]
+
+
 class PlanTemplate(models.Model):
     """A set of plans created together when an event happens (SPEC §4.5, §4.7): the post-purchase calls,
     the memory curve, or any set an administrator defines. ``business_unit`` empty = every unit."""
@@ -325,7 +337,7 @@ class PlanTemplate(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PlanTemplateQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "pk"]

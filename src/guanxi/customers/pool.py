@@ -41,6 +41,7 @@ from .pool_rules import (
     Rules,
     capacity_check,
     customer_reachable,
+    days_rule_span,
     days_to_expiry,
     expiry_label,
     expiry_of,
@@ -66,7 +67,7 @@ from .pool_rules import (
 )
 
 __all__ = [
-    "ClaimOutlook", "ClaimStanding", "Limits", "Rules", "capacity_check", "claim_outlook", "customer_assign",
+    "DAY", "ClaimOutlook", "ClaimStanding", "Limits", "Rules", "capacity_check", "claim_outlook", "customer_assign",
     "customer_claim", "customer_lock", "customer_owned", "customer_reachable", "customer_return", "customer_unlock",
     "customers_claim", "customers_to_pool", "days_to_expiry", "expiry_label", "expiry_of", "expiry_refresh",
     "governing_pool", "hidden_fields", "holdings_of", "last_holders", "limits_of", "may_assign", "may_claim",
@@ -88,7 +89,8 @@ def _daily_cap(user: User, rules: Rules) -> int | None:
 def _cooling(
     user: User, customers: Sequence[Customer], rules_by_pool: dict[int, Rules], now: datetime
 ) -> dict[int, int]:
-    """Those of these customers the user returned or lost within their pool's cool-down: id → its days."""
+    """Those of these customers the user returned or lost within their pool's cool-down (counted like the
+    clocks: still cooling on day C): id → its days."""
     longest = max((rules.cooldown_days for rules in rules_by_pool.values()), default=0)
     if not longest:
         return {}
@@ -96,22 +98,21 @@ def _cooling(
         user=user,
         customer__in=list(customers),
         kind__in=[PoolEvent.Kind.RETURN, PoolEvent.Kind.RECLAIM, PoolEvent.Kind.CONFLICT],
-        at__gte=now - longest * DAY,
+        at__gt=now - days_rule_span(longest),
     ).values_list("customer_id", "at")
     pools = {row.pk: row.pool_id or 0 for row in customers}
     cooling: dict[int, int] = {}
     for customer_id, at in recent:
         days = rules_by_pool[pools[customer_id]].cooldown_days
-        if at >= now - days * DAY:
+        if now < at + days_rule_span(days):
             cooling[customer_id] = days
     return cooling
 
 
 def _cooling_message(customer: Customer, days: int) -> str:
-    return _("You returned or lost %(name)s less than %(days)d days ago; someone else may claim it first.") % {
-        "name": customer.name,
-        "days": days,
-    }
+    return _(
+        "You returned or lost %(name)s within the pool's cool-down of %(days)d days; someone else may claim it first."
+    ) % {"name": customer.name, "days": days}
 
 
 @dataclass(frozen=True)

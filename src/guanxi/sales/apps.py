@@ -49,8 +49,11 @@ class SalesConfig(AppConfig):
         )
         # Configuration and shared knowledge: whoever works opportunities sees every pipeline and competitor
         # (selectors keep them to the viewer's business unit).
-        scope.register(models.Pipeline, scope.Rule("opportunities", owner=None, everyone=True))
-        scope.register(models.Stage, scope.Rule("opportunities", owner=None, everyone=True))
+        # Group-wide pipelines and the viewer's unit's (every unit's with the all-units scope).
+        scope.register(models.Pipeline, scope.Rule("opportunities", owner=None, unit="business_unit", everyone=True))
+        scope.register(
+            models.Stage, scope.Rule("opportunities", owner=None, unit="pipeline__business_unit", everyone=True)
+        )
         scope.register(models.Competitor, scope.Rule("competitors", owner=None, everyone=True))
         register_custom_fields_model(models.Opportunity, module="opportunities")
         register_dictionary_type(
