@@ -26,6 +26,22 @@ def test_the_board_shows_a_column_per_open_stage_with_totals(sales: World) -> No
     assert "甲" in response.text and 'data-move-url="' in response.text
 
 
+def test_a_cards_menu_moves_it_without_dragging(sales: World) -> None:
+    opportunity = open_opportunity(sales.alice, name="甲", contact=None, need="ERP")
+    Opportunity.objects.filter(pk=opportunity.pk).update(contact=opportunity.customer.contacts.get())
+    client = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en")
+    board = client.get(reverse("sales:board")).text
+    card = board[board.index(f'id="card-{opportunity.pk}"') :]
+    card = card[: card.index("</article>")]
+    assert "<select" not in card and f'data-testid="card-menu-{opportunity.pk}"' in card
+    assert f'name="stage" value="{stage("needs").pk}"' in card
+    assert f'name="stage" value="{stage("contact").pk}"' not in card  # not to where it is
+    response = client.post(reverse("sales:move", args=[opportunity.pk]), {"stage": stage("needs").pk})
+    assert response.status_code == 302
+    opportunity.refresh_from_db()
+    assert opportunity.stage.code == "needs"
+
+
 def test_the_board_runs_a_fixed_number_of_queries(sales: World, django_assert_max_num_queries: object) -> None:
     for n in range(30):
         open_opportunity(sales.alice, name=f"机会{n}", amount=Decimal(n))
