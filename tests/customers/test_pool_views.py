@@ -172,6 +172,24 @@ def test_pool_settings_create_a_department_pool_that_takes_over_its_members_cust
     assert pool.limits_of(sales.alice).holding == 5
 
 
+def test_the_claimant_adds_evidence_on_the_case_page_and_withdraws(sales: PoolWorld) -> None:
+    held = registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")
+    english(sales.alice).post(
+        reverse("customers:create"), {"name": "华信科技", "kind": "company", "phone": "021-68888888"}
+    )
+    case = ConflictCase.objects.get()
+    url = reverse("customers:conflict_evidence", args=[case.pk])
+    empty = english(sales.alice).post(url, {"text": ""})
+    assert empty.status_code == 400 and 'id="id_text_errors"' in empty.text
+    assert english(sales.alice).post(url, {"text": "三月一日已上门拜访"}).status_code == 302
+    assert "三月一日已上门拜访" in english(sales.bob).get(reverse("customers:conflict", args=[case.pk])).text
+    assert 'data-testid="withdraw"' not in english(sales.bob).get(reverse("customers:conflict", args=[case.pk])).text
+    withdrawn = english(sales.alice).post(reverse("customers:conflict_withdraw", args=[case.pk]), follow=True)
+    assert "You withdrew the claim" in withdrawn.text and 'data-testid="case-status"' in withdrawn.text
+    assert fresh(held).owner == sales.dave
+    assert english(sales.charlie).post(reverse("customers:conflict_withdraw", args=[case.pk])).status_code == 404
+
+
 def test_the_conflict_inbox_shows_evidence_and_a_manager_decides(sales: PoolWorld) -> None:
     held = registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")
     refused = english(sales.alice).post(
@@ -179,6 +197,10 @@ def test_the_conflict_inbox_shows_evidence_and_a_manager_decides(sales: PoolWorl
     )
     assert "A conflict case" in str(refused.context["form"].errors)
     case = ConflictCase.objects.get()
+    # The refused form shows the case it opened, with the claimant's two actions.
+    assert 'data-testid="conflict-case"' in refused.text
+    assert reverse("customers:conflict_withdraw", args=[case.pk]) in refused.text
+    assert f"{reverse('customers:conflict', args=[case.pk])}#claimant-evidence" in refused.text
     inbox = english(sales.bob).get(reverse("customers:conflicts"))
     assert reverse("customers:conflict", args=[case.pk]) in inbox.text
     page = english(sales.bob).get(reverse("customers:conflict", args=[case.pk]))

@@ -4,6 +4,8 @@ assignments — it answers the daily-claim and cool-down questions) and conflict
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -143,6 +145,7 @@ class ConflictCase(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         DECIDED = "decided", _("Decided")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Match(models.TextChoices):
         NAME = "name", _("Same name")
@@ -171,6 +174,8 @@ class ConflictCase(models.Model):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # What the claimant added for the manager while the case was open: [{"at": ISO time, "text": …}].
+    statements = models.JSONField(_("claimant's evidence"), default=list, blank=True)
     created_at = models.DateTimeField(_("opened"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -194,3 +199,7 @@ class ConflictCase(models.Model):
         from django.urls import reverse
 
         return reverse("customers:conflict", args=[self.pk])
+
+    def claimant_statements(self) -> list[tuple[datetime, str]]:
+        """(time, text) of what the claimant added, oldest first."""
+        return [(datetime.fromisoformat(row["at"]), row["text"]) for row in self.statements]

@@ -27,7 +27,7 @@ from guanxi.core.scope import Scope, owner_in_scope
 from guanxi.org.models import Department, User
 
 from . import keys
-from .models import Contact, Customer, CustomerName, CustomerShare, Lifecycle, Pool
+from .models import ConflictCase, Contact, Customer, CustomerName, CustomerShare, Lifecycle, Pool
 from .regions import region_validate
 from .selectors import named
 
@@ -264,10 +264,19 @@ class Claim:
 class DuplicateCustomer(Conflict):
     """The refusal of a duplicate (SPEC §2.6), carrying the existing customer and what matched."""
 
-    def __init__(self, message: str, *, field: str, duplicate: Duplicate, claim: Claim | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str,
+        duplicate: Duplicate,
+        claim: Claim | None = None,
+        case: ConflictCase | None = None,
+    ):
         super().__init__(message, field=field, code="duplicate_customer")
         self.duplicate = duplicate
         self.claim = claim
+        self.case = case  # the conflict case the claim opened
 
 
 def _refuse_duplicates(actor: User, duplicates: list[Duplicate], *, attempted: Mapping[str, str] | None = None) -> None:
@@ -329,6 +338,7 @@ def _conflict_case_opened(refusal: DuplicateCustomer, claim: Claim) -> Duplicate
         field=refusal.field or "name",
         duplicate=found,
         claim=claim,
+        case=case,
     )
 
 

@@ -70,20 +70,22 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
 @perm_required("customers.create")
 def customer_create(request: AuthedRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None, actor=request.user)
+    case = None
     if request.method == "POST" and form.is_valid():
-        customer = _attempt(
-            form,
-            lambda: services.customer_create(
+        try:
+            customer = services.customer_create(
                 actor=request.user, data=form.customer_data(), contact=form.contact_data(), custom=form.custom_data()
-            ),
-        )
-        if customer:
+            )
+        except (DomainError, ValidationError) as refusal:
+            show_error(form, refusal, ALIASES)
+            case = getattr(refusal, "case", None)  # a duplicate someone holds opens a conflict case
+        else:
             messages.success(
                 request,
                 _("Customer %(name)s was registered as %(number)s.") % {"name": customer, "number": customer.number},
             )
             return redirect("customers:detail", customer.pk)
-    return render(request, "customers/form.html", {"form": form})
+    return render(request, "customers/form.html", {"form": form, "conflict_case": case})
 
 
 @perm_required("customers.view")
