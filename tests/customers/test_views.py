@@ -31,7 +31,7 @@ def test_a_salesperson_registers_a_customer_and_sees_a_chinese_error_for_a_bad_m
 
 
 def test_the_customer_form_is_grouped_with_the_first_contact_after_the_basics(sales: World) -> None:
-    from tests.customers.pool_helpers import set_parameter
+    from tests.pool.pool_helpers import set_parameter
 
     set_parameter(sales, "customers.required_fields", "tax_number")
     client = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en")
