@@ -75,7 +75,19 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "author", "created_at"]
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class NextPlanFields(serializers.Serializer):
+    """The next plan a completion asks for (SPEC §4.3); without a time, an open opportunity's last plan is
+    followed by one at the proposed time."""
+
+    next_subject = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, write_only=True, help_text="The next plan's subject."
+    )
+    next_due_at = serializers.DateTimeField(
+        required=False, allow_null=True, write_only=True, help_text="When the next plan is due."
+    )
+
+
+class FollowUpSerializer(NextPlanFields, serializers.ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
     contact = VisibleRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     related_type = RelatedTypeField(required=False, allow_blank=True, help_text='e.g. "sales.opportunity"')
@@ -95,7 +107,8 @@ class FollowUpSerializer(serializers.ModelSerializer):
         fields = [
             "id", "customer", "contact", "related_type", "related_id", "owner", "owner_name", "channel",
             "occurred_at", "content", "feedback", "next_step", "latitude", "longitude", "location_accuracy",
-            "location_address", "attachments", "comments", "plan", "files", "created_at", "version",
+            "location_address", "attachments", "comments", "plan", "next_subject", "next_due_at", "files",
+            "created_at", "version",
         ]  # fmt: skip
         read_only_fields = ["id", "owner", "created_at", "version"]
         extra_kwargs = {"occurred_at": {"required": False}}
@@ -135,6 +148,8 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
                 else None,
                 files=request.FILES.getlist("files") if hasattr(request, "FILES") else [],
                 plan=data.get("plan"),
+                next_subject=data.get("next_subject", ""),
+                next_due_at=data.get("next_due_at"),
             )  # fmt: skip
         return Response(FollowUpSerializer(followup).data, status=status.HTTP_201_CREATED)
 
@@ -187,7 +202,7 @@ class PlanSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(proposal) if proposal else None
 
 
-class CompleteSerializer(serializers.Serializer):
+class CompleteSerializer(NextPlanFields):
     followup = serializers.IntegerField(required=False, allow_null=True, help_text="The follow-up that fulfilled it")
 
 
@@ -282,7 +297,13 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
             followup = FollowUp.objects.visible_to(self.actor).filter(pk=body.validated_data["followup"]).first()
             if followup is None:
                 raise DomainError("No such follow-up.", field="followup")
-        plan = services.plan_complete(actor=self.actor, plan=plan, followup=followup)
+        plan = services.plan_complete(
+            actor=self.actor,
+            plan=plan,
+            followup=followup,
+            next_subject=body.validated_data.get("next_subject", ""),
+            next_due_at=body.validated_data.get("next_due_at"),
+        )
         context = self.get_serializer_context()
         if plan.customer_id and not services.open_plans_of(customer=plan.customer).exists():
             context["proposals"] = {plan.pk: next_plan_proposal(customer=plan.customer, at=timezone.now())}
