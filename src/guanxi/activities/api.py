@@ -25,7 +25,7 @@ from guanxi.org.models import User
 
 from . import plan_templates, services
 from .models import FollowUp, FollowUpAttachment, FollowUpComment, Plan, PlanTemplate, PlanTemplateStep
-from .selectors import next_plan_proposal
+from .selectors import followup_visible_rows, next_plan_proposal
 
 
 def _related(data: dict[str, Any], actor: Any) -> models.Model | None:
@@ -155,6 +155,13 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
 
     def perform_destroy(self, instance: FollowUp) -> None:
         services.followup_delete(actor=self.actor, followup=instance)
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        if self.action == "list" and self.request.query_params.get("customer"):
+            # one customer's timeline, as its 360 page shows it: whoever may open the customer (a pool
+            # customer too) sees its whole history (SPEC §3.2)
+            queryset = self.queryset.filter(pk__in=followup_visible_rows(actor=self.actor).values("pk"))
+        return super().filter_queryset(queryset)
 
     @extend_schema(request=CommentSerializer, responses=CommentSerializer)
     @action(detail=True, methods=["post"])

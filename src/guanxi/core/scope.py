@@ -7,6 +7,7 @@ their models hang off the organisation with ``register(Model, Rule(...))``; role
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -45,6 +46,9 @@ class Rule:
     department: str | None = None  # defaults to the owner's department; "self" for Department itself
     unit: str | None = None  # defaults to the department's unit
     everyone: bool = False  # configuration: whoever may view the module sees every row
+    # Rows beyond the data scope that the actor may open one at a time, never listed with the others: a
+    # pool's customers, to whoever sees that pool (SPEC §3.2). (actor) → their filter, or None.
+    readable: Callable[[User], Q | None] | None = None
 
     @property
     def department_path(self) -> str | None:
@@ -190,6 +194,36 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
         if condition is None:
             return self.none()
         return self.filter(condition)
+
+    def readable_by(self, actor: Any) -> ScopedQuerySet[M]:
+        """The rows the actor may open one at a time: ``visible_to`` and the rule's ``readable`` rows."""
+        if not getattr(actor, "is_authenticated", False):
+            return self.none()
+        condition = read_filter(actor, self.model)
+        if condition is None:
+            return self.none()
+        return self.filter(condition)
+
+
+def read_filter(actor: User, model: type[models.Model]) -> Q | None:
+    """The rows of ``model`` the actor may open: those of their scope and those the rule lets them read."""
+    visible = scope_filter(actor, model)
+    readable = rule_for(model).readable
+    extra = readable(actor) if readable is not None else None
+    if extra is None or visible is None:
+        return extra if visible is None else visible
+    return visible | extra
+
+
+def get_readable_or_404(queryset: models.QuerySet[M], actor: Any, **lookup: Any) -> M:
+    """One row to read (a detail page, its API record, its child lists): within the scope or readable by
+    the model's rule; 404 otherwise, exactly like missing."""
+    if not isinstance(queryset, ScopedQuerySet):
+        raise TypeError(f"{queryset.model.__name__} rows are not read through the scope gate")
+    try:
+        return queryset.readable_by(actor).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def get_visible_or_404(queryset: models.QuerySet[M], actor: Any, **lookup: Any) -> M:

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from guanxi.core.api import ScopedViewSet, VisibleRelatedField
-from guanxi.core.scope import get_visible_or_404
+from guanxi.core.scope import get_readable_or_404, get_visible_or_404
 from guanxi.org.models import Department, User
 
 from . import conflicts, keys, pool, selectors, services
@@ -62,6 +62,18 @@ class ContactSerializer(serializers.ModelSerializer):
         model = Contact
         fields = ["id", "customer", *services.CONTACT_FIELDS, "custom", "version", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def to_representation(self, instance: Contact) -> dict[str, Any]:
+        """Phones and e-mail masked as on the 360 page, unless the caller sees the customer's plainly."""
+        data = super().to_representation(instance)
+        unmasked = self.context.get("unmasked")
+        if unmasked is None:
+            unmasked = services.customers_seen_plainly(self.context["request"].user, [instance.customer])
+        if instance.customer_id not in unmasked:
+            data["mobile"] = keys.mask_phone(instance.mobile) if instance.mobile else ""
+            data["phone"] = keys.mask_phone(instance.phone) if instance.phone else ""
+            data["email"] = keys.mask_email(instance.email) if instance.email else ""
+        return data
 
 
 class RevealSerializer(serializers.Serializer):
@@ -156,7 +168,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         return self.get_paginated_response(CustomerSerializer(rows, many=True, context=context).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._out(self.get_object()))
+        # the 360 page's gate: a pool customer opens, masked, to whoever sees its pool (SPEC §3.2)
+        customer = get_readable_or_404(Customer.objects.select_related("owner", "pool"), self.actor, pk=kwargs["pk"])
+        return Response(self._out(customer))
 
     def _out(self, customer: Customer) -> dict[str, Any]:
         context = {**self.get_serializer_context(), "unmasked": services.customers_seen_plainly(self.actor, [customer])}
@@ -347,6 +361,23 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
 
     def perform_destroy(self, instance: Contact) -> None:
         services.contact_delete(actor=self.actor, contact=instance)
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        if self.action == "list" and self.request.query_params.get("customer"):
+            # one customer's contacts, as its 360 page shows them: a pool customer's too (masked)
+            queryset = Contact.objects.select_related("customer").readable_by(self.actor)
+        return super().filter_queryset(queryset)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = list(page or [])
+        unmasked = services.customers_seen_plainly(self.actor, {row.customer for row in rows})
+        context = {**self.get_serializer_context(), "unmasked": unmasked}
+        return self.get_paginated_response(ContactSerializer(rows, many=True, context=context).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        contact = get_readable_or_404(Contact.objects.select_related("customer"), self.actor, pk=kwargs["pk"])
+        return Response(self.get_serializer(contact).data)
 
 
 class ConflictSerializer(serializers.ModelSerializer):

@@ -1,4 +1,5 @@
 import logging
+from functools import partial
 from typing import Any
 
 from django.apps import AppConfig
@@ -20,7 +21,7 @@ class CustomersConfig(AppConfig):
         from guanxi.core.notifications.kinds import register_kind
         from guanxi.org import handover
 
-        from . import models, pool, selectors
+        from . import models, pool, pool_rules, selectors
         from . import settings as customer_settings
 
         permissions.register_module(
@@ -30,8 +31,12 @@ class CustomersConfig(AppConfig):
                 ("view", "create", "edit", "delete", "export", "import", "assign", "unmask"),
             )
         )
+        # A pool customer and its contacts open (masked) to whoever sees its pool (SPEC §3.2).
         scope.register(
-            models.Customer, scope.Rule("customers", owner="owner", shared="shared_with", unit="business_unit")
+            models.Customer,
+            scope.Rule(
+                "customers", owner="owner", shared="shared_with", unit="business_unit", readable=pool_rules.pool_reach
+            ),
         )
         scope.register(
             models.Contact,
@@ -40,6 +45,7 @@ class CustomersConfig(AppConfig):
                 owner="customer__owner",
                 shared="customer__shared_with",
                 unit="customer__business_unit",
+                readable=partial(pool_rules.pool_reach, path="customer__"),
             ),
         )
         register_custom_fields_model(models.Customer, module="customers")

@@ -214,23 +214,13 @@ def _json_contains_ok() -> bool:
 
 
 def customer_for_detail(*, actor: User, pk: int) -> Customer:
-    from django.http import Http404
-
-    from guanxi.core.scope import get_visible_or_404
-
-    from .pool import pool_customers
+    """A customer to open: within the actor's scope, or lying in a pool they see (its history shows, its
+    contact details and the pool's hidden fields stay masked)."""
+    from guanxi.core.scope import get_readable_or_404
 
     contacts = Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "name"))
     queryset = Customer.objects.select_related("owner", "referrer", "created_by", "pool", "locked_by")
-    queryset = queryset.prefetch_related(contacts, "shares__user")
-    try:
-        return get_visible_or_404(queryset, actor, pk=pk)
-    except Http404:
-        # a customer lying in a pool the actor sees: its history shows, contact details stay masked
-        try:
-            return queryset.filter(pk__in=pool_customers(actor).values("pk")).get(pk=pk)
-        except (Customer.DoesNotExist, ValueError, TypeError):
-            raise Http404 from None
+    return get_readable_or_404(queryset.prefetch_related(contacts, "shares__user"), actor, pk=pk)
 
 
 def search_customers(*, actor: User, query: str, limit: int) -> list[Hit]:
