@@ -1,5 +1,6 @@
 """The pool's pages: the pool list, claim, assign, return, lock, the settings and the conflict inbox."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -135,7 +136,7 @@ def test_pool_settings_create_a_department_pool_that_takes_over_its_members_cust
     customer = fresh(customer)
     assert customer.pool == shanghai
     assert customer.claimed_at is not None
-    assert customer.expires_at == customer.claimed_at + pool.DAY * 11
+    assert customer.expires_at == customer.claimed_at + timedelta(days=11)
     limit = english(admin).post(reverse("customers:holding_limit"), {"user": sales.alice.pk, "holding_limit": "5"})
     assert limit.status_code == 302
     assert pool.limits_of(sales.alice).holding == 5

@@ -209,7 +209,9 @@ def read_filter(actor: User, model: type[models.Model]) -> Q | None:
     """The rows of ``model`` the actor may open: those of their scope and those the rule lets them read."""
     visible = scope_filter(actor, model)
     readable = rule_for(model).readable
-    extra = readable(actor) if readable is not None else None
+    if readable is None or visible == Q():  # an empty Q is every row (and would vanish from an OR)
+        return visible
+    extra = readable(actor)
     if extra is None or visible is None:
         return extra if visible is None else visible
     return visible | extra
