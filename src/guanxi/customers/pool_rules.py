@@ -143,7 +143,7 @@ def customer_reachable(actor: User, pk: Any, *, claiming: bool = False) -> Custo
     hears who won rather than "not found"."""
     from django.http import Http404
 
-    reachable = Customer.objects.visible_to(actor) | pool_customers(actor)
+    reachable = Customer.objects.readable_by(actor)
     if claiming:
         claimed = PoolEvent.objects.filter(
             kind__in=[PoolEvent.Kind.CLAIM, PoolEvent.Kind.ASSIGN], at__gte=timezone.now() - DAY
