@@ -9,6 +9,7 @@ from guanxi.core.errors import DomainError
 from guanxi.core.models import AuditEntry
 from guanxi.customers import pool, pool_admin
 from guanxi.customers.models import HoldingLimit, Pool
+from guanxi.customers.pool_rules import days_rule_span
 from guanxi.org.models import BusinessUnit, User
 from tests.conftest import grant, make_department, make_user
 from tests.customers.pool_helpers import PoolWorld, fresh, registered, set_parameter
@@ -150,7 +151,7 @@ def test_a_new_department_pool_takes_over_its_members_customers(sales: SettingsW
     customer = fresh(customer)
     assert customer.pool == created
     assert customer.claimed_at is not None
-    assert customer.expires_at == customer.claimed_at + pool.DAY * 11
+    assert customer.expires_at == customer.claimed_at + days_rule_span(10)
     assert fresh(registered(sales.charlie, "北京某某科技有限公司")).pool == sales.unit_pool  # Beijing is not Shanghai's
 
 
@@ -173,7 +174,7 @@ def test_changing_the_rules_shows_the_effective_ones_and_moves_the_expiry_times(
     customer = registered(sales.alice)
     claimed = fresh(customer).claimed_at
     assert claimed is not None
-    assert fresh(customer).expires_at == claimed + pool.DAY * 31
+    assert fresh(customer).expires_at == claimed + days_rule_span(30)
     set_parameter(sales, "pool.cooldown_days", 4)
     client = api(sales.admin)
     url = f"/api/v1/pools/{sales.unit_pool.pk}/"
@@ -187,14 +188,14 @@ def test_changing_the_rules_shows_the_effective_ones_and_moves_the_expiry_times(
         None,
     )
     assert body["effective"] == {**UNIT_DEFAULTS, "no_followup_days": 5, "won_exempt": False, "cooldown_days": 4}
-    assert fresh(customer).expires_at == claimed + pool.DAY * 6
+    assert fresh(customer).expires_at == claimed + days_rule_span(5)
     assert client.get(url).json()["effective"] == body["effective"]
     # null: follow the unit's parameter again
     back = client.patch(url, {"no_followup_days": None}, format="json")
     assert back.status_code == 200
     assert (back.json()["no_followup_days"], back.json()["effective"]["no_followup_days"]) == (None, 30)
     assert back.json()["name"] == "总公海"  # what was not sent stays
-    assert fresh(customer).expires_at == claimed + pool.DAY * 31
+    assert fresh(customer).expires_at == claimed + days_rule_span(30)
     assert Pool.objects.get(pk=sales.unit_pool.pk).won_exempt is False
 
 

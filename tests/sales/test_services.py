@@ -321,7 +321,7 @@ def test_a_follow_up_fulfilling_the_last_plan_plans_what_the_user_chose_or_else_
     due = timezone.now() + timedelta(days=3)
     followup_create(
         actor=sales.alice, content="电话沟通", plan=open_plans_of(related=chosen).get(),
-        next_subject="带方案上门", next_due_at=due,
+        next_step="带方案上门", next_contact_at=due,
     )  # fmt: skip
     assert list(open_plans_of(related=chosen).values_list("subject", "due_at", "origin")) == [
         ("带方案上门", due, "next")

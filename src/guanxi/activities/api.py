@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +23,15 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
 from . import plan_templates, services
-from .models import FollowUp, FollowUpAttachment, FollowUpComment, Plan, PlanTemplate, PlanTemplateStep
+from .models import (
+    FollowUp,
+    FollowUpAttachment,
+    FollowUpComment,
+    Plan,
+    PlanTemplate,
+    PlanTemplateQuerySet,
+    PlanTemplateStep,
+)
 from .selectors import followup_visible_rows, next_plan_proposal
 
 
@@ -75,19 +82,7 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "author", "created_at"]
 
 
-class NextPlanFields(serializers.Serializer):
-    """The next plan a completion asks for (SPEC §4.3); without a time, an open opportunity's last plan is
-    followed by one at the proposed time."""
-
-    next_subject = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, write_only=True, help_text="The next plan's subject."
-    )
-    next_due_at = serializers.DateTimeField(
-        required=False, allow_null=True, write_only=True, help_text="When the next plan is due."
-    )
-
-
-class FollowUpSerializer(NextPlanFields, serializers.ModelSerializer):
+class FollowUpSerializer(serializers.ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
     contact = VisibleRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     related_type = RelatedTypeField(required=False, allow_blank=True, help_text='e.g. "sales.opportunity"')
@@ -101,14 +96,21 @@ class FollowUpSerializer(NextPlanFields, serializers.ModelSerializer):
     files = serializers.ListField(
         child=serializers.FileField(), required=False, write_only=True, help_text="multipart: attachments"
     )
+    add_to_calendar = serializers.BooleanField(
+        default=True, write_only=True, help_text="With next_contact_at: plan the next contact (the next plan)."
+    )
+    next_owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, allow_null=True, write_only=True,
+        help_text="Whom the next plan is for: the caller (default) or a colleague they may plan for.",
+    )  # fmt: skip
 
     class Meta:
         model = FollowUp
         fields = [
             "id", "customer", "contact", "related_type", "related_id", "owner", "owner_name", "channel",
-            "occurred_at", "content", "feedback", "next_step", "latitude", "longitude", "location_accuracy",
-            "location_address", "attachments", "comments", "plan", "next_subject", "next_due_at", "files",
-            "created_at", "version",
+            "occurred_at", "content", "feedback", "next_step", "next_contact_at", "add_to_calendar", "next_owner",
+            "latitude", "longitude", "location_accuracy", "location_address", "attachments", "comments", "plan",
+            "files", "created_at", "version",
         ]  # fmt: skip
         read_only_fields = ["id", "owner", "created_at", "version"]
         extra_kwargs = {"occurred_at": {"required": False}}
@@ -148,8 +150,9 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
                 else None,
                 files=request.FILES.getlist("files") if hasattr(request, "FILES") else [],
                 plan=data.get("plan"),
-                next_subject=data.get("next_subject", ""),
-                next_due_at=data.get("next_due_at"),
+                next_contact_at=data.get("next_contact_at"),
+                add_to_calendar=data["add_to_calendar"],
+                next_owner=data.get("next_owner"),
             )  # fmt: skip
         return Response(FollowUpSerializer(followup).data, status=status.HTTP_201_CREATED)
 
@@ -209,8 +212,14 @@ class PlanSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(proposal) if proposal else None
 
 
-class CompleteSerializer(NextPlanFields):
+class CompleteSerializer(serializers.Serializer):
     followup = serializers.IntegerField(required=False, allow_null=True, help_text="The follow-up that fulfilled it")
+    # The next plan (SPEC §4.3); without a time, an open opportunity's last plan is followed by one at the
+    # proposed time.
+    next_subject = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="The next plan's subject."
+    )
+    next_due_at = serializers.DateTimeField(required=False, allow_null=True, help_text="When the next plan is due.")
 
 
 class CancelSerializer(serializers.Serializer):
@@ -356,10 +365,7 @@ class PlanTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     ordering = ["name", "id"]
 
     def filter_queryset(self, queryset: Any) -> Any:
-        queryset = super().filter_queryset(queryset)
-        if self.actor.is_superuser:
-            return queryset
-        return queryset.filter(Q(business_unit__isnull=True) | Q(business_unit_id=self.actor.business_unit_id))
+        return cast(PlanTemplateQuerySet, super().filter_queryset(queryset)).of_unit(self.actor.business_unit_id)
 
     def permission_code(self) -> str:
         if self.action in ("create", "partial_update"):
