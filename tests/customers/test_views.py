@@ -114,7 +114,7 @@ def test_a_changed_email_or_phone_is_searched_by_its_new_value(sales: World) -> 
 def test_the_migration_fills_the_email_and_phone_keys_of_existing_customers(sales: World) -> None:
     customer = register(sales.alice, phone="021-6888 6888", email="Sales@Huaxin.example.cn", contact={})
     CustomerName.objects.update(email="", phone_tail="")  # as the rows were before the migration
-    import_module("guanxi.customers.migrations.0011_search_by_email_and_phone_tail").fill_keys(django_apps, None)
+    import_module("guanxi.customers.migrations.0012_search_by_email_and_phone_tail").fill_keys(django_apps, None)
     assert CustomerName.objects.filter(customer=customer).values_list("email", "phone_tail").get() == (
         "sales@huaxin.example.cn",
         "6888",
