@@ -125,15 +125,10 @@ def pools_visible(actor: User) -> QuerySet[Pool]:
     return Pool.objects.filter(Q(pk__in=scoped) | own) if own else Pool.objects.filter(pk__in=scoped)
 
 
-def pool_reach(actor: User, path: str = "") -> Q:
-    """The unowned customers of the pools the actor sees (reached through ``path``, e.g. "customer__" from
-    their contacts): what the scope gate lets them read beyond their data scope (``Rule.readable``)."""
-    return Q(**{f"{path}owner__isnull": True, f"{path}pool__in": pools_visible(actor).values("pk")})
-
-
 def pool_customers(actor: User) -> QuerySet[Customer]:
-    """The unowned customers of the pools the actor sees: the pool list's rows."""
-    return Customer.objects.filter(pool_reach(actor))
+    """The unowned customers of the pools the actor sees: the pool list's rows, and what the scope gate lets
+    them open beyond their data scope (the customers' ``Rule.readable``, through ``hooks.Ownership.pooled``)."""
+    return Customer.objects.filter(owner__isnull=True, pool__in=pools_visible(actor).values("pk"))
 
 
 def customer_reachable(actor: User, pk: Any, *, claiming: bool = False) -> Customer:
