@@ -15,7 +15,7 @@ from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleR
 from guanxi.core.scope import get_readable_or_404, get_visible_or_404
 from guanxi.org.models import Department, User
 
-from . import bulk, keys, selectors, services
+from . import bulk, history, keys, selectors, services
 from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
 from .models import Contact, Customer
 
@@ -65,15 +65,14 @@ class ContactSerializer(ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def to_representation(self, instance: Contact) -> dict[str, Any]:
-        """Phones and e-mail masked as on the 360 page, unless the caller sees the customer's plainly."""
+        """Phones and e-mail masked as on the customer's page (``masks`` from the view for a whole page)."""
         data = super().to_representation(instance)
-        unmasked = self.context.get("unmasked")
-        if unmasked is None:
-            unmasked = services.customers_seen_plainly(self.context["request"].user, [instance.customer])
-        if instance.customer_id not in unmasked:
-            data["mobile"] = keys.mask_phone(instance.mobile) if instance.mobile else ""
-            data["phone"] = keys.mask_phone(instance.phone) if instance.phone else ""
-            data["email"] = keys.mask_email(instance.email) if instance.email else ""
+        masks = self.context.get("masks")
+        if masks is None:
+            masks = history.contact_masks(self.context["request"].user, [str(instance.pk)])
+        for name, mask in masks.get(str(instance.pk), {}).items():
+            if data.get(name):
+                data[name] = mask(str(data[name]))
         return data
 
 
@@ -301,6 +300,12 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     search_fields = ["name", "mobile", "email"]
     ordering = ["-is_primary", "name"]
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows = list(self.paginate_queryset(self.filter_queryset(self.get_queryset())) or [])
+        masks = history.contact_masks(self.actor, [str(row.pk) for row in rows])
+        context = {**self.get_serializer_context(), "masks": masks}
+        return self.get_paginated_response(ContactSerializer(rows, many=True, context=context).data)
+
     def create(self, request: Request) -> Response:
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -329,13 +334,6 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
             # one customer's contacts, as its 360 page shows them: a pool customer's too (masked)
             queryset = Contact.objects.select_related("customer").readable_by(self.actor)
         return super().filter_queryset(queryset)
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        rows = list(page or [])
-        unmasked = services.customers_seen_plainly(self.actor, {row.customer for row in rows})
-        context = {**self.get_serializer_context(), "unmasked": unmasked}
-        return self.get_paginated_response(ContactSerializer(rows, many=True, context=context).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         contact = get_readable_or_404(Contact.objects.select_related("customer"), self.actor, pk=kwargs["pk"])

@@ -156,6 +156,9 @@ class RoleForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(Any, self.fields["permissions"]).choices = [(code, code) for code in sorted(all_codes())]
+        if self.instance.pk:  # the name and description as the list shows them, in the reader's language
+            self.initial["name"] = self.instance.shown_name
+            self.initial["description"] = self.instance.shown_description
 
 
 class LeaveForm(ScopedFormMixin, forms.Form):
