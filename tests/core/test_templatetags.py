@@ -8,7 +8,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
-from guanxi.core.templatetags.guanxi import active_filters, money
+from guanxi.core.templatetags.guanxi import active_filters, mailto, money, tel
 
 
 def test_money_follows_the_locale() -> None:
@@ -58,3 +58,9 @@ def test_active_filters_name_each_filter_in_use_and_link_to_the_list_without_it(
 def test_an_unfiltered_list_has_no_chips() -> None:
     request = RequestFactory().get("/leads/")
     assert active_filters(Context({"request": request}), LeadFilter()) == []
+
+
+def test_a_phone_number_links_to_its_digits_and_an_address_to_the_mail_app() -> None:
+    assert tel("+86 21-6888 1234") == '<a href="tel:+862168881234" class="text-nowrap">+86 21-6888 1234</a>'
+    assert mailto("a&b@example.com") == '<a href="mailto:a&amp;b@example.com">a&amp;b@example.com</a>'
+    assert tel("") == mailto(None) == ""

@@ -1,11 +1,14 @@
 """Template helpers shared by every page: locale-aware money and form widgets styled for Tabler."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 from babel.numbers import format_currency
 from django import forms, template
 from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, to_locale
 
 from guanxi.core.permissions import has_perm
@@ -19,6 +22,22 @@ def money(amount: Decimal | float | int | None, currency: str = "") -> str:
     if amount is None or amount == "":
         return ""
     return format_currency(amount, currency or settings.CURRENCY, locale=to_locale(get_language() or "en"))
+
+
+@register.filter
+def tel(number: str | None) -> SafeString | str:
+    """A phone number as a link a phone dials; the link keeps only the digits and a leading +."""
+    if not number:
+        return ""
+    return format_html('<a href="tel:{}" class="text-nowrap">{}</a>', re.sub(r"[^\d+]", "", number), number)
+
+
+@register.filter
+def mailto(address: str | None) -> SafeString | str:
+    """An e-mail address as a link that opens the mail app."""
+    if not address:
+        return ""
+    return format_html('<a href="mailto:{}">{}</a>', address, address)
 
 
 _WIDGET_CLASSES = {
