@@ -94,8 +94,8 @@ class FilterChip:
     remove_url: str
 
 
-# Filters a list already shows elsewhere: the scene is the selected tab above the drawer.
-_NOT_CHIPS = {"scene"}
+# Parameters that are no filter: the scene is the selected tab above the drawer; the sort order filters nothing.
+_NOT_CHIPS = {"scene", "ordering"}
 
 
 @register.simple_tag(takes_context=True)
