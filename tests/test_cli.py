@@ -1,9 +1,14 @@
+import json
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from guanxi.cli import build_parser
+from guanxi.cli import build_parser, collect_static_when_stale
+
+PRODUCTION_STATIC_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
 @pytest.mark.parametrize(
@@ -22,3 +27,23 @@ def test_the_console_script_runs_a_sweep_as_of_a_time() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "clear_sessions" in result.stdout
+
+
+def test_serve_collects_the_static_files_when_the_manifest_lacks_one(settings: Any, tmp_path: Path) -> None:
+    source, target = tmp_path / "source", tmp_path / "static"
+    (source / "guanxi").mkdir(parents=True)
+    (source / "guanxi" / "first.css").write_text("a {}")
+    settings.STATICFILES_DIRS, settings.STATIC_ROOT = [source], target
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": PRODUCTION_STATIC_STORAGE}}
+
+    collect_static_when_stale()  # a fresh install: no manifest at all
+    manifest = target / "staticfiles.json"
+    assert "guanxi/first.css" in json.loads(manifest.read_text())["paths"]
+    written = manifest.stat().st_mtime_ns
+
+    collect_static_when_stale()  # nothing new: starts without collecting again
+    assert manifest.stat().st_mtime_ns == written
+
+    (source / "guanxi" / "second.css").write_text("b {}")  # an upgrade brings a file
+    collect_static_when_stale()
+    assert "guanxi/second.css" in json.loads(manifest.read_text())["paths"]

@@ -18,6 +18,7 @@ def serve(args: argparse.Namespace) -> int:
     """Run the web server (gunicorn); with --with-worker also a queue worker, stopped together."""
     from gunicorn.app.wsgiapp import run
 
+    collect_static_when_stale()
     worker = subprocess.Popen([sys.executable, "-m", "guanxi.cli", "worker"]) if args.with_worker else None
     print(f"\n  Guanxi is running at http://{args.bind}/  (Ctrl-C stops it)\n", flush=True)
     sys.argv = [
@@ -38,6 +39,26 @@ def serve(args: argparse.Namespace) -> int:
             worker.terminate()
             worker.wait(timeout=30)
     return 0
+
+
+def collect_static_when_stale() -> None:
+    """Collect the static files when the manifest lacks one of them (a fresh install, an upgrade): every
+    page's {% static %}, the error pages' too, fails on a missing manifest entry."""
+    _django()
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+    from django.core.files.storage import storages
+    from django.core.management import call_command
+
+    # a storage of its own: the shared one, read before collecting, would keep the old manifest in the web workers
+    storage = storages.create_storage(settings.STORAGES["staticfiles"])
+    manifest = getattr(storage, "hashed_files", None)
+    if manifest is None:  # not a manifest storage (DEBUG): files are served as they are
+        return
+    sources = {path for finder in finders.get_finders() for path, _ in finder.list(["CVS", ".*", "*~"])}
+    if not sources <= manifest.keys():
+        print("Collecting the static files…", flush=True)
+        call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def worker(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.activities.models import Channel as FollowUpChannel
 from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
@@ -69,7 +70,8 @@ class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
             self.fields["owner"].initial = actor.pk
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
-        add_custom_fields(self, Lead, self.instance if self.instance.pk else None)
+        unit = self.instance.business_unit_id if self.instance.pk else actor.business_unit_id
+        add_custom_fields(self, Lead, unit, self.instance if self.instance.pk else None)
 
     def _post_clean(self) -> None:
         """The model is validated by the service (one place for the rules), not by the form."""
@@ -101,7 +103,9 @@ class LeadFilterForm(forms.Form):
     scene = forms.ChoiceField(label=_("Scene"), choices=list(SCENES.items()), required=False)
     status = forms.ChoiceField(label=_("Lead status"), choices=[("", _("Any")), *LeadStatus.choices], required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
-    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Any")), *Channel.choices], required=False)
+    channel = forms.ChoiceField(
+        label=pgettext_lazy("lead intake", "Channel"), choices=[("", _("Any")), *Channel.choices], required=False
+    )
     owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
     province = forms.ChoiceField(label=_("Province"), required=False)
     form = forms.ModelChoiceField(LeadForm.objects.none(), label=_("Web form"), required=False)

@@ -62,7 +62,9 @@ class Lead(MainRecord):
         verbose_name=_("owner"),
     )
     status = models.CharField(_("lead status"), max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.MANUAL)
+    channel = models.CharField(
+        pgettext_lazy("lead intake", "channel"), max_length=10, choices=Channel.choices, default=Channel.MANUAL
+    )
     # who: a person, usually of a company
     name = models.CharField(_("contact name"), max_length=50, db_index=True)
     company = models.CharField(_("company"), max_length=50, blank=True)
