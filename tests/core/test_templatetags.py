@@ -8,6 +8,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
+from guanxi.core.context import amounts_in_wan
 from guanxi.core.templatetags.guanxi import active_filters, mailto, money, tel
 
 
@@ -17,6 +18,21 @@ def test_money_follows_the_locale() -> None:
     with translation.override("en"):
         assert money(Decimal("1234567.5")) == "CN¥1,234,567.50"
     assert money(None) == ""
+
+
+def test_a_reader_who_chose_wan_sees_large_amounts_in_wan_in_chinese_only() -> None:
+    token = amounts_in_wan.set(True)
+    try:
+        with translation.override("zh-hans"):
+            assert money(Decimal("1285000")) == "¥128.50万"
+            assert money(-25000) == "-¥2.50万"
+            assert money(Decimal("9999.5")) == "¥9,999.50"
+        with translation.override("en"):
+            assert money(Decimal("1285000")) == "CN¥1,285,000.00"
+    finally:
+        amounts_in_wan.reset(token)
+    with translation.override("zh-hans"):
+        assert money(Decimal("1285000")) == "¥1,285,000.00"
 
 
 def test_query_with_keeps_filters_while_changing_the_page() -> None:

@@ -11,17 +11,26 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, to_locale
 
+from guanxi.core.context import amounts_in_wan
 from guanxi.core.permissions import has_perm
 
 register = template.Library()
 
 
+WAN = 10_000
+
+
 @register.filter
 def money(amount: Decimal | float | int | None, currency: str = "") -> str:
-    """¥1,234.50 in Chinese, CN¥1,234.50 in English: the user's locale decides the pattern."""
+    """¥1,234.50 in Chinese, CN¥1,234.50 in English: the user's locale decides the pattern. A reader of the
+    Chinese interface who chose it sees ¥12.80万 for ¥128,000.00."""
     if amount is None or amount == "":
         return ""
-    return format_currency(amount, currency or settings.CURRENCY, locale=to_locale(get_language() or "en"))
+    locale = to_locale(get_language() or "en")
+    wan = Decimal(amount) / WAN
+    if amounts_in_wan.get() and locale.startswith("zh") and abs(wan) >= 1:
+        return format_currency(wan, currency or settings.CURRENCY, locale=locale) + "万"
+    return format_currency(amount, currency or settings.CURRENCY, locale=locale)
 
 
 @register.filter
