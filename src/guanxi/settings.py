@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.org",
     "guanxi.customers",
+    "guanxi.pool",
     "guanxi.sales",
     "guanxi.activities",
     "guanxi.leads",

@@ -18,13 +18,6 @@ OWNERS = ["sales1", "sales2", "sales3", "sales4", "sh.manager", "bj.manager"]
 
 
 def load(out: TextIO) -> None:
-    _load_customers(out)
-    from .pool_demo import load_pool
-
-    load_pool(out)
-
-
-def _load_customers(out: TextIO) -> None:
     if Customer.all_objects.exists():
         out.write(f"Demo customers: {Customer.objects.count()} already there.\n")
         return

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from babel.numbers import format_currency
 from django import forms, template
@@ -11,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, to_locale
 
+from guanxi.core.config.units import config_may_change
 from guanxi.core.context import amounts_in_wan
 from guanxi.core.permissions import has_perm
 
@@ -94,6 +96,13 @@ def query_with(context: template.Context, **changes: object) -> str:
 def can(user: object, code: str) -> bool:
     """``{% if request.user|can:"org.edit" %}``: hide what the user may not do (the server refuses anyway)."""
     return has_perm(user, code)
+
+
+@register.simple_tag(takes_context=True)
+def configures(context: template.Context, code: str, item: Any) -> bool:
+    """``{% configures "pipelines.configure" pipeline as editable %}``: may the user change this item of
+    configuration (their unit's; a group-wide one with the all-units scope)? The server refuses anyway."""
+    return config_may_change(actor=context["request"].user, code=code, unit_id=item.business_unit_id)
 
 
 @dataclass(frozen=True)
