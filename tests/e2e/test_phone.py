@@ -12,9 +12,9 @@ from guanxi.activities.services import plan_create
 from guanxi.leads.services import lead_create
 from guanxi.sales.services import opportunity_create
 from tests.conftest import World, grant
-from tests.customers.pool_helpers import in_pool, registered
 from tests.e2e.test_activities import later_today
 from tests.e2e.test_shell import sign_in
+from tests.pool.pool_helpers import in_pool, registered
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
