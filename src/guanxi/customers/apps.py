@@ -1,4 +1,5 @@
 import logging
+from functools import partial
 from typing import Any
 
 from django.apps import AppConfig
@@ -29,8 +30,12 @@ class CustomersConfig(AppConfig):
                 ("view", "create", "edit", "delete", "export", "import", "assign", "unmask"),
             )
         )
+        # A pool customer and its contacts open (masked) to whoever sees its pool (SPEC §3.2).
         scope.register(
-            models.Customer, scope.Rule("customers", owner="owner", shared="shared_with", unit="business_unit")
+            models.Customer,
+            scope.Rule(
+                "customers", owner="owner", shared="shared_with", unit="business_unit", readable=selectors.pool_readable
+            ),
         )
         scope.register(
             models.Contact,
@@ -39,6 +44,7 @@ class CustomersConfig(AppConfig):
                 owner="customer__owner",
                 shared="customer__shared_with",
                 unit="customer__business_unit",
+                readable=partial(selectors.pool_readable, path="customer"),
             ),
         )
         register_custom_fields_model(models.Customer, module="customers")

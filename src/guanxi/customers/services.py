@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.custom_fields import custom_values_clean
@@ -24,6 +25,7 @@ from guanxi.core.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import RESTORE_DAYS, save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
+from guanxi.core.texts import Text
 from guanxi.org.models import Department, User
 
 from . import hooks, keys
@@ -147,7 +149,8 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
 
 
 def customer_name_save(customer: Customer) -> None:
-    """The search box's keys of a saved customer's name, in their row beside the customer's."""
+    """The search box's keys of a saved customer (its name, e-mail and phone), in their row beside the
+    customer's."""
     CustomerName.objects.update_or_create(
         customer=customer,
         defaults={
@@ -155,8 +158,15 @@ def customer_name_save(customer: Customer) -> None:
             "name_pinyin": customer.name_pinyin,
             "name_initials": keys.name_initials(customer.name)[:60],
             "name_bigrams": keys.name_bigrams(customer.name_key),
+            "email": customer.email.lower(),
+            "phone_tail": keys.phone_tail(customer.phone),
         },
     )
+
+
+def search_keys_changed(customer: Customer, current: Customer) -> bool:
+    """Whether an edit changed what ``customer_name_save`` reads."""
+    return any(getattr(customer, field) != getattr(current, field) for field in ("name", "email", "phone"))
 
 
 def _clean_contact(contact: Contact) -> None:
@@ -479,7 +489,7 @@ def customer_update(
             save_versioned(customer, expected_version=version, fields=fields)
     except IntegrityError as error:
         raise Conflict(_("Another customer already has this name."), field="name", code="duplicate_customer") from error
-    if customer.name != current.name:
+    if search_keys_changed(customer, current):
         customer_name_save(customer)
     changes = diff(before, snapshot(customer, AUDITED_FIELDS))
     if changes:
@@ -557,7 +567,7 @@ def _notify_owner(actor: User, customer: Customer, owner: User) -> None:
         notify(
             recipients=[owner],
             kind="assignment",
-            title=_("%(actor)s gave you the customer %(name)s") % {"actor": actor, "name": customer.name},
+            title=Text(gettext_noop("%(actor)s gave you the customer %(name)s"), actor=actor, name=customer.name),
             url=reverse("customers:detail", args=[customer.pk]),
             obj=customer,
         )

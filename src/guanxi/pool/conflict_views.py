@@ -73,6 +73,7 @@ def conflict_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "case": case,
         "form": form,
         "evidence": conflicts.evidence(case),
+        "attempted": conflicts.attempted_shown(actor=request.user, case=case),
         "may_withdraw": conflicts.may_withdraw(request.user, case),
         "evidence_form": EvidenceForm(),
     }
@@ -110,6 +111,7 @@ def conflict_evidence_add(request: AuthedRequest, pk: int) -> HttpResponse:
         "case": case,
         "form": None,
         "evidence": conflicts.evidence(case),
+        "attempted": conflicts.attempted_shown(actor=request.user, case=case),
         "may_withdraw": conflicts.may_withdraw(request.user, case),
         "evidence_form": form,
     }
