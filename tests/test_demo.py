@@ -18,6 +18,7 @@ from guanxi.core.demo import OFFICE_HOURS
 from guanxi.customers.demo import PLACES
 from guanxi.customers.models import Customer
 from guanxi.customers.region_models import Region
+from guanxi.leads.models import Lead
 from guanxi.org.models import BusinessUnit, User
 from guanxi.sales.models import Opportunity
 
@@ -69,6 +70,9 @@ def test_customers_were_registered_over_the_past_year_and_followed_up_after(demo
     held = Customer.objects.filter(owner__isnull=False, expires_at__isnull=False)
     assert not held.filter(expires_at__lt=now).exists()  # nothing falls due the moment the server starts
     assert len({(moment - now).days for moment in held.values_list("expires_at", flat=True)}) > 10
+    assert held.filter(expires_at__lt=now + timedelta(days=7)).exists()  # some return within days
+    leads = list(Lead.objects.values_list("created_at", flat=True))
+    assert min(leads) < now - timedelta(days=30) and all(moment < now for moment in leads)
 
 
 def test_a_salesperson_has_a_handful_of_plans_today_and_all_plans_fall_in_office_hours(demo: str, db: None) -> None:

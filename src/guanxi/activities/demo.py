@@ -66,6 +66,9 @@ AFTER_SALE = {
 }  # fmt: skip
 DUE_TODAY = (3, 8)  # plans due today per salesperson
 OVERDUE = (1, 3)
+# days since a customer's last follow-up: most are recent; each salesperson's three oldest after those let slip
+# (due back in the pool within days), the two oldest neglected (the pool's sweep returns them)
+RECENT, SLIPPING, NEGLECTED = (1, 14), (15, 18), (40, 60)
 
 
 def load(out: TextIO) -> None:
@@ -88,9 +91,11 @@ def load(out: TextIO) -> None:
             owner = customer.owner
             assert owner is not None
             industrial = customer.business_unit.code != "auto"
+            left = len(mine) - position
+            recent = NEGLECTED if left <= 2 else SLIPPING if left <= 5 else RECENT
             try:
                 last = None
-                for moment in _history(rng, customer.created_at):
+                for moment in _history(rng, customer.created_at, recent):
                     channel, content, next_step = rng.choice(INDUSTRIAL_NOTES if industrial else AUTO_NOTES)
                     with as_of(moment + timedelta(minutes=rng.randint(5, 90))):  # noted a little after
                         last = followup_create(
@@ -109,7 +114,7 @@ def load(out: TextIO) -> None:
                         followup_comment_add(actor=manager, followup=last, text=rng.choice(COMMENTS))
                     comments += 1
                 due = _plan_due(rng, position, due_today, overdue)
-                if due is None or last is None:
+                if due is None or last is None or recent == NEGLECTED:
                     continue
                 subject, kind = rng.choice(INDUSTRIAL_PLANS if industrial else AUTO_PLANS)
                 with as_of(min(last.occurred_at + timedelta(minutes=30), due - timedelta(hours=1))):
@@ -120,11 +125,11 @@ def load(out: TextIO) -> None:
     out.write(f"Demo follow-ups: {followups} added, {plans} open plans, {comments} manager comments.\n")
 
 
-def _history(rng: random.Random, registered: datetime) -> list[datetime]:
-    """One to four follow-ups after the registration, the last within the past two weeks (well inside every
-    pool's no-follow-up rule, so nobody's customers return the day the demo starts)."""
+def _history(rng: random.Random, registered: datetime, recent: tuple[int, int]) -> list[datetime]:
+    """One to four follow-ups after the registration, the last ``recent`` days ago (if the customer is that old)."""
     age = (timezone.now() - registered).days
-    last = office_moment(rng, workday_back(rng, newest=1, oldest=min(14, max(age - 1, 1))))
+    newest, oldest = (min(days, max(age - 1, 1)) for days in recent)
+    last = office_moment(rng, workday_back(rng, newest=newest, oldest=oldest))
     since_last = (timezone.now() - last).days + 1
     earlier = [
         office_moment(rng, workday_back(rng, newest=since_last, oldest=age - 1))
