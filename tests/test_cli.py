@@ -1,3 +1,5 @@
+import gc
+import json
 import re
 import subprocess
 import sys
@@ -7,8 +9,10 @@ from typing import Any
 import pytest
 from django.urls import clear_url_caches, get_resolver
 
-from guanxi.cli import build_parser, step, warm_application, welcome
+from guanxi.cli import build_parser, collect_static_when_stale, step, warm_application, welcome
 from guanxi.org.models import User
+
+PRODUCTION_STATIC_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
 @pytest.mark.parametrize(
@@ -53,4 +57,25 @@ def test_the_server_greets_with_its_address_where_mail_goes_and_both_units_sign_
 def test_the_application_is_loaded_before_the_first_request(db: None) -> None:
     clear_url_caches()
     assert warm_application() is not None
-    assert get_resolver()._populated  # type: ignore[attr-defined]  # every urls.py and view imported: the first visitor does not wait
+    assert get_resolver()._populated  # type: ignore[attr-defined]  # every urls.py and view imported
+    gc.unfreeze()  # warm_application hands its objects to the forked processes; this one keeps collecting
+
+
+def test_serve_collects_the_static_files_when_the_manifest_lacks_one(settings: Any, tmp_path: Path) -> None:
+    source, target = tmp_path / "source", tmp_path / "static"
+    (source / "guanxi").mkdir(parents=True)
+    (source / "guanxi" / "first.css").write_text("a {}")
+    settings.STATICFILES_DIRS, settings.STATIC_ROOT = [source], target
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": PRODUCTION_STATIC_STORAGE}}
+
+    collect_static_when_stale()  # a fresh install: no manifest at all
+    manifest = target / "staticfiles.json"
+    assert "guanxi/first.css" in json.loads(manifest.read_text())["paths"]
+    written = manifest.stat().st_mtime_ns
+
+    collect_static_when_stale()  # nothing new: starts without collecting again
+    assert manifest.stat().st_mtime_ns == written
+
+    (source / "guanxi" / "second.css").write_text("b {}")  # an upgrade brings a file
+    collect_static_when_stale()
+    assert "guanxi/second.css" in json.loads(manifest.read_text())["paths"]

@@ -59,6 +59,7 @@ def serve(args: argparse.Namespace) -> int:
     """Run the web server (gunicorn); with --with-worker also a queue worker, stopped together."""
     os.environ["BIND"] = args.bind  # SITE_URL follows it, here and in the worker
     _django()  # also sets this process's time zone to TIME_ZONE, so gunicorn's own log lines use it too
+    collect_static_when_stale()
     worker = subprocess.Popen([sys.executable, "-m", "guanxi.cli", "worker"]) if args.with_worker else None
     server = WebServer(
         {
@@ -99,6 +100,26 @@ def welcome() -> str:
     lines += signins()
     connections.close_all()  # the processes about to be forked must not share this one's connection
     return "\n" + "\n".join(f"  {line}" for line in lines) + "\n"
+
+
+def collect_static_when_stale() -> None:
+    """Collect the static files when the manifest lacks one of them (a fresh install, an upgrade): every
+    page's {% static %}, the error pages' too, fails on a missing manifest entry."""
+    _django()
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+    from django.core.files.storage import storages
+    from django.core.management import call_command
+
+    # a storage of its own: the shared one, read before collecting, would keep the old manifest in the web workers
+    storage = storages.create_storage(settings.STORAGES["staticfiles"])
+    manifest = getattr(storage, "hashed_files", None)
+    if manifest is None:  # not a manifest storage (DEBUG): files are served as they are
+        return
+    sources = {path for finder in finders.get_finders() for path, _ in finder.list(["CVS", ".*", "*~"])}
+    if not sources <= manifest.keys():
+        print("Collecting the static files…", flush=True)
+        call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def worker(args: argparse.Namespace) -> int:

@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -72,6 +72,21 @@ def test_a_follow_up_is_recorded_with_a_file_and_completes_a_plan(sales: World) 
     assert [row["id"] for row in listed["results"]] == [body["id"]]
 
 
+def test_a_follow_up_through_the_api_plans_the_next_contact_for_whom_the_caller_may(sales: World) -> None:
+    customer = customer_of(sales.alice)
+    body = {"customer": customer.pk, "content": "电话", "occurred_at": NOON.isoformat()}
+    later = (NOON + timedelta(days=2)).isoformat()
+    refused = api(sales.alice).post(
+        "/api/v1/followups/", body | {"next_contact_at": later, "next_owner": sales.charlie.pk}
+    )
+    assert refused.status_code == 403 and "next_owner" in refused.json()
+    created = api(sales.bob).post("/api/v1/followups/", body | {"next_contact_at": later, "next_owner": sales.alice.pk})
+    assert created.status_code == 201, created.json()
+    assert created.json()["next_contact_at"] is not None
+    plan = Plan.objects.get()
+    assert (plan.owner, plan.origin) == (sales.alice, "next")
+
+
 def test_bad_input_gets_field_errors(sales: World) -> None:
     customer = customer_of(sales.alice)
     response = api(sales.alice).post(

@@ -139,6 +139,74 @@ def test_a_salesperson_plans_only_for_themselves_and_a_manager_for_the_team(sale
         services.plan_cancel(actor=sales.charlie, plan=plan)
 
 
+def test_the_next_contact_time_is_kept_and_becomes_the_next_plan_in_the_same_transaction(sales: World) -> None:
+    customer = register(sales.alice)
+    later = NOON + timedelta(days=3)
+    followup = services.followup_create(
+        actor=sales.alice, customer=customer, content="电话", occurred_at=NOON, next_step="送样", next_contact_at=later
+    )
+    plan = Plan.objects.get()
+    assert followup.next_contact_at == later
+    assert (plan.subject, plan.due_at, plan.owner, plan.origin) == ("送样", later, sales.alice, "next")
+    customer.refresh_from_db()
+    assert customer.next_followup_at == later
+    kept_only = services.followup_create(
+        actor=sales.alice, customer=customer, content="微信", occurred_at=NOON, next_contact_at=later,
+        add_to_calendar=False,
+    )  # fmt: skip
+    assert kept_only.next_contact_at == later and Plan.objects.count() == 1
+
+
+def test_a_next_contact_before_the_follow_up_is_refused_and_nothing_is_saved(sales: World) -> None:
+    customer = register(sales.alice)
+    with pytest.raises(ValidationError) as refused:
+        services.followup_create(
+            actor=sales.alice, customer=customer, content="电话", occurred_at=NOON, next_contact_at=NOON
+        )
+    assert "next_contact_at" in refused.value.message_dict
+    assert not FollowUp.objects.exists() and not Plan.objects.exists()
+
+
+def test_the_next_plan_is_for_the_actor_or_a_colleague_they_manage(sales: World) -> None:
+    customer = register(sales.alice)
+    later = NOON + timedelta(days=1)
+    with pytest.raises(NotPermitted) as refused:
+        services.followup_create(
+            actor=sales.alice, customer=customer, content="x", occurred_at=NOON, next_contact_at=later,
+            next_owner=sales.charlie,
+        )  # fmt: skip
+    assert refused.value.field == "next_owner"
+    assert not FollowUp.objects.exists() and not Plan.objects.exists()
+    services.followup_create(
+        actor=sales.bob, customer=customer, content="陪访", occurred_at=NOON, next_contact_at=later,
+        next_owner=sales.alice,
+    )  # fmt: skip
+    assert Plan.objects.get().owner == sales.alice
+    with pytest.raises(NotPermitted) as refused:
+        services.plan_create(actor=sales.alice, subject="x", due_at=NOON, customer=customer, owner=sales.charlie)
+    assert refused.value.field == "owner"
+
+
+def test_an_explicit_next_contact_is_the_plan_that_completing_the_last_one_asks_for(sales: World) -> None:
+    customer = register(sales.alice)
+    last = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer)
+    later = NOON + timedelta(days=7)
+    services.followup_create(actor=sales.alice, plan=last, content="回访完成", occurred_at=NOON, next_contact_at=later)
+    last.refresh_from_db()
+    assert last.status == "done"
+    assert [(plan.due_at, plan.origin) for plan in Plan.objects.filter(status="open")] == [(later, "next")]
+
+
+def test_a_follow_up_is_about_a_record_of_its_own_customer_only(sales: World) -> None:
+    from tests.sales.conftest import open_opportunity
+
+    customer = register(sales.alice)
+    elsewhere = open_opportunity(sales.alice, register(sales.alice, "杭州另一家有限公司"))
+    with pytest.raises(DomainError) as refused:
+        services.followup_create(actor=sales.alice, customer=customer, related=elsewhere, content="x")
+    assert refused.value.field == "related" and not FollowUp.objects.exists()
+
+
 def test_rescheduling_moves_the_plan_and_refuses_a_stale_version(sales: World) -> None:
     customer = register(sales.alice)
     plan = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer)

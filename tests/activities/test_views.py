@@ -118,8 +118,9 @@ def test_recording_from_the_last_plan_completes_it_and_plans_the_next(sales: Wor
             "channel": "phone",
             "occurred_at": "2026-03-10T10:00",
             "content": "电话回访",
-            "next_subject": "带报价上门",
-            "next_due_at": "2026-03-17T10:00",
+            "next_step": "带报价上门",
+            "next_contact_at": "2026-03-17T10:00",
+            "add_to_calendar": "on",
         },
     )
     assert response.status_code == 302
@@ -127,6 +128,74 @@ def test_recording_from_the_last_plan_completes_it_and_plans_the_next(sales: Wor
     assert plan.status == "done" and plan.followup is not None and plan.followup.content == "电话回访"
     following = Plan.objects.get(status="open")
     assert (following.subject, following.origin) == ("带报价上门", "next")
+
+
+def test_a_follow_up_from_the_customer_may_be_about_its_open_opportunity(sales: World) -> None:
+    from tests.sales.conftest import open_opportunity
+
+    customer = customer_of(sales.alice)
+    opportunity = open_opportunity(sales.alice, customer, name="三台样车")
+    client = client_for(sales.alice)
+    form = client.get(f"{reverse('activities:followup_create')}?customer={customer.pk}")
+    assert 'name="related"' in form.text and "三台样车" in form.text
+    response = client.post(
+        reverse("activities:followup_create"),
+        {
+            "customer": customer.pk,
+            "related": f"sales.opportunity:{opportunity.pk}",
+            "channel": "phone",
+            "occurred_at": "2026-03-10T10:00",
+            "content": "谈了样车的配置",
+        },
+    )
+    assert response.status_code == 302
+    followup = FollowUp.objects.get()
+    assert (followup.customer, followup.related) == (customer, opportunity)
+
+
+def test_the_next_contact_time_plans_the_next_contact_or_shows_its_error_beside_it(sales: World) -> None:
+    customer = customer_of(sales.alice)
+    client = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en")
+    data = {
+        "customer": customer.pk,
+        "channel": "phone",
+        "occurred_at": "2026-03-10T10:00",
+        "content": "客户要对比报价",
+        "next_step": "发送对比报价",
+        "next_contact_at": "2026-03-09T10:00",
+        "add_to_calendar": "on",
+    }
+    refused = client.post(reverse("activities:followup_create"), data)
+    assert refused.status_code == 200 and 'id="id_next_contact_at_errors"' in refused.text
+    assert "must come after this follow-up" in refused.text
+    assert not FollowUp.objects.exists() and not Plan.objects.exists()
+    assert (
+        client.post(reverse("activities:followup_create"), data | {"next_contact_at": "2026-03-12T09:00"}).status_code
+        == 302
+    )
+    plan = Plan.objects.get()
+    assert (plan.subject, plan.owner, timezone.localtime(plan.due_at).day) == ("发送对比报价", sales.alice, 12)
+
+
+def test_only_a_manager_gets_the_assignee_picker_and_plans_for_a_subordinate(sales: World) -> None:
+    customer = customer_of(sales.alice)
+    url = f"{reverse('activities:followup_create')}?customer={customer.pk}"
+    assert 'name="next_owner"' not in client_for(sales.alice).get(url).text
+    assert 'name="next_owner"' in client_for(sales.bob).get(url).text
+    response = client_for(sales.bob).post(
+        reverse("activities:followup_create"),
+        {
+            "customer": customer.pk,
+            "channel": "visit",
+            "occurred_at": "2026-03-10T10:00",
+            "content": "陪同拜访",
+            "next_contact_at": "2026-03-11T10:00",
+            "add_to_calendar": "on",
+            "next_owner": sales.alice.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert Plan.objects.get().owner == sales.alice
 
 
 def test_completing_the_last_plan_without_a_record_asks_for_the_next(sales: World) -> None:

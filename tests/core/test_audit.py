@@ -14,7 +14,8 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from guanxi.core.audit import audit_log
-from guanxi.core.auditlog.selectors import change_rows, record_history
+from guanxi.core.auditlog.presentation import present_entries
+from guanxi.core.auditlog.selectors import record_history
 from guanxi.core.models import AuditEntry
 from guanxi.org.models import Role, User
 from tests.conftest import World, client_for
@@ -118,7 +119,8 @@ def test_an_entry_shows_its_changes_with_the_fields_names(world: World) -> None:
         changes={"status": ["active", "frozen"], "mobile": ["", "139"], "gone_field": [1, 2]},
     )
     with translation.override("en"):
-        rows = {row.field: (row.label, row.before, row.after) for row in change_rows(logged)}
+        [shown] = present_entries(actor=world.bob, entries=[logged])
+        rows = {row.field: (row.label, row.before, row.after) for row in shown.rows}
     assert rows["status"] == ("Status", "Active", "Frozen")
     assert rows["mobile"] == ("Mobile", "—", "139")
     assert rows["gone_field"] == ("gone_field", "1", "2")
@@ -176,7 +178,7 @@ def test_the_history_of_a_record_pages_with_load_more(world: World) -> None:
         entry(world.bob, obj=world.alice, note=f"change {number}")
     entry(world.bob, obj=world.bob, note="other record")
     first = record_history(actor=world.bob, obj=world.alice)
-    assert [e.note for e in first.entries] == [f"change {n}" for n in range(11, 1, -1)]
+    assert [shown.sentence for shown in first.entries] == [f"change {n}" for n in range(11, 1, -1)]
     assert first.next_url == reverse("core:record_history", args=["org.user", world.alice.pk]) + "?page=2"
     assert not first.show_ip
 

@@ -34,7 +34,7 @@ from guanxi.core.config.dictionary import (
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.forms import show_error
 from guanxi.core.models import CustomField, DictionaryItem, DictionaryType
-from guanxi.org.models import User
+from guanxi.org.models import BusinessUnit, User
 from tests.conftest import client_for
 
 from .config_world import ConfigWorld, api_for, audit_entries
@@ -73,8 +73,13 @@ def f(w: ConfigWorld) -> Fields:
     return Fields(w)
 
 
+def world_unit() -> int:
+    """The world's unit, whose administrator (Bob) made the fields."""
+    return BusinessUnit.objects.get(code="test").pk
+
+
 def clean(values: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
-    return custom_values_clean(model=User, values=values, current=current)
+    return custom_values_clean(model=User, unit=world_unit(), values=values, current=current)
 
 
 def errors_of(values: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, list[str]]:
@@ -249,7 +254,7 @@ class UserForm(forms.Form):
 def test_a_form_gets_the_custom_fields_with_the_records_values(w: ConfigWorld, f: Fields) -> None:
     w.alice.custom = {"employee_no": "A1", "hire_date": "2024-03-01", "grades": ["p5"], "mentor": w.bob.pk}
     form = UserForm()
-    names = add_custom_fields(form, User, w.alice)
+    names = add_custom_fields(form, User, w.unit.pk, w.alice)
     assert names[0] == "custom.employee_no"
     assert next(iter(form.fields)) == "display_name"
     assert form.fields["custom.employee_no"].required
@@ -268,12 +273,12 @@ def test_a_submitted_form_round_trips_through_the_service_and_errors_land_on_fie
         "custom.remote": "on",
     }
     form = UserForm(data)
-    add_custom_fields(form, User)
+    add_custom_fields(form, User, w.unit.pk)
     assert form.is_valid(), form.errors
     assert clean(custom_values_from(form))["grades"] == ["p5", "p7"]
 
     form = UserForm({"display_name": "李爱丽", "custom.employee_no": "A9"})
-    add_custom_fields(form, User)
+    add_custom_fields(form, User, w.unit.pk)
     assert form.is_valid()
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         clean({**custom_values_from(form), "grade": "p9"})
@@ -299,7 +304,7 @@ def test_detail_rows_and_list_cells_show_labels_not_codes(w: ConfigWorld, f: Fie
     assert rows["补贴"] == "CN¥1,200.50"
     assert rows["身高"] == ""
 
-    columns = custom_cells(User, [w.alice, w.charlie])
+    columns = custom_cells(User, w.unit.pk, [w.alice, w.charlie])
     assert [column.key for column in columns] == ["employee_no", "allowance", "grade", "mentor"]
     assert w.alice.custom_cells[2] == "P6"  # type: ignore[attr-defined]
     assert w.charlie.custom_cells == ["", "", "", ""]  # type: ignore[attr-defined]
@@ -355,10 +360,10 @@ def test_filters_by_custom_values_on_this_database(filled: ConfigWorld) -> None:
 
 def test_a_filter_form_gets_custom_filters_and_applies_them(filled: ConfigWorld) -> None:
     form = forms.Form({"custom.grades": "p6", "custom.height.from": "170", "custom.remote": ""})
-    add_custom_filters(form, User)
+    add_custom_filters(form, User, filled.unit.pk)
     assert {"custom.height.from", "custom.height.to", "custom.grades", "custom.remote"} <= set(form.fields)
     assert form.is_valid(), form.errors
-    found = custom_filter_apply(User.objects.all(), User, form.cleaned_data)
+    found = custom_filter_apply(User.objects.all(), User, filled.unit.pk, form.cleaned_data)
     assert sorted(found.values_list("username", flat=True)) == ["bob", "charlie"]
 
 

@@ -23,14 +23,18 @@ from guanxi.core.config.dictionary import (
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.models import DictionaryItem, DictionaryType
 from guanxi.org.models import User
-from tests.conftest import client_for
+from tests.conftest import client_for, grant
 
 from .config_world import ConfigWorld, api_for, audit_entries
 
 
 @pytest.fixture
 def w(db: None) -> ConfigWorld:
-    return ConfigWorld()
+    """The built-in types are group-wide: here Bob administers every unit (tests/core/test_config_units.py
+    shows a unit administrator's limits)."""
+    world = ConfigWorld()
+    grant(world.bob, "system_admin")
+    return world
 
 
 @pytest.fixture
@@ -366,8 +370,8 @@ def test_the_api_creates_renames_disables_and_deletes_items(w: ConfigWorld) -> N
     assert created.status_code == 201, created.content
     assert created.json()["code"] == "douyin"
     duplicate = client.post("/api/v1/dictionary/customer_source/", {"label": "抖音"}, format="json")
-    assert duplicate.status_code == 400
-    assert "label" in duplicate.json()
+    assert duplicate.status_code == 409  # a duplicate is a conflict (DESIGN.md §REST API), on its field
+    assert duplicate.json()["code"] == "duplicate" and "label" in duplicate.json()
 
     patched = client.patch("/api/v1/dictionary/customer_source/douyin/", {"label": "抖音短视频", "is_enabled": False})
     assert patched.json() == {"code": "douyin", "label": "抖音短视频", "sort_order": 8, "is_enabled": False}

@@ -1,10 +1,14 @@
+from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
+from django import forms
+from django.http import QueryDict
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
-from guanxi.core.templatetags.guanxi import money
+from guanxi.core.templatetags.guanxi import active_filters, money
 
 
 def test_money_follows_the_locale() -> None:
@@ -21,11 +25,36 @@ def test_query_with_keeps_filters_while_changing_the_page() -> None:
     assert rendered == "?q=%E5%BC%A0&amp;page=3"
 
 
-def test_dates_follow_the_locale() -> None:
-    template = Template('{{ day|date:"DATE_FORMAT" }}')
-    from datetime import date
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_page_writes_a_day_and_a_moment_the_same_way(language: str) -> None:
+    days = Template('{{ day|date:"DATE_FORMAT" }} {{ day|date:"SHORT_DATE_FORMAT" }} {{ day|date }}')
+    moments = Template('{{ moment|date:"DATETIME_FORMAT" }} / {{ moment|date:"SHORT_DATETIME_FORMAT" }}')
+    with translation.override(language):
+        assert days.render(Context({"day": date(2026, 11, 22)})) == "2026-11-22 2026-11-22 2026-11-22"
+        moment = datetime(2026, 11, 22, 9, 5)
+        assert moments.render(Context({"moment": moment})) == "2026-11-22 09:05 / 2026-11-22 09:05"
 
-    with translation.override("zh-hans"):
-        assert template.render(Context({"day": date(2026, 11, 22)})) == "2026年11月22日"
-    with translation.override("en"):
-        assert template.render(Context({"day": date(2026, 11, 22)})) == "Nov. 22, 2026"
+
+class LeadFilter(forms.Form):
+    q = forms.CharField(label="Name", required=False)
+    scene = forms.ChoiceField(choices=[("mine", "Mine"), ("all", "All")], required=False)
+    level = forms.ChoiceField(label="Level", choices=[("", "Any"), ("A", "Key account")], required=False)
+    owners = forms.MultipleChoiceField(label="Owners", choices=[(1, "Alice"), (2, "Bob")], required=False)
+
+
+def test_active_filters_name_each_filter_in_use_and_link_to_the_list_without_it() -> None:
+    query = {"q": "张", "scene": "mine", "level": "A", "owners": ["1", "2"], "page": "3", "tag": ""}
+    request = RequestFactory().get("/leads/", query)
+    chips = active_filters(Context({"request": request}), LeadFilter(request.GET))
+
+    assert [(chip.label, chip.value) for chip in chips] == [
+        ("Name", "张"),
+        ("Level", "Key account"),
+        ("Owners", "Alice, Bob"),
+    ]  # the scene is the tab above the list, so it is no chip
+    assert QueryDict(chips[1].remove_url[1:]) == QueryDict("q=%E5%BC%A0&scene=mine&owners=1&owners=2&tag=")
+
+
+def test_an_unfiltered_list_has_no_chips() -> None:
+    request = RequestFactory().get("/leads/")
+    assert active_filters(Context({"request": request}), LeadFilter()) == []

@@ -12,7 +12,7 @@ from guanxi.activities.services import plan_create
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.jobs import JOBS, run_job
 from guanxi.core.models import AuditEntry, Notification
-from guanxi.customers import pool, tasks
+from guanxi.customers import pool, pool_sweep, tasks
 from guanxi.customers.lifecycle import Event, customer_lifecycle_event
 from guanxi.customers.models import Customer, HoldingLimit, Lifecycle, Pool, PoolEvent
 from guanxi.customers.services import customer_followed_up, customer_transfer
@@ -185,7 +185,7 @@ def test_a_transfer_restarts_the_clocks_under_the_new_owners_pool(sales: PoolWor
     assert fresh(customer).expires_at == later + timedelta(days=31)
 
 
-def test_the_cool_down_keeps_a_salesperson_from_reclaiming_what_they_returned(sales: PoolWorld) -> None:
+def test_the_cool_down_keeps_a_salesperson_from_reclaiming_until_day_c_has_passed(sales: PoolWorld) -> None:
     customer = in_pool(sales)
     with time_machine.travel(START, tick=False):
         pool.customer_claim(actor=sales.alice, customer=customer)
@@ -195,7 +195,11 @@ def test_the_cool_down_keeps_a_salesperson_from_reclaiming_what_they_returned(sa
             pool.customer_claim(actor=sales.alice, customer=fresh(customer))
         assert refusal.value.code == "cooling_down"
         assert "7 days" in str(refusal.value.message)
-    with time_machine.travel(START + timedelta(days=7, minutes=1), tick=False):
+    with time_machine.travel(START + timedelta(days=7, hours=12), tick=False):  # day 7: still cooling down
+        with pytest.raises(DomainError) as refusal:
+            pool.customer_claim(actor=sales.alice, customer=fresh(customer))
+        assert refusal.value.code == "cooling_down"
+    with time_machine.travel(START + timedelta(days=8), tick=False):  # whole days elapsed exceed C, as for reclaim
         pool.customer_claim(actor=sales.alice, customer=fresh(customer))
 
 
@@ -359,6 +363,33 @@ def test_the_sweep_is_idempotent(sales: PoolWorld) -> None:
     told = Notification.objects.get(recipient=sales.alice, kind="pool_reclaimed")  # one message for the run
     assert told.title.startswith("3 of your customers returned to the pool: ")
     assert AuditEntry.objects.filter(action="lifecycle", object_id__in=[str(c.pk) for c in customers]).count() == 6
+
+
+def test_a_sweep_killed_between_batches_and_rerun_tells_every_owner_exactly_once(
+    sales: PoolWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owners = [grant(make_user(f"seller{n}", f"销售{n}", sales.shanghai), "salesperson") for n in range(5)]
+    for n, owner in enumerate(owners):
+        customer = in_pool(sales, f"上海第{n}机械有限公司")
+        with time_machine.travel(START, tick=False):
+            pool.customer_claim(actor=owner, customer=customer)
+    monkeypatch.setattr(pool_sweep, "SWEEP_BATCH", 2)
+    release = pool_sweep.customers_release_bulk
+    batches = iter(range(100))
+
+    def killed_in_the_second_batch(**arguments: object) -> object:
+        if next(batches) == 1:
+            raise RuntimeError("killed")
+        return release(**arguments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pool_sweep, "customers_release_bulk", killed_in_the_second_batch)
+    with pytest.raises(RuntimeError):
+        run_job("reclaim_pool", at=START + timedelta(days=31))
+    assert PoolEvent.objects.filter(kind="reclaim").count() == 2  # the first batch committed
+    monkeypatch.setattr(pool_sweep, "customers_release_bulk", release)
+    assert run_job("reclaim_pool", at=START + timedelta(days=31)).startswith("3 customers returned")
+    told = Notification.objects.filter(kind="pool_reclaimed")
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted(owner.pk for owner in owners)
 
 
 def test_days_to_expiry_counts_down_from_n_to_zero(sales: PoolWorld) -> None:

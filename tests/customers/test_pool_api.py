@@ -4,7 +4,7 @@ import pytest
 
 from guanxi.customers.models import ConflictCase, Customer
 from tests.conftest import World, grant
-from tests.customers.pool_helpers import PoolWorld, in_pool, registered
+from tests.customers.pool_helpers import PoolWorld, in_pool, registered, set_parameter
 from tests.customers.test_api import api
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +31,22 @@ def test_a_salesperson_lists_the_pool_and_claims_through_the_api(sales: PoolWorl
     assert again.status_code == 409
     assert again.json()["code"] == "already_claimed"
     assert "李爱丽" in again.json()["detail"]
+
+
+LIMITS = [("pool.daily_claims", "claim_limit"), ("pool.holding_limit", "holding_limit")]
+
+
+@pytest.mark.parametrize(("parameter", "code"), LIMITS)
+def test_a_claim_over_a_limit_is_a_409_conflict(sales: PoolWorld, parameter: str, code: str) -> None:
+    set_parameter(sales, parameter, 1)
+    registered(sales.alice)  # holds one already
+    first, second = in_pool(sales, "甲公司"), in_pool(sales, "乙公司")
+    if code == "claim_limit":
+        assert api(sales.dave).post(f"/api/v1/customers/{first.pk}/claim/").status_code == 200
+        refused = api(sales.dave).post(f"/api/v1/customers/{second.pk}/claim/")
+    else:
+        refused = api(sales.alice).post(f"/api/v1/customers/{first.pk}/claim/")
+    assert (refused.status_code, refused.json()["code"]) == (409, code)
 
 
 def test_a_customer_outside_the_scope_and_the_pool_answers_404(sales: PoolWorld) -> None:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from guanxi.core.errors import DomainError
 from guanxi.core.models import AuditEntry
 from guanxi.customers import pool, pool_admin
+from guanxi.customers.pool_rules import days_rule_span
 from guanxi.customers.models import HoldingLimit, Pool
 from guanxi.org.models import BusinessUnit, User
 from tests.conftest import grant, make_department, make_user
@@ -150,7 +151,7 @@ def test_a_new_department_pool_takes_over_its_members_customers(sales: SettingsW
     customer = fresh(customer)
     assert customer.pool == created
     assert customer.claimed_at is not None
-    assert customer.expires_at == customer.claimed_at + pool.DAY * 11
+    assert customer.expires_at == customer.claimed_at + days_rule_span(10)
     assert fresh(registered(sales.charlie, "北京某某科技有限公司")).pool == sales.unit_pool  # Beijing is not Shanghai's
 
 

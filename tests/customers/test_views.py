@@ -56,6 +56,19 @@ def test_search_finds_by_pinyin_initials_name_contact_and_phone(sales: World, qu
     assert [row.pk for row in response.context["page_obj"]] == [customer.pk]
 
 
+@pytest.mark.parametrize("query", ["太原浙大万朋机械有限公司", "太原浙大万朋机械", "万朋机械有限公司", "浙大万朋"])
+def test_a_customers_exact_full_name_with_its_legal_suffix_finds_it_in_the_list_top_bar_and_api(
+    sales: World, query: str
+) -> None:
+    customer = register(sales.alice, name="太原浙大万朋机械有限公司", contact={})
+    register(sales.alice, name="太原机械有限公司", contact={})
+    listed = client_for(sales.alice).get(reverse("customers:list"), {"q": query})
+    assert [row.pk for row in listed.context["page_obj"]] == [customer.pk]
+    assert customer.number in client_for(sales.alice).get(reverse("core:search"), {"q": query}).text
+    found = client_for(sales.alice).get("/api/v1/customers/", {"search": query}).json()
+    assert [row["id"] for row in found["results"]] == [customer.pk]
+
+
 def test_the_top_bar_search_finds_customers(sales: World) -> None:
     register(sales.alice, name="张三贸易", contact={})
     response = client_for(sales.alice).get(reverse("core:search"), {"q": "zs"})

@@ -46,8 +46,8 @@ def test_a_salesperson_records_a_follow_up_from_the_agenda_and_a_manager_comment
     # It is the customer's last open plan: the form proposes the next one.
     next_plan = page.get_by_test_id("next-plan")
     expect(next_plan).to_be_visible()
-    expect(page.get_by_label("Next plan due")).not_to_have_value("")
-    page.get_by_label("Next plan", exact=True).fill("带新报价上门")
+    expect(page.get_by_label("Next contact time")).not_to_have_value("")
+    page.get_by_label("Next step").fill("带新报价上门")
     page.get_by_role("button", name="Save").click()
 
     expect(page).to_have_url(re.compile(rf"/customers/{customer.pk}/\?tab=followups"))
@@ -74,3 +74,41 @@ def test_a_salesperson_records_a_follow_up_from_the_agenda_and_a_manager_comment
     page.get_by_test_id("notification-bell").click()
     page.get_by_test_id("notification-menu").get_by_role("link", name=re.compile("commented on your follow-up")).click()
     expect(page.get_by_text("下周带上竞品对比资料")).to_be_visible()
+
+
+def test_a_salesperson_records_a_visit_about_an_opportunity_and_sets_the_next_contact_time(
+    live_server: object, page: Page
+) -> None:
+    from tests.sales.conftest import open_opportunity
+
+    world = World()
+    grant(world.alice, "salesperson")
+    customer = customer_of(world.alice, "华信科技有限公司")
+    opportunity = open_opportunity(world.alice, customer, name="三台样车")
+    base = str(live_server)
+
+    # In the Chinese UI Alice records a visit from the customer's page, about its open opportunity.
+    sign_in(page, base, "alice")
+    page.goto(f"{base}/activities/followups/new/?customer={customer.pk}")
+    page.get_by_label("关联商机").select_option(label="三台样车")
+    page.get_by_label("内容").fill("客户想先看配置单")
+    page.get_by_label("下一步").fill("发送配置单")
+    page.get_by_label("下次联系时间").fill("2020-01-01T10:00")
+    expect(page.get_by_label("添加到日程（生成跟进计划）")).to_be_checked()
+    page.get_by_role("button", name="保存").click()
+
+    # A next contact before the visit is refused beside its field; nothing is saved.
+    expect(page.locator("#id_next_contact_at_errors")).to_contain_text("下次联系时间必须晚于本次跟进时间")
+    assert not FollowUp.objects.exists()
+    next_time = timezone.localtime() + timedelta(days=3)
+    page.get_by_label("下次联系时间").fill(next_time.strftime("%Y-%m-%dT10:00"))
+    page.get_by_role("button", name="保存").click()
+
+    # The record is on the timeline and the next contact is an open plan on the customer.
+    expect(page).to_have_url(re.compile(rf"/customers/{customer.pk}/\?tab=followups"))
+    expect(page.get_by_test_id("timeline")).to_contain_text("客户想先看配置单")
+    plan = Plan.objects.get(status="open", origin="next")
+    expect(page.get_by_test_id(f"plan-{plan.pk}")).to_contain_text("发送配置单")
+    followup = FollowUp.objects.get()
+    assert followup.related == opportunity and followup.next_contact_at == plan.due_at
+    assert timezone.localtime(plan.due_at).hour == 10 and plan.owner == world.alice

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -216,9 +215,7 @@ def overdue_for_level(request: AuthedRequest) -> HttpResponse:
 
 
 def _templates_of(request: AuthedRequest) -> Any:
-    unit = request.user.business_unit_id
-    rows = PlanTemplate.objects.prefetch_related("steps")
-    return rows if request.user.is_superuser else rows.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit))
+    return PlanTemplate.objects.usable_by(request.user).prefetch_related("steps")
 
 
 @perm_required("activities.view")

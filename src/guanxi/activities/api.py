@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +23,15 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
 from . import plan_templates, services
-from .models import FollowUp, FollowUpAttachment, FollowUpComment, Plan, PlanTemplate, PlanTemplateStep
+from .models import (
+    FollowUp,
+    FollowUpAttachment,
+    FollowUpComment,
+    Plan,
+    PlanTemplate,
+    PlanTemplateQuerySet,
+    PlanTemplateStep,
+)
 from .selectors import next_plan_proposal
 
 
@@ -89,13 +96,21 @@ class FollowUpSerializer(serializers.ModelSerializer):
     files = serializers.ListField(
         child=serializers.FileField(), required=False, write_only=True, help_text="multipart: attachments"
     )
+    add_to_calendar = serializers.BooleanField(
+        default=True, write_only=True, help_text="With next_contact_at: plan the next contact (the next plan)."
+    )
+    next_owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, allow_null=True, write_only=True,
+        help_text="Whom the next plan is for: the caller (default) or a colleague they may plan for.",
+    )  # fmt: skip
 
     class Meta:
         model = FollowUp
         fields = [
             "id", "customer", "contact", "related_type", "related_id", "owner", "owner_name", "channel",
-            "occurred_at", "content", "feedback", "next_step", "latitude", "longitude", "location_accuracy",
-            "location_address", "attachments", "comments", "plan", "files", "created_at", "version",
+            "occurred_at", "content", "feedback", "next_step", "next_contact_at", "add_to_calendar", "next_owner",
+            "latitude", "longitude", "location_accuracy", "location_address", "attachments", "comments", "plan",
+            "files", "created_at", "version",
         ]  # fmt: skip
         read_only_fields = ["id", "owner", "created_at", "version"]
         extra_kwargs = {"occurred_at": {"required": False}}
@@ -135,6 +150,9 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
                 else None,
                 files=request.FILES.getlist("files") if hasattr(request, "FILES") else [],
                 plan=data.get("plan"),
+                next_contact_at=data.get("next_contact_at"),
+                add_to_calendar=data["add_to_calendar"],
+                next_owner=data.get("next_owner"),
             )  # fmt: skip
         return Response(FollowUpSerializer(followup).data, status=status.HTTP_201_CREATED)
 
@@ -328,10 +346,7 @@ class PlanTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     ordering = ["name", "id"]
 
     def filter_queryset(self, queryset: Any) -> Any:
-        queryset = super().filter_queryset(queryset)
-        if self.actor.is_superuser:
-            return queryset
-        return queryset.filter(Q(business_unit__isnull=True) | Q(business_unit_id=self.actor.business_unit_id))
+        return cast(PlanTemplateQuerySet, super().filter_queryset(queryset)).of_unit(self.actor.business_unit_id)
 
     def permission_code(self) -> str:
         if self.action in ("create", "partial_update"):

@@ -60,31 +60,48 @@ def _round_up(moment: datetime, minutes: int = 30) -> datetime:
 class FollowUpForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     occurred_at = local_datetime_field(_("Time of the follow-up"))
+    related = forms.ChoiceField(label=_("Related opportunity"), required=False)
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
     content = forms.CharField(label=_("Content"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
     feedback = forms.ChoiceField(label=_("Customer feedback"), required=False)
-    next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
     attachments = MultipleFileField(label=_("Attachments"), required=False)
     latitude = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=9, decimal_places=6)
     accuracy = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     location_address = forms.CharField(label=_("Check-in address"), max_length=200, required=False)
-    # When this follow-up fulfils the customer's last open plan, the next one (SPEC §4.3).
-    next_subject = forms.CharField(label=_("Next plan"), max_length=200, required=False)
-    next_due_at = local_datetime_field(_("Next plan due"), required=False)
+    # The next contact (下次联系时间); in the calendar it is the next plan, whose subject is the next step.
+    next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
+    next_contact_at = local_datetime_field(_("Next contact time"), required=False)
+    add_to_calendar = forms.BooleanField(label=_("Add to the calendar as a plan"), required=False, initial=True)
+    next_owner = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
+    NEXT_CONTACT = ("next_step", "next_contact_at", "add_to_calendar", "next_owner")
 
     def __init__(
-        self, *args: Any, customer: Customer | None, plan: Plan | None = None, propose_next: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        customer: Customer | None,
+        plan: Plan | None = None,
+        related_choices: list[tuple[str, str]] | None = None,
+        assignees: Any = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["feedback"].choices = [  # type: ignore[attr-defined]
             ("", "---------"),
             *dictionary_choices("customer_feedback"),
         ]
+        if related_choices:
+            self.fields["related"].choices = [("", "---------"), *related_choices]  # type: ignore[attr-defined]
+        else:
+            del self.fields["related"]
         if customer is not None:
             self.fields["contact"].queryset = Contact.objects.filter(customer=customer)  # type: ignore[attr-defined]
         else:
             del self.fields["contact"]
+        if assignees is None:
+            del self.fields["next_owner"]
+        else:
+            self.fields["next_owner"].queryset = assignees  # type: ignore[attr-defined]
         self.fields["attachments"].help_text = _("Up to 10 files of at most %(size)s MB: %(types)s") % {
             "size": f"{max_bytes() / 1048576:g}",
             "types": accepted_extensions(),
@@ -94,8 +111,9 @@ class FollowUpForm(forms.Form):
             self.fields["channel"].initial = {"call": "phone"}.get(plan.kind, plan.kind)
             if plan.contact_id and "contact" in self.fields:
                 self.fields["contact"].initial = plan.contact_id
-        if not propose_next:
-            del self.fields["next_subject"], self.fields["next_due_at"]
+
+    def next_contact_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.NEXT_CONTACT if name in self.fields]
 
     def location(self) -> Location | None:
         data = self.cleaned_data
@@ -150,13 +168,8 @@ class ApplyTemplateForm(forms.Form):
     template = forms.ModelChoiceField(label=_("Plan template"), queryset=PlanTemplate.objects.none())
 
     def __init__(self, *args: Any, unit_id: int | None, **kwargs: Any) -> None:
-        from django.db.models import Q
-
         super().__init__(*args, **kwargs)
-        rows = PlanTemplate.objects.filter(active=True).filter(
-            Q(business_unit__isnull=True) | Q(business_unit_id=unit_id)
-        )
-        self.fields["template"].queryset = rows  # type: ignore[attr-defined]
+        self.fields["template"].queryset = PlanTemplate.objects.of_unit(unit_id).filter(active=True)  # type: ignore[attr-defined]
 
 
 class ReminderSettingsForm(forms.ModelForm):

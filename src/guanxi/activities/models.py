@@ -5,6 +5,8 @@ ticket: ``related``), or to both; a lead's follow-ups have no customer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -77,6 +79,7 @@ class FollowUp(MainRecord, RelatedRecord):
     content = models.TextField(_("content"), max_length=4000)
     feedback = models.CharField(_("customer feedback"), max_length=40, blank=True)  # dictionary code
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
+    next_contact_at = models.DateTimeField(_("next contact time"), null=True, blank=True)
     # Check-in (移动签到): where the browser said the salesperson was when saving.
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -303,6 +306,16 @@ class Plan(BulkRewrittenRecord, RelatedRecord):
         return self.is_overdue()
 
 
+class PlanTemplateQuerySet(ScopedQuerySet["PlanTemplate"]):
+    def of_unit(self, unit_id: int | None) -> PlanTemplateQuerySet:
+        """The templates a unit's customers and people use: the group-wide ones and the unit's own."""
+        return self.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit_id))
+
+    def usable_by(self, actor: Any) -> PlanTemplateQuerySet:
+        """The templates the actor sees and uses: the group-wide ones and their unit's (through the gate)."""
+        return self.visible_to(actor).of_unit(actor.business_unit_id)  # type: ignore[attr-defined]
+
+
 class PlanTemplate(models.Model):
     """A set of plans created together when an event happens (SPEC §4.5, §4.7): the post-purchase calls,
     the memory curve, or any set an administrator defines. ``business_unit`` empty = every unit."""
@@ -324,7 +337,7 @@ class PlanTemplate(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PlanTemplateQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "pk"]

@@ -11,12 +11,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.parameters import parameter_value
+from guanxi.core.config.units import config_unit_check, config_unit_for_new
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.permissions import require_perm
 from guanxi.customers.models import Customer
@@ -25,6 +25,7 @@ from guanxi.org.models import User
 from .models import Plan, PlanKind, PlanTemplate, PlanTemplateStep
 from .services import plan_insert
 
+CONFIGURE = "activities.configure"
 POST_PURCHASE = "post_purchase"
 MEMORY_CURVE = "memory_curve"
 # Windowed plans are due in the morning of the window's first day and at the end of its last day.
@@ -79,9 +80,7 @@ def step_due(step: PlanTemplateStep, at: datetime) -> tuple[datetime, datetime]:
 
 
 def templates_for(*, event: str, unit_id: int | None) -> list[PlanTemplate]:
-    rows = PlanTemplate.objects.filter(event=event, active=True).filter(
-        Q(business_unit__isnull=True) | Q(business_unit_id=unit_id)
-    )
+    rows = PlanTemplate.objects.of_unit(unit_id).filter(event=event, active=True)
     return list(rows.prefetch_related("steps"))
 
 
@@ -160,6 +159,8 @@ def plan_template_apply(
         require_perm(actor, "activities.assign")
     if not template.active:
         raise DomainError(_("This template is switched off."), field="template")
+    if not PlanTemplate.objects.of_unit(customer.business_unit_id).filter(pk=template.pk).exists():
+        raise DomainError(_("This template belongs to another business unit."), field="template")
     return plan_templates_apply(
         event=template.event, customer=customer, at=at or timezone.now(), actor=actor, template=template
     )
@@ -199,21 +200,21 @@ def _clean_steps(steps: Sequence[Mapping[str, Any]]) -> list[PlanTemplateStep]:
     return rows
 
 
-@transaction.atomic
 def may_change(actor: User, template: PlanTemplate | None) -> bool:
-    """An administrator changes the templates of their own business unit and the shipped ones; a group-wide
-    template another administrator made only a superuser may change."""
-    if template is None or template.pk is None or actor.is_superuser:
-        return True
-    if template.business_unit_id is None:
-        return bool(template.code)
-    return template.business_unit_id == actor.business_unit_id
+    """An administrator changes their own unit's templates; the group-wide ones (the shipped ones too)
+    only with the all-units scope (SPEC §1.1)."""
+    try:
+        _require_change(actor, template)
+    except NotPermitted:
+        return False
+    return True
 
 
 def _require_change(actor: User, template: PlanTemplate | None) -> None:
-    require_perm(actor, "activities.configure")
-    if not may_change(actor, template):
-        raise NotPermitted(_("Only a system administrator may change this template."))
+    if template is None or template.pk is None:
+        require_perm(actor, CONFIGURE)
+    else:
+        config_unit_check(actor=actor, code=CONFIGURE, unit_id=template.business_unit_id)
 
 
 def plan_template_save(
@@ -225,7 +226,7 @@ def plan_template_save(
 ) -> PlanTemplate:
     """Create or change a template and replace its steps (administrators: ``activities.configure``)."""
     _require_change(actor, template)
-    template = template or PlanTemplate(business_unit_id=actor.business_unit_id)
+    template = template or PlanTemplate(business_unit_id=config_unit_for_new(actor=actor, code=CONFIGURE))
     creating = template.pk is None
     template.name = (data.get("name") or "").strip()
     template.event = data.get("event") or PlanTemplate.Event.MANUAL

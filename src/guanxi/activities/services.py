@@ -33,7 +33,7 @@ from .models import Channel, FollowUp, FollowUpAttachment, FollowUpComment, Plan
 
 FOLLOWUP_FIELDS = [
     "customer", "contact", "related_type", "related_id", "owner", "channel", "occurred_at", "content", "feedback",
-    "next_step", "latitude", "longitude", "location_accuracy", "location_address",
+    "next_step", "next_contact_at", "latitude", "longitude", "location_accuracy", "location_address",
 ]  # fmt: skip
 PLAN_FIELDS = [
     "customer", "contact", "related_type", "related_id", "owner", "kind", "subject", "script", "starts_at",
@@ -69,6 +69,9 @@ def _check_subject(
     if related is not None:
         if related.pk is None:
             raise DomainError(_("The related record is not saved."), field="related")
+        related_customer_id = getattr(related, "customer_id", None)
+        if customer is not None and related_customer_id and related_customer_id != customer.pk:
+            raise DomainError(_("This record belongs to another customer."), field="related")
         visible = getattr(type(related)._default_manager, "visible_to", None)
         if visible is not None and not visible(actor).filter(pk=related.pk).exists():
             raise NotPermitted(_("The related record is outside your data scope."), code="not_visible")
@@ -105,12 +108,14 @@ def followup_create(
     location: Location | None = None,
     files: Sequence[UploadedFile] = (),
     plan: Plan | None = None,
-    next_subject: str = "",
-    next_due_at: datetime | None = None,
+    next_contact_at: datetime | None = None,
+    add_to_calendar: bool = True,
+    next_owner: User | None = None,
 ) -> FollowUp:
     """Record a follow-up (SPEC §4.1) by the actor. It moves the customer's last follow-up time (and so its
-    pool expiry); with ``plan`` it fulfils that plan (``plan_complete``); with ``next_subject`` and
-    ``next_due_at`` it plans the next step, all or nothing."""
+    pool expiry); with ``plan`` it fulfils that plan (``plan_complete``). ``next_contact_at`` (下次联系时间)
+    is kept on the record and, with ``add_to_calendar``, becomes the next plan (subject: the next step) for
+    ``next_owner`` (the actor by default, or a colleague they may plan for), all or nothing."""
     require_perm(actor, "activities.create")
     now = timezone.now()
     occurred_at = occurred_at or now
@@ -137,6 +142,11 @@ def followup_create(
         errors.setdefault("files", []).append(str(error.message))
     if location is not None and not (-90 <= location.latitude <= 90 and -180 <= location.longitude <= 180):
         errors.setdefault("latitude", []).append(_("The check-in position is not a place on Earth."))
+    if next_contact_at is not None and next_contact_at <= occurred_at:
+        errors.setdefault("next_contact_at", []).append(_("The next contact must come after this follow-up."))
+    plans_next = next_contact_at is not None and add_to_calendar
+    if plans_next:
+        _check_assignee(actor, next_owner or actor, field="next_owner")
     if errors:
         from django.core.exceptions import ValidationError
 
@@ -151,6 +161,7 @@ def followup_create(
         content=content,
         feedback=feedback,
         next_step=(next_step or "").strip()[:200],
+        next_contact_at=next_contact_at,
     )
     _set_related(followup, related)
     if location is not None:
@@ -169,17 +180,22 @@ def followup_create(
             from .plan_templates import plan_templates_apply
 
             plan_templates_apply(event="first_contact", customer=customer, at=occurred_at, actor=actor)
-    if plan is not None:
-        plan_complete(actor=actor, plan=plan, followup=followup)
-    if next_subject and next_due_at:
+    if plans_next:
+        # Before completing ``plan``: the explicit next contact is then the open plan that completing the
+        # last one asks for, so no other is proposed or created.
+        assert next_contact_at is not None
         plan_create(
             actor=actor,
-            subject=next_subject,
-            due_at=next_due_at,
+            subject=followup.next_step or _("Follow up"),
+            due_at=next_contact_at,
             customer=customer,
             related=related,
+            contact=contact,
+            owner=next_owner,
             origin=Plan.Origin.NEXT,
         )
+    if plan is not None:
+        plan_complete(actor=actor, plan=plan, followup=followup)
     return followup
 
 
@@ -253,13 +269,14 @@ def _clean_plan(plan: Plan) -> None:
         raise ValidationError(errors)
 
 
-def _check_assignee(actor: User, owner: User) -> None:
+def _check_assignee(actor: User, owner: User, *, field: str = "owner") -> None:
+    """A plan is for the actor, or for an active colleague in their scope when they may assign."""
     if owner.pk == actor.pk:
         return
     if not has_perm(actor, "activities.assign") or not owner_in_scope(actor, "activities", owner):
-        raise NotPermitted(_("You may plan only for yourself or the colleagues you manage."), code="not_permitted")
+        raise NotPermitted(_("You may plan only for yourself or the colleagues you manage."), field=field)
     if owner.status != User.Status.ACTIVE:
-        raise DomainError(_("This user is not active."), field="owner")
+        raise DomainError(_("This user is not active."), field=field)
 
 
 @transaction.atomic

@@ -26,6 +26,8 @@ from guanxi.customers.models import Customer
 from . import plan_templates, selectors, services
 from .forms import ApplyTemplateForm, CancelForm, CommentForm, FollowUpForm, PlanForm, RescheduleForm
 from .models import Plan
+from .related import reference as related_reference
+from .related import related_choices
 
 TIMELINE_PAGE = 20
 
@@ -71,10 +73,7 @@ class About:
 
     @property
     def reference(self) -> str:
-        if self.related is None:
-            return ""
-        meta = self.related._meta
-        return f"{meta.app_label}.{meta.model_name}:{self.related.pk}"
+        return "" if self.related is None else related_reference(self.related)
 
     @property
     def back_url(self) -> str:
@@ -141,11 +140,20 @@ def followup_create(request: AuthedRequest) -> HttpResponse:
         plan is not None
         and not services.open_plans_of(customer=customer, related=about.related).exclude(pk=plan.pk).exists()
     )
+    # Started from a customer (its page sends ``customer``): the follow-up may be about one of its open
+    # opportunities, and the customer is where the user goes back to.
+    from_customer = customer if plan is None and source.get("customer") else None
     form = FollowUpForm(
-        request.POST or None, request.FILES or None, customer=customer, plan=plan, propose_next=last_plan
+        request.POST or None,
+        request.FILES or None,
+        customer=customer,
+        plan=plan,
+        related_choices=related_choices(actor=request.user, customer=from_customer) if from_customer else None,
+        assignees=_assignees(request),
+        initial={"related": about.reference, "next_owner": request.user.pk},
     )
     if not form.is_bound and last_plan:
-        form.initial["next_due_at"] = selectors.next_plan_proposal(customer=customer, at=timezone.now())
+        form.initial["next_contact_at"] = selectors.next_plan_proposal(customer=customer, at=timezone.now())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         followup = attempt(
@@ -157,15 +165,20 @@ def followup_create(request: AuthedRequest) -> HttpResponse:
         if followup is not None:
             messages.success(request, _("The follow-up was recorded."))
             if plan is not None:
-                if data.get("next_subject") and data.get("next_due_at"):
+                if data.get("next_contact_at") and data.get("add_to_calendar"):
                     return redirect(about.back_url)
                 if not services.open_plans_of(customer=customer, related=about.related).exists():
                     messages.info(request, _("That was the last open plan: plan the next one."))
                     return redirect(f"{reverse('activities:plan_create')}?{about.query}&next=1")
                 return redirect("activities:agenda")
-            return redirect(about.back_url)
-    context = {"form": form, "about": about, "customer": customer, "plan": plan}
+            return redirect(_customer_tab(from_customer) if from_customer else about.back_url)
+    context = {"form": form, "about": about, "customer": customer, "plan": plan, "last_plan": last_plan}
     return render(request, "activities/followup_form.html", context)
+
+
+def _assignees(request: AuthedRequest) -> Any:
+    """Whom the actor may plan for: a picker only when they may plan for others."""
+    return selectors.people_in_scope(actor=request.user) if has_perm(request.user, "activities.assign") else None
 
 
 def _record(request: AuthedRequest, form: FollowUpForm, about: About, plan: Plan | None) -> Any:
@@ -183,8 +196,9 @@ def _record(request: AuthedRequest, form: FollowUpForm, about: About, plan: Plan
         location=form.location(),
         files=data.get("attachments") or [],
         plan=plan,
-        next_subject=data.get("next_subject") or "",
-        next_due_at=data.get("next_due_at"),
+        next_contact_at=data.get("next_contact_at"),
+        add_to_calendar=bool(data.get("add_to_calendar")),
+        next_owner=data.get("next_owner"),
     )
 
 
@@ -266,7 +280,7 @@ def plan_create(request: AuthedRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     about = _about(request, source)
     customer = about.customer
-    assignees = selectors.people_in_scope(actor=request.user) if has_perm(request.user, "activities.assign") else None
+    assignees = _assignees(request)
     proposing = source.get("next") == "1"
     default_owner = customer.owner_id if customer and customer.owner_id else request.user.pk
     initial: dict[str, Any] = {"owner": default_owner}

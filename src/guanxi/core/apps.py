@@ -46,13 +46,14 @@ class CoreConfig(AppConfig):
         from . import models, navigation, scope
         from .config import custom_fields, dictionary_defaults, parameter_defaults
 
-        for model in (
-            models.DictionaryType,
-            models.DictionaryItem,
-            models.ParameterValue,
-            models.CustomField,
+        # Group-wide rows and the viewer's unit's; every unit's with the all-units scope (SPEC §1.1).
+        for model, unit in (
+            (models.DictionaryType, "business_unit"),
+            (models.DictionaryItem, "type__business_unit"),
+            (models.ParameterValue, "business_unit"),
+            (models.CustomField, "business_unit"),
         ):
-            scope.register(model, scope.Rule("system", owner=None, everyone=True))
+            scope.register(model, scope.Rule("system", owner=None, unit=unit, everyone=True))
         dictionary_defaults.register_defaults()
         parameter_defaults.register_defaults()
         custom_fields.register_custom_fields_model(User, module="org")

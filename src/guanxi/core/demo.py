@@ -54,7 +54,7 @@ def load(out: TextIO) -> None:
     if admin is None:
         out.write("Custom fields: no administrator yet, skipped.\n")
         return
-    existing = {field.key for field in custom_fields_for(User, enabled_only=False)}
+    existing = {field.key for field in custom_fields_for(User, unit=None, enabled_only=False)}
     for key, label, type, help_text in FIELDS:
         if key not in existing:
             custom_field_create(actor=admin, model="org.user", key=key, label=label, type=type, help_text=help_text)

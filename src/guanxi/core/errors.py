@@ -6,12 +6,45 @@ from contextlib import contextmanager
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 
+# The HTTP status of every refusal, by its code: the one table the API answers by and the schema documents
+# (DESIGN.md §REST API). A code not listed is bad input: 400.
+STATUS_OF_CODE: dict[str, int] = {
+    # 403: the action is not permitted on a visible object
+    "permission_denied": 403,
+    "not_permitted": 403,
+    "not_visible": 403,
+    "two_factor_setup_required": 403,
+    # 409: a stale version, a lost race, a duplicate or a limit reached — reload and decide again
+    "conflict": 409,
+    "stale_version": 409,
+    "stale_order": 409,
+    "duplicate": 409,
+    "duplicate_customer": 409,
+    "duplicate_lead": 409,
+    "duplicate_competitor": 409,
+    "already_claimed": 409,
+    "already_decided": 409,
+    "already_locked": 409,
+    "already_merged": 409,
+    "not_locked": 409,
+    "in_use": 409,
+    "claim_limit": 409,
+    "holding_limit": 409,
+    "lock_limit": 409,
+    # 429: too many requests from one address
+    "rate_limited": 429,
+}
+
+
+def status_of(code: str) -> int:
+    return STATUS_OF_CODE.get(code, 400)
+
 
 class DomainError(Exception):
-    """A business rule refused the action. ``field`` names the input it concerns, if any."""
+    """A business rule refused the action. ``field`` names the input it concerns, if any; the code decides
+    the HTTP status (``STATUS_OF_CODE``)."""
 
     code = "invalid"
-    status = 400
 
     def __init__(self, message: str | Promise, *, field: str | None = None, code: str | None = None):
         super().__init__(str(message))
@@ -20,17 +53,19 @@ class DomainError(Exception):
         if code:
             self.code = code
 
+    @property
+    def status(self) -> int:
+        return status_of(self.code)
+
 
 class NotPermitted(DomainError):
     code = "permission_denied"
-    status = 403
 
 
 class Conflict(DomainError):
     """A stale version, a lost race or a duplicate: the client should reload and decide again."""
 
     code = "conflict"
-    status = 409
 
 
 class FieldErrors:

@@ -170,6 +170,10 @@ class DictionaryType(models.Model):
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # Empty: group-wide (every built-in type); otherwise a type one unit's administrator added for itself.
+    business_unit = models.ForeignKey(
+        "org.BusinessUnit", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("business unit")
+    )
     is_system = models.BooleanField(_("built in"), default=False, editable=False)
     # Default item codes already created once, so an item an administrator deleted is not brought back.
     seeded_codes = models.JSONField(default=list, blank=True, editable=False)
@@ -266,6 +270,10 @@ class CustomField(models.Model):
         BOOLEAN = "boolean", _("Yes/no")
 
     model = models.CharField(_("record type"), max_length=60)  # "org.user"
+    # Empty: a group-wide field, on every unit's records; otherwise only on that unit's (SPEC §1.1).
+    business_unit = models.ForeignKey(
+        "org.BusinessUnit", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("business unit")
+    )
     key = models.SlugField(_("key"), max_length=40)
     label = models.CharField(_("label"), max_length=50)
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)

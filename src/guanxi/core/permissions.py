@@ -4,7 +4,7 @@ jobs make with them. Data scope (which rows) is the other half, in ``core.scope`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
@@ -71,9 +71,16 @@ class Grants:
     codes: frozenset[str]
     scopes: dict[str, Scope]  # module → the widest scope among the roles that grant its ``view``
     personal: frozenset[str] = frozenset()  # personal modules: always scope OWN, whatever the roles
+    code_scopes: dict[str, Scope] = field(default_factory=dict)  # code → the widest scope of a role granting it
 
     def allows(self, code: str) -> bool:
         return self.superuser or code in self.codes
+
+    def scope_of(self, code: str) -> Scope | None:
+        """The widest data scope among the roles that grant ``code`` (e.g. how far ``system.configure`` reaches)."""
+        if not self.allows(code):
+            return None
+        return Scope.ALL if self.superuser else self.code_scopes.get(code)
 
     def scope(self, module: str) -> Scope | None:
         if module in self.personal:
@@ -87,6 +94,7 @@ def grants_of(user: User) -> Grants:
         return cached
     codes: set[str] = set()
     scopes: dict[str, Scope] = {}
+    code_scopes: dict[str, Scope] = {}
     personal: set[str] = set()
     if user.is_active:
         for role in user.roles.all():
@@ -94,6 +102,8 @@ def grants_of(user: User) -> Grants:
             codes |= role_codes
             role_scope = Scope(role.data_scope)
             for code in role_codes:
+                if code not in code_scopes or role_scope.width > code_scopes[code].width:
+                    code_scopes[code] = role_scope
                 module, _sep, action = code.partition(".")
                 if action == "view" and (module not in scopes or role_scope.width > scopes[module].width):
                     scopes[module] = role_scope
@@ -107,6 +117,7 @@ def grants_of(user: User) -> Grants:
         codes=frozenset(codes),
         scopes=scopes,
         personal=frozenset(personal),
+        code_scopes=code_scopes,
     )
     user._grants = grants  # type: ignore[attr-defined]
     return grants

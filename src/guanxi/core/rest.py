@@ -4,17 +4,29 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from rest_framework import pagination
+from django.utils.translation import gettext as _
+from rest_framework import pagination, parsers
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError
+from .errors import STATUS_OF_CODE, DomainError
 
 
 class Pagination(pagination.PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing a body nested deeper than Python's recursion limit with 400, not 500."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(_("The JSON body is nested too deeply.")) from None
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -31,3 +43,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             return Response(exc.message_dict, status=400)
         return Response({"detail": " ".join(exc.messages), "code": "invalid"}, status=400)
     return drf_exception_handler(exc, context)
+
+
+def document_refusals(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Schema post-processing hook: the API description lists the status of every refusal code."""
+    by_status = sorted(STATUS_OF_CODE.items(), key=lambda item: (item[1], item[0]))
+    rows = "\n".join(f"| `{code}` | {status} |" for code, status in by_status)
+    result["info"]["description"] = (
+        'Errors: 400 `{"field": ["message"]}` or `{"detail": "...", "code": "..."}`; 401 without '
+        'credentials; 404 for what you may not see. A refused rule answers `{"detail", "code"}` with the '
+        "status of its code below; any other code is 400.\n\n| code | status |\n| --- | --- |\n" + rows
+    )
+    return result

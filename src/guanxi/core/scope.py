@@ -44,7 +44,9 @@ class Rule:
     shared: str | None = None  # many-to-many of users the row is shared with
     department: str | None = None  # defaults to the owner's department; "self" for Department itself
     unit: str | None = None  # defaults to the department's unit
-    everyone: bool = False  # configuration: whoever may view the module sees every row
+    # Configuration: whoever may view the module sees every row; with ``unit`` (empty = group-wide), every
+    # group-wide row and their own unit's, and the other units' only with the all-units scope (SPEC §1.1).
+    everyone: bool = False
 
     @property
     def department_path(self) -> str | None:
@@ -114,8 +116,10 @@ def scope_filter(actor: User, model: type[models.Model]) -> Q | None:
     scope = grants.scope(rule.module)  # ALL for a superuser, except on personal modules
     if scope is None:
         return None
-    if scope == Scope.ALL or rule.everyone:
+    if scope == Scope.ALL or (rule.everyone and not rule.unit):
         return Q()
+    if rule.everyone and rule.unit:
+        return Q(**{f"{rule.unit}__isnull": True}) | Q(**{rule.unit: actor.business_unit_id})
     mine = _own(actor, rule, model)
     if scope == Scope.OWN:
         return mine

@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from huey.contrib.djhuey import HUEY
 
@@ -42,3 +44,20 @@ def _check(probe: object) -> str:
     except Exception as error:  # any failure means "not reachable"; the message says why
         return f"error: {error.__class__.__name__}"
     return "ok"
+
+
+# Error pages: under /api/ the contract's JSON, whatever the path; elsewhere Django's pages (templates/40x.html).
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("A server error occurred."), "code": "server_error"}, status=500)
+    return defaults.server_error(request)

@@ -17,10 +17,11 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from guanxi.core import navigation, permissions, scope, search
         from guanxi.core.config.custom_fields import register_custom_fields_model
+        from guanxi.core.config.dictionary import register_dictionary_usage
         from guanxi.core.notifications.kinds import register_kind
         from guanxi.org import handover
 
-        from . import models, pool, selectors
+        from . import history, models, pool, selectors, services
         from . import settings as customer_settings
 
         permissions.register_module(
@@ -44,6 +45,9 @@ class CustomersConfig(AppConfig):
         )
         register_custom_fields_model(models.Customer, module="customers")
         customer_settings.register()
+        history.register()  # the audit trail masks and names what the customer pages do
+        for field, type_code in services.DICTIONARY_FIELDS.items():
+            register_dictionary_usage(type_code, models.Customer, field)
         register_custom_fields_model(models.Contact, module="customers")
         navigation.register(
             navigation.NavItem(

@@ -152,7 +152,7 @@ def customers_export(*, actor: User, ids: Iterable[int | str], columns: Sequence
     sees them plainly (owner or shared). Audited once with the count."""
     require_perm(actor, "customers.export")
     customers, ignored = selection(actor, ids)
-    head = column_cells(columns, customers)
+    head = column_cells(columns, customers, actor.business_unit_id)
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     sheet = workbook.add_worksheet(str(_("Customers"))[:31])

@@ -74,7 +74,8 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
             for name in ("contact_name", "contact_mobile", "contact_position"):
                 del self.fields[name]
             self.fields["version"].initial = self.instance.version
-        add_custom_fields(self, Customer, self.instance if self.instance.pk else None)
+        unit = self.instance.business_unit_id if self.instance.pk else actor.business_unit_id
+        add_custom_fields(self, Customer, unit, self.instance if self.instance.pk else None)
         for name in required_customer_fields(actor.business_unit_id):  # the unit's red stars (SPEC §2.2)
             if name in self.fields:
                 self.fields[name].required = True

@@ -26,8 +26,9 @@ def name_key(name: str) -> str:
 
 
 def search_key(text: str) -> str:
-    """What a search box fragment is compared with ``name_key``: folded like it, suffixes kept."""
-    return _NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
+    """What a search box fragment is compared with ``name_key``: normalised the same way, so a name typed in
+    full with its legal suffix (太原浙大万朋机械有限公司) finds the key that dropped it (太原浙大万朋机械)."""
+    return name_key(text)
 
 
 def name_bigrams(key: str) -> str:

@@ -70,7 +70,7 @@ def customer_lifecycle_event(*, customer: Customer, event: str, actor: User | No
         action=Action.LIFECYCLE,
         obj=customer,
         changes={"status": [before, after]},
-        note=" ".join(filter(None, [str(Event(event).label), note])),
+        note=" ".join(filter(None, [event, note])),  # codes: the history reads them in its reader's language
     )
     if customer.owner_id is not None and event not in (Event.CLAIMED, Event.ASSIGNED):
         from .pool import expiry_refresh
@@ -94,7 +94,6 @@ def customers_returned_bulk(
     carry the status before. Returns the rows updated."""
     now = timezone.now()
     updated = rows.update(status=Lifecycle.POOL, updated_at=now, **values)
-    label = str(Event.RETURNED.label)
     AuditEntry.objects.bulk_create(
         AuditEntry(
             actor=actor,
@@ -105,7 +104,7 @@ def customers_returned_bulk(
             object_id=str(row.pk),
             object_repr=row.name[:200],
             changes={"status": [row.status, Lifecycle.POOL], **(changes or {}).get(row.pk, {})},
-            note=" ".join(filter(None, [label, (notes or {}).get(row.pk, "")]))[:500],
+            note=" ".join(filter(None, [Event.RETURNED, (notes or {}).get(row.pk, "")]))[:500],
             at=now,
         )
         for row in customers

@@ -23,9 +23,9 @@ class ColumnsForm(forms.Form):
         choices=[],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, unit: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(Any, self.fields["columns"]).choices = column_choices()
+        cast(Any, self.fields["columns"]).choices = column_choices(unit)
 
 
 class TagForm(forms.Form):

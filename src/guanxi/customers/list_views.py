@@ -52,7 +52,7 @@ def list_context(request: AuthedRequest, page: Any) -> dict[str, Any]:
     actor = request.user
     rows = list(page.object_list)
     page.object_list = rows
-    columns = preferences.column_cells(preferences.chosen_columns(actor), rows)
+    columns = preferences.column_cells(preferences.chosen_columns(actor), rows, actor.business_unit_id)
     starred = preferences.starred_ids(actor, [row.pk for row in rows])
     for row in rows:
         row.starred = row.pk in starred
@@ -114,7 +114,7 @@ def saved_filter_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @perm_required("customers.view")
 def list_columns(request: AuthedRequest) -> HttpResponse:
     initial = {"columns": preferences.chosen_columns(request.user)}
-    form = ColumnsForm(request.POST or None, initial=initial)
+    form = ColumnsForm(request.POST or None, initial=initial, unit=request.user.business_unit_id)
     if request.method == "POST" and form.is_valid():
         try:
             preferences.list_columns_set(actor=request.user, columns=form.cleaned_data["columns"])

@@ -256,7 +256,10 @@ def _displays(actor: User, customer: Customer) -> dict[str, str]:
     if wanted:
         rows = DictionaryItem.objects.filter(wanted).values_list("type__code", "code", "label")
         labels = {(type_code, code): label for type_code, code, label in rows}
-    custom_labels = {field.key: field.label for field in custom_fields_for(Customer, enabled_only=False)}
+    custom_labels = {
+        field.key: field.label
+        for field in custom_fields_for(Customer, unit=customer.business_unit_id, enabled_only=False)
+    }
     shown: dict[str, str] = {}
     for name in MERGE_FIELDS:
         value = getattr(customer, name)

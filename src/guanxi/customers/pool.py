@@ -35,11 +35,11 @@ from guanxi.org.models import User
 from .lifecycle import Event, customer_lifecycle_event, customers_returned_bulk
 from .models import Customer, Lifecycle, Pool, PoolEvent
 from .pool_rules import (
-    DAY,
     Limits,
     Rules,
     capacity_check,
     customer_reachable,
+    days_rule_span,
     days_to_expiry,
     expiry_label,
     expiry_of,
@@ -82,7 +82,8 @@ def _claims_today(user: User, now: datetime) -> int:
 def _cooling(
     user: User, customers: Sequence[Customer], rules_by_pool: dict[int, Rules], now: datetime
 ) -> Customer | None:
-    """The first of these customers the user returned or lost within the pool's cool-down."""
+    """The first of these customers the user returned or lost within the pool's cool-down (counted like the
+    clocks: still cooling on day C)."""
     longest = max((rules.cooldown_days for rules in rules_by_pool.values()), default=0)
     if not longest:
         return None
@@ -90,11 +91,11 @@ def _cooling(
         user=user,
         customer__in=list(customers),
         kind__in=[PoolEvent.Kind.RETURN, PoolEvent.Kind.RECLAIM, PoolEvent.Kind.CONFLICT],
-        at__gte=now - longest * DAY,
+        at__gt=now - days_rule_span(longest),
     ).values_list("customer_id", "at")
     for customer_id, at in recent:
         customer = next(row for row in customers if row.pk == customer_id)
-        if at >= now - rules_by_pool[customer.pool_id or 0].cooldown_days * DAY:
+        if now < at + days_rule_span(rules_by_pool[customer.pool_id or 0].cooldown_days):
             return customer
     return None
 
@@ -164,7 +165,10 @@ def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Custo
     if cooling is not None:
         days = source_rules[cooling.pool_id or 0].cooldown_days
         raise DomainError(
-            _("You returned or lost %(name)s less than %(days)d days ago; someone else may claim it first.")
+            _(
+                "You returned or lost %(name)s within the pool's cool-down of %(days)d days; "
+                "someone else may claim it first."
+            )
             % {"name": cooling.name, "days": days},
             code="cooling_down",
         )

@@ -153,25 +153,31 @@ def customer_reachable(actor: User, pk: Any, *, claiming: bool = False) -> Custo
 # --- expiry ---------------------------------------------------------------------------------------------
 
 
+def days_rule_span(days: int) -> timedelta:
+    """How long an "N days" rule of the pool holds after its start: until the elapsed whole days exceed N
+    (on day N it still holds). The clocks and the cool-down count alike."""
+    return (days + 1) * DAY
+
+
 def expiry_of(customer: Customer, rules: Rules) -> datetime | None:
     """When the customer returns to the pool unless something happens first; None when it never does."""
     if customer.owner_id is None or customer.claimed_at is None or customer.locked_at is not None:
         return None
     start = max(customer.claimed_at, customer.last_followup_at or customer.claimed_at)
-    followup = start + (rules.no_followup_days + 1) * DAY
+    followup = start + days_rule_span(rules.no_followup_days)
     if customer.status in DEAL_DONE:
         return None if customer.status == Lifecycle.WON and rules.won_exempt else followup
-    return min(followup, customer.claimed_at + (rules.no_deal_days + 1) * DAY)
+    return min(followup, customer.claimed_at + days_rule_span(rules.no_deal_days))
 
 
 def expiry_reason(customer: Customer, rules: Rules) -> str:
     """Which clock ran out: ``no_followup`` or ``no_deal``."""
     assert customer.claimed_at is not None
     start = max(customer.claimed_at, customer.last_followup_at or customer.claimed_at)
-    followup = start + (rules.no_followup_days + 1) * DAY
+    followup = start + days_rule_span(rules.no_followup_days)
     if customer.status in DEAL_DONE:
         return "no_followup"
-    return "no_followup" if followup <= customer.claimed_at + (rules.no_deal_days + 1) * DAY else "no_deal"
+    return "no_followup" if followup <= customer.claimed_at + days_rule_span(rules.no_deal_days) else "no_deal"
 
 
 def days_to_expiry(expires_at: datetime | None, now: datetime | None = None) -> int | None:
@@ -185,8 +191,8 @@ def days_to_expiry(expires_at: datetime | None, now: datetime | None = None) -> 
 def _expiry_expression(rules: Rules) -> Any:
     """``expiry_of`` as SQL, for recomputing a whole pool in one statement."""
     start = Greatest(F("claimed_at"), Coalesce(F("last_followup_at"), F("claimed_at")))
-    followup = ExpressionWrapper(start + (rules.no_followup_days + 1) * DAY, output_field=DateTimeField())
-    deal = ExpressionWrapper(F("claimed_at") + (rules.no_deal_days + 1) * DAY, output_field=DateTimeField())
+    followup = ExpressionWrapper(start + days_rule_span(rules.no_followup_days), output_field=DateTimeField())
+    deal = ExpressionWrapper(F("claimed_at") + days_rule_span(rules.no_deal_days), output_field=DateTimeField())
     never = Value(None, output_field=DateTimeField())
     won = never if rules.won_exempt else followup
     return Case(

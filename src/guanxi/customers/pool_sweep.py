@@ -2,7 +2,9 @@
 return to their pools with the reason recorded, owners are told, and owners of customers due within the
 warning days hear it once per expiry time. Safe with any number of concurrent runs (DESIGN.md §Background
 work): each batch claims its rows with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite runs one writer at a
-time) and changes only rows whose state still says due; the statements are set-based, not per customer."""
+time) and changes only rows whose state still says due; the statements are set-based, not per customer.
+Owners are told in the transaction of the batch that moved their customers, so a sweep killed half-way and
+run again neither loses nor repeats a notification."""
 
 from __future__ import annotations
 
@@ -50,14 +52,18 @@ class Tally:
             self.first.append(customer)
 
 
+def _tally_by_owner(rows: list[Customer]) -> dict[int, Tally]:
+    tallies: dict[int, Tally] = {}
+    for row in rows:
+        tallies.setdefault(row.owner_id or 0, Tally()).add(row)
+    return tallies
+
+
 @dataclass
 class SweepResult:
     returned: int = 0
     warned: int = 0
     recomputed: int = 0
-    # owner → the customers returned / due soon, told once per run (not once per batch)
-    reclaimed_of: dict[int, Tally] = field(default_factory=dict)
-    warned_of: dict[int, Tally] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return (
@@ -79,16 +85,15 @@ def reclaim(at: datetime) -> SweepResult:
         rules[pool.pk] = pool_rules(pool, unit)
         result.recomputed += pool_refresh_expiry(pool, rules[pool.pk])
     after: Customer | None = None
-    while batch := _return_batch(at, rules, result, after):
+    while batch := _return_batch(at, rules, after):
         result.returned += len(batch)
         after = batch[-1]
     for pool in pools:
         if rules[pool.pk].warning_days:
             after = None
-            while batch := _warn_batch(at, pool, rules[pool.pk], result, after):
+            while batch := _warn_batch(at, pool, rules[pool.pk], after):
                 result.warned += len(batch)
                 after = batch[-1]
-    _tell_owners(result, at)
     return result
 
 
@@ -110,7 +115,7 @@ def _claim_rows(rows: QuerySet[Customer], after: Customer | None, *fields: str) 
 
 
 @transaction.atomic
-def _return_batch(at: datetime, rules: dict[int, Rules], result: SweepResult, after: Customer | None) -> list[Customer]:
+def _return_batch(at: datetime, rules: dict[int, Rules], after: Customer | None) -> list[Customer]:
     fields = ["name", "owner_id", "status", "pool_id", "claimed_at", "last_followup_at", "business_unit_id"]
     rows = _claim_rows(_due(at), after, *fields)
     if not rows:
@@ -124,8 +129,7 @@ def _return_batch(at: datetime, rules: dict[int, Rules], result: SweepResult, af
         cause="reclaim_pool",
         at=at,
     )
-    for row in rows:
-        result.reclaimed_of.setdefault(row.owner_id or 0, Tally()).add(row)
+    _tell_reclaimed(_tally_by_owner(rows))
     return rows
 
 
@@ -134,7 +138,7 @@ def _fallback_rules(row: Customer) -> Rules:
 
 
 @transaction.atomic
-def _warn_batch(at: datetime, pool: Pool, rules: Rules, result: SweepResult, after: Customer | None) -> list[Customer]:
+def _warn_batch(at: datetime, pool: Pool, rules: Rules, after: Customer | None) -> list[Customer]:
     """Owners of customers due within the warning days hear it once per expiry time."""
     warned = PoolWarning.objects.filter(customer=OuterRef("pk"), expiry=OuterRef("expires_at"))
     due_soon = Customer.objects.filter(
@@ -153,15 +157,14 @@ def _warn_batch(at: datetime, pool: Pool, rules: Rules, result: SweepResult, aft
         unique_fields=["customer"],
         update_fields=["expiry"],
     )
-    for row in rows:
-        result.warned_of.setdefault(row.owner_id or 0, Tally()).add(row)
+    _tell_warned(_tally_by_owner(rows), at)
     return rows
 
 
-def _tell_owners(result: SweepResult, at: datetime) -> None:
-    """One notification per owner and run: what returned, what returns soon."""
-    owners = User.objects.in_bulk([*result.reclaimed_of, *result.warned_of])
-    for owner_id, tally in result.reclaimed_of.items():
+def _tell_reclaimed(tallies: dict[int, Tally]) -> None:
+    """One notification per owner and batch: which of their customers returned."""
+    owners = User.objects.in_bulk(list(tallies))
+    for owner_id, tally in tallies.items():
         if owner_id in owners:
             names = "、".join(customer.name for customer in tally.first)
             title = format_lazy(
@@ -169,7 +172,12 @@ def _tell_owners(result: SweepResult, at: datetime) -> None:
             )
             one = tally.first[0] if tally.count == 1 else None
             notify_people([owners[owner_id]], "pool_reclaimed", title, one, url="" if one else _pool_url())
-    for owner_id, tally in result.warned_of.items():
+
+
+def _tell_warned(tallies: dict[int, Tally], at: datetime) -> None:
+    """One notification per owner and batch: which of their customers return soon."""
+    owners = User.objects.in_bulk(list(tallies))
+    for owner_id, tally in tallies.items():
         if owner_id not in owners:
             continue
         first = tally.first[0]

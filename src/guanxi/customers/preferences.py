@@ -109,16 +109,17 @@ def saved_filter_delete(*, actor: User, saved_filter: SavedFilter) -> None:
 # --- chosen columns ----------------------------------------------------------------------------------------
 
 
-def column_choices() -> list[tuple[str, str]]:
-    """Every column a user may choose: the fixed ones, then the custom fields shown in lists."""
+def column_choices(unit: int | None) -> list[tuple[str, str]]:
+    """Every column a user of ``unit`` may choose: the fixed ones, then the unit's (and group-wide) custom
+    fields shown in lists."""
     fixed = [(key, str(label)) for key, label in COLUMNS.items()]
-    return fixed + [(f"{CUSTOM_PREFIX}{field.key}", field.label) for field in custom_columns(Customer)]
+    return fixed + [(f"{CUSTOM_PREFIX}{field.key}", field.label) for field in custom_columns(Customer, unit)]
 
 
 def chosen_columns(actor: User) -> list[str]:
     """The actor's columns, in the list's order; the default ones (and every custom column) until they
     choose. A column that no longer exists (a disabled custom field) is dropped."""
-    available = [key for key, _label in column_choices()]
+    available = [key for key, _label in column_choices(actor.business_unit_id)]
     stored = ListPreference.objects.filter(user=actor, list_name=LIST_NAME).values_list("columns", flat=True).first()
     if stored is None:
         return [key for key in available if key in DEFAULT_COLUMNS or key.startswith(CUSTOM_PREFIX)]
@@ -127,7 +128,7 @@ def chosen_columns(actor: User) -> list[str]:
 
 @transaction.atomic
 def list_columns_set(*, actor: User, columns: Sequence[str]) -> list[str]:
-    available = {key for key, _label in column_choices()}
+    available = {key for key, _label in column_choices(actor.business_unit_id)}
     unknown = [key for key in columns if key not in available]
     if unknown:
         raise DomainError(_("Unknown column: %(key)s.") % {"key": unknown[0]}, field="columns")
@@ -152,11 +153,11 @@ class Cell:
     value: Any
 
 
-def column_cells(columns: Sequence[str], customers: Sequence[Customer]) -> list[tuple[str, str]]:
+def column_cells(columns: Sequence[str], customers: Sequence[Customer], unit: int | None) -> list[tuple[str, str]]:
     """Set ``customer.cells`` on each customer of a page: the shown value of each chosen column. Labels
     come with one query per kind (regions, each dictionary, custom fields) for the whole page.
-    Returns (key, label) of the columns for the table head."""
-    labels = dict(column_choices())
+    Returns (key, label) of the columns for the table head; custom columns are those of the viewer's ``unit``."""
+    labels = dict(column_choices(unit))
     regions: dict[str, str] = {}
     if "region" in columns:
         regions = region_names(code for row in customers for code in (row.province, row.city, row.county))
@@ -165,7 +166,7 @@ def column_cells(columns: Sequence[str], customers: Sequence[Customer]) -> list[
     custom_keys = [key.removeprefix(CUSTOM_PREFIX) for key in columns if key.startswith(CUSTOM_PREFIX)]
     custom_index: dict[str, int] = {}
     if custom_keys:
-        shown = custom_cells(Customer, list(customers))
+        shown = custom_cells(Customer, unit, list(customers))
         custom_index = {field.key: index for index, field in enumerate(shown)}
     for row in customers:
         cells = []

@@ -111,7 +111,10 @@ def search_filter(query: str) -> Q:
     key = keys.search_key(text)
     if re.fullmatch(r"[A-Za-z]+", text):
         # pinyin or its initials by prefix, or a Latin name fragment (trigram indexes)
-        return named(Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key) | Q(name_key__contains=key))
+        letters = text.lower()
+        return named(
+            Q(name_initials__startswith=letters) | Q(name_pinyin__startswith=letters) | Q(name_key__contains=key)
+        )
     by_contact_name = list(Contact.objects.filter(name=text).values_list("customer_id", flat=True)[:MATCH_CAP])
     by_name = name_fragment(key)
     return named(by_name | Q(customer_id__in=by_contact_name) if by_contact_name else by_name)

@@ -392,7 +392,7 @@ def customer_create(
         with errors.check(prefix="contact_"):
             _clean_contact(first_contact)
     with errors.check():
-        customer.custom = custom_values_clean(model=Customer, values=custom or {})
+        customer.custom = custom_values_clean(model=Customer, unit=unit, values=custom or {})
     errors.raise_any()
     phones = [customer.phone, *([first_contact.mobile, first_contact.phone] if first_contact else [])]
     attempted = {name: str(data.get(name) or "") for name in ("name", "phone", "tax_number")}  # as typed
@@ -409,7 +409,7 @@ def customer_create(
         pools.place(customer, timezone.now())
     else:
         customer.owner, customer.status, customer.pool, customer.pooled_at = None, Lifecycle.POOL, pool, timezone.now()
-    customer.number = number_next(kind="customer", prefix="KH")
+    customer.number = number_next(kind="customer", prefix="KH", unit=unit)
     try:
         with transaction.atomic():  # the unique live-name constraint decides a simultaneous registration
             customer.save()
@@ -449,7 +449,9 @@ def customer_update(
         customer_clean(customer, current=current)
     if custom is not None:
         with errors.check():
-            customer.custom = custom_values_clean(model=Customer, values=custom, current=current.custom)
+            customer.custom = custom_values_clean(
+                model=Customer, unit=current.business_unit_id, values=custom, current=current.custom
+            )
     errors.raise_any()
     phones = [customer.phone] if customer.phone != current.phone else []
     name = customer.name if customer.name_key != current.name_key else ""

@@ -46,7 +46,7 @@ def _attempt(form: Any, call: Any) -> Any:
 @perm_required("customers.view")
 def customer_list(request: AuthedRequest) -> HttpResponse:
     filter_form = CustomerFilterForm(request.GET or None, actor=request.user)
-    add_custom_filters(filter_form, Customer)
+    add_custom_filters(filter_form, Customer, request.user.business_unit_id)
     data = filter_form.cleaned_data if filter_form.is_valid() else {}
     customers = selectors.customer_list(
         actor=request.user,
@@ -55,7 +55,7 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
         filters={name: data.get(name) for name in selectors.FILTERS},
         ordering=data.get("ordering", ""),
     )
-    customers = custom_filter_apply(customers, Customer, data)
+    customers = custom_filter_apply(customers, Customer, request.user.business_unit_id, data)
     page = CappedPaginator(customers, 25).get_page(request.GET.get("page"))
     context = {
         "filter_form": filter_form,

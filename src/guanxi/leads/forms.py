@@ -70,7 +70,8 @@ class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
             self.fields["owner"].initial = actor.pk
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
-        add_custom_fields(self, Lead, self.instance if self.instance.pk else None)
+        unit = self.instance.business_unit_id if self.instance.pk else actor.business_unit_id
+        add_custom_fields(self, Lead, unit, self.instance if self.instance.pk else None)
 
     def _post_clean(self) -> None:
         """The model is validated by the service (one place for the rules), not by the form."""

@@ -248,12 +248,12 @@ def lead_create(
     with errors.check():
         lead_clean(lead)
     with errors.check():
-        lead.custom = custom_values_clean(model=Lead, values=custom or {})
+        lead.custom = custom_values_clean(model=Lead, unit=unit, values=custom or {})
     errors.raise_any()
     if not by_rules:
         _check_owner(actor, owner or actor, unit)
     _refuse_duplicates(actor, lead_duplicates(unit_id=unit, lead=lead))
-    lead.number = number_next(kind="lead", prefix="XS")
+    lead.number = number_next(kind="lead", prefix="XS", unit=unit)
     if by_rules:  # until a rule places it, the lead waits in the department of whoever entered it
         lead.department_id = actor.department_id
     lead.save()
@@ -326,7 +326,9 @@ def lead_update(
         lead_clean(lead, current=current)
     if custom is not None:
         with errors.check():
-            lead.custom = custom_values_clean(model=Lead, values=custom, current=current.custom)
+            lead.custom = custom_values_clean(
+                model=Lead, unit=current.business_unit_id, values=custom, current=current.custom
+            )
     errors.raise_any()
     probe = Lead(
         pk=lead.pk,

@@ -31,7 +31,7 @@ from .models import Lead
 @perm_required("leads.view")
 def lead_list(request: AuthedRequest) -> HttpResponse:
     filter_form = LeadFilterForm(request.GET or None, actor=request.user)
-    add_custom_filters(filter_form, Lead)
+    add_custom_filters(filter_form, Lead, request.user.business_unit_id)
     data = filter_form.cleaned_data if filter_form.is_valid() else {}
     scene = data.get("scene") or "open"
     leads = selectors.lead_list(
@@ -41,7 +41,7 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
         filters={name: data.get(name) for name in selectors.FILTERS},
         ordering=data.get("ordering", ""),
     )
-    leads = custom_filter_apply(leads, Lead, data)
+    leads = custom_filter_apply(leads, Lead, request.user.business_unit_id, data)
     page = CappedPaginator(leads, 25).get_page(request.GET.get("page"))
     names = region_names(lead.province for lead in page.object_list)
     sources = dictionary_labels(services.SOURCE_TYPE)

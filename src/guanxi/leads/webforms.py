@@ -54,11 +54,6 @@ TOKEN_MAX_AGE = 24 * 3600
 ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$", re.IGNORECASE)
 
 
-class TooMany(DomainError):
-    code = "rate_limited"
-    status = 429
-
-
 # --- administration -------------------------------------------------------------------------------------
 
 
@@ -201,7 +196,7 @@ def _count_request(form: LeadForm, ip: str | None) -> None:
         cache.set(key, 1, timeout=window)
         count = 1
     if count > limit:
-        raise TooMany(_("Too many submissions from your address; please try again later."), code="rate_limited")
+        raise DomainError(_("Too many submissions from your address; please try again later."), code="rate_limited")
 
 
 @transaction.atomic
@@ -240,7 +235,7 @@ def webform_submit(
             lead.duplicate_of = match.lead
         if match.customer is not None and lead.matched_customer is None:
             lead.matched_customer = match.customer
-    lead.number = number_next(kind="lead", prefix="XS")
+    lead.number = number_next(kind="lead", prefix="XS", unit=form.business_unit_id)
     lead.save()
     audit_log(
         actor=None,

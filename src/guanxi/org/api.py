@@ -54,7 +54,7 @@ class MeView(APIView):
 class UserSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     department = VisibleRelatedField(queryset=Department.objects.all(), allow_null=True, required=False)
     manager = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
-    roles = serializers.PrimaryKeyRelatedField(queryset=Role.objects.all(), many=True, required=False)
+    roles = VisibleRelatedField(queryset=Role.objects.all(), many=True, required=False)
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
 
     class Meta:
@@ -100,6 +100,7 @@ class TokenView(ObtainAuthToken):
     """Exchange a username and password (and the two-factor code, when on) for an API token."""
 
     serializer_class = TokenSerializer
+    parser_classes = APIView.parser_classes  # the settings' parsers: ObtainAuthToken names DRF's own
 
 
 class LeaveSerializer(serializers.Serializer):
@@ -267,8 +268,8 @@ class RoleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Role
         fields = ["id", "name", "code", "description", "permissions", "data_scope", "require_two_factor"]
-        fields += ["is_default"]
-        read_only_fields = ["id", "is_default"]
+        fields += ["is_default", "business_unit"]
+        read_only_fields = ["id", "is_default", "business_unit"]
 
     def validate_permissions(self, value: list[str]) -> list[str]:
         unknown = sorted(set(value) - all_codes())

@@ -28,7 +28,7 @@ class OrgConfig(AppConfig):
         scope.register(models.Department, scope.Rule("org", owner=None, department="self"))
         scope.register(models.Team, scope.Rule("org", owner="lead", unit="business_unit"))
         scope.register(models.BusinessUnit, scope.Rule("org", owner=None, unit="pk"))
-        scope.register(models.Role, scope.Rule("roles", owner=None, everyone=True))
+        scope.register(models.Role, scope.Rule("roles", owner=None, unit="business_unit", everyone=True))
         search.register(search.Provider(_("People"), selectors.search_people))
         admin = _("Administration")
         for label, url, icon, order, code in [

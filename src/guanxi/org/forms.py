@@ -95,7 +95,8 @@ class UserForm(ScopedFormMixin, forms.ModelForm):
             self.fields["roles"].initial = list(self.instance.roles.all())
         if not has_perm(actor, "roles.view"):
             del self.fields["roles"]
-        add_custom_fields(self, User, self.instance if self.instance.pk else None)
+        unit = self.instance.business_unit_id if self.instance.pk else actor.business_unit_id
+        add_custom_fields(self, User, unit, self.instance if self.instance.pk else None)
 
 
 class DepartmentForm(ScopedFormMixin, forms.ModelForm):
@@ -181,7 +182,7 @@ class UserFilterForm(ScopedFormMixin, forms.Form):
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_choices(actor)
-        cast(Any, self.fields["role"]).queryset = Role.objects.all()
+        cast(Any, self.fields["role"]).queryset = Role.objects.visible_to(actor)
 
 
 class UnitForm(forms.ModelForm):

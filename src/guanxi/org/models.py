@@ -109,6 +109,10 @@ class Role(models.Model):
 
     name = models.CharField(_("name"), max_length=50, unique=True)
     code = models.SlugField(_("code"), max_length=50, unique=True)
+    # Empty: group-wide (the default roles); otherwise a role one unit's administrator made for its people.
+    business_unit = models.ForeignKey(
+        BusinessUnit, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("business unit")
+    )
     description = models.CharField(_("description"), max_length=200, blank=True)
     permissions = models.JSONField(_("permissions"), default=list, blank=True)
     data_scope = models.CharField(_("data scope"), max_length=20, choices=Scope.choices, default=Scope.OWN)

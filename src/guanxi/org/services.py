@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.custom_fields import custom_values_clean
+from guanxi.core.config.units import config_unit_check, config_unit_for_new
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.permissions import MODULES, all_codes, forget_grants, grants_of, require_perm
 from guanxi.core.scope import Scope
@@ -100,7 +101,9 @@ def _check_department(actor: User, department: Department | None) -> None:
 def user_create(*, actor: User, password: str, roles: list[Role] | None = None, **fields: Any) -> User:
     require_perm(actor, "org.create")
     _check_department(actor, fields.get("department"))
-    fields["custom"] = custom_values_clean(model=User, values=fields.get("custom") or {})
+    department = fields.get("department")
+    unit = department.business_unit_id if department else None
+    fields["custom"] = custom_values_clean(model=User, unit=unit, values=fields.get("custom") or {})
     user = User(**fields)
     user.full_clean(exclude=["password"])
     _check_password(password, user, field="password")
@@ -125,7 +128,11 @@ def user_update(*, actor: User, user: User, roles: list[Role] | None = None, **f
         raise DomainError(_("A user cannot be their own manager."), field="manager")
     before = snapshot(user, USER_FIELDS)
     if "custom" in fields:
-        fields["custom"] = custom_values_clean(model=User, values=fields["custom"] or {}, current=user.custom)
+        department = fields.get("department", user.department)
+        unit = department.business_unit_id if department else None
+        fields["custom"] = custom_values_clean(
+            model=User, unit=unit, values=fields["custom"] or {}, current=user.custom
+        )
     for name, value in fields.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
@@ -150,6 +157,10 @@ def user_set_roles(*, actor: User, user: User, roles: list[Role]) -> None:
         raise NotPermitted(_("You cannot change your own roles."))
     for role in wanted - current:
         _check_can_grant(actor, role, field="roles")
+        if role.business_unit_id not in (None, user.business_unit_id):
+            raise DomainError(
+                _("The role “%(role)s” belongs to another business unit.") % {"role": role}, field="roles"
+            )
     if _is_last_admin(user) and not _grants_admin(wanted, user):
         raise DomainError(_("This is the last system administrator; give the role to someone else first."))
     user.roles.set(wanted)
@@ -485,16 +496,23 @@ def role_save(
     data_scope: str,
     require_two_factor: bool,
 ) -> Role:
-    """Create (role=None) or update a role. Nobody edits a role they hold, or grants more than they have."""
+    """Create (role=None) or update a role. Nobody edits a role they hold, or grants more than they have.
+    A unit administrator's new role is their unit's, an all-units administrator's group-wide; group-wide
+    roles (the default ones too) change only with the all-units scope (SPEC §1.1)."""
     require_perm(actor, "roles.edit" if role else "roles.create")
+    if role is not None and not actor.is_superuser and actor.roles.filter(pk=role.pk).exists():
+        raise NotPermitted(_("You cannot change a role you hold yourself."))
+    if role is None:
+        unit = config_unit_for_new(actor=actor, code="roles.create")
+    else:
+        config_unit_check(actor=actor, code="roles.edit", unit_id=role.business_unit_id)
+        unit = role.business_unit_id
     unknown = set(permissions) - all_codes()
     if unknown:
         raise DomainError(
             _("Unknown permissions: %(codes)s") % {"codes": ", ".join(sorted(unknown))}, field="permissions"
         )
-    if role is not None and not actor.is_superuser and actor.roles.filter(pk=role.pk).exists():
-        raise NotPermitted(_("You cannot change a role you hold yourself."))
-    candidate = role or Role()
+    candidate = role or Role(business_unit_id=unit)
     before = {} if role is None else snapshot(role, ROLE_FIELDS)
     candidate.name, candidate.code, candidate.description = name, code, description
     candidate.permissions = sorted(set(permissions))
@@ -518,7 +536,7 @@ def role_save(
 
 @transaction.atomic
 def role_delete(*, actor: User, role: Role) -> None:
-    require_perm(actor, "roles.delete")
+    config_unit_check(actor=actor, code="roles.delete", unit_id=role.business_unit_id)
     if role.is_default:
         raise DomainError(_("Default roles cannot be deleted."))
     holders = role.users.count()

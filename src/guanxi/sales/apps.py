@@ -11,6 +11,7 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
+        from guanxi.activities import related
         from guanxi.core import navigation, permissions, scope, search
         from guanxi.core.config.custom_fields import register_custom_fields_model
         from guanxi.core.config.dictionary import register_dictionary_type, register_dictionary_usage
@@ -48,8 +49,11 @@ class SalesConfig(AppConfig):
         )
         # Configuration and shared knowledge: whoever works opportunities sees every pipeline and competitor
         # (selectors keep them to the viewer's business unit).
-        scope.register(models.Pipeline, scope.Rule("opportunities", owner=None, everyone=True))
-        scope.register(models.Stage, scope.Rule("opportunities", owner=None, everyone=True))
+        # Group-wide pipelines and the viewer's unit's (every unit's with the all-units scope).
+        scope.register(models.Pipeline, scope.Rule("opportunities", owner=None, unit="business_unit", everyone=True))
+        scope.register(
+            models.Stage, scope.Rule("opportunities", owner=None, unit="pipeline__business_unit", everyone=True)
+        )
         scope.register(models.Competitor, scope.Rule("competitors", owner=None, everyone=True))
         register_custom_fields_model(models.Opportunity, module="opportunities")
         register_dictionary_type(
@@ -87,6 +91,7 @@ class SalesConfig(AppConfig):
         for label, url_name, icon, order, code, section in items:
             navigation.register(navigation.NavItem(label, url_name, icon, order, navigation.needs(code), section))
         search.register(search.Provider(_("Opportunities"), selectors.search_opportunities))
+        related.register(selectors.customer_open_opportunities)
         checks.register()
         post_migrate.connect(_sync_pipelines, sender=self)
 

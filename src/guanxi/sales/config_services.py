@@ -13,15 +13,17 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
+from guanxi.core.config.units import config_unit_check, config_unit_for_new
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import require_perm
 from guanxi.core.records import save_versioned
 from guanxi.org.models import User
 
 from .models import Competitor, Opportunity, Pipeline, Stage, StageChange
-from .selectors import competitors_visible, pipelines_of_unit
+from .selectors import competitors_visible
 from .services import REQUIRABLE_FIELDS
 
+CONFIGURE = "pipelines.configure"
 STAGE_FIELDS = ["name", "code", "kind", "probability", "required_fields", "needs_approval", "is_active", "sort_order"]
 PIPELINE_FIELDS = ["name", "code", "is_default", "is_active", "sort_order"]
 COMPETITOR_FIELDS = ["name", "website", "price_level", "strengths", "weaknesses", "remarks"]
@@ -38,11 +40,13 @@ def pipeline_save(
 ) -> Pipeline:
     """Create or change a pipeline and its stages in one go. A pipeline keeps at least one open stage and
     exactly one active won and one active lost stage; a stage that opportunities have been in cannot be
-    deleted — deactivate it instead."""
-    require_perm(actor, "pipelines.configure")
-    if pipeline is not None and not pipelines_of_unit(actor=actor).filter(pk=pipeline.pk).exists():
-        raise NotPermitted(_("This pipeline belongs to another business unit."))
-    target = pipeline or Pipeline()
+    deleted — deactivate it instead. A new pipeline is the actor's unit's (group-wide when an all-units
+    administrator creates it); a group-wide one is changed only with the all-units scope (SPEC §1.1)."""
+    if pipeline is None:
+        target = Pipeline(business_unit_id=config_unit_for_new(actor=actor, code=CONFIGURE))
+    else:
+        config_unit_check(actor=actor, code=CONFIGURE, unit_id=pipeline.business_unit_id)
+        target = pipeline
     before = snapshot(target, PIPELINE_FIELDS) if pipeline else {}
     for name in PIPELINE_FIELDS:
         if name in data:
@@ -105,8 +109,10 @@ def pipeline_save(
         errors.setdefault("stages", []).append(_("A pipeline needs exactly one active won and one active lost stage."))
     if errors:
         raise ValidationError(errors)
-    if target.is_default:
-        Pipeline.objects.exclude(pk=target.pk).filter(is_default=True).update(is_default=False)
+    if target.is_default:  # one default per unit; a unit's own default comes before the group-wide one
+        Pipeline.objects.exclude(pk=target.pk).filter(is_default=True, business_unit_id=target.business_unit_id).update(
+            is_default=False
+        )
     target.save()
     Stage.objects.filter(pk__in=deleting, pipeline=target).delete()
     for row in rows:

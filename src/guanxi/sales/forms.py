@@ -79,7 +79,8 @@ class OpportunityForm(forms.ModelForm):
         self.actor = actor
         self.customer = customer or (self.instance.customer if self.instance.pk else None)
         editing = self.instance.pk is not None
-        add_custom_fields(self, Opportunity, self.instance if editing else None)
+        unit = (self.instance if editing else self.customer or actor).business_unit_id
+        add_custom_fields(self, Opportunity, unit, self.instance if editing else None)
         fields = cast(dict[str, Any], self.fields)
         fields["amount"].required = False
         fields["source"].choices = [

@@ -49,7 +49,7 @@ FILTERS = ["q", "pipeline", "stage", "status", "owner", "close_from", "close_to"
 
 def pipelines_of_unit(*, actor: User) -> QuerySet[Pipeline]:
     """The pipelines of the actor's business unit and those shared by every unit, active or not: what the
-    actor may see and (with ``pipelines.configure``) change."""
+    actor works with and sees in the editor (changing a group-wide one needs the all-units scope)."""
     unit = actor.business_unit_id
     rows = Pipeline.objects.visible_to(actor)
     if not actor.is_superuser or unit is not None:
@@ -246,6 +246,11 @@ def customer_opportunities(*, actor: User, customer: Any) -> QuerySet[Opportunit
         .select_related("stage", "owner", "pipeline")
         .order_by("status", "-updated_at", "-pk")
     )
+
+
+def customer_open_opportunities(actor: User, customer: Any) -> QuerySet[Opportunity]:
+    """What a follow-up on the customer may be about: its open opportunities the actor may see."""
+    return Opportunity.objects.visible_to(actor).filter(customer=customer, status=Status.OPEN).order_by("-pk")
 
 
 # --- forecast (SPEC §6.5) ---------------------------------------------------------------------------------

@@ -116,10 +116,10 @@ def _fresh(pk: int) -> Opportunity:
 
 
 def pipelines_for_unit(unit_id: int | None) -> list[Pipeline]:
-    from django.db.models import Q
+    from django.db.models import F, Q
 
     rows = Pipeline.objects.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit_id), is_active=True)
-    return list(rows.order_by("-is_default", "sort_order", "pk"))
+    return list(rows.order_by("-is_default", F("business_unit").asc(nulls_last=True), "sort_order", "pk"))
 
 
 def default_pipeline(unit_id: int | None) -> Pipeline:
@@ -287,7 +287,9 @@ def opportunity_create(
     with errors.check():
         line_rows = _clean_lines(lines)
     with errors.check():
-        opportunity.custom = custom_values_clean(model=Opportunity, values=custom or {})
+        opportunity.custom = custom_values_clean(
+            model=Opportunity, unit=opportunity.business_unit_id, values=custom or {}
+        )
     errors.raise_any()
     if line_rows and not opportunity.amount:
         opportunity.amount = sum((line.amount for line in line_rows), Decimal(0))
@@ -297,7 +299,7 @@ def opportunity_create(
         raise StageRequirementsMissing(stage, missing)
 
     now = timezone.now()
-    opportunity.number = number_next(kind="opportunity", prefix="SJ")
+    opportunity.number = number_next(kind="opportunity", prefix="SJ", unit=opportunity.business_unit_id)
     opportunity.stage_entered_at = now
     opportunity.save()
     for line in line_rows:
@@ -382,7 +384,9 @@ def opportunity_update(
     _clean(opportunity, errors, current=current)
     if custom is not None:
         with errors.check():
-            opportunity.custom = custom_values_clean(model=Opportunity, values=custom, current=current.custom)
+            opportunity.custom = custom_values_clean(
+                model=Opportunity, unit=current.business_unit_id, values=custom, current=current.custom
+            )
     errors.raise_any()
     if opportunity.is_open:
         missing = _missing_for(opportunity.stage, opportunity)

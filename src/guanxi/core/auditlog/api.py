@@ -1,11 +1,16 @@
 """API: the audit log, read-only, through the gate (``audit.view``)."""
 
+from typing import Any
+
 from rest_framework import mixins, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from guanxi.core.api import ScopedViewSet
 from guanxi.core.models import AuditEntry
 
 from .filters import AuditApiFilter
+from .presentation import masked_changes, masks_for
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
@@ -29,6 +34,15 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: AuditEntry) -> dict[str, Any]:
+        """Values the record masks for the reader stay masked here too (``masks`` from the view)."""
+        data = super().to_representation(instance)
+        masks = self.context.get("masks")
+        if masks is None:
+            masks = masks_for(actor=self.context["request"].user, entries=[instance])
+        data["changes"] = masked_changes(instance.changes, masks.get(instance.pk, {}))
+        return data
+
 
 class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """The audit log: `?object=org.user:3` for one record's history; `actor`, `action`, `object_type`,
@@ -40,3 +54,8 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     filterset_class = AuditApiFilter
     search_fields = ["object_repr", "actor_name"]
     ordering_fields = ["at"]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows = list(self.paginate_queryset(self.filter_queryset(self.get_queryset())) or [])
+        context = {**self.get_serializer_context(), "masks": masks_for(actor=self.actor, entries=rows)}
+        return self.get_paginated_response(AuditEntrySerializer(rows, many=True, context=context).data)

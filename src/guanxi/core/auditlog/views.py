@@ -13,6 +13,7 @@ from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404, rule_for
 
 from .filters import AuditFilter
+from .presentation import present_entries
 from .selectors import audit_entries, model_of, record_history
 
 PAGE_SIZE = 50
@@ -24,7 +25,8 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
     filters = AuditFilter(request.GET or None, queryset=entries)
     rows = filters.qs if not filters.is_bound or filters.is_valid() else entries.none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "core/audit/list.html", {"page_obj": page, "filter_form": filters.form})
+    shown = present_entries(actor=request.user, entries=page.object_list)
+    return render(request, "core/audit/list.html", {"page_obj": page, "entries": shown, "filter_form": filters.form})
 
 
 @login_required

@@ -47,8 +47,10 @@ class CustomFieldsSerializerMixin(serializers.Serializer):
             raise serializers.ValidationError(_("Send an object of field values by key."))
         model = self.Meta.model  # type: ignore[attr-defined]
         current = getattr(self.instance, "custom", None) or {}
+        # The record's unit, or for a new one the caller's: the service checks again with the unit it gives.
+        unit = custom_fields.record_unit(self.instance or self.context["request"].user)
         try:
-            return custom_fields.custom_values_merge(model=model, current=current, changes=value)
+            return custom_fields.custom_values_merge(model=model, unit=unit, current=current, changes=value)
         except DjangoValidationError as error:
             raise serializers.ValidationError(
                 {key.removeprefix("custom."): messages for key, messages in error.message_dict.items()}

@@ -34,6 +34,7 @@ from ..models import CustomField, DictionaryItem, DictionaryType
 from ..permissions import require_perm
 from ..scope import ScopedQuerySet
 from .lookups import json_list_contains
+from .units import config_unit_check, config_unit_for_new
 
 CONFIGURE = "system.configure"
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -80,9 +81,19 @@ def record_type_get(model: type[models.Model] | str) -> RecordType:
 # --- reads ------------------------------------------------------------------------------------------
 
 
-def custom_fields_for(model: type[models.Model] | str, *, enabled_only: bool = True) -> list[CustomField]:
-    """The fields of a record type in their order (the enabled ones unless asked otherwise)."""
-    fields = CustomField.objects.filter(model=record_type_get(model).label).select_related("dictionary_type")
+def record_unit(obj: Any) -> int | None:
+    """The business unit whose custom fields a record has (a user's is their department's)."""
+    return getattr(obj, "business_unit_id", None)
+
+
+def custom_fields_for(
+    model: type[models.Model] | str, *, unit: int | None, enabled_only: bool = True
+) -> list[CustomField]:
+    """The fields a record of the type in business unit ``unit`` has: the group-wide ones and that unit's,
+    in their order (the enabled ones unless asked otherwise). Another unit's fields never apply."""
+    fields = CustomField.objects.filter(
+        Q(business_unit__isnull=True) | Q(business_unit_id=unit), model=record_type_get(model).label
+    ).select_related("dictionary_type")
     return list(fields.filter(is_enabled=True) if enabled_only else fields)
 
 
@@ -138,14 +149,19 @@ def _stored(field: CustomField, value: Any) -> Any:
 
 
 def custom_values_clean(
-    *, model: type[models.Model] | str, values: Mapping[str, Any], current: Mapping[str, Any] | None = None
+    *,
+    model: type[models.Model] | str,
+    unit: int | None,
+    values: Mapping[str, Any],
+    current: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The record's new ``custom`` JSON from submitted values of its enabled fields, checked on the
-    server: required, type, choice membership, user exists. A value the record already has stays
-    acceptable even if its option or user was disabled since. Values of disabled fields are kept.
+    """The new ``custom`` JSON of a record of business unit ``unit`` from submitted values of its enabled
+    fields (the group-wide ones and the unit's; another unit's do not apply), checked on the server:
+    required, type, choice membership, user exists. A value the record already has stays acceptable even
+    if its option or user was disabled since. Values of disabled fields are kept.
     Raises ValidationError keyed ``custom.<key>`` (the form field names of ``add_custom_fields``)."""
     current = current or {}
-    fields = {field.key: field for field in custom_fields_for(model, enabled_only=False)}
+    fields = {field.key: field for field in custom_fields_for(model, unit=unit, enabled_only=False)}
     errors: dict[str, list[str]] = {}
     result = {key: value for key, value in current.items() if key not in fields or not fields[key].is_enabled}
     for key in values:
@@ -274,14 +290,18 @@ _CLEANERS: dict[str, Callable[[CustomField, Any, Any], Any]] = {
 
 
 def custom_values_merge(
-    *, model: type[models.Model] | str, current: Mapping[str, Any] | None, changes: Mapping[str, Any]
+    *,
+    model: type[models.Model] | str,
+    unit: int | None,
+    current: Mapping[str, Any] | None,
+    changes: Mapping[str, Any],
 ) -> dict[str, Any]:
     """Apply a partial change (keys not sent keep their value; ``None`` clears one) and clean the result:
     the record's complete new ``custom`` JSON. Raises ValidationError keyed ``custom.<key>``."""
     current = dict(current or {})
-    enabled = {field.key for field in custom_fields_for(model)}
+    enabled = {field.key for field in custom_fields_for(model, unit=unit)}
     kept = {key: value for key, value in current.items() if key in enabled}
-    return custom_values_clean(model=model, values={**kept, **changes}, current=current)
+    return custom_values_clean(model=model, unit=unit, values={**kept, **changes}, current=current)
 
 
 @transaction.atomic
@@ -291,7 +311,7 @@ def custom_values_update(*, actor: Any, obj: models.Model, values: Mapping[str, 
     require_perm(actor, f"{record_type_get(model).module}.edit")
     locked = model._base_manager.select_for_update().get(pk=obj.pk)
     before: dict[str, Any] = dict(locked.custom or {})  # type: ignore[attr-defined]
-    after = custom_values_merge(model=model, current=before, changes=values)
+    after = custom_values_merge(model=model, unit=record_unit(locked), current=before, changes=values)
     if after != before:
         model._base_manager.filter(pk=obj.pk).update(custom=after)
         changes = {f"custom.{key}": pair for key, pair in diff(before, after).items()}
@@ -316,8 +336,9 @@ def custom_field_create(
     help_text: str = "",
     show_in_list: bool = False,
 ) -> CustomField:
-    """A new field at the end of the record type's form. Key, type and choices are fixed from now on."""
-    require_perm(actor, CONFIGURE)
+    """A new field at the end of the record type's form: of the actor's unit, or group-wide when an
+    all-units administrator adds it. Key, type and choices are fixed from now on."""
+    unit = config_unit_for_new(actor=actor, code=CONFIGURE)
     record_type = record_type_get(model)
     key = key.strip().lower()
     if type not in Type.values:
@@ -328,6 +349,8 @@ def custom_field_create(
         )
     if type in (Type.CHOICE, Type.MULTI_CHOICE) and dictionary_type is None:
         raise DomainError(_("Choose the dictionary type that lists the choices."), field="dictionary_type")
+    if dictionary_type is not None and dictionary_type.business_unit_id not in (None, unit):
+        raise DomainError(_("Choose a dictionary type of this business unit."), field="dictionary_type")
     existing = CustomField.objects.select_for_update().filter(model=record_type.label)
     taken = set(existing.values_list("key", flat=True))
     key = key or _free_key(taken)
@@ -336,6 +359,7 @@ def custom_field_create(
     last = existing.order_by("-sort_order").values_list("sort_order", flat=True).first()
     field = CustomField(
         model=record_type.label,
+        business_unit_id=unit,
         key=key,
         label=label.strip(),
         type=type,
@@ -362,7 +386,7 @@ EDITABLE = ("label", "required", "help_text", "show_in_list", "is_enabled")
 def custom_field_update(*, actor: Any, field: CustomField, **values: Any) -> CustomField:
     """Change the label, required flag, help text, list column or enabled state. Disabling is always
     allowed and keeps the stored values."""
-    require_perm(actor, CONFIGURE)
+    config_unit_check(actor=actor, code=CONFIGURE, unit_id=field.business_unit_id)
     fixed = set(values) - set(EDITABLE)
     if fixed:
         name = sorted(fixed)[0]
@@ -380,10 +404,15 @@ def custom_field_update(*, actor: Any, field: CustomField, **values: Any) -> Cus
 
 @transaction.atomic
 def custom_field_move(*, actor: Any, field: CustomField, direction: str) -> None:
-    require_perm(actor, CONFIGURE)
+    """Swap with the neighbour among the fields of the same owner (the unit's, or the group-wide ones)."""
+    config_unit_check(actor=actor, code=CONFIGURE, unit_id=field.business_unit_id)
     if direction not in ("up", "down"):
         raise DomainError(_("Move up or down."), field="direction")
-    siblings = list(CustomField.objects.select_for_update().filter(model=field.model).order_by("sort_order", "pk"))
+    siblings = list(
+        CustomField.objects.select_for_update()
+        .filter(model=field.model, business_unit_id=field.business_unit_id)
+        .order_by("sort_order", "pk")
+    )
     index = next(i for i, sibling in enumerate(siblings) if sibling.pk == field.pk)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(siblings):
@@ -404,7 +433,7 @@ def custom_field_move(*, actor: Any, field: CustomField, direction: str) -> None
 @transaction.atomic
 def custom_field_delete(*, actor: Any, field: CustomField) -> None:
     """Only a field no record has a value for; otherwise refused (disable it instead)."""
-    require_perm(actor, CONFIGURE)
+    config_unit_check(actor=actor, code=CONFIGURE, unit_id=field.business_unit_id)
     CustomField.objects.select_for_update().filter(pk=field.pk).first()
     count = custom_field_usage(field)
     if count:

@@ -1,11 +1,14 @@
 """Custom fields in pages: form fields, filters and displayed values for any registered record type.
 
-A record's form:   names = add_custom_fields(form, Customer, instance)  → fields named ``custom.<key>``
+The fields are those of one business unit (its own and the group-wide ones): a record's unit for its form
+and page, the viewer's unit for a list's columns and filters.
+
+A record's form:   names = add_custom_fields(form, Customer, unit, instance)  → fields named ``custom.<key>``
                    values = custom_values_from(form)   → pass to the service, which calls
                    ``custom_values_clean`` (its errors land on the same field names via ``show_error``).
 A detail page:     {% load custom_fields %}{% custom_field_rows object %}
-A list:            columns = custom_cells(Customer, page.object_list) → ``object.custom_cells`` per row
-A filter form:     add_custom_filters(form, Customer); queryset = custom_filter_apply(qs, Customer, data)
+A list:            columns = custom_cells(Customer, unit, page.object_list) → ``object.custom_cells`` per row
+A filter form:     add_custom_filters(form, Customer, unit); queryset = custom_filter_apply(qs, Customer, unit, data)
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.org.models import User
 
 from ..models import CustomField, DictionaryItem
-from .custom_fields import custom_fields_for, custom_filter_q
+from .custom_fields import custom_fields_for, custom_filter_q, record_unit
 from .dictionary import dictionary_choices
 
 Type = CustomField.Type
@@ -57,12 +60,14 @@ def _type_code(field: CustomField) -> str:
     return field.dictionary_type.code if field.dictionary_type else ""
 
 
-def add_custom_fields(form: forms.BaseForm, model: type[models.Model] | str, instance: Any = None) -> list[str]:
-    """Add the record type's enabled custom fields to ``form`` (after its own), with the record's values
-    as initial data. Returns the added field names."""
+def add_custom_fields(
+    form: forms.BaseForm, model: type[models.Model] | str, unit: int | None, instance: Any = None
+) -> list[str]:
+    """Add the enabled custom fields of the record type in ``unit`` to ``form`` (after its own), with the
+    record's values as initial data. Returns the added field names."""
     stored = dict(getattr(instance, "custom", None) or {})
     names = []
-    for field in custom_fields_for(model):
+    for field in custom_fields_for(model, unit=unit):
         name = f"{PREFIX}{field.key}"
         current = stored.get(field.key)
         form.fields[name] = custom_form_field(field, current)
@@ -127,20 +132,20 @@ class _Lookups:
 def custom_rows(obj: Any) -> list[tuple[str, str]]:
     """(label, shown value) of each enabled custom field of a record, for its detail page."""
     stored = obj.custom or {}
-    fields = custom_fields_for(type(obj))
+    fields = custom_fields_for(type(obj), unit=record_unit(obj))
     lookups = _Lookups(fields, [stored])
     return [(field.label, lookups.show(field, stored.get(field.key))) for field in fields]
 
 
-def custom_columns(model: type[models.Model] | str) -> list[CustomField]:
+def custom_columns(model: type[models.Model] | str, unit: int | None) -> list[CustomField]:
     """The custom fields administrators chose to show in lists."""
-    return [field for field in custom_fields_for(model) if field.show_in_list]
+    return [field for field in custom_fields_for(model, unit=unit) if field.show_in_list]
 
 
-def custom_cells(model: type[models.Model] | str, objects: Sequence[Any]) -> list[CustomField]:
+def custom_cells(model: type[models.Model] | str, unit: int | None, objects: Sequence[Any]) -> list[CustomField]:
     """Set ``object.custom_cells`` (shown values of the list columns) on each object of a page, with
     two queries for the whole page; returns the columns for the table head."""
-    columns = custom_columns(model)
+    columns = custom_columns(model, unit)
     lookups = _Lookups(columns, [obj.custom or {} for obj in objects])
     for obj in objects:
         obj.custom_cells = [lookups.show(field, (obj.custom or {}).get(field.key)) for field in columns]
@@ -152,9 +157,9 @@ def custom_cells(model: type[models.Model] | str, objects: Sequence[Any]) -> lis
 _RANGED = (Type.NUMBER, Type.MONEY, Type.DATE)
 
 
-def add_custom_filters(form: forms.BaseForm, model: type[models.Model] | str) -> None:
+def add_custom_filters(form: forms.BaseForm, model: type[models.Model] | str, unit: int | None) -> None:
     """Add an optional filter field per enabled custom field (two, from/to, for numbers and dates)."""
-    for field in custom_fields_for(model):
+    for field in custom_fields_for(model, unit=unit):
         name = f"{PREFIX}{field.key}"
         if field.type in _RANGED:
             low, high = custom_form_field(field), custom_form_field(field)
@@ -180,10 +185,10 @@ def add_custom_filters(form: forms.BaseForm, model: type[models.Model] | str) ->
 
 
 def custom_filter_apply(
-    queryset: QuerySet[Any], model: type[models.Model] | str, data: dict[str, Any]
+    queryset: QuerySet[Any], model: type[models.Model] | str, unit: int | None, data: dict[str, Any]
 ) -> QuerySet[Any]:
     """Narrow a queryset by the custom filters of a valid filter form's cleaned data."""
-    for field in custom_fields_for(model):
+    for field in custom_fields_for(model, unit=unit):
         name = f"{PREFIX}{field.key}"
         if field.type in _RANGED:
             queryset = queryset.filter(

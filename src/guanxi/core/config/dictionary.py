@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from ..audit import Action, audit_log, diff, snapshot
 from ..errors import Conflict, DomainError
 from ..models import CustomField, DictionaryItem, DictionaryType
-from ..permissions import require_perm
 from ..scope import ScopedQuerySet
 from .lookups import json_list_contains
+from .units import config_unit_check, config_unit_for_new
 
 CONFIGURE = "system.configure"
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
@@ -125,6 +125,15 @@ def dictionary_validate(type_code: str, code: str, *, field: str, current: str |
     return code
 
 
+def dictionary_usages_of(model: type[models.Model]) -> dict[str, str]:
+    """{field: dictionary type} of the fields of ``model`` that store dictionary codes."""
+    return {
+        usage.field: usage.type_code
+        for usage in _USAGES
+        if usage.model is model or usage.model == model._meta.label or usage.model == model._meta.label_lower
+    }
+
+
 def dictionary_item_usages(item: DictionaryItem) -> list[tuple[str, int]]:
     """Where the item is stored: (a description such as "customers · source", number of records)."""
     found: list[tuple[str, int]] = []
@@ -159,8 +168,9 @@ def dictionary_item_usages(item: DictionaryItem) -> list[tuple[str, int]]:
 
 @transaction.atomic
 def dictionary_type_create(*, actor: Any, code: str, name: str) -> DictionaryType:
-    """A type of the administrator's own, e.g. the choices of a custom field."""
-    require_perm(actor, CONFIGURE)
+    """A type of the administrator's own, e.g. the choices of a custom field: their unit's, or group-wide
+    when an all-units administrator adds it."""
+    unit = config_unit_for_new(actor=actor, code=CONFIGURE)
     code, name = code.strip().lower(), name.strip()
     _check_code(code)
     _check_label(name, field="name")
@@ -168,7 +178,7 @@ def dictionary_type_create(*, actor: Any, code: str, name: str) -> DictionaryTyp
         raise DomainError(_("A dictionary type with this code already exists."), field="code", code="duplicate")
     try:
         with transaction.atomic():  # the same code created at the same moment by someone else
-            dictionary_type = DictionaryType.objects.create(code=code, name=name)
+            dictionary_type = DictionaryType.objects.create(code=code, name=name, business_unit_id=unit)
     except IntegrityError:
         raise Conflict(_("A dictionary type with this code already exists."), code="duplicate") from None
     audit_log(actor=actor, action=Action.CREATE, obj=dictionary_type, changes=_created(dictionary_type))
@@ -177,7 +187,7 @@ def dictionary_type_create(*, actor: Any, code: str, name: str) -> DictionaryTyp
 
 @transaction.atomic
 def dictionary_type_rename(*, actor: Any, type: DictionaryType, name: str) -> DictionaryType:
-    require_perm(actor, CONFIGURE)
+    _check_owner(actor, type)
     if type.is_system:
         raise DomainError(_("Built-in types keep their name."), field="name", code="built_in")
     name = name.strip()
@@ -192,7 +202,7 @@ def dictionary_type_rename(*, actor: Any, type: DictionaryType, name: str) -> Di
 @transaction.atomic
 def dictionary_item_create(*, actor: Any, type: DictionaryType, label: str, code: str = "") -> DictionaryItem:
     """A new item at the end of the list. Without a code, one is made up (``item7``)."""
-    require_perm(actor, CONFIGURE)
+    _check_owner(actor, type)
     locked = _lock(type)
     label, code = label.strip(), code.strip().lower()
     _check_label(label, field="label")
@@ -218,7 +228,7 @@ def dictionary_item_update(
 ) -> DictionaryItem:
     """Rename (records keep the code, so they show the new label at once) and/or disable or enable.
     Disabling is always allowed: records keep the value, forms stop offering it."""
-    require_perm(actor, CONFIGURE)
+    _check_owner(actor, item.type)
     values: dict[str, Any] = {}
     if label is not None:
         label = label.strip()
@@ -241,7 +251,7 @@ def dictionary_item_update(
 @transaction.atomic
 def dictionary_item_move(*, actor: Any, item: DictionaryItem, direction: str) -> None:
     """One place up or down (the buttons that work without JavaScript)."""
-    require_perm(actor, CONFIGURE)
+    _check_owner(actor, item.type)
     if direction not in ("up", "down"):
         raise DomainError(_("Move up or down."), field="direction")
     codes = list(_lock(item.type).items.order_by("sort_order", "pk").values_list("code", flat=True))
@@ -255,7 +265,7 @@ def dictionary_item_move(*, actor: Any, item: DictionaryItem, direction: str) ->
 @transaction.atomic
 def dictionary_items_reorder(*, actor: Any, type: DictionaryType, codes: Sequence[str]) -> None:
     """Put the items in the given order (drag and drop sends the whole list)."""
-    require_perm(actor, CONFIGURE)
+    _check_owner(actor, type)
     current = set(_lock(type).items.values_list("code", flat=True))
     if len(codes) != len(current) or set(codes) != current:
         raise Conflict(_("The list changed meanwhile; reload the page and try again."), code="stale_order")
@@ -265,7 +275,7 @@ def dictionary_items_reorder(*, actor: Any, type: DictionaryType, codes: Sequenc
 @transaction.atomic
 def dictionary_item_delete(*, actor: Any, item: DictionaryItem) -> None:
     """Only an item no record uses; otherwise the answer says where it is used (disable it instead)."""
-    require_perm(actor, CONFIGURE)
+    _check_owner(actor, item.type)
     _lock(item.type)
     usages = dictionary_item_usages(item)
     if usages:
@@ -303,6 +313,12 @@ def dictionary_sync_defaults() -> None:
 
 
 # --- helpers ----------------------------------------------------------------------------------------
+
+
+def _check_owner(actor: Any, type: DictionaryType) -> None:
+    """Built-in types are group-wide, shared by every unit's records: only an all-units administrator
+    changes them; a unit's own type, only its administrators (SPEC §1.1)."""
+    config_unit_check(actor=actor, code=CONFIGURE, unit_id=type.business_unit_id)
 
 
 def _lock(type: DictionaryType) -> DictionaryType:

@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy
 from guanxi.org.models import BusinessUnit
 
 from ..audit import Action, audit_log
-from ..errors import DomainError, NotPermitted
+from ..errors import DomainError
 from ..models import ParameterValue
-from ..permissions import require_perm
-from ..scope import ScopedQuerySet
+from ..permissions import grants_of
+from ..scope import Scope
+from .units import config_unit_check
 
 CONFIGURE = "system.configure"
 TYPES = ("int", "decimal", "bool", "str", "choice")
@@ -236,14 +237,11 @@ def parameters_effective(*, unit: Unit) -> list[Row]:
 
 
 def parameter_units(*, actor: Any) -> list[BusinessUnit]:
-    """The units whose parameters the actor may see and set: those in their organisation scope, and
-    always their own."""
-    # BusinessUnit keeps a plain manager; its scope rule applies through a ScopedQuerySet all the same.
-    units: list[BusinessUnit] = list(ScopedQuerySet(BusinessUnit).visible_to(actor))
-    own = actor.business_unit_id
-    if own is not None and own not in {unit.pk for unit in units}:
-        units.append(BusinessUnit.objects.get(pk=own))
-    return sorted(units, key=lambda unit: unit.name)
+    """The units whose parameters the actor may see: every unit with the all-units scope on the settings,
+    otherwise their own (SPEC §1.1)."""
+    if grants_of(actor).scope("system") == Scope.ALL:
+        return list(BusinessUnit.objects.order_by("name"))
+    return list(BusinessUnit.objects.filter(pk=actor.business_unit_id))
 
 
 # --- writes -----------------------------------------------------------------------------------------
@@ -254,9 +252,7 @@ def parameters_set(*, actor: Any, unit: BusinessUnit, values: Mapping[str, Any])
     """Set some of a unit's parameters at once: all valid or none saved (a field error per bad value).
     ``None`` — or the default itself — removes the override, so the unit follows the default again.
     Returns the changes, also written to the audit log."""
-    require_perm(actor, CONFIGURE)
-    if unit.pk not in {allowed.pk for allowed in parameter_units(actor=actor)}:
-        raise NotPermitted(_("You are not allowed to do this."))
+    config_unit_check(actor=actor, code=CONFIGURE, unit_id=unit.pk)
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
     for code, raw in values.items():

@@ -242,7 +242,7 @@ def custom_field_list(request: AuthedRequest, model: str) -> HttpResponse:
         request.GET.get("page")
     )
     preview = forms.Form()
-    add_custom_fields(preview, record_type.model)
+    add_custom_fields(preview, record_type.model, request.user.business_unit_id)
     for preview_field in preview.fields.values():
         preview_field.disabled = True
     context = _context(request, record_type=record_type, page_obj=page, form=form, preview=preview)

@@ -1,16 +1,10 @@
-"""Showing audit entries: record types and field changes in people's words."""
+"""Showing audit entries: record types in people's words."""
 
 from django import template
 
 from guanxi.core.auditlog import selectors
-from guanxi.core.models import AuditEntry
 
 register = template.Library()
-
-
-@register.filter
-def change_rows(entry: AuditEntry) -> list[selectors.ChangeRow]:
-    return selectors.change_rows(entry)
 
 
 @register.filter

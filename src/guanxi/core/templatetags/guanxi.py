@@ -1,5 +1,6 @@
 """Template helpers shared by every page: locale-aware money and form widgets styled for Tabler."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from babel.numbers import format_currency
@@ -65,3 +66,39 @@ def query_with(context: template.Context, **changes: object) -> str:
 def can(user: object, code: str) -> bool:
     """``{% if request.user|can:"org.edit" %}``: hide what the user may not do (the server refuses anyway)."""
     return has_perm(user, code)
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    label: str
+    value: str
+    remove_url: str
+
+
+# Filters a list already shows elsewhere: the scene is the selected tab above the drawer.
+_NOT_CHIPS = {"scene"}
+
+
+@register.simple_tag(takes_context=True)
+def active_filters(context: template.Context, form: forms.Form) -> list[FilterChip]:
+    """The filters in use on a list, each with the link that drops it (and returns to the first page)."""
+    if not form.is_bound:
+        return []
+    query = context["request"].GET
+    chips = []
+    for field in form:
+        values = [value for value in query.getlist(field.html_name) if value != ""]
+        if not values or field.name in _NOT_CHIPS or field.is_hidden:
+            continue
+        choices = dict(getattr(field.field, "choices", ()))
+        shown = ", ".join(str(choices.get(_choice_key(value, choices), value)) for value in values)
+        remaining = query.copy()
+        remaining.pop(field.html_name)
+        remaining.pop("page", None)
+        chips.append(FilterChip(str(field.label), shown, f"?{remaining.urlencode()}"))
+    return chips
+
+
+def _choice_key(value: str, choices: dict) -> object:
+    """Choice keys may be ints or model ids: find the one the submitted text stands for."""
+    return next((key for key in choices if str(key) == value), value)

@@ -22,11 +22,15 @@ from .common import paginate
 @perm_required("org.view")
 def user_list(request: AuthedRequest) -> HttpResponse:
     filter_form = UserFilterForm(request.GET or None, actor=request.user)
-    add_custom_filters(filter_form, User)
+    add_custom_filters(filter_form, User, request.user.business_unit_id)
     filters = filter_form.cleaned_data if filter_form.is_valid() else {}
-    users = custom_filter_apply(selectors.user_list(actor=request.user, filters=filters), User, filters)
+    users = custom_filter_apply(
+        selectors.user_list(actor=request.user, filters=filters), User, request.user.business_unit_id, filters
+    )
     page = paginate(request, users)
-    columns = custom_cells(User, list(page.object_list))  # fills the page's result cache, which the template reuses
+    columns = custom_cells(
+        User, request.user.business_unit_id, list(page.object_list)
+    )  # fills the page's result cache, which the template reuses
     return render(request, "org/users/list.html", {"filter_form": filter_form, "page_obj": page, "columns": columns})
 
 

@@ -37,3 +37,19 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-confirm]");
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+
+// Scene tabs that do not fit scroll sideways; a fading edge shows on the side where more tabs hide.
+function markOverflow(strip) {
+  strip.classList.toggle("overflows-start", strip.scrollLeft > 1);
+  strip.classList.toggle("overflows-end", strip.scrollLeft + strip.clientWidth < strip.scrollWidth - 1);
+}
+document.addEventListener("DOMContentLoaded", () => {
+  const strips = document.querySelectorAll(".scenes");
+  strips.forEach((strip) => {
+    markOverflow(strip);
+    strip.addEventListener("scroll", () => markOverflow(strip), { passive: true });
+    const active = strip.querySelector(".active");
+    if (active) active.scrollIntoView({ block: "nearest", inline: "nearest" });
+  });
+  window.addEventListener("resize", () => strips.forEach(markOverflow));
+});
