@@ -130,6 +130,8 @@ def _history(rng: random.Random, registered: datetime, recent: tuple[int, int]) 
     age = (timezone.now() - registered).days
     newest, oldest = (min(days, max(age - 1, 1)) for days in recent)
     last = office_moment(rng, workday_back(rng, newest=newest, oldest=oldest))
+    if last <= registered:  # registered lately: the first call came soon after
+        last = min(registered + timedelta(hours=1), timezone.now() - timedelta(minutes=10))
     since_last = (timezone.now() - last).days + 1
     earlier = [
         office_moment(rng, workday_back(rng, newest=since_last, oldest=age - 1))

@@ -176,7 +176,7 @@ def _registered_at(rng: random.Random, unit: str) -> datetime:
     """Industrial projects run for months, so those customers go back a year; the dealership keeps a
     customer about three months (its no-deal rule), so its customers are recent."""
     oldest = 360 if unit == "industrial" else 80
-    days = min(int(rng.expovariate(1 / (oldest / 3))), oldest)  # more registered lately than long ago
+    days = 1 + min(int(rng.expovariate(1 / (oldest / 3))), oldest)  # more lately than long ago; none later today
     return office_moment(rng, workday_back(rng, newest=days, oldest=days))
 
 
