@@ -9,9 +9,10 @@ from guanxi.core.auditlog import api as audit_api
 from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
-from guanxi.customers import pool_api, region_api
+from guanxi.customers.regions import api as region_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
+from guanxi.pool import api as pool_api
 from guanxi.sales import api as sales_api
 
 router = SimpleRouter(use_regex_path=False)
@@ -20,11 +21,12 @@ router.register("departments", org_api.DepartmentViewSet, basename="department")
 router.register("teams", org_api.TeamViewSet, basename="team")
 router.register("roles", org_api.RoleViewSet, basename="role")
 router.register("business-units", org_api.BusinessUnitViewSet, basename="business-unit")
+router.register("online-sessions", org_api.OnlineSessionViewSet, basename="online-session")
 router.register("notifications", notification_api.NotificationViewSet, basename="notification")
 router.register("audit", audit_api.AuditViewSet, basename="audit")
-router.register("customers", customer_api.CustomerViewSet, basename="customer")
+router.register("customers", pool_api.PoolCustomerViewSet, basename="customer")
 router.register("contacts", customer_api.ContactViewSet, basename="contact")
-router.register("conflicts", customer_api.ConflictViewSet, basename="conflict")
+router.register("conflicts", pool_api.ConflictViewSet, basename="conflict")
 router.register("pools", pool_api.PoolViewSet, basename="pool")
 router.register("holding-limits", pool_api.HoldingLimitViewSet, basename="holding-limit")
 router.register("regions", region_api.RegionViewSet, basename="region")

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from guanxi.customers.models import Customer
-from guanxi.customers.pool_sweep import reclaim
+from guanxi.pool.sweep import reclaim
 
 from .dataset_pool import claimant
 from .harness import Picks, Probe, case, url
@@ -37,9 +37,9 @@ def pool_claim(picks: Picks) -> Probe:
     ids = pool_ids(picks)
     return Probe(
         claimant(),
-        url("customers:pool_claim_many"),
+        url("pool:pool_claim_many"),
         method="post",
-        data=lambda n: {"ids": str(ids[n]), "next": "/customers/pool/"},
+        data=lambda n: {"ids": str(ids[n]), "next": "/pool/"},
         expect=302,
         check=_claimed,
     )

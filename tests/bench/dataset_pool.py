@@ -15,9 +15,10 @@ from django.db import connection, transaction
 from django.db.models import Count
 
 from guanxi.core.models import ParameterValue
-from guanxi.customers.models import Customer, HoldingLimit, Lifecycle, Pool
-from guanxi.customers.pool import expiry_of, pool_rules, unit_pool
+from guanxi.customers.models import Customer, Lifecycle
 from guanxi.org.models import BusinessUnit, User
+from guanxi.pool.models import HoldingLimit, Pool
+from guanxi.pool.services import expiry_of, pool_rules, unit_pool
 
 from .dataset import Out, indexes_deferred
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from guanxi.customers.regions import regions_load
+from guanxi.customers.regions.services import regions_load
 
 # The cases that matter: a municipality (its 市辖区 and Chongqing's 县 group), an ordinary province, a city
 # without counties (its towns stand in), and a province's own county-level group.

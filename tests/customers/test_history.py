@@ -9,11 +9,12 @@ from rest_framework.test import APIClient
 
 from guanxi.core.audit import audit_log
 from guanxi.core.models import AuditEntry
-from guanxi.customers import pool
-from guanxi.customers.models import Customer, Pool
+from guanxi.customers.models import Customer
 from guanxi.org.models import Role, User
+from guanxi.pool import services as pool
+from guanxi.pool.models import Pool
 from tests.conftest import client_for
-from tests.customers.pool_helpers import PoolWorld, fresh, in_pool, registered
+from tests.pool.pool_helpers import PoolWorld, fresh, in_pool, registered
 
 pytestmark = pytest.mark.django_db
 

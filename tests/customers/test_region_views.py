@@ -8,8 +8,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from guanxi.customers.models import Customer
-from guanxi.customers.region_forms import RegionFieldsMixin
-from guanxi.customers.region_models import Region
+from guanxi.customers.regions.forms import RegionFieldsMixin
+from guanxi.customers.regions.models import Region
 from tests.conftest import World, client_for
 
 

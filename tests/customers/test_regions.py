@@ -9,10 +9,10 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from guanxi.core.errors import DomainError
-from guanxi.customers import regions as regions_module
 from guanxi.customers.apps import _load_regions_once
-from guanxi.customers.region_models import Region
-from guanxi.customers.regions import (
+from guanxi.customers.regions import services as regions_module
+from guanxi.customers.regions.models import Region
+from guanxi.customers.regions.services import (
     DATA_FILE,
     RegionDataInvalid,
     RegionDataMissing,

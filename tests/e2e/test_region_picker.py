@@ -9,8 +9,8 @@ from django.template import RequestContext, Template
 from django.test import Client, RequestFactory
 from playwright.sync_api import Page, Route, expect
 
-from guanxi.customers.region_forms import RegionFieldsMixin
-from guanxi.customers.regions import regions_load
+from guanxi.customers.regions.forms import RegionFieldsMixin
+from guanxi.customers.regions.services import regions_load
 from guanxi.org.models import User
 from tests.conftest import World
 from tests.customers.conftest import TREE, write_tree

@@ -47,7 +47,7 @@ def enter(actor: User, name: str = "王小明", **data: Any) -> Lead:
 @pytest.fixture
 def regions(db: None, tmp_path: Any) -> int:
     """The customers' small region tree (Shanghai 310000, Guangdong 440000 …)."""
-    from guanxi.customers.regions import regions_load
+    from guanxi.customers.regions.services import regions_load
     from tests.customers.conftest import TREE, write_tree
 
     return regions_load(path=write_tree(tmp_path / "regions.json", TREE))

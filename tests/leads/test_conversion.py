@@ -6,10 +6,11 @@ import time_machine
 from guanxi.activities.models import FollowUp
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.models import AuditEntry
-from guanxi.customers.models import ConflictCase, Contact, Customer
+from guanxi.customers.models import Contact, Customer
 from guanxi.leads import services
 from guanxi.leads.conversion import lead_convert
 from guanxi.leads.models import Lead, LeadStatus
+from guanxi.pool.models import ConflictCase
 from guanxi.sales.models import Opportunity
 from tests.customers.test_services import register
 from tests.leads.conftest import Sales, enter

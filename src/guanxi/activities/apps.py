@@ -10,11 +10,11 @@ class ActivitiesConfig(AppConfig):
     def ready(self) -> None:
         from guanxi.core import navigation, permissions, scope
         from guanxi.core.config.dictionary import register_dictionary_usage
-        from guanxi.customers.conflicts import register_evidence
+        from guanxi.customers import hooks as customer_hooks
         from guanxi.customers.merge import register_merge_child
         from guanxi.org import handover
 
-        from . import checks, models, selectors, services
+        from . import cadence, checks, models, services
 
         # view/create/edit: one's own records; assign: plans for colleagues; approve: manager comments (领导批示);
         # configure: plan templates; delete: remove a record recorded by mistake.
@@ -38,11 +38,12 @@ class ActivitiesConfig(AppConfig):
         )
         checks.register_defaults()
         # The conflict inbox compares how each side has looked after the customer (SPEC §3.4).
-        register_evidence("followups", _("Follow-ups"), selectors.conflict_followup_count, order=20)
-        register_evidence("open_plans", _("Open plans"), selectors.conflict_open_plan_count, order=40)
         # A customer merge moves the merged customer's follow-ups and plans to the one kept.
         register_merge_child(models.FollowUp, "customer", move=services.followups_move_on_merge)
         register_merge_child(models.Plan, "customer", move=services.plans_move_on_merge)
+        # A transferred customer's open plans follow it; a new level moves the next plan within its interval.
+        customer_hooks.OWNER_CHANGED.append(services.customer_plans_reassign)
+        customer_hooks.LEVEL_CHANGED.append(cadence.customer_level_changed)
         needs = navigation.needs
         for label, url, icon, order, code in [
             (_("Agenda"), "activities:agenda", "calendar-check", 12, "activities.view"),

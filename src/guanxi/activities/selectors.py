@@ -360,7 +360,7 @@ def attachment_for_download(*, actor: User, pk: int) -> FollowUpAttachment:
         raise Http404 from None
 
 
-# --- evidence for the conflict inbox (registered with customers.conflicts) -------------------------------
+# --- evidence for the conflict inbox (the pool registers it: pool.conflicts) -------------------------------
 
 
 def conflict_followup_count(*, case: Any, customer: Customer, user: User | None) -> int | None:

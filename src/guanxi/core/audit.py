@@ -18,6 +18,20 @@ def label_of(obj: models.Model | type[models.Model]) -> str:
     return obj._meta.label_lower
 
 
+# Record types that moved to another app: their entries from before the move keep the old label (entries are
+# append-only), so a record's history reads both. Filled by ``register_former_label`` in ``ready()``.
+FORMER_LABELS: dict[str, list[str]] = {}
+
+
+def register_former_label(model: type[models.Model], former: str) -> None:
+    FORMER_LABELS.setdefault(label_of(model), []).append(former)
+
+
+def labels_of(label: str) -> list[str]:
+    """A record type's label and the labels it had before it moved."""
+    return [label, *FORMER_LABELS.get(label, [])]
+
+
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """The record's concrete field values as JSON-friendly data (foreign keys by id)."""
     names = fields or [f.name for f in obj._meta.concrete_fields if f.name not in _NEVER_LOGGED]
@@ -79,4 +93,4 @@ def audit_log(
 
 def history_of(obj: models.Model) -> models.QuerySet[AuditEntry]:
     """The audit entries of one record, newest first (the History tab)."""
-    return AuditEntry.objects.filter(object_type=label_of(obj), object_id=str(obj.pk))
+    return AuditEntry.objects.filter(object_type__in=labels_of(label_of(obj)), object_id=str(obj.pk))

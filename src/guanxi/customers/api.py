@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,18 +11,18 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import Department, User
 
-from . import conflicts, keys, pool, selectors, services
+from . import bulk, keys, selectors, services
 from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
-from .models import ConflictCase, Contact, Customer
+from .models import Contact, Customer
 
 WRITABLE = [name for name in services.CUSTOMER_FIELDS if name != "referrer"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     referrer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
     owner_name = serializers.CharField(source="owner.display_name", default=None, read_only=True)
     version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
@@ -40,7 +41,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, dict[str, Any]] = {name: {"validators": []} for name in ("postcode", "qq")}
 
     def get_days_to_expiry(self, instance: Customer) -> int | None:
-        return pool.days_to_expiry(instance.expires_at)
+        return selectors.days_to_expiry(instance.expires_at)
 
     def to_representation(self, instance: Customer) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -48,13 +49,13 @@ class CustomerSerializer(serializers.ModelSerializer):
             data["phone"] = keys.mask_phone(instance.phone) if instance.phone else ""
             data["email"] = keys.mask_email(instance.email) if instance.email else ""
         if instance.owner_id is None and instance.pool_id is not None:  # fields the pool hides until claimed
-            for name in pool.hidden_fields(instance) - {"phone", "email"}:
+            for name in selectors.hidden_fields(instance) - {"phone", "email"}:
                 if data.get(name):
                     data[name] = "***"
         return data
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all())
     version = serializers.IntegerField(required=False)
 
@@ -64,32 +65,18 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class RevealSerializer(serializers.Serializer):
+class RevealSerializer(Serializer):
     field = serializers.ChoiceField(choices=["phone", "email"])
     value = serializers.CharField(read_only=True)
 
 
-class TransferSerializer(serializers.Serializer):
+class TransferSerializer(Serializer):
     # any active colleague; whether the actor may give the customer to them is the service's rule
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class ReturnSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=40, help_text="A code of the dictionary type return_reason.")
-    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-class AssignSerializer(serializers.Serializer):
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
-    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-class ShareSerializer(serializers.Serializer):
+class ShareSerializer(Serializer):
     users = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(status=User.Status.ACTIVE), many=True, required=False
     )
@@ -97,7 +84,7 @@ class ShareSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField(default=False)
 
 
-class MergeSerializer(serializers.Serializer):
+class MergeSerializer(Serializer):
     other = serializers.IntegerField(help_text="The customer merged into this one (then deleted).")
     choices = serializers.DictField(
         child=serializers.ChoiceField(choices=[KEEP, OTHER]),
@@ -113,6 +100,29 @@ class MergeSerializer(serializers.Serializer):
         return value
 
 
+class DuplicateSerializer(Serializer):
+    reason = serializers.CharField(help_text="Which key matched: name, similar_name, phone or tax_number.")
+    number = serializers.CharField()
+    name = serializers.CharField()
+    id = serializers.IntegerField(allow_null=True)
+    owner = serializers.CharField(help_text="The owner's name, or the pool's.")
+
+
+class BatchSerializer(Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), min_length=1, max_length=bulk.MAX_SELECTION, help_text="Customer ids."
+    )
+
+
+class BatchTransferSerializer(BatchSerializer, TransferSerializer):
+    pass
+
+
+class BatchResultSerializer(Serializer):
+    done = serializers.IntegerField(help_text="Customers changed.")
+    ignored = serializers.IntegerField(help_text="Selected ids outside your data scope, left out.")
+
+
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
     """Customers the caller may see. ``?search=`` is the one-box search (name, pinyin, initials, number,
     any phone, contact name); ``?scene=`` a ready-made filter (mine, shared, team, recent …)."""
@@ -126,12 +136,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         "duplicates": "view",
         "reveal": "view",
         "merge": "delete",
-        # the pool's actions: the pool services check pool.* permissions and rules
-        "claim": "view",
-        "assign": "view",
-        "return_to_pool": "view",
-        "lock": "view",
-        "unlock": "view",
+        "batch_transfer": "assign",
     }
     filterset_fields = ["status", "level", "industry", "source", "owner", "province", "city", "county", "kind"]
     ordering_fields = ["updated_at", "created_at", "name_pinyin", "last_followup_at", "expires_at"]
@@ -139,9 +144,6 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     search_fields: list[str] = []  # the one-box search below replaces DRF's
 
     def filter_queryset(self, queryset: Any) -> Any:
-        if self.action == "list" and self.request.query_params.get("status") == "pool":
-            # ?status=pool lists the pools the caller sees, beyond their data scope (SPEC §3.2)
-            queryset = queryset | pool.pool_customers(self.actor)
         queryset = super().filter_queryset(queryset)
         if query := self.request.query_params.get("search", "").strip():
             queryset = queryset.filter(selectors.search_filter(query))
@@ -178,9 +180,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         body = CustomerSerializer(customer, data=request.data, partial=True, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        if "version" not in data:
-            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
-        version = data.pop("version")
+        version = version_sent(data)
         custom = data.pop("custom", None)
         customer = services.customer_update(
             actor=self.actor, customer=customer, version=version, data=data, custom=custom
@@ -193,65 +193,26 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     @extend_schema(request=TransferSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
     def transfer(self, request: Request, pk: str | None = None) -> Response:
+        """Give the customer to another salesperson (``customers.assign``); the new owner is notified."""
         customer = self.get_object()
         body = TransferSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         customer = services.customer_transfer(actor=self.actor, customer=customer, **body.validated_data)
         return Response(self._out(customer))
 
-    def _reachable(self, pk: str | None, *, claiming: bool = False) -> Customer:
-        """A customer in the caller's scope or in a pool they see (404 otherwise)."""
-        customer = pool.customer_reachable(self.actor, pk, claiming=claiming)
-        self.check_object_permissions(self.request, customer)
-        return customer
-
-    @extend_schema(request=None, responses=CustomerSerializer)
-    @action(detail=True, methods=["post"])
-    def claim(self, request: Request, pk: str | None = None) -> Response:
-        """Claim a pool customer (first come first served; 409 ``already_claimed`` names the owner)."""
-        customer = pool.customer_claim(actor=self.actor, customer=self._reachable(pk, claiming=True))
-        return Response(self._out(customer))
-
-    @extend_schema(request=AssignSerializer, responses=CustomerSerializer)
-    @action(detail=True, methods=["post"])
-    def assign(self, request: Request, pk: str | None = None) -> Response:
-        """Assign a pool customer to a colleague (``pool.assign``)."""
-        customer = self._reachable(pk)
-        body = AssignSerializer(data=request.data)
+    @extend_schema(request=BatchTransferSerializer, responses=BatchResultSerializer)
+    @action(detail=False, methods=["post"], url_path="batch-transfer")
+    def batch_transfer(self, request: Request) -> Response:
+        """Give the selected customers to another salesperson (``customers.assign``): all or none."""
+        body = BatchTransferSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        customer = pool.customer_assign(actor=self.actor, customer=customer, **body.validated_data)
-        return Response(self._out(customer))
-
-    @extend_schema(request=ReturnSerializer, responses=CustomerSerializer)
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_to_pool(self, request: Request, pk: str | None = None) -> Response:
-        """Return the customer to its pool with a reason (dictionary ``return_reason``)."""
-        customer = self.get_object()
-        body = ReturnSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        customer = pool.customer_return(actor=self.actor, customer=customer, **body.validated_data)
-        return Response(self._out(customer))
-
-    @extend_schema(request=NoteSerializer, responses=CustomerSerializer)
-    @action(detail=True, methods=["post"])
-    def lock(self, request: Request, pk: str | None = None) -> Response:
-        """Lock the customer with its owner (``pool.assign``): it never returns automatically."""
-        body = NoteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        customer = pool.customer_lock(actor=self.actor, customer=self.get_object(), **body.validated_data)
-        return Response(self._out(customer))
-
-    @extend_schema(request=NoteSerializer, responses=CustomerSerializer)
-    @action(detail=True, methods=["post"])
-    def unlock(self, request: Request, pk: str | None = None) -> Response:
-        body = NoteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        customer = pool.customer_unlock(actor=self.actor, customer=self.get_object(), **body.validated_data)
-        return Response(self._out(customer))
+        result = bulk.customers_bulk_transfer(actor=self.actor, **body.validated_data)
+        return Response(asdict(result))
 
     @extend_schema(request=ShareSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
     def share(self, request: Request, pk: str | None = None) -> Response:
+        """Share the customer with colleagues or departments, to view or (``can_edit``) to edit."""
         customer = self.get_object()
         body = ShareSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -283,38 +244,39 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
 
     @extend_schema(
         parameters=[OpenApiParameter(name, str) for name in ("name", "phone", "tax_number")],
-        responses={200: serializers.ListSerializer(child=serializers.DictField())},
+        responses=DuplicateSerializer(many=True),
     )
     @action(detail=False, methods=["get"])
     def duplicates(self, request: Request) -> Response:
-        """Existing customers that a new one with these keys would duplicate (for imports and forms)."""
-        unit = self.actor.business_unit_id
-        if unit is None:
-            return Response([])
+        """Existing customers that a new one with these keys would duplicate (for imports and forms); ``id``
+        is null for one outside your data scope."""
         params = request.query_params
-        found = services.customer_duplicates(
-            unit_id=unit,
-            name=params.get("name", ""),
-            phones=[params["phone"]] if params.get("phone") else [],
-            tax_number=params.get("tax_number", ""),
+        found = (
+            services.customer_duplicates(
+                unit_id=self.actor.business_unit_id,
+                name=params.get("name", ""),
+                phones=[params["phone"]] if params.get("phone") else [],
+                tax_number=params.get("tax_number", ""),
+            )
+            if self.actor.business_unit_id
+            else []
         )
         visible = set(
             Customer.objects.visible_to(self.actor)
             .filter(pk__in=[d.customer.pk for d in found])
             .values_list("pk", flat=True)
         )
-        return Response(
-            [
-                {
-                    "reason": match.reason,
-                    "number": match.customer.number,
-                    "name": match.customer.name,
-                    "id": match.customer.pk if match.customer.pk in visible else None,
-                    "owner": services.owner_label(self.actor, match.customer, visible=match.customer.pk in visible),
-                }
-                for match in found
-            ]
-        )
+        rows = [
+            {
+                "reason": match.reason,
+                "number": match.customer.number,
+                "name": match.customer.name,
+                "id": match.customer.pk if match.customer.pk in visible else None,
+                "owner": services.owner_label(self.actor, match.customer, visible=match.customer.pk in visible),
+            }
+            for match in found
+        ]
+        return self.get_paginated_response(DuplicateSerializer(self.paginate_queryset(rows), many=True).data)  # type: ignore[arg-type]
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
@@ -347,54 +309,3 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
 
     def perform_destroy(self, instance: Contact) -> None:
         services.contact_delete(actor=self.actor, contact=instance)
-
-
-class ConflictSerializer(serializers.ModelSerializer):
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
-    holder_name = serializers.CharField(source="holder.display_name", default=None, read_only=True)
-    claimant_name = serializers.CharField(source="claimant.display_name", read_only=True)
-    evidence = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ConflictCase
-        fields = [
-            "id", "customer", "customer_name", "holder", "holder_name", "claimant", "claimant_name", "match",
-            "attempted", "status", "decision", "decided_by", "decided_at", "note", "created_at", "evidence",
-        ]  # fmt: skip
-        read_only_fields = fields
-
-    def get_evidence(self, case: ConflictCase) -> list[dict[str, Any]]:
-        return [
-            {"label": row.label, "holder": _plain(row.holder), "claimant": _plain(row.claimant)}
-            for row in conflicts.evidence(case)
-        ]
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-class DecideSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=ConflictCase.Decision.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
-
-
-class ConflictViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """Conflict cases (撞单): a salesperson registered a customer a colleague holds; a manager decides."""
-
-    queryset = ConflictCase.objects.select_related("customer", "holder", "claimant")
-    serializer_class = ConflictSerializer
-    permission_module = "pool"
-    action_permissions = {"decide": "approve"}
-    filterset_fields = ["status", "decision", "claimant", "holder"]
-    ordering = ["-created_at"]
-
-    @extend_schema(request=DecideSerializer, responses=ConflictSerializer)
-    @action(detail=True, methods=["post"])
-    def decide(self, request: Request, pk: str | None = None) -> Response:
-        """``keep`` (the holder keeps it), ``give`` (to the claimant) or ``pool``."""
-        case = self.get_object()
-        body = DecideSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        case = conflicts.conflict_decide(actor=self.actor, case=case, **body.validated_data)
-        return Response(ConflictSerializer(case).data)

@@ -18,10 +18,8 @@ class CustomersConfig(AppConfig):
         from guanxi.core import navigation, permissions, scope, search
         from guanxi.core.config.custom_fields import register_custom_fields_model
         from guanxi.core.config.dictionary import register_dictionary_usage
-        from guanxi.core.notifications.kinds import register_kind
-        from guanxi.org import handover
 
-        from . import history, models, pool, selectors, services
+        from . import history, models, selectors, services
         from . import settings as customer_settings
 
         permissions.register_module(
@@ -55,42 +53,14 @@ class CustomersConfig(AppConfig):
             )
         )
         search.register(search.Provider(_("Customers"), selectors.search_customers))
-        # A departing salesperson's customers are handed over with everything else, or go back to their
-        # pools (SPEC §1.4).
-        handover.register_owned(
-            handover.OwnedType(models.Customer, "owner", _("Customers"), to_pool=pool.customers_to_pool)
-        )
-        # The public pool (SPEC §3.2–3.4): view = see the pool; edit = claim and return; assign = assign from
-        # the pool, lock and unlock; approve = decide conflicts; configure = pools and limits (a pool
-        # administrator, exempt from the daily claim cap).
-        permissions.register_module(
-            permissions.Module(
-                "pool", _("Public pool and conflicts"), ("view", "edit", "assign", "approve", "configure")
-            )
-        )
-        scope.register(models.Pool, scope.Rule("pool", owner=None, department="department", unit="business_unit"))
-        scope.register(models.ConflictCase, scope.Rule("pool", owner="claimant", unit="business_unit"))
-        navigation.register(
-            navigation.NavItem(_("Public pool"), "customers:pool", "lifebuoy", 11, navigation.needs("pool.view"))
-        )
-        navigation.register(
-            navigation.NavItem(
-                _("Conflicts"), "customers:conflicts", "git-compare", 12, navigation.needs("pool.approve")
-            )
-        )
-        register_kind("pool_assigned", _("Customers assigned to me from the pool"))
-        register_kind("pool_returned", _("My customers returned to the pool by someone else"))
-        register_kind("pool_expiry_warning", _("My customers about to return to the pool"), default_email=True)
-        register_kind("pool_reclaimed", _("My customers returned to the pool automatically"))
-        register_kind("conflict", _("Conflict cases about my customers"))
         post_migrate.connect(_load_regions_once, sender=self)
 
 
 def _load_regions_once(using: str = "default", apps: Any = None, **kwargs: object) -> None:
     """Installation set-up, not a business effect: the first migrate fills the region table from the shipped
     data file. Tests make the few regions they need, so they skip it (``settings.TESTING``)."""
-    from .region_models import Region
-    from .regions import RegionDataMissing, regions_load
+    from .regions.models import Region
+    from .regions.services import RegionDataMissing, regions_load
 
     if settings.TESTING or using != "default":
         return

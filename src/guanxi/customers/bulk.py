@@ -57,7 +57,7 @@ def selection(actor: User, ids: Iterable[int | str]) -> tuple[list[Customer], in
     return rows, len(wanted) - len(rows)
 
 
-def _each(customers: Sequence[Customer], action: Callable[[Customer], object]) -> None:
+def each_customer(customers: Sequence[Customer], action: Callable[[Customer], object]) -> None:
     """Apply one service to each customer; the first refusal aborts the whole transaction, named."""
     for customer in customers:
         try:
@@ -80,20 +80,10 @@ def customers_bulk_transfer(*, actor: User, ids: Iterable[int | str], owner: Use
     require_perm(actor, "customers.assign")
     customers, ignored = selection(actor, ids)
     moving = [customer for customer in customers if customer.owner_id != owner.pk]  # the others are there already
-    _each(moving, lambda customer: services.customer_transfer(actor=actor, customer=customer, owner=owner, note=note))
+    each_customer(
+        moving, lambda customer: services.customer_transfer(actor=actor, customer=customer, owner=owner, note=note)
+    )
     return BulkResult(len(moving), ignored)
-
-
-@transaction.atomic
-def customers_bulk_return(*, actor: User, ids: Iterable[int | str], reason: str, note: str = "") -> BulkResult:
-    """Return the selected customers to their pools with one reason; all or none."""
-    from .pool import customer_return
-
-    require_perm(actor, "pool.edit")
-    customers, ignored = selection(actor, ids)
-    owned = [customer for customer in customers if customer.owner_id is not None]
-    _each(owned, lambda customer: customer_return(actor=actor, customer=customer, reason=reason, note=note))
-    return BulkResult(len(owned), ignored)
 
 
 @transaction.atomic
@@ -104,7 +94,7 @@ def customers_bulk_share(
     if not users:
         raise DomainError(_("Choose at least one colleague."), field="users")
     customers, ignored = selection(actor, ids)
-    _each(
+    each_customer(
         customers,
         lambda customer: services.customer_share(actor=actor, customer=customer, users=list(users), can_edit=can_edit),
     )
@@ -134,7 +124,7 @@ def customers_bulk_tag(*, actor: User, ids: Iterable[int | str], tag: str) -> Bu
             raise DomainError(_("A customer has at most %(max)d tags.") % {"max": MAX_TAGS}, field="tag")
         services.customer_update(actor=actor, customer=customer, version=customer.version, data={"tags": [*tags, tag]})
 
-    _each(changing, add)
+    each_customer(changing, add)
     return BulkResult(len(changing), ignored)
 
 
@@ -142,7 +132,7 @@ def customers_bulk_tag(*, actor: User, ids: Iterable[int | str], tag: str) -> Bu
 def customers_bulk_delete(*, actor: User, ids: Iterable[int | str]) -> BulkResult:
     require_perm(actor, "customers.delete")
     customers, ignored = selection(actor, ids)
-    _each(customers, lambda customer: services.customer_delete(actor=actor, customer=customer))
+    each_customer(customers, lambda customer: services.customer_delete(actor=actor, customer=customer))
     return BulkResult(len(customers), ignored)
 
 

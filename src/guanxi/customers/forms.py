@@ -10,7 +10,7 @@ from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.org.models import Department, User
 
 from .models import Contact, Customer, Level, Lifecycle
-from .region_forms import RegionFieldsMixin, region_choices
+from .regions.forms import RegionFieldsMixin, region_choices
 from .selectors import SCENES
 from .services import DICTIONARY_FIELDS, required_customer_fields
 

@@ -6,22 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from django.utils.translation import gettext_lazy as _
-
 from guanxi.core.auditlog.presentation import (
     Mask,
     register_masks,
-    register_note_dictionary,
-    register_note_labels,
     register_value_labels,
 )
 from guanxi.org.models import User
 
 from . import keys
-from .lifecycle import Event
-from .models import Contact, Customer, PoolEvent
-from .pool import hidden_fields
-from .regions import region_names
+from .models import Contact, Customer
+from .regions.services import region_names
+from .selectors import hidden_fields
 from .services import customers_seen_plainly
 
 CUSTOMER_CONTACT_DETAILS = {"phone": keys.mask_phone, "email": keys.mask_email}
@@ -77,14 +72,3 @@ def register() -> None:
     register_masks(Contact, contact_masks)
     for field in ("province", "city", "county"):
         register_value_labels(Customer, field, region_names)
-    register_note_labels(
-        {
-            **dict(Event.choices),
-            "claim": Event.CLAIMED.label,
-            "reclaim_pool": PoolEvent.Kind.RECLAIM.label,
-            "owner_left": _("the owner left"),
-            "no_followup": _("not followed up within the pool's time limit"),
-            "no_deal": _("no deal within the pool's time limit"),
-        }
-    )
-    register_note_dictionary("return_reason")

@@ -3,6 +3,7 @@ the restore page. Thin: parse, call one service or selector, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -26,17 +28,35 @@ from . import bulk, preferences, services
 from .forms import ShareForm, TransferForm
 from .list_forms import ColumnsForm, ConfirmForm, SaveFilterForm, TagForm
 from .models import Customer, SavedFilter
-from .pool_forms import ReturnForm
 
 # Bulk action → (permission, button label); the order of the toolbar.
-BULK_ACTIONS = {
+BULK_ACTIONS: dict[str, tuple[str, str | Promise]] = {
     "transfer": ("customers.assign", gettext_lazy("Transfer")),
     "share": ("customers.edit", gettext_lazy("Share")),
-    "return": ("pool.edit", gettext_lazy("Return to the pool")),
     "tag": ("customers.edit", gettext_lazy("Add a tag")),
     "export": ("customers.export", gettext_lazy("Export")),
     "delete": ("customers.delete", gettext_lazy("Delete")),
 }
+# The actions the apps above add (the pool's return), registered in their ready(): code → (form, run).
+BULK_HANDLERS: dict[str, tuple[Callable[[Any], forms.Form], Callable[..., bulk.BulkResult]]] = {}
+
+
+def register_bulk_action(
+    code: str,
+    permission: str,
+    label: str | Promise,
+    *,
+    form: Callable[[Any], forms.Form],
+    run: Callable[..., bulk.BulkResult],
+    after: str,
+) -> None:
+    """Add an action to the toolbar, after the action ``after``: ``form(data)`` asks for its input and
+    ``run(actor=, ids=, data=)`` does it with the form's cleaned data."""
+    actions = list(BULK_ACTIONS.items())
+    actions.insert([name for name, _entry in actions].index(after) + 1, (code, (permission, label)))
+    BULK_ACTIONS.clear()
+    BULK_ACTIONS.update(actions)
+    BULK_HANDLERS[code] = (form, run)
 
 
 def _back(request: AuthedRequest) -> str:
@@ -136,8 +156,8 @@ def _form_for(action: str, request: AuthedRequest, data: Any) -> forms.Form:
         return ShareForm(data, actor=request.user)
     if action == "tag":
         return TagForm(data)
-    if action == "return":
-        return ReturnForm(data)
+    if action in BULK_HANDLERS:
+        return BULK_HANDLERS[action][0](data)
     return ConfirmForm(data)
 
 
@@ -149,8 +169,8 @@ def _run(action: str, request: AuthedRequest, ids: list[str], data: dict[str, An
         return bulk.customers_bulk_share(actor=actor, ids=ids, users=list(data["users"]), can_edit=data["can_edit"])
     if action == "tag":
         return bulk.customers_bulk_tag(actor=actor, ids=ids, tag=data["tag"])
-    if action == "return":
-        return bulk.customers_bulk_return(actor=actor, ids=ids, reason=data["reason"], note=data["note"])
+    if action in BULK_HANDLERS:
+        return BULK_HANDLERS[action][1](actor=actor, ids=ids, data=data)
     return bulk.customers_bulk_delete(actor=actor, ids=ids)
 
 

@@ -26,7 +26,7 @@ from guanxi.org.models import User
 
 from . import keys, services
 from .models import Contact, Customer, CustomerShare
-from .regions import region_path_label
+from .regions.services import region_path_label
 
 MERGE_FIELDS = [*services.CUSTOMER_FIELDS, "custom"]
 KEEP, OTHER = "keep", "other"

@@ -11,12 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.records import BulkRewrittenRecord, MainRecord
 from guanxi.org.models import BusinessUnit, User
 
-from .pool_models import ConflictCase, HoldingLimit, Pool, PoolEvent, PoolWarning
-from .region_models import Region
+from .regions.models import Region
 
 __all__ = [
-    "ConflictCase", "Contact", "Customer", "CustomerName", "CustomerShare", "CustomerStar", "HoldingLimit", "Level",
-    "Lifecycle", "ListPreference", "Pool", "PoolEvent", "PoolWarning", "Region", "SavedFilter",
+    "Contact", "Customer", "CustomerName", "CustomerShare", "CustomerStar", "Level", "Lifecycle", "ListPreference",
+    "Region", "SavedFilter",
 ]  # fmt: skip
 
 
@@ -121,12 +120,13 @@ class Customer(BulkRewrittenRecord):
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True, db_index=True)
     next_followup_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
     last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
-    # The public pool (SPEC §3.2), kept by customers.pool: the pool whose rules govern the customer (and that
-    # it returns to), when it was last claimed or given to its owner, when it returns unless followed up
-    # (NULL: never — in the pool, locked, or won and exempt). No index of their own on pool and locked_by:
-    # every index makes the sweep's row updates dearer; the partial indexes below serve the reads.
+    # The public pool (SPEC §3.2), kept by the pool app (named here, never imported: it sits above): the pool
+    # whose rules govern the customer (and that it returns to), when it was last claimed or given to its owner,
+    # when it returns unless followed up (NULL: never — in the pool, locked, or won and exempt). No index of
+    # their own on pool and locked_by: every index makes the sweep's row updates dearer; the partial indexes
+    # below serve the reads.
     pool = models.ForeignKey(
-        Pool,
+        "pool.Pool",
         models.PROTECT,
         null=True,
         blank=True,

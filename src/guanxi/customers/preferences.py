@@ -20,7 +20,8 @@ from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.org.models import User
 
 from .models import Customer, CustomerStar, ListPreference, SavedFilter
-from .regions import region_names, region_path_label
+from .regions.services import region_names, region_path_label
+from .selectors import days_to_expiry, expiry_label
 
 LIST_NAME = "customers"
 CUSTOM_PREFIX = "custom."
@@ -193,8 +194,6 @@ def _value(
         case "owner":
             return str(row.owner) if row.owner_id else str(_("Public pool"))
         case "expiry":
-            from .pool import days_to_expiry, expiry_label
-
             return Expiry(expiry_label(row), days_to_expiry(row.expires_at))
         case "last_followup":
             return _date(row.last_followup_at, "SHORT_DATE_FORMAT")

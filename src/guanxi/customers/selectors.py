@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,13 +17,14 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from guanxi.core.search import Hit
 from guanxi.org.models import User
 
-from . import keys
+from . import hooks, keys
 from .models import Contact, Customer, CustomerName
-from .regions import region_path_label
+from .regions.services import region_path_label
 
 # Scenes (场景): named, ready-made filters of the customer list.
 SCENES = {
@@ -199,8 +201,6 @@ def customer_for_detail(*, actor: User, pk: int) -> Customer:
 
     from guanxi.core.scope import get_visible_or_404
 
-    from .pool import pool_customers
-
     contacts = Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "name"))
     queryset = Customer.objects.select_related("owner", "referrer", "created_by", "pool", "locked_by")
     queryset = queryset.prefetch_related(contacts, "shares__user")
@@ -209,7 +209,7 @@ def customer_for_detail(*, actor: User, pk: int) -> Customer:
     except Http404:
         # a customer lying in a pool the actor sees: its history shows, contact details stay masked
         try:
-            return queryset.filter(pk__in=pool_customers(actor).values("pk")).get(pk=pk)
+            return queryset.filter(pk__in=hooks.ownership().pooled(actor).values("pk")).get(pk=pk)
         except (Customer.DoesNotExist, ValueError, TypeError):
             raise Http404 from None
 
@@ -246,8 +246,6 @@ def overview_rows(customer: Customer) -> list[tuple[str, Any]]:
             (t, c): label
             for t, c, label in DictionaryItem.objects.filter(wanted).values_list("type__code", "code", "label")
         }
-    from .pool import hidden_fields
-
     hidden = hidden_fields(customer)  # a pool customer's fields the pool hides until claimed
     region = region_path_label(province=customer.province, city=customer.city, county=customer.county)
     rows: list[tuple[str, Any]] = [(str(_("Region")), "***" if hidden & {"province", "city", "county"} else region)]
@@ -261,3 +259,34 @@ def overview_rows(customer: Customer) -> list[tuple[str, Any]]:
     if customer.referrer_id:
         rows.append((str(_("Referred by")), customer.referrer))
     return rows
+
+
+# --- the owner fields, as the pool keeps them (pool.rules computes them) -------------------------------
+
+
+def days_to_expiry(expires_at: datetime | None, now: datetime | None = None) -> int | None:
+    """Whole days the owner has left (距到期天数): N on the day of the claim, 0 on the last day."""
+    if expires_at is None:
+        return None
+    left = (expires_at - (now or timezone.now())) / timedelta(days=1)
+    return max(math.ceil(left) - 1, 0)
+
+
+def expiry_label(customer: Customer, now: datetime | None = None) -> str:
+    """ "12 days", "locked", "exempt" or "" (in the pool): the days-to-expiry cell of lists and the 360 page."""
+    if customer.owner_id is None:
+        return ""
+    if customer.locked_at is not None:
+        return str(_("Locked"))
+    days = days_to_expiry(customer.expires_at, now)
+    if days is None:
+        return str(_("Exempt"))
+    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
+
+
+def hidden_fields(customer: Customer) -> set[str]:
+    """The fields masked on this customer until it is claimed: contact details always, plus the pool's."""
+    if customer.owner_id is not None or customer.pool_id is None:
+        return set()
+    assert customer.pool is not None
+    return {"phone", "email", *customer.pool.hidden_fields}

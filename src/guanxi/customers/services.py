@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -26,11 +26,14 @@ from guanxi.core.records import RESTORE_DAYS, save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
 from guanxi.org.models import Department, User
 
-from . import keys
-from .models import Contact, Customer, CustomerName, CustomerShare, Lifecycle, Pool
-from .regions import region_validate
+from . import hooks, keys
+from .models import Contact, Customer, CustomerName, CustomerShare, Lifecycle
+from .regions.services import region_validate
 from .selectors import named
 from .settings import required_fields_of
+
+if TYPE_CHECKING:
+    from guanxi.pool.models import Pool
 
 # Which dictionary type each enumerated field draws from (SPEC §14.1).
 DICTIONARY_FIELDS = {
@@ -320,10 +323,10 @@ def keeps_conflict_cases(service: Callable[P, R]) -> Callable[P, R]:
 
 
 def _conflict_case_opened(refusal: DuplicateCustomer, claim: Claim) -> DuplicateCustomer:
-    from .conflicts import conflict_open
-
     found = refusal.duplicate
-    case = conflict_open(actor=claim.actor, customer=found.customer, match=found.reason, attempted=claim.attempted)
+    case = hooks.ownership().conflict_open(
+        actor=claim.actor, customer=found.customer, match=found.reason, attempted=claim.attempted
+    )
     return DuplicateCustomer(
         _("%(refusal)s A conflict case (No. %(case)d) was opened: a manager will decide who keeps the customer.")
         % {"refusal": claim.refusal, "case": case.pk},
@@ -402,11 +405,10 @@ def customer_create(
         customer_duplicates(unit_id=unit, name=customer.name, phones=phones, tax_number=customer.tax_number),
         attempted={key: value for key, value in attempted.items() if value} if pool is None else None,
     )
-    from . import pool as pools
-
     if pool is None:
-        pools.capacity_check(owner=owner)
-        pools.place(customer, timezone.now())
+        ownership = hooks.ownership()
+        ownership.capacity_check(owner=owner)
+        ownership.place(customer, timezone.now())
     else:
         customer.owner, customer.status, customer.pool, customer.pooled_at = None, Lifecycle.POOL, pool, timezone.now()
     customer.number = number_next(kind="customer", prefix="KH", unit=unit)
@@ -474,9 +476,7 @@ def customer_update(
     if changes:
         audit_log(actor=actor, action=Action.UPDATE, obj=customer, changes=changes)
     if "level" in changes:  # the next plan moves within the new level's interval (SPEC §4.4)
-        from guanxi.activities.cadence import customer_level_changed
-
-        customer_level_changed(actor=actor, customer=customer)
+        hooks.level_changed(actor=actor, customer=customer)
     return customer
 
 
@@ -525,23 +525,16 @@ def customer_transfer(*, actor: User, customer: Customer, owner: User, note: str
         raise DomainError(_("The new owner works in another business unit."), field="owner")
     if customer.owner_id == owner.pk:
         raise DomainError(_("%(name)s already owns this customer.") % {"name": owner}, field="owner")
-    from . import pool
-
-    pool.capacity_check(owner=owner)
+    ownership = hooks.ownership()
+    ownership.capacity_check(owner=owner)
     previous = customer.owner_id
     changed = Customer.objects.filter(pk=customer.pk, owner_id=previous).update(owner=owner, updated_at=timezone.now())
     if not changed:
         raise Conflict(_("Someone else changed the owner just now; reload and try again."), code="stale_version")
     customer.owner = owner
-    if previous is None:  # a unit head moving a pool customer: the pool's assignment, as far as status goes
-        from .lifecycle import Event, customer_lifecycle_event
-
-        customer_lifecycle_event(customer=customer, event=Event.ASSIGNED, actor=actor, note=note)
-    pool.customer_owned(customer)
+    ownership.owner_set(actor=actor, customer=customer, previous_owner_id=previous, note=note)
     audit_log(actor=actor, action=Action.OWNERSHIP, obj=customer, changes={"owner": [previous, owner.pk]}, note=note)
-    from guanxi.activities.services import customer_plans_reassign  # the open plans follow the customer
-
-    customer_plans_reassign(customer=customer, owner=owner, actor=actor)
+    hooks.owner_changed(customer=customer, owner=owner, actor=actor)  # the open plans follow the customer
     _notify_owner(actor, customer, owner)
     return customer
 
@@ -663,9 +656,7 @@ def customer_followed_up(*, customer: Customer, at: datetime) -> None:
     ).update(last_followup_at=at)
     if customer.last_followup_at is None or customer.last_followup_at < at:
         customer.last_followup_at = at
-        from .pool import expiry_refresh
-
-        expiry_refresh(customer)  # the no-follow-up clock starts again
+        hooks.ownership().followed_up(customer)  # the no-follow-up clock starts again
 
 
 def customer_row_lock(*, customer_id: int) -> None:

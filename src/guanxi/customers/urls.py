@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import conflict_views, list_views, pool_views, views
+from . import list_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -11,19 +11,6 @@ urlpatterns = [
     path("filters/", list_views.saved_filter_create, name="filter_save"),
     path("filters/<int:pk>/delete/", list_views.saved_filter_delete, name="filter_delete"),
     path("deleted/", list_views.deleted_list, name="deleted"),
-    path("pool/", pool_views.pool_list, name="pool"),
-    path("pool/claim/", pool_views.pool_claim_many, name="pool_claim_many"),
-    path("pool/settings/", pool_views.pool_settings, name="pool_settings"),
-    path("pool/settings/new/", pool_views.pool_edit, name="pool_create"),
-    path("pool/settings/<int:pk>/", pool_views.pool_edit, name="pool_edit"),
-    path("pool/limits/", pool_views.holding_limit_edit, name="holding_limit"),
-    path("pool/limits/<int:pk>/delete/", pool_views.holding_limit_delete, name="holding_limit_delete"),
-    path("conflicts/", conflict_views.conflict_inbox, name="conflicts"),
-    path("conflicts/<int:pk>/", conflict_views.conflict_detail, name="conflict"),
-    path("<int:pk>/claim/", pool_views.pool_claim, name="claim"),
-    path("<int:pk>/assign/", pool_views.pool_assign, name="assign"),
-    path("<int:pk>/return/", pool_views.customer_return, name="return"),
-    path("<int:pk>/lock/", pool_views.customer_lock, name="lock"),
     path("<int:pk>/restore/", list_views.customer_restore, name="restore"),
     path("<int:pk>/star/", list_views.customer_star, name="star"),
     path("<int:pk>/", views.customer_detail, name="detail"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import User
 
-from . import keys, list_views, merge, pool_views, selectors, services
+from . import keys, list_views, merge, selectors, services
 from .forms import (
     ContactForm,
     ContactMoveForm,
@@ -101,13 +102,24 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "tab": _tab(request.GET.get("tab", "overview")),
         "tabs": _tabs(request),
         "overview_rows": selectors.overview_rows(customer),
-        **pool_views.detail_context(request.user, customer),
+        **_added_context(request.user, customer),
     }
     if context["tab"] == "history":
         context["history"] = record_history(actor=request.user, obj=customer)
     if request.htmx and request.GET.get("tab"):
         return render(request, f"customers/tabs/{context['tab']}.html", context)
     return render(request, "customers/detail.html", context)
+
+
+# What the apps above add to the 360 page's context (the pool: days left, its buttons), registered in ready().
+DETAIL_CONTEXT: list[Callable[[User, Customer], dict[str, Any]]] = []
+
+
+def _added_context(actor: User, customer: Customer) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for provider in DETAIL_CONTEXT:
+        context.update(provider(actor, customer))
+    return context
 
 
 def _tabs(request: AuthedRequest) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404
-from guanxi.customers.regions import region_names
+from guanxi.customers.regions.services import region_names
 
 from . import selectors, webforms
 from .forms import FormDefinitionForm, RuleForm

@@ -12,7 +12,7 @@ from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.core.permissions import grants_of, has_perm
 from guanxi.core.scope import Scope
 from guanxi.customers.models import Customer
-from guanxi.customers.region_forms import RegionFieldsMixin, region_choices
+from guanxi.customers.regions.forms import RegionFieldsMixin, region_choices
 from guanxi.org.models import Department, User
 
 from .models import AssignmentRule, Channel, Lead, LeadForm, LeadStatus

@@ -26,7 +26,7 @@ from guanxi.core.records import RESTORE_DAYS, save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
 from guanxi.customers import keys
 from guanxi.customers.models import Customer
-from guanxi.customers.regions import region_validate
+from guanxi.customers.regions.services import region_validate
 from guanxi.customers.services import customer_duplicates, owner_label
 from guanxi.org.models import Department, User
 

@@ -20,7 +20,7 @@ from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
-from guanxi.customers.regions import region_names, region_path_label
+from guanxi.customers.regions.services import region_names, region_path_label
 from guanxi.customers.services import customer_duplicates
 
 from . import conversion, selectors, services

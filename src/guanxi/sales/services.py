@@ -21,9 +21,9 @@ from guanxi.core.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
-from guanxi.customers.lifecycle import Event, customer_lifecycle_event
 from guanxi.customers.models import Contact, Customer, Lifecycle
 from guanxi.org.models import User
+from guanxi.pool.lifecycle import Event, customer_lifecycle_event
 
 from .models import (
     Competitor,

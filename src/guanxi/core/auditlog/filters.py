@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.audit import labels_of
 from guanxi.core.models import AuditEntry
 from guanxi.org.models import User
 
@@ -38,7 +39,9 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class AuditFilter(django_filters.FilterSet):
     actor = django_filters.ModelChoiceFilter(queryset=User.objects.order_by("display_name"), label=_("By"))
     action = django_filters.ChoiceFilter(choices=AuditEntry.Action.choices, label=_("Action"))
-    object_type = django_filters.ChoiceFilter(choices=record_type_choices, label=_("Record type"))
+    object_type = django_filters.ChoiceFilter(
+        choices=record_type_choices, method="filter_object_type", label=_("Record type")
+    )
     date_from = django_filters.DateFilter(method="filter_from", label=_("From"), widget=_DATE)
     date_to = django_filters.DateFilter(method="filter_to", label=_("To"), widget=_DATE)
     q = django_filters.CharFilter(field_name="object_repr", lookup_expr="icontains", label=_("Record name"))
@@ -47,6 +50,9 @@ class AuditFilter(django_filters.FilterSet):
         model = AuditEntry
         fields: list[str] = []
         form = AuditFilterForm
+
+    def filter_object_type(self, queryset: QuerySet[AuditEntry], name: str, value: str) -> QuerySet[AuditEntry]:
+        return queryset.filter(object_type__in=labels_of(value))
 
     def filter_from(self, queryset: QuerySet[AuditEntry], name: str, value: date) -> QuerySet[AuditEntry]:
         return queryset.filter(at__gte=_day_start(value))
@@ -71,4 +77,4 @@ class AuditApiFilter(AuditFilter):
 
     def filter_object(self, queryset: QuerySet[AuditEntry], name: str, value: str) -> QuerySet[AuditEntry]:
         object_type, _sep, object_id = value.partition(":")
-        return queryset.filter(object_type=object_type, object_id=object_id)
+        return queryset.filter(object_type__in=labels_of(object_type), object_id=object_id)

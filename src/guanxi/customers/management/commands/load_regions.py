@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from guanxi.customers.regions import RegionDataInvalid, RegionDataMissing, regions_load
+from guanxi.customers.regions.services import RegionDataInvalid, RegionDataMissing, regions_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,57 @@
+"""The steps the apps above customers add to its writes. The pool and activities sit above customers, so
+customers cannot import them: they register their steps here in ``ready()``, and the customers' services call
+them by name, inside their own transaction, at the point where the step belongs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
+
+if TYPE_CHECKING:
+    from guanxi.org.models import User
+
+    from .models import Customer
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """The public pool's rules on who holds a customer (SPEC §3.2–3.4), registered by the pool app."""
+
+    capacity_check: Callable[..., None]  # (*, owner, adding=1): refuse an owner past their holding limit
+    place: Callable[[Customer, datetime], None]  # a new owned customer's pool and clocks, before it is saved
+    owner_set: Callable[..., None]  # (*, actor, customer, previous_owner_id, note): status and clocks
+    followed_up: Callable[[Customer], None]  # the no-follow-up clock starts again
+    pooled: Callable[[User], QuerySet[Customer]]  # the unowned customers of the pools the actor sees
+    conflict_open: Callable[..., Any]  # (*, actor, customer, match, attempted): a conflict case (撞单)
+
+
+_ownership: list[Ownership] = []
+# (*, customer, owner, actor): after a customer changed hands (activities: its open plans follow)
+OWNER_CHANGED: list[Callable[..., object]] = []
+# (*, actor, customer): after a customer's level changed (activities: the next plan moves within the interval)
+LEVEL_CHANGED: list[Callable[..., object]] = []
+
+
+def register_ownership(rules: Ownership) -> None:
+    _ownership[:] = [rules]
+
+
+def ownership() -> Ownership:
+    if not _ownership:
+        raise ImproperlyConfigured("The public pool (guanxi.pool) registers the ownership rules; it is not installed.")
+    return _ownership[0]
+
+
+def owner_changed(*, customer: Customer, owner: User, actor: User | None) -> None:
+    for step in OWNER_CHANGED:
+        step(customer=customer, owner=owner, actor=actor)
+
+
+def level_changed(*, actor: User | None, customer: Customer) -> None:
+    for step in LEVEL_CHANGED:
+        step(actor=actor, customer=customer)

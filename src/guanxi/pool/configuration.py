@@ -1,0 +1,168 @@
+"""Configuring the public pools (SPEC §3.2): a pool per department with its own rules, the fields a pool
+hides until claimed, and holding-limit overrides per department or user. For pool administrators
+(``pool.configure``), within their business unit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanxi.core.audit import Action, audit_log, diff, snapshot
+from guanxi.core.errors import DomainError, NotPermitted
+from guanxi.core.permissions import require_perm
+from guanxi.customers.models import Customer
+from guanxi.org.models import Department, User
+
+from .models import HoldingLimit, Pool
+from .rules import _department_ids, pool_refresh_expiry, unit_pool
+
+RULE_FIELDS = ["no_followup_days", "no_deal_days", "warning_days", "cooldown_days", "daily_claims", "won_exempt"]
+POOL_FIELDS = ["name", *RULE_FIELDS, "hidden_fields"]
+# Fields a pool may hide until a customer is claimed (phones and e-mail always are).
+HIDEABLE = {
+    "address": gettext_lazy("Address"),
+    "wechat": gettext_lazy("WeChat"),
+    "qq": gettext_lazy("QQ"),
+    "website": gettext_lazy("Website"),
+    "legal_representative": gettext_lazy("Legal representative"),
+    "bank_account": gettext_lazy("Bank account"),
+    "tax_number": gettext_lazy("Tax number"),
+    "licence_number": gettext_lazy("Business licence number"),
+}
+LIMIT_FIELDS = ["holding_limit", "lock_limit", "won_counts"]
+MINIMUM = {"no_followup_days": 1, "no_deal_days": 1, "warning_days": 0, "cooldown_days": 0, "daily_claims": 1}
+LIMIT_MINIMUM = {"holding_limit": 1, "lock_limit": 0}
+
+
+def _unit_of(actor: User) -> int:
+    require_perm(actor, "pool.configure")
+    if actor.business_unit_id is None:
+        raise NotPermitted(_("You belong to no business unit."))
+    return actor.business_unit_id
+
+
+def pools_of_unit(*, actor: User) -> QuerySet[Pool]:
+    unit = _unit_of(actor)
+    unit_pool(unit)  # the unit's pool always exists
+    return Pool.objects.filter(business_unit_id=unit).select_related("department").order_by("department__path")
+
+
+def limits_of_unit(*, actor: User) -> QuerySet[HoldingLimit]:
+    unit = _unit_of(actor)
+    return HoldingLimit.objects.filter(business_unit_id=unit).select_related("department", "user")
+
+
+def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    values = {name: data[name] for name in POOL_FIELDS if name in data}
+    if "name" in values and not str(values["name"]).strip():
+        errors["name"] = [_("Give the pool a name.")]
+    for name, least in MINIMUM.items():
+        if values.get(name) is not None and values[name] < least:
+            errors[name] = [_("Must be at least %(min)s.") % {"min": least}]
+    unknown = [field for field in values.get("hidden_fields", []) if field not in HIDEABLE]
+    if unknown:
+        errors["hidden_fields"] = [_("Unknown field: %(key)s.") % {"key": unknown[0]}]
+    if errors:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(errors)
+    return values
+
+
+@transaction.atomic
+def pool_save(*, actor: User, pool: Pool | None, data: Mapping[str, Any], department: Department | None = None) -> Pool:
+    """Create a department's pool (``pool`` None) or change a pool's name, rules and hidden fields. A new
+    department pool takes over the customers owned in that department and the ones below it that no
+    deeper pool governs; changed rules move the expiry times of the pool's customers at once."""
+    unit = _unit_of(actor)
+    values = _clean(data)
+    if pool is None:
+        if department is None or department.business_unit_id != unit:
+            raise DomainError(_("Choose a department of your business unit."), field="department")
+        pool = Pool(business_unit_id=unit, department=department)
+        before: dict[str, Any] = {}
+    else:
+        if pool.business_unit_id != unit:
+            raise NotPermitted(_("This pool belongs to another business unit."))
+        before = snapshot(pool, POOL_FIELDS)
+    for name, value in values.items():
+        setattr(pool, name, value)
+    created = pool.pk is None
+    try:
+        with transaction.atomic():
+            pool.save()
+    except IntegrityError as error:
+        raise DomainError(_("This department already has a pool."), field="department") from error
+    if created:
+        _take_over(pool)
+    pool_refresh_expiry(pool, force=created)
+    audit_log(
+        actor=actor,
+        action=Action.CREATE if created else Action.UPDATE,
+        obj=pool,
+        changes=diff(before, snapshot(pool, POOL_FIELDS)),
+    )
+    return pool
+
+
+def _take_over(pool: Pool) -> int:
+    """The customers owned in the pool's department subtree, governed so far by a wider pool."""
+    assert pool.department is not None
+    wider = Pool.objects.filter(business_unit_id=pool.business_unit_id).filter(
+        department_id__in=_department_ids(pool.department)[1:]
+    ) | Pool.objects.filter(business_unit_id=pool.business_unit_id, department__isnull=True)
+    deeper = Pool.objects.filter(department__path__startswith=pool.department.path).exclude(pk=pool.pk)
+    owners = User.objects.filter(department__path__startswith=pool.department.path)
+    moving = Customer.all_objects.filter(owner__in=owners.values("pk"), pool__in=wider.values("pk"))
+    for deeper_pool in deeper.select_related("department"):
+        assert deeper_pool.department is not None
+        moving = moving.exclude(owner__department__path__startswith=deeper_pool.department.path)
+    return moving.update(pool=pool)
+
+
+@transaction.atomic
+def holding_limit_save(
+    *,
+    actor: User,
+    department: Department | None = None,
+    user: User | None = None,
+    values: Mapping[str, Any],
+) -> HoldingLimit:
+    """Set the holding and lock limits (and whether won customers count) of a department or one user."""
+    unit = _unit_of(actor)
+    if (department is None) == (user is None):
+        raise DomainError(_("Choose a department or a salesperson."), field="department")
+    if department is not None and department.business_unit_id != unit:
+        raise DomainError(_("Choose a department of your business unit."), field="department")
+    if user is not None and user.business_unit_id != unit:
+        raise DomainError(_("Choose a colleague of your business unit."), field="user")
+    cleaned = {name: values.get(name) for name in LIMIT_FIELDS}
+    if all(value is None for value in cleaned.values()):
+        raise DomainError(_("Set at least one limit."), field="holding_limit")
+    for name, least in LIMIT_MINIMUM.items():
+        value = cleaned[name]
+        if value is not None and value < least:
+            raise DomainError(_("Must be at least %(min)s.") % {"min": least}, field=name)
+    row = HoldingLimit.objects.filter(business_unit_id=unit, department=department, user=user).first()
+    before = snapshot(row, LIMIT_FIELDS) if row else {}
+    row, created = HoldingLimit.objects.update_or_create(
+        business_unit_id=unit, department=department, user=user, defaults=cleaned
+    )
+    action = Action.CREATE if created else Action.UPDATE
+    audit_log(actor=actor, action=action, obj=row, changes=diff(before, snapshot(row, LIMIT_FIELDS)))
+    return row
+
+
+@transaction.atomic
+def holding_limit_delete(*, actor: User, row: HoldingLimit) -> None:
+    unit = _unit_of(actor)
+    if row.business_unit_id != unit:
+        raise NotPermitted(_("This limit belongs to another business unit."))
+    audit_log(actor=actor, action=Action.DELETE, obj=row)
+    row.delete()

@@ -1,0 +1,71 @@
+"""The demo company's public pool: a department pool for East China, customers in the pool for every
+reason (returned by hand with each dictionary reason, returned automatically, a former won customer, an
+individual), a few owned ones due within days, a locked one, and one open conflict case. Safe to run again."""
+
+from contextlib import suppress
+from typing import TextIO
+
+from django.utils import timezone
+
+from guanxi.core.config.dictionary import dictionary_choices
+from guanxi.core.errors import DomainError
+from guanxi.customers.models import Customer
+from guanxi.org.models import Department, User
+
+from . import configuration as pool_admin
+from . import services as pool
+from .lifecycle import Event, customer_lifecycle_event
+from .models import ConflictCase, Pool
+from .sweep import reclaim
+
+
+def load(out: TextIO) -> None:
+    """Runs after the customers' demo (INSTALLED_APPS order): a department pool, returns and a conflict."""
+    if Pool.objects.filter(name=DEPARTMENT_POOL).exists() or not Customer.objects.exists():
+        out.write("Demo pool: already there.\n")
+        return
+    people = {user.username: user for user in User.objects.filter(username__in=_NAMES)}
+    if len(people) < len(_NAMES):
+        out.write("Demo pool: the demo people are missing, skipped.\n")
+        return
+    east = Department.objects.filter(name="华东大区").first()
+    if east and not Pool.objects.filter(department=east).exists():
+        pool_admin.pool_save(
+            actor=people["unitadmin"],
+            pool=None,
+            department=east,
+            data={"name": DEPARTMENT_POOL, "no_followup_days": 20, "hidden_fields": ["address", "wechat"]},
+        )
+    reasons = [code for code, _label in dictionary_choices("return_reason")]
+    returned = 0
+    for number, customer in enumerate(_owned_by(people["sales4"], 12) + _owned_by(people["sales3"], 12)):
+        assert customer.owner is not None
+        pool.customer_return(actor=customer.owner, customer=customer, reason=reasons[number % len(reasons)])
+        returned += 1
+    won = _owned_by(people["sales3"], 1)[0]
+    customer_lifecycle_event(customer=won, event=Event.FIRST_ORDER, actor=people["sales3"])
+    pool.customer_return(actor=people["sales3"], customer=won, reason="competitor_won")
+    # the customers their owners neglected (see the follow-ups' demo) go back; some others are due within days
+    now = timezone.now()
+    summary = reclaim(now)
+    locked = _owned_by(people["sales2"], 1)[0]
+    pool.customer_lock(actor=people["sh.manager"], customer=locked, note="重点跟进项目")
+    # sales2 registers a customer sales1 already holds: an open conflict for the manager
+    held = _owned_by(people["sales1"], 1, skip=4)[0]
+    from guanxi.customers.services import customer_create
+
+    with suppress(DomainError):
+        customer_create(actor=people["sales2"], data={"name": held.name, "kind": "company"})
+    out.write(
+        f"Demo pool: {returned + 1} customers returned by hand, {summary}; 1 locked; "
+        f"{ConflictCase.objects.count()} open conflict.\n"
+    )
+
+
+DEPARTMENT_POOL = "华东大区公海"
+_NAMES = ["unitadmin", "sales1", "sales2", "sales3", "sales4", "sh.manager"]
+
+
+def _owned_by(user: User, count: int, *, skip: int = 0) -> list[Customer]:
+    rows = Customer.objects.filter(owner=user, locked_at__isnull=True).select_related("owner", "pool")
+    return list(rows.order_by("pk")[skip : skip + count])

@@ -1,0 +1,126 @@
+"""Forms of the public pool's pages: parsing only, the pool services decide."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.config.dictionary import dictionary_choices
+from guanxi.org.models import Department, User
+
+from .configuration import HIDEABLE
+from .models import Pool
+
+
+class PoolFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name, pinyin, number or phone"), required=False)
+    pool = forms.ModelChoiceField(Pool.objects.none(), label=_("Public pool"), required=False)
+    industry = forms.ChoiceField(label=_("Industry"), required=False)
+    ordering = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[("pooled", _("Newest in the pool")), ("name", _("Name")), ("last_followup", _("Last follow-up"))],
+    )
+
+    def __init__(self, *args: Any, pools: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(Any, self.fields["pool"]).queryset = pools
+        cast(Any, self.fields["industry"]).choices = [("", _("Any")), *dictionary_choices("industry")]
+
+
+class ReturnForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason for returning"), choices=[])
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(Any, self.fields["reason"]).choices = [("", "—"), *dictionary_choices("return_reason")]
+
+
+class AssignForm(forms.Form):
+    owner = forms.ModelChoiceField(User.objects.none(), label=_("Assign to"))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from guanxi.org.selectors import directory
+
+        cast(Any, self.fields["owner"]).queryset = directory(actor=actor)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class PoolForm(forms.ModelForm):
+    """A pool's name, rules (empty: the unit's parameter) and the fields it hides until claimed."""
+
+    department = forms.ModelChoiceField(Department.objects.none(), label=_("Department"), required=True)
+    hidden = forms.MultipleChoiceField(
+        label=_("Fields hidden until claimed"),
+        choices=list(HIDEABLE.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("Phones and e-mail addresses are always hidden until a customer is claimed."),
+    )
+    won_exempt = forms.NullBooleanField(
+        label=_("Won customers exempt"),
+        required=False,
+        widget=forms.Select(
+            choices=[("unknown", _("As the unit's parameter")), ("true", _("Yes")), ("false", _("No"))]
+        ),
+    )
+
+    class Meta:
+        model = Pool
+        fields = ["name", "no_followup_days", "no_deal_days", "warning_days", "cooldown_days", "daily_claims"]
+        help_texts = {name: _("Empty: the unit's parameter.") for name in fields[1:]}
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["department"]
+            self.fields["hidden"].initial = self.instance.hidden_fields
+            self.fields["won_exempt"].initial = self.instance.won_exempt
+        else:
+            unit = actor.business_unit_id
+            free = (
+                Department.objects.filter(business_unit_id=unit, pool__isnull=True)
+                if unit
+                else Department.objects.none()
+            )
+            cast(Any, self.fields["department"]).queryset = free.order_by("path")
+
+    def _post_clean(self) -> None:
+        """Validated by the service."""
+
+    def pool_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        data["hidden_fields"] = list(self.cleaned_data.get("hidden") or [])
+        data["won_exempt"] = self.cleaned_data.get("won_exempt")
+        return data
+
+
+class HoldingLimitForm(forms.Form):
+    department = forms.ModelChoiceField(Department.objects.none(), label=_("Department"), required=False)
+    user = forms.ModelChoiceField(User.objects.none(), label=_("Salesperson"), required=False)
+    holding_limit = forms.IntegerField(label=_("Customers owned at most"), min_value=1, required=False)
+    lock_limit = forms.IntegerField(label=_("Locked customers at most"), min_value=0, required=False)
+    won_counts = forms.NullBooleanField(
+        label=_("Won customers count toward the limit"),
+        required=False,
+        widget=forms.Select(
+            choices=[("unknown", _("As the unit's parameter")), ("true", _("Yes")), ("false", _("No"))]
+        ),
+    )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from guanxi.org.selectors import directory
+
+        unit = actor.business_unit_id
+        departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
+        cast(Any, self.fields["department"]).queryset = departments.order_by("path")
+        cast(Any, self.fields["user"]).queryset = directory(actor=actor)

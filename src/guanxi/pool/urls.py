@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import conflict_views, views
+
+# Mounted under /customers/ like before the pool had an app of its own, so every address stays the same.
+app_name = "pool"
+urlpatterns = [
+    path("pool/", views.pool_list, name="pool"),
+    path("pool/claim/", views.pool_claim_many, name="pool_claim_many"),
+    path("pool/settings/", views.pool_settings, name="pool_settings"),
+    path("pool/settings/new/", views.pool_edit, name="pool_create"),
+    path("pool/settings/<int:pk>/", views.pool_edit, name="pool_edit"),
+    path("pool/limits/", views.holding_limit_edit, name="holding_limit"),
+    path("pool/limits/<int:pk>/delete/", views.holding_limit_delete, name="holding_limit_delete"),
+    path("conflicts/", conflict_views.conflict_inbox, name="conflicts"),
+    path("conflicts/<int:pk>/", conflict_views.conflict_detail, name="conflict"),
+    path("<int:pk>/claim/", views.pool_claim, name="claim"),
+    path("<int:pk>/assign/", views.pool_assign, name="assign"),
+    path("<int:pk>/return/", views.customer_return, name="return"),
+    path("<int:pk>/lock/", views.customer_lock, name="lock"),
+]

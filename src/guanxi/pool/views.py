@@ -1,0 +1,237 @@
+"""The public pool's pages (SPEC §3.2–3.3): the pool list, claim, assign, return, lock and unlock.
+Thin: parse, call one pool service or read, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from guanxi.core.forms import attempt
+from guanxi.core.http import AuthedRequest
+from guanxi.core.paginator import CappedPaginator
+from guanxi.core.permissions import has_perm, perm_required
+from guanxi.core.scope import get_visible_or_404
+from guanxi.customers import keys
+from guanxi.customers.bulk import BulkResult
+from guanxi.customers.models import Customer
+from guanxi.org.models import User
+
+from . import configuration as pool_admin
+from . import services as pool
+from .forms import AssignForm, HoldingLimitForm, NoteForm, PoolFilterForm, PoolForm, ReturnForm
+
+
+def _back(request: AuthedRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@perm_required("pool.view")
+def pool_list(request: AuthedRequest) -> HttpResponse:
+    pools = pool.pools_visible(request.user)
+    filter_form = PoolFilterForm(request.GET or None, pools=pools)
+    data = filter_form.cleaned_data if filter_form.is_valid() else {}
+    customers = pool.pool_list(
+        actor=request.user,
+        query=data.get("q", ""),
+        filters={"pool": data.get("pool"), "industry": data.get("industry")},
+        ordering=data.get("ordering", ""),
+    )
+    page = CappedPaginator(customers, 25).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    page.object_list = rows
+    holders = pool.last_holders(rows)
+    for row in rows:
+        row.masked_phone = keys.mask_phone(row.phone) if row.phone else ""
+        row.last_holder = holders.get(row.pk)
+    context = {
+        "filter_form": filter_form,
+        "page_obj": page,
+        "can_claim": has_perm(request.user, "pool.edit"),
+        "can_assign": has_perm(request.user, "pool.assign"),
+        "list_url": request.get_full_path(),
+    }
+    return render(request, "pool/list.html", context)
+
+
+def _pool_customer(request: AuthedRequest, pk: int, *, claiming: bool = False) -> Customer:
+    return pool.customer_reachable(request.user, pk, claiming=claiming)
+
+
+@require_POST
+@perm_required("pool.edit")
+def pool_claim(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = _pool_customer(request, pk, claiming=True)
+    if attempt(None, request, lambda: pool.customer_claim(actor=request.user, customer=customer)):
+        messages.success(request, _("%(name)s is yours now.") % {"name": customer.name})
+        return redirect(customer.get_absolute_url())
+    return redirect(_back(request, reverse("pool:pool")))
+
+
+@require_POST
+@perm_required("pool.edit")
+def pool_claim_many(request: AuthedRequest) -> HttpResponse:
+    back = _back(request, reverse("pool:pool"))
+    ids = request.POST.getlist("ids")
+    claimed = attempt(None, request, lambda: pool.customers_claim_selected(actor=request.user, ids=ids))
+    if claimed:
+        messages.success(
+            request,
+            ngettext("%(count)d customer is yours now.", "%(count)d customers are yours now.", len(claimed))
+            % {"count": len(claimed)},
+        )
+    return redirect(back)
+
+
+def _action_page(request: AuthedRequest, customer: Customer, form: Any, title: str) -> HttpResponse:
+    return render(request, "customers/action_form.html", {"form": form, "customer": customer, "title": title})
+
+
+@perm_required("pool.assign")
+def pool_assign(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = _pool_customer(request, pk)
+    form = AssignForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        owner = form.cleaned_data["owner"]
+        done = attempt(
+            form,
+            None,
+            lambda: pool.customer_assign(
+                actor=request.user, customer=customer, owner=owner, note=form.cleaned_data["note"]
+            ),
+        )
+        if done:
+            messages.success(
+                request, _("%(customer)s now belongs to %(owner)s.") % {"customer": customer, "owner": owner}
+            )
+            return redirect(customer.get_absolute_url())
+    return _action_page(request, customer, form, _("Assign"))
+
+
+@perm_required("pool.edit")
+def customer_return(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = get_visible_or_404(Customer.objects.select_related("pool", "owner"), request.user, pk=pk)
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = attempt(
+            form,
+            None,
+            lambda: pool.customer_return(
+                actor=request.user, customer=customer, reason=data["reason"], note=data["note"]
+            ),
+        )
+        if done:
+            messages.success(request, _("%(name)s was returned to the pool.") % {"name": customer.name})
+            return redirect("customers:list")
+    return _action_page(request, customer, form, _("Return to the pool"))
+
+
+@perm_required("pool.assign")
+def customer_lock(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = get_visible_or_404(Customer.objects.select_related("owner"), request.user, pk=pk)
+    unlocking = customer.locked_at is not None
+    form = NoteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        service = pool.customer_unlock if unlocking else pool.customer_lock
+        note = form.cleaned_data["note"]
+        if attempt(form, None, lambda: service(actor=request.user, customer=customer, note=note)):
+            messages.success(
+                request,
+                (_("%(name)s is unlocked; its clocks start again today.") if unlocking else _("%(name)s is locked."))
+                % {"name": customer.name},
+            )
+            return redirect(customer.get_absolute_url())
+    return _action_page(request, customer, form, _("Unlock") if unlocking else _("Lock"))
+
+
+def detail_context(actor: Any, customer: Customer) -> dict[str, Any]:
+    """What the 360 page shows of the pool: days to expiry, lock, and which pool buttons apply."""
+    return {
+        "expiry_label": pool.expiry_label(customer),
+        "expiry_days": pool.days_to_expiry(customer.expires_at),
+        "may_claim": pool.may_claim(actor, customer),
+        "may_assign": pool.may_assign(actor, customer),
+        "may_return": pool.may_return(actor, customer),
+        "may_lock": pool.may_lock(actor, customer),
+        "pool_hidden": pool.hidden_fields(customer),
+    }
+
+
+# --- settings: pools and holding limits (pool.configure) ------------------------------------------------
+
+
+@perm_required("pool.configure")
+def pool_settings(request: AuthedRequest) -> HttpResponse:
+    context = {
+        "pools": [(row, pool.pool_rules(row)) for row in pool_admin.pools_of_unit(actor=request.user)],
+        "limits": pool_admin.limits_of_unit(actor=request.user),
+        # the unit's parameters, keyed for the template (pool.holding_limit → pool_holding_limit)
+        "unit": {
+            code.replace(".", "_"): value for code, value in pool.unit_parameters(request.user.business_unit_id).items()
+        },
+    }
+    return render(request, "pool/settings.html", context)
+
+
+@perm_required("pool.configure")
+def pool_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
+    instance = get_object_or_404(pool_admin.pools_of_unit(actor=request.user), pk=pk) if pk else None
+    form = PoolForm(request.POST or None, instance=instance, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        department = form.cleaned_data.get("department")
+        saved = attempt(
+            form,
+            None,
+            lambda: pool_admin.pool_save(
+                actor=request.user, pool=instance, data=form.pool_data(), department=department
+            ),
+            {"hidden_fields": "hidden"},
+        )
+        if saved:
+            messages.success(request, _("Pool %(name)s was saved.") % {"name": saved})
+            return redirect("pool:pool_settings")
+    title = _("Edit the pool") if instance else _("New department pool")
+    return render(request, "pool/settings_form.html", {"form": form, "title": title})
+
+
+@perm_required("pool.configure")
+def holding_limit_edit(request: AuthedRequest) -> HttpResponse:
+    form = HoldingLimitForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = attempt(
+            form,
+            None,
+            lambda: pool_admin.holding_limit_save(
+                actor=request.user, department=data["department"], user=data["user"], values=data
+            ),
+        )
+        if saved:
+            messages.success(request, _("The limits of %(name)s were saved.") % {"name": saved})
+            return redirect("pool:pool_settings")
+    return render(request, "pool/settings_form.html", {"form": form, "title": _("Holding limits")})
+
+
+@require_POST
+@perm_required("pool.configure")
+def holding_limit_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    row = get_object_or_404(pool_admin.limits_of_unit(actor=request.user), pk=pk)
+    pool_admin.holding_limit_delete(actor=request.user, row=row)
+    messages.success(request, _("The limits of %(name)s follow the wider setting again.") % {"name": row})
+    return redirect("pool:pool_settings")
+
+
+def bulk_return(*, actor: User, ids: list[str], data: dict[str, Any]) -> BulkResult:
+    """The customers list's bulk action "Return to the pool" (registered with customers.list_views)."""
+    return pool.customers_bulk_return(actor=actor, ids=ids, reason=data["reason"], note=data["note"])

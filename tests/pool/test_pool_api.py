@@ -1,0 +1,149 @@
+"""The pool's REST actions and the conflict resource (DESIGN.md §REST API)."""
+
+import pytest
+
+from guanxi.customers.models import Customer
+from guanxi.pool.models import ConflictCase
+from tests.conftest import World, grant
+from tests.customers.test_api import api
+from tests.pool.pool_helpers import PoolWorld, fresh, in_pool, registered, set_parameter
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sales(db: None) -> PoolWorld:
+    return PoolWorld()
+
+
+def test_a_salesperson_lists_the_pool_and_claims_through_the_api(sales: PoolWorld) -> None:
+    customer = in_pool(sales, phone="021-68888888")
+    listing = api(sales.alice).get("/api/v1/customers/", {"status": "pool"})
+    assert listing.status_code == 200
+    rows = listing.json()["results"]
+    assert [row["id"] for row in rows] == [customer.pk]
+    assert rows[0]["phone"] == "021****8888"  # masked until claimed
+    claimed = api(sales.alice).post(f"/api/v1/customers/{customer.pk}/claim/")
+    assert claimed.status_code == 200, claimed.json()
+    body = claimed.json()
+    assert (body["owner"], body["status"], body["days_to_expiry"]) == (sales.alice.pk, "potential", 30)
+    assert body["phone"] == "02168888888"
+    again = api(sales.dave).post(f"/api/v1/customers/{customer.pk}/claim/")
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_claimed"
+    assert "李爱丽" in again.json()["detail"]
+    mine = api(sales.alice).post(f"/api/v1/customers/{customer.pk}/claim/")
+    assert (mine.status_code, mine.json()["detail"]) == (409, f"{customer.name}已经是您的客户了。")
+
+
+LIMITS = [("pool.daily_claims", "claim_limit"), ("pool.holding_limit", "holding_limit")]
+
+
+@pytest.mark.parametrize(("parameter", "code"), LIMITS)
+def test_a_claim_over_a_limit_is_a_409_conflict(sales: PoolWorld, parameter: str, code: str) -> None:
+    set_parameter(sales, parameter, 1)
+    registered(sales.alice)  # holds one already
+    first, second = in_pool(sales, "甲公司"), in_pool(sales, "乙公司")
+    if code == "claim_limit":
+        assert api(sales.dave).post(f"/api/v1/customers/{first.pk}/claim/").status_code == 200
+        refused = api(sales.dave).post(f"/api/v1/customers/{second.pk}/claim/")
+    else:
+        refused = api(sales.alice).post(f"/api/v1/customers/{first.pk}/claim/")
+    assert (refused.status_code, refused.json()["code"]) == (409, code)
+
+
+def test_a_customer_outside_the_scope_and_the_pool_answers_404(sales: PoolWorld) -> None:
+    theirs = registered(sales.charlie)
+    assert api(sales.alice).post(f"/api/v1/customers/{theirs.pk}/claim/").status_code == 404
+    assert api(None).post(f"/api/v1/customers/{theirs.pk}/claim/").status_code in (401, 403)
+
+
+def test_return_assign_lock_and_unlock_through_the_api(sales: PoolWorld) -> None:
+    customer = registered(sales.alice)
+    bad = api(sales.alice).post(f"/api/v1/customers/{customer.pk}/return/", {"reason": "bored"}, format="json")
+    assert bad.status_code == 400 and "reason" in bad.json()
+    done = api(sales.alice).post(f"/api/v1/customers/{customer.pk}/return/", {"reason": "no_need"}, format="json")
+    assert done.status_code == 200 and done.json()["status"] == "pool"
+    refused = api(sales.alice).post(
+        f"/api/v1/customers/{customer.pk}/assign/", {"owner": sales.alice.pk}, format="json"
+    )
+    assert refused.status_code == 403
+    assigned = api(sales.bob).post(
+        f"/api/v1/customers/{customer.pk}/assign/",
+        {"owner": sales.dave.pk},
+        format="json",
+    )
+    assert assigned.status_code == 200 and assigned.json()["owner"] == sales.dave.pk
+    locked = api(sales.bob).post(f"/api/v1/customers/{customer.pk}/lock/", {}, format="json")
+    assert locked.status_code == 200
+    assert (locked.json()["locked"], locked.json()["days_to_expiry"]) == (True, None)
+    assert api(sales.bob).post(f"/api/v1/customers/{customer.pk}/lock/").json()["code"] == "already_locked"
+    unlocked = api(sales.bob).post(f"/api/v1/customers/{customer.pk}/unlock/")
+    assert unlocked.status_code == 200 and unlocked.json()["days_to_expiry"] == 30
+
+
+def test_conflicts_are_listed_and_decided_through_the_api(sales: PoolWorld) -> None:
+    held = registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")
+    refused = api(sales.alice).post(
+        "/api/v1/customers/", {"name": "华信科技", "phone": "021-68888888"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "duplicate_customer"
+    assert "conflict case" in refused.json()["phone"][0]
+    case = ConflictCase.objects.get()
+    listing = api(sales.bob).get("/api/v1/conflicts/", {"status": "open"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert [row["id"] for row in listing.json()["results"]] == [case.pk]
+    assert listing.json()["results"][0]["evidence"][0]["label"] == "Registered"
+    assert api(sales.alice).post(f"/api/v1/conflicts/{case.pk}/decide/", {"decision": "give"}).status_code == 403
+    decided = api(sales.bob).post(f"/api/v1/conflicts/{case.pk}/decide/", {"decision": "give"}, format="json")
+    assert decided.status_code == 200 and decided.json()["decision"] == "give"
+    assert Customer.objects.get(pk=held.pk).owner == sales.alice
+    again = api(sales.bob).post(f"/api/v1/conflicts/{case.pk}/decide/", {"decision": "pool"}, format="json")
+    assert again.status_code == 409
+
+
+def test_a_salesperson_without_a_role_sees_no_pool(world: World) -> None:
+    in_pool(world)
+    assert api(world.alice).get("/api/v1/customers/", {"status": "pool"}).status_code == 403
+    grant(world.alice, "salesperson")
+    assert api(world.alice).get("/api/v1/conflicts/").status_code == 200
+
+
+def test_batch_claim_return_and_transfer_through_the_api(sales: PoolWorld) -> None:
+    first, second = in_pool(sales, "甲公司"), in_pool(sales, "乙公司")
+    theirs = registered(sales.charlie, "北京客户")  # outside Bob's scope
+    claimed = api(sales.alice).post("/api/v1/customers/batch-claim/", {"ids": [first.pk, second.pk]}, format="json")
+    assert claimed.json() == {"done": 2, "ignored": 0}
+    assert {fresh(first).owner, fresh(second).owner} == {sales.alice}
+    late = api(sales.dave).post("/api/v1/customers/batch-claim/", {"ids": [first.pk]}, format="json")
+    assert (late.status_code, late.json()["code"]) == (409, "not_in_pool")
+
+    ids = [first.pk, second.pk, theirs.pk]
+    moved = api(sales.bob).post(
+        "/api/v1/customers/batch-transfer/", {"ids": ids, "owner": sales.dave.pk}, format="json"
+    )
+    assert moved.json() == {"done": 2, "ignored": 1}
+    assert fresh(theirs).owner == sales.charlie
+
+    bad = api(sales.dave).post("/api/v1/customers/batch-return/", {"ids": ids, "reason": "bored"}, format="json")
+    assert bad.status_code == 400 and fresh(first).owner == sales.dave  # all or none
+    returned = api(sales.dave).post("/api/v1/customers/batch-return/", {"ids": ids, "reason": "no_need"}, format="json")
+    assert returned.json() == {"done": 2, "ignored": 1}
+    assert {fresh(first).status, fresh(second).status} == {"pool"}
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [(None, (403, 403, 403)), ("salesperson", (200, 200, 403)), ("sales_manager", (200, 200, 200))],
+)
+def test_the_batch_actions_answer_each_role(sales: PoolWorld, role: str | None, expected: tuple[int, ...]) -> None:
+    pooled, owned = in_pool(sales, "甲公司"), registered(sales.alice, "乙公司")
+    actor = grant(sales.alice, role) if role else grant(sales.alice)
+    client = api(actor)
+    answers = (
+        client.post("/api/v1/customers/batch-claim/", {"ids": [pooled.pk]}, format="json").status_code,
+        client.post("/api/v1/customers/batch-return/", {"ids": [owned.pk], "reason": "no_need"}, format="json"),
+        client.post("/api/v1/customers/batch-transfer/", {"ids": [owned.pk], "owner": sales.dave.pk}, format="json"),
+    )
+    assert (answers[0], answers[1].status_code, answers[2].status_code) == expected
+    assert fresh(pooled).owner == (actor if expected[0] == 200 else None)
+    assert api(None).post("/api/v1/customers/batch-claim/", {"ids": [pooled.pk]}, format="json").status_code == 401
