@@ -17,7 +17,7 @@ from guanxi.activities.models import FollowUp, Plan
 from guanxi.core.demo import OFFICE_HOURS
 from guanxi.customers.demo import PLACES
 from guanxi.customers.models import Customer
-from guanxi.customers.region_models import Region
+from guanxi.customers.regions.models import Region
 from guanxi.leads.models import Lead
 from guanxi.org.models import BusinessUnit, User
 from guanxi.sales.models import Opportunity

@@ -16,7 +16,7 @@ from guanxi.core.errors import DomainError
 from guanxi.org.models import User
 
 from .models import Customer, Level
-from .region_models import Region
+from .regions.models import Region
 from .services import customer_create, customer_duplicates
 
 INDUSTRIAL = 380

@@ -11,7 +11,7 @@ PARTS = [
     "guanxi.org.demo.load",
     "guanxi.customers.demo.load",
     "guanxi.activities.demo.load",
-    "guanxi.customers.pool_demo.load_pool",
+    "guanxi.pool.demo.load",
     "guanxi.sales.demo.load",
     "guanxi.leads.demo.load",
     "guanxi.core.demo.load",
