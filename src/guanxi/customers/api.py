@@ -15,7 +15,7 @@ from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleR
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import Department, User
 
-from . import bulk, keys, selectors, services
+from . import bulk, history, keys, selectors, services
 from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
 from .models import Contact, Customer
 
@@ -63,6 +63,17 @@ class ContactSerializer(ModelSerializer):
         model = Contact
         fields = ["id", "customer", *services.CONTACT_FIELDS, "custom", "version", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def to_representation(self, instance: Contact) -> dict[str, Any]:
+        """Phones and e-mail masked as on the customer's page (``masks`` from the view for a whole page)."""
+        data = super().to_representation(instance)
+        masks = self.context.get("masks")
+        if masks is None:
+            masks = history.contact_masks(self.context["request"].user, [str(instance.pk)])
+        for name, mask in masks.get(str(instance.pk), {}).items():
+            if data.get(name):
+                data[name] = mask(str(data[name]))
+        return data
 
 
 class RevealSerializer(Serializer):
@@ -286,6 +297,12 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     filterset_fields = ["customer", "is_primary", "decision_role"]
     search_fields = ["name", "mobile", "email"]
     ordering = ["-is_primary", "name"]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows = list(self.paginate_queryset(self.filter_queryset(self.get_queryset())) or [])
+        masks = history.contact_masks(self.actor, [str(row.pk) for row in rows])
+        context = {**self.get_serializer_context(), "masks": masks}
+        return self.get_paginated_response(ContactSerializer(rows, many=True, context=context).data)
 
     def create(self, request: Request) -> Response:
         body = self.get_serializer(data=request.data)

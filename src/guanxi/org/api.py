@@ -277,6 +277,12 @@ class RoleSerializer(ModelSerializer):
         fields += ["is_default", "business_unit"]
         read_only_fields = ["id", "is_default", "business_unit"]
 
+    def to_representation(self, instance: Role) -> dict[str, Any]:
+        """A default role's shipped name and description in the reader's language, until renamed."""
+        data = super().to_representation(instance)
+        data["name"], data["description"] = instance.shown_name, instance.shown_description
+        return data
+
     def validate_permissions(self, value: list[str]) -> list[str]:
         unknown = sorted(set(value) - all_codes())
         if unknown:

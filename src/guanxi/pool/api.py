@@ -320,6 +320,7 @@ class ConflictSerializer(ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     holder_name = serializers.CharField(source="holder.display_name", default=None, read_only=True)
     claimant_name = serializers.CharField(source="claimant.display_name", read_only=True)
+    attempted = serializers.SerializerMethodField()
     evidence = serializers.SerializerMethodField()
 
     class Meta:
@@ -329,6 +330,9 @@ class ConflictSerializer(ModelSerializer):
             "attempted", "status", "decision", "decided_by", "decided_at", "note", "created_at", "evidence",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_attempted(self, case: ConflictCase) -> dict[str, str]:
+        return conflicts.attempted_shown(actor=self.context["request"].user, case=case)
 
     def get_evidence(self, case: ConflictCase) -> list[dict[str, Any]]:
         return [
@@ -364,4 +368,4 @@ class ConflictViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         body = DecideSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         case = conflicts.conflict_decide(actor=self.actor, case=case, **body.validated_data)
-        return Response(ConflictSerializer(case).data)
+        return Response(ConflictSerializer(case, context=self.get_serializer_context()).data)

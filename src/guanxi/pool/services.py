@@ -21,15 +21,15 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.scope import owner_in_scope
+from guanxi.core.texts import Text
 from guanxi.customers.bulk import BulkResult, each_customer, selection
 from guanxi.customers.models import Customer, Lifecycle
 from guanxi.customers.selectors import days_to_expiry, expiry_label, hidden_fields
@@ -241,9 +241,7 @@ def customer_assign(*, actor: User, customer: Customer, owner: User, note: str =
     notify_people(
         [owner] if owner.pk != actor.pk else [],
         "pool_assigned",
-        format_lazy(
-            gettext_lazy("{actor} assigned you the customer {name} from the pool"), actor=actor, name=customer.name
-        ),
+        Text(gettext_noop("{actor} assigned you the customer {name} from the pool"), actor=actor, name=customer.name),
         customer,
     )
     return customer
@@ -285,9 +283,7 @@ def customer_return(*, actor: User, customer: Customer, reason: str, note: str =
         notify_people(
             [previous],
             "pool_returned",
-            format_lazy(
-                gettext_lazy("{actor} returned your customer {name} to the pool"), actor=actor, name=customer.name
-            ),
+            Text(gettext_noop("{actor} returned your customer {name} to the pool"), actor=actor, name=customer.name),
             customer,
         )
     return customer

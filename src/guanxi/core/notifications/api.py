@@ -20,6 +20,8 @@ from .kinds import KINDS
 class NotificationSerializer(ModelSerializer):
     kind_label = serializers.SerializerMethodField()
     is_read = serializers.BooleanField(read_only=True)
+    title = serializers.CharField(source="shown_title", read_only=True)  # in the reader's language
+    body = serializers.CharField(source="shown_body", read_only=True)
 
     class Meta:
         model = Notification
