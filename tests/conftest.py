@@ -50,6 +50,27 @@ class World:
         self.root = make_user("root", "系统管理员", self.head_office, is_superuser=True)
 
 
+class TwoUnits(World):
+    """A group of two business units, for isolation tests (SPEC §1.1). Unit A is the world's unit: Alice
+    sells there and Ada administers it. Unit B (杭州分公司) has Ben, its administrator, and Bella, who sells.
+    Gina administers the whole group (all units)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unit_b = BusinessUnit.objects.create(name="杭州分公司", code="hangzhou")
+        self.hangzhou = make_department("杭州", None, self.unit_b)
+        self.ada = grant(make_user("ada", "艾达", self.head_office), "unit_admin")
+        self.ben = grant(make_user("ben", "本", self.hangzhou), "unit_admin")
+        self.bella = grant(make_user("bella", "贝拉", self.hangzhou), "salesperson")
+        self.gina = grant(make_user("gina", "吉娜", self.head_office), "system_admin")
+        grant(self.alice, "salesperson")
+
+
+@pytest.fixture
+def two_units(db: None) -> TwoUnits:
+    return TwoUnits()
+
+
 def make_department(name: str, parent: Department | None, unit: BusinessUnit | None = None) -> Department:
     department = Department.objects.create(
         business_unit=unit or parent.business_unit,  # type: ignore[union-attr]

@@ -215,7 +215,7 @@ def overdue_for_level(request: AuthedRequest) -> HttpResponse:
 
 
 def _templates_of(request: AuthedRequest) -> Any:
-    return PlanTemplate.objects.usable_by(request.user).prefetch_related("steps")
+    return PlanTemplate.objects.visible_to(request.user).prefetch_related("steps")
 
 
 @perm_required("activities.view")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -29,7 +29,6 @@ from .models import (
     FollowUpComment,
     Plan,
     PlanTemplate,
-    PlanTemplateQuerySet,
     PlanTemplateStep,
 )
 from .selectors import next_plan_proposal
@@ -344,9 +343,6 @@ class PlanTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     permission_module = "activities"
     action_permissions = {"apply": "create", "destroy": "configure", "update": "configure"}
     ordering = ["name", "id"]
-
-    def filter_queryset(self, queryset: Any) -> Any:
-        return cast(PlanTemplateQuerySet, super().filter_queryset(queryset)).of_unit(self.actor.business_unit_id)
 
     def permission_code(self) -> str:
         if self.action in ("create", "partial_update"):

@@ -5,8 +5,6 @@ ticket: ``related``), or to both; a lead's follow-ups have no customer."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -308,12 +306,9 @@ class Plan(BulkRewrittenRecord, RelatedRecord):
 
 class PlanTemplateQuerySet(ScopedQuerySet["PlanTemplate"]):
     def of_unit(self, unit_id: int | None) -> PlanTemplateQuerySet:
-        """The templates a unit's customers and people use: the group-wide ones and the unit's own."""
+        """The templates a unit's customers get and its people use: the group-wide ones and the unit's own.
+        (Lists read through the gate, which shows a viewer the same, and every unit's to the all-units scope.)"""
         return self.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit_id))
-
-    def usable_by(self, actor: Any) -> PlanTemplateQuerySet:
-        """The templates the actor sees and uses: the group-wide ones and their unit's (through the gate)."""
-        return self.visible_to(actor).of_unit(actor.business_unit_id)  # type: ignore[attr-defined]
 
 
 class PlanTemplate(models.Model):

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.parameters import parameter_value
-from guanxi.core.config.units import config_unit_check, config_unit_for_new
+from guanxi.core.config.units import config_may_change, config_unit_check, config_unit_for_new
 from guanxi.core.errors import DomainError, NotPermitted
-from guanxi.core.permissions import require_perm
+from guanxi.core.permissions import has_perm, require_perm
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
@@ -203,11 +203,9 @@ def _clean_steps(steps: Sequence[Mapping[str, Any]]) -> list[PlanTemplateStep]:
 def may_change(actor: User, template: PlanTemplate | None) -> bool:
     """An administrator changes their own unit's templates; the group-wide ones (the shipped ones too)
     only with the all-units scope (SPEC §1.1)."""
-    try:
-        _require_change(actor, template)
-    except NotPermitted:
-        return False
-    return True
+    if template is None or template.pk is None:
+        return has_perm(actor, CONFIGURE)
+    return config_may_change(actor=actor, code=CONFIGURE, unit_id=template.business_unit_id)
 
 
 def _require_change(actor: User, template: PlanTemplate | None) -> None:

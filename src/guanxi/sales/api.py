@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -33,7 +32,7 @@ class PipelineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Pipeline
-        fields = ["id", "code", "name", "is_default", "is_active", "sort_order", "stages"]
+        fields = ["id", "code", "name", "business_unit", "is_default", "is_active", "sort_order", "stages"]
         read_only_fields = fields
 
 
@@ -62,8 +61,9 @@ class PipelineWriteSerializer(serializers.Serializer):
 
 
 class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """The pipelines of the caller's business unit with their stages in order. Administrators holding
-    ``pipelines.configure`` create and change them (the whole list of stages at once)."""
+    """The group-wide pipelines and those of the caller's business unit (every unit's to the all-units scope),
+    with their stages in order. Administrators holding ``pipelines.configure`` create and change them (the
+    whole list of stages at once)."""
 
     queryset = Pipeline.objects.prefetch_related("stages")
     serializer_class = PipelineSerializer
@@ -105,13 +105,6 @@ class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     @extend_schema(request=PipelineWriteSerializer, responses=PipelineSerializer)
     def update(self, request: Request, pk: str | None = None) -> Response:
         return self._save(self.get_object(), request.data)
-
-    def filter_queryset(self, queryset: Any) -> Any:
-        unit = self.actor.business_unit_id
-        queryset = super().filter_queryset(queryset)
-        if unit is not None:
-            queryset = queryset.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit))
-        return queryset
 
 
 class LineSerializer(serializers.ModelSerializer):

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import has_perm, perm_required
+from guanxi.core.scope import get_visible_or_404
 
 from . import config_services, selectors
 from .forms import CompetitorForm, OpportunityFilterForm, PipelineForm, StageFormSet
-from .models import Opportunity, Stage
+from .models import Opportunity, Pipeline, Stage
 
 
 @perm_required("opportunities.view")
@@ -97,14 +98,14 @@ def competitor_form(request: AuthedRequest, pk: int | None = None) -> HttpRespon
 
 @perm_required("pipelines.view")
 def pipeline_list(request: AuthedRequest) -> HttpResponse:
-    pipelines = selectors.pipelines_of_unit(actor=request.user).prefetch_related("stages").order_by("sort_order", "pk")
+    pipelines = Pipeline.objects.visible_to(request.user).prefetch_related("stages").order_by("sort_order", "pk")
     return render(request, "sales/pipelines.html", {"pipelines": pipelines})
 
 
 @perm_required("pipelines.configure")
 def pipeline_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """The admin editor: a pipeline's name and its stages (order, probability, requirements, approval)."""
-    pipeline = get_object_or_404(selectors.pipelines_of_unit(actor=request.user), pk=pk) if pk else None
+    pipeline = get_visible_or_404(Pipeline.objects.all(), request.user, pk=pk) if pk else None
     stages = Stage.objects.filter(pipeline=pipeline).order_by("sort_order", "pk") if pipeline else Stage.objects.none()
     form = PipelineForm(request.POST or None, instance=pipeline)
     formset = StageFormSet(request.POST or None, queryset=stages, prefix="stages")

@@ -49,7 +49,7 @@ FILTERS = ["q", "pipeline", "stage", "status", "owner", "close_from", "close_to"
 
 def pipelines_of_unit(*, actor: User) -> QuerySet[Pipeline]:
     """The pipelines of the actor's business unit and those shared by every unit, active or not: what the
-    actor works with and sees in the editor (changing a group-wide one needs the all-units scope)."""
+    actor works with (an all-units administrator edits every unit's through the gate)."""
     unit = actor.business_unit_id
     rows = Pipeline.objects.visible_to(actor)
     if not actor.is_superuser or unit is not None:

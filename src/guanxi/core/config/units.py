@@ -31,6 +31,15 @@ def config_unit_check(*, actor: Any, code: str, unit_id: int | None) -> None:
         raise NotPermitted(_("This belongs to another business unit."))
 
 
+def config_may_change(*, actor: Any, code: str, unit_id: int | None) -> bool:
+    """For pages: offer a change only where ``config_unit_check`` would allow it."""
+    try:
+        config_unit_check(actor=actor, code=code, unit_id=unit_id)
+    except NotPermitted:
+        return False
+    return True
+
+
 def config_unit_for_new(*, actor: Any, code: str) -> int | None:
     """The unit a new item belongs to: a unit administrator's goes to their unit, an all-units
     administrator's is group-wide."""

@@ -33,6 +33,7 @@ from .forms import (
     DictionaryTypeRenameForm,
     ParametersForm,
 )
+from .units import config_may_change
 
 VIEW = "system.view"
 CONFIGURE = "system.configure"
@@ -84,7 +85,9 @@ def dictionary_type(request: AuthedRequest, code: str) -> HttpResponse:
     items = dictionary.dictionary_items(actor=request.user, type=type)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     rename = None if type.is_system else DictionaryTypeRenameForm(initial={"name": type.name})
-    context = _context(request, type=type, page_obj=page, form=form, rename_form=rename)
+    # Built-in types are group-wide: a unit's administrator sees them without the buttons.
+    editable = config_may_change(actor=request.user, code=CONFIGURE, unit_id=type.business_unit_id)
+    context = _context(request, type=type, page_obj=page, form=form, rename_form=rename, can_configure=editable)
     return render(request, "core/config/dictionary_type.html", context)
 
 

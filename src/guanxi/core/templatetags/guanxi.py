@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from babel.numbers import format_currency
 from django import forms, template
 from django.conf import settings
 from django.utils.translation import get_language, to_locale
 
+from guanxi.core.config.units import config_may_change
 from guanxi.core.permissions import has_perm
 
 register = template.Library()
@@ -66,6 +68,13 @@ def query_with(context: template.Context, **changes: object) -> str:
 def can(user: object, code: str) -> bool:
     """``{% if request.user|can:"org.edit" %}``: hide what the user may not do (the server refuses anyway)."""
     return has_perm(user, code)
+
+
+@register.simple_tag(takes_context=True)
+def configures(context: template.Context, code: str, item: Any) -> bool:
+    """``{% configures "pipelines.configure" pipeline as editable %}``: may the user change this item of
+    configuration (their unit's; a group-wide one with the all-units scope)? The server refuses anyway."""
+    return config_may_change(actor=context["request"].user, code=code, unit_id=item.business_unit_id)
 
 
 @dataclass(frozen=True)
