@@ -7,12 +7,16 @@ from typing import Any
 
 import pytest
 from django.test import RequestFactory
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
 import guanxi
+from guanxi.core import api
 from guanxi.core.errors import STATUS_OF_CODE, status_of
 from guanxi.core.views import server_error
+from guanxi.customers.models import Customer
 from tests.conftest import World
+from tests.customers.test_services import register
 
 DEEP = "[" * 5000 + "]" * 5000
 
@@ -79,3 +83,46 @@ def test_a_server_error_under_the_api_answers_json(rf: RequestFactory) -> None:
     response = server_error(rf.get("/api/v1/customers/"))
     assert (response.status_code, response["Content-Type"]) == (500, "application/json")
     assert json.loads(response.content)["code"] == "server_error"
+
+
+def _subclasses(cls: type) -> set[type]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct, *_subclasses(direct)}}
+
+
+def test_every_serializer_of_the_api_refuses_fields_it_does_not_write() -> None:
+    ours = {cls for cls in _subclasses(serializers.Serializer) if cls.__module__.startswith("guanxi.")}
+    assert len(ours) > 40
+    assert sorted(cls.__qualname__ for cls in ours if not issubclass(cls, api.Serializer)) == []
+
+
+@pytest.mark.parametrize("field", ["bogus", "is_superuser", "status", "owner", "number"])
+def test_unknown_and_read_only_fields_are_refused_by_name(world: World, field: str) -> None:
+    client = APIClient()
+    client.force_authenticate(world.root)
+    created = client.post("/api/v1/customers/", {"name": "接口新客户", field: "x"}, format="json")
+    assert created.status_code == 400
+    assert list(created.json()) == [field]
+    assert not Customer.objects.exists()
+    customer = register(world.root)
+    patched = client.patch(f"/api/v1/customers/{customer.pk}/", {"version": customer.version, field: 1}, format="json")
+    assert (patched.status_code, list(patched.json())) == (400, [field])
+
+
+def test_tags_are_a_list_of_strings(world: World) -> None:
+    client = APIClient()
+    client.force_authenticate(world.root)
+    refused = client.post("/api/v1/customers/", {"name": "接口新客户", "tags": "vip"}, format="json")
+    assert refused.status_code == 400 and "tags" in refused.json()
+    created = client.post("/api/v1/customers/", {"name": "接口新客户", "tags": ["vip"]}, format="json")
+    assert created.status_code == 201 and created.json()["tags"] == ["vip"]
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    tags = schema["components"]["schemas"]["Customer"]["properties"]["tags"]
+    assert (tags["type"], tags["items"]["type"]) == ("array", "string")
+
+
+def test_an_update_without_its_version_is_refused_in_the_users_language(world: World) -> None:
+    client = APIClient()
+    client.force_authenticate(world.root)
+    customer = register(world.root)
+    response = client.patch(f"/api/v1/customers/{customer.pk}/", {"name": "新名称"}, format="json")
+    assert (response.status_code, response.json()) == (400, {"version": ["请提交您加载时的版本号（version）。"]})

@@ -278,3 +278,28 @@ def test_a_superuser_still_sees_every_entry(world: World) -> None:
     entry(world.alice, obj=world.alice)
     entry(world.charlie, obj=world.charlie)
     assert len(titles(client_for(world.root).get(reverse("core:audit")))) == 2
+
+
+def test_the_record_type_filter_offers_the_records_people_work_with_in_their_language(world: World) -> None:
+    admin = grant(world.bob, "audit.view", scope="all")
+
+    def offered(language: str) -> dict[str, str]:
+        page = client_for(admin, HTTP_ACCEPT_LANGUAGE=language).get(reverse("core:audit"))
+        return dict(page.context["filter_form"].fields["object_type"].choices)
+
+    assert (offered("zh-hans")["customers.customer"], offered("en")["customers.customer"]) == ("客户", "Customer")
+    for internal in ("core.numbercounter", "activities.feedtoken", "customers.customerstar", "core.auditentry"):
+        assert internal not in offered("en")
+
+
+def test_notes_and_related_records_read_in_the_readers_language(world: World) -> None:
+    salesperson = Role.objects.get(code="salesperson")
+    logged = entry(world.bob, obj=world.alice, note="password changed", changes={"roles": [[], [salesperson.pk]]})
+    with translation.override("zh-hans"):
+        [shown] = present_entries(actor=world.bob, entries=[logged])
+    assert shown.sentence == "密码已修改"
+    assert (shown.rows[0].label, shown.rows[0].after) == ("角色", "销售人员")  # by name, not id
+    with translation.override("en"):
+        [shown] = present_entries(actor=world.bob, entries=[logged])
+    assert shown.sentence == "Password changed"
+    assert shown.rows[0].after == "Salesperson"

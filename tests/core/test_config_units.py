@@ -174,6 +174,10 @@ def test_a_units_pipeline_is_its_own_and_its_default_leaves_other_units_alone(tw
 
     assert default_pipeline(two_units.unit_b.pk) == pipeline
     assert default_pipeline(two_units.unit.pk) == shared_default
+    from guanxi.sales.selectors import pipeline_for
+
+    assert pipeline_for(actor=two_units.bella) == pipeline  # the board opens on the unit's own default
+    assert pipeline_for(actor=two_units.alice) == shared_default
 
 
 # --- parameters and numbering -----------------------------------------------------------------------

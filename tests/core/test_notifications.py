@@ -11,8 +11,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from guanxi.core.errors import DomainError
 from guanxi.core.jobs import run_job
@@ -28,6 +28,7 @@ from guanxi.core.notifications.services import (
 )
 from guanxi.core.notifications.tasks import send_notification_email
 from guanxi.core.permissions import has_perm
+from guanxi.core.texts import Text
 from guanxi.org.models import Role, User
 from tests.conftest import World, client_for
 
@@ -114,6 +115,34 @@ def test_texts_are_written_in_each_recipients_language(world: World) -> None:
     notify(recipients=[world.alice, world.bob], kind="system", title=gettext_lazy("Dashboard"))
     titles = dict(Notification.objects.values_list("recipient__username", "title"))
     assert titles == {"alice": "Dashboard", "bob": "工作台"}
+
+
+def test_a_text_is_stored_as_its_message_and_read_in_the_readers_language(
+    world: World, django_capture_on_commit_callbacks: Capture
+) -> None:
+    """Whoever caused it, and in whatever language, each reader reads the title in theirs: the bell, the
+    list, the API and the e-mail."""
+    with_email(world.alice)
+    User.objects.filter(pk=world.alice.pk).update(language="en")
+    choose(world.alice, "assignment", in_app=True, email=True)
+    title = Text(gettext_noop("%(actor)s gave you the customer %(name)s"), actor=world.bob, name="上海华信")
+    with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):  # Bob works in Chinese
+        notify(recipients=[world.alice], kind="assignment", title=title)
+    english = "王博 gave you the customer 上海华信"
+    assert mail.outbox[0].subject == english  # her language
+    client = client_for(world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    assert english in client.get(reverse("core:notifications")).text
+    assert english in client.get(reverse("core:notification_menu")).text
+    assert client.get("/api/v1/notifications/").json()["results"][0]["title"] == english
+    chinese = client_for(world.alice, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    User.objects.filter(pk=world.alice.pk).update(language="")  # now she reads with a Chinese browser
+    assert "王博 将客户 上海华信 转给了您" in chinese.get(reverse("core:notifications")).text
+
+
+def test_notifications_written_before_texts_were_stored_read_as_written(world: World) -> None:
+    old = Notification.objects.create(recipient=world.alice, kind="system", title="旧通知", body="正文")
+    with translation.override("en"):
+        assert (old.shown_title, old.shown_body) == ("旧通知", "正文")
 
 
 def test_notify_links_only_to_this_site_and_knows_its_kinds(world: World) -> None:

@@ -8,12 +8,14 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from guanxi.core.audit import audit_log
+from guanxi.core.errors import Conflict
 from guanxi.core.models import AuditEntry
 from guanxi.customers.models import Customer
 from guanxi.org.models import Role, User
 from guanxi.pool import services as pool
-from guanxi.pool.models import Pool
+from guanxi.pool.models import ConflictCase, Pool
 from tests.conftest import client_for
+from tests.customers.test_services import register
 from tests.pool.pool_helpers import PoolWorld, fresh, in_pool, registered
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +106,32 @@ def test_the_history_reads_as_labels_in_the_readers_language(sales: PoolWorld) -
     assert "<td>Website</td>" not in english  # a creation lists only the fields filled in
     assert "Returned to the pool: 联系不上" in english
     assert "returned unreachable" not in english
+
+
+def test_a_conflict_case_masks_the_matched_phone_as_the_held_customers_page_does(sales: PoolWorld) -> None:
+    held = registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")
+    with pytest.raises(Conflict):
+        register(sales.alice, "华信科技", phone="021 6888 8888", contact={"name": "李四", "mobile": PHONE})
+    case = ConflictCase.objects.get(customer=held)
+    url = reverse("pool:conflict", args=[case.pk])
+    managers = client_for(sales.bob, HTTP_ACCEPT_LANGUAGE="en").get(url).text
+    assert "021****8888" in managers and "139****5645" in managers
+    assert "6888 8888" not in managers and PHONE not in managers
+    client = APIClient()
+    client.force_authenticate(sales.bob)
+    attempted = client.get(f"/api/v1/conflicts/{case.pk}/").json()["attempted"]
+    assert attempted == {"name": "华信科技", "phone": "021****8888", "contact_mobile": "139****5645"}
+    claimants = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en").get(url).text
+    assert "021 6888 8888" in claimants  # she typed it herself
+
+
+def test_the_contacts_api_masks_phones_and_e_mail_as_the_contacts_tab_does(sales: PoolWorld) -> None:
+    customer = register(sales.alice, phone=PHONE, contact={"name": "张三", "mobile": PHONE, "email": EMAIL})
+    contact = customer.contacts.get()
+    client = APIClient()
+    client.force_authenticate(sales.bob)  # her manager: sees the customer, masked
+    [listed] = client.get("/api/v1/contacts/").json()["results"]
+    assert (listed["mobile"], listed["email"]) == ("139****5645", "x***@na.cn")
+    assert client.get(f"/api/v1/contacts/{contact.pk}/").json()["mobile"] == "139****5645"
+    client.force_authenticate(sales.alice)
+    assert client.get(f"/api/v1/contacts/{contact.pk}/").json()["mobile"] == PHONE

@@ -111,9 +111,23 @@ def test_masked_phone_for_a_manager_until_revealed(sales: World) -> None:
     page = manager.get(reverse("customers:detail", args=[customer.pk])).text
     assert "139****1111" in page and "13900001111" not in page
     revealed = manager.post(reverse("customers:reveal", args=[customer.pk]), {"field": "phone"})
-    assert revealed.text == "13900001111"
+    assert revealed.text == '<a href="tel:13900001111" class="text-nowrap">13900001111</a>'
     owner_page = client_for(sales.alice).get(reverse("customers:detail", args=[customer.pk])).text
-    assert "13900001111" in owner_page
+    assert '<a href="tel:13900001111"' in owner_page
+
+
+def test_an_unmasked_phone_dials_and_an_email_opens_the_mail_app(sales: World) -> None:
+    customer = register(
+        sales.alice, phone="13900003333", email="buyer@example.com", contact={"name": "王经理", "mobile": "13900002222"}
+    )
+    owner = client_for(sales.alice)
+    page = owner.get(reverse("customers:detail", args=[customer.pk])).text
+    assert '<a href="tel:13900003333" class="text-nowrap">13900003333</a>' in page
+    assert '<a href="mailto:buyer@example.com">buyer@example.com</a>' in page
+    contacts = owner.get(reverse("customers:detail", args=[customer.pk]), {"tab": "contacts"}).text
+    assert '<a href="tel:13900002222" class="text-nowrap">13900002222</a>' in contacts
+    revealed = client_for(sales.bob).post(reverse("customers:reveal", args=[customer.pk]), {"field": "email"})
+    assert revealed.text == '<a href="mailto:buyer@example.com">buyer@example.com</a>'
 
 
 def test_transfer_from_the_page(sales: World) -> None:

@@ -33,9 +33,10 @@ def test_me_can_be_updated_with_field_errors_for_bad_input(world: World) -> None
     assert response.status_code == 400
     assert "email" in response.json()
     response = client.patch("/api/v1/me/", {"mobile": "13900002222", "username": "hacker"}, format="json")
+    assert (response.status_code, list(response.json())) == (400, ["username"])  # read-only: refused by name
+    response = client.patch("/api/v1/me/", {"mobile": "13900002222"}, format="json")
     assert response.status_code == 200
-    assert response.json()["mobile"] == "13900002222"
-    assert response.json()["username"] == "alice"  # read-only
+    assert (response.json()["mobile"], response.json()["username"]) == ("13900002222", "alice")
 
 
 def test_a_frozen_users_token_stops_working_at_once(world: World) -> None:
@@ -50,3 +51,12 @@ def test_the_openapi_schema_and_docs_are_served(world: World) -> None:
     assert schema.status_code == 200
     assert b"/api/v1/me/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_a_units_top_department_is_created_without_naming_a_parent(world: World) -> None:
+    client = token_client("root")
+    created = client.post("/api/v1/departments/", {"name": "华南区", "business_unit": world.unit.pk}, format="json")
+    assert created.status_code == 201, created.json()
+    assert (created.json()["parent"], created.json()["path"]) == (None, f"/{created.json()['id']}/")
+    renamed = client.patch(f"/api/v1/departments/{world.shanghai.pk}/", {"name": "上海分部"}, format="json")
+    assert (renamed.status_code, renamed.json()["parent"]) == (200, world.head_office.pk)  # PATCH keeps the parent

@@ -6,8 +6,9 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from guanxi.org.models import Department, Role, User
-from tests.conftest import World, grant
+from guanxi.org.models import Department, Role, User, UserSession
+from tests.conftest import World, client_for, grant
+from tests.org.test_security import signed_in
 
 ROLES = [None, "salesperson", "sales_manager", "unit_admin", "system_admin"]
 ADMINS = {"unit_admin", "system_admin"}
@@ -117,3 +118,35 @@ def test_lists_are_paginated_in_the_contract_shape(world: World) -> None:
     assert body.keys() == {"count", "next", "previous", "results"}
     assert body["count"] == 4
     assert len(body["results"]) == 2
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_online_sessions_and_force_logout_answer_each_role(world: World, role: str | None) -> None:
+    charlie = client_for(world.charlie)
+    assert signed_in(charlie)  # one request: Charlie is online
+    session = UserSession.objects.get(user=world.charlie)
+    client = client_as(grant(world.alice, role) if role else world.alice)
+    listing = client.get("/api/v1/online-sessions/")
+    ended = client.post(f"/api/v1/online-sessions/{session.pk}/end/")
+    if role in ADMINS:
+        assert (listing.status_code, ended.status_code) == (200, 204)
+        assert [row["user_name"] for row in listing.json()["results"]] == ["张查理"]
+        assert not signed_in(charlie)
+    else:
+        assert (listing.status_code, ended.status_code) == (403, 403)
+        assert signed_in(charlie)
+    assert client_as(None).get("/api/v1/online-sessions/").status_code == 401
+
+
+def test_force_logout_of_a_session_outside_the_admins_scope_answers_404(world: World) -> None:
+    charlie = client_for(world.charlie)
+    assert signed_in(charlie)
+    session = UserSession.objects.get(user=world.charlie)
+    branch = Role.objects.create(
+        name="Branch admin", code="branch", permissions=["org.view", "org.edit"], data_scope="department_tree"
+    )
+    world.bob.roles.set([branch])
+    client = client_as(world.bob)
+    assert client.get("/api/v1/online-sessions/").json()["count"] == 0
+    assert client.post(f"/api/v1/online-sessions/{session.pk}/end/").status_code == 404
+    assert signed_in(charlie)

@@ -6,7 +6,7 @@ from guanxi.customers.models import Customer
 from guanxi.pool.models import ConflictCase
 from tests.conftest import World, grant
 from tests.customers.test_api import api
-from tests.pool.pool_helpers import PoolWorld, in_pool, registered, set_parameter
+from tests.pool.pool_helpers import PoolWorld, fresh, in_pool, registered, set_parameter
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,8 @@ def test_a_salesperson_lists_the_pool_and_claims_through_the_api(sales: PoolWorl
     assert again.status_code == 409
     assert again.json()["code"] == "already_claimed"
     assert "李爱丽" in again.json()["detail"]
+    mine = api(sales.alice).post(f"/api/v1/customers/{customer.pk}/claim/")
+    assert (mine.status_code, mine.json()["detail"]) == (409, f"{customer.name}已经是您的客户了。")
 
 
 LIMITS = [("pool.daily_claims", "claim_limit"), ("pool.holding_limit", "holding_limit")]
@@ -104,3 +106,44 @@ def test_a_salesperson_without_a_role_sees_no_pool(world: World) -> None:
     assert api(world.alice).get("/api/v1/customers/", {"status": "pool"}).status_code == 403
     grant(world.alice, "salesperson")
     assert api(world.alice).get("/api/v1/conflicts/").status_code == 200
+
+
+def test_batch_claim_return_and_transfer_through_the_api(sales: PoolWorld) -> None:
+    first, second = in_pool(sales, "甲公司"), in_pool(sales, "乙公司")
+    theirs = registered(sales.charlie, "北京客户")  # outside Bob's scope
+    claimed = api(sales.alice).post("/api/v1/customers/batch-claim/", {"ids": [first.pk, second.pk]}, format="json")
+    assert claimed.json() == {"done": 2, "ignored": 0}
+    assert {fresh(first).owner, fresh(second).owner} == {sales.alice}
+    late = api(sales.dave).post("/api/v1/customers/batch-claim/", {"ids": [first.pk]}, format="json")
+    assert (late.status_code, late.json()["code"]) == (409, "not_in_pool")
+
+    ids = [first.pk, second.pk, theirs.pk]
+    moved = api(sales.bob).post(
+        "/api/v1/customers/batch-transfer/", {"ids": ids, "owner": sales.dave.pk}, format="json"
+    )
+    assert moved.json() == {"done": 2, "ignored": 1}
+    assert fresh(theirs).owner == sales.charlie
+
+    bad = api(sales.dave).post("/api/v1/customers/batch-return/", {"ids": ids, "reason": "bored"}, format="json")
+    assert bad.status_code == 400 and fresh(first).owner == sales.dave  # all or none
+    returned = api(sales.dave).post("/api/v1/customers/batch-return/", {"ids": ids, "reason": "no_need"}, format="json")
+    assert returned.json() == {"done": 2, "ignored": 1}
+    assert {fresh(first).status, fresh(second).status} == {"pool"}
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [(None, (403, 403, 403)), ("salesperson", (200, 200, 403)), ("sales_manager", (200, 200, 200))],
+)
+def test_the_batch_actions_answer_each_role(sales: PoolWorld, role: str | None, expected: tuple[int, ...]) -> None:
+    pooled, owned = in_pool(sales, "甲公司"), registered(sales.alice, "乙公司")
+    actor = grant(sales.alice, role) if role else grant(sales.alice)
+    client = api(actor)
+    answers = (
+        client.post("/api/v1/customers/batch-claim/", {"ids": [pooled.pk]}, format="json").status_code,
+        client.post("/api/v1/customers/batch-return/", {"ids": [owned.pk], "reason": "no_need"}, format="json"),
+        client.post("/api/v1/customers/batch-transfer/", {"ids": [owned.pk], "owner": sales.dave.pk}, format="json"),
+    )
+    assert (answers[0], answers[1].status_code, answers[2].status_code) == expected
+    assert fresh(pooled).owner == (actor if expected[0] == 200 else None)
+    assert api(None).post("/api/v1/customers/batch-claim/", {"ids": [pooled.pk]}, format="json").status_code == 401

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
 from guanxi.core.errors import DomainError
 from guanxi.core.scope import rule_for
 from guanxi.customers.models import Contact, Customer
@@ -60,7 +60,7 @@ class RelatedTypeField(serializers.CharField):
         return f"{value.app_label}.{value.model}" if value is not None else ""
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -72,7 +72,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return reverse("activities:attachment", args=[attachment.pk])
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ModelSerializer):
     author_name = serializers.CharField(source="author.display_name", read_only=True)
 
     class Meta:
@@ -81,7 +81,7 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "author", "created_at"]
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
     contact = VisibleRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     related_type = RelatedTypeField(required=False, allow_blank=True, help_text='e.g. "sales.opportunity"')
@@ -169,7 +169,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
     contact = VisibleRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
@@ -204,11 +204,11 @@ class PlanSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(proposal) if proposal else None
 
 
-class CompleteSerializer(serializers.Serializer):
+class CompleteSerializer(Serializer):
     followup = serializers.IntegerField(required=False, allow_null=True, help_text="The follow-up that fulfilled it")
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelSerializer(Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -275,22 +275,22 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         plan = self.get_object()
         body = PlanSerializer(plan, data=request.data, partial=True, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        if "version" not in data:
-            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
+        data = dict(body.validated_data)
+        version = version_sent(data)
         plan = services.plan_reschedule(
             actor=self.actor,
             plan=plan,
             due_at=data.get("due_at", plan.due_at),
             starts_at=data.get("starts_at"),
             owner=data.get("owner"),
-            version=data["version"],
+            version=version,
         )
         return Response(PlanSerializer(plan, context=self.get_serializer_context()).data)
 
     @extend_schema(request=CompleteSerializer, responses=PlanSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
+        """Complete the plan, optionally with the follow-up record that did it."""
         plan = self.get_object()
         body = CompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -308,6 +308,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @extend_schema(request=CancelSerializer, responses=PlanSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Cancel the plan, with an optional reason."""
         plan = self.get_object()
         body = CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -315,13 +316,13 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return Response(PlanSerializer(plan, context=self.get_serializer_context()).data)
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(ModelSerializer):
     class Meta:
         model = PlanTemplateStep
         fields = ["subject", "kind", "script", *plan_templates.STEP_FIELDS[3:]]
 
 
-class PlanTemplateSerializer(serializers.ModelSerializer):
+class PlanTemplateSerializer(ModelSerializer):
     steps = StepSerializer(many=True, required=False)
 
     class Meta:
@@ -330,7 +331,7 @@ class PlanTemplateSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "code", "business_unit", "updated_at"]
 
 
-class ApplySerializer(serializers.Serializer):
+class ApplySerializer(Serializer):
     customer = serializers.IntegerField()
 
 
@@ -376,6 +377,7 @@ class PlanTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     @extend_schema(request=ApplySerializer, responses=PlanSerializer(many=True))
     @action(detail=True, methods=["post"])
     def apply(self, request: Request, pk: str | None = None) -> Response:
+        """Create the template's plans for a customer you can see."""
         template = self.get_object()
         body = ApplySerializer(data=request.data)
         body.is_valid(raise_exception=True)

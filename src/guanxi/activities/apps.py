@@ -9,12 +9,21 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core import navigation, permissions, scope
+        from guanxi.core.auditlog.presentation import register_note_labels
         from guanxi.core.config.dictionary import register_dictionary_usage
         from guanxi.customers import hooks as customer_hooks
         from guanxi.customers.merge import register_merge_child
         from guanxi.org import handover
 
         from . import cadence, checks, models, services
+
+        register_note_labels(
+            {
+                "calendar feed token issued": _("Calendar feed link issued"),
+                "calendar feed token revoked": _("Calendar feed link revoked"),
+                "open plans reassigned": _("Open plans handed over"),
+            }
+        )
 
         # view/create/edit: one's own records; assign: plans for colleagues; approve: manager comments (领导批示);
         # configure: plan templates; delete: remove a record recorded by mistake.

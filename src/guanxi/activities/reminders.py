@@ -17,12 +17,12 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import gettext_noop
 
 from guanxi.core.config.parameters import parameter_value
 from guanxi.core.models import ParameterValue
 from guanxi.core.notifications.services import notify
+from guanxi.core.texts import Text
 from guanxi.org.models import User
 
 from .models import Plan, ReminderSettings
@@ -87,7 +87,9 @@ def plans_due_soon_sweep(*, at: datetime, batch: int = BATCH) -> int:
                 notify(
                     recipients=[plan.owner],
                     kind="activities.plan_due",
-                    title=_("Due at %(time)s: %(subject)s") % {"time": f"{local:%H:%M}", "subject": _label(plan)},
+                    title=Text(
+                        gettext_noop("Due at %(time)s: %(subject)s"), time=f"{local:%H:%M}", subject=_label(plan)
+                    ),
                     body=plan.script,
                     obj=plan,
                 )
@@ -128,15 +130,14 @@ def _notify_overdue(plans: list[Plan]) -> None:
         notify(
             recipients=[owner],
             kind="activities.plan_overdue",
-            title=_("Overdue: %(subject)s") % {"subject": _label(plans[0])},
+            title=Text(gettext_noop("Overdue: %(subject)s"), subject=_label(plans[0])),
             obj=plans[0],
         )
         return
     notify(
         recipients=[owner],
         kind="activities.plan_overdue",
-        title=ngettext_lazy("%(count)d plan is overdue", "%(count)d plans are overdue", len(plans))
-        % {"count": len(plans)},
+        title=Text(gettext_noop("Overdue plans: %(count)d"), count=len(plans)),
         body="\n".join(_label(plan) for plan in plans[:20]),
         url=reverse("activities:agenda"),
     )
@@ -203,7 +204,9 @@ def _send_digest(user: User, end: datetime, at: datetime) -> None:
     notify(
         recipients=[user],
         kind="activities.digest",
-        title=_("Your plans today: %(count)d (%(overdue)d overdue)") % {"count": len(plans), "overdue": overdue},
+        title=Text(
+            gettext_noop("Your plans today: %(count)d (%(overdue)d overdue)"), count=len(plans), overdue=overdue
+        ),
         body="\n".join(lines),
         url=reverse("activities:agenda"),
     )

@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.dictionary import dictionary_validate
@@ -24,6 +25,7 @@ from guanxi.core.notifications.services import notify
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.records import save_versioned
 from guanxi.core.scope import owner_in_scope
+from guanxi.core.texts import Text
 from guanxi.customers.models import Contact, Customer
 from guanxi.customers.services import customer_followed_up, customer_next_followup_set, customer_row_lock
 from guanxi.org.models import User
@@ -242,7 +244,7 @@ def followup_comment_add(*, actor: User, followup: FollowUp, text: str) -> Follo
         notify(
             recipients=[followup.owner],
             kind="comment",
-            title=_("%(who)s commented on your follow-up") % {"who": actor.display_name or actor.username},
+            title=Text(gettext_noop("%(who)s commented on your follow-up"), who=actor.display_name or actor.username),
             body=text,
             obj=followup,
         )
@@ -309,7 +311,9 @@ def plan_create(
         notify(
             recipients=[owner],
             kind="assignment",
-            title=_("%(who)s planned for you: %(subject)s") % {"who": actor.display_name, "subject": plan.subject},
+            title=Text(
+                gettext_noop("%(who)s planned for you: %(subject)s"), who=actor.display_name, subject=plan.subject
+            ),
             obj=plan,
         )
     return plan

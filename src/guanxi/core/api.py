@@ -1,7 +1,11 @@
-"""The base of every API resource: permission codes and the data-scope gate, impossible to skip."""
+"""The base of every API resource: permission codes and the data-scope gate, impossible to skip; and the
+base of every serializer, which refuses the input fields it does not write."""
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.db import models
+from django.utils.translation import gettext as _
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.request import Request
 
@@ -57,9 +61,45 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return queryset.visible_to(self.request.user)
 
 
+def version_sent(data: dict[str, Any]) -> int:
+    """Take the ``version`` an update must send out of its data (optimistic locking); 400 when missing."""
+    if "version" not in data:
+        raise serializers.ValidationError({"version": [_("Send the version you loaded.")]})
+    return int(data.pop("version"))
+
+
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key in the API that accepts only rows the requesting user may see (else 400)."""
 
     def get_queryset(self) -> Any:
         queryset: Any = super().get_queryset()
         return queryset.visible_to(self.context["request"].user)
+
+
+class Serializer(serializers.Serializer):
+    """Refuses each input key the serializer does not write, unknown or read-only, with a 400 naming it:
+    a typo or an attempt to set ``owner`` or ``status`` is not silently dropped. The base of every
+    serializer in the API (tests/core/test_api_contract.py checks)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            writable = [name for name, field in self.fields.items() if not field.read_only]
+            refused = {
+                name: [_("This field is read-only.") if name in self.fields else _("Unknown field.")]
+                for name in data
+                if name not in writable
+            }
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(Serializer, serializers.ModelSerializer):
+    """A JSON list column (tags, sources …) is a list of strings in the API, not any JSON."""
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict[str, Any]]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.JSONField) and model_field.default is list:
+            kwargs = {name: kwargs[name] for name in ("label", "help_text", "required", "read_only") if name in kwargs}
+            return serializers.ListField, {"child": serializers.CharField(), **kwargs}
+        return field_class, kwargs

@@ -27,6 +27,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "already_locked": 409,
     "already_merged": 409,
     "not_locked": 409,
+    "not_in_pool": 409,
     "in_use": 409,
     "claim_limit": 409,
     "holding_limit": 409,

@@ -1,8 +1,13 @@
+import json
 from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from .context import client_ip
 from .errors import NotPermitted
@@ -32,3 +37,64 @@ class RequestContextMiddleware:
         if isinstance(exception, NotPermitted):
             raise PermissionDenied(str(exception.message)) from exception
         return None
+
+
+NUL = "\x00"
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RefuseNulMiddleware:
+    """A NUL character anywhere in the path, the query or the body (form or JSON) answers 400 naming where it
+    is, before any view: PostgreSQL can neither store nor compare it, so it must never reach a query."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        found = [name for name, value in _inputs(request) if _holds_nul(value)]
+        if not found:
+            return self.get_response(request)
+        message = _("Remove the NUL character (\\0): it is not allowed.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({name: [message] for name in found}, status=400)
+        return render(request, "400.html", {"message": message, "fields": found}, status=400)
+
+
+def _inputs(request: HttpRequest) -> list[tuple[str, Any]]:
+    """(name, value) of every input: the path, each query parameter and each top-level body field."""
+    inputs: list[tuple[str, Any]] = [("path", request.path), *_fields(request.GET)]
+    if request.content_type == "application/json":
+        with suppress(ValueError, RecursionError):  # not JSON: the API's parser refuses it with its own message
+            inputs += _fields(json.loads(request.body))
+    elif request.method == "POST" and request.content_type in FORMS:
+        inputs += _fields(request.POST)
+    elif request.content_type == "application/x-www-form-urlencoded":  # PUT, PATCH
+        inputs += _fields(QueryDict(request.body))
+    return inputs
+
+
+def _fields(data: Any) -> list[tuple[str, Any]]:
+    if isinstance(data, QueryDict):
+        return [(_printable(name), [name, *values]) for name, values in data.lists()]
+    if isinstance(data, dict):
+        return [(_printable(name), [name, value]) for name, value in data.items()]
+    return [("non_field_errors", data)]
+
+
+def _printable(name: str) -> str:
+    return name.replace(NUL, "\\0")
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a NUL hides in the value, its keys or items at any depth (a loop: JSON may nest deeply)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+    return False

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .scope import ScopedQuerySet
+from .texts import Text
 
 
 class AuditQuerySet(ScopedQuerySet["AuditEntry"]):
@@ -95,6 +96,9 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=40)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
+    # {"title": Text, "body": Text} as JSON: read in the reader's language; title and body above keep the
+    # text as first written, for rows from before and for plain texts a person typed.
+    texts = models.JSONField(_("texts"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)  # a local path to the record
     object_type = models.CharField(_("record type"), max_length=60, blank=True)  # "org.user"
     object_id = models.CharField(_("record"), max_length=40, blank=True)
@@ -130,11 +134,24 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
 
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language (the reader's)."""
+        return self._shown("title", self.title)
+
+    @property
+    def shown_body(self) -> str:
+        return self._shown("body", self.body)
+
+    def _shown(self, part: str, written: str) -> str:
+        stored = self.texts.get(part) if isinstance(self.texts, dict) else None
+        return Text.from_json(stored).render() if stored else written
 
 
 class NotificationPreference(models.Model):

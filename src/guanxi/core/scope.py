@@ -100,6 +100,11 @@ def register(model: type[models.Model], rule: Rule) -> None:
     _RULES[model] = rule
 
 
+def registered_models() -> list[type[models.Model]]:
+    """The models behind the gate: the records people work with."""
+    return list(_RULES)
+
+
 def rule_for(model: type[models.Model]) -> Rule:
     try:
         return _RULES[model]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,18 +11,18 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
 from guanxi.core.scope import get_visible_or_404
 from guanxi.org.models import Department, User
 
-from . import keys, selectors, services
+from . import bulk, history, keys, selectors, services
 from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
 from .models import Contact, Customer
 
 WRITABLE = [name for name in services.CUSTOMER_FIELDS if name != "referrer"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     referrer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
     owner_name = serializers.CharField(source="owner.display_name", default=None, read_only=True)
     version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
@@ -54,7 +55,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         return data
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all())
     version = serializers.IntegerField(required=False)
 
@@ -63,19 +64,30 @@ class ContactSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", *services.CONTACT_FIELDS, "custom", "version", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
+    def to_representation(self, instance: Contact) -> dict[str, Any]:
+        """Phones and e-mail masked as on the customer's page (``masks`` from the view for a whole page)."""
+        data = super().to_representation(instance)
+        masks = self.context.get("masks")
+        if masks is None:
+            masks = history.contact_masks(self.context["request"].user, [str(instance.pk)])
+        for name, mask in masks.get(str(instance.pk), {}).items():
+            if data.get(name):
+                data[name] = mask(str(data[name]))
+        return data
 
-class RevealSerializer(serializers.Serializer):
+
+class RevealSerializer(Serializer):
     field = serializers.ChoiceField(choices=["phone", "email"])
     value = serializers.CharField(read_only=True)
 
 
-class TransferSerializer(serializers.Serializer):
+class TransferSerializer(Serializer):
     # any active colleague; whether the actor may give the customer to them is the service's rule
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class ShareSerializer(serializers.Serializer):
+class ShareSerializer(Serializer):
     users = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(status=User.Status.ACTIVE), many=True, required=False
     )
@@ -83,7 +95,7 @@ class ShareSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField(default=False)
 
 
-class MergeSerializer(serializers.Serializer):
+class MergeSerializer(Serializer):
     other = serializers.IntegerField(help_text="The customer merged into this one (then deleted).")
     choices = serializers.DictField(
         child=serializers.ChoiceField(choices=[KEEP, OTHER]),
@@ -99,6 +111,29 @@ class MergeSerializer(serializers.Serializer):
         return value
 
 
+class DuplicateSerializer(Serializer):
+    reason = serializers.CharField(help_text="Which key matched: name, similar_name, phone or tax_number.")
+    number = serializers.CharField()
+    name = serializers.CharField()
+    id = serializers.IntegerField(allow_null=True)
+    owner = serializers.CharField(help_text="The owner's name, or the pool's.")
+
+
+class BatchSerializer(Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), min_length=1, max_length=bulk.MAX_SELECTION, help_text="Customer ids."
+    )
+
+
+class BatchTransferSerializer(BatchSerializer, TransferSerializer):
+    pass
+
+
+class BatchResultSerializer(Serializer):
+    done = serializers.IntegerField(help_text="Customers changed.")
+    ignored = serializers.IntegerField(help_text="Selected ids outside your data scope, left out.")
+
+
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
     """Customers the caller may see. ``?search=`` is the one-box search (name, pinyin, initials, number,
     any phone, contact name); ``?scene=`` a ready-made filter (mine, shared, team, recent …)."""
@@ -112,6 +147,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         "duplicates": "view",
         "reveal": "view",
         "merge": "delete",
+        "batch_transfer": "assign",
     }
     filterset_fields = ["status", "level", "industry", "source", "owner", "province", "city", "county", "kind"]
     ordering_fields = ["updated_at", "created_at", "name_pinyin", "last_followup_at", "expires_at"]
@@ -155,9 +191,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         body = CustomerSerializer(customer, data=request.data, partial=True, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        if "version" not in data:
-            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
-        version = data.pop("version")
+        version = version_sent(data)
         custom = data.pop("custom", None)
         customer = services.customer_update(
             actor=self.actor, customer=customer, version=version, data=data, custom=custom
@@ -170,15 +204,26 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     @extend_schema(request=TransferSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
     def transfer(self, request: Request, pk: str | None = None) -> Response:
+        """Give the customer to another salesperson (``customers.assign``); the new owner is notified."""
         customer = self.get_object()
         body = TransferSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         customer = services.customer_transfer(actor=self.actor, customer=customer, **body.validated_data)
         return Response(self._out(customer))
 
+    @extend_schema(request=BatchTransferSerializer, responses=BatchResultSerializer)
+    @action(detail=False, methods=["post"], url_path="batch-transfer")
+    def batch_transfer(self, request: Request) -> Response:
+        """Give the selected customers to another salesperson (``customers.assign``): all or none."""
+        body = BatchTransferSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = bulk.customers_bulk_transfer(actor=self.actor, **body.validated_data)
+        return Response(asdict(result))
+
     @extend_schema(request=ShareSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
     def share(self, request: Request, pk: str | None = None) -> Response:
+        """Share the customer with colleagues or departments, to view or (``can_edit``) to edit."""
         customer = self.get_object()
         body = ShareSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -210,38 +255,39 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
 
     @extend_schema(
         parameters=[OpenApiParameter(name, str) for name in ("name", "phone", "tax_number")],
-        responses={200: serializers.ListSerializer(child=serializers.DictField())},
+        responses=DuplicateSerializer(many=True),
     )
     @action(detail=False, methods=["get"])
     def duplicates(self, request: Request) -> Response:
-        """Existing customers that a new one with these keys would duplicate (for imports and forms)."""
-        unit = self.actor.business_unit_id
-        if unit is None:
-            return Response([])
+        """Existing customers that a new one with these keys would duplicate (for imports and forms); ``id``
+        is null for one outside your data scope."""
         params = request.query_params
-        found = services.customer_duplicates(
-            unit_id=unit,
-            name=params.get("name", ""),
-            phones=[params["phone"]] if params.get("phone") else [],
-            tax_number=params.get("tax_number", ""),
+        found = (
+            services.customer_duplicates(
+                unit_id=self.actor.business_unit_id,
+                name=params.get("name", ""),
+                phones=[params["phone"]] if params.get("phone") else [],
+                tax_number=params.get("tax_number", ""),
+            )
+            if self.actor.business_unit_id
+            else []
         )
         visible = set(
             Customer.objects.visible_to(self.actor)
             .filter(pk__in=[d.customer.pk for d in found])
             .values_list("pk", flat=True)
         )
-        return Response(
-            [
-                {
-                    "reason": match.reason,
-                    "number": match.customer.number,
-                    "name": match.customer.name,
-                    "id": match.customer.pk if match.customer.pk in visible else None,
-                    "owner": services.owner_label(self.actor, match.customer, visible=match.customer.pk in visible),
-                }
-                for match in found
-            ]
-        )
+        rows = [
+            {
+                "reason": match.reason,
+                "number": match.customer.number,
+                "name": match.customer.name,
+                "id": match.customer.pk if match.customer.pk in visible else None,
+                "owner": services.owner_label(self.actor, match.customer, visible=match.customer.pk in visible),
+            }
+            for match in found
+        ]
+        return self.get_paginated_response(DuplicateSerializer(self.paginate_queryset(rows), many=True).data)  # type: ignore[arg-type]
 
 
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
@@ -251,6 +297,12 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     filterset_fields = ["customer", "is_primary", "decision_role"]
     search_fields = ["name", "mobile", "email"]
     ordering = ["-is_primary", "name"]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows = list(self.paginate_queryset(self.filter_queryset(self.get_queryset())) or [])
+        masks = history.contact_masks(self.actor, [str(row.pk) for row in rows])
+        context = {**self.get_serializer_context(), "masks": masks}
+        return self.get_paginated_response(ContactSerializer(rows, many=True, context=context).data)
 
     def create(self, request: Request) -> Response:
         body = self.get_serializer(data=request.data)

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
+from django.utils.translation import gettext_lazy as _
+
 from guanxi.core.auditlog.presentation import (
     Mask,
     register_masks,
+    register_note_labels,
     register_value_labels,
 )
 from guanxi.org.models import User
@@ -72,3 +75,4 @@ def register() -> None:
     register_masks(Contact, contact_masks)
     for field in ("province", "city", "county"):
         register_value_labels(Customer, field, region_names)
+    register_note_labels({"read-write": _("shared read-write"), "read-only": _("shared read-only")})

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.custom_fields import custom_values_clean
@@ -24,6 +25,7 @@ from guanxi.core.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import RESTORE_DAYS, save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
+from guanxi.core.texts import Text
 from guanxi.org.models import Department, User
 
 from . import hooks, keys
@@ -548,7 +550,7 @@ def _notify_owner(actor: User, customer: Customer, owner: User) -> None:
         notify(
             recipients=[owner],
             kind="assignment",
-            title=_("%(actor)s gave you the customer %(name)s") % {"actor": actor, "name": customer.name},
+            title=Text(gettext_noop("%(actor)s gave you the customer %(name)s"), actor=actor, name=customer.name),
             url=reverse("customers:detail", args=[customer.pk]),
             obj=customer,
         )

@@ -20,6 +20,7 @@ from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
+from guanxi.core.templatetags.guanxi import mailto, tel
 from guanxi.org.models import User
 
 from . import keys, list_views, merge, selectors, services
@@ -272,7 +273,7 @@ def customer_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
     if field not in {"phone", "email"}:
         return HttpResponse(status=400)
     value = services.customer_reveal(actor=request.user, customer=customer, field=field)
-    return HttpResponse(value, content_type="text/plain; charset=utf-8")
+    return HttpResponse(mailto(value) if field == "email" else tel(value))
 
 
 @perm_required("customers.edit")

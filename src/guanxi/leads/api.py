@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
@@ -19,7 +19,7 @@ from . import conversion, selectors, services, webforms
 from .models import AssignmentRule, Channel, Lead, LeadForm, LeadStatus
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(status=User.Status.ACTIVE),
         allow_null=True,
@@ -47,7 +47,7 @@ class LeadSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, dict[str, Any]] = {"qq": {"validators": []}, "name": {"required": True}}
 
 
-class LeadAssignSerializer(serializers.Serializer):
+class LeadAssignSerializer(Serializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(status=User.Status.ACTIVE), allow_null=True, required=False
     )
@@ -55,12 +55,12 @@ class LeadAssignSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
-class StatusSerializer(serializers.Serializer):
+class StatusSerializer(Serializer):
     status = serializers.ChoiceField(choices=[code for code in LeadStatus.values if code != LeadStatus.CONVERTED])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
-class ConvertSerializer(serializers.Serializer):
+class ConvertSerializer(Serializer):
     customer = VisibleRelatedField(
         queryset=Customer.objects.all(),
         required=False,
@@ -76,7 +76,7 @@ class ConvertSerializer(serializers.Serializer):
     )
 
 
-class ConversionSerializer(serializers.Serializer):
+class ConversionSerializer(Serializer):
     lead = serializers.IntegerField()
     customer = serializers.IntegerField()
     customer_number = serializers.CharField()
@@ -127,9 +127,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         body = LeadSerializer(lead, data=request.data, partial=True, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        if "version" not in data:
-            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
-        version = data.pop("version")
+        version = version_sent(data)
         custom = data.pop("custom", None)
         for name in ("owner", "assign_by_rules"):
             data.pop(name, None)
@@ -191,7 +189,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         )
 
 
-class LeadFormSerializer(serializers.ModelSerializer):
+class LeadFormSerializer(ModelSerializer):
     department = serializers.PrimaryKeyRelatedField(
         queryset=LeadForm._meta.get_field("department").related_model.objects.all(),  # type: ignore[union-attr]
         allow_null=True,

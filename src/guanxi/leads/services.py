@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.custom_fields import custom_values_clean
@@ -24,6 +25,7 @@ from guanxi.core.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import RESTORE_DAYS, save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
+from guanxi.core.texts import Text
 from guanxi.customers import keys
 from guanxi.customers.models import Customer
 from guanxi.customers.regions.services import region_validate
@@ -298,7 +300,7 @@ def _give(actor: User | None, lead: Lead, owner: User, *, note: str) -> None:
         notify(
             recipients=[owner],
             kind="assignment",
-            title=_("A new lead for you: %(lead)s") % {"lead": lead},
+            title=Text(gettext_noop("A new lead for you: %(lead)s"), lead=lead),
             url=reverse("leads:detail", args=[lead.pk]),
             obj=lead,
         )

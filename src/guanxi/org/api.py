@@ -12,17 +12,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField
 from guanxi.core.config.api import CustomFieldsSerializerMixin
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.middleware import ip_of
 from guanxi.core.permissions import all_codes
 
-from . import security, services, two_factor
-from .models import BusinessUnit, Department, Role, Team, User
+from . import security, selectors, services, two_factor
+from .models import BusinessUnit, Department, Role, Team, User, UserSession
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     department_name = serializers.CharField(source="department.name", default=None, read_only=True)
 
     class Meta:
@@ -51,7 +51,7 @@ class MeView(APIView):
         return Response(MeSerializer(user).data)
 
 
-class UserSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
+class UserSerializer(CustomFieldsSerializerMixin, ModelSerializer):
     department = VisibleRelatedField(queryset=Department.objects.all(), allow_null=True, required=False)
     manager = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     roles = VisibleRelatedField(queryset=Role.objects.all(), many=True, required=False)
@@ -64,7 +64,7 @@ class UserSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "status", "last_login", "date_joined"]
 
 
-class TokenSerializer(AuthTokenSerializer):
+class TokenSerializer(Serializer, AuthTokenSerializer):
     """The web sign-in's rules hold here too: lockout, the login log, and the two-factor code."""
 
     otp = serializers.CharField(
@@ -103,7 +103,7 @@ class TokenView(ObtainAuthToken):
     parser_classes = APIView.parser_classes  # the settings' parsers: ObtainAuthToken names DRF's own
 
 
-class LeaveSerializer(serializers.Serializer):
+class LeaveSerializer(Serializer):
     successor = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     customers_to_pool = serializers.BooleanField(default=False)
 
@@ -142,18 +142,21 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def freeze(self, request: Request, pk: str | None = None) -> Response:
+        """Freeze the user: they can no longer sign in; their data stays."""
         user = services.user_freeze(actor=self.actor, user=self.get_object())
         return Response(self.get_serializer(user).data)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def unfreeze(self, request: Request, pk: str | None = None) -> Response:
+        """Let a frozen user sign in again."""
         user = services.user_unfreeze(actor=self.actor, user=self.get_object())
         return Response(self.get_serializer(user).data)
 
     @extend_schema(request=LeaveSerializer)
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the user as left, handing their customers to a successor or returning them to the pool."""
         leaving = self.get_object()
         body = LeaveSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
@@ -161,9 +164,12 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return Response(self.get_serializer(user).data)
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(ModelSerializer):
     parent = VisibleRelatedField(  # type: ignore[assignment]
-        queryset=Department.objects.all(), allow_null=True, required=False
+        queryset=Department.objects.all(),
+        allow_null=True,
+        default=None,
+        help_text="Left out or null: a top department of business_unit.",
     )
     lead = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     business_unit = VisibleRelatedField(queryset=BusinessUnit.objects.all(), required=False)
@@ -174,7 +180,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "path"]
 
 
-class MoveSerializer(serializers.Serializer):
+class MoveSerializer(Serializer):
     parent = VisibleRelatedField(queryset=Department.objects.all())  # type: ignore[assignment]
 
 
@@ -221,7 +227,7 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return Response(self.get_serializer(moved).data)
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     lead = VisibleRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     members = VisibleRelatedField(queryset=User.objects.all(), many=True, required=False)
 
@@ -262,7 +268,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RoleSerializer(serializers.ModelSerializer):
+class RoleSerializer(ModelSerializer):
     permissions = serializers.ListField(child=serializers.CharField(), required=False)
 
     class Meta:
@@ -270,6 +276,12 @@ class RoleSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "code", "description", "permissions", "data_scope", "require_two_factor"]
         fields += ["is_default", "business_unit"]
         read_only_fields = ["id", "is_default", "business_unit"]
+
+    def to_representation(self, instance: Role) -> dict[str, Any]:
+        """A default role's shipped name and description in the reader's language, until renamed."""
+        data = super().to_representation(instance)
+        data["name"], data["description"] = instance.shown_name, instance.shown_description
+        return data
 
     def validate_permissions(self, value: list[str]) -> list[str]:
         unknown = sorted(set(value) - all_codes())
@@ -307,7 +319,7 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BusinessUnitSerializer(serializers.ModelSerializer):
+class BusinessUnitSerializer(ModelSerializer):
     class Meta:
         model = BusinessUnit
         fields = ["id", "name", "code"]
@@ -337,3 +349,35 @@ class BusinessUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
             code=data.get("code", unit.code),
         )
         return Response(self.get_serializer(unit).data)
+
+
+class OnlineSessionSerializer(ModelSerializer):
+    user_name = serializers.CharField(source="user.display_name", read_only=True)
+    department_name = serializers.CharField(source="user.department.name", default=None, read_only=True)
+
+    class Meta:
+        model = UserSession
+        fields = ["id", "user", "user_name", "department_name", "ip", "user_agent", "started_at", "last_seen_at"]
+        read_only_fields = fields
+
+
+class OnlineSessionViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """Online users (在线用户): the sessions used in the last 30 minutes by the users you may see, the
+    latest first. ``end`` signs one out (强制下线, ``org.edit``)."""
+
+    queryset = UserSession.objects.select_related("user", "user__department")
+    serializer_class = OnlineSessionSerializer
+    permission_module = "org"
+    action_permissions = {"end": "edit"}
+    filter_backends: list[Any] = []
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(selectors.online_sessions(actor=self.actor))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        """Force logout (强制下线): the session's very next request is signed out."""
+        security.session_force_end(actor=self.actor, session=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

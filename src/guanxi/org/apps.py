@@ -10,6 +10,7 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core import navigation, permissions, scope, search
+        from guanxi.core.auditlog.presentation import register_note_labels
 
         from . import handover, models, selectors
 
@@ -23,6 +24,19 @@ class OrgConfig(AppConfig):
         )
         permissions.register_module(
             permissions.Module("roles", _("Roles"), ("view", "create", "edit", "delete"), kind="admin")
+        )
+        # The notes the audit log keeps for these events, read in the reader's language.
+        register_note_labels(
+            {
+                "password changed": _("Password changed"),
+                "password reset by an administrator": _("Password reset by an administrator"),
+                "created from the command line": _("Created from the command line"),
+                "two-factor sign-in enabled": _("Two-factor sign-in enabled"),
+                "two-factor sign-in disabled": _("Two-factor sign-in disabled"),
+                "forced sign-out": _("Signed out by an administrator"),
+                "session ended by its user": _("Session ended by its user"),
+                "returned to the pool": _("Returned to the pool"),
+            }
         )
         scope.register(models.User, scope.Rule("org", owner="pk", department="department"))
         scope.register(models.Department, scope.Rule("org", owner=None, department="self"))

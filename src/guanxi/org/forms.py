@@ -40,7 +40,7 @@ class LoginForm(AuthenticationForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "mobile", "email", "language"]
+        fields = ["display_name", "mobile", "email", "language", "amounts_in_wan"]
 
 
 class PasswordChangeForm(forms.Form):
@@ -156,6 +156,9 @@ class RoleForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(Any, self.fields["permissions"]).choices = [(code, code) for code in sorted(all_codes())]
+        if self.instance.pk:  # the name and description as the list shows them, in the reader's language
+            self.initial["name"] = self.instance.shown_name
+            self.initial["description"] = self.instance.shown_description
 
 
 class LeaveForm(ScopedFormMixin, forms.Form):

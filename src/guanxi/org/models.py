@@ -131,11 +131,23 @@ class Role(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        if self.is_default:  # shown in the reader's language
-            from .roles import DEFAULT_ROLE_LABELS
+        return self.shown_name
 
-            return str(DEFAULT_ROLE_LABELS.get(self.code, self.name))
-        return self.name
+    @property
+    def shown_name(self) -> str:
+        """A default role's shipped name in the reader's language, until a person renames it."""
+        return self._shown("label", self.name)
+
+    @property
+    def shown_description(self) -> str:
+        return self._shown("description", self.description)
+
+    def _shown(self, part: str, stored: str) -> str:
+        if not self.is_default:
+            return stored
+        from .roles import shown_text
+
+        return shown_text(code=self.code, part=part, stored=stored)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -196,6 +208,9 @@ class User(AbstractBaseUser):
         "self", models.SET_NULL, null=True, blank=True, related_name="reports", verbose_name=_("manager")
     )
     language = models.CharField(_("language"), max_length=10, choices=Language.choices, blank=True)
+    amounts_in_wan = models.BooleanField(
+        _("amounts in 万"), default=False, help_text=_("In the Chinese interface, show ¥128,000.00 as ¥12.80万.")
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     roles = models.ManyToManyField(Role, related_name="users", blank=True, verbose_name=_("roles"))
     is_superuser = models.BooleanField(

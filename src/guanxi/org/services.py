@@ -22,25 +22,28 @@ from guanxi.core.scope import Scope
 
 from .handover import owned_types
 from .models import BusinessUnit, Department, Role, Team, User
-from .roles import DEFAULT_ROLES
+from .roles import DEFAULT_ROLES, kept_unless_changed
 
 # --- the signed-in user's own account --------------------------------------------------------------
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, display_name: str, mobile: str, email: str, language: str) -> User:
+def user_update_profile(
+    *, user: User, display_name: str, mobile: str, email: str, language: str, amounts_in_wan: bool
+) -> User:
     before = snapshot(user, PROFILE_FIELDS)
     user.display_name = display_name
     user.mobile = mobile
     user.email = email
     user.language = language
+    user.amounts_in_wan = amounts_in_wan
     user.full_clean(exclude=["password"])
     user.save(update_fields=PROFILE_FIELDS)
     audit_log(actor=user, action=Action.UPDATE, obj=user, changes=diff(before, snapshot(user, PROFILE_FIELDS)))
     return user
 
 
-PROFILE_FIELDS = ["display_name", "mobile", "email", "language"]
+PROFILE_FIELDS = ["display_name", "mobile", "email", "language", "amounts_in_wan"]
 
 
 @transaction.atomic
@@ -512,6 +515,11 @@ def role_save(
         raise DomainError(
             _("Unknown permissions: %(codes)s") % {"codes": ", ".join(sorted(unknown))}, field="permissions"
         )
+    if role is not None and role.is_default:  # a form sends back the label it showed: unchanged, it stays shipped
+        name = kept_unless_changed(code=role.code, part="label", stored=role.name, submitted=name)
+        description = kept_unless_changed(
+            code=role.code, part="description", stored=role.description, submitted=description
+        )
     candidate = role or Role(business_unit_id=unit)
     before = {} if role is None else snapshot(role, ROLE_FIELDS)
     candidate.name, candidate.code, candidate.description = name, code, description
@@ -551,13 +559,13 @@ def roles_sync_defaults() -> None:
     """Create the default roles, and grant them each module they have not been granted yet (a new
     module arrives with an upgrade); a grant an administrator removed later stays removed."""
     for default in DEFAULT_ROLES:
-        with translation.override("en"):  # stored names are English; the UI shows the translated label
-            name = str(default.label)
+        with translation.override(None):  # stored as their source; shown translated until renamed
+            name, description = str(default.label), str(default.description)
         role, _created = Role.objects.get_or_create(
             code=default.code,
             defaults={
                 "name": name,
-                "description": str(default.description),
+                "description": description,
                 "data_scope": Scope(default.scope),
                 "is_default": True,
             },

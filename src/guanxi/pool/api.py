@@ -14,8 +14,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ModulePermission, ScopedViewSet
-from guanxi.customers.api import CustomerSerializer, CustomerViewSet
+from guanxi.core.api import ModelSerializer, ModulePermission, ScopedViewSet, Serializer
+from guanxi.customers.api import BatchResultSerializer, BatchSerializer, CustomerSerializer, CustomerViewSet
 from guanxi.customers.models import Customer
 from guanxi.org.models import Department, User
 
@@ -29,7 +29,7 @@ CONFIGURE = "pool.configure"
 # --- pools ------------------------------------------------------------------------------------------------
 
 
-class PoolRulesSerializer(serializers.Serializer):
+class PoolRulesSerializer(Serializer):
     """A pool's effective rules: its own values where it sets them, the unit's parameters elsewhere."""
 
     no_followup_days = serializers.IntegerField()
@@ -40,7 +40,7 @@ class PoolRulesSerializer(serializers.Serializer):
     won_exempt = serializers.BooleanField()
 
 
-class PoolSerializer(serializers.ModelSerializer):
+class PoolSerializer(ModelSerializer):
     department: serializers.PrimaryKeyRelatedField[Department] = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="The department whose pool this is; null for the unit's pool."
     )
@@ -119,7 +119,7 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 # --- holding limits ---------------------------------------------------------------------------------------
 
 
-class HoldingLimitSerializer(serializers.ModelSerializer):
+class HoldingLimitSerializer(ModelSerializer):
     department = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.all(),
         allow_null=True,
@@ -204,18 +204,22 @@ class HoldingLimitViewSet(
 # --- customers: the pool's actions -----------------------------------------------------------------------
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(Serializer):
     reason = serializers.CharField(max_length=40, help_text="A code of the dictionary type return_reason.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(Serializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class BatchReturnSerializer(BatchSerializer, ReturnSerializer):
+    pass
 
 
 class PoolCustomerViewSet(CustomerViewSet):
@@ -228,6 +232,8 @@ class PoolCustomerViewSet(CustomerViewSet):
         "claim": "view",
         "assign": "view",
         "return_to_pool": "view",
+        "batch_claim": "view",
+        "batch_return": "view",
         "lock": "view",
         "unlock": "view",
     }
@@ -271,6 +277,23 @@ class PoolCustomerViewSet(CustomerViewSet):
         customer = services.customer_return(actor=self.actor, customer=customer, **body.validated_data)
         return Response(self._out(customer))
 
+    @extend_schema(request=BatchSerializer, responses=BatchResultSerializer)
+    @action(detail=False, methods=["post"], url_path="batch-claim")
+    def batch_claim(self, request: Request) -> Response:
+        """Claim several pool customers at once (at most 100): all or none, as on the pool page."""
+        body = BatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        claimed = services.customers_claim_selected(actor=self.actor, ids=body.validated_data["ids"])
+        return Response({"done": len(claimed), "ignored": 0})
+
+    @extend_schema(request=BatchReturnSerializer, responses=BatchResultSerializer)
+    @action(detail=False, methods=["post"], url_path="batch-return")
+    def batch_return(self, request: Request) -> Response:
+        """Return the selected customers to their pools with one reason: all or none."""
+        body = BatchReturnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(asdict(services.customers_bulk_return(actor=self.actor, **body.validated_data)))
+
     @extend_schema(request=NoteSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
     def lock(self, request: Request, pk: str | None = None) -> Response:
@@ -283,6 +306,7 @@ class PoolCustomerViewSet(CustomerViewSet):
     @extend_schema(request=NoteSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
     def unlock(self, request: Request, pk: str | None = None) -> Response:
+        """Unlock the customer (``pool.assign``): its expiry clock runs again."""
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         customer = services.customer_unlock(actor=self.actor, customer=self.get_object(), **body.validated_data)
@@ -292,10 +316,11 @@ class PoolCustomerViewSet(CustomerViewSet):
 # --- conflict cases ----------------------------------------------------------------------------------------
 
 
-class ConflictSerializer(serializers.ModelSerializer):
+class ConflictSerializer(ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     holder_name = serializers.CharField(source="holder.display_name", default=None, read_only=True)
     claimant_name = serializers.CharField(source="claimant.display_name", read_only=True)
+    attempted = serializers.SerializerMethodField()
     evidence = serializers.SerializerMethodField()
 
     class Meta:
@@ -305,6 +330,9 @@ class ConflictSerializer(serializers.ModelSerializer):
             "attempted", "status", "decision", "decided_by", "decided_at", "note", "created_at", "evidence",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_attempted(self, case: ConflictCase) -> dict[str, str]:
+        return conflicts.attempted_shown(actor=self.context["request"].user, case=case)
 
     def get_evidence(self, case: ConflictCase) -> list[dict[str, Any]]:
         return [
@@ -317,7 +345,7 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(Serializer):
     decision = serializers.ChoiceField(choices=ConflictCase.Decision.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
@@ -340,4 +368,4 @@ class ConflictViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         body = DecideSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         case = conflicts.conflict_decide(actor=self.actor, case=case, **body.validated_data)
-        return Response(ConflictSerializer(case).data)
+        return Response(ConflictSerializer(case, context=self.get_serializer_context()).data)

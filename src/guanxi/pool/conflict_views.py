@@ -61,5 +61,6 @@ def conflict_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 request, _("The conflict is decided: %(decision)s.") % {"decision": done.get_decision_display()}
             )
             return redirect("pool:conflicts")
-    context = {"case": case, "form": form, "evidence": conflicts.evidence(case)}
+    attempted = conflicts.attempted_shown(actor=request.user, case=case)
+    context = {"case": case, "form": form, "evidence": conflicts.evidence(case), "attempted": attempted}
     return render(request, "pool/conflicts/detail.html", context)

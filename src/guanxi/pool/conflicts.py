@@ -17,15 +17,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from guanxi.activities.selectors import conflict_followup_count, conflict_open_plan_count
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import require_perm
+from guanxi.core.texts import Text
+from guanxi.customers import keys
 from guanxi.customers.models import Customer
+from guanxi.customers.services import sees_contact_details
 from guanxi.org.models import User
 
 from . import services as pool
@@ -104,6 +106,18 @@ def conflict_inbox(*, actor: User, status: str = ConflictCase.Status.OPEN) -> Qu
     return cases.order_by("-created_at", "-pk")
 
 
+def attempted_shown(*, actor: User, case: ConflictCase) -> dict[str, str]:
+    """What the claimant registered, as the reader may see it. A phone that matched is the held customer's
+    phone, so it is masked as the customer's page masks it: plain to the claimant who typed it and to
+    whoever sees the customer's contact details."""
+    if actor.pk == case.claimant_id or sees_contact_details(actor, case.customer):
+        return dict(case.attempted)
+    return {name: keys.mask_phone(value) if name in PHONES else value for name, value in case.attempted.items()}
+
+
+PHONES = {"phone", "contact_mobile"}
+
+
 # --- writes --------------------------------------------------------------------------------------------------
 
 
@@ -134,8 +148,8 @@ def conflict_open(*, actor: User, customer: Customer, match: str, attempted: Map
             note=f"conflict case opened by {actor}",
         )
         managers = {person for person in (actor.manager, customer.owner.manager if customer.owner else None) if person}
-        title = format_lazy(
-            gettext_lazy("Conflict: {claimant} registered {name}, held by {holder}"),
+        title = Text(
+            gettext_noop("Conflict: {claimant} registered {name}, held by {holder}"),
             claimant=actor,
             name=customer.name,
             holder=customer.owner or gettext_lazy("the public pool"),
@@ -144,8 +158,8 @@ def conflict_open(*, actor: User, customer: Customer, match: str, attempted: Map
         if customer.owner and customer.owner != actor:
             _notify(
                 {customer.owner},
-                format_lazy(
-                    gettext_lazy("{claimant} also registered your customer {name}; a manager will decide"),
+                Text(
+                    gettext_noop("{claimant} also registered your customer {name}; a manager will decide"),
                     claimant=actor,
                     name=customer.name,
                 ),
@@ -215,8 +229,8 @@ def conflict_decide(*, actor: User, case: ConflictCase, decision: str, note: str
         now,
         note[:500],
     )
-    title = format_lazy(
-        gettext_lazy("Conflict over {name} decided: {decision}"),
+    title = Text(
+        gettext_noop("Conflict over {name} decided: {decision}"),
         name=customer.name,
         decision=ConflictCase.Decision(decision).label,
     )

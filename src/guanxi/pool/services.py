@@ -21,15 +21,15 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.scope import owner_in_scope
+from guanxi.core.texts import Text
 from guanxi.customers.bulk import BulkResult, each_customer, selection
 from guanxi.customers.models import Customer, Lifecycle
 from guanxi.customers.selectors import days_to_expiry, expiry_label, hidden_fields
@@ -103,10 +103,12 @@ def _cooling(
 # --- claim, assign ----------------------------------------------------------------------------------------
 
 
-def _already_claimed(customer: Customer) -> Conflict:
+def _already_claimed(customer: Customer, actor: User) -> Conflict:
     owner = User.objects.filter(owned_customers__pk=customer.pk).first()
     if owner is None:
         return Conflict(_("This customer is no longer in the pool."), code="already_claimed")
+    if owner == actor:
+        return Conflict(_("%(name)s is yours already.") % {"name": customer.name}, code="already_claimed")
     return Conflict(
         _("%(name)s was already claimed by %(owner)s.") % {"name": customer.name, "owner": owner},
         code="already_claimed",
@@ -140,6 +142,22 @@ def customer_claim(*, actor: User, customer: Customer) -> Customer:
     return customers_claim(actor=actor, customers=[customer])[0]
 
 
+MAX_BATCH_CLAIM = 100
+
+
+@transaction.atomic
+def customers_claim_selected(*, actor: User, ids: Iterable[int | str]) -> list[Customer]:
+    """批量领取: the selected customers of the pools the actor sees, all or none."""
+    wanted = {int(raw) for raw in ids if str(raw).isdigit()}
+    if not wanted:
+        raise DomainError(_("Select at least one customer."), field="ids")
+    customers = list(pool_customers(actor).filter(pk__in=wanted).order_by("pk")[:MAX_BATCH_CLAIM])
+    if len(customers) != len(wanted):
+        message = _("Some of the selected customers are no longer in the pool; nothing was claimed.")
+        raise Conflict(message, field="ids", code="not_in_pool")
+    return customers_claim(actor=actor, customers=customers)
+
+
 @transaction.atomic
 def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Customer]:
     """Claim several pool customers at once: all of them or none (a batch that would pass the daily cap
@@ -152,7 +170,7 @@ def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Custo
     for customer in customers:
         if customer.pk not in visible:
             if customer.owner_id is not None or Customer.objects.filter(pk=customer.pk, owner__isnull=False).exists():
-                raise _already_claimed(customer)
+                raise _already_claimed(customer, actor)
             raise NotPermitted(_("This customer is not in a pool you can claim from."))
     if actor.business_unit_id is None or any(row.business_unit_id != actor.business_unit_id for row in customers):
         raise NotPermitted(_("You can claim only customers of your own business unit."))
@@ -190,7 +208,7 @@ def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Custo
         )
     for customer in customers:
         if not _take(customer, actor, pool, rules, now):
-            raise _already_claimed(customer)
+            raise _already_claimed(customer, actor)
         customer_lifecycle_event(customer=customer, event=Event.CLAIMED, actor=actor)
         PoolEvent.objects.create(customer=customer, user=actor, actor=actor, kind=PoolEvent.Kind.CLAIM, at=now)
         audit_log(actor=actor, action=Action.OWNERSHIP, obj=customer, changes={"owner": [None, actor.pk]}, note="claim")
@@ -209,23 +227,21 @@ def customer_assign(*, actor: User, customer: Customer, owner: User, note: str =
     require_perm(actor, "pool.assign")
     if not pool_customers(actor).filter(pk=customer.pk).exists():
         if Customer.objects.filter(pk=customer.pk, owner__isnull=False).exists():
-            raise _already_claimed(customer)
+            raise _already_claimed(customer, actor)
         raise NotPermitted(_("This customer is not in a pool you manage."))
     _check_recipient(actor, customer, owner)
     capacity_check(owner=owner)
     now = timezone.now()
     pool = governing_pool(owner, customer.business_unit_id)
     if not _take(customer, owner, pool, pool_rules(pool), now):
-        raise _already_claimed(customer)
+        raise _already_claimed(customer, actor)
     customer_lifecycle_event(customer=customer, event=Event.ASSIGNED, actor=actor, note=note)
     PoolEvent.objects.create(customer=customer, user=owner, actor=actor, kind=PoolEvent.Kind.ASSIGN, note=note, at=now)
     audit_log(actor=actor, action=Action.OWNERSHIP, obj=customer, changes={"owner": [None, owner.pk]}, note=note)
     notify_people(
         [owner] if owner.pk != actor.pk else [],
         "pool_assigned",
-        format_lazy(
-            gettext_lazy("{actor} assigned you the customer {name} from the pool"), actor=actor, name=customer.name
-        ),
+        Text(gettext_noop("{actor} assigned you the customer {name} from the pool"), actor=actor, name=customer.name),
         customer,
     )
     return customer
@@ -267,9 +283,7 @@ def customer_return(*, actor: User, customer: Customer, reason: str, note: str =
         notify_people(
             [previous],
             "pool_returned",
-            format_lazy(
-                gettext_lazy("{actor} returned your customer {name} to the pool"), actor=actor, name=customer.name
-            ),
+            Text(gettext_noop("{actor} returned your customer {name} to the pool"), actor=actor, name=customer.name),
             customer,
         )
     return customer

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
+from guanxi.core.texts import Text
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import days_to_expiry
 from guanxi.org.models import User
@@ -168,8 +168,8 @@ def _tell_reclaimed(tallies: dict[int, Tally]) -> None:
     for owner_id, tally in tallies.items():
         if owner_id in owners:
             names = "、".join(customer.name for customer in tally.first)
-            title = format_lazy(
-                gettext_lazy("{count} of your customers returned to the pool: {names}"), count=tally.count, names=names
+            title = Text(
+                gettext_noop("{count} of your customers returned to the pool: {names}"), count=tally.count, names=names
             )
             one = tally.first[0] if tally.count == 1 else None
             notify_people([owners[owner_id]], "pool_reclaimed", title, one, url="" if one else _pool_url())
@@ -184,15 +184,15 @@ def _tell_warned(tallies: dict[int, Tally], at: datetime) -> None:
         first = tally.first[0]
         if tally.count == 1:
             days = days_to_expiry(first.expires_at, at) or 0
-            title = format_lazy(
-                gettext_lazy("{name} returns to the pool in {days} days unless you follow up"),
+            title = Text(
+                gettext_noop("{name} returns to the pool in {days} days unless you follow up"),
                 name=first.name,
                 days=days,
             )
             notify_people([owners[owner_id]], "pool_expiry_warning", title, first)
         else:
-            title = format_lazy(
-                gettext_lazy("{count} of your customers return to the pool soon unless you follow up, first {name}"),
+            title = Text(
+                gettext_noop("{count} of your customers return to the pool soon unless you follow up, first {name}"),
                 count=tally.count,
                 name=first.name,
             )

@@ -81,16 +81,9 @@ def pool_claim(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 @perm_required("pool.edit")
 def pool_claim_many(request: AuthedRequest) -> HttpResponse:
-    ids = request.POST.getlist("ids")
     back = _back(request, reverse("pool:pool"))
-    if not ids:
-        messages.error(request, _("Select at least one customer."))
-        return redirect(back)
-    customers = list(pool.pool_customers(request.user).filter(pk__in=[i for i in ids if i.isdigit()])[:100])
-    if len(customers) != len(set(ids)):
-        messages.error(request, _("Some of the selected customers are no longer in the pool; nothing was claimed."))
-        return redirect(back)
-    claimed = attempt(None, request, lambda: pool.customers_claim(actor=request.user, customers=customers))
+    ids = request.POST.getlist("ids")
+    claimed = attempt(None, request, lambda: pool.customers_claim_selected(actor=request.user, ids=ids))
     if claimed:
         messages.success(
             request,

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ScopedViewSet, VisibleRelatedField
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
@@ -19,7 +19,7 @@ from . import config_services, selectors, services
 from .models import Competitor, Opportunity, OpportunityLine, Pipeline, Stage
 
 
-class StageSerializer(serializers.ModelSerializer):
+class StageSerializer(ModelSerializer):
     class Meta:
         model = Stage
         fields = ["id", "code", "name", "kind", "sort_order", "probability", "required_fields", "needs_approval"]
@@ -27,7 +27,7 @@ class StageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PipelineSerializer(serializers.ModelSerializer):
+class PipelineSerializer(ModelSerializer):
     stages = StageSerializer(many=True, read_only=True)
 
     class Meta:
@@ -36,7 +36,7 @@ class PipelineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StageWriteSerializer(serializers.Serializer):
+class StageWriteSerializer(Serializer):
     id = serializers.IntegerField(required=False, help_text="An existing stage of this pipeline; omit for a new one.")
     code = serializers.SlugField(max_length=40, required=False, allow_blank=True)
     name = serializers.CharField(max_length=50)
@@ -49,7 +49,7 @@ class StageWriteSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(default=True)
 
 
-class PipelineWriteSerializer(serializers.Serializer):
+class PipelineWriteSerializer(Serializer):
     name = serializers.CharField(max_length=50)
     code = serializers.SlugField(max_length=40)
     is_default = serializers.BooleanField(default=False)
@@ -107,14 +107,14 @@ class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         return self._save(self.get_object(), request.data)
 
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(ModelSerializer):
     class Meta:
         model = OpportunityLine
         fields = ["description", "quantity", "unit", "unit_price", "amount"]
         read_only_fields = ["amount"]
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all())
     contact = VisibleRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     pipeline = serializers.PrimaryKeyRelatedField(queryset=Pipeline.objects.filter(is_active=True), required=False)
@@ -156,17 +156,17 @@ class OpportunitySerializer(serializers.ModelSerializer):
         return str(instance.weighted_amount)
 
 
-class OpportunityMoveSerializer(serializers.Serializer):
+class OpportunityMoveSerializer(Serializer):
     stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all())
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class OpportunityWinSerializer(serializers.Serializer):
+class OpportunityWinSerializer(Serializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class OpportunityLoseSerializer(serializers.Serializer):
+class OpportunityLoseSerializer(Serializer):
     reason = serializers.CharField(max_length=40, help_text="A code of the loss_reason dictionary.")
     competitor = serializers.PrimaryKeyRelatedField(
         queryset=Competitor.objects.all(), required=False, allow_null=True, help_text="The competitor who won."
@@ -174,11 +174,11 @@ class OpportunityLoseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-class OpportunityReopenSerializer(serializers.Serializer):
+class OpportunityReopenSerializer(Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class OpportunityDecideSerializer(serializers.Serializer):
+class OpportunityDecideSerializer(Serializer):
     approve = serializers.BooleanField()
     comment = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
@@ -229,14 +229,12 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         )
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        if "version" not in data:
-            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
+        version = version_sent(data)
         moved = {"stage", "pipeline", "owner", "customer"} & set(data)
         if moved:
             raise serializers.ValidationError(
                 {name: ["Use the move action (stage) or a transfer (owner)."] for name in sorted(moved)}
             )
-        version = data.pop("version")
         lines = data.pop("lines", None)
         competitors = data.pop("competitors", None)
         collaborators = data.pop("collaborators", None)
@@ -270,6 +268,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     @extend_schema(request=OpportunityWinSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"])
     def win(self, request: Request, pk: str | None = None) -> Response:
+        """Close the opportunity as won, optionally with its final amount."""
         opportunity = self.get_object()
         body = OpportunityWinSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -279,6 +278,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     @extend_schema(request=OpportunityLoseSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"])
     def lose(self, request: Request, pk: str | None = None) -> Response:
+        """Close the opportunity as lost, with a reason (dictionary ``loss_reason``) and perhaps the winner."""
         opportunity = self.get_object()
         body = OpportunityLoseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -288,6 +288,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     @extend_schema(request=OpportunityReopenSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
+        """Reopen a won or lost opportunity."""
         opportunity = self.get_object()
         body = OpportunityReopenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -305,7 +306,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         return Response(self._out(decided))
 
 
-class CompetitorSerializer(serializers.ModelSerializer):
+class CompetitorSerializer(ModelSerializer):
     version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
     record = serializers.SerializerMethodField(help_text="Opportunities met on, won, lost, and lost to them.")
 
@@ -360,9 +361,7 @@ class CompetitorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         body = self.get_serializer(competitor, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        if "version" not in data:
-            raise serializers.ValidationError({"version": ["Send the version you loaded."]})
-        version = data.pop("version")
+        version = version_sent(data)
         saved = config_services.competitor_update(actor=self.actor, competitor=competitor, version=version, data=data)
         return Response(self.get_serializer(saved).data)
 

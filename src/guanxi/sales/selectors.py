@@ -58,8 +58,10 @@ def pipelines_of_unit(*, actor: User) -> QuerySet[Pipeline]:
 
 
 def pipelines_visible(*, actor: User) -> QuerySet[Pipeline]:
-    """The active pipelines of the actor's business unit (and those shared by every unit)."""
-    return pipelines_of_unit(actor=actor).filter(is_active=True).order_by("-is_default", "sort_order", "pk")
+    """The active pipelines of the actor's business unit (and those shared by every unit); the unit's own
+    default before the group's."""
+    rows = pipelines_of_unit(actor=actor).filter(is_active=True)
+    return rows.order_by("-is_default", F("business_unit").asc(nulls_last=True), "sort_order", "pk")
 
 
 def pipeline_for(*, actor: User, pk: Any = None) -> Pipeline | None:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.custom_fields import custom_values_clean
@@ -21,6 +21,7 @@ from guanxi.core.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import save_versioned
 from guanxi.core.scope import Scope, owner_in_scope
+from guanxi.core.texts import Text
 from guanxi.customers.models import Contact, Customer, Lifecycle
 from guanxi.org.models import User
 from guanxi.pool.lifecycle import Event, customer_lifecycle_event
@@ -531,8 +532,12 @@ def _request_approval(actor: User, row: Opportunity, stage: Stage) -> Opportunit
         notify(
             recipients=approvers,
             kind="opportunity_approval",
-            title=_("%(actor)s asks to move %(name)s to %(stage)s")
-            % {"actor": actor, "name": row.name, "stage": stage.name},
+            title=Text(
+                gettext_noop("%(actor)s asks to move %(name)s to %(stage)s"),
+                actor=actor,
+                name=row.name,
+                stage=stage.name,
+            ),
             url=reverse("sales:opportunity", args=[row.pk]),
             obj=row,
         )

@@ -6,14 +6,14 @@ from rest_framework import mixins, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ScopedViewSet
+from guanxi.core.api import ModelSerializer, ScopedViewSet
 from guanxi.core.models import AuditEntry
 
 from .filters import AuditApiFilter
 from .presentation import masked_changes, masks_for
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(ModelSerializer):
     action_label = serializers.CharField(source="get_action_display", read_only=True)
 
     class Meta:

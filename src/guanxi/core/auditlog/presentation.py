@@ -149,7 +149,9 @@ def note_labels() -> dict[str, str]:
 
 def note_sentence(note: str, labels: Mapping[str, str]) -> str:
     """A note's codes read as labels: "returned reclaim_pool no_followup" reads
-    "退回公海：自动收回，超过公海期限未跟进"; words typed by a person stay as they were."""
+    "退回公海：已自动回收，超过公海期限未跟进"; words typed by a person stay as they were."""
+    if note in labels:  # a note that is one code of several words ("password changed")
+        return labels[note]
     parts: list[str] = []
     typed: list[str] = []
     for word in note.split():
@@ -190,7 +192,7 @@ class _Labels:
                 self.labels[(object_type, name)] = _VALUE_LABELS[(object_type, name)](values)
             elif model is not None and (type_code := dictionary_usages_of(model).get(name)):
                 self.labels[(object_type, name)] = dictionary_labels(type_code)
-            elif field is not None and field.many_to_one and field.related_model is not None:
+            elif field is not None and (field.many_to_one or field.many_to_many) and field.related_model is not None:
                 target: type[models.Model] = field.related_model  # type: ignore[assignment]
                 related[(object_type, name)] = target
                 by_model[target].update(values)

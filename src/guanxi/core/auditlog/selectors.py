@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db import models
 from django.urls import reverse
 from django.utils.text import capfirst
 
 from guanxi.core.audit import history_of, label_of
-from guanxi.core.models import AuditEntry
+from guanxi.core.models import AuditEntry, Notification
 from guanxi.core.permissions import has_perm
-from guanxi.core.scope import ScopedQuerySet
+from guanxi.core.scope import ScopedQuerySet, registered_models
 from guanxi.org.models import User
 
 from .presentation import ShownEntry, model_of, present_entries
@@ -31,11 +30,12 @@ def record_type_label(object_type: str) -> str:
 
 
 def record_type_choices() -> list[tuple[str, str]]:
-    """Every Guanxi record type, for the filter (no query over the log)."""
+    """The record types people work with (those behind the data-scope gate, not the log and the
+    notifications themselves), named in the reader's language, for the filter (no query over the log)."""
     found = [
         (model._meta.label_lower, str(capfirst(model._meta.verbose_name)))
-        for model in apps.get_models()
-        if model.__module__.startswith("guanxi.")
+        for model in registered_models()
+        if model not in (AuditEntry, Notification)
     ]
     return sorted(found, key=lambda choice: choice[1])
 

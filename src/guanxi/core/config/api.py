@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..api import ModulePermission, ScopedViewSet
+from ..api import ModelSerializer, ModulePermission, ScopedViewSet, Serializer
 from ..models import CustomField, DictionaryItem, DictionaryType
 from ..rest import Pagination
 from . import custom_fields, dictionary, parameters
@@ -34,7 +34,7 @@ class CustomValuesField(serializers.JSONField):
     """``custom``: the record's custom field values by key, e.g. ``{"hire_date": "2024-03-01"}``."""
 
 
-class CustomFieldsSerializerMixin(serializers.Serializer):
+class CustomFieldsSerializerMixin(Serializer):
     """Add to a ModelSerializer of a record type registered for custom fields. On write, the keys sent
     change those values (``null`` clears one), the others stay; the result is checked by
     ``custom_values_clean`` (errors: ``{"custom": {"<key>": ["…"]}}``). The validated ``custom`` is the
@@ -60,7 +60,7 @@ class CustomFieldsSerializerMixin(serializers.Serializer):
 # --- dictionary -------------------------------------------------------------------------------------
 
 
-class DictionaryTypeSerializer(serializers.ModelSerializer):
+class DictionaryTypeSerializer(ModelSerializer):
     label = serializers.CharField(read_only=True)  # type: ignore[assignment]
 
     class Meta:
@@ -77,7 +77,7 @@ class DictionaryTypeViewSet(mixins.ListModelMixin, ScopedViewSet):
     permission_module = "system"
 
 
-class DictionaryItemSerializer(serializers.ModelSerializer):
+class DictionaryItemSerializer(ModelSerializer):
     code = serializers.CharField(max_length=50, required=False, allow_blank=True)
 
     class Meta:
@@ -87,7 +87,7 @@ class DictionaryItemSerializer(serializers.ModelSerializer):
         validators: list[Any] = []  # the service checks uniqueness, with field-specific messages
 
 
-class ReorderSerializer(serializers.Serializer):
+class ReorderSerializer(Serializer):
     codes = serializers.ListField(child=serializers.CharField(max_length=50))
 
 
@@ -158,7 +158,7 @@ class DictionaryItemViewSet(
 # --- parameters -------------------------------------------------------------------------------------
 
 
-class ParameterSerializer(serializers.Serializer):
+class ParameterSerializer(Serializer):
     code = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     group = serializers.CharField()
@@ -234,7 +234,7 @@ class ParametersView(APIView):
 # --- custom fields ----------------------------------------------------------------------------------
 
 
-class CustomFieldSerializer(serializers.ModelSerializer):
+class CustomFieldSerializer(ModelSerializer):
     dictionary_type = serializers.SlugRelatedField(
         slug_field="code", queryset=DictionaryType.objects.all(), required=False, allow_null=True
     )

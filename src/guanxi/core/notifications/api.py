@@ -10,16 +10,18 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ScopedViewSet
+from guanxi.core.api import ModelSerializer, ScopedViewSet
 from guanxi.core.models import Notification
 
 from . import services
 from .kinds import KINDS
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     kind_label = serializers.SerializerMethodField()
     is_read = serializers.BooleanField(read_only=True)
+    title = serializers.CharField(source="shown_title", read_only=True)  # in the reader's language
+    body = serializers.CharField(source="shown_body", read_only=True)
 
     class Meta:
         model = Notification
@@ -72,6 +74,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the notification as read."""
         notification = self.get_object()
         services.notification_mark_read(actor=request.user, notification=notification)  # type: ignore[arg-type]
         return Response(NotificationSerializer(notification).data)

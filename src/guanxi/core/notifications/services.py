@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import DomainError
 from guanxi.core.models import Notification, NotificationPreference
+from guanxi.core.texts import Text
 from guanxi.org.models import User
 
 from .kinds import KINDS, kind_of
@@ -49,15 +50,15 @@ def notify(
     *,
     recipients: Iterable[User],
     kind: str,
-    title: str | Promise,
-    body: str | Promise = "",
+    title: str | Promise | Text,
+    body: str | Promise | Text = "",
     url: str = "",
     obj: models.Model | None = None,
 ) -> list[Notification]:
     """Notify people of something, each as they chose for this kind: an in-app row (all created in one
     query) and/or an e-mail queued once the caller's transaction commits. Frozen and departed users,
-    and people who turned the kind off, receive nothing. Lazy (translatable) texts are rendered in each
-    recipient's language."""
+    and people who turned the kind off, receive nothing. A ``Text`` or a lazy text is stored as its
+    message and parameters and read in each reader's language; a plain string (typed by a person) as is."""
     spec = kind_of(kind)
     if not url and obj is not None and hasattr(obj, "get_absolute_url"):
         url = obj.get_absolute_url()
@@ -72,6 +73,7 @@ def notify(
         for preference in NotificationPreference.objects.filter(user_id__in=ids, kind=kind)
     }
     default = Choice(spec.default_in_app, spec.default_email)
+    texts = {part: _text(value).as_json() for part, value in (("title", title), ("body", body)) if _translatable(value)}
     now = timezone.now()
     rows = []
     for user in users:
@@ -86,6 +88,7 @@ def notify(
                     kind=kind,
                     title=str(title)[:200],
                     body=str(body),
+                    texts=texts,
                     url=url,
                     object_type=obj._meta.label_lower if obj is not None else "",
                     object_id=str(obj.pk) if obj is not None else "",
@@ -99,6 +102,14 @@ def notify(
     if emails:
         transaction.on_commit(lambda: _queue_emails(emails))
     return created
+
+
+def _translatable(value: str | Promise | Text) -> bool:
+    return isinstance(value, Text | Promise)
+
+
+def _text(value: str | Promise | Text) -> Text:
+    return value if isinstance(value, Text) else Text(value)
 
 
 def _queue_emails(ids: list[int]) -> None:
@@ -174,7 +185,7 @@ def _send(notification: Notification) -> None:
             "preferences": f"{settings.SITE_URL}{reverse('core:notification_preferences')}",
         }
         text = render_to_string("core/notifications/email.txt", context)
-    subject = " ".join(notification.title.split())  # a header: one line
+        subject = " ".join(notification.shown_title.split())  # a header: one line
     send_mail(subject, text, None, [recipient.email])
 
 
