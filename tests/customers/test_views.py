@@ -1,9 +1,14 @@
+from importlib import import_module
+
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from guanxi.customers.models import Customer
+from guanxi.customers import services
+from guanxi.customers.models import Customer, CustomerName
+from guanxi.customers.selectors import search_filter
 from guanxi.org.models import User
 from tests.conftest import World, client_for, grant
 from tests.customers.test_services import register
@@ -67,6 +72,53 @@ def test_a_customers_exact_full_name_with_its_legal_suffix_finds_it_in_the_list_
     assert customer.number in client_for(sales.alice).get(reverse("core:search"), {"q": query}).text
     found = client_for(sales.alice).get("/api/v1/customers/", {"search": query}).json()
     assert [row["id"] for row in found["results"]] == [customer.pk]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Purchase@WanPeng.example.cn",  # the customer's e-mail, in any case
+        "li.si@wanpeng.example.cn",  # a contact's e-mail
+        "6888",  # the last four digits of the customer's phone
+        "5678",  # of a contact's mobile
+        "4321",  # of a contact's phone
+        "ls",  # a contact's pinyin initials (李四)
+    ],
+)
+def test_search_finds_by_email_phone_tail_and_contact_initials_in_the_list_top_bar_and_api(
+    sales: World, query: str
+) -> None:
+    contact = {"name": "李四", "mobile": "13812345678", "phone": "010-8765 4321", "email": "Li.Si@wanpeng.example.cn"}
+    own = {"phone": "021-6888 6888", "email": "purchase@wanpeng.example.cn"}
+    customer = register(sales.alice, "太原浙大万朋机械有限公司", contact=contact, **own)
+    register(sales.alice, name="太原机械有限公司", phone="021-5555 1111", contact={"name": "王五"})
+    listed = client_for(sales.alice).get(reverse("customers:list"), {"q": query})
+    assert [row.pk for row in listed.context["page_obj"]] == [customer.pk]
+    assert customer.number in client_for(sales.alice).get(reverse("core:search"), {"q": query}).text
+    found = client_for(sales.alice).get("/api/v1/customers/", {"search": query}).json()
+    assert [row["id"] for row in found["results"]] == [customer.pk]
+
+
+def test_a_changed_email_or_phone_is_searched_by_its_new_value(sales: World) -> None:
+    customer = register(sales.alice, phone="021-6888 6888", email="old@huaxin.example.cn", contact={})
+    services.customer_update(
+        actor=sales.alice, customer=customer, version=customer.version,
+        data={"email": "new@huaxin.example.cn", "phone": "021-6888 1234"},
+    )  # fmt: skip
+    assert Customer.objects.filter(search_filter("new@huaxin.example.cn")).get() == customer
+    assert Customer.objects.filter(search_filter("1234")).get() == customer
+    assert not Customer.objects.filter(search_filter("old@huaxin.example.cn")).exists()
+    assert not Customer.objects.filter(search_filter("6888")).exists()
+
+
+def test_the_migration_fills_the_email_and_phone_keys_of_existing_customers(sales: World) -> None:
+    customer = register(sales.alice, phone="021-6888 6888", email="Sales@Huaxin.example.cn", contact={})
+    CustomerName.objects.update(email="", phone_tail="")  # as the rows were before the migration
+    import_module("guanxi.customers.migrations.0012_search_by_email_and_phone_tail").fill_keys(django_apps, None)
+    assert CustomerName.objects.filter(customer=customer).values_list("email", "phone_tail").get() == (
+        "sales@huaxin.example.cn",
+        "6888",
+    )
 
 
 def test_the_top_bar_search_finds_customers(sales: World) -> None:

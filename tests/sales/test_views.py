@@ -450,3 +450,13 @@ def test_the_detail_page_shows_the_latest_stays_and_totals_over_all(
     assert len(response.context["stays"]) == selectors.HISTORY_LIMIT
     assert response.context["stay_count"] == selectors.HISTORY_LIMIT + 3
     assert [stage.code for stage, _spent in response.context["time_in_stages"]] == ["contact", "proposal", "tender"]
+
+
+def test_completing_an_opportunitys_last_plan_on_the_page_leaves_the_next_one_planned(sales: World) -> None:
+    from guanxi.activities.services import open_plans_of
+
+    opportunity = open_opportunity(sales.alice)
+    plan = open_plans_of(related=opportunity).get()
+    response = client_for(sales.alice).post(reverse("activities:plan_complete", args=[plan.pk]))
+    assert response.status_code == 302 and "next=1" not in response["Location"]
+    assert open_plans_of(related=opportunity).exclude(pk=plan.pk).count() == 1

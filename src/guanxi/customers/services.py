@@ -150,7 +150,8 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
 
 
 def customer_name_save(customer: Customer) -> None:
-    """The search box's keys of a saved customer's name, in their row beside the customer's."""
+    """The search box's keys of a saved customer (its name, e-mail and phone), in their row beside the
+    customer's."""
     CustomerName.objects.update_or_create(
         customer=customer,
         defaults={
@@ -158,8 +159,15 @@ def customer_name_save(customer: Customer) -> None:
             "name_pinyin": customer.name_pinyin,
             "name_initials": keys.name_initials(customer.name)[:60],
             "name_bigrams": keys.name_bigrams(customer.name_key),
+            "email": customer.email.lower(),
+            "phone_tail": keys.phone_tail(customer.phone),
         },
     )
+
+
+def search_keys_changed(customer: Customer, current: Customer) -> bool:
+    """Whether an edit changed what ``customer_name_save`` reads."""
+    return any(getattr(customer, field) != getattr(current, field) for field in ("name", "email", "phone"))
 
 
 def _clean_contact(contact: Contact) -> None:
@@ -472,7 +480,7 @@ def customer_update(
             save_versioned(customer, expected_version=version, fields=fields)
     except IntegrityError as error:
         raise Conflict(_("Another customer already has this name."), field="name", code="duplicate_customer") from error
-    if customer.name != current.name:
+    if search_keys_changed(customer, current):
         customer_name_save(customer)
     changes = diff(before, snapshot(customer, AUDITED_FIELDS))
     if changes:

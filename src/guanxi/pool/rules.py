@@ -126,7 +126,8 @@ def pools_visible(actor: User) -> QuerySet[Pool]:
 
 
 def pool_customers(actor: User) -> QuerySet[Customer]:
-    """The unowned customers of the pools the actor sees: the pool list's rows."""
+    """The unowned customers of the pools the actor sees: the pool list's rows, and what the scope gate lets
+    them open beyond their data scope (the customers' ``Rule.readable``, through ``hooks.Ownership.pooled``)."""
     return Customer.objects.filter(owner__isnull=True, pool__in=pools_visible(actor).values("pk"))
 
 
@@ -136,7 +137,7 @@ def customer_reachable(actor: User, pk: Any, *, claiming: bool = False) -> Custo
     hears who won rather than "not found"."""
     from django.http import Http404
 
-    reachable = Customer.objects.visible_to(actor) | pool_customers(actor)
+    reachable = Customer.objects.readable_by(actor)
     if claiming:
         claimed = PoolEvent.objects.filter(
             kind__in=[PoolEvent.Kind.CLAIM, PoolEvent.Kind.ASSIGN], at__gte=timezone.now() - DAY
