@@ -366,3 +366,40 @@ class ListPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.list_name}"
+
+
+def register() -> None:
+    """The customers module's permissions, and the data scope and custom fields of its two main records."""
+    from functools import partial
+
+    from guanxi.core import permissions, scope
+    from guanxi.core.config.custom_fields import register_custom_fields_model
+
+    from . import selectors
+
+    permissions.register_module(
+        permissions.Module(
+            "customers",
+            _("Customers and contacts"),
+            ("view", "create", "edit", "delete", "export", "import", "assign", "unmask"),
+        )
+    )
+    # A pool customer and its contacts open (masked) to whoever sees its pool (SPEC §3.2).
+    scope.register(
+        Customer,
+        scope.Rule(
+            "customers", owner="owner", shared="shared_with", unit="business_unit", readable=selectors.pool_readable
+        ),
+    )
+    scope.register(
+        Contact,
+        scope.Rule(
+            "customers",
+            owner="customer__owner",
+            shared="customer__shared_with",
+            unit="customer__business_unit",
+            readable=partial(selectors.pool_readable, path="customer"),
+        ),
+    )
+    register_custom_fields_model(Customer, module="customers")
+    register_custom_fields_model(Contact, module="customers")

@@ -308,3 +308,13 @@ def hidden_fields(customer: Customer) -> set[str]:
         return set()
     assert customer.pool is not None
     return {"phone", "email", *customer.pool.hidden_fields}
+
+
+def register() -> None:
+    """The menu entry and the global search's provider."""
+    from guanxi.core import navigation, search
+
+    navigation.register(
+        navigation.NavItem(_("Customers"), "customers:list", "building-store", 10, navigation.needs("customers.view"))
+    )
+    search.register(search.Provider(_("Customers"), search_customers))

@@ -688,3 +688,10 @@ def customer_row_lock(*, customer_id: int) -> None:
 def customer_next_followup_set(*, customer_id: int, at: datetime | None) -> None:
     """Activities keeps the customer's next follow-up time at its earliest open plan (None: no open plan)."""
     Customer.all_objects.filter(pk=customer_id).update(next_followup_at=at)
+
+
+def register() -> None:
+    from guanxi.core.config.dictionary import register_dictionary_usage
+
+    for field, type_code in DICTIONARY_FIELDS.items():
+        register_dictionary_usage(type_code, Customer, field)

@@ -210,3 +210,19 @@ class ConflictCase(models.Model):
     def claimant_statements(self) -> list[tuple[datetime, str]]:
         """(time, text) of what the claimant added, oldest first."""
         return [(datetime.fromisoformat(row["at"]), row["text"]) for row in self.statements]
+
+
+def register() -> None:
+    """view = see the pool; edit = claim and return; assign = assign from the pool, lock and unlock;
+    approve = decide conflicts; configure = pools and limits (a pool administrator, exempt from the daily
+    claim cap). Pools and conflict cases were audited as ``customers.*`` before the pool had its own app."""
+    from guanxi.core import permissions, scope
+    from guanxi.core.audit import register_former_label
+
+    permissions.register_module(
+        permissions.Module("pool", _("Public pool and conflicts"), ("view", "edit", "assign", "approve", "configure"))
+    )
+    scope.register(Pool, scope.Rule("pool", owner=None, department="department", unit="business_unit"))
+    scope.register(ConflictCase, scope.Rule("pool", owner="claimant", unit="business_unit"))
+    for model in (Pool, HoldingLimit, ConflictCase):
+        register_former_label(model, f"customers.{model._meta.model_name}")

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.dictionary import dictionary_validate
@@ -555,3 +555,17 @@ def customers_bulk_return(*, actor: User, ids: Iterable[int | str], reason: str,
     owned = [customer for customer in customers if customer.owner_id is not None]
     each_customer(owned, lambda customer: customer_return(actor=actor, customer=customer, reason=reason, note=note))
     return BulkResult(len(owned), ignored)
+
+
+def register() -> None:
+    """A departing salesperson's customers are handed over with everything else, or go back to their pools
+    (SPEC §1.4); the notifications the pool sends."""
+    from guanxi.core.notifications.kinds import register_kind
+    from guanxi.org import handover
+
+    handover.register_owned(handover.OwnedType(Customer, "owner", gettext_lazy("Customers"), to_pool=customers_to_pool))
+    register_kind("pool_assigned", gettext_lazy("Customers assigned to me from the pool"))
+    register_kind("pool_returned", gettext_lazy("My customers returned to the pool by someone else"))
+    register_kind("pool_expiry_warning", gettext_lazy("My customers about to return to the pool"), default_email=True)
+    register_kind("pool_reclaimed", gettext_lazy("My customers returned to the pool automatically"))
+    register_kind("conflict", gettext_lazy("Conflict cases about my customers"))

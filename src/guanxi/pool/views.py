@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from guanxi.core.config.dictionary import dictionary_labels
@@ -250,3 +250,23 @@ def holding_limit_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 def bulk_return(*, actor: User, ids: list[str], data: dict[str, Any]) -> BulkResult:
     """The customers list's bulk action "Return to the pool" (registered with customers.list_views)."""
     return pool.customers_bulk_return(actor=actor, ids=ids, reason=data["reason"], note=data["note"])
+
+
+def register() -> None:
+    """The menu entries; what the pool adds to the customers' 360 page and to their list's bulk actions."""
+    from guanxi.core import navigation
+    from guanxi.customers import list_views as customer_list_views
+    from guanxi.customers import views as customer_views
+
+    navigation.register(
+        navigation.NavItem(gettext_lazy("Public pool"), "pool:pool", "lifebuoy", 11, navigation.needs("pool.view"))
+    )
+    navigation.register(
+        navigation.NavItem(
+            gettext_lazy("Conflicts"), "pool:conflicts", "git-compare", 12, navigation.needs("pool.approve")
+        )
+    )
+    customer_views.DETAIL_CONTEXT.append(detail_context)
+    customer_list_views.register_bulk_action(
+        "return", "pool.edit", gettext_lazy("Return to the pool"), form=ReturnForm, run=bulk_return, after="share"
+    )
