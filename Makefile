@@ -55,7 +55,7 @@ setup: .venv/.synced assets messages
 
 .venv/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode  # compiled once here, not on the first run's every import
 	@touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json

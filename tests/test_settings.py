@@ -51,3 +51,24 @@ def test_redis_url_switches_queue_and_cache_to_redis() -> None:
     values = settings_under({"REDIS_URL": "redis://127.0.0.1:6379/3"}, "HUEY", "CACHES")
     assert "RedisHuey" in str(values["HUEY"])
     assert "RedisCache" in str(values["CACHES"])
+
+
+def test_the_site_url_follows_the_address_the_server_binds() -> None:
+    env = {"SITE_URL": "", "ALLOWED_HOSTS": "", "CSRF_TRUSTED_ORIGINS": ""}
+    values = settings_under({**env, "BIND": "192.168.1.20:8106"}, "SITE_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS")
+    assert values["SITE_URL"] == "http://192.168.1.20:8106"
+    assert "192.168.1.20" in values["ALLOWED_HOSTS"]  # type: ignore[operator]
+    assert values["CSRF_TRUSTED_ORIGINS"] == ["http://192.168.1.20:8106"]
+    # every interface: this machine reaches it as 127.0.0.1
+    assert settings_under({**env, "BIND": "0.0.0.0:8106"}, "SITE_URL") == {"SITE_URL": "http://127.0.0.1:8106"}
+
+
+def test_without_a_mail_server_e_mail_is_written_to_files_under_var(tmp_path: object) -> None:
+    names = ("EMAIL_BACKEND", "EMAIL_FILE_PATH")
+    local = settings_under({"EMAIL_BACKEND": "", "EMAIL_HOST": "", "GUANXI_VAR_DIR": str(tmp_path)}, *names)
+    assert local == {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": f"{tmp_path}/mail",
+    }
+    sent = settings_under({"EMAIL_BACKEND": "", "EMAIL_HOST": "smtp.example.cn"}, "EMAIL_BACKEND")
+    assert sent == {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}

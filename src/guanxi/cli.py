@@ -1,9 +1,15 @@
 """The `guanxi` command: run, operate and set up a Guanxi installation."""
 
 import argparse
+import gc
 import os
+import signal
 import subprocess
 import sys
+import time
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.settings")
 
@@ -14,31 +20,86 @@ def _django() -> None:
     django.setup()
 
 
+class WebServer(BaseApplication):
+    """gunicorn serving Guanxi, the application loaded once before it forks its processes (``preload_app``)."""
+
+    def __init__(self, options: dict[str, object]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return warm_application()
+
+
+def warm_application() -> Any:
+    """The WSGI application with what the first request would otherwise load: every view (the URL patterns),
+    the translations and the page templates. The processes gunicorn forks share it, so no visitor waits."""
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    from guanxi.wsgi import application
+
+    get_resolver().reverse_dict  # noqa: B018 — imports every urls.py and the views they name
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for name in ("layouts/list.html", "layouts/detail.html", "layouts/form.html", "org/login.html"):
+                get_template(name)
+    # Out of the collector's sight: the processes share these objects instead of copying every page the
+    # collector touches; at exit, walking them took longer than gunicorn's graceful timeout ("SIGKILL!").
+    gc.freeze()
+    return application
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run the web server (gunicorn); with --with-worker also a queue worker, stopped together."""
-    from gunicorn.app.wsgiapp import run
-
+    os.environ["BIND"] = args.bind  # SITE_URL follows it, here and in the worker
+    _django()  # also sets this process's time zone to TIME_ZONE, so gunicorn's own log lines use it too
     collect_static_when_stale()
     worker = subprocess.Popen([sys.executable, "-m", "guanxi.cli", "worker"]) if args.with_worker else None
-    print(f"\n  Guanxi is running at http://{args.bind}/  (Ctrl-C stops it)\n", flush=True)
-    sys.argv = [
-        "gunicorn",
-        "guanxi.wsgi:application",
-        f"--bind={args.bind}",
-        f"--workers={args.workers}",
-        f"--threads={args.threads}",
-        "--access-logfile=-",
-        "--graceful-timeout=10",
-    ]
+    server = WebServer(
+        {
+            "bind": args.bind,
+            "workers": args.workers,
+            "threads": args.threads,
+            "accesslog": "-",
+            "graceful_timeout": 10,
+            "preload_app": True,
+            "when_ready": lambda _arbiter: print(welcome(), flush=True),
+        }
+    )
     try:
-        run()
+        server.run()
     except SystemExit as stop:
         return int(stop.code or 0)
     finally:
         if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
+            worker.send_signal(signal.SIGINT)  # Huey's graceful stop: running tasks finish, nothing is killed
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # stopped while it was still starting, before it listened
+                worker.terminate()
+                worker.wait()
     return 0
+
+
+def welcome() -> str:
+    """What `guanxi serve` prints once it listens: the address, where e-mail goes and the demo's sign-ins."""
+    from django.conf import settings
+    from django.db import connections
+
+    from guanxi.org.demo import signins
+
+    lines = [f"Guanxi is running at {settings.SITE_URL}/  (Ctrl-C stops it)"]
+    if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        lines.append(f"E-mail is not sent: each message is written to {settings.EMAIL_FILE_PATH}/ (set EMAIL_HOST).")
+    lines += signins()
+    connections.close_all()  # the processes about to be forked must not share this one's connection
+    return "\n" + "\n".join(f"  {line}" for line in lines) + "\n"
 
 
 def collect_static_when_stale() -> None:
@@ -78,6 +139,15 @@ def manage(*command: str) -> int:
     return 0
 
 
+def step(title: str, *command: str) -> int:
+    """A management command between two progress lines, so a long first run never looks stuck."""
+    started = time.monotonic()
+    print(f"{title}…", flush=True)
+    manage(*command)
+    print(f"{title}: done in {time.monotonic() - started:.0f} s.", flush=True)
+    return 0
+
+
 def jobs(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import call_command
@@ -113,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=worker)
 
     p = commands.add_parser("migrate", help="create or update the database tables")
-    p.set_defaults(handler=lambda args: manage("migrate", "--no-input"))
+    p.set_defaults(handler=lambda args: step("Preparing the database (tables, then regions)", "migrate", "--no-input"))
 
     p = commands.add_parser("createadmin", help="create a system administrator (asks for the password)")
     p.add_argument("--username", default="admin")
@@ -121,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=createadmin)
 
     p = commands.add_parser("demo", help="load the demo company (safe to run again)")
-    p.set_defaults(handler=lambda args: manage("demo"))
+    p.set_defaults(handler=lambda args: step("Loading the demo company", "demo"))
 
     p = commands.add_parser("jobs", help="list or run the periodic sweeps")
     job_commands = p.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")

@@ -51,8 +51,14 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = envbool("DEBUG", False)
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# `guanxi serve --bind` sets BIND, so a local install's links (e-mails, calendar feeds) point where it listens;
+# a wildcard address is reached on this machine as 127.0.0.1.
+BIND = env("BIND", "127.0.0.1:8000")
+BIND_HOST, BIND_PORT = BIND.rsplit(":", 1) if ":" in BIND else ("", BIND)
+if BIND_HOST in ("", "0.0.0.0", "[::]"):
+    BIND_HOST = "127.0.0.1"
+SITE_URL = env("SITE_URL", f"http://{BIND_HOST}:{BIND_PORT}").rstrip("/")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{BIND_HOST}")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", SITE_URL)
 TESTING = False  # set by tests/conftest.py
 
@@ -198,9 +204,16 @@ STORAGES = {
     },
 }
 
-# E-mail
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail: sent through EMAIL_HOST when one is set; a local install without one writes each message to a file
+# under var/mail/ (`guanxi serve` says so), where the console would bury the server's log.
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env("EMAIL_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
@@ -271,11 +284,22 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every line in gunicorn's format and in TIME_ZONE (Django sets the process's TZ; `guanxi serve` loads the
+# settings before gunicorn starts, so its own lines follow too).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "line": {
+            "format": "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S %z",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # Huey's consumer prints through its own handler; not propagating avoids every line twice.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "INFO", "propagate": False}},
+    # Huey's consumer adds a handler of its own to a logger without one; not propagating avoids every line twice.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

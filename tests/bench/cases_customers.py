@@ -119,6 +119,27 @@ def search_mobile(picks: Picks) -> Probe:
     return Probe(picks.salesperson, url("core:search", q=found.mobile), check=has_text(found.customer.name))
 
 
+@case("search: e-mail (salesperson)", target_ms=SEARCH, group="search")
+def search_email(picks: Picks) -> Probe:
+    customer_search_built()
+    with_email = Contact.objects.filter(customer__owner=picks.salesperson).exclude(email="").order_by("pk")
+    email, name = with_email.values_list("email", "customer__name").first() or ("", "")
+    return Probe(picks.salesperson, url("core:search", q=email), check=has_text(name))
+
+
+@case("search: phone's last four digits (salesperson)", target_ms=SEARCH, group="search")
+def search_phone_tail(picks: Picks) -> Probe:
+    customer_search_built()
+    return Probe(picks.salesperson, url("core:search", q=sample(picks).mobile[-4:]))
+
+
+@case("search: contact's pinyin initials (salesperson)", target_ms=SEARCH, group="search")
+def search_contact_initials(picks: Picks) -> Probe:
+    customer_search_built()
+    contact = Contact.objects.filter(customer=sample(picks).customer, is_primary=True).get()
+    return Probe(picks.salesperson, url("core:search", q=contact.name_initials))
+
+
 @case("search: name fragment (regional manager)", target_ms=SEARCH, group="search")
 def search_fragment_region(picks: Picks) -> Probe:
     customer_search_built()

@@ -39,7 +39,7 @@ def pool_claim(picks: Picks) -> Probe:
         claimant(),
         url("pool:pool_claim_many"),
         method="post",
-        data=lambda n: {"ids": str(ids[n]), "next": "/pool/"},
+        data=lambda n: {"ids": str(ids[n]), "next": "/customers/pool/"},
         expect=302,
         check=_claimed,
     )

@@ -259,7 +259,7 @@ CUSTOMER_COLUMNS = [
     "name_key",
     "name_pinyin",
 ]
-NAME_COLUMNS = ["customer_id", "name_key", "name_pinyin", "name_initials", "name_bigrams"]
+NAME_COLUMNS = ["customer_id", "name_key", "name_pinyin", "name_initials", "name_bigrams", "phone_tail"]
 CONTACT_COLUMNS = [
     "id",
     "customer_id",
@@ -323,6 +323,7 @@ class Rows:
         self.now = time.time()
         self.customer_suffix = copy_statement(Customer, CUSTOMER_COLUMNS)[1]
         self.contact_suffix = copy_statement(Contact, CONTACT_COLUMNS)[1]
+        self.name_suffix = copy_statement(CustomerName, NAME_COLUMNS)[1]
         self.next_contact = 1
 
     def contact_counts(self, start: int, size: int) -> list[int]:
@@ -391,7 +392,9 @@ class Rows:
                 )
                 + self.customer_suffix
             )
-            names_out.append("\t".join([str(pk), key, pinyin, initials, bigrams]))
+            names_out.append(
+                "\t".join([str(pk), key, pinyin, initials, bigrams, keys.phone_tail(phone)]) + self.name_suffix
+            )
             for n in range(count):
                 contacts.append(self.contact(pk, owners[offset], n == 0, created, updated))
         return Chunk(

@@ -60,6 +60,8 @@ def test_the_benchmark_keys_equal_what_the_customers_app_computes(db: None) -> N
         CustomerName.objects.filter(name_key=F("customer__name_key"), name_pinyin=F("customer__name_pinyin")).count()
         == 200
     )
+    for phone, tail in CustomerName.objects.values_list("customer__phone", "phone_tail"):
+        assert tail == keys.phone_tail(phone)
     for name, initials in Contact.all_objects.values_list("name", "name_initials"):
         assert initials == keys.name_initials(name)
     for number in Contact.all_objects.values_list("mobile", flat=True):

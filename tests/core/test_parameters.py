@@ -205,6 +205,22 @@ def test_the_page_saves_only_what_changed_and_shows_errors_on_the_field(w: Confi
     assert stored(w.unit) == {"pool.no_followup_days": 60}
 
 
+def test_fields_are_picked_by_their_labels_and_older_typed_codes_still_read(w: ConfigWorld) -> None:
+    client = client_for(w.bob)
+    url = reverse("core:parameters")
+    page = client.get(url)
+    assert 'type="checkbox" name="customers.required_fields" value="contact_mobile"' in page.text
+    assert "Contact mobile</span>" in page.text and "industry, source" not in page.text
+    data = {name: value for name, value in page.context["form"].initial.items() if value is not False}
+    assert client.post(url, data | {"customers.required_fields": ["contact_mobile", "industry"]}).status_code == 302
+    assert parameter_value("customers.required_fields", unit=w.unit) == ["industry", "contact_mobile"]
+    ParameterValue.objects.filter(code="customers.required_fields").update(value="source, level")
+    assert parameter_value("customers.required_fields", unit=w.unit) == ["source", "level"]
+    with pytest.raises(ValidationError) as refused:
+        parameters_set(actor=w.bob, unit=w.unit, values={"customers.required_fields": ["shoe_size"]})
+    assert "shoe_size" in str(refused.value.message_dict["customers.required_fields"])
+
+
 def test_unchecking_a_yes_no_parameter_saves_no(w: ConfigWorld) -> None:
     client = client_for(w.bob)
     url = reverse("core:parameters")

@@ -8,7 +8,8 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
-from guanxi.core.templatetags.guanxi import active_filters, money
+from guanxi.core.context import amounts_in_wan
+from guanxi.core.templatetags.guanxi import active_filters, mailto, money, tel
 
 
 def test_money_follows_the_locale() -> None:
@@ -17,6 +18,21 @@ def test_money_follows_the_locale() -> None:
     with translation.override("en"):
         assert money(Decimal("1234567.5")) == "CN¥1,234,567.50"
     assert money(None) == ""
+
+
+def test_a_reader_who_chose_wan_sees_large_amounts_in_wan_in_chinese_only() -> None:
+    token = amounts_in_wan.set(True)
+    try:
+        with translation.override("zh-hans"):
+            assert money(Decimal("1285000")) == "¥128.50万"
+            assert money(-25000) == "-¥2.50万"
+            assert money(Decimal("9999.5")) == "¥9,999.50"
+        with translation.override("en"):
+            assert money(Decimal("1285000")) == "CN¥1,285,000.00"
+    finally:
+        amounts_in_wan.reset(token)
+    with translation.override("zh-hans"):
+        assert money(Decimal("1285000")) == "¥1,285,000.00"
 
 
 def test_query_with_keeps_filters_while_changing_the_page() -> None:
@@ -40,10 +56,11 @@ class LeadFilter(forms.Form):
     scene = forms.ChoiceField(choices=[("mine", "Mine"), ("all", "All")], required=False)
     level = forms.ChoiceField(label="Level", choices=[("", "Any"), ("A", "Key account")], required=False)
     owners = forms.MultipleChoiceField(label="Owners", choices=[(1, "Alice"), (2, "Bob")], required=False)
+    ordering = forms.ChoiceField(choices=[("updated", "Last updated"), ("name", "Name")], required=False)
 
 
 def test_active_filters_name_each_filter_in_use_and_link_to_the_list_without_it() -> None:
-    query = {"q": "张", "scene": "mine", "level": "A", "owners": ["1", "2"], "page": "3", "tag": ""}
+    query = {"q": "张", "scene": "mine", "level": "A", "owners": ["1", "2"], "ordering": "name", "page": "3", "tag": ""}
     request = RequestFactory().get("/leads/", query)
     chips = active_filters(Context({"request": request}), LeadFilter(request.GET))
 
@@ -51,10 +68,17 @@ def test_active_filters_name_each_filter_in_use_and_link_to_the_list_without_it(
         ("Name", "张"),
         ("Level", "Key account"),
         ("Owners", "Alice, Bob"),
-    ]  # the scene is the tab above the list, so it is no chip
-    assert QueryDict(chips[1].remove_url[1:]) == QueryDict("q=%E5%BC%A0&scene=mine&owners=1&owners=2&tag=")
+    ]  # the scene is the tab above the list and the order filters nothing: neither is a chip
+    without_level = QueryDict("q=%E5%BC%A0&scene=mine&owners=1&owners=2&ordering=name&tag=")
+    assert QueryDict(chips[1].remove_url[1:]) == without_level
 
 
 def test_an_unfiltered_list_has_no_chips() -> None:
     request = RequestFactory().get("/leads/")
     assert active_filters(Context({"request": request}), LeadFilter()) == []
+
+
+def test_a_phone_number_links_to_its_digits_and_an_address_to_the_mail_app() -> None:
+    assert tel("+86 21-6888 1234") == '<a href="tel:+862168881234" class="text-nowrap">+86 21-6888 1234</a>'
+    assert mailto("a&b@example.com") == '<a href="mailto:a&amp;b@example.com">a&amp;b@example.com</a>'
+    assert tel("") == mailto(None) == ""

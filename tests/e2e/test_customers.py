@@ -81,6 +81,7 @@ def test_a_manager_bulk_transfers_two_customers_and_saves_a_filter_as_a_pill(liv
     assert set(Customer.objects.filter(owner=dora).values_list("pk", flat=True)) == {one.pk, two.pk}
     assert Customer.objects.filter(owner=world.alice).count() == 1
 
+    page.get_by_test_id("filter-drawer").click()  # the advanced filter is a drawer, closed at first
     page.locator("#id_q").fill("贸易")
     page.locator("form.filters button[type=submit]").click()
     page.locator("#id_filter_name").fill("贸易客户")

@@ -26,7 +26,7 @@ def test_a_salesperson_claims_a_second_is_told_who_won_and_a_manager_assigns_and
 
     # Dave opens the pool first: both customers are offered, their phones masked
     sign_in(page, base, "dave")
-    page.goto(f"{base}/pool/")
+    page.goto(f"{base}/customers/pool/")
     expect(page.get_by_test_id("pool-table")).to_contain_text("021****8888")
     expect(page.get_by_test_id(f"claim-{wanted.pk}")).to_be_visible()
 
@@ -34,7 +34,7 @@ def test_a_salesperson_claims_a_second_is_told_who_won_and_a_manager_assigns_and
     alice_context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     alice = alice_context.new_page()
     sign_in(alice, base, "alice")
-    alice.goto(f"{base}/pool/")
+    alice.goto(f"{base}/customers/pool/")
     alice.get_by_test_id(f"claim-{wanted.pk}").click()
     expect(alice).to_have_url(re.compile(f"/customers/{wanted.pk}/$"))
     expect(alice.get_by_test_id("expiry")).to_contain_text("30")
@@ -49,7 +49,7 @@ def test_a_salesperson_claims_a_second_is_told_who_won_and_a_manager_assigns_and
     # Bob assigns the other pool customer to Dave
     page.context.clear_cookies()
     sign_in(page, base, "bob")
-    page.goto(f"{base}/pool/")
+    page.goto(f"{base}/customers/pool/")
     page.locator(f"a[href='/customers/{spare.pk}/assign/']").click()
     page.locator("#id_owner").select_option(str(world.dave.pk))
     page.locator("form.card button[type=submit]").click()
@@ -61,12 +61,12 @@ def test_a_salesperson_claims_a_second_is_told_who_won_and_a_manager_assigns_and
     case = ConflictCase.objects.create(
         business_unit=world.unit, customer=held, holder=world.charlie, claimant=world.dave, match="phone"
     )
-    page.goto(f"{base}/pool/conflicts/")
-    page.locator(f"a[href='/pool/conflicts/{case.pk}/']").click()
+    page.goto(f"{base}/customers/conflicts/")
+    page.locator(f"a[href='/customers/conflicts/{case.pk}/']").click()
     expect(page.get_by_test_id("evidence")).to_contain_text("张查理")
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / "pool-conflict.png", full_page=True)
     page.locator("input[name=decision][value=give]").check()
     page.get_by_test_id("decide").click()
-    expect(page).to_have_url(re.compile("/pool/conflicts/$"))
+    expect(page).to_have_url(re.compile("/customers/conflicts/$"))
     assert Customer.objects.get(pk=held.pk).owner == world.dave

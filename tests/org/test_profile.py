@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 from django.urls import reverse
 
-from tests.conftest import PASSWORD, World, client_for
+from tests.conftest import PASSWORD, World, client_for, grant
+from tests.sales.conftest import open_opportunity
 
 
 def test_a_user_edits_their_profile(world: World) -> None:
@@ -66,3 +69,21 @@ def test_a_departed_colleague_has_no_card(world: World) -> None:
     world.bob.status = world.bob.Status.LEFT
     world.bob.save()
     assert client_for(world.alice).get(reverse("org:user_detail", args=[world.bob.pk])).status_code == 404
+
+
+def test_a_user_who_chose_wan_reads_large_amounts_in_wan_in_the_chinese_interface(world: World) -> None:
+    grant(world.alice, "salesperson")
+    open_opportunity(world.alice, amount=Decimal("128000"))
+    client = client_for(world.alice)
+    profile = {"display_name": "李爱丽", "mobile": "", "email": "", "language": "zh-hans"}
+    list_url = reverse("sales:list")
+    assert "¥128,000.00" in client.get(list_url).text
+
+    assert client.post(reverse("org:profile"), {**profile, "amounts_in_wan": "on"}).status_code == 302
+    page = client.get(list_url).text
+    assert "¥12.80万" in page and "¥128,000.00" not in page
+
+    client.post(reverse("org:profile"), {**profile, "language": "en"})
+    world.alice.refresh_from_db()
+    assert world.alice.amounts_in_wan is False  # an unticked box turns it off
+    assert "CN¥128,000.00" in client.get(list_url).text

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from guanxi.core.errors import Conflict, NotPermitted
+from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.models import AuditEntry, Notification
 from guanxi.customers.models import Customer, Lifecycle
 from guanxi.org.models import User
@@ -45,6 +45,34 @@ def test_registering_a_held_customer_opens_one_case_and_creates_no_duplicate(sal
     assert ConflictCase.objects.count() == 1
     assert Notification.objects.filter(recipient=sales.bob, kind="conflict").count() == 1  # their manager
     assert Notification.objects.filter(recipient=sales.dave, kind="conflict").count() == 1  # the holder
+
+
+def test_the_claimant_adds_evidence_then_withdraws_and_the_holder_keeps_the_customer(sales: PoolWorld) -> None:
+    held, case = held_and_claimed(sales)
+    with pytest.raises(NotPermitted):
+        conflicts.conflict_evidence_add(actor=sales.dave, case=case, text="我先拜访的")
+    with pytest.raises(DomainError) as refused:
+        conflicts.conflict_evidence_add(actor=sales.alice, case=case, text="  ")
+    assert refused.value.field == "text"
+    conflicts.conflict_evidence_add(actor=sales.alice, case=case, text="上周三已上门拜访, 有签到记录")
+    assert [text for _at, text in fresh_case(case).claimant_statements()] == ["上周三已上门拜访, 有签到记录"]
+    assert conflicts.may_withdraw(sales.alice, case) and not conflicts.may_withdraw(sales.bob, case)
+    with pytest.raises(NotPermitted):
+        conflicts.conflict_withdraw(actor=sales.bob, case=case)
+    conflicts.conflict_withdraw(actor=sales.alice, case=case)
+    assert fresh_case(case).status == "withdrawn" and fresh(held).owner == sales.dave
+    for closed in (
+        lambda: conflicts.conflict_withdraw(actor=sales.alice, case=fresh_case(case)),
+        lambda: conflicts.conflict_evidence_add(actor=sales.alice, case=fresh_case(case), text="补充"),
+        lambda: conflicts.conflict_decide(actor=sales.bob, case=fresh_case(case), decision="give"),
+    ):
+        with pytest.raises(Conflict):
+            closed()
+    assert fresh(held).owner == sales.dave
+
+
+def fresh_case(case: ConflictCase) -> ConflictCase:
+    return ConflictCase.objects.get(pk=case.pk)
 
 
 def test_own_customers_and_pool_customers_are_refused_without_a_case(sales: PoolWorld) -> None:

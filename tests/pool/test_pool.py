@@ -206,6 +206,42 @@ def test_the_cool_down_keeps_a_salesperson_from_reclaiming_until_day_c_has_passe
         pool.customer_claim(actor=sales.alice, customer=fresh(customer))
 
 
+def test_pages_learn_the_cool_down_from_the_rule_that_refuses_the_claim(sales: PoolWorld) -> None:
+    customer, other = in_pool(sales), in_pool(sales, "上海第二机械有限公司")
+    with time_machine.travel(START, tick=False):
+        pool.customer_claim(actor=sales.alice, customer=customer)
+        pool.customer_return(actor=sales.alice, customer=fresh(customer), reason="no_need")
+    with time_machine.travel(START + timedelta(days=6), tick=False):
+        outlook = pool.claim_outlook(sales.alice, [fresh(customer), other])
+        with pytest.raises(DomainError) as refusal:
+            pool.customer_claim(actor=sales.alice, customer=fresh(customer))
+        assert outlook is not None and outlook.cooling == {customer.pk: str(refusal.value.message)}
+        assert pool.claim_outlook(sales.dave, [fresh(customer)]).cooling == {}  # type: ignore[union-attr]
+    with time_machine.travel(START + timedelta(days=8), tick=False):
+        assert pool.claim_outlook(sales.alice, [fresh(customer)]).cooling == {}  # type: ignore[union-attr]
+
+
+def test_the_claim_standing_counts_what_the_caps_count(sales: PoolWorld) -> None:
+    HoldingLimit.objects.create(business_unit=sales.unit, user=sales.alice, holding_limit=3)
+    set_parameter(sales, "pool.daily_claims", 2)
+    registered(sales.alice, "上海自有机械有限公司")
+
+    def standing() -> pool.ClaimStanding:
+        outlook = pool.claim_outlook(sales.alice, [])
+        assert outlook is not None
+        return outlook.standing
+
+    assert standing() == pool.ClaimStanding(claimed_today=0, daily_claims=2, held=1, holding_limit=3)
+    pool.customer_claim(actor=sales.alice, customer=in_pool(sales))
+    assert (standing().claims_left, standing().held) == (1, 2)
+    pool.customer_claim(actor=sales.alice, customer=in_pool(sales, "上海第二机械有限公司"))
+    assert standing().claims_left == 0
+    with pytest.raises(DomainError) as refusal:
+        pool.customer_claim(actor=sales.alice, customer=in_pool(sales, "上海第三机械有限公司"))
+    assert refusal.value.code == "claim_limit"
+    assert pool.claim_outlook(make_user("nobody", "无角色", sales.shanghai), []) is None
+
+
 # --- return --------------------------------------------------------------------------------------------------
 
 

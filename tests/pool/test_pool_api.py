@@ -108,6 +108,47 @@ def test_a_salesperson_without_a_role_sees_no_pool(world: World) -> None:
     assert api(world.alice).get("/api/v1/conflicts/").status_code == 200
 
 
+def test_a_pool_customer_opens_alike_on_the_page_and_in_the_api_masked_until_claimed(sales: PoolWorld) -> None:
+    from django.urls import reverse
+
+    from guanxi.activities.services import followup_create
+    from guanxi.org.models import BusinessUnit
+    from guanxi.pool import services as pool
+    from tests.conftest import client_for, make_department, make_user
+
+    customer = registered(sales.dave, phone="021-6888 1234", email="buyer@huaxin.example.cn", address="浦东大道1号")
+    followup_create(actor=sales.dave, customer=customer, content="上次报价两万九")
+    pool.customer_return(actor=sales.dave, customer=customer, reason="no_need")
+    unit_pool = pool.unit_pool(sales.unit.pk)
+    unit_pool.hidden_fields = ["address"]
+    unit_pool.save()
+    mobile = customer.contacts.get().mobile
+    shown = {"phone": "021****1234", "email": "b***@huaxin.example.cn", "address": "***"}
+
+    page = client_for(sales.alice).get(reverse("customers:detail", args=[customer.pk]))
+    assert page.status_code == 200
+    assert shown["phone"] in page.text and shown["email"] in page.text and "浦东大道" not in page.text
+    contacts_tab = client_for(sales.alice).get(reverse("customers:detail", args=[customer.pk]), {"tab": "contacts"})
+    assert f"{mobile[:3]}****{mobile[-4:]}" in contacts_tab.text and mobile not in contacts_tab.text
+    timeline = client_for(sales.alice).get(reverse("activities:customer_followups", args=[customer.pk]))
+    assert timeline.status_code == 200 and "上次报价两万九" in timeline.text
+
+    record = api(sales.alice).get(f"/api/v1/customers/{customer.pk}/")
+    assert record.status_code == 200
+    assert {name: record.json()[name] for name in shown} == shown
+    contacts = api(sales.alice).get("/api/v1/contacts/", {"customer": customer.pk}).json()["results"]
+    assert [row["mobile"] for row in contacts] == [f"{mobile[:3]}****{mobile[-4:]}"]
+    history = api(sales.alice).get("/api/v1/followups/", {"customer": customer.pk}).json()["results"]
+    assert [row["content"] for row in history] == ["上次报价两万九"]
+
+    other_unit = BusinessUnit.objects.create(name="另一家", code="other")
+    outsider = grant(make_user("eve", "伊芙", make_department("广州", None, other_unit)), "salesperson")
+    assert client_for(outsider).get(reverse("customers:detail", args=[customer.pk])).status_code == 404
+    assert api(outsider).get(f"/api/v1/customers/{customer.pk}/").status_code == 404
+    assert api(outsider).get("/api/v1/contacts/", {"customer": customer.pk}).json()["results"] == []
+    assert api(outsider).get("/api/v1/followups/", {"customer": customer.pk}).json()["results"] == []
+
+
 def test_batch_claim_return_and_transfer_through_the_api(sales: PoolWorld) -> None:
     first, second = in_pool(sales, "甲公司"), in_pool(sales, "乙公司")
     theirs = registered(sales.charlie, "北京客户")  # outside Bob's scope

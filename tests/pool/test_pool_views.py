@@ -1,16 +1,19 @@
 """The pool's pages: the pool list, claim, assign, return, lock, the settings and the conflict inbox."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils.html import escape
 
 from guanxi.customers.models import Customer
 from guanxi.pool import services as pool
 from guanxi.pool.models import ConflictCase, HoldingLimit, Pool
 from guanxi.pool.rules import DAY
 from tests.conftest import client_for, grant, make_user
+from tests.customers.conftest import regions, regions_file  # noqa: F401 (fixtures)
 from tests.pool.pool_helpers import START, PoolWorld, fresh, in_pool, registered
 
 pytestmark = pytest.mark.django_db
@@ -41,9 +44,37 @@ def test_the_pool_list_runs_a_fixed_number_of_queries(sales: PoolWorld, django_a
         in_pool(sales, f"上海第{n}机械有限公司")
     client = english(sales.alice)
     client.get(reverse("pool:pool"))
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):  # with the salesperson's standing, the reasons and the cool-down
         page = client.get(reverse("pool:pool"))
     assert len(page.context["page_obj"].object_list) == 25
+
+
+@pytest.mark.usefixtures("regions")
+def test_the_pool_list_shows_level_region_return_reason_and_the_salespersons_standing(sales: PoolWorld) -> None:
+    customer = registered(sales.alice, level="A", province="310000", city="310100", county="310115")
+    with time_machine.travel(START, tick=False):
+        pool.customer_return(actor=sales.alice, customer=customer, reason="no_need", note="预算取消")
+    with time_machine.travel(START + timedelta(days=2), tick=False):
+        page = client_for(sales.alice).get(reverse("pool:pool"))
+    row = page.text[page.text.index(f'data-customer="{customer.pk}"') :]
+    assert ">A</span>" in row and "上海市 浦东新区" in row and "暂无需求" in row and "预算取消" in row
+    assert 'data-testid="claims-left">20 / 20<' in page.text and 'data-testid="holding">0 / 200<' in page.text
+    # Alice returned it two days ago: her claim button is disabled with the cool-down's reason.
+    assert f'data-testid="cooling-{customer.pk}"' in row and "7" in row
+    assert reverse("pool:claim", args=[customer.pk]) not in row
+    assert reverse("pool:claim", args=[customer.pk]) in client_for(sales.dave).get(reverse("pool:pool")).text
+
+
+def test_the_360_page_of_a_pool_customer_shows_the_standing_and_the_cool_down(sales: PoolWorld) -> None:
+    customer = registered(sales.alice)
+    with time_machine.travel(START, tick=False):
+        pool.customer_return(actor=sales.alice, customer=customer, reason="no_need")
+    with time_machine.travel(START + timedelta(days=1), tick=False):
+        page = english(sales.alice).get(reverse("customers:detail", args=[customer.pk]))
+    assert 'data-testid="holding">0 / 200<' in page.text
+    assert "You returned or lost" in page.context["claim_cooling"]
+    assert str(escape(page.context["claim_cooling"])) in page.text
+    assert 'data-testid="claim"' not in page.text
 
 
 def test_a_claim_from_the_list_leads_to_the_customer_with_its_countdown(sales: PoolWorld) -> None:
@@ -143,6 +174,24 @@ def test_pool_settings_create_a_department_pool_that_takes_over_its_members_cust
     assert pool.limits_of(sales.alice).holding == 5
 
 
+def test_the_claimant_adds_evidence_on_the_case_page_and_withdraws(sales: PoolWorld) -> None:
+    held = registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")
+    english(sales.alice).post(
+        reverse("customers:create"), {"name": "华信科技", "kind": "company", "phone": "021-68888888"}
+    )
+    case = ConflictCase.objects.get()
+    url = reverse("pool:conflict_evidence", args=[case.pk])
+    empty = english(sales.alice).post(url, {"text": ""})
+    assert empty.status_code == 400 and 'id="id_text_errors"' in empty.text
+    assert english(sales.alice).post(url, {"text": "三月一日已上门拜访"}).status_code == 302
+    assert "三月一日已上门拜访" in english(sales.bob).get(reverse("pool:conflict", args=[case.pk])).text
+    assert 'data-testid="withdraw"' not in english(sales.bob).get(reverse("pool:conflict", args=[case.pk])).text
+    withdrawn = english(sales.alice).post(reverse("pool:conflict_withdraw", args=[case.pk]), follow=True)
+    assert "You withdrew the claim" in withdrawn.text and 'data-testid="case-status"' in withdrawn.text
+    assert fresh(held).owner == sales.dave
+    assert english(sales.charlie).post(reverse("pool:conflict_withdraw", args=[case.pk])).status_code == 404
+
+
 def test_the_conflict_inbox_shows_evidence_and_a_manager_decides(sales: PoolWorld) -> None:
     held = registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")
     refused = english(sales.alice).post(
@@ -150,6 +199,10 @@ def test_the_conflict_inbox_shows_evidence_and_a_manager_decides(sales: PoolWorl
     )
     assert "A conflict case" in str(refused.context["form"].errors)
     case = ConflictCase.objects.get()
+    # The refused form shows the case it opened, with the claimant's two actions.
+    assert 'data-testid="conflict-case"' in refused.text
+    assert reverse("pool:conflict_withdraw", args=[case.pk]) in refused.text
+    assert f"{reverse('pool:conflict', args=[case.pk])}#claimant-evidence" in refused.text
     inbox = english(sales.bob).get(reverse("pool:conflicts"))
     assert reverse("pool:conflict", args=[case.pk]) in inbox.text
     page = english(sales.bob).get(reverse("pool:conflict", args=[case.pk]))

@@ -202,3 +202,25 @@ def test_an_edit_refused_halfway_saves_none_of_it(sales: World) -> None:
     opportunity.refresh_from_db()
     assert opportunity.name != "改名了"  # the fields were not saved before the competitors were refused
     assert list(opportunity.competitor_links.values_list("competitor", flat=True)) == [rival.pk]
+
+
+def test_completing_an_opportunitys_last_plan_through_the_api_keeps_an_open_plan(sales: World) -> None:
+    from guanxi.activities.services import open_plans_of
+
+    by_followup = open_opportunity(sales.alice, name="一期")
+    plan = open_plans_of(related=by_followup).get()
+    recorded = api(sales.alice).post(
+        "/api/v1/followups/", {"plan": plan.pk, "content": "电话沟通", "channel": "phone"}, format="json"
+    )
+    assert recorded.status_code == 201, recorded.json()
+    assert open_plans_of(related=by_followup).exclude(pk=plan.pk).count() == 1
+
+    by_action = open_opportunity(sales.alice, register(sales.alice, "北京万朋机械有限公司", contact={}), name="二期")
+    plan = open_plans_of(related=by_action).get()
+    due = "2030-01-07T10:00:00+08:00"
+    completed = api(sales.alice).post(
+        f"/api/v1/plans/{plan.pk}/complete/", {"next_subject": "送样品", "next_due_at": due}, format="json"
+    )
+    assert completed.status_code == 200, completed.json()
+    following = open_plans_of(related=by_action).get()
+    assert (following.subject, following.due_at.isoformat()) == ("送样品", "2030-01-07T02:00:00+00:00")

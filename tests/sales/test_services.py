@@ -298,3 +298,45 @@ def test_a_collaborator_reopening_plans_the_follow_up_for_themself(sales: World)
         plan_cancel(actor=sales.alice, plan=plan)
     services.opportunity_reopen(actor=sales.charlie, opportunity=opportunity)
     assert open_plans_of(related=opportunity).get().owner == sales.charlie
+
+
+def test_completing_an_open_opportunitys_last_plan_plans_the_next_at_the_proposed_time(sales: World) -> None:
+    from guanxi.activities.selectors import next_plan_proposal
+    from guanxi.activities.services import open_plans_of, plan_complete
+
+    opportunity = open_opportunity(sales.alice)
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        done = plan_complete(actor=sales.alice, plan=open_plans_of(related=opportunity).get())
+    following = open_plans_of(related=opportunity).get()
+    assert following.pk != done.pk
+    assert (following.owner, following.customer, following.origin) == (sales.alice, opportunity.customer, "mandatory")
+    assert following.due_at == next_plan_proposal(customer=opportunity.customer, at=now)
+
+
+def test_a_follow_up_fulfilling_the_last_plan_plans_what_the_user_chose_or_else_the_proposal(sales: World) -> None:
+    from guanxi.activities.services import followup_create, open_plans_of
+
+    chosen = open_opportunity(sales.alice, name="一期")
+    due = timezone.now() + timedelta(days=3)
+    followup_create(
+        actor=sales.alice, content="电话沟通", plan=open_plans_of(related=chosen).get(),
+        next_step="带方案上门", next_contact_at=due,
+    )  # fmt: skip
+    assert list(open_plans_of(related=chosen).values_list("subject", "due_at", "origin")) == [
+        ("带方案上门", due, "next")
+    ]
+    unchosen = open_opportunity(sales.alice, register(sales.alice, "北京万朋机械有限公司", contact={}), name="二期")
+    followup_create(actor=sales.alice, content="电话沟通", plan=open_plans_of(related=unchosen).get())
+    assert open_plans_of(related=unchosen).count() == 1
+
+
+def test_a_closed_opportunitys_last_plan_completes_without_a_next_one(sales: World) -> None:
+    from guanxi.activities.services import open_plans_of, plan_complete
+
+    opportunity = open_opportunity(sales.alice)
+    plan = open_plans_of(related=opportunity).get()
+    services.opportunity_lose(actor=sales.alice, opportunity=opportunity, reason="price")
+    if plan.status == "open":  # the loss may already have closed it
+        plan_complete(actor=sales.alice, plan=plan)
+    assert not open_plans_of(related=opportunity).exists()

@@ -26,6 +26,22 @@ def test_the_board_shows_a_column_per_open_stage_with_totals(sales: World) -> No
     assert "甲" in response.text and 'data-move-url="' in response.text
 
 
+def test_a_cards_menu_moves_it_without_dragging(sales: World) -> None:
+    opportunity = open_opportunity(sales.alice, name="甲", contact=None, need="ERP")
+    Opportunity.objects.filter(pk=opportunity.pk).update(contact=opportunity.customer.contacts.get())
+    client = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en")
+    board = client.get(reverse("sales:board")).text
+    card = board[board.index(f'id="card-{opportunity.pk}"') :]
+    card = card[: card.index("</article>")]
+    assert "<select" not in card and f'data-testid="card-menu-{opportunity.pk}"' in card
+    assert f'name="stage" value="{stage("needs").pk}"' in card
+    assert f'name="stage" value="{stage("contact").pk}"' not in card  # not to where it is
+    response = client.post(reverse("sales:move", args=[opportunity.pk]), {"stage": stage("needs").pk})
+    assert response.status_code == 302
+    opportunity.refresh_from_db()
+    assert opportunity.stage.code == "needs"
+
+
 def test_the_board_runs_a_fixed_number_of_queries(sales: World, django_assert_max_num_queries: object) -> None:
     for n in range(30):
         open_opportunity(sales.alice, name=f"机会{n}", amount=Decimal(n))
@@ -450,3 +466,13 @@ def test_the_detail_page_shows_the_latest_stays_and_totals_over_all(
     assert len(response.context["stays"]) == selectors.HISTORY_LIMIT
     assert response.context["stay_count"] == selectors.HISTORY_LIMIT + 3
     assert [stage.code for stage, _spent in response.context["time_in_stages"]] == ["contact", "proposal", "tender"]
+
+
+def test_completing_an_opportunitys_last_plan_on_the_page_leaves_the_next_one_planned(sales: World) -> None:
+    from guanxi.activities.services import open_plans_of
+
+    opportunity = open_opportunity(sales.alice)
+    plan = open_plans_of(related=opportunity).get()
+    response = client_for(sales.alice).post(reverse("activities:plan_complete", args=[plan.pk]))
+    assert response.status_code == 302 and "next=1" not in response["Location"]
+    assert open_plans_of(related=opportunity).exclude(pk=plan.pk).count() == 1

@@ -31,7 +31,7 @@ from .models import (
     PlanTemplate,
     PlanTemplateStep,
 )
-from .selectors import next_plan_proposal
+from .selectors import followup_visible_rows, next_plan_proposal
 
 
 def _related(data: dict[str, Any], actor: Any) -> models.Model | None:
@@ -158,6 +158,13 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     def perform_destroy(self, instance: FollowUp) -> None:
         services.followup_delete(actor=self.actor, followup=instance)
 
+    def filter_queryset(self, queryset: Any) -> Any:
+        if self.action == "list" and self.request.query_params.get("customer"):
+            # one customer's timeline, as its 360 page shows it: whoever may open the customer (a pool
+            # customer too) sees its whole history (SPEC §3.2)
+            queryset = self.queryset.filter(pk__in=followup_visible_rows(actor=self.actor).values("pk"))
+        return super().filter_queryset(queryset)
+
     @extend_schema(request=CommentSerializer, responses=CommentSerializer)
     @action(detail=True, methods=["post"])
     def comment(self, request: Request, pk: str | None = None) -> Response:
@@ -206,6 +213,12 @@ class PlanSerializer(ModelSerializer):
 
 class CompleteSerializer(Serializer):
     followup = serializers.IntegerField(required=False, allow_null=True, help_text="The follow-up that fulfilled it")
+    # The next plan (SPEC §4.3); without a time, an open opportunity's last plan is followed by one at the
+    # proposed time.
+    next_subject = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="The next plan's subject."
+    )
+    next_due_at = serializers.DateTimeField(required=False, allow_null=True, help_text="When the next plan is due.")
 
 
 class CancelSerializer(Serializer):
@@ -299,7 +312,13 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
             followup = FollowUp.objects.visible_to(self.actor).filter(pk=body.validated_data["followup"]).first()
             if followup is None:
                 raise DomainError("No such follow-up.", field="followup")
-        plan = services.plan_complete(actor=self.actor, plan=plan, followup=followup)
+        plan = services.plan_complete(
+            actor=self.actor,
+            plan=plan,
+            followup=followup,
+            next_subject=body.validated_data.get("next_subject", ""),
+            next_due_at=body.validated_data.get("next_due_at"),
+        )
         context = self.get_serializer_context()
         if plan.customer_id and not services.open_plans_of(customer=plan.customer).exists():
             context["proposals"] = {plan.pk: next_plan_proposal(customer=plan.customer, at=timezone.now())}

@@ -307,12 +307,12 @@ def people_in_scope(*, actor: User) -> QuerySet[User]:
 
 def followup_visible_rows(*, actor: User) -> QuerySet[FollowUp]:
     """Follow-ups the actor may open: those of their scope, and the history of every customer they may
-    see (the 360 timeline links to them)."""
+    open (the 360 timeline links to them; a pool customer's too, SPEC §3.2)."""
     if not has_perm(actor, "activities.view"):
         return FollowUp.objects.none()
     return FollowUp.objects.filter(
         Q(pk__in=FollowUp.objects.visible_to(actor).values("pk"))
-        | Q(customer__in=Customer.objects.visible_to(actor).values("pk"))
+        | Q(customer__in=Customer.objects.readable_by(actor).values("pk"))
     )
 
 

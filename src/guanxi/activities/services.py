@@ -115,9 +115,10 @@ def followup_create(
     next_owner: User | None = None,
 ) -> FollowUp:
     """Record a follow-up (SPEC §4.1) by the actor. It moves the customer's last follow-up time (and so its
-    pool expiry); with ``plan`` it fulfils that plan (``plan_complete``). ``next_contact_at`` (下次联系时间)
-    is kept on the record and, with ``add_to_calendar``, becomes the next plan (subject: the next step) for
-    ``next_owner`` (the actor by default, or a colleague they may plan for), all or nothing."""
+    pool expiry); with ``plan`` it fulfils that plan (``plan_complete``, which keeps an open opportunity
+    planned). ``next_contact_at`` (下次联系时间) is kept on the record and, with ``add_to_calendar``, becomes
+    the next plan (subject: the next step) for ``next_owner`` (the actor by default, or a colleague they may
+    plan for), all or nothing."""
     require_perm(actor, "activities.create")
     now = timezone.now()
     occurred_at = occurred_at or now
@@ -407,9 +408,17 @@ def plan_reschedule(
 
 
 @transaction.atomic
-def plan_complete(*, actor: User, plan: Plan, followup: FollowUp | None = None) -> Plan:
-    """Mark an open plan done, linked to the follow-up that fulfilled it. The conditional UPDATE decides
-    when two people complete it at once: the second gets "already done"."""
+def plan_complete(
+    *,
+    actor: User,
+    plan: Plan,
+    followup: FollowUp | None = None,
+    next_subject: str = "",
+    next_due_at: datetime | None = None,
+) -> Plan:
+    """Mark an open plan done, linked to the follow-up that fulfilled it, and plan the next step the user
+    chose (``next_subject`` and ``next_due_at``). The conditional UPDATE decides when two people complete it
+    at once: the second gets "already done"."""
     _require_plan_edit(actor, plan)
     _customer_first(plan)
     if followup is not None and not FollowUp.objects.visible_to(actor).filter(pk=followup.pk).exists():
@@ -427,7 +436,34 @@ def plan_complete(*, actor: User, plan: Plan, followup: FollowUp | None = None) 
     plan.status, plan.completed_at, plan.followup, plan.version = Plan.Status.DONE, now, followup, plan.version + 1
     audit_log(actor=actor, action=Action.UPDATE, obj=plan, changes=diff(before, snapshot(plan, PLAN_FIELDS)))
     _plans_changed(plan)
+    _plan_next(actor=actor, done=plan, subject=next_subject, due_at=next_due_at)
     return plan
+
+
+def _plan_next(*, actor: User, done: Plan, subject: str, due_at: datetime | None) -> None:
+    """After ``done``: the next plan at the time the user chose; else, when its record must keep an open plan
+    (an open opportunity, SPEC §4.3) and none is left, one at the proposed time (the customer's level
+    cadence)."""
+    origin = Plan.Origin.NEXT
+    if due_at is None:
+        if not getattr(done.related, "needs_open_plan", False):
+            return
+        if open_plans_of(customer=done.customer, related=done.related).exists():
+            return
+        from .selectors import next_plan_proposal
+
+        origin = Plan.Origin.MANDATORY
+        due_at = next_plan_proposal(customer=done.customer, at=timezone.now())
+    plan_create(
+        actor=actor,
+        subject=subject or _("Follow up on %(record)s") % {"record": done.related or done.customer},
+        due_at=due_at,
+        customer=done.customer,
+        related=done.related,
+        owner=done.owner if has_perm(actor, "activities.assign") else actor,
+        contact=done.contact,
+        origin=origin,
+    )
 
 
 def _same_subject(plan: Plan, followup: FollowUp) -> bool:

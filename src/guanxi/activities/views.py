@@ -20,7 +20,7 @@ from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
-from guanxi.core.scope import get_visible_or_404, rule_for
+from guanxi.core.scope import get_readable_or_404, get_visible_or_404, rule_for
 from guanxi.customers.models import Customer
 
 from . import plan_templates, selectors, services
@@ -105,7 +105,7 @@ def _about(request: AuthedRequest, source: Any) -> About:
 @perm_required("activities.view")
 def customer_followups(request: AuthedRequest, pk: int) -> HttpResponse:
     """The 360 page's follow-up tab: open plans, then the timeline, newest first, a page at a time."""
-    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    customer = get_readable_or_404(Customer.objects.all(), request.user, pk=pk)  # as the 360 page: pools too
     timeline = selectors.followups_of_customer(actor=request.user, customer=customer)
     page = CappedPaginator(timeline, TIMELINE_PAGE).get_page(request.GET.get("page"))
     plans = selectors.plans_of_customer(actor=request.user, customer=customer)

@@ -3,3 +3,5 @@
 from contextvars import ContextVar
 
 client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+# The reader's choice to see large amounts in 万 (a user setting); off outside a request.
+amounts_in_wan: ContextVar[bool] = ContextVar("amounts_in_wan", default=False)

@@ -7,6 +7,7 @@ their models hang off the organisation with ``register(Model, Rule(...))``; role
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -47,6 +48,9 @@ class Rule:
     # Configuration: whoever may view the module sees every row; with ``unit`` (empty = group-wide), every
     # group-wide row and their own unit's, and the other units' only with the all-units scope (SPEC §1.1).
     everyone: bool = False
+    # Rows beyond the data scope that the actor may open one at a time, never listed with the others: a
+    # pool's customers, to whoever sees that pool (SPEC §3.2). (actor) → their filter, or None.
+    readable: Callable[[User], Q | None] | None = None
 
     @property
     def department_path(self) -> str | None:
@@ -199,6 +203,38 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
         if condition is None:
             return self.none()
         return self.filter(condition)
+
+    def readable_by(self, actor: Any) -> ScopedQuerySet[M]:
+        """The rows the actor may open one at a time: ``visible_to`` and the rule's ``readable`` rows."""
+        if not getattr(actor, "is_authenticated", False):
+            return self.none()
+        condition = read_filter(actor, self.model)
+        if condition is None:
+            return self.none()
+        return self.filter(condition)
+
+
+def read_filter(actor: User, model: type[models.Model]) -> Q | None:
+    """The rows of ``model`` the actor may open: those of their scope and those the rule lets them read."""
+    visible = scope_filter(actor, model)
+    readable = rule_for(model).readable
+    if readable is None or visible == Q():  # an empty Q is every row (and would vanish from an OR)
+        return visible
+    extra = readable(actor)
+    if extra is None or visible is None:
+        return extra if visible is None else visible
+    return visible | extra
+
+
+def get_readable_or_404(queryset: models.QuerySet[M], actor: Any, **lookup: Any) -> M:
+    """One row to read (a detail page, its API record, its child lists): within the scope or readable by
+    the model's rule; 404 otherwise, exactly like missing."""
+    if not isinstance(queryset, ScopedQuerySet):
+        raise TypeError(f"{queryset.model.__name__} rows are not read through the scope gate")
+    try:
+        return queryset.readable_by(actor).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def get_visible_or_404(queryset: models.QuerySet[M], actor: Any, **lookup: Any) -> M:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
-from guanxi.core.scope import get_visible_or_404
+from guanxi.core.scope import get_readable_or_404, get_visible_or_404
 from guanxi.org.models import Department, User
 
 from . import bulk, history, keys, selectors, services
@@ -169,7 +169,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         return self.get_paginated_response(CustomerSerializer(rows, many=True, context=context).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._out(self.get_object()))
+        # the 360 page's gate: a pool customer opens, masked, to whoever sees its pool (SPEC §3.2)
+        customer = get_readable_or_404(Customer.objects.select_related("owner", "pool"), self.actor, pk=kwargs["pk"])
+        return Response(self._out(customer))
 
     def _out(self, customer: Customer) -> dict[str, Any]:
         context = {**self.get_serializer_context(), "unmasked": services.customers_seen_plainly(self.actor, [customer])}
@@ -326,3 +328,13 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
 
     def perform_destroy(self, instance: Contact) -> None:
         services.contact_delete(actor=self.actor, contact=instance)
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        if self.action == "list" and self.request.query_params.get("customer"):
+            # one customer's contacts, as its 360 page shows them: a pool customer's too (masked)
+            queryset = Contact.objects.select_related("customer").readable_by(self.actor)
+        return super().filter_queryset(queryset)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        contact = get_readable_or_404(Contact.objects.select_related("customer"), self.actor, pk=kwargs["pk"])
+        return Response(self.get_serializer(contact).data)

@@ -15,44 +15,14 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from guanxi.core import navigation, permissions, scope, search
-        from guanxi.core.config.custom_fields import register_custom_fields_model
-        from guanxi.core.config.dictionary import register_dictionary_usage
-
         from . import history, models, selectors, services
         from . import settings as customer_settings
 
-        permissions.register_module(
-            permissions.Module(
-                "customers",
-                _("Customers and contacts"),
-                ("view", "create", "edit", "delete", "export", "import", "assign", "unmask"),
-            )
-        )
-        scope.register(
-            models.Customer, scope.Rule("customers", owner="owner", shared="shared_with", unit="business_unit")
-        )
-        scope.register(
-            models.Contact,
-            scope.Rule(
-                "customers",
-                owner="customer__owner",
-                shared="customer__shared_with",
-                unit="customer__business_unit",
-            ),
-        )
-        register_custom_fields_model(models.Customer, module="customers")
-        customer_settings.register()
+        models.register()  # the module's permissions; data scope and custom fields of customers and contacts
+        services.register()  # the dictionary types the customer's fields draw from
+        customer_settings.register()  # the fields a unit requires
         history.register()  # the audit trail masks and names what the customer pages do
-        for field, type_code in services.DICTIONARY_FIELDS.items():
-            register_dictionary_usage(type_code, models.Customer, field)
-        register_custom_fields_model(models.Contact, module="customers")
-        navigation.register(
-            navigation.NavItem(
-                _("Customers"), "customers:list", "building-store", 10, navigation.needs("customers.view")
-            )
-        )
-        search.register(search.Provider(_("Customers"), selectors.search_customers))
+        selectors.register()  # the menu entry and the global search
         post_migrate.connect(_load_regions_once, sender=self)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
@@ -25,6 +26,14 @@ CUSTOMER_FORM_FIELDS = [
 def _dictionary_field(field: forms.Field, type_code: str, current: str) -> forms.ChoiceField:
     choices = [("", "---------"), *dictionary_choices(type_code, include=[current])]
     return forms.ChoiceField(choices=choices, required=False, label=field.label)
+
+
+@dataclass
+class FormSection:
+    key: str
+    title: Any
+    fields: list[forms.BoundField]
+    open: bool
 
 
 class CustomerForm(RegionFieldsMixin, forms.ModelForm):
@@ -55,13 +64,24 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
         fields = CUSTOMER_FORM_FIELDS
         widgets = {"remarks": forms.Textarea(attrs={"rows": 3})}
 
-    field_order = [
-        "name", "kind", "level", "rating", "industry", "source", "referrer_number", "introducer", "nature",
-        "revenue_band", "employee_band", "credit_rating", "satisfaction", "phone", "fax", "email", "website",
-        "wechat", "qq", "weibo", "province", "city", "county", "address", "postcode", "licence_number",
-        "legal_representative", "registered_capital", "bank", "bank_account", "tax_number", "remarks",
-        "contact_name", "contact_mobile", "contact_position",
+    # The form's groups, in order; the first two are always open, the others fold away until they hold an
+    # error or a required field. The first contact comes right after the basics (new customers only).
+    SECTIONS = [
+        ("basic", _("Basic information"), [
+            "name", "kind", "level", "rating", "industry", "source", "referrer_number", "introducer",
+        ]),
+        ("contact", _("Contact details"), [
+            "contact_name", "contact_mobile", "contact_position", "phone", "email", "wechat", "fax", "website",
+            "qq", "weibo",
+        ]),
+        ("business", _("Business information"), [
+            "nature", "revenue_band", "employee_band", "credit_rating", "satisfaction", "licence_number",
+            "legal_representative", "registered_capital", "tax_number", "bank", "bank_account",
+        ]),
+        ("address", _("Address"), ["province", "city", "county", "address", "postcode"]),
+        ("other", _("Other"), ["remarks"]),
     ]  # fmt: skip
+    ALWAYS_OPEN = ("basic", "contact")
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,6 +99,17 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
         for name in required_customer_fields(actor.business_unit_id):  # the unit's red stars (SPEC §2.2)
             if name in self.fields:
                 self.fields[name].required = True
+
+    def sections(self) -> list[FormSection]:
+        """The fields by group, custom fields under "other"; a group opens when it needs the user."""
+        placed = {name for _key, _title, names in self.SECTIONS for name in names}
+        rest = [name for name in self.fields if name not in placed and not self.fields[name].widget.is_hidden]
+        groups = []
+        for key, title, names in self.SECTIONS:
+            fields = [self[name] for name in [*names, *(rest if key == "other" else [])] if name in self.fields]
+            needed = any(field.errors or field.field.required for field in fields)
+            groups.append(FormSection(key, title, fields, key in self.ALWAYS_OPEN or needed))
+        return [group for group in groups if group.fields]
 
     def clean_referrer_number(self) -> Customer | None:
         number = self.cleaned_data["referrer_number"].strip().upper()

@@ -92,6 +92,11 @@ def mask_email(address: str) -> str:
     return f"{name[:1]}***@{domain}" if domain else "***"
 
 
+def phone_tail(number: str) -> str:
+    """ "5678" for 13812345678: the last four digits, as people remember a number."""
+    return re.sub(r"\D", "", number)[-4:]
+
+
 def normalise_phone_loose(raw: str) -> str:
     """For search: the normalised number when it parses, else the bare digits typed."""
     try:

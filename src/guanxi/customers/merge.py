@@ -183,7 +183,7 @@ def customer_merge(*, actor: User, keep: Customer, other: Customer, choices: Map
             save_versioned(keep, expected_version=keep.version, fields=fields)
     except IntegrityError as error:
         raise Conflict(_("Another customer already has this name."), field="name", code="duplicate_customer") from error
-    if keep.name != current.name:
+    if services.search_keys_changed(keep, current):
         services.customer_name_save(keep)
     changes = diff(before, snapshot(keep, services.AUDITED_FIELDS))
     audit_log(actor=actor, action=Action.UPDATE, obj=keep, changes=changes, note=f"merged {other.number}")

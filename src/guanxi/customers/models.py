@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower, Right
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.records import BulkRewrittenRecord, MainRecord
@@ -234,9 +235,15 @@ class CustomerName(models.Model):
     name_initials = models.CharField(max_length=60)  # pinyin initials: starts with
     # "华信 信科 科技": a two-character fragment is one of these (full-text index), as trigrams need three.
     name_bigrams = models.TextField(default="")
+    email = models.CharField(max_length=254, blank=True, default="")  # the customer's e-mail, lower case: equals
+    phone_tail = models.CharField(max_length=4, blank=True, default="")  # its phone's last four digits: equals
 
     class Meta:
-        indexes = [models.Index(fields=["name_initials"], opclasses=["varchar_pattern_ops"], name="customer_initials")]
+        indexes = [
+            models.Index(fields=["name_initials"], opclasses=["varchar_pattern_ops"], name="customer_initials"),
+            models.Index(fields=["email"], condition=~Q(email=""), name="customer_name_email"),
+            models.Index(fields=["phone_tail"], condition=~Q(phone_tail=""), name="customer_name_phone_tail"),
+        ]
 
     def __str__(self) -> str:
         return self.name_key
@@ -296,6 +303,12 @@ class Contact(MainRecord):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name"]
+        # The search box's e-mail and last-four-digits lookups (SPEC §2.5); see ``selectors.contact_matches``.
+        indexes = [
+            models.Index(Lower("email"), name="contact_email_lower"),
+            models.Index(Right("mobile", 4), name="contact_mobile_tail"),
+            models.Index(Right("phone", 4), name="contact_phone_tail"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer"],
@@ -353,3 +366,40 @@ class ListPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.list_name}"
+
+
+def register() -> None:
+    """The customers module's permissions, and the data scope and custom fields of its two main records."""
+    from functools import partial
+
+    from guanxi.core import permissions, scope
+    from guanxi.core.config.custom_fields import register_custom_fields_model
+
+    from . import selectors
+
+    permissions.register_module(
+        permissions.Module(
+            "customers",
+            _("Customers and contacts"),
+            ("view", "create", "edit", "delete", "export", "import", "assign", "unmask"),
+        )
+    )
+    # A pool customer and its contacts open (masked) to whoever sees its pool (SPEC §3.2).
+    scope.register(
+        Customer,
+        scope.Rule(
+            "customers", owner="owner", shared="shared_with", unit="business_unit", readable=selectors.pool_readable
+        ),
+    )
+    scope.register(
+        Contact,
+        scope.Rule(
+            "customers",
+            owner="customer__owner",
+            shared="customer__shared_with",
+            unit="customer__business_unit",
+            readable=partial(selectors.pool_readable, path="customer"),
+        ),
+    )
+    register_custom_fields_model(Customer, module="customers")
+    register_custom_fields_model(Contact, module="customers")

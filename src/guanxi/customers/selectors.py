@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, Lookup, Prefetch, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Lower, Right
 from django.db.models.lookups import Contains
 from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
@@ -101,8 +101,9 @@ def scene_filter(actor: User, scene: str, now: datetime | None = None) -> Q:
 
 
 def search_filter(query: str) -> Q:
-    """One box (SPEC §2.5): a phone (any of the customer's or its contacts'), pinyin or its initials
-    ("zs" and "zhangsan" find 张三), the number, a name fragment, or a contact's name."""
+    """One box (SPEC §2.5): a phone or its last four digits, an e-mail (the customer's or any contact's),
+    pinyin or its initials ("zs" and "zhangsan" find 张三, and a contact's initials their customer), the
+    number, a name fragment, or a contact's name."""
     text = query.strip()
     if not text:
         return Q()
@@ -111,16 +112,34 @@ def search_filter(query: str) -> Q:
         return Q(pk__in=_ids_with_phone(keys.normalise_phone_loose(text)))
     if re.fullmatch(r"[A-Za-z]{2}\d{6,}", text):
         return Q(number=text.upper())
+    if "@" in text:
+        address = text.lower()
+        return named(_or_customers(Q(email=address), _customers_of_contacts(Q(email_lower=address))))
     key = keys.search_key(text)
     if re.fullmatch(r"[A-Za-z]+", text):
-        # pinyin or its initials by prefix, or a Latin name fragment (trigram indexes)
+        # pinyin or its initials by prefix, or a Latin name fragment (trigram indexes); a contact's initials
         letters = text.lower()
-        return named(
-            Q(name_initials__startswith=letters) | Q(name_pinyin__startswith=letters) | Q(name_key__contains=key)
-        )
-    by_contact_name = list(Contact.objects.filter(name=text).values_list("customer_id", flat=True)[:MATCH_CAP])
+        by_name = Q(name_initials__startswith=letters) | Q(name_pinyin__startswith=letters) | Q(name_key__contains=key)
+        return named(_or_customers(by_name, _customers_of_contacts(Q(name_initials=letters))))
     by_name = name_fragment(key)
-    return named(by_name | Q(customer_id__in=by_contact_name) if by_contact_name else by_name)
+    by_contact = Q(name=text)
+    if digits.isdigit() and len(digits) == 4:  # the last four digits of a phone, or digits in a name
+        by_name |= Q(phone_tail=digits)
+        by_contact |= Q(mobile_tail=digits) | Q(phone_tail=digits)
+    return named(_or_customers(by_name, _customers_of_contacts(by_contact)))
+
+
+def _customers_of_contacts(condition: Q) -> list[int]:
+    """The customers of the contacts meeting the condition, each part answered by an index of the contacts
+    (``Contact.Meta.indexes``), handed to the search keys' condition as ids."""
+    contacts = Contact.objects.alias(
+        email_lower=Lower("email"), mobile_tail=Right("mobile", 4), phone_tail=Right("phone", 4)
+    )
+    return list(contacts.filter(condition).values_list("customer_id", flat=True)[:MATCH_CAP])
+
+
+def _or_customers(condition: Q, ids: list[int]) -> Q:
+    return condition | Q(customer_id__in=ids) if ids else condition
 
 
 def named(condition: Q) -> Q:
@@ -197,22 +216,21 @@ def _json_contains_ok() -> bool:
     return bool(connection.features.supports_json_field_contains)
 
 
-def customer_for_detail(*, actor: User, pk: int) -> Customer:
-    from django.http import Http404
+def pool_readable(actor: User, path: str = "pk") -> Q:
+    """The scope rule's ``readable`` rows of customers (or, through ``path``, their contacts): a customer
+    lying in a pool the actor sees opens to them, masked until claimed (SPEC §3.2). The pool app answers
+    which (``hooks.Ownership.pooled``)."""
+    return Q(**{f"{path}__in": hooks.ownership().pooled(actor).values("pk")})
 
-    from guanxi.core.scope import get_visible_or_404
+
+def customer_for_detail(*, actor: User, pk: int) -> Customer:
+    """A customer to open: within the actor's scope, or lying in a pool they see (its history shows, its
+    contact details and the pool's hidden fields stay masked)."""
+    from guanxi.core.scope import get_readable_or_404
 
     contacts = Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "name"))
     queryset = Customer.objects.select_related("owner", "referrer", "created_by", "pool", "locked_by")
-    queryset = queryset.prefetch_related(contacts, "shares__user")
-    try:
-        return get_visible_or_404(queryset, actor, pk=pk)
-    except Http404:
-        # a customer lying in a pool the actor sees: its history shows, contact details stay masked
-        try:
-            return queryset.filter(pk__in=hooks.ownership().pooled(actor).values("pk")).get(pk=pk)
-        except (Customer.DoesNotExist, ValueError, TypeError):
-            raise Http404 from None
+    return get_readable_or_404(queryset.prefetch_related(contacts, "shares__user"), actor, pk=pk)
 
 
 def search_customers(*, actor: User, query: str, limit: int) -> list[Hit]:
@@ -291,3 +309,13 @@ def hidden_fields(customer: Customer) -> set[str]:
         return set()
     assert customer.pool is not None
     return {"phone", "email", *customer.pool.hidden_fields}
+
+
+def register() -> None:
+    """The menu entry and the global search's provider."""
+    from guanxi.core import navigation, search
+
+    navigation.register(
+        navigation.NavItem(_("Customers"), "customers:list", "building-store", 10, navigation.needs("customers.view"))
+    )
+    search.register(search.Provider(_("Customers"), search_customers))

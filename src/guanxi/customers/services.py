@@ -32,10 +32,9 @@ from . import hooks, keys
 from .models import Contact, Customer, CustomerName, CustomerShare, Lifecycle
 from .regions.services import region_validate
 from .selectors import named
-from .settings import required_fields_of
 
 if TYPE_CHECKING:
-    from guanxi.pool.models import Pool
+    from guanxi.pool.models import ConflictCase, Pool
 
 # Which dictionary type each enumerated field draws from (SPEC §14.1).
 DICTIONARY_FIELDS = {
@@ -150,7 +149,8 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
 
 
 def customer_name_save(customer: Customer) -> None:
-    """The search box's keys of a saved customer's name, in their row beside the customer's."""
+    """The search box's keys of a saved customer (its name, e-mail and phone), in their row beside the
+    customer's."""
     CustomerName.objects.update_or_create(
         customer=customer,
         defaults={
@@ -158,8 +158,15 @@ def customer_name_save(customer: Customer) -> None:
             "name_pinyin": customer.name_pinyin,
             "name_initials": keys.name_initials(customer.name)[:60],
             "name_bigrams": keys.name_bigrams(customer.name_key),
+            "email": customer.email.lower(),
+            "phone_tail": keys.phone_tail(customer.phone),
         },
     )
+
+
+def search_keys_changed(customer: Customer, current: Customer) -> bool:
+    """Whether an edit changed what ``customer_name_save`` reads."""
+    return any(getattr(customer, field) != getattr(current, field) for field in ("name", "email", "phone"))
 
 
 def _clean_contact(contact: Contact) -> None:
@@ -187,7 +194,7 @@ def _clean_contact(contact: Contact) -> None:
 
 def required_customer_fields(unit_id: int | None) -> list[str]:
     """The fields the unit made required (parameter ``customers.required_fields``)."""
-    return required_fields_of(parameter_value("customers.required_fields", unit=unit_id))
+    return list(parameter_value("customers.required_fields", unit=unit_id))
 
 
 # --- duplicates (查重, SPEC §2.6) ------------------------------------------------------------------------
@@ -270,10 +277,19 @@ class Claim:
 class DuplicateCustomer(Conflict):
     """The refusal of a duplicate (SPEC §2.6), carrying the existing customer and what matched."""
 
-    def __init__(self, message: str, *, field: str, duplicate: Duplicate, claim: Claim | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str,
+        duplicate: Duplicate,
+        claim: Claim | None = None,
+        case: ConflictCase | None = None,
+    ):
         super().__init__(message, field=field, code="duplicate_customer")
         self.duplicate = duplicate
         self.claim = claim
+        self.case = case  # the conflict case the claim opened
 
 
 def _refuse_duplicates(actor: User, duplicates: list[Duplicate], *, attempted: Mapping[str, str] | None = None) -> None:
@@ -335,6 +351,7 @@ def _conflict_case_opened(refusal: DuplicateCustomer, claim: Claim) -> Duplicate
         field=refusal.field or "name",
         duplicate=found,
         claim=claim,
+        case=case,
     )
 
 
@@ -472,7 +489,7 @@ def customer_update(
             save_versioned(customer, expected_version=version, fields=fields)
     except IntegrityError as error:
         raise Conflict(_("Another customer already has this name."), field="name", code="duplicate_customer") from error
-    if customer.name != current.name:
+    if search_keys_changed(customer, current):
         customer_name_save(customer)
     changes = diff(before, snapshot(customer, AUDITED_FIELDS))
     if changes:
@@ -671,3 +688,10 @@ def customer_row_lock(*, customer_id: int) -> None:
 def customer_next_followup_set(*, customer_id: int, at: datetime | None) -> None:
     """Activities keeps the customer's next follow-up time at its earliest open plan (None: no open plan)."""
     Customer.all_objects.filter(pk=customer_id).update(next_followup_at=at)
+
+
+def register() -> None:
+    from guanxi.core.config.dictionary import register_dictionary_usage
+
+    for field, type_code in DICTIONARY_FIELDS.items():
+        register_dictionary_usage(type_code, Customer, field)

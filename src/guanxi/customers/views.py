@@ -20,6 +20,7 @@ from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
+from guanxi.core.templatetags.guanxi import mailto, tel
 from guanxi.org.models import User
 
 from . import keys, list_views, merge, selectors, services
@@ -71,20 +72,22 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
 @perm_required("customers.create")
 def customer_create(request: AuthedRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None, actor=request.user)
+    case = None
     if request.method == "POST" and form.is_valid():
-        customer = _attempt(
-            form,
-            lambda: services.customer_create(
+        try:
+            customer = services.customer_create(
                 actor=request.user, data=form.customer_data(), contact=form.contact_data(), custom=form.custom_data()
-            ),
-        )
-        if customer:
+            )
+        except (DomainError, ValidationError) as refusal:
+            show_error(form, refusal, ALIASES)
+            case = getattr(refusal, "case", None)  # a duplicate someone holds opens a conflict case
+        else:
             messages.success(
                 request,
                 _("Customer %(name)s was registered as %(number)s.") % {"name": customer, "number": customer.number},
             )
             return redirect("customers:detail", customer.pk)
-    return render(request, "customers/form.html", {"form": form})
+    return render(request, "customers/form.html", {"form": form, "conflict_case": case})
 
 
 @perm_required("customers.view")
@@ -272,7 +275,7 @@ def customer_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
     if field not in {"phone", "email"}:
         return HttpResponse(status=400)
     value = services.customer_reveal(actor=request.user, customer=customer, field=field)
-    return HttpResponse(value, content_type="text/plain; charset=utf-8")
+    return HttpResponse(mailto(value) if field == "email" else tel(value))
 
 
 @perm_required("customers.edit")

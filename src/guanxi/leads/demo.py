@@ -1,9 +1,10 @@
-"""Demo leads (SPEC §5): a web form and two assignment rules, and about sixty leads from the telephone, the
-website's form, a trade show and referrals — some followed up, qualified, invalid or converted, and a few
-left a month without a follow-up so that the compliance report has something to show."""
+"""Demo leads (SPEC §5): a web form and two assignment rules, and about sixty leads of the past two months from
+the telephone, the website's form, a trade show and referrals — some followed up, qualified, invalid or
+converted, and a few left a month without a follow-up so that the compliance report has something to show.
+Each is recorded as of its day (``core.demo``'s clock)."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TextIO
 
 from django.core import signing
@@ -11,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from faker import Faker
 
+from guanxi.core.demo import as_of, office_moment, workday_back
 from guanxi.core.errors import DomainError
+from guanxi.customers.demo import BRANDS
 from guanxi.org.models import Department, User
 
 from . import services, webforms
@@ -19,9 +22,11 @@ from .conversion import lead_convert
 from .models import Lead
 
 BEIJING = {"province": "110000", "city": "110100", "county": "110105"}  # 北京市 朝阳区
-TRADES = ["科技", "贸易", "机械", "电子"]
-NEEDS = ["想了解产品报价", "需要上门演示", "比较几家供应商", "年底前采购两台", "咨询售后服务", "想试用一个月",
-         "替换现有系统", "展会上留的名片"]  # fmt: skip
+CITIES = ["上海", "苏州", "杭州", "无锡", "宁波", "北京", "天津"]
+TRADES = ["精密机械", "电子科技", "包装材料", "汽车零部件"]
+NEEDS = ["想了解设备报价", "需要上门做技术交流", "比较几家供应商", "年底前采购两台", "咨询售后和维保",
+         "想看样板工厂", "旧设备更新", "展会上留的名片"]  # fmt: skip
+IDLE_DAYS = (35, 45)  # the compliance report lists leads idle over a month
 
 
 def load(out: TextIO) -> None:
@@ -66,32 +71,37 @@ def load(out: TextIO) -> None:
         attempts += 1
         data = {
             "name": fake.name(),
-            "company": f"{fake.city_name()}{fake.company_prefix()}{rng.choice(TRADES)}有限公司"
+            "company": f"{rng.choice(CITIES)}{rng.choice(BRANDS)}{rng.choice(TRADES)}有限公司"
             if rng.random() < 0.8
             else "",
             "mobile": fake.phone_number(),
             "need": rng.choice(NEEDS),
         }
+        idle = len(made) % 5 == 0  # see _work_on
+        days = rng.randint(*IDLE_DAYS) if idle else rng.randint(1, 30)
         try:
-            kind = len(made) % 4
-            if kind == 0:  # from the website's form, assigned by its rule
-                token = signing.dumps({"f": form.key, "t": timezone.now().timestamp() - 60}, salt=webforms.TOKEN_SALT)
-                lead = webforms.webform_submit(form=form, data=data, token=token, ip=f"demo-{len(made)}")
-            elif kind == 1:  # cold calls entered by a salesperson
-                lead = services.lead_create(
-                    actor=people["sales1"], data={**data, "source": "telemarketing"}, owner=people["sales1"]
-                )
-            elif kind == 2:  # business cards from the trade show, handed out by the rules
-                lead = services.lead_create(
-                    actor=people["marketing"], data={**data, "source": "exhibition", "campaign": "2026 上海工博会"},
-                    by_rules=True,
-                )  # fmt: skip
-            else:  # Beijing referrals, by region
-                lead = services.lead_create(
-                    actor=people["marketing"],
-                    data={**data, "source": "sub_dealer", **BEIJING},
-                    by_rules=True,
-                )
+            with as_of(office_moment(rng, workday_back(rng, newest=days, oldest=days))):
+                kind = len(made) % 4
+                if kind == 0:  # from the website's form, assigned by its rule
+                    token = signing.dumps(
+                        {"f": form.key, "t": timezone.now().timestamp() - 60}, salt=webforms.TOKEN_SALT
+                    )
+                    lead = webforms.webform_submit(form=form, data=data, token=token, ip=f"demo-{len(made)}")
+                elif kind == 1:  # cold calls entered by a salesperson
+                    lead = services.lead_create(
+                        actor=people["sales1"], data={**data, "source": "telemarketing"}, owner=people["sales1"]
+                    )
+                elif kind == 2:  # business cards from the trade show, handed out by the rules
+                    lead = services.lead_create(
+                        actor=people["marketing"], data={**data, "source": "exhibition", "campaign": "2026 上海工博会"},
+                        by_rules=True,
+                    )  # fmt: skip
+                else:  # Beijing referrals, by region
+                    lead = services.lead_create(
+                        actor=people["marketing"],
+                        data={**data, "source": "sub_dealer", **BEIJING},
+                        by_rules=True,
+                    )
         except (DomainError, ValidationError):
             continue  # a generated phone that does not validate or repeats: draw another
         if lead is not None:
@@ -100,25 +110,30 @@ def load(out: TextIO) -> None:
     out.write(f"Demo leads: {len(made)} added, 1 web form, 2 assignment rules.\n")
 
 
+def _an_hour_ago() -> datetime:
+    return timezone.now() - timedelta(hours=1)
+
+
 def _work_on(leads: list[Lead], rng: random.Random, out: TextIO) -> None:
     """What salespeople did with them: follow-ups, statuses, a few conversions; some left idle for weeks."""
-    now = timezone.now()
     for index, lead in enumerate(leads):
         lead.refresh_from_db()
         owner = lead.owner
-        if owner is None:
+        if owner is None or index % 5 == 0:  # idle for over a month: the compliance report lists it
             continue
+        # worked on a day or two after it came in; converted lately, so the new customer is not about to expire
+        later = min(lead.created_at + timedelta(days=rng.randint(1, 2), hours=rng.randint(0, 5)), _an_hour_ago())
         try:
-            if index % 5 == 0:  # idle for over a month: the compliance report lists it
-                Lead.objects.filter(pk=lead.pk).update(created_at=now - timedelta(days=35 + index % 10))
-            elif index % 5 == 1:
-                services.lead_followup_record(actor=owner, lead=lead, content="电话沟通了需求", channel="phone")
-            elif index % 5 == 2:
-                services.lead_followup_record(actor=owner, lead=lead, content="微信发了资料", channel="wechat")
-                services.lead_set_status(actor=owner, lead=Lead.objects.get(pk=lead.pk), status="qualified")
-            elif index % 5 == 3 and index % 3 == 0:
-                services.lead_set_status(actor=owner, lead=lead, status="invalid", reason="空号或无意向")
-            elif index % 5 == 4 and index % 3 == 1:
-                lead_convert(actor=owner, lead=Lead.objects.get(pk=lead.pk))
+            with as_of(later):
+                if index % 5 == 1:
+                    services.lead_followup_record(actor=owner, lead=lead, content="电话沟通了需求。", channel="phone")
+                elif index % 5 == 2:
+                    services.lead_followup_record(actor=owner, lead=lead, content="微信发了资料。", channel="wechat")
+                    services.lead_set_status(actor=owner, lead=Lead.objects.get(pk=lead.pk), status="qualified")
+                elif index % 5 == 3 and index % 3 == 0:
+                    services.lead_set_status(actor=owner, lead=lead, status="invalid", reason="空号或无意向")
+            if index % 5 == 4 and index % 3 == 1:
+                with as_of(_an_hour_ago() - timedelta(days=rng.randint(0, 3))):
+                    lead_convert(actor=owner, lead=Lead.objects.get(pk=lead.pk))
         except (DomainError, ValidationError) as error:
             out.write(f"  lead {lead.number}: {error}\n")

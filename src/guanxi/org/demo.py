@@ -1,7 +1,10 @@
-"""The demo company: one unit, a four-level department tree and a dozen people in the default roles."""
+"""The demo company: 华信集团, two business units — 华东工业装备 (industrial equipment, project sales) and 汽车销售
+(a car dealership) — each with its department tree, unit admin, managers and salespeople; the group's
+administrator and management see both units."""
 
 from typing import TextIO
 
+from django.contrib.auth.hashers import make_password
 from faker import Faker
 
 from .models import BusinessUnit, Department, Role, User
@@ -9,55 +12,77 @@ from .services import roles_sync_defaults
 
 DEMO_PASSWORD = "guanxi-demo"
 
-# (path from the top, lead's username)
-DEPARTMENTS = [
-    (["总部"], "gm"),
-    (["总部", "销售中心"], "director"),
-    (["总部", "销售中心", "华东大区"], "east"),
-    (["总部", "销售中心", "华东大区", "上海一部"], "sh.manager"),
-    (["总部", "销售中心", "华东大区", "杭州部"], None),
-    (["总部", "销售中心", "华北大区"], None),
-    (["总部", "销售中心", "华北大区", "北京一部"], "bj.manager"),
-    (["总部", "客户服务部"], "service"),
-    (["总部", "市场部"], "marketing"),
-    (["总部", "财务部"], "finance"),
-    (["总部", "信息技术部"], "admin"),
-]
+# unit code → (name, [(path from the top, lead's username)])
+UNITS = {
+    "industrial": (
+        "华东工业装备",
+        [
+            (["总部"], "gm"),
+            (["总部", "销售中心"], "director"),
+            (["总部", "销售中心", "华东大区"], "east"),
+            (["总部", "销售中心", "华东大区", "上海一部"], "sh.manager"),
+            (["总部", "销售中心", "华东大区", "杭州部"], None),
+            (["总部", "销售中心", "华北大区"], None),
+            (["总部", "销售中心", "华北大区", "北京一部"], "bj.manager"),
+            (["总部", "客户服务部"], "service"),
+            (["总部", "市场部"], "marketing"),
+            (["总部", "财务部"], "finance"),
+            (["总部", "信息技术部"], "admin"),
+        ],
+    ),
+    "auto": (
+        "汽车销售",
+        [
+            (["汽车销售公司"], "auto.head"),
+            (["汽车销售公司", "展厅销售部"], "auto.manager"),
+            (["汽车销售公司", "展厅销售部", "大客户组"], None),
+            (["汽车销售公司", "运营管理部"], "auto.admin"),
+        ],
+    ),
+}
 
-# (username, department, manager's username, role code, what the person does) — SPEC §1.3's levels and more
+# (username, department, manager's username, role code, what the person does) — SPEC §1.3's levels and more.
+# admin, gm and finance work for the group: their roles see every unit.
 PEOPLE = [
-    ("admin", "信息技术部", None, "system_admin", "System admin"),
-    ("gm", "总部", None, "group_management", "Group management"),
-    ("director", "销售中心", "gm", "unit_head", "Unit head"),
-    ("unitadmin", "信息技术部", "admin", "unit_admin", "Unit admin"),
-    ("east", "华东大区", "director", "sales_manager", "Regional sales manager"),
-    ("sh.manager", "上海一部", "east", "sales_manager", "Sales manager"),
-    ("sales1", "上海一部", "sh.manager", "salesperson", "Salesperson"),
-    ("sales2", "上海一部", "sh.manager", "salesperson", "Salesperson"),
-    ("sales3", "杭州部", "east", "salesperson", "Salesperson"),
-    ("bj.manager", "北京一部", "director", "sales_manager", "Sales manager"),
-    ("sales4", "北京一部", "bj.manager", "salesperson", "Salesperson"),
-    ("service", "客户服务部", "gm", "salesperson", "Service agent"),
-    ("marketing", "市场部", "gm", "salesperson", "Marketing"),
-    ("finance", "财务部", "gm", "group_management", "Finance"),
+    ("admin", "信息技术部", None, "system_admin", "Group system admin, every unit"),
+    ("gm", "总部", None, "group_management", "Group management, every unit"),
+    ("finance", "财务部", "gm", "group_management", "Group finance, every unit"),
+    ("director", "销售中心", "gm", "unit_head", "华东工业装备 · Unit head"),
+    ("unitadmin", "信息技术部", "admin", "unit_admin", "华东工业装备 · Unit admin"),
+    ("east", "华东大区", "director", "sales_manager", "华东工业装备 · Regional sales manager"),
+    ("sh.manager", "上海一部", "east", "sales_manager", "华东工业装备 · Sales manager"),
+    ("sales1", "上海一部", "sh.manager", "salesperson", "华东工业装备 · Salesperson"),
+    ("sales2", "上海一部", "sh.manager", "salesperson", "华东工业装备 · Salesperson"),
+    ("sales3", "杭州部", "east", "salesperson", "华东工业装备 · Salesperson"),
+    ("bj.manager", "北京一部", "director", "sales_manager", "华东工业装备 · Sales manager"),
+    ("sales4", "北京一部", "bj.manager", "salesperson", "华东工业装备 · Salesperson"),
+    ("service", "客户服务部", "gm", "salesperson", "华东工业装备 · Service agent"),
+    ("marketing", "市场部", "gm", "salesperson", "华东工业装备 · Marketing"),
+    ("auto.head", "汽车销售公司", "gm", "unit_head", "汽车销售 · Unit head"),
+    ("auto.admin", "运营管理部", "auto.head", "unit_admin", "汽车销售 · Unit admin"),
+    ("auto.manager", "展厅销售部", "auto.head", "sales_manager", "汽车销售 · Sales manager"),
+    ("auto.sales1", "展厅销售部", "auto.manager", "salesperson", "汽车销售 · Salesperson"),
+    ("auto.sales2", "展厅销售部", "auto.manager", "salesperson", "汽车销售 · Salesperson"),
+    ("auto.sales3", "大客户组", "auto.manager", "salesperson", "汽车销售 · Fleet sales"),
 ]
 
 
 def load(out: TextIO) -> None:
     fake = Faker("zh_CN")
     fake.seed_instance(2026)  # the same names on every machine
-    unit, _ = BusinessUnit.objects.get_or_create(code="hq", defaults={"name": "上海华信科技有限公司"})
-
-    departments: dict[str, Department] = {}
-    for path, _lead in DEPARTMENTS:
-        parent = departments.get(path[-2]) if len(path) > 1 else None
-        department, _ = Department.objects.get_or_create(business_unit=unit, parent=parent, name=path[-1])
-        department.path = f"{parent.path if parent else '/'}{department.pk}/"
-        department.save(update_fields=["path"])
-        departments[path[-1]] = department
+    departments: dict[str, Department] = {}  # department names are unique across the demo's units
+    for code, (name, tree) in UNITS.items():
+        unit, _ = BusinessUnit.objects.get_or_create(code=code, defaults={"name": name})
+        for path, _lead in tree:
+            parent = departments.get(path[-2]) if len(path) > 1 else None
+            department, _ = Department.objects.get_or_create(business_unit=unit, parent=parent, name=path[-1])
+            department.path = f"{parent.path if parent else '/'}{department.pk}/"
+            department.save(update_fields=["path"])
+            departments[path[-1]] = department
 
     people: dict[str, User] = {}
     created = 0
+    password = make_password(DEMO_PASSWORD)  # hashed once: twenty slow hashes of one password add nothing
     roles_sync_defaults()
     roles = {role.code: role for role in Role.objects.all()}
     for username, department_name, manager, role, _title in PEOPLE:
@@ -73,19 +98,29 @@ def load(out: TextIO) -> None:
                 manager=people.get(manager or ""),
                 is_superuser=username == "admin",
             )
-            user.set_password(DEMO_PASSWORD)
+            user.password = password
             user.save()
             user.roles.set([roles[role]])
             created += 1
         people[username] = user
 
-    for path, lead in DEPARTMENTS:
-        department = departments[path[-1]]
-        if lead and department.lead_id is None:
-            department.lead = people[lead]
-            department.save(update_fields=["lead"])
+    for _name, tree in UNITS.values():
+        for path, lead in tree:
+            department = departments[path[-1]]
+            if lead and department.lead_id is None:
+                department.lead = people[lead]
+                department.save(update_fields=["lead"])
 
-    out.write(f"Demo company: {unit.name} — {created} people added, {len(people)} in all.\n")
-    out.write(f"Demo sign-ins (password {DEMO_PASSWORD}):\n")
-    for username, _department, _manager, _role, title in PEOPLE:
-        out.write(f"  {username:12} {people[username]}  {title}\n")
+    units = "、".join(name for name, _tree in UNITS.values())
+    out.write(f"Demo company: 华信集团 ({units}) — {created} people added, {len(people)} in all.\n")
+    out.write("".join(f"{line}\n" for line in signins()))
+
+
+def signins() -> list[str]:
+    """The demo's sign-ins, one line each, for `guanxi demo` and `guanxi serve`; none when it is not loaded."""
+    names = dict(User.objects.filter(username__in=[row[0] for row in PEOPLE]).values_list("username", "display_name"))
+    if not names:
+        return []
+    return [f"Demo sign-ins (password {DEMO_PASSWORD}):"] + [
+        f"  {username:13} {names[username]:4}  {title}" for username, *_rest, title in PEOPLE if username in names
+    ]

@@ -40,7 +40,7 @@ class LoginForm(AuthenticationForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "mobile", "email", "language"]
+        fields = ["display_name", "mobile", "email", "language", "amounts_in_wan"]
 
 
 class PasswordChangeForm(forms.Form):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from guanxi.core.context import amounts_in_wan
 from guanxi.core.middleware import ip_of
 
 from . import security, two_factor
@@ -16,7 +17,8 @@ from .models import User
 
 
 class UserLanguageMiddleware:
-    """A signed-in user's chosen language wins over the browser's (LocaleMiddleware ran before us)."""
+    """A signed-in user's chosen language wins over the browser's (LocaleMiddleware ran before us); their
+    choice of amounts in 万 holds for the request too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -26,7 +28,11 @@ class UserLanguageMiddleware:
         if language:
             translation.activate(language)
             request.LANGUAGE_CODE = language
-        return self.get_response(request)
+        token = amounts_in_wan.set(getattr(request.user, "amounts_in_wan", False))
+        try:
+            return self.get_response(request)
+        finally:
+            amounts_in_wan.reset(token)
 
 
 TOUCH_EVERY = 60  # seconds between two notes of one session's use

@@ -208,6 +208,9 @@ class User(AbstractBaseUser):
         "self", models.SET_NULL, null=True, blank=True, related_name="reports", verbose_name=_("manager")
     )
     language = models.CharField(_("language"), max_length=10, choices=Language.choices, blank=True)
+    amounts_in_wan = models.BooleanField(
+        _("amounts in 万"), default=False, help_text=_("In the Chinese interface, show ¥128,000.00 as ¥12.80万.")
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     roles = models.ManyToManyField(Role, related_name="users", blank=True, verbose_name=_("roles"))
     is_superuser = models.BooleanField(

@@ -28,19 +28,22 @@ from .roles import DEFAULT_ROLES, kept_unless_changed
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, display_name: str, mobile: str, email: str, language: str) -> User:
+def user_update_profile(
+    *, user: User, display_name: str, mobile: str, email: str, language: str, amounts_in_wan: bool
+) -> User:
     before = snapshot(user, PROFILE_FIELDS)
     user.display_name = display_name
     user.mobile = mobile
     user.email = email
     user.language = language
+    user.amounts_in_wan = amounts_in_wan
     user.full_clean(exclude=["password"])
     user.save(update_fields=PROFILE_FIELDS)
     audit_log(actor=user, action=Action.UPDATE, obj=user, changes=diff(before, snapshot(user, PROFILE_FIELDS)))
     return user
 
 
-PROFILE_FIELDS = ["display_name", "mobile", "email", "language"]
+PROFILE_FIELDS = ["display_name", "mobile", "email", "language", "amounts_in_wan"]
 
 
 @transaction.atomic

@@ -240,6 +240,49 @@ def conflict_decide(*, actor: User, case: ConflictCase, decision: str, note: str
     return case
 
 
+def may_withdraw(actor: User, case: ConflictCase) -> bool:
+    """The claimant may withdraw an open case or add evidence to it (the same rule the services check)."""
+    return case.status == ConflictCase.Status.OPEN and case.claimant_id == actor.pk
+
+
+def _require_claimant_of_open(actor: User, case: ConflictCase) -> None:
+    if case.claimant_id != actor.pk:
+        raise NotPermitted(_("Only the salesperson who registered the customer may do this."))
+    if case.status != ConflictCase.Status.OPEN:
+        raise Conflict(_("This case is already closed."), code="case_closed")
+
+
+@transaction.atomic
+def conflict_withdraw(*, actor: User, case: ConflictCase) -> ConflictCase:
+    """The claimant drops the claim: the case closes undecided and the holder keeps the customer."""
+    _require_claimant_of_open(actor, case)
+    now = timezone.now()
+    closed = ConflictCase.objects.filter(pk=case.pk, status=ConflictCase.Status.OPEN).update(
+        status=ConflictCase.Status.WITHDRAWN, decided_at=now
+    )
+    if not closed:  # a manager decided it a moment ago
+        raise Conflict(_("This case is already closed."), code="case_closed")
+    case.status, case.decided_at = ConflictCase.Status.WITHDRAWN, now
+    audit_log(actor=actor, action=Action.UPDATE, obj=case.customer, note=f"conflict case {case.pk} withdrawn")
+    return case
+
+
+@transaction.atomic
+def conflict_evidence_add(*, actor: User, case: ConflictCase, text: str) -> ConflictCase:
+    """The claimant adds evidence for the manager (a visit, a quote sent …) while the case is open."""
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write the evidence."), field="text")
+    if len(text) > 1000:
+        raise DomainError(_("At most 1,000 characters."), field="text")
+    locked = ConflictCase.objects.select_for_update().get(pk=case.pk)
+    _require_claimant_of_open(actor, locked)
+    locked.statements = [*locked.statements, {"at": timezone.now().isoformat(), "text": text}]
+    locked.save(update_fields=["statements"])
+    audit_log(actor=actor, action=Action.UPDATE, obj=case.customer, note=f"evidence added to conflict case {case.pk}")
+    return locked
+
+
 def _notify(recipients: set[User], title: Any, obj: ConflictCase | Customer | None) -> None:
     from guanxi.core.notifications.services import notify
 

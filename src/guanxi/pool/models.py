@@ -4,6 +4,8 @@ assignments — it answers the daily-claim and cool-down questions) and conflict
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -149,6 +151,7 @@ class ConflictCase(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         DECIDED = "decided", _("Decided")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Match(models.TextChoices):
         NAME = "name", _("Same name")
@@ -177,6 +180,8 @@ class ConflictCase(models.Model):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # What the claimant added for the manager while the case was open: [{"at": ISO time, "text": …}].
+    statements = models.JSONField(_("claimant's evidence"), default=list, blank=True)
     created_at = models.DateTimeField(_("opened"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -201,3 +206,23 @@ class ConflictCase(models.Model):
         from django.urls import reverse
 
         return reverse("pool:conflict", args=[self.pk])
+
+    def claimant_statements(self) -> list[tuple[datetime, str]]:
+        """(time, text) of what the claimant added, oldest first."""
+        return [(datetime.fromisoformat(row["at"]), row["text"]) for row in self.statements]
+
+
+def register() -> None:
+    """view = see the pool; edit = claim and return; assign = assign from the pool, lock and unlock;
+    approve = decide conflicts; configure = pools and limits (a pool administrator, exempt from the daily
+    claim cap). Pools and conflict cases were audited as ``customers.*`` before the pool had its own app."""
+    from guanxi.core import permissions, scope
+    from guanxi.core.audit import register_former_label
+
+    permissions.register_module(
+        permissions.Module("pool", _("Public pool and conflicts"), ("view", "edit", "assign", "approve", "configure"))
+    )
+    scope.register(Pool, scope.Rule("pool", owner=None, department="department", unit="business_unit"))
+    scope.register(ConflictCase, scope.Rule("pool", owner="claimant", unit="business_unit"))
+    for model in (Pool, HoldingLimit, ConflictCase):
+        register_former_label(model, f"customers.{model._meta.model_name}")

@@ -126,7 +126,8 @@ def pools_visible(actor: User) -> QuerySet[Pool]:
 
 
 def pool_customers(actor: User) -> QuerySet[Customer]:
-    """The unowned customers of the pools the actor sees: the pool list's rows."""
+    """The unowned customers of the pools the actor sees: the pool list's rows, and what the scope gate lets
+    them open beyond their data scope (the customers' ``Rule.readable``, through ``hooks.Ownership.pooled``)."""
     return Customer.objects.filter(owner__isnull=True, pool__in=pools_visible(actor).values("pk"))
 
 
@@ -136,7 +137,7 @@ def customer_reachable(actor: User, pk: Any, *, claiming: bool = False) -> Custo
     hears who won rather than "not found"."""
     from django.http import Http404
 
-    reachable = Customer.objects.visible_to(actor) | pool_customers(actor)
+    reachable = Customer.objects.readable_by(actor)
     if claiming:
         claimed = PoolEvent.objects.filter(
             kind__in=[PoolEvent.Kind.CLAIM, PoolEvent.Kind.ASSIGN], at__gte=timezone.now() - DAY
@@ -236,9 +237,9 @@ class Limits:
     won_counts: bool
 
 
-def limits_of(user: User) -> Limits:
+def limits_of(user: User, parameters: dict[str, Any] | None = None) -> Limits:
     """The user's own override, else their nearest department's, else the unit's parameters."""
-    unit = unit_parameters(user.business_unit_id)
+    unit = parameters if parameters is not None else unit_parameters(user.business_unit_id)
     holding, locks, won = unit["pool.holding_limit"], unit["pool.lock_limit"], unit["pool.won_counts_toward_limit"]
     nearest = _department_ids(user.department)
     overrides = list(HoldingLimit.objects.filter(Q(user=user) | Q(department_id__in=nearest)))

@@ -15,6 +15,7 @@ range query; locked customers, won ones (when exempt) and pool customers have no
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.dictionary import dictionary_validate
@@ -65,12 +66,12 @@ from .rules import (
 )
 
 __all__ = [
-    "Limits", "Rules", "capacity_check", "customer_assign", "customer_claim", "customer_lock", "customer_owned",
-    "customer_reachable", "customer_return", "customer_unlock", "customers_claim", "customers_to_pool",
-    "days_to_expiry", "expiry_label", "expiry_of", "expiry_refresh", "governing_pool", "hidden_fields",
-    "holdings_of", "last_holders", "limits_of", "may_assign", "may_claim", "may_lock", "may_return", "place",
-    "pool_customers", "pool_list", "pool_refresh_expiry", "pool_rules", "pools_visible", "unit_parameters",
-    "unit_pool",
+    "ClaimOutlook", "ClaimStanding", "Limits", "Rules", "capacity_check", "claim_outlook", "customer_assign",
+    "customer_claim", "customer_lock", "customer_owned", "customer_reachable", "customer_return", "customer_unlock",
+    "customers_claim", "customers_to_pool", "days_to_expiry", "expiry_label", "expiry_of", "expiry_refresh",
+    "governing_pool", "hidden_fields", "holdings_of", "last_holders", "limits_of", "may_assign", "may_claim",
+    "may_lock", "may_return", "place", "pool_customers", "pool_list", "pool_refresh_expiry", "pool_rules",
+    "pools_visible", "unit_parameters", "unit_pool",
 ]  # fmt: skip
 
 
@@ -79,25 +80,83 @@ def _claims_today(user: User, now: datetime) -> int:
     return PoolEvent.objects.filter(user=user, kind=PoolEvent.Kind.CLAIM, at__gte=midnight).count()
 
 
+def _daily_cap(user: User, rules: Rules) -> int | None:
+    """How many customers the user may claim a day; None for pool administrators, who are exempt."""
+    return None if has_perm(user, "pool.configure") else rules.daily_claims
+
+
 def _cooling(
     user: User, customers: Sequence[Customer], rules_by_pool: dict[int, Rules], now: datetime
-) -> Customer | None:
-    """The first of these customers the user returned or lost within the pool's cool-down (counted like the
-    clocks: still cooling on day C)."""
+) -> dict[int, int]:
+    """Those of these customers the user returned or lost within their pool's cool-down (counted like the
+    clocks: still cooling on day C): id → its days."""
     longest = max((rules.cooldown_days for rules in rules_by_pool.values()), default=0)
     if not longest:
-        return None
+        return {}
     recent = PoolEvent.objects.filter(
         user=user,
         customer__in=list(customers),
         kind__in=[PoolEvent.Kind.RETURN, PoolEvent.Kind.RECLAIM, PoolEvent.Kind.CONFLICT],
         at__gt=now - days_rule_span(longest),
     ).values_list("customer_id", "at")
+    pools = {row.pk: row.pool_id or 0 for row in customers}
+    cooling: dict[int, int] = {}
     for customer_id, at in recent:
-        customer = next(row for row in customers if row.pk == customer_id)
-        if now < at + days_rule_span(rules_by_pool[customer.pool_id or 0].cooldown_days):
-            return customer
-    return None
+        days = rules_by_pool[pools[customer_id]].cooldown_days
+        if now < at + days_rule_span(days):
+            cooling[customer_id] = days
+    return cooling
+
+
+def _cooling_message(customer: Customer, days: int) -> str:
+    return _(
+        "You returned or lost %(name)s within the pool's cool-down of %(days)d days; someone else may claim it first."
+    ) % {"name": customer.name, "days": days}
+
+
+@dataclass(frozen=True)
+class ClaimStanding:
+    """Where the user stands against the caps a claim is checked with (SPEC §3.2): today's claims against
+    the daily cap (None: exempt) and the customers held against the holding limit."""
+
+    claimed_today: int
+    daily_claims: int | None
+    held: int
+    holding_limit: int
+
+    @property
+    def claims_left(self) -> int | None:
+        return None if self.daily_claims is None else max(self.daily_claims - self.claimed_today, 0)
+
+
+@dataclass(frozen=True)
+class ClaimOutlook:
+    """What a page shows before a claim: the standing, and why some customers cannot be claimed yet
+    (id → the cool-down's refusal), so their claim button is disabled with the reason."""
+
+    standing: ClaimStanding
+    cooling: dict[int, str]
+
+
+def claim_outlook(actor: User, customers: Sequence[Customer], now: datetime | None = None) -> ClaimOutlook | None:
+    """The claim rule's figures and cool-down for these pool customers (their ``pool`` loaded, as the pool
+    list and the 360 page have it); None for someone who does not claim."""
+    if actor.business_unit_id is None or not has_perm(actor, "pool.edit"):
+        return None
+    now = now or timezone.now()
+    parameters = unit_parameters(actor.business_unit_id)
+    rules = pool_rules(governing_pool(actor, actor.business_unit_id), parameters)
+    limits = limits_of(actor, parameters)
+    standing = ClaimStanding(
+        claimed_today=_claims_today(actor, now),
+        daily_claims=_daily_cap(actor, rules),
+        held=holdings_of(actor, limits),
+        holding_limit=limits.holding,
+    )
+    source_rules = {row.pool_id or 0: pool_rules(row.pool or Pool(), parameters) for row in customers}
+    cooling = _cooling(actor, customers, source_rules, now)
+    by_id = {row.pk: row for row in customers}
+    return ClaimOutlook(standing, {pk: _cooling_message(by_id[pk], days) for pk, days in cooling.items()})
 
 
 # --- claim, assign ----------------------------------------------------------------------------------------
@@ -180,22 +239,16 @@ def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Custo
     rules = pool_rules(pool, parameters)
     source_rules = _rules_of_pools({row.pool_id or 0 for row in customers}, parameters)
     cooling = _cooling(actor, customers, source_rules, now)
-    if cooling is not None:
-        days = source_rules[cooling.pool_id or 0].cooldown_days
-        raise DomainError(
-            _(
-                "You returned or lost %(name)s within the pool's cool-down of %(days)d days; "
-                "someone else may claim it first."
-            )
-            % {"name": cooling.name, "days": days},
-            code="cooling_down",
-        )
-    if not has_perm(actor, "pool.configure"):  # pool administrators are exempt from the daily cap
+    for customer in customers:
+        if customer.pk in cooling:
+            raise DomainError(_cooling_message(customer, cooling[customer.pk]), code="cooling_down")
+    cap = _daily_cap(actor, rules)
+    if cap is not None:
         done = _claims_today(actor, now)
-        if done + len(customers) > rules.daily_claims:
+        if done + len(customers) > cap:
             raise DomainError(
                 _("You may claim %(limit)d customers a day and have claimed %(done)d today.")
-                % {"limit": rules.daily_claims, "done": done},
+                % {"limit": cap, "done": done},
                 code="claim_limit",
             )
     limits = limits_of(actor)
@@ -502,3 +555,17 @@ def customers_bulk_return(*, actor: User, ids: Iterable[int | str], reason: str,
     owned = [customer for customer in customers if customer.owner_id is not None]
     each_customer(owned, lambda customer: customer_return(actor=actor, customer=customer, reason=reason, note=note))
     return BulkResult(len(owned), ignored)
+
+
+def register() -> None:
+    """A departing salesperson's customers are handed over with everything else, or go back to their pools
+    (SPEC §1.4); the notifications the pool sends."""
+    from guanxi.core.notifications.kinds import register_kind
+    from guanxi.org import handover
+
+    handover.register_owned(handover.OwnedType(Customer, "owner", gettext_lazy("Customers"), to_pool=customers_to_pool))
+    register_kind("pool_assigned", gettext_lazy("Customers assigned to me from the pool"))
+    register_kind("pool_returned", gettext_lazy("My customers returned to the pool by someone else"))
+    register_kind("pool_expiry_warning", gettext_lazy("My customers about to return to the pool"), default_email=True)
+    register_kind("pool_reclaimed", gettext_lazy("My customers returned to the pool automatically"))
+    register_kind("conflict", gettext_lazy("Conflict cases about my customers"))

@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from guanxi.core.config.dictionary import dictionary_labels
 from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
@@ -22,6 +23,7 @@ from guanxi.core.scope import get_visible_or_404
 from guanxi.customers import keys
 from guanxi.customers.bulk import BulkResult
 from guanxi.customers.models import Customer
+from guanxi.customers.regions.services import region_names, region_path_label
 from guanxi.org.models import User
 
 from . import configuration as pool_admin
@@ -51,12 +53,20 @@ def pool_list(request: AuthedRequest) -> HttpResponse:
     rows = list(page.object_list)
     page.object_list = rows
     holders = pool.last_holders(rows)
+    reasons = dictionary_labels("return_reason")
+    regions = region_names(code for row in rows for code in (row.province, row.city, row.county))
+    outlook = pool.claim_outlook(request.user, rows)
+    cooling = outlook.cooling if outlook else {}
     for row in rows:
         row.masked_phone = keys.mask_phone(row.phone) if row.phone else ""
         row.last_holder = holders.get(row.pk)
+        row.return_reason = reasons.get(row.last_holder.reason, row.last_holder.reason) if row.last_holder else ""
+        row.region = region_path_label(province=row.province, city=row.city, county=row.county, names=regions)
+        row.cooling = cooling.get(row.pk, "")
     context = {
         "filter_form": filter_form,
         "page_obj": page,
+        "standing": outlook.standing if outlook else None,
         "can_claim": has_perm(request.user, "pool.edit"),
         "can_assign": has_perm(request.user, "pool.assign"),
         "list_url": request.get_full_path(),
@@ -156,11 +166,16 @@ def customer_lock(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def detail_context(actor: Any, customer: Customer) -> dict[str, Any]:
-    """What the 360 page shows of the pool: days to expiry, lock, and which pool buttons apply."""
+    """What the 360 page shows of the pool: days to expiry, lock, which pool buttons apply, and before a
+    claim where the actor stands against its caps and why it would be refused now."""
+    may_claim = pool.may_claim(actor, customer)
+    outlook = pool.claim_outlook(actor, [customer]) if may_claim else None
     return {
         "expiry_label": pool.expiry_label(customer),
         "expiry_days": pool.days_to_expiry(customer.expires_at),
-        "may_claim": pool.may_claim(actor, customer),
+        "may_claim": may_claim,
+        "claim_cooling": outlook.cooling.get(customer.pk, "") if outlook else "",
+        "standing": outlook.standing if outlook else None,
         "may_assign": pool.may_assign(actor, customer),
         "may_return": pool.may_return(actor, customer),
         "may_lock": pool.may_lock(actor, customer),
@@ -235,3 +250,23 @@ def holding_limit_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 def bulk_return(*, actor: User, ids: list[str], data: dict[str, Any]) -> BulkResult:
     """The customers list's bulk action "Return to the pool" (registered with customers.list_views)."""
     return pool.customers_bulk_return(actor=actor, ids=ids, reason=data["reason"], note=data["note"])
+
+
+def register() -> None:
+    """The menu entries; what the pool adds to the customers' 360 page and to their list's bulk actions."""
+    from guanxi.core import navigation
+    from guanxi.customers import list_views as customer_list_views
+    from guanxi.customers import views as customer_views
+
+    navigation.register(
+        navigation.NavItem(gettext_lazy("Public pool"), "pool:pool", "lifebuoy", 11, navigation.needs("pool.view"))
+    )
+    navigation.register(
+        navigation.NavItem(
+            gettext_lazy("Conflicts"), "pool:conflicts", "git-compare", 12, navigation.needs("pool.approve")
+        )
+    )
+    customer_views.DETAIL_CONTEXT.append(detail_context)
+    customer_list_views.register_bulk_action(
+        "return", "pool.edit", gettext_lazy("Return to the pool"), form=ReturnForm, run=bulk_return, after="share"
+    )

@@ -1,6 +1,7 @@
-"""The demo company's sales: competitors, and opportunities in every stage of both pipelines, with wins and
-losses — all made through the services (so history, plans and the customers' lifecycle follow), then their
-stage history spread over the past weeks so the time in each stage reads like real work."""
+"""The demo company's sales: each unit's competitors, and opportunities in every stage of its pipeline — equipment
+projects for 华东工业装备, car purchases for 汽车销售 — with wins and losses, all made through the services (so
+history, plans and the customers' lifecycle follow), then their stage history spread over the weeks after the
+customer's registration so the time in each stage reads like real work."""
 
 from __future__ import annotations
 
@@ -17,14 +18,52 @@ from guanxi.customers.models import Customer, Lifecycle
 from . import config_services, services
 from .models import Competitor, Opportunity, Pipeline, Stage, StageChange
 
-COMPETITORS = [
-    ("蓝海软件", "low", "价格低，交付快", "实施团队小，售后弱"),
-    ("恒通系统", "similar", "行业案例多", "定制能力差"),
-    ("东方智联", "high", "品牌知名度高", "报价高，决策慢"),
-    ("远景汽车城", "similar", "店面位置好，库存足", "服务口碑一般"),
-    ("瑞驰汽车", "low", "促销力度大", "二手车置换价低"),
-]
-PROJECT_PRODUCTS = [("ERP 软件许可", "套", 80000), ("实施服务", "人天", 2500), ("服务器", "台", 35000)]
+# unit code → its pipeline and competitors
+PIPELINES = {"industrial": "project", "auto": "dealership"}
+COMPETITORS = {
+    "industrial": [
+        ("德迈精机", "high", "进口品牌，精度高", "交期长，备件贵"),
+        ("宏远装备", "similar", "行业案例多", "非标定制能力弱"),
+        ("众力机械", "low", "价格低，交付快", "稳定性一般，售后网点少"),
+    ],
+    "auto": [
+        ("远景汽车城", "similar", "店面位置好，库存足", "服务口碑一般"),
+        ("瑞驰汽车", "low", "促销力度大", "二手车置换价低"),
+    ],
+}
+# what a customer of each industry buys from the equipment unit: (item, unit, price), the need, the next step
+EQUIPMENT = {
+    "manufacturing": (
+        [("五轴加工中心", "台", 1280000), ("自动化装配线", "条", 2350000), ("安装调试服务", "项", 60000)],
+        "老旧设备更新，提高加工精度和产能",
+        "提交技术方案",
+    ),
+    "energy": (
+        [("防爆反应釜系统", "套", 860000), ("DCS 控制系统改造", "项", 420000), ("安装调试服务", "项", 60000)],
+        "安全环保整改，更换老旧设备",
+        "配合技术交流",
+    ),
+    "it": (
+        [("视觉检测设备", "台", 380000), ("SMT 自动化产线", "条", 1650000), ("年度维保合同", "年", 48000)],
+        "产线自动化改造，减少人工检测",
+        "安排样机测试",
+    ),
+    "logistics": (
+        [("自动分拣输送线", "套", 1450000), ("堆垛机", "台", 520000), ("年度维保合同", "年", 48000)],
+        "新建仓储中心，提升分拣效率",
+        "现场勘测",
+    ),
+    "healthcare": (
+        [("洁净灌装设备", "套", 980000), ("不锈钢输送线", "条", 260000), ("验证服务", "项", 80000)],
+        "洁净车间改造，满足注册要求",
+        "提交验证方案",
+    ),
+}
+FOOD_LINE = (
+    [("全自动包装生产线", "条", 1180000), ("金属检测机", "台", 85000), ("安装调试服务", "项", 60000)],
+    "扩建包装车间，整线自动化",
+    "提交整线方案",
+)
 CAR_PRODUCTS = [("轿车 2.0T 豪华版", "辆", 239800), ("SUV 1.5T 舒适版", "辆", 168800), ("延保服务", "份", 6800)]
 PER_OPEN_STAGE = 4
 CLOSED_PER_PIPELINE = 6
@@ -35,18 +74,25 @@ def load(out: TextIO) -> None:
         out.write(f"Demo opportunities: {Opportunity.objects.count()} already there.\n")
         return
     rng = random.Random(2027)
-    customers = list(
-        Customer.objects.filter(status=Lifecycle.POTENTIAL, owner__isnull=False)
-        .select_related("owner")
-        .prefetch_related("contacts")
-        .order_by("pk")
-    )
-    if not customers:
-        out.write("Demo opportunities: no demo customers yet, skipped.\n")
-        return
-    competitors = _competitors(customers[0])
     made = won = lost = 0
-    for pipeline in Pipeline.objects.filter(code__in=["project", "dealership"]).order_by("sort_order"):
+    for unit_code, pipeline_code in PIPELINES.items():
+        pipeline = Pipeline.objects.filter(code=pipeline_code).first()
+        # opportunities come from customers the salesperson has known a few weeks
+        customers = list(
+            Customer.objects.filter(
+                business_unit__code=unit_code,
+                status=Lifecycle.POTENTIAL,
+                owner__isnull=False,
+                created_at__lt=timezone.now() - timedelta(days=21),
+            )
+            .select_related("owner")
+            .prefetch_related("contacts")
+            .order_by("pk")
+        )
+        if pipeline is None or not customers:
+            out.write(f"Demo opportunities: no {unit_code} customers or pipeline yet, skipped.\n")
+            continue
+        competitors = _competitors(customers[0], COMPETITORS[unit_code])
         stages = list(pipeline.stages.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("sort_order"))
         plan: list[tuple[Stage, str]] = [(target, "") for target in stages for _n in range(PER_OPEN_STAGE)]
         plan += [(stages[-1], "won") for _n in range(CLOSED_PER_PIPELINE)]
@@ -74,15 +120,15 @@ def load(out: TextIO) -> None:
             except (DomainError, ValidationError) as error:
                 out.write(f"  skipped one opportunity: {error}\n")
                 continue
-            _spread_history(rng, opportunity)
+            _spread_history(rng, opportunity, customer)
             made += 1
-    out.write(f"Demo opportunities: {made} added ({won} won, {lost} lost) in both pipelines.\n")
+    out.write(f"Demo opportunities: {made} added ({won} won, {lost} lost) in both units' pipelines.\n")
 
 
-def _competitors(customer: Customer) -> list[Competitor]:
+def _competitors(customer: Customer, rows: list[tuple[str, str, str, str]]) -> list[Competitor]:
     owner = customer.owner
     found = []
-    for name, price, strengths, weaknesses in COMPETITORS:
+    for name, price, strengths, weaknesses in rows:
         existing = Competitor.objects.filter(business_unit_id=customer.business_unit_id, name=name).first()
         found.append(
             existing
@@ -96,18 +142,24 @@ def _competitors(customer: Customer) -> list[Competitor]:
 
 def _open(rng: random.Random, pipeline: Pipeline, customer: Customer, competitors: list[Competitor]) -> Opportunity:
     cars = pipeline.code == "dealership"
-    products = CAR_PRODUCTS if cars else PROJECT_PRODUCTS
+    if cars:
+        products, need, next_step = CAR_PRODUCTS, "试驾后比较配置与价格", "约下次到店"
+        name = f"{customer.name[:20]} {'购车' if customer.kind == 'individual' else '车队采购'}"
+    else:
+        food = "食品" in customer.name
+        products, need, next_step = FOOD_LINE if food else EQUIPMENT.get(customer.industry, EQUIPMENT["manufacturing"])
+        name = f"{customer.name[:20]} {products[0][0]}项目"
     lines = [
-        {"description": name, "unit": unit, "quantity": rng.randint(1, 3 if cars else 20), "unit_price": price}
-        for name, unit, price in rng.sample(products, k=rng.randint(1, 2))
+        {"description": item, "unit": unit, "quantity": rng.randint(1, 3 if cars else 4), "unit_price": price}
+        for item, unit, price in rng.sample(products, k=rng.randint(1, 2))
     ]
     contact = next(iter(customer.contacts.all()), None)
     data = {
-        "name": f"{customer.name[:20]} {'购车' if cars else '信息化项目'}",
+        "name": name,
         "pipeline": pipeline,
         "contact": contact,
-        "need": "试驾后比较配置与价格" if cars else "替换旧系统，统一采购与库存管理",
-        "next_step": "约下次到店" if cars else "提交方案与报价",
+        "need": need,
+        "next_step": next_step,
         "expected_close_date": timezone.localdate() + timedelta(days=rng.randint(-10, 150)),
         "source": customer.source if customer.source not in ("", "referral") else "",
     }
@@ -120,16 +172,18 @@ def _open(rng: random.Random, pipeline: Pipeline, customer: Customer, competitor
     )
 
 
-def _spread_history(rng: random.Random, opportunity: Opportunity) -> None:
-    """Demo only: the moves just made happened in one second; place them over the past weeks instead."""
+def _spread_history(rng: random.Random, opportunity: Opportunity, customer: Customer) -> None:
+    """Demo only: the moves just made happened in one second; place them over the weeks between the customer's
+    registration and now instead."""
     changes = list(StageChange.objects.filter(opportunity=opportunity).order_by("at", "pk"))
-    moment = timezone.now() - timedelta(days=rng.randint(10, 20) * len(changes), hours=rng.randint(0, 23))
+    now = timezone.now()
+    start = max(customer.created_at, now - timedelta(days=rng.randint(10, 20) * len(changes)))
+    step = (now - start) / (len(changes) + 1)
+    moment = start + timedelta(days=rng.randint(1, 7))
     for position, change in enumerate(changes):
-        change.at = moment
-        moment = moment + timedelta(days=rng.randint(2, 18), hours=rng.randint(0, 12))
-        change.left_at = moment if position < len(changes) - 1 else None
-        if change.left_at and change.left_at > timezone.now():
-            change.left_at = timezone.now() - timedelta(hours=1)
+        change.at = min(moment, now - timedelta(hours=2))
+        moment = change.at + step * rng.uniform(0.6, 1.0)
+        change.left_at = min(moment, now - timedelta(hours=1)) if position < len(changes) - 1 else None
     StageChange.objects.bulk_update(changes, ["at", "left_at"])
     Opportunity.all_objects.filter(pk=opportunity.pk).update(stage_entered_at=changes[-1].at, created_at=changes[0].at)
     if opportunity.closed_at:

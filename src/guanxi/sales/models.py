@@ -266,6 +266,11 @@ class Opportunity(MainRecord):
         return reverse("sales:opportunity", args=[self.pk])
 
     @property
+    def needs_open_plan(self) -> bool:
+        """SPEC §4.3: an open opportunity always keeps an open plan (read when its last plan is completed)."""
+        return self.status == Status.OPEN
+
+    @property
     def weighted_amount(self) -> Decimal:
         return (self.amount * self.probability / Decimal(100)).quantize(Decimal("0.01"))
 

@@ -67,6 +67,12 @@ def _field_for(row: Row) -> forms.Field:
         return forms.BooleanField(required=False)
     if parameter.type == "choice":
         return forms.ChoiceField(choices=parameter.choices)
+    if parameter.type == "multi":
+        return forms.MultipleChoiceField(
+            choices=parameter.choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        )
     # a text parameter whose default is empty may be left empty
     return forms.CharField(max_length=parameter.max_length, required=parameter.default != "")
 

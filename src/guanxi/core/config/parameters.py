@@ -27,7 +27,7 @@ from ..scope import Scope
 from .units import config_unit_check
 
 CONFIGURE = "system.configure"
-TYPES = ("int", "decimal", "bool", "str", "choice")
+TYPES = ("int", "decimal", "bool", "str", "choice", "multi")
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,9 @@ class Parameter:
         """The default as people read it: a choice's label, yes or no."""
         if self.type == "choice":
             return str(dict(self.choices).get(self.default, self.default))
+        if self.type == "multi":
+            labels = dict(self.choices)
+            return ", ".join(str(labels.get(code, code)) for code in self.default) or "—"
         if self.type == "bool":
             return str(_("Yes") if self.default else _("No"))
         return str(self.default)
@@ -136,12 +139,27 @@ def _choice(parameter: Parameter, raw: Any) -> str:
     return str(raw)
 
 
+def _multi(parameter: Parameter, raw: Any) -> list[str]:
+    """Several codes of the choices, in the choices' order: a list, or the codes comma separated (values
+    stored before the parameter offered a picker, and API clients that send text)."""
+    if isinstance(raw, str):
+        raw = [code.strip() for code in raw.split(",") if code.strip()]
+    if not isinstance(raw, list | tuple) or not all(isinstance(code, str) for code in raw):
+        raise DomainError(_("Choose values from the list."))
+    allowed = [code for code, _label in parameter.choices]
+    unknown = [code for code in raw if code not in allowed]
+    if unknown:
+        raise DomainError(_("Not in the list: %(codes)s.") % {"codes": ", ".join(unknown)})
+    return [code for code in allowed if code in raw]
+
+
 _COERCE: dict[str, Callable[[Parameter, Any], Any]] = {
     "int": _int,
     "decimal": _decimal,
     "bool": _bool,
     "str": _str,
     "choice": _choice,
+    "multi": _multi,
 }
 
 # --- registry ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Template helpers shared by every page: locale-aware money and form widgets styled for Tabler."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -7,20 +8,47 @@ from typing import Any
 from babel.numbers import format_currency
 from django import forms, template
 from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, to_locale
 
 from guanxi.core.config.units import config_may_change
+from guanxi.core.context import amounts_in_wan
 from guanxi.core.permissions import has_perm
 
 register = template.Library()
 
 
+WAN = 10_000
+
+
 @register.filter
 def money(amount: Decimal | float | int | None, currency: str = "") -> str:
-    """¥1,234.50 in Chinese, CN¥1,234.50 in English: the user's locale decides the pattern."""
+    """¥1,234.50 in Chinese, CN¥1,234.50 in English: the user's locale decides the pattern. A reader of the
+    Chinese interface who chose it sees ¥12.80万 for ¥128,000.00."""
     if amount is None or amount == "":
         return ""
-    return format_currency(amount, currency or settings.CURRENCY, locale=to_locale(get_language() or "en"))
+    locale = to_locale(get_language() or "en")
+    wan = Decimal(amount) / WAN
+    if amounts_in_wan.get() and locale.startswith("zh") and abs(wan) >= 1:
+        return format_currency(wan, currency or settings.CURRENCY, locale=locale) + "万"
+    return format_currency(amount, currency or settings.CURRENCY, locale=locale)
+
+
+@register.filter
+def tel(number: str | None) -> SafeString | str:
+    """A phone number as a link a phone dials; the link keeps only the digits and a leading +."""
+    if not number:
+        return ""
+    return format_html('<a href="tel:{}" class="text-nowrap">{}</a>', re.sub(r"[^\d+]", "", number), number)
+
+
+@register.filter
+def mailto(address: str | None) -> SafeString | str:
+    """An e-mail address as a link that opens the mail app."""
+    if not address:
+        return ""
+    return format_html('<a href="mailto:{}">{}</a>', address, address)
 
 
 _WIDGET_CLASSES = {
@@ -84,8 +112,8 @@ class FilterChip:
     remove_url: str
 
 
-# Filters a list already shows elsewhere: the scene is the selected tab above the drawer.
-_NOT_CHIPS = {"scene"}
+# Parameters that are no filter: the scene is the selected tab above the drawer; the sort order filters nothing.
+_NOT_CHIPS = {"scene", "ordering"}
 
 
 @register.simple_tag(takes_context=True)

@@ -1,6 +1,6 @@
 // The pipeline board: drag a card to another stage column. The server decides: on success it answers the
 // card (new probability) and every column's totals (out of band); on refusal (a stage requirement, say)
-// the card goes back and the reason shows. Without JavaScript each card's Move form does the same.
+// the card goes back and the reason shows. From the keyboard (or without JavaScript) the card's menu does the same.
 "use strict";
 
 (function () {
@@ -66,7 +66,7 @@
         Sortable.create(column, {
           group: "board",
           draggable: ".board-card",
-          filter: "select, button, input, label",
+          filter: "summary, .dropdown-menu",
           preventOnFilter: false,
           animation: 150,
           onEnd: (event) => {
@@ -76,6 +76,20 @@
       });
     });
   }
+
+  // A card's menu closes on a click elsewhere, and on Escape (back to its button).
+  document.addEventListener("click", (event) => {
+    document.querySelectorAll(".board-card-menu[open]").forEach((menu) => {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", (event) => {
+    const menu = event.key === "Escape" && event.target.closest && event.target.closest(".board-card-menu[open]");
+    if (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    }
+  });
 
   document.addEventListener("DOMContentLoaded", start);
 })();

@@ -1,0 +1,162 @@
+"""A salesperson on the road at 375 px, and a manager at 1280×800 (SPEC §15): every page fits the phone's
+width, the record's name reads on one line, and the page's main action shows without scrolling."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Locator, Page, ViewportSize, expect
+
+from guanxi.activities.services import plan_create
+from guanxi.leads.services import lead_create
+from guanxi.sales.services import opportunity_create
+from tests.conftest import World, grant
+from tests.e2e.test_activities import later_today
+from tests.e2e.test_shell import sign_in
+from tests.pool.pool_helpers import in_pool, registered
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PHONE = ViewportSize(width=375, height=740)
+LONG_NAME = "乌鲁木齐华远软件医疗器械有限公司"
+CITIES = ["北京", "天津", "石家庄", "太原", "沈阳", "长春", "哈尔滨", "南京", "杭州", "合肥", "福州", "南昌", "济南"]
+CITIES += ["郑州", "武汉", "长沙", "广州", "南宁", "海口", "成都", "贵阳", "昆明", "西安", "兰州", "西宁"]
+
+
+def fits_the_phone(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+
+
+def readable(name: Locator) -> None:
+    """The name is no column of single characters: at least six characters wide, one line high."""
+    box = name.bounding_box()
+    size = float(name.evaluate("element => parseFloat(getComputedStyle(element).fontSize)"))
+    line = float(name.evaluate("element => parseFloat(getComputedStyle(element).lineHeight) || 0")) or size * 1.5
+    assert box is not None and box["width"] >= 6 * size and box["height"] < 1.8 * line, (name, box, size, line)
+
+
+def in_view(action: Locator) -> None:
+    expect(action).to_be_visible()
+    box = action.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (action, box)
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (action, box)
+
+
+def test_a_salesperson_works_one_handed_at_375_px(live_server: object, page: Page) -> None:
+    world = World()
+    grant(world.alice, "salesperson")
+    customer = registered(world.alice, LONG_NAME, phone="13900001234")
+    registered(world.alice, "上海华信科技有限公司")
+    pooled = in_pool(world, "杭州远景电子有限公司")
+    for subject in ("电话回访报价", "上门演示", "确认需求", "发送合同"):
+        plan_create(actor=world.alice, subject=subject, due_at=later_today(), customer=customer)
+    opportunity = opportunity_create(
+        actor=world.alice,
+        customer=customer,
+        data={"name": "数控机床改造", "amount": Decimal(80000), "need": "改造", "contact": customer.contacts.get()},
+    )
+    lead_create(actor=world.alice, data={"name": "王小明", "mobile": "13900001111", "company": "宁波远景电子有限公司"})
+    base = str(live_server)
+    page.set_viewport_size(PHONE)
+    sign_in(page, base, "alice")
+
+    # The list: rows as cards under a closed filter drawer, the first one readable on the first screen.
+    page.goto(f"{base}/customers/")
+    fits_the_phone(page)
+    expect(page.get_by_test_id("filter-drawer")).to_be_visible()
+    expect(page.get_by_label("名称、拼音、编号或电话")).to_be_hidden()
+    row = page.get_by_role("link", name=LONG_NAME)
+    readable(row)
+    in_view(row)
+    in_view(page.get_by_role("link", name="新建客户"))
+
+    # A filter shows as a chip and goes with one tap.
+    page.get_by_test_id("filter-drawer").click()
+    page.get_by_label("名称、拼音、编号或电话").fill("乌鲁木齐")
+    page.get_by_role("button", name="筛选").click()
+    expect(page.get_by_test_id("filter-chip")).to_contain_text("名称、拼音、编号或电话: 乌鲁木齐")
+    expect(page.get_by_role("link", name="上海华信科技有限公司")).to_have_count(0)
+    page.get_by_test_id("filter-chip").click()
+    expect(page.get_by_role("link", name="上海华信科技有限公司")).to_be_visible()
+    expect(page.get_by_test_id("filter-chip")).to_have_count(0)
+
+    # The 360 page: the name on one line above the actions; the rest of them in a menu; the phone dials.
+    row.click()
+    fits_the_phone(page)
+    readable(page.get_by_role("heading", name=LONG_NAME))
+    in_view(page.get_by_test_id("primary-action"))
+    expect(page.get_by_role("link", name="编辑")).to_be_hidden()
+    page.get_by_role("button", name="更多操作").click()
+    expect(page.get_by_role("link", name="编辑")).to_be_visible()
+    expect(page.get_by_role("link", name="13900001234")).to_have_attribute("href", "tel:13900001234")
+
+    # The follow-up form keeps Save within reach.
+    page.get_by_test_id("primary-action").click()
+    fits_the_phone(page)
+    in_view(page.get_by_role("button", name="保存"))
+
+    # The agenda: its title is not under its buttons; each plan's action is at hand.
+    page.goto(f"{base}/activities/agenda/")
+    fits_the_phone(page)
+    title = page.get_by_role("heading", name="日程")
+    readable(title)
+    actions = page.locator(".page-actions")
+    assert title.bounding_box()["y"] + title.bounding_box()["height"] <= actions.bounding_box()["y"]  # type: ignore[index]
+    in_view(page.get_by_test_id("record-and-complete").first)
+
+    # The week: one day under the other, each plan's customer and subject in full.
+    page.goto(f"{base}/activities/calendar/?view=week")
+    fits_the_phone(page)
+    chip = page.get_by_role("link", name="电话回访报价")
+    expect(chip).to_contain_text(LONG_NAME)
+    readable(chip)
+    in_view(page.get_by_role("link", name="今天"))
+
+    # The pool: the customer and its claim button on the first screen.
+    page.goto(f"{base}/customers/pool/")
+    fits_the_phone(page)
+    readable(page.get_by_role("link", name="杭州远景电子有限公司"))
+    in_view(page.get_by_test_id(f"claim-{pooled.pk}"))
+
+    # The board: one whole column, its card readable.
+    page.goto(f"{base}/sales/board/")
+    fits_the_phone(page)
+    readable(page.locator(f"#card-{opportunity.pk}").get_by_role("link", name="数控机床改造"))
+    in_view(page.get_by_role("link", name="新建商机"))
+
+    # The opportunity and lead lists.
+    page.goto(f"{base}/sales/opportunities/")
+    fits_the_phone(page)
+    readable(page.get_by_role("link", name="数控机床改造"))
+    in_view(page.get_by_role("link", name="新建商机"))
+    page.goto(f"{base}/leads/")
+    fits_the_phone(page)
+    readable(page.get_by_role("link", name="王小明"))
+    in_view(page.get_by_role("link", name="新建线索"))
+
+
+def test_a_manager_sees_twenty_customers_at_1280_by_800(live_server: object, page: Page) -> None:
+    world = World()
+    grant(world.bob, "sales_manager")
+    grant(world.alice, "salesperson")
+    for city in CITIES:
+        registered(world.alice, f"{city}恒通商贸有限公司")
+    page.set_viewport_size(ViewportSize(width=1280, height=800))
+    sign_in(page, str(live_server), "bob")
+
+    page.goto(f"{live_server}/customers/")
+    expect(page.get_by_role("link", name=f"{CITIES[0]}恒通商贸有限公司")).to_be_visible()
+    shown = page.evaluate(
+        "[...document.querySelectorAll('tbody tr')].filter(row => row.getBoundingClientRect().bottom <= innerHeight)"
+        ".length"
+    )
+    assert shown >= 20
+    # The last change of each row: today in the one date format, on one line.
+    updated = page.locator("tbody td", has_text=re.compile(r"^\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2}\s*$")).first
+    assert updated.inner_text().strip().startswith(timezone.localdate().isoformat())
+    lines = (
+        "cell => { const text = document.createRange(); text.selectNodeContents(cell);"
+        " return text.getClientRects().length }"
+    )
+    assert updated.evaluate(lines) == 1

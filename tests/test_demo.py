@@ -1,0 +1,110 @@
+"""The demo company reads like a real one: two units, a year of history, plans in office hours."""
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from guanxi.activities.models import FollowUp, Plan
+from guanxi.core.demo import OFFICE_HOURS
+from guanxi.customers.demo import PLACES
+from guanxi.customers.models import Customer
+from guanxi.customers.regions.models import Region
+from guanxi.leads.models import Lead
+from guanxi.org.models import BusinessUnit, User
+from guanxi.sales.models import Opportunity
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """The demo loaded once for this module (it takes a while), rolled back afterwards."""
+    out = StringIO()
+    with django_db_blocker.unblock(), transaction.atomic():
+        _regions_of_the_demo_addresses()
+        call_command("demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+def _regions_of_the_demo_addresses() -> None:
+    for province, city, county, district, _streets in PLACES.values():
+        top, _ = Region.objects.get_or_create(code=province, defaults={"name": district[:3], "level": 1})
+        middle, _ = Region.objects.get_or_create(code=city, defaults={"name": city, "parent": top, "level": 2})
+        Region.objects.get_or_create(code=county, defaults={"name": district, "parent": middle, "level": 3})
+
+
+def _in_office_hours(moment: Any) -> bool:
+    local = timezone.localtime(moment)
+    return OFFICE_HOURS[0] <= local.hour < OFFICE_HOURS[1]
+
+
+def test_the_group_has_two_units_each_with_its_own_admin_managers_and_salespeople(demo: str, db: None) -> None:
+    units = {unit.code: unit for unit in BusinessUnit.objects.all()}
+    assert {"industrial", "auto"} <= set(units)
+    for code in ("industrial", "auto"):
+        roles = Counter(
+            role
+            for user in User.objects.filter(department__business_unit=units[code])
+            for role in user.roles.values_list("code", flat=True)
+        )
+        assert roles["unit_admin"] == 1 and roles["sales_manager"] >= 1 and roles["salesperson"] >= 2, code
+        assert Customer.objects.filter(business_unit=units[code]).count() > 50, code
+    assert "auto.sales1" in demo and "sales1" in demo and "汽车销售" in demo and "华东工业装备" in demo
+
+
+def test_customers_were_registered_over_the_past_year_and_followed_up_after(demo: str, db: None) -> None:
+    now = timezone.now()
+    created = list(Customer.objects.values_list("created_at", flat=True))
+    assert min(created) < now - timedelta(days=180) and max(created) < now
+    assert sum(moment > now - timedelta(days=1) for moment in created) < len(created) / 10
+    assert all(_in_office_hours(moment) for moment in created)
+    assert not FollowUp.objects.filter(occurred_at__lt=F("customer__created_at")).exists()
+    held = Customer.objects.filter(owner__isnull=False, expires_at__isnull=False)
+    assert not held.filter(expires_at__lt=now).exists()  # nothing falls due the moment the server starts
+    assert len({(moment - now).days for moment in held.values_list("expires_at", flat=True)}) > 10
+    assert held.filter(expires_at__lt=now + timedelta(days=7)).exists()  # some return within days
+    leads = list(Lead.objects.values_list("created_at", flat=True))
+    assert min(leads) < now - timedelta(days=30) and all(moment < now for moment in leads)
+
+
+def test_a_salesperson_has_a_handful_of_plans_today_and_all_plans_fall_in_office_hours(demo: str, db: None) -> None:
+    today = timezone.localdate()
+    manual = Plan.objects.filter(origin=Plan.Origin.MANUAL, status="open")
+    assert all(_in_office_hours(plan.due_at) for plan in manual)
+    for username in ("sales1", "sales2", "auto.sales1", "auto.sales2"):
+        due_today = [
+            plan for plan in manual.filter(owner__username=username) if timezone.localdate(plan.due_at) == today
+        ]
+        assert 3 <= len(due_today) <= 8, username
+    assert manual.filter(due_at__lt=timezone.now() - timedelta(days=1)).exists()  # a few overdue
+    assert manual.filter(due_at__gt=timezone.now() + timedelta(days=7)).exists()  # and some weeks ahead
+
+
+def test_each_unit_sells_what_it_sells_through_its_own_pipeline(demo: str, db: None) -> None:
+    industrial = Opportunity.objects.filter(customer__business_unit__code="industrial")
+    cars = Opportunity.objects.filter(customer__business_unit__code="auto")
+    assert industrial.exists() and cars.exists()
+    assert set(industrial.values_list("pipeline__code", flat=True)) == {"project"}
+    assert set(cars.values_list("pipeline__code", flat=True)) == {"dealership"}
+    assert not industrial.filter(need__contains="试驾").exists()
+    food = industrial.filter(customer__name__contains="食品").values_list("name", flat=True)
+    assert all("包装" in name for name in food)
+
+
+def test_addresses_lie_in_the_customer_s_region_and_chinese_text_has_full_width_punctuation(
+    demo: str, db: None
+) -> None:
+    districts = {county: district for _province, _city, county, district, _streets in PLACES.values()}
+    located = Customer.objects.exclude(county="")
+    assert located.exists()
+    assert all(customer.address.startswith(districts[customer.county]) for customer in located)
+    texts = [*Customer.objects.values_list("remarks", flat=True), *FollowUp.objects.values_list("content", flat=True)]
+    assert not [text for text in texts if re.search(r"[\u4e00-\u9fff][,;:!?]", text)]
