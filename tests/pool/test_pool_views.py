@@ -8,8 +8,10 @@ import time_machine
 from django.urls import reverse
 from django.utils.html import escape
 
+from guanxi.core.jobs import run_job
 from guanxi.customers.models import Customer
 from guanxi.pool import services as pool
+from guanxi.pool import tasks  # noqa: F401 (importing the tasks registers the reclaim_pool job)
 from guanxi.pool.models import ConflictCase, HoldingLimit, Pool
 from guanxi.pool.rules import DAY
 from tests.conftest import client_for, grant, make_user
@@ -65,6 +67,18 @@ def test_the_pool_list_shows_level_region_return_reason_and_the_salespersons_sta
     assert reverse("pool:claim", args=[customer.pk]) in client_for(sales.dave).get(reverse("pool:pool")).text
 
 
+def test_a_customer_the_sweep_returned_shows_why_in_words(sales: PoolWorld) -> None:
+    customer = in_pool(sales)
+    with time_machine.travel(START, tick=False):
+        pool.customer_claim(actor=sales.alice, customer=customer)
+    run_job("reclaim_pool", at=START + timedelta(days=31))
+    with time_machine.travel(START + timedelta(days=31), tick=False):
+        row = client_for(sales.dave).get(reverse("pool:pool")).text
+        english_row = english(sales.dave).get(reverse("pool:pool")).text
+    assert "超过公海期限未跟进" in row and "no_followup" not in row
+    assert escape("not followed up within the pool's time limit") in english_row
+
+
 def test_the_360_page_of_a_pool_customer_shows_the_standing_and_the_cool_down(sales: PoolWorld) -> None:
     customer = registered(sales.alice)
     with time_machine.travel(START, tick=False):
@@ -113,7 +127,7 @@ def test_return_asks_for_a_reason_from_the_dictionary(sales: PoolWorld) -> None:
     customer = registered(sales.alice)
     url = reverse("pool:return", args=[customer.pk])
     form = english(sales.alice).get(url)
-    assert "联系不上" in form.text  # the dictionary's items
+    assert "Unreachable" in form.text  # the dictionary's shipped items, in the reader's language
     missing = english(sales.alice).post(url, {"reason": ""})
     assert missing.status_code == 200 and "reason" in missing.context["form"].errors
     done = english(sales.alice).post(url, {"reason": "unreachable", "note": "空号"})

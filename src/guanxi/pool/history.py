@@ -6,9 +6,22 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.auditlog.presentation import register_note_dictionary, register_note_labels
+from guanxi.core.config.dictionary import dictionary_labels
 
 from .lifecycle import Event
 from .models import PoolEvent
+
+# Why a customer went back without anybody choosing a return reason (the sweep, a departing owner).
+AUTOMATIC_REASONS = {
+    "owner_left": _("the owner left"),
+    "no_followup": _("not followed up within the pool's time limit"),
+    "no_deal": _("no deal within the pool's time limit"),
+}
+
+
+def return_reason_labels() -> dict[str, str]:
+    """Every return reason a pool customer may carry, as labels in the reader's language."""
+    return {**dictionary_labels("return_reason"), **{code: str(label) for code, label in AUTOMATIC_REASONS.items()}}
 
 
 def register() -> None:
@@ -17,9 +30,7 @@ def register() -> None:
             **dict(Event.choices),
             "claim": Event.CLAIMED.label,
             "reclaim_pool": PoolEvent.Kind.RECLAIM.label,
-            "owner_left": _("the owner left"),
-            "no_followup": _("not followed up within the pool's time limit"),
-            "no_deal": _("no deal within the pool's time limit"),
+            **AUTOMATIC_REASONS,
         }
     )
     register_note_dictionary("return_reason")

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from guanxi.core.config.dictionary import dictionary_labels
 from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
@@ -27,6 +26,7 @@ from guanxi.customers.regions.services import region_names, region_path_label
 from guanxi.org.models import User
 
 from . import configuration as pool_admin
+from . import history
 from . import services as pool
 from .forms import AssignForm, HoldingLimitForm, NoteForm, PoolFilterForm, PoolForm, ReturnForm
 
@@ -53,7 +53,7 @@ def pool_list(request: AuthedRequest) -> HttpResponse:
     rows = list(page.object_list)
     page.object_list = rows
     holders = pool.last_holders(rows)
-    reasons = dictionary_labels("return_reason")
+    reasons = history.return_reason_labels()
     regions = region_names(code for row in rows for code in (row.province, row.city, row.county))
     outlook = pool.claim_outlook(request.user, rows)
     cooling = outlook.cooling if outlook else {}
