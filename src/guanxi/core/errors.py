@@ -24,6 +24,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "duplicate_competitor": 409,
     "already_claimed": 409,
     "already_decided": 409,
+    "case_closed": 409,
     "already_locked": 409,
     "already_merged": 409,
     "not_locked": 409,
