@@ -7,6 +7,7 @@ from .customer_changes import (
     customers_plans_close,
     followups_move_on_merge,
     plans_move_on_merge,
+    register,
     related_attach_customer,
 )
 from .followups import (
@@ -57,6 +58,7 @@ __all__ = [
     "plan_insert",
     "plan_reschedule",
     "plans_move_on_merge",
+    "register",
     "related_attach_customer",
     "related_filter",
 ]

@@ -101,3 +101,17 @@ def related_attach_customer(*, actor: User, related: models.Model, customer: Cus
         customer_followed_up(customer=customer, at=latest)
     customer_next_followup_sync(customer_id=customer.pk)
     return moved
+
+
+def register() -> None:
+    """A customer merge moves the merged customer's follow-ups and plans to the one kept; a transferred
+    customer's open plans follow it; a new level moves the next plan within its interval."""
+    from guanxi.customers import hooks as customer_hooks
+    from guanxi.customers.merge import register_merge_child
+
+    from .. import cadence
+
+    register_merge_child(FollowUp, "customer", move=followups_move_on_merge)
+    register_merge_child(Plan, "customer", move=plans_move_on_merge)
+    customer_hooks.OWNER_CHANGED.append(customer_plans_reassign)
+    customer_hooks.LEVEL_CHANGED.append(cadence.customer_level_changed)

@@ -32,6 +32,7 @@ from .pipelines import (
 from .stages import (
     opportunity_decide_move,
     opportunity_move,
+    register,
 )
 
 __all__ = [
@@ -57,4 +58,5 @@ __all__ = [
     "opportunity_update",
     "opportunity_win",
     "pipelines_for_unit",
+    "register",
 ]

@@ -134,3 +134,12 @@ def opportunity_decide_move(*, actor: User, opportunity: Opportunity, approve: b
     verdict = _("approved") if approve else _("rejected")
     audit_log(actor=actor, action=Action.UPDATE, obj=row, changes=changes, note=f"{verdict} {comment}".strip())
     return row
+
+
+def register() -> None:
+    """The notification a stage move waiting for approval sends to its approvers."""
+    from django.utils.translation import gettext_lazy
+
+    from guanxi.core.notifications.kinds import register_kind
+
+    register_kind("opportunity_approval", gettext_lazy("Stage moves waiting for my approval"))
