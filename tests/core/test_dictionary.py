@@ -62,8 +62,11 @@ def item(type_code: str, code: str) -> DictionaryItem:
 # --- defaults and reads -----------------------------------------------------------------------------
 
 
-def test_the_spec_enumerations_ship_with_chinese_labels_and_english_codes(db: None) -> None:
-    assert dictionary_choices("customer_source")[:7] == [
+def test_the_spec_enumerations_ship_with_translated_labels_and_english_codes(db: None) -> None:
+    with translation.override("zh-hans"):
+        chinese = dictionary_choices("customer_source")[:7]
+        natures = [label for _code, label in dictionary_choices("company_nature")]
+    assert chinese == [
         ("telemarketing", "电话营销"),
         ("online", "网络营销"),
         ("referral", "客户推荐"),
@@ -72,13 +75,14 @@ def test_the_spec_enumerations_ship_with_chinese_labels_and_english_codes(db: No
         ("exhibition", "展会"),
         ("walk_in", "自然到店"),
     ]
-    assert [label for _code, label in dictionary_choices("company_nature")] == [
+    assert natures == [
         "合资",
         "国企",
         "事业单位",
         "民营",
         "其他",
     ]
+    assert dictionary_choices("customer_source")[0] == ("telemarketing", "Telemarketing")
     assert codes("ticket_type") == ["consultation", "suggestion", "complaint", "repair", "visit", "other"]
     for type_code in ["industry", "revenue_band", "employee_band", "credit_rating", "satisfaction",
                       "return_reason", "followup_channel", "customer_feedback", "loss_reason"]:  # fmt: skip
@@ -108,7 +112,7 @@ def test_choices_leave_out_disabled_items_unless_it_is_the_records_current_value
     assert "exhibition" not in codes("customer_source")
     kept = [code for code, _label in dictionary_choices("customer_source", include=["exhibition"])]
     assert "exhibition" in kept
-    assert dictionary_label("customer_source", "exhibition") == "展会"
+    assert dictionary_label("customer_source", "exhibition") == "Exhibition"
     assert dictionary_label("customer_source", "gone") == "gone"
 
 
@@ -167,7 +171,7 @@ def test_renaming_keeps_the_code_and_records_before_and_after(w: ConfigWorld) ->
     dictionary_item_update(actor=w.bob, item=exhibition, label="展会/博览会")
     assert dictionary_label("customer_source", "exhibition") == "展会/博览会"
     [entry] = audit_entries("core.dictionaryitem", object_id=str(exhibition.pk), action="update")
-    assert entry.changes == {"label": ["展会", "展会/博览会"]}
+    assert entry.changes == {"label": ["Exhibition", "展会/博览会"]}
     with pytest.raises(DomainError) as refused:
         dictionary_item_update(actor=w.bob, item=exhibition, label="其他")
     assert refused.value.field == "label"
@@ -305,7 +309,7 @@ def test_a_viewer_sees_the_dictionary_without_buttons_and_is_refused_changes(w: 
     url = reverse("core:dictionary_type", args=["customer_source"])
     page = client.get(url)
     assert page.status_code == 200
-    assert "电话营销" in page.text
+    assert "Telemarketing" in page.text
     assert "Add item" not in page.text
     assert "data-sortable-url" not in page.text
     assert client.post(url, {"label": "抖音"}).status_code == 403
@@ -349,7 +353,7 @@ def test_the_api_lists_a_types_items_in_order_with_stable_codes(w: ConfigWorld) 
     assert body["count"] == len(dictionary.dictionary_labels("customer_source"))
     assert body["results"][0] == {
         "code": "telemarketing",
-        "label": "电话营销",
+        "label": "Telemarketing",
         "sort_order": 0,
         "is_enabled": True,
     }

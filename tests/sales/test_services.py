@@ -112,7 +112,7 @@ def test_a_move_is_refused_naming_the_fields_the_stage_requires(sales: World) ->
         services.opportunity_move(actor=sales.alice, opportunity=opportunity, stage=stage("proposal"))
     assert refusal.value.fields == ["amount", "expected_close_date"]
     assert "amount, expected close date" in str(refusal.value.message)
-    assert "方案/报价" in str(refusal.value.message)
+    assert "Proposal / quote" in str(refusal.value.message)  # the reader's language
     opportunity.refresh_from_db()
     assert opportunity.stage == stage("contact")
     assert opportunity.stage_changes.count() == 1

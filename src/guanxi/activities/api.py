@@ -344,6 +344,12 @@ class StepSerializer(ModelSerializer):
 class PlanTemplateSerializer(ModelSerializer):
     steps = StepSerializer(many=True, required=False)
 
+    def to_representation(self, instance: PlanTemplate) -> dict[str, Any]:
+        """A shipped template's name and description in the reader's language, until renamed."""
+        data = super().to_representation(instance)
+        data["name"], data["description"] = instance.shown_name, instance.shown_description
+        return data
+
     class Meta:
         model = PlanTemplate
         fields = ["id", "code", "name", "event", "description", "active", "business_unit", "steps", "updated_at"]

@@ -186,6 +186,12 @@ class PlanTemplateForm(forms.ModelForm):
         fields = ["name", "event", "description", "active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # the name and description as the list shows them, in the reader's language
+            self.initial["name"] = self.instance.shown_name
+            self.initial["description"] = self.instance.shown_description
+
 
 class PlanTemplateStepForm(forms.ModelForm):
     class Meta:

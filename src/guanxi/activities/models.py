@@ -343,7 +343,20 @@ class PlanTemplate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """A shipped template's name in the reader's language until a person renames it."""
+        from .plan_templates import shown_text
+
+        return shown_text(self, "name")
+
+    @property
+    def shown_description(self) -> str:
+        from .plan_templates import shown_text
+
+        return shown_text(self, "description")
 
 
 class PlanTemplateStep(models.Model):

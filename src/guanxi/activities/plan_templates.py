@@ -12,13 +12,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.parameters import parameter_value
 from guanxi.core.config.units import config_may_change, config_unit_check, config_unit_for_new
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.permissions import has_perm, require_perm
+from guanxi.core.texts import shipped_kept, shipped_shown
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
@@ -28,6 +31,21 @@ from .services import plan_insert
 CONFIGURE = "activities.configure"
 POST_PURCHASE = "post_purchase"
 MEMORY_CURVE = "memory_curve"
+# The shipped templates' texts (seeded by a migration), read in the reader's language until renamed.
+SHIPPED_TEXTS: dict[str, dict[str, Promise]] = {
+    POST_PURCHASE: {
+        "name": gettext_lazy("Post-purchase follow-up"),
+        "description": gettext_lazy(
+            "The post-purchase follow-up standard: 48 hours, one week, a satisfaction survey reminder, one month."
+        ),
+    },
+    MEMORY_CURVE: {
+        "name": gettext_lazy("Memory-curve follow-up"),
+        "description": gettext_lazy(
+            "Follow up 1, 2, 4, 7, 15 and 30 days after the first contact (parameter plans.memory_curve_days)."
+        ),
+    },
+}
 # Windowed plans are due in the morning of the window's first day and at the end of its last day.
 WINDOW_OPENS = time(9, 0)
 WINDOW_CLOSES = time(18, 0)
@@ -226,9 +244,11 @@ def plan_template_save(
     _require_change(actor, template)
     template = template or PlanTemplate(business_unit_id=config_unit_for_new(actor=actor, code=CONFIGURE))
     creating = template.pk is None
-    template.name = (data.get("name") or "").strip()
+    # the form already wrote the submitted texts onto ``template``: what is stored is read again
+    stored = None if creating else PlanTemplate.objects.get(pk=template.pk)
+    template.name = _kept(stored, "name", (data.get("name") or "").strip())
     template.event = data.get("event") or PlanTemplate.Event.MANUAL
-    template.description = (data.get("description") or "").strip()
+    template.description = _kept(stored, "description", (data.get("description") or "").strip())
     template.active = bool(data.get("active", True))
     errors: dict[str, list[str]] = {}
     if not template.name:
@@ -258,6 +278,18 @@ def plan_template_save(
         changes={"name": [None, template.name], "steps": [None, [step.subject for step in rows]]},
     )
     return template
+
+
+def shown_text(template: PlanTemplate, part: str) -> str:
+    """A shipped template's ``name`` or ``description`` in the reader's language until a person changed it."""
+    return shipped_shown(SHIPPED_TEXTS.get(template.code, {}).get(part), getattr(template, part))
+
+
+def _kept(stored: PlanTemplate | None, part: str, submitted: str) -> str:
+    """A form sends back the text it showed: unchanged, a shipped template's text stays shipped."""
+    if stored is None:
+        return submitted
+    return shipped_kept(SHIPPED_TEXTS.get(stored.code, {}).get(part), getattr(stored, part), submitted)
 
 
 @transaction.atomic

@@ -245,7 +245,14 @@ class DictionaryItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        return self.shown_label
+
+    @property
+    def shown_label(self) -> str:
+        """A shipped item's label in the reader's language until an administrator renames it."""
+        from .config.dictionary import shown_item_label
+
+        return shown_item_label(self.type.code, self.code, self.label)
 
 
 class ParameterValue(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -56,3 +57,37 @@ def _param(value: Any) -> Any:
     if isinstance(value, Promise):
         return Text(value)
     return str(value)
+
+
+def shipped_label(shipped: str | Promise | None, stored: str) -> str | Promise:
+    """A name Guanxi ships (a default role, a dictionary item, a pipeline…) as its translatable label while it
+    is still the shipped text, stored in whichever language it was seeded; once a person renamed it, theirs.
+    The label is what a ``Text`` parameter takes, so a notification naming it reads in its reader's language."""
+    return shipped if shipped is not None and stored in _writings(shipped) else stored
+
+
+def shipped_shown(shipped: str | Promise | None, stored: str) -> str:
+    """The same, in the reader's language."""
+    return str(shipped_label(shipped, stored))
+
+
+def shipped_kept(shipped: str | Promise | None, stored: str, submitted: str) -> str:
+    """What to store when a form sends back a shipped name: the form showed the translated label, so sending
+    it back unchanged keeps the shipped text (and its translations)."""
+    return stored if submitted == shipped_shown(shipped, stored) else submitted
+
+
+def shipped_writings(shipped: str | Promise | None, stored: str) -> set[str]:
+    """Every way a name reads: as stored, and while it is shipped, as the shipped text in each language."""
+    found = _writings(shipped) if shipped is not None else set()
+    return found if stored in found else {stored}
+
+
+def _writings(text: str | Promise) -> set[str]:
+    """The shipped text as its source and in every language of the site."""
+    with translation.override(None):
+        found = {str(text)}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            found.add(str(text))
+    return found

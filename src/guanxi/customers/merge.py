@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
+from guanxi.core.config.dictionary import shown_item_label
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import save_versioned
@@ -255,7 +256,7 @@ def _displays(actor: User, customer: Customer) -> dict[str, str]:
     labels = {}
     if wanted:
         rows = DictionaryItem.objects.filter(wanted).values_list("type__code", "code", "label")
-        labels = {(type_code, code): label for type_code, code, label in rows}
+        labels = {(type_code, code): shown_item_label(type_code, code, label) for type_code, code, label in rows}
     custom_labels = {
         field.key: field.label
         for field in custom_fields_for(Customer, unit=customer.business_unit_id, enabled_only=False)

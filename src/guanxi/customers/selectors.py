@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from guanxi.core.config.dictionary import shown_item_label
 from guanxi.core.search import Hit
 from guanxi.org.models import User
 
@@ -261,7 +262,7 @@ def overview_rows(customer: Customer) -> list[tuple[str, Any]]:
     labels = {}
     if wanted:
         labels = {
-            (t, c): label
+            (t, c): shown_item_label(t, c, label)
             for t, c, label in DictionaryItem.objects.filter(wanted).values_list("type__code", "code", "label")
         }
     hidden = hidden_fields(customer)  # a pool customer's fields the pool hides until claimed

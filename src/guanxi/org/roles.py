@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.permissions import ACTIONS, MODULES, Module
 from guanxi.core.scope import Scope
+from guanxi.core.texts import shipped_kept, shipped_shown
 
 EVERYTHING = tuple(ACTIONS)
 
@@ -76,29 +75,15 @@ _DEFAULTS = {role.code: role for role in DEFAULT_ROLES}
 
 
 def shown_text(*, code: str, part: str, stored: str) -> str:
-    """A default role's ``label`` or ``description`` in the reader's language while it is still the shipped
-    text (stored in whichever language it was seeded); once a person changed it, what they wrote."""
+    """A default role's ``label`` or ``description`` in the reader's language until a person changed it."""
     default = _DEFAULTS.get(code)
-    if default is None:
-        return stored
-    shipped: Promise = getattr(default, part)
-    return str(shipped) if stored in _writings(shipped) else stored
+    return shipped_shown(getattr(default, part) if default else None, stored)
 
 
 def kept_unless_changed(*, code: str, part: str, stored: str, submitted: str) -> str:
-    """What to store when a form sends back a default role's text: the form showed the translated label,
-    so sending it back unchanged keeps the shipped text (and its translations)."""
-    return stored if submitted == shown_text(code=code, part=part, stored=stored) else submitted
-
-
-def _writings(text: Promise) -> set[str]:
-    """The shipped text as its source and in every language of the site."""
-    with translation.override(None):
-        found = {str(text)}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            found.add(str(text))
-    return found
+    """What to store when a form sends back a default role's text: unchanged, it stays shipped."""
+    default = _DEFAULTS.get(code)
+    return shipped_kept(getattr(default, part) if default else None, stored, submitted)
 
 
 def default_codes(role: DefaultRole, modules: list[Module] | None = None) -> list[str]:

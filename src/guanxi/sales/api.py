@@ -20,6 +20,8 @@ from .models import Competitor, Opportunity, OpportunityLine, Pipeline, Stage
 
 
 class StageSerializer(ModelSerializer):
+    name = serializers.CharField(source="shown_name", read_only=True)  # shipped: in the reader's language
+
     class Meta:
         model = Stage
         fields = ["id", "code", "name", "kind", "sort_order", "probability", "required_fields", "needs_approval"]
@@ -28,6 +30,7 @@ class StageSerializer(ModelSerializer):
 
 
 class PipelineSerializer(ModelSerializer):
+    name = serializers.CharField(source="shown_name", read_only=True)  # shipped: in the reader's language
     stages = StageSerializer(many=True, read_only=True)
 
     class Meta:

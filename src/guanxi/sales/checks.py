@@ -36,7 +36,7 @@ def opportunities_without_open_plan(*, actor: User, day: date) -> Iterator[Compl
             label=f"{opportunity.name} · {opportunity.customer.name}",
             url=opportunity.get_absolute_url(),
             owner=opportunity.owner,
-            detail=opportunity.stage.name,
+            detail=opportunity.stage.shown_name,
             at=opportunity.updated_at,
         )
 

@@ -51,7 +51,7 @@ def pipeline_save(
     for name in PIPELINE_FIELDS:
         if name in data:
             setattr(target, name, data[name])
-    target.name = (target.name or "").strip()
+    target.name = _kept_name(target, (target.name or "").strip())
     target.code = slugify(target.code or "") or slugify(target.name, allow_unicode=False) or ""
     errors: dict[str, list[str]] = {}
     if not target.name:
@@ -88,7 +88,7 @@ def pipeline_save(
         for name in STAGE_FIELDS:
             if name in values:
                 setattr(row, name, values[name])
-        row.name = (row.name or "").strip()
+        row.name = _kept_name(row, (row.name or "").strip())
         row.code = slugify(row.code or "") or f"stage-{position + 1}"
         row.required_fields = [field for field in row.required_fields or [] if field in REQUIRABLE_FIELDS]
         if not row.name:
@@ -133,6 +133,15 @@ def pipeline_save(
         },
     )
     return target
+
+
+def _kept_name(row: Pipeline | Stage, submitted: str) -> str:
+    """A form sends back the name it showed: unchanged, a shipped name stays shipped. The stored row is read
+    again, as the form already wrote the submitted values onto this one."""
+    if row.pk is None:
+        return submitted
+    stored = type(row).objects.get(pk=row.pk)
+    return stored.name if submitted == stored.shown_name else submitted
 
 
 # --- competitors ----------------------------------------------------------------------------------------

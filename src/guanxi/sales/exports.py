@@ -50,8 +50,8 @@ def opportunities_export(*, actor: User, rows: QuerySet[Opportunity], filters: d
                 row.number,
                 row.name,
                 row.customer.name,
-                row.pipeline.name,
-                row.stage.name,
+                row.pipeline.shown_name,
+                row.stage.shown_name,
                 str(row.get_status_display()),
             ],
         )

@@ -43,7 +43,9 @@ def stage_choices(actor: User, *, open_only: bool = True) -> list[tuple[str, lis
     groups = []
     for pipeline in selectors.pipelines_visible(actor=actor).prefetch_related("stages"):
         stages = [stage for stage in pipeline.stages.all() if stage.is_active and (stage.is_open or not open_only)]
-        groups.append((pipeline.name, [(stage.pk, f"{stage.name} ({stage.probability}%)") for stage in stages]))
+        groups.append(
+            (pipeline.shown_name, [(stage.pk, f"{stage.shown_name} ({stage.probability}%)") for stage in stages])
+        )
     return groups
 
 
@@ -253,7 +255,7 @@ class OpportunityFilterForm(forms.Form):
         pipelines = selectors.pipelines_visible(actor=actor)
         fields["pipeline"].queryset = pipelines
         fields["stage"].queryset = Stage.objects.filter(pipeline__in=pipelines).select_related("pipeline")
-        fields["stage"].label_from_instance = lambda stage: f"{stage.pipeline.name} · {stage.name}"
+        fields["stage"].label_from_instance = lambda stage: f"{stage.pipeline.shown_name} · {stage.shown_name}"
         owners = owners_in_scope(actor)
         if owners is None:
             del fields["owner"]
@@ -283,13 +285,22 @@ class CompetitorForm(forms.ModelForm):
         }
 
 
-class PipelineForm(forms.ModelForm):
+class ShownNameMixin(forms.ModelForm):
+    """The edit form shows a shipped name as the lists do, in the reader's language."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["name"] = self.instance.shown_name
+
+
+class PipelineForm(ShownNameMixin):
     class Meta:
         model = Pipeline
         fields = ["name", "code", "is_default", "is_active", "sort_order"]
 
 
-class StageForm(forms.ModelForm):
+class StageForm(ShownNameMixin):
     required_fields = forms.MultipleChoiceField(
         label=_("Required to enter"),
         choices=list(REQUIRABLE_FIELDS.items()),

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.records import MainRecord
@@ -50,7 +51,14 @@ class Pipeline(models.Model):
         ordering = ["sort_order", "pk"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """A shipped pipeline's name in the reader's language until an administrator renames it."""
+        from .pipelines import shown_pipeline_name
+
+        return shown_pipeline_name(self.code, self.name)
 
 
 class Stage(models.Model):
@@ -87,7 +95,19 @@ class Stage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """A shipped stage's name in the reader's language until an administrator renames it."""
+        return str(self.label)
+
+    @property
+    def label(self) -> str | Promise:
+        """The name as a translatable label while it is shipped (for texts read later, e.g. notifications)."""
+        from .pipelines import stage_label
+
+        return stage_label(self.code, self.name)
 
     @property
     def is_open(self) -> bool:
@@ -398,13 +418,13 @@ def register() -> None:
         "loss_reason",
         _("Loss reason"),
         [
-            ("price", "价格偏高"),
-            ("product", "产品不满足需求"),
-            ("competitor_relationship", "竞争对手关系更好"),
-            ("budget", "客户预算取消"),
-            ("timing", "项目延期或取消"),
-            ("service", "服务或交期不满足"),
-            ("other", "其他"),
+            ("price", _("Price too high")),
+            ("product", _("Product does not meet the need")),
+            ("competitor_relationship", _("Competitor has the better relationship")),
+            ("budget", _("Customer's budget cancelled")),
+            ("timing", _("Project postponed or cancelled")),
+            ("service", _("Service or delivery time not met")),
+            ("other", _("Other")),
         ],
     )
     register_dictionary_usage("loss_reason", Opportunity, "loss_reason")

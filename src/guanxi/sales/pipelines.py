@@ -1,17 +1,22 @@
-"""The pipelines Guanxi ships (SPEC §6.2): project sales and the car dealership. Names are the business's
-language (Chinese), like the dictionary's labels; administrators rename, reorder and extend them."""
+"""The pipelines Guanxi ships (SPEC §6.2): project sales and the car dealership. Their names read in the
+reader's language until an administrator renames them; administrators also reorder and extend them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.texts import shipped_label, shipped_shown
 
 
 @dataclass(frozen=True)
 class ShippedStage:
     code: str
-    name: str
+    name: Promise
     probability: int
     kind: str = "open"
     required: tuple[str, ...] = ()
@@ -20,37 +25,50 @@ class ShippedStage:
 @dataclass(frozen=True)
 class ShippedPipeline:
     code: str
-    name: str
+    name: Promise
     stages: tuple[ShippedStage, ...] = field(default_factory=tuple)
 
 
 SHIPPED = (
     ShippedPipeline(
         "project",
-        "项目销售",
+        _("Project sales"),
         (
-            ShippedStage("contact", "初步接洽", 10),
-            ShippedStage("needs", "需求确认", 25, required=("contact", "need")),
-            ShippedStage("proposal", "方案/报价", 40, required=("amount", "expected_close_date")),
-            ShippedStage("tender", "招投标", 60, required=("amount", "expected_close_date")),
-            ShippedStage("negotiation", "商务谈判", 80, required=("amount", "expected_close_date")),
-            ShippedStage("won", "赢单", 100, kind="won"),
-            ShippedStage("lost", "输单", 0, kind="lost"),
+            ShippedStage("contact", _("Initial contact"), 10),
+            ShippedStage("needs", _("Needs confirmed"), 25, required=("contact", "need")),
+            ShippedStage("proposal", _("Proposal / quote"), 40, required=("amount", "expected_close_date")),
+            ShippedStage("tender", _("Tender"), 60, required=("amount", "expected_close_date")),
+            ShippedStage("negotiation", _("Negotiation"), 80, required=("amount", "expected_close_date")),
+            ShippedStage("won", _("Deal won"), 100, kind="won"),
+            ShippedStage("lost", _("Lost"), 0, kind="lost"),
         ),
     ),
     ShippedPipeline(
         "dealership",
-        "汽车销售",
+        _("Car dealership"),
         (
-            ShippedStage("visit", "到店", 10),
-            ShippedStage("test_drive", "试驾", 30, required=("contact",)),
-            ShippedStage("quote", "报价", 50, required=("amount",)),
-            ShippedStage("order", "订车", 80, required=("amount", "expected_close_date")),
-            ShippedStage("delivered", "交车", 100, kind="won"),
-            ShippedStage("lost", "战败", 0, kind="lost"),
+            ShippedStage("visit", _("In the showroom"), 10),
+            ShippedStage("test_drive", _("Test drive"), 30, required=("contact",)),
+            ShippedStage("quote", _("Quote"), 50, required=("amount",)),
+            ShippedStage("order", _("Car ordered"), 80, required=("amount", "expected_close_date")),
+            ShippedStage("delivered", _("Delivered"), 100, kind="won"),
+            ShippedStage("lost", _("Lost to a rival"), 0, kind="lost"),
         ),
     ),
 )
+
+
+_SHIPPED_NAMES = {shipped.code: shipped.name for shipped in SHIPPED}
+
+
+def shown_pipeline_name(code: str, stored: str) -> str:
+    return shipped_shown(_SHIPPED_NAMES.get(code), stored)
+
+
+def stage_label(code: str, stored: str) -> str | Promise:
+    """A shipped stage is known by its code and name (the lost stages of both pipelines share a code)."""
+    shipped = (stage.name for pipeline in SHIPPED for stage in pipeline.stages if stage.code == code)
+    return next((label for name in shipped if (label := shipped_label(name, stored)) is name), stored)
 
 
 @transaction.atomic
@@ -63,7 +81,7 @@ def pipelines_sync_defaults() -> None:
     for order, shipped in enumerate(SHIPPED):
         pipeline, created = Pipeline.objects.get_or_create(
             code=shipped.code,
-            defaults={"name": shipped.name, "sort_order": order, "is_default": not has_default and order == 0},
+            defaults={"name": _source(shipped.name), "sort_order": order, "is_default": not has_default and order == 0},
         )
         if not created:
             continue
@@ -71,7 +89,7 @@ def pipelines_sync_defaults() -> None:
             Stage(
                 pipeline=pipeline,
                 code=stage.code,
-                name=stage.name,
+                name=_source(stage.name),
                 kind=stage.kind,
                 sort_order=position,
                 probability=stage.probability,
@@ -79,3 +97,9 @@ def pipelines_sync_defaults() -> None:
             )
             for position, stage in enumerate(shipped.stages)
         )
+
+
+def _source(name: Promise) -> str:
+    """Stored as their source; shown translated until renamed."""
+    with translation.override(None):
+        return str(name)

@@ -403,11 +403,13 @@ def search_opportunities(*, actor: User, query: str, limit: int) -> list[Any]:
     query = query.strip()
     wanted = Q(number=query) | Q(name__contains=query) if len(query) >= SEARCH_MIN_FRAGMENT else Q(number=query)
     rows = Opportunity.objects.visible_to(actor).filter(wanted)
-    rows = rows.select_related("customer", "stage").only("pk", "name", "number", "customer__name", "stage__name")
+    rows = rows.select_related("customer", "stage").only(
+        "pk", "name", "number", "customer__name", "stage__code", "stage__name"
+    )
     return [
         Hit(
             row.name,
-            f"{row.number} · {row.customer.name} · {row.stage.name}",
+            f"{row.number} · {row.customer.name} · {row.stage.shown_name}",
             reverse("sales:opportunity", args=[row.pk]),
         )
         for row in rows.order_by("-updated_at", "-pk")[:limit]

@@ -122,7 +122,7 @@ def opportunity_move(request: AuthedRequest, pk: int) -> HttpResponse:
     if waiting:
         note = _("The move to %(stage)s waits for approval.") % {"stage": form.cleaned_data["stage"].name}
     else:
-        note = _("%(name)s moved to %(stage)s.") % {"name": moved.name, "stage": moved.stage.name}
+        note = _("%(name)s moved to %(stage)s.") % {"name": moved.name, "stage": moved.stage.shown_name}
     if dragged:
         return _card_response(request, moved, note=note)
     messages.success(request, note)

@@ -86,6 +86,10 @@ class DictionaryItemSerializer(ModelSerializer):
         read_only_fields = ["sort_order"]
         validators: list[Any] = []  # the service checks uniqueness, with field-specific messages
 
+    def to_representation(self, instance: DictionaryItem) -> dict[str, Any]:
+        """A shipped item's label in the reader's language, until renamed."""
+        return {**super().to_representation(instance), "label": instance.shown_label}
+
 
 class ReorderSerializer(Serializer):
     codes = serializers.ListField(child=serializers.CharField(max_length=50))

@@ -27,7 +27,7 @@ from guanxi.org.models import User
 
 from ..models import CustomField, DictionaryItem
 from .custom_fields import custom_fields_for, custom_filter_q, record_unit
-from .dictionary import dictionary_choices
+from .dictionary import dictionary_choices, shown_item_label
 
 Type = CustomField.Type
 PREFIX = "custom."
@@ -96,9 +96,9 @@ class _Lookups:
         fields = list(fields)
         type_ids = {field.dictionary_type_id for field in fields if field.has_choices}
         self.labels: dict[tuple[int, str], str] = {
-            (type_id, code): label
-            for type_id, code, label in DictionaryItem.objects.filter(type_id__in=type_ids).values_list(
-                "type_id", "code", "label"
+            (type_id, code): shown_item_label(type_code, code, label)
+            for type_id, type_code, code, label in DictionaryItem.objects.filter(type_id__in=type_ids).values_list(
+                "type_id", "type__code", "code", "label"
             )
         }
         user_keys = [field.key for field in fields if field.type == Type.USER]

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from ..audit import Action, audit_log, diff, snapshot
 from ..errors import Conflict, DomainError
 from ..models import CustomField, DictionaryItem, DictionaryType
 from ..scope import ScopedQuerySet
+from ..texts import shipped_shown, shipped_writings
 from .lookups import json_list_contains
 from .units import config_unit_check, config_unit_for_new
 
@@ -36,13 +38,13 @@ CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 class DefaultType:
     code: str
     label: str | Promise
-    items: tuple[tuple[str, str], ...]
+    items: tuple[tuple[str, str | Promise], ...]
 
 
 _TYPES: dict[str, DefaultType] = {}
 
 
-def register_dictionary_type(code: str, label: str | Promise, items: Iterable[tuple[str, str]] = ()) -> None:
+def register_dictionary_type(code: str, label: str | Promise, items: Iterable[tuple[str, str | Promise]] = ()) -> None:
     """A type a module needs, with its first items (code, label); created by ``dictionary_sync_defaults``
     after migrate. Registering again (an upgrade adding items) adds the new items once."""
     _TYPES[code] = DefaultType(code, label, tuple(items))
@@ -51,6 +53,16 @@ def register_dictionary_type(code: str, label: str | Promise, items: Iterable[tu
 def registered_type_label(code: str) -> str | Promise | None:
     default = _TYPES.get(code)
     return default.label if default else None
+
+
+def shown_item_label(type_code: str, code: str, stored: str) -> str:
+    """A shipped item's label in the reader's language until an administrator renames it."""
+    return shipped_shown(_shipped_item_label(type_code, code), stored)
+
+
+def _shipped_item_label(type_code: str, code: str) -> str | Promise | None:
+    default = _TYPES.get(type_code)
+    return dict(default.items).get(code) if default else None
 
 
 @dataclass(frozen=True)
@@ -101,18 +113,20 @@ def dictionary_choices(type_code: str, *, include: Iterable[str] = ()) -> list[t
     current value offered even after its item was disabled, so editing the record does not lose it."""
     keep = [code for code in include if code]
     items = DictionaryItem.objects.filter(type__code=type_code).filter(Q(is_enabled=True) | Q(code__in=keep))
-    return list(items.order_by("sort_order", "pk").values_list("code", "label"))
+    rows = items.order_by("sort_order", "pk").values_list("code", "label")
+    return [(code, shown_item_label(type_code, code, label)) for code, label in rows]
 
 
 def dictionary_labels(type_code: str) -> dict[str, str]:
     """Every item's label by code, disabled ones too: for showing stored values in lists."""
-    return dict(DictionaryItem.objects.filter(type__code=type_code).values_list("code", "label"))
+    rows = DictionaryItem.objects.filter(type__code=type_code).values_list("code", "label")
+    return {code: shown_item_label(type_code, code, label) for code, label in rows}
 
 
 def dictionary_label(type_code: str, code: str) -> str:
     """The label of one stored code; the code itself if its item was deleted meanwhile."""
     label = DictionaryItem.objects.filter(type__code=type_code, code=code).values_list("label", flat=True)
-    return next(iter(label), code)
+    return next((shown_item_label(type_code, code, stored) for stored in label), code)
 
 
 def dictionary_validate(type_code: str, code: str, *, field: str, current: str | None = None) -> str:
@@ -212,7 +226,7 @@ def dictionary_item_create(*, actor: Any, type: DictionaryType, label: str, code
         code = _free_code(locked)
     if locked.items.filter(code=code).exists():
         raise DomainError(_("This type already has an item with that code."), field="code", code="duplicate")
-    if locked.items.filter(label=label).exists():
+    if _label_taken(locked, label):
         raise DomainError(_("This type already has an item with that label."), field="label", code="duplicate")
     last = locked.items.order_by("-sort_order").values_list("sort_order", flat=True).first()
     item = DictionaryItem.objects.create(
@@ -230,10 +244,12 @@ def dictionary_item_update(
     Disabling is always allowed: records keep the value, forms stop offering it."""
     _check_owner(actor, item.type)
     values: dict[str, Any] = {}
-    if label is not None:
+    if label is not None:  # a form sends back the label it showed: unchanged, a shipped item stays shipped
         label = label.strip()
+        if label == item.shown_label:
+            label = item.label
         _check_label(label, field="label")
-        if DictionaryItem.objects.filter(type_id=item.type_id, label=label).exclude(pk=item.pk).exists():
+        if _label_taken(item.type, label, besides=item):
             raise DomainError(_("This type already has an item with that label."), field="label", code="duplicate")
         values["label"] = label
     if is_enabled is not None:
@@ -282,7 +298,7 @@ def dictionary_item_delete(*, actor: Any, item: DictionaryItem) -> None:
         where = "; ".join(f"{place} ({count})" for place, count in usages)
         raise Conflict(
             _("“%(label)s” is in use and cannot be deleted: %(where)s. Disable it instead.")
-            % {"label": item.label, "where": where},
+            % {"label": item.shown_label, "where": where},
             code="in_use",
         )
     audit_log(actor=actor, action=Action.DELETE, obj=item, changes=_created(item))
@@ -297,7 +313,8 @@ def dictionary_sync_defaults() -> None:
         type, _created_now = DictionaryType.objects.get_or_create(
             code=default.code, defaults={"name": str(default.label), "is_system": True}
         )
-        new = [(code, label) for code, label in default.items if code not in type.seeded_codes]
+        with translation.override(None):  # stored as their source; shown translated until renamed
+            new = [(code, str(label)) for code, label in default.items if code not in type.seeded_codes]
         if not new:
             continue
         taken_codes = set(type.items.values_list("code", flat=True))
@@ -358,6 +375,12 @@ def _check_label(label: str, *, field: str) -> None:
         raise DomainError(_("This field is required."), field=field, code="required")
     if len(label) > 100:
         raise DomainError(_("At most 100 characters."), field=field)
+
+
+def _label_taken(type: DictionaryType, label: str, *, besides: DictionaryItem | None = None) -> bool:
+    """Another item of the type reads so, as stored or, still shipped, in any language."""
+    others = type.items.exclude(pk=besides.pk) if besides else type.items.all()
+    return any(label in shipped_writings(_shipped_item_label(type.code, other.code), other.label) for other in others)
 
 
 def _free_code(type: DictionaryType) -> str:

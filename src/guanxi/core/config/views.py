@@ -80,7 +80,7 @@ def dictionary_type(request: AuthedRequest, code: str) -> HttpResponse:
         except DomainError as error:
             show_error(form, error)
         else:
-            messages.success(request, _("“%(label)s” was added.") % {"label": item.label})
+            messages.success(request, _("“%(label)s” was added.") % {"label": item.shown_label})
             return redirect("core:dictionary_type", code=type.code)
     items = dictionary.dictionary_items(actor=request.user, type=type)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -117,7 +117,7 @@ def _item(request: AuthedRequest, code: str, pk: int) -> DictionaryItem:
 @perm_required(CONFIGURE)
 def dictionary_item_edit(request: AuthedRequest, code: str, pk: int) -> HttpResponse:
     item = _item(request, code, pk)
-    form = DictionaryItemRenameForm(request.POST or None, initial={"label": item.label})
+    form = DictionaryItemRenameForm(request.POST or None, initial={"label": item.shown_label})
     if request.method == "POST" and form.is_valid():
         try:
             dictionary.dictionary_item_update(actor=request.user, item=item, label=form.cleaned_data["label"])
@@ -146,11 +146,11 @@ def dictionary_item_toggle(request: AuthedRequest, code: str, pk: int) -> HttpRe
     item = _item(request, code, pk)
     dictionary.dictionary_item_update(actor=request.user, item=item, is_enabled=not item.is_enabled)
     if item.is_enabled:
-        messages.success(request, _("“%(label)s” is enabled again.") % {"label": item.label})
+        messages.success(request, _("“%(label)s” is enabled again.") % {"label": item.shown_label})
     else:
         messages.success(
             request,
-            _("“%(label)s” is disabled: records keep it, forms no longer offer it.") % {"label": item.label},
+            _("“%(label)s” is disabled: records keep it, forms no longer offer it.") % {"label": item.shown_label},
         )
     return redirect(_back(request, reverse("core:dictionary_type", args=[code])))
 
@@ -165,7 +165,7 @@ def dictionary_item_delete(request: AuthedRequest, code: str, pk: int) -> HttpRe
         except DomainError as error:
             messages.error(request, str(error.message))
         else:
-            messages.success(request, _("“%(label)s” was deleted.") % {"label": item.label})
+            messages.success(request, _("“%(label)s” was deleted.") % {"label": item.shown_label})
         return redirect("core:dictionary_type", code=code)
     usages = dictionary.dictionary_item_usages(item)
     return render(request, "core/config/dictionary_item_delete.html", _context(request, item=item, usages=usages))

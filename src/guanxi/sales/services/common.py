@@ -52,7 +52,8 @@ class StageRequirementsMissing(DomainError):
     def __init__(self, stage: Stage, fields: list[str]):
         names = ", ".join(str(REQUIRABLE_FIELDS[field]) for field in fields)
         super().__init__(
-            _("To enter the stage “%(stage)s” first fill in: %(fields)s.") % {"stage": stage.name, "fields": names},
+            _("To enter the stage “%(stage)s” first fill in: %(fields)s.")
+            % {"stage": stage.shown_name, "fields": names},
             field=fields[0],
         )
         self.fields = fields

@@ -31,12 +31,16 @@ def default_pipeline(unit_id: int | None) -> Pipeline:
 def first_stage(pipeline: Pipeline) -> Stage:
     stage = pipeline.stages.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("sort_order", "pk").first()
     if stage is None:
-        raise DomainError(_("The pipeline “%(name)s” has no open stage.") % {"name": pipeline.name}, field="stage")
+        raise DomainError(
+            _("The pipeline “%(name)s” has no open stage.") % {"name": pipeline.shown_name}, field="stage"
+        )
     return stage
 
 
 def closing_stage(pipeline: Pipeline, kind: str) -> Stage:
     stage = pipeline.stages.filter(kind=kind).order_by("sort_order", "pk").first()
     if stage is None:
-        raise DomainError(_("The pipeline “%(name)s” has no closing stage for this outcome.") % {"name": pipeline.name})
+        raise DomainError(
+            _("The pipeline “%(name)s” has no closing stage for this outcome.") % {"name": pipeline.shown_name}
+        )
     return stage

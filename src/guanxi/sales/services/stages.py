@@ -83,7 +83,7 @@ def _request_approval(actor: User, row: Opportunity, stage: Stage) -> Opportunit
         action=Action.UPDATE,
         obj=row,
         changes={"pending_stage": [None, stage.pk]},
-        note=str(_("Approval requested to enter %(stage)s") % {"stage": stage.name}),
+        note=str(_("Approval requested to enter %(stage)s") % {"stage": stage.shown_name}),
     )
     approvers = _approvers(row)
     if approvers:
@@ -94,7 +94,7 @@ def _request_approval(actor: User, row: Opportunity, stage: Stage) -> Opportunit
                 gettext_noop("%(actor)s asks to move %(name)s to %(stage)s"),
                 actor=actor,
                 name=row.name,
-                stage=stage.name,
+                stage=stage.label,
             ),
             url=reverse("sales:opportunity", args=[row.pk]),
             obj=row,
