@@ -69,7 +69,7 @@ def plans_not_done_on_their_day(*, actor: User, day: date) -> Iterator[Complianc
         )
 
 
-def register_defaults() -> None:
+def register() -> None:
     register_check(
         "customers_without_plan",
         _("Customers without an open plan"),

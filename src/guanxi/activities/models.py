@@ -412,3 +412,32 @@ class ReminderSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} reminders"
+
+
+def register() -> None:
+    """The module's permissions; the data scope and dictionary fields of its records, and a leaving
+    owner's open plans."""
+    from guanxi.core import permissions, scope
+    from guanxi.core.config.dictionary import register_dictionary_usage
+    from guanxi.org import handover
+
+    # view/create/edit: one's own records; assign: plans for colleagues; approve: manager comments (领导批示);
+    # configure: plan templates; delete: remove a record recorded by mistake.
+    permissions.register_module(
+        permissions.Module(
+            "activities",
+            _("Follow-ups and plans"),
+            ("view", "create", "edit", "delete", "export", "assign", "approve", "configure"),
+        )
+    )
+    # A follow-up or plan belongs to whoever recorded / is assigned it; colleagues a customer is shared
+    # with see that customer's records too. The 360 timeline shows every record of a customer the actor
+    # may see (the customer's history), see selectors.followups_of_customer.
+    for model in (FollowUp, Plan):
+        scope.register(model, scope.Rule("activities", owner="owner", shared="customer__shared_with"))
+    # Templates are configuration: whoever may view activities reads them (the API narrows to the unit).
+    scope.register(PlanTemplate, scope.Rule("activities", owner=None, unit="business_unit", everyone=True))
+    register_dictionary_usage("customer_feedback", FollowUp, "feedback")
+    handover.register_owned(
+        handover.OwnedType(Plan, "owner", _("Open plans"), owned=lambda rows: rows.filter(status="open"))
+    )

@@ -374,3 +374,24 @@ def conflict_open_plan_count(*, case: Any, customer: Customer, user: User | None
     if user is None:
         return None
     return Plan.objects.filter(customer=customer, owner=user, status=Plan.Status.OPEN).count()
+
+
+def register() -> None:
+    """The menu entries of the agenda, the calendar, the daily check sheet and the plan templates."""
+    from django.utils.translation import gettext_lazy
+
+    from guanxi.core import navigation
+
+    needs = navigation.needs
+    for label, url, icon, order, code in [
+        (gettext_lazy("Agenda"), "activities:agenda", "calendar-check", 12, "activities.view"),
+        (gettext_lazy("Calendar"), "activities:calendar", "calendar-month", 13, "activities.view"),
+        (gettext_lazy("Daily check sheet"), "activities:compliance", "checklist", 14, "activities.approve"),
+    ]:
+        navigation.register(navigation.NavItem(label, url, icon, order, needs(code)))
+    navigation.register(
+        navigation.NavItem(
+            gettext_lazy("Plan templates"), "activities:templates", "template", 940, needs("activities.configure"),
+            gettext_lazy("Administration"),
+        )
+    )  # fmt: skip

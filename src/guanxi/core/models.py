@@ -352,3 +352,27 @@ class NumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.period}: {self.value}"
+
+
+def register() -> None:
+    """The system, audit and notification permissions, and the data scope of the core records."""
+    from . import permissions, scope
+
+    permissions.register_module(
+        permissions.Module("system", _("System configuration"), ("view", "configure"), kind="admin")
+    )
+    permissions.register_module(permissions.Module("audit", _("Audit log"), ("view", "export"), kind="admin"))
+    scope.register(AuditEntry, scope.Rule("audit", owner="actor"))
+    # Every active user reads their own notifications, and only those (a personal module).
+    permissions.register_module(
+        permissions.Module("notifications", _("Notifications"), ("view",), kind=permissions.PERSONAL)
+    )
+    scope.register(Notification, scope.Rule("notifications", owner="recipient"))
+    # Group-wide rows and the viewer's unit's; every unit's with the all-units scope (SPEC §1.1).
+    for model, unit in (
+        (DictionaryType, "business_unit"),
+        (DictionaryItem, "type__business_unit"),
+        (ParameterValue, "business_unit"),
+        (CustomField, "business_unit"),
+    ):
+        scope.register(model, scope.Rule("system", owner=None, unit=unit, everyone=True))

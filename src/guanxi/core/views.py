@@ -61,3 +61,31 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": _("A server error occurred."), "code": "server_error"}, status=500)
     return defaults.server_error(request)
+
+
+def register() -> None:
+    """The dashboard's menu entry and the administration's: audit log, dictionary, parameters, custom fields."""
+    from django.utils.translation import gettext_lazy
+
+    from . import navigation
+
+    administration = gettext_lazy("Administration")
+    navigation.register(navigation.NavItem(gettext_lazy("Dashboard"), "core:home", "dashboard", order=0))
+    navigation.register(
+        navigation.NavItem(
+            gettext_lazy("Audit log"),
+            "core:audit",
+            "history",
+            order=970,
+            visible=navigation.needs("audit.view"),
+            section=administration,
+        )
+    )
+    for label, url_name, icon, order in [
+        (gettext_lazy("Data dictionary"), "core:dictionary", "list-details", 980),
+        (gettext_lazy("Parameters"), "core:parameters", "adjustments", 981),
+        (gettext_lazy("Custom fields"), "core:custom_field_types", "forms", 982),
+    ]:
+        navigation.register(
+            navigation.NavItem(label, url_name, icon, order, navigation.needs("system.view"), administration)
+        )

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from guanxi.activities.compliance import ROW_LIMIT, ComplianceRow
 from guanxi.activities.models import FollowUp
@@ -53,3 +53,27 @@ def lead_rows(*, actor: User, day: date) -> Iterator[ComplianceRow]:
             else gettext("Never followed up"),
             at=last or lead.created_at,
         )
+
+
+def register() -> None:
+    """The follow-up interval an open lead keeps, and its row in the compliance report."""
+    from guanxi.activities.compliance import register_check
+    from guanxi.core.config.parameters import register_parameter
+
+    register_parameter(
+        "leads.followup_days",
+        gettext_lazy("An open lead is followed up at least every (days)"),
+        "int",
+        30,
+        min=1,
+        max=365,
+        group="leads",
+        help=gettext_lazy("Seed rule: every lead has at least one follow-up a month while it is open."),
+    )
+    register_check(
+        "leads_without_followup",
+        gettext_lazy("Open leads without a follow-up in the last month"),
+        lead_rows,
+        order=40,
+        description=gettext_lazy("Every open lead is followed up at least once a month."),
+    )

@@ -280,3 +280,35 @@ class LeadForm(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def register() -> None:
+    """The leads module's permissions; the data scope, custom fields and dictionary fields of its records,
+    and what follows a lead when customers merge or its owner leaves."""
+    from guanxi.core import permissions, scope
+    from guanxi.core.config.custom_fields import register_custom_fields_model
+    from guanxi.core.config.dictionary import register_dictionary_usage
+    from guanxi.customers.merge import register_merge_child
+    from guanxi.org import handover
+
+    permissions.register_module(
+        permissions.Module(
+            "leads",
+            _("Leads"),
+            ("view", "create", "edit", "delete", "export", "import", "assign", "configure"),
+        )
+    )
+    # A lead belongs to its owner and to its department (where an unassigned lead waits for one).
+    scope.register(Lead, scope.Rule("leads", owner="owner", department="department", unit="business_unit"))
+    scope.register(LeadForm, scope.Rule("leads", owner=None, unit="business_unit"))
+    scope.register(AssignmentRule, scope.Rule("leads", owner=None, unit="business_unit"))
+    register_custom_fields_model(Lead, module="leads")
+    # merging two customers keeps the leads that became either of them, and the matches noted on leads
+    register_merge_child(Lead, "customer")
+    register_merge_child(Lead, "matched_customer")
+    register_dictionary_usage("customer_source", Lead, "source")
+    register_dictionary_usage("customer_source", LeadForm, "source")
+    register_dictionary_usage("customer_source", AssignmentRule, "sources", many=True)
+    handover.register_owned(
+        handover.OwnedType(Lead, "owner", _("Open leads"), owned=lambda rows: rows.filter(status__in=OPEN_STATUSES))
+    )

@@ -180,3 +180,13 @@ def assignment_rules(*, actor: User) -> QuerySet[AssignmentRule]:
         .select_related("department", "user", "last_user")
         .order_by("priority", "pk")
     )
+
+
+def register() -> None:
+    """The menu entry and the global search's provider."""
+    from guanxi.core import navigation, search
+
+    navigation.register(
+        navigation.NavItem(_("Leads"), "leads:list", "target-arrow", 15, navigation.needs("leads.view"))
+    )
+    search.register(search.Provider(_("Leads"), search_leads))

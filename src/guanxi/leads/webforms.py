@@ -249,3 +249,34 @@ def webform_submit(
         lead=lead, actor=None, rule=form.rule if form.rule_id and form.rule and form.rule.is_active else None
     )
     return lead
+
+
+def register() -> None:
+    """The leads' parameter group and the web forms' limits against floods and robots."""
+    from guanxi.core.config.parameters import register_parameter, register_parameter_group
+
+    register_parameter_group("leads", gettext_lazy("Leads"), 25)
+    register_parameter(
+        "leads.webform_limit",
+        gettext_lazy("Web form submissions per address"),
+        "int",
+        5,
+        min=1,
+        max=1000,
+        group="leads",
+        help=gettext_lazy("More from one address within the window below are refused."),
+    )
+    register_parameter(
+        "leads.webform_window_minutes", gettext_lazy("Web form rate-limit window (minutes)"), "int", 60, min=1,
+        max=1440, group="leads",
+    )  # fmt: skip
+    register_parameter(
+        "leads.webform_min_seconds",
+        gettext_lazy("Web form minimum filling time (seconds)"),
+        "int",
+        3,
+        min=0,
+        max=60,
+        group="leads",
+        help=gettext_lazy("A form sent faster than this after the page loaded is a robot's and is dropped."),
+    )

@@ -32,3 +32,16 @@ def register_owned(owned: OwnedType) -> None:
 
 def owned_types() -> list[OwnedType]:
     return list(_TYPES)
+
+
+def register() -> None:
+    """What a leaving user hands over of the organisation: departments and teams led, direct reports."""
+    from django.utils.translation import gettext_lazy as _
+
+    from .models import Department, Team, User
+
+    register_owned(OwnedType(Department, "lead", _("Departments led")))
+    register_owned(OwnedType(Team, "lead", _("Teams led")))
+    register_owned(
+        OwnedType(User, "manager", _("Direct reports"), owned=lambda rows: rows.exclude(status=User.Status.LEFT))
+    )

@@ -351,3 +351,28 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.ip or ''}"
+
+
+def register() -> None:
+    """The organisation's permissions and the data scope of its records."""
+    from guanxi.core import permissions, scope
+
+    permissions.register_module(
+        permissions.Module(
+            "org",
+            _("Users and departments"),
+            ("view", "create", "edit", "delete", "export", "import", "assign"),
+            kind="admin",
+        )
+    )
+    permissions.register_module(
+        permissions.Module("roles", _("Roles"), ("view", "create", "edit", "delete"), kind="admin")
+    )
+    scope.register(User, scope.Rule("org", owner="pk", department="department"))
+    scope.register(Department, scope.Rule("org", owner=None, department="self"))
+    scope.register(Team, scope.Rule("org", owner="lead", unit="business_unit"))
+    scope.register(BusinessUnit, scope.Rule("org", owner=None, unit="pk"))
+    scope.register(Role, scope.Rule("roles", owner=None, unit="business_unit", everyone=True))
+    # Sign-in security (SPEC §1.5): rows belong to the user they are about.
+    scope.register(LoginAttempt, scope.Rule("org", owner="user"))
+    scope.register(UserSession, scope.Rule("org", owner="user"))

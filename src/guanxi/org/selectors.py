@@ -6,10 +6,11 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.search import Hit
 
-from .models import Department, LoginAttempt, Role, Team, User, UserSession
+from .models import BusinessUnit, Department, LoginAttempt, Role, Team, User, UserSession
 
 
 def directory(*, actor: User) -> QuerySet[User]:
@@ -139,3 +140,32 @@ def inactive_users(*, actor: User, days: int, now: datetime | None = None) -> Qu
         .select_related("department")
         .order_by(F("last_login").asc(nulls_first=True), "display_name")
     )
+
+
+def register() -> None:
+    """The administration menu's entries and the global search's provider of people."""
+    from guanxi.core import navigation, search
+
+    search.register(search.Provider(_("People"), search_people))
+    admin = _("Administration")
+    for label, url, icon, order, code in [
+        (_("Users"), "org:users", "users", 900, "org.view"),
+        (_("Departments"), "org:departments", "sitemap", 910, "org.view"),
+        (_("Teams"), "org:teams", "users-group", 920, "org.view"),
+        (_("Roles"), "org:roles", "shield-lock", 930, "roles.view"),
+    ]:
+        navigation.register(navigation.NavItem(label, url, icon, order, navigation.needs(code), admin))
+    navigation.register(navigation.NavItem(_("Business units"), "org:units", "building", 905, _several_units, admin))
+    for label, url_name, icon, order in (
+        (_("Login log"), "org:login_log", "history", 940),
+        (_("Online users"), "org:online_users", "plug-connected", 950),
+        (_("Inactive users"), "org:inactive_users", "user-off", 960),
+    ):
+        navigation.register(navigation.NavItem(label, url_name, icon, order, navigation.needs("org.view"), admin))
+
+
+def _several_units(request: object) -> bool:
+    """A single-company install never shows the business-unit concept."""
+    from guanxi.core.permissions import has_perm
+
+    return has_perm(getattr(request, "user", None), "org.view") and BusinessUnit.objects.count() > 1

@@ -370,3 +370,71 @@ class StageChange(models.Model):
     @property
     def duration(self) -> timedelta:
         return (self.left_at or timezone.now()) - self.at
+
+
+def register() -> None:
+    """The sales modules' permissions; the data scope, custom fields and dictionary fields of their records,
+    and what follows an opportunity when customers merge or its owner leaves."""
+    from guanxi.core import permissions, scope
+    from guanxi.core.config.custom_fields import register_custom_fields_model
+    from guanxi.core.config.dictionary import register_dictionary_type, register_dictionary_usage
+    from guanxi.customers.merge import register_merge_child
+    from guanxi.org import handover
+
+    permissions.register_module(
+        permissions.Module(
+            "opportunities",
+            _("Opportunities"),
+            ("view", "create", "edit", "delete", "export", "import", "assign", "approve"),
+        )
+    )
+    permissions.register_module(
+        permissions.Module("competitors", _("Competitors"), ("view", "create", "edit", "delete"))
+    )
+    permissions.register_module(
+        permissions.Module("pipelines", _("Pipelines and stages"), ("view", "configure"), kind="admin")
+    )
+    scope.register(
+        Opportunity,
+        scope.Rule("opportunities", owner="owner", shared="collaborators", unit="business_unit"),
+    )
+    scope.register(
+        StageChange,
+        scope.Rule(
+            "opportunities",
+            owner="opportunity__owner",
+            shared="opportunity__collaborators",
+            unit="opportunity__business_unit",
+        ),
+    )
+    # Configuration and shared knowledge: whoever works opportunities sees every pipeline and competitor
+    # (selectors keep them to the viewer's business unit).
+    # Group-wide pipelines and the viewer's unit's (every unit's with the all-units scope).
+    scope.register(Pipeline, scope.Rule("opportunities", owner=None, unit="business_unit", everyone=True))
+    scope.register(Stage, scope.Rule("opportunities", owner=None, unit="pipeline__business_unit", everyone=True))
+    scope.register(Competitor, scope.Rule("competitors", owner=None, everyone=True))
+    register_custom_fields_model(Opportunity, module="opportunities")
+    register_dictionary_type(
+        "loss_reason",
+        _("Loss reason"),
+        [
+            ("price", _("Price too high")),
+            ("product", _("Product does not meet the need")),
+            ("competitor_relationship", _("Competitor has the better relationship")),
+            ("budget", _("Customer's budget cancelled")),
+            ("timing", _("Project postponed or cancelled")),
+            ("service", _("Service or delivery time not met")),
+            ("other", _("Other")),
+        ],
+    )
+    register_dictionary_usage("loss_reason", Opportunity, "loss_reason")
+    register_dictionary_usage("customer_source", Opportunity, "source")
+    handover.register_owned(
+        handover.OwnedType(
+            Opportunity,
+            "owner",
+            _("Open opportunities"),
+            owned=lambda rows: rows.filter(status=Status.OPEN),
+        )
+    )
+    register_merge_child(Opportunity, "customer")

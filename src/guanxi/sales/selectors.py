@@ -430,3 +430,21 @@ def opportunity_activities(*, actor: User, opportunity: Opportunity) -> dict[str
         "open_plans": list(open_plans_of(related=opportunity).select_related("owner").order_by("due_at", "pk")[:10]),
         "activities_shown": True,
     }
+
+
+def register() -> None:
+    """The menu entries, the global search's provider and the open opportunities on a customer's page."""
+    from guanxi.activities import related
+    from guanxi.core import navigation, search
+
+    items: list[tuple[Any, str, str, int, str, Any]] = [
+        (_("Pipeline board"), "sales:board", "layout-kanban", 20, "opportunities.view", ""),
+        (_("Opportunities"), "sales:list", "target-arrow", 21, "opportunities.view", ""),
+        (_("Forecast"), "sales:forecast", "chart-line", 22, "opportunities.view", ""),
+        (_("Competitors"), "sales:competitors", "swords", 23, "competitors.view", ""),
+        (_("Pipelines"), "sales:pipelines", "git-branch", 984, "pipelines.view", _("Administration")),
+    ]
+    for label, url_name, icon, order, code, section in items:
+        navigation.register(navigation.NavItem(label, url_name, icon, order, navigation.needs(code), section))
+    search.register(search.Provider(_("Opportunities"), search_opportunities))
+    related.register(customer_open_opportunities)

@@ -455,3 +455,8 @@ def _free_key(taken: set[str]) -> str:
     while f"field{number}" in taken:
         number += 1
     return f"field{number}"
+
+
+def register() -> None:
+    """Users carry custom fields too, under the organisation module's permissions."""
+    register_custom_fields_model(User, module="org")

@@ -32,3 +32,12 @@ def kind_of(code: str) -> Kind:
 
 def all_kinds() -> list[Kind]:
     return list(KINDS.values())
+
+
+def register() -> None:
+    """The kinds every installation sends, whatever its modules."""
+    from django.utils.translation import gettext_lazy as _
+
+    register_kind("assignment", _("Records assigned to me"))
+    register_kind("comment", _("Comments and instructions on my records"))
+    register_kind("system", _("System messages"))
