@@ -104,7 +104,7 @@ def test_the_history_reads_as_labels_in_the_readers_language(sales: PoolWorld) -
     assert "退回公海：联系不上" in chinese
     english = history_of(sales.alice, customer, "en")
     assert "<td>Website</td>" not in english  # a creation lists only the fields filled in
-    assert "Returned to the pool: 联系不上" in english
+    assert "Returned to the pool: Unreachable" in english
     assert "returned unreachable" not in english
 
 

@@ -42,7 +42,7 @@ def test_a_salesperson_records_a_follow_up_from_the_agenda_and_a_manager_comment
     expect(row).to_contain_text("电话回访报价")
     row.get_by_role("link", name="Record follow-up and complete").click()
     page.get_by_label("Content").fill("客户在等降价, 下周再联系")
-    page.get_by_label("Customer feedback").select_option(label="等待降价")
+    page.get_by_label("Customer feedback").select_option(label="Waiting for a price drop")
     # It is the customer's last open plan: the form proposes the next one.
     next_plan = page.get_by_test_id("next-plan")
     expect(next_plan).to_be_visible()
@@ -53,7 +53,7 @@ def test_a_salesperson_records_a_follow_up_from_the_agenda_and_a_manager_comment
     expect(page).to_have_url(re.compile(rf"/customers/{customer.pk}/\?tab=followups"))
     timeline = page.get_by_test_id("timeline")
     expect(timeline).to_contain_text("客户在等降价")
-    expect(timeline).to_contain_text("等待降价")
+    expect(timeline).to_contain_text("Waiting for a price drop")
     expect(page.get_by_test_id(f"plan-{plan.pk}")).to_have_count(0)  # done: no longer among the open plans
     following = Plan.objects.get(status="open")
     expect(page.get_by_test_id(f"plan-{following.pk}")).to_contain_text("带新报价上门")
