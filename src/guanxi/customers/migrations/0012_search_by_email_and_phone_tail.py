@@ -18,6 +18,15 @@ def fill_keys(apps: Any, schema_editor: Any) -> None:
     )
 
 
+def analyze_keys(apps: Any, schema_editor: Any) -> None:
+    """Fresh statistics for the filled columns and the new expression indexes: until autovacuum gets to them,
+    PostgreSQL guesses every e-mail and phone tail common and walks the customers instead of the keys' indexes
+    (search by e-mail 1.9 s instead of 28 ms at a million customers)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ANALYZE customers_customername")
+        schema_editor.execute("ANALYZE customers_contact")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0011_pool_moves_to_its_own_app"),
@@ -57,4 +66,5 @@ class Migration(migrations.Migration):
                 fields=["phone_tail"], condition=~models.Q(phone_tail=""), name="customer_name_phone_tail"
             ),
         ),
+        migrations.RunPython(analyze_keys, migrations.RunPython.noop, elidable=True),
     ]
