@@ -3,8 +3,8 @@
 import pytest
 
 from guanxi.customers.models import Customer
-from guanxi.pool.models import ConflictCase
 from guanxi.org.models import BusinessUnit
+from guanxi.pool.models import ConflictCase
 from tests.conftest import World, grant, make_department, make_user
 from tests.customers.test_api import api
 from tests.pool.pool_helpers import PoolWorld, fresh, in_pool, registered, set_parameter

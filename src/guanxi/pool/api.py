@@ -333,7 +333,8 @@ class ConflictSerializer(ModelSerializer):
         model = ConflictCase
         fields = [
             "id", "customer", "customer_name", "holder", "holder_name", "claimant", "claimant_name", "match",
-            "attempted", "status", "decision", "decided_by", "decided_at", "note", "created_at", "evidence", "statements",
+            "attempted", "status", "decision", "decided_by", "decided_at", "note", "created_at", "evidence",
+            "statements",
         ]  # fmt: skip
         read_only_fields = fields
 
