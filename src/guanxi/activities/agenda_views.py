@@ -231,7 +231,14 @@ def template_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse
         raise PermissionDenied
     form = PlanTemplateForm(request.POST or None, instance=template)
     initial = (
-        [{name: getattr(s, name) for name in plan_templates.STEP_FIELDS} for s in template.steps.all()]
+        [
+            {
+                **{name: getattr(s, name) for name in plan_templates.STEP_FIELDS},
+                "subject": s.shown_subject,
+                "script": s.shown_script,
+            }
+            for s in template.steps.all()
+        ]
         if template
         else []
     )
