@@ -131,6 +131,7 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
         "following": f"?view={view}&date={following:%Y-%m-%d}{owner_query}",
         "today_link": f"?view={view}&date={_today():%Y-%m-%d}{owner_query}",
         "owner_query": owner_query,
+        "month_has_plans": any(cell["plans"] for cell in days if cell["in_month"]),
         "views": [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
         "now": timezone.now(),
         "truncated": len(plans) == CALENDAR_LIMIT,
