@@ -5,6 +5,7 @@ on a first order; until then it is applied from the customer page)."""
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -167,7 +168,7 @@ def _planned(
         days = [int(part) for part in str(raw).split(",") if part.strip()]
         return [
             (
-                _("Memory-curve follow-up (day %(day)d)") % {"day": day},
+                MEMORY_CURVE_SUBJECT.format(day=day),
                 PlanKind.CALL,
                 template.description,
                 at + timedelta(days=day),
@@ -306,10 +307,20 @@ def shown_text(template: PlanTemplate, part: str) -> str:
     return shipped_shown(SHIPPED_TEXTS.get(template.code, {}).get(part), getattr(template, part))
 
 
+# A memory-curve plan's subject is stored as shipped, in Chinese like the shipped steps, and read in the
+# reader's language.
+MEMORY_CURVE_SUBJECT = "记忆曲线回访（第 {day} 天）"
+_MEMORY_CURVE_DAY = re.compile(r"^记忆曲线回访（第 (\d+) 天）$")
+
+
 def step_text_shown(stored: str) -> str:
     """A shipped step's subject or script (or a plan's, copied from it) in the reader's language."""
     label = SHIPPED_STEP_TEXTS.get(stored)
-    return str(label) if label is not None else stored
+    if label is not None:
+        return str(label)
+    if day := _MEMORY_CURVE_DAY.match(stored):
+        return _("Memory-curve follow-up (day %(day)d)") % {"day": int(day.group(1))}
+    return stored
 
 
 def _step_text_kept(submitted: str) -> str:
