@@ -65,6 +65,7 @@ TESTING = False  # set by tests/conftest.py
 INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.org",
+    "guanxi.workflows",
     "guanxi.customers",
     "guanxi.pool",
     "guanxi.sales",
