@@ -39,6 +39,7 @@ class FlowSerializer(ModelSerializer):
         model = ApprovalFlow
         fields = ["id", "business_unit", "record_type", "is_active", "steps", "version", "updated_at"]
         read_only_fields = ["id", "updated_at"]
+        validators: list[object] = []  # one flow per unit and type: the service replaces the existing one
 
 
 class FlowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

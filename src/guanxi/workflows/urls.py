@@ -8,5 +8,5 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("<int:pk>/", views.approval_detail, name="approval"),
     path("flows/", views.flow_list, name="flows"),
-    path("flows/<slug:record_type>/", views.flow_edit, name="flow_edit"),
+    path("flows/<str:record_type>/", views.flow_edit, name="flow_edit"),
 ]
