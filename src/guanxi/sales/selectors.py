@@ -442,6 +442,8 @@ def register() -> None:
         (_("Opportunities"), "sales:list", "target-arrow", 21, "opportunities.view", ""),
         (_("Forecast"), "sales:forecast", "chart-line", 22, "opportunities.view", ""),
         (_("Competitors"), "sales:competitors", "swords", 23, "competitors.view", ""),
+        (_("Quotes"), "sales:quotes", "file-invoice", 24, "quotes.view", ""),
+        (_("Products"), "sales:products", "package", 25, "products.view", ""),
         (_("Pipelines"), "sales:pipelines", "git-branch", 984, "pipelines.view", _("Administration")),
     ]
     for label, url_name, icon, order, code, section in items:

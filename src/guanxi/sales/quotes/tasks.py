@@ -1,0 +1,20 @@
+"""The quotes' sweep: approved or sent quotes past their validity expire."""
+
+from datetime import datetime
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from guanxi.core.jobs import job, run_job
+
+from .services import quotes_expire
+
+
+@job("expire_quotes")
+def expire_quotes(at: datetime) -> str:
+    return str(quotes_expire(at=at))
+
+
+@db_periodic_task(crontab(minute="20", hour="0"))
+def expire_quotes_nightly() -> None:
+    run_job("expire_quotes")
