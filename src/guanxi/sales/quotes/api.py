@@ -22,8 +22,11 @@ from .models import Quote, QuoteLine
 
 class QuoteLineSerializer(ModelSerializer):
     # A plain id: the service tells "not your unit's" and "off sale" apart, per line.
-    product = serializers.IntegerField()
+    product = serializers.IntegerField(source="product_id")
+    # Bounds are the service's: it reports each line's problems by field (``lines.0.quantity``).
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
     unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
     tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
 
     class Meta:
@@ -33,7 +36,6 @@ class QuoteLineSerializer(ModelSerializer):
             "tax_amount", "amount", "below_floor",
         ]  # fmt: skip
         read_only_fields = ["net_amount", "tax_amount", "amount", "below_floor"]
-        extra_kwargs = {"quantity": {"min_value": None}, "discount_percent": {"min_value": None, "max_value": None}}
 
 
 class QuoteSerializer(ModelSerializer):
@@ -98,7 +100,9 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     @staticmethod
     def _lines(data: dict[str, Any]) -> list[dict[str, Any]] | None:
         lines = data.pop("lines", None)
-        return None if lines is None else [dict(line) for line in lines]
+        if lines is None:
+            return None
+        return [{**line, "product": line.pop("product_id")} for line in map(dict, lines)]
 
     @extend_schema(request=QuoteSerializer, responses=QuoteSerializer)
     def create(self, request: Request) -> Response:

@@ -107,9 +107,9 @@ def _clean_lines(unit_id: int, customer: Customer, lines: Iterable[Mapping[str, 
             errors.setdefault(prefix + "product", []).append(_("This product is off sale and cannot be quoted."))
         quantity = _number(data.get("quantity", 1), prefix + "quantity", errors, positive=True)
         price = data.get("unit_price")
-        unit_price = _number(
-            product.list_price if price in (None, "") and product else price, prefix + "unit_price", errors
-        )
+        if price in (None, ""):  # the list price, when there is a product to take it from
+            price = product.list_price if product else 0
+        unit_price = _number(price, prefix + "unit_price", errors)
         discount = _number(data.get("discount_percent") or 0, prefix + "discount_percent", errors)
         if discount > HUNDRED:
             errors.setdefault(prefix + "discount_percent", []).append(_("A discount cannot exceed 100 %."))
