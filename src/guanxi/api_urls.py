@@ -44,7 +44,7 @@ router.register("plans", activity_api.PlanViewSet, basename="plan")
 router.register("plan-templates", activity_api.PlanTemplateViewSet, basename="plan-template")
 router.register("leads", lead_api.LeadViewSet, basename="lead")
 router.register("lead-forms", lead_api.LeadFormViewSet, basename="lead-form")
-router.register("approval-flows", workflow_api.FlowViewSet, basename="approval-flow")
+router.register("approval-flows", workflow_api.ApprovalFlowViewSet, basename="approval-flow")
 router.register("approvals", workflow_api.ApprovalViewSet, basename="approval")
 
 _items = config_api.DictionaryItemViewSet

@@ -282,6 +282,10 @@ SPECTACULAR_SETTINGS = {
         "OpportunityStatusEnum": "guanxi.sales.models.Status",
         "PlanKindEnum": "guanxi.activities.models.PlanKind",
         "LeadFormFieldEnum": "guanxi.leads.webforms.PUBLIC_FIELD_CODES",
+        "ApprovalDecisionEnum": "guanxi.workflows.models.Decision",
+        "ConflictDecisionEnum": "guanxi.pool.models.ConflictCase.Decision",
+        "QuoteStatusEnum": "guanxi.sales.quotes.models.QuoteStatus",
+        "ApprovalRequestStatusEnum": "guanxi.workflows.models.RequestStatus",
     },
 }
 

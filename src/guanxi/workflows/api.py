@@ -18,7 +18,7 @@ from . import selectors, services
 from .models import ApprovalFlow, ApprovalRequest, ApprovalStep, ApprovalTask, ApproverKind
 
 
-class StepSerializer(ModelSerializer):
+class ApprovalStepSerializer(ModelSerializer):
     role = serializers.PrimaryKeyRelatedField(queryset=Role.objects.all(), required=False, allow_null=True)
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
     kind = serializers.ChoiceField(choices=ApproverKind.choices)
@@ -30,8 +30,8 @@ class StepSerializer(ModelSerializer):
         read_only_fields = ["position"]
 
 
-class FlowSerializer(ModelSerializer):
-    steps = StepSerializer(many=True, help_text="In order; the list replaces the flow's steps.")
+class ApprovalFlowSerializer(ModelSerializer):
+    steps = ApprovalStepSerializer(many=True, help_text="In order; the list replaces the flow's steps.")
     version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
     business_unit = serializers.PrimaryKeyRelatedField(queryset=BusinessUnit.objects.all(), required=False)
 
@@ -42,17 +42,17 @@ class FlowSerializer(ModelSerializer):
         validators: list[object] = []  # one flow per unit and type: the service replaces the existing one
 
 
-class FlowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class ApprovalFlowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """The approval flows of the caller's business unit (another unit's with the all-units scope)."""
 
     queryset = ApprovalFlow.objects.prefetch_related("steps")
-    serializer_class = FlowSerializer
+    serializer_class = ApprovalFlowSerializer
     permission_module = "approval_flows"
     action_permissions = {"create": "configure", "partial_update": "configure"}
     filterset_fields = ["record_type", "business_unit"]
 
     def _save(self, request: Request, flow: ApprovalFlow | None) -> ApprovalFlow:
-        body = FlowSerializer(flow, data=request.data, partial=flow is not None)
+        body = ApprovalFlowSerializer(flow, data=request.data, partial=flow is not None)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         unit = data.get("business_unit") or (flow.business_unit if flow else None)
@@ -75,25 +75,25 @@ class FlowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
             version=data.get("version"),
         )
 
-    @extend_schema(request=FlowSerializer, responses=FlowSerializer)
+    @extend_schema(request=ApprovalFlowSerializer, responses=ApprovalFlowSerializer)
     def create(self, request: Request) -> Response:
         flow = self._save(request, None)
-        return Response(FlowSerializer(flow).data, status=status.HTTP_201_CREATED)
+        return Response(ApprovalFlowSerializer(flow).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=FlowSerializer, responses=FlowSerializer)
+    @extend_schema(request=ApprovalFlowSerializer, responses=ApprovalFlowSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         flow = self._save(request, self.get_object())
-        return Response(FlowSerializer(self.get_queryset().get(pk=flow.pk)).data)
+        return Response(ApprovalFlowSerializer(self.get_queryset().get(pk=flow.pk)).data)
 
 
-class TaskSerializer(ModelSerializer):
+class ApprovalTaskSerializer(ModelSerializer):
     class Meta:
         model = ApprovalTask
         fields = ["position", "approver", "reason", "decision", "comment", "decided_at"]
 
 
 class ApprovalSerializer(ModelSerializer):
-    tasks = TaskSerializer(many=True, read_only=True)
+    tasks = ApprovalTaskSerializer(many=True, read_only=True)
 
     class Meta:
         model = ApprovalRequest
@@ -104,7 +104,7 @@ class ApprovalSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionSerializer(Serializer):
+class ApprovalDecisionSerializer(Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
@@ -128,18 +128,18 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
     def _decide(self, request: Request, approve: bool) -> Response:
         approval = self.get_object()
-        body = DecisionSerializer(data=request.data)
+        body = ApprovalDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.approval_decide(actor=self.actor, request=approval, approve=approve, **body.validated_data)
         return Response(ApprovalSerializer(self.get_queryset().get(pk=approval.pk)).data)
 
-    @extend_schema(request=DecisionSerializer, responses=ApprovalSerializer)
+    @extend_schema(request=ApprovalDecisionSerializer, responses=ApprovalSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Approve the step waiting for you (409 ``already_decided`` when someone was first)."""
         return self._decide(request, True)
 
-    @extend_schema(request=DecisionSerializer, responses=ApprovalSerializer)
+    @extend_schema(request=ApprovalDecisionSerializer, responses=ApprovalSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         """Reject with a comment; the record goes back to its submitter."""

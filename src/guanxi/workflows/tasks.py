@@ -12,6 +12,7 @@ from .services import approvals_reroute
 
 @job("reroute_approvals")
 def reroute_approvals(at: datetime) -> str:
+    """Give waiting steps whose approvers left or were frozen to their managers."""
     return str(approvals_reroute(at=at))
 
 

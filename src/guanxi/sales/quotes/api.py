@@ -150,6 +150,7 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     @extend_schema(request=None, responses=QuoteSerializer)
     @action(detail=True, methods=["post"])
     def send(self, request: Request, pk: str | None = None) -> Response:
+        """The approved quote went to the customer."""
         return Response(self._out(services.quote_send(actor=self.actor, quote=self.get_object())))
 
     @extend_schema(request=None, responses=QuoteSerializer)
@@ -177,6 +178,7 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
     def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The quote as a PDF with the unit's header, as the customer receives it."""
         return pdf.quote_pdf_response(self.get_object(), request)
 
     @extend_schema(

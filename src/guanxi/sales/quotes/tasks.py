@@ -12,6 +12,7 @@ from .services import quotes_expire
 
 @job("expire_quotes")
 def expire_quotes(at: datetime) -> str:
+    """Expire approved or sent quotes whose validity ended before ``at``'s day."""
     return str(quotes_expire(at=at))
 
 
