@@ -6,13 +6,15 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 # Each part builds on the ones before it: the people, their customers, the history of follow-ups, the pool (its
-# sweep must see that history), the opportunities, the leads; the core's custom field values decorate the rest.
+# sweep must see that history), the opportunities, the catalogue and its quotes, the leads; the core's custom
+# field values decorate the rest.
 PARTS = [
     "guanxi.org.demo.load",
     "guanxi.customers.demo.load",
     "guanxi.activities.demo.load",
     "guanxi.pool.demo.load",
     "guanxi.sales.demo.load",
+    "guanxi.sales.quotes.demo.load",
     "guanxi.leads.demo.load",
     "guanxi.core.demo.load",
 ]
