@@ -37,7 +37,14 @@ def test_the_product_pages_and_the_pickers_prices(sales: World) -> None:
     page = client_for(sales.bob)
     created = page.post(
         reverse("sales:product_create"),
-        {"code": "ZX-9", "name": "转向机", "list_price": "1200", "floor_price": "1000", "tax_rate": "13", "on_sale": "on"},
+        {
+            "code": "ZX-9",
+            "name": "转向机",
+            "list_price": "1200",
+            "floor_price": "1000",
+            "tax_rate": "13",
+            "on_sale": "on",
+        },
     )
     assert created.status_code == 302
     assert "转向机" in page.get(reverse("sales:products"), {"q": "zxj"}).text

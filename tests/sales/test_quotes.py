@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.jobs import run_job
+from guanxi.sales import tasks  # noqa: F401 (importing the tasks registers the expire_quotes job)
 from guanxi.sales.models import Opportunity
 from guanxi.sales.products import selectors as product_selectors
 from guanxi.sales.quotes import selectors, services
@@ -27,7 +28,9 @@ def shop(sales: World) -> World:
 
 def test_totals_are_decimal_and_rounded_to_the_fen_half_up(shop: World) -> None:
     lathe = product(shop.root, list_price=Decimal("333.33"), floor_price=Decimal(100))
-    drill = product(shop.root, "P-002", name="台钻", list_price=Decimal("19.99"), floor_price=Decimal(1), tax_rate=Decimal(6))
+    drill = product(
+        shop.root, "P-002", name="台钻", list_price=Decimal("19.99"), floor_price=Decimal(1), tax_rate=Decimal(6)
+    )
     q = quote(
         shop.alice,
         customer(shop.alice),
@@ -36,7 +39,11 @@ def test_totals_are_decimal_and_rounded_to_the_fen_half_up(shop: World) -> None:
     )
     first, second = q.lines.order_by("position")
     # 3 × 333.33 = 999.99; −7.5 % = 924.990750 → 924.99; tax 13 % = 120.2487 → 120.25
-    assert (first.net_amount, first.tax_amount, first.amount) == (Decimal("924.99"), Decimal("120.25"), Decimal("1045.24"))
+    assert (first.net_amount, first.tax_amount, first.amount) == (
+        Decimal("924.99"),
+        Decimal("120.25"),
+        Decimal("1045.24"),
+    )
     # 0.5 × 19.99 = 9.995 → 10.00 (half up); tax 6 % = 0.60
     assert (second.net_amount, second.tax_amount) == (Decimal("10.00"), Decimal("0.60"))
     assert (q.list_amount, q.discount_amount, q.net_amount, q.tax_amount, q.total) == (
@@ -133,7 +140,9 @@ def test_one_company_one_price_shows_the_latest_price_by_anyone_in_the_unit(shop
 
 def test_the_expiry_sweep_expires_open_quotes_past_their_validity(shop: World) -> None:
     lathe = product(shop.root)
-    q = quote(shop.alice, customer(shop.alice), {"product": lathe.pk}, valid_until=timezone.localdate() + timedelta(days=3))
+    q = quote(
+        shop.alice, customer(shop.alice), {"product": lathe.pk}, valid_until=timezone.localdate() + timedelta(days=3)
+    )
     services.quote_submit(actor=shop.alice, quote=q)
     services.quote_send(actor=shop.alice, quote=q)
     assert run_job("expire_quotes", at=timezone.now() + timedelta(days=3)) == "0"

@@ -1,12 +1,14 @@
 """The products, product-categories and quotes endpoints: the scope matrix with two units and bad input."""
 
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from rest_framework.test import APIClient
 
+from guanxi.customers.models import Customer
 from guanxi.org.models import User
-from guanxi.sales.products.models import ProductCategory
+from guanxi.sales.products.models import Product, ProductCategory
 from tests.conftest import TwoUnits
 
 from .quoting import customer, product, quote
@@ -18,12 +20,21 @@ def api(user: User) -> APIClient:
     return client
 
 
+class Units(TwoUnits):
+    """The two units with a product each and a customer of Alice's."""
+
+    lathe: Product
+    hz: Product
+    client_a: Customer
+
+
 @pytest.fixture
-def units(two_units: TwoUnits) -> TwoUnits:
-    two_units.lathe = product(two_units.ada, "A-1")  # type: ignore[attr-defined]
-    two_units.hz = product(two_units.ben, "B-1", name="汽车轮胎")  # type: ignore[attr-defined]
-    two_units.client_a = customer(two_units.alice)  # type: ignore[attr-defined]
-    return two_units
+def units(two_units: TwoUnits) -> Units:
+    world = cast(Units, two_units)
+    world.lathe = product(two_units.ada, "A-1")
+    world.hz = product(two_units.ben, "B-1", name="汽车轮胎")
+    world.client_a = customer(two_units.alice)
+    return world
 
 
 @pytest.mark.parametrize(
@@ -31,10 +42,10 @@ def units(two_units: TwoUnits) -> TwoUnits:
     [("alice", True, False, False), ("bella", False, True, False), ("ada", True, False, True),
      ("ben", False, True, True), ("gina", True, True, True)],
 )  # fmt: skip
-def test_products_scope_matrix(units: TwoUnits, who: str, sees_a: bool, sees_b: bool, may_create: bool) -> None:
+def test_products_scope_matrix(units: Units, who: str, sees_a: bool, sees_b: bool, may_create: bool) -> None:
     user = getattr(units, who)
     client = api(user)
-    for row, visible in ((units.lathe, sees_a), (units.hz, sees_b)):  # type: ignore[attr-defined]
+    for row, visible in ((units.lathe, sees_a), (units.hz, sees_b)):
         assert client.get(f"/api/v1/products/{row.pk}/").status_code == (200 if visible else 404)
     listed = {row["code"] for row in client.get("/api/v1/products/").json()["results"]}
     own = "A-1" if user.business_unit_id == units.unit.pk else "B-1"
@@ -45,11 +56,9 @@ def test_products_scope_matrix(units: TwoUnits, who: str, sees_a: bool, sees_b: 
     assert category.status_code == (201 if may_create else 403)
 
 
-@pytest.mark.parametrize(
-    ("who", "status"), [("alice", 200), ("ada", 200), ("gina", 200), ("bella", 404), ("ben", 404)]
-)
-def test_quotes_scope_matrix(units: TwoUnits, who: str, status: int) -> None:
-    q = quote(units.alice, units.client_a, {"product": units.lathe.pk})  # type: ignore[attr-defined]
+@pytest.mark.parametrize(("who", "status"), [("alice", 200), ("ada", 200), ("gina", 200), ("bella", 404), ("ben", 404)])
+def test_quotes_scope_matrix(units: Units, who: str, status: int) -> None:
+    q = quote(units.alice, units.client_a, {"product": units.lathe.pk})
     client = api(getattr(units, who))
     assert client.get(f"/api/v1/quotes/{q.pk}/").status_code == status
     assert client.get(f"/api/v1/quotes/{q.pk}/pdf/").status_code == (200 if status == 200 else 404)
@@ -59,7 +68,7 @@ def test_quotes_scope_matrix(units: TwoUnits, who: str, status: int) -> None:
     assert submitted.status_code in ((200, 409) if status == 200 else (404,))
 
 
-def test_product_errors_are_field_specific(units: TwoUnits) -> None:
+def test_product_errors_are_field_specific(units: Units) -> None:
     client = api(units.ada)
     bad = client.post(
         "/api/v1/products/",
@@ -67,9 +76,11 @@ def test_product_errors_are_field_specific(units: TwoUnits) -> None:
         format="json",
     )
     assert bad.status_code == 400 and "floor_price" in bad.json()
-    twice = client.post("/api/v1/products/", {"code": "A-1", "name": "重", "list_price": "1", "floor_price": "1"}, format="json")
+    twice = client.post(
+        "/api/v1/products/", {"code": "A-1", "name": "重", "list_price": "1", "floor_price": "1"}, format="json"
+    )
     assert (twice.status_code, twice.json()["code"]) == (409, "duplicate")
-    stale = client.patch(f"/api/v1/products/{units.lathe.pk}/", {"name": "改", "version": 9}, format="json")  # type: ignore[attr-defined]
+    stale = client.patch(f"/api/v1/products/{units.lathe.pk}/", {"name": "改", "version": 9}, format="json")
     assert (stale.status_code, stale.json()["code"]) == (409, "stale_version")
     foreign = ProductCategory.objects.create(business_unit=units.unit_b, name="杭州的")
     refused = client.post(
@@ -80,31 +91,33 @@ def test_product_errors_are_field_specific(units: TwoUnits) -> None:
     assert refused.status_code == 400 and "category" in refused.json()
 
 
-def test_quote_bad_input_through_the_api_saves_nothing(units: TwoUnits) -> None:
+def test_quote_bad_input_through_the_api_saves_nothing(units: Units) -> None:
     client = api(units.alice)
     body = {
-        "customer": units.client_a.pk,  # type: ignore[attr-defined]
+        "customer": units.client_a.pk,
         "lines": [
-            {"product": units.lathe.pk, "quantity": "-2"},  # type: ignore[attr-defined]
-            {"product": units.lathe.pk, "unit_price": "-1"},  # type: ignore[attr-defined]
-            {"product": units.lathe.pk, "discount_percent": "101"},  # type: ignore[attr-defined]
-            {"product": units.hz.pk},  # type: ignore[attr-defined]
+            {"product": units.lathe.pk, "quantity": "-2"},
+            {"product": units.lathe.pk, "unit_price": "-1"},
+            {"product": units.lathe.pk, "discount_percent": "101"},
+            {"product": units.hz.pk},
         ],
     }
     refused = client.post("/api/v1/quotes/", body, format="json")
     assert refused.status_code == 400
-    assert {"lines.0.quantity", "lines.1.unit_price", "lines.2.discount_percent", "lines.3.product"} <= set(refused.json())
+    assert {"lines.0.quantity", "lines.1.unit_price", "lines.2.discount_percent", "lines.3.product"} <= set(
+        refused.json()
+    )
     assert client.get("/api/v1/quotes/").json()["count"] == 0
 
 
-def test_quote_lifecycle_through_the_api_with_last_prices_and_a_stale_version(units: TwoUnits) -> None:
+def test_quote_lifecycle_through_the_api_with_last_prices_and_a_stale_version(units: Units) -> None:
     from guanxi.workflows.models import ApprovalRequest
 
     client = api(units.alice)
-    lathe = units.lathe  # type: ignore[attr-defined]
+    lathe = units.lathe
     created = client.post(
         "/api/v1/quotes/",
-        {"customer": units.client_a.pk, "lines": [{"product": lathe.pk, "quantity": "2", "unit_price": "700"}]},  # type: ignore[attr-defined]
+        {"customer": units.client_a.pk, "lines": [{"product": lathe.pk, "quantity": "2", "unit_price": "700"}]},
         format="json",
     )
     assert created.status_code == 201, created.json()
@@ -115,15 +128,16 @@ def test_quote_lifecycle_through_the_api_with_last_prices_and_a_stale_version(un
     submitted = client.post(f"/api/v1/quotes/{q['id']}/submit/", {}, format="json").json()
     assert submitted["status"] == "pending" and submitted["lines"][0]["below_floor"] is True
     request = ApprovalRequest.objects.get(object_id=str(q["id"]))
+    lookup = {"customer": str(units.client_a.pk), "products": str(lathe.pk)}
     assert client.post(f"/api/v1/quotes/{q['id']}/withdraw/").json()["status"] == "draft"
     assert ApprovalRequest.objects.get(pk=request.pk).status == "withdrawn"
-    prices = client.get("/api/v1/quotes/last-prices/", {"customer": units.client_a.pk, "products": str(lathe.pk)})  # type: ignore[attr-defined]
+    prices = client.get("/api/v1/quotes/last-prices/", lookup)
     assert prices.status_code == 200 and prices.json() == []  # a withdrawn quote's price was never given
     client.post(f"/api/v1/quotes/{q['id']}/submit/", {}, format="json")
-    prices = client.get("/api/v1/quotes/last-prices/", {"customer": units.client_a.pk, "products": str(lathe.pk)})  # type: ignore[attr-defined]
+    prices = client.get("/api/v1/quotes/last-prices/", lookup)
     assert [row["net_unit_price"] for row in prices.json()] == ["700.00"]
     pdf = client.get(f"/api/v1/quotes/{q['id']}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    hidden = api(units.bella).get("/api/v1/quotes/last-prices/", {"customer": units.client_a.pk, "products": str(lathe.pk)})  # type: ignore[attr-defined]
+    hidden = api(units.bella).get("/api/v1/quotes/last-prices/", lookup)
     assert hidden.status_code == 404
     assert Decimal(submitted["total"]) == Decimal("1582.00")

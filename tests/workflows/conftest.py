@@ -1,5 +1,6 @@
 """A record type of the tests' own, so the engine is tested without any record's rules."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from tests.conftest import World, make_user
 CALLS: list[tuple[str, str, str]] = []
 
 
-def _record(outcome: str):  # type: ignore[no-untyped-def]
+def _record(outcome: str) -> Callable[[ApprovalRequest, User, str], None]:
     def called(request: ApprovalRequest, actor: User, comment: str) -> None:
         CALLS.append((outcome, request.object_id, actor.username))
 

@@ -47,19 +47,21 @@ def test_approval_flows_api_is_isolated_by_unit(two_units: TwoUnits) -> None:
     assert created.json()["business_unit"] == units.unit.pk
     flow = created.json()
     assert api(units.ben).get(f"/api/v1/approval-flows/{flow['id']}/").status_code == 404
-    foreign = api(units.ben).post(
-        "/api/v1/approval-flows/", {**body, "business_unit": units.unit.pk}, format="json"
-    )
+    foreign = api(units.ben).post("/api/v1/approval-flows/", {**body, "business_unit": units.unit.pk}, format="json")
     assert foreign.status_code == 403
     head = Role.objects.get(code="unit_head")
     changed = api(units.ada).patch(
         f"/api/v1/approval-flows/{flow['id']}/",
-        {"steps": [{"kind": "role", "role": head.pk}, {"kind": "manager", "levels": 1, "min_amount": "5000"}],
-         "version": flow["version"]},
+        {
+            "steps": [{"kind": "role", "role": head.pk}, {"kind": "manager", "levels": 1, "min_amount": "5000"}],
+            "version": flow["version"],
+        },
         format="json",
     )
     assert changed.status_code == 200 and [s["kind"] for s in changed.json()["steps"]] == ["role", "manager"]
-    stale = api(units.ada).patch(f"/api/v1/approval-flows/{flow['id']}/", {"version": 1, "is_active": False}, format="json")
+    stale = api(units.ada).patch(
+        f"/api/v1/approval-flows/{flow['id']}/", {"version": 1, "is_active": False}, format="json"
+    )
     assert (stale.status_code, stale.json()["code"]) == (409, "stale_version")
     assert api(units.alice).post("/api/v1/approval-flows/", body, format="json").status_code == 403
 
@@ -70,7 +72,9 @@ def test_the_inbox_page_and_its_count_in_the_menu_then_a_decision_from_the_page(
     request = submit(w.alice)
     page = client_for(w.bob).get(reverse("workflows:inbox"))
     assert "差旅报销" in page.text and "data-nav-badge>1<" in page.text
-    detail = client_for(w.bob).post(reverse("workflows:approval", args=[request.pk]), {"approve": "on", "comment": "好"})
+    detail = client_for(w.bob).post(
+        reverse("workflows:approval", args=[request.pk]), {"approve": "on", "comment": "好"}
+    )
     assert detail.status_code == 302
     assert ApprovalRequest.objects.get(pk=request.pk).status == RequestStatus.APPROVED
     assert "data-nav-badge" not in client_for(w.bob).get(reverse("workflows:inbox")).text
@@ -116,7 +120,8 @@ def test_two_approvers_deciding_one_step_at_once_exactly_one_counts(org: Org) ->
             try:
                 start.wait()
                 services.approval_decide(
-                    actor=User.objects.get(pk=user.pk), request=ApprovalRequest.objects.get(pk=request.pk),
+                    actor=User.objects.get(pk=user.pk),
+                    request=ApprovalRequest.objects.get(pk=request.pk),
                     approve=approve,
                 )
                 outcomes.append("done")

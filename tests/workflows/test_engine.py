@@ -6,8 +6,8 @@ from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.jobs import run_job
 from guanxi.core.models import Notification
 from guanxi.org.models import Role, User
-from guanxi.workflows import selectors, services
-from guanxi.workflows.models import ApprovalTask, RequestStatus
+from guanxi.workflows import selectors, services, tasks  # noqa: F401 (importing the tasks registers the job)
+from guanxi.workflows.models import ApprovalRequest, ApprovalTask, RequestStatus
 from tests.conftest import grant, make_user
 
 from .conftest import Org, submit
@@ -17,11 +17,11 @@ def steps(org: Org, *specs: dict[str, object]) -> None:
     services.approval_flow_save(actor=org.world.root, unit=org.world.unit, record_type="tests.expense", steps=specs)
 
 
-def approvers(request: object) -> list[tuple[int, str]]:
+def approvers(request: ApprovalRequest) -> list[tuple[int, str]]:
     return list(
-        ApprovalTask.objects.filter(request=request).order_by("position", "approver__username").values_list(
-            "position", "approver__username"
-        )
+        ApprovalTask.objects.filter(request=request)
+        .order_by("position", "approver__username")
+        .values_list("position", "approver__username")
     )
 
 
@@ -168,7 +168,5 @@ def test_a_stale_flow_version_is_refused(org: Org) -> None:
 def test_a_department_without_any_manager_cannot_submit(org: Org) -> None:
     loner = make_user("loner", "独行", None)
     with pytest.raises(DomainError) as nobody:
-        services.approval_submit(
-            actor=loner, record_type="tests.expense", obj=loner, unit=org.world.unit, title="报销"
-        )
+        services.approval_submit(actor=loner, record_type="tests.expense", obj=loner, unit=org.world.unit, title="报销")
     assert nobody.value.code == "no_approver"

@@ -44,9 +44,7 @@ class ShownItem:
 
 
 def items_for(request: HttpRequest) -> list[ShownItem]:
-    return [
-        ShownItem(item, item.badge(request) if item.badge else 0) for item in _ITEMS if item.visible(request)
-    ]
+    return [ShownItem(item, item.badge(request) if item.badge else 0) for item in _ITEMS if item.visible(request)]
 
 
 def needs(code: str) -> Callable[[HttpRequest], bool]:

@@ -10,7 +10,7 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, models, selectors, services
-        from .quotes import services as quotes, tasks  # noqa: F401  (tasks: the expiry sweep)
+        from .quotes import services as quotes
 
         models.register()  # the permissions, data scope, custom and dictionary fields, merge and hand-over
         services.register()  # stage moves as a record type of the approval engine, with their notification

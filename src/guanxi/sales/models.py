@@ -290,7 +290,12 @@ class OpportunityLine(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     description = models.CharField(_("product"), max_length=200)
     product = models.ForeignKey(
-        "sales.Product", models.PROTECT, null=True, blank=True, related_name="opportunity_lines", verbose_name=_("product")
+        "sales.Product",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opportunity_lines",
+        verbose_name=_("product"),
     )
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]

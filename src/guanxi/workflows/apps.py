@@ -8,7 +8,7 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Approvals")
 
     def ready(self) -> None:
-        from . import models, selectors, services, tasks  # noqa: F401  (tasks: the periodic sweep)
+        from . import models, selectors, services
 
         models.register()  # the permissions and the data scope of flows and requests
         services.register()  # the notifications of a request and of its decision

@@ -14,7 +14,9 @@ from .models import ApproverKind
 
 
 class DecisionForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Comment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class StepForm(forms.Form):

@@ -126,14 +126,14 @@ class ApprovalRequest(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_pending(self) -> bool:
-        return self.status == RequestStatus.PENDING
-
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("workflows:approval", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == RequestStatus.PENDING
 
 
 class Decision(models.TextChoices):
@@ -185,6 +185,4 @@ def register() -> None:
     # Everyone has an inbox and their own requests; a request is shared with the people asked to decide it.
     permissions.register_module(permissions.Module("approvals", _("Approvals"), ("view",), kind=permissions.PERSONAL))
     scope.register(ApprovalRequest, scope.Rule("approvals", owner="submitter", shared="tasks__approver"))
-    scope.register(
-        ApprovalFlow, scope.Rule("approval_flows", owner=None, unit="business_unit", everyone=True)
-    )
+    scope.register(ApprovalFlow, scope.Rule("approval_flows", owner=None, unit="business_unit", everyone=True))

@@ -103,4 +103,4 @@ def register() -> None:
     )
 
 
-__all__ = ["inbox", "inbox_count", "history_of", "reverse"]
+__all__ = ["history_of", "inbox", "inbox_count", "reverse"]

@@ -22,7 +22,7 @@ from guanxi.core.notifications.services import notify
 from guanxi.core.texts import Text
 from guanxi.org.models import BusinessUnit, Role, User
 
-from .models import ApprovalFlow, ApprovalRequest, ApprovalStep, ApproverKind, ApprovalTask, Decision, RequestStatus
+from .models import ApprovalFlow, ApprovalRequest, ApprovalStep, ApprovalTask, ApproverKind, Decision, RequestStatus
 from .registry import DefaultStep, record_type_get
 
 MAX_CHAIN = 20  # a manager chain longer than this is a loop in the data, not an organisation
@@ -164,7 +164,11 @@ def _notify_step(request: ApprovalRequest, kind: str) -> None:
     notify(
         recipients=approvers,
         kind=kind,
-        title=Text(gettext_noop("%(actor)s asks for your approval: %(title)s"), actor=str(request.submitter), title=request.title),
+        title=Text(
+            gettext_noop("%(actor)s asks for your approval: %(title)s"),
+            actor=str(request.submitter),
+            title=request.title,
+        ),
         url=request.get_absolute_url(),
         obj=request,
     )
@@ -227,9 +231,7 @@ def approval_decide(*, actor: User, request: ApprovalRequest, approve: bool, com
         recipients=[request.submitter],
         kind="approval_decided",
         title=Text(
-            gettext_noop("%(actor)s approved %(title)s")
-            if approve
-            else gettext_noop("%(actor)s rejected %(title)s"),
+            gettext_noop("%(actor)s approved %(title)s") if approve else gettext_noop("%(actor)s rejected %(title)s"),
             actor=str(actor),
             title=request.title,
         ),
@@ -290,7 +292,9 @@ def approvals_reroute(*, at: datetime | None = None) -> int:
             ).exists():
                 continue  # another approver of the step can still decide
             approved = set(
-                ApprovalTask.objects.filter(request=request, decision=Decision.APPROVED).values_list("approver", flat=True)
+                ApprovalTask.objects.filter(request=request, decision=Decision.APPROVED).values_list(
+                    "approver", flat=True
+                )
             )
             stand_in = _stand_in(task.approver, excluded={request.submitter_id, *approved})
             if stand_in is None:

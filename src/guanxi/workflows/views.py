@@ -33,7 +33,9 @@ def inbox(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def approval_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    approval = get_visible_or_404(selectors.with_tasks(ApprovalRequest.objects.select_related("submitter")), request.user, pk=pk)
+    approval = get_visible_or_404(
+        selectors.with_tasks(ApprovalRequest.objects.select_related("submitter")), request.user, pk=pk
+    )
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
         if "withdraw" in request.POST:
@@ -87,11 +89,20 @@ def flow_edit(request: AuthedRequest, record_type: str) -> HttpResponse:
         raise Http404
     flow = selectors.flows_of_unit(actor=request.user, unit_id=unit.pk).get(record_type)
     initial: list[dict[str, Any]] = [
-        {"position": step.position, "kind": step.kind, "role": step.role, "levels": step.levels, "user": step.user,
-         "min_amount": step.min_amount}
+        {
+            "position": step.position,
+            "kind": step.kind,
+            "role": step.role,
+            "levels": step.levels,
+            "user": step.user,
+            "min_amount": step.min_amount,
+        }
         for step in (flow.steps.all() if flow else [])
     ]
-    form = FlowForm(request.POST or None, initial={"is_active": flow.is_active if flow else True, "version": flow.version if flow else None})
+    form = FlowForm(
+        request.POST or None,
+        initial={"is_active": flow.is_active if flow else True, "version": flow.version if flow else None},
+    )
     steps = StepFormSet(request.POST or None, initial=initial, prefix="steps", form_kwargs={"unit_id": unit.pk})
     may_change = config_may_change(actor=request.user, code="approval_flows.configure", unit_id=unit.pk)
     if request.method == "POST" and may_change and form.is_valid() and steps.is_valid():

@@ -68,7 +68,9 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
 
 
 class CategorySerializer(ModelSerializer):
-    parent = VisibleRelatedField(queryset=ProductCategory.objects.all(), allow_null=True, required=False)
+    parent = VisibleRelatedField(  # type: ignore[assignment]
+        queryset=ProductCategory.objects.all(), allow_null=True, required=False
+    )
 
     class Meta:
         model = ProductCategory

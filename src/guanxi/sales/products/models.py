@@ -80,7 +80,9 @@ class Product(MainRecord):
             models.UniqueConstraint(
                 fields=["business_unit", "code"], condition=Q(deleted_at__isnull=True), name="product_unique_live_code"
             ),
-            models.CheckConstraint(condition=Q(list_price__gte=0, floor_price__gte=0), name="product_prices_not_negative"),
+            models.CheckConstraint(
+                condition=Q(list_price__gte=0, floor_price__gte=0), name="product_prices_not_negative"
+            ),
             models.CheckConstraint(condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="product_tax_rate_range"),
         ]
 

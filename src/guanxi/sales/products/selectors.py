@@ -16,7 +16,7 @@ def products_of_unit(*, actor: User) -> QuerySet[Product]:
 
 
 def product_search(*, actor: User, query: str = "", on_sale_only: bool = False) -> QuerySet[Product]:
-    """"zxj" or "zhuanxiangji" finds 转向机; a code or a name fragment as typed, too. Prefix matches on the
+    """ "zxj" or "zhuanxiangji" finds 转向机; a code or a name fragment as typed, too. Prefix matches on the
     pinyin columns use their (unit, pinyin) indexes."""
     rows = products_of_unit(actor=actor).select_related("category")
     if on_sale_only:

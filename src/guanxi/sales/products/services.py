@@ -66,7 +66,8 @@ def _clean(product: Product) -> None:
         product.tax_rate = Decimal("13")
     if not errors and product.floor_price > product.list_price:
         errors["floor_price"] = [_("The floor price cannot be above the list price.")]
-    if product.category_id and product.category.business_unit_id != product.business_unit_id:
+    category = product.category if product.category_id else None
+    if category is not None and category.business_unit_id != product.business_unit_id:
         errors["category"] = [_("Choose a category of your business unit.")]
     if errors:
         raise ValidationError(errors)
@@ -105,7 +106,7 @@ def product_update(*, actor: User, product: Product, data: Mapping[str, Any], ve
         if name in PRODUCT_FIELDS:
             setattr(row, name, value)
     _clean(row)
-    row.version = F("version") + 1  # type: ignore[assignment]
+    row.version = F("version") + 1
     row.updated_at = timezone.now()
     _save_unique(row)
     row.refresh_from_db()

@@ -26,7 +26,9 @@ def product_list(request: AuthedRequest) -> HttpResponse:
     rows = selectors.product_search(actor=request.user, query=query)
     page = CappedPaginator(rows, 25).get_page(request.GET.get("page"))
     may_change = config_may_change(actor=request.user, code="products.configure", unit_id=request.user.business_unit_id)
-    return render(request, "sales/products/list.html", {"page_obj": page, "filter_form": form, "may_change": may_change})
+    return render(
+        request, "sales/products/list.html", {"page_obj": page, "filter_form": form, "may_change": may_change}
+    )
 
 
 @perm_required("products.view")
@@ -73,7 +75,9 @@ def category_list(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("sales:product_categories")
     rows = list(selectors.categories_of_unit(actor=request.user).select_related("parent"))
-    return render(request, "sales/products/categories.html", {"categories": rows, "form": form, "may_change": may_change})
+    return render(
+        request, "sales/products/categories.html", {"categories": rows, "form": form, "may_change": may_change}
+    )
 
 
 @perm_required("products.view")

@@ -61,7 +61,7 @@ def load(out: TextIO) -> None:
         out.write(f"Demo products: {Product.objects.count()} already there.\n")
         return
     made = 0
-    for unit_code, (admin_name, categories) in CATALOGUES.items():
+    for admin_name, categories in CATALOGUES.values():
         admin = User.objects.filter(username=admin_name).first()
         if admin is None:
             continue
@@ -110,7 +110,10 @@ def _quotes(out: TextIO) -> None:
             ]
             try:
                 quote = services.quote_create(
-                    actor=seller, customer=customer, data={"note": "含税价，付款方式：30% 预付，发货前付清"}, lines=lines
+                    actor=seller,
+                    customer=customer,
+                    data={"note": "含税价，付款方式：30% 预付，发货前付清"},
+                    lines=lines,
                 )
                 _advance(seller, quote, outcome)
             except (DomainError, ValidationError) as error:
@@ -130,7 +133,7 @@ def _advance(seller: User, quote: Quote, outcome: str) -> None:
     services.quote_submit(actor=seller, quote=quote)
     quote.refresh_from_db()
     if quote.status == "pending" and outcome != "pending":  # a manager approved it
-        request = inbox(actor=seller.manager).first() if seller.manager else None  # type: ignore[arg-type]
+        request = inbox(actor=seller.manager).first() if seller.manager else None
         if request is not None:
             approval_decide(actor=seller.manager, request=request, approve=True, comment="同意")  # type: ignore[arg-type]
     if outcome in ("sent", "accepted", "rejected", "expired"):

@@ -19,8 +19,12 @@ class QuoteForm(forms.Form):
     customer_ref = forms.CharField(label=_("Customer (number or exact name)"), max_length=50)
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
     opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=Opportunity.objects.none(), required=False)
-    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=_("Terms and notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        label=_("Terms and notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, actor: User, customer: Customer | None = None, **kwargs: Any) -> None:
@@ -59,8 +63,8 @@ class LineForm(forms.Form):
             self.fields["product"].widget.attrs.update({"data-product-picker": "", "class": "form-select"})
             # The picker loads its options as the user types; only the chosen one is rendered.
             chosen = self.data.get(self.add_prefix("product")) if self.is_bound else self.initial.get("product")
-            chosen = getattr(chosen, "pk", chosen)
-            product = Product.objects.visible_to(actor).filter(pk=chosen).first() if str(chosen).isdigit() else None
+            chosen = str(getattr(chosen, "pk", chosen))
+            product = Product.objects.visible_to(actor).filter(pk=int(chosen)).first() if chosen.isdigit() else None
             self.fields["product"].widget.choices = [("", "")] + ([(product.pk, str(product))] if product else [])
 
 

@@ -42,7 +42,12 @@ class Quote(MainRecord):
         Contact, models.SET_NULL, null=True, blank=True, related_name="quotes", verbose_name=_("contact")
     )
     opportunity = models.ForeignKey(
-        "sales.Opportunity", models.SET_NULL, null=True, blank=True, related_name="quotes", verbose_name=_("opportunity")
+        "sales.Opportunity",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="quotes",
+        verbose_name=_("opportunity"),
     )
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("owner"))
     status = models.CharField(_("status"), max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
@@ -103,7 +108,9 @@ class QuoteLine(models.Model):
     product = models.ForeignKey(Product, models.PROTECT, related_name="quote_lines", verbose_name=_("product"))
     description = models.CharField(_("description"), max_length=200, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
-    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     discount_percent = models.DecimalField(
         _("discount (%)"),
         max_digits=5,
@@ -157,6 +164,9 @@ def register() -> None:
     register_merge_child(QuoteLine, "customer")
     handover.register_owned(
         handover.OwnedType(
-            Quote, "owner", _("Open quotes"), owned=lambda rows: rows.filter(status__in=["draft", "pending", "approved", "sent"])
+            Quote,
+            "owner",
+            _("Open quotes"),
+            owned=lambda rows: rows.filter(status__in=["draft", "pending", "approved", "sent"]),
         )
     )

@@ -21,7 +21,7 @@ from guanxi.core.config.numbering import number_next
 from guanxi.core.config.parameters import parameter_value
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import require_perm
-from guanxi.customers.models import Contact, Customer
+from guanxi.customers.models import Customer
 from guanxi.org.models import User
 from guanxi.workflows.models import ApprovalRequest
 from guanxi.workflows.services import approval_submit, approval_withdraw, pending_request_for
@@ -80,9 +80,7 @@ def _number(value: Any, field: str, errors: dict[str, list[str]], *, positive: b
         errors.setdefault(field, []).append(_("Enter a number."))
         return Decimal(0)
     if number < 0 or (positive and number == 0):
-        errors.setdefault(field, []).append(
-            _("Must be more than zero.") if positive else _("Cannot be negative.")
-        )
+        errors.setdefault(field, []).append(_("Must be more than zero.") if positive else _("Cannot be negative."))
     return number
 
 
@@ -90,17 +88,17 @@ def _clean_lines(unit_id: int, customer: Customer, lines: Iterable[Mapping[str, 
     """Lines as the user sent them, checked in full: every problem is reported at once, by line and field
     (``lines.2.discount_percent``), and nothing is written when any is found."""
     raw = list(lines)
-    ids = [row.get("product") for row in raw]
-    wanted = {getattr(pid, "pk", pid) for pid in ids if pid not in (None, "")}
-    products = {p.pk: p for p in Product.objects.filter(pk__in=[p for p in wanted if str(p).isdigit()])}
+    keys = [str(getattr(row.get("product"), "pk", row.get("product"))) for row in raw]
+    wanted = {int(key) for key in keys if key.isdigit()}
+    products = {p.pk: p for p in Product.objects.filter(pk__in=wanted)}
     errors: dict[str, list[str]] = {}
     rows: list[QuoteLine] = []
     if not raw:
         errors["lines"] = [_("Add at least one product line.")]
     for index, data in enumerate(raw):
         prefix = f"lines.{index}."
-        given = data.get("product")
-        product = products.get(getattr(given, "pk", given) if str(getattr(given, "pk", given)).isdigit() else -1)  # type: ignore[arg-type]
+        given = str(getattr(data.get("product"), "pk", data.get("product")))
+        product = products.get(int(given)) if given.isdigit() else None
         if product is None or product.business_unit_id != unit_id:
             errors.setdefault(prefix + "product", []).append(_("Choose a product of your business unit."))
         elif not product.on_sale:
@@ -218,7 +216,9 @@ def _check_version(row: Quote, version: int | None) -> None:
 
 def _bump(row: Quote, fields: list[str]) -> None:
     row.updated_at = timezone.now()
-    Quote.objects.filter(pk=row.pk).update(version=F("version") + 1, **{f: getattr(row, f) for f in [*fields, "updated_at"]})
+    Quote.objects.filter(pk=row.pk).update(
+        version=F("version") + 1, **{f: getattr(row, f) for f in [*fields, "updated_at"]}
+    )
     row.version += 1
 
 
@@ -261,7 +261,12 @@ def needs_approval(quote: Quote, lines: Sequence[QuoteLine]) -> bool:
     if any(line.below_floor for line in lines):
         return True
     limit = parameter_value("quotes.max_discount_percent", unit=quote.business_unit_id)
-    return Totals(quote.list_amount, quote.discount_amount, quote.net_amount, quote.tax_amount, quote.total).discount_percent > limit
+    return (
+        Totals(
+            quote.list_amount, quote.discount_amount, quote.net_amount, quote.tax_amount, quote.total
+        ).discount_percent
+        > limit
+    )
 
 
 def _move(row: Quote, to: str, *, allowed: Sequence[str], **extra: Any) -> None:
@@ -482,5 +487,11 @@ def register() -> None:
         group="quotes",
     )
     register_parameter(
-        "quotes.validity_days", gettext_lazy("A new quote is valid for (days)"), "int", 30, min=1, max=365, group="quotes"
+        "quotes.validity_days",
+        gettext_lazy("A new quote is valid for (days)"),
+        "int",
+        30,
+        min=1,
+        max=365,
+        group="quotes",
     )

@@ -99,7 +99,7 @@ def quote_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         if saved:
             messages.success(request, _("Saved."))
             return redirect(quote.get_absolute_url())
-    last = _last_prices(request, quote.customer, [line["product"] for line in current])
+    last = _last_prices(request, quote.customer, [line.product_id for line in quote.lines.all()])
     return render(
         request,
         "sales/quotes/form.html",

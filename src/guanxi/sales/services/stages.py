@@ -126,7 +126,9 @@ def _stage_move_decided(approve: bool) -> Callable[[ApprovalRequest, User, str],
         row.pending_stage = row.pending_by = None
         if approve and row.status == Status.OPEN:
             before = snapshot(row, ["stage", "probability"])
-            _enter(requester or actor, row, stage, kind=StageChange.Kind.MOVE, probability=stage.probability, note=comment)
+            _enter(
+                requester or actor, row, stage, kind=StageChange.Kind.MOVE, probability=stage.probability, note=comment
+            )
             _save(row, ["stage", "stage_entered_at", "probability", "pending_stage", "pending_by"])
             changes = diff(before, snapshot(row, ["stage", "probability"]))
         else:

@@ -1,4 +1,4 @@
-"""The quotes' sweep: approved or sent quotes past their validity expire."""
+"""Periodic sweeps of sales: approved or sent quotes past their validity expire."""
 
 from datetime import datetime
 
@@ -7,7 +7,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from guanxi.core.jobs import job, run_job
 
-from .services import quotes_expire
+from .quotes.services import quotes_expire
 
 
 @job("expire_quotes")
