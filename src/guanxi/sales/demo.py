@@ -15,7 +15,7 @@ from django.utils import timezone
 from guanxi.core.errors import DomainError
 from guanxi.customers.models import Customer, Lifecycle
 
-from . import config_services, services
+from . import services
 from .models import Competitor, Opportunity, Pipeline, Stage, StageChange
 
 # unit code → its pipeline and competitors
@@ -70,6 +70,14 @@ CLOSED_PER_PIPELINE = 6
 
 
 def load(out: TextIO) -> None:
+    """The opportunities, then the catalogue and its quotes (sales/quotes/demo.py)."""
+    from .quotes import demo as quotes
+
+    _opportunities(out)
+    quotes.load(out)
+
+
+def _opportunities(out: TextIO) -> None:
     if Opportunity.all_objects.exists():
         out.write(f"Demo opportunities: {Opportunity.objects.count()} already there.\n")
         return
@@ -132,7 +140,7 @@ def _competitors(customer: Customer, rows: list[tuple[str, str, str, str]]) -> l
         existing = Competitor.objects.filter(business_unit_id=customer.business_unit_id, name=name).first()
         found.append(
             existing
-            or config_services.competitor_create(
+            or services.competitor_create(
                 actor=owner,  # type: ignore[arg-type]
                 data={"name": name, "price_level": price, "strengths": strengths, "weaknesses": weaknesses},
             )
