@@ -1,7 +1,7 @@
 """The demo company's sales: each unit's competitors, and opportunities in every stage of its pipeline — equipment
 projects for 华东工业装备, car purchases for 汽车销售 — with wins and losses, all made through the services (so
 history, plans and the customers' lifecycle follow), then their stage history spread over the weeks after the
-customer's registration so the time in each stage reads like real work."""
+customer's registration so the time in each stage reads like real work; then the catalogue and its quotes."""
 
 from __future__ import annotations
 
