@@ -141,3 +141,16 @@ def test_quote_lifecycle_through_the_api_with_last_prices_and_a_stale_version(un
     hidden = api(units.bella).get("/api/v1/quotes/last-prices/", lookup)
     assert hidden.status_code == 404
     assert Decimal(submitted["total"]) == Decimal("1582.00")
+
+
+def test_opportunity_lines_may_reference_products_of_the_unit_only(units: Units) -> None:
+    client = api(units.alice)
+    body = {"customer": units.client_a.pk, "name": "机床改造", "lines": [{"product": units.lathe.pk, "quantity": "2"}]}
+    created = client.post("/api/v1/opportunities/", body, format="json")
+    assert created.status_code == 201, created.json()
+    (line,) = created.json()["lines"]
+    assert (line["product"], line["description"], line["unit"], line["amount"]) == (
+        units.lathe.pk, "数控车床", "台", "2000.00",
+    )  # fmt: skip
+    foreign = client.post("/api/v1/opportunities/", {**body, "lines": [{"product": units.hz.pk}]}, format="json")
+    assert foreign.status_code == 400 and "lines" in foreign.json()
