@@ -48,7 +48,7 @@ def test_a_quote_below_floor_is_approved_from_the_managers_inbox_then_downloaded
     inbox.click()
     page.get_by_role("link", name=re.compile(quote.number)).click()
     page.get_by_label(re.compile("批注|Comment")).fill("老客户，同意")
-    page.get_by_role("button", name=re.compile("^批准$|^Approve$")).click()
+    page.get_by_role("button", name=re.compile("^审批$|^Approve$")).click()
     expect(page.locator("[data-nav-badge]")).to_have_count(0)
     assert Quote.objects.get().status == "approved"
 

@@ -20,6 +20,8 @@ document.addEventListener("DOMContentLoaded", () => {
       searchField: ["code", "name"],
       maxOptions: 20,
       loadThrottle: 250,
+      // The server matched the pinyin and initials already: keep every option it sent.
+      score: () => () => 1,
       load(query, callback) {
         fetch(`${pickerUrl}?q=${encodeURIComponent(query)}`, { credentials: "same-origin" })
           .then((response) => response.json())
