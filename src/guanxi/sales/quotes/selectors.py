@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
@@ -54,28 +55,32 @@ def last_prices(*, actor: User, customer: Customer, products: Iterable[int]) -> 
     the quotes need not be: the point is that the whole unit speaks with one price."""
     if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
         return {}
-    found: dict[int, LastPrice] = {}
-    for product_id in dict.fromkeys(products):
-        line = (
-            QuoteLine.objects.filter(
-                customer=customer,
-                product_id=product_id,
-                quoted_at__isnull=False,
-                quote__business_unit_id=actor.business_unit_id,
-            )
-            .select_related("quote__owner")
-            .order_by("-quoted_at", "-id")
-            .first()
+    wanted = list(dict.fromkeys(products))
+    if not wanted:
+        return {}
+    # One query: per product, the newest submitted line (the index on customer, product, quoted_at).
+    newest = Window(RowNumber(), partition_by=[F("product_id")], order_by=[F("quoted_at").desc(), F("id").desc()])
+    lines = (
+        QuoteLine.objects.filter(
+            customer=customer,
+            product_id__in=wanted,
+            quoted_at__isnull=False,
+            quote__business_unit_id=actor.business_unit_id,
         )
-        if line is not None:
-            found[product_id] = LastPrice(
-                product_id,
-                line.unit_price,
-                line.discount_percent,
-                line.net_unit_price,
-                line.quote_id,
-                line.quote.number,
-                str(line.quote.owner),
-                line.quoted_at,  # type: ignore[arg-type]
-            )
-    return found
+        .annotate(newest=newest)
+        .filter(newest=1)
+        .select_related("quote__owner")
+    )
+    return {
+        line.product_id: LastPrice(
+            line.product_id,
+            line.unit_price,
+            line.discount_percent,
+            line.net_unit_price,
+            line.quote_id,
+            line.quote.number,
+            str(line.quote.owner),
+            line.quoted_at,  # type: ignore[arg-type]
+        )
+        for line in lines
+    }
