@@ -160,6 +160,8 @@ def _load_approvals(approvals: list[Approval]) -> None:
         ApprovalTask(request=request, position=1, approver_id=approval[3], reason="manager")
         for request, approval in zip(requests, approvals, strict=True)
     )
+    with connection.cursor() as cursor:  # fresh statistics, or the planner guesses one row and loops
+        cursor.execute(f"ANALYZE {ApprovalRequest._meta.db_table}, {ApprovalTask._meta.db_table}")
 
 
 def _reset(cursor: Any, models: list[type[Model]]) -> None:
