@@ -13,7 +13,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/guanxi_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
 BENCH_ARGS ?=
 
-.PHONY: help run test test-sqlite test-postgres lint bench setup assets messages makemessages services chromium clean
+.PHONY: help run test test-sqlite test-postgres lint bench setup assets messages makemessages services chromium pdf-libraries clean
 
 help:
 	@echo "make run    set up and start Guanxi with its embedded database (http://127.0.0.1:8000)"
@@ -51,7 +51,7 @@ bench: setup
 
 # --- set-up -------------------------------------------------------------------------------------
 
-setup: .venv/.synced assets messages
+setup: .venv/.synced assets messages pdf-libraries
 
 .venv/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -74,6 +74,11 @@ makemessages: .venv/.synced
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || scripts/apt-install chromium fonts-noto-cjk
+
+# What WeasyPrint (quote PDFs) needs from Debian: Pango and HarfBuzz, and the Chinese fonts.
+pdf-libraries:
+	@ldconfig -p | grep -q libpangoft2-1.0.so.0 || scripts/apt-install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+	@test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || scripts/apt-install fonts-noto-cjk
 
 services:
 	@scripts/ensure-services "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"

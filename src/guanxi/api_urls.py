@@ -14,6 +14,9 @@ from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
 from guanxi.sales import api as sales_api
+from guanxi.sales.products import api as product_api
+from guanxi.sales.quotes import api as quote_api
+from guanxi.workflows import api as workflow_api
 
 router = SimpleRouter(use_regex_path=False)
 router.register("users", org_api.UserViewSet, basename="user")
@@ -33,11 +36,16 @@ router.register("regions", region_api.RegionViewSet, basename="region")
 router.register("pipelines", sales_api.PipelineViewSet, basename="pipeline")
 router.register("opportunities", sales_api.OpportunityViewSet, basename="opportunity")
 router.register("competitors", sales_api.CompetitorViewSet, basename="competitor")
+router.register("products", product_api.ProductViewSet, basename="product")
+router.register("product-categories", product_api.ProductCategoryViewSet, basename="product-category")
+router.register("quotes", quote_api.QuoteViewSet, basename="quote")
 router.register("followups", activity_api.FollowUpViewSet, basename="followup")
 router.register("plans", activity_api.PlanViewSet, basename="plan")
 router.register("plan-templates", activity_api.PlanTemplateViewSet, basename="plan-template")
 router.register("leads", lead_api.LeadViewSet, basename="lead")
 router.register("lead-forms", lead_api.LeadFormViewSet, basename="lead-form")
+router.register("approval-flows", workflow_api.ApprovalFlowViewSet, basename="approval-flow")
+router.register("approvals", workflow_api.ApprovalViewSet, basename="approval")
 
 _items = config_api.DictionaryItemViewSet
 _fields = config_api.CustomFieldViewSet

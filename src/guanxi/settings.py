@@ -67,6 +67,7 @@ TESTING = False  # set by tests/conftest.py
 INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.org",
+    "guanxi.workflows",
     "guanxi.customers",
     "guanxi.activities",
     "guanxi.pool",
@@ -283,6 +284,10 @@ SPECTACULAR_SETTINGS = {
         "OpportunityStatusEnum": "guanxi.sales.models.Status",
         "PlanKindEnum": "guanxi.activities.models.PlanKind",
         "LeadFormFieldEnum": "guanxi.leads.webforms.PUBLIC_FIELD_CODES",
+        "ApprovalDecisionEnum": "guanxi.workflows.models.Decision",
+        "ConflictDecisionEnum": "guanxi.pool.models.ConflictCase.Decision",
+        "QuoteStatusEnum": "guanxi.sales.quotes.models.QuoteStatus",
+        "ApprovalRequestStatusEnum": "guanxi.workflows.models.RequestStatus",
     },
 }
 

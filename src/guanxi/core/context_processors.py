@@ -1,4 +1,5 @@
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from .navigation import items_for
 
@@ -6,6 +7,7 @@ from .navigation import items_for
 def shell(request: HttpRequest) -> dict[str, object]:
     """What the page shell needs on every page: the navigation and the product name."""
     return {
-        "navigation": items_for(request) if request.user.is_authenticated else [],
+        # Lazy: an htmx fragment that shows no menu does not count its badges.
+        "navigation": SimpleLazyObject(lambda: items_for(request)) if request.user.is_authenticated else [],
         "site_name": "Guanxi",
     }

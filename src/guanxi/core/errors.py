@@ -14,6 +14,10 @@ STATUS_OF_CODE: dict[str, int] = {
     "not_permitted": 403,
     "not_visible": 403,
     "two_factor_setup_required": 403,
+    "own_request": 403,
+    "not_approver": 403,
+    "approved_twice": 403,
+    "not_submitter": 403,
     # 409: a stale version, a lost race, a duplicate or a limit reached — reload and decide again
     "conflict": 409,
     "stale_version": 409,
@@ -24,6 +28,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "duplicate_competitor": 409,
     "already_claimed": 409,
     "already_decided": 409,
+    "already_pending": 409,
     "case_closed": 409,
     "already_locked": 409,
     "already_merged": 409,

@@ -16,6 +16,7 @@ class NavItem:
     order: int = 100
     visible: Callable[[HttpRequest], bool] = field(default=lambda request: True)
     section: str | Promise = ""  # items of one section are listed together under its heading
+    badge: Callable[[HttpRequest], int] | None = None  # a count shown beside the label (e.g. waiting approvals)
 
     @property
     def url(self) -> str:
@@ -31,8 +32,19 @@ def register(item: NavItem) -> None:
         _ITEMS.sort(key=lambda existing: existing.order)
 
 
-def items_for(request: HttpRequest) -> list[NavItem]:
-    return [item for item in _ITEMS if item.visible(request)]
+@dataclass(frozen=True)
+class ShownItem:
+    """A menu entry as one request shows it, with its badge counted."""
+
+    item: NavItem
+    count: int = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.item, name)
+
+
+def items_for(request: HttpRequest) -> list[ShownItem]:
+    return [ShownItem(item, item.badge(request) if item.badge else 0) for item in _ITEMS if item.visible(request)]
 
 
 def needs(code: str) -> Callable[[HttpRequest], bool]:

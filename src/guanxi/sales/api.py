@@ -111,9 +111,13 @@ class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
 
 class LineSerializer(ModelSerializer):
+    # A plain id: the service refuses another unit's product by line.
+    product = serializers.IntegerField(source="product_id", required=False, allow_null=True)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
     class Meta:
         model = OpportunityLine
-        fields = ["description", "quantity", "unit", "unit_price", "amount"]
+        fields = ["product", "description", "quantity", "unit", "unit_price", "amount"]
         read_only_fields = ["amount"]
 
 

@@ -10,9 +10,11 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, models, selectors, services
+        from .quotes import services as quotes
 
         models.register()  # the permissions, data scope, custom and dictionary fields, merge and hand-over
-        services.register()  # the notification of a stage move waiting for approval
+        services.register()  # stage moves as a record type of the approval engine, with their notification
+        quotes.register()  # quotes as a record type of the approval engine, their parameters
         checks.register()  # the daily check sheet's row of opportunities without a plan
         selectors.register()  # the menu entries, the global search, the open opportunities on a customer
         post_migrate.connect(_sync_pipelines, sender=self)

@@ -3,7 +3,7 @@ projects for 华东工业装备, car purchases for 汽车销售 — with wins an
 history, plans and the customers' lifecycle follow). Each step runs as of its own day (see ``core.demo``'s
 clock): opened some days after the customer's registration, each later stage a few weeks after the one before,
 all before today, so numbers, stage history, time in each stage and the customers' last change read like real
-work."""
+work. Then the catalogue and its quotes."""
 
 from __future__ import annotations
 
@@ -73,6 +73,14 @@ CLOSED_PER_PIPELINE = 6
 
 
 def load(out: TextIO) -> None:
+    """The opportunities, then the catalogue and its quotes (sales/quotes/demo.py)."""
+    from .quotes import demo as quotes
+
+    _opportunities(out)
+    quotes.load(out)
+
+
+def _opportunities(out: TextIO) -> None:
     if Opportunity.all_objects.exists():
         out.write(f"Demo opportunities: {Opportunity.objects.count()} already there.\n")
         return

@@ -19,9 +19,13 @@ from guanxi.core.scope import ScopedQuerySet
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import BusinessUnit, User
 
+# The catalogue's and the quotes' models live in their sub-packages and belong to this app.
+from .products.models import Product, ProductCategory
+from .quotes.models import Quote, QuoteLine, QuoteStatus
+
 __all__ = [
     "Competitor", "Opportunity", "OpportunityCollaborator", "OpportunityCompetitor", "OpportunityLine",
-    "Pipeline", "Stage", "StageChange", "Status",
+    "Pipeline", "Product", "ProductCategory", "Quote", "QuoteLine", "QuoteStatus", "Stage", "StageChange", "Status",
 ]  # fmt: skip
 
 
@@ -285,6 +289,14 @@ class OpportunityLine(models.Model):
     opportunity = models.ForeignKey(Opportunity, models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(default=0)
     description = models.CharField(_("product"), max_length=200)
+    product = models.ForeignKey(
+        "sales.Product",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opportunity_lines",
+        verbose_name=_("product"),
+    )
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
@@ -438,3 +450,8 @@ def register() -> None:
         )
     )
     register_merge_child(Opportunity, "customer")
+    from .products.models import register as register_products
+    from .quotes.models import register as register_quotes
+
+    register_products()
+    register_quotes()

@@ -442,9 +442,33 @@ def register() -> None:
         (_("Opportunities"), "sales:list", "target-arrow", 21, "opportunities.view", ""),
         (_("Forecast"), "sales:forecast", "chart-line", 22, "opportunities.view", ""),
         (_("Competitors"), "sales:competitors", "swords", 23, "competitors.view", ""),
+        (_("Quotes"), "sales:quotes", "file-invoice", 24, "quotes.view", ""),
+        (_("Products"), "sales:products", "package", 25, "products.view", ""),
         (_("Pipelines"), "sales:pipelines", "git-branch", 984, "pipelines.view", _("Administration")),
     ]
     for label, url_name, icon, order, code, section in items:
         navigation.register(navigation.NavItem(label, url_name, icon, order, navigation.needs(code), section))
     search.register(search.Provider(_("Opportunities"), search_opportunities))
     related.register(customer_open_opportunities)
+
+
+def may_decide_stage_move(*, actor: User, opportunity: Opportunity) -> bool:
+    """Whether the page offers the actor the decision on the stage move waiting for approval."""
+    from guanxi.workflows.selectors import may_decide
+    from guanxi.workflows.services import pending_request_for
+
+    from .services.stages import STAGE_MOVE
+
+    if not opportunity.pending_stage_id:
+        return False
+    request = pending_request_for(record_type=STAGE_MOVE, obj=opportunity)
+    return request is not None and may_decide(actor=actor, request=request)
+
+
+def approvals_of(opportunity: Opportunity) -> list[Any]:
+    """The opportunity's stage-move approvals, newest first (the page's history)."""
+    from guanxi.workflows.selectors import history_of
+
+    from .services.stages import STAGE_MOVE
+
+    return list(history_of(record_type=STAGE_MOVE, object_id=opportunity.pk)[:20])

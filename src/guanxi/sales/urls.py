@@ -1,5 +1,7 @@
 from django.urls import path
 
+from .products import views as product_views
+from .quotes import views as quote_views
 from .views import configuration, opportunities
 
 app_name = "sales"
@@ -27,4 +29,16 @@ urlpatterns = [
     path("pipelines/", configuration.pipeline_list, name="pipelines"),
     path("pipelines/new/", configuration.pipeline_form, name="pipeline_create"),
     path("pipelines/<int:pk>/", configuration.pipeline_form, name="pipeline_edit"),
+    path("products/", product_views.product_list, name="products"),
+    path("products/new/", product_views.product_form, name="product_create"),
+    path("products/picker/", product_views.product_picker, name="product_picker"),
+    path("products/categories/", product_views.category_list, name="product_categories"),
+    path("products/<int:pk>/", product_views.product_form, name="product"),
+    path("quotes/", quote_views.quote_list, name="quotes"),
+    path("quotes/new/", quote_views.quote_create, name="quote_create"),
+    path("quotes/<int:pk>/", quote_views.quote_detail, name="quote"),
+    path("quotes/<int:pk>/edit/", quote_views.quote_edit, name="quote_edit"),
+    path("quotes/<int:pk>/print/", quote_views.quote_print, name="quote_print"),
+    path("quotes/<int:pk>/pdf/", quote_views.quote_pdf, name="quote_pdf"),
+    path("quotes/<int:pk>/<slug:name>/", quote_views.quote_action, name="quote_action"),
 ]

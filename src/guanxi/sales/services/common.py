@@ -142,10 +142,34 @@ def _decimal(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
     return number
 
 
-def _clean_lines(lines: Iterable[Mapping[str, Any]]) -> list[OpportunityLine]:
+def _clean_lines(lines: Iterable[Mapping[str, Any]], *, unit_id: int | None = None) -> list[OpportunityLine]:
+    """Lines in free text, or referencing a product of the opportunity's unit (its name, unit of measure and
+    list price fill what the line leaves empty)."""
+    from ..products.models import Product
+
     rows: list[OpportunityLine] = []
     errors: dict[str, list[str]] = {}
-    for position, data in enumerate(lines):
+    for position, given in enumerate(lines):
+        data = dict(given)
+        product = data.pop("product", data.pop("product_id", None))
+        if product is not None and not isinstance(product, Product):
+            product = Product.objects.filter(pk=product).first() if str(product).isdigit() else None
+            if product is None:
+                errors.setdefault("lines", []).append(
+                    _("Line %(n)d: choose a product of your business unit.") % {"n": position + 1}
+                )
+                continue
+        if product is not None:
+            if product.business_unit_id != unit_id:
+                errors.setdefault("lines", []).append(
+                    _("Line %(n)d: choose a product of your business unit.") % {"n": position + 1}
+                )
+                continue
+            data.setdefault("description", product.name)
+            data["description"] = data["description"] or product.name
+            data["unit"] = data.get("unit") or product.unit_of_measure
+            if data.get("unit_price") in (None, ""):
+                data["unit_price"] = product.list_price
         description = str(data.get("description") or "").strip()
         if not description:
             errors.setdefault("lines", []).append(_("Line %(n)d: name the product.") % {"n": position + 1})
@@ -155,6 +179,7 @@ def _clean_lines(lines: Iterable[Mapping[str, Any]]) -> list[OpportunityLine]:
         rows.append(
             OpportunityLine(
                 position=position,
+                product=product,
                 description=description[:200],
                 quantity=quantity,
                 unit=str(data.get("unit") or "")[:20],

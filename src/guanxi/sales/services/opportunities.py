@@ -103,7 +103,7 @@ def opportunity_create(
     _clean(opportunity, errors)
     line_rows: list[OpportunityLine] = []
     with errors.check():
-        line_rows = _clean_lines(lines)
+        line_rows = _clean_lines(lines, unit_id=opportunity.business_unit_id)
     with errors.check():
         opportunity.custom = custom_values_clean(
             model=Opportunity, unit=opportunity.business_unit_id, values=custom or {}
@@ -231,7 +231,7 @@ def opportunity_lines_replace(
 ) -> list[OpportunityLine]:
     """Replace the product lines; the amount follows their total unless ``update_amount`` is off."""
     _require_edit(actor, opportunity)
-    rows = _clean_lines(lines)
+    rows = _clean_lines(lines, unit_id=opportunity.business_unit_id)
     before = [(line.description, str(line.amount)) for line in opportunity.lines.all()]
     if opportunity.is_open and "lines" in (opportunity.stage.required_fields or []) and not rows:
         raise StageRequirementsMissing(opportunity.stage, ["lines"])

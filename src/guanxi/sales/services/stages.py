@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.errors import DomainError, NotPermitted
-from guanxi.core.permissions import has_perm, require_perm
-from guanxi.core.texts import Text
+from guanxi.core.permissions import has_perm
 from guanxi.org.models import User
+from guanxi.workflows.models import ApprovalRequest
 
 from ..models import (
     Opportunity,
@@ -19,7 +20,7 @@ from ..models import (
     StageChange,
     Status,
 )
-from .common import StageRequirementsMissing, _locked, _locked_for_edit, _missing_for, _save
+from .common import StageRequirementsMissing, _fresh, _locked, _locked_for_edit, _missing_for, _save
 
 # --- stage moves ----------------------------------------------------------------------------------------
 
@@ -71,11 +72,16 @@ def opportunity_move(*, actor: User, opportunity: Opportunity, stage: Stage, not
     return row
 
 
+STAGE_MOVE = "sales.stage_move"
+
+
 def _request_approval(actor: User, row: Opportunity, stage: Stage) -> Opportunity:
-    from django.urls import reverse
+    """The move waits in ``pending_stage`` while the approval engine asks the unit's stage-move flow (by
+    default the owner's manager); ``_stage_move_decided`` finishes it."""
+    from guanxi.workflows.services import approval_submit
 
-    from guanxi.core.notifications.services import notify
-
+    if row.pending_stage_id:
+        raise DomainError(_("A stage move of this opportunity already waits for approval."), code="already_pending")
     row.pending_stage, row.pending_by = stage, actor
     _save(row, ["pending_stage", "pending_by"])
     audit_log(
@@ -85,61 +91,72 @@ def _request_approval(actor: User, row: Opportunity, stage: Stage) -> Opportunit
         changes={"pending_stage": [None, stage.pk]},
         note=str(_("Approval requested to enter %(stage)s") % {"stage": stage.shown_name}),
     )
-    approvers = _approvers(row)
-    if approvers:
-        notify(
-            recipients=approvers,
-            kind="opportunity_approval",
-            title=Text(
-                gettext_noop("%(actor)s asks to move %(name)s to %(stage)s"),
-                actor=actor,
-                name=row.name,
-                stage=stage.label,
-            ),
-            url=reverse("sales:opportunity", args=[row.pk]),
-            obj=row,
-        )
+    approval_submit(
+        actor=actor,
+        record_type=STAGE_MOVE,
+        obj=row,
+        unit=row.business_unit_id,
+        title=f"{row.number} {row.name} → {stage.shown_name}",
+        amount=row.amount,
+    )
     return row
-
-
-def _approvers(row: Opportunity) -> list[User]:
-    """Who is asked: the owner's manager (the department lead by default) when they may approve."""
-    owner = row.owner
-    candidates = [owner.manager] if getattr(owner, "manager", None) else []
-    if owner.department and owner.department.lead_id and owner.department.lead not in candidates:
-        candidates.append(owner.department.lead)
-    return [user for user in candidates if user and user.pk != owner.pk and has_perm(user, "opportunities.approve")]
 
 
 @transaction.atomic
 def opportunity_decide_move(*, actor: User, opportunity: Opportunity, approve: bool, comment: str = "") -> Opportunity:
-    """A manager approves (the move happens) or rejects the waiting stage move."""
-    require_perm(actor, "opportunities.approve")
+    """The approver of the waiting stage move decides it (the engine checks who may, and calls back)."""
+    from guanxi.workflows.services import approval_decide, pending_request_for
+
     if not Opportunity.objects.visible_to(actor).filter(pk=opportunity.pk).exists():
         raise NotPermitted(_("This opportunity is outside your data scope."))
-    row = _locked(opportunity)
-    stage = row.pending_stage
-    if stage is None or row.status != Status.OPEN:
+    request = pending_request_for(record_type=STAGE_MOVE, obj=opportunity)
+    if request is None:
         raise DomainError(_("No stage move is waiting for approval."), code="nothing_pending")
-    requester = row.pending_by
-    row.pending_stage = row.pending_by = None
-    if approve:
-        before = snapshot(row, ["stage", "probability"])
-        _enter(requester or actor, row, stage, kind=StageChange.Kind.MOVE, probability=stage.probability, note=comment)
-        _save(row, ["stage", "stage_entered_at", "probability", "pending_stage", "pending_by"])
-        changes = diff(before, snapshot(row, ["stage", "probability"]))
-    else:
-        _save(row, ["pending_stage", "pending_by"])
-        changes = {"pending_stage": [stage.pk, None]}
-    verdict = _("approved") if approve else _("rejected")
-    audit_log(actor=actor, action=Action.UPDATE, obj=row, changes=changes, note=f"{verdict} {comment}".strip())
-    return row
+    approval_decide(actor=actor, request=request, approve=approve, comment=comment)
+    return _fresh(opportunity.pk)
+
+
+def _stage_move_decided(approve: bool) -> Callable[[ApprovalRequest, User, str], None]:
+    def decided(request: ApprovalRequest, actor: User, comment: str) -> None:
+        row = _locked(Opportunity(pk=int(request.object_id)))
+        stage = row.pending_stage
+        if stage is None:
+            return
+        requester = row.pending_by
+        row.pending_stage = row.pending_by = None
+        if approve and row.status == Status.OPEN:
+            before = snapshot(row, ["stage", "probability"])
+            _enter(
+                requester or actor, row, stage, kind=StageChange.Kind.MOVE, probability=stage.probability, note=comment
+            )
+            _save(row, ["stage", "stage_entered_at", "probability", "pending_stage", "pending_by"])
+            changes = diff(before, snapshot(row, ["stage", "probability"]))
+        else:
+            _save(row, ["pending_stage", "pending_by"])
+            changes = {"pending_stage": [stage.pk, None]}
+        verdict = _("approved") if approve else _("rejected")
+        audit_log(actor=actor, action=Action.UPDATE, obj=row, changes=changes, note=f"{verdict} {comment}".strip())
+
+    return decided
 
 
 def register() -> None:
-    """The notification a stage move waiting for approval sends to its approvers."""
+    """Stage moves as a record type of the approval engine, with the notification its approvers get."""
+    from django.urls import reverse
     from django.utils.translation import gettext_lazy
 
     from guanxi.core.notifications.kinds import register_kind
+    from guanxi.workflows.registry import RecordType, register_record_type
 
     register_kind("opportunity_approval", gettext_lazy("Stage moves waiting for my approval"))
+    register_record_type(
+        RecordType(
+            STAGE_MOVE,
+            gettext_lazy("Opportunity stage move"),
+            on_approved=_stage_move_decided(True),
+            on_rejected=_stage_move_decided(False),
+            on_withdrawn=_stage_move_decided(False),
+            url=lambda object_id: reverse("sales:opportunity", args=[object_id]),
+            notification_kind="opportunity_approval",
+        )
+    )

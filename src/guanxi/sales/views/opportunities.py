@@ -258,7 +258,8 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "opportunity": opportunity,
         "can_edit": editable,
-        "can_approve": has_perm(request.user, "opportunities.approve"),
+        "can_approve": selectors.may_decide_stage_move(actor=request.user, opportunity=opportunity),
+        "approvals": selectors.approvals_of(opportunity),
         "lines": opportunity.lines.all(),
         "competitor_links": opportunity.competitor_links.select_related("competitor"),
         "collaborators": opportunity.collaborators.all(),
@@ -341,7 +342,7 @@ def opportunity_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@perm_required("opportunities.approve")
+@perm_required("opportunities.view")
 def opportunity_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     opportunity = get_visible_or_404(Opportunity.objects.all(), request.user, pk=pk)
     form = DecideForm(request.POST)

@@ -1,0 +1,84 @@
+"""Forms of the quote pages: the quote's details and its product lines (parsed here, checked by the service)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.customers.models import Contact, Customer
+from guanxi.org.models import User
+
+from ..models import Opportunity
+from ..products.models import Product
+
+
+class QuoteForm(forms.Form):
+    customer_ref = forms.CharField(label=_("Customer (number or exact name)"), max_length=50)
+    contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
+    opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=Opportunity.objects.none(), required=False)
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    note = forms.CharField(
+        label=_("Terms and notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, actor: User, customer: Customer | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor, self.customer = actor, customer
+        if customer is not None:
+            del self.fields["customer_ref"]
+            self.fields["contact"].queryset = customer.contacts.all()  # type: ignore[attr-defined]
+            self.fields["opportunity"].queryset = Opportunity.objects.visible_to(actor).filter(  # type: ignore[attr-defined]
+                customer=customer
+            )
+
+    def clean_customer_ref(self) -> str:
+        text = self.cleaned_data.get("customer_ref", "").strip()
+        found = Customer.objects.visible_to(self.actor).filter(Q(number=text) | Q(name=text)).first()
+        if found is None:
+            raise forms.ValidationError(_("No customer you can see has this number or name."))
+        self.customer = found
+        return text
+
+    def quote_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in ("contact", "opportunity", "valid_until", "note")}
+
+
+class LineForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none(), required=False)
+    quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=2, required=False)
+    unit_price = forms.DecimalField(label=_("Unit price"), max_digits=14, decimal_places=2, required=False)
+    discount_percent = forms.DecimalField(label=_("Discount (%)"), max_digits=5, decimal_places=2, required=False)
+
+    def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if actor is not None:
+            # Any visible product parses; the service says which are another unit's or off sale.
+            self.fields["product"].queryset = Product.objects.visible_to(actor)  # type: ignore[attr-defined]
+            self.fields["product"].widget.attrs.update({"data-product-picker": "", "class": "form-select"})
+            # The picker loads its options as the user types; only the chosen one is rendered.
+            chosen = self.data.get(self.add_prefix("product")) if self.is_bound else self.initial.get("product")
+            chosen = str(getattr(chosen, "pk", chosen))
+            product = Product.objects.visible_to(actor).filter(pk=int(chosen)).first() if chosen.isdigit() else None
+            self.fields["product"].widget.choices = [("", "")] + ([(product.pk, str(product))] if product else [])
+
+
+LineFormSet = forms.formset_factory(LineForm, extra=3, can_delete=True)
+
+
+def lines_from(formset: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "product": form.cleaned_data["product"].pk,
+            "quantity": form.cleaned_data.get("quantity") if form.cleaned_data.get("quantity") is not None else 1,
+            "unit_price": form.cleaned_data.get("unit_price"),
+            "discount_percent": form.cleaned_data.get("discount_percent") or 0,
+        }
+        for form in formset
+        if form.cleaned_data.get("product") and not form.cleaned_data.get("DELETE")
+    ]

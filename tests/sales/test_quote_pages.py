@@ -1,0 +1,63 @@
+from decimal import Decimal
+
+from django.urls import reverse
+
+from guanxi.sales.quotes.models import Quote
+from tests.conftest import World, client_for, grant
+
+from .quoting import customer, product, quote
+
+
+def test_a_salesperson_writes_a_quote_on_the_page_and_sees_field_errors_first(sales: World) -> None:
+    lathe = product(sales.root)
+    client_a = customer(sales.alice)
+    page = client_for(sales.alice)
+    url = reverse("sales:quote_create") + f"?customer={client_a.pk}"
+    form = {
+        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-product": str(lathe.pk), "lines-0-quantity": "2", "lines-0-unit_price": "950",
+        "lines-0-discount_percent": "150",
+    }  # fmt: skip
+    refused = page.post(url, form)
+    assert refused.status_code == 200 and "100" in refused.text and Quote.objects.count() == 0
+    saved = page.post(url, {**form, "lines-0-discount_percent": "0"})
+    q = Quote.objects.get()
+    assert saved.status_code == 302 and q.net_amount == Decimal("1900.00")
+    detail = page.get(reverse("sales:quote", args=[q.pk]))
+    assert q.number in detail.text and "数控车床" in detail.text
+    assert page.post(reverse("sales:quote_action", args=[q.pk, "submit"])).status_code == 302
+    assert Quote.objects.get().status == "approved"
+    printable = page.get(reverse("sales:quote_print", args=[q.pk]))
+    assert "quote-sheet" in printable.text and client_a.name in printable.text
+    assert client_for(sales.charlie).get(reverse("sales:quote", args=[q.pk])).status_code == 404
+
+
+def test_the_product_pages_and_the_pickers_prices(sales: World) -> None:
+    grant(sales.bob, "unit_admin")
+    page = client_for(sales.bob)
+    created = page.post(
+        reverse("sales:product_create"),
+        {
+            "code": "ZX-9",
+            "name": "转向机",
+            "list_price": "1200",
+            "floor_price": "1000",
+            "tax_rate": "13",
+            "on_sale": "on",
+        },
+    )
+    assert created.status_code == 302
+    assert "转向机" in page.get(reverse("sales:products"), {"q": "zxj"}).text
+    picked = client_for(sales.alice).get(reverse("sales:product_picker"), {"q": "zx"}).json()["results"]
+    assert [(row["code"], row["list_price"], row["floor_price"]) for row in picked] == [("ZX-9", "1200.00", "1000.00")]
+    refused = client_for(sales.alice).post(
+        reverse("sales:product_create"), {"code": "X", "name": "x", "list_price": "1", "floor_price": "1"}
+    )
+    assert refused.status_code == 200 and not refused.context["may_change"]
+
+
+def test_an_empty_quote_list_says_how_to_start(sales: World) -> None:
+    response = client_for(sales.alice).get(reverse("sales:quotes"))
+    assert response.status_code == 200 and not response.context["page_obj"].object_list
+    q = quote(sales.alice, customer(sales.alice), {"product": product(sales.root).pk})
+    assert q.number in client_for(sales.alice).get(reverse("sales:quotes")).text
