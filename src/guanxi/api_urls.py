@@ -14,6 +14,7 @@ from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
 from guanxi.sales import api as sales_api
+from guanxi.service import api as service_api
 
 router = SimpleRouter(use_regex_path=False)
 router.register("users", org_api.UserViewSet, basename="user")
@@ -38,6 +39,9 @@ router.register("plans", activity_api.PlanViewSet, basename="plan")
 router.register("plan-templates", activity_api.PlanTemplateViewSet, basename="plan-template")
 router.register("leads", lead_api.LeadViewSet, basename="lead")
 router.register("lead-forms", lead_api.LeadFormViewSet, basename="lead-form")
+router.register("tickets", service_api.TicketViewSet, basename="ticket")
+router.register("articles", service_api.ArticleViewSet, basename="article")
+router.register("article-categories", service_api.ArticleCategoryViewSet, basename="article-category")
 
 _items = config_api.DictionaryItemViewSet
 _fields = config_api.CustomFieldViewSet

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.activities",
     "guanxi.leads",
+    "guanxi.service",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
