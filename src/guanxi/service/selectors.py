@@ -78,7 +78,9 @@ def label_rows(tickets: list[Ticket], *, now: datetime | None = None) -> None:
         ticket.type_label = types.get(ticket.type, ticket.type)  # type: ignore[attr-defined]
         ticket.channel_label = channels.get(ticket.channel, ticket.channel)  # type: ignore[attr-defined]
         if ticket.is_open:
-            calendar = calendars.setdefault(ticket.business_unit_id, calendar_of(ticket.business_unit_id))
+            if ticket.business_unit_id not in calendars:
+                calendars[ticket.business_unit_id] = calendar_of(ticket.business_unit_id)
+            calendar = calendars[ticket.business_unit_id]
             ticket.minutes_left = sla.minutes_left(ticket, now=now, calendar=calendar)  # type: ignore[attr-defined]
         else:
             ticket.minutes_left = None  # type: ignore[attr-defined]

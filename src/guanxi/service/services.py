@@ -417,13 +417,12 @@ def ticket_delete(*, actor: User, ticket: Ticket) -> None:
 
 
 def escalation_recipients(ticket: Ticket) -> list[User]:
-    """Who hears of a missed deadline: the assignee's manager, else the unit's dispatchers."""
+    """Who hears of a missed deadline: the assignee's manager, else the unit's dispatchers (``service.assign``)
+    other than its administrators, who configure the system rather than run the desk."""
     if ticket.assignee_id and ticket.assignee and ticket.assignee.manager_id:
         return [ticket.assignee.manager]  # type: ignore[list-item]
-    managers = agents_of_unit(ticket.business_unit_id).filter(
-        json_list_contains("roles__permissions", "service.assign")
-    )
-    return list(managers)
+    dispatchers = agents_of_unit(ticket.business_unit_id).filter(json_list_contains("roles__permissions", "service.assign"))
+    return list(dispatchers.exclude(json_list_contains("roles__permissions", "system.configure")))
 
 
 def skills_set(*, actor: User, user: User, types: Iterable[str]) -> None:
