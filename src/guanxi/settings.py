@@ -62,13 +62,15 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{BIND_HOST}
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", SITE_URL)
 TESTING = False  # set by tests/conftest.py
 
+# Guanxi's apps from the bottom of the stack up (docs/architecture.md): each app's ready() and demo run after
+# those of the apps it builds on.
 INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.org",
     "guanxi.customers",
+    "guanxi.activities",
     "guanxi.pool",
     "guanxi.sales",
-    "guanxi.activities",
     "guanxi.leads",
     "guanxi.service",
     "django.contrib.auth",

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
     from django.db import connection
 
-    from . import database, dataset, harness
+    from . import calibration, database, dataset, harness
 
     if connection.vendor != "postgresql":
         print("the benchmarks run on PostgreSQL: set DATABASE_URL (make bench does)", file=sys.stderr)
@@ -77,11 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     for index in database.missing_indexes():
         print(f"WARNING: missing index on {index.table} ({index.why}):\n  {index.sql}")
 
+    machine = calibration.calibrate()  # before and after the cases: a busy machine shows as a change
+    print(calibration.describe(machine))
     print(f"measuring {len(cases)} cases, {args.warmup} warm-up + {args.repeat} timed requests each")
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     results = harness.run(cases, repeat=args.repeat, warmup=args.warmup, out=print)
+    after = calibration.calibrate()
     print()
     print(harness.table(results))
+    print(calibration.describe(machine, after))
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()
@@ -99,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                 "cpus": os.cpu_count(),
                 "python": platform.python_version(),
                 "postgresql": server[0] if server else None,
+                "calibration_before": machine,
+                "calibration_after": after,
             },
             "missing_indexes": [index.sql for index in database.missing_indexes()],
         },

@@ -12,8 +12,8 @@ from guanxi.activities.models import PlanTemplate
 from guanxi.activities.plan_templates import plan_template_save
 from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.core.models import DictionaryItem
-from guanxi.sales.config_services import pipeline_save
 from guanxi.sales.models import Pipeline
+from guanxi.sales.services import pipeline_save
 from tests.conftest import World, client_for
 
 CHINESE, ENGLISH = "zh-hans", "en"

@@ -229,7 +229,7 @@ def test_the_conflict_inbox_shows_evidence_and_a_manager_decides(sales: PoolWorl
 
 
 def test_the_pool_adds_its_return_to_the_customers_toolbar_after_share() -> None:
-    from guanxi.customers.list_views import BULK_ACTIONS
+    from guanxi.customers.lists.views import BULK_ACTIONS
 
     assert list(BULK_ACTIONS) == ["transfer", "share", "return", "tag", "export", "delete"]
     assert BULK_ACTIONS["return"][0] == "pool.edit"

@@ -1,5 +1,5 @@
 """The REST resources of activities (DESIGN.md §REST API): ``followups``, ``plans`` (+ ``complete``,
-``cancel``), ``plan-templates`` (+ ``apply``); ``calendar.ics?token=`` is a plain view (agenda_views)."""
+``cancel``), ``plan-templates`` (+ ``apply``); ``calendar.ics?token=`` is a plain view (views.agenda)."""
 
 from __future__ import annotations
 

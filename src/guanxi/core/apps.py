@@ -10,14 +10,13 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import models, views
-        from .config import custom_fields, dictionary_defaults, parameter_defaults
+        from .config import dictionary_defaults, parameter_defaults
         from .notifications import kinds
 
         models.register()  # the system, audit and notification permissions; the data scope of core records
         kinds.register()  # the notification kinds every installation sends
         dictionary_defaults.register_defaults()  # the shipped dictionary types (SPEC §14.1)
         parameter_defaults.register_defaults()  # the shipped parameters (SPEC §14.2)
-        custom_fields.register()  # users carry custom fields (SPEC §14.3)
         views.register()  # the dashboard's and the administration's menu entries
         post_migrate.connect(_sync_dictionary, sender=self)
 

@@ -17,8 +17,10 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from .people import user_model
+
 if TYPE_CHECKING:
-    from guanxi.org.models import User
+    from guanxi.org.models import Department, User
 
 
 class Scope(models.TextChoices):
@@ -74,7 +76,8 @@ class Rule:
         key = "pk" if self.department == "self" else self.department_path
         return Q(**{key: department_id}) if key else Q(pk__in=[])
 
-    def under_department(self, path: str) -> Q:
+    def under_department(self, department: Department) -> Q:
+        path = department.path
         if self.department == "self":
             return Q(path__startswith=path)
         if self.department is None and self.owner:
@@ -84,9 +87,7 @@ class Rule:
             return Q(pk__in=[])
         # A subtree has few departments: their ids, inlined, let the planner estimate the rows and use the
         # row's own department index, where a join on the path prefix leaves it guessing.
-        from guanxi.org.models import Department
-
-        ids = list(Department.objects.filter(path__startswith=path).values_list("pk", flat=True))
+        ids = list(type(department).objects.filter(path__startswith=path).values_list("pk", flat=True))
         return Q(**{f"{key}__in": ids})
 
     @staticmethod
@@ -95,9 +96,7 @@ class Rule:
         index entry against the list, where a semi-join on the users would look up every row's owner (a
         regional manager's page 500 took 45 ms instead of 7). A company larger than the cap keeps the
         subquery."""
-        from guanxi.org.models import User
-
-        return owned_by(owner, User.objects.filter(**people).values_list("pk", flat=True))
+        return owned_by(owner, user_model().objects.filter(**people).values_list("pk", flat=True))
 
 
 _RULES: dict[type[models.Model], Rule] = {}
@@ -148,7 +147,7 @@ def scope_filter(actor: User, model: type[models.Model]) -> Q | None:
     if scope == Scope.DEPARTMENT:
         wide = rule.in_department(department.pk)
     elif scope == Scope.DEPARTMENT_TREE:
-        wide = rule.under_department(department.path)
+        wide = rule.under_department(department)
     elif scope == Scope.UNIT and rule.unit_path:
         wide = Q(**{rule.unit_path: department.business_unit_id})
     else:
@@ -178,11 +177,9 @@ def _shared(actor: User, rule: Rule, model: type[models.Model]) -> Q | None:
 
 
 def _team(actor: User, rule: Rule) -> Q:
-    from guanxi.org.models import User
-
     if not rule.owner:
         return Q(pk__in=[])
-    return owned_by(rule.owner, User.objects.filter(teams__members=actor).values_list("pk", flat=True))
+    return owned_by(rule.owner, user_model().objects.filter(teams__members=actor).values_list("pk", flat=True))
 
 
 PEOPLE_INLINE = 2000

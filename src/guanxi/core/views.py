@@ -7,15 +7,14 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from huey.contrib.djhuey import HUEY
 
-from guanxi.org.selectors import colleagues_of
-
+from . import dashboard
 from . import search as global_search
 from .http import AuthedRequest
 
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"colleagues": colleagues_of(request.user)})
+    return render(request, "core/home.html", {"panels": dashboard.panels_for(request)})
 
 
 @login_required

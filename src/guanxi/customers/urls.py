@@ -1,18 +1,19 @@
 from django.urls import path
 
-from . import list_views, views
+from . import views
+from .lists import views as lists
 
 app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
-    path("bulk/", list_views.customer_bulk, name="bulk"),
-    path("columns/", list_views.list_columns, name="columns"),
-    path("filters/", list_views.saved_filter_create, name="filter_save"),
-    path("filters/<int:pk>/delete/", list_views.saved_filter_delete, name="filter_delete"),
-    path("deleted/", list_views.deleted_list, name="deleted"),
-    path("<int:pk>/restore/", list_views.customer_restore, name="restore"),
-    path("<int:pk>/star/", list_views.customer_star, name="star"),
+    path("bulk/", lists.customer_bulk, name="bulk"),
+    path("columns/", lists.list_columns, name="columns"),
+    path("filters/", lists.saved_filter_create, name="filter_save"),
+    path("filters/<int:pk>/delete/", lists.saved_filter_delete, name="filter_delete"),
+    path("deleted/", lists.deleted_list, name="deleted"),
+    path("<int:pk>/restore/", lists.customer_restore, name="restore"),
+    path("<int:pk>/star/", lists.customer_star, name="star"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/delete/", views.customer_delete, name="delete"),

@@ -25,7 +25,7 @@ from guanxi.core.scope import get_visible_or_404
 from guanxi.core.templatetags.guanxi import mailto, tel
 from guanxi.org.models import User
 
-from . import keys, list_views, merge, selectors, services
+from . import keys, merge, selectors, services
 from . import warnings as customer_warnings
 from .forms import (
     ContactForm,
@@ -37,6 +37,7 @@ from .forms import (
     ShareForm,
     TransferForm,
 )
+from .lists import views as list_views
 from .models import Contact, Customer
 
 ALIASES = {"referrer": "referrer_number"}

@@ -11,10 +11,10 @@ class OrgConfig(AppConfig):
     def ready(self) -> None:
         from . import handover, history, models, selectors
 
-        models.register()  # the permissions of users, departments and roles; the data scope of their records
+        models.register()  # permissions of users, departments and roles; the data scope of their records; custom fields
         history.register()  # the audit trail reads sign-in and password events as words
         handover.register()  # a leaving user's departments and teams led and direct reports
-        selectors.register()  # the administration menu's entries and the global search of people
+        selectors.register()  # the administration menu's entries, the global search of people, dashboard panels
         post_migrate.connect(_sync_default_roles, sender=self)
 
 

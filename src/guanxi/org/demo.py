@@ -2,10 +2,14 @@
 (a car dealership) — each with its department tree, unit admin, managers and salespeople; the group's
 administrator and management see both units."""
 
+from datetime import date, timedelta
 from typing import TextIO
 
 from django.contrib.auth.hashers import make_password
 from faker import Faker
+
+from guanxi.core.config.custom_fields import custom_field_create, custom_fields_for, custom_values_update
+from guanxi.core.models import CustomField
 
 from .models import BusinessUnit, Department, Role, User
 from .services import roles_sync_defaults
@@ -114,6 +118,7 @@ def load(out: TextIO) -> None:
     units = "、".join(name for name, _tree in UNITS.values())
     out.write(f"Demo company: 华信集团 ({units}) — {created} people added, {len(people)} in all.\n")
     out.write("".join(f"{line}\n" for line in signins()))
+    _custom_fields(out)
 
 
 def signins() -> list[str]:
@@ -124,3 +129,31 @@ def signins() -> list[str]:
     return [f"Demo sign-ins (password {DEMO_PASSWORD}):"] + [
         f"  {username:13} {names[username]:4}  {title}" for username, *_rest, title in PEOPLE if username in names
     ]
+
+
+FIELDS = [
+    ("employee_no", "工号", CustomField.Type.TEXT, "公司发放的员工编号"),
+    ("hire_date", "入职日期", CustomField.Type.DATE, ""),
+]
+
+
+def _custom_fields(out: TextIO) -> None:
+    """Two custom fields on users (工号, 入职日期), filled in for every demo person."""
+    admin = User.objects.filter(is_superuser=True, status=User.Status.ACTIVE).order_by("pk").first()
+    if admin is None:
+        out.write("Custom fields: no administrator yet, skipped.\n")
+        return
+    existing = {field.key for field in custom_fields_for(User, unit=None, enabled_only=False)}
+    for key, label, type, help_text in FIELDS:
+        if key not in existing:
+            custom_field_create(actor=admin, model="org.user", key=key, label=label, type=type, help_text=help_text)
+
+    filled = 0
+    for number, user in enumerate(User.objects.order_by("date_joined", "pk"), start=1):
+        if "employee_no" in (user.custom or {}):
+            continue
+        hired = date(2018, 3, 1) + timedelta(days=97 * number)  # the same dates on every machine
+        values = {"employee_no": f"HX{number:04d}", "hire_date": hired.isoformat()}
+        custom_values_update(actor=admin, obj=user, values=values)
+        filled += 1
+    out.write(f"Custom fields on users: 工号, 入职日期 — {filled} people filled in.\n")

@@ -354,8 +354,9 @@ class UserSession(models.Model):
 
 
 def register() -> None:
-    """The organisation's permissions and the data scope of its records."""
+    """The organisation's permissions, the data scope of its records, and users' custom fields (SPEC §14.3)."""
     from guanxi.core import permissions, scope
+    from guanxi.core.config.custom_fields import register_custom_fields_model
 
     permissions.register_module(
         permissions.Module(
@@ -376,3 +377,4 @@ def register() -> None:
     # Sign-in security (SPEC §1.5): rows belong to the user they are about.
     scope.register(LoginAttempt, scope.Rule("org", owner="user"))
     scope.register(UserSession, scope.Rule("org", owner="user"))
+    register_custom_fields_model(User, module="org")

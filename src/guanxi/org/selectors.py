@@ -143,10 +143,15 @@ def inactive_users(*, actor: User, days: int, now: datetime | None = None) -> Qu
 
 
 def register() -> None:
-    """The administration menu's entries and the global search's provider of people."""
-    from guanxi.core import navigation, search
+    """The administration menu's entries, the global search's provider of people, and the dashboard's panels:
+    the reader's own account and their department's colleagues."""
+    from guanxi.core import dashboard, navigation, search
 
     search.register(search.Provider(_("People"), search_people))
+    dashboard.register(dashboard.Panel("org/panels/account.html", order=10))
+    dashboard.register(
+        dashboard.Panel("org/panels/colleagues.html", lambda request: {"colleagues": colleagues_of(request.user)}, 20)
+    )
     admin = _("Administration")
     for label, url, icon, order, code in [
         (_("Users"), "org:users", "users", 900, "org.view"),

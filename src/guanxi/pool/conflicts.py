@@ -219,7 +219,7 @@ def conflict_decide(*, actor: User, case: ConflictCase, decision: str, note: str
         )
     elif decision == ConflictCase.Decision.POOL and holder is not None:
         customer.locked_at = None
-        pool._release(actor, [customer], PoolEvent.Kind.CONFLICT, reason="conflict", note=note)
+        pool.customers_release(actor, [customer], PoolEvent.Kind.CONFLICT, reason="conflict", note=note)
     else:
         audit_log(actor=actor, action=Action.UPDATE, obj=customer, note=f"conflict decided: {decision} {note}".strip())
     case.status, case.decision, case.decided_by, case.decided_at, case.note = (

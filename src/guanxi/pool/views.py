@@ -248,15 +248,15 @@ def holding_limit_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def bulk_return(*, actor: User, ids: list[str], data: dict[str, Any]) -> BulkResult:
-    """The customers list's bulk action "Return to the pool" (registered with customers.list_views)."""
+    """The customers list's bulk action "Return to the pool" (registered with customers.lists.views)."""
     return pool.customers_bulk_return(actor=actor, ids=ids, reason=data["reason"], note=data["note"])
 
 
 def register() -> None:
     """The menu entries; what the pool adds to the customers' 360 page and to their list's bulk actions."""
     from guanxi.core import navigation
-    from guanxi.customers import list_views as customer_list_views
     from guanxi.customers import views as customer_views
+    from guanxi.customers.lists import views as customer_list_views
 
     navigation.register(
         navigation.NavItem(gettext_lazy("Public pool"), "pool:pool", "lifebuoy", 11, navigation.needs("pool.view"))

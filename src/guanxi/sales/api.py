@@ -15,7 +15,7 @@ from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleR
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
-from . import config_services, selectors, services
+from . import selectors, services
 from .models import Competitor, Opportunity, OpportunityLine, Pipeline, Stage
 
 
@@ -91,7 +91,7 @@ class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
                 raise serializers.ValidationError({"stages": [f"Stage {pk} is not a stage of this pipeline."]})
             rows.append((existing.get(pk) if pk is not None else None, {**stage, "sort_order": position}))
         kept = {stage.pk for stage, _values in rows if stage is not None}
-        saved = config_services.pipeline_save(
+        saved = services.pipeline_save(
             actor=self.actor,
             pipeline=pipeline,
             data=values,
@@ -315,7 +315,7 @@ class CompetitorSerializer(ModelSerializer):
 
     class Meta:
         model = Competitor
-        fields = ["id", *config_services.COMPETITOR_FIELDS, "record", "version", "created_at", "updated_at"]
+        fields = ["id", *services.COMPETITOR_FIELDS, "record", "version", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
@@ -355,7 +355,7 @@ class CompetitorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         data.pop("version", None)
-        competitor = config_services.competitor_create(actor=self.actor, data=data)
+        competitor = services.competitor_create(actor=self.actor, data=data)
         return Response(self.get_serializer(competitor).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CompetitorSerializer, responses=CompetitorSerializer)
@@ -365,8 +365,8 @@ class CompetitorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         version = version_sent(data)
-        saved = config_services.competitor_update(actor=self.actor, competitor=competitor, version=version, data=data)
+        saved = services.competitor_update(actor=self.actor, competitor=competitor, version=version, data=data)
         return Response(self.get_serializer(saved).data)
 
     def perform_destroy(self, instance: Competitor) -> None:
-        config_services.competitor_delete(actor=self.actor, competitor=instance)
+        services.competitor_delete(actor=self.actor, competitor=instance)

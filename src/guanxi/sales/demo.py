@@ -15,7 +15,7 @@ from django.utils import timezone
 from guanxi.core.errors import DomainError
 from guanxi.customers.models import Customer, Lifecycle
 
-from . import config_services, services
+from . import services
 from .models import Competitor, Opportunity, Pipeline, Stage, StageChange
 
 # unit code → its pipeline and competitors
@@ -132,7 +132,7 @@ def _competitors(customer: Customer, rows: list[tuple[str, str, str, str]]) -> l
         existing = Competitor.objects.filter(business_unit_id=customer.business_unit_id, name=name).first()
         found.append(
             existing
-            or config_services.competitor_create(
+            or services.competitor_create(
                 actor=owner,  # type: ignore[arg-type]
                 data={"name": name, "price_level": price, "strengths": strengths, "weaknesses": weaknesses},
             )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.audit import labels_of
 from guanxi.core.models import AuditEntry
-from guanxi.org.models import User
+from guanxi.core.people import user_model
 
 from .selectors import record_type_choices
 
@@ -37,7 +37,9 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AuditFilter(django_filters.FilterSet):
-    actor = django_filters.ModelChoiceFilter(queryset=User.objects.order_by("display_name"), label=_("By"))
+    actor = django_filters.ModelChoiceFilter(
+        queryset=lambda request: user_model().objects.order_by("display_name"), label=_("By")
+    )
     action = django_filters.ChoiceFilter(choices=AuditEntry.Action.choices, label=_("Action"))
     object_type = django_filters.ChoiceFilter(
         choices=record_type_choices, method="filter_object_type", label=_("Record type")

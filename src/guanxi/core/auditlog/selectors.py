@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.urls import reverse
@@ -12,9 +13,11 @@ from guanxi.core.audit import history_of, label_of
 from guanxi.core.models import AuditEntry, Notification
 from guanxi.core.permissions import has_perm
 from guanxi.core.scope import ScopedQuerySet, registered_models
-from guanxi.org.models import User
 
 from .presentation import ShownEntry, model_of, present_entries
+
+if TYPE_CHECKING:
+    from guanxi.org.models import User
 
 HISTORY_PAGE = 10
 

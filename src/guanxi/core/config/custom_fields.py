@@ -26,11 +26,10 @@ from django.utils.dateparse import parse_date
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from guanxi.org.models import User
-
 from ..audit import Action, audit_log, diff, snapshot
 from ..errors import Conflict, DomainError
 from ..models import CustomField, DictionaryItem, DictionaryType
+from ..people import user_model
 from ..permissions import require_perm
 from ..scope import ScopedQuerySet
 from .lookups import json_list_contains
@@ -141,7 +140,7 @@ def _stored(field: CustomField, value: Any) -> Any:
     if field.type == Type.DATE:
         return value.isoformat() if isinstance(value, date) else str(value)
     if field.type == Type.USER:
-        return value.pk if isinstance(value, User) else int(value)
+        return value.pk if isinstance(value, models.Model) else int(value)
     return value
 
 
@@ -256,11 +255,12 @@ def _multi_choice(field: CustomField, raw: Any, current: Any) -> list[str]:
 
 
 def _user(field: CustomField, raw: Any, current: Any) -> int:
-    pk = raw.pk if isinstance(raw, User) else raw
+    pk = raw.pk if isinstance(raw, models.Model) else raw
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise DomainError(_("Choose a user.")) from None
+    User = user_model()
     if pk != current and not User.objects.filter(pk=pk, status=User.Status.ACTIVE).exists():
         raise DomainError(_("Choose an active user."))
     return pk
@@ -455,8 +455,3 @@ def _free_key(taken: set[str]) -> str:
     while f"field{number}" in taken:
         number += 1
     return f"field{number}"
-
-
-def register() -> None:
-    """Users carry custom fields too, under the organisation module's permissions."""
-    register_custom_fields_model(User, module="org")

@@ -23,9 +23,8 @@ from django.utils import formats
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.org.models import User
-
 from ..models import CustomField, DictionaryItem
+from ..people import user_model
 from .custom_fields import custom_fields_for, custom_filter_q, record_unit
 from .dictionary import dictionary_choices, shown_item_label
 
@@ -51,6 +50,7 @@ def custom_form_field(field: CustomField, current: Any = None) -> forms.Field:
         choices = dictionary_choices(_type_code(field), include=current or [])
         return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
     if field.type == Type.USER:
+        User = user_model()
         users = User.objects.filter(models.Q(status=User.Status.ACTIVE) | models.Q(pk=current or 0))
         return forms.ModelChoiceField(queryset=users, **common)
     return forms.BooleanField(**{**common, "required": False})
@@ -103,7 +103,7 @@ class _Lookups:
         }
         user_keys = [field.key for field in fields if field.type == Type.USER]
         user_ids = {value.get(key) for value in values for key in user_keys} - {None}
-        self.users = {user.pk: str(user) for user in User.objects.filter(pk__in=user_ids)}
+        self.users = {user.pk: str(user) for user in user_model().objects.filter(pk__in=user_ids)}
 
     def show(self, field: CustomField, value: Any) -> str:
         if value is None or value == "" or value == []:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,14 +17,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guanxi.org.models import BusinessUnit
-
 from ..audit import Action, audit_log
 from ..errors import DomainError
 from ..models import ParameterValue
+from ..people import unit_model
 from ..permissions import grants_of
 from ..scope import Scope
 from .units import config_unit_check
+
+if TYPE_CHECKING:
+    from guanxi.org.models import BusinessUnit
 
 CONFIGURE = "system.configure"
 TYPES = ("int", "decimal", "bool", "str", "choice", "multi")
@@ -211,11 +213,11 @@ def parameter_get(code: str) -> Parameter:
 
 # --- reads ------------------------------------------------------------------------------------------
 
-Unit = BusinessUnit | int | None
+Unit: TypeAlias = "BusinessUnit | int | None"
 
 
 def _unit_id(unit: Unit) -> int | None:
-    return unit.pk if isinstance(unit, BusinessUnit) else unit
+    return unit if unit is None or isinstance(unit, int) else unit.pk
 
 
 def parameter_value(code: str, *, unit: Unit) -> Any:
@@ -258,8 +260,8 @@ def parameter_units(*, actor: Any) -> list[BusinessUnit]:
     """The units whose parameters the actor may see: every unit with the all-units scope on the settings,
     otherwise their own (SPEC §1.1)."""
     if grants_of(actor).scope("system") == Scope.ALL:
-        return list(BusinessUnit.objects.order_by("name"))
-    return list(BusinessUnit.objects.filter(pk=actor.business_unit_id))
+        return list(unit_model().objects.order_by("name"))
+    return list(unit_model().objects.filter(pk=actor.business_unit_id))
 
 
 # --- writes -----------------------------------------------------------------------------------------
@@ -284,7 +286,7 @@ def parameters_set(*, actor: Any, unit: BusinessUnit, values: Mapping[str, Any])
     if errors:
         raise ValidationError(errors)
 
-    BusinessUnit.objects.select_for_update().get(pk=unit.pk)  # one writer per unit at a time
+    unit_model().objects.select_for_update().get(pk=unit.pk)  # one writer per unit at a time
     current = {row.code: row for row in ParameterValue.objects.filter(business_unit=unit, code__in=cleaned)}
     changes: dict[str, list[Any]] = {}
     for code, value in cleaned.items():

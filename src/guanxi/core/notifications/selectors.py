@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
 from guanxi.core.models import Notification, NotificationPreference
-from guanxi.org.models import User
 
 from .kinds import Kind, all_kinds
+
+if TYPE_CHECKING:
+    from guanxi.org.models import User
 
 
 def notifications_of(*, actor: User, unread_only: bool = False) -> QuerySet[Notification]:

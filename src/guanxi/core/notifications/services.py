@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -21,10 +21,13 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import DomainError
 from guanxi.core.models import Notification, NotificationPreference
+from guanxi.core.people import user_model
 from guanxi.core.texts import Text
-from guanxi.org.models import User
 
 from .kinds import KINDS, kind_of
+
+if TYPE_CHECKING:
+    from guanxi.org.models import User
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,7 @@ def notify(
     ids = {user.pk for user in recipients}
     if not ids:
         return []
+    User = user_model()
     users = User.objects.filter(pk__in=ids, status=User.Status.ACTIVE).only("pk", "email", "language")
     chosen = {
         preference.user_id: Choice(preference.in_app, preference.email)

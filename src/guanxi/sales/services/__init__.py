@@ -1,5 +1,5 @@
-"""Every write on opportunities (SPEC §6): one transaction each, permission and scope first, full validation,
-stage history, the customer's lifecycle events and the audit log."""
+"""Every write of sales (SPEC §6): opportunities, pipelines and competitors; one transaction each, permission and
+scope first, full validation, stage history, the customer's lifecycle events and the audit log."""
 
 from .closing import (
     opportunity_lose,
@@ -13,6 +13,7 @@ from .common import (
     StageRequirementsMissing,
     can_edit,
 )
+from .competitors import COMPETITOR_FIELDS, competitor_create, competitor_delete, competitor_update
 from .opportunities import (
     opportunity_collaborators_set,
     opportunity_competitors_set,
@@ -24,9 +25,12 @@ from .opportunities import (
     opportunity_update,
 )
 from .pipelines import (
+    PIPELINE_FIELDS,
+    STAGE_FIELDS,
     closing_stage,
     default_pipeline,
     first_stage,
+    pipeline_save,
     pipelines_for_unit,
 )
 from .stages import (
@@ -37,11 +41,17 @@ from .stages import (
 
 __all__ = [
     "AUDITED_FIELDS",
+    "COMPETITOR_FIELDS",
     "OPPORTUNITY_FIELDS",
+    "PIPELINE_FIELDS",
     "REQUIRABLE_FIELDS",
+    "STAGE_FIELDS",
     "StageRequirementsMissing",
     "can_edit",
     "closing_stage",
+    "competitor_create",
+    "competitor_delete",
+    "competitor_update",
     "default_pipeline",
     "first_stage",
     "opportunity_collaborators_set",
@@ -57,6 +67,7 @@ __all__ = [
     "opportunity_transfer",
     "opportunity_update",
     "opportunity_win",
+    "pipeline_save",
     "pipelines_for_unit",
     "register",
 ]

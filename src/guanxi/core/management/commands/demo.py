@@ -1,21 +1,20 @@
 import time
+from collections.abc import Callable
+from importlib import import_module
+from importlib.util import find_spec
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils.module_loading import import_string
 
-# Each part builds on the ones before it: the people, their customers, the history of follow-ups, the pool (its
-# sweep must see that history), the opportunities, the leads; the core's custom field values decorate the rest.
-PARTS = [
-    "guanxi.org.demo.load",
-    "guanxi.customers.demo.load",
-    "guanxi.activities.demo.load",
-    "guanxi.pool.demo.load",
-    "guanxi.sales.demo.load",
-    "guanxi.leads.demo.load",
-    "guanxi.core.demo.load",
-]
+
+def demo_parts() -> list[Callable[[Any], None]]:
+    """Each app's ``demo.load``, from the bottom of the stack up (the order of INSTALLED_APPS): each part builds
+    on the ones before it — the people, their customers, the history of follow-ups, the pool (its sweep must
+    see that history), the opportunities, the leads."""
+    modules = [f"{config.name}.demo" for config in apps.get_app_configs() if config.name.startswith("guanxi.")]
+    return [import_module(name).load for name in modules if find_spec(name) and hasattr(import_module(name), "load")]
 
 
 class Command(BaseCommand):
@@ -23,8 +22,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
-            for part in PARTS:
+            for load in demo_parts():
                 started = time.monotonic()
-                import_string(part)(self.stdout)
+                load(self.stdout)
                 self.stdout.write(f"  ({time.monotonic() - started:.1f} s)")
                 self.stdout.flush()

@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .preferences import column_choices
+from ..preferences import column_choices
 
 
 class SaveFilterForm(forms.Form):

@@ -23,9 +23,9 @@ from guanxi.core.scope import get_visible_or_404
 from guanxi.customers.regions.services import region_names, region_path_label
 from guanxi.customers.services import customer_duplicates
 
-from . import conversion, selectors, services
-from .forms import AssignForm, ConvertForm, FollowUpForm, LeadEntryForm, LeadFilterForm, StatusForm
-from .models import Lead
+from .. import conversion, selectors, services
+from ..forms import AssignForm, ConvertForm, FollowUpForm, LeadEntryForm, LeadFilterForm, StatusForm
+from ..models import Lead
 
 
 @perm_required("leads.view")

@@ -1,8 +1,6 @@
-"""Forecast, competitors and the pipeline editor (SPEC §6.2, §6.5, §6.6): thin views."""
+"""Competitors and the pipeline editor (SPEC §6.2, §6.6): thin views."""
 
 from __future__ import annotations
-
-from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,35 +13,9 @@ from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 
-from . import config_services, selectors
-from .forms import CompetitorForm, OpportunityFilterForm, PipelineForm, StageFormSet
-from .models import Opportunity, Pipeline, Stage
-
-
-@perm_required("opportunities.view")
-def forecast(request: AuthedRequest) -> HttpResponse:
-    form = OpportunityFilterForm(request.GET or None, actor=request.user, board=True)
-    form.fields["pipeline"].required = False
-    form.fields["pipeline"].empty_label = _("All pipelines")  # type: ignore[attr-defined]
-    for name in ("q", "scene", "close_from", "close_to", "amount_min"):
-        form.fields.pop(name, None)
-    filters = form.filters()
-    start = None
-    if request.GET.get("start"):
-        try:
-            start = date.fromisoformat(request.GET["start"] + "-01")
-        except ValueError:
-            start = None
-    months = 12 if request.GET.get("months") == "12" else 6
-    result = selectors.forecast(
-        actor=request.user, months=months, start=start, pipeline=filters.get("pipeline"), owner=filters.get("owner")
-    )
-    chart = {
-        "months": [month.strftime("%Y-%m") for month in result.months],
-        "weighted": [float(value) for value in result.totals],
-        "label": str(_("Weighted amount")),
-    }
-    return render(request, "sales/forecast.html", {"filter_form": form, "forecast": result, "chart": chart})
+from .. import selectors, services
+from ..forms import CompetitorForm, PipelineForm, StageFormSet
+from ..models import Opportunity, Pipeline, Stage
 
 
 @perm_required("competitors.view")
@@ -78,15 +50,15 @@ def competitor_form(request: AuthedRequest, pk: int | None = None) -> HttpRespon
         request.POST or None, instance=competitor, initial={"version": getattr(competitor, "version", None)}
     )
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data.get(name) or "" for name in config_services.COMPETITOR_FIELDS}
+        data = {name: form.cleaned_data.get(name) or "" for name in services.COMPETITOR_FIELDS}
         if competitor is None:
-            saved = attempt(form, None, lambda: config_services.competitor_create(actor=request.user, data=data))
+            saved = attempt(form, None, lambda: services.competitor_create(actor=request.user, data=data))
         else:
             version = form.cleaned_data.get("version") or competitor.version
             saved = attempt(
                 form,
                 None,
-                lambda: config_services.competitor_update(
+                lambda: services.competitor_update(
                     actor=request.user, competitor=competitor, version=version, data=data
                 ),
             )
@@ -120,14 +92,14 @@ def pipeline_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse
                 if stage_form.instance.pk:
                     delete.append(stage_form.instance)
                 continue
-            values = {name: data.get(name) for name in config_services.STAGE_FIELDS}
+            values = {name: data.get(name) for name in services.STAGE_FIELDS}
             rows.append((stage_form.instance if stage_form.instance.pk else None, values))
         rows.sort(key=lambda row: row[1].get("sort_order") or 0)
-        values = {name: form.cleaned_data.get(name) for name in config_services.PIPELINE_FIELDS}
+        values = {name: form.cleaned_data.get(name) for name in services.PIPELINE_FIELDS}
         saved = attempt(
             form,
             None,
-            lambda: config_services.pipeline_save(
+            lambda: services.pipeline_save(
                 actor=request.user, pipeline=pipeline, data=values, stages=rows, delete=delete
             ),
             {"stages": "__all__"},

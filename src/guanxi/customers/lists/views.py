@@ -24,10 +24,10 @@ from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 
-from . import bulk, preferences, services
-from .forms import ShareForm, TransferForm
-from .list_forms import ColumnsForm, ConfirmForm, SaveFilterForm, TagForm
-from .models import Customer, SavedFilter
+from .. import bulk, preferences, services
+from ..forms import ShareForm, TransferForm
+from ..models import Customer, SavedFilter
+from .forms import ColumnsForm, ConfirmForm, SaveFilterForm, TagForm
 
 # Bulk action → (permission, button label); the order of the toolbar.
 BULK_ACTIONS: dict[str, tuple[str, str | Promise]] = {

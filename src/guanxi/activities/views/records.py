@@ -23,11 +23,11 @@ from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_readable_or_404, get_visible_or_404, rule_for
 from guanxi.customers.models import Customer
 
-from . import plan_templates, selectors, services
-from .forms import ApplyTemplateForm, CancelForm, CommentForm, FollowUpForm, PlanForm, RescheduleForm
-from .models import Plan
-from .related import reference as related_reference
-from .related import related_choices
+from .. import plan_templates, selectors, services
+from ..forms import ApplyTemplateForm, CancelForm, CommentForm, FollowUpForm, PlanForm, RescheduleForm
+from ..models import Plan
+from ..related import reference as related_reference
+from ..related import related_choices
 
 TIMELINE_PAGE = 20
 

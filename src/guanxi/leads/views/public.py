@@ -14,9 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 from guanxi.core.errors import DomainError
 from guanxi.core.middleware import ip_of
 
-from .forms import WebLeadForm
-from .models import LeadForm
-from .webforms import HONEYPOT, webform_submit, webform_token
+from ..forms import WebLeadForm
+from ..models import LeadForm
+from ..webforms import HONEYPOT, webform_submit, webform_token
 
 
 def _definition(key: str) -> LeadForm:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -24,8 +25,8 @@ from guanxi.core.scope import get_visible_or_404
 from guanxi.customers.models import Customer
 from guanxi.customers.warnings import CustomerWarning, warnings_of
 
-from . import selectors, services
-from .forms import (
+from .. import selectors, services
+from ..forms import (
     DecideForm,
     LineFormSet,
     LoseForm,
@@ -36,7 +37,7 @@ from .forms import (
     WinForm,
     lines_from,
 )
-from .models import Opportunity, Stage, Status
+from ..models import Opportunity, Stage, Status
 
 # --- the board ------------------------------------------------------------------------------------------
 
@@ -165,7 +166,7 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
 @perm_required("opportunities.export")
 def opportunity_export(request: AuthedRequest) -> HttpResponse:
     """The list's current filters and order as an .xlsx."""
-    from .exports import opportunities_export
+    from ..exports import opportunities_export
 
     form = OpportunityFilterForm(request.GET or None, actor=request.user)
     data = form.cleaned_data if form.is_valid() else {}
@@ -399,3 +400,29 @@ def customer_opportunities(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_open": has_perm(request.user, "opportunities.create"),
     }
     return render(request, "sales/customer_tab.html", context)
+
+
+@perm_required("opportunities.view")
+def forecast(request: AuthedRequest) -> HttpResponse:
+    form = OpportunityFilterForm(request.GET or None, actor=request.user, board=True)
+    form.fields["pipeline"].required = False
+    form.fields["pipeline"].empty_label = _("All pipelines")  # type: ignore[attr-defined]
+    for name in ("q", "scene", "close_from", "close_to", "amount_min"):
+        form.fields.pop(name, None)
+    filters = form.filters()
+    start = None
+    if request.GET.get("start"):
+        try:
+            start = date.fromisoformat(request.GET["start"] + "-01")
+        except ValueError:
+            start = None
+    months = 12 if request.GET.get("months") == "12" else 6
+    result = selectors.forecast(
+        actor=request.user, months=months, start=start, pipeline=filters.get("pipeline"), owner=filters.get("owner")
+    )
+    chart = {
+        "months": [month.strftime("%Y-%m") for month in result.months],
+        "weighted": [float(value) for value in result.totals],
+        "label": str(_("Weighted amount")),
+    }
+    return render(request, "sales/forecast.html", {"filter_form": form, "forecast": result, "chart": chart})

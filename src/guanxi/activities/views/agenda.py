@@ -20,10 +20,10 @@ from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 
-from . import feeds, plan_templates, selectors
-from .compliance import compliance_run
-from .forms import CalendarForm, PlanTemplateForm, ReminderSettingsForm, StepFormSet
-from .models import FeedToken, PlanTemplate, ReminderSettings
+from .. import feeds, plan_templates, selectors
+from ..compliance import compliance_run
+from ..forms import CalendarForm, PlanTemplateForm, ReminderSettingsForm, StepFormSet
+from ..models import FeedToken, PlanTemplate, ReminderSettings
 
 AGENDA_PAGE = 50
 CALENDAR_LIMIT = 1500

@@ -18,10 +18,10 @@ from guanxi.core.permissions import perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.customers.regions.services import region_names
 
-from . import selectors, webforms
-from .forms import FormDefinitionForm, RuleForm
-from .models import AssignmentRule, LeadForm
-from .services import SOURCE_TYPE
+from .. import selectors, webforms
+from ..forms import FormDefinitionForm, RuleForm
+from ..models import AssignmentRule, LeadForm
+from ..services import SOURCE_TYPE
 
 
 @perm_required("leads.configure")
