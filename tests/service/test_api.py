@@ -67,7 +67,10 @@ def test_the_lifecycle_through_the_api_with_each_refusal_and_its_code(desk: Desk
     assert sam.post(f"{url}/start/").json()["status"] == "in_progress"
     assert sam.post(f"{url}/resolve/", {"resolution": "重开发票"}, format="json").json()["status"] == "resolved"
     refused = sam.post(f"{url}/feedback/", {"satisfaction": 7}, format="json")
-    assert (refused.status_code, refused.json()) == (400, {"satisfaction": ["Rate from 1 to 5."], "code": "out_of_range"})
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"satisfaction": ["请打 1 到 5 分。"], "code": "out_of_range"},  # the API speaks the default language
+    )
     again = sam.post(f"{url}/feedback/", {"satisfaction": 2, "comment": "还是错的"}, format="json").json()
     assert (again["status"], again["round"]) == ("assigned", 2)
     sam.post(f"{url}/start/")
@@ -95,7 +98,7 @@ def test_the_customers_api_counts_open_complaints(desk: Desk) -> None:
     open_ticket(desk.mei, desk.customer, type="consultation")
     grant(desk.root, "unit_head")
     row = api(desk.root).get(f"/api/v1/customers/{desk.customer.pk}/").json()
-    assert row["open_complaints"] == 1 and "1 open complaint" in row["warnings"][0]
+    assert row["open_complaints"] == 1 and "1 个未结投诉" in row["warnings"][0]
     services.ticket_assign(actor=desk.mei, ticket=complaint, assignee=desk.sam)
     services.ticket_start(actor=desk.sam, ticket=complaint)
     services.ticket_resolve(actor=desk.sam, ticket=complaint, resolution="已处理")

@@ -167,10 +167,10 @@ def test_dispatch_suggests_skilled_agents_the_least_loaded_first(desk: Desk) -> 
 
 
 def test_bad_ticket_input_is_refused_on_its_field(desk: Desk) -> None:
-    for data, field in (({"subject": " "}, "subject"), ({"type": "nonsense"}, "type"), ({"priority": "x"}, "priority")):
+    for name, value in (("subject", " "), ("type", "nonsense"), ("priority", "x")):
         with pytest.raises(DomainError) as refused:
-            open_ticket(desk.mei, desk.customer, **data)
-        assert refused.value.field == field
+            open_ticket(desk.mei, desk.customer, MONDAY, **{name: value})
+        assert refused.value.field == name
     with pytest.raises(DomainError) as unseen:  # Mei's scope is her unit: unit B's customer is not hers
         open_ticket(desk.mei, desk.customer_b)
     assert unseen.value.field == "customer"

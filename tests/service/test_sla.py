@@ -11,13 +11,19 @@ from tests.service.conftest import MONDAY, Desk, open_ticket
 assert "sla_breaches" in JOBS and tasks  # importing the tasks registers the sweep
 
 
+def escalated_to() -> list[str]:
+    return list(Notification.objects.filter(kind="ticket_escalated").values_list("recipient__username", flat=True))
+
+
 def test_the_sweep_escalates_a_missed_deadline_to_the_manager_once(desk: Desk) -> None:
     late = open_ticket(desk.mei, desk.customer, priority="urgent")  # respond by 11:00, resolve by 18:00
     services.ticket_assign(actor=desk.mei, ticket=late, assignee=desk.sam, at=MONDAY)
     on_time = open_ticket(desk.mei, desk.customer, priority="normal")
 
     assert run_job("sla_breaches", at=MONDAY + timedelta(minutes=59)) == "0 tickets past their deadline escalated"
-    assert run_job("sla_breaches", at=MONDAY + timedelta(hours=1, minutes=1)) == "1 tickets past their deadline escalated"
+    assert (
+        run_job("sla_breaches", at=MONDAY + timedelta(hours=1, minutes=1)) == "1 tickets past their deadline escalated"
+    )
     assert run_job("sla_breaches", at=MONDAY + timedelta(hours=5)) == "0 tickets past their deadline escalated"
 
     late.refresh_from_db()
@@ -25,7 +31,9 @@ def test_the_sweep_escalates_a_missed_deadline_to_the_manager_once(desk: Desk) -
     assert late.breached_at == late.escalated_at == MONDAY + timedelta(hours=1, minutes=1)
     assert on_time.breached_at is None
     # Sam's manager is Bob: he hears of it, once
-    assert list(Notification.objects.filter(kind="ticket_escalated").values_list("recipient__username", flat=True)) == ["bob"]
+    assert list(Notification.objects.filter(kind="ticket_escalated").values_list("recipient__username", flat=True)) == [
+        "bob"
+    ]
     assert list(late.steps.filter(kind__in=[StepKind.BREACHED, StepKind.ESCALATED]).values_list("kind", flat=True)) == [
         "breached", "escalated",
     ]  # fmt: skip
@@ -34,7 +42,9 @@ def test_the_sweep_escalates_a_missed_deadline_to_the_manager_once(desk: Desk) -
 def test_an_unassigned_tickets_miss_goes_to_the_units_service_managers(desk: Desk) -> None:
     open_ticket(desk.mei, desk.customer, priority="urgent")
     run_job("sla_breaches", at=MONDAY + timedelta(hours=2))
-    assert list(Notification.objects.filter(kind="ticket_escalated").values_list("recipient__username", flat=True)) == ["mei"]
+    assert list(Notification.objects.filter(kind="ticket_escalated").values_list("recipient__username", flat=True)) == [
+        "mei"
+    ]
 
 
 def test_time_left_counts_working_minutes_to_the_pending_deadline(desk: Desk) -> None:

@@ -1,8 +1,9 @@
 """The service pages: lists with a bounded number of queries, the detail's steps, the 360 tab and banner,
 the opportunity form's banner, the export and the public pages."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from guanxi.org.models import User
 from guanxi.service import knowledge, services
 from guanxi.service.models import Ticket
+from guanxi.service.workcalendar import LAST_YEAR
 from tests.conftest import client_for, grant
 from tests.service.conftest import MONDAY, Desk, open_ticket
 
@@ -38,7 +40,7 @@ def test_a_manager_registers_a_ticket_and_a_missing_subject_is_shown_on_its_fiel
     assert refused.status_code == 200 and list(refused.context["form"].errors) == ["subject"]
     created = client.post("/service/tickets/new/", {**data, "subject": "空调不制冷"})
     ticket = Ticket.objects.get(subject="空调不制冷")
-    assert created.url == f"/service/tickets/{ticket.pk}/"
+    assert created["Location"] == f"/service/tickets/{ticket.pk}/"
 
 
 def test_the_detail_page_offers_the_next_step_and_shows_the_timeline(desk: Desk) -> None:
@@ -54,7 +56,7 @@ def test_the_detail_page_offers_the_next_step_and_shows_the_timeline(desk: Desk)
     ticket.refresh_from_db()
     assert ticket.status == "resolved" and ticket.assignee_id == desk.sam.pk
     refused = client.post(f"/service/tickets/{ticket.pk}/start/", follow=True).content.decode()
-    assert "Only an assigned ticket can be started." in refused
+    assert "只有已分配的服务单才能开始处理。" in refused
 
 
 def test_the_360_page_shows_the_complaint_banner_and_the_service_tab(desk: Desk) -> None:
@@ -95,15 +97,21 @@ def test_the_customer_answers_through_the_public_link_once(desk: Desk) -> None:
 
 def test_the_public_faq_lists_only_public_articles(desk: Desk) -> None:
     category = knowledge.category_create(actor=desk.mei, name="常见问题")
-    knowledge.article_create(actor=desk.mei, data={"title": "如何报修", "category": category, "body": "<p>拨打热线</p>", "is_public": True})
+    knowledge.article_create(
+        actor=desk.mei, data={"title": "如何报修", "category": category, "body": "<p>拨打热线</p>", "is_public": True}
+    )
     knowledge.article_create(actor=desk.mei, data={"title": "内部流程", "category": category, "body": "<p>仅内部</p>"})
     page = Client().get("/service/faq/").content.decode()
     assert "如何报修" in page and "内部流程" not in page
 
 
-def test_the_sla_page_names_the_calendar(desk: Desk) -> None:
-    page = client_for(desk.sam).get("/service/sla/").content.decode()
-    assert "Chinese" in page and "24" in page
+def test_the_sla_page_names_the_calendar_and_says_when_its_data_ends(desk: Desk) -> None:
+    with time_machine.travel(date(LAST_YEAR, 6, 1)):
+        page = client_for(desk.sam).get("/service/sla/").content.decode()
+    assert "中国法定节假日" in page and "24" in page and 'data-testid="calendar-fallback"' not in page
+    with time_machine.travel(date(LAST_YEAR + 1, 3, 1)):  # signed in again: a session does not last a year
+        page = client_for(desk.sam).get("/service/sla/").content.decode()
+    assert 'data-testid="calendar-fallback"' in page and f"只到 {LAST_YEAR} 年" in page
 
 
 def test_pages_need_the_service_module(desk: Desk) -> None:

@@ -10,8 +10,8 @@ from tests.service.conftest import SHANGHAI
 CN = Calendar(chinese=True, start_hour=9, end_hour=18)  # nine working hours a day
 
 
-def at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=SHANGHAI)
+def at(year: int, month: int, day: int, hour: int) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=SHANGHAI)
 
 
 def test_a_deadline_crosses_the_weekend() -> None:

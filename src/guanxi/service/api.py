@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
+from guanxi.core.rest import Pagination
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
@@ -48,23 +49,23 @@ class TicketSerializer(ModelSerializer):
         return sla.minutes_left(instance)
 
 
-class AssignSerializer(Serializer):
+class TicketAssignSerializer(Serializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-class ResolveSerializer(Serializer):
+class TicketResolveSerializer(Serializer):
     resolution = serializers.CharField(allow_blank=True, max_length=5000)
     articles = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
 
-class FeedbackSerializer(Serializer):
+class TicketFeedbackSerializer(Serializer):
     # any integer: the service refuses one outside 1–5 with the code ``out_of_range``
     satisfaction = serializers.IntegerField()
     comment = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
-class NoteSerializer(Serializer):
+class TicketNoteSerializer(Serializer):
     note = serializers.CharField(allow_blank=True, max_length=1000)
 
 
@@ -132,11 +133,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         ticket.refresh_from_db()
         return Response(TicketSerializer(ticket).data, status=code)
 
-    @extend_schema(request=AssignSerializer, responses=TicketSerializer)
+    @extend_schema(request=TicketAssignSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         """服务分配: give the ticket to an agent of its unit (an agent may take an unassigned one)."""
-        ticket, data = self.get_object(), self._body(AssignSerializer)
+        ticket, data = self.get_object(), self._body(TicketAssignSerializer)
         services.ticket_assign(actor=self.actor, ticket=ticket, assignee=data["assignee"], note=data["note"])
         return self._answer(ticket)
 
@@ -148,38 +149,38 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         services.ticket_start(actor=self.actor, ticket=ticket)
         return self._answer(ticket)
 
-    @extend_schema(request=ResolveSerializer, responses=TicketSerializer)
+    @extend_schema(request=TicketResolveSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         """The handling notes, and the knowledge-base articles used."""
-        ticket, data = self.get_object(), self._body(ResolveSerializer)
+        ticket, data = self.get_object(), self._body(TicketResolveSerializer)
         articles = Article.objects.visible_to(self.actor).filter(pk__in=data["articles"])
         services.ticket_resolve(actor=self.actor, ticket=ticket, resolution=data["resolution"], articles=articles)
         return self._answer(ticket)
 
-    @extend_schema(request=FeedbackSerializer, responses=TicketSerializer)
+    @extend_schema(request=TicketFeedbackSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def feedback(self, request: Request, pk: str | None = None) -> Response:
         """服务反馈: satisfaction 1–5; 3 or more archives, less sends it back to its agent."""
-        ticket, data = self.get_object(), self._body(FeedbackSerializer)
+        ticket, data = self.get_object(), self._body(TicketFeedbackSerializer)
         services.ticket_feedback(
             actor=self.actor, ticket=ticket, satisfaction=data["satisfaction"], comment=data["comment"]
         )
         return self._answer(ticket)
 
-    @extend_schema(request=NoteSerializer, responses=TicketSerializer)
+    @extend_schema(request=TicketNoteSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def archive(self, request: Request, pk: str | None = None) -> Response:
         """服务归档 without feedback (the customer could not be reached), with the reason."""
-        ticket, data = self.get_object(), self._body(NoteSerializer)
+        ticket, data = self.get_object(), self._body(TicketNoteSerializer)
         services.ticket_archive(actor=self.actor, ticket=ticket, note=data["note"])
         return self._answer(ticket)
 
-    @extend_schema(request=NoteSerializer, responses={201: TicketSerializer})
+    @extend_schema(request=TicketNoteSerializer, responses={201: TicketSerializer})
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         """An archived ticket stays final: this opens a new ticket linked to it (``reopened_from``)."""
-        ticket, data = self.get_object(), self._body(NoteSerializer)
+        ticket, data = self.get_object(), self._body(TicketNoteSerializer)
         created = services.ticket_reopen(actor=self.actor, ticket=ticket, reason=data["note"])
         return self._answer(created, status.HTTP_201_CREATED)
 
@@ -230,14 +231,21 @@ class ArticleSerializer(ModelSerializer):
         read_only_fields = ["id", "helpful_yes", "helpful_no", "created_at", "updated_at"]
 
 
-class HelpfulSerializer(Serializer):
+class ArticleHelpfulSerializer(Serializer):
     helpful = serializers.BooleanField()
+
+
+class SearchPagination(Pagination):
+    """``count`` stops at 200: a common word's matches are read from the top, not counted to the end."""
+
+    django_paginator_class = knowledge.SearchPaginator
 
 
 class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
     """Knowledge-base articles; ``?search=`` finds words and two-character Chinese fragments; the body is
-    cleaned of scripts and styles when saved."""
+    cleaned of scripts and styles when saved. ``count`` stops at 200."""
 
+    pagination_class = SearchPagination
     queryset = Article.objects.select_related("category")
     serializer_class = ArticleSerializer
     permission_module = "knowledge"
@@ -273,12 +281,12 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     def perform_destroy(self, instance: Article) -> None:
         knowledge.article_delete(actor=self.actor, article=instance)
 
-    @extend_schema(request=HelpfulSerializer, responses=ArticleSerializer)
+    @extend_schema(request=ArticleHelpfulSerializer, responses=ArticleSerializer)
     @action(detail=True, methods=["post"])
     def helpful(self, request: Request, pk: str | None = None) -> Response:
         """ "Was this helpful?": one answer per reader, which they may change."""
         article = self.get_object()
-        body = HelpfulSerializer(data=request.data)
+        body = ArticleHelpfulSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         article = knowledge.article_vote(actor=self.actor, article=article, helpful=body.validated_data["helpful"])
         return Response(ArticleSerializer(article).data)

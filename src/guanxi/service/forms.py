@@ -92,7 +92,10 @@ class ResolveForm(forms.Form):
 
 class FeedbackForm(forms.Form):
     satisfaction = forms.TypedChoiceField(
-        label=_("Satisfaction"), choices=SATISFACTION_CHOICES, coerce=int, widget=forms.RadioSelect
+        label=_("Satisfaction"),
+        choices=SATISFACTION_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
     )
     comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.errors import DomainError
+from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import require_perm
 from guanxi.core.records import save_versioned
 from guanxi.customers.selectors import HasBigram
@@ -82,6 +83,13 @@ def search(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
     for term in _terms(query):
         articles = articles.filter(term_filter(term))
     return articles
+
+
+class SearchPaginator(CappedPaginator):
+    """Search answers are read from the top: counting past two hundred matches of a common word costs more
+    than the page and tells the reader nothing ("more than 200")."""
+
+    cap = 200
 
 
 def _unit(actor: User) -> int:

@@ -3,6 +3,8 @@ deadlines, the agents' skills, and the knowledge base."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -96,7 +98,9 @@ class Ticket(MainRecord):
     reopened_from = models.ForeignKey(
         "self", models.SET_NULL, null=True, blank=True, related_name="reopened_as", verbose_name=_("reopens")
     )
-    articles = models.ManyToManyField("Article", blank=True, related_name="tickets", verbose_name=_("articles"))
+    articles: models.ManyToManyField[Article, Any] = models.ManyToManyField(
+        "Article", blank=True, related_name="tickets", verbose_name=_("articles")
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -113,6 +117,11 @@ class Ticket(MainRecord):
                 fields=["business_unit", "status", "-created_at"],
                 condition=Q(deleted_at__isnull=True),
                 name="ticket_unit_status",
+            ),
+            models.Index(
+                fields=["business_unit", "-created_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="ticket_unit_recent",
             ),
             models.Index(fields=["customer", "status"], name="ticket_customer_status"),
             # the SLA sweep: open tickets by their next deadline, not yet marked

@@ -150,7 +150,7 @@ def search_tickets(*, actor: User, query: str, limit: int) -> list[Hit]:
 
 
 def article_list(*, actor: User, query: str = "", category: int | None = None) -> QuerySet[Article]:
-    articles = Article.objects.visible_to(actor).select_related("category")
+    articles: QuerySet[Article] = Article.objects.visible_to(actor).select_related("category")
     if category:
         articles = articles.filter(category_id=category)
     if query:
@@ -160,7 +160,7 @@ def article_list(*, actor: User, query: str = "", category: int | None = None) -
 
 def public_articles(*, unit_id: int | None = None, query: str = "") -> QuerySet[Article]:
     """The FAQ anyone may read: the articles marked public (SPEC §9.4)."""
-    articles = Article.objects.filter(is_public=True).select_related("category")
+    articles: QuerySet[Article] = Article.objects.filter(is_public=True).select_related("category")
     if unit_id:
         articles = articles.filter(business_unit_id=unit_id)
     if query:

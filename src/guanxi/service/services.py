@@ -421,7 +421,9 @@ def escalation_recipients(ticket: Ticket) -> list[User]:
     other than its administrators, who configure the system rather than run the desk."""
     if ticket.assignee_id and ticket.assignee and ticket.assignee.manager_id:
         return [ticket.assignee.manager]  # type: ignore[list-item]
-    dispatchers = agents_of_unit(ticket.business_unit_id).filter(json_list_contains("roles__permissions", "service.assign"))
+    dispatchers = agents_of_unit(ticket.business_unit_id).filter(
+        json_list_contains("roles__permissions", "service.assign")
+    )
     return list(dispatchers.exclude(json_list_contains("roles__permissions", "system.configure")))
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from guanxi.core.config.parameters import parameter_value
+from guanxi.org.models import BusinessUnit
 
 from .models import Priority, Ticket
 from .workcalendar import Calendar, calendar_of
@@ -22,14 +23,14 @@ class Targets:
     resolve_hours: int
 
 
-def targets_of(unit: object, priority: str) -> Targets:
+def targets_of(unit: BusinessUnit | int | None, priority: str) -> Targets:
     return Targets(
         parameter_value(f"service.{priority}_response_hours", unit=unit),
         parameter_value(f"service.{priority}_resolve_hours", unit=unit),
     )
 
 
-def deadlines(*, unit: object, priority: str, start: datetime) -> tuple[datetime, datetime]:
+def deadlines(*, unit: BusinessUnit | int | None, priority: str, start: datetime) -> tuple[datetime, datetime]:
     """(respond by, resolve by) of a ticket of this priority created at ``start``."""
     calendar = calendar_of(unit)
     targets = targets_of(unit, priority)
@@ -58,6 +59,6 @@ def minutes_left(ticket: Ticket, *, now: datetime | None = None, calendar: Calen
     return calendar.minutes_between(now or timezone.now(), due)
 
 
-def priority_rows(unit: object) -> list[tuple[str, Targets]]:
+def priority_rows(unit: BusinessUnit | int | None) -> list[tuple[str, Targets]]:
     """The unit's targets, for the SLA page: (priority label, targets)."""
     return [(str(label), targets_of(unit, code)) for code, label in Priority.choices]

@@ -36,7 +36,7 @@ from .forms import (
     ResolveForm,
     TicketForm,
 )
-from .models import TYPE_DICTIONARY, Article, Ticket, TicketStatus
+from .models import TYPE_DICTIONARY, Article, ArticleCategory, Ticket, TicketStatus
 from .workcalendar import FIRST_YEAR, LAST_YEAR, calendar_covers
 
 # --- tickets ---------------------------------------------------------------------------------------------
@@ -291,7 +291,7 @@ def sla_settings(request: AuthedRequest) -> HttpResponse:
         "rows": sla.priority_rows(request.user.business_unit_id),
         "first_year": FIRST_YEAR,
         "last_year": LAST_YEAR,
-        "covered": calendar_covers(year) and calendar_covers(year + 1),
+        "covered": calendar_covers(year),
         "types": dictionary_labels(TYPE_DICTIONARY),
     }
     return render(request, "service/sla.html", context)
@@ -336,12 +336,12 @@ def article_list(request: AuthedRequest) -> HttpResponse:
     articles = selectors.article_list(
         actor=request.user, query=query, category=int(category) if category.isdigit() else None
     )
-    page = CappedPaginator(articles, 20).get_page(request.GET.get("page"))
+    page = knowledge.SearchPaginator(articles, 20).get_page(request.GET.get("page"))
     context = {
         "page_obj": page,
         "q": query,
         "category": category,
-        "categories": selectors.categories(actor=request.user),
+        "categories": ArticleCategory.objects.visible_to(request.user),
     }
     return render(request, "service/articles.html", context)
 
@@ -399,7 +399,7 @@ def public_faq(request: HttpRequest) -> HttpResponse:
     """The articles marked public (SPEC §9.4), for customers: no sign-in."""
     query = request.GET.get("q", "").strip()[:100]
     articles = selectors.public_articles(query=query)
-    page = CappedPaginator(articles, 20).get_page(request.GET.get("page"))
+    page = knowledge.SearchPaginator(articles, 20).get_page(request.GET.get("page"))
     return render(request, "service/public/faq.html", {"page_obj": page, "q": query})
 
 

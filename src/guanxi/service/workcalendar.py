@@ -14,6 +14,7 @@ import chinese_calendar
 from django.utils import timezone
 
 from guanxi.core.config.parameters import parameter_value
+from guanxi.org.models import BusinessUnit
 
 # The years the installed calendar knows (published holidays and adjusted working days).
 FIRST_YEAR = min(chinese_calendar.holidays).year
@@ -70,7 +71,7 @@ class Calendar:
         return int(total.total_seconds() // 60)
 
 
-def calendar_of(unit: object) -> Calendar:
+def calendar_of(unit: BusinessUnit | int | None) -> Calendar:
     """The unit's working calendar and hours (parameters ``general.working_calendar`` and the day's hours)."""
     return Calendar(
         chinese=parameter_value("general.working_calendar", unit=unit) == "cn",

@@ -199,6 +199,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['business_unit', '-created_at', '-id'], name='ticket_unit_recent'),
+        ),
+        migrations.AddIndex(
+            model_name='ticket',
             index=models.Index(fields=['customer', 'status'], name='ticket_customer_status'),
         ),
         migrations.AddIndex(
