@@ -55,3 +55,12 @@ def test_time_left_counts_working_minutes_to_the_pending_deadline(desk: Desk) ->
     # now the resolution counts: 24 working hours from Monday 10:00 (8 + 9 + 7) is Wednesday 16:00
     assert ticket.resolve_due_at == MONDAY + timedelta(days=2, hours=6)
     assert sla.minutes_left(ticket, now=MONDAY + timedelta(hours=1)) == 23 * 60
+
+
+def test_a_manager_hears_of_several_missed_deadlines_in_one_notification(desk: Desk) -> None:
+    for subject in ("一号机漏油", "二号机报警", "三号机异响"):
+        ticket = open_ticket(desk.mei, desk.customer, priority="urgent", subject=subject)
+        services.ticket_assign(actor=desk.mei, ticket=ticket, assignee=desk.sam, at=MONDAY)
+    assert run_job("sla_breaches", at=MONDAY + timedelta(hours=3)) == "3 tickets past their deadline escalated"
+    assert escalated_to() == ["bob"]
+    assert Notification.objects.get(kind="ticket_escalated").url == "/service/tickets/?breached=on"

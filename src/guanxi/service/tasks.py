@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_noop
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
@@ -14,6 +15,7 @@ from huey.contrib.djhuey import db_periodic_task
 from guanxi.core.jobs import job, run_job
 from guanxi.core.notifications.services import notify
 from guanxi.core.texts import Text
+from guanxi.org.models import User
 
 from .models import OPEN_STATUSES, StepKind, Ticket, TicketStep
 from .services import escalation_recipients
@@ -29,38 +31,56 @@ def overdue(at: datetime) -> Q:
 
 @job("sla_breaches")
 def sla_breaches(at: datetime) -> str:
-    """Mark the tickets whose deadline passed and tell each one's manager, once."""
+    """Mark the tickets whose deadline passed and tell each one's manager, once: a batch at a time."""
     marked = 0
-    while True:
-        ids = list(
-            Ticket.all_objects.filter(overdue(at)).order_by("resolve_due_at").values_list("pk", flat=True)[:BATCH]
-        )
-        if not ids:
-            break
-        for pk in ids:
-            marked += _mark(pk, at)
+    while batch := _mark_batch(at):
+        marked += batch
     return f"{marked} tickets past their deadline escalated"
 
 
 @transaction.atomic
-def _mark(pk: int, at: datetime) -> int:
-    # the claim: only the first sweep to stamp the row goes on to escalate it
-    if not Ticket.all_objects.filter(pk=pk).filter(overdue(at)).update(breached_at=at, escalated_at=at):
-        return 0
-    ticket = Ticket.all_objects.select_related("assignee__manager").get(pk=pk)
-    TicketStep.objects.create(ticket=ticket, kind=StepKind.BREACHED, at=at, round=ticket.round)
-    recipients = escalation_recipients(ticket)
-    TicketStep.objects.create(ticket=ticket, kind=StepKind.ESCALATED, at=at, round=ticket.round,
-                              note=", ".join(str(person) for person in recipients))  # fmt: skip
-    notify(
-        recipients=recipients,
-        kind="ticket_escalated",
-        title=Text(
-            gettext_noop("Ticket {number} missed its deadline: {subject}"), number=ticket.number, subject=ticket.subject
-        ),
-        obj=ticket,
+def _mark_batch(at: datetime) -> int:
+    ids = list(
+        Ticket.all_objects.filter(overdue(at)).order_by("resolve_due_at", "pk").values_list("pk", flat=True)[:BATCH]
     )
-    return 1
+    if not ids:
+        return 0
+    # the claim: a conditional UPDATE, so a second sweep (or worker) stamps none of these again
+    Ticket.all_objects.filter(pk__in=ids).filter(overdue(at)).update(breached_at=at, escalated_at=at)
+    tickets = list(Ticket.all_objects.filter(pk__in=ids, breached_at=at).select_related("assignee__manager"))
+    by_recipient: dict[int, tuple[User, list[Ticket]]] = {}
+    dispatchers: dict[int, list[User]] = {}
+    steps = []
+    for ticket in tickets:
+        if ticket.assignee_id and ticket.assignee and ticket.assignee.manager:
+            recipients = [ticket.assignee.manager]
+        else:
+            if ticket.business_unit_id not in dispatchers:
+                dispatchers[ticket.business_unit_id] = escalation_recipients(ticket)
+            recipients = dispatchers[ticket.business_unit_id]
+        for person in recipients:
+            by_recipient.setdefault(person.pk, (person, []))[1].append(ticket)
+        names = ", ".join(str(person) for person in recipients)
+        steps += [
+            TicketStep(ticket=ticket, kind=StepKind.BREACHED, at=at, round=ticket.round),
+            TicketStep(ticket=ticket, kind=StepKind.ESCALATED, at=at, round=ticket.round, note=names),
+        ]
+    TicketStep.objects.bulk_create(steps)
+    for person, theirs in by_recipient.values():
+        _tell(person, theirs)
+    return len(tickets)
+
+
+def _tell(person: User, tickets: list[Ticket]) -> None:
+    """One notification a manager a sweep: the ticket itself, or the list of those that missed their deadline."""
+    if len(tickets) == 1:
+        ticket = tickets[0]
+        title = Text(gettext_noop("Ticket {number} missed its deadline: {subject}"), number=ticket.number,
+                     subject=ticket.subject)  # fmt: skip
+        notify(recipients=[person], kind="ticket_escalated", title=title, obj=ticket)
+        return
+    title = Text(gettext_noop("{count} tickets missed their deadline"), count=len(tickets))
+    notify(recipients=[person], kind="ticket_escalated", title=title, url=f"{reverse('service:list')}?breached=on")
 
 
 @db_periodic_task(crontab(minute="*/5"))
