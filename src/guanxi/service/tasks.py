@@ -13,7 +13,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from guanxi.core.jobs import job, run_job
-from guanxi.core.notifications.services import notify
+from guanxi.core.notifications.services import Message, notify_each
 from guanxi.core.texts import Text
 from guanxi.org.models import User
 
@@ -66,21 +66,19 @@ def _mark_batch(at: datetime) -> int:
             TicketStep(ticket=ticket, kind=StepKind.ESCALATED, at=at, round=ticket.round, note=names),
         ]
     TicketStep.objects.bulk_create(steps)
-    for person, theirs in by_recipient.values():
-        _tell(person, theirs)
+    notify_each(kind="ticket_escalated", messages=[_news(person, theirs) for person, theirs in by_recipient.values()])
     return len(tickets)
 
 
-def _tell(person: User, tickets: list[Ticket]) -> None:
+def _news(person: User, tickets: list[Ticket]) -> Message:
     """One notification a manager a sweep: the ticket itself, or the list of those that missed their deadline."""
     if len(tickets) == 1:
         ticket = tickets[0]
         title = Text(gettext_noop("Ticket {number} missed its deadline: {subject}"), number=ticket.number,
                      subject=ticket.subject)  # fmt: skip
-        notify(recipients=[person], kind="ticket_escalated", title=title, obj=ticket)
-        return
+        return Message(person, title, obj=ticket)
     title = Text(gettext_noop("{count} tickets missed their deadline"), count=len(tickets))
-    notify(recipients=[person], kind="ticket_escalated", title=title, url=f"{reverse('service:list')}?breached=on")
+    return Message(person, title, url=f"{reverse('service:list')}?breached=on")
 
 
 @db_periodic_task(crontab(minute="*/5"))
