@@ -23,7 +23,7 @@ from guanxi.core.config.lookups import json_list_contains
 from guanxi.core.config.numbering import number_next
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.notifications.services import notify
-from guanxi.core.permissions import grants_of, has_perm, require_perm
+from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.records import save_versioned
 from guanxi.core.texts import Text
 from guanxi.customers.models import Contact, Customer
@@ -425,17 +425,3 @@ def escalation_recipients(ticket: Ticket) -> list[User]:
         json_list_contains("roles__permissions", "service.assign")
     )
     return list(dispatchers.exclude(json_list_contains("roles__permissions", "system.configure")))
-
-
-def skills_set(*, actor: User, user: User, types: Iterable[str]) -> None:
-    """The ticket types an agent handles (dispatch suggests by them)."""
-    from .models import Skill
-
-    require_perm(actor, "service.configure")
-    if user.business_unit_id != actor.business_unit_id and not grants_of(actor).superuser:
-        raise DomainError(_("%(name)s works in another business unit.") % {"name": user}, code="other_unit")
-    wanted = {dictionary_validate(TYPE_DICTIONARY, code, field="types") for code in types}
-    with transaction.atomic():
-        Skill.objects.filter(user=user).exclude(type__in=wanted).delete()
-        for code in wanted:
-            Skill.objects.get_or_create(user=user, type=code)
