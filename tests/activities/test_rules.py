@@ -128,6 +128,13 @@ def test_the_memory_curve_follows_a_first_contact_when_switched_on(sales: World)
         services.followup_create(actor=sales.alice, customer=customer, content="第二次")
     due = sorted(Plan.objects.filter(customer=customer).values_list("due_at", flat=True))
     assert due == [NOON + timedelta(days=d) for d in (1, 2, 4, 7, 15, 30)]
+    # Stored as shipped, whoever's language made them; read in the reader's.
+    first = Plan.objects.filter(customer=customer).order_by("due_at").first()
+    assert first is not None and first.subject == "记忆曲线回访（第 1 天）"
+    with translation.override("en"):
+        assert first.shown_subject == "Memory-curve follow-up (day 1)"
+    with translation.override("zh-hans"):
+        assert str(first) == "记忆曲线回访（第 1 天）"
 
 
 # --- reminders -----------------------------------------------------------------------------------------
