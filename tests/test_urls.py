@@ -14,6 +14,8 @@ PUBLIC = {
     "api-token",
     "leads:webform",  # the public web-to-lead form and its thank-you page (SPEC §5.2)
     "leads:webform_thanks",
+    "service:public_feedback",  # the customer's feedback link (an unguessable token, SPEC §9.2)
+    "service:faq",  # the public FAQ (SPEC §9.4)
 }
 
 

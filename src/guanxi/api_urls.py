@@ -16,6 +16,7 @@ from guanxi.pool import api as pool_api
 from guanxi.sales import api as sales_api
 from guanxi.sales.products import api as product_api
 from guanxi.sales.quotes import api as quote_api
+from guanxi.service import api as service_api
 from guanxi.workflows import api as workflow_api
 
 router = SimpleRouter(use_regex_path=False)
@@ -46,6 +47,9 @@ router.register("leads", lead_api.LeadViewSet, basename="lead")
 router.register("lead-forms", lead_api.LeadFormViewSet, basename="lead-form")
 router.register("approval-flows", workflow_api.ApprovalFlowViewSet, basename="approval-flow")
 router.register("approvals", workflow_api.ApprovalViewSet, basename="approval")
+router.register("tickets", service_api.TicketViewSet, basename="ticket")
+router.register("articles", service_api.ArticleViewSet, basename="article")
+router.register("article-categories", service_api.ArticleCategoryViewSet, basename="article-category")
 
 _items = config_api.DictionaryItemViewSet
 _fields = config_api.CustomFieldViewSet

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "guanxi.pool",
     "guanxi.sales",
     "guanxi.leads",
+    "guanxi.service",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

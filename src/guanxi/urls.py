@@ -13,6 +13,7 @@ urlpatterns = [
     path("activities/", include("guanxi.activities.urls")),
     path("leads/", include("guanxi.leads.urls")),
     path("approvals/", include("guanxi.workflows.urls")),
+    path("service/", include("guanxi.service.urls")),
     path("", include("guanxi.customers.regions.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", include("guanxi.api_urls")),

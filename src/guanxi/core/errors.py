@@ -36,6 +36,9 @@ STATUS_OF_CODE: dict[str, int] = {
     "not_in_pool": 409,
     "in_use": 409,
     "claim_limit": 409,
+    "ticket_archived": 409,
+    "wrong_status": 409,
+    "already_answered": 409,
     "holding_limit": 409,
     "lock_limit": 409,
     # 429: too many requests from one address

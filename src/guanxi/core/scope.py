@@ -53,6 +53,9 @@ class Rule:
     # Rows beyond the data scope that the actor may open one at a time, never listed with the others: a
     # pool's customers, to whoever sees that pool (SPEC §3.2). (actor) → their filter, or None.
     readable: Callable[[User], Q | None] | None = None
+    # Rows waiting in the actor's unit for someone to take them, listed with the actor's own when their
+    # scope is narrower than the unit: a service agent's queue of unassigned tickets. (actor) → filter.
+    queue: Callable[[User], Q] | None = None
 
     @property
     def department_path(self) -> str | None:
@@ -129,6 +132,8 @@ def scope_filter(actor: User, model: type[models.Model]) -> Q | None:
     if rule.everyone and rule.unit:
         return Q(**{f"{rule.unit}__isnull": True}) | Q(**{rule.unit: actor.business_unit_id})
     mine = _own(actor, rule, model)
+    if rule.queue is not None and scope != Scope.UNIT:
+        mine = mine | rule.queue(actor)
     if scope == Scope.OWN:
         return mine
     if scope == Scope.TEAM:

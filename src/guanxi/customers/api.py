@@ -16,6 +16,7 @@ from guanxi.core.scope import get_readable_or_404, get_visible_or_404
 from guanxi.org.models import Department, User
 
 from . import bulk, history, keys, selectors, services
+from . import warnings as customer_warnings
 from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
 from .models import Contact, Customer
 
@@ -52,6 +53,11 @@ class CustomerSerializer(ModelSerializer):
             for name in selectors.hidden_fields(instance) - {"phone", "email"}:
                 if data.get(name):
                     data[name] = "***"
+        # what the apps above warn of (an open complaint): each as a count under its code, and the messages
+        found = {warning.code: warning for warning in self.context.get("warnings", {}).get(instance.pk, [])}
+        for code in customer_warnings.warning_codes():
+            data[code] = found[code].count if code in found else 0
+        data["warnings"] = [str(warning.message) for warning in found.values()]
         return data
 
 
@@ -165,7 +171,11 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         rows = list(page or [])
-        context = {**self.get_serializer_context(), "unmasked": services.customers_seen_plainly(self.actor, rows)}
+        context = {
+            **self.get_serializer_context(),
+            "unmasked": services.customers_seen_plainly(self.actor, rows),
+            "warnings": customer_warnings.warnings_for([row.pk for row in rows], actor=self.actor),
+        }
         return self.get_paginated_response(CustomerSerializer(rows, many=True, context=context).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -174,7 +184,11 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         return Response(self._out(customer))
 
     def _out(self, customer: Customer) -> dict[str, Any]:
-        context = {**self.get_serializer_context(), "unmasked": services.customers_seen_plainly(self.actor, [customer])}
+        context = {
+            **self.get_serializer_context(),
+            "unmasked": services.customers_seen_plainly(self.actor, [customer]),
+            "warnings": customer_warnings.warnings_for([customer.pk], actor=self.actor),
+        }
         return CustomerSerializer(customer, context=context).data
 
     @extend_schema(request=CustomerSerializer, responses=CustomerSerializer)

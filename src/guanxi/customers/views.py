@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +26,7 @@ from guanxi.core.templatetags.guanxi import mailto, tel
 from guanxi.org.models import User
 
 from . import keys, merge, selectors, services
+from . import warnings as customer_warnings
 from .forms import (
     ContactForm,
     ContactMoveForm,
@@ -106,6 +109,7 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "tab": _tab(request.GET.get("tab", "overview")),
         "tabs": _tabs(request),
         "overview_rows": selectors.overview_rows(customer),
+        "customer_warnings": customer_warnings.warnings_of(customer.pk, actor=request.user),
         **_added_context(request.user, customer),
     }
     if context["tab"] == "history":
@@ -135,11 +139,30 @@ def _tabs(request: AuthedRequest) -> list[tuple[str, str]]:
         tabs.append(("opportunities", _("Opportunities")))  # sales/templates/customers/tabs/opportunities.html
     if has_perm(request.user, "leads.view"):
         tabs.append(("leads", _("Leads")))  # leads/templates/customers/tabs/leads.html
+    tabs += [(tab.code, str(tab.label)) for tab in DETAIL_TABS if has_perm(request.user, tab.permission)]
     return [*tabs, ("history", _("History"))]
 
 
+@dataclass(frozen=True)
+class DetailTab:
+    """A tab an app above adds to the 360 page; its template is ``customers/tabs/<code>.html`` in that app."""
+
+    code: str
+    label: str | Promise
+    permission: str
+
+
+DETAIL_TABS: list[DetailTab] = []
+
+
+def register_detail_tab(tab: DetailTab) -> None:
+    if tab.code not in {existing.code for existing in DETAIL_TABS}:
+        DETAIL_TABS.append(tab)
+
+
 def _tab(name: str) -> str:
-    return name if name in {"overview", "contacts", "followups", "opportunities", "leads", "history"} else "overview"
+    known = {"overview", "contacts", "followups", "opportunities", "leads", "history"}
+    return name if name in known | {tab.code for tab in DETAIL_TABS} else "overview"
 
 
 @perm_required("customers.edit")

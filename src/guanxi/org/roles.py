@@ -1,6 +1,6 @@
 """The default roles of SPEC §1.3 (the seeds' five levels, plus the sales manager between them)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -19,9 +19,10 @@ class DefaultRole:
     description: Promise
     scope: Scope
     grants: dict[str, tuple[str, ...]]  # module kind → actions granted on every module of that kind
+    extra: dict[str, tuple[str, ...]] = field(default_factory=dict)  # module code → actions beyond its kind's
 
     def codes_for(self, module: Module) -> list[str]:
-        wanted = self.grants.get(module.kind, ())
+        wanted = (*self.grants.get(module.kind, ()), *self.extra.get(module.code, ()))
         return [f"{module.code}.{action}" for action in module.actions if action in wanted]
 
 
@@ -31,14 +32,14 @@ DEFAULT_ROLES = [
         _("Group management"),
         _("Sees every business unit: dashboards, funnel, forecast and performance."),
         Scope.ALL,
-        {"sales": ("view", "export", "approve"), "admin": ("view",)},
+        {"sales": ("view", "export", "approve"), "admin": ("view",), "service": ("view", "export")},
     ),
     DefaultRole(
         "unit_head",
         _("Unit head"),
         _("Runs a business unit: sees all of it, assigns and approves."),
         Scope.UNIT,
-        {"sales": EVERYTHING, "admin": ("view",)},
+        {"sales": EVERYTHING, "admin": ("view",), "service": EVERYTHING},
     ),
     DefaultRole(
         "sales_manager",
@@ -53,20 +54,40 @@ DEFAULT_ROLES = [
         _("Works their own customers; cannot delete customers."),
         Scope.OWN,
         {"sales": ("view", "create", "edit")},
+        extra={"knowledge": ("view",)},
+    ),
+    DefaultRole(
+        "service_manager",
+        _("Service manager"),
+        _("Runs the unit's service desk: dispatches tickets, watches deadlines, keeps the knowledge base."),
+        Scope.UNIT,
+        {"service": EVERYTHING},
+        extra={"customers": ("view",)},
+    ),
+    DefaultRole(
+        "service_agent",
+        _("Service agent"),
+        _("Handles the tickets assigned to them and takes unassigned ones from the unit's queue."),
+        Scope.OWN,
+        {"service": ("view", "create", "edit")},
     ),
     DefaultRole(
         "unit_admin",
         _("Unit admin"),
         _("Configures a business unit: users, departments, dictionary, parameters, custom fields."),
         Scope.UNIT,
-        {"admin": EVERYTHING, "sales": EVERYTHING},  # to grant a role one must hold its permissions
+        {
+            "admin": EVERYTHING,
+            "sales": EVERYTHING,
+            "service": EVERYTHING,
+        },  # to grant a role one must hold its permissions
     ),
     DefaultRole(
         "system_admin",
         _("System admin"),
         _("Configures the whole system, every unit."),
         Scope.ALL,
-        {"admin": EVERYTHING, "sales": EVERYTHING},
+        {"admin": EVERYTHING, "sales": EVERYTHING, "service": EVERYTHING},
     ),
 ]
 

@@ -23,6 +23,7 @@ from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.customers.models import Customer
+from guanxi.customers.warnings import CustomerWarning, warnings_of
 
 from .. import selectors, services
 from ..forms import (
@@ -213,7 +214,13 @@ def opportunity_create(request: AuthedRequest) -> HttpResponse:
                 _("Opportunity %(name)s was opened as %(number)s.") % {"name": created, "number": created.number},
             )
             return redirect(created.get_absolute_url())
-    return render(request, "sales/form.html", {"form": form, "lines": lines, "customer": customer})
+    context = {"form": form, "lines": lines, "customer": customer, "customer_warnings": _warnings(request, customer)}
+    return render(request, "sales/form.html", context)
+
+
+def _warnings(request: AuthedRequest, customer: Customer | None) -> list[CustomerWarning]:
+    """What the customer's record warns of (an open complaint) before anyone sells to them (SPEC §9.5)."""
+    return warnings_of(customer.pk if customer else None, actor=request.user)
 
 
 @perm_required("opportunities.edit")
@@ -248,7 +255,13 @@ def opportunity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         if attempt(form, None, save):
             messages.success(request, _("Saved."))
             return redirect(opportunity.get_absolute_url())
-    return render(request, "sales/form.html", {"form": form, "lines": lines, "opportunity": opportunity})
+    context = {
+        "form": form,
+        "lines": lines,
+        "opportunity": opportunity,
+        "customer_warnings": _warnings(request, opportunity.customer),
+    }
+    return render(request, "sales/form.html", context)
 
 
 @perm_required("opportunities.view")
