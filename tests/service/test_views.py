@@ -69,6 +69,8 @@ def test_the_360_page_shows_the_complaint_banner_and_the_service_tab(desk: Desk)
     assert "投诉送货慢" in tab
     form = client.get(f"/sales/opportunities/new/?customer={desk.customer.pk}").content.decode()
     assert 'data-testid="customer-warning"' in form
+    quote_form = client.get(f"/sales/quotes/new/?customer={desk.customer.pk}").content.decode()
+    assert 'data-testid="customer-warning"' in quote_form
     quiet = client.get(f"/customers/{desk.customer_b.pk}/")
     assert quiet.status_code == 200 and 'data-testid="customer-warning"' not in quiet.content.decode()
 

@@ -16,6 +16,7 @@ from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.customers.models import Customer
+from guanxi.customers.warnings import warnings_of
 from guanxi.workflows.selectors import history_of
 
 from ..models import Opportunity
@@ -42,6 +43,11 @@ def _last_prices(request: AuthedRequest, customer: Customer | None, product_ids:
     return list(selectors.last_prices(actor=request.user, customer=customer, products=product_ids).values())
 
 
+def _warnings(request: AuthedRequest, customer: Customer | None) -> list[Any]:
+    """An open complaint and the like, so nobody quotes blind (SPEC §9.5)."""
+    return warnings_of(customer.pk if customer else None, actor=request.user)
+
+
 @perm_required("quotes.create")
 def quote_create(request: AuthedRequest) -> HttpResponse:
     customer = opportunity = None
@@ -66,7 +72,9 @@ def quote_create(request: AuthedRequest) -> HttpResponse:
         if created:
             messages.success(request, _("Quote %(number)s was saved as a draft.") % {"number": created.number})
             return redirect(created.get_absolute_url())
-    return render(request, "sales/quotes/form.html", {"form": form, "lines": lines, "customer": form.customer})
+    warnings = _warnings(request, form.customer)
+    context = {"form": form, "lines": lines, "customer": form.customer, "customer_warnings": warnings}
+    return render(request, "sales/quotes/form.html", context)
 
 
 @perm_required("quotes.edit")
@@ -103,7 +111,14 @@ def quote_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "sales/quotes/form.html",
-        {"form": form, "lines": lines, "customer": quote.customer, "quote": quote, "last_prices": last},
+        {
+            "form": form,
+            "lines": lines,
+            "customer": quote.customer,
+            "quote": quote,
+            "last_prices": last,
+            "customer_warnings": _warnings(request, quote.customer),
+        },
     )
 
 
@@ -121,6 +136,7 @@ def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_copy": has_perm(request.user, "quotes.create"),
             "approvals": list(history_of(record_type=services.QUOTE_APPROVAL, object_id=quote.pk)[:10]),
             "last_prices": _last_prices(request, quote.customer, [line.product_id for line in lines]),
+            "customer_warnings": _warnings(request, quote.customer),
         },
     )
 
