@@ -7,6 +7,7 @@ import time_machine
 from django.utils import timezone, translation
 
 from guanxi.core.auditlog.presentation import note_sentence
+from guanxi.core.auditlog.selectors import record_history
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.models import AuditEntry, Notification
 from guanxi.customers.models import Customer, Lifecycle
@@ -46,6 +47,10 @@ def test_registering_a_held_customer_opens_one_case_and_creates_no_duplicate(sal
     assert ConflictCase.objects.count() == 1
     assert Notification.objects.filter(recipient=sales.bob, kind="conflict").count() == 1  # their manager
     assert Notification.objects.filter(recipient=sales.dave, kind="conflict").count() == 1  # the holder
+    # The holder's manager reads the case in the customer's history by its label, in their language.
+    with translation.override("zh-hans"):
+        rows = [row for entry in record_history(actor=sales.bob, obj=held).entries for row in entry.rows]
+    assert [(row.label, row.after) for row in rows if row.field == "conflict"] == [("撞单案件编号", str(case.pk))]
 
 
 def test_the_claimant_adds_evidence_then_withdraws_and_the_holder_keeps_the_customer(sales: PoolWorld) -> None:

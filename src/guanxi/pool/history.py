@@ -8,9 +8,15 @@ import re
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from guanxi.core.auditlog.presentation import register_former_notes, register_note_dictionary, register_note_labels
+from guanxi.core.auditlog.presentation import (
+    register_field_label,
+    register_former_notes,
+    register_note_dictionary,
+    register_note_labels,
+)
 from guanxi.core.config.dictionary import dictionary_labels
 from guanxi.core.texts import Text
+from guanxi.customers.models import Customer
 
 from .lifecycle import Event
 from .models import ConflictCase, PoolEvent
@@ -59,6 +65,7 @@ def register() -> None:
         }
     )
     register_note_dictionary("return_reason")
+    register_field_label(Customer, "conflict", _("Conflict case No."))  # the case a registration opened
     register_former_notes(
         [
             (r"conflict case opened by (?P<claimant>.+)", lambda found: Text(CONFLICT_OPENED, **found.groupdict())),

@@ -39,6 +39,7 @@ ValueLabels = Callable[[Collection[Any]], Mapping[Any, str]]
 
 _MASKS: dict[str, MaskRule] = {}
 _VALUE_LABELS: dict[tuple[str, str], ValueLabels] = {}
+_FIELD_LABELS: dict[tuple[str, str], str | Promise] = {}  # entries that name no field of the model
 _NOTE_LABELS: dict[str, str | Promise] = {}
 _NOTE_DICTIONARIES: list[str] = []
 # (a sentence as it used to be stored, the ``Text`` it means): rows written before are append-only
@@ -53,6 +54,11 @@ def register_masks(model: type[models.Model], rule: MaskRule) -> None:
 
 def register_value_labels(model: type[models.Model], field: str, labels: ValueLabels) -> None:
     _VALUE_LABELS[(label_of(model), field)] = labels
+
+
+def register_field_label(model: type[models.Model], name: str, label: str | Promise) -> None:
+    """What a change stored under a name that is not a field of the model reads as (a conflict case's number)."""
+    _FIELD_LABELS[(label_of(model), name)] = label
 
 
 def register_note_labels(labels: Mapping[str, str | Promise]) -> None:
@@ -225,7 +231,11 @@ class _Labels:
     def row(self, object_type: str, name: str, values: Any) -> ChangeRow:
         before, after = _pair(values)
         field = _field(model_of(object_type), name)
-        label = str(capfirst(field.verbose_name)) if field is not None else name
+        label = (
+            str(capfirst(field.verbose_name))
+            if field is not None
+            else str(_FIELD_LABELS.get((object_type, name), name))
+        )
         known = self.labels.get((object_type, name), {})
         return ChangeRow(name, label, _display(field, before, known), _display(field, after, known))
 
