@@ -7,10 +7,12 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.permissions import has_perm
+from guanxi.core.texts import Text
 from guanxi.org.models import User
 from guanxi.workflows.models import ApprovalRequest
 
@@ -89,7 +91,7 @@ def _request_approval(actor: User, row: Opportunity, stage: Stage) -> Opportunit
         action=Action.UPDATE,
         obj=row,
         changes={"pending_stage": [None, stage.pk]},
-        note=str(_("Approval requested to enter %(stage)s") % {"stage": stage.shown_name}),
+        note=Text(gettext_noop("Approval requested to enter %(stage)s"), stage=stage.shown_name),
     )
     approval_submit(
         actor=actor,
