@@ -15,6 +15,7 @@ from tests.conftest import World, grant
 from tests.e2e.test_activities import later_today
 from tests.e2e.test_shell import sign_in
 from tests.pool.pool_helpers import in_pool, registered
+from tests.sales import quoting
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -267,3 +268,19 @@ def test_the_last_cards_menu_opens_inside_the_screen(live_server: object, page: 
     middle = [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2]
     on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent", middle)
     assert on_top == stages.last.text_content()  # nothing covers it, no scrolling box cuts it off
+
+
+def test_quotes_and_products_read_as_cards_on_the_phone(live_server: object, page: Page) -> None:
+    world = World()
+    grant(world.alice, "salesperson")
+    lathe = quoting.product(world.root, name="五轴立式加工中心（含刀库与自动换刀系统）")
+    quoting.quote(world.alice, quoting.customer(world.alice, LONG_NAME), {"product": lathe.pk, "quantity": 2})
+    page.set_viewport_size(PHONE)
+    sign_in(page, str(live_server), "alice")
+    for path, test_id, name in (
+        ("/sales/quotes/", "quote-list", LONG_NAME),
+        ("/sales/products/", "product-list", "五轴立式加工中心"),
+    ):
+        page.goto(f"{live_server}{path}")
+        fits_the_phone(page)
+        readable(page.get_by_test_id(test_id).get_by_text(name).first)
