@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "guanxi.pool",
     "guanxi.sales",
     "guanxi.leads",
+    "guanxi.io",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("sales/", include("guanxi.sales.urls")),
     path("activities/", include("guanxi.activities.urls")),
     path("leads/", include("guanxi.leads.urls")),
+    path("io/", include("guanxi.io.urls")),
     path("", include("guanxi.customers.regions.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", include("guanxi.api_urls")),

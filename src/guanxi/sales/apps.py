@@ -9,11 +9,12 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from . import checks, models, selectors, services
+        from . import checks, exports, models, selectors, services
 
         models.register()  # the permissions, data scope, custom and dictionary fields, merge and hand-over
         services.register()  # the notification of a stage move waiting for approval
         checks.register()  # the daily check sheet's row of opportunities without a plan
+        exports.register()  # the opportunity list's export, by name for the background export jobs
         selectors.register()  # the menu entries, the global search, the open opportunities on a customer
         post_migrate.connect(_sync_pipelines, sender=self)
 
