@@ -29,9 +29,10 @@ def csv_bytes(rows: list[list[Any]], encoding: str = "utf-8") -> bytes:
 
 
 def imported(
-    actor: User, rows: list[list[Any]], *, kind: str = "customers", strategy: str = "skip", **target: Any
+    actor: User, rows: list[list[Any]] | bytes, *, kind: str = "customers", strategy: str = "skip", **target: Any
 ) -> ImportJob:
-    """Upload, keep the guessed mapping, import (the queue runs at once in tests)."""
-    job = services.import_upload(actor=actor, kind=kind, file_name="file.xlsx", content=xlsx(rows))
+    """Upload (rows, or a file's bytes), keep the guessed mapping and import."""
+    content = rows if isinstance(rows, bytes) else xlsx(rows)
+    job = services.import_upload(actor=actor, kind=kind, file_name="file.xlsx", content=content)
     services.import_configure(actor=actor, job=job, mapping=job.mapping, strategy=strategy, **target)
     return services.import_process(job_id=job.pk, dry_run=False)

@@ -63,7 +63,7 @@ def test_customers_import_with_their_first_contact_and_bad_rows_are_reported(imp
 
 
 def test_a_rerun_never_duplicates_and_the_same_file_again_is_skipped(importers: World) -> None:
-    rows = [HEADER, ["上海华信科技有限公司", "", "张三", "13812345678", ""]]
+    rows = xlsx([HEADER, ["上海华信科技有限公司", "", "张三", "13812345678", ""]])  # one file, one hash
     first = imported(importers.bob, rows)
     services.import_process(job_id=first.pk, dry_run=False)  # as after a crash
     second = imported(importers.bob, rows)

@@ -47,7 +47,7 @@ class MappingForm(forms.Form):
         self.initial.setdefault("strategy", job.strategy)
         if kind.owned:
             self.fields["owner"].queryset = User.objects.filter(
-                is_active=True, department__business_unit_id=job.business_unit_id
+                status=User.Status.ACTIVE, department__business_unit_id=job.business_unit_id
             ).order_by("display_name")
         else:
             del self.fields["owner"]

@@ -134,7 +134,7 @@ def model_columns(
 
 
 ALIASES: dict[str, tuple[str | Promise, ...]] = {
-    "name": (gettext_lazy("Customer name"), gettext_lazy("Name")),
+    "name": (gettext_lazy("Customer name"), gettext_lazy("Name"), gettext_lazy("Full name")),
     "contact_name": (gettext_lazy("Contact name"), gettext_lazy("Contact")),
     "contact_mobile": (gettext_lazy("Contact mobile"), gettext_lazy("Mobile")),
 }
