@@ -3,8 +3,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from guanxi.activities.views import agenda as activity_views
 from guanxi.activities import api as activity_api
+from guanxi.activities.views import agenda as activity_views
 from guanxi.core.auditlog import api as audit_api
 from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api

@@ -186,7 +186,9 @@ def import_file(args: argparse.Namespace) -> int:
         owner = User.objects.get(username=args.owner) if args.owner else None
         pool = Pool.objects.get(pk=args.pool) if args.pool else None
         job = services.import_upload(actor=actor, kind=args.type, file_name=path.name, content=path.read_bytes())
-        services.import_configure(actor=actor, job=job, mapping=job.mapping, strategy=args.strategy, owner=owner, pool=pool)
+        services.import_configure(
+            actor=actor, job=job, mapping=job.mapping, strategy=args.strategy, owner=owner, pool=pool
+        )
     except (DomainError, User.DoesNotExist, Pool.DoesNotExist, OSError) as error:
         print(f"guanxi import: {getattr(error, 'message', error)}", file=sys.stderr)
         return 2

@@ -10,12 +10,13 @@ from rest_framework.test import APIClient
 from guanxi.customers import services as customers
 from guanxi.customers.models import Contact, Customer
 from guanxi.io.models import ImportJob
-from tests.conftest import TwoUnits
+from guanxi.org.models import User
+from tests.conftest import TwoUnits, client_for
 
 from .helpers import xlsx
 
 
-def api(user: object) -> APIClient:
+def api(user: User) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
@@ -61,9 +62,10 @@ def test_contacts_as_vcard_parse_back_and_stay_in_scope(two_units: TwoUnits) -> 
 def test_an_export_job_writes_the_list_with_money_and_dates_as_cells(
     two_units: TwoUnits, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from python_calamine import CalamineWorkbook
     import io
     from datetime import date
+
+    from python_calamine import CalamineWorkbook
 
     from guanxi.sales import services as sales
 
@@ -79,7 +81,7 @@ def test_an_export_job_writes_the_list_with_money_and_dates_as_cells(
     assert answer.status_code == 202, answer.content
     job = api(two_units.ada).get(f"/api/v1/exports/{answer.json()['id']}/").json()
     assert job["status"] == "done" and job["total"] == 1
-    download = api(two_units.ada).get(job["download_url"])
+    download = client_for(two_units.ada).get(job["download_url"])
     rows = CalamineWorkbook.from_filelike(io.BytesIO(download.content)).get_sheet_by_index(0).to_python()
     assert rows[1][1] == "大单" and rows[1][6] == 1234.5 and rows[1][9] == date(2027, 3, 6)
     assert api(two_units.ben).get(f"/api/v1/exports/{job['id']}/").status_code == 404

@@ -1,5 +1,4 @@
 import pytest
-from django.core.exceptions import ValidationError
 
 from guanxi.core.errors import DomainError
 from guanxi.customers.models import Contact, Customer
@@ -73,7 +72,9 @@ def test_a_rerun_never_duplicates_and_the_same_file_again_is_skipped(importers: 
 
 def test_duplicate_strategies(importers: World) -> None:
     imported(importers.bob, [HEADER, ["上海华信科技有限公司", "", "张三", "13812345678", "B"]])
-    updated = imported(importers.bob, [HEADER, ["上海华信科技有限公司", "", "", "", "A"], ["x", "", "", "", ""]][:2], strategy="update")
+    updated = imported(
+        importers.bob, [HEADER, ["上海华信科技有限公司", "", "", "", "A"], ["x", "", "", "", ""]][:2], strategy="update"
+    )
     assert updated.updated == 1 and Customer.objects.get().level == "A"
     with pytest.raises(DomainError):  # a second customer of one name is never allowed
         imported(importers.bob, [HEADER, ["上海华信科技有限公司"]], strategy="create")
@@ -184,11 +185,11 @@ def test_the_mapping_must_name_the_required_fields_once(importers: World) -> Non
 
 
 def test_the_error_file_lists_the_rows_with_their_reasons(importers: World) -> None:
-    from python_calamine import CalamineWorkbook
     import io
+
+    from python_calamine import CalamineWorkbook
 
     job = imported(importers.bob, [HEADER, ["", "021-1", "", "", ""]])
     rows = CalamineWorkbook.from_filelike(io.BytesIO(services.import_error_file(actor=importers.bob, job=job)))
     sheet = rows.get_sheet_by_index(0).to_python()
     assert sheet[0][-1] == "Reason" and sheet[1][-2] == 2 and sheet[1][1] == "021-1"
-    assert ValidationError  # noqa: B018

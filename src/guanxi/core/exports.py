@@ -67,9 +67,7 @@ def export_table(*, actor: Any, name: str, query: Mapping[str, Any]) -> Table:
     return export.build(actor, query)
 
 
-def table_write(
-    table: Table, *, file_format: str = "xlsx", progress: Callable[[int], None] | None = None
-) -> bytes:
+def table_write(table: Table, *, file_format: str = "xlsx", progress: Callable[[int], None] | None = None) -> bytes:
     return _csv(table, progress) if file_format == "csv" else _xlsx(table, progress)
 
 

@@ -44,7 +44,9 @@ class ImportStartSerializer(Serializer):
     strategy = serializers.ChoiceField(choices=Strategy.choices, default=Strategy.SKIP)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE), required=False)
     pool = serializers.PrimaryKeyRelatedField(queryset=Pool.objects.all(), required=False)
-    mapping = serializers.JSONField(required=False, help_text="Column index → field; guessed from the header if left out.")
+    mapping = serializers.JSONField(
+        required=False, help_text="Column index → field; guessed from the header if left out."
+    )
     check_only = serializers.BooleanField(default=False, help_text="Only check the rows (a preview); save nothing.")
 
 

@@ -51,11 +51,11 @@ def export_write(*, job_id: int) -> ExportJob:
             ExportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, message=str(error.message)[:300])
             return job
         ExportJob.objects.filter(pk=job.pk).update(total=table.count)
-        content = table_write(
-            table,
-            file_format=job.file_format,
-            progress=lambda rows: ExportJob.objects.filter(pk=job.pk).update(processed=rows),
-        )
+
+        def progress(rows: int) -> None:
+            ExportJob.objects.filter(pk=job.pk).update(processed=rows)
+
+        content = table_write(table, file_format=job.file_format, progress=progress)
     path = default_storage.save(f"exports/{job.pk}-{job.name}.{job.file_format}", ContentFile(content))
     ExportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.DONE, processed=table.count, file_path=path, expires_at=timezone.now() + KEPT_FOR

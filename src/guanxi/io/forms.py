@@ -21,7 +21,9 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(kind.code, kind.label) for kind in KINDS.values() if may_import(actor, kind)]
+        self.fields["kind"].choices = [  # type: ignore[attr-defined]
+            (kind.code, kind.label) for kind in KINDS.values() if may_import(actor, kind)
+        ]
 
 
 class MappingForm(forms.Form):
@@ -43,18 +45,22 @@ class MappingForm(forms.Form):
             self.fields[name] = forms.ChoiceField(label=header or f"#{index + 1}", choices=choices, required=False)
             self.initial.setdefault(name, job.mapping.get(str(index), ""))
             self.columns.append(self[name])
-        self.fields["strategy"].choices = [(code, Strategy(code).label) for code in kind.strategies]
+        self.fields["strategy"].choices = [(code, Strategy(code).label) for code in kind.strategies]  # type: ignore[attr-defined]
         self.initial.setdefault("strategy", job.strategy)
         if kind.owned:
-            self.fields["owner"].queryset = User.objects.filter(
+            self.fields["owner"].queryset = User.objects.filter(  # type: ignore[attr-defined]
                 status=User.Status.ACTIVE, department__business_unit_id=job.business_unit_id
             ).order_by("display_name")
         else:
             del self.fields["owner"]
         if kind.poolable:
-            self.fields["pool"].queryset = Pool.objects.filter(business_unit_id=job.business_unit_id)
+            self.fields["pool"].queryset = Pool.objects.filter(business_unit_id=job.business_unit_id)  # type: ignore[attr-defined]
         else:
             del self.fields["pool"]
 
     def mapping(self) -> dict[str, str]:
-        return {name.removeprefix("column_"): value for name, value in self.cleaned_data.items() if name.startswith("column_")}
+        return {
+            name.removeprefix("column_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("column_")
+        }

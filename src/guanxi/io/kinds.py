@@ -315,7 +315,18 @@ KINDS: dict[str, Kind] = {
         (
             *model_columns(
                 Customer,
-                ["name", "industry", "source", "level", "address", "phone", "email", "website", "tax_number", "remarks"],
+                [
+                    "name",
+                    "industry",
+                    "source",
+                    "level",
+                    "address",
+                    "phone",
+                    "email",
+                    "website",
+                    "tax_number",
+                    "remarks",
+                ],
                 required=("name",),
             ),
             *model_columns(Contact, ["name", "mobile", "phone", "email", "position"], prefix="contact_"),

@@ -61,6 +61,9 @@ class ImportJob(models.Model):
         verbose_name = _("import")
         ordering = ["-pk"]
 
+    def __str__(self) -> str:
+        return self.file_name
+
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, self.processed * 100 // self.total)
@@ -87,6 +90,9 @@ class ImportedRow(models.Model):
             models.UniqueConstraint(fields=["business_unit", "kind", "file_hash", "row"], name="io_row_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.file_hash[:8]}#{self.row}"
+
 
 class RejectedRow(models.Model):
     """A row refused by the check or the import, with the original cells: the error file lists these."""
@@ -100,6 +106,9 @@ class RejectedRow(models.Model):
         ordering = ["row"]
         constraints = [models.UniqueConstraint(fields=["job", "row"], name="io_rejected_once")]
 
+    def __str__(self) -> str:
+        return f"#{self.row}"
+
 
 class ImportMapping(models.Model):
     """The column mapping a user chose last time for a record type, by header: their next file is mapped alike."""
@@ -110,6 +119,9 @@ class ImportMapping(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="io_mapping_per_user")]
+
+    def __str__(self) -> str:
+        return self.kind
 
 
 class ExportJob(models.Model):
@@ -134,6 +146,9 @@ class ExportJob(models.Model):
 
     class Meta:
         ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
     @property
     def percent(self) -> int:

@@ -220,7 +220,9 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
         try:
             outcome = _row_import(job, kind, target, columns, number, cells, record=not dry_run)
         except _RowRefused as refusal:
-            rejected.append(RejectedRow(job=job, row=number, cells=[reading.as_text(c) for c in cells], reasons=refusal.reasons))
+            rejected.append(
+                RejectedRow(job=job, row=number, cells=[reading.as_text(c) for c in cells], reasons=refusal.reasons)
+            )
             return
         outcomes[outcome] += 1
 

@@ -7,7 +7,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from guanxi.core.jobs import job, run_job
 
-from .exports import exports_expire, export_write
+from .exports import export_write, exports_expire
 from .services import import_process
 
 

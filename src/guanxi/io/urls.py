@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, vcards
+from . import vcards, views
 
 app_name = "io"
 

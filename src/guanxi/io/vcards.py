@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import vobject
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 
 from guanxi.core.audit import Action, audit_log
@@ -57,6 +58,7 @@ def _card(contact: Contact, *, plain: bool) -> vobject.base.Component:
     return card
 
 
+@login_required
 def contacts_vcf_view(request: AuthedRequest) -> HttpResponse:
     """``?ids=1,2,3`` (or ``ids`` repeated): the chosen contacts' cards."""
     raw = request.GET.getlist("ids")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +28,7 @@ def _file(content: bytes, name: str, kind: str = XLSX) -> HttpResponse:
     return response
 
 
+@login_required
 def imports(request: AuthedRequest) -> HttpResponse:
     """Start an import: the record type and the file; below, the user's earlier imports."""
     form = UploadForm(request.POST or None, request.FILES or None, actor=request.user)
@@ -45,6 +47,7 @@ def imports(request: AuthedRequest) -> HttpResponse:
     return render(request, "io/imports.html", {"form": form, "jobs": jobs, "kinds": kinds})
 
 
+@login_required
 def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
     form = MappingForm(request.POST or None, job=job)
@@ -71,6 +74,7 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "io/import.html", {"job": job, "form": form, **_progress_context(job)})
 
 
+@login_required
 def import_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     """The progress panel the page polls while the job runs; once finished it tells the page to reload."""
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
@@ -88,12 +92,14 @@ def _progress_context(job: ImportJob) -> dict[str, object]:
     }
 
 
+@login_required
 def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
     job = get_visible_or_404(ImportJob.objects.all(), request.user, pk=pk)
     content = services.import_error_file(actor=request.user, job=job)
     return _file(content, f"rejected-rows-{job.pk}.xlsx")
 
 
+@login_required
 def import_template(request: AuthedRequest, kind: str) -> HttpResponse:
     chosen = services.kind_of(kind) if kind in KINDS else None
     if chosen is None or not services.may_import(request.user, chosen):
@@ -104,6 +110,7 @@ def import_template(request: AuthedRequest, kind: str) -> HttpResponse:
 # --- exports ----------------------------------------------------------------------------------------------
 
 
+@login_required
 def export_start(request: AuthedRequest, name: str) -> HttpResponse:
     """A list's export too large to write while the user waits: queued, then shown with its progress."""
     try:
@@ -116,12 +123,14 @@ def export_start(request: AuthedRequest, name: str) -> HttpResponse:
     return redirect("io:export_job", job.pk)
 
 
+@login_required
 def export_job(request: AuthedRequest, pk: int) -> HttpResponse:
     job = get_visible_or_404(ExportJob.objects.all(), request.user, pk=pk)
     template = "io/export_progress.html" if request.htmx else "io/export.html"
     return render(request, template, {"job": job})
 
 
+@login_required
 def export_download(request: AuthedRequest, pk: int) -> HttpResponse:
     job = get_visible_or_404(ExportJob.objects.all(), request.user, pk=pk)
     try:
@@ -136,13 +145,9 @@ def export_download(request: AuthedRequest, pk: int) -> HttpResponse:
 def register() -> None:
     from guanxi.core import navigation
 
-    navigation.register(
-        navigation.NavItem(gettext_lazy("Import"), "io:imports", "file-import", 90, _may_import_any)
-    )
+    navigation.register(navigation.NavItem(gettext_lazy("Import"), "io:imports", "file-import", 90, _may_import_any))
 
 
 def _may_import_any(request: object) -> bool:
     user = getattr(request, "user", None)
     return any(services.may_import(user, kind) for kind in KINDS.values())  # type: ignore[arg-type]
-
-
