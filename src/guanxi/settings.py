@@ -282,6 +282,7 @@ SPECTACULAR_SETTINGS = {
         "UserStatusEnum": "guanxi.org.models.User.Status",
         "LifecycleEnum": "guanxi.customers.models.Lifecycle",
         "OpportunityStatusEnum": "guanxi.sales.models.Status",
+        "IoJobStatusEnum": "guanxi.io.models.JobStatus",
         "PlanKindEnum": "guanxi.activities.models.PlanKind",
         "LeadFormFieldEnum": "guanxi.leads.webforms.PUBLIC_FIELD_CODES",
     },
