@@ -1,4 +1,7 @@
+from typing import Any
+
 import pytest
+from django.utils import translation
 
 from guanxi.core.errors import DomainError
 from guanxi.customers.models import Contact, Customer
@@ -193,3 +196,19 @@ def test_the_error_file_lists_the_rows_with_their_reasons(importers: World) -> N
     rows = CalamineWorkbook.from_filelike(io.BytesIO(services.import_error_file(actor=importers.bob, job=job)))
     sheet = rows.get_sheet_by_index(0).to_python()
     assert sheet[0][-1] == "Reason" and sheet[1][-2] == 2 and sheet[1][1] == "021-1"
+
+
+def test_reasons_are_written_in_the_language_of_the_page_that_queued_the_job(
+    importers: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    importers.bob.language = "zh-hans"  # the saved preference; the page was in English
+    importers.bob.save(update_fields=["language"])
+    job = services.import_upload(
+        actor=importers.bob, kind="customers", file_name="a.xlsx", content=xlsx([HEADER, ["甲", "", "", "", "Z"]])
+    )
+    services.import_configure(actor=importers.bob, job=job, mapping=job.mapping, strategy="skip")
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.import_check(actor=importers.bob, job=job)
+    job.refresh_from_db()
+    assert job.status == JobStatus.PREVIEWED and job.language == "en"
+    assert job.rejected.get().reasons.startswith("Level:")

@@ -32,7 +32,7 @@ def export_start(*, actor: User, name: str, query: Mapping[str, Any], file_forma
     params = {key: query.get(key) for key in query if key != "format"}
     job = ExportJob.objects.create(
         business_unit_id=actor.business_unit_id, actor=actor, name=name, params=params,
-        file_format=file_format, total=table.count,
+        file_format=file_format, total=table.count, language=translation.get_language() or "",
     )  # fmt: skip
     from .tasks import export_write_task
 
@@ -44,7 +44,7 @@ def export_write(*, job_id: int) -> ExportJob:
     job = ExportJob.objects.select_related("actor").get(pk=job_id)
     if job.status != JobStatus.RUNNING:
         return job  # already written (a re-run after the queue delivered twice)
-    with translation.override(job.actor.language or translation.get_language()):
+    with translation.override(job.language or job.actor.language or translation.get_language()):
         try:
             table = export_table(actor=job.actor, name=job.name, query=job.params)
         except DomainError as error:

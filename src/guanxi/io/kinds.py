@@ -10,6 +10,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -47,7 +48,7 @@ class Column:
         """In the reader's language, read now (a contact's field says it is the contact's)."""
         if self.key.startswith("contact_"):
             return _("Contact %(field)s") % {"field": self.field_label}
-        return str(self.field_label)
+        return capfirst(str(self.field_label))
 
     def allowed(self) -> dict[str, str]:
         """The allowed values' labels by code, for the template's drop-down and for reading a label back."""

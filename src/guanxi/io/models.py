@@ -52,6 +52,7 @@ class ImportJob(models.Model):
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
     failed = models.PositiveIntegerField(_("rejected"), default=0)
     message = models.CharField(max_length=300, blank=True)  # why the whole job failed
+    language = models.CharField(max_length=10, blank=True)  # the page's language when queued: the reasons are in it
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -139,6 +140,7 @@ class ExportJob(models.Model):
     processed = models.PositiveIntegerField(default=0)
     file_path = models.CharField(max_length=300, blank=True)
     message = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=10, blank=True)  # the page's language when queued: the file's labels
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 

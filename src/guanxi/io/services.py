@@ -170,7 +170,10 @@ def _queue(actor: User, job: ImportJob, status: str, *, dry_run: bool) -> Import
         raise DomainError(_("Map the columns first."), field="mapping")
     started = ImportJob.objects.filter(
         pk=job.pk, status__in=[JobStatus.UPLOADED, JobStatus.PREVIEWED, JobStatus.FAILED]
-    ).update(status=status, processed=0, created=0, updated=0, skipped=0, failed=0, message="", finished_at=None)
+    ).update(
+        status=status, processed=0, created=0, updated=0, skipped=0, failed=0, message="", finished_at=None,
+        language=translation.get_language() or "",
+    )  # fmt: skip
     if not started:  # the database decides between two clicks
         raise DomainError(_("This import has already started."), code="conflict")
     job.refresh_from_db()
@@ -226,7 +229,7 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
             return
         outcomes[outcome] += 1
 
-    with translation.override(job.actor.language or translation.get_language()):  # reasons in the reader's words
+    with translation.override(job.language or job.actor.language or translation.get_language()):  # the reader's words
         for start in range(0, len(numbered), CHECK_CHUNK):
             chunk = numbered[start : start + CHECK_CHUNK]
             if dry_run:
