@@ -23,8 +23,10 @@ from guanxi.core.notifications.selectors import notifications_of, unread_count
 from guanxi.core.notifications.services import (
     MAX_EMAIL_ATTEMPTS,
     Choice,
+    Message,
     notification_email_send,
     notification_preferences_save,
+    notify_each,
 )
 from guanxi.core.notifications.tasks import send_notification_email
 from guanxi.core.permissions import has_perm
@@ -63,6 +65,27 @@ def test_notify_creates_the_rows_of_every_recipient_in_one_insert(world: World) 
     assert len(queries.captured_queries) <= 3  # recipients, their choices, the insert
     assert sorted(n.recipient_id for n in created) == sorted([world.alice.pk, world.bob.pk])
     assert all(n.pk for n in created)
+
+
+def test_each_recipient_gets_their_own_news_in_as_many_queries_whatever_their_number(world: World) -> None:
+    """A sweep tells every owner about their own customers: one insert, not three queries per owner."""
+    world.bob.status = User.Status.FROZEN
+    world.bob.save(update_fields=["status"])
+    messages = [
+        Message(
+            world.alice,
+            Text(gettext_noop("{count} of your customers returned to the pool: {names}"), count=2, names="甲、乙"),
+        ),
+        Message(world.bob, "Bob's news"),
+        Message(world.charlie, "Manager's news", url="/customers/pool/"),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        created = notify_each(kind="system", messages=messages)
+    assert len(queries.captured_queries) <= 3  # recipients, their choices, the insert
+    news = {row.recipient_id: row for row in created}
+    assert set(news) == {world.alice.pk, world.charlie.pk}  # the frozen colleague hears nothing
+    assert news[world.alice.pk].texts["title"]["params"] == {"count": 2, "names": "甲、乙"}
+    assert news[world.charlie.pk].title == "Manager's news" and news[world.charlie.pk].url == "/customers/pool/"
 
 
 def test_a_kind_turned_off_in_the_app_creates_nothing_for_that_user(world: World) -> None:

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_noop
 
+from guanxi.core.notifications.services import Message, notify_each
 from guanxi.core.texts import Text
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import days_to_expiry
@@ -26,7 +27,6 @@ from .rules import (
     DAY,
     Rules,
     expiry_reason,
-    notify_people,
     pool_refresh_expiry,
     pool_rules,
     unit_parameters,
@@ -165,6 +165,7 @@ def _warn_batch(at: datetime, pool: Pool, rules: Rules, after: Customer | None) 
 def _tell_reclaimed(tallies: dict[int, Tally]) -> None:
     """One notification per owner and batch: which of their customers returned."""
     owners = User.objects.in_bulk(list(tallies))
+    messages = []
     for owner_id, tally in tallies.items():
         if owner_id in owners:
             names = "、".join(customer.name for customer in tally.first)
@@ -172,12 +173,14 @@ def _tell_reclaimed(tallies: dict[int, Tally]) -> None:
                 gettext_noop("{count} of your customers returned to the pool: {names}"), count=tally.count, names=names
             )
             one = tally.first[0] if tally.count == 1 else None
-            notify_people([owners[owner_id]], "pool_reclaimed", title, one, url="" if one else _pool_url())
+            messages.append(Message(owners[owner_id], title, url="" if one else _pool_url(), obj=one))
+    notify_each(kind="pool_reclaimed", messages=messages)
 
 
 def _tell_warned(tallies: dict[int, Tally], at: datetime) -> None:
     """One notification per owner and batch: which of their customers return soon."""
     owners = User.objects.in_bulk(list(tallies))
+    messages = []
     for owner_id, tally in tallies.items():
         if owner_id not in owners:
             continue
@@ -189,14 +192,15 @@ def _tell_warned(tallies: dict[int, Tally], at: datetime) -> None:
                 name=first.name,
                 days=days,
             )
-            notify_people([owners[owner_id]], "pool_expiry_warning", title, first)
+            messages.append(Message(owners[owner_id], title, obj=first))
         else:
             title = Text(
                 gettext_noop("{count} of your customers return to the pool soon unless you follow up, first {name}"),
                 count=tally.count,
                 name=first.name,
             )
-            notify_people([owners[owner_id]], "pool_expiry_warning", title, None, url=_mine_expiring_url())
+            messages.append(Message(owners[owner_id], title, url=_mine_expiring_url()))
+    notify_each(kind="pool_expiry_warning", messages=messages)
 
 
 def _pool_url() -> str:

@@ -49,6 +49,16 @@ def is_local_url(url: str) -> bool:
     return url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None)
 
 
+class Message(NamedTuple):
+    """One notification to one person (``notify_each``)."""
+
+    recipient: User
+    title: str | Promise | Text
+    body: str | Promise | Text = ""
+    url: str = ""
+    obj: models.Model | None = None
+
+
 def notify(
     *,
     recipients: Iterable[User],
@@ -62,38 +72,47 @@ def notify(
     query) and/or an e-mail queued once the caller's transaction commits. Frozen and departed users,
     and people who turned the kind off, receive nothing. A ``Text`` or a lazy text is stored as its
     message and parameters and read in each reader's language; a plain string (typed by a person) as is."""
+    people = {user.pk: user for user in recipients}.values()  # a person named twice hears it once
+    return notify_each(kind=kind, messages=[Message(user, title, body, url, obj) for user in people])
+
+
+def notify_each(*, kind: str, messages: Iterable[Message]) -> list[Notification]:
+    """Notifications of one kind, each its own news to its own recipient (a sweep telling every owner about
+    their customers), as ``notify`` sends them and in as many queries whatever their number."""
     spec = kind_of(kind)
-    if not url and obj is not None and hasattr(obj, "get_absolute_url"):
-        url = obj.get_absolute_url()
-    if url and not is_local_url(url):
-        raise ValueError(f"a notification links to a path of this site, not {url!r}")
-    ids = {user.pk for user in recipients}
+    messages = [message._replace(url=_url_of(message)) for message in messages]
+    ids = {message.recipient.pk for message in messages}
     if not ids:
         return []
     User = user_model()
-    users = User.objects.filter(pk__in=ids, status=User.Status.ACTIVE).only("pk", "email", "language")
+    users = User.objects.filter(pk__in=ids, status=User.Status.ACTIVE).only("pk", "email", "language").in_bulk()
     chosen = {
         preference.user_id: Choice(preference.in_app, preference.email)
         for preference in NotificationPreference.objects.filter(user_id__in=ids, kind=kind)
     }
     default = Choice(spec.default_in_app, spec.default_email)
-    texts = {part: _text(value).as_json() for part, value in (("title", title), ("body", body)) if _translatable(value)}
     now = timezone.now()
     rows = []
-    for user in users:
+    for message in messages:
+        user = users.get(message.recipient.pk)
+        if user is None:
+            continue
         choice = chosen.get(user.pk, default)
         email = choice.email and bool(user.email)
         if not (choice.in_app or email):
             continue
+        parts = (("title", message.title), ("body", message.body))
+        texts = {part: _text(value).as_json() for part, value in parts if _translatable(value)}
+        obj = message.obj
         with translation.override(user.language or settings.LANGUAGE_CODE):
             rows.append(
                 Notification(
                     recipient=user,
                     kind=kind,
-                    title=str(title)[:200],
-                    body=str(body),
+                    title=str(message.title)[:200],
+                    body=str(message.body),
                     texts=texts,
-                    url=url,
+                    url=message.url,
                     object_type=obj._meta.label_lower if obj is not None else "",
                     object_id=str(obj.pk) if obj is not None else "",
                     created_at=now,
@@ -106,6 +125,15 @@ def notify(
     if emails:
         transaction.on_commit(lambda: _queue_emails(emails))
     return created
+
+
+def _url_of(message: Message) -> str:
+    url = message.url
+    if not url and message.obj is not None and hasattr(message.obj, "get_absolute_url"):
+        url = message.obj.get_absolute_url()
+    if url and not is_local_url(url):
+        raise ValueError(f"a notification links to a path of this site, not {url!r}")
+    return url
 
 
 def _translatable(value: str | Promise | Text) -> bool:
