@@ -3,6 +3,7 @@ with dates as date cells, through the shared writer."""
 
 from datetime import date, datetime
 from io import BytesIO
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -15,7 +16,7 @@ from tests.conftest import TwoUnits, client_for, grant
 from tests.customers.test_services import register
 
 
-def read(content: bytes) -> list[list[object]]:
+def read(content: bytes) -> list[list[Any]]:
     return CalamineWorkbook.from_filelike(BytesIO(content)).get_sheet_by_index(0).to_python()
 
 
