@@ -177,6 +177,9 @@ SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 12)
 # Sign-in lockout (SPEC §1.5, org.security): this many failures within the window lock the account, or the
 # address, for SIGNIN_LOCKOUT_MINUTES. The per-address limit is high because offices share one address.
 SIGNIN_FAILURE_LIMIT = envint("SIGNIN_FAILURE_LIMIT", 5)
+# The worker's nightly backup (guanxi jobs run backup): the hour it runs (server time) and how many it keeps.
+BACKUP_HOUR = envint("BACKUP_HOUR", 2)
+BACKUPS_KEPT = envint("BACKUPS_KEPT", 7)
 SIGNIN_IP_FAILURE_LIMIT = envint("SIGNIN_IP_FAILURE_LIMIT", 20)
 SIGNIN_FAILURE_WINDOW_MINUTES = envint("SIGNIN_FAILURE_WINDOW_MINUTES", 15)
 SIGNIN_LOCKOUT_MINUTES = envint("SIGNIN_LOCKOUT_MINUTES", 15)

@@ -3,13 +3,16 @@
 import hashlib
 import json
 import tarfile
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
 
 from guanxi.customers.models import Customer
 from guanxi.io.backup import BackupRefused, backup_create, backup_restore
+from guanxi.io.tasks import backup
 from tests.conftest import World, grant
 
 from .helpers import imported
@@ -57,3 +60,17 @@ def test_a_backup_from_a_newer_schema_is_refused(tmp_path: Path) -> None:
                 out.addfile(member, data)
     with pytest.raises(BackupRefused):
         backup_restore(source=newer)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_backup_keeps_the_newest_backups(tmp_path: Path, settings: Any) -> None:
+    settings.VAR_DIR, settings.BACKUPS_KEPT = tmp_path, 2
+    mine = tmp_path / "backups" / "before-the-upgrade.tar"
+    mine.parent.mkdir()
+    mine.write_bytes(b"kept: not a scheduled backup")
+    for day in (1, 2, 3):
+        backup(datetime(2026, 12, day, 2, 40, tzinfo=UTC))
+    kept = sorted(path.name for path in (tmp_path / "backups").iterdir())
+    assert kept == ["before-the-upgrade.tar", "guanxi-20261202-024000.tar", "guanxi-20261203-024000.tar"]
+    with tarfile.open(tmp_path / "backups" / kept[-1]) as archive:
+        assert json.loads(archive.extractfile("manifest.json").read())["engine"] == connection.vendor  # type: ignore[union-attr]

@@ -54,6 +54,17 @@ def backup_create(*, to: Path | None = None) -> Path:
     return target
 
 
+def backups_keep(*, newest: int, folder: Path | None = None) -> list[Path]:
+    """Delete all but the ``newest`` scheduled backups (``guanxi-<time>.tar``, whose names sort by time);
+    returns the deleted ones. Backups written elsewhere or named otherwise are never touched."""
+    folder = folder or settings.VAR_DIR / "backups"
+    scheduled = sorted(folder.glob("guanxi-*.tar"))
+    old = scheduled[: max(len(scheduled) - newest, 0)]
+    for path in old:
+        path.unlink()
+    return old
+
+
 def backup_restore(*, source: Path) -> dict[str, Any]:
     """Replace the database and the uploaded files with the backup's. Refused when the backup's schema has
     migrations this version does not know (it was made by a newer Guanxi) or comes from the other engine."""
