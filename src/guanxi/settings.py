@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "guanxi.core.middleware.RequestSizeMiddleware",  # before anything reads the body (CSRF reads it in process_view)
     "guanxi.core.middleware.RequestContextMiddleware",
     "guanxi.org.middleware.UserLanguageMiddleware",
     "guanxi.core.middleware.RefuseNulMiddleware",
@@ -180,6 +181,8 @@ SIGNIN_FAILURE_LIMIT = envint("SIGNIN_FAILURE_LIMIT", 5)
 # The worker's nightly backup (guanxi jobs run backup): the hour it runs (server time) and how many it keeps.
 BACKUP_HOUR = envint("BACKUP_HOUR", 2)
 BACKUPS_KEPT = envint("BACKUPS_KEPT", 7)
+# The largest request body anywhere (ten 10 MB attachments and their form); routes may take less (limit_upload).
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_MB", 110) * 2**20
 SIGNIN_IP_FAILURE_LIMIT = envint("SIGNIN_IP_FAILURE_LIMIT", 20)
 SIGNIN_FAILURE_WINDOW_MINUTES = envint("SIGNIN_FAILURE_WINDOW_MINUTES", 15)
 SIGNIN_LOCKOUT_MINUTES = envint("SIGNIN_LOCKOUT_MINUTES", 15)

@@ -5,10 +5,12 @@ from typing import Any
 
 import vobject
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from guanxi.customers import services as customers
 from guanxi.customers.models import Contact, Customer
+from guanxi.io import reading
 from guanxi.io.models import ImportJob
 from guanxi.org.models import User
 from tests.conftest import TwoUnits, client_for
@@ -87,3 +89,16 @@ def test_an_export_job_writes_the_list_with_money_and_dates_as_cells(
     assert api(two_units.ben).get(f"/api/v1/exports/{job['id']}/").status_code == 404
     assert api(two_units.bella).post("/api/v1/exports/", {"name": "opportunities"}, format="json").status_code == 403
     assert ImportJob.objects.count() == 0
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(two_units: TwoUnits) -> None:
+    client = client_for(two_units.ada, HTTP_ACCEPT_LANGUAGE="en")
+    too_large = str(reading.MAX_BYTES + 2 * 2**20)
+    page = client.generic("POST", reverse("io:imports"), b"x", content_type="multipart/form-data; boundary=x",
+                          CONTENT_LENGTH=too_large)  # fmt: skip
+    assert page.status_code == 413 and "larger than 21 MB" in page.text
+    api = client.generic("POST", "/api/v1/imports/", b"x", content_type="multipart/form-data; boundary=x",
+                         CONTENT_LENGTH=too_large)  # fmt: skip
+    assert api.status_code == 413 and "21 MB" in api.json()["detail"]
+    small = client.post(reverse("io:imports"), {"kind": "customers"})
+    assert small.status_code == 200  # an ordinary form goes through to the view
