@@ -20,6 +20,7 @@ from guanxi.customers.models import Customer
 from guanxi.customers.regions.models import Region
 from guanxi.leads.models import Lead
 from guanxi.org.models import BusinessUnit, User
+from guanxi.pool.models import PoolEvent
 from guanxi.sales.models import Opportunity
 
 
@@ -108,3 +109,35 @@ def test_addresses_lie_in_the_customer_s_region_and_chinese_text_has_full_width_
     assert all(customer.address.startswith(districts[customer.county]) for customer in located)
     texts = [*Customer.objects.values_list("remarks", flat=True), *FollowUp.objects.values_list("content", flat=True)]
     assert not [text for text in texts if re.search(r"[\u4e00-\u9fff][,;:!?]", text)]
+
+
+def test_opportunities_moved_through_their_stages_over_weeks_before_today(demo: str, db: None) -> None:
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    opportunities = Opportunity.objects.select_related("customer").prefetch_related("stage_changes")
+    assert opportunities.exists()
+    for opportunity in opportunities:
+        moments = [change.at for change in sorted(opportunity.stage_changes.all(), key=lambda change: change.pk)]
+        assert moments == sorted(moments) and len(set(moments)) == len(moments), opportunity.number
+        assert opportunity.customer.created_at < opportunity.created_at == moments[0] < today, opportunity.number
+        assert opportunity.stage_entered_at == moments[-1] < today, opportunity.number
+        assert opportunity.number[2:10] == timezone.localtime(opportunity.created_at).strftime("%Y%m%d")
+    spans = [(o.stage_entered_at - o.created_at).days for o in opportunities.filter(status="won")]
+    assert max(spans) > 14  # a deal takes weeks, not a second
+
+
+def test_customers_last_changed_on_their_own_days_and_the_pool_filled_over_weeks(demo: str, db: None) -> None:
+    today = timezone.localdate()
+    changed = [timezone.localdate(moment) for moment in Customer.objects.values_list("updated_at", flat=True)]
+    assert sum(day == today for day in changed) < len(changed) / 10
+    returns = PoolEvent.objects.filter(kind__in=[PoolEvent.Kind.RETURN, PoolEvent.Kind.RECLAIM])
+    days = Counter(timezone.localdate(moment) for moment in returns.values_list("at", flat=True))
+    assert len(days) > 10 and days[today] < returns.count() / 5
+    pooled = Customer.objects.filter(status="pool").values_list("pooled_at", flat=True)
+    assert sum(timezone.localdate(moment) == today for moment in pooled) < len(pooled) / 5
+
+
+def test_the_demo_people_have_chinese_job_titles(demo: str, db: None) -> None:
+    titles = dict(User.objects.filter(custom__has_key="job_title").values_list("username", "custom__job_title"))
+    assert titles["sales1"] == "销售工程师" and titles["auto.sales1"] == "销售顾问"
+    assert all(re.fullmatch(r"[\u4e00-\u9fff（）]+", title) for title in titles.values()), titles
+    assert "Salesperson" not in demo and "销售工程师" in demo

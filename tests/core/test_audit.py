@@ -17,6 +17,8 @@ from guanxi.core.audit import audit_log
 from guanxi.core.auditlog.presentation import present_entries
 from guanxi.core.auditlog.selectors import record_history
 from guanxi.core.models import AuditEntry
+from guanxi.core.texts import Text
+from guanxi.org.history import HANDED_OVER
 from guanxi.org.models import Role, User
 from tests.conftest import World, client_for
 
@@ -290,6 +292,43 @@ def test_the_record_type_filter_offers_the_records_people_work_with_in_their_lan
     assert (offered("zh-hans")["customers.customer"], offered("en")["customers.customer"]) == ("客户", "Customer")
     for internal in ("core.numbercounter", "activities.feedtoken", "customers.customerstar", "core.auditentry"):
         assert internal not in offered("en")
+
+
+def test_a_note_stored_as_a_message_and_its_parameters_reads_in_each_language(world: World) -> None:
+    logged = entry(world.bob, obj=world.alice, note=Text(HANDED_OVER, successor=world.charlie))
+    assert logged.note.startswith('{"msgid":"Handed over to %(successor)s"')
+    with translation.override("zh-hans"):
+        [shown] = present_entries(actor=world.bob, entries=[logged])
+    assert shown.sentence == f"已移交给 {world.charlie}"
+    with translation.override("en"):
+        [shown] = present_entries(actor=world.bob, entries=[logged])
+    assert shown.sentence == f"Handed over to {world.charlie}"
+    grant(world.bob, "audit.view", scope="all")
+    api = APIClient()
+    api.force_authenticate(world.bob)
+    [row] = api.get("/api/v1/audit/", {"object": f"org.user:{world.alice.pk}"}, HTTP_ACCEPT_LANGUAGE="zh-hans").json()[
+        "results"
+    ]
+    assert row["note_text"] == f"已移交给 {world.charlie}"
+
+
+def test_notes_stored_in_english_before_still_read_in_the_readers_language(world: World) -> None:
+    old = [
+        entry(world.bob, obj=world.alice, note="handed over to 张三"),
+        entry(world.bob, obj=world.alice, note="merged KH202612060001"),
+        entry(world.bob, obj=world.alice, note="conflict decided: give 他先拜访"),
+        entry(world.bob, obj=world.alice, note="conflict case 7 withdrawn"),
+        entry(world.bob, obj=world.alice, note="a note someone typed"),
+    ]
+    with translation.override("zh-hans"):
+        shown = [row.sentence for row in present_entries(actor=world.bob, entries=old)]
+    assert shown == [
+        "已移交给 张三",
+        "已与 KH202612060001 合并",
+        "撞单已裁决：归报备人（他先拜访）",
+        "第 7 号撞单已由报备人撤回",
+        "a note someone typed",
+    ]
 
 
 def test_notes_and_related_records_read_in_the_readers_language(world: World) -> None:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from guanxi.activities.models import PlanTemplate
+from guanxi.activities.models import Plan, PlanTemplate
 from guanxi.activities.plan_templates import plan_template_save
 from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.core.models import DictionaryItem
@@ -143,3 +143,30 @@ def test_shipped_plan_templates_read_in_the_readers_language_and_saving_unchange
     assert (template.name, template.description) == stored
     with translation.override(ENGLISH):  # a request leaves its language active
         assert template.shown_name == "Post-purchase follow-up"
+
+
+def test_shipped_template_steps_and_the_plans_made_from_them_read_in_the_readers_language(world: World) -> None:
+    template = PlanTemplate.objects.get(code="post_purchase")
+    first = template.steps.all()[0]
+    assert first.subject == "48小时回访: 产品满意度, 致谢"  # as migration 0002 seeded it
+    english = page(world, reverse("activities:templates"), ENGLISH)
+    assert "48-hour call: satisfaction with the product, thanks" in english and first.subject not in english
+    assert "48小时回访：产品满意度，致谢" in page(world, reverse("activities:templates"), CHINESE)
+    body = api(world, f"/api/v1/plan-templates/{template.pk}/", ENGLISH)
+    assert body["steps"][0]["subject"] == "48-hour call: satisfaction with the product, thanks"
+    assert body["steps"][0]["script"].startswith("Thank you for your trust!")
+    plan = Plan(subject=first.subject, script=first.script)
+    with translation.override(ENGLISH):
+        assert str(plan) == "48-hour call: satisfaction with the product, thanks"
+        assert plan.shown_script.startswith("Thank you for your trust!")
+
+    form = client_for(world.root, HTTP_ACCEPT_LANGUAGE=ENGLISH).get(
+        reverse("activities:template_edit", args=[template.pk])
+    )
+    shown = [dict(row) for row in form.context["steps"].initial]
+    assert shown[0]["subject"] == "48-hour call: satisfaction with the product, thanks"
+    with translation.override(ENGLISH):  # sent back unchanged, the steps stay shipped; a rewrite sticks
+        shown[1]["subject"] = "Call after a week"
+        data = {"name": template.shown_name, "description": template.shown_description, "event": template.event}
+        plan_template_save(actor=world.root, data=data, steps=shown, template=template)
+    assert [step.subject for step in template.steps.all()][:2] == ["48小时回访: 产品满意度, 致谢", "Call after a week"]

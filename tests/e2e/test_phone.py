@@ -160,3 +160,110 @@ def test_a_manager_sees_twenty_customers_at_1280_by_800(live_server: object, pag
         " return text.getClientRects().length }"
     )
     assert updated.evaluate(lines) == 1
+
+
+def test_the_month_reads_as_counts_and_a_list_of_days_on_the_phone_in_english(live_server: object, page: Page) -> None:
+    world = World()
+    grant(world.alice, "salesperson")
+    world.alice.language = "en"
+    world.alice.save(update_fields=["language"])
+    customer = registered(world.alice, LONG_NAME)
+    for subject in ("电话回访报价", "上门演示", "确认需求"):
+        plan_create(actor=world.alice, subject=subject, due_at=later_today(), customer=customer)
+    page.set_viewport_size(PHONE)
+    sign_in(page, str(live_server), "alice")
+
+    page.goto(f"{live_server}/activities/calendar/?view=month")
+    fits_the_phone(page)
+    today = page.locator(f"td[data-date='{timezone.localdate().isoformat()}']")
+    expect(today.locator(".calendar-dot")).to_have_text("3")  # the day's plans as a count …
+    expect(today.locator(".badge")).to_have_count(3)
+    for chip in today.locator(".badge").all():
+        expect(chip).to_be_hidden()
+    entry = page.get_by_test_id("month-list").get_by_role("link", name="电话回访报价")  # … and in full below
+    for line in (entry.locator(".calendar-entry-line").first, entry.get_by_text(LONG_NAME)):
+        readable(line)
+    in_view(page.get_by_role("link", name="Today"))
+    today.locator(".calendar-dot").click()
+    expect(page.locator(f"#day-{timezone.localdate().isoformat()}")).to_be_in_viewport()
+
+
+def test_a_page_without_secondary_actions_shows_no_more_menu(live_server: object, page: Page) -> None:
+    world = World()
+    grant(world.alice, "salesperson")
+    pooled = in_pool(world, "杭州远景电子有限公司")
+    page.set_viewport_size(PHONE)
+    sign_in(page, str(live_server), "alice")
+    page.goto(f"{live_server}/customers/{pooled.pk}/")
+    in_view(page.get_by_test_id("claim"))
+    expect(page.get_by_role("button", name="更多操作")).to_be_hidden()
+    page.goto(f"{live_server}/activities/agenda/")  # a page with secondary actions keeps it
+    expect(page.get_by_role("button", name="更多操作")).to_be_visible()
+
+
+def test_a_manager_sees_twenty_five_opportunities_and_the_whole_pool_at_1280_by_800(
+    live_server: object, page: Page
+) -> None:
+    world = World()
+    grant(world.bob, "sales_manager")
+    grant(world.alice, "salesperson")
+    names = [f"{city}恒通精密机械制造股份有限公司" for city in CITIES] + [
+        f"{city}远东食品有限公司" for city in CITIES[:4]
+    ]
+    for number, name in enumerate(names):
+        customer = registered(world.alice, name)
+        opportunity_create(
+            actor=world.alice,
+            customer=customer,
+            data={
+                "name": f"{name} 五轴加工中心改造项目",
+                "amount": Decimal(1280000 + number),
+                "need": "改造",
+                "contact": customer.contacts.get(),
+            },
+        )
+    for city in CITIES[:6]:
+        in_pool(world, f"{city}远景新材料科技发展有限公司")
+    page.set_viewport_size(ViewportSize(width=1280, height=800))
+    sign_in(page, str(live_server), "bob")
+
+    page.goto(f"{live_server}/sales/opportunities/")
+    first = page.get_by_test_id("opportunity-list").locator("tbody tr").first.get_by_role("link").first
+    expect(first).to_be_visible()
+    assert first.get_attribute("title") is None and first.locator("xpath=..").get_attribute("title")  # whole name
+    shown = page.evaluate(
+        "[...document.querySelectorAll('tbody tr')].filter(row => row.getBoundingClientRect().bottom <= innerHeight)"
+        ".length"
+    )
+    assert shown >= 25
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+    page.goto(f"{live_server}/customers/pool/")
+    table = page.get_by_test_id("pool-table")
+    expect(table.get_by_role("link", name=f"{CITIES[0]}远景新材料科技发展有限公司")).to_be_visible()
+    wrapper = table.locator("xpath=..")
+    assert wrapper.evaluate("box => box.scrollWidth - box.clientWidth") == 0  # no sideways scrolling
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    expect(table.get_by_role("button", name="领取").first).to_be_in_viewport()
+
+
+def test_the_last_cards_menu_opens_inside_the_screen(live_server: object, page: Page) -> None:
+    world = World()
+    grant(world.alice, "salesperson")
+    for city in CITIES[:8]:
+        customer = registered(world.alice, f"{city}恒通商贸有限公司")
+        data = {"name": f"{city}产线改造", "amount": Decimal(1), "need": "改造", "contact": customer.contacts.get()}
+        opportunity_create(actor=world.alice, customer=customer, data=data)
+    page.set_viewport_size(ViewportSize(width=1280, height=600))
+    sign_in(page, str(live_server), "alice")
+    page.goto(f"{live_server}/sales/board/")
+    last = page.locator(".board-cards").first.locator(".board-card").last
+    last.scroll_into_view_if_needed()
+    last.locator("summary").click()
+    stages = last.locator(".dropdown-menu button.dropdown-item")
+    expect(stages.last).to_be_in_viewport()
+    box = stages.last.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 600
+    middle = [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2]
+    on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent", middle)
+    assert on_top == stages.last.text_content()  # nothing covers it, no scrolling box cuts it off

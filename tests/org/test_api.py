@@ -39,6 +39,14 @@ def test_me_can_be_updated_with_field_errors_for_bad_input(world: World) -> None
     assert (response.json()["mobile"], response.json()["username"]) == ("13900002222", "alice")
 
 
+def test_the_amounts_in_wan_setting_is_read_and_changed_through_me(world: World) -> None:
+    client = token_client("alice")
+    assert client.get("/api/v1/me/").json()["amounts_in_wan"] is False
+    response = client.patch("/api/v1/me/", {"amounts_in_wan": True}, format="json")
+    assert (response.status_code, response.json()["amounts_in_wan"]) == (200, True)
+    assert User.objects.get(pk=world.alice.pk).amounts_in_wan is True
+
+
 def test_a_frozen_users_token_stops_working_at_once(world: World) -> None:
     client = token_client("alice")
     User.objects.filter(pk=world.alice.pk).update(status=User.Status.FROZEN)

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from guanxi.core.auditlog.presentation import note_sentence
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.models import AuditEntry, Notification
 from guanxi.customers.models import Customer, Lifecycle
@@ -142,7 +143,9 @@ def test_give_moves_the_customer_to_the_claimant_and_the_holder_cools_down(sales
     assert (held.owner, held.status) == (sales.alice, Lifecycle.POTENTIAL)
     assert held.expires_at is not None
     assert PoolEvent.objects.filter(customer=held, user=sales.dave, kind="conflict").exists()
-    assert AuditEntry.objects.filter(object_id=str(held.pk), action="ownership", note__startswith="conflict").exists()
+    decided = AuditEntry.objects.get(object_id=str(held.pk), action="ownership")
+    with translation.override("zh-hans"):
+        assert note_sentence(decided.note, {}) == "撞单已裁决：归报备人"
 
 
 def test_pool_returns_the_customer_to_the_pool(sales: PoolWorld) -> None:

@@ -3,8 +3,9 @@
 import pytest
 
 from guanxi.customers.models import Customer
+from guanxi.org.models import BusinessUnit
 from guanxi.pool.models import ConflictCase
-from tests.conftest import World, grant
+from tests.conftest import World, grant, make_department, make_user
 from tests.customers.test_api import api
 from tests.pool.pool_helpers import PoolWorld, fresh, in_pool, registered, set_parameter
 
@@ -99,6 +100,37 @@ def test_conflicts_are_listed_and_decided_through_the_api(sales: PoolWorld) -> N
     assert Customer.objects.get(pk=held.pk).owner == sales.alice
     again = api(sales.bob).post(f"/api/v1/conflicts/{case.pk}/decide/", {"decision": "pool"}, format="json")
     assert again.status_code == 409
+
+
+def test_the_claimant_adds_evidence_and_withdraws_through_the_api(sales: PoolWorld) -> None:
+    held = registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")
+    api(sales.alice).post("/api/v1/customers/", {"name": "华信科技", "phone": "021-68888888"}, format="json")
+    case = ConflictCase.objects.get()
+    url = f"/api/v1/conflicts/{case.pk}"
+    blank = api(sales.alice).post(f"{url}/evidence/", {"text": "  "}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert (blank.status_code, list(blank.json())) == (400, ["text"])
+    added = api(sales.alice).post(f"{url}/evidence/", {"text": "上周三已上门拜访"}, format="json")
+    assert added.status_code == 200
+    assert [row["text"] for row in added.json()["statements"]] == ["上周三已上门拜访"]
+    assert api(sales.bob).post(f"{url}/withdraw/").status_code == 403  # only the claimant withdraws
+    withdrawn = api(sales.alice).post(f"{url}/withdraw/")
+    assert (withdrawn.status_code, withdrawn.json()["status"]) == (200, "withdrawn")
+    assert Customer.objects.get(pk=held.pk).owner == sales.dave
+    again = api(sales.alice).post(f"{url}/withdraw/")
+    assert (again.status_code, again.json()["code"]) == (409, "case_closed")
+    late = api(sales.alice).post(f"{url}/evidence/", {"text": "补充"}, format="json")
+    assert (late.status_code, late.json()["code"]) == (409, "case_closed")
+
+
+def test_another_units_salesperson_cannot_reach_a_conflict_case(sales: PoolWorld) -> None:
+    registered(sales.dave, "上海华信科技有限公司", phone="021-68888888")
+    api(sales.alice).post("/api/v1/customers/", {"name": "华信科技", "phone": "021-68888888"}, format="json")
+    case = ConflictCase.objects.get()
+    hangzhou = make_department("杭州", None, BusinessUnit.objects.create(name="杭州分公司", code="hangzhou"))
+    outsider = grant(make_user("bella", "贝拉", hangzhou), "salesperson")
+    assert api(outsider).post(f"/api/v1/conflicts/{case.pk}/withdraw/").status_code == 404
+    assert api(outsider).post(f"/api/v1/conflicts/{case.pk}/evidence/", {"text": "x"}, format="json").status_code == 404
+    assert ConflictCase.objects.get().status == "open"
 
 
 def test_a_salesperson_without_a_role_sees_no_pool(world: World) -> None:

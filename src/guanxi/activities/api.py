@@ -340,6 +340,12 @@ class StepSerializer(ModelSerializer):
         model = PlanTemplateStep
         fields = ["subject", "kind", "script", *plan_templates.STEP_FIELDS[3:]]
 
+    def to_representation(self, instance: PlanTemplateStep) -> dict[str, Any]:
+        """A shipped step's subject and script in the reader's language, until rewritten."""
+        data = super().to_representation(instance)
+        data["subject"], data["script"] = instance.shown_subject, instance.shown_script
+        return data
+
 
 class PlanTemplateSerializer(ModelSerializer):
     steps = StepSerializer(many=True, required=False)

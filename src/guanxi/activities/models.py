@@ -288,12 +288,25 @@ class Plan(BulkRewrittenRecord, RelatedRecord):
         ]
 
     def __str__(self) -> str:
-        return self.subject
+        return self.shown_subject
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("activities:plan", args=[self.pk])
+
+    @property
+    def shown_subject(self) -> str:
+        """A subject copied from a shipped template's step, in the reader's language."""
+        from .plan_templates import step_text_shown
+
+        return step_text_shown(self.subject)
+
+    @property
+    def shown_script(self) -> str:
+        from .plan_templates import step_text_shown
+
+        return step_text_shown(self.script)
 
     def is_overdue(self, at: object = None) -> bool:
         moment = at or timezone.now()
@@ -383,7 +396,19 @@ class PlanTemplateStep(models.Model):
         verbose_name_plural = _("template steps")
 
     def __str__(self) -> str:
-        return self.subject
+        return self.shown_subject
+
+    @property
+    def shown_subject(self) -> str:
+        from .plan_templates import step_text_shown
+
+        return step_text_shown(self.subject)
+
+    @property
+    def shown_script(self) -> str:
+        from .plan_templates import step_text_shown
+
+        return step_text_shown(self.script)
 
     @property
     def windowed(self) -> bool:

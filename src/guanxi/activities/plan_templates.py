@@ -46,6 +46,26 @@ SHIPPED_TEXTS: dict[str, dict[str, Promise]] = {
         ),
     },
 }
+# The shipped steps' subjects and scripts as migration 0002 seeded them (in Chinese), with the labels they read
+# as in the reader's language: in the template, and in the plans made from it, until a person rewrites them.
+SHIPPED_STEP_TEXTS: dict[str, Promise] = {
+    "48小时回访: 产品满意度, 致谢": gettext_lazy("48-hour call: satisfaction with the product, thanks"),
+    "感谢您的信任! 请问对车辆/产品是否满意? 使用中有任何问题请随时联系我。": gettext_lazy(
+        "Thank you for your trust! Are you happy with the vehicle / product? Call me whenever anything comes up."
+    ),
+    "一周回访: 使用情况, 首保提醒": gettext_lazy("One-week call: how it is used, first service reminder"),
+    "了解使用情况, 提醒首次保养的时间和里程。": gettext_lazy(
+        "Ask how it is used; remind them of the first service's date and mileage."
+    ),
+    "满意度调查提醒": gettext_lazy("Satisfaction survey reminder"),
+    "提醒客户厂家的满意度调查电话即将到来, 请给予好评。": gettext_lazy(
+        "Tell the customer the maker's satisfaction survey call is coming, and ask for a good rating."
+    ),
+    "一个月回访: 使用情况, 新的销售机会": gettext_lazy("One-month call: how it is used, new sales opportunities"),
+    "了解使用情况; 询问身边是否有朋友有购买意向 (转介绍)。": gettext_lazy(
+        "Ask how it is used, and whether friends are thinking of buying (referrals)."
+    ),
+}
 # Windowed plans are due in the morning of the window's first day and at the end of its last day.
 WINDOW_OPENS = time(9, 0)
 WINDOW_CLOSES = time(18, 0)
@@ -197,6 +217,7 @@ def _clean_steps(steps: Sequence[Mapping[str, Any]]) -> list[PlanTemplateStep]:
     rows = []
     for index, data in enumerate(steps):
         step = PlanTemplateStep(position=index, **{name: data[name] for name in STEP_FIELDS if name in data})
+        step.subject, step.script = _step_text_kept(step.subject or ""), _step_text_kept(step.script or "")
         prefix = f"steps.{index}"
         if not (step.subject or "").strip():
             errors.setdefault(f"{prefix}.subject", []).append(_("Give the plan a subject."))
@@ -283,6 +304,17 @@ def plan_template_save(
 def shown_text(template: PlanTemplate, part: str) -> str:
     """A shipped template's ``name`` or ``description`` in the reader's language until a person changed it."""
     return shipped_shown(SHIPPED_TEXTS.get(template.code, {}).get(part), getattr(template, part))
+
+
+def step_text_shown(stored: str) -> str:
+    """A shipped step's subject or script (or a plan's, copied from it) in the reader's language."""
+    label = SHIPPED_STEP_TEXTS.get(stored)
+    return str(label) if label is not None else stored
+
+
+def _step_text_kept(submitted: str) -> str:
+    """A step's text as the form showed it, sent back unchanged, stays the shipped text."""
+    return next((seeded for seeded, label in SHIPPED_STEP_TEXTS.items() if submitted == str(label)), submitted)
 
 
 def _kept(stored: PlanTemplate | None, part: str, submitted: str) -> str:

@@ -146,6 +146,12 @@ class CalendarItem:
 
         return reverse("activities:plan", args=[self.pk])
 
+    @property
+    def shown_subject(self) -> str:
+        from .plan_templates import step_text_shown
+
+        return step_text_shown(self.subject)
+
 
 TEAM_COUNT_CAP = 1000
 LONGEST_WINDOW = timedelta(days=62)

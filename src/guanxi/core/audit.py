@@ -10,8 +10,10 @@ from django.db import models
 
 from .context import client_ip
 from .models import AuditEntry
+from .texts import Text
 
 Action = AuditEntry.Action
+NOTE_LENGTH = 500
 
 
 def label_of(obj: models.Model | type[models.Model]) -> str:
@@ -71,12 +73,17 @@ def audit_log(
     action: str,
     obj: models.Model | None = None,
     changes: dict[str, Any] | None = None,
-    note: str = "",
+    note: str | Text = "",
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",
 ) -> AuditEntry:
-    """Record an action, inside the service's transaction so the entry and the change land together."""
+    """Record an action, inside the service's transaction so the entry and the change land together. A
+    ``Text`` note is kept as its message id and parameters and reads in each reader's language."""
+    if isinstance(note, Text):
+        note = note.stored()
+        if len(note) > NOTE_LENGTH:
+            raise ValueError("An audit note's parameters must be short enough to store whole.")
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         actor=user,
@@ -87,7 +94,7 @@ def audit_log(
         object_id=str(obj.pk) if obj is not None else object_id,
         object_repr=(str(obj) if obj is not None else object_repr)[:200],
         changes=changes or {},
-        note=note[:500],
+        note=note[:NOTE_LENGTH],
     )
 
 

@@ -3,6 +3,7 @@ id and its parameters, and ``render`` translates when someone reads it. A notifi
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +39,20 @@ class Text:
             for name, value in data.get("params", {}).items()
         }
         return cls(data["msgid"], **params)
+
+    def stored(self) -> str:
+        """The text as a string column keeps it (an audit note): its message id and parameters as JSON."""
+        return json.dumps(self.as_json(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_stored(cls, stored: str) -> Text | None:
+        """The text a column stored with ``stored()``; None for anything else (words typed by a person)."""
+        if not stored.startswith('{"msgid"'):
+            return None
+        try:
+            return cls.from_json(json.loads(stored))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
 
     def __str__(self) -> str:
         return self.render()

@@ -7,13 +7,16 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.auditlog.presentation import (
     Mask,
+    register_former_notes,
     register_masks,
     register_note_labels,
     register_value_labels,
 )
+from guanxi.core.texts import Text
 from guanxi.org.models import User
 
 from . import keys
@@ -24,6 +27,11 @@ from .services import customers_seen_plainly
 
 CUSTOMER_CONTACT_DETAILS = {"phone": keys.mask_phone, "email": keys.mask_email}
 CONTACT_CONTACT_DETAILS = {"mobile": keys.mask_phone, "phone": keys.mask_phone, "email": keys.mask_email}
+
+
+# What a merge leaves in the history of the customer kept (and its contacts), and of the one merged away.
+MERGED_IN = gettext_noop("Merged with %(number)s")
+MERGED_AWAY = gettext_noop("Merged into %(number)s")
 
 
 def hide(value: str) -> str:
@@ -76,3 +84,9 @@ def register() -> None:
     for field in ("province", "city", "county"):
         register_value_labels(Customer, field, region_names)
     register_note_labels({"read-write": _("shared read-write"), "read-only": _("shared read-only")})
+    register_former_notes(
+        [
+            (r"merged (?P<number>\S+)", lambda found: Text(MERGED_IN, **found.groupdict())),
+            (r"merged into (?P<number>\S+)", lambda found: Text(MERGED_AWAY, **found.groupdict())),
+        ]
+    )

@@ -23,9 +23,11 @@ from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import save_versioned
 from guanxi.core.scope import Scope
+from guanxi.core.texts import Text
 from guanxi.org.models import User
 
 from . import keys, services
+from .history import MERGED_AWAY, MERGED_IN
 from .models import Contact, Customer, CustomerShare
 from .regions.services import region_path_label
 
@@ -77,7 +79,9 @@ def _move_contacts(actor: User, keep: Customer, other: Customer) -> int:
         changes: dict[str, list[object]] = {"customer": [other.pk, keep.pk]}
         if demote and contact.is_primary:
             changes["is_primary"] = [True, False]
-        audit_log(actor=actor, action=Action.UPDATE, obj=contact, changes=changes, note=f"merged {other.number}")
+        audit_log(
+            actor=actor, action=Action.UPDATE, obj=contact, changes=changes, note=Text(MERGED_IN, number=other.number)
+        )
     return len(moving)
 
 
@@ -186,8 +190,8 @@ def customer_merge(*, actor: User, keep: Customer, other: Customer, choices: Map
     if services.search_keys_changed(keep, current):
         services.customer_name_save(keep)
     changes = diff(before, snapshot(keep, services.AUDITED_FIELDS))
-    audit_log(actor=actor, action=Action.UPDATE, obj=keep, changes=changes, note=f"merged {other.number}")
-    audit_log(actor=actor, action=Action.DELETE, obj=other, note=f"merged into {keep.number}")
+    audit_log(actor=actor, action=Action.UPDATE, obj=keep, changes=changes, note=Text(MERGED_IN, number=other.number))
+    audit_log(actor=actor, action=Action.DELETE, obj=other, note=Text(MERGED_AWAY, number=keep.number))
     return keep
 
 

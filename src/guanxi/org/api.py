@@ -27,7 +27,7 @@ class MeSerializer(ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "mobile", "email", "language", "status"]
+        fields = ["id", "username", "display_name", "mobile", "email", "language", "amounts_in_wan", "status"]
         fields += ["department", "department_name", "manager"]
         read_only_fields = ["id", "username", "status", "department", "manager"]
 

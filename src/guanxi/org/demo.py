@@ -45,29 +45,30 @@ UNITS = {
     ),
 }
 
-# (username, department, manager's username, role code, what the person does) — SPEC §1.3's levels and more.
+# (username, department, manager's username, role code, "where · job title") — SPEC §1.3's levels and more; the
+# job title is also the person's 职位 custom field.
 # admin, gm and finance work for the group: their roles see every unit.
 PEOPLE = [
-    ("admin", "信息技术部", None, "system_admin", "Group system admin, every unit"),
-    ("gm", "总部", None, "group_management", "Group management, every unit"),
-    ("finance", "财务部", "gm", "group_management", "Group finance, every unit"),
-    ("director", "销售中心", "gm", "unit_head", "华东工业装备 · Unit head"),
-    ("unitadmin", "信息技术部", "admin", "unit_admin", "华东工业装备 · Unit admin"),
-    ("east", "华东大区", "director", "sales_manager", "华东工业装备 · Regional sales manager"),
-    ("sh.manager", "上海一部", "east", "sales_manager", "华东工业装备 · Sales manager"),
-    ("sales1", "上海一部", "sh.manager", "salesperson", "华东工业装备 · Salesperson"),
-    ("sales2", "上海一部", "sh.manager", "salesperson", "华东工业装备 · Salesperson"),
-    ("sales3", "杭州部", "east", "salesperson", "华东工业装备 · Salesperson"),
-    ("bj.manager", "北京一部", "director", "sales_manager", "华东工业装备 · Sales manager"),
-    ("sales4", "北京一部", "bj.manager", "salesperson", "华东工业装备 · Salesperson"),
-    ("service", "客户服务部", "gm", "salesperson", "华东工业装备 · Service agent"),
-    ("marketing", "市场部", "gm", "salesperson", "华东工业装备 · Marketing"),
-    ("auto.head", "汽车销售公司", "gm", "unit_head", "汽车销售 · Unit head"),
-    ("auto.admin", "运营管理部", "auto.head", "unit_admin", "汽车销售 · Unit admin"),
-    ("auto.manager", "展厅销售部", "auto.head", "sales_manager", "汽车销售 · Sales manager"),
-    ("auto.sales1", "展厅销售部", "auto.manager", "salesperson", "汽车销售 · Salesperson"),
-    ("auto.sales2", "展厅销售部", "auto.manager", "salesperson", "汽车销售 · Salesperson"),
-    ("auto.sales3", "大客户组", "auto.manager", "salesperson", "汽车销售 · Fleet sales"),
+    ("admin", "信息技术部", None, "system_admin", "集团（全部业务单元） · 系统管理员"),
+    ("gm", "总部", None, "group_management", "集团（全部业务单元） · 总经理"),
+    ("finance", "财务部", "gm", "group_management", "集团（全部业务单元） · 财务总监"),
+    ("director", "销售中心", "gm", "unit_head", "华东工业装备 · 销售总监"),
+    ("unitadmin", "信息技术部", "admin", "unit_admin", "华东工业装备 · 系统管理员"),
+    ("east", "华东大区", "director", "sales_manager", "华东工业装备 · 华东大区经理"),
+    ("sh.manager", "上海一部", "east", "sales_manager", "华东工业装备 · 上海一部经理"),
+    ("sales1", "上海一部", "sh.manager", "salesperson", "华东工业装备 · 销售工程师"),
+    ("sales2", "上海一部", "sh.manager", "salesperson", "华东工业装备 · 销售工程师"),
+    ("sales3", "杭州部", "east", "salesperson", "华东工业装备 · 销售工程师"),
+    ("bj.manager", "北京一部", "director", "sales_manager", "华东工业装备 · 北京一部经理"),
+    ("sales4", "北京一部", "bj.manager", "salesperson", "华东工业装备 · 销售工程师"),
+    ("service", "客户服务部", "gm", "salesperson", "华东工业装备 · 客服专员"),
+    ("marketing", "市场部", "gm", "salesperson", "华东工业装备 · 市场专员"),
+    ("auto.head", "汽车销售公司", "gm", "unit_head", "汽车销售 · 总经理"),
+    ("auto.admin", "运营管理部", "auto.head", "unit_admin", "汽车销售 · 运营主管"),
+    ("auto.manager", "展厅销售部", "auto.head", "sales_manager", "汽车销售 · 展厅销售经理"),
+    ("auto.sales1", "展厅销售部", "auto.manager", "salesperson", "汽车销售 · 销售顾问"),
+    ("auto.sales2", "展厅销售部", "auto.manager", "salesperson", "汽车销售 · 销售顾问"),
+    ("auto.sales3", "大客户组", "auto.manager", "salesperson", "汽车销售 · 大客户经理"),
 ]
 
 
@@ -134,11 +135,13 @@ def signins() -> list[str]:
 FIELDS = [
     ("employee_no", "工号", CustomField.Type.TEXT, "公司发放的员工编号"),
     ("hire_date", "入职日期", CustomField.Type.DATE, ""),
+    ("job_title", "职位", CustomField.Type.TEXT, ""),
 ]
+JOB_TITLES = {username: title.split(" · ")[-1] for username, *_rest, title in PEOPLE}
 
 
 def _custom_fields(out: TextIO) -> None:
-    """Two custom fields on users (工号, 入职日期), filled in for every demo person."""
+    """Three custom fields on users (工号, 入职日期, 职位), filled in for every demo person."""
     admin = User.objects.filter(is_superuser=True, status=User.Status.ACTIVE).order_by("pk").first()
     if admin is None:
         out.write("Custom fields: no administrator yet, skipped.\n")
@@ -150,10 +153,13 @@ def _custom_fields(out: TextIO) -> None:
 
     filled = 0
     for number, user in enumerate(User.objects.order_by("date_joined", "pk"), start=1):
-        if "employee_no" in (user.custom or {}):
-            continue
-        hired = date(2018, 3, 1) + timedelta(days=97 * number)  # the same dates on every machine
-        values = {"employee_no": f"HX{number:04d}", "hire_date": hired.isoformat()}
-        custom_values_update(actor=admin, obj=user, values=values)
-        filled += 1
-    out.write(f"Custom fields on users: 工号, 入职日期 — {filled} people filled in.\n")
+        values = {}
+        if "employee_no" not in (user.custom or {}):
+            hired = date(2018, 3, 1) + timedelta(days=97 * number)  # the same dates on every machine
+            values = {"employee_no": f"HX{number:04d}", "hire_date": hired.isoformat()}
+        if user.username in JOB_TITLES and "job_title" not in (user.custom or {}):
+            values["job_title"] = JOB_TITLES[user.username]
+        if values:
+            custom_values_update(actor=admin, obj=user, values=values)
+            filled += 1
+    out.write(f"Custom fields on users: 工号, 入职日期, 职位 — {filled} people filled in.\n")

@@ -1,11 +1,16 @@
 """How the audit trail reads the organisation's events."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from guanxi.core.texts import Text
+
+HANDED_OVER = gettext_noop("Handed over to %(successor)s")
 
 
 def register() -> None:
     """The notes the audit log keeps for these events, read in the reader's language."""
-    from guanxi.core.auditlog.presentation import register_note_labels
+    from guanxi.core.auditlog.presentation import register_former_notes, register_note_labels
 
     register_note_labels(
         {
@@ -19,3 +24,4 @@ def register() -> None:
             "returned to the pool": _("Returned to the pool"),
         }
     )
+    register_former_notes([(r"handed over to (?P<successor>.+)", lambda found: Text(HANDED_OVER, **found.groupdict()))])

@@ -316,7 +316,13 @@ class PoolCustomerViewSet(CustomerViewSet):
 # --- conflict cases ----------------------------------------------------------------------------------------
 
 
+class StatementSerializer(Serializer):
+    at = serializers.DateTimeField(read_only=True)
+    text = serializers.CharField(read_only=True)
+
+
 class ConflictSerializer(ModelSerializer):
+    statements = StatementSerializer(many=True, read_only=True, help_text="The claimant's evidence, oldest first.")
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     holder_name = serializers.CharField(source="holder.display_name", default=None, read_only=True)
     claimant_name = serializers.CharField(source="claimant.display_name", read_only=True)
@@ -328,6 +334,7 @@ class ConflictSerializer(ModelSerializer):
         fields = [
             "id", "customer", "customer_name", "holder", "holder_name", "claimant", "claimant_name", "match",
             "attempted", "status", "decision", "decided_by", "decided_at", "note", "created_at", "evidence",
+            "statements",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -350,6 +357,10 @@ class DecideSerializer(Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
+class EvidenceSerializer(Serializer):
+    text = serializers.CharField(max_length=1000)
+
+
 class ConflictViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Conflict cases (撞单): a salesperson registered a customer a colleague holds; a manager decides."""
 
@@ -368,4 +379,21 @@ class ConflictViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         body = DecideSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         case = conflicts.conflict_decide(actor=self.actor, case=case, **body.validated_data)
+        return Response(ConflictSerializer(case, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=ConflictSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """The claimant drops an open claim: the case closes undecided and the holder keeps the customer."""
+        case = conflicts.conflict_withdraw(actor=self.actor, case=self.get_object())
+        return Response(ConflictSerializer(case, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=EvidenceSerializer, responses=ConflictSerializer)
+    @action(detail=True, methods=["post"])
+    def evidence(self, request: Request, pk: str | None = None) -> Response:
+        """The claimant adds evidence (a visit, a quote sent …) to an open case for the deciding manager."""
+        case = self.get_object()
+        body = EvidenceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case = conflicts.conflict_evidence_add(actor=self.actor, case=case, text=body.validated_data["text"])
         return Response(ConflictSerializer(case, context=self.get_serializer_context()).data)

@@ -31,6 +31,7 @@ from guanxi.customers.services import sees_contact_details
 from guanxi.org.models import User
 
 from . import services as pool
+from .history import CONFLICT_EVIDENCE_ADDED, CONFLICT_OPENED, CONFLICT_WITHDRAWN, conflict_decided
 from .models import ConflictCase, PoolEvent
 
 # --- evidence registry -------------------------------------------------------------------------------------
@@ -145,7 +146,7 @@ def conflict_open(*, actor: User, customer: Customer, match: str, attempted: Map
             action=Action.CREATE,
             obj=customer,
             changes={"conflict": [None, case.pk]},
-            note=f"conflict case opened by {actor}",
+            note=Text(CONFLICT_OPENED, claimant=actor),
         )
         managers = {person for person in (actor.manager, customer.owner.manager if customer.owner else None) if person}
         title = Text(
@@ -215,13 +216,13 @@ def conflict_decide(*, actor: User, case: ConflictCase, decision: str, note: str
             action=Action.OWNERSHIP,
             obj=customer,
             changes={"owner": [case.holder_id, claimant.pk]},
-            note=f"conflict decided: {decision} {note}".strip(),
+            note=conflict_decided(decision, note),
         )
     elif decision == ConflictCase.Decision.POOL and holder is not None:
         customer.locked_at = None
         pool.customers_release(actor, [customer], PoolEvent.Kind.CONFLICT, reason="conflict", note=note)
     else:
-        audit_log(actor=actor, action=Action.UPDATE, obj=customer, note=f"conflict decided: {decision} {note}".strip())
+        audit_log(actor=actor, action=Action.UPDATE, obj=customer, note=conflict_decided(decision, note))
     case.status, case.decision, case.decided_by, case.decided_at, case.note = (
         ConflictCase.Status.DECIDED,
         decision,
@@ -263,7 +264,7 @@ def conflict_withdraw(*, actor: User, case: ConflictCase) -> ConflictCase:
     if not closed:  # a manager decided it a moment ago
         raise Conflict(_("This case is already closed."), code="case_closed")
     case.status, case.decided_at = ConflictCase.Status.WITHDRAWN, now
-    audit_log(actor=actor, action=Action.UPDATE, obj=case.customer, note=f"conflict case {case.pk} withdrawn")
+    audit_log(actor=actor, action=Action.UPDATE, obj=case.customer, note=Text(CONFLICT_WITHDRAWN, case=case.pk))
     return case
 
 
@@ -279,7 +280,12 @@ def conflict_evidence_add(*, actor: User, case: ConflictCase, text: str) -> Conf
     _require_claimant_of_open(actor, locked)
     locked.statements = [*locked.statements, {"at": timezone.now().isoformat(), "text": text}]
     locked.save(update_fields=["statements"])
-    audit_log(actor=actor, action=Action.UPDATE, obj=case.customer, note=f"evidence added to conflict case {case.pk}")
+    audit_log(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=case.customer,
+        note=Text(CONFLICT_EVIDENCE_ADDED, case=case.pk),
+    )
     return locked
 
 

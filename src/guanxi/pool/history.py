@@ -3,13 +3,38 @@ customer returned, as words instead of codes."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+import re
 
-from guanxi.core.auditlog.presentation import register_note_dictionary, register_note_labels
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from guanxi.core.auditlog.presentation import register_former_notes, register_note_dictionary, register_note_labels
 from guanxi.core.config.dictionary import dictionary_labels
+from guanxi.core.texts import Text
 
 from .lifecycle import Event
-from .models import PoolEvent
+from .models import ConflictCase, PoolEvent
+
+# What a conflict case (撞单) leaves in its customer's history.
+CONFLICT_OPENED = gettext_noop("Conflict case opened: %(claimant)s registered the same customer")
+CONFLICT_DECIDED = gettext_noop("Conflict case decided: %(decision)s")
+CONFLICT_DECIDED_WITH_NOTE = gettext_noop("Conflict case decided: %(decision)s (%(note)s)")
+CONFLICT_WITHDRAWN = gettext_noop("Conflict case No. %(case)s withdrawn by its claimant")
+CONFLICT_EVIDENCE_ADDED = gettext_noop("Evidence added to conflict case No. %(case)s")
+# Room left for the manager's words in a decision's note (the whole note is stored in 500 characters).
+DECISION_NOTE_LENGTH = 300
+
+
+def conflict_decided(decision: str, note: str) -> Text:
+    label = ConflictCase.Decision(decision).label if decision in ConflictCase.Decision.values else decision
+    if note:
+        return Text(CONFLICT_DECIDED_WITH_NOTE, decision=label, note=note[:DECISION_NOTE_LENGTH])
+    return Text(CONFLICT_DECIDED, decision=label)
+
+
+def _former_decision(found: re.Match[str]) -> Text:
+    return conflict_decided(found["decision"], found["note"] or "")
+
 
 # Why a customer went back without anybody choosing a return reason (the sweep, a departing owner).
 AUTOMATIC_REASONS = {
@@ -34,3 +59,14 @@ def register() -> None:
         }
     )
     register_note_dictionary("return_reason")
+    register_former_notes(
+        [
+            (r"conflict case opened by (?P<claimant>.+)", lambda found: Text(CONFLICT_OPENED, **found.groupdict())),
+            (r"conflict decided: (?P<decision>\w+)(?: (?P<note>.*))?", _former_decision),
+            (r"conflict case (?P<case>\d+) withdrawn", lambda found: Text(CONFLICT_WITHDRAWN, **found.groupdict())),
+            (
+                r"evidence added to conflict case (?P<case>\d+)",
+                lambda found: Text(CONFLICT_EVIDENCE_ADDED, **found.groupdict()),
+            ),
+        ]
+    )

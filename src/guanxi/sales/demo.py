@@ -1,22 +1,25 @@
 """The demo company's sales: each unit's competitors, and opportunities in every stage of its pipeline — equipment
 projects for 华东工业装备, car purchases for 汽车销售 — with wins and losses, all made through the services (so
-history, plans and the customers' lifecycle follow), then their stage history spread over the weeks after the
-customer's registration so the time in each stage reads like real work."""
+history, plans and the customers' lifecycle follow). Each step runs as of its own day (see ``core.demo``'s
+clock): opened some days after the customer's registration, each later stage a few weeks after the one before,
+all before today, so numbers, stage history, time in each stage and the customers' last change read like real
+work."""
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import TextIO
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from guanxi.core.demo import as_of, office_moment
 from guanxi.core.errors import DomainError
 from guanxi.customers.models import Customer, Lifecycle
 
 from . import services
-from .models import Competitor, Opportunity, Pipeline, Stage, StageChange
+from .models import Competitor, Opportunity, Pipeline, Stage
 
 # unit code → its pipeline and competitors
 PIPELINES = {"industrial": "project", "auto": "dealership"}
@@ -101,26 +104,32 @@ def load(out: TextIO) -> None:
             if not customers:
                 break
             customer = customers.pop(rng.randrange(len(customers)))
+            moves = stages[1 : stages.index(target) + 1]
+            moments = iter(_timeline(rng, customer, steps=1 + len(moves) + (1 if outcome else 0)))
             try:
-                opportunity = _open(rng, pipeline, customer, competitors)
-                for stage in stages[1 : stages.index(target) + 1]:
-                    services.opportunity_move(actor=customer.owner, opportunity=opportunity, stage=stage)
+                close_by = timezone.localdate() + timedelta(days=rng.randint(-10, 150))  # from today, not the past
+                with as_of(next(moments)):
+                    opportunity = _open(rng, pipeline, customer, competitors, close_by)
+                for stage in moves:
+                    with as_of(next(moments)):
+                        services.opportunity_move(actor=customer.owner, opportunity=opportunity, stage=stage)
                 if outcome == "won":
-                    services.opportunity_win(actor=customer.owner, opportunity=opportunity)
+                    with as_of(next(moments)):
+                        services.opportunity_win(actor=customer.owner, opportunity=opportunity)
                     won += 1
                 elif outcome == "lost":
-                    services.opportunity_lose(
-                        actor=customer.owner,
-                        opportunity=opportunity,
-                        reason=rng.choice(["price", "product", "competitor_relationship", "budget", "timing"]),
-                        competitor=rng.choice([None, *competitors]),
-                        note="客户最终选择了其他方案",
-                    )
+                    with as_of(next(moments)):
+                        services.opportunity_lose(
+                            actor=customer.owner,
+                            opportunity=opportunity,
+                            reason=rng.choice(["price", "product", "competitor_relationship", "budget", "timing"]),
+                            competitor=rng.choice([None, *competitors]),
+                            note="客户最终选择了其他方案",
+                        )
                     lost += 1
             except (DomainError, ValidationError) as error:
                 out.write(f"  skipped one opportunity: {error}\n")
                 continue
-            _spread_history(rng, opportunity, customer)
             made += 1
     out.write(f"Demo opportunities: {made} added ({won} won, {lost} lost) in both units' pipelines.\n")
 
@@ -140,7 +149,9 @@ def _competitors(customer: Customer, rows: list[tuple[str, str, str, str]]) -> l
     return found
 
 
-def _open(rng: random.Random, pipeline: Pipeline, customer: Customer, competitors: list[Competitor]) -> Opportunity:
+def _open(
+    rng: random.Random, pipeline: Pipeline, customer: Customer, competitors: list[Competitor], close_by: date
+) -> Opportunity:
     cars = pipeline.code == "dealership"
     if cars:
         products, need, next_step = CAR_PRODUCTS, "试驾后比较配置与价格", "约下次到店"
@@ -160,7 +171,7 @@ def _open(rng: random.Random, pipeline: Pipeline, customer: Customer, competitor
         "contact": contact,
         "need": need,
         "next_step": next_step,
-        "expected_close_date": timezone.localdate() + timedelta(days=rng.randint(-10, 150)),
+        "expected_close_date": close_by,
         "source": customer.source if customer.source not in ("", "referral") else "",
     }
     return services.opportunity_create(
@@ -172,19 +183,23 @@ def _open(rng: random.Random, pipeline: Pipeline, customer: Customer, competitor
     )
 
 
-def _spread_history(rng: random.Random, opportunity: Opportunity, customer: Customer) -> None:
-    """Demo only: the moves just made happened in one second; place them over the weeks between the customer's
-    registration and now instead."""
-    changes = list(StageChange.objects.filter(opportunity=opportunity).order_by("at", "pk"))
-    now = timezone.now()
-    start = max(customer.created_at, now - timedelta(days=rng.randint(10, 20) * len(changes)))
-    step = (now - start) / (len(changes) + 1)
-    moment = start + timedelta(days=rng.randint(1, 7))
-    for position, change in enumerate(changes):
-        change.at = min(moment, now - timedelta(hours=2))
-        moment = change.at + step * rng.uniform(0.6, 1.0)
-        change.left_at = min(moment, now - timedelta(hours=1)) if position < len(changes) - 1 else None
-    StageChange.objects.bulk_update(changes, ["at", "left_at"])
-    Opportunity.all_objects.filter(pk=opportunity.pk).update(stage_entered_at=changes[-1].at, created_at=changes[0].at)
-    if opportunity.closed_at:
-        Opportunity.all_objects.filter(pk=opportunity.pk).update(closed_at=changes[-1].at)
+def _timeline(rng: random.Random, customer: Customer, *, steps: int) -> list[datetime]:
+    """When each step of an opportunity happened, oldest first, in office hours: the first some days after the
+    customer's registration, the next ones one to three weeks apart (closer when the customer is recent), the
+    last one before today."""
+    first = timezone.localdate(customer.created_at) + timedelta(days=rng.randint(2, 7))
+    last = timezone.localdate() - timedelta(days=1)
+    room = max((last - first).days, 0)
+    gap = min(room / steps, rng.uniform(7, 21))
+    day = last - timedelta(days=gap * steps)
+    moments: list[datetime] = []
+    for _step in range(steps):
+        weekday = max(day, first)
+        if weekday.weekday() >= 5 and weekday - timedelta(days=2) >= first:
+            weekday -= timedelta(days=weekday.weekday() - 4)  # a weekend's step happened on the Friday
+        moment = office_moment(rng, weekday)
+        if moments and moment <= moments[-1]:  # two steps on one day: an hour apart
+            moment = moments[-1] + timedelta(hours=1)
+        moments.append(moment)
+        day += timedelta(days=gap * rng.uniform(0.7, 1.0))
+    return moments

@@ -131,6 +131,7 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
         "following": f"?view={view}&date={following:%Y-%m-%d}{owner_query}",
         "today_link": f"?view={view}&date={_today():%Y-%m-%d}{owner_query}",
         "owner_query": owner_query,
+        "month_has_plans": any(cell["plans"] for cell in days if cell["in_month"]),
         "views": [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
         "now": timezone.now(),
         "truncated": len(plans) == CALENDAR_LIMIT,
@@ -231,7 +232,14 @@ def template_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse
         raise PermissionDenied
     form = PlanTemplateForm(request.POST or None, instance=template)
     initial = (
-        [{name: getattr(s, name) for name in plan_templates.STEP_FIELDS} for s in template.steps.all()]
+        [
+            {
+                **{name: getattr(s, name) for name in plan_templates.STEP_FIELDS},
+                "subject": s.shown_subject,
+                "script": s.shown_script,
+            }
+            for s in template.steps.all()
+        ]
         if template
         else []
     )

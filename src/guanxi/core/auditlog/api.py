@@ -10,11 +10,12 @@ from guanxi.core.api import ModelSerializer, ScopedViewSet
 from guanxi.core.models import AuditEntry
 
 from .filters import AuditApiFilter
-from .presentation import masked_changes, masks_for
+from .presentation import masked_changes, masks_for, note_labels, note_sentence
 
 
 class AuditEntrySerializer(ModelSerializer):
     action_label = serializers.CharField(source="get_action_display", read_only=True)
+    note_text = serializers.SerializerMethodField(help_text="The note as a sentence in the reader's language.")
 
     class Meta:
         model = AuditEntry
@@ -31,6 +32,7 @@ class AuditEntrySerializer(ModelSerializer):
             "object_repr",
             "changes",
             "note",
+            "note_text",
         ]
         read_only_fields = fields
 
@@ -42,6 +44,13 @@ class AuditEntrySerializer(ModelSerializer):
             masks = masks_for(actor=self.context["request"].user, entries=[instance])
         data["changes"] = masked_changes(instance.changes, masks.get(instance.pk, {}))
         return data
+
+    def get_note_text(self, instance: AuditEntry) -> str:
+        if not instance.note:
+            return ""
+        if "note_labels" not in self.context:
+            self.context["note_labels"] = note_labels()
+        return note_sentence(instance.note, self.context["note_labels"])
 
 
 class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

@@ -3,12 +3,14 @@ codes read as labels in their language, users by name, and events as sentences.
 
 The log stores codes and ids; everything here happens at read time. Modules register what only they know
 in ``ready()``: ``register_masks`` (the same rule that masks the record on its own page),
-``register_value_labels`` (codes kept outside the data dictionary, such as regions) and
-``register_note_labels`` (the codes their notes store)."""
+``register_value_labels`` (codes kept outside the data dictionary, such as regions),
+``register_note_labels`` (the codes their notes store) and ``register_former_notes`` (sentences stored in
+English before notes kept a message id and its parameters)."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from django.utils.translation import pgettext
 from guanxi.core.audit import label_of
 from guanxi.core.config.dictionary import dictionary_labels, dictionary_usages_of
 from guanxi.core.models import AuditEntry
+from guanxi.core.texts import Text
 
 Mask = Callable[[str], str]
 # (reader, record ids) → {record id: {field: how the reader sees its values}}
@@ -38,6 +41,8 @@ _MASKS: dict[str, MaskRule] = {}
 _VALUE_LABELS: dict[tuple[str, str], ValueLabels] = {}
 _NOTE_LABELS: dict[str, str | Promise] = {}
 _NOTE_DICTIONARIES: list[str] = []
+# (a sentence as it used to be stored, the ``Text`` it means): rows written before are append-only
+_FORMER_NOTES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Text]]] = []
 
 
 def register_masks(model: type[models.Model], rule: MaskRule) -> None:
@@ -53,6 +58,12 @@ def register_value_labels(model: type[models.Model], field: str, labels: ValueLa
 def register_note_labels(labels: Mapping[str, str | Promise]) -> None:
     """Codes that audit notes store (an event, a cause, a reason) with the label they read as."""
     _NOTE_LABELS.update(labels)
+
+
+def register_former_notes(notes: Iterable[tuple[str, Callable[[re.Match[str]], Text]]]) -> None:
+    """Sentences older entries stored in English (``r"handed over to (?P<name>.+)"``) and the ``Text``
+    each match means, so those entries read in the reader's language too."""
+    _FORMER_NOTES.extend((re.compile(pattern), meaning) for pattern, meaning in notes)
 
 
 def model_of(object_type: str) -> type[models.Model] | None:
@@ -149,7 +160,11 @@ def note_labels() -> dict[str, str]:
 
 def note_sentence(note: str, labels: Mapping[str, str]) -> str:
     """A note's codes read as labels: "returned reclaim_pool no_followup" reads
-    "退回公海：已自动回收，超过公海期限未跟进"; words typed by a person stay as they were."""
+    "退回公海：已自动回收，超过公海期限未跟进"; a stored ``Text`` reads in the reader's language; words typed
+    by a person stay as they were."""
+    text = Text.from_stored(note) or _former_note(note)
+    if text is not None:
+        return text.render()
     if note in labels:  # a note that is one code of several words ("password changed")
         return labels[note]
     parts: list[str] = []
@@ -168,6 +183,13 @@ def note_sentence(note: str, labels: Mapping[str, str]) -> str:
         return "".join(parts)
     details = pgettext("between the details of an event", ", ").join(parts[1:])
     return _("%(event)s: %(details)s") % {"event": parts[0], "details": details}
+
+
+def _former_note(note: str) -> Text | None:
+    for pattern, meaning in _FORMER_NOTES:
+        if match := pattern.fullmatch(note):
+            return meaning(match)
+    return None
 
 
 class _Labels:

@@ -12,8 +12,10 @@ from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.custom_fields import custom_values_clean
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.permissions import forget_grants, require_perm
+from guanxi.core.texts import Text
 
 from ..handover import owned_types
+from ..history import HANDED_OVER
 from ..models import Department, Role, User
 from .account import _check_password
 from .roles import _check_can_grant
@@ -213,6 +215,6 @@ def user_leave(*, actor: User, user: User, successor: User | None, customers_to_
         action=Action.OWNERSHIP,
         obj=user,
         changes={label: [count, 0] for label, count in moved.items()},
-        note=f"handed over to {successor}" if successor else "returned to the pool",
+        note=Text(HANDED_OVER, successor=successor) if successor else "returned to the pool",
     )
     return user

@@ -91,5 +91,39 @@
     }
   });
 
+  // An open menu is placed on the screen itself (position: fixed), under its button or, when the screen has no
+  // room left below (the last card of a column), above it: the column's scrolling box never cuts it off.
+  function place(details) {
+    const menu = details.querySelector(".dropdown-menu");
+    if (!details.open) {
+      menu.classList.remove("board-card-menu-placed");
+      return;
+    }
+    menu.classList.add("board-card-menu-placed");
+    const button = details.querySelector("summary").getBoundingClientRect();
+    const height = menu.offsetHeight;
+    const fitsBelow = button.bottom + height <= window.innerHeight || button.top < height;
+    const top = fitsBelow ? Math.min(button.bottom, window.innerHeight - height) : button.top - height;
+    menu.style.top = Math.max(0, top) + "px";
+    menu.style.left = Math.max(0, button.right - menu.offsetWidth) + "px";
+  }
+  document.addEventListener(
+    "toggle",
+    (event) => {
+      if (event.target.classList && event.target.classList.contains("board-card-menu")) place(event.target);
+    },
+    true,
+  );
+  // A placed menu does not follow its card when a column or the page scrolls: it closes instead.
+  document.addEventListener(
+    "scroll",
+    (event) => {
+      document.querySelectorAll(".board-card-menu[open]").forEach((menu) => {
+        if (!menu.contains(event.target)) menu.removeAttribute("open");
+      });
+    },
+    true,
+  );
+
   document.addEventListener("DOMContentLoaded", start);
 })();
