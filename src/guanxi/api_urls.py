@@ -10,6 +10,7 @@ from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
 from guanxi.customers.regions import api as region_api
+from guanxi.io import api as io_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
@@ -50,6 +51,8 @@ router.register("approvals", workflow_api.ApprovalViewSet, basename="approval")
 router.register("tickets", service_api.TicketViewSet, basename="ticket")
 router.register("articles", service_api.ArticleViewSet, basename="article")
 router.register("article-categories", service_api.ArticleCategoryViewSet, basename="article-category")
+router.register("imports", io_api.ImportViewSet, basename="import")
+router.register("exports", io_api.ExportViewSet, basename="export")
 
 _items = config_api.DictionaryItemViewSet
 _fields = config_api.CustomFieldViewSet
@@ -58,6 +61,7 @@ urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
     path("me/", org_api.MeView.as_view(), name="api-me"),
     path("calendar.ics", activity_views.calendar_feed, name="api-calendar-feed"),
+    path("contacts/vcf/", io_api.ContactsVcfView.as_view(), name="api-contacts-vcf"),  # before contacts/<pk>/
     *router.urls,
     # Configuration (SPEC §14.1–14.3)
     path("dictionary/", config_api.DictionaryTypeViewSet.as_view({"get": "list"}), name="api-dictionary"),

@@ -168,6 +168,72 @@ def createadmin(args: argparse.Namespace) -> int:
     return 0
 
 
+def import_file(args: argparse.Namespace) -> int:
+    """Import a spreadsheet as a user would through the wizard, with the guessed column mapping."""
+    _django()
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from guanxi.core.errors import DomainError
+    from guanxi.io import services
+    from guanxi.org.models import User
+    from guanxi.pool.models import Pool
+
+    path = Path(args.file)
+    try:
+        actor = User.objects.get(username=args.user)
+        owner = User.objects.get(username=args.owner) if args.owner else None
+        pool = Pool.objects.get(pk=args.pool) if args.pool else None
+        job = services.import_upload(actor=actor, kind=args.type, file_name=path.name, content=path.read_bytes())
+        services.import_configure(
+            actor=actor, job=job, mapping=job.mapping, strategy=args.strategy, owner=owner, pool=pool
+        )
+    except (DomainError, User.DoesNotExist, Pool.DoesNotExist, OSError) as error:
+        print(f"guanxi import: {getattr(error, 'message', error)}", file=sys.stderr)
+        return 2
+    mapped = ", ".join(f"{job.headers[int(index)]} → {key}" for index, key in job.mapping.items())
+    print(f"Columns: {mapped}")
+    with Progress() as progress:
+        bar = progress.add_task("Checking" if args.check else "Importing", total=job.total)
+        job = services.import_process(
+            job_id=job.pk, dry_run=args.check, progress=lambda done, total: progress.update(bar, completed=done)
+        )
+    print(f"created {job.created}, updated {job.updated}, skipped {job.skipped}, rejected {job.failed}")
+    if job.failed:
+        errors = path.with_name(f"{path.stem}-rejected.xlsx")
+        errors.write_bytes(services.import_error_file(actor=actor, job=job))
+        print(f"The rejected rows and their reasons: {errors}")
+    return 0 if job.status in ("done", "previewed") else 1
+
+
+def backup(args: argparse.Namespace) -> int:
+    """Write a backup of the database and the uploaded files."""
+    _django()
+    from pathlib import Path
+
+    from guanxi.io.backup import backup_create
+
+    print(f"Backup written to {backup_create(to=Path(args.to) if args.to else None)}")
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    """Replace the database and the uploaded files with a backup's (stop the server first)."""
+    _django()
+    from pathlib import Path
+
+    from guanxi.io.backup import BackupRefused, backup_restore
+
+    try:
+        manifest = backup_restore(source=Path(args.file))
+    except BackupRefused as refusal:
+        print(f"guanxi restore: {refusal}", file=sys.stderr)
+        return 2
+    print(f"Restored the backup of {manifest['created_at']}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guanxi", description="Guanxi CRM")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -200,6 +266,24 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("name", help="the sweep's name (see `guanxi jobs list`)")
     run_parser.add_argument("--at", help="act as of this ISO time, e.g. 2026-11-22T09:00+08:00")
     p.set_defaults(handler=jobs)
+
+    p = commands.add_parser("import", help="import a spreadsheet (.xlsx, .xls, .csv)", description=import_file.__doc__)
+    p.add_argument("file")
+    p.add_argument("--type", required=True, choices=["customers", "contacts", "leads", "opportunities"])
+    p.add_argument("--user", required=True, help="the importing user's username (their rights apply)")
+    p.add_argument("--owner", help="the records' owner's username (default: the user)")
+    p.add_argument("--pool", type=int, help="import customers into this public pool (its id)")
+    p.add_argument("--strategy", default="skip", choices=["skip", "update", "create"], help="for duplicates")
+    p.add_argument("--check", action="store_true", help="only check the rows; save nothing")
+    p.set_defaults(handler=import_file)
+
+    p = commands.add_parser("backup", help="back up the database and the uploaded files", description=backup.__doc__)
+    p.add_argument("--to", help="the backup file (default: var/backups/guanxi-<time>.tar)")
+    p.set_defaults(handler=backup)
+
+    p = commands.add_parser("restore", help="restore a backup", description=restore.__doc__)
+    p.add_argument("file")
+    p.set_defaults(handler=restore)
 
     p = commands.add_parser("manage", help="run any Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

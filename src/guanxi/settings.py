@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.leads",
     "guanxi.service",
+    "guanxi.io",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "guanxi.core.middleware.RequestSizeMiddleware",  # before anything reads the body (CSRF reads it in process_view)
     "guanxi.core.middleware.RequestContextMiddleware",
     "guanxi.org.middleware.UserLanguageMiddleware",
     "guanxi.core.middleware.RefuseNulMiddleware",
@@ -178,6 +180,11 @@ SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 12)
 # Sign-in lockout (SPEC §1.5, org.security): this many failures within the window lock the account, or the
 # address, for SIGNIN_LOCKOUT_MINUTES. The per-address limit is high because offices share one address.
 SIGNIN_FAILURE_LIMIT = envint("SIGNIN_FAILURE_LIMIT", 5)
+# The worker's nightly backup (guanxi jobs run backup): the hour it runs (server time) and how many it keeps.
+BACKUP_HOUR = envint("BACKUP_HOUR", 2)
+BACKUPS_KEPT = envint("BACKUPS_KEPT", 7)
+# The largest request body anywhere (ten 10 MB attachments and their form); routes may take less (limit_upload).
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_MB", 110) * 2**20
 SIGNIN_IP_FAILURE_LIMIT = envint("SIGNIN_IP_FAILURE_LIMIT", 20)
 SIGNIN_FAILURE_WINDOW_MINUTES = envint("SIGNIN_FAILURE_WINDOW_MINUTES", 15)
 SIGNIN_LOCKOUT_MINUTES = envint("SIGNIN_LOCKOUT_MINUTES", 15)
@@ -283,6 +290,7 @@ SPECTACULAR_SETTINGS = {
         "UserStatusEnum": "guanxi.org.models.User.Status",
         "LifecycleEnum": "guanxi.customers.models.Lifecycle",
         "OpportunityStatusEnum": "guanxi.sales.models.Status",
+        "IoJobStatusEnum": "guanxi.io.models.JobStatus",
         "PlanKindEnum": "guanxi.activities.models.PlanKind",
         "LeadFormFieldEnum": "guanxi.leads.webforms.PUBLIC_FIELD_CODES",
         "ApprovalDecisionEnum": "guanxi.workflows.models.Decision",

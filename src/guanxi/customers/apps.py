@@ -15,7 +15,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from . import history, models, selectors, services
+        from . import exports, history, models, selectors, services
         from . import settings as customer_settings
 
         models.register()  # the module's permissions; data scope and custom fields of customers and contacts
@@ -23,6 +23,7 @@ class CustomersConfig(AppConfig):
         customer_settings.register()  # the fields a unit requires
         history.register()  # the audit trail masks and names what the customer pages do
         selectors.register()  # the menu entry and the global search
+        exports.register()  # the list's export, by name for the background export jobs
         post_migrate.connect(_load_regions_once, sender=self)
 
 

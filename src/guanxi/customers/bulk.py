@@ -4,29 +4,25 @@ applies; if one customer is refused, nothing changes and the message names it.""
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core.audit import Action, audit_log
 from guanxi.core.errors import DomainError
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import RESTORE_DAYS, MainRecordQuerySet
 from guanxi.core.scope import Scope
 from guanxi.org.models import User
 
-from . import keys, services
+from . import services
 from .models import Customer
-from .preferences import column_cells
 
 MAX_SELECTION = 500
 MAX_TAG_LENGTH = 20
@@ -134,40 +130,6 @@ def customers_bulk_delete(*, actor: User, ids: Iterable[int | str]) -> BulkResul
     customers, ignored = selection(actor, ids)
     each_customer(customers, lambda customer: services.customer_delete(actor=actor, customer=customer))
     return BulkResult(len(customers), ignored)
-
-
-@transaction.atomic
-def customers_export(*, actor: User, ids: Iterable[int | str], columns: Sequence[str]) -> tuple[bytes, BulkResult]:
-    """An .xlsx of the selection with the actor's columns; phones and e-mails masked unless the actor
-    sees them plainly (owner or shared). Audited once with the count."""
-    require_perm(actor, "customers.export")
-    customers, ignored = selection(actor, ids)
-    head = column_cells(columns, customers, actor.business_unit_id)
-    output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    sheet = workbook.add_worksheet(str(_("Customers"))[:31])
-    bold = workbook.add_format({"bold": True})
-    titles = [str(_("Customer")), *(str(label) for _key, label in head), str(_("Phone")), str(_("E-mail"))]
-    sheet.write_row(0, 0, titles, bold)
-    plainly = services.customers_seen_plainly(actor, customers)
-    for number, customer in enumerate(customers, start=1):
-        plain = customer.pk in plainly
-        phone = customer.phone if plain else keys.mask_phone(customer.phone)
-        email = customer.email if plain or not customer.email else keys.mask_email(customer.email)
-        cells = [str(cell.value) for cell in customer.cells]  # type: ignore[attr-defined]
-        sheet.write_row(number, 0, [customer.name, *cells, phone, email])
-    sheet.set_column(0, 0, 30)
-    sheet.set_column(1, len(titles) - 1, 16)
-    workbook.close()
-    audit_log(
-        actor=actor,
-        action=Action.EXPORT,
-        object_type="customers.customer",
-        object_repr=str(_("Customers")),
-        changes={"count": len(customers)},
-        note=f"{len(customers)}",
-    )
-    return output.getvalue(), BulkResult(len(customers), ignored)
 
 
 # --- restoring (read side of the administrators' restore page) ------------------------------------------

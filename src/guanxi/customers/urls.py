@@ -7,6 +7,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
+    path("export/", views.customer_export, name="export"),
     path("bulk/", lists.customer_bulk, name="bulk"),
     path("columns/", lists.list_columns, name="columns"),
     path("filters/", lists.saved_filter_create, name="filter_save"),

@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.auditlog.selectors import record_history
-from guanxi.core.config.custom_forms import add_custom_filters, custom_filter_apply
 from guanxi.core.errors import DomainError
 from guanxi.core.forms import attempt, show_error
 from guanxi.core.http import AuthedRequest
@@ -25,12 +25,11 @@ from guanxi.core.scope import get_visible_or_404
 from guanxi.core.templatetags.guanxi import mailto, tel
 from guanxi.org.models import User
 
-from . import keys, merge, selectors, services
+from . import exports, keys, merge, selectors, services
 from . import warnings as customer_warnings
 from .forms import (
     ContactForm,
     ContactMoveForm,
-    CustomerFilterForm,
     CustomerForm,
     MergeChoiceForm,
     MergeFindForm,
@@ -51,17 +50,8 @@ def _attempt(form: Any, call: Any) -> Any:
 
 @perm_required("customers.view")
 def customer_list(request: AuthedRequest) -> HttpResponse:
-    filter_form = CustomerFilterForm(request.GET or None, actor=request.user)
-    add_custom_filters(filter_form, Customer, request.user.business_unit_id)
+    customers, filter_form = exports.listed_customers(request.user, request.GET)
     data = filter_form.cleaned_data if filter_form.is_valid() else {}
-    customers = selectors.customer_list(
-        actor=request.user,
-        scene=data.get("scene") or "all",
-        query=data.get("q", ""),
-        filters={name: data.get(name) for name in selectors.FILTERS},
-        ordering=data.get("ordering", ""),
-    )
-    customers = custom_filter_apply(customers, Customer, request.user.business_unit_id, data)
     page = CappedPaginator(customers, 25).get_page(request.GET.get("page"))
     context = {
         "filter_form": filter_form,
@@ -71,6 +61,17 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
         **list_views.list_context(request, page),  # stars, chosen columns, saved filters, bulk actions
     }
     return render(request, "customers/list.html", context)
+
+
+@perm_required("customers.export")
+def customer_export(request: AuthedRequest) -> HttpResponse:
+    """The list with its current scene, filters and order as an .xlsx (or ``?format=csv``); a large list
+    is exported in the background by the export jobs."""
+    if exports.customers_table(request.user, request.GET).count > exports.EXPORT_LIMIT:
+        return redirect(f"{reverse('io:export', args=['customers'])}?{request.GET.urlencode()}")
+    file_format = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    content, _count = exports.customers_export(actor=request.user, query=request.GET, file_format=file_format)
+    return exports.download(content, file_format)
 
 
 @perm_required("customers.create")

@@ -9,13 +9,14 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from . import checks, models, selectors, services
+        from . import checks, exports, models, selectors, services
         from .quotes import services as quotes
 
         models.register()  # the permissions, data scope, custom and dictionary fields, merge and hand-over
         services.register()  # stage moves as a record type of the approval engine, with their notification
         quotes.register()  # quotes as a record type of the approval engine, their parameters
         checks.register()  # the daily check sheet's row of opportunities without a plan
+        exports.register()  # the opportunity list's export, by name for the background export jobs
         selectors.register()  # the menu entries, the global search, the open opportunities on a customer
         post_migrate.connect(_sync_pipelines, sender=self)
 

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -24,7 +24,7 @@ from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 
-from .. import bulk, preferences, services
+from .. import bulk, exports, preferences, services
 from ..forms import ShareForm, TransferForm
 from ..models import Customer, SavedFilter
 from .forms import ColumnsForm, ConfirmForm, SaveFilterForm, TagForm
@@ -233,16 +233,15 @@ def customer_bulk(request: AuthedRequest) -> HttpResponse:
 
 
 def _export(request: AuthedRequest, ids: list[str]) -> HttpResponse:
+    """The selection, as the list shows it (its columns, masking and order)."""
+    query = QueryDict(mutable=True)
+    query.setlist("ids", ids)
     try:
-        content, _result = bulk.customers_export(
-            actor=request.user, ids=ids, columns=preferences.chosen_columns(request.user)
-        )
+        content, _count = exports.customers_export(actor=request.user, query=query)
     except DomainError as error:
         messages.error(request, str(error.message))
         return redirect(_back(request))
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="customers.xlsx"'
-    return response
+    return exports.download(content, "xlsx")
 
 
 # --- restoring deleted customers -----------------------------------------------------------------------

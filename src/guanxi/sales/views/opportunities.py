@@ -165,20 +165,21 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
 
 @perm_required("opportunities.export")
 def opportunity_export(request: AuthedRequest) -> HttpResponse:
-    """The list's current filters and order as an .xlsx."""
-    from ..exports import opportunities_export
+    """The list's current filters and order as an .xlsx (or ``?format=csv``); a large list is exported in
+    the background by the export jobs."""
+    from guanxi.core.exports import export_audit, export_table, table_write
 
-    form = OpportunityFilterForm(request.GET or None, actor=request.user)
-    data = form.cleaned_data if form.is_valid() else {}
-    filters = form.filters()
-    rows = selectors.opportunity_list(actor=request.user, filters=filters, ordering=data.get("ordering", ""))
-    try:
-        content = opportunities_export(actor=request.user, rows=rows, filters=filters)
-    except DomainError as error:
-        messages.error(request, str(error.message))
-        return redirect(f"{reverse('sales:list')}?{request.GET.urlencode()}")
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="opportunities.xlsx"'
+    from ..exports import EXPORT_LIMIT
+
+    table = export_table(actor=request.user, name="opportunities", query=request.GET)
+    if table.count > EXPORT_LIMIT:
+        return redirect(f"{reverse('io:export', args=['opportunities'])}?{request.GET.urlencode()}")
+    file_format = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    content = table_write(table, file_format=file_format)
+    export_audit(actor=request.user, table=table, rows=table.count)
+    kind = "text/csv" if file_format == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="opportunities.{file_format}"'
     return response
 
 
