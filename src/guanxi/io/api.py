@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from guanxi.core.api import ScopedViewSet, Serializer
+from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer
 from guanxi.core.exports import FORMATS
 from guanxi.org.models import User
 from guanxi.pool.models import Pool
@@ -21,7 +21,7 @@ from .kinds import KINDS
 from .models import ExportJob, ImportJob, Strategy
 
 
-class ImportSerializer(serializers.ModelSerializer):
+class ImportSerializer(ModelSerializer):
     progress = serializers.IntegerField(source="percent", read_only=True, help_text="Percent of the rows done.")
     errors_url = serializers.SerializerMethodField(help_text="The rejected rows with their reasons (.xlsx).")
 
@@ -73,7 +73,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         return Response(ImportSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
-class ExportSerializer(serializers.ModelSerializer):
+class ExportSerializer(ModelSerializer):
     progress = serializers.IntegerField(source="percent", read_only=True)
     download_url = serializers.SerializerMethodField()
 
