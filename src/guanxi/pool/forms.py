@@ -11,7 +11,7 @@ from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.org.models import Department, User
 
 from .configuration import HIDEABLE
-from .models import Pool
+from .models import ConflictCase, Pool
 
 
 class PoolFilterForm(forms.Form):
@@ -124,3 +124,15 @@ class HoldingLimitForm(forms.Form):
         departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
         cast(Any, self.fields["department"]).queryset = departments.order_by("path")
         cast(Any, self.fields["user"]).queryset = directory(actor=actor)
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=ConflictCase.Decision.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EvidenceForm(forms.Form):
+    text = forms.CharField(
+        label=_("Add evidence"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("When you registered or visited the customer, what you sent them: for the manager."),
+    )  # fmt: skip

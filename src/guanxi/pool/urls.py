@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import conflict_views, views
+from . import views
 
 # Mounted under /customers/ like before the pool had an app of its own, so every address stays the same.
 app_name = "pool"
@@ -12,10 +12,10 @@ urlpatterns = [
     path("pool/settings/<int:pk>/", views.pool_edit, name="pool_edit"),
     path("pool/limits/", views.holding_limit_edit, name="holding_limit"),
     path("pool/limits/<int:pk>/delete/", views.holding_limit_delete, name="holding_limit_delete"),
-    path("conflicts/", conflict_views.conflict_inbox, name="conflicts"),
-    path("conflicts/<int:pk>/", conflict_views.conflict_detail, name="conflict"),
-    path("conflicts/<int:pk>/withdraw/", conflict_views.conflict_withdraw, name="conflict_withdraw"),
-    path("conflicts/<int:pk>/evidence/", conflict_views.conflict_evidence_add, name="conflict_evidence"),
+    path("conflicts/", views.conflict_inbox, name="conflicts"),
+    path("conflicts/<int:pk>/", views.conflict_detail, name="conflict"),
+    path("conflicts/<int:pk>/withdraw/", views.conflict_withdraw, name="conflict_withdraw"),
+    path("conflicts/<int:pk>/evidence/", views.conflict_evidence_add, name="conflict_evidence"),
     path("<int:pk>/claim/", views.pool_claim, name="claim"),
     path("<int:pk>/assign/", views.pool_assign, name="assign"),
     path("<int:pk>/return/", views.customer_return, name="return"),
