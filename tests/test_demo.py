@@ -22,6 +22,8 @@ from guanxi.leads.models import Lead
 from guanxi.org.models import BusinessUnit, User
 from guanxi.pool.models import PoolEvent
 from guanxi.sales.models import Opportunity
+from guanxi.sales.quotes.models import Quote
+from guanxi.workflows.selectors import inbox
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +143,23 @@ def test_the_demo_people_have_chinese_job_titles(demo: str, db: None) -> None:
     assert titles["sales1"] == "销售工程师" and titles["auto.sales1"] == "销售顾问"
     assert all(re.fullmatch(r"[\u4e00-\u9fff（）]+", title) for title in titles.values()), titles
     assert "Salesperson" not in demo and "销售工程师" in demo
+
+
+def test_quotes_were_made_over_months_and_went_as_far_as_their_age(demo: str, db: None) -> None:
+    quotes = list(Quote.objects.select_related("customer"))
+    assert {quote.status for quote in quotes} >= {
+        "draft",
+        "pending",
+        "approved",
+        "sent",
+        "accepted",
+        "rejected",
+        "expired",
+    }
+    made = {timezone.localdate(quote.created_at) for quote in quotes}
+    assert len(made) > 5 and min(made) < timezone.localdate() - timedelta(days=60)
+    for quote in quotes:
+        assert quote.customer.created_at < quote.created_at <= timezone.now(), quote.number
+        assert quote.number[2:10] == timezone.localtime(quote.created_at).strftime("%Y%m%d"), quote.number
+    waiting = User.objects.get(username="sh.manager")
+    assert inbox(actor=waiting).count() == 1

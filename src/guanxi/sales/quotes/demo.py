@@ -3,11 +3,15 @@ every state, and one below the floor price waiting in sh.manager's inbox (待我
 
 from __future__ import annotations
 
+import random
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import TextIO
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from guanxi.core.demo import as_of, office_moment, workday_back
 from guanxi.core.errors import DomainError
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
@@ -90,9 +94,16 @@ PLAN = {
         ("auto.sales2", 0, "approved"),
     ],
 }  # fmt: skip
+# outcome → (working days ago the quote was made, days until the customer answered): the older a quote, the
+# further it went; the one waiting for approval was made this morning.
+AGES = {
+    "draft": (2, 0), "pending": (0, 0), "approved": (5, 0), "sent": (12, 0),
+    "accepted": (70, 9), "rejected": (45, 12), "expired": (110, 0),
+}  # fmt: skip
 
 
 def _quotes(out: TextIO) -> None:
+    rng = random.Random(2026)  # the same history on every machine
     made = 0
     for unit_code, plan in PLAN.items():
         catalogue = list(Product.objects.filter(business_unit__code=unit_code).order_by("pk"))
@@ -108,14 +119,19 @@ def _quotes(out: TextIO) -> None:
                 {"product": first.pk, "quantity": 1 + index % 2, "discount_percent": Decimal(discount)},
                 {"product": extra.pk, "quantity": 1},
             ]
+            ago, answered_after = AGES[outcome]
+            day = workday_back(rng, newest=ago, oldest=ago) if ago else timezone.localdate()
+            made_at = max(office_moment(rng, day, hours=(9, 11)), customer.created_at + timedelta(days=1))
+            made_at = min(made_at, timezone.now() - timedelta(minutes=30))  # never later than now
             try:
-                quote = services.quote_create(
-                    actor=seller,
-                    customer=customer,
-                    data={"note": "含税价，付款方式：30% 预付，发货前付清"},
-                    lines=lines,
-                )
-                _advance(seller, quote, outcome)
+                with as_of(made_at):
+                    quote = services.quote_create(
+                        actor=seller,
+                        customer=customer,
+                        data={"note": "含税价，付款方式：30% 预付，发货前付清"},
+                        lines=lines,
+                    )
+                _advance(seller, quote, outcome, made_at, answered_after)
             except (DomainError, ValidationError) as error:
                 out.write(f"  skipped one quote: {error}\n")
                 continue
@@ -123,25 +139,32 @@ def _quotes(out: TextIO) -> None:
     out.write(f"Demo quotes: {made} in every state; one waits in sh.manager's inbox.\n")
 
 
-def _advance(seller: User, quote: Quote, outcome: str) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def _advance(seller: User, quote: Quote, outcome: str, made_at: datetime, answered_after: int) -> None:
+    """The quote's later steps, each as of its own moment: submitted within the hour, approved that
+    afternoon, sent the next morning, answered days later; an expired one runs out its validity."""
     if outcome == "draft":
         return
-    services.quote_submit(actor=seller, quote=quote)
+    with as_of(made_at + timedelta(minutes=40)):
+        services.quote_submit(actor=seller, quote=quote)
     quote.refresh_from_db()
     if quote.status == "pending" and outcome != "pending":  # a manager approved it
         request = inbox(actor=seller.manager).first() if seller.manager else None
         if request is not None:
-            approval_decide(actor=seller.manager, request=request, approve=True, comment="同意")  # type: ignore[arg-type]
-    if outcome in ("sent", "accepted", "rejected", "expired"):
+            with as_of(made_at + timedelta(hours=4)):
+                approval_decide(actor=seller.manager, request=request, approve=True, comment="同意")  # type: ignore[arg-type]
+    if outcome not in ("sent", "accepted", "rejected", "expired"):
+        return
+    sent_at = made_at + timedelta(days=1)
+    with as_of(sent_at):
         services.quote_send(actor=seller, quote=quote)
-    if outcome == "accepted":
-        services.quote_accept(actor=seller, quote=quote)
-    elif outcome == "rejected":
-        services.quote_reject(actor=seller, quote=quote, reason="客户预算调整")
-    elif outcome == "expired":
-        Quote.objects.filter(pk=quote.pk).update(valid_until=timezone.localdate() - timedelta(days=1))
-        services.quotes_expire(at=timezone.now())
+    answered_at = sent_at + timedelta(days=answered_after)
+    with as_of(answered_at):
+        if outcome == "accepted":
+            services.quote_accept(actor=seller, quote=quote)
+        elif outcome == "rejected":
+            services.quote_reject(actor=seller, quote=quote, reason="客户预算调整")
+    if outcome == "expired":
+        quote.refresh_from_db()
+        expiry = timezone.make_aware(datetime.combine(quote.valid_until + timedelta(days=1), time(2, 0)))
+        with as_of(expiry):  # the nightly sweep after the validity ended
+            services.quotes_expire(at=expiry)
