@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.dictionary import dictionary_choices
+from guanxi.core.uploads import accepted_extensions, max_bytes
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
-from .attachments import accepted_extensions, max_bytes
 from .models import Channel, Plan, PlanKind, PlanTemplate, PlanTemplateStep, ReminderSettings
 from .services import Location
 
