@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import DomainError
@@ -44,6 +46,15 @@ def max_bytes() -> int:
 
 def accepted_extensions() -> str:
     return ", ".join(sorted(ACCEPTED))
+
+
+def files_help(most: int) -> str:
+    """What a file field accepts, for its help text."""
+    return _("Up to %(count)d files of at most %(size)s MB: %(types)s") % {
+        "count": most,
+        "size": f"{max_bytes() / 1048576:g}",
+        "types": accepted_extensions(),
+    }
 
 
 def upload_type(upload: UploadedFile) -> str:
@@ -86,3 +97,17 @@ def uploads_clean(files: Sequence[UploadedFile], *, already: int = 0, most: int,
         if not upload.size:
             raise DomainError(_("%(name)s is empty.") % {"name": upload.name}, field="files", code="file_empty")
         upload_type(upload)
+
+
+def stored_file_response(request: HttpRequest, attachment: Any) -> FileResponse:
+    """An uploaded file (``file``, ``name``, ``content_type``) to a reader the caller has checked: images show
+    in the browser, anything else downloads; the browser may not guess another type or run what it opens."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not attachment.content_type.startswith("image/") or request.GET.get("download") == "1",
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -6,11 +6,13 @@ once, or a customer answering twice, change the ticket once; every step lands on
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
 
 from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -26,6 +28,7 @@ from guanxi.core.notifications.services import notify
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.records import save_versioned
 from guanxi.core.texts import Text
+from guanxi.core.uploads import upload_type, uploads_clean
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
@@ -39,6 +42,7 @@ from .models import (
     Priority,
     StepKind,
     Ticket,
+    TicketAttachment,
     TicketStatus,
     TicketStep,
 )
@@ -125,9 +129,11 @@ def ticket_create(
     contact: Contact | None = None,
     assignee: User | None = None,
     at: datetime | None = None,
+    files: Sequence[UploadedFile] = (),
 ) -> Ticket:
-    """服务创建: register a ticket for a customer the actor sees; its deadlines count from now."""
+    """服务创建: register a ticket for a customer the actor sees, with its files; its deadlines count from now."""
     require_perm(actor, "service.create")
+    _files_clean(files)
     if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
         raise DomainError(_("Choose a customer you can see."), field="customer", code="invalid_choice")
     if contact is not None and contact.customer_id != customer.pk:
@@ -149,9 +155,45 @@ def ticket_create(
     )
     _step(ticket, StepKind.CREATED, actor=actor, at=now)
     audit_log(actor=actor, action=Action.CREATE, obj=ticket, changes={"status": [None, ticket.status]})
+    for upload in files:
+        _attachment_store(ticket, upload, actor)
     if assignee is not None:
         ticket_assign(actor=actor, ticket=ticket, assignee=assignee, at=now)
     return ticket
+
+
+MAX_ATTACHMENTS = 20
+
+
+def _files_clean(files: Sequence[UploadedFile], *, already: int = 0) -> None:
+    uploads_clean(files, already=already, most=MAX_ATTACHMENTS, too_many=_("At most %(count)d files per ticket."))
+
+
+def _attachment_store(ticket: Ticket, upload: UploadedFile, actor: User) -> TicketAttachment:
+    name = PurePath(upload.name or "file").name[:200]
+    return TicketAttachment.objects.create(
+        ticket=ticket, file=upload, name=name, content_type=upload_type(upload), size=upload.size or 0,
+        uploaded_by=actor,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def ticket_attach(*, actor: User, ticket: Ticket, files: Sequence[UploadedFile]) -> list[TicketAttachment]:
+    """Add photos, documents or recordings to an open ticket: by its creator, its assignee or a service
+    manager. The whole set is refused if one file is wrong (type by its first bytes, size, empty, count)."""
+    require_perm(actor, "service.edit")
+    if not Ticket.objects.visible_to(actor).filter(pk=ticket.pk).exists():
+        raise NotPermitted(_("This ticket is outside your data scope."))
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)  # the count of files is decided in turn
+    _refuse_archived(ticket)
+    if ticket.created_by_id != actor.pk:
+        _may_handle(actor, ticket)
+    if not files:
+        raise DomainError(_("Choose a file."), field="files", code="required")
+    _files_clean(files, already=ticket.attachments.count())
+    saved = [_attachment_store(ticket, upload, actor) for upload in files]
+    audit_log(actor=actor, action=Action.UPDATE, obj=ticket, changes={"attachments": [None, [a.name for a in saved]]})
+    return saved
 
 
 @transaction.atomic
