@@ -1,6 +1,8 @@
 """Products through the import engine, and the unit's custom fields as columns of every record type."""
 
+import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from python_calamine import CalamineWorkbook
@@ -11,11 +13,11 @@ from guanxi.core.models import CustomField
 from guanxi.customers.models import Customer
 from guanxi.io import services
 from guanxi.io.kinds import KINDS
-from guanxi.io.models import JobStatus, RejectedRow
+from guanxi.io.models import ImportJob, JobStatus, RejectedRow
 from guanxi.sales.products.models import Product, ProductCategory
 from tests.conftest import TwoUnits, World, grant
 
-from .helpers import imported
+from .helpers import imported, xlsx
 
 
 @pytest.fixture
@@ -25,7 +27,7 @@ def importers(world: World) -> World:
     return world
 
 
-def reasons(job: object) -> list[str]:
+def reasons(job: ImportJob) -> list[str]:
     return list(RejectedRow.objects.filter(job=job).order_by("row").values_list("reasons", flat=True))
 
 
@@ -67,9 +69,9 @@ def test_the_units_custom_fields_are_columns_read_from_labels_and_checked_by_the
                         type=CustomField.Type.CHOICE, dictionary_type=scale)  # fmt: skip
     custom_field_create(actor=importers.root, model="customers.customer", key="staff", label="员工人数",
                         type=CustomField.Type.NUMBER, required=True)  # fmt: skip
-    header = ["客户名称", "企业规模", "员工人数"]
+    header: list[Any] = ["客户名称", "企业规模", "员工人数"]
     job = services.import_upload(actor=importers.bob, kind="customers", file_name="a.xlsx",
-                                 content=_xlsx([header, ["上海华信科技有限公司", "大型企业", 1200],
+                                 content=xlsx([header, ["上海华信科技有限公司", "大型企业", 1200],
                                                 ["北京京东方", "超大型", 10], ["深圳腾云", "", ""]]))  # fmt: skip
     assert job.mapping == {"0": "name", "1": "custom.scale", "2": "custom.staff"}
     services.import_configure(actor=importers.bob, job=job, mapping=job.mapping, strategy="update")
@@ -84,9 +86,8 @@ def test_the_units_custom_fields_are_columns_read_from_labels_and_checked_by_the
     assert again.updated == 1
     assert Customer.objects.get(name="上海华信科技有限公司").custom == {"scale": "large", "staff": 1300}
 
-    template = CalamineWorkbook.from_filelike(
-        _io(services.import_template(kind=KINDS["customers"], unit=importers.unit.pk))
-    )
+    content = services.import_template(kind=KINDS["customers"], unit=importers.unit.pk)
+    template = CalamineWorkbook.from_filelike(io.BytesIO(content))
     headers = template.get_sheet_by_index(0).to_python()[0]
     assert "企业规模" in headers and "员工人数 *" in headers
 
@@ -98,15 +99,3 @@ def test_another_units_custom_fields_are_not_columns(two_units: TwoUnits) -> Non
     keys_a = {column.key for column in KINDS["customers"].columns_of(two_units.unit.pk)}
     keys_b = {column.key for column in KINDS["customers"].columns_of(two_units.unit_b.pk)}
     assert "custom.fleet" in keys_b and "custom.fleet" not in keys_a
-
-
-def _xlsx(rows: list[list[object]]) -> bytes:
-    from .helpers import xlsx
-
-    return xlsx(rows)
-
-
-def _io(content: bytes) -> object:
-    import io
-
-    return io.BytesIO(content)
