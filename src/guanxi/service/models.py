@@ -313,6 +313,7 @@ def register() -> None:
     from guanxi.core import permissions, scope
     from guanxi.core.config.dictionary import register_dictionary_usage
     from guanxi.customers.merge import register_merge_child
+    from guanxi.org import handover
 
     permissions.register_module(
         permissions.Module(
@@ -337,6 +338,12 @@ def register() -> None:
             unit="business_unit",
             queue=lambda actor: Q(assignee__isnull=True, business_unit_id=actor.business_unit_id),
         ),
+    )
+    # A leaving agent's tickets still in work (feedback rounds come back to the assignee) go to the successor.
+    handover.register_owned(
+        handover.OwnedType(
+            Ticket, "assignee", _("Tickets in work"), owned=lambda rows: rows.filter(status__in=UNARCHIVED)
+        )
     )
     scope.register(TicketStep, scope.Rule("service", owner="ticket__assignee", unit="ticket__business_unit"))
     scope.register(TicketAttachment, scope.Rule("service", owner="ticket__assignee", unit="ticket__business_unit"))

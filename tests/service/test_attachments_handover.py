@@ -1,5 +1,5 @@
-"""Files on tickets: checked by their content as well as their name, added by who handles the ticket, read
-only by who may see it, and none once it is archived."""
+"""Files on tickets (checked by their content as well as their name, added by who handles the ticket, read
+only by who may see it, none once it is archived), and a leaving agent's tickets."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -84,3 +84,19 @@ def test_the_api_adds_files_by_multipart_and_lists_them_on_the_ticket(desk: Desk
     wrong = client.post(f"/api/v1/tickets/{ticket.pk}/attach/", {"files": [SimpleUploadedFile("a.exe", b"MZ")]})
     assert wrong.status_code == 400 and wrong.json()["code"] == "file_type"
     assert client_for(desk.ben).post(f"/api/v1/tickets/{ticket.pk}/attach/", {"files": [photo()]}).status_code == 404
+
+
+def test_a_leaving_agents_tickets_in_work_go_to_the_successor_and_archived_ones_stay(desk: Desk) -> None:
+    from guanxi.org.services import user_leave
+
+    in_work = open_ticket(desk.mei, desk.customer)
+    services.ticket_assign(actor=desk.mei, ticket=in_work, assignee=desk.sam)
+    done = open_ticket(desk.mei, desk.customer, subject="已归档")
+    services.ticket_assign(actor=desk.mei, ticket=done, assignee=desk.sam)
+    services.ticket_start(actor=desk.sam, ticket=done)
+    services.ticket_resolve(actor=desk.sam, ticket=done, resolution="已处理")
+    services.ticket_archive(actor=desk.mei, ticket=done, note="客户联系不上")
+    user_leave(actor=desk.root, user=desk.sam, successor=desk.tao)
+    in_work.refresh_from_db()
+    done.refresh_from_db()
+    assert (in_work.assignee, done.assignee) == (desk.tao, desk.sam)
