@@ -1,21 +1,29 @@
 """The service's REST resources (DESIGN.md §REST API): ``tickets`` (+ ``assign``, ``start``, ``resolve``,
-``feedback``, ``archive``, ``reopen``, ``attach``), ``articles`` and ``article-categories``, through the same
-services and gate as the pages."""
+``feedback``, ``archive``, ``reopen``, ``attach``), ``articles``, ``article-categories`` and ``service-agents``
+(+ ``skills``), through the same services and gate as the pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
+from guanxi.core.api import (
+    ModelSerializer,
+    ModulePermission,
+    ScopedViewSet,
+    Serializer,
+    VisibleRelatedField,
+    version_sent,
+)
 from guanxi.core.rest import Pagination
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
@@ -324,3 +332,47 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         body.is_valid(raise_exception=True)
         article = knowledge.article_vote(actor=self.actor, article=article, helpful=body.validated_data["helpful"])
         return Response(ArticleSerializer(article).data)
+
+
+class AgentSerializer(Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    department = serializers.CharField(source="department.name", default=None)
+    open_load = serializers.IntegerField(help_text="Tickets new, assigned or in progress.")
+    skills = serializers.SerializerMethodField(help_text="Ticket type codes the agent handles.")
+
+    def get_skills(self, agent: User) -> list[str]:
+        return sorted(skill.type for skill in agent.service_skills.all())
+
+
+class AgentSkillsSerializer(Serializer):
+    skills = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=True)
+
+
+class AgentViewSet(viewsets.ViewSet):
+    """The agents of the caller's unit: the ticket types each handles (dispatch suggests by them, the least
+    loaded first) and their open load. Changing skills needs ``service.configure`` in the agent's unit."""
+
+    permission_classes = [ModulePermission]
+
+    def permission_code(self) -> str:
+        return "service.configure" if self.action == "skills" else "service.view"
+
+    @property
+    def actor(self) -> User:
+        return self.request.user  # type: ignore[return-value]  # ModulePermission refused anonymous requests
+
+    @extend_schema(responses=AgentSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        return Response(AgentSerializer(services.agents_with_load(self.actor.business_unit_id), many=True).data)
+
+    @extend_schema(request=AgentSkillsSerializer, responses=AgentSerializer)
+    @action(detail=True, methods=["put"])
+    def skills(self, request: Request, pk: str | None = None) -> Response:
+        """Replace the ticket types the agent handles."""
+        agents = services.agents_with_load(self.actor.business_unit_id)
+        agent = get_object_or_404(agents, pk=pk)
+        body = AgentSkillsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.agent_skills_set(actor=self.actor, agent=agent, types=body.validated_data["skills"])
+        return Response(AgentSerializer(agents.get(pk=agent.pk)).data)

@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log
-from guanxi.core.config.dictionary import dictionary_validate
+from guanxi.core.config.dictionary import dictionary_labels, dictionary_validate
 from guanxi.core.config.lookups import json_list_contains
 from guanxi.core.config.numbering import number_next
+from guanxi.core.config.units import config_unit_check
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.notifications.services import notify
 from guanxi.core.permissions import has_perm, require_perm
@@ -40,6 +41,7 @@ from .models import (
     TYPE_DICTIONARY,
     Article,
     Priority,
+    Skill,
     StepKind,
     Ticket,
     TicketAttachment,
@@ -65,15 +67,49 @@ def agents_of_unit(unit_id: int | None) -> QuerySet[User]:
     )
 
 
-def dispatch_suggestions(*, ticket: Ticket, limit: int = 5) -> list[User]:
-    """Agents of the ticket's unit with its type's skill, the least loaded (open tickets) first (SPEC §9.2)."""
-    agents = agents_of_unit(ticket.business_unit_id).filter(service_skills__type=ticket.type)
-    open_load = Count(
+def _open_load() -> Count:
+    return Count(
         "assigned_tickets",
         filter=Q(assigned_tickets__status__in=OPEN_STATUSES, assigned_tickets__deleted_at__isnull=True),
         distinct=True,
     )
-    found = agents.annotate(open_load=open_load).order_by("open_load", "display_name", "pk")
+
+
+def agents_with_load(unit_id: int | None) -> QuerySet[User]:
+    """The unit's agents with their open tickets counted (``open_load``) and their skills, by name."""
+    return (
+        agents_of_unit(unit_id)
+        .annotate(open_load=_open_load())
+        .select_related("department")
+        .prefetch_related("service_skills")
+        .order_by("display_name", "pk")
+    )
+
+
+@transaction.atomic
+def agent_skills_set(*, actor: User, agent: User, types: Iterable[str]) -> list[str]:
+    """Say which ticket types an agent handles (dispatch suggests by them): a service administrator of the
+    agent's unit, with types of the ticket-type list; the agent's other skills are removed."""
+    unit = agent.business_unit_id
+    config_unit_check(actor=actor, code="service.configure", unit_id=unit)
+    if not agents_of_unit(unit).filter(pk=agent.pk).exists():
+        raise DomainError(_("%(name)s does not handle tickets: give them a service role first.") % {"name": agent})
+    wanted = list(dict.fromkeys(types))
+    allowed = set(dictionary_labels(TYPE_DICTIONARY))
+    if any(code not in allowed for code in wanted):
+        raise DomainError(_("Choose ticket types from the list."), field="types", code="invalid_choice")
+    before = sorted(Skill.objects.filter(user=agent).values_list("type", flat=True))
+    Skill.objects.filter(user=agent).exclude(type__in=wanted).delete()
+    Skill.objects.bulk_create([Skill(user=agent, type=code) for code in wanted], ignore_conflicts=True)
+    if sorted(wanted) != before:
+        audit_log(actor=actor, action=Action.UPDATE, obj=agent, changes={"service_skills": [before, sorted(wanted)]})
+    return wanted
+
+
+def dispatch_suggestions(*, ticket: Ticket, limit: int = 5) -> list[User]:
+    """Agents of the ticket's unit with its type's skill, the least loaded (open tickets) first (SPEC §9.2)."""
+    agents = agents_of_unit(ticket.business_unit_id).filter(service_skills__type=ticket.type)
+    found = agents.annotate(open_load=_open_load()).order_by("open_load", "display_name", "pk")
     return list(found[:limit])
 
 

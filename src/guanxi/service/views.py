@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.core.config.dictionary import dictionary_labels
+from guanxi.core.config.units import config_may_change
 from guanxi.core.errors import DomainError
 from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
@@ -323,6 +324,29 @@ def sla_settings(request: AuthedRequest) -> HttpResponse:
         "types": dictionary_labels(TYPE_DICTIONARY),
     }
     return render(request, "service/sla.html", context)
+
+
+@perm_required("service.view")
+def agent_list(request: AuthedRequest) -> HttpResponse:
+    """The unit's agents: what each handles (their skills, which dispatch suggests by) and their open load."""
+    unit = request.user.business_unit_id
+    types = dictionary_labels(TYPE_DICTIONARY)
+    agents = list(services.agents_with_load(unit))
+    for agent in agents:
+        agent.skill_codes = {skill.type for skill in agent.service_skills.all()}  # type: ignore[attr-defined]
+    may_edit = config_may_change(actor=request.user, code="service.configure", unit_id=unit)
+    return render(request, "service/agents.html", {"agents": agents, "types": types, "may_edit": may_edit})
+
+
+@require_POST
+@perm_required("service.configure")
+def agent_skills(request: AuthedRequest, pk: int) -> HttpResponse:
+    agent = get_object_or_404(services.agents_of_unit(request.user.business_unit_id), pk=pk)
+    types = request.POST.getlist("types")
+    saved = attempt(None, request, lambda: services.agent_skills_set(actor=request.user, agent=agent, types=types))
+    if saved is not None:
+        messages.success(request, _("Saved what %(name)s handles.") % {"name": agent})
+    return redirect(reverse("service:agents") + f"#agent-{agent.pk}")
 
 
 # --- the customer's feedback link (public) ---------------------------------------------------------------
