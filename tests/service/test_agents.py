@@ -4,13 +4,14 @@ service administrator of the agent's own unit only."""
 import pytest
 
 from guanxi.core.errors import DomainError, NotPermitted
+from guanxi.org.models import User
 from guanxi.service import services
 from guanxi.service.models import Skill
 from tests.conftest import client_for, grant
 from tests.service.conftest import Desk, open_ticket
 
 
-def skills(agent: object) -> list[str]:
+def skills(agent: User) -> list[str]:
     return sorted(Skill.objects.filter(user=agent).values_list("type", flat=True))
 
 
