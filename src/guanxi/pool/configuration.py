@@ -16,9 +16,9 @@ from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.permissions import require_perm
 from guanxi.customers.models import Customer
-from guanxi.org.models import Department, User
+from guanxi.org.models import Department, Role, User
 
-from .models import HoldingLimit, Pool
+from .models import HoldingLimit, Pool, ViewLimit
 from .rules import _department_ids, pool_refresh_expiry, unit_pool
 
 RULE_FIELDS = ["no_followup_days", "no_deal_days", "warning_days", "cooldown_days", "daily_claims", "won_exempt"]
@@ -161,6 +161,55 @@ def holding_limit_save(
 
 @transaction.atomic
 def holding_limit_delete(*, actor: User, row: HoldingLimit) -> None:
+    unit = _unit_of(actor)
+    if row.business_unit_id != unit:
+        raise NotPermitted(_("This limit belongs to another business unit."))
+    audit_log(actor=actor, action=Action.DELETE, obj=row)
+    row.delete()
+
+
+# --- the daily viewing limit's overrides (公海每日查看量) ----------------------------------------------------
+
+
+def view_limits_of_unit(*, actor: User) -> QuerySet[ViewLimit]:
+    unit = _unit_of(actor)
+    return ViewLimit.objects.filter(business_unit_id=unit).select_related("role", "department", "user")
+
+
+@transaction.atomic
+def view_limit_save(
+    *,
+    actor: User,
+    daily_views: int | None,
+    role: Role | None = None,
+    department: Department | None = None,
+    user: User | None = None,
+) -> ViewLimit:
+    """Set how many pool customers one role, one department (and those below it) or one user may open a day
+    (0: no limit). Exactly one of them; roles of another unit, and its people, are refused."""
+    unit = _unit_of(actor)
+    if sum(target is not None for target in (role, department, user)) != 1:
+        raise DomainError(_("Choose a role, a department or a salesperson."), field="role")
+    if role is not None and role.business_unit_id not in (None, unit):
+        raise DomainError(_("Choose a role of your business unit."), field="role")
+    if department is not None and department.business_unit_id != unit:
+        raise DomainError(_("Choose a department of your business unit."), field="department")
+    if user is not None and user.business_unit_id != unit:
+        raise DomainError(_("Choose a colleague of your business unit."), field="user")
+    if daily_views is None or daily_views < 0:
+        raise DomainError(_("Must be at least %(min)s.") % {"min": 0}, field="daily_views")
+    row = ViewLimit.objects.filter(business_unit_id=unit, role=role, department=department, user=user).first()
+    before = snapshot(row, ["daily_views"]) if row else {}
+    row, created = ViewLimit.objects.update_or_create(
+        business_unit_id=unit, role=role, department=department, user=user, defaults={"daily_views": daily_views}
+    )
+    action = Action.CREATE if created else Action.UPDATE
+    audit_log(actor=actor, action=action, obj=row, changes=diff(before, snapshot(row, ["daily_views"])))
+    return row
+
+
+@transaction.atomic
+def view_limit_delete(*, actor: User, row: ViewLimit) -> None:
     unit = _unit_of(actor)
     if row.business_unit_id != unit:
         raise NotPermitted(_("This limit belongs to another business unit."))

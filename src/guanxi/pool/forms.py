@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.dictionary import dictionary_choices
-from guanxi.org.models import Department, User
+from guanxi.org.models import Department, Role, User
 
 from .configuration import HIDEABLE
 from .models import ConflictCase, Pool
@@ -122,6 +122,28 @@ class HoldingLimitForm(forms.Form):
 
         unit = actor.business_unit_id
         departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
+        cast(Any, self.fields["department"]).queryset = departments.order_by("path")
+        cast(Any, self.fields["user"]).queryset = directory(actor=actor)
+
+
+class ViewLimitForm(forms.Form):
+    role = forms.ModelChoiceField(Role.objects.none(), label=_("Role"), required=False)
+    department = forms.ModelChoiceField(Department.objects.none(), label=_("Department"), required=False)
+    user = forms.ModelChoiceField(User.objects.none(), label=_("Salesperson"), required=False)
+    daily_views = forms.IntegerField(
+        label=_("Pool customers opened per day"), min_value=0, help_text=_("0: no limit.")
+    )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.db.models import Q
+
+        from guanxi.org.selectors import directory
+
+        unit = actor.business_unit_id
+        departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
+        roles = Role.objects.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit)).order_by("name")
+        cast(Any, self.fields["role"]).queryset = roles
         cast(Any, self.fields["department"]).queryset = departments.order_by("path")
         cast(Any, self.fields["user"]).queryset = directory(actor=actor)
 

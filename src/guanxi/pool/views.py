@@ -26,7 +26,7 @@ from guanxi.customers.regions.services import region_names, region_path_label
 from guanxi.org.models import User
 
 from . import configuration as pool_admin
-from . import conflicts, history
+from . import conflicts, history, viewing
 from . import services as pool
 from .forms import (
     AssignForm,
@@ -37,6 +37,7 @@ from .forms import (
     PoolFilterForm,
     PoolForm,
     ReturnForm,
+    ViewLimitForm,
 )
 from .models import ConflictCase
 
@@ -77,6 +78,7 @@ def pool_list(request: AuthedRequest) -> HttpResponse:
         "filter_form": filter_form,
         "page_obj": page,
         "standing": outlook.standing if outlook else None,
+        "views": viewing.view_standing(request.user),
         "can_claim": has_perm(request.user, "pool.edit"),
         "can_assign": has_perm(request.user, "pool.assign"),
         "list_url": request.get_full_path(),
@@ -201,6 +203,7 @@ def pool_settings(request: AuthedRequest) -> HttpResponse:
     context = {
         "pools": [(row, pool.pool_rules(row)) for row in pool_admin.pools_of_unit(actor=request.user)],
         "limits": pool_admin.limits_of_unit(actor=request.user),
+        "view_limits": pool_admin.view_limits_of_unit(actor=request.user),
         # the unit's parameters, keyed for the template (pool.holding_limit → pool_holding_limit)
         "unit": {
             code.replace(".", "_"): value for code, value in pool.unit_parameters(request.user.business_unit_id).items()
@@ -254,6 +257,37 @@ def holding_limit_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(pool_admin.limits_of_unit(actor=request.user), pk=pk)
     pool_admin.holding_limit_delete(actor=request.user, row=row)
     messages.success(request, _("The limits of %(name)s follow the wider setting again.") % {"name": row})
+    return redirect("pool:pool_settings")
+
+
+@perm_required("pool.configure")
+def view_limit_edit(request: AuthedRequest) -> HttpResponse:
+    form = ViewLimitForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = attempt(
+            form,
+            None,
+            lambda: pool_admin.view_limit_save(
+                actor=request.user,
+                daily_views=data["daily_views"],
+                role=data["role"],
+                department=data["department"],
+                user=data["user"],
+            ),
+        )
+        if saved:
+            messages.success(request, _("The viewing limit of %(name)s was saved.") % {"name": saved})
+            return redirect("pool:pool_settings")
+    return render(request, "pool/settings_form.html", {"form": form, "title": _("Daily viewing limit")})
+
+
+@require_POST
+@perm_required("pool.configure")
+def view_limit_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    row = get_object_or_404(pool_admin.view_limits_of_unit(actor=request.user), pk=pk)
+    pool_admin.view_limit_delete(actor=request.user, row=row)
+    messages.success(request, _("The viewing limit of %(name)s follows the wider setting again.") % {"name": row})
     return redirect("pool:pool_settings")
 
 
