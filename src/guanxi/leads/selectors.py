@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.parameters import parameter_value
-from guanxi.core.scope import get_visible_or_404
+from guanxi.core.scope import get_readable_or_404, get_visible_or_404
 from guanxi.core.search import Hit
 from guanxi.customers import keys
 from guanxi.org.models import User
@@ -111,9 +111,9 @@ def lead_list(
 
 def lead_for_detail(*, actor: User, pk: int) -> Lead:
     queryset = Lead.objects.select_related(
-        "owner", "department", "form", "customer", "contact", "duplicate_of", "matched_customer", "created_by"
+        "owner", "department", "form", "customer", "contact", "duplicate_of", "matched_customer", "created_by", "pool"
     )
-    return get_visible_or_404(queryset, actor, pk=pk)
+    return get_readable_or_404(queryset, actor, pk=pk)  # a pooled lead opens to whoever sees its pool
 
 
 def last_followups(ids: list[int]) -> dict[int, Any]:
@@ -188,5 +188,8 @@ def register() -> None:
 
     navigation.register(
         navigation.NavItem(_("Leads"), "leads:list", "target-arrow", 15, navigation.needs("leads.view"))
+    )
+    navigation.register(
+        navigation.NavItem(_("Lead pools"), "leads:pools", "bucket", 16, navigation.needs("leads.view"))
     )
     search.register(search.Provider(_("Leads"), search_leads))
