@@ -53,16 +53,20 @@ class PoolSerializer(ModelSerializer):
         help_text=f"Fields hidden until a customer is claimed, among: {', '.join(pool_admin.HIDEABLE)}.",
     )
     effective = serializers.SerializerMethodField()
+    kind = serializers.SerializerMethodField(help_text="Always ``customer``; the lead pools are ``lead-pools``.")
 
     class Meta:
         model = Pool
-        fields = ["id", "department", "department_name", "name", *pool_admin.RULE_FIELDS, "hidden_fields"]
+        fields = ["id", "kind", "department", "department_name", "name", *pool_admin.RULE_FIELDS, "hidden_fields"]
         fields += ["effective", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs: dict[str, dict[str, Any]] = {
             name: {"help_text": "Empty: the business unit's parameter."} for name in pool_admin.RULE_FIELDS
         }
         validators: list[Any] = []  # the service refuses a second pool for a department
+
+    def get_kind(self, instance: Pool) -> str:
+        return "customer"
 
     @extend_schema_field(PoolRulesSerializer)
     def get_effective(self, instance: Pool) -> dict[str, Any]:
