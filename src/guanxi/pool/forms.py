@@ -39,6 +39,37 @@ class ReturnForm(forms.Form):
         cast(Any, self.fields["reason"]).choices = [("", "—"), *dictionary_choices("return_reason")]
 
 
+class CustomerReturnForm(ReturnForm):
+    """The single return: where the unit has several pools, which one (empty: the customer's own pool)."""
+
+    pool = forms.ModelChoiceField(Pool.objects.none(), label=_("Return to the pool"), required=False)
+
+    def __init__(self, *args: Any, actor: User, customer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .rules import governing_pool, pools_visible
+
+        choices = pools_visible(actor).filter(business_unit_id=customer.business_unit_id).select_related("department")
+        field = cast(Any, self.fields["pool"])
+        field.queryset = choices.order_by("department__path", "pk")
+        own = customer.pool if customer.pool_id else None
+        if own is None and customer.owner is not None:
+            own = governing_pool(customer.owner, customer.business_unit_id)
+        field.empty_label = _("Its own pool: %(pool)s") % {"pool": own} if own else "—"
+        if field.queryset.count() < 2:
+            del self.fields["pool"]  # one pool: nothing to choose
+
+
+class PoolMoveForm(forms.Form):
+    target = forms.ModelChoiceField(Pool.objects.none(), label=_("Move to the pool"), required=False)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .rules import pools_visible
+
+        pools = pools_visible(actor).filter(business_unit_id=actor.business_unit_id).order_by("pk")
+        cast(Any, self.fields["target"]).queryset = pools
+
+
 class AssignForm(forms.Form):
     owner = forms.ModelChoiceField(User.objects.none(), label=_("Assign to"))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)

@@ -7,6 +7,7 @@ app_name = "pool"
 urlpatterns = [
     path("pool/", views.pool_list, name="pool"),
     path("pool/claim/", views.pool_claim_many, name="pool_claim_many"),
+    path("pool/move/", views.pool_move, name="pool_move"),
     path("pool/settings/", views.pool_settings, name="pool_settings"),
     path("pool/settings/new/", views.pool_edit, name="pool_create"),
     path("pool/settings/<int:pk>/", views.pool_edit, name="pool_edit"),

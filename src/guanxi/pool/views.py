@@ -30,12 +30,14 @@ from . import conflicts, history, viewing
 from . import services as pool
 from .forms import (
     AssignForm,
+    CustomerReturnForm,
     DecideForm,
     EvidenceForm,
     HoldingLimitForm,
     NoteForm,
     PoolFilterForm,
     PoolForm,
+    PoolMoveForm,
     ReturnForm,
     ViewLimitForm,
 )
@@ -81,9 +83,32 @@ def pool_list(request: AuthedRequest) -> HttpResponse:
         "views": viewing.view_standing(request.user),
         "can_claim": has_perm(request.user, "pool.edit"),
         "can_assign": has_perm(request.user, "pool.assign"),
+        "move_form": PoolMoveForm(actor=request.user) if has_perm(request.user, "pool.assign") else None,
         "list_url": request.get_full_path(),
     }
     return render(request, "pool/list.html", context)
+
+
+@require_POST
+@perm_required("pool.assign")
+def pool_move(request: AuthedRequest) -> HttpResponse:
+    """The pool list's bulk move: the selected customers of one pool to another, all or none."""
+    back = _back(request, reverse("pool:pool"))
+    form = PoolMoveForm(request.POST, actor=request.user)
+    ids = request.POST.getlist("ids")
+    first = pool.pool_customers(request.user).filter(pk__in=[raw for raw in ids if raw.isdigit()][:1]).first()
+    if not form.is_valid() or form.cleaned_data["target"] is None or first is None or first.pool is None:
+        messages.error(request, _("Select customers of one pool and the pool to move them to."))
+        return redirect(back)
+    target = form.cleaned_data["target"]
+    moved = attempt(None, request, lambda: pool.customers_move(actor=request.user, pool=first.pool, target=target, ids=ids))
+    if moved:
+        messages.success(
+            request,
+            ngettext("%(count)d customer moved to %(pool)s.", "%(count)d customers moved to %(pool)s.", moved)
+            % {"count": moved, "pool": target},
+        )
+    return redirect(back)
 
 
 def _pool_customer(request: AuthedRequest, pk: int, *, claiming: bool = False) -> Customer:
@@ -143,14 +168,14 @@ def pool_assign(request: AuthedRequest, pk: int) -> HttpResponse:
 @perm_required("pool.edit")
 def customer_return(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible_or_404(Customer.objects.select_related("pool", "owner"), request.user, pk=pk)
-    form = ReturnForm(request.POST or None)
+    form = CustomerReturnForm(request.POST or None, actor=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = attempt(
             form,
             None,
             lambda: pool.customer_return(
-                actor=request.user, customer=customer, reason=data["reason"], note=data["note"]
+                actor=request.user, customer=customer, reason=data["reason"], note=data["note"], pool=data.get("pool")
             ),
         )
         if done:
