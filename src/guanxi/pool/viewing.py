@@ -41,11 +41,10 @@ def daily_views_of(user: User, parameters: dict[str, object] | None = None) -> i
     if user.business_unit_id is None:
         return 0
     nearest = _department_ids(user.department)
-    role_ids = [role.pk for role in user.roles.all()]
     rows = list(
-        ViewLimit.objects.filter(business_unit_id=user.business_unit_id).filter(
-            Q(user=user) | Q(department_id__in=nearest) | Q(role_id__in=role_ids)
-        )
+        ViewLimit.objects.filter(business_unit_id=user.business_unit_id)
+        .filter(Q(user=user) | Q(department_id__in=nearest) | Q(role__users=user))
+        .distinct()
     )
     for row in rows:
         if row.user_id:

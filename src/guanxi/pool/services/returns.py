@@ -186,10 +186,15 @@ def customers_release_bulk(
 
 
 @transaction.atomic
-def customers_bulk_return(*, actor: User, ids: Iterable[int | str], reason: str, note: str = "") -> BulkResult:
-    """Return the selected customers to their pools with one reason; all or none."""
+def customers_bulk_return(
+    *, actor: User, ids: Iterable[int | str], reason: str, note: str = "", pool: Pool | None = None
+) -> BulkResult:
+    """Return the selected customers to their pools (or all to the one chosen) with one reason; all or none."""
     require_perm(actor, "pool.edit")
     customers, ignored = selection(actor, ids)
     owned = [customer for customer in customers if customer.owner_id is not None]
-    each_customer(owned, lambda customer: customer_return(actor=actor, customer=customer, reason=reason, note=note))
+    each_customer(
+        owned,
+        lambda customer: customer_return(actor=actor, customer=customer, reason=reason, note=note, pool=pool),
+    )
     return BulkResult(len(owned), ignored)
