@@ -96,3 +96,24 @@ def test_the_api_moves_and_refuses_another_unit(two_units: TwoUnits) -> None:
     assert api(world.alice).post(f"/api/v1/pools/{beijing.pk}/move/", {"all": True, "target": source.pk}, format="json").status_code == 403
     listed = api(world.ada).get("/api/v1/pools/").json()["results"]
     assert {row["kind"] for row in listed} == {"customer"}
+
+
+def test_a_pool_customers_page_shows_its_last_holders_their_follow_ups_and_its_lead(sales: PoolWorld) -> None:
+    from guanxi.activities.services import followup_create
+    from guanxi.leads import conversion
+    from guanxi.leads import services as leads
+
+    lead = leads.lead_create(
+        actor=sales.alice,
+        data={"name": "赵六", "mobile": "13977778888", "company": "苏州来源科技有限公司", "need": "需要二十台打印机"},
+    )
+    converted = conversion.lead_convert(
+        actor=sales.alice, lead=lead, customer=None, customer_data={}, contact_data={}, opportunity_data=None
+    )
+    customer = converted.customer
+    followup_create(actor=sales.alice, content="客户说下季度再采购", channel="phone", customer=customer)
+    pool.customer_return(actor=sales.alice, customer=Customer.objects.get(pk=customer.pk), reason="no_need")
+    page = client_for(sales.dave).get(f"/customers/{customer.pk}/").content.decode()
+    assert 'data-testid="last-holders"' in page and "李爱丽" in page and "客户说下季度再采购" in page
+    assert 'data-testid="origin-lead"' in page and lead.number in page and "需要二十台打印机" in page
+    assert "13977778888" not in page  # the contact stays masked

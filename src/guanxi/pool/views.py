@@ -217,7 +217,37 @@ def detail_context(actor: Any, customer: Customer) -> dict[str, Any]:
         "may_return": pool.may_return(actor, customer),
         "may_lock": pool.may_lock(actor, customer),
         "pool_hidden": pool.hidden_fields(customer),
+        "holders": _holders(customer) if customer.owner_id is None else [],
     }
+
+
+def _holders(customer: Customer) -> list[dict[str, Any]]:
+    """What a claimer needs to decide: the last people who held the pool customer, how it left them, and
+    the summaries of their follow-ups (contact details stay masked: only what was said, not to whom)."""
+    from guanxi.activities.models import FollowUp
+
+    from .models import PoolEvent
+
+    left = list(
+        PoolEvent.objects.filter(
+            customer=customer, kind__in=[PoolEvent.Kind.RETURN, PoolEvent.Kind.RECLAIM, PoolEvent.Kind.CONFLICT]
+        )
+        .select_related("user")
+        .order_by("-at", "-pk")[:3]
+    )
+    if not left:
+        return []
+    notes = FollowUp.objects.filter(customer=customer, owner_id__in={row.user_id for row in left}).order_by("-occurred_at")
+    by_owner: dict[int, list[Any]] = {}
+    for note in notes.only("owner_id", "occurred_at", "content", "channel")[:30]:
+        by_owner.setdefault(note.owner_id, [])
+        if len(by_owner[note.owner_id]) < 3:
+            by_owner[note.owner_id].append(note)
+    reasons = history.return_reason_labels()
+    return [
+        {"event": row, "reason": reasons.get(row.reason, row.reason), "followups": by_owner.get(row.user_id, [])}
+        for row in left
+    ]
 
 
 # --- settings: pools and holding limits (pool.configure) ------------------------------------------------
