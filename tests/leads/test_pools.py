@@ -127,7 +127,9 @@ def test_an_untouched_claimed_lead_returns_when_its_days_run_out(sales: Sales) -
         touched = pooled(sales, pool, "李四")
         pools.lead_claim(actor=sales.alice, lead=touched)
     with time_machine.travel(START + timedelta(days=2), tick=False):
-        services.lead_followup_record(actor=sales.alice, lead=Lead.objects.get(pk=touched.pk), content="电话沟通", channel="phone")
+        services.lead_followup_record(
+            actor=sales.alice, lead=Lead.objects.get(pk=touched.pk), content="电话沟通", channel="phone"
+        )
     assert run_job("reclaim_leads", at=START + timedelta(days=3, hours=23)).startswith("0 ")  # day 3: still held
     assert run_job("reclaim_leads", at=START + timedelta(days=4)).startswith("1 ")
     fresh = Lead.objects.get(pk=lead.pk)
@@ -144,13 +146,17 @@ def test_a_closed_lead_never_returns(sales: Sales) -> None:
     with time_machine.travel(START, tick=False):
         lead = pooled(sales, pool)
         pools.lead_claim(actor=sales.alice, lead=lead)
-    services.lead_set_status(actor=sales.alice, lead=Lead.objects.get(pk=lead.pk), status=LeadStatus.INVALID, reason="空号")
+    services.lead_set_status(
+        actor=sales.alice, lead=Lead.objects.get(pk=lead.pk), status=LeadStatus.INVALID, reason="空号"
+    )
     assert run_job("reclaim_leads", at=START + timedelta(days=30)).startswith("0 ")
 
 
 def test_moving_leads_between_pools_is_all_or_nothing_audited_and_told(sales: Sales) -> None:
     source = unit_pool(sales)
-    target = pools.lead_pool_save(actor=sales.root, pool=None, data={"name": "上海线索池", "department": sales.shanghai})
+    target = pools.lead_pool_save(
+        actor=sales.root, pool=None, data={"name": "上海线索池", "department": sales.shanghai}
+    )
     leads = [pooled(sales, source, f"客户{index}") for index in range(3)]
     pools.lead_claim(actor=sales.alice, lead=leads[2])  # no longer in the pool
     with pytest.raises(DomainError) as refused:

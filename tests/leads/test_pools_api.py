@@ -75,7 +75,9 @@ def test_move_and_assign_are_for_managers_and_all_or_nothing(sales: Sales) -> No
 def test_batch_claim_on_a_pool(sales: Sales) -> None:
     pool = pools.lead_pool_save(actor=sales.root, pool=None, data={"name": "线索公海"})
     leads = [pooled(sales.root, pool, f"客户{index}") for index in range(2)]
-    done = api(sales.alice).post(f"/api/v1/lead-pools/{pool.pk}/claim/", {"ids": [row.pk for row in leads]}, format="json")
+    done = api(sales.alice).post(
+        f"/api/v1/lead-pools/{pool.pk}/claim/", {"ids": [row.pk for row in leads]}, format="json"
+    )
     assert done.json() == {"done": 2}
 
 

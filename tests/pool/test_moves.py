@@ -84,7 +84,7 @@ def test_the_api_moves_and_refuses_another_unit(two_units: TwoUnits) -> None:
     grant(world.bob, "sales_manager")
     source = pool.unit_pool(world.unit.pk)
     beijing = configuration.pool_save(actor=world.ada, pool=None, data={"name": "北京公海"}, department=world.beijing)
-    lying = in_pool(world)  # type: ignore[arg-type]
+    lying = in_pool(world)
     done = api(world.ada).post(f"/api/v1/pools/{source.pk}/move/", {"all": True, "target": beijing.pk}, format="json")
     assert done.status_code == 200, done.json()
     assert done.json()["done"] == 1 and Customer.objects.get(pk=lying.pk).pool == beijing
@@ -93,7 +93,12 @@ def test_the_api_moves_and_refuses_another_unit(two_units: TwoUnits) -> None:
     assert outside.status_code == 404
     wrong = api(world.ada).post(f"/api/v1/pools/{beijing.pk}/move/", {"all": True, "target": pool_b.pk}, format="json")
     assert wrong.status_code == 400 and wrong.json()["target"]
-    assert api(world.alice).post(f"/api/v1/pools/{beijing.pk}/move/", {"all": True, "target": source.pk}, format="json").status_code == 403
+    assert (
+        api(world.alice)
+        .post(f"/api/v1/pools/{beijing.pk}/move/", {"all": True, "target": source.pk}, format="json")
+        .status_code
+        == 403
+    )
     listed = api(world.ada).get("/api/v1/pools/").json()["results"]
     assert {row["kind"] for row in listed} == {"customer"}
 

@@ -187,7 +187,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         ).values("lead_id")
         claimed = Lead.objects.filter(pool__in=pool_rules.pools_visible(self.actor).values("pk"), pk__in=recent)
         try:
-            lead = (Lead.objects.readable_by(self.actor) | claimed).select_related("pool").get(pk=pk)
+            lead = (Lead.objects.readable_by(self.actor) | claimed).select_related("pool").get(pk=str(pk))
         except (Lead.DoesNotExist, ValueError, TypeError):
             raise Http404 from None
         self.check_object_permissions(self.request, lead)

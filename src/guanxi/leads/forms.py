@@ -372,7 +372,7 @@ class LeadPoolForm(forms.ModelForm):
         unit = actor.business_unit_id
         departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
         cast(Any, self.fields["department"]).queryset = departments.order_by("path")
-        self.fields["department"].empty_label = _("Whole business unit")
+        cast(Any, self.fields["department"]).empty_label = _("Whole business unit")
 
     def _post_clean(self) -> None:
         pass  # the service validates and saves

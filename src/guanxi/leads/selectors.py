@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.parameters import parameter_value
-from guanxi.core.scope import get_readable_or_404, get_visible_or_404
 from guanxi.core.permissions import has_perm
+from guanxi.core.scope import get_readable_or_404
 from guanxi.core.search import Hit
 from guanxi.customers import keys
 from guanxi.customers.models import Customer
@@ -200,11 +200,8 @@ def origin_context(actor: User, customer: Customer) -> dict[str, Any]:
 
 
 def register() -> None:
-    """The menu entry, the global search's provider and the 360 page's origin card."""
+    """The menu entries and the global search's provider."""
     from guanxi.core import navigation, search
-    from guanxi.customers import views as customer_views
-
-    customer_views.DETAIL_CONTEXT.append(origin_context)
 
     navigation.register(
         navigation.NavItem(_("Leads"), "leads:list", "target-arrow", 15, navigation.needs("leads.view"))

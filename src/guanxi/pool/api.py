@@ -245,7 +245,6 @@ class ReturnSerializer(Serializer):
     )
 
 
-
 class AssignSerializer(Serializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)

@@ -161,9 +161,7 @@ class ViewLimitForm(forms.Form):
     role = forms.ModelChoiceField(Role.objects.none(), label=_("Role"), required=False)
     department = forms.ModelChoiceField(Department.objects.none(), label=_("Department"), required=False)
     user = forms.ModelChoiceField(User.objects.none(), label=_("Salesperson"), required=False)
-    daily_views = forms.IntegerField(
-        label=_("Pool customers opened per day"), min_value=0, help_text=_("0: no limit.")
-    )
+    daily_views = forms.IntegerField(label=_("Pool customers opened per day"), min_value=0, help_text=_("0: no limit."))
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -100,7 +100,9 @@ class ViewLimit(models.Model):
     generous of the user's roles → the unit's parameter ``pool.daily_views`` (0: no limit, the default)."""
 
     business_unit = models.ForeignKey(BusinessUnit, models.CASCADE, related_name="+")
-    role = models.ForeignKey("org.Role", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("role"))
+    role = models.ForeignKey(
+        "org.Role", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("role")
+    )
     department = models.ForeignKey(
         Department, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("department")
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -35,7 +36,7 @@ def company_day(now: datetime | None = None) -> date:
     return timezone.localdate(now or timezone.now())
 
 
-def daily_views_of(user: User, parameters: dict[str, object] | None = None) -> int:
+def daily_views_of(user: User, parameters: dict[str, Any] | None = None) -> int:
     """The user's daily viewing limit (0: none): their own override, else their nearest department's, else
     the most generous of their roles' (0 counts as the most generous), else the unit's parameter."""
     if user.business_unit_id is None:
@@ -57,7 +58,7 @@ def daily_views_of(user: User, parameters: dict[str, object] | None = None) -> i
     if roles:
         return 0 if 0 in roles else max(roles)
     unit = parameters if parameters is not None else unit_parameters(user.business_unit_id)
-    return int(unit["pool.daily_views"])  # type: ignore[call-overload]
+    return int(unit["pool.daily_views"])
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,6 @@ def view_standing(actor: User, now: datetime | None = None) -> ViewStanding | No
     if not limit:
         return None
     return ViewStanding(PoolView.objects.filter(user=actor, day=company_day(now)).count(), limit)
-
-
 
 
 def customer_viewed(*, actor: User, customer: Customer, now: datetime | None = None) -> None:

@@ -97,11 +97,12 @@ def pool_move(request: AuthedRequest) -> HttpResponse:
     form = PoolMoveForm(request.POST, actor=request.user)
     ids = request.POST.getlist("ids")
     first = pool.pool_customers(request.user).filter(pk__in=[raw for raw in ids if raw.isdigit()][:1]).first()
-    if not form.is_valid() or form.cleaned_data["target"] is None or first is None or first.pool is None:
+    source = first.pool if first is not None else None
+    if not form.is_valid() or form.cleaned_data["target"] is None or source is None:
         messages.error(request, _("Select customers of one pool and the pool to move them to."))
         return redirect(back)
     target = form.cleaned_data["target"]
-    moved = attempt(None, request, lambda: pool.customers_move(actor=request.user, pool=first.pool, target=target, ids=ids))
+    moved = attempt(None, request, lambda: pool.customers_move(actor=request.user, pool=source, target=target, ids=ids))
     if moved:
         messages.success(
             request,
@@ -237,7 +238,9 @@ def _holders(customer: Customer) -> list[dict[str, Any]]:
     )
     if not left:
         return []
-    notes = FollowUp.objects.filter(customer=customer, owner_id__in={row.user_id for row in left}).order_by("-occurred_at")
+    notes = FollowUp.objects.filter(customer=customer, owner_id__in={row.user_id for row in left}).order_by(
+        "-occurred_at"
+    )
     by_owner: dict[int, list[Any]] = {}
     for note in notes.only("owner_id", "occurred_at", "content", "channel")[:30]:
         by_owner.setdefault(note.owner_id, [])

@@ -51,7 +51,9 @@ def pool_rules(pool: LeadPool | None, unit_id: int, parameters: dict[str, Any] |
     unit = parameters if parameters is not None else unit_parameters(unit_id)
     own = pool.reclaim_days if pool is not None else None
     return LeadPoolRules(
-        reclaim_days=0 if pool is not None and pool.is_failed else (unit[f"{PREFIX}reclaim_days"] if own is None else own),
+        reclaim_days=0
+        if pool is not None and pool.is_failed
+        else (unit[f"{PREFIX}reclaim_days"] if own is None else own),
         daily_claims=unit[f"{PREFIX}daily_claims"],
         holding_limit=unit[f"{PREFIX}holding_limit"],
         cooldown_days=unit[f"{PREFIX}cooldown_days"],

@@ -59,7 +59,13 @@ def lead_place(*, actor: User | None, lead: Lead, pool: LeadPool, at: datetime |
         owner=None, pool=pool, department_id=pool.department_id, pooled_at=now, expires_at=None, updated_at=now
     )
     before = lead.pool_id
-    lead.owner, lead.pool, lead.department_id, lead.pooled_at, lead.expires_at = None, pool, pool.department_id, now, None
+    lead.owner, lead.pool, lead.department_id, lead.pooled_at, lead.expires_at = (
+        None,
+        pool,
+        pool.department_id,
+        now,
+        None,
+    )
     if before != pool.pk:
         audit_log(actor=actor, action=Action.UPDATE, obj=lead, changes={"pool": [before, pool.pk]}, note=note)
 
@@ -151,7 +157,9 @@ def leads_claim(*, actor: User, leads: Sequence[Lead]) -> list[Lead]:
         raise DomainError(_("Select at most %(count)d leads at once.") % {"count": MAX_BATCH}, field="ids")
     now = timezone.now()
     claimable = set(
-        pooled_leads(actor).filter(pool__is_failed=False, pk__in=[lead.pk for lead in leads]).values_list("pk", flat=True)
+        pooled_leads(actor)
+        .filter(pool__is_failed=False, pk__in=[lead.pk for lead in leads])
+        .values_list("pk", flat=True)
     )
     for lead in leads:
         if lead.pk not in claimable:
@@ -190,7 +198,9 @@ def leads_claim(*, actor: User, leads: Sequence[Lead]) -> list[Lead]:
         pool = pools.get(lead.pool_id or 0)
         if not _take(lead, actor, pool_rules(pool, unit, parameters), now):
             raise _already_claimed(lead, actor)
-        LeadPoolEvent.objects.create(lead=lead, user=actor, actor=actor, kind="claim", pool_id=lead.pool_id, at=now)
+        LeadPoolEvent.objects.create(
+            lead=lead, user=actor, actor=actor, kind="claim", pool_id=lead.pool_id or 0, at=now
+        )
         audit_log(actor=actor, action=Action.OWNERSHIP, obj=lead, changes={"owner": [None, actor.pk]}, note="claim")
     return list(leads)
 
@@ -206,7 +216,9 @@ def leads_selected(actor: User, ids: Iterable[int | str], queryset: QuerySet[Lea
     leads = list(rows.filter(pk__in=wanted).select_related("pool").order_by("pk"))
     if len(leads) != len(wanted):
         raise Conflict(
-            _("Some of the selected leads are no longer in the pool; nothing was done."), field="ids", code="not_in_pool"
+            _("Some of the selected leads are no longer in the pool; nothing was done."),
+            field="ids",
+            code="not_in_pool",
         )
     return leads
 
@@ -280,7 +292,9 @@ def leads_pool_assign(*, actor: User, pool: LeadPool, ids: Iterable[int | str], 
         LeadPoolEvent.objects.create(lead=lead, user=owner, actor=actor, kind="assign", pool=pool, at=now)
         audit_log(actor=actor, action=Action.OWNERSHIP, obj=lead, changes={"owner": [None, owner.pk]})
     if owner.pk != actor.pk:
-        title = Text(gettext_noop("{actor} gave you {count} leads from {pool}"), actor=actor, count=len(leads), pool=pool.name)
+        title = Text(
+            gettext_noop("{actor} gave you {count} leads from {pool}"), actor=actor, count=len(leads), pool=pool.name
+        )
         _notify([owner], title, reverse("leads:list"))
     return len(leads)
 
@@ -306,7 +320,8 @@ def leads_move(*, actor: User, pool: LeadPool, ids: Iterable[int | str] | None, 
     if moved != len(leads):  # the transaction keeps the batch whole
         raise Conflict(_("Someone claimed one of these leads just now; nothing was moved."), code="not_in_pool")
     LeadPoolEvent.objects.bulk_create(
-        LeadPoolEvent(lead=lead, actor=actor, kind="move", pool=target, reason=pool.name[:200], at=now) for lead in leads
+        LeadPoolEvent(lead=lead, actor=actor, kind="move", pool=target, reason=pool.name[:200], at=now)
+        for lead in leads
     )
     for lead in leads:
         audit_log(actor=actor, action=Action.UPDATE, obj=lead, changes={"pool": [pool.pk, target.pk]}, note="move")
@@ -352,10 +367,18 @@ def lead_pool_save(*, actor: User, pool: LeadPool | None, data: Mapping[str, Any
     before = snapshot(pool, POOL_FIELDS) if pool else {}
     created = pool is None
     pool = pool or LeadPool(business_unit_id=unit)
-    pool.name, pool.department, pool.is_failed, pool.reclaim_days = name[:50], department, bool(data.get("is_failed")), days
+    pool.name, pool.department, pool.is_failed, pool.reclaim_days = (
+        name[:50],
+        department,
+        bool(data.get("is_failed")),
+        days,
+    )
     pool.save()
     audit_log(
-        actor=actor, action=Action.CREATE if created else Action.UPDATE, obj=pool, changes=diff(before, snapshot(pool, POOL_FIELDS))
+        actor=actor,
+        action=Action.CREATE if created else Action.UPDATE,
+        obj=pool,
+        changes=diff(before, snapshot(pool, POOL_FIELDS)),
     )
     return pool
 
@@ -369,7 +392,9 @@ def lead_touched(*, lead: Lead, at: datetime) -> None:
     if pool is None or fresh is None or fresh["assigned_at"] is None:
         return
     expires = expiry_of(
-        start=fresh["assigned_at"], last_followup_at=fresh["last_followup_at"], rules=pool_rules(pool, lead.business_unit_id)
+        start=fresh["assigned_at"],
+        last_followup_at=fresh["last_followup_at"],
+        rules=pool_rules(pool, lead.business_unit_id),
     )
     Lead.objects.filter(pk=lead.pk, owner__isnull=False).update(expires_at=expires)
     lead.expires_at = expires

@@ -50,16 +50,28 @@ def _return_batch(at: datetime) -> int:
         by_pool[lead.pool_id or 0].append(lead)
     pools = LeadPool.objects.in_bulk(list(by_pool))
     for pool_id, members in by_pool.items():
-        changed = _due(at).filter(pk__in=[lead.pk for lead in members]).update(
-            owner=None, department_id=pools[pool_id].department_id, pooled_at=at, expires_at=None, updated_at=at
+        changed = (
+            _due(at)
+            .filter(pk__in=[lead.pk for lead in members])
+            .update(
+                owner=None, department_id=pools[pool_id].department_id, pooled_at=at, expires_at=None, updated_at=at
+            )
         )
         assert changed == len(members)  # the rows are locked by this transaction
     LeadPoolEvent.objects.bulk_create(
-        LeadPoolEvent(lead=lead, user_id=lead.owner_id, kind="reclaim", pool_id=lead.pool_id, reason="untouched", at=at)
+        LeadPoolEvent(
+            lead=lead, user_id=lead.owner_id, kind="reclaim", pool_id=lead.pool_id or 0, reason="untouched", at=at
+        )
         for lead in leads
     )
     for lead in leads:
-        audit_log(actor=None, action=Action.OWNERSHIP, obj=lead, changes={"owner": [lead.owner_id, None]}, note="reclaim_leads")
+        audit_log(
+            actor=None,
+            action=Action.OWNERSHIP,
+            obj=lead,
+            changes={"owner": [lead.owner_id, None]},
+            note="reclaim_leads",
+        )
     _tell_owners(leads)
     return len(leads)
 
@@ -73,6 +85,10 @@ def _tell_owners(leads: list[Lead]) -> None:
     for owner_id, own in counts.items():
         if owner_id in owners:
             names = "、".join(str(lead) for lead in own[:5])
-            title = Text(gettext_noop("{count} of your leads returned to their pool untouched: {names}"), count=len(own), names=names)
+            title = Text(
+                gettext_noop("{count} of your leads returned to their pool untouched: {names}"),
+                count=len(own),
+                names=names,
+            )
             messages.append(Message(owners[owner_id], title, url=reverse("leads:pools")))
     notify_each(kind="lead_pool", messages=messages)

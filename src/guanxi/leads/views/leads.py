@@ -104,7 +104,11 @@ def _pool_context(actor: User, lead: Lead) -> dict[str, Any]:
         "masked_phone": keys.mask_phone(lead.phone) if lead.phone else "",
         "masked_email": keys.mask_email(lead.email) if lead.email else "",
         "may_claim": bool(
-            lead.owner_id is None and lead.pool and not lead.pool.is_failed and lead.is_open and has_perm(actor, "leads.edit")
+            lead.owner_id is None
+            and lead.pool
+            and not lead.pool.is_failed
+            and lead.is_open
+            and has_perm(actor, "leads.edit")
         ),
         "may_return": pools.may_return(actor, lead),
         "pool_days_left": pool_rules.days_left(lead),
@@ -340,3 +344,10 @@ def customer_tab(request: AuthedRequest, customer_pk: int) -> HttpResponse:
     customer = get_visible_or_404(Customer.objects.all(), request.user, pk=customer_pk)
     context = {"customer": customer, "customer_leads": selectors.customer_leads(actor=request.user, customer=customer)}
     return render(request, "leads/customer_tab.html", context)
+
+
+def register() -> None:
+    """The 360 page of a pool customer shows the lead it came from."""
+    from guanxi.customers import views as customer_views
+
+    customer_views.DETAIL_CONTEXT.append(selectors.origin_context)

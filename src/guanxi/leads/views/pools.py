@@ -83,7 +83,9 @@ def pool_act(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect(back)
     data = form.cleaned_data
     if data["action"] == "claim":
-        done = attempt(None, request, lambda: pools.leads_claim(actor=request.user, leads=pools.leads_selected(request.user, ids)))
+        done = attempt(
+            None, request, lambda: pools.leads_claim(actor=request.user, leads=pools.leads_selected(request.user, ids))
+        )
         count = len(done) if done else 0
     elif data["action"] == "assign":
         if data["owner"] is None:
@@ -114,7 +116,9 @@ def lead_return(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = attempt(
-            form, None, lambda: pools.lead_return(actor=request.user, lead=lead, reason=data["reason"], pool=data["pool"])
+            form,
+            None,
+            lambda: pools.lead_return(actor=request.user, lead=lead, reason=data["reason"], pool=data["pool"]),
         )
         if done:
             messages.success(request, _("%(lead)s was returned to %(pool)s.") % {"lead": lead, "pool": done.pool})
@@ -135,7 +139,9 @@ def pool_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     instance = get_object_or_404(rules.pool_choices(request.user.business_unit_id), pk=pk) if pk else None
     form = LeadPoolForm(request.POST or None, instance=instance, actor=request.user)
     if request.method == "POST" and form.is_valid():
-        saved = attempt(form, None, lambda: pools.lead_pool_save(actor=request.user, pool=instance, data=form.pool_data()))
+        saved = attempt(
+            form, None, lambda: pools.lead_pool_save(actor=request.user, pool=instance, data=form.pool_data())
+        )
         if saved:
             messages.success(request, _("The lead pool %(name)s was saved.") % {"name": saved})
             return redirect("leads:pool_settings")

@@ -62,7 +62,9 @@ def customers_move(*, actor: User, pool: Pool, target: Pool, ids: Iterable[int |
         audit_log(
             actor=actor, action=Action.UPDATE, obj=customer, changes={"pool": [pool.pk, target.pk]}, note="pool_move"
         )
-    title = Text(gettext_noop("{count} customers were moved into the pool {pool}"), count=len(customers), pool=target.name)
+    title = Text(
+        gettext_noop("{count} customers were moved into the pool {pool}"), count=len(customers), pool=target.name
+    )
     notify_people(_claimers(target, actor), "pool_moved", title, None, url=_pool_url(target))
     return len(customers)
 
