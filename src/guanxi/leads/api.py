@@ -338,22 +338,22 @@ class LeadPoolSerializer(ModelSerializer):
         return pool_rules.pool_rules(instance, instance.business_unit_id, self.context.get("parameters")).reclaim_days
 
 
-class PoolIdsSerializer(Serializer):
+class LeadPoolIdsSerializer(Serializer):
     ids = serializers.ListField(
         child=serializers.IntegerField(), required=False, allow_empty=True, max_length=pools.MAX_BATCH
     )
 
 
-class PoolMoveSerializer(PoolIdsSerializer):
+class LeadPoolMoveSerializer(LeadPoolIdsSerializer):
     target = serializers.PrimaryKeyRelatedField(queryset=LeadPool.objects.all(), help_text="The pool to move to.")
     all = serializers.BooleanField(default=False, help_text="Every lead of the pool instead of ``ids``.")
 
 
-class PoolAssignSerializer(PoolIdsSerializer):
+class LeadPoolAssignSerializer(LeadPoolIdsSerializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
 
 
-class PoolDoneSerializer(Serializer):
+class LeadPoolDoneSerializer(Serializer):
     done = serializers.IntegerField()
 
 
@@ -402,35 +402,35 @@ class LeadPoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         saved = pools.lead_pool_save(actor=self.actor, pool=row, data=data)
         return Response(self.get_serializer(saved).data)
 
-    @extend_schema(request=PoolIdsSerializer, responses=PoolDoneSerializer)
+    @extend_schema(request=LeadPoolIdsSerializer, responses=LeadPoolDoneSerializer)
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: str | None = None) -> Response:
         """Claim the selected leads of the pool: all of them or none."""
         row = self.get_object()
-        body = PoolIdsSerializer(data=request.data)
+        body = LeadPoolIdsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         rows = pool_rules.pooled_leads(self.actor).filter(pool=row)
         leads = pools.leads_selected(self.actor, body.validated_data.get("ids", []), rows)
         return Response({"done": len(pools.leads_claim(actor=self.actor, leads=leads))})
 
-    @extend_schema(request=PoolAssignSerializer, responses=PoolDoneSerializer)
+    @extend_schema(request=LeadPoolAssignSerializer, responses=LeadPoolDoneSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         """Give the selected leads of the pool (a failed-lead pool too) to a colleague: all or none."""
         row = self.get_object()
-        body = PoolAssignSerializer(data=request.data)
+        body = LeadPoolAssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         done = pools.leads_pool_assign(actor=self.actor, pool=row, ids=data.get("ids", []), owner=data["owner"])
         return Response({"done": done})
 
-    @extend_schema(request=PoolMoveSerializer, responses=PoolDoneSerializer)
+    @extend_schema(request=LeadPoolMoveSerializer, responses=LeadPoolDoneSerializer)
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: str | None = None) -> Response:
         """Move the selected leads (or ``all``) to another pool of the unit: all or nothing, audited; those
         who could claim from the target are told."""
         row = self.get_object()
-        body = PoolMoveSerializer(data=request.data)
+        body = LeadPoolMoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         ids = None if data["all"] else data.get("ids", [])
