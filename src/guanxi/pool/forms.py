@@ -59,6 +59,21 @@ class CustomerReturnForm(ReturnForm):
             del self.fields["pool"]  # one pool: nothing to choose
 
 
+class LineRuleForm(forms.Form):
+    pool = forms.ModelChoiceField(Pool.objects.none(), label=_("Public pool"))
+    line = forms.ChoiceField(label=_("Product line"), choices=[])
+    no_followup_days = forms.IntegerField(label=_("Days without follow-up"), min_value=1, required=False)
+    no_deal_days = forms.IntegerField(label=_("Days without a deal"), min_value=1, required=False)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .configuration import pools_of_unit
+
+        cast(Any, self.fields["pool"]).queryset = pools_of_unit(actor=actor)
+        cast(Any, self.fields["line"]).choices = [("", "—"), *dictionary_choices("product_line")]
+        self.fields["no_deal_days"].help_text = _("Both empty: the line follows the pool's rules again.")
+
+
 class PoolMoveForm(forms.Form):
     target = forms.ModelChoiceField(Pool.objects.none(), label=_("Move to the pool"), required=False)
 

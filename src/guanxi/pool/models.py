@@ -34,6 +34,9 @@ class Pool(models.Model):
     daily_claims = models.PositiveIntegerField(_("claims per day"), null=True, blank=True)
     won_exempt = models.BooleanField(_("won customers exempt"), null=True, blank=True)
     hidden_fields = models.JSONField(_("fields hidden until claimed"), default=list, blank=True)
+    # Rules by product line (dictionary ``product_line``) over the pool's own: {"printer": {"no_followup_days":
+    # 12, "no_deal_days": null}}; the most specific applies (the line's, else the pool's, else the unit's).
+    line_rules = models.JSONField(_("rules by product line"), default=dict, blank=True)
     # The rules the stored expiry times were computed with: when the effective rules differ (a parameter
     # changed), the pool's expiry times are recomputed in one statement before anyone relies on them.
     rules_stamp = models.CharField(max_length=60, blank=True, editable=False)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("pool/limits/", views.holding_limit_edit, name="holding_limit"),
     path("pool/limits/<int:pk>/delete/", views.holding_limit_delete, name="holding_limit_delete"),
     path("pool/view-limits/", views.view_limit_edit, name="view_limit"),
+    path("pool/line-rules/", views.line_rule_edit, name="line_rule"),
     path("pool/view-limits/<int:pk>/delete/", views.view_limit_delete, name="view_limit_delete"),
     path("conflicts/", views.conflict_inbox, name="conflicts"),
     path("conflicts/<int:pk>/", views.conflict_detail, name="conflict"),

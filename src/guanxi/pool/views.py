@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from guanxi.core.config.dictionary import dictionary_labels
 from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
@@ -34,6 +35,7 @@ from .forms import (
     DecideForm,
     EvidenceForm,
     HoldingLimitForm,
+    LineRuleForm,
     NoteForm,
     PoolFilterForm,
     PoolForm,
@@ -42,6 +44,7 @@ from .forms import (
     ViewLimitForm,
 )
 from .models import ConflictCase
+from .rules import rule_explained
 
 
 def _back(request: AuthedRequest, default: str) -> str:
@@ -219,6 +222,7 @@ def detail_context(actor: Any, customer: Customer) -> dict[str, Any]:
         "may_lock": pool.may_lock(actor, customer),
         "pool_hidden": pool.hidden_fields(customer),
         "holders": _holders(customer) if customer.owner_id is None else [],
+        "expiry_rule": rule_explained(customer) if customer.expires_at else "",
     }
 
 
@@ -260,6 +264,7 @@ def _holders(customer: Customer) -> list[dict[str, Any]]:
 def pool_settings(request: AuthedRequest) -> HttpResponse:
     context = {
         "pools": [(row, pool.pool_rules(row)) for row in pool_admin.pools_of_unit(actor=request.user)],
+        "line_labels": dictionary_labels("product_line"),
         "limits": pool_admin.limits_of_unit(actor=request.user),
         "view_limits": pool_admin.view_limits_of_unit(actor=request.user),
         # the unit's parameters, keyed for the template (pool.holding_limit → pool_holding_limit)
@@ -316,6 +321,28 @@ def holding_limit_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     pool_admin.holding_limit_delete(actor=request.user, row=row)
     messages.success(request, _("The limits of %(name)s follow the wider setting again.") % {"name": row})
     return redirect("pool:pool_settings")
+
+
+@perm_required("pool.configure")
+def line_rule_edit(request: AuthedRequest) -> HttpResponse:
+    form = LineRuleForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = attempt(
+            form,
+            None,
+            lambda: pool_admin.pool_line_rule_save(
+                actor=request.user,
+                pool=data["pool"],
+                line=data["line"],
+                no_followup_days=data["no_followup_days"],
+                no_deal_days=data["no_deal_days"],
+            ),
+        )
+        if saved:
+            messages.success(request, _("Pool %(name)s was saved.") % {"name": saved})
+            return redirect("pool:pool_settings")
+    return render(request, "pool/settings_form.html", {"form": form, "title": _("Rule by product line")})
 
 
 @perm_required("pool.configure")
