@@ -24,7 +24,9 @@ def test_a_lead_is_claimed_returned_and_the_rest_moved_and_the_viewing_limit_hol
     common = pools.lead_pool_save(actor=world.root, pool=None, data={"name": "线索公海"})
     failed = pools.lead_pool_save(actor=world.root, pool=None, data={"name": "失败线索池", "is_failed": True})
     wanted = services.lead_create(
-        actor=world.root, data={"name": "王小明", "company": "苏州远景电子有限公司", "mobile": "13912345678"}, pool=common
+        actor=world.root,
+        data={"name": "王小明", "company": "苏州远景电子有限公司", "mobile": "13912345678"},
+        pool=common,
     )
     other = services.lead_create(
         actor=world.root, data={"name": "李四", "company": "无锡新材料有限公司", "mobile": "13987654321"}, pool=common

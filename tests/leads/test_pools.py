@@ -225,3 +225,20 @@ def test_the_pool_settings_page_makes_a_pool(sales: Sales) -> None:
     assert LeadPool.objects.get().is_failed
     assert "失败线索" in client.get("/leads/settings/pools/").content.decode()
     assert client_for(sales.alice).get("/leads/settings/pools/").status_code == 403
+
+
+def test_a_lead_pools_days_may_differ_by_product_line(sales: Sales) -> None:
+    pool = unit_pool(sales, reclaim_days=10, line_rules={"printer": 3})
+    with time_machine.travel(START, tick=False):
+        printer = pooled(sales, pool, "打印机线索", product_line="printer")
+        other = pooled(sales, pool, "电脑线索", product_line="computer")
+        pools.leads_claim(actor=sales.alice, leads=[printer, other])
+    assert Lead.objects.get(pk=printer.pk).expires_at == START + timedelta(days=4)
+    assert Lead.objects.get(pk=other.pk).expires_at == START + timedelta(days=11)
+    assert (
+        rules.rule_explained(Lead.objects.select_related("pool").get(pk=printer.pk))
+        == "Printers line: 3 days untouched"
+    )
+    with pytest.raises(DomainError) as unknown:
+        pools.lead_pool_save(actor=sales.root, pool=pool, data={"name": "x", "line_rules": {"boats": 3}})
+    assert unknown.value.field == "line_rules"

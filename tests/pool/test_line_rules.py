@@ -58,7 +58,9 @@ def test_changing_a_customers_line_moves_its_expiry(sales: PoolWorld) -> None:
         customer = registered(sales.alice, "打印机客户")
     unit_pool = fresh(customer).pool
     assert unit_pool is not None
-    configuration.pool_line_rule_save(actor=sales.root, pool=unit_pool, line="printer", no_followup_days=5, no_deal_days=8)
+    configuration.pool_line_rule_save(
+        actor=sales.root, pool=unit_pool, line="printer", no_followup_days=5, no_deal_days=8
+    )
     from guanxi.customers import services
 
     row = Customer.objects.get(pk=customer.pk)
@@ -69,13 +71,19 @@ def test_changing_a_customers_line_moves_its_expiry(sales: PoolWorld) -> None:
 def test_a_rule_for_an_unknown_line_or_zero_days_is_refused(sales: PoolWorld) -> None:
     unit_pool = pool.unit_pool(sales.unit.pk)
     with pytest.raises(DomainError) as unknown:
-        configuration.pool_line_rule_save(actor=sales.root, pool=unit_pool, line="boats", no_followup_days=5, no_deal_days=None)
+        configuration.pool_line_rule_save(
+            actor=sales.root, pool=unit_pool, line="boats", no_followup_days=5, no_deal_days=None
+        )
     assert unknown.value.field == "line"
     with pytest.raises(DomainError) as zero:
-        configuration.pool_line_rule_save(actor=sales.root, pool=unit_pool, line="printer", no_followup_days=0, no_deal_days=None)
+        configuration.pool_line_rule_save(
+            actor=sales.root, pool=unit_pool, line="printer", no_followup_days=0, no_deal_days=None
+        )
     assert zero.value.field == "no_followup_days"
     with pytest.raises(DomainError):
-        configuration.pool_line_rule_save(actor=sales.alice, pool=unit_pool, line="printer", no_followup_days=5, no_deal_days=None)
+        configuration.pool_line_rule_save(
+            actor=sales.alice, pool=unit_pool, line="printer", no_followup_days=5, no_deal_days=None
+        )
 
 
 def test_the_settings_page_and_the_record_show_the_rule(sales: PoolWorld) -> None:

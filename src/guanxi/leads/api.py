@@ -327,7 +327,16 @@ class LeadPoolSerializer(ModelSerializer):
 
     class Meta:
         model = LeadPool
-        fields = ["id", "kind", "name", "department", "is_failed", "reclaim_days", "effective_reclaim_days"]
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "department",
+            "is_failed",
+            "reclaim_days",
+            "line_rules",
+            "effective_reclaim_days",
+        ]
         fields += ["created_at"]
         read_only_fields = ["id", "created_at"]
 

@@ -54,13 +54,17 @@ class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
 
     field_order = [
         "name", "company", "position", "mobile", "phone", "email", "wechat", "qq", "source", "campaign",
-        "province", "city", "county", "address", "need", "remarks", "owner",
+        "product_line", "province", "city", "county", "address", "need", "remarks", "owner",
     ]  # fmt: skip
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["source"] = forms.ChoiceField(
             choices=_sources(getattr(self.instance, "source", "")), required=False, label=_("Source")
+        )
+        lines = dictionary_choices("product_line", include=[getattr(self.instance, "product_line", "")])
+        self.fields["product_line"] = forms.ChoiceField(
+            choices=[("", "---------"), *lines], required=False, label=_("Product line")
         )
         self.fields["name"].required = True
         if self.instance.pk or not has_perm(actor, "leads.assign"):
@@ -364,8 +368,11 @@ class WebLeadForm(forms.Form):
 class LeadPoolForm(forms.ModelForm):
     class Meta:
         model = LeadPool
-        fields = ["name", "department", "is_failed", "reclaim_days"]
-        help_texts = {"reclaim_days": _("Empty: the unit's parameter. 0: never.")}
+        fields = ["name", "department", "is_failed", "reclaim_days", "line_rules"]
+        help_texts = {
+            "reclaim_days": _("Empty: the unit's parameter. 0: never."),
+            "line_rules": _('Days by product line code, e.g. {"printer": 5}; the most specific applies.'),
+        }
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

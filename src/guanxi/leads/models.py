@@ -79,6 +79,8 @@ class Lead(MainRecord):
     # where from: a dictionary item of ``customer_source`` (so a converted customer keeps it), a campaign
     source = models.CharField(_("source"), max_length=40, blank=True)
     campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    # the product line asked about (dictionary ``product_line``), kept by the customer it becomes
+    product_line = models.CharField(_("product line"), max_length=40, blank=True)
     form = models.ForeignKey(
         "LeadForm", models.SET_NULL, null=True, blank=True, related_name="leads", verbose_name=_("web form")
     )
@@ -316,6 +318,8 @@ class LeadPool(models.Model):
         _("failed leads"), default=False, help_text=_("Nobody claims from it; a manager reassigns its leads.")
     )
     reclaim_days = models.PositiveIntegerField(_("days untouched before a lead returns"), null=True, blank=True)
+    # the days by product line (dictionary ``product_line``) over the pool's own: {"printer": 5}
+    line_rules = models.JSONField(_("days by product line"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet["LeadPool"].as_manager()
@@ -395,6 +399,7 @@ def register() -> None:
     register_merge_child(Lead, "customer")
     register_merge_child(Lead, "matched_customer")
     register_dictionary_usage("customer_source", Lead, "source")
+    register_dictionary_usage("product_line", Lead, "product_line")
     register_dictionary_usage("customer_source", LeadForm, "source")
     register_dictionary_usage("customer_source", AssignmentRule, "sources", many=True)
     handover.register_owned(

@@ -38,7 +38,7 @@ from .pools.services import lead_place, lead_place_default, lead_touched, pool_c
 
 LEAD_FIELDS = [
     "name", "company", "position", "mobile", "phone", "email", "wechat", "qq", "source", "campaign",
-    "province", "city", "county", "address", "need", "remarks",
+    "product_line", "province", "city", "county", "address", "need", "remarks",
 ]  # fmt: skip
 AUDITED_FIELDS = [*LEAD_FIELDS, "owner", "department", "status", "invalid_reason", "custom"]
 SOURCE_TYPE = "customer_source"  # a lead's source becomes its customer's: one list for both
@@ -111,6 +111,12 @@ def lead_clean(lead: Lead, *, current: Lead | None = None) -> None:
             dictionary_validate(SOURCE_TYPE, lead.source, field="source", current=getattr(current, "source", None))
         except DomainError as error:
             refuse("source", str(error.message))
+    if lead.product_line:
+        try:
+            current_line = getattr(current, "product_line", None)
+            dictionary_validate("product_line", lead.product_line, field="product_line", current=current_line)
+        except DomainError as error:
+            refuse("product_line", str(error.message))
     try:
         lead.province, lead.city, lead.county = region_validate(
             province=lead.province, city=lead.city, county=lead.county, required_level=1

@@ -247,7 +247,14 @@ def expiry_refresh(customer: Customer) -> None:
     fresh = (
         Customer.all_objects.filter(pk=customer.pk)
         .only(
-            "pk", "owner_id", "pool_id", "claimed_at", "last_followup_at", "locked_at", "status", "expires_at",
+            "pk",
+            "owner_id",
+            "pool_id",
+            "claimed_at",
+            "last_followup_at",
+            "locked_at",
+            "status",
+            "expires_at",
             "product_line",
         )
         .first()

@@ -47,9 +47,14 @@ def unit_parameters(unit_id: int | None) -> dict[str, Any]:
     return values
 
 
-def pool_rules(pool: LeadPool | None, unit_id: int, parameters: dict[str, Any] | None = None) -> LeadPoolRules:
+def pool_rules(
+    pool: LeadPool | None, unit_id: int, parameters: dict[str, Any] | None = None, line: str = ""
+) -> LeadPoolRules:
+    """The most specific rules: the lead's product line's days in its pool, else the pool's, else the unit's."""
     unit = parameters if parameters is not None else unit_parameters(unit_id)
     own = pool.reclaim_days if pool is not None else None
+    if pool is not None and line and (pool.line_rules or {}).get(line) is not None:
+        own = pool.line_rules[line]
     return LeadPoolRules(
         reclaim_days=0
         if pool is not None and pool.is_failed
@@ -124,3 +129,19 @@ def days_left(lead: Lead, now: datetime | None = None) -> int | None:
     if lead.expires_at is None or lead.owner_id is None:
         return None
     return max((lead.expires_at - (now or timezone.now())).days, 0)
+
+
+def rule_explained(lead: Lead) -> str:
+    """Which rule returns an owned lead, in words: its product line's days in its pool, else the pool's."""
+    from django.utils.translation import gettext as _
+
+    pool = lead.pool
+    if pool is None or lead.owner_id is None or lead.expires_at is None:
+        return ""
+    rules = pool_rules(pool, lead.business_unit_id, line=lead.product_line)
+    if lead.product_line and lead.product_line in (pool.line_rules or {}):
+        from guanxi.core.config.dictionary import dictionary_label
+
+        line = dictionary_label("product_line", lead.product_line)
+        return _("%(line)s line: %(days)d days untouched") % {"line": line, "days": rules.reclaim_days}
+    return _("%(pool)s: %(days)d days untouched") % {"pool": pool.name, "days": rules.reclaim_days}

@@ -196,7 +196,7 @@ def leads_claim(*, actor: User, leads: Sequence[Lead]) -> list[Lead]:
     pools = LeadPool.objects.in_bulk({lead.pool_id for lead in leads if lead.pool_id})
     for lead in leads:
         pool = pools.get(lead.pool_id or 0)
-        if not _take(lead, actor, pool_rules(pool, unit, parameters), now):
+        if not _take(lead, actor, pool_rules(pool, unit, parameters, lead.product_line), now):
             raise _already_claimed(lead, actor)
         LeadPoolEvent.objects.create(
             lead=lead, user=actor, actor=actor, kind="claim", pool_id=lead.pool_id or 0, at=now
@@ -285,9 +285,9 @@ def leads_pool_assign(*, actor: User, pool: LeadPool, ids: Iterable[int | str], 
         raise DomainError(_("Choose a colleague within your data scope."), field="owner")
     lock_holder(owner)
     now = timezone.now()
-    rules = pool_rules(pool, pool.business_unit_id)
+    parameters = unit_parameters(pool.business_unit_id)
     for lead in leads:
-        if not _take(lead, owner, rules, now):
+        if not _take(lead, owner, pool_rules(pool, pool.business_unit_id, parameters, lead.product_line), now):
             raise _already_claimed(lead, actor)
         LeadPoolEvent.objects.create(lead=lead, user=owner, actor=actor, kind="assign", pool=pool, at=now)
         audit_log(actor=actor, action=Action.OWNERSHIP, obj=lead, changes={"owner": [None, owner.pk]})
@@ -343,7 +343,7 @@ def _claimers(pool: LeadPool, *, exclude: User) -> list[User]:
 # --- configuring the pools (leads.configure) ----------------------------------------------------------------
 
 
-POOL_FIELDS = ["name", "department", "is_failed", "reclaim_days"]
+POOL_FIELDS = ["name", "department", "is_failed", "reclaim_days", "line_rules"]
 
 
 @transaction.atomic
@@ -364,9 +364,21 @@ def lead_pool_save(*, actor: User, pool: LeadPool | None, data: Mapping[str, Any
     days = data.get("reclaim_days")
     if days is not None and days < 0:
         raise DomainError(_("Must be at least %(min)s.") % {"min": 0}, field="reclaim_days")
+    lines = data.get("line_rules") if data.get("line_rules") is not None else (pool.line_rules if pool else {})
+    if not isinstance(lines, dict):
+        raise DomainError(_("Give the days as product line → days."), field="line_rules")
+    from guanxi.core.config.dictionary import dictionary_labels
+
+    known = dictionary_labels("product_line")
+    for line, line_days in lines.items():
+        if line not in known:
+            raise DomainError(_("Unknown product line: %(key)s.") % {"key": line}, field="line_rules")
+        if not isinstance(line_days, int) or isinstance(line_days, bool) or line_days < 0:
+            raise DomainError(_("Must be at least %(min)s.") % {"min": 0}, field="line_rules")
     before = snapshot(pool, POOL_FIELDS) if pool else {}
     created = pool is None
     pool = pool or LeadPool(business_unit_id=unit)
+    pool.line_rules = dict(lines)
     pool.name, pool.department, pool.is_failed, pool.reclaim_days = (
         name[:50],
         department,
@@ -388,13 +400,13 @@ def lead_touched(*, lead: Lead, at: datetime) -> None:
     if lead.pool_id is None or lead.owner_id is None:
         return
     pool = LeadPool.objects.filter(pk=lead.pool_id).first()
-    fresh = Lead.objects.filter(pk=lead.pk).values("assigned_at", "last_followup_at").first()
+    fresh = Lead.objects.filter(pk=lead.pk).values("assigned_at", "last_followup_at", "product_line").first()
     if pool is None or fresh is None or fresh["assigned_at"] is None:
         return
     expires = expiry_of(
         start=fresh["assigned_at"],
         last_followup_at=fresh["last_followup_at"],
-        rules=pool_rules(pool, lead.business_unit_id),
+        rules=pool_rules(pool, lead.business_unit_id, line=fresh["product_line"]),
     )
     Lead.objects.filter(pk=lead.pk, owner__isnull=False).update(expires_at=expires)
     lead.expires_at = expires

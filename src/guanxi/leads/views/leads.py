@@ -112,6 +112,7 @@ def _pool_context(actor: User, lead: Lead) -> dict[str, Any]:
         ),
         "may_return": pools.may_return(actor, lead),
         "pool_days_left": pool_rules.days_left(lead),
+        "pool_rule": pool_rules.rule_explained(lead),
     }
 
 
