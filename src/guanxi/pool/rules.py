@@ -406,7 +406,7 @@ def rule_explained(customer: Customer, pool: Pool | None = None) -> str:
         return ""
     rules = pool_rules(pool)
     own = rules.for_line(customer.product_line)
-    values = {"followup": own.no_followup_days, "deal": own.no_deal_days}
+    values: dict[str, object] = {"followup": own.no_followup_days, "deal": own.no_deal_days}
     if customer.product_line and any(code == customer.product_line for code, *_rest in rules.lines):
         from guanxi.core.config.dictionary import dictionary_label
 

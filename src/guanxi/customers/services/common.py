@@ -37,7 +37,8 @@ DICTIONARY_FIELDS = {
 
 
 CUSTOMER_FIELDS = [
-    "name", "kind", "industry", "product_line", "source", "referrer", "introducer", "nature", "revenue_band", "employee_band",
+    "name", "kind", "industry", "product_line", "source", "referrer", "introducer", "nature", "revenue_band",
+    "employee_band",
     "rating", "level", "credit_rating", "satisfaction", "province", "city", "county", "address", "postcode",
     "phone", "fax", "website", "email", "wechat", "qq", "weibo", "licence_number", "legal_representative",
     "registered_capital", "bank", "bank_account", "tax_number", "remarks", "tags",
