@@ -99,3 +99,15 @@ def test_the_settings_page_and_the_record_show_the_rule(sales: PoolWorld) -> Non
     assert 'data-testid="line-rules"' in settings and "12" in settings
     page = client_for(sales.alice).get(f"/customers/{customer.pk}/").content.decode()
     assert 'data-testid="expiry-rule"' in page and "12" in page
+
+
+def test_the_api_sets_line_rules_and_refuses_unknown_lines(sales: PoolWorld) -> None:
+    from tests.customers.test_api import api
+
+    unit_pool = pool.unit_pool(sales.unit.pk)
+    url = f"/api/v1/pools/{unit_pool.pk}/"
+    bad = api(sales.root).patch(url, {"line_rules": {"boats": {"no_followup_days": 3}}}, format="json")
+    assert bad.status_code == 400 and "line_rules" in bad.json()
+    done = api(sales.root).patch(url, {"line_rules": {"printer": {"no_followup_days": 12}}}, format="json")
+    assert done.status_code == 200, done.json()
+    assert done.json()["line_rules"] == {"printer": {"no_followup_days": 12, "no_deal_days": None}}

@@ -58,10 +58,16 @@ class PoolSerializer(ModelSerializer):
     class Meta:
         model = Pool
         fields = ["id", "kind", "department", "department_name", "name", *pool_admin.RULE_FIELDS, "hidden_fields"]
+        fields += ["line_rules"]
         fields += ["effective", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs: dict[str, dict[str, Any]] = {
             name: {"help_text": "Empty: the business unit's parameter."} for name in pool_admin.RULE_FIELDS
+        } | {
+            "line_rules": {
+                "help_text": 'By product line (dictionary product_line): {"printer": {"no_followup_days": 12, '
+                '"no_deal_days": null}}; the most specific rule applies.'
+            }
         }
         validators: list[Any] = []  # the service refuses a second pool for a department
 
@@ -70,7 +76,9 @@ class PoolSerializer(ModelSerializer):
 
     @extend_schema_field(PoolRulesSerializer)
     def get_effective(self, instance: Pool) -> dict[str, Any]:
-        return asdict(pool_rules(instance, self.context.get("parameters")))
+        effective = asdict(pool_rules(instance, self.context.get("parameters")))
+        effective.pop("lines")  # the pool's line_rules, as set
+        return effective
 
 
 class PoolCreateSerializer(PoolSerializer):
