@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.errors import DomainError
-from guanxi.core.permissions import has_perm
+from guanxi.core.permissions import grants_of, has_perm
+from guanxi.core.scope import Scope
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
@@ -83,13 +84,20 @@ def view_standing(actor: User, now: datetime | None = None) -> ViewStanding | No
     return ViewStanding(PoolView.objects.filter(user=actor, day=company_day(now)).count(), limit)
 
 
+def _in_own_scope(actor: User, customer: Customer) -> bool:
+    """Does the actor's own data scope show this unowned customer? Only a unit-wide or group-wide scope does
+    (the narrower ones follow the owner, and a pool customer has none): decided without a query."""
+    scope = grants_of(actor).scope("customers")
+    return scope == Scope.ALL or (scope == Scope.UNIT and customer.business_unit_id == actor.business_unit_id)
+
+
 def customer_viewed(*, actor: User, customer: Customer, now: datetime | None = None) -> None:
     """The actor opens a customer's detail page (page or API): count it if it lies in a pool and is new to
     the actor today, or refuse with ``view_limit`` when the day's limit is reached."""
     if customer.owner_id is not None or customer.pool_id is None or _exempt(actor):
         return
     limit = daily_views_of(actor)
-    if not limit or Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
+    if not limit or _in_own_scope(actor, customer):
         return  # no limit, or a customer the actor's own scope shows (a unit head sees the unit's pool)
     now = now or timezone.now()
     day = company_day(now)
