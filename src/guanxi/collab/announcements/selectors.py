@@ -1,0 +1,76 @@
+"""Reads of announcements: a reader's live ones (and how many are unread), the management list, and who of
+the audience has read one and who has not (one indexed query each, whatever the audience's size)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from guanxi.core.scope import ScopedQuerySet
+from guanxi.org.models import Department, User
+
+from .models import Announcement, AnnouncementFeed, AnnouncementRead, Audience
+
+
+def for_reader(*, actor: User) -> ScopedQuerySet[AnnouncementFeed]:
+    """The live announcements addressed to the reader, pinned first, each marked ``is_read``."""
+    read = AnnouncementRead.objects.filter(announcement=OuterRef("pk"), user=actor)
+    return (
+        AnnouncementFeed.objects.visible_to(actor)
+        .annotate(is_read=Exists(read))
+        .select_related("author")
+        .order_by("-pinned", "-published_at", "-pk")
+    )
+
+
+def unread_count(*, actor: User) -> int:
+    return for_reader(actor=actor).filter(is_read=False).count()
+
+
+def managed(*, actor: User) -> ScopedQuerySet[Announcement]:
+    """The announcements the actor manages (their unit's, or every unit's with the group scope)."""
+    return Announcement.objects.visible_to(actor).select_related("author").order_by("-publish_at", "-pk")
+
+
+def audience_users(announcement: Announcement) -> QuerySet[User]:
+    """The active people the announcement is addressed to."""
+    people = User.objects.filter(status=User.Status.ACTIVE)
+    if announcement.audience == Audience.ALL:
+        return people
+    unit = Q(department__business_unit_id=announcement.business_unit_id)
+    if announcement.audience == Audience.UNIT:
+        return people.filter(unit)
+    if announcement.audience == Audience.DEPARTMENTS:
+        paths = list(announcement.departments.values_list("path", flat=True))
+        if not paths:
+            return people.none()
+        under = Q()
+        for path in paths:
+            under |= Q(path__startswith=path)
+        departments = Department.objects.filter(under).values("pk")
+        return people.filter(unit, department__in=departments)
+    return people.filter(unit, roles__in=announcement.roles.all()).distinct()
+
+
+def unread_users(announcement: Announcement) -> QuerySet[User]:
+    read = AnnouncementRead.objects.filter(announcement=announcement, user=OuterRef("pk"))
+    return audience_users(announcement).exclude(Exists(read))
+
+
+def receipts(announcement: Announcement) -> dict[str, Any]:
+    """Who has read it (with when) and who has not, and the counts."""
+    read = list(
+        AnnouncementRead.objects.filter(announcement=announcement)
+        .select_related("user", "user__department")
+        .order_by("-read_at")
+    )
+    unread = list(unread_users(announcement).select_related("department").order_by("department__name", "display_name"))
+    total = len(read) + len(unread)
+    return {
+        "read": read,
+        "unread": unread,
+        "read_count": len(read),
+        "unread_count": len(unread),
+        "percent": round(100 * len(read) / total) if total else 0,
+    }
