@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TextIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Count
 from django.utils import timezone
 
 from guanxi.customers.models import Customer
 from guanxi.org.models import Department, Role, User
-from guanxi.sales.models import Stage
+from guanxi.sales.models import Opportunity, Stage
 
 from .announcements import services as announcements
 from .announcements.models import Announcement
@@ -161,6 +162,19 @@ def _documents(unit_admin: User) -> None:
         )  # fmt: skip
 
 
+def _stages_of_busiest_pipeline(code: str) -> list[Stage]:
+    """The open stages of the pipeline the unit's opportunities use most, where its scripts will be read."""
+    busiest = (
+        Opportunity.objects.filter(business_unit__code=code)
+        .values("pipeline")
+        .annotate(count=Count("pk"))
+        .order_by("-count")
+        .values_list("pipeline", flat=True)
+        .first()
+    )
+    return list(Stage.objects.filter(pipeline=busiest, kind="open").order_by("sort_order"))
+
+
 def _scripts() -> None:
     authors = {
         "industrial": User.objects.filter(username="sh.manager").first(),
@@ -170,12 +184,7 @@ def _scripts() -> None:
         if author is None:
             continue
         author.__dict__.pop("_grants", None)
-        stages = list(
-            Stage.objects.filter(pipeline__business_unit__code=code, kind="open").order_by("pipeline", "sort_order")
-        )
-        stages = stages or list(
-            Stage.objects.filter(pipeline__business_unit__isnull=True, kind="open").order_by("sort_order")
-        )
+        stages = _stages_of_busiest_pipeline(code)
         rows = SCRIPTS if code == "industrial" else SCRIPTS[-1:] + SCRIPTS[6:9]
         for index, (scenario, title, body, tags) in enumerate(rows):
             position = STAGE_OF_SCENARIO.get(scenario)
