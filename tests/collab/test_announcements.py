@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -21,7 +22,9 @@ def announce(actor: object, **data: object) -> Announcement:
 
 
 def test_the_text_keeps_formatting_and_loses_scripts(two_units: TwoUnits) -> None:
-    row = announce(two_units.ada, body='<p onclick="x()">好<script>alert(1)</script><a href="javascript:x">链接</a></p>')
+    row = announce(
+        two_units.ada, body='<p onclick="x()">好<script>alert(1)</script><a href="javascript:x">链接</a></p>'
+    )
     assert "<script" not in row.body and "onclick" not in row.body and "javascript:" not in row.body
     assert row.body.startswith("<p>好")
 
@@ -51,8 +54,10 @@ def test_each_audience_reaches_its_people_and_no_one_else(two_units: TwoUnits) -
     shanghai = announce(t.ada, title="上海", audience="departments", departments=[t.shanghai])
     sellers = announce(t.ada, title="销售", audience="roles", roles=[Role.objects.get(code="salesperson")])
     everyone = announce(t.gina, title="全集团", audience="all")
+
     def titles(person: object) -> set[str]:
         return {row.title for row in selectors.for_reader(actor=person)}  # type: ignore[arg-type]
+
     assert titles(t.alice) == {unit.title, shanghai.title, sellers.title, everyone.title}
     assert titles(t.charlie) == {unit.title, everyone.title}  # Beijing, no role
     assert titles(t.bella) == {everyone.title}  # unit B: its salesperson role is of no matter for unit A
@@ -71,16 +76,10 @@ def test_a_scheduled_announcement_goes_out_by_the_sweep_once_and_expires(two_uni
     assert row.published_at == later
     told = Notification.objects.filter(kind="announcement", object_id=str(row.pk))
     assert set(told.values_list("recipient__username", flat=True)) == {"alice", "bob", "charlie", "root", "gina"}
-    with time_travel(later + timedelta(hours=1)):
+    with time_machine.travel(later + timedelta(hours=1), tick=False):
         assert selectors.unread_count(actor=two_units.alice) == 1
-    with time_travel(later + timedelta(days=2)):
+    with time_machine.travel(later + timedelta(days=2), tick=False):
         assert selectors.unread_count(actor=two_units.alice) == 0  # expired
-
-
-def time_travel(moment: object) -> object:
-    import time_machine
-
-    return time_machine.travel(moment, tick=False)
 
 
 def test_read_receipts_tell_who_has_read_and_the_unread_are_reminded(two_units: TwoUnits) -> None:

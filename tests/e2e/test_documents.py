@@ -21,8 +21,12 @@ def test_a_salesperson_uploads_a_new_version_of_a_contract_then_restores_the_old
     grant(world.root)
     grant(world.alice, "salesperson")
     folder = services.folder_create(actor=world.root, name="合同模板")
-    services.folder_access_set(actor=world.root, folder=folder, inherit=True, grants=[{"level": Level.EDIT, "user": world.alice}])
-    document = services.document_upload(actor=world.root, folder=folder, upload=pdf_file("contract.pdf", "first"), name="销售合同.pdf")
+    services.folder_access_set(
+        actor=world.root, folder=folder, inherit=True, grants=[{"level": Level.EDIT, "user": world.alice}]
+    )
+    document = services.document_upload(
+        actor=world.root, folder=folder, upload=pdf_file("contract.pdf", "first"), name="销售合同.pdf"
+    )
     first = document.versions.get(number=1)
     newer = tmp_path / "contract-v2.pdf"
     newer.write_bytes(pdf("second"))

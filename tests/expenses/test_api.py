@@ -8,8 +8,6 @@ from django.utils import timezone
 from guanxi.expenses.models import Expense
 from tests.conftest import client_for, grant
 
-from .test_services import office  # noqa: F401 (the fixture)
-
 
 def test_a_claim_goes_from_draft_to_paid_through_the_api(office: object) -> None:
     alice, bob, fay = client_for(office.alice), client_for(office.bob), client_for(office.fay)  # type: ignore[attr-defined]

@@ -10,31 +10,20 @@ from django.utils import timezone
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.expenses import selectors, services
 from guanxi.expenses.models import Expense, ExpenseLine
-from guanxi.org.models import Role
 from guanxi.workflows import services as approvals
 from guanxi.workflows.models import ApprovalRequest
 from tests.collab.conftest import exe_as_pdf, png_file
-from tests.conftest import TwoUnits, World, grant, make_user
+from tests.conftest import TwoUnits, World
 from tests.customers.test_services import register
 
 
-@pytest.fixture
-def office(world: World) -> World:
-    """Alice sells (Bob, her manager, approves); Dora heads the unit; Fay pays (group finance)."""
-    grant(world.alice, "salesperson")
-    grant(world.bob, "sales_manager")
-    world.dora = grant(make_user("dora", "朵拉", world.head_office), "unit_head")  # type: ignore[attr-defined]
-    world.fay = grant(make_user("fay", "菲", world.head_office), "group_management")  # type: ignore[attr-defined]
-    head = Role.objects.get(code="unit_head")
-    approvals.approval_flow_save(
-        actor=world.root, unit=world.unit, record_type=services.EXPENSE_APPROVAL,
-        steps=[{"kind": "manager", "levels": 1}, {"kind": "role", "role": head, "min_amount": Decimal("5000")}],
-    )  # fmt: skip
-    return world
-
-
 def line(amount: str = "100.00", days: int = 1, category: str = "travel", **extra: object) -> dict[str, object]:
-    return {"category": category, "spent_on": timezone.localdate() - timedelta(days=days), "amount": Decimal(amount), **extra}
+    return {
+        "category": category,
+        "spent_on": timezone.localdate() - timedelta(days=days),
+        "amount": Decimal(amount),
+        **extra,
+    }
 
 
 def claim(actor: object, *lines: dict[str, object], **data: object) -> Expense:
@@ -69,7 +58,9 @@ def test_bad_lines_are_all_reported_by_line_and_field_and_nothing_is_saved(offic
 
 
 def _decide(expense: Expense, approver: object, approve: bool = True) -> None:
-    request = ApprovalRequest.objects.get(record_type=services.EXPENSE_APPROVAL, object_id=str(expense.pk), status="pending")
+    request = ApprovalRequest.objects.get(
+        record_type=services.EXPENSE_APPROVAL, object_id=str(expense.pk), status="pending"
+    )
     approvals.approval_decide(actor=approver, request=request, approve=approve)  # type: ignore[arg-type]
 
 
@@ -107,11 +98,15 @@ def test_a_rejected_claim_can_be_corrected_and_submitted_again(office: World) ->
     assert expense.status == "rejected"
     with pytest.raises(NotPermitted):
         services.expense_pay(actor=office.bob, expense=expense)
-    fixed = services.expense_update(actor=office.alice, expense=expense, version=expense.version, data={}, lines=[line("90")])
+    fixed = services.expense_update(
+        actor=office.alice, expense=expense, version=expense.version, data={}, lines=[line("90")]
+    )
     assert fixed.total == Decimal("90.00")
     assert services.expense_submit(actor=office.alice, expense=fixed).status == "pending"
     with pytest.raises(DomainError):
-        services.expense_update(actor=office.alice, expense=fixed, version=fixed.version + 1, data={}, lines=[line("1")])
+        services.expense_update(
+            actor=office.alice, expense=fixed, version=fixed.version + 1, data={}, lines=[line("1")]
+        )
 
 
 def test_a_withdrawn_claim_is_a_draft_again(office: World) -> None:
@@ -125,7 +120,9 @@ def test_a_customer_and_an_opportunity_show_what_they_cost(office: World) -> Non
 
     customer = register(office.alice, "上海精工机械有限公司")
     opportunity = open_opportunity(office.alice, customer)
-    spent = services.expense_submit(actor=office.alice, expense=claim(office.alice, line("300", category="meals"), opportunity=opportunity))
+    spent = services.expense_submit(
+        actor=office.alice, expense=claim(office.alice, line("300", category="meals"), opportunity=opportunity)
+    )
     _decide(spent, office.bob)
     services.expense_submit(actor=office.alice, expense=claim(office.alice, line("50"), customer=customer))
     claim(office.alice, line("999"), customer=customer)  # a draft costs nothing yet

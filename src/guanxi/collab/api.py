@@ -95,7 +95,9 @@ class AnnouncementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
 
 
 class FolderSerializer(ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(queryset=Folder.objects.all(), allow_null=True, required=False)
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        queryset=Folder.objects.all(), allow_null=True, required=False
+    )
     version = serializers.IntegerField(required=False)
 
     class Meta:
@@ -151,7 +153,7 @@ class FolderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         document_services.folder_delete(actor=self.actor, folder=instance)
 
 
-class VersionSerializer(ModelSerializer):
+class DocumentVersionSerializer(ModelSerializer):
     uploaded_by_name = serializers.CharField(source="uploaded_by.display_name", read_only=True)
 
     class Meta:
@@ -256,7 +258,9 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         document_services.document_delete(actor=self.actor, document=self._document())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request={"multipart/form-data": NewVersionSerializer}, responses=VersionSerializer(many=True))
+    @extend_schema(
+        request={"multipart/form-data": NewVersionSerializer}, responses=DocumentVersionSerializer(many=True)
+    )
     @action(detail=True, methods=["get", "post"])
     def versions(self, request: Request, pk: str | None = None) -> Response:
         """GET: every version, newest first. POST (a multipart ``file``): a new version becomes current."""
@@ -273,9 +277,9 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
             )
         rows = document_selectors.versions(document)
         code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
-        return Response(VersionSerializer(rows, many=True).data, status=code)
+        return Response(DocumentVersionSerializer(rows, many=True).data, status=code)
 
-    @extend_schema(request=RestoreVersionSerializer, responses=VersionSerializer)
+    @extend_schema(request=RestoreVersionSerializer, responses=DocumentVersionSerializer)
     @action(detail=True, methods=["post"], url_path="restore-version")
     def restore_version(self, request: Request, pk: str | None = None) -> Response:
         """An older version becomes current again (as a new version)."""
@@ -286,7 +290,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         if version is None:
             raise serializers.ValidationError({"number": ["No such version."]})
         restored = document_services.document_version_restore(actor=self.actor, document=document, version=version)
-        return Response(VersionSerializer(restored).data)
+        return Response(DocumentVersionSerializer(restored).data)
 
 
 # --- sales scripts ---------------------------------------------------------------------------------------

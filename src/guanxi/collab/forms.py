@@ -5,13 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.org.models import Department, Role, User
+from guanxi.sales.models import Stage
+from guanxi.sales.products.models import Product
 
 from .announcements.models import Audience
-from .documents.models import Level
+from .documents.models import Folder, Level
 from .scripts.models import Scenario
+
+
+def _choices(form: forms.Form, name: str, rows: QuerySet[Any]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = rows
+
+
+def roles_of(unit: int | None) -> QuerySet[Role]:
+    """The roles offered in a unit: the group-wide ones and the unit's own."""
+    return Role.objects.filter(Q(business_unit_id=unit) | Q(business_unit__isnull=True))
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -49,16 +63,14 @@ class AnnouncementForm(forms.Form):
                                      help_text=_("Empty: now. A later moment publishes it then."))  # fmt: skip
     expires_at = forms.DateTimeField(label=_("Expires at"), required=False,
                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))  # fmt: skip
-    files = MultipleFileField(label=_("Attachments"), required=False)
+    files = MultipleFileField(label=_("Attachments"), required=False)  # type: ignore[assignment]
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         unit = actor.business_unit_id
-        self.fields["departments"].queryset = Department.objects.filter(business_unit_id=unit).order_by("path")  # type: ignore[attr-defined]
-        self.fields["roles"].queryset = Role.objects.filter(business_unit_id__in=[unit]) | Role.objects.filter(
-            business_unit__isnull=True
-        )  # type: ignore[attr-defined]
+        _choices(self, "departments", Department.objects.filter(business_unit_id=unit).order_by("path"))
+        _choices(self, "roles", roles_of(unit))
 
 
 class FolderForm(forms.Form):
@@ -67,12 +79,13 @@ class FolderForm(forms.Form):
 
 
 class MoveFolderForm(forms.Form):
-    parent = forms.ModelChoiceField(label=_("Move into"), queryset=None, required=False,  # type: ignore[arg-type]
-                                    empty_label=_("(top level)"))  # fmt: skip
+    parent = forms.ModelChoiceField(
+        label=_("Move into"), queryset=Folder.objects.none(), required=False, empty_label=_("(top level)")
+    )
 
     def __init__(self, *args: Any, folders: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = folders  # type: ignore[attr-defined]
+        _choices(self, "parent", folders)
 
 
 class GrantForm(forms.Form):
@@ -83,11 +96,9 @@ class GrantForm(forms.Form):
 
     def __init__(self, *args: Any, unit: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(department__business_unit_id=unit, status="active")  # type: ignore[attr-defined]
-        self.fields["department"].queryset = Department.objects.filter(business_unit_id=unit).order_by("path")  # type: ignore[attr-defined]
-        self.fields["role"].queryset = Role.objects.filter(business_unit_id__in=[unit]) | Role.objects.filter(
-            business_unit__isnull=True
-        )  # type: ignore[attr-defined]
+        _choices(self, "user", User.objects.filter(department__business_unit_id=unit, status="active"))
+        _choices(self, "department", Department.objects.filter(business_unit_id=unit).order_by("path"))
+        _choices(self, "role", roles_of(unit))
 
 
 class UploadForm(forms.Form):
@@ -104,20 +115,19 @@ class VersionForm(forms.Form):
 class ScriptForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     scenario = forms.ChoiceField(label=_("Scenario"), choices=Scenario.choices)
-    product = forms.ModelChoiceField(label=_("Product"), queryset=None, required=False)  # type: ignore[arg-type]
-    stage = forms.ModelChoiceField(label=_("Pipeline stage"), queryset=None, required=False)  # type: ignore[arg-type]
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none(), required=False)
+    stage = forms.ModelChoiceField(label=_("Pipeline stage"), queryset=Stage.objects.none(), required=False)
     body = forms.CharField(label=_("Script"), widget=forms.Textarea(attrs={"rows": 8}), max_length=5000)
     tags = forms.CharField(label=_("Tags"), max_length=200, required=False)
     featured = forms.BooleanField(label=_("Recommended"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
-        from guanxi.sales.models import Stage
-        from guanxi.sales.products.models import Product
-
         super().__init__(*args, **kwargs)
         unit = actor.business_unit_id
-        self.fields["product"].queryset = Product.objects.filter(business_unit_id=unit)  # type: ignore[attr-defined]
-        self.fields["stage"].queryset = Stage.objects.filter(
-            pipeline__business_unit_id__in=[unit]
-        ) | Stage.objects.filter(pipeline__business_unit__isnull=True)  # type: ignore[attr-defined]
+        _choices(self, "product", Product.objects.filter(business_unit_id=unit))
+        _choices(
+            self,
+            "stage",
+            Stage.objects.filter(Q(pipeline__business_unit_id=unit) | Q(pipeline__business_unit__isnull=True)),
+        )

@@ -19,7 +19,7 @@ from . import services
 from .models import Expense, ExpenseLine
 
 
-class LineSerializer(ModelSerializer):
+class ExpenseLineSerializer(ModelSerializer):
     # The bounds are the service's (amount above zero, a day not in the future), reported by line and field.
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     category = serializers.CharField(max_length=40)
@@ -33,7 +33,7 @@ class LineSerializer(ModelSerializer):
 class ExpenseSerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
     opportunity = VisibleRelatedField(queryset=Opportunity.objects.all(), allow_null=True, required=False)
-    lines = LineSerializer(many=True)
+    lines = ExpenseLineSerializer(many=True)
     version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
 
     class Meta:
@@ -100,6 +100,7 @@ class ExpenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     @extend_schema(request=None, responses=ExpenseSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """Take a claim waiting for approval back to draft (before anyone decided)."""
         return Response(self._out(services.expense_withdraw(actor=self.actor, expense=self.get_object())))
 
     @extend_schema(request=PaySerializer, responses=ExpenseSerializer)

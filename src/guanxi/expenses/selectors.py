@@ -33,7 +33,7 @@ def cost_of(*, actor: User, customer_id: int | None = None, opportunity_id: int 
     """What a customer or an opportunity cost: approved and paid claims' totals, by category, and the
     total still waiting for approval."""
     rows = Expense.objects.visible_to(actor)
-    rows = rows.filter(customer_id=customer_id) if customer_id else rows.filter(opportunity_id=opportunity_id)
+    rows = rows.filter(customer_id=customer_id) if customer_id else rows.filter(opportunity_id=opportunity_id or 0)
     totals = rows.aggregate(
         spent=Sum("total", filter=Q(status__in=SPENT)),
         pending=Sum("total", filter=Q(status=ExpenseStatus.PENDING)),

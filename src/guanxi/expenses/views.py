@@ -99,7 +99,7 @@ def expense_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     labels = dictionary_labels(CATEGORY_DICTIONARY)
     lines = list(expense.lines.all())
     for line in lines:
-        line.category_label = labels.get(line.category, line.category)  # type: ignore[attr-defined]
+        line.category_label = labels.get(line.category, line.category)
     context = {
         "expense": expense,
         "lines": lines,

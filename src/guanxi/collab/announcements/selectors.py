@@ -13,7 +13,7 @@ from guanxi.org.models import Department, User
 from .models import Announcement, AnnouncementFeed, AnnouncementRead, Audience
 
 
-def for_reader(*, actor: User) -> ScopedQuerySet[AnnouncementFeed]:
+def for_reader(*, actor: User) -> QuerySet[Any]:
     """The live announcements addressed to the reader, pinned first, each marked ``is_read``."""
     read = AnnouncementRead.objects.filter(announcement=OuterRef("pk"), user=actor)
     return (
@@ -24,8 +24,12 @@ def for_reader(*, actor: User) -> ScopedQuerySet[AnnouncementFeed]:
     )
 
 
+def unread(*, actor: User) -> QuerySet[Any]:
+    return for_reader(actor=actor).filter(is_read=False)
+
+
 def unread_count(*, actor: User) -> int:
-    return for_reader(actor=actor).filter(is_read=False).count()
+    return unread(actor=actor).count()
 
 
 def managed(*, actor: User) -> ScopedQuerySet[Announcement]:

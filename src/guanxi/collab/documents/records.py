@@ -37,7 +37,7 @@ def record_visible(actor: User, record_type: str, record_id: str | int) -> model
     if kind is None or not str(record_id).isdigit():
         return None
     manager = kind.model.objects  # type: ignore[attr-defined]
-    return manager.visible_to(actor).filter(pk=int(record_id)).first()  # type: ignore[no-any-return]
+    return manager.visible_to(actor).filter(pk=int(record_id)).first()
 
 
 def record_label(obj: models.Model) -> str:

@@ -276,15 +276,15 @@ def document_upload(
 
 def _lock_document(actor: User, document: Document, level: int, *, deleted: bool = False) -> Document:
     require_perm(actor, "documents.edit")
-    rows = Document.all_objects.visible_to(actor).select_for_update().filter(pk=document.pk)  # type: ignore[attr-defined]
+    rows = Document.all_objects.visible_to(actor).select_for_update().filter(pk=document.pk)
     row = rows.filter(deleted_at__isnull=not deleted).first()
     if row is None:
         raise NotPermitted(_("You do not have this access to the document."))
     folder = Folder.all_objects.get(pk=row.folder_id)
     if row.record_type and level <= Level.EDIT and record_visible(actor, row.record_type, row.record_id) is not None:
-        return row  # type: ignore[no-any-return]  # whoever sees the record works on its files
+        return row  # whoever sees the record works on its files
     _need(actor, folder, level)
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 @transaction.atomic

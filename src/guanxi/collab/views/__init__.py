@@ -19,7 +19,7 @@ def register() -> None:
     navigation.register(
         navigation.NavItem(
             gettext_lazy("Announcements"), "collab:announcements", "speakerphone", order=80, section=section,
-            badge=lambda request: selectors.unread_count(actor=request.user),
+            badge=lambda request: selectors.unread_count(actor=request.user),  # type: ignore[arg-type]
         )
     )  # fmt: skip
     navigation.register(
@@ -51,5 +51,5 @@ def register() -> None:
 def _banner(request: object) -> dict[str, object]:
     from ..announcements import selectors
 
-    rows = list(selectors.for_reader(actor=request.user).filter(is_read=False)[:3])  # type: ignore[attr-defined]
+    rows = list(selectors.unread(actor=request.user)[:3])  # type: ignore[attr-defined]
     return {"unread": rows}

@@ -20,6 +20,7 @@ from ..announcements.models import Announcement, AnnouncementAttachment, Announc
 from ..forms import AnnouncementForm
 
 
+@perm_required("announcement_feed.view")  # every active user reads
 def announcement_list(request: AuthedRequest) -> HttpResponse:
     """Everyone's list of the announcements addressed to them; managers also see the unit's others."""
     rows = selectors.for_reader(actor=request.user)
@@ -33,6 +34,7 @@ def announcement_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "collab/announcements/list.html", {"page_obj": page, "managed": managed})
 
 
+@perm_required("announcement_feed.view")
 def announcement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     manages = Announcement.objects.visible_to(request.user).filter(pk=pk).exists()
     live = AnnouncementFeed.objects.visible_to(request.user).filter(pk=pk).exists()
@@ -117,6 +119,7 @@ def announcement_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("collab:announcements")
 
 
+@perm_required("announcement_feed.view")
 def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
     attachment = AnnouncementAttachment.objects.select_related("announcement").filter(pk=pk).first()
     if attachment is None:
