@@ -58,6 +58,7 @@ router.register("document-folders", collab_api.FolderViewSet, basename="document
 router.register("documents", collab_api.DocumentViewSet, basename="document")
 router.register("scripts", collab_api.ScriptViewSet, basename="script")
 router.register("expenses", expense_api.ExpenseViewSet, basename="expense")
+router.register("service-agents", service_api.AgentViewSet, basename="service-agent")
 router.register("imports", io_api.ImportViewSet, basename="import")
 router.register("exports", io_api.ExportViewSet, basename="export")
 

@@ -3,6 +3,8 @@ from decimal import Decimal
 from django.urls import reverse
 
 from guanxi.sales.quotes.models import Quote
+from guanxi.sales.quotes.services import QUOTE_APPROVAL, quote_submit
+from guanxi.workflows.services import approval_flow_save
 from tests.conftest import World, client_for, grant
 
 from .quoting import customer, product, quote
@@ -61,3 +63,23 @@ def test_an_empty_quote_list_says_how_to_start(sales: World) -> None:
     assert response.status_code == 200 and not response.context["page_obj"].object_list
     q = quote(sales.alice, customer(sales.alice), {"product": product(sales.root).pk})
     assert q.number in client_for(sales.alice).get(reverse("sales:quotes")).text
+
+
+def test_a_named_approver_outside_the_quotes_scope_opens_it_and_its_pdf(sales: World) -> None:
+    """Charlie sells in Beijing and sees only his own records; named as the approver of Shanghai's quotes,
+    he opens the quote he decides (page, printable page, PDF, API), and nothing else of Alice's."""
+    grant(sales.root)
+    approval_flow_save(actor=sales.root, unit=sales.unit, record_type=QUOTE_APPROVAL,
+                       steps=[{"kind": "user", "user": sales.charlie}])  # fmt: skip
+    lathe = product(sales.root)
+    asked = quote(sales.alice, customer(sales.alice), {"product": lathe.pk, "unit_price": "500"})
+    other = quote(sales.alice, customer(sales.alice, "另一家客户有限公司"), {"product": lathe.pk, "unit_price": "900"})
+    client = client_for(sales.charlie)
+    assert client.get(reverse("sales:quote", args=[asked.pk])).status_code == 404
+    quote_submit(actor=sales.alice, quote=asked)
+    for name in ("sales:quote", "sales:quote_print"):
+        assert client.get(reverse(name, args=[asked.pk])).status_code == 200
+        assert client.get(reverse(name, args=[other.pk])).status_code == 404
+    assert client.get(f"/api/v1/quotes/{asked.pk}/").json()["number"] == asked.number
+    assert client.get(f"/api/v1/quotes/{other.pk}/").status_code == 404
+    assert client.get("/api/v1/quotes/").json()["count"] == 0  # lists stay the scope's
