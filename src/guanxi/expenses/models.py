@@ -83,7 +83,7 @@ class ExpenseLine(models.Model):
     category = models.CharField(_("category"), max_length=40)
     spent_on = models.DateField(_("date"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
-    receipt = models.FileField(_("receipt"), upload_to="expenses/%Y/%m/", max_length=300, blank=True)
+    receipt = models.FileField(_("receipt image"), upload_to="expenses/%Y/%m/", max_length=300, blank=True)
     receipt_name = models.CharField(max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
 

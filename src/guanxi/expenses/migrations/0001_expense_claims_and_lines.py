@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                 ('category', models.CharField(max_length=40, verbose_name='category')),
                 ('spent_on', models.DateField(verbose_name='date')),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
-                ('receipt', models.FileField(blank=True, max_length=300, upload_to='expenses/%Y/%m/', verbose_name='receipt')),
+                ('receipt', models.FileField(blank=True, max_length=300, upload_to='expenses/%Y/%m/', verbose_name='receipt image')),
                 ('receipt_name', models.CharField(blank=True, max_length=200)),
                 ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
                 ('expense', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='expenses.expense')),
