@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from guanxi.sales.quotes.models import Quote
@@ -83,3 +85,17 @@ def test_a_named_approver_outside_the_quotes_scope_opens_it_and_its_pdf(sales: W
     assert client.get(f"/api/v1/quotes/{asked.pk}/").json()["number"] == asked.number
     assert client.get(f"/api/v1/quotes/{other.pk}/").status_code == 404
     assert client.get("/api/v1/quotes/").json()["count"] == 0  # lists stay the scope's
+
+
+def test_the_quote_sheet_prints_the_units_letterhead_set_by_its_own_administrator(sales: World) -> None:
+    from guanxi.core.config.parameters import parameters_set
+
+    grant(sales.root)
+    with pytest.raises(ValidationError):  # a field error on the parameters page
+        parameters_set(actor=sales.root, unit=sales.unit, values={"company.tax_number": "1234"})
+    values = {"company.legal_name": "上海测试机械有限公司", "company.tax_number": "91310115MA1K4R8X2L"}
+    parameters_set(actor=sales.root, unit=sales.unit, values=values)
+    lathe = product(sales.root)
+    sheet = quote(sales.alice, customer(sales.alice), {"product": lathe.pk, "unit_price": "900"})
+    page = client_for(sales.alice).get(reverse("sales:quote_print", args=[sheet.pk]))
+    assert "上海测试机械有限公司" in page.text and "91310115MA1K4R8X2L" in page.text

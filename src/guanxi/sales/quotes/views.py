@@ -169,7 +169,7 @@ def quote_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
 @login_required  # the gate decides: the quote's scope, or an approver asked to decide it
 def quote_print(request: AuthedRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_for_detail(actor=request.user, pk=pk)
-    return render(request, "sales/quotes/print.html", {"quote": quote, "lines": quote.lines.select_related("product")})
+    return render(request, "sales/quotes/print.html", pdf.sheet_context(quote))
 
 
 @login_required  # the gate decides: the quote's scope, or an approver asked to decide it
