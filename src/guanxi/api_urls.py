@@ -5,11 +5,13 @@ from rest_framework.routers import SimpleRouter
 
 from guanxi.activities import api as activity_api
 from guanxi.activities.views import agenda as activity_views
+from guanxi.collab import api as collab_api
 from guanxi.core.auditlog import api as audit_api
 from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
 from guanxi.customers.regions import api as region_api
+from guanxi.expenses import api as expense_api
 from guanxi.io import api as io_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
@@ -52,6 +54,11 @@ router.register("approvals", workflow_api.ApprovalViewSet, basename="approval")
 router.register("tickets", service_api.TicketViewSet, basename="ticket")
 router.register("articles", service_api.ArticleViewSet, basename="article")
 router.register("article-categories", service_api.ArticleCategoryViewSet, basename="article-category")
+router.register("announcements", collab_api.AnnouncementViewSet, basename="announcement")
+router.register("document-folders", collab_api.FolderViewSet, basename="document-folder")
+router.register("documents", collab_api.DocumentViewSet, basename="document")
+router.register("scripts", collab_api.ScriptViewSet, basename="script")
+router.register("expenses", expense_api.ExpenseViewSet, basename="expense")
 router.register("service-agents", service_api.AgentViewSet, basename="service-agent")
 router.register("imports", io_api.ImportViewSet, basename="import")
 router.register("exports", io_api.ExportViewSet, basename="export")
