@@ -22,7 +22,7 @@ def test_a_pdf_and_a_png_are_accepted_with_their_type_size_and_digest(db: None) 
         (SimpleUploadedFile("elf.png", b"\x7fELF\x02\x01\x01" + b"\x00" * 50), "file_content"),
         (SimpleUploadedFile("notes.txt", b"MZ\x90\x00 this is a program"), "file_content"),
         (SimpleUploadedFile("setup.exe", b"MZ\x90\x00"), "file_type"),
-        (SimpleUploadedFile("empty.pdf", b""), "empty_file"),
+        (SimpleUploadedFile("empty.pdf", b""), "file_empty"),
     ],
 )
 def test_a_file_is_judged_by_its_content_not_its_name(db: None, upload: SimpleUploadedFile, code: str) -> None:
@@ -38,7 +38,7 @@ def test_a_file_over_the_units_limit_is_refused(db: None, settings: object) -> N
     big = SimpleUploadedFile("big.txt", b"a" * (limit + 1))
     with pytest.raises(DomainError) as refused:
         check_upload(big, unit=None)
-    assert refused.value.code == "file_too_large"
+    assert refused.value.code == "file_size"
 
 
 def test_a_receipt_must_be_an_image(db: None) -> None:

@@ -65,35 +65,45 @@ class StoredFile(models.Model):
         return self.content_type.startswith("image/")
 
 
-# extension → (content type, the file's first bytes must start with one of these; empty = any)
+OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+ZIP = (b"PK\x03\x04",)
+TEXT: tuple[bytes, ...] = ()  # no signature: the first bytes must read as UTF-8 text
+ISO_MEDIA = (b"ftyp",)  # HEIC photos and M4A recordings: an ISO media box, from the fifth byte
+# extension → (content type, the file's first bytes must start with one of these)
 ACCEPTED: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
     ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
     ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
     ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
     ".webp": ("image/webp", (b"RIFF",)),
-    ".heic": ("image/heic", ()),
+    ".heic": ("image/heic", ISO_MEDIA),
     ".pdf": ("application/pdf", (b"%PDF-",)),
-    ".doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
-    ".xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
-    ".ppt": ("application/vnd.ms-powerpoint", (b"\xd0\xcf\x11\xe0",)),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (b"PK\x03\x04",)),
-    ".txt": ("text/plain", ()),
+    ".doc": ("application/msword", OLE),
+    ".xls": ("application/vnd.ms-excel", OLE),
+    ".ppt": ("application/vnd.ms-powerpoint", OLE),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ZIP),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ZIP),
+    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", ZIP),
+    ".zip": ("application/zip", ZIP),
+    ".txt": ("text/plain", TEXT),
+    ".csv": ("text/csv", TEXT),
+    ".md": ("text/markdown", TEXT),
     ".mp3": ("audio/mpeg", (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")),
-    ".m4a": ("audio/mp4", ()),
+    ".m4a": ("audio/mp4", ISO_MEDIA),
     ".amr": ("audio/amr", (b"#!AMR",)),
     ".wav": ("audio/wav", (b"RIFF",)),
 }
+IMAGES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"})
+# Programs, whatever their name: Windows (MZ), Linux (ELF), macOS (Mach-O), Java classes, scripts.
+EXECUTABLE = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa", b"\xca\xfe\xba\xbe", b"#!/")
 
 
 def max_bytes() -> int:
     return int(getattr(settings, "UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
-def accepted_extensions() -> str:
-    return ", ".join(sorted(ACCEPTED))
+def accepted_extensions(*, images_only: bool = False) -> str:
+    return ", ".join(sorted(IMAGES if images_only else ACCEPTED))
 
 
 def files_help(most: int) -> str:
@@ -105,46 +115,75 @@ def files_help(most: int) -> str:
     }
 
 
-def upload_type(upload: UploadedFile) -> str:
-    """The content type of an accepted file; DomainError (field ``files``) otherwise."""
-    name = upload.name or ""
+def upload_type(upload: UploadedFile, *, field: str = "files", images_only: bool = False) -> str:
+    """The content type of an accepted file, by its name and, checked on its first bytes, its content: an
+    executable renamed ``.pdf`` or ``.txt`` is refused. DomainError on ``field`` otherwise."""
+    name = PurePath(upload.name or "").name
     extension = PurePath(name).suffix.lower()
-    if extension not in ACCEPTED:
+    if extension not in (IMAGES if images_only else ACCEPTED):
         raise DomainError(
             _("%(name)s: this type of file is not accepted (accepted: %(types)s).")
-            % {"name": name, "types": accepted_extensions()},
-            field="files",
+            % {"name": name, "types": accepted_extensions(images_only=images_only)},
+            field=field,
             code="file_type",
         )
     content_type, signatures = ACCEPTED[extension]
-    if signatures:
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        if not any(head.startswith(signature) for signature in signatures):
-            raise DomainError(
-                _("%(name)s: the file's content does not match its type.") % {"name": name},
-                field="files",
-                code="file_type",
-            )
+    upload.seek(0)
+    head = upload.read(4096)
+    upload.seek(0)
+    if head.startswith(EXECUTABLE) or not _content_matches(extension, signatures, head):
+        raise DomainError(
+            _("%(name)s: the file's content does not match its type.") % {"name": name},
+            field=field,
+            code="file_content",
+        )
     return content_type
+
+
+def _content_matches(extension: str, signatures: tuple[bytes, ...], head: bytes) -> bool:
+    if signatures is TEXT:
+        return _is_text(head)
+    if signatures is ISO_MEDIA:
+        return head[4:8] == b"ftyp"
+    if extension == ".webp":
+        return head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+    return any(head.startswith(signature) for signature in signatures)
+
+
+def _is_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:  # a multi-byte character cut at the end of the sample is fine
+        return error.start >= len(head) - 3
+    return True
+
+
+def upload_check(
+    upload: UploadedFile, *, field: str = "files", limit: int | None = None, images_only: bool = False
+) -> str:
+    """One file as it may be kept: not empty, at most ``limit`` bytes (the site's limit by default), of an
+    accepted type by name and content. Returns its content type; DomainError on ``field`` otherwise."""
+    name = PurePath(upload.name or "").name
+    limit = max_bytes() if limit is None else limit
+    if not upload.size:
+        raise DomainError(_("%(name)s is empty.") % {"name": name}, field=field, code="file_empty")
+    if upload.size > limit:
+        raise DomainError(
+            _("%(name)s is larger than %(size)s MB.") % {"name": name, "size": f"{limit / 1048576:g}"},
+            field=field,
+            code="file_size",
+        )
+    return upload_type(upload, field=field, images_only=images_only)
 
 
 def uploads_clean(files: Sequence[UploadedFile], *, already: int = 0, most: int, too_many: str) -> None:
     """Refuse the whole set if one file is wrong (``too_many``: the message when more than ``most``)."""
     if len(files) + already > most:
         raise DomainError(too_many % {"count": most}, field="files", code="too_many")
-    limit = max_bytes()
     for upload in files:
-        if upload.size is not None and upload.size > limit:
-            raise DomainError(
-                _("%(name)s is larger than %(size)s MB.") % {"name": upload.name, "size": f"{limit / 1048576:g}"},
-                field="files",
-                code="file_size",
-            )
-        if not upload.size:
-            raise DomainError(_("%(name)s is empty.") % {"name": upload.name}, field="files", code="file_empty")
-        upload_type(upload)
+        upload_check(upload)
 
 
 def stored_file_response(request: HttpRequest, attachment: Any) -> FileResponse:
