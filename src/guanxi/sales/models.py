@@ -22,9 +22,12 @@ from guanxi.org.models import BusinessUnit, User
 # The catalogue's and the quotes' models live in their sub-packages and belong to this app.
 from .products.models import Product, ProductCategory
 from .quotes.models import Quote, QuoteLine, QuoteStatus
+from .contracts.models import Contract, ContractLine, ContractStatus
+from .orders.models import Order, OrderLine, OrderStatus
 
 __all__ = [
     "Competitor", "Opportunity", "OpportunityCollaborator", "OpportunityCompetitor", "OpportunityLine",
+    "Contract", "ContractLine", "ContractStatus", "Order", "OrderLine", "OrderStatus",
     "Pipeline", "Product", "ProductCategory", "Quote", "QuoteLine", "QuoteStatus", "Stage", "StageChange", "Status",
 ]  # fmt: skip
 
@@ -452,6 +455,10 @@ def register() -> None:
     register_merge_child(Opportunity, "customer")
     from .products.models import register as register_products
     from .quotes.models import register as register_quotes
+    from .contracts.models import register as register_contracts
+    from .orders.models import register as register_orders
 
     register_products()
     register_quotes()
+    register_contracts()
+    register_orders()

@@ -443,6 +443,8 @@ def register() -> None:
         (_("Forecast"), "sales:forecast", "chart-line", 22, "opportunities.view", ""),
         (_("Competitors"), "sales:competitors", "swords", 23, "competitors.view", ""),
         (_("Quotes"), "sales:quotes", "file-invoice", 24, "quotes.view", ""),
+        (_("Contracts"), "sales:contracts", "file-certificate", 26, "contracts.view", ""),
+        (_("Orders"), "sales:orders", "shopping-cart", 27, "orders.view", ""),
         (_("Products"), "sales:products", "package", 25, "products.view", ""),
         (_("Pipelines"), "sales:pipelines", "git-branch", 984, "pipelines.view", _("Administration")),
     ]
