@@ -15,9 +15,9 @@ from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
 from guanxi.sales import api as sales_api
-from guanxi.sales.products import api as product_api
 from guanxi.sales.contracts import api as contract_api
 from guanxi.sales.orders import api as order_api
+from guanxi.sales.products import api as product_api
 from guanxi.sales.quotes import api as quote_api
 from guanxi.service import api as service_api
 from guanxi.workflows import api as workflow_api

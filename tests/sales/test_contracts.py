@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.jobs import run_job
-from guanxi.core.models import AuditEntry
-from guanxi.core.models import Notification
+from guanxi.core.models import AuditEntry, Notification
 from guanxi.customers.models import Customer, Lifecycle
 from guanxi.sales import tasks  # noqa: F401 (registers the contracts_daily job)
 from guanxi.sales.contracts import services
@@ -35,9 +34,7 @@ def test_a_contract_from_a_quote_copies_its_lines_and_total(shop: World) -> None
     lathe = product(shop.root)
     q = quote(shop.alice, client, {"product": lathe.pk, "quantity": "2"})
     quote_services.quote_submit(actor=shop.alice, quote=q)  # within the floor: approved at once
-    row = services.contract_create(
-        actor=shop.alice, customer=client, quote=q, data=terms(amount=None)
-    )
+    row = services.contract_create(actor=shop.alice, customer=client, quote=q, data=terms(amount=None))
     assert row.number.startswith("HT") and row.status == ContractStatus.DRAFT
     assert row.amount == q.total == Decimal("2260.00")
     assert [(line.product_id, line.quantity, line.amount) for line in row.lines.all()] == [
@@ -115,9 +112,7 @@ def test_a_signed_contract_cannot_be_edited_a_draft_can_with_its_version(shop: W
     row = services.contract_update(actor=shop.alice, contract=row, version=row.version, data={"title": "修订的合同"})
     assert Contract.objects.get(pk=row.pk).title == "修订的合同"
     with pytest.raises(ValidationError):
-        services.contract_update(
-            actor=shop.alice, contract=row, version=row.version, data={"end_on": row.start_on}
-        )
+        services.contract_update(actor=shop.alice, contract=row, version=row.version, data={"end_on": row.start_on})
     services.contract_submit(actor=shop.alice, contract=row)
     approve(shop.bob, row)
     row = services.contract_sign(actor=shop.alice, contract=row)

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -50,7 +49,9 @@ def test_a_contract_through_the_api_from_draft_to_signed_wins_the_customer(two_u
     client.refresh_from_db()
     assert client.status == Lifecycle.WON and timezone.localtime(client.last_order_at).date() == day
     # a signed contract is locked
-    locked = alice.patch(f"/api/v1/contracts/{pk}/", {"amount": "1.00", "version": signed.json()["version"]}, format="json")
+    locked = alice.patch(
+        f"/api/v1/contracts/{pk}/", {"amount": "1.00", "version": signed.json()["version"]}, format="json"
+    )
     assert locked.status_code == 400 and locked.json()["code"] == "not_editable"
     # voiding: reason required, then approval
     assert alice.post(f"/api/v1/contracts/{pk}/void/", {"reason": ""}, format="json").status_code == 400

@@ -7,10 +7,12 @@ from django.utils import timezone
 
 from guanxi.core.errors import Conflict, DomainError
 from guanxi.core.models import AuditEntry
-from guanxi.customers.models import Lifecycle
+from guanxi.customers.models import Customer, Lifecycle
 from guanxi.sales.contracts import services as contract_services
+from guanxi.sales.contracts.models import Contract
 from guanxi.sales.orders import services
 from guanxi.sales.orders.models import Order, OrderLine, OrderStatus
+from guanxi.sales.products.models import Product
 from guanxi.sales.quotes import services as quote_services
 from tests.conftest import World, grant
 
@@ -24,7 +26,7 @@ def shop(sales: World) -> World:
     return sales
 
 
-def _contract_with_lines(shop: World, client, lathe, quantity: int = 10):  # type: ignore[no-untyped-def]
+def _contract_with_lines(shop: World, client: Customer, lathe: Product, quantity: int = 10) -> Contract:
     row = contract_services.contract_create(
         actor=shop.alice, customer=client, data=terms(), lines=[{"product": lathe.pk, "quantity": quantity}]
     )
@@ -44,7 +46,11 @@ def test_a_direct_order_is_priced_and_confirming_it_wins_the_customer_as_of_the_
         lines=[{"product": lathe.pk, "quantity": "2", "discount_percent": "10"}],
     )
     assert order.number.startswith("DD") and order.status == OrderStatus.DRAFT
-    assert (order.net_amount, order.tax_amount, order.total) == (Decimal("1800.00"), Decimal("234.00"), Decimal("2034.00"))
+    assert (order.net_amount, order.tax_amount, order.total) == (
+        Decimal("1800.00"),
+        Decimal("234.00"),
+        Decimal("2034.00"),
+    )
     client.refresh_from_db()
     assert client.status == Lifecycle.POTENTIAL
     order = services.order_confirm(actor=shop.alice, order=order)

@@ -14,8 +14,8 @@ class SalesConfig(AppConfig):
         from .contracts import services as contracts
         from .contracts import views as contract_views
         from .orders import views as order_views
-        from .quotes import views as quote_views
         from .quotes import services as quotes
+        from .quotes import views as quote_views
 
         models.register()  # the permissions, data scope, custom and dictionary fields, merge and hand-over
         services.register()  # stage moves as a record type of the approval engine, with their notification

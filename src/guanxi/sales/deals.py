@@ -55,9 +55,10 @@ def has_deal(customer_id: int) -> bool:
     opportunity."""
     from .models import Opportunity, Status
 
-    return _latest_deal(customer_id) is not None or Opportunity.objects.filter(
-        customer_id=customer_id, status=Status.WON
-    ).exists()
+    return (
+        _latest_deal(customer_id) is not None
+        or Opportunity.objects.filter(customer_id=customer_id, status=Status.WON).exists()
+    )
 
 
 def deal_undone(*, actor: User, customer_id: int, note: str) -> bool:

@@ -43,7 +43,10 @@ class CustomerPartForm(forms.Form):
 
 class ContractForm(CustomerPartForm):
     number = forms.CharField(
-        label=_("Contract number"), max_length=40, required=False, help_text=_("Leave empty to number it automatically.")
+        label=_("Contract number"),
+        max_length=40,
+        required=False,
+        help_text=_("Leave empty to number it automatically."),
     )
     title = forms.CharField(label=_("Title"), max_length=100)
     amount = forms.DecimalField(label=_("Contract amount"), max_digits=16, decimal_places=2)

@@ -60,9 +60,7 @@ class Contract(MainRecord):
     )
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("owner"))
     title = models.CharField(_("title"), max_length=100)
-    status = models.CharField(
-        _("status"), max_length=12, choices=ContractStatus.choices, default=ContractStatus.DRAFT
-    )
+    status = models.CharField(_("status"), max_length=12, choices=ContractStatus.choices, default=ContractStatus.DRAFT)
     amount = models.DecimalField(_("contract amount"), max_digits=16, decimal_places=2)
     start_on = models.DateField(_("start date"))
     end_on = models.DateField(_("end date"))

@@ -43,6 +43,7 @@ FIELDS = [
     "title", "opportunity", "amount", "start_on", "end_on", "our_signatory", "their_signatory", "payment_terms",
     "note",
 ]  # fmt: skip
+TEXTS = ("title", "our_signatory", "their_signatory", "payment_terms", "note")
 AUDITED = ["number", *FIELDS, "status", "signed_on", "void_reason"]
 QUOTABLE = (QuoteStatus.APPROVED, QuoteStatus.SENT, QuoteStatus.ACCEPTED)
 LINE_COPY = ("product_id", "description", "quantity", "unit_price", "discount_percent", "tax_rate",
@@ -64,8 +65,12 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _lines(unit_id: int, customer: Customer, lines: Iterable[Mapping[str, Any]]) -> list[ContractLine]:
-    """Typed lines, checked and priced as a quote's are (every problem reported by line and field)."""
-    rows = clean_quote_lines(unit_id, customer, lines)
+    """Typed lines, checked and priced as a quote's are (every problem reported by line and field). A
+    contract may have none: its amount is what was agreed."""
+    raw = list(lines)
+    if not raw:
+        return []
+    rows = clean_quote_lines(unit_id, customer, raw)
     totals_of(rows)
     return [_line_from(line, index) for index, line in enumerate(rows)]
 
@@ -126,7 +131,9 @@ def _number(actor: User, unit: int, typed: str, *, exclude: int | None = None) -
     if exclude is not None:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
-        raise DuplicateNumber(_("Contract number %(number)s is already used in this business unit.") % {"number": typed})
+        raise DuplicateNumber(
+            _("Contract number %(number)s is already used in this business unit.") % {"number": typed}
+        )
     return typed
 
 
@@ -173,10 +180,8 @@ def contract_create(
         if values.get("amount") in (None, ""):
             values["amount"] = quote.total
     _check(actor, customer, values, quote)
-    if lines is not None:
-        rows = _lines(unit, customer, lines)
-    else:
-        rows = _quote_lines(quote) if quote is not None else []
+    copied = _quote_lines(quote) if quote is not None else []
+    rows = _lines(unit, customer, lines) if lines is not None else copied
     contract = Contract(
         business_unit_id=unit,
         customer=customer,
@@ -184,9 +189,8 @@ def contract_create(
         owner=actor,
         created_by=actor,
         **{name: values.get(name) for name in ("opportunity", "start_on", "end_on")},
-        amount=_decimal(values["amount"]),
-        **{name: str(values.get(name) or "").strip() for name in ("title", "our_signatory", "their_signatory",
-                                                                 "payment_terms", "note")},  # fmt: skip
+        amount=_decimal(values["amount"]) or Decimal(0),  # checked above: more than zero
+        **{name: str(values.get(name) or "").strip() for name in TEXTS},
     )
     contract.number = _number(actor, unit, str(values.get("number") or ""))
     _save_new(contract)
@@ -342,7 +346,10 @@ def contract_sign(
         raise Conflict(_("Only an approved contract can be signed."), code="wrong_status")
     _move(row, ContractStatus.SIGNED, allowed=[ContractStatus.APPROVED], signed_on=day)
     audit_log(
-        actor=actor, action=Action.UPDATE, obj=row, changes={"status": ["approved", "signed"], "signed_on": [None, str(day)]}
+        actor=actor,
+        action=Action.UPDATE,
+        obj=row,
+        changes={"status": ["approved", "signed"], "signed_on": [None, str(day)]},
     )
     deal_made(actor=actor, customer_id=row.customer_id, on=day, event=Event.CONTRACT_SIGNED, note=row.number)
     return row
@@ -471,7 +478,7 @@ def contract_delete(*, actor: User, contract: Contract) -> None:
     row = _locked(actor, contract, perm="contracts.delete")
     if row.status != ContractStatus.DRAFT:
         raise Conflict(_("Only a draft contract can be deleted; void a signed one."), code="in_use")
-    if row.orders.exists():  # type: ignore[attr-defined]
+    if row.orders.exists():
         raise Conflict(_("This contract has orders."), code="in_use")
     Contract.all_objects.filter(pk=row.pk).update(deleted_at=timezone.now())
     audit_log(actor=actor, action=Action.DELETE, obj=row)

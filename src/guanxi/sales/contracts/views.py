@@ -170,7 +170,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "contract": contract,
             "lines": list(contract.lines.select_related("product")),
-            "orders": list(contract.orders.order_by("-ordered_on", "-pk")[:20]),  # type: ignore[attr-defined]
+            "orders": list(contract.orders.order_by("-ordered_on", "-pk")[:20]),
             "renewals": list(Contract.objects.filter(renews=contract).order_by("-pk")[:10]),
             "can_edit": has_perm(request.user, "contracts.edit"),
             "can_create": has_perm(request.user, "contracts.create"),
@@ -202,10 +202,10 @@ def contract_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
         "renew": lambda: services.contract_renew(actor=request.user, contract=contract),
     }
     if name == "delete":
-        if attempt(None, request, lambda: services.contract_delete(actor=request.user, contract=contract)) is None:
-            if not Contract.objects.filter(pk=contract.pk).exists():
-                messages.success(request, _("Deleted."))
-                return redirect("sales:contracts")
+        attempt(None, request, lambda: services.contract_delete(actor=request.user, contract=contract))
+        if not Contract.objects.filter(pk=contract.pk).exists():
+            messages.success(request, _("Deleted."))
+            return redirect("sales:contracts")
         return redirect(contract.get_absolute_url())
     if name not in actions:
         return redirect(contract.get_absolute_url())

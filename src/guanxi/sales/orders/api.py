@@ -133,5 +133,3 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     def complete(self, request: Request, pk: str | None = None) -> Response:
         """A delivered order is completed."""
         return Response(self._out(services.order_complete(actor=self.actor, order=self.get_object())))
-
-

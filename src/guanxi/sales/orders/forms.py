@@ -27,7 +27,9 @@ class OrderForm(CustomerPartForm):
 
 class OrderFilterForm(forms.Form):
     q = forms.CharField(label=_("Order number or customer"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All statuses")), *OrderStatus.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *OrderStatus.choices]
+    )
     ordered_from = forms.DateField(label=_("Ordered from"), required=False, **DATE)  # type: ignore[arg-type]
     ordered_to = forms.DateField(label=_("Ordered until"), required=False, **DATE)  # type: ignore[arg-type]
 

@@ -95,7 +95,9 @@ def _check_against_contract(contract: Contract, lines: Sequence[OrderLine], *, e
         raise ValidationError(errors)
 
 
-def _check(actor: User, customer: Customer, data: Mapping[str, Any], contract: Contract | None, quote: Quote | None) -> None:
+def _check(
+    actor: User, customer: Customer, data: Mapping[str, Any], contract: Contract | None, quote: Quote | None
+) -> None:
     from ..models import Opportunity
 
     errors: dict[str, list[str]] = {}
@@ -108,7 +110,10 @@ def _check(actor: User, customer: Customer, data: Mapping[str, Any], contract: C
     ):
         errors["opportunity"] = [_("Choose an opportunity of this customer.")]
     if contract is not None:
-        if contract.customer_id != customer.pk or not Contract.objects.visible_to(actor).filter(pk=contract.pk).exists():
+        if (
+            contract.customer_id != customer.pk
+            or not Contract.objects.visible_to(actor).filter(pk=contract.pk).exists()
+        ):
             errors["contract"] = [_("Choose a contract of this customer.")]
         elif contract.status not in RUNNING_STATUSES:
             errors["contract"] = [_("Only a signed or running contract takes orders.")]
@@ -203,7 +208,10 @@ def _reprice(line: OrderLine) -> None:
 
 def _locked(actor: User, order: Order, *, perm: str = "orders.edit") -> Order:
     require_perm(actor, perm)
-    if Order.objects.visible_to(actor).select_for_update().filter(pk=order.pk).values_list("pk", flat=True).first() is None:
+    if (
+        Order.objects.visible_to(actor).select_for_update().filter(pk=order.pk).values_list("pk", flat=True).first()
+        is None
+    ):
         raise NotPermitted(_("This order is outside your data scope."))
     return Order.objects.select_related("customer", "contract").get(pk=order.pk)
 
@@ -284,7 +292,9 @@ def order_cancel(*, actor: User, order: Order, reason: str = "") -> Order:
     if row.status == OrderStatus.CONFIRMED and not reason:
         raise DomainError(_("Say why the order is cancelled."), field="reason")
     if row.delivered_quantity or row.invoiced_amount or row.received_amount:
-        raise Conflict(_("Goods, invoices or payments are recorded on this order: it cannot be cancelled."), code="wrong_status")
+        raise Conflict(
+            _("Goods, invoices or payments are recorded on this order: it cannot be cancelled."), code="wrong_status"
+        )
     before = _move(
         row,
         OrderStatus.CANCELLED,
@@ -343,7 +353,8 @@ def order_delivered(*, actor: User | None, order: Order, quantities: Mapping[int
         after = line.delivered_quantity + Decimal(quantity)
         if after < 0 or after > line.quantity:
             errors[f"lines.{line.position}.quantity"] = [
-                _("Never more than ordered minus delivered: %(left)s.") % {"left": line.quantity - line.delivered_quantity}
+                _("Never more than ordered minus delivered: %(left)s.")
+                % {"left": line.quantity - line.delivered_quantity}
             ]
         line.delivered_quantity = after
     if errors:
@@ -371,9 +382,7 @@ def _add_amount(actor: User | None, order: Order, field: str, amount: Decimal, m
     if after < 0 or after > row.total:
         raise DomainError(message % {"left": row.total - getattr(row, field)}, field="amount", code="over_amount")
     before = snapshot(row, AUDITED)
-    Order.objects.filter(pk=row.pk).update(
-        **{field: after}, version=F("version") + 1, updated_at=timezone.now()
-    )
+    Order.objects.filter(pk=row.pk).update(**{field: after}, version=F("version") + 1, updated_at=timezone.now())
     setattr(row, field, after)
     row.version += 1
     audit_log(actor=actor, action=Action.UPDATE, obj=row, changes=diff(before, snapshot(row, AUDITED)))
@@ -383,7 +392,9 @@ def _add_amount(actor: User | None, order: Order, field: str, amount: Decimal, m
 @transaction.atomic
 def order_invoiced(*, actor: User | None, order: Order, amount: Decimal) -> Order:
     """An invoice issued on the order (negative when one is voided): never above the order's total."""
-    return _add_amount(actor, order, "invoiced_amount", amount, _("The invoiced amount cannot exceed the order: %(left)s left."))
+    return _add_amount(
+        actor, order, "invoiced_amount", amount, _("The invoiced amount cannot exceed the order: %(left)s left.")
+    )
 
 
 @transaction.atomic
