@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.records import MainRecord
 from guanxi.customers.models import Customer
@@ -76,8 +77,8 @@ class Order(MainRecord):
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
 
     class Meta:
-        verbose_name = _("order")
-        verbose_name_plural = _("orders")
+        verbose_name = pgettext_lazy("sales order", "order")
+        verbose_name_plural = pgettext_lazy("sales order", "orders")
         ordering = ["-updated_at", "-pk"]
         indexes = [
             models.Index(
