@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -177,7 +178,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_order": has_perm(request.user, "orders.create"),
             "pending_request": pending if pending and may_decide(actor=request.user, request=pending) else None,
             "approvals": sorted(history, key=lambda request: request.submitted_at, reverse=True),
-            "sign_form": SignForm(initial={"signed_on": contract.signed_on}),
+            "sign_form": SignForm(initial={"signed_on": contract.signed_on or timezone.localdate()}),
             "reason_form": ReasonForm(),
             "statuses": ContractStatus,
         },
