@@ -14,7 +14,7 @@ from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleR
 from guanxi.customers.models import Customer
 
 from ..models import Opportunity
-from ..quotes.api import QuoteLineSerializer
+from ..quotes.api import QuoteLineSerializer, ReasonSerializer, VersionSerializer
 from ..quotes.models import Quote
 from . import services
 from .models import Contract, ContractLine
@@ -53,17 +53,9 @@ class ContractSerializer(ModelSerializer):
         ]  # fmt: skip
 
 
-class VersionSerializer(Serializer):
-    version = serializers.IntegerField(required=False)
-
-
 class SignSerializer(Serializer):
     signed_on = serializers.DateField(required=False)
     version = serializers.IntegerField(required=False)
-
-
-class ReasonSerializer(Serializer):
-    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
 
 
 def lines_in(data: dict[str, Any]) -> list[dict[str, Any]] | None:

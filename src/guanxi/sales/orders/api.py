@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from guanxi.core.api import ModelSerializer, ScopedViewSet, VisibleRelatedField, version_sent
 from guanxi.customers.models import Customer
 
-from ..contracts.api import ReasonSerializer, lines_in
+from ..contracts.api import lines_in
 from ..contracts.models import Contract
 from ..models import Opportunity
-from ..quotes.api import QuoteLineSerializer
+from ..quotes.api import QuoteLineSerializer, ReasonSerializer
 from ..quotes.models import Quote
 from . import services
 from .models import Order, OrderLine
