@@ -67,7 +67,7 @@ def test_from_a_quote_page_to_a_signed_contract_and_the_customer_tabs(shop: Worl
         "end_on": str(today - timedelta(days=1)), "lines-TOTAL_FORMS": "0", "lines-INITIAL_FORMS": "0",
     }  # fmt: skip
     page = client.post(f"/sales/contracts/new/?customer={buyer.pk}", form).content.decode()
-    assert "The end date must be after the start date." in page and Contract.objects.count() == 0
+    assert "结束日期必须晚于开始日期。" in page and Contract.objects.count() == 0
     form.update(amount="9000", end_on=str(today + timedelta(days=90)))
     response = client.post(f"/sales/contracts/new/?customer={buyer.pk}", form)
     assert response.status_code == 302, response.context["form"].errors
@@ -80,7 +80,7 @@ def test_from_a_quote_page_to_a_signed_contract_and_the_customer_tabs(shop: Worl
     buyer.refresh_from_db()
     assert row.status == ContractStatus.SIGNED and buyer.status == Lifecycle.WON
     detail = client.get(f"/sales/contracts/{row.pk}/").content.decode()
-    assert "Renew" in detail and "Ask to void" in detail
+    assert "续签" in detail and "申请作废" in detail
     tab = client.get(f"/sales/customers/{buyer.pk}/contracts/").content.decode()
     assert row.number in tab
     assert "customer-quotes" in client.get(f"/sales/customers/{buyer.pk}/quotes/").content.decode()
@@ -106,7 +106,7 @@ def test_an_order_from_a_contract_page_is_confirmed_on_its_page(shop: World, cli
     order.refresh_from_db()
     assert order.status == "confirmed"
     page = client.get(f"/sales/orders/{order.pk}/").content.decode()
-    assert order.number in page and "Cancel the order" in page
+    assert order.number in page and "取消订单" in page
     assert order.number in client.get("/sales/orders/").content.decode()
     assert order.number in client.get(f"/sales/customers/{buyer.pk}/orders/").content.decode()
     other = order_services.order_create(actor=shop.alice, customer=buyer, data={}, lines=[{"product": lathe.pk}])

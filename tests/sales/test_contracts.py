@@ -266,3 +266,17 @@ def test_only_a_draft_is_deleted(shop: World) -> None:
     services.contract_delete(actor=shop.alice, contract=draft)
     assert not Contract.objects.filter(pk=draft.pk).exists()
     assert Customer.objects.filter(pk=row.customer_id).exists()
+
+
+def test_without_an_agreed_amount_the_contract_is_worth_its_lines(shop: World) -> None:
+    lathe = product(shop.root)
+    row = services.contract_create(
+        actor=shop.alice,
+        customer=customer(shop.alice),
+        data=terms(amount=None),
+        lines=[{"product": lathe.pk, "quantity": 2}],
+    )
+    assert row.amount == Decimal("2260.00")
+    with pytest.raises(ValidationError) as refused:
+        contract(shop.alice, customer(shop.alice, "无明细客户"), amount=None)
+    assert "amount" in refused.value.message_dict

@@ -70,7 +70,7 @@ def test_the_page_and_the_api_refuse_too(shop: World, client: Client) -> None:
     client.force_login(shop.bob)
     response = client.post(f"/customers/{target.pk}/delete/", follow=True)
     assert Customer.objects.filter(pk=target.pk).exists()
-    assert "1 contract" in response.content.decode()
+    assert "1 份合同" in response.content.decode()  # in the reader's language
     response = client.delete(f"/api/v1/customers/{target.pk}/")
     assert response.status_code == 409 and response.json()["code"] == "in_use"
-    assert "1 contract" in response.json()["detail"]
+    assert "1 份合同" in response.json()["detail"]

@@ -63,7 +63,11 @@ def _contract(seller: User, customer: Customer, state: str, start: int, length: 
         "payment_terms": "合同签订后预付 30%，发货前付清余款",
         "amount": None if quote else Decimal(120000 + 15000 * index),
     }  # fmt: skip
-    row = services.contract_create(actor=seller, customer=customer, data=data, quote=quote)
+    product = Product.objects.filter(business_unit_id=customer.business_unit_id).order_by("pk")[index % 3]
+    lines = None if quote else [{"product": product.pk, "quantity": 2 + index % 3}]
+    if lines:
+        data["amount"] = None  # the lines' total
+    row = services.contract_create(actor=seller, customer=customer, data=data, quote=quote, lines=lines)
     if state == "draft":
         return row
     if state == "pending":

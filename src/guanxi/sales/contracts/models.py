@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.records import MainRecord
 from guanxi.customers.models import Customer
@@ -25,7 +26,7 @@ class ContractStatus(models.TextChoices):
     PENDING = "pending", _("Pending approval")
     APPROVED = "approved", _("Approved, to be signed")
     SIGNED = "signed", _("Signed")
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("contract status", "In progress")
     COMPLETED = "completed", _("Completed")
     TERMINATED = "terminated", _("Terminated")
     VOIDED = "voided", _("Voided")

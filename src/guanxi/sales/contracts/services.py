@@ -179,9 +179,11 @@ def contract_create(
         values.setdefault("opportunity", quote.opportunity)
         if values.get("amount") in (None, ""):
             values["amount"] = quote.total
-    _check(actor, customer, values, quote)
     copied = _quote_lines(quote) if quote is not None else []
     rows = _lines(unit, customer, lines) if lines is not None else copied
+    if values.get("amount") in (None, "") and rows:  # the lines' total, unless an amount was agreed
+        values["amount"] = sum((line.amount for line in rows), Decimal(0))
+    _check(actor, customer, values, quote)
     contract = Contract(
         business_unit_id=unit,
         customer=customer,
