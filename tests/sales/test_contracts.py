@@ -280,3 +280,31 @@ def test_without_an_agreed_amount_the_contract_is_worth_its_lines(shop: World) -
     with pytest.raises(ValidationError) as refused:
         contract(shop.alice, customer(shop.alice, "无明细客户"), amount=None)
     assert "amount" in refused.value.message_dict
+
+
+def test_the_contract_end_rule_is_off_by_default_and_returns_a_lapsed_won_customer(shop: World) -> None:
+    from guanxi.core.models import ParameterValue
+    from guanxi.pool.models import PoolEvent
+
+    today = timezone.localdate()
+    lapsed = customer(shop.alice)
+    signed(shop.alice, shop.bob, lapsed, start_on=today - timedelta(days=400), end_on=today - timedelta(days=35))
+    renewing = customer(shop.alice, "续签中客户")
+    old = signed(
+        shop.alice, shop.bob, renewing, start_on=today - timedelta(days=400), end_on=today - timedelta(days=35)
+    )
+    services.contract_renew(actor=shop.alice, contract=old)  # a new one in the making
+    recent = customer(shop.alice, "近期到期客户")
+    signed(shop.alice, shop.bob, recent, start_on=today - timedelta(days=400), end_on=today - timedelta(days=20))
+    assert run_job("contracts_daily").endswith("reminded 0")  # off by default: nobody returns
+    ParameterValue.objects.create(business_unit=shop.unit, code="pool.contract_end_days", value=30)
+    assert run_job("contracts_daily").endswith("returned 1")
+    lapsed.refresh_from_db()
+    assert lapsed.owner_id is None and lapsed.status == Lifecycle.POOL
+    assert PoolEvent.objects.get(customer=lapsed).reason == "contract_ended"
+    assert Customer.objects.get(pk=renewing.pk).status == Lifecycle.WON
+    assert Customer.objects.get(pk=recent.pk).status == Lifecycle.WON
+    # with a controlled clock, the recent one lapses too; the lapsed one is not returned twice
+    with time_machine.travel(timezone.now() + timedelta(days=11)):
+        assert run_job("contracts_daily").endswith("returned 1")
+    assert Customer.objects.get(pk=recent.pk).owner_id is None

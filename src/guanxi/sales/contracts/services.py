@@ -548,6 +548,65 @@ def contracts_remind(*, at: datetime) -> int:
     return reminded
 
 
+def customers_contract_lapsed(*, at: datetime) -> int:
+    """The optional contract-end rule of the pool (SPEC §3.2; off while ``pool.contract_end_days`` is 0): a won
+    customer whose last signed contract ended more than that many days ago, with no new contract in the
+    making and no order since, goes back to its pool (reason ``contract_ended``). Each customer is released
+    by the pool's conditional update on its owner, so a re-run or a second worker returns it once. Returns how
+    many went back."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from guanxi.customers.models import Lifecycle
+    from guanxi.org.models import BusinessUnit
+    from guanxi.pool.models import PoolEvent
+    from guanxi.pool.services.returns import customers_release
+
+    from ..orders.models import DEAL_STATUSES as ORDER_DEALS
+    from ..orders.models import Order
+    from .models import DEAL_STATUSES
+
+    today = timezone.localtime(at).date()
+    returned = 0
+    for unit in BusinessUnit.objects.values_list("pk", flat=True):
+        days = parameter_value("pool.contract_end_days", unit=unit)
+        if not days:
+            continue
+        making = Contract.objects.filter(
+            customer=OuterRef("pk"),
+            status__in=[ContractStatus.DRAFT, ContractStatus.PENDING, ContractStatus.APPROVED],
+        )
+        lapsed = (
+            Customer.objects.filter(
+                business_unit_id=unit, status=Lifecycle.WON, owner__isnull=False, locked_at__isnull=True
+            )
+            .annotate(
+                last_end=Subquery(
+                    Contract.objects.filter(customer=OuterRef("pk"), status__in=DEAL_STATUSES)
+                    .order_by("-end_on")
+                    .values("end_on")[:1]
+                )
+            )
+            .filter(last_end__lt=today - timedelta(days=days))
+            .exclude(Exists(making))
+            .exclude(
+                Exists(
+                    Order.objects.filter(
+                        customer=OuterRef("pk"), status__in=ORDER_DEALS, ordered_on__gt=OuterRef("last_end")
+                    )
+                )
+            )
+            .select_related("owner__department", "pool")
+            .order_by("pk")
+        )
+        while True:
+            batch = list(lapsed[:500])
+            if not batch:
+                break
+            with transaction.atomic():
+                returned += customers_release(None, batch, PoolEvent.Kind.RECLAIM, reason="contract_ended")
+    return returned
+
+
 def register() -> None:
     """Contracts as record types of the approval engine (signing and voiding), their parameter, their
     notification and their number."""
@@ -591,3 +650,13 @@ def register() -> None:
         group="contracts",
     )
     register_kind("contract_expiring", gettext_lazy("My contracts about to end"))
+    register_parameter(
+        "pool.contract_end_days",
+        gettext_lazy("Return a won customer this many days after its last contract ended (0: never)"),
+        "int",
+        0,
+        min=0,
+        max=3650,
+        group="pool",
+        help=gettext_lazy("Unless a new contract is being made or an order came after it."),
+    )
