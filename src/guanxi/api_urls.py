@@ -55,6 +55,7 @@ router.register("approvals", workflow_api.ApprovalViewSet, basename="approval")
 router.register("tickets", service_api.TicketViewSet, basename="ticket")
 router.register("articles", service_api.ArticleViewSet, basename="article")
 router.register("article-categories", service_api.ArticleCategoryViewSet, basename="article-category")
+router.register("service-agents", service_api.AgentViewSet, basename="service-agent")
 router.register("imports", io_api.ImportViewSet, basename="import")
 router.register("exports", io_api.ExportViewSet, basename="export")
 

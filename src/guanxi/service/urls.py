@@ -17,8 +17,12 @@ urlpatterns = [
     path("tickets/<int:pk>/feedback-link/", views.ticket_feedback_link, name="feedback_link"),
     path("tickets/<int:pk>/archive/", views.ticket_archive, name="archive"),
     path("tickets/<int:pk>/reopen/", views.ticket_reopen, name="reopen"),
+    path("tickets/<int:pk>/attachments/", views.ticket_attach, name="attach"),
+    path("tickets/attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("customer/<int:customer_pk>/", views.customer_tab, name="customer_tab"),
     path("sla/", views.sla_settings, name="sla"),
+    path("agents/", views.agent_list, name="agents"),
+    path("agents/<int:pk>/skills/", views.agent_skills, name="agent_skills"),
     path("knowledge/", views.article_list, name="articles"),
     path("knowledge/new/", views.article_edit, name="article_create"),
     path("knowledge/<int:pk>/", views.article_detail, name="article"),
@@ -27,4 +31,5 @@ urlpatterns = [
     # public: the customer's feedback link and the FAQ (no sign-in)
     path("feedback/<str:token>/", views.public_feedback, name="public_feedback"),
     path("faq/", views.public_faq, name="faq"),
+    path("faq/<slug:unit>/", views.public_faq, name="unit_faq"),
 ]
