@@ -121,3 +121,22 @@ def test_an_outsider_gets_404(shop: World, client: Client) -> None:
     grant(shop.charlie, "salesperson")
     assert client.get(f"/sales/contracts/{row.pk}/").status_code == 404
     assert client.post(f"/sales/contracts/{row.pk}/submit/").status_code == 404
+
+
+def test_a_signed_scan_is_attached_checked_and_read_only_within_scope(shop: World, client: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    row = signed(shop.alice, shop.bob, customer(shop.alice))
+    client.force_login(shop.alice)
+    pdf = SimpleUploadedFile("合同扫描件.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n", content_type="application/pdf")
+    client.post(f"/sales/contracts/{row.pk}/attachments/", {"attachments": [pdf]})
+    fake = SimpleUploadedFile("附件.pdf", b"MZ\x90\x00" + b"\0" * 60, content_type="application/pdf")
+    page = client.post(f"/sales/contracts/{row.pk}/attachments/", {"attachments": [fake]}, follow=True)
+    assert "附件.pdf" in page.content.decode() and row.attachments.count() == 1  # the renamed program refused
+    attachment = row.attachments.get()
+    assert attachment.name == "合同扫描件.pdf" and attachment.content_type == "application/pdf"
+    download = client.get(f"/sales/contracts/attachments/{attachment.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+    grant(shop.charlie, "salesperson")
+    client.force_login(shop.charlie)
+    assert client.get(f"/sales/contracts/attachments/{attachment.pk}/").status_code == 404

@@ -8,6 +8,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.forms import MultipleFileField
+from guanxi.core.uploads import files_help
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
@@ -85,6 +87,14 @@ class ContractFilterForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachForm(forms.Form):
+    attachments = MultipleFileField(label=_("Add files"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = files_help(20)
 
 
 class SignForm(forms.Form):

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -35,7 +36,7 @@ from ..deals import deal_made, deal_undone
 from ..quotes.models import Quote, QuoteLine, QuoteStatus
 from ..quotes.services import _clean_lines as clean_quote_lines
 from ..quotes.services import totals_of
-from .models import RUNNING_STATUSES, Contract, ContractLine, ContractStatus
+from .models import RUNNING_STATUSES, Contract, ContractAttachment, ContractLine, ContractStatus
 
 CONTRACT_APPROVAL = "sales.contract"
 CONTRACT_VOID = "sales.contract_void"
@@ -484,6 +485,43 @@ def contract_delete(*, actor: User, contract: Contract) -> None:
         raise Conflict(_("This contract has orders."), code="in_use")
     Contract.all_objects.filter(pk=row.pk).update(deleted_at=timezone.now())
     audit_log(actor=actor, action=Action.DELETE, obj=row)
+
+
+MAX_ATTACHMENTS = 20
+
+
+@transaction.atomic
+def contract_attach(*, actor: User, contract: Contract, files: Sequence[UploadedFile]) -> list[ContractAttachment]:
+    """Add the signed scan or annexes, in any status but voided (a file does not change the terms). The whole
+    set is refused if one file is wrong (its type by its first bytes, its size, empty, too many)."""
+    from pathlib import PurePath
+
+    from guanxi.core.uploads import upload_type, uploads_clean
+
+    row = _locked(actor, contract)
+    if row.status == ContractStatus.VOIDED:
+        raise Conflict(_("A voided contract takes no more files."), code="wrong_status")
+    if not files:
+        raise DomainError(_("Choose a file."), field="files", code="required")
+    uploads_clean(
+        files,
+        already=row.attachments.count(),
+        most=MAX_ATTACHMENTS,
+        too_many=_("At most %(count)d files per contract."),
+    )
+    saved = [
+        ContractAttachment.objects.create(
+            contract=row,
+            file=upload,
+            name=PurePath(upload.name or "file").name[:200],
+            content_type=upload_type(upload),
+            size=upload.size or 0,
+            uploaded_by=actor,
+        )
+        for upload in files
+    ]
+    audit_log(actor=actor, action=Action.UPDATE, obj=row, changes={"attachments": [None, [a.name for a in saved]]})
+    return saved
 
 
 # --- sweeps ------------------------------------------------------------------------------------------------

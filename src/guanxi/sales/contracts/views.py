@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,8 +25,8 @@ from ..models import Opportunity
 from ..quotes.forms import LineFormSet, lines_from
 from ..quotes.models import Quote
 from . import selectors, services
-from .forms import ContractFilterForm, ContractForm, ReasonForm, SignForm
-from .models import Contract, ContractStatus
+from .forms import AttachForm, ContractFilterForm, ContractForm, ReasonForm, SignForm
+from .models import Contract, ContractAttachment, ContractStatus
 
 
 @perm_required("contracts.view")
@@ -180,6 +180,8 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "approvals": sorted(history, key=lambda request: request.submitted_at, reverse=True),
             "sign_form": SignForm(initial={"signed_on": contract.signed_on or timezone.localdate()}),
             "reason_form": ReasonForm(),
+            "attachments": list(contract.attachments.all()),
+            "attach_form": AttachForm() if contract.status != ContractStatus.VOIDED else None,
             "statuses": ContractStatus,
         },
     )
@@ -225,6 +227,38 @@ def contract_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
 def _date(request: AuthedRequest) -> Any:
     form = SignForm(request.POST)
     return form.cleaned_data["signed_on"] if form.is_valid() else None
+
+
+@require_POST
+@perm_required("contracts.edit")
+def contract_attach(request: AuthedRequest, pk: int) -> HttpResponse:
+    contract = get_visible_or_404(Contract.objects.all(), request.user, pk=pk)
+    form = AttachForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+    else:
+        files = form.cleaned_data["attachments"]
+        saved = attempt(
+            None, request, lambda: services.contract_attach(actor=request.user, contract=contract, files=files)
+        )
+        if saved:
+            messages.success(request, _("Files added: %(count)d.") % {"count": len(saved)})
+    return redirect(contract.get_absolute_url() + "#attachments")
+
+
+@perm_required("contracts.view")
+def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
+    """A contract's file, only for someone who may see the contract (404 otherwise, like a missing one)."""
+    from django.http import Http404
+
+    from guanxi.core.uploads import stored_file_response
+
+    attachment = ContractAttachment.objects.filter(
+        pk=pk, contract__in=Contract.objects.visible_to(request.user)
+    ).first()
+    if attachment is None:
+        raise Http404
+    return stored_file_response(request, attachment)
 
 
 @perm_required("contracts.view")
