@@ -17,6 +17,8 @@ from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
 from guanxi.sales import api as sales_api
+from guanxi.sales.contracts import api as contract_api
+from guanxi.sales.orders import api as order_api
 from guanxi.sales.products import api as product_api
 from guanxi.sales.quotes import api as quote_api
 from guanxi.service import api as service_api
@@ -43,6 +45,8 @@ router.register("competitors", sales_api.CompetitorViewSet, basename="competitor
 router.register("products", product_api.ProductViewSet, basename="product")
 router.register("product-categories", product_api.ProductCategoryViewSet, basename="product-category")
 router.register("quotes", quote_api.QuoteViewSet, basename="quote")
+router.register("contracts", contract_api.ContractViewSet, basename="contract")
+router.register("orders", order_api.OrderViewSet, basename="order")
 router.register("followups", activity_api.FollowUpViewSet, basename="followup")
 router.register("plans", activity_api.PlanViewSet, basename="plan")
 router.register("plan-templates", activity_api.PlanTemplateViewSet, basename="plan-template")

@@ -27,6 +27,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "duplicate_customer": 409,
     "duplicate_lead": 409,
     "duplicate_competitor": 409,
+    "duplicate_number": 409,
     "already_claimed": 409,
     "already_decided": 409,
     "already_pending": 409,

@@ -35,6 +35,8 @@ _ownership: list[Ownership] = []
 OWNER_CHANGED: list[Callable[..., object]] = []
 # (*, actor, customer): after a customer's level changed (activities: the next plan moves within the interval)
 LEVEL_CHANGED: list[Callable[..., object]] = []
+# (customer) → why it cannot be deleted, or "" (sales: it has contracts or orders)
+DELETE_GUARDS: list[Callable[[Customer], str]] = []
 
 
 def register_ownership(rules: Ownership) -> None:
@@ -50,6 +52,11 @@ def ownership() -> Ownership:
 def owner_changed(*, customer: Customer, owner: User, actor: User | None) -> None:
     for step in OWNER_CHANGED:
         step(customer=customer, owner=owner, actor=actor)
+
+
+def delete_refusal(customer: Customer) -> str:
+    """Why the customer cannot be deleted (every registered guard's reason), or ""."""
+    return " ".join(filter(None, (guard(customer) for guard in DELETE_GUARDS)))
 
 
 def level_changed(*, actor: User | None, customer: Customer) -> None:

@@ -199,7 +199,11 @@ def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @perm_required("customers.delete")
 def customer_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
-    services.customer_delete(actor=request.user, customer=customer)
+    try:
+        services.customer_delete(actor=request.user, customer=customer)
+    except DomainError as error:  # it has contracts or orders: the message names them
+        messages.error(request, str(error.message))
+        return redirect("customers:detail", customer.pk)
     messages.success(
         request, _("Customer %(name)s was deleted; an administrator can restore it for 30 days.") % {"name": customer}
     )

@@ -47,6 +47,7 @@ AUTOMATIC_REASONS = {
     "owner_left": _("the owner left"),
     "no_followup": _("not followed up within the pool's time limit"),
     "no_deal": _("no deal within the pool's time limit"),
+    "contract_ended": _("no new contract after the last one ended"),
 }
 
 

@@ -29,6 +29,8 @@ class Event(models.TextChoices):
     OPPORTUNITY_CLOSED = "opportunity_closed", _("Last open opportunity closed")
     OPPORTUNITY_WON = "opportunity_won", _("Opportunity won")
     FIRST_ORDER = "first_order", _("First order")
+    CONTRACT_SIGNED = "contract_signed", _("First contract signed")
+    DEAL_UNDONE = "deal_undone", _("Its only contract voided or order cancelled")
     CHURN_CONFIRMED = "churn_confirmed", _("Churn confirmed")
 
 
@@ -45,6 +47,13 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
         Lifecycle.WON,
     ),
     Event.FIRST_ORDER: (frozenset({Lifecycle.POTENTIAL, Lifecycle.OPPORTUNITY, Lifecycle.CHURNED}), Lifecycle.WON),
+    Event.CONTRACT_SIGNED: (
+        frozenset({Lifecycle.POTENTIAL, Lifecycle.OPPORTUNITY, Lifecycle.CHURNED}),
+        Lifecycle.WON,
+    ),
+    # The deal that made the customer won is undone (docs/decisions.md): back to potential; the caller
+    # follows with OPPORTUNITY_OPENED when the customer still has an open opportunity.
+    Event.DEAL_UNDONE: (frozenset({Lifecycle.WON}), Lifecycle.POTENTIAL),
     Event.CHURN_CONFIRMED: (frozenset({Lifecycle.WON, Lifecycle.POTENTIAL}), Lifecycle.CHURNED),
 }
 

@@ -9,12 +9,23 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from . import checks, exports, models, selectors, services
+        from . import checks, deals, exports, models, selectors, services
+        from .contracts import exports as contract_exports
+        from .contracts import services as contracts
+        from .contracts import views as contract_views
+        from .orders import views as order_views
         from .quotes import services as quotes
+        from .quotes import views as quote_views
 
         models.register()  # the permissions, data scope, custom and dictionary fields, merge and hand-over
         services.register()  # stage moves as a record type of the approval engine, with their notification
         quotes.register()  # quotes as a record type of the approval engine, their parameters
+        contracts.register()  # signing and voiding contracts through the approval engine, the reminder
+        deals.register()  # a customer with contracts or orders cannot be deleted
+        contract_exports.register()  # the contract list's export
+        quote_views.register()  # the 360 page's Quotes, Contracts and Orders tabs, in this order
+        contract_views.register()
+        order_views.register()
         checks.register()  # the daily check sheet's row of opportunities without a plan
         exports.register()  # the opportunity list's export, by name for the background export jobs
         selectors.register()  # the menu entries, the global search, the open opportunities on a customer

@@ -73,11 +73,14 @@ CLOSED_PER_PIPELINE = 6
 
 
 def load(out: TextIO) -> None:
-    """The opportunities, then the catalogue and its quotes (sales/quotes/demo.py)."""
+    """The opportunities, then the catalogue and its quotes (sales/quotes/demo.py), then contracts and orders
+    (sales/contracts/demo.py)."""
+    from .contracts import demo as contracts
     from .quotes import demo as quotes
 
     _opportunities(out)
     quotes.load(out)
+    contracts.load(out)
 
 
 def _opportunities(out: TextIO) -> None:

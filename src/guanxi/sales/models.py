@@ -19,13 +19,34 @@ from guanxi.core.scope import ScopedQuerySet
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import BusinessUnit, User
 
+from .contracts.models import Contract, ContractLine, ContractStatus
+from .orders.models import Order, OrderLine, OrderStatus
+
 # The catalogue's and the quotes' models live in their sub-packages and belong to this app.
 from .products.models import Product, ProductCategory
 from .quotes.models import Quote, QuoteLine, QuoteStatus
 
 __all__ = [
-    "Competitor", "Opportunity", "OpportunityCollaborator", "OpportunityCompetitor", "OpportunityLine",
-    "Pipeline", "Product", "ProductCategory", "Quote", "QuoteLine", "QuoteStatus", "Stage", "StageChange", "Status",
+    "Competitor",
+    "Contract",
+    "ContractLine",
+    "ContractStatus",
+    "Opportunity",
+    "OpportunityCollaborator",
+    "OpportunityCompetitor",
+    "OpportunityLine",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "Pipeline",
+    "Product",
+    "ProductCategory",
+    "Quote",
+    "QuoteLine",
+    "QuoteStatus",
+    "Stage",
+    "StageChange",
+    "Status",
 ]  # fmt: skip
 
 
@@ -450,8 +471,12 @@ def register() -> None:
         )
     )
     register_merge_child(Opportunity, "customer")
+    from .contracts.models import register as register_contracts
+    from .orders.models import register as register_orders
     from .products.models import register as register_products
     from .quotes.models import register as register_quotes
 
     register_products()
     register_quotes()
+    register_contracts()
+    register_orders()

@@ -432,6 +432,24 @@ def opportunity_activities(*, actor: User, opportunity: Opportunity) -> dict[str
     }
 
 
+def opportunity_deals(*, actor: User, opportunity: Opportunity) -> dict[str, Any]:
+    """The opportunity page's quotes, contracts and orders, each as far as the actor may see them."""
+    from guanxi.core.permissions import has_perm
+
+    from .contracts.models import Contract
+    from .orders.models import Order
+    from .quotes.models import Quote
+
+    found: dict[str, Any] = {}
+    for name, model, perm in (("quotes", Quote, "quotes.view"), ("contracts", Contract, "contracts.view"),
+                              ("orders", Order, "orders.view")):  # fmt: skip
+        if has_perm(actor, perm):
+            rows = model.objects.visible_to(actor).filter(opportunity=opportunity)
+            found[f"deal_{name}"] = list(rows.order_by("-updated_at", "-pk")[:10])
+    found["deals_shown"] = bool(found)
+    return found
+
+
 def register() -> None:
     """The menu entries, the global search's provider and the open opportunities on a customer's page."""
     from guanxi.activities import related
@@ -443,6 +461,8 @@ def register() -> None:
         (_("Forecast"), "sales:forecast", "chart-line", 22, "opportunities.view", ""),
         (_("Competitors"), "sales:competitors", "swords", 23, "competitors.view", ""),
         (_("Quotes"), "sales:quotes", "file-invoice", 24, "quotes.view", ""),
+        (_("Contracts"), "sales:contracts", "file-certificate", 26, "contracts.view", ""),
+        (_("Orders"), "sales:orders", "shopping-cart", 27, "orders.view", ""),
         (_("Products"), "sales:products", "package", 25, "products.view", ""),
         (_("Pipelines"), "sales:pipelines", "git-branch", 984, "pipelines.view", _("Administration")),
     ]

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from .contracts import views as contract_views
+from .orders import views as order_views
 from .products import views as product_views
 from .quotes import views as quote_views
 from .views import configuration, opportunities
@@ -41,4 +43,19 @@ urlpatterns = [
     path("quotes/<int:pk>/print/", quote_views.quote_print, name="quote_print"),
     path("quotes/<int:pk>/pdf/", quote_views.quote_pdf, name="quote_pdf"),
     path("quotes/<int:pk>/<slug:name>/", quote_views.quote_action, name="quote_action"),
+    path("customers/<int:pk>/quotes/", quote_views.customer_quotes, name="customer_quotes"),
+    path("contracts/", contract_views.contract_list, name="contracts"),
+    path("contracts/new/", contract_views.contract_create, name="contract_create"),
+    path("contracts/export/", contract_views.contract_export, name="contract_export"),
+    path("contracts/<int:pk>/", contract_views.contract_detail, name="contract"),
+    path("contracts/<int:pk>/edit/", contract_views.contract_edit, name="contract_edit"),
+    path("contracts/<int:pk>/attachments/", contract_views.contract_attach, name="contract_attach"),
+    path("contracts/attachments/<int:pk>/", contract_views.attachment_download, name="contract_attachment"),
+    path("contracts/<int:pk>/<slug:name>/", contract_views.contract_action, name="contract_action"),
+    path("customers/<int:pk>/contracts/", contract_views.customer_contracts, name="customer_contracts"),
+    path("orders/", order_views.order_list, name="orders"),
+    path("orders/new/", order_views.order_create, name="order_create"),
+    path("orders/<int:pk>/", order_views.order_detail, name="order"),
+    path("orders/<int:pk>/<slug:name>/", order_views.order_action, name="order_action"),
+    path("customers/<int:pk>/orders/", order_views.customer_orders, name="customer_orders"),
 ]

@@ -191,6 +191,9 @@ def customer_delete(*, actor: User, customer: Customer) -> None:
     require_perm(actor, "customers.delete")
     if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
         raise NotPermitted(_("This customer is outside your data scope."))
+    refusal = hooks.delete_refusal(customer)
+    if refusal:
+        raise Conflict(refusal, code="in_use")
     now = timezone.now()
     Customer.all_objects.filter(pk=customer.pk, deleted_at__isnull=True).update(deleted_at=now)
     Contact.all_objects.filter(customer=customer, deleted_at__isnull=True).update(deleted_at=now)

@@ -120,6 +120,11 @@ def product_delete(*, actor: User, product: Product) -> None:
     from ..quotes.models import QuoteLine
 
     config_unit_check(actor=actor, code="products.configure", unit_id=product.business_unit_id)
+    from ..deals import product_delete_refusal
+
+    refusal = product_delete_refusal(product.pk)
+    if refusal:
+        raise Conflict(refusal, code="in_use")
     if QuoteLine.objects.filter(product=product).exists():
         raise Conflict(_("This product is on quotes: take it off sale instead."), code="in_use")
     Product.all_objects.filter(pk=product.pk).update(deleted_at=timezone.now())

@@ -175,3 +175,19 @@ def quote_print(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required  # the gate decides: the quote's scope, or an approver asked to decide it
 def quote_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     return pdf.quote_pdf_response(selectors.quote_for_detail(actor=request.user, pk=pk))
+
+
+@perm_required("quotes.view")
+def customer_quotes(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The 360 page's Quotes tab, loaded on its own."""
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
+    rows = selectors.quote_list(actor=request.user, customer=customer.pk)[:50]
+    return render(request, "sales/quotes/customer_tab.html", {"customer": customer, "quotes": rows})
+
+
+def register() -> None:
+    from django.utils.translation import gettext_lazy
+
+    from guanxi.customers.views import DetailTab, register_detail_tab
+
+    register_detail_tab(DetailTab("quotes", gettext_lazy("Quotes"), "quotes.view"))

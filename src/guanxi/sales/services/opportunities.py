@@ -259,6 +259,11 @@ def opportunity_delete(*, actor: User, opportunity: Opportunity) -> None:
     if not Opportunity.objects.visible_to(actor).filter(pk=opportunity.pk).exists():
         raise NotPermitted(_("This opportunity is outside your data scope."))
     row = _locked(opportunity)
+    from ..deals import opportunity_delete_refusal
+
+    refusal = opportunity_delete_refusal(row.pk)
+    if refusal:
+        raise Conflict(refusal, code="in_use")
     Opportunity.all_objects.filter(pk=row.pk).update(deleted_at=timezone.now())
     opportunity.deleted_at = timezone.now()
     audit_log(actor=actor, action=Action.DELETE, obj=row)

@@ -288,6 +288,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         else "",
         "source_label": dictionary_label("customer_source", opportunity.source) if opportunity.source else "",
         **selectors.opportunity_activities(actor=request.user, opportunity=opportunity),
+        **selectors.opportunity_deals(actor=request.user, opportunity=opportunity),
     }
     return render(request, "sales/detail.html", context)
 

@@ -1,0 +1,156 @@
+"""The demo company's contracts and orders: contracts in every state (one ends next week, one void waits for
+approval), made from the accepted quotes where there are some; orders from a contract, from a quote and typed,
+one of them partially delivered. Built through the services, approved by the people the engine asks."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, TextIO
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from guanxi.core.errors import DomainError
+from guanxi.customers.models import Customer
+from guanxi.org.models import User
+from guanxi.workflows.models import ApprovalRequest, ApprovalTask, Decision
+from guanxi.workflows.services import approval_decide, pending_request_for
+
+from ..orders import services as orders
+from ..products.models import Product
+from ..quotes.models import Quote
+from . import services
+from .models import Contract
+
+# (salesperson, the state the contract reaches, its start in days from today, its length in days)
+PLAN: list[tuple[str, str, int, int]] = [
+    ("sales1", "in_progress", -200, 365), ("sales1", "expiring", -358, 365), ("sales2", "signed", 10, 365),
+    ("sales1", "approved", 20, 180), ("sales2", "pending", 30, 365), ("sales1", "draft", 30, 365),
+    ("sales2", "completed", -400, 300), ("sales1", "terminated", -300, 365), ("sales2", "voided", -60, 365),
+    ("sales1", "void_pending", -30, 365),
+    ("auto.sales1", "signed", 0, 30), ("auto.sales2", "in_progress", -20, 60), ("auto.sales1", "draft", 5, 30),
+]  # fmt: skip
+
+
+def _decide(request: ApprovalRequest | None, *, approve: bool = True) -> None:
+    """The approver the engine asked decides each step in turn."""
+    while request is not None and request.is_pending:
+        task = (
+            ApprovalTask.objects.filter(request=request, position=request.step, decision=Decision.PENDING)
+            .select_related("approver")
+            .first()
+        )
+        if task is None:
+            return
+        request = approval_decide(actor=task.approver, request=request, approve=approve, comment="同意")
+
+
+def _sign(seller: User, row: Contract, on: date) -> Contract:
+    services.contract_submit(actor=seller, contract=row)
+    _decide(pending_request_for(record_type=services.CONTRACT_APPROVAL, obj=row))
+    return services.contract_sign(actor=seller, contract=row, signed_on=min(on, timezone.localdate()))
+
+
+def _contract(seller: User, customer: Customer, state: str, start: int, length: int, index: int) -> Contract:
+    today = timezone.localdate()
+    start_on = today + timedelta(days=start)
+    end_on = start_on + timedelta(days=length) if state != "expiring" else today + timedelta(days=6)
+    quote = Quote.objects.filter(customer=customer, status="accepted").first()
+    data: dict[str, Any] = {
+        "title": f"{customer.name[:20]} 采购合同" if state != "completed" else f"{customer.name[:20]} 年度维保合同",
+        "start_on": start_on, "end_on": end_on, "our_signatory": str(seller), "their_signatory": "张总",
+        "payment_terms": "合同签订后预付 30%，发货前付清余款",
+        "amount": None if quote else Decimal(120000 + 15000 * index),
+    }  # fmt: skip
+    product = Product.objects.filter(business_unit_id=customer.business_unit_id).order_by("pk")[index % 3]
+    lines = None if quote else [{"product": product.pk, "quantity": 2 + index % 3}]
+    if lines:
+        data["amount"] = None  # the lines' total
+    row = services.contract_create(actor=seller, customer=customer, data=data, quote=quote, lines=lines)
+    if state == "draft":
+        return row
+    if state == "pending":
+        return services.contract_submit(actor=seller, contract=row)
+    if state == "approved":
+        services.contract_submit(actor=seller, contract=row)
+        _decide(pending_request_for(record_type=services.CONTRACT_APPROVAL, obj=row))
+        return Contract.objects.get(pk=row.pk)
+    row = _sign(seller, row, start_on - timedelta(days=7))
+    services.contracts_start(at=timezone.now())
+    if state == "completed":
+        return services.contract_close(actor=seller, contract=row)
+    if state == "terminated":
+        return services.contract_close(
+            actor=seller, contract=row, terminate=True, reason="客户经营调整，双方协商提前终止"
+        )
+    if state in ("voided", "void_pending"):
+        row = services.contract_void(actor=seller, contract=row, reason="合同金额录入错误，需重签")
+        if state == "voided":
+            _decide(pending_request_for(record_type=services.CONTRACT_VOID, obj=row))
+            services.contract_copy(actor=seller, contract=row)
+    return Contract.objects.get(pk=row.pk)
+
+
+def _orders(out: TextIO, signed: list[Contract]) -> int:
+    made, today = 0, timezone.localdate()
+    for index, contract in enumerate(signed[:3]):
+        seller = contract.owner
+        catalogue = list(Product.objects.filter(business_unit_id=contract.business_unit_id).order_by("pk")[:2])
+        lines = (
+            None if contract.lines.exists() else [{"product": p.pk, "quantity": 2 + i} for i, p in enumerate(catalogue)]
+        )
+        order = orders.order_create(
+            actor=seller, customer=contract.customer, contract=contract, lines=lines,
+            data={"ordered_on": max(contract.signed_on or today, today - timedelta(days=3)),
+                  "delivery_address": contract.customer.address or "上海市浦东新区张江路 88 号"},
+        )  # fmt: skip
+        made += 1
+        if index == 2:
+            continue  # stays a draft
+        order = orders.order_confirm(actor=seller, order=order)
+        first = order.lines.order_by("position").first()
+        if index == 0 and first is not None:  # partially delivered, invoiced and partly paid
+            half = (first.quantity / 2).quantize(Decimal("0.01")) or first.quantity
+            orders.order_delivered(actor=seller, order=order, quantities={first.pk: half})
+            orders.order_invoiced(
+                actor=seller, order=order, amount=(order.total * Decimal("0.3")).quantize(Decimal("0.01"))
+            )
+            orders.order_received(
+                actor=seller, order=order, amount=(order.total * Decimal("0.3")).quantize(Decimal("0.01"))
+            )
+    # one order straight from an accepted quote, confirmed
+    quote = Quote.objects.filter(status="accepted", orders__isnull=True).order_by("pk").first()
+    if quote is not None:
+        order = orders.order_create(actor=quote.owner, customer=quote.customer, quote=quote, data={})
+        orders.order_confirm(actor=quote.owner, order=order)
+        made += 1
+    return made
+
+
+def load(out: TextIO) -> None:
+    if Contract.all_objects.exists():
+        out.write(f"Demo contracts: {Contract.objects.count()} already there.\n")
+        return
+    made, signed = 0, []
+    for index, (username, state, start, length) in enumerate(PLAN):
+        seller = User.objects.filter(username=username).first()
+        if seller is None:
+            continue
+        taken = Contract.objects.values_list("customer_id", flat=True)
+        customer = Customer.objects.filter(owner=seller).exclude(pk__in=taken).order_by("-quotes__status", "pk").first()
+        if customer is None:
+            continue
+        try:
+            row = _contract(seller, customer, state, start, length, index)
+        except (DomainError, ValidationError) as error:
+            out.write(f"  skipped one contract: {error}\n")
+            continue
+        made += 1
+        if row.status in ("signed", "in_progress"):
+            signed.append(row)
+    out.write(f"Demo contracts: {made} in every state; one ends next week.\n")
+    try:
+        out.write(f"Demo orders: {_orders(out, signed)}, one partially delivered.\n")
+    except (DomainError, ValidationError) as error:
+        out.write(f"  orders skipped: {error}\n")
