@@ -3,18 +3,17 @@ quote they came from, a status only services move, and the link to the contract 
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from guanxi.core.records import MainRecord
+from guanxi.core.uploads import StoredFile, UploadFolder
 from guanxi.customers.models import Customer
 from guanxi.org.models import BusinessUnit
 
@@ -160,33 +159,11 @@ class ContractLine(models.Model):
         return f"{self.contract_id}#{self.position}"
 
 
-def attachment_path(instance: ContractAttachment, filename: str) -> str:
-    # The stored name never carries the user's file name: it is kept in ``name`` and given on download.
-    return f"contracts/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
-
-
-class ContractAttachment(models.Model):
+class ContractAttachment(StoredFile):
     """The signed scan, the annexes (合同附件): files on the storage backend, read only through the contract."""
 
     contract = models.ForeignKey(Contract, models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["pk"]
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
+    file = models.FileField(upload_to=UploadFolder("contracts"), max_length=200)
 
 
 def register() -> None:
