@@ -12,7 +12,7 @@ from guanxi.sales.contracts.models import Contract
 from guanxi.sales.orders.models import Order
 from tests.conftest import TwoUnits
 
-from .contracting import approve
+from .contracting import approve, contract
 from .quoting import customer, product
 
 
@@ -133,3 +133,28 @@ def test_orders_through_the_api_confirm_cancel_and_the_contracts_limit(two_units
     assert cancelled["status"] == "cancelled"
     client.refresh_from_db()
     assert client.status == Lifecycle.WON  # the signed contract still counts
+
+
+def test_files_are_attached_through_the_api_checked_and_only_within_the_unit(two_units: TwoUnits) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    row = contract(two_units.alice, customer(two_units.alice))
+    alice = api(two_units.alice)
+    scan = SimpleUploadedFile("合同扫描件.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n", content_type="application/pdf")
+    annex = SimpleUploadedFile("附件.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 24, content_type="image/png")
+    added = alice.post(f"/api/v1/contracts/{row.pk}/attach/", {"files": [scan, annex]})
+    assert added.status_code == 201, added.json()
+    listed = added.json()["attachments"]
+    assert sorted(a["name"] for a in listed) == ["合同扫描件.pdf", "附件.png"]
+    first = next(a for a in listed if a["name"] == "合同扫描件.pdf")
+    assert first["content_type"] == "application/pdf" and first["url"] == f"/sales/contracts/attachments/{first['id']}/"
+    assert alice.get(f"/api/v1/contracts/{row.pk}/").json()["attachments"] == listed
+    # a program named like a document is refused, and nothing of the set is kept
+    disguised = SimpleUploadedFile("报价.pdf", b"MZ\x90\x00" + b"\0" * 60, content_type="application/pdf")
+    good = SimpleUploadedFile("另一份.pdf", b"%PDF-1.4\n%\xe2\xe3\n", content_type="application/pdf")
+    refused = alice.post(f"/api/v1/contracts/{row.pk}/attach/", {"files": [good, disguised]})
+    assert refused.status_code == 400 and refused.json()["code"] == "file_content"
+    assert row.attachments.count() == 2
+    # another unit does not see the contract at all
+    other = api(two_units.bella).post(f"/api/v1/contracts/{row.pk}/attach/", {"files": [scan]})
+    assert other.status_code == 404 and row.attachments.count() == 2

@@ -1,4 +1,4 @@
-"""REST resource ``contracts`` (+ submit, withdraw, sign, void, renew, copy, complete, terminate)."""
+"""REST resource ``contracts`` (+ submit, withdraw, sign, void, renew, copy, complete, terminate, attach)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,32 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
+from guanxi.core.api import (
+    ModelSerializer,
+    ScopedViewSet,
+    Serializer,
+    StoredFileSerializer,
+    VisibleRelatedField,
+    version_sent,
+)
 from guanxi.customers.models import Customer
 
 from ..models import Opportunity
 from ..quotes.api import QuoteLineSerializer, ReasonSerializer, VersionSerializer
 from ..quotes.models import Quote
 from . import services
-from .models import Contract, ContractLine
+from .models import Contract, ContractAttachment, ContractLine
+
+
+class ContractAttachmentSerializer(StoredFileSerializer):
+    url_name = "sales:contract_attachment"
+
+    class Meta(StoredFileSerializer.Meta):
+        model = ContractAttachment
 
 
 class ContractLineSerializer(QuoteLineSerializer):
@@ -35,6 +50,7 @@ class ContractSerializer(ModelSerializer):
     opportunity = VisibleRelatedField(queryset=Opportunity.objects.all(), allow_null=True, required=False)
     quote = VisibleRelatedField(queryset=Quote.objects.all(), allow_null=True, required=False)
     lines = ContractLineSerializer(many=True, required=False)
+    attachments = ContractAttachmentSerializer(many=True, read_only=True)
     number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
     version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
@@ -44,13 +60,17 @@ class ContractSerializer(ModelSerializer):
         fields = [
             "id", "number", "title", "customer", "opportunity", "quote", "renews", "copied_from", "owner", "status",
             "amount", "start_on", "end_on", "signed_on", "our_signatory", "their_signatory", "payment_terms", "note",
-            "lines", "void_pending", "void_reason", "submitted_at", "closed_at", "version", "created_at",
+            "lines", "attachments", "void_pending", "void_reason", "submitted_at", "closed_at", "version", "created_at",
             "updated_at",
         ]  # fmt: skip
         read_only_fields = [
             "id", "renews", "copied_from", "owner", "status", "signed_on", "void_pending", "void_reason",
             "submitted_at", "closed_at", "created_at", "updated_at",
         ]  # fmt: skip
+
+
+class ContractAttachSerializer(Serializer):
+    files = serializers.ListField(child=serializers.FileField())
 
 
 class SignSerializer(Serializer):
@@ -68,12 +88,12 @@ def lines_in(data: dict[str, Any]) -> list[dict[str, Any]] | None:
 class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
     """Contracts the caller may see (own, or within their scope)."""
 
-    queryset = Contract.objects.select_related("customer").prefetch_related("lines")
+    queryset = Contract.objects.select_related("customer").prefetch_related("lines", "attachments")
     serializer_class = ContractSerializer
     permission_module = "contracts"
     action_permissions = {
         "submit": "edit", "withdraw": "edit", "sign": "edit", "void": "edit", "complete": "edit",
-        "terminate": "edit", "renew": "create", "copy": "create",
+        "terminate": "edit", "renew": "create", "copy": "create", "attach": "edit",
     }  # fmt: skip
     filterset_fields = ["status", "customer", "opportunity", "owner", "quote"]
     search_fields = ["number", "title", "customer__name"]
@@ -175,3 +195,13 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         """A voided contract copied to a new draft."""
         done = services.contract_copy(actor=self.actor, contract=self.get_object())
         return Response(self._out(done), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": ContractAttachSerializer}, responses={201: ContractSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def attach(self, request: Request, pk: str | None = None) -> Response:
+        """Add files (multipart field ``files``, repeated): the signed scan or annexes, in any status but voided.
+        Refusals: ``required``, ``file_empty``, ``file_size``, ``file_type``, ``file_content``, ``too_many``,
+        ``wrong_status`` (409)."""
+        contract = self.get_object()
+        services.contract_attach(actor=self.actor, contract=contract, files=request.FILES.getlist("files"))
+        return Response(self._out(contract), status=status.HTTP_201_CREATED)
