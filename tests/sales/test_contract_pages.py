@@ -57,6 +57,41 @@ def test_the_export_is_an_xlsx_of_the_list(shop: World, client: Client) -> None:
     assert rows[1][0] == row.number and str(rows[1][4]) in (str(row.amount), str(float(row.amount)))
 
 
+def test_the_order_export_is_the_list_with_its_scene_and_filters(shop: World, client: Client) -> None:
+    import html
+    import re
+
+    from guanxi.core.models import AuditEntry
+
+    grant(shop.bob, "sales_manager")
+    lathe = product(shop.root)
+    first, second = customer(shop.alice, "东方机床"), customer(shop.alice, "西部精工")
+    made = [
+        order_services.order_create(actor=shop.alice, customer=buyer, data={}, lines=[{"product": lathe.pk}])
+        for buyer in (first, second, first)
+    ]
+    order_services.order_confirm(actor=shop.alice, order=made[1])
+    client.force_login(shop.bob)
+    counts: dict[str, int] = {}
+    for query in ("", "scene=open", "status=draft", "q=东方", "scene=mine", "scene=open&q=东方"):
+        page = client.get(f"/sales/orders/?{query}").content.decode()
+        listed = re.findall(r'href="/sales/orders/\d+/">([^<]+)</a>', page)
+        button = re.search(r'href="(/sales/orders/export/[^"]*)" class="btn" data-testid="order-export"', page)
+        assert button is not None
+        response = client.get(html.unescape(button[1]))  # the list's own export button
+        assert response.status_code == 200 and response["Content-Disposition"] == 'attachment; filename="orders.xlsx"'
+        sheet = CalamineWorkbook.from_filelike(BytesIO(response.content)).get_sheet_by_index(0).to_python()
+        assert [str(row[0]) for row in sheet[1:]] == listed, query
+        counts[query] = len(listed)
+    assert counts == {"": 3, "scene=open": 1, "status=draft": 2, "q=东方": 2, "scene=mine": 0, "scene=open&q=东方": 0}
+    everything = client.get("/sales/orders/export/?format=csv").content.decode("utf-8-sig")
+    assert all(order.number in everything for order in made) and "西部精工" in everything
+    assert AuditEntry.objects.filter(action="export", object_type="sales.order").count() == 7
+    client.force_login(shop.alice)  # a salesperson may not export
+    assert 'data-testid="order-export"' not in client.get("/sales/orders/").content.decode()
+    assert client.get("/sales/orders/export/").status_code == 403
+
+
 def test_from_a_quote_page_to_a_signed_contract_and_the_customer_tabs(shop: World, client: Client) -> None:
     buyer = customer(shop.alice)
     opportunity = open_opportunity(shop.alice, buyer)

@@ -13,6 +13,7 @@ class SalesConfig(AppConfig):
         from .contracts import exports as contract_exports
         from .contracts import services as contracts
         from .contracts import views as contract_views
+        from .orders import exports as order_exports
         from .orders import views as order_views
         from .quotes import services as quotes
         from .quotes import views as quote_views
@@ -23,6 +24,7 @@ class SalesConfig(AppConfig):
         contracts.register()  # signing and voiding contracts through the approval engine, the reminder
         deals.register()  # a customer with contracts or orders cannot be deleted
         contract_exports.register()  # the contract list's export
+        order_exports.register()  # the order list's export
         quote_views.register()  # the 360 page's Quotes, Contracts and Orders tabs, in this order
         contract_views.register()
         order_views.register()

@@ -55,6 +55,7 @@ urlpatterns = [
     path("customers/<int:pk>/contracts/", contract_views.customer_contracts, name="customer_contracts"),
     path("orders/", order_views.order_list, name="orders"),
     path("orders/new/", order_views.order_create, name="order_create"),
+    path("orders/export/", order_views.order_export, name="order_export"),
     path("orders/<int:pk>/", order_views.order_detail, name="order"),
     path("orders/<int:pk>/<slug:name>/", order_views.order_action, name="order_action"),
     path("customers/<int:pk>/orders/", order_views.customer_orders, name="customer_orders"),

@@ -33,8 +33,32 @@ def order_list(request: AuthedRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET or None)
     rows = selectors.order_list(actor=request.user, scene=scene, filters=form.filters())
     page = CappedPaginator(rows, 25).get_page(request.GET.get("page"))
-    context = {"page_obj": page, "filter_form": form, "scenes": selectors.SCENES.items(), "scene": scene}
+    context = {
+        "page_obj": page, "filter_form": form, "scenes": selectors.SCENES.items(), "scene": scene,
+        "can_export": has_perm(request.user, "orders.export"),
+    }  # fmt: skip
     return render(request, "sales/orders/list.html", context)
+
+
+@perm_required("orders.export")
+def order_export(request: AuthedRequest) -> HttpResponse:
+    """The list as it is filtered, as an .xlsx (or .csv); a long one goes to a background export."""
+    from django.urls import reverse
+
+    from guanxi.core.exports import export_audit, export_table, table_write
+
+    from .exports import EXPORT_LIMIT
+
+    table = export_table(actor=request.user, name="orders", query=request.GET)
+    if table.count > EXPORT_LIMIT:
+        return redirect(f"{reverse('io:export', args=['orders'])}?{request.GET.urlencode()}")
+    file_format = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    content = table_write(table, file_format=file_format)
+    export_audit(actor=request.user, table=table, rows=table.count)
+    kind = "text/csv" if file_format == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="orders.{file_format}"'
+    return response
 
 
 @perm_required("orders.create")
