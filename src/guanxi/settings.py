@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "guanxi.leads",
     "guanxi.service",
     "guanxi.io",
+    "guanxi.analytics",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

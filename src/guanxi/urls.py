@@ -15,6 +15,7 @@ urlpatterns = [
     path("approvals/", include("guanxi.workflows.urls")),
     path("service/", include("guanxi.service.urls")),
     path("io/", include("guanxi.io.urls")),
+    path("reports/", include("guanxi.analytics.urls")),
     path("", include("guanxi.customers.regions.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", include("guanxi.api_urls")),

@@ -1,0 +1,239 @@
+"""Funnel and conversion (SPEC §12.5): the opportunities of a pipeline by stage with how far they got;
+wins and losses by result, reason and competitor; leads by source."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.leads.models import Channel as LeadChannel
+from guanxi.leads.models import Lead, LeadStatus
+from guanxi.org.models import User
+from guanxi.sales import selectors as sales_selectors
+from guanxi.sales.models import Competitor, Opportunity, Pipeline, Stage, StageChange, Status
+
+from ..framework import (
+    Dimension,
+    ExtraFilter,
+    Filters,
+    Measure,
+    Period,
+    Report,
+    Row,
+    rate,
+    register_report,
+)
+from . import labels
+
+OPPORTUNITY_LIST = {"owner": "owner"}
+
+
+def _pipeline_field(actor: User) -> forms.ModelChoiceField[Pipeline]:
+    return forms.ModelChoiceField(
+        sales_selectors.pipelines_visible(actor=actor), label=_("Pipeline"), required=False, empty_label=None
+    )
+
+
+def _default_pipeline(actor: User) -> Pipeline | None:
+    return sales_selectors.pipelines_visible(actor=actor).first()
+
+
+PIPELINE = ExtraFilter(
+    "pipeline", _pipeline_field, lambda rows, value: rows.filter(pipeline=value), "pipeline", initial=_default_pipeline
+)
+
+
+def _stage_labels(pipeline: Pipeline | None) -> dict[Any, str]:
+    if pipeline is None:
+        return {}
+    stages = Stage.objects.filter(pipeline=pipeline).order_by("sort_order", "pk")
+    return {stage.pk: stage.shown_name for stage in stages}
+
+
+def funnel_rows(report: Report, rows: QuerySet[Any], filters: Filters, period: Period | None) -> list[Row]:
+    """Each stage of the pipeline in order: the opportunities in it now (count, amount), how many reached it
+    (their furthest open stage was this one or a later one, or they were won) and the conversion from the
+    stage before. A lost opportunity counts as reaching the stages it got to before it was lost."""
+    pipeline = filters.extra.get("pipeline")
+    if pipeline is None:
+        return []
+    stages = list(Stage.objects.filter(pipeline=pipeline).order_by("sort_order", "pk"))
+    now = {
+        line["stage"]: line
+        for line in rows.order_by().values("stage").annotate(count=Count("pk"), amount=Sum("amount"))
+    }
+    furthest = Subquery(
+        StageChange.objects.filter(opportunity=OuterRef("pk"), to_stage__kind=Stage.Kind.OPEN)
+        .order_by("-to_stage__sort_order")
+        .values("to_stage__sort_order")[:1]
+    )
+    reach = rows.order_by().annotate(furthest=furthest).values("status", "furthest").annotate(count=Count("pk"))
+    answer: list[Row] = []
+    before: int | None = None
+    for stage in stages:
+        if stage.kind == Stage.Kind.LOST:
+            reached = None
+        elif stage.kind == Stage.Kind.WON:
+            reached = sum(line["count"] for line in reach if line["status"] == Status.WON)
+        else:
+            reached = sum(
+                line["count"]
+                for line in reach
+                if line["status"] == Status.WON
+                or (line["furthest"] is not None and line["furthest"] >= stage.sort_order)
+            )
+        figures = now.get(stage.pk, {})
+        values: dict[str, Any] = {
+            "count": figures.get("count", 0),
+            "amount": figures.get("amount") or Decimal("0"),
+            "reached": reached,
+            "conversion": None,
+        }
+        if reached is not None and before:
+            values["conversion"] = (Decimal(reached) * 100 / Decimal(before)).quantize(Decimal("0.1"))
+        if reached is not None:
+            before = reached
+        answer.append(Row(stage.pk, stage.shown_name, values))
+    return answer
+
+
+FUNNEL = Report(
+    name="funnel",
+    title=_("Sales funnel"),
+    description=_(
+        "Opportunities created in the period, by stage: how many are in each stage now and their amount, how many "
+        "reached it, and the conversion from the stage before."
+    ),
+    model=Opportunity,
+    module="opportunities",
+    period_field="created_at",
+    dimensions=(Dimension("stage", _("Stage"), "stage", list_param="stage"),),
+    measures=(
+        Measure("count", _("Opportunities now in the stage"), Count("pk")),
+        Measure("amount", _("Amount now in the stage"), Sum("amount"), kind="money"),
+        Measure("reached", _("Reached the stage"), derive=lambda values: values.get("reached")),
+        Measure("conversion", _("Conversion from the stage before"), kind="percent", derive=lambda values: None),
+    ),
+    group="sales",
+    chart="funnel",
+    default_period="year",
+    extra_filters=(PIPELINE,),
+    list_url="sales:list",
+    list_params={"date_from": "created_from", "date_to": "created_to", **OPPORTUNITY_LIST},
+    compute=funnel_rows,
+    order=10,
+)
+
+
+def _closed(rows: QuerySet[Any]) -> QuerySet[Any]:
+    return rows.filter(status__in=[Status.WON, Status.LOST])
+
+
+def _competitors(keys: list[Any]) -> dict[Any, str]:
+    return dict(Competitor.all_objects.filter(pk__in=keys).values_list("pk", "name"))
+
+
+WIN_LOSS = Report(
+    name="win_loss",
+    title=_("Wins and losses"),
+    description=_("Opportunities closed in the period: won and lost, by result, owner or source, and the win rate."),
+    model=Opportunity,
+    module="opportunities",
+    period_field="closed_at",
+    dimensions=(
+        Dimension("status", _("Result"), "status", labels.choices(Status), list_param="status"),
+        Dimension("owner", _("Owner"), "owner", labels.people, list_param="owner"),
+        Dimension("source", _("Source"), "source", labels.dictionary("customer_source"), list_param="source"),
+        Dimension(
+            "stage_pipeline",
+            _("Pipeline"),
+            "pipeline",
+            lambda keys: dict(Pipeline.objects.filter(pk__in=keys).values_list("pk", "name")),
+            list_param="pipeline",
+        ),
+    ),
+    measures=(
+        Measure("count", _("Closed"), Count("pk")),
+        Measure("won", _("Won"), Count("pk", filter=Q(status=Status.WON))),
+        Measure("lost", _("Lost"), Count("pk", filter=Q(status=Status.LOST))),
+        Measure("won_amount", _("Amount won"), Sum("amount", filter=Q(status=Status.WON)), kind="money"),
+        Measure("win_rate", _("Win rate"), kind="percent", derive=rate("won", "count")),
+    ),
+    group="sales",
+    chart="bar",
+    base=_closed,
+    list_url="sales:list",
+    list_params={"date_from": "closed_from", "date_to": "closed_to", **OPPORTUNITY_LIST},
+    list_fixed={"status": "closed"},
+    order=20,
+)
+
+
+def _lost(rows: QuerySet[Any]) -> QuerySet[Any]:
+    return rows.filter(status=Status.LOST)
+
+
+LOSSES = Report(
+    name="losses",
+    title=_("Lost opportunities by reason and competitor"),
+    description=_("Opportunities lost in the period, by the reason given or the competitor who won them."),
+    model=Opportunity,
+    module="opportunities",
+    period_field="closed_at",
+    dimensions=(
+        Dimension(
+            "reason", _("Loss reason"), "loss_reason", labels.dictionary("loss_reason"), list_param="loss_reason"
+        ),
+        Dimension("competitor", _("Winning competitor"), "winning_competitor", _competitors, list_param="competitor"),
+        Dimension("owner", _("Owner"), "owner", labels.people, list_param="owner"),
+    ),
+    measures=(
+        Measure("count", _("Lost"), Count("pk")),
+        Measure("amount", _("Amount lost"), Sum("amount"), kind="money"),
+    ),
+    group="sales",
+    chart="pareto",
+    base=_lost,
+    list_url="sales:list",
+    list_params={"date_from": "closed_from", "date_to": "closed_to", **OPPORTUNITY_LIST},
+    list_fixed={"status": Status.LOST},
+    order=30,
+)
+
+
+LEAD_SOURCES = Report(
+    name="lead_sources",
+    title=_("Lead sources"),
+    description=_(
+        "Leads created in the period by source or channel: how many, how many became customers, how many were invalid."
+    ),
+    model=Lead,
+    module="leads",
+    period_field="created_at",
+    dimensions=(
+        Dimension("source", _("Source"), "source", labels.dictionary("customer_source"), list_param="source"),
+        Dimension("channel", _("Channel"), "channel", labels.choices(LeadChannel), list_param="channel"),
+        Dimension("owner", _("Owner"), "owner", labels.people, list_param="owner"),
+        Dimension("day", _("Day"), day=True),
+    ),
+    measures=(
+        Measure("count", _("Leads"), Count("pk")),
+        Measure("converted", _("Converted"), Count("pk", filter=Q(status=LeadStatus.CONVERTED))),
+        Measure("invalid", _("Invalid"), Count("pk", filter=Q(status=LeadStatus.INVALID))),
+        Measure("conversion", _("Conversion rate"), kind="percent", derive=rate("converted", "count")),
+    ),
+    group="sales",
+    chart="bar",
+    list_url="leads:list",
+    list_params={"date_from": "created_from", "date_to": "created_to", "owner": "owner"},
+    order=40,
+)
+
+
+def register() -> None:
+    for report in (FUNNEL, WIN_LOSS, LOSSES, LEAD_SOURCES):
+        register_report(report)

@@ -1,0 +1,109 @@
+"""Each report's figures against hand-computed ones on the small history of ``conftest.py``, including the
+period's boundaries in company time and the data scope."""
+
+from decimal import Decimal
+
+from django.http import QueryDict
+
+from guanxi.analytics.forms import ReportFilterForm
+from guanxi.analytics.framework import Filters, Period, Result, report_get, run
+from guanxi.org.models import User
+from guanxi.sales.models import Pipeline
+
+from .conftest import History
+
+NOVEMBER = "date_from=2026-11-01&date_to=2026-11-30"
+
+
+def figures(actor: User, name: str, query: str = NOVEMBER) -> Result:
+    report = report_get(name)
+    form = ReportFilterForm(QueryDict(query), report=report, actor=actor)
+    assert form.is_valid(), form.errors
+    return run(actor=actor, report=report, filters=form.filters())
+
+
+def by_label(result: Result, code: str) -> dict[str, object]:
+    return {row.label: row.values[code] for row in result.rows}
+
+
+def test_the_funnel_counts_each_stage_now_what_reached_it_and_the_conversion(history: History) -> None:
+    result = figures(history.world.root, "funnel")
+    rows = {row.label: row.values for row in result.rows}
+    assert list(rows) == [
+        "Initial contact",
+        "Needs confirmed",
+        "Proposal / quote",
+        "Tender",
+        "Negotiation",
+        "Deal won",
+        "Lost",
+    ]
+    # November: a1 (won), a2, a3 (23:30 on the 30th), a5 (lost), c1; a4 (00:30 on 1 December) is December's
+    assert (rows["Initial contact"]["count"], rows["Initial contact"]["amount"]) == (3, Decimal("150000"))
+    assert (rows["Deal won"]["count"], rows["Deal won"]["amount"]) == (1, Decimal("100000"))
+    assert (rows["Lost"]["count"], rows["Lost"]["amount"]) == (1, Decimal("20000"))
+    assert [rows[name]["reached"] for name in list(rows)[:6]] == [5, 2, 2, 1, 1, 1]
+    assert [rows[name]["conversion"] for name in list(rows)[:6]] == [
+        None, Decimal("40.0"), Decimal("100.0"), Decimal("50.0"), Decimal("100.0"), Decimal("100.0")
+    ]  # fmt: skip
+    assert rows["Lost"]["reached"] is None
+    assert result.totals["count"] == 5 and result.totals["amount"] == Decimal("270000")
+
+
+def test_a_record_at_2330_beijing_time_counts_on_that_beijing_day(history: History) -> None:
+    root = history.world.root
+    december = figures(root, "funnel", "date_from=2026-12-01&date_to=2026-12-31")
+    assert december.totals["count"] == 1  # a4, created at 00:30 on 1 December Beijing time (30 Nov in UTC)
+    last_day = figures(root, "funnel", "date_from=2026-11-30&date_to=2026-11-30")
+    assert last_day.totals["count"] == 1  # a3, created at 23:30 on 30 November Beijing time
+    days = figures(root, "followups", f"{NOVEMBER}&by=day")
+    per_day = {row.key.isoformat(): row.values["count"] for row in days.rows}
+    assert len(per_day) == 30 and per_day["2026-11-03"] == 2 and per_day["2026-11-30"] == 1
+    assert per_day["2026-11-12"] == 1 and sum(per_day.values()) == 4  # the 00:30 one of 1 December is not here
+
+
+def test_follow_ups_per_salesperson_and_per_active_day(history: History) -> None:
+    result = figures(history.world.root, "followups")
+    rows = {row.label: row.values for row in result.rows}
+    assert rows["李爱丽"] == {"count": 3, "customers": 1, "days": 2, "per_day": Decimal("1.5")}
+    assert rows["张查理"] == {"count": 1, "customers": 1, "days": 1, "per_day": Decimal("1.0")}
+    assert result.totals["count"] == 4
+
+
+def test_a_salesperson_sees_only_figures_of_their_own_records(history: History) -> None:
+    charlie = figures(history.world.charlie, "funnel")
+    assert charlie.totals["count"] == 1 and charlie.totals["amount"] == Decimal("70000")
+    alice = figures(history.world.alice, "funnel")
+    assert alice.totals["count"] == 4 and alice.totals["amount"] == Decimal("200000")
+    bob = figures(history.world.bob, "funnel")  # Shanghai's manager: Alice's, not Charlie's
+    assert bob.totals == alice.totals
+    assert by_label(figures(history.world.charlie, "followups"), "count") == {"张查理": 1}
+
+
+def test_wins_and_losses_by_result_and_reason_with_the_win_rate(history: History) -> None:
+    result = figures(history.world.root, "win_loss")
+    assert by_label(result, "count") == {"Won": 1, "Lost": 1}
+    assert result.totals["win_rate"] == Decimal("50.0")
+    assert result.totals["won_amount"] == Decimal("100000")
+    losses = figures(history.world.root, "losses", f"{NOVEMBER}&by=competitor")
+    assert by_label(losses, "amount") == {"对手科技": Decimal("20000")}
+    reasons = figures(history.world.root, "losses", f"{NOVEMBER}&by=reason")
+    assert by_label(reasons, "count") == {"Price too high": 1}
+
+
+def test_the_period_before_is_compared_row_by_row(history: History) -> None:
+    result = figures(history.world.root, "funnel", "date_from=2026-12-01&date_to=2026-12-31&compare=previous")
+    assert result.filters.previous == Period(
+        result.filters.period.start.replace(month=11), result.filters.period.end.replace(month=11, day=30)
+    )  # type: ignore[union-attr]
+    contact = result.rows[0]
+    assert (contact.values["count"], contact.previous["count"]) == (1, 3)
+    assert contact.change("count") == Decimal("-200") / 3
+    assert result.previous_totals["count"] == 5
+
+
+def test_customer_composition_by_source_and_a_default_pipeline(history: History) -> None:
+    result = figures(history.world.root, "composition", "by=source")
+    assert by_label(result, "count") == {"Exhibition": 1, "Online marketing": 1}
+    assert Filters().period is None
+    assert Pipeline.objects.filter(code="project").exists()
