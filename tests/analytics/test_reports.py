@@ -1,6 +1,7 @@
 """Each report's figures against hand-computed ones on the small history of ``conftest.py``, including the
 period's boundaries in company time and the data scope."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.http import QueryDict
@@ -93,9 +94,7 @@ def test_wins_and_losses_by_result_and_reason_with_the_win_rate(history: History
 
 def test_the_period_before_is_compared_row_by_row(history: History) -> None:
     result = figures(history.world.root, "funnel", "date_from=2026-12-01&date_to=2026-12-31&compare=previous")
-    assert result.filters.previous == Period(
-        result.filters.period.start.replace(month=11), result.filters.period.end.replace(month=11, day=30)
-    )  # type: ignore[union-attr]
+    assert result.filters.previous == Period(date(2026, 11, 1), date(2026, 11, 30))
     contact = result.rows[0]
     assert (contact.values["count"], contact.previous["count"]) == (1, 3)
     assert contact.change("count") == Decimal("-200") / 3
@@ -107,3 +106,16 @@ def test_customer_composition_by_source_and_a_default_pipeline(history: History)
     assert by_label(result, "count") == {"Exhibition": 1, "Online marketing": 1}
     assert Filters().period is None
     assert Pipeline.objects.filter(code="project").exists()
+
+
+def test_periods_compare_with_whole_months_before_or_a_year_earlier() -> None:
+    assert Period(date(2026, 3, 1), date(2026, 3, 31)).previous("previous") == Period(
+        date(2026, 2, 1), date(2026, 2, 28)
+    )
+    assert Period(date(2026, 1, 1), date(2026, 3, 31)).previous("previous") == Period(
+        date(2025, 10, 1), date(2025, 12, 31)
+    )
+    assert Period(date(2026, 3, 5), date(2026, 3, 14)).previous("previous") == Period(
+        date(2026, 2, 23), date(2026, 3, 4)
+    )
+    assert Period(date(2028, 2, 29), date(2028, 2, 29)).previous("year") == Period(date(2027, 2, 28), date(2027, 2, 28))

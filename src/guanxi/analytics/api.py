@@ -33,7 +33,7 @@ from .targets import attainment
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        return f"{value:.2f}"  # amounts as the other resources give them; rates with two decimals too
     if isinstance(value, date):
         return value.isoformat()
     return value

@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -22,6 +22,7 @@ from guanxi.core.scope import Scope
 from guanxi.customers.models import Customer
 from guanxi.pool.models import ConflictCase
 from guanxi.sales.models import Opportunity, Status
+from guanxi.sales.selectors import WEIGHTED
 from guanxi.service.models import OPEN_STATUSES, Ticket
 
 from .framework import Filters, Period, company_today, day_start, default_period, report_get, run
@@ -98,8 +99,8 @@ def my_plans(actor: User) -> dict[str, Any]:
 
 def my_pipeline(actor: User) -> dict[str, Any]:
     rows = Opportunity.objects.visible_to(actor).filter(owner=actor, status=Status.OPEN)
-    weighted = F("amount") * F("probability") / 100
-    return rows.aggregate(count=Count("pk"), amount=Sum("amount"), weighted=Sum(weighted))
+    figures = rows.aggregate(count=Count("pk"), open_amount=Sum("amount"), weighted_amount=Sum(WEIGHTED))
+    return {"count": figures["count"], "amount": figures["open_amount"], "weighted": figures["weighted_amount"]}
 
 
 def my_attainment(actor: User) -> dict[str, Any]:

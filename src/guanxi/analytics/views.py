@@ -165,7 +165,14 @@ def targets_grid(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "analytics/targets.html",
-        {"form": form, "grid": grid, "errors": errors, "months": range(1, 13), "kind": kind},
+        {
+            "form": form,
+            "grid": grid,
+            "errors": errors,
+            "general_errors": errors.get("__all__", []),
+            "months": range(1, 13),
+            "kind": kind,
+        },
         status=400 if errors else 200,
     )
 
