@@ -298,6 +298,7 @@ SPECTACULAR_SETTINGS = {
         "ConflictDecisionEnum": "guanxi.pool.models.ConflictCase.Decision",
         "QuoteStatusEnum": "guanxi.sales.quotes.models.QuoteStatus",
         "ApprovalRequestStatusEnum": "guanxi.workflows.models.RequestStatus",
+        "TargetKindEnum": "guanxi.analytics.models.TargetKind",
     },
 }
 
