@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.activities.models import Plan
 from guanxi.core.permissions import grants_of, has_perm
@@ -33,7 +34,11 @@ if TYPE_CHECKING:
     from guanxi.org.models import User
 
 PERSONAL, MANAGER, EXECUTIVE = "personal", "manager", "executive"
-AUDIENCES = {PERSONAL: _("Personal"), MANAGER: _("Manager"), EXECUTIVE: _("Executive")}
+AUDIENCES = {
+    PERSONAL: pgettext_lazy("dashboard cards for", "Personal"),
+    MANAGER: pgettext_lazy("dashboard cards for", "Manager"),
+    EXECUTIVE: pgettext_lazy("dashboard cards for", "Executive"),
+}
 
 
 @dataclass(frozen=True)
