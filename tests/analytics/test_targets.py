@@ -76,7 +76,7 @@ def test_the_grid_page_shows_the_refused_cells_with_their_messages(history: Hist
     data = {"year": 2026, "kind": "amount", "department": world.shanghai.pk, f"u{world.alice.pk}-11": "-1"}
     response = client.post("/reports/targets/", data)
     assert response.status_code == 400
-    assert "A target cannot be negative." in response.content.decode()
+    assert "目标不能为负数。" in response.content.decode()  # Bob reads Chinese
     data[f"u{world.alice.pk}-11"] = "80000"
     assert client.post("/reports/targets/", data).status_code == 302
     assert Target.objects.get().value == Decimal("80000")

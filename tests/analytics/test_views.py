@@ -124,7 +124,7 @@ def test_a_view_is_saved_for_its_owner_only(history: History) -> None:
 def test_bad_filters_get_a_message_on_their_field(history: History) -> None:
     response = client_for(history.world.bob).get("/reports/funnel/?date_from=2026-11-30&date_to=2026-11-01")
     assert response.status_code == 200 and response.context["result"] is None
-    assert response.context["filter_form"].errors["date_to"] == ["The end of the period is before its start."]
+    assert response.context["filter_form"].errors["date_to"] == ["结束日期早于开始日期。"]  # Bob reads Chinese
 
 
 def test_someone_without_the_records_module_cannot_open_its_report(history: History) -> None:
