@@ -168,6 +168,7 @@ class Report:
     measures: tuple[Measure, ...]
     group: str | Promise = ""
     chart: str = "bar"  # bar, line, pie, funnel, pareto
+    chart_measures: tuple[str, ...] = ()  # the measures drawn (default: the first two that are not rates)
     default_period: str | None = "month"
     base: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None  # e.g. only lost opportunities
     extra_filters: tuple[ExtraFilter, ...] = ()
@@ -285,7 +286,9 @@ class Result:
 
     def chart(self) -> dict[str, Any]:
         """What the page's ECharts chart draws (the same figures as the table beside it)."""
-        first = [m for m in self.measures if m.kind != "percent"][:2] or list(self.measures[:1])
+        wanted = self.report.chart_measures
+        first = [m for m in self.measures if m.code in wanted] if wanted else []
+        first = first or [m for m in self.measures if m.kind != "percent"][:2] or list(self.measures[:1])
         series = [
             {
                 "name": str(measure.label),

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from guanxi.core.errors import DomainError
 from guanxi.core.exports import export_audit, table_write
 from guanxi.core.http import AuthedRequest
-from guanxi.core.permissions import has_perm, perm_required
+from guanxi.core.permissions import grants_of, has_perm, perm_required
+from guanxi.core.scope import Scope
 
 from . import selectors, services
 from .dashboards import AUDIENCES, CARDS, cards_available, cards_of
@@ -57,7 +58,7 @@ def report_page(request: AuthedRequest, name: str) -> HttpResponse:
         "filter_form": form,
         "result": result,
         "chart": result.chart() if result else None,
-        "query": query,
+        "report_query": query,
         "saved_views": selectors.saved_views(actor=request.user, report=report.name),
         "save_form": SavedViewForm(initial={"query": query}),
         "can_export": has_perm(request.user, "reports.export"),
@@ -147,6 +148,8 @@ def targets_grid(request: AuthedRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "analytics/targets.html", {"form": form, "grid": None})
     year, kind, department = form.cleaned_data["year"], form.cleaned_data["kind"], form.cleaned_data["department"]
+    if department is None and grants_of(request.user).scope("targets") not in (Scope.UNIT, Scope.ALL):
+        department = request.user.department  # a department's manager: their own people
     errors: dict[str, list[str]] = {}
     submitted: dict[str, str] = {}
     if request.method == "POST":

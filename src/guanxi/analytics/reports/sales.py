@@ -120,6 +120,7 @@ FUNNEL = Report(
     ),
     group="sales",
     chart="funnel",
+    chart_measures=("reached",),
     default_period="year",
     extra_filters=(PIPELINE,),
     list_url="sales:list",

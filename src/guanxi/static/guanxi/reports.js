@@ -2,19 +2,21 @@
 // the table under it. Clicking a bar, slice or stage opens the records behind it (the row's drill-down).
 "use strict";
 
-function reportOption(data) {
-  const rows = data.categories.map((name, index) => ({ name, value: data.series[0].data[index] }));
+function reportOption(data, narrow) {
+  const rows = data.categories
+    .map((name, index) => ({ name, value: data.series[0].data[index], drill: data.drill[index] }))
+    .filter((row) => row.value !== null && row.value !== undefined);
   if (data.type === "pie") {
     return {
       tooltip: { trigger: "item" },
       legend: { type: "scroll", bottom: 0 },
-      series: [{ name: data.series[0].name, type: "pie", radius: ["35%", "65%"], data: rows }],
+      series: [{ name: data.series[0].name, type: "pie", radius: ["35%", "65%"], label: { show: !narrow }, data: rows }],
     };
   }
   if (data.type === "funnel") {
     return {
       tooltip: { trigger: "item" },
-      series: [{ name: data.series[0].name, type: "funnel", sort: "none", left: "10%", width: "80%", label: { formatter: "{b}: {c}" }, data: rows }],
+      series: [{ name: data.series[0].name, type: "funnel", sort: "none", left: "10%", width: "80%", label: { position: narrow ? "inside" : "right", formatter: "{b}: {c}" }, data: rows }],
     };
   }
   const series = data.series.map((serie) => ({ name: serie.name, type: data.type === "line" ? "line" : "bar", data: serie.data }));
@@ -45,9 +47,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!source || typeof echarts === "undefined") return;
     const data = JSON.parse(source.textContent);
     const chart = echarts.init(element);
-    chart.setOption({ animation: false, ...reportOption(data) });
+    chart.setOption({ animation: false, ...reportOption(data, element.clientWidth < 500) });
     chart.on("click", (event) => {
-      const target = data.drill[event.dataIndex];
+      const target = (event.data && event.data.drill) || data.drill[event.dataIndex];
       if (target) window.location.assign(target);
     });
     window.addEventListener("resize", () => chart.resize());
