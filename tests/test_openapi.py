@@ -27,3 +27,11 @@ def test_no_action_is_documented_with_the_text_of_its_list(admin_client: Client)
             if is_action and listing and operation.get("description") == listing:
                 borrowed.append(f"{method.upper()} {path}")
     assert borrowed == [], "\n".join(borrowed)
+
+
+def test_the_customer_schema_names_the_warnings_the_apps_above_add(admin_client: Client) -> None:
+    """``open_complaints`` comes from the service app's registration, yet a client generated from the schema
+    knows it."""
+    schema = admin_client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]["Customer"]
+    assert schema["properties"]["open_complaints"]["type"] == "integer"
+    assert schema["properties"]["warnings"]["type"] == "array"

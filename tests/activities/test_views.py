@@ -88,7 +88,7 @@ def test_recording_a_follow_up_with_a_photo_and_check_in(sales: World) -> None:
 def test_attachments_of_the_wrong_type_or_size_are_refused_on_the_field(
     sales: World, settings: object, name: str, content: bytes, message: str
 ) -> None:
-    settings.ACTIVITIES_ATTACHMENT_MAX_BYTES = 1024  # type: ignore[attr-defined]
+    settings.UPLOAD_MAX_BYTES = 1024  # type: ignore[attr-defined]
     customer = customer_of(sales.alice)
     response = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en").post(
         reverse("activities:followup_create"),

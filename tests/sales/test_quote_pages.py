@@ -1,8 +1,12 @@
 from decimal import Decimal
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from guanxi.sales.quotes.models import Quote
+from guanxi.sales.quotes.services import QUOTE_APPROVAL, quote_submit
+from guanxi.workflows.services import approval_flow_save
 from tests.conftest import World, client_for, grant
 
 from .quoting import customer, product, quote
@@ -61,3 +65,37 @@ def test_an_empty_quote_list_says_how_to_start(sales: World) -> None:
     assert response.status_code == 200 and not response.context["page_obj"].object_list
     q = quote(sales.alice, customer(sales.alice), {"product": product(sales.root).pk})
     assert q.number in client_for(sales.alice).get(reverse("sales:quotes")).text
+
+
+def test_a_named_approver_outside_the_quotes_scope_opens_it_and_its_pdf(sales: World) -> None:
+    """Charlie sells in Beijing and sees only his own records; named as the approver of Shanghai's quotes,
+    he opens the quote he decides (page, printable page, PDF, API), and nothing else of Alice's."""
+    grant(sales.root)
+    approval_flow_save(actor=sales.root, unit=sales.unit, record_type=QUOTE_APPROVAL,
+                       steps=[{"kind": "user", "user": sales.charlie}])  # fmt: skip
+    lathe = product(sales.root)
+    asked = quote(sales.alice, customer(sales.alice), {"product": lathe.pk, "unit_price": "500"})
+    other = quote(sales.alice, customer(sales.alice, "另一家客户有限公司"), {"product": lathe.pk, "unit_price": "900"})
+    client = client_for(sales.charlie)
+    assert client.get(reverse("sales:quote", args=[asked.pk])).status_code == 404
+    quote_submit(actor=sales.alice, quote=asked)
+    for name in ("sales:quote", "sales:quote_print"):
+        assert client.get(reverse(name, args=[asked.pk])).status_code == 200
+        assert client.get(reverse(name, args=[other.pk])).status_code == 404
+    assert client.get(f"/api/v1/quotes/{asked.pk}/").json()["number"] == asked.number
+    assert client.get(f"/api/v1/quotes/{other.pk}/").status_code == 404
+    assert client.get("/api/v1/quotes/").json()["count"] == 0  # lists stay the scope's
+
+
+def test_the_quote_sheet_prints_the_units_letterhead_set_by_its_own_administrator(sales: World) -> None:
+    from guanxi.core.config.parameters import parameters_set
+
+    grant(sales.root)
+    with pytest.raises(ValidationError):  # a field error on the parameters page
+        parameters_set(actor=sales.root, unit=sales.unit, values={"company.tax_number": "1234"})
+    values = {"company.legal_name": "上海测试机械有限公司", "company.tax_number": "91310115MA1K4R8X2L"}
+    parameters_set(actor=sales.root, unit=sales.unit, values=values)
+    lathe = product(sales.root)
+    sheet = quote(sales.alice, customer(sales.alice), {"product": lathe.pk, "unit_price": "900"})
+    page = client_for(sales.alice).get(reverse("sales:quote_print", args=[sheet.pk]))
+    assert "上海测试机械有限公司" in page.text and "91310115MA1K4R8X2L" in page.text

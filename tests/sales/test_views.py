@@ -156,6 +156,28 @@ def test_creating_from_the_customer_page(sales: World) -> None:
     assert customer.status == "opportunity"
 
 
+def test_opportunity_lines_pick_catalogue_products_and_keep_them_on_edit(sales: World) -> None:
+    from .quoting import product
+
+    grant(sales.root)
+    lathe = product(sales.root, list_price=Decimal(1000))
+    customer = register(sales.alice)
+    client = client_for(sales.alice)
+    lines = {"lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0"}
+    response = client.post(
+        reverse("sales:create") + f"?customer={customer.pk}",
+        {"name": "机床项目", "pipeline": project().pk, **lines, "lines-0-product": lathe.pk, "lines-0-quantity": "3",
+         "lines-1-description": "安装调试", "lines-1-unit_price": "500"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.context["form"].errors
+    created = Opportunity.objects.get(name="机床项目")
+    first, second = created.lines.order_by("position")
+    assert (first.product, first.description, first.unit, first.amount) == (lathe, "数控车床", "台", Decimal(3000))
+    assert (second.product, second.amount, created.amount) == (None, Decimal(500), Decimal(3500))
+    page = client.get(reverse("sales:edit", args=[created.pk]))
+    assert f'<option value="{lathe.pk}" selected>' in page.text  # the picker shows the chosen product
+
+
 def test_creating_needs_a_customer_the_user_can_see(sales: World) -> None:
     theirs = register(sales.charlie, "北京某公司")
     response = client_for(sales.alice).post(

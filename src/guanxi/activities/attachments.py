@@ -1,6 +1,5 @@
 """Attachment rules of follow-ups (SPEC §4.1): files, photos and call recordings through Django's storage,
-with a size limit, a list of accepted types checked on the file's first bytes as well as its name, and
-downloads only through a permission-checked view (the storage path is never shown)."""
+checked by ``core.uploads``; downloads only through a permission-checked view (the storage path is never shown)."""
 
 from __future__ import annotations
 
@@ -8,90 +7,19 @@ import mimetypes
 from collections.abc import Sequence
 from pathlib import PurePath
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import DomainError
+from guanxi.core.uploads import upload_type, uploads_clean
 from guanxi.org.models import User
 
 from .models import FollowUp, FollowUpAttachment
 
 MAX_FILES = 10
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-
-# extension → (content type, the file's first bytes must start with one of these; empty = any)
-ACCEPTED: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
-    ".webp": ("image/webp", (b"RIFF",)),
-    ".heic": ("image/heic", ()),
-    ".pdf": ("application/pdf", (b"%PDF-",)),
-    ".doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
-    ".xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
-    ".ppt": ("application/vnd.ms-powerpoint", (b"\xd0\xcf\x11\xe0",)),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (b"PK\x03\x04",)),
-    ".txt": ("text/plain", ()),
-    ".mp3": ("audio/mpeg", (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")),
-    ".m4a": ("audio/mp4", ()),
-    ".amr": ("audio/amr", (b"#!AMR",)),
-    ".wav": ("audio/wav", (b"RIFF",)),
-}
-
-
-def max_bytes() -> int:
-    return int(getattr(settings, "ACTIVITIES_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
-
-
-def accepted_extensions() -> str:
-    return ", ".join(sorted(ACCEPTED))
-
-
-def attachment_type(upload: UploadedFile) -> str:
-    """The content type of an accepted file; DomainError (field ``files``) otherwise."""
-    name = upload.name or ""
-    extension = PurePath(name).suffix.lower()
-    if extension not in ACCEPTED:
-        raise DomainError(
-            _("%(name)s: this type of file is not accepted (accepted: %(types)s).")
-            % {"name": name, "types": accepted_extensions()},
-            field="files",
-            code="file_type",
-        )
-    content_type, signatures = ACCEPTED[extension]
-    if signatures:
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        if not any(head.startswith(signature) for signature in signatures):
-            raise DomainError(
-                _("%(name)s: the file's content does not match its type.") % {"name": name},
-                field="files",
-                code="file_type",
-            )
-    return content_type
 
 
 def attachments_clean(files: Sequence[UploadedFile], *, already: int = 0) -> None:
-    if len(files) + already > MAX_FILES:
-        raise DomainError(
-            _("At most %(count)d files per follow-up.") % {"count": MAX_FILES}, field="files", code="too_many"
-        )
-    limit = max_bytes()
-    for upload in files:
-        if upload.size is not None and upload.size > limit:
-            raise DomainError(
-                _("%(name)s is larger than %(size)s MB.") % {"name": upload.name, "size": f"{limit / 1048576:g}"},
-                field="files",
-                code="file_size",
-            )
-        if not upload.size:
-            raise DomainError(_("%(name)s is empty.") % {"name": upload.name}, field="files", code="file_empty")
-        attachment_type(upload)
+    uploads_clean(files, already=already, most=MAX_FILES, too_many=_("At most %(count)d files per follow-up."))
 
 
 def attachment_store(*, followup: FollowUp, upload: UploadedFile, actor: User) -> FollowUpAttachment:
@@ -101,7 +29,7 @@ def attachment_store(*, followup: FollowUp, upload: UploadedFile, actor: User) -
         followup=followup,
         file=upload,
         name=name,
-        content_type=attachment_type(upload) or mimetypes.guess_type(name)[0] or "application/octet-stream",
+        content_type=upload_type(upload) or mimetypes.guess_type(name)[0] or "application/octet-stream",
         size=upload.size or 0,
         uploaded_by=actor,
     )

@@ -12,10 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.dictionary import dictionary_choices
+from guanxi.core.forms import MultipleFileField
+from guanxi.core.uploads import files_help
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
-from .attachments import accepted_extensions, max_bytes
+from .attachments import MAX_FILES
 from .models import Channel, Plan, PlanKind, PlanTemplate, PlanTemplateStep, ReminderSettings
 from .services import Location
 
@@ -33,23 +35,6 @@ def local_datetime_field(label: Any, *, required: bool = True, help_text: Any = 
     return forms.DateTimeField(
         label=label, required=required, input_formats=LOCAL_INPUT, widget=LocalDateTimeInput(), help_text=help_text
     )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (the service checks their number, size and type)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 def _round_up(moment: datetime, minutes: int = 30) -> datetime:
@@ -102,10 +87,7 @@ class FollowUpForm(forms.Form):
             del self.fields["next_owner"]
         else:
             self.fields["next_owner"].queryset = assignees  # type: ignore[attr-defined]
-        self.fields["attachments"].help_text = _("Up to 10 files of at most %(size)s MB: %(types)s") % {
-            "size": f"{max_bytes() / 1048576:g}",
-            "types": accepted_extensions(),
-        }
+        self.fields["attachments"].help_text = files_help(MAX_FILES)
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         if plan is not None:
             self.fields["channel"].initial = {"call": "phone"}.get(plan.kind, plan.kind)

@@ -23,6 +23,29 @@ from .models import Contact, Customer
 WRITABLE = [name for name in services.CUSTOMER_FIELDS if name != "referrer"]
 
 
+class WarningCountField(serializers.IntegerField):
+    """How many of one registered warning (``open_complaints``: open complaints, …) the customer has; the view
+    puts the page's warnings in the context."""
+
+    def __init__(self, code: str, **kwargs: Any) -> None:
+        self.code = code
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance: Any) -> int:
+        found = self.context.get("warnings", {}).get(instance.pk, [])
+        return next((warning.count for warning in found if warning.code == self.code), 0)
+
+
+class WarningMessagesField(serializers.ListField):
+    """The customer's warnings in the reader's language, for a banner."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.CharField(), source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance: Any) -> list[str]:
+        return [str(warning.message) for warning in self.context.get("warnings", {}).get(instance.pk, [])]
+
+
 class CustomerSerializer(ModelSerializer):
     referrer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
     owner_name = serializers.CharField(source="owner.display_name", default=None, read_only=True)
@@ -53,12 +76,15 @@ class CustomerSerializer(ModelSerializer):
             for name in selectors.hidden_fields(instance) - {"phone", "email"}:
                 if data.get(name):
                     data[name] = "***"
-        # what the apps above warn of (an open complaint): each as a count under its code, and the messages
-        found = {warning.code: warning for warning in self.context.get("warnings", {}).get(instance.pk, [])}
-        for code in customer_warnings.warning_codes():
-            data[code] = found[code].count if code in found else 0
-        data["warnings"] = [str(warning.message) for warning in found.values()]
         return data
+
+    def get_fields(self) -> dict[str, Any]:
+        """What the apps above warn of (an open complaint): each a count under its code, then the messages."""
+        fields = super().get_fields()
+        for code in customer_warnings.warning_codes():
+            fields[code] = WarningCountField(code)
+        fields["warnings"] = WarningMessagesField()
+        return fields
 
 
 class ContactSerializer(ModelSerializer):

@@ -38,7 +38,10 @@ class MappingForm(forms.Form):
     def __init__(self, *args: Any, job: ImportJob, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kind = KINDS[job.kind]
-        choices = [("", _("— not imported —")), *((column.key, column.label) for column in kind.columns)]
+        choices = [
+            ("", _("— not imported —")),
+            *((column.key, column.label) for column in kind.columns_of(job.business_unit_id)),
+        ]
         self.columns = []
         for index, header in enumerate(job.headers):
             name = f"column_{index}"

@@ -3,6 +3,7 @@ service saves it. Every rule of a record stays in its own app's services; a row 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,8 +15,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guanxi.core.config.custom_fields import custom_fields_for
 from guanxi.core.config.dictionary import dictionary_labels
 from guanxi.core.errors import DomainError
+from guanxi.core.models import CustomField
 from guanxi.core.scope import owner_in_scope
 from guanxi.customers import keys
 from guanxi.customers import services as customers
@@ -28,6 +31,8 @@ from guanxi.org.models import User
 from guanxi.pool.models import Pool
 from guanxi.sales import services as sales
 from guanxi.sales.models import Opportunity, Status
+from guanxi.sales.products import services as products
+from guanxi.sales.products.models import Product, ProductCategory
 
 from . import reading
 from .models import Strategy
@@ -42,10 +47,13 @@ class Column:
     choices: tuple[tuple[str, Any], ...] = ()  # (code, lazy label) of a model field's choices
     dictionary: str = ""  # the dictionary type of the allowed values
     aliases: tuple[str | Promise, ...] = ()  # more headers that name it ("客户名称" for a customer's name)
+    custom: CustomField | None = None  # a column of one of the unit's custom fields ("custom.<key>")
 
     @property
     def label(self) -> str:
         """In the reader's language, read now (a contact's field says it is the contact's)."""
+        if self.custom is not None:
+            return self.custom.label
         if self.key.startswith("contact_"):
             return _("Contact %(field)s") % {"field": self.field_label}
         return capfirst(str(self.field_label))
@@ -63,6 +71,7 @@ class Row:
 
     data: dict[str, Any] = field(default_factory=dict)
     contact: dict[str, Any] = field(default_factory=dict)
+    custom: dict[str, Any] = field(default_factory=dict)  # custom field values by key
     customer: Customer | None = None
 
 
@@ -89,9 +98,35 @@ class Kind:
     update: Callable[[Target, Row, Any], models.Model]
     owned: bool = True  # an owner (or the pool) is chosen for its records
     poolable: bool = False
+    model: type[models.Model] | None = None  # whose custom fields are columns too
 
-    def column(self, key: str) -> Column:
-        return next(column for column in self.columns if column.key == key)
+    def columns_of(self, unit: int | None) -> tuple[Column, ...]:
+        """The record type's columns, then the custom fields its records have in business unit ``unit``."""
+        if self.model is None:
+            return self.columns
+        return self.columns + tuple(custom_column(field) for field in custom_fields_for(self.model, unit=unit))
+
+    def column(self, key: str, unit: int | None) -> Column:
+        return next(column for column in self.columns_of(unit) if column.key == key)
+
+
+CUSTOM_PARSE = {
+    CustomField.Type.NUMBER: "decimal", CustomField.Type.MONEY: "decimal", CustomField.Type.DATE: "date",
+    CustomField.Type.BOOLEAN: "boolean", CustomField.Type.CHOICE: "dictionary",
+    CustomField.Type.MULTI_CHOICE: "dictionary_list", CustomField.Type.USER: "user",
+}  # fmt: skip
+
+
+def custom_column(custom: CustomField) -> Column:
+    dictionary = custom.dictionary_type.code if custom.dictionary_type_id else ""  # type: ignore[union-attr]
+    return Column(
+        f"custom.{custom.key}",
+        custom.label,
+        CUSTOM_PARSE.get(custom.type, "text"),  # type: ignore[call-overload]
+        required=custom.required,
+        dictionary=dictionary,
+        custom=custom,
+    )
 
 
 def model_columns(
@@ -105,6 +140,8 @@ def model_columns(
         parse, dictionary = "text", ""
         if name in ("mobile", "phone", "fax", "qq"):
             parse = "phone"
+        elif isinstance(model_field, models.ForeignKey) and model_field.related_model is ProductCategory:
+            parse = "category"
         elif isinstance(model_field, models.DateField):
             parse = "date"
         elif isinstance(model_field, models.DecimalField):
@@ -138,6 +175,7 @@ ALIASES: dict[str, tuple[str | Promise, ...]] = {
     "name": (gettext_lazy("Customer name"), gettext_lazy("Name"), gettext_lazy("Full name")),
     "contact_name": (gettext_lazy("Contact name"), gettext_lazy("Contact")),
     "contact_mobile": (gettext_lazy("Contact mobile"), gettext_lazy("Mobile")),
+    "unit_of_measure": (gettext_lazy("Unit"),),  # 单位: a product's, the only record with this column
 }
 
 
@@ -162,9 +200,42 @@ def parse_cell(column: Column, raw: Any, target: Target) -> Any:
     text = reading.as_text(raw)
     if column.parse in ("choice", "dictionary") and text:
         return _code_of(column, text)
+    if column.parse == "dictionary_list":
+        return [_code_of(column, item) for item in LIST_SEPARATORS.split(text) if item.strip()]
+    if column.parse == "user" and text:
+        return _user_named(target.actor, text)
+    if column.parse == "category":
+        return _category_named(target.actor, text) if text else None
     if column.parse == "customer":
         return _customer_named(target.actor, text)
     return text
+
+
+LIST_SEPARATORS = re.compile(r"[,，、;；]")
+
+
+def _user_named(actor: User, text: str) -> int:
+    """A colleague of the actor's unit by name or user name."""
+    found = list(
+        User.objects.filter(department__business_unit_id=actor.business_unit_id)
+        .filter(Q(username=text) | Q(display_name=text))
+        .values_list("pk", flat=True)[:2]
+    )
+    if len(found) != 1:
+        raise reading.BadCell(_("No single colleague is called %(name)s.") % {"name": text})
+    return found[0]
+
+
+def _category_named(actor: User, text: str) -> ProductCategory:
+    """A category of the actor's unit by name ("机床" or a path "设备/机床")."""
+    *parents, name = [part.strip() for part in re.split(r"[/／>]", text)]
+    found = ProductCategory.objects.filter(business_unit_id=actor.business_unit_id, name=name)
+    if parents:
+        found = found.filter(parent__name=parents[-1])
+    matches = list(found[:2])
+    if len(matches) != 1:
+        raise reading.BadCell(_("No single product category is called %(name)s.") % {"name": text})
+    return matches[0]
 
 
 def _code_of(column: Column, text: str) -> str:
@@ -204,6 +275,12 @@ def _non_empty(values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value not in ("", None)}
 
 
+def _custom_update(row: Row, record: Any) -> dict[str, Any] | None:
+    """The record's custom values with the file's filled-in ones over them (None: the file has none)."""
+    filled = _non_empty(row.custom)
+    return {**record.custom, **filled} if filled else None
+
+
 def _check_owner(target: Target, module: str) -> User:
     owner = target.owner or target.actor
     if owner.pk != target.actor.pk and not owner_in_scope(target.actor, module, owner):
@@ -229,8 +306,9 @@ def _customer_existing(target: Target, row: Row) -> list[models.Model]:
 def _customer_create(target: Target, row: Row) -> models.Model:
     owner = None if target.pool else _check_owner(target, "customers")
     return customers.customer_create(
-        actor=target.actor, data=row.data, contact=row.contact or None, owner=owner, pool=target.pool
-    )
+        actor=target.actor, data=row.data, contact=row.contact or None, owner=owner, pool=target.pool,
+        custom=row.custom,
+    )  # fmt: skip
 
 
 def _customer_update(target: Target, row: Row, customer: Any) -> models.Model:
@@ -238,8 +316,9 @@ def _customer_update(target: Target, row: Row, customer: Any) -> models.Model:
         raise DomainError(_("This customer already exists: %(name)s (%(number)s).") % {
             "name": customer.name, "number": customer.number})  # fmt: skip
     return customers.customer_update(
-        actor=target.actor, customer=customer, version=customer.version, data=_non_empty(row.data)
-    )
+        actor=target.actor, customer=customer, version=customer.version, data=_non_empty(row.data),
+        custom=_custom_update(row, customer),
+    )  # fmt: skip
 
 
 # --- contacts of customers ------------------------------------------------------------------------------
@@ -279,12 +358,15 @@ def _lead_existing(target: Target, row: Row) -> list[models.Model]:
 
 def _lead_create(target: Target, row: Row) -> models.Model:
     return leads.lead_create(
-        actor=target.actor, data=row.data, owner=_check_owner(target, "leads"), channel=Channel.IMPORT
-    )
+        actor=target.actor, data=row.data, owner=_check_owner(target, "leads"), channel=Channel.IMPORT,
+        custom=row.custom,
+    )  # fmt: skip
 
 
 def _lead_update(target: Target, row: Row, lead: Any) -> models.Model:
-    return leads.lead_update(actor=target.actor, lead=lead, version=lead.version, data=_non_empty(row.data))
+    return leads.lead_update(
+        actor=target.actor, lead=lead, version=lead.version, data=_non_empty(row.data), custom=_custom_update(row, lead)
+    )
 
 
 # --- opportunities --------------------------------------------------------------------------------------
@@ -299,12 +381,31 @@ def _opportunity_existing(target: Target, row: Row) -> list[models.Model]:
 def _opportunity_create(target: Target, row: Row) -> models.Model:
     assert row.customer is not None
     data = {**row.data, "owner": _check_owner(target, "opportunities")}
-    return sales.opportunity_create(actor=target.actor, customer=row.customer, data=data)
+    return sales.opportunity_create(actor=target.actor, customer=row.customer, data=data, custom=row.custom)
 
 
 def _opportunity_update(target: Target, row: Row, opportunity: Any) -> models.Model:
     return sales.opportunity_update(
-        actor=target.actor, opportunity=opportunity, version=opportunity.version, data=_non_empty(row.data)
+        actor=target.actor, opportunity=opportunity, version=opportunity.version, data=_non_empty(row.data),
+        custom=_custom_update(row, opportunity),
+    )  # fmt: skip
+
+
+# --- products -------------------------------------------------------------------------------------------
+
+
+def _product_existing(target: Target, row: Row) -> list[models.Model]:
+    unit = target.actor.business_unit_id
+    return list(Product.objects.filter(business_unit_id=unit, code=row.data.get("code", ""))[:2])
+
+
+def _product_create(target: Target, row: Row) -> models.Model:
+    return products.product_create(actor=target.actor, data=row.data)
+
+
+def _product_update(target: Target, row: Row, product: Any) -> models.Model:
+    return products.product_update(
+        actor=target.actor, product=product, data=_non_empty(row.data), version=product.version
     )
 
 
@@ -337,6 +438,7 @@ KINDS: dict[str, Kind] = {
         create=_customer_create,
         update=_customer_update,
         poolable=True,
+        model=Customer,
     ),
     "contacts": Kind(
         "contacts",
@@ -371,6 +473,7 @@ KINDS: dict[str, Kind] = {
         existing=_lead_existing,
         create=_lead_create,
         update=_lead_update,
+        model=Lead,
     ),
     "opportunities": Kind(
         "opportunities",
@@ -388,5 +491,35 @@ KINDS: dict[str, Kind] = {
         existing=_opportunity_existing,
         create=_opportunity_create,
         update=_opportunity_update,
+        model=Opportunity,
+    ),
+    "products": Kind(
+        "products",
+        gettext_lazy("Products"),
+        "products",
+        (
+            *model_columns(
+                Product,
+                [
+                    "code",
+                    "name",
+                    "category",
+                    "specification",
+                    "unit_of_measure",
+                    "list_price",
+                    "floor_price",
+                    "cost",
+                    "tax_rate",
+                    "on_sale",
+                    "stock_quantity",
+                ],
+                required=("code", "name", "list_price", "floor_price"),
+            ),
+        ),
+        strategies=(Strategy.SKIP, Strategy.UPDATE),  # a product code is unique in the unit
+        existing=_product_existing,
+        create=_product_create,
+        update=_product_update,
+        owned=False,
     ),
 }

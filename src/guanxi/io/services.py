@@ -51,15 +51,16 @@ def mapping_guess(*, actor: User, kind: Kind, headers: list[str]) -> dict[str, s
     """Column index → field, from the user's last mapping of the same header, then from the column labels
     in Chinese and English and the field codes."""
     saved = ImportMapping.objects.filter(user=actor, kind=kind.code).values_list("by_header", flat=True).first() or {}
+    columns = kind.columns_of(actor.business_unit_id)
     names: dict[str, str] = {}
     for language in ("zh-hans", "en"):  # an English label wins over a Chinese one that reads alike
         with translation.override(language):
-            for column in kind.columns:
+            for column in columns:
                 for alias in column.aliases:
                     names.setdefault(_header_key(str(alias)), column.key)
-            for column in kind.columns:
+            for column in columns:
                 names[_header_key(column.label)] = column.key
-    for column in kind.columns:
+    for column in columns:
         names[_header_key(column.key)] = column.key
     guessed: dict[str, str] = {}
     for index, header in enumerate(headers):
@@ -118,16 +119,17 @@ def import_configure(
     if job.is_busy or job.status == JobStatus.DONE:
         raise DomainError(_("This import has already started."), code="conflict")
     chosen = {index: key for index, key in mapping.items() if key}
-    known = {column.key for column in kind.columns}
+    columns = {column.key: column for column in kind.columns_of(job.business_unit_id)}
+    known = set(columns)
     if any(key not in known for key in chosen.values()) or any(
         not index.isdigit() or int(index) >= len(job.headers) for index in chosen
     ):
         raise DomainError(_("Choose fields from the list."), field="mapping")
     doubled = {key for key in chosen.values() if list(chosen.values()).count(key) > 1}
     if doubled:
-        labels = ", ".join(str(kind.column(key).label) for key in sorted(doubled))
+        labels = ", ".join(columns[key].label for key in sorted(doubled))
         raise DomainError(_("Each field may take one column only: %(fields)s.") % {"fields": labels}, field="mapping")
-    missing = [str(column.label) for column in kind.columns if column.required and column.key not in chosen.values()]
+    missing = [column.label for column in columns.values() if column.required and column.key not in chosen.values()]
     if missing:
         raise DomainError(_("Map a column to %(fields)s.") % {"fields": ", ".join(missing)}, field="mapping")
     if strategy not in kind.strategies:
@@ -203,7 +205,7 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
         job.refresh_from_db()
         return job
     target = Target(actor=job.actor, owner=job.owner, pool=job.pool, strategy=job.strategy)
-    columns = {int(index): kind.column(key) for index, key in job.mapping.items()}
+    columns = {int(index): kind.column(key, job.business_unit_id) for index, key in job.mapping.items()}
     RejectedRow.objects.filter(job=job).delete()
     done = set()
     if not dry_run:
@@ -299,11 +301,11 @@ def _row_import(
                 ImportedRow.objects.filter(pk=claim.pk).update(outcome=outcome, record_id=record_id)
             return outcome
     except ValidationError as error:
-        raise _RowRefused("; ".join(_field_messages(kind, error.message_dict))) from error
+        raise _RowRefused("; ".join(_field_messages(kind, error.message_dict, job.business_unit_id))) from error
     except DomainError as error:
         message = str(error.message)
         if error.field:
-            message = f"{_label(kind, error.field)}: {message}"
+            message = f"{_label(kind, error.field, job.business_unit_id)}: {message}"
         raise _RowRefused(message) from error
 
 
@@ -319,6 +321,8 @@ def _row_parse(kind: Kind, target: Target, columns: dict[int, Column], cells: li
             continue
         if column.key == "customer":
             row.customer = value
+        elif column.custom is not None:
+            row.custom[column.custom.key] = value
         elif column.key.startswith("contact_"):
             row.contact[column.key.removeprefix("contact_")] = value
         else:
@@ -340,13 +344,13 @@ def _row_save(kind: Kind, target: Target, row: Row) -> tuple[str, int]:
     return "created", int(kind.create(target, row).pk)
 
 
-def _label(kind: Kind, field: str) -> str:
-    return next((str(column.label) for column in kind.columns if column.key == field), field)
+def _label(kind: Kind, field: str, unit: int | None) -> str:
+    return next((str(column.label) for column in kind.columns_of(unit) if column.key == field), field)
 
 
-def _field_messages(kind: Kind, errors: Mapping[str, list[str]]) -> list[str]:
+def _field_messages(kind: Kind, errors: Mapping[str, list[str]], unit: int | None) -> list[str]:
     return [
-        f"{_label(kind, field)}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
+        f"{_label(kind, field, unit)}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
         for field, messages in errors.items()
     ]
 
@@ -372,7 +376,7 @@ def import_error_file(*, actor: User, job: ImportJob) -> bytes:
     return output.getvalue()
 
 
-def import_template(*, kind: Kind) -> bytes:
+def import_template(*, kind: Kind, unit: int | None) -> bytes:
     """A workbook whose header names the columns in the reader's language (required ones starred), with the
     allowed values of coded columns as drop-downs from a second sheet."""
     output = bytes_io.BytesIO()
@@ -381,7 +385,7 @@ def import_template(*, kind: Kind) -> bytes:
     lists = workbook.add_worksheet("lists")
     bold = workbook.add_format({"bold": True})
     text = workbook.add_format({"num_format": "@"})
-    for index, column in enumerate(kind.columns):
+    for index, column in enumerate(kind.columns_of(unit)):
         sheet.write(0, index, f"{column.label}{' *' if column.required else ''}", bold)
         sheet.set_column(index, index, 18, text if column.parse in ("phone", "text") else None)
         allowed = list(column.allowed().values()) if column.parse in ("choice", "dictionary") else []

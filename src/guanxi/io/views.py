@@ -104,7 +104,10 @@ def import_template(request: AuthedRequest, kind: str) -> HttpResponse:
     chosen = services.kind_of(kind) if kind in KINDS else None
     if chosen is None or not services.may_import(request.user, chosen):
         return HttpResponse(status=404)
-    return _file(services.import_template(kind=chosen), f"{kind}-{request.LANGUAGE_CODE}.xlsx")
+    return _file(
+        services.import_template(kind=chosen, unit=request.user.business_unit_id),
+        f"{kind}-{request.LANGUAGE_CODE}.xlsx",
+    )
 
 
 # --- exports ----------------------------------------------------------------------------------------------

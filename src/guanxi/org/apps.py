@@ -9,12 +9,13 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from . import handover, history, models, selectors
+        from . import company, handover, history, models, selectors
 
         models.register()  # permissions of users, departments and roles; the data scope of their records; custom fields
         history.register()  # the audit trail reads sign-in and password events as words
         handover.register()  # a leaving user's departments and teams led and direct reports
         selectors.register()  # the administration menu's entries, the global search of people, dashboard panels
+        company.register()  # the letterhead documents for customers print, as the unit's parameters
         post_migrate.connect(_sync_default_roles, sender=self)
 
 

@@ -116,10 +116,36 @@ def load(out: TextIO) -> None:
                 department.lead = people[lead]
                 department.save(update_fields=["lead"])
 
+    _letterheads(people["admin"])
     units = "、".join(name for name, _tree in UNITS.values())
     out.write(f"Demo company: 华信集团 ({units}) — {created} people added, {len(people)} in all.\n")
     out.write("".join(f"{line}\n" for line in signins()))
     _custom_fields(out)
+
+
+LETTERHEADS = {  # what the demo units' quotes and contracts print (fictitious registration data)
+    "industrial": {
+        "company.legal_name": "华信华东工业装备有限公司",
+        "company.address": "上海市浦东新区张江高科技园区郭守敬路 498 号",
+        "company.phone": "021-5080 1234", "company.tax_number": "91310115MA1K4R8X2L",
+        "company.bank": "中国工商银行上海张江支行 1001 2345 6789 0123 456",
+        "company.website": "www.huaxin-equip.example.cn",
+    },
+    "auto": {
+        "company.legal_name": "华信汽车销售服务有限公司", "company.address": "杭州市西湖区文三路 259 号",
+        "company.phone": "0571-8821 5566", "company.tax_number": "91330106MA2H7P3Q5N",
+        "company.bank": "招商银行杭州文三支行 5719 0812 3410 001", "company.website": "www.huaxin-auto.example.cn",
+    },
+}  # fmt: skip
+
+
+def _letterheads(admin: User) -> None:
+    from guanxi.core.config.parameters import parameter_value, parameters_set
+
+    for code, values in LETTERHEADS.items():
+        unit = BusinessUnit.objects.filter(code=code).first()
+        if unit is not None and not parameter_value("company.legal_name", unit=unit):
+            parameters_set(actor=admin, unit=unit, values=values)
 
 
 def signins() -> list[str]:

@@ -18,6 +18,8 @@ from guanxi.org.selectors import directory
 
 from . import selectors
 from .models import Competitor, Opportunity, Pipeline, Stage, Status
+from .products.forms import product_picker
+from .products.models import Product
 from .selectors import CLOSED, REPORT_FILTERS
 from .services import REQUIRABLE_FIELDS
 
@@ -166,10 +168,16 @@ class OpportunityForm(forms.ModelForm):
 
 
 class LineForm(forms.Form):
-    description = forms.CharField(label=_("Product"), max_length=200, required=False)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none(), required=False)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), min_value=0, max_digits=12, decimal_places=2, required=False)
     unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
     unit_price = forms.DecimalField(label=_("Unit price"), min_value=0, max_digits=14, decimal_places=2, required=False)
+
+    def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if actor is not None:
+            product_picker(self, "product", actor)
 
 
 LineFormSet = forms.formset_factory(LineForm, extra=3, max_num=50)
@@ -179,13 +187,14 @@ def lines_from(formset: Any) -> list[dict[str, Any]]:
     rows = []
     for form in formset.forms:
         data = getattr(form, "cleaned_data", {}) or {}
-        if (data.get("description") or "").strip():
+        if (data.get("description") or "").strip() or data.get("product"):
             rows.append(
                 {
-                    "description": data["description"],
+                    "product": data.get("product"),
+                    "description": data.get("description") or "",
                     "quantity": data.get("quantity") if data.get("quantity") is not None else 1,
                     "unit": data.get("unit") or "",
-                    "unit_price": data.get("unit_price") or 0,
+                    "unit_price": data.get("unit_price"),  # none: the product's list price, or 0
                 }
             )
     return rows

@@ -1,28 +1,55 @@
 """The service's REST resources (DESIGN.md §REST API): ``tickets`` (+ ``assign``, ``start``, ``resolve``,
-``feedback``, ``archive``, ``reopen``), ``articles`` and ``article-categories``, through the same services and
-gate as the pages."""
+``feedback``, ``archive``, ``reopen``, ``attach``), ``articles``, ``article-categories`` and ``service-agents``
+(+ ``skills``), through the same services and gate as the pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
+from guanxi.core.api import (
+    ModelSerializer,
+    ModulePermission,
+    ScopedViewSet,
+    Serializer,
+    VisibleRelatedField,
+    version_sent,
+)
 from guanxi.core.rest import Pagination
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
 from . import knowledge, selectors, services, sla
-from .models import Article, ArticleCategory, Ticket
+from .models import Article, ArticleCategory, Ticket, TicketAttachment
+
+
+class TicketAttachmentSerializer(ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketAttachment
+        fields = ["id", "name", "content_type", "size", "uploaded_at", "url"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_url(self, attachment: TicketAttachment) -> str:
+        return reverse("service:attachment", args=[attachment.pk])
 
 
 class TicketSerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all())
+    attachments = TicketAttachmentSerializer(many=True, read_only=True)
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, write_only=True, help_text="multipart: attachments"
+    )
     contact = VisibleRelatedField(queryset=Contact.objects.all(), allow_null=True, required=False)
     assignee_name = serializers.CharField(source="assignee.display_name", default=None, read_only=True)
     minutes_left = serializers.SerializerMethodField(
@@ -35,7 +62,8 @@ class TicketSerializer(ModelSerializer):
         fields = ["id", "number", "customer", "contact", *services.TICKET_FIELDS, "status", "assignee",
                   "assignee_name", "round", "resolution", "satisfaction", "feedback_comment", "response_due_at",
                   "resolve_due_at", "responded_at", "resolved_at", "archived_at", "breached_at", "escalated_at",
-                  "minutes_left", "reopened_from", "articles", "version", "created_at", "updated_at"]  # fmt: skip
+                  "minutes_left", "reopened_from", "articles", "attachments", "files", "version", "created_at",
+                  "updated_at"]  # fmt: skip
         read_only_fields = ["id", "number", "status", "assignee", "round", "resolution", "satisfaction",
                             "feedback_comment", "response_due_at", "resolve_due_at", "responded_at", "resolved_at",
                             "archived_at", "breached_at", "escalated_at", "reopened_from", "articles",
@@ -65,6 +93,10 @@ class TicketFeedbackSerializer(Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
+class TicketAttachSerializer(Serializer):
+    files = serializers.ListField(child=serializers.FileField())
+
+
 class TicketNoteSerializer(Serializer):
     note = serializers.CharField(allow_blank=True, max_length=1000)
 
@@ -76,7 +108,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
     ``out_of_range`` (satisfaction outside 1–5), ``not_an_agent`` and ``other_unit`` (assignee),
     ``ticket_archived`` (409), ``wrong_status`` (409)."""
 
-    queryset = Ticket.objects.select_related("assignee")
+    queryset = Ticket.objects.select_related("assignee").prefetch_related("attachments")
     serializer_class = TicketSerializer
     permission_module = "service"
     action_permissions = {
@@ -86,6 +118,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         "feedback": "edit",
         "archive": "assign",
         "reopen": "create",
+        "attach": "edit",
     }
     filterset_fields = ["status", "type", "channel", "priority", "assignee", "customer"]
     ordering_fields = ["created_at", "resolve_due_at", "updated_at"]
@@ -105,8 +138,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         ticket = services.ticket_create(
-            actor=self.actor, customer=data.pop("customer"), contact=data.pop("contact", None), data=data
-        )
+            actor=self.actor, customer=data.pop("customer"), contact=data.pop("contact", None),
+            files=data.pop("files", []), data=data,
+        )  # fmt: skip
         return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TicketSerializer, responses=TicketSerializer)
@@ -116,8 +150,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         version = version_sent(data)
-        data.pop("customer", None)
-        data.pop("contact", None)
+        for fixed in ("customer", "contact", "files"):  # files are added with attach
+            data.pop(fixed, None)
         ticket = services.ticket_update(actor=self.actor, ticket=ticket, version=version, data=data)
         return Response(TicketSerializer(ticket).data)
 
@@ -177,6 +211,14 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         return self._answer(ticket)
 
     @extend_schema(request=TicketNoteSerializer, responses={201: TicketSerializer})
+    @extend_schema(request={"multipart/form-data": TicketAttachSerializer}, responses={201: TicketSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def attach(self, request: Request, pk: str | None = None) -> Response:
+        """Add files (multipart field ``files``, repeated) to an open ticket."""
+        ticket = self.get_object()
+        services.ticket_attach(actor=self.actor, ticket=ticket, files=request.FILES.getlist("files"))
+        return self._answer(ticket, status.HTTP_201_CREATED)
+
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         """An archived ticket stays final: this opens a new ticket linked to it (``reopened_from``)."""
@@ -290,3 +332,47 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         body.is_valid(raise_exception=True)
         article = knowledge.article_vote(actor=self.actor, article=article, helpful=body.validated_data["helpful"])
         return Response(ArticleSerializer(article).data)
+
+
+class AgentSerializer(Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    department = serializers.CharField(source="department.name", default=None)
+    open_load = serializers.IntegerField(help_text="Tickets new, assigned or in progress.")
+    skills = serializers.SerializerMethodField(help_text="Ticket type codes the agent handles.")
+
+    def get_skills(self, agent: User) -> list[str]:
+        return sorted(skill.type for skill in agent.service_skills.all())
+
+
+class AgentSkillsSerializer(Serializer):
+    skills = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=True)
+
+
+class AgentViewSet(viewsets.ViewSet):
+    """The agents of the caller's unit: the ticket types each handles (dispatch suggests by them, the least
+    loaded first) and their open load. Changing skills needs ``service.configure`` in the agent's unit."""
+
+    permission_classes = [ModulePermission]
+
+    def permission_code(self) -> str:
+        return "service.configure" if self.action == "skills" else "service.view"
+
+    @property
+    def actor(self) -> User:
+        return self.request.user  # type: ignore[return-value]  # ModulePermission refused anonymous requests
+
+    @extend_schema(responses=AgentSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        return Response(AgentSerializer(services.agents_with_load(self.actor.business_unit_id), many=True).data)
+
+    @extend_schema(request=AgentSkillsSerializer, responses=AgentSerializer)
+    @action(detail=True, methods=["put"])
+    def skills(self, request: Request, pk: str | None = None) -> Response:
+        """Replace the ticket types the agent handles."""
+        agents = services.agents_with_load(self.actor.business_unit_id)
+        agent = get_object_or_404(agents, pk=pk)
+        body = AgentSkillsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.agent_skills_set(actor=self.actor, agent=agent, types=body.validated_data["skills"])
+        return Response(AgentSerializer(agents.get(pk=agent.pk)).data)

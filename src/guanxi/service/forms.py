@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.dictionary import dictionary_choices
+from guanxi.core.forms import MultipleFileField
+from guanxi.core.uploads import files_help
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
@@ -31,9 +33,11 @@ class TicketForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
 
     def __init__(self, *args: Any, actor: User, ticket: Ticket | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = files_help(services.MAX_ATTACHMENTS)
         customers = Customer.objects.visible_to(actor).order_by("name")
         self.fields["customer"].queryset = customers  # type: ignore[attr-defined]
         self.fields["contact"].queryset = Contact.objects.visible_to(actor)  # type: ignore[attr-defined]
@@ -41,12 +45,21 @@ class TicketForm(forms.Form):
         self.fields["channel"].choices = dictionary_choices(  # type: ignore[attr-defined]
             CHANNEL_DICTIONARY, include=[getattr(ticket, "channel", "")]
         )
-        if ticket is not None:  # editing: the customer stays
+        if ticket is not None:  # editing: the customer stays; files are added on the ticket's page
             del self.fields["customer"]
             del self.fields["contact"]
+            del self.fields["attachments"]
 
     def ticket_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name, "") for name in services.TICKET_FIELDS}
+
+
+class AttachForm(forms.Form):
+    attachments = MultipleFileField(label=_("Add files"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = files_help(services.MAX_ATTACHMENTS)
 
 
 class FilterForm(forms.Form):

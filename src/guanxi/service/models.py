@@ -3,11 +3,13 @@ deadlines, the agents' skills, and the knowledge base."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.records import MainRecord
@@ -185,6 +187,37 @@ class TicketStep(models.Model):
         return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
 
+def attachment_path(instance: TicketAttachment, filename: str) -> str:
+    # The stored name never carries the user's file name: it is kept in ``name`` and given on download.
+    return f"tickets/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class TicketAttachment(models.Model):
+    """A photo, document or recording of a ticket (服务附件); downloaded only through a permission check."""
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet["TicketAttachment"].as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
 class Skill(models.Model):
     """An agent handles tickets of this type (dispatch suggests by skill, then by open load)."""
 
@@ -280,6 +313,7 @@ def register() -> None:
     from guanxi.core import permissions, scope
     from guanxi.core.config.dictionary import register_dictionary_usage
     from guanxi.customers.merge import register_merge_child
+    from guanxi.org import handover
 
     permissions.register_module(
         permissions.Module(
@@ -305,7 +339,14 @@ def register() -> None:
             queue=lambda actor: Q(assignee__isnull=True, business_unit_id=actor.business_unit_id),
         ),
     )
+    # A leaving agent's tickets still in work (feedback rounds come back to the assignee) go to the successor.
+    handover.register_owned(
+        handover.OwnedType(
+            Ticket, "assignee", _("Tickets in work"), owned=lambda rows: rows.filter(status__in=UNARCHIVED)
+        )
+    )
     scope.register(TicketStep, scope.Rule("service", owner="ticket__assignee", unit="ticket__business_unit"))
+    scope.register(TicketAttachment, scope.Rule("service", owner="ticket__assignee", unit="ticket__business_unit"))
     scope.register(Skill, scope.Rule("service", owner="user", everyone=True, unit="user__department__business_unit"))
     scope.register(ArticleCategory, scope.Rule("knowledge", owner=None, everyone=True, unit="business_unit"))
     scope.register(Article, scope.Rule("knowledge", owner=None, everyone=True, unit="business_unit"))

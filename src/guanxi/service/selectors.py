@@ -28,6 +28,7 @@ from .models import (
     Article,
     ArticleCategory,
     Ticket,
+    TicketAttachment,
     TicketStep,
 )
 from .workcalendar import calendar_of
@@ -94,6 +95,16 @@ def ticket_for_detail(*, actor: User, pk: int) -> Ticket:
     )
     label_rows([ticket])
     return ticket
+
+
+def attachment_for_download(*, actor: User, pk: int) -> TicketAttachment:
+    """A file of a ticket the actor may see; 404 otherwise, exactly like a missing one."""
+    from django.http import Http404
+
+    try:
+        return TicketAttachment.objects.get(pk=pk, ticket__in=Ticket.objects.visible_to(actor).values("pk"))
+    except TicketAttachment.DoesNotExist:
+        raise Http404 from None
 
 
 @dataclass(frozen=True)

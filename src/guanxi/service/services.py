@@ -6,11 +6,13 @@ once, or a customer answering twice, change the ticket once; every step lands on
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
 
 from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -18,14 +20,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log
-from guanxi.core.config.dictionary import dictionary_validate
+from guanxi.core.config.dictionary import dictionary_labels, dictionary_validate
 from guanxi.core.config.lookups import json_list_contains
 from guanxi.core.config.numbering import number_next
+from guanxi.core.config.units import config_unit_check
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.notifications.services import notify
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.records import save_versioned
 from guanxi.core.texts import Text
+from guanxi.core.uploads import upload_type, uploads_clean
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
@@ -37,8 +41,10 @@ from .models import (
     TYPE_DICTIONARY,
     Article,
     Priority,
+    Skill,
     StepKind,
     Ticket,
+    TicketAttachment,
     TicketStatus,
     TicketStep,
 )
@@ -61,15 +67,49 @@ def agents_of_unit(unit_id: int | None) -> QuerySet[User]:
     )
 
 
-def dispatch_suggestions(*, ticket: Ticket, limit: int = 5) -> list[User]:
-    """Agents of the ticket's unit with its type's skill, the least loaded (open tickets) first (SPEC §9.2)."""
-    agents = agents_of_unit(ticket.business_unit_id).filter(service_skills__type=ticket.type)
-    open_load = Count(
+def _open_load() -> Count:
+    return Count(
         "assigned_tickets",
         filter=Q(assigned_tickets__status__in=OPEN_STATUSES, assigned_tickets__deleted_at__isnull=True),
         distinct=True,
     )
-    found = agents.annotate(open_load=open_load).order_by("open_load", "display_name", "pk")
+
+
+def agents_with_load(unit_id: int | None) -> QuerySet[User]:
+    """The unit's agents with their open tickets counted (``open_load``) and their skills, by name."""
+    return (
+        agents_of_unit(unit_id)
+        .annotate(open_load=_open_load())
+        .select_related("department")
+        .prefetch_related("service_skills")
+        .order_by("display_name", "pk")
+    )
+
+
+@transaction.atomic
+def agent_skills_set(*, actor: User, agent: User, types: Iterable[str]) -> list[str]:
+    """Say which ticket types an agent handles (dispatch suggests by them): a service administrator of the
+    agent's unit, with types of the ticket-type list; the agent's other skills are removed."""
+    unit = agent.business_unit_id
+    config_unit_check(actor=actor, code="service.configure", unit_id=unit)
+    if not agents_of_unit(unit).filter(pk=agent.pk).exists():
+        raise DomainError(_("%(name)s does not handle tickets: give them a service role first.") % {"name": agent})
+    wanted = list(dict.fromkeys(types))
+    allowed = set(dictionary_labels(TYPE_DICTIONARY))
+    if any(code not in allowed for code in wanted):
+        raise DomainError(_("Choose ticket types from the list."), field="types", code="invalid_choice")
+    before = sorted(Skill.objects.filter(user=agent).values_list("type", flat=True))
+    Skill.objects.filter(user=agent).exclude(type__in=wanted).delete()
+    Skill.objects.bulk_create([Skill(user=agent, type=code) for code in wanted], ignore_conflicts=True)
+    if sorted(wanted) != before:
+        audit_log(actor=actor, action=Action.UPDATE, obj=agent, changes={"service_skills": [before, sorted(wanted)]})
+    return wanted
+
+
+def dispatch_suggestions(*, ticket: Ticket, limit: int = 5) -> list[User]:
+    """Agents of the ticket's unit with its type's skill, the least loaded (open tickets) first (SPEC §9.2)."""
+    agents = agents_of_unit(ticket.business_unit_id).filter(service_skills__type=ticket.type)
+    found = agents.annotate(open_load=_open_load()).order_by("open_load", "display_name", "pk")
     return list(found[:limit])
 
 
@@ -125,9 +165,11 @@ def ticket_create(
     contact: Contact | None = None,
     assignee: User | None = None,
     at: datetime | None = None,
+    files: Sequence[UploadedFile] = (),
 ) -> Ticket:
-    """服务创建: register a ticket for a customer the actor sees; its deadlines count from now."""
+    """服务创建: register a ticket for a customer the actor sees, with its files; its deadlines count from now."""
     require_perm(actor, "service.create")
+    _files_clean(files)
     if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
         raise DomainError(_("Choose a customer you can see."), field="customer", code="invalid_choice")
     if contact is not None and contact.customer_id != customer.pk:
@@ -149,9 +191,45 @@ def ticket_create(
     )
     _step(ticket, StepKind.CREATED, actor=actor, at=now)
     audit_log(actor=actor, action=Action.CREATE, obj=ticket, changes={"status": [None, ticket.status]})
+    for upload in files:
+        _attachment_store(ticket, upload, actor)
     if assignee is not None:
         ticket_assign(actor=actor, ticket=ticket, assignee=assignee, at=now)
     return ticket
+
+
+MAX_ATTACHMENTS = 20
+
+
+def _files_clean(files: Sequence[UploadedFile], *, already: int = 0) -> None:
+    uploads_clean(files, already=already, most=MAX_ATTACHMENTS, too_many=_("At most %(count)d files per ticket."))
+
+
+def _attachment_store(ticket: Ticket, upload: UploadedFile, actor: User) -> TicketAttachment:
+    name = PurePath(upload.name or "file").name[:200]
+    return TicketAttachment.objects.create(
+        ticket=ticket, file=upload, name=name, content_type=upload_type(upload), size=upload.size or 0,
+        uploaded_by=actor,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def ticket_attach(*, actor: User, ticket: Ticket, files: Sequence[UploadedFile]) -> list[TicketAttachment]:
+    """Add photos, documents or recordings to an open ticket: by its creator, its assignee or a service
+    manager. The whole set is refused if one file is wrong (type by its first bytes, size, empty, count)."""
+    require_perm(actor, "service.edit")
+    if not Ticket.objects.visible_to(actor).filter(pk=ticket.pk).exists():
+        raise NotPermitted(_("This ticket is outside your data scope."))
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)  # the count of files is decided in turn
+    _refuse_archived(ticket)
+    if ticket.created_by_id != actor.pk:
+        _may_handle(actor, ticket)
+    if not files:
+        raise DomainError(_("Choose a file."), field="files", code="required")
+    _files_clean(files, already=ticket.attachments.count())
+    saved = [_attachment_store(ticket, upload, actor) for upload in files]
+    audit_log(actor=actor, action=Action.UPDATE, obj=ticket, changes={"attachments": [None, [a.name for a in saved]]})
+    return saved
 
 
 @transaction.atomic

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.core.config.dictionary import dictionary_labels
+from guanxi.core.config.units import config_may_change
 from guanxi.core.errors import DomainError
 from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
@@ -23,12 +24,14 @@ from guanxi.core.middleware import ip_of
 from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
+from guanxi.core.uploads import stored_file_response
 from guanxi.customers.models import Customer
 
 from . import exports, knowledge, selectors, services, sla
 from .forms import (
     ArticleForm,
     AssignForm,
+    AttachForm,
     CategoryForm,
     FeedbackForm,
     FilterForm,
@@ -92,7 +95,7 @@ def ticket_create(request: AuthedRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
     if request.GET.get("customer", "").isdigit():
         initial["customer"] = get_visible_or_404(Customer.objects.all(), request.user, pk=request.GET["customer"])
-    form = TicketForm(request.POST or None, actor=request.user, initial=initial)
+    form = TicketForm(request.POST or None, request.FILES or None, actor=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         ticket = attempt(
             form,
@@ -102,7 +105,9 @@ def ticket_create(request: AuthedRequest) -> HttpResponse:
                 customer=form.cleaned_data["customer"],
                 contact=form.cleaned_data.get("contact"),
                 data=form.ticket_data(),
+                files=form.cleaned_data.get("attachments") or [],
             ),
+            {"files": "attachments"},
         )
         if ticket:
             messages.success(request, _("Ticket %(number)s was registered.") % {"number": ticket.number})
@@ -147,7 +152,10 @@ def ticket_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "may_reopen": has_perm(request.user, "service.create") and ticket.status == TicketStatus.ARCHIVED,
         "may_edit": edit and ticket.status != TicketStatus.ARCHIVED,
         "articles": ticket.articles.all(),
+        "attachments": ticket.attachments.all(),
     }
+    if edit and ticket.status != TicketStatus.ARCHIVED:
+        context["attach_form"] = AttachForm()
     if context["may_assign"]:
         context["assign_form"] = AssignForm(ticket=ticket)
         context["suggestions"] = services.dispatch_suggestions(ticket=ticket)
@@ -163,6 +171,27 @@ def ticket_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if context["may_archive"] or context["may_reopen"]:
         context["note_form"] = NoteForm()
     return render(request, "service/detail.html", context)
+
+
+@require_POST
+@perm_required("service.edit")
+def ticket_attach(request: AuthedRequest, pk: int) -> HttpResponse:
+    ticket = get_visible_or_404(Ticket.objects.all(), request.user, pk=pk)
+    form = AttachForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        files = form.cleaned_data["attachments"]
+        saved = attempt(None, request, lambda: services.ticket_attach(actor=request.user, ticket=ticket, files=files))
+        if saved:
+            messages.success(request, _("Files added: %(count)d.") % {"count": len(saved)})
+    return redirect(reverse("service:detail", args=[pk]) + "#attachments")
+
+
+@perm_required("service.view")
+def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
+    """A ticket's file, only for someone who may see the ticket (404 otherwise, like a missing one)."""
+    return stored_file_response(request, selectors.attachment_for_download(actor=request.user, pk=pk))
 
 
 def _act(request: AuthedRequest, pk: int, call: Callable[[Ticket], Any], done: str) -> HttpResponse:
@@ -295,6 +324,29 @@ def sla_settings(request: AuthedRequest) -> HttpResponse:
         "types": dictionary_labels(TYPE_DICTIONARY),
     }
     return render(request, "service/sla.html", context)
+
+
+@perm_required("service.view")
+def agent_list(request: AuthedRequest) -> HttpResponse:
+    """The unit's agents: what each handles (their skills, which dispatch suggests by) and their open load."""
+    unit = request.user.business_unit_id
+    types = dictionary_labels(TYPE_DICTIONARY)
+    agents = list(services.agents_with_load(unit))
+    for agent in agents:
+        agent.skill_codes = {skill.type for skill in agent.service_skills.all()}  # type: ignore[attr-defined]
+    may_edit = config_may_change(actor=request.user, code="service.configure", unit_id=unit)
+    return render(request, "service/agents.html", {"agents": agents, "types": types, "may_edit": may_edit})
+
+
+@require_POST
+@perm_required("service.configure")
+def agent_skills(request: AuthedRequest, pk: int) -> HttpResponse:
+    agent = get_object_or_404(services.agents_of_unit(request.user.business_unit_id), pk=pk)
+    types = request.POST.getlist("types")
+    saved = attempt(None, request, lambda: services.agent_skills_set(actor=request.user, agent=agent, types=types))
+    if saved is not None:
+        messages.success(request, _("Saved what %(name)s handles.") % {"name": agent})
+    return redirect(reverse("service:agents") + f"#agent-{agent.pk}")
 
 
 # --- the customer's feedback link (public) ---------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,15 @@ def history_of(*, record_type: str, object_id: object) -> QuerySet[ApprovalReque
     return with_tasks(
         ApprovalRequest.objects.filter(record_type=record_type, object_id=str(object_id)).select_related("submitter")
     )
+
+
+def approver_readable(record_type: str, actor: User, path: str = "pk") -> Q:
+    """The records of ``record_type`` that the actor has been asked to approve, now or before: a scope rule's
+    ``readable`` rows, so a named approver outside the record's scope may still open what they decide."""
+    asked = ApprovalTask.objects.filter(approver=actor, request__record_type=record_type).annotate(
+        record_id=Cast("request__object_id", BigIntegerField())
+    )
+    return Q(**{f"{path}__in": asked.values("record_id")})
 
 
 def may_decide(*, actor: User, request: ApprovalRequest) -> bool:

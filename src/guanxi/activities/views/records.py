@@ -21,6 +21,7 @@ from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_readable_or_404, get_visible_or_404, rule_for
+from guanxi.core.uploads import stored_file_response
 from guanxi.customers.models import Customer
 
 from .. import plan_templates, selectors, services
@@ -248,16 +249,7 @@ def followup_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @perm_required("activities.view")
 def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
     """A follow-up's file, only for someone who may open the follow-up (404 otherwise, like a missing one)."""
-    attachment = selectors.attachment_for_download(actor=request.user, pk=pk)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not attachment.is_image or request.GET.get("download") == "1",
-        filename=attachment.name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return stored_file_response(request, selectors.attachment_for_download(actor=request.user, pk=pk))
 
 
 # --- plans --------------------------------------------------------------------------------------------

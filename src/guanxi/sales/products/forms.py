@@ -47,3 +47,15 @@ class CategoryForm(forms.Form):
 
 class ProductFilterForm(forms.Form):
     q = forms.CharField(label=_("Code, name or pinyin"), required=False)
+
+
+def product_picker(form: forms.BaseForm, name: str, actor: User) -> None:
+    """Make ``form[name]`` the product picker (Tom Select): any visible product parses, the service says which
+    are another unit's or off sale; only the chosen option is rendered, the rest load as the user types."""
+    field = form.fields[name]
+    field.queryset = Product.objects.visible_to(actor)  # type: ignore[attr-defined]
+    field.widget.attrs.update({"data-product-picker": "", "class": "form-select"})
+    chosen = form.data.get(form.add_prefix(name)) if form.is_bound else form.initial.get(name)
+    chosen = str(getattr(chosen, "pk", chosen))
+    product = Product.objects.visible_to(actor).filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    field.widget.choices = [("", "")] + ([(product.pk, str(product))] if product else [])

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
-from guanxi.core.scope import get_visible_or_404
+from guanxi.core.scope import get_readable_or_404, get_visible_or_404
 from guanxi.customers.models import Contact, Customer
 
 from ..models import Opportunity
@@ -93,6 +93,13 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     search_fields = ["number", "customer__name"]
     ordering_fields = ["updated_at", "created_at", "total", "valid_until"]
     ordering = ["-updated_at"]
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        return Response(QuoteSerializer(self._readable(pk), context=self.get_serializer_context()).data)
+
+    def _readable(self, pk: str | None) -> Quote:
+        """As the page: the quote's scope, and whoever is asked to approve it."""
+        return get_readable_or_404(self.queryset, self.actor, pk=pk)
 
     def _out(self, quote: Quote) -> dict[str, Any]:
         return QuoteSerializer(self.get_queryset().get(pk=quote.pk), context=self.get_serializer_context()).data
@@ -179,7 +186,7 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     @action(detail=True, methods=["get"])
     def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The quote as a PDF with the unit's header, as the customer receives it."""
-        return pdf.quote_pdf_response(self.get_object(), request)
+        return pdf.quote_pdf_response(self._readable(pk), request)
 
     @extend_schema(
         parameters=[

@@ -12,6 +12,7 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
 from ..models import Opportunity
+from ..products.forms import product_picker
 from ..products.models import Product
 
 
@@ -58,14 +59,7 @@ class LineForm(forms.Form):
     def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if actor is not None:
-            # Any visible product parses; the service says which are another unit's or off sale.
-            self.fields["product"].queryset = Product.objects.visible_to(actor)  # type: ignore[attr-defined]
-            self.fields["product"].widget.attrs.update({"data-product-picker": "", "class": "form-select"})
-            # The picker loads its options as the user types; only the chosen one is rendered.
-            chosen = self.data.get(self.add_prefix("product")) if self.is_bound else self.initial.get("product")
-            chosen = str(getattr(chosen, "pk", chosen))
-            product = Product.objects.visible_to(actor).filter(pk=int(chosen)).first() if chosen.isdigit() else None
-            self.fields["product"].widget.choices = [("", "")] + ([(product.pk, str(product))] if product else [])
+            product_picker(self, "product", actor)
 
 
 LineFormSet = forms.formset_factory(LineForm, extra=3, can_delete=True)

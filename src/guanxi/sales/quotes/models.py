@@ -4,6 +4,7 @@ each line gave the customer, kept for "one company, one price"."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -159,7 +160,15 @@ def register() -> None:
     permissions.register_module(
         permissions.Module("quotes", _("Quotes"), ("view", "create", "edit", "delete", "export", "approve"))
     )
-    scope.register(Quote, scope.Rule("quotes", owner="owner", unit="business_unit"))
+    from guanxi.workflows.selectors import approver_readable
+
+    from .services import QUOTE_APPROVAL
+
+    # An approver named in a flow may sit outside the quote's scope: they still open what they decide.
+    scope.register(
+        Quote,
+        scope.Rule("quotes", owner="owner", unit="business_unit", readable=partial(approver_readable, QUOTE_APPROVAL)),
+    )
     register_merge_child(Quote, "customer")
     register_merge_child(QuoteLine, "customer")
     handover.register_owned(

@@ -10,16 +10,21 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from guanxi.org.company import letterhead_of
+
 from .models import Quote
+
+
+def sheet_context(quote: Quote) -> dict[str, Any]:
+    """What the quote sheet prints (the page and the PDF alike): the quote, its lines, the unit's letterhead."""
+    lines = quote.lines.select_related("product")
+    return {"quote": quote, "lines": lines, "company": letterhead_of(quote.business_unit)}
 
 
 def quote_pdf(quote: Quote) -> bytes:
     from weasyprint import CSS, HTML  # heavy: loaded on the first PDF, not at start-up
 
-    html = render_to_string(
-        "sales/quotes/sheet.html",
-        {"quote": quote, "lines": quote.lines.select_related("product"), "LANGUAGE_CODE": get_language()},
-    )
+    html = render_to_string("sales/quotes/sheet.html", {**sheet_context(quote), "LANGUAGE_CODE": get_language()})
     stylesheet = finders.find("guanxi/quote.css")
     document = HTML(string=f"<!doctype html><html><body>{html}</body></html>")
     return bytes(document.write_pdf(stylesheets=[CSS(filename=str(stylesheet))]))

@@ -27,10 +27,12 @@ def quote_list(*, actor: User, status: str = "", customer: int | None = None, q:
     return rows.order_by("-updated_at", "-id")
 
 
-def quote_for_detail(*, actor: User, pk: int) -> Quote:
-    from guanxi.core.scope import get_visible_or_404
+def quote_for_detail(*, actor: User, pk: int, editing: bool = False) -> Quote:
+    """A quote to show (to its scope, and to whoever is asked to approve it) or, ``editing``, to change."""
+    from guanxi.core.scope import get_readable_or_404, get_visible_or_404
 
-    return get_visible_or_404(
+    found = get_visible_or_404 if editing else get_readable_or_404
+    return found(
         Quote.objects.select_related("customer", "contact", "opportunity", "owner", "business_unit", "previous"),
         actor,
         pk=pk,

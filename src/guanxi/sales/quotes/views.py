@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -79,7 +80,7 @@ def quote_create(request: AuthedRequest) -> HttpResponse:
 
 @perm_required("quotes.edit")
 def quote_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    quote = selectors.quote_for_detail(actor=request.user, pk=pk)
+    quote = selectors.quote_for_detail(actor=request.user, pk=pk, editing=True)
     if not quote.is_editable:
         messages.error(request, _("Only a draft can be changed: copy the quote to a new version."))
         return redirect(quote.get_absolute_url())
@@ -122,7 +123,7 @@ def quote_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@perm_required("quotes.view")
+@login_required  # the gate decides: the quote's scope, or an approver asked to decide it
 def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_for_detail(actor=request.user, pk=pk)
     lines = list(quote.lines.select_related("product"))
@@ -165,12 +166,12 @@ def quote_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
     return redirect(quote.get_absolute_url())
 
 
-@perm_required("quotes.view")
+@login_required  # the gate decides: the quote's scope, or an approver asked to decide it
 def quote_print(request: AuthedRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_for_detail(actor=request.user, pk=pk)
-    return render(request, "sales/quotes/print.html", {"quote": quote, "lines": quote.lines.select_related("product")})
+    return render(request, "sales/quotes/print.html", pdf.sheet_context(quote))
 
 
-@perm_required("quotes.view")
+@login_required  # the gate decides: the quote's scope, or an approver asked to decide it
 def quote_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     return pdf.quote_pdf_response(selectors.quote_for_detail(actor=request.user, pk=pk))

@@ -175,7 +175,7 @@ def _clean_lines(lines: Iterable[Mapping[str, Any]], *, unit_id: int | None = No
             errors.setdefault("lines", []).append(_("Line %(n)d: name the product.") % {"n": position + 1})
             continue
         quantity = _decimal(data.get("quantity", 1), "lines", errors)
-        price = _decimal(data.get("unit_price", 0), "lines", errors)
+        price = _decimal(data.get("unit_price") or 0, "lines", errors)
         rows.append(
             OpportunityLine(
                 position=position,

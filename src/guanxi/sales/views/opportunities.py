@@ -192,7 +192,7 @@ def opportunity_create(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("customer", "").isdigit():
         customer = get_visible_or_404(Customer.objects.all(), request.user, pk=request.GET["customer"])
     form = OpportunityForm(request.POST or None, actor=request.user, customer=customer)
-    lines = LineFormSet(request.POST or None, prefix="lines")
+    lines = LineFormSet(request.POST or None, prefix="lines", form_kwargs={"actor": request.user})
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         assert form.customer is not None
         created = attempt(
@@ -231,10 +231,11 @@ def opportunity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = OpportunityForm(request.POST or None, instance=opportunity, actor=request.user)
     initial = [
-        {"description": line.description, "quantity": line.quantity, "unit": line.unit, "unit_price": line.unit_price}
+        {"product": line.product_id, "description": line.description, "quantity": line.quantity, "unit": line.unit,
+         "unit_price": line.unit_price}
         for line in opportunity.lines.all()
-    ]
-    lines = LineFormSet(request.POST or None, prefix="lines", initial=initial)
+    ]  # fmt: skip
+    lines = LineFormSet(request.POST or None, prefix="lines", initial=initial, form_kwargs={"actor": request.user})
     if request.method == "POST" and form.is_valid() and lines.is_valid():
 
         def save() -> Opportunity:

@@ -1,9 +1,10 @@
-// The quote form: a product picker (Tom Select) that shows each product's prices, fills the list price into
-// an empty unit price, and shows the latest price this customer was given for the product (one price).
+// The product picker (Tom Select) of quote and opportunity lines: it shows each product's prices, fills the
+// empty cells of its line (unit price, quantity; an opportunity line's description and unit too) and, on a
+// quote, shows the latest price this customer was given for the product (one company, one price).
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const form = document.querySelector("[data-quote-form]");
+  const form = document.querySelector("[data-quote-form], [data-lines-form]");
   if (!form || typeof TomSelect === "undefined") return;
   const pickerUrl = form.dataset.pickerUrl;
   const lastPricesUrl = form.dataset.lastPricesUrl;
@@ -11,9 +12,11 @@ document.addEventListener("DOMContentLoaded", () => {
   const detail = (item) => `¥${item.list_price} · ≥ ¥${item.floor_price}${item.uom ? " / " + item.uom : ""}`;
 
   form.querySelectorAll("select[data-product-picker]").forEach((select) => {
-    const line = select.closest("[data-quote-line]");
-    const price = line.querySelector("input[name$='-unit_price']");
-    const quantity = line.querySelector("input[name$='-quantity']");
+    const line = select.closest("[data-quote-line], [data-line]");
+    const fill = (name, value) => {
+      const input = line.querySelector(`input[name$='-${name}']`);
+      if (input && !input.value && value) input.value = value;
+    };
     const hint = line.querySelector("[data-line-hint]");
     new TomSelect(select, {
       valueField: "id",
@@ -35,8 +38,12 @@ document.addEventListener("DOMContentLoaded", () => {
       },
       onChange(value) {
         const item = this.options[value];
-        if (item && item.list_price && price && !price.value) price.value = item.list_price;
-        if (quantity && !quantity.value) quantity.value = "1";
+        if (item) {
+          fill("unit_price", item.list_price);
+          fill("description", item.name);
+          fill("unit", item.uom);
+        }
+        fill("quantity", "1");
         if (!hint) return;
         hint.textContent = item && item.floor_price ? `≥ ¥${item.floor_price}` : "";
         if (!value || !lastPricesUrl) return;
