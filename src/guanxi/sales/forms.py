@@ -113,9 +113,6 @@ class OpportunityForm(forms.ModelForm):
         fields["pipeline"].empty_label = _("The default pipeline")
         self.initial["amount"] = None  # empty: the total of the product lines
         fields["stage"].choices = [("", _("First stage of the pipeline")), *stage_choices(actor)]
-        fields["source"].choices = [("", "---------"), *dictionary_choices("customer_source")]
-        fields["loss_reason"].choices = [("", "---------"), *dictionary_choices("loss_reason")]
-        fields["competitor"].queryset = Competitor.objects.visible_to(actor)
         owners = owners_in_scope(actor)
         if owners is None:
             del fields["owner"]
@@ -285,9 +282,6 @@ class OpportunityFilterForm(forms.Form):
         fields["pipeline"].queryset = pipelines
         fields["stage"].queryset = Stage.objects.filter(pipeline__in=pipelines).select_related("pipeline")
         fields["stage"].label_from_instance = lambda stage: f"{stage.pipeline.shown_name} · {stage.shown_name}"
-        fields["source"].choices = [("", "---------"), *dictionary_choices("customer_source")]
-        fields["loss_reason"].choices = [("", "---------"), *dictionary_choices("loss_reason")]
-        fields["competitor"].queryset = Competitor.objects.visible_to(actor)
         owners = owners_in_scope(actor)
         if owners is None:
             del fields["owner"]
@@ -297,6 +291,10 @@ class OpportunityFilterForm(forms.Form):
             for name in ("stage", "status", "ordering", *REPORT_FILTERS):
                 del fields[name]
             fields["pipeline"].empty_label = None
+        else:
+            fields["source"].choices = [("", "---------"), *dictionary_choices("customer_source")]
+            fields["loss_reason"].choices = [("", "---------"), *dictionary_choices("loss_reason")]
+            fields["competitor"].queryset = Competitor.objects.visible_to(actor)
 
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_valid() else {}
