@@ -1,7 +1,7 @@
 """Each report's figures against hand-computed ones on the small history of ``conftest.py``, including the
 period's boundaries in company time and the data scope."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import QueryDict
@@ -119,3 +119,47 @@ def test_periods_compare_with_whole_months_before_or_a_year_earlier() -> None:
         date(2026, 2, 23), date(2026, 3, 4)
     )
     assert Period(date(2028, 2, 29), date(2028, 2, 29)).previous("year") == Period(date(2027, 2, 28), date(2027, 2, 28))
+
+
+def test_plan_completion_by_the_day_plans_fall_due_in_company_time(history: History) -> None:
+    import time_machine
+
+    from guanxi.activities import services as activities
+
+    from .conftest import SHANGHAI, at
+
+    charlie, customer = history.world.charlie, history.charlie_customer
+    with time_machine.travel(at(3, 9, month=12), tick=False):
+        plans = [
+            activities.plan_create(actor=charlie, subject=subject, due_at=due, customer=customer)
+            for subject, due in (
+                ("一", datetime(2027, 1, 5, 10, tzinfo=SHANGHAI)),
+                ("二", datetime(2027, 1, 31, 23, 30, tzinfo=SHANGHAI)),  # 15:30 UTC: January in Beijing
+                ("三", datetime(2027, 2, 1, 0, 30, tzinfo=SHANGHAI)),  # 31 Jan 16:30 UTC: February in Beijing
+            )
+        ]
+        activities.plan_complete(actor=charlie, plan=plans[0])
+        activities.plan_cancel(actor=charlie, plan=plans[2])
+    january = figures(charlie, "plans", "date_from=2027-01-01&date_to=2027-01-31")
+    assert by_label(january, "count") == {"张查理": 2}
+    assert january.totals == {"count": 2, "done": 1, "cancelled": 0, "open": 1, "completion": Decimal("50.0")}
+    assert figures(charlie, "plans", "date_from=2027-02-01&date_to=2027-02-28").totals["cancelled"] == 1
+    assert figures(history.world.alice, "plans", "date_from=2027-01-01&date_to=2027-01-31").totals["count"] == 0
+
+
+def test_customers_without_follow_up_for_the_given_days(history: History) -> None:
+    # on 2 December: Alice's customer was followed up at 00:30 on 1 December, Charlie's on 12 November
+    assert by_label(figures(history.world.root, "quiet_customers", "days=10"), "count") == {"张查理": 1}
+    assert figures(history.world.root, "quiet_customers", "days=30").totals["count"] == 0
+    assert figures(history.world.alice, "quiet_customers", "days=10").totals["count"] == 0
+    report = report_get("quiet_customers")
+    form = ReportFilterForm(QueryDict("days=0"), report=report, actor=history.world.root)
+    assert not form.is_valid() and "days" in form.errors
+
+
+def test_customer_composition_by_level_counts_the_unset_ones_too(history: History) -> None:
+    result = figures(history.world.root, "composition", "by=status")
+    assert sum(by_label(result, "count").values()) == 2  # type: ignore[arg-type]
+    created = figures(history.world.root, "composition", "date_from=2026-11-02&date_to=2026-11-02&by=level")
+    assert created.totals["count"] == 2  # both were created on 2 November
+    assert figures(history.world.root, "composition", "date_from=2026-11-03&date_to=2026-11-30").totals == {"count": 0}

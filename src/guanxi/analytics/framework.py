@@ -475,7 +475,7 @@ def _cell(key: Any) -> str:
 
 
 def _list_query(report: Report, filters: Filters, dimension: Dimension, key: Any) -> dict[str, str] | None:
-    if not report.list_url or key in (None, "") or (report.compute is not None and dimension.code != "stage"):
+    if not report.list_url or key in (None, ""):
         return None
     query = dict(report.list_fixed)
     active = filters.active()
