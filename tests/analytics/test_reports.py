@@ -163,3 +163,25 @@ def test_customer_composition_by_level_counts_the_unset_ones_too(history: Histor
     created = figures(history.world.root, "composition", "date_from=2026-11-02&date_to=2026-11-02&by=level")
     assert created.totals["count"] == 2  # both were created on 2 November
     assert figures(history.world.root, "composition", "date_from=2026-11-03&date_to=2026-11-30").totals == {"count": 0}
+
+
+def test_lead_response_time_from_arrival_to_the_first_follow_up(history: History) -> None:
+    import time_machine
+
+    from guanxi.activities import services as activities
+    from guanxi.leads import services as leads
+
+    from .conftest import at
+
+    alice = history.world.alice
+    with time_machine.travel(at(6, 10), tick=False):
+        first = leads.lead_create(actor=alice, data={"name": "王五", "company": "甲公司", "mobile": "13700000001"})
+    with time_machine.travel(at(7, 9), tick=False):
+        leads.lead_create(actor=alice, data={"name": "赵六", "company": "乙公司", "mobile": "13700000002"})
+        activities.followup_create(actor=alice, content="首次电话", occurred_at=at(6, 13, 30), related=first)
+        activities.followup_create(actor=alice, content="再次电话", occurred_at=at(6, 16), related=first)
+    result = figures(alice, "lead_response")
+    assert [row.values for row in result.rows] == [
+        {"count": 2, "responded": 1, "response_rate": Decimal("50.0"), "hours": Decimal("3.5")}
+    ]
+    assert result.totals["count"] == 2 and result.totals["response_rate"] == Decimal("50.0")

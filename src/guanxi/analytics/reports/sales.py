@@ -235,6 +235,61 @@ LEAD_SOURCES = Report(
 )
 
 
+def lead_response_rows(report: Report, rows: QuerySet[Any], filters: Filters, period: Period | None) -> list[Row]:
+    """Leads created in the period, per owner: how many, how many were followed up, and the average hours from
+    the lead's creation to its first follow-up (a follow-up recorded about the lead)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from guanxi.activities.models import FollowUp
+
+    first = Subquery(
+        FollowUp.objects.filter(related_type=ContentType.objects.get_for_model(Lead), related_id=OuterRef("pk"))
+        .order_by("occurred_at")
+        .values("occurred_at")[:1]
+    )
+    figures: dict[Any, dict[str, Any]] = {}
+    for owner, created, answered in rows.order_by().annotate(first=first).values_list("owner", "created_at", "first"):
+        line = figures.setdefault(owner, {"count": 0, "responded": 0, "hours": Decimal(0)})
+        line["count"] += 1
+        if answered is not None:
+            line["responded"] += 1
+            line["hours"] += Decimal(max((answered - created).total_seconds(), 0)) / 3600
+    names = labels.people([owner for owner in figures if owner is not None])
+    answer = []
+    for owner, line in figures.items():
+        hours = (line.pop("hours") / line["responded"]).quantize(Decimal("0.1")) if line["responded"] else None
+        values = {**line, "response_rate": rate("responded", "count")(line), "hours": hours}
+        answer.append(Row(owner, names.get(owner) or str(_("Not assigned")), values))
+    return sorted(answer, key=lambda row: (-row.values["count"], row.label))
+
+
+LEAD_RESPONSE = Report(
+    name="lead_response",
+    title=_("Lead response time"),
+    description=_(
+        "Leads created in the period, per owner: how many were followed up and the average hours from a lead's "
+        "arrival to its first follow-up."
+    ),
+    model=Lead,
+    module="leads",
+    period_field="created_at",
+    dimensions=(Dimension("owner", _("Owner"), "owner", labels.people, list_param="owner"),),
+    measures=(
+        Measure("count", _("Leads"), Count("pk")),
+        Measure("responded", _("Followed up"), Count("pk")),
+        Measure("response_rate", _("Followed-up rate"), kind="percent", derive=rate("responded", "count")),
+        Measure("hours", _("Average hours to the first follow-up"), kind="decimal"),
+    ),
+    group="activity",
+    chart="bar",
+    chart_measures=("hours",),
+    compute=lead_response_rows,
+    list_url="leads:list",
+    list_params={"date_from": "created_from", "date_to": "created_to", "owner": "owner"},
+    order=85,
+)
+
+
 def register() -> None:
-    for report in (FUNNEL, WIN_LOSS, LOSSES, LEAD_SOURCES):
+    for report in (FUNNEL, WIN_LOSS, LOSSES, LEAD_SOURCES, LEAD_RESPONSE):
         register_report(report)
