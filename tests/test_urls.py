@@ -15,7 +15,8 @@ PUBLIC = {
     "leads:webform",  # the public web-to-lead form and its thank-you page (SPEC §5.2)
     "leads:webform_thanks",
     "service:public_feedback",  # the customer's feedback link (an unguessable token, SPEC §9.2)
-    "service:faq",  # the public FAQ (SPEC §9.4)
+    "service:faq",  # the public FAQ (SPEC §9.4), every unit's or one unit's
+    "service:unit_faq",
 }
 
 

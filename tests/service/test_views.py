@@ -107,6 +107,19 @@ def test_the_public_faq_lists_only_public_articles(desk: Desk) -> None:
     assert "如何报修" in page and "内部流程" not in page
 
 
+def test_each_unit_has_its_own_faq_address(desk: Desk) -> None:
+    grant(desk.ben, "service_manager")
+    for actor, title in ((desk.mei, "如何报修打印机"), (desk.ben, "如何预约保养")):
+        category = knowledge.category_create(actor=actor, name="常见问题")
+        data = {"title": title, "category": category, "body": "<p>请致电</p>", "is_public": True}
+        knowledge.article_create(actor=actor, data=data)
+    hangzhou = Client().get(f"/service/faq/{desk.unit_b.code}/").content.decode()
+    assert "如何预约保养" in hangzhou and "如何报修打印机" not in hangzhou
+    assert Client().get("/service/faq/nowhere/").status_code == 404
+    listing = client_for(desk.mei).get("/service/knowledge/").content.decode()
+    assert f"/service/faq/{desk.unit.code}/" in listing
+
+
 def test_the_sla_page_names_the_calendar_and_says_when_its_data_ends(desk: Desk) -> None:
     with time_machine.travel(date(LAST_YEAR, 6, 1)):
         page = client_for(desk.sam).get("/service/sla/").content.decode()

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import DomainError, NotPermitted
+from guanxi.core.memo import remembering
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.org.models import User
 from guanxi.pool.models import Pool
@@ -231,7 +232,8 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
             return
         outcomes[outcome] += 1
 
-    with translation.override(job.language or job.actor.language or translation.get_language()):  # the reader's words
+    language = job.language or job.actor.language or translation.get_language()
+    with translation.override(language), remembering():  # the reader's words; configuration read once per job
         for start in range(0, len(numbered), CHECK_CHUNK):
             chunk = numbered[start : start + CHECK_CHUNK]
             if dry_run:

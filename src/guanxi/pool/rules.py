@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.config.parameters import PARAMETERS
 from guanxi.core.errors import DomainError
+from guanxi.core.memo import remembered
 from guanxi.core.models import ParameterValue
 from guanxi.core.permissions import has_perm
 from guanxi.customers.models import Customer, Lifecycle
@@ -47,6 +48,7 @@ class Rules:
         return f"{self.no_followup_days}/{self.no_deal_days}/{int(self.won_exempt)}"
 
 
+@remembered
 def unit_parameters(unit_id: int | None) -> dict[str, Any]:
     """Every ``pool.*`` parameter of the unit (its value, else the default), with one query."""
     values = {code: parameter.default for code, parameter in PARAMETERS.items() if code.startswith("pool.")}
@@ -97,6 +99,7 @@ def _department_ids(department: Department | None) -> list[int]:
     return [int(part) for part in reversed(department.path.strip("/").split("/")) if part] or [department.pk]
 
 
+@remembered
 def governing_pool(owner: User, unit_id: int) -> Pool:
     """The most specific pool for a customer of this owner: their department's, else the nearest
     ancestor department's, else the unit's (SPEC §3.2)."""

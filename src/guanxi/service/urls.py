@@ -31,4 +31,5 @@ urlpatterns = [
     # public: the customer's feedback link and the FAQ (no sign-in)
     path("feedback/<str:token>/", views.public_feedback, name="public_feedback"),
     path("faq/", views.public_faq, name="faq"),
+    path("faq/<slug:unit>/", views.public_faq, name="unit_faq"),
 ]

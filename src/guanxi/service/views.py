@@ -26,6 +26,7 @@ from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.core.uploads import stored_file_response
 from guanxi.customers.models import Customer
+from guanxi.org.models import BusinessUnit, User
 
 from . import exports, knowledge, selectors, services, sla
 from .forms import (
@@ -394,8 +395,15 @@ def article_list(request: AuthedRequest) -> HttpResponse:
         "q": query,
         "category": category,
         "categories": ArticleCategory.objects.visible_to(request.user),
+        "faq_url": _faq_url(request.user),
     }
     return render(request, "service/articles.html", context)
+
+
+def _faq_url(user: User) -> str:
+    """The public FAQ of the reader's business unit, the address to give its customers."""
+    unit = user.department.business_unit if user.department else None
+    return reverse("service:unit_faq", args=[unit.code]) if unit else reverse("service:faq")
 
 
 @perm_required("knowledge.view")
@@ -447,12 +455,14 @@ def category_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "service/categories.html", {"form": form, "categories": categories})
 
 
-def public_faq(request: HttpRequest) -> HttpResponse:
-    """The articles marked public (SPEC §9.4), for customers: no sign-in."""
+def public_faq(request: HttpRequest, unit: str = "") -> HttpResponse:
+    """The articles marked public (SPEC §9.4), for customers: no sign-in. ``/faq/<unit code>/`` is one business
+    unit's (a dealership's customers do not read the machine-tool answers); ``/faq/`` every unit's."""
+    business_unit = get_object_or_404(BusinessUnit, code=unit) if unit else None
     query = request.GET.get("q", "").strip()[:100]
-    articles = selectors.public_articles(query=query)
+    articles = selectors.public_articles(unit_id=business_unit.pk if business_unit else None, query=query)
     page = knowledge.SearchPaginator(articles, 20).get_page(request.GET.get("page"))
-    return render(request, "service/public/faq.html", {"page_obj": page, "q": query})
+    return render(request, "service/public/faq.html", {"page_obj": page, "q": query, "unit": business_unit})
 
 
 def register() -> None:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from ..audit import Action, audit_log, diff, snapshot
 from ..errors import Conflict, DomainError
+from ..memo import remembered
 from ..models import CustomField, DictionaryItem, DictionaryType
 from ..people import user_model
 from ..permissions import require_perm
@@ -85,6 +86,7 @@ def record_unit(obj: Any) -> int | None:
     return getattr(obj, "business_unit_id", None)
 
 
+@remembered
 def custom_fields_for(
     model: type[models.Model] | str, *, unit: int | None, enabled_only: bool = True
 ) -> list[CustomField]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from ..audit import Action, audit_log, diff, snapshot
 from ..errors import Conflict, DomainError
+from ..memo import remembered
 from ..models import CustomField, DictionaryItem, DictionaryType
 from ..scope import ScopedQuerySet
 from ..texts import shipped_shown, shipped_writings
@@ -117,6 +118,7 @@ def dictionary_choices(type_code: str, *, include: Iterable[str] = ()) -> list[t
     return [(code, shown_item_label(type_code, code, label)) for code, label in rows]
 
 
+@remembered
 def dictionary_labels(type_code: str) -> dict[str, str]:
     """Every item's label by code, disabled ones too: for showing stored values in lists."""
     rows = DictionaryItem.objects.filter(type__code=type_code).values_list("code", "label")
@@ -134,9 +136,15 @@ def dictionary_validate(type_code: str, code: str, *, field: str, current: str |
     value, which may have been disabled since). Returns the code; raises a field error otherwise."""
     if code and code == current:
         return code
-    if not DictionaryItem.objects.filter(type__code=type_code, code=code, is_enabled=True).exists():
+    if code not in _enabled_codes(type_code):
         raise DomainError(_("Choose a value from the list."), field=field, code="invalid_choice")
     return code
+
+
+@remembered
+def _enabled_codes(type_code: str) -> frozenset[str]:
+    items = DictionaryItem.objects.filter(type__code=type_code, is_enabled=True)
+    return frozenset(items.values_list("code", flat=True))
 
 
 def dictionary_usages_of(model: type[models.Model]) -> dict[str, str]:

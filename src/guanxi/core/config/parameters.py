@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from ..audit import Action, audit_log
 from ..errors import DomainError
+from ..memo import remembered
 from ..models import ParameterValue
 from ..people import unit_model
 from ..permissions import grants_of
@@ -220,6 +221,7 @@ def _unit_id(unit: Unit) -> int | None:
     return unit if unit is None or isinstance(unit, int) else unit.pk
 
 
+@remembered
 def parameter_value(code: str, *, unit: Unit) -> Any:
     """The unit's value of the parameter, or its default (also when there is no unit)."""
     parameter = parameter_get(code)

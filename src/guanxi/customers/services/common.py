@@ -128,7 +128,10 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
         except keys.BadPhone:
             refuse("phone", _("Enter a valid phone number, e.g. 13812345678 or 021-12345678."))
     try:
-        customer.full_clean(exclude=["number", "name_key", "name_pinyin", "business_unit"])
+        # The owner, creator and pool are the service's own choices, checked there; not looked up again.
+        customer.full_clean(
+            exclude=["number", "name_key", "name_pinyin", "business_unit", "owner", "created_by", "pool"]
+        )
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             for message in messages:
