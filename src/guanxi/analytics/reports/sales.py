@@ -56,36 +56,41 @@ def _stage_labels(pipeline: Pipeline | None) -> dict[Any, str]:
 
 def funnel_rows(report: Report, rows: QuerySet[Any], filters: Filters, period: Period | None) -> list[Row]:
     """Each stage of the pipeline in order: the opportunities in it now (count, amount), how many reached it
-    (their furthest open stage was this one or a later one, or they were won) and the conversion from the
-    stage before. A lost opportunity counts as reaching the stages it got to before it was lost."""
+    and the conversion from the stage before. An open opportunity reached the stages up to the one it is in,
+    a won one every stage, a lost one those up to the stage it was lost from (its last stage change). Two
+    GROUP BYs over indexed columns, whatever the number of opportunities."""
     pipeline = filters.extra.get("pipeline")
     if pipeline is None:
         return []
     stages = list(Stage.objects.filter(pipeline=pipeline).order_by("sort_order", "pk"))
+    order = {stage.pk: stage.sort_order for stage in stages}
     now = {
         line["stage"]: line
         for line in rows.order_by().values("stage").annotate(count=Count("pk"), amount=Sum("amount"))
     }
-    furthest = Subquery(
-        StageChange.objects.filter(opportunity=OuterRef("pk"), to_stage__kind=Stage.Kind.OPEN)
-        .order_by("-to_stage__sort_order")
-        .values("to_stage__sort_order")[:1]
+    lost_from: dict[int, int] = {}
+    lost = StageChange.objects.filter(
+        kind=StageChange.Kind.LOSE, left_at__isnull=True, opportunity__in=rows.filter(status=Status.LOST).values("pk")
     )
-    reach = rows.order_by().annotate(furthest=furthest).values("status", "furthest").annotate(count=Count("pk"))
+    for line in lost.order_by().values("from_stage").annotate(count=Count("opportunity")):
+        position = order.get(line["from_stage"])
+        if position is not None:
+            lost_from[position] = lost_from.get(position, 0) + line["count"]
+    won = sum(now[stage.pk]["count"] for stage in stages if stage.kind == Stage.Kind.WON and stage.pk in now)
+    furthest = dict(lost_from)  # sort order of the furthest stage → how many got no further
+    for stage in stages:
+        if stage.kind == Stage.Kind.OPEN and stage.pk in now:
+            furthest[stage.sort_order] = furthest.get(stage.sort_order, 0) + now[stage.pk]["count"]
     answer: list[Row] = []
     before: int | None = None
     for stage in stages:
+        reached: int | None
         if stage.kind == Stage.Kind.LOST:
             reached = None
         elif stage.kind == Stage.Kind.WON:
-            reached = sum(line["count"] for line in reach if line["status"] == Status.WON)
+            reached = won
         else:
-            reached = sum(
-                line["count"]
-                for line in reach
-                if line["status"] == Status.WON
-                or (line["furthest"] is not None and line["furthest"] >= stage.sort_order)
-            )
+            reached = won + sum(count for position, count in furthest.items() if position >= stage.sort_order)
         figures = now.get(stage.pk, {})
         values: dict[str, Any] = {
             "count": figures.get("count", 0),
