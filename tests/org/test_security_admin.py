@@ -220,7 +220,10 @@ def reset(client: Client, user: User, password: str = "Fresh-Start-2026", again:
 
 
 def test_an_administrator_resets_a_password_and_the_user_is_signed_out(admin: User, world: World) -> None:
+    from rest_framework.authtoken.models import Token
+
     alice = used(client_for(world.alice))
+    token = Token.objects.create(user=world.alice)  # obtained with the old password
     page = client_for(admin, HTTP_ACCEPT_LANGUAGE="en").get(reverse("org:user_password_reset", args=[world.alice.pk]))
     assert world.alice.display_name in page.text
     response = reset(client_for(admin), world.alice)
@@ -229,6 +232,7 @@ def test_an_administrator_resets_a_password_and_the_user_is_signed_out(admin: Us
     assert world.alice.check_password("Fresh-Start-2026")
     assert not signed_in(alice)
     assert not UserSession.objects.filter(user=world.alice).exists()
+    assert Client().get("/api/v1/customers/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 401
     entry = AuditEntry.objects.get(action=AuditEntry.Action.UPDATE, object_id=str(world.alice.pk))
     assert (entry.actor, entry.note) == (admin, "password reset by an administrator")
     assert "Fresh-Start" not in str(entry.changes)

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -16,7 +15,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
+from guanxi.core.api import (
+    ModelSerializer,
+    ScopedViewSet,
+    Serializer,
+    StoredFileSerializer,
+    VisibleRelatedField,
+    version_sent,
+)
 from guanxi.core.errors import DomainError
 from guanxi.core.scope import rule_for
 from guanxi.customers.models import Contact, Customer
@@ -60,16 +66,11 @@ class RelatedTypeField(serializers.CharField):
         return f"{value.app_label}.{value.model}" if value is not None else ""
 
 
-class AttachmentSerializer(ModelSerializer):
-    url = serializers.SerializerMethodField()
+class AttachmentSerializer(StoredFileSerializer):
+    url_name = "activities:attachment"
 
-    class Meta:
+    class Meta(StoredFileSerializer.Meta):
         model = FollowUpAttachment
-        fields = ["id", "name", "content_type", "size", "uploaded_at", "url"]
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_url(self, attachment: FollowUpAttachment) -> str:
-        return reverse("activities:attachment", args=[attachment.pk])
 
 
 class CommentSerializer(ModelSerializer):

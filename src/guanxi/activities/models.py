@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.records import BulkRewrittenRecord, MainRecord
 from guanxi.core.scope import ScopedQuerySet
+from guanxi.core.uploads import StoredFile
 
 __all__ = [
     "Channel", "FeedToken", "FollowUp", "FollowUpAttachment", "FollowUpComment", "Plan", "PlanKind",
@@ -135,28 +136,11 @@ def attachment_path(instance: FollowUpAttachment, filename: str) -> str:
     return f"followups/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
 
 
-class FollowUpAttachment(models.Model):
-    """A file, photo or call recording of a follow-up; downloaded only through a permission check."""
+class FollowUpAttachment(StoredFile):
+    """A file, photo or call recording of a follow-up."""
 
     followup = models.ForeignKey(FollowUp, models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["pk"]
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 class FollowUpComment(models.Model):

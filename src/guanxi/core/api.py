@@ -5,7 +5,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.request import Request
 
@@ -103,3 +106,18 @@ class ModelSerializer(Serializer, serializers.ModelSerializer):
             kwargs = {name: kwargs[name] for name in ("label", "help_text", "required", "read_only") if name in kwargs}
             return serializers.ListField, {"child": serializers.CharField(), **kwargs}
         return field_class, kwargs
+
+
+class StoredFileSerializer(ModelSerializer):
+    """A record's attached file (``core.uploads.StoredFile``) with the address of its checked download; each
+    record type names its download route in ``url_name`` and its model in ``Meta``."""
+
+    url_name = ""
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        fields = ["id", "name", "content_type", "size", "uploaded_at", "url"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_url(self, stored: Any) -> str:
+        return reverse(self.url_name, args=[stored.pk])

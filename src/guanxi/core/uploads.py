@@ -4,18 +4,66 @@ limit, a list of accepted types checked on the file's first bytes as well as its
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.http import FileResponse, HttpRequest
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanxi.core.errors import DomainError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+@deconstructible
+class UploadFolder:
+    """Where a record type's files are stored: ``<folder>/<year>/<month>/<random name>``. The stored name never
+    carries the user's file name: it is kept in ``name`` and given on download."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def __call__(self, instance: models.Model, filename: str) -> str:
+        return f"{self.folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UploadFolder) and other.folder == self.folder
+
+    def __hash__(self) -> int:
+        return hash(self.folder)
+
+
+class StoredFile(models.Model):
+    """A file, photo or recording attached to a record (each record type adds its ``file`` field with its
+    ``UploadFolder`` and the foreign key to its record); downloaded only through a permission check."""
+
+    name = models.CharField(gettext_lazy("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(gettext_lazy("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["pk"]
+        verbose_name = gettext_lazy("attachment")
+        verbose_name_plural = gettext_lazy("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
 
 # extension → (content type, the file's first bytes must start with one of these; empty = any)
 ACCEPTED: dict[str, tuple[str, tuple[bytes, ...]]] = {

@@ -224,8 +224,11 @@ def signout_record(*, user: User, session_key: str | None) -> None:
 
 @transaction.atomic
 def sessions_end_for_user(*, user: User) -> int:
-    """Sign the user out everywhere (e.g. when frozen or when their password was reset); returns how many
-    sessions ended."""
+    """Sign the user out everywhere (e.g. when frozen or when their password was reset), their API tokens
+    revoked too; returns how many sessions ended."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
     for key in keys:
         _end_session(key)

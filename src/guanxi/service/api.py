@@ -7,9 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -21,6 +19,7 @@ from guanxi.core.api import (
     ModulePermission,
     ScopedViewSet,
     Serializer,
+    StoredFileSerializer,
     VisibleRelatedField,
     version_sent,
 )
@@ -32,16 +31,11 @@ from . import knowledge, selectors, services, sla
 from .models import Article, ArticleCategory, Ticket, TicketAttachment
 
 
-class TicketAttachmentSerializer(ModelSerializer):
-    url = serializers.SerializerMethodField()
+class TicketAttachmentSerializer(StoredFileSerializer):
+    url_name = "service:attachment"
 
-    class Meta:
+    class Meta(StoredFileSerializer.Meta):
         model = TicketAttachment
-        fields = ["id", "name", "content_type", "size", "uploaded_at", "url"]
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_url(self, attachment: TicketAttachment) -> str:
-        return reverse("service:attachment", args=[attachment.pk])
 
 
 class TicketSerializer(ModelSerializer):

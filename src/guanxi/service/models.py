@@ -3,17 +3,16 @@ deadlines, the agents' skills, and the knowledge base."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.records import MainRecord
 from guanxi.core.scope import ScopedQuerySet
+from guanxi.core.uploads import StoredFile, UploadFolder
 from guanxi.org.models import BusinessUnit, Department
 
 TYPE_DICTIONARY = "ticket_type"  # consultation, suggestion, complaint, repair, visit, other (SPEC §14.1)
@@ -187,35 +186,13 @@ class TicketStep(models.Model):
         return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
 
-def attachment_path(instance: TicketAttachment, filename: str) -> str:
-    # The stored name never carries the user's file name: it is kept in ``name`` and given on download.
-    return f"tickets/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
-
-
-class TicketAttachment(models.Model):
-    """A photo, document or recording of a ticket (服务附件); downloaded only through a permission check."""
+class TicketAttachment(StoredFile):
+    """A photo, document or recording of a ticket (服务附件)."""
 
     ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    file = models.FileField(upload_to=UploadFolder("tickets"), max_length=200)
 
     objects = ScopedQuerySet["TicketAttachment"].as_manager()
-
-    class Meta:
-        ordering = ["pk"]
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 class Skill(models.Model):

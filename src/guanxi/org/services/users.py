@@ -166,11 +166,8 @@ def _set_status(actor: User, user: User, status: str) -> None:
 
 
 def _end_sessions(user: User) -> None:
-    from rest_framework.authtoken.models import Token
-
     from ..security import sessions_end_for_user
 
-    Token.objects.filter(user=user).delete()
     sessions_end_for_user(user=user)
 
 
