@@ -6,11 +6,13 @@ from rest_framework.routers import SimpleRouter
 from guanxi.activities import api as activity_api
 from guanxi.activities.views import agenda as activity_views
 from guanxi.analytics import api as analytics_api
+from guanxi.collab import api as collab_api
 from guanxi.core.auditlog import api as audit_api
 from guanxi.core.config import api as config_api
 from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
 from guanxi.customers.regions import api as region_api
+from guanxi.expenses import api as expense_api
 from guanxi.io import api as io_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
@@ -47,11 +49,17 @@ router.register("plans", activity_api.PlanViewSet, basename="plan")
 router.register("plan-templates", activity_api.PlanTemplateViewSet, basename="plan-template")
 router.register("leads", lead_api.LeadViewSet, basename="lead")
 router.register("lead-forms", lead_api.LeadFormViewSet, basename="lead-form")
+router.register("lead-pools", lead_api.LeadPoolViewSet, basename="lead-pool")
 router.register("approval-flows", workflow_api.ApprovalFlowViewSet, basename="approval-flow")
 router.register("approvals", workflow_api.ApprovalViewSet, basename="approval")
 router.register("tickets", service_api.TicketViewSet, basename="ticket")
 router.register("articles", service_api.ArticleViewSet, basename="article")
 router.register("article-categories", service_api.ArticleCategoryViewSet, basename="article-category")
+router.register("announcements", collab_api.AnnouncementViewSet, basename="announcement")
+router.register("document-folders", collab_api.FolderViewSet, basename="document-folder")
+router.register("documents", collab_api.DocumentViewSet, basename="document")
+router.register("scripts", collab_api.ScriptViewSet, basename="script")
+router.register("expenses", expense_api.ExpenseViewSet, basename="expense")
 router.register("service-agents", service_api.AgentViewSet, basename="service-agent")
 router.register("imports", io_api.ImportViewSet, basename="import")
 router.register("exports", io_api.ExportViewSet, basename="export")

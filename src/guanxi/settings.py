@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.leads",
     "guanxi.service",
+    "guanxi.collab",
+    "guanxi.expenses",
     "guanxi.io",
     "guanxi.analytics",
     "django.contrib.auth",

@@ -14,6 +14,8 @@ urlpatterns = [
     path("leads/", include("guanxi.leads.urls")),
     path("approvals/", include("guanxi.workflows.urls")),
     path("service/", include("guanxi.service.urls")),
+    path("", include("guanxi.collab.urls")),
+    path("expenses/", include("guanxi.expenses.urls")),
     path("io/", include("guanxi.io.urls")),
     path("reports/", include("guanxi.analytics.urls")),
     path("", include("guanxi.customers.regions.urls")),

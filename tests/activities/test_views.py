@@ -386,3 +386,17 @@ def test_a_group_wide_template_is_changed_only_by_a_superuser_whichever_way_in(s
     assert client_for(admin).get(reverse("activities:template_edit", args=[group_wide.pk])).status_code == 403
     plan_templates.plan_template_delete(actor=sales.root, template=group_wide)
     assert not PlanTemplate.objects.filter(pk=group_wide.pk).exists()
+
+
+def test_the_plan_page_offers_recording_only_to_who_may_record(sales: World) -> None:
+    """A reader who sees the plan without ``activities.create`` (a finance officer, say) gets no button that
+    would answer 403."""
+    from guanxi.org.models import Role
+
+    plan = services.plan_create(actor=sales.alice, subject="回访", due_at=NOON, customer=customer_of(sales.alice))
+    record = f"{reverse('activities:followup_create')}?plan={plan.pk}"
+    assert record in client_for(sales.alice).get(plan.get_absolute_url()).text
+    viewer = Role.objects.create(code="plan_viewer", name="只读", permissions=["activities.view"], data_scope="unit")
+    sales.bob.roles.set([viewer])
+    page = client_for(sales.bob).get(plan.get_absolute_url())
+    assert page.status_code == 200 and record not in page.text

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from guanxi.sales.quotes.models import Quote
 from guanxi.sales.quotes.services import QUOTE_APPROVAL, quote_submit
+from guanxi.workflows.models import ApprovalRequest
 from guanxi.workflows.services import approval_flow_save
 from tests.conftest import World, client_for, grant
 
@@ -99,3 +100,17 @@ def test_the_quote_sheet_prints_the_units_letterhead_set_by_its_own_administrato
     sheet = quote(sales.alice, customer(sales.alice), {"product": lathe.pk, "unit_price": "900"})
     page = client_for(sales.alice).get(reverse("sales:quote_print", args=[sheet.pk]))
     assert "上海测试机械有限公司" in page.text and "91310115MA1K4R8X2L" in page.text
+
+
+def test_the_quote_history_links_to_the_approval_only_for_those_who_may_open_it(sales: World) -> None:
+    grant(sales.root)
+    lathe = product(sales.root)
+    asked = quote(sales.alice, customer(sales.alice), {"product": lathe.pk, "unit_price": "500"})
+    quote_submit(actor=sales.alice, quote=asked)  # below the floor: Bob, Alice's manager, decides
+    url = reverse("sales:quote", args=[asked.pk])
+    request = ApprovalRequest.objects.get(record_type=QUOTE_APPROVAL, object_id=str(asked.pk))
+    approval = f'href="{reverse("workflows:approval", args=[request.pk])}"'
+    assert approval in client_for(sales.alice).get(url).text  # the submitter
+    assert approval in client_for(sales.bob).get(url).text  # the approver
+    root_page = client_for(sales.root).get(url).text  # sees every quote, is no party to this approval
+    assert asked.number in root_page and approval not in root_page

@@ -18,6 +18,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "not_approver": 403,
     "approved_twice": 403,
     "not_submitter": 403,
+    "view_limit": 403,  # the day's limit of pool customers' pages opened is reached (the pool list stays open)
     # 409: a stale version, a lost race, a duplicate or a limit reached — reload and decide again
     "conflict": 409,
     "stale_version": 409,

@@ -15,7 +15,7 @@ from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleR
 from guanxi.core.scope import get_readable_or_404, get_visible_or_404
 from guanxi.org.models import Department, User
 
-from . import bulk, history, keys, selectors, services
+from . import bulk, history, hooks, keys, selectors, services
 from . import warnings as customer_warnings
 from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
 from .models import Contact, Customer
@@ -207,6 +207,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # the 360 page's gate: a pool customer opens, masked, to whoever sees its pool (SPEC §3.2)
         customer = get_readable_or_404(Customer.objects.select_related("owner", "pool"), self.actor, pk=kwargs["pk"])
+        hooks.detail_opened(actor=self.actor, customer=customer)  # the pool's daily viewing limit: 403 view_limit
         return Response(self._out(customer))
 
     def _out(self, customer: Customer) -> dict[str, Any]:

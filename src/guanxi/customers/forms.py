@@ -16,7 +16,7 @@ from .selectors import SCENES
 from .services import DICTIONARY_FIELDS, required_customer_fields
 
 CUSTOMER_FORM_FIELDS = [
-    "name", "kind", "level", "rating", "industry", "source", "introducer", "nature", "revenue_band",
+    "name", "kind", "level", "rating", "industry", "product_line", "source", "introducer", "nature", "revenue_band",
     "employee_band", "credit_rating", "satisfaction", "address", "postcode", "phone", "fax", "website",
     "email", "wechat", "qq", "weibo", "licence_number", "legal_representative", "registered_capital", "bank",
     "bank_account", "tax_number", "remarks",
@@ -68,7 +68,7 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
     # error or a required field. The first contact comes right after the basics (new customers only).
     SECTIONS = [
         ("basic", _("Basic information"), [
-            "name", "kind", "level", "rating", "industry", "source", "referrer_number", "introducer",
+            "name", "kind", "level", "rating", "industry", "product_line", "source", "referrer_number", "introducer",
         ]),
         ("contact", _("Contact details"), [
             "contact_name", "contact_mobile", "contact_position", "phone", "email", "wechat", "fax", "website",

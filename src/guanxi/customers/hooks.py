@@ -55,3 +55,13 @@ def owner_changed(*, customer: Customer, owner: User, actor: User | None) -> Non
 def level_changed(*, actor: User | None, customer: Customer) -> None:
     for step in LEVEL_CHANGED:
         step(actor=actor, customer=customer)
+
+
+# (*, actor, customer): a customer's detail page or API record is opened (the pool: the daily viewing limit,
+# which refuses with a DomainError of code ``view_limit``)
+DETAIL_OPENED: list[Callable[..., object]] = []
+
+
+def detail_opened(*, actor: User, customer: Customer) -> None:
+    for step in DETAIL_OPENED:
+        step(actor=actor, customer=customer)

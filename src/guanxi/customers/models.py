@@ -66,6 +66,8 @@ class Customer(BulkRewrittenRecord):
     )
     # Enumerations hold data-dictionary item codes (SPEC §14.1).
     industry = models.CharField(_("industry"), max_length=40, blank=True)
+    # the product line the customer is worked for (dictionary ``product_line``): a pool's rules may differ by it
+    product_line = models.CharField(_("product line"), max_length=40, blank=True)
     source = models.CharField(_("source"), max_length=40, blank=True)
     referrer = models.ForeignKey(
         "self",

@@ -242,7 +242,7 @@ def search_customers(*, actor: User, query: str, limit: int) -> list[Hit]:
 
 
 OVERVIEW_FIELDS = [
-    "industry", "source", "nature", "revenue_band", "employee_band", "credit_rating", "satisfaction",
+    "industry", "product_line", "source", "nature", "revenue_band", "employee_band", "credit_rating", "satisfaction",
     "introducer", "website", "wechat", "qq", "weibo", "postcode", "fax", "licence_number",
     "legal_representative", "registered_capital", "bank", "bank_account", "tax_number",
 ]  # fmt: skip

@@ -25,7 +25,7 @@ from guanxi.core.scope import get_visible_or_404
 from guanxi.core.templatetags.guanxi import mailto, tel
 from guanxi.org.models import User
 
-from . import exports, keys, merge, selectors, services
+from . import exports, hooks, keys, merge, selectors, services
 from . import warnings as customer_warnings
 from .forms import (
     ContactForm,
@@ -98,6 +98,10 @@ def customer_create(request: AuthedRequest) -> HttpResponse:
 @perm_required("customers.view")
 def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_detail(actor=request.user, pk=pk)
+    try:
+        hooks.detail_opened(actor=request.user, customer=customer)  # the pool's daily viewing limit
+    except DomainError as refusal:
+        return render(request, "customers/refused.html", {"customer": customer, "refusal": refusal}, status=403)
     unmasked = services.sees_contact_details(request.user, customer)
     context = {
         "customer": customer,

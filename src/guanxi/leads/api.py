@@ -16,7 +16,9 @@ from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
 from . import conversion, selectors, services, webforms
-from .models import AssignmentRule, Channel, Lead, LeadForm, LeadStatus
+from .models import AssignmentRule, Channel, Lead, LeadForm, LeadPool, LeadPoolEvent, LeadStatus
+from .pools import rules as pool_rules
+from .pools import services as pools
 
 
 class LeadSerializer(ModelSerializer):
@@ -34,16 +36,23 @@ class LeadSerializer(ModelSerializer):
         help_text="Create only: the unit's assignment rules choose the owner.",
     )
     version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
+    pool = serializers.PrimaryKeyRelatedField(
+        queryset=LeadPool.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Create only: the lead pool it waits in with no owner (instead of an owner).",
+    )
 
     class Meta:
         model = Lead
         fields = ["id", "number", *services.LEAD_FIELDS, "status", "channel", "owner", "owner_name", "department",
                   "form", "invalid_reason", "duplicate_of", "matched_customer", "customer", "contact", "opportunity_id",
                   "last_followup_at", "assigned_at", "converted_at", "custom", "version", "assign_by_rules",
-                  "created_at", "updated_at"]  # fmt: skip
+                  "pool", "pooled_at", "expires_at", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["id", "number", "status", "channel", "department", "form", "invalid_reason",
                             "duplicate_of", "matched_customer", "customer", "contact", "opportunity_id",
-                            "last_followup_at", "assigned_at", "converted_at", "created_at", "updated_at"]  # fmt: skip
+                            "last_followup_at", "assigned_at", "converted_at", "pooled_at", "expires_at",
+                            "created_at", "updated_at"]  # fmt: skip
         extra_kwargs: dict[str, dict[str, Any]] = {"qq": {"validators": []}, "name": {"required": True}}
 
 
@@ -53,6 +62,13 @@ class LeadAssignSerializer(Serializer):
     )
     by_rules = serializers.BooleanField(default=False, help_text="Let the assignment rules choose the owner.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class LeadReturnSerializer(Serializer):
+    reason = serializers.CharField(max_length=200, allow_blank=True)
+    pool = serializers.PrimaryKeyRelatedField(
+        queryset=LeadPool.objects.all(), allow_null=True, required=False, default=None
+    )
 
 
 class StatusSerializer(Serializer):
@@ -93,8 +109,14 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     queryset = Lead.objects.select_related("owner")
     serializer_class = LeadSerializer
     permission_module = "leads"
-    action_permissions = {"assign": "assign", "convert": "edit", "status": "edit"}
-    filterset_fields = ["status", "source", "channel", "owner", "department", "province", "form", "customer"]
+    action_permissions = {
+        "assign": "assign",
+        "convert": "edit",
+        "status": "edit",
+        "claim": "edit",
+        "return_to_pool": "edit",
+    }
+    filterset_fields = ["status", "source", "channel", "owner", "department", "province", "form", "customer", "pool"]
     ordering_fields = ["updated_at", "created_at", "last_followup_at"]
     ordering = ["-updated_at"]
     search_fields: list[str] = []
@@ -115,9 +137,10 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         by_rules = data.pop("assign_by_rules", False)
         owner = data.pop("owner", None)
         custom = data.pop("custom", None)
+        pool = data.pop("pool", None)
         data.pop("version", None)
         lead = services.lead_create(
-            actor=self.actor, data=data, owner=owner, by_rules=by_rules, channel=Channel.API, custom=custom
+            actor=self.actor, data=data, owner=owner, by_rules=by_rules, channel=Channel.API, custom=custom, pool=pool
         )
         return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
 
@@ -129,7 +152,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         data = dict(body.validated_data)
         version = version_sent(data)
         custom = data.pop("custom", None)
-        for name in ("owner", "assign_by_rules"):
+        for name in ("owner", "assign_by_rules", "pool"):
             data.pop(name, None)
         lead = services.lead_update(actor=self.actor, lead=lead, version=version, data=data, custom=custom)
         return Response(LeadSerializer(lead).data)
@@ -148,6 +171,46 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         services.lead_assign(
             actor=self.actor, leads=[lead], owner=data.get("owner"), by_rules=data["by_rules"], note=data["note"]
         )
+        lead.refresh_from_db()
+        return Response(LeadSerializer(lead).data)
+
+    def _reachable(self, pk: str | None) -> Lead:
+        """A lead in the caller's scope or lying in a pool they see, or claimed from one within the last
+        day (so that the loser of a race hears who won rather than "not found"); 404 otherwise."""
+        from datetime import timedelta
+
+        from django.http import Http404
+        from django.utils import timezone
+
+        recent = LeadPoolEvent.objects.filter(
+            kind__in=["claim", "assign"], at__gte=timezone.now() - timedelta(days=1)
+        ).values("lead_id")
+        claimed = Lead.objects.filter(pool__in=pool_rules.pools_visible(self.actor).values("pk"), pk__in=recent)
+        try:
+            lead = (Lead.objects.readable_by(self.actor) | claimed).select_related("pool").get(pk=str(pk))
+        except (Lead.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+        self.check_object_permissions(self.request, lead)
+        return lead
+
+    @extend_schema(request=None, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str | None = None) -> Response:
+        """Claim a pooled lead: first come first served; 409 ``already_claimed`` names the owner, 409
+        ``claim_limit`` / ``holding_limit`` past the lead pools' caps, 400 ``cooling_down``."""
+        lead = pools.lead_claim(actor=self.actor, lead=self._reachable(pk))
+        lead.refresh_from_db()
+        return Response(LeadSerializer(lead).data)
+
+    @extend_schema(request=LeadReturnSerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_to_pool(self, request: Request, pk: str | None = None) -> Response:
+        """Return the lead to a lead pool with a reason: the one given, else where it came from, else the most
+        specific pool of its department."""
+        lead = self.get_object()
+        body = LeadReturnSerializer(data=request.data, context={"actor": self.actor})
+        body.is_valid(raise_exception=True)
+        lead = pools.lead_return(actor=self.actor, lead=lead, **body.validated_data)
         lead.refresh_from_db()
         return Response(LeadSerializer(lead).data)
 
@@ -246,3 +309,138 @@ class LeadFormViewSet(
         serializer.instance = webforms.leadform_save(
             actor=self.actor, form=serializer.instance, data=serializer.validated_data
         )
+
+
+# --- lead pools ---------------------------------------------------------------------------------------------
+
+
+class LeadPoolSerializer(ModelSerializer):
+    kind = serializers.SerializerMethodField(help_text="Always ``lead``; the customer pools are ``pools``.")
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=LeadPool._meta.get_field("department").related_model.objects.all(),  # type: ignore[union-attr]
+        allow_null=True,
+        required=False,
+        help_text="The department whose pool it is; null for the whole unit.",
+    )
+    name = serializers.CharField(max_length=50, allow_blank=True)
+    effective_reclaim_days = serializers.SerializerMethodField(help_text="0: claimed leads never return.")
+
+    class Meta:
+        model = LeadPool
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "department",
+            "is_failed",
+            "reclaim_days",
+            "line_rules",
+            "effective_reclaim_days",
+        ]
+        fields += ["created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def get_kind(self, instance: LeadPool) -> str:
+        return "lead"
+
+    def get_effective_reclaim_days(self, instance: LeadPool) -> int:
+        return pool_rules.pool_rules(instance, instance.business_unit_id, self.context.get("parameters")).reclaim_days
+
+
+class LeadPoolIdsSerializer(Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_empty=True, max_length=pools.MAX_BATCH
+    )
+
+
+class LeadPoolMoveSerializer(LeadPoolIdsSerializer):
+    target = serializers.PrimaryKeyRelatedField(queryset=LeadPool.objects.all(), help_text="The pool to move to.")
+    all = serializers.BooleanField(default=False, help_text="Every lead of the pool instead of ``ids``.")
+
+
+class LeadPoolAssignSerializer(LeadPoolIdsSerializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE))
+
+
+class LeadPoolDoneSerializer(Serializer):
+    done = serializers.IntegerField()
+
+
+class LeadPoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Lead pools (线索池) the caller sees: their unit's, their department's and those above, plus what their
+    scope adds; failed-lead pools only to those who assign leads. POST/PATCH (``leads.configure``) create
+    and change them. ``claim`` takes the selected leads (all or none); ``assign`` and ``move`` (a manager,
+    ``leads.assign``) give them to a colleague or move them to another pool (all or none, or ``all``)."""
+
+    queryset = LeadPool.objects.select_related("department")
+    serializer_class = LeadPoolSerializer
+    permission_module = "leads"
+    action_permissions = {
+        "create": "configure",
+        "partial_update": "configure",
+        "claim": "edit",
+        "assign": "assign",
+        "move": "assign",
+    }
+    filter_backends: list[Any] = []
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        mine = pool_rules.pools_visible(self.actor).values("pk")
+        return LeadPool.objects.filter(pk__in=mine).select_related("department").order_by("is_failed", "pk")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False):
+            return context
+        return {**context, "parameters": pool_rules.unit_parameters(self.actor.business_unit_id)}
+
+    @extend_schema(request=LeadPoolSerializer, responses={201: LeadPoolSerializer})
+    def create(self, request: Request) -> Response:
+        body = LeadPoolSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        saved = pools.lead_pool_save(actor=self.actor, pool=None, data=body.validated_data)
+        return Response(self.get_serializer(saved).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=LeadPoolSerializer, responses=LeadPoolSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        row = self.get_object()
+        body = LeadPoolSerializer(row, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        data = {"name": row.name, "department": row.department, "is_failed": row.is_failed}
+        data |= {"reclaim_days": row.reclaim_days, **body.validated_data}
+        saved = pools.lead_pool_save(actor=self.actor, pool=row, data=data)
+        return Response(self.get_serializer(saved).data)
+
+    @extend_schema(request=LeadPoolIdsSerializer, responses=LeadPoolDoneSerializer)
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str | None = None) -> Response:
+        """Claim the selected leads of the pool: all of them or none."""
+        row = self.get_object()
+        body = LeadPoolIdsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rows = pool_rules.pooled_leads(self.actor).filter(pool=row)
+        leads = pools.leads_selected(self.actor, body.validated_data.get("ids", []), rows)
+        return Response({"done": len(pools.leads_claim(actor=self.actor, leads=leads))})
+
+    @extend_schema(request=LeadPoolAssignSerializer, responses=LeadPoolDoneSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        """Give the selected leads of the pool (a failed-lead pool too) to a colleague: all or none."""
+        row = self.get_object()
+        body = LeadPoolAssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        done = pools.leads_pool_assign(actor=self.actor, pool=row, ids=data.get("ids", []), owner=data["owner"])
+        return Response({"done": done})
+
+    @extend_schema(request=LeadPoolMoveSerializer, responses=LeadPoolDoneSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str | None = None) -> Response:
+        """Move the selected leads (or ``all``) to another pool of the unit: all or nothing, audited; those
+        who could claim from the target are told."""
+        row = self.get_object()
+        body = LeadPoolMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        ids = None if data["all"] else data.get("ids", [])
+        return Response({"done": pools.leads_move(actor=self.actor, pool=row, ids=ids, target=data["target"])})

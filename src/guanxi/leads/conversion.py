@@ -38,6 +38,7 @@ def customer_data_of(lead: Lead) -> dict[str, Any]:
         "name": lead.company or lead.name,
         "kind": Customer.Kind.COMPANY if lead.company else Customer.Kind.INDIVIDUAL,
         "source": lead.source,
+        "product_line": lead.product_line,
         "province": lead.province,
         "city": lead.city,
         "county": lead.county,

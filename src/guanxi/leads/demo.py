@@ -32,6 +32,7 @@ IDLE_DAYS = (35, 45)  # the compliance report lists leads idle over a month
 def load(out: TextIO) -> None:
     if Lead.all_objects.exists():
         out.write(f"Demo leads: {Lead.objects.count()} already there.\n")
+        _pools(out)
         return
     admin = User.objects.filter(username="admin").first()
     shanghai = Department.objects.filter(name="上海一部").first()
@@ -108,6 +109,73 @@ def load(out: TextIO) -> None:
             made.append(lead)
     _work_on(made, rng, out)
     out.write(f"Demo leads: {len(made)} added, 1 web form, 2 assignment rules.\n")
+    _pools(out)
+
+
+def _pools(out: TextIO) -> None:
+    """Lead pools (线索池): the unit's pool with leads of several sources waiting (a web form without a rule,
+    leads entered by hand and imported into the pool, one claimed and one returned), and a failed-leads
+    pool whose leads a manager reassigns."""
+    from .models import Channel, LeadForm, LeadPool
+    from .pools import services as pools
+
+    if LeadPool.objects.exists():
+        return
+    admin = User.objects.filter(username="admin").first()
+    people = {user.username: user for user in User.objects.filter(username__in=["sales1", "sales3", "marketing"])}
+    if admin is None or len(people) < 3:
+        return
+    fake = Faker("zh_CN")
+    fake.seed_instance(2029)
+    rng = random.Random(2029)
+    common = pools.lead_pool_save(actor=admin, pool=None, data={"name": "线索公海", "reclaim_days": 10})
+    failed = pools.lead_pool_save(actor=admin, pool=None, data={"name": "失败线索池", "is_failed": True})
+    form = webforms.leadform_save(
+        actor=admin,
+        form=None,
+        data={"name": "公众号 · 免费试用", "title": "申请免费试用", "intro": "填写信息，我们安排试用。",
+              "fields": ["name", "company", "mobile", "need"], "required": ["name", "mobile"],
+              "source": "referral", "campaign": "2026 公众号", "thank_you": "已收到申请，请留意来电。",
+              "is_active": True},
+    )  # fmt: skip
+    assert isinstance(form, LeadForm)
+    made: list[Lead] = []
+    for index in range(18):
+        data = {
+            "name": fake.name(),
+            "company": f"{rng.choice(CITIES)}{rng.choice(BRANDS)}{rng.choice(TRADES)}有限公司",
+            "mobile": fake.phone_number(),
+            "need": rng.choice(NEEDS),
+        }
+        try:
+            with as_of(office_moment(rng, workday_back(rng, newest=1, oldest=20))):
+                if index % 3 == 0:  # the web form has no rule and none matches: the lead waits in the pool
+                    token = signing.dumps(
+                        {"f": form.key, "t": timezone.now().timestamp() - 60}, salt=webforms.TOKEN_SALT
+                    )
+                    lead = webforms.webform_submit(form=form, data=data, token=token, ip=f"demo-pool-{index}")
+                elif index % 3 == 1:  # entered by marketing straight into the pool
+                    lead = services.lead_create(
+                        actor=people["marketing"], data={**data, "source": "walk_in"}, pool=common
+                    )
+                else:  # a purchased list, imported into the pool
+                    lead = services.lead_create(
+                        actor=people["marketing"], data={**data, "source": "other"}, pool=common, channel=Channel.IMPORT
+                    )
+        except (DomainError, ValidationError):
+            continue
+        if lead is not None:
+            made.append(lead)
+    waiting = [lead for lead in made if Lead.objects.filter(pk=lead.pk, pool=common, owner__isnull=True).exists()]
+    try:
+        if len(waiting) > 6:
+            pools.lead_claim(actor=people["sales1"], lead=Lead.objects.get(pk=waiting[0].pk))
+            pools.lead_claim(actor=people["sales3"], lead=Lead.objects.get(pk=waiting[1].pk))
+            pools.lead_return(actor=people["sales3"], lead=Lead.objects.get(pk=waiting[1].pk), reason="客户暂无预算")
+            pools.leads_move(actor=admin, pool=common, ids=[lead.pk for lead in waiting[-3:]], target=failed)
+    except (DomainError, ValidationError) as error:
+        out.write(f"  lead pools: {error}\n")
+    out.write(f"Demo lead pools: 2 pools, {len(made)} leads of several sources.\n")
 
 
 def _an_hour_ago() -> datetime:

@@ -15,7 +15,7 @@ from guanxi.customers.models import Customer
 from guanxi.customers.regions.forms import RegionFieldsMixin, region_choices
 from guanxi.org.models import Department, User
 
-from .models import AssignmentRule, Channel, Lead, LeadForm, LeadStatus
+from .models import AssignmentRule, Channel, Lead, LeadForm, LeadPool, LeadStatus
 from .selectors import SCENES
 from .services import LEAD_FIELDS, SOURCE_TYPE
 from .webforms import HONEYPOT, PUBLIC_FIELDS
@@ -54,13 +54,17 @@ class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
 
     field_order = [
         "name", "company", "position", "mobile", "phone", "email", "wechat", "qq", "source", "campaign",
-        "province", "city", "county", "address", "need", "remarks", "owner",
+        "product_line", "province", "city", "county", "address", "need", "remarks", "owner",
     ]  # fmt: skip
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["source"] = forms.ChoiceField(
             choices=_sources(getattr(self.instance, "source", "")), required=False, label=_("Source")
+        )
+        lines = dictionary_choices("product_line", include=[getattr(self.instance, "product_line", "")])
+        self.fields["product_line"] = forms.ChoiceField(
+            choices=[("", "---------"), *lines], required=False, label=_("Product line")
         )
         self.fields["name"].required = True
         if self.instance.pk or not has_perm(actor, "leads.assign"):
@@ -356,3 +360,62 @@ class WebLeadForm(forms.Form):
             label=_("Leave this empty"),
             widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
         )
+
+
+# --- lead pools (线索池) ------------------------------------------------------------------------------------
+
+
+class LeadPoolForm(forms.ModelForm):
+    class Meta:
+        model = LeadPool
+        fields = ["name", "department", "is_failed", "reclaim_days", "line_rules"]
+        help_texts = {
+            "reclaim_days": _("Empty: the unit's parameter. 0: never."),
+            "line_rules": _('Days by product line code, e.g. {"printer": 5}; the most specific applies.'),
+        }
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit = actor.business_unit_id
+        departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
+        cast(Any, self.fields["department"]).queryset = departments.order_by("path")
+        cast(Any, self.fields["department"]).empty_label = _("Whole business unit")
+
+    def _post_clean(self) -> None:
+        pass  # the service validates and saves
+
+    def pool_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+
+class LeadReturnForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    pool = forms.ModelChoiceField(LeadPool.objects.none(), label=_("Lead pool"), required=False)
+
+    def __init__(self, *args: Any, actor: User, lead: Lead, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .pools.rules import default_pool, pools_visible
+
+        field = cast(Any, self.fields["pool"])
+        field.queryset = pools_visible(actor).select_related("department").order_by("is_failed", "department__path")
+        chosen = lead.pool or default_pool(lead.business_unit_id, lead.department)
+        field.empty_label = _("Where it came from: %(pool)s") % {"pool": chosen} if chosen else None
+        field.required = chosen is None
+
+
+class LeadPoolActionForm(forms.Form):
+    """The pool page's bulk bar: claim, or (a manager) assign to a colleague or move to another pool."""
+
+    action = forms.ChoiceField(choices=[("claim", _("Claim")), ("assign", _("Assign")), ("move", _("Move"))])
+    owner = forms.ModelChoiceField(User.objects.none(), label=_("New owner"), required=False)
+    target = forms.ModelChoiceField(LeadPool.objects.none(), label=_("To the pool"), required=False)
+
+    def __init__(self, *args: Any, actor: User, pool: LeadPool | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .pools.rules import pools_visible
+
+        cast(Any, self.fields["owner"]).queryset = _colleagues(actor)
+        targets = pools_visible(actor).filter(business_unit_id=actor.business_unit_id)
+        if pool is not None:
+            targets = targets.exclude(pk=pool.pk)
+        cast(Any, self.fields["target"]).queryset = targets.order_by("is_failed", "pk")

@@ -79,6 +79,8 @@ class Lead(MainRecord):
     # where from: a dictionary item of ``customer_source`` (so a converted customer keeps it), a campaign
     source = models.CharField(_("source"), max_length=40, blank=True)
     campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    # the product line asked about (dictionary ``product_line``), kept by the customer it becomes
+    product_line = models.CharField(_("product line"), max_length=40, blank=True)
     form = models.ForeignKey(
         "LeadForm", models.SET_NULL, null=True, blank=True, related_name="leads", verbose_name=_("web form")
     )
@@ -120,6 +122,13 @@ class Lead(MainRecord):
     converted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     # the duplicate key of the company name (customers.keys.name_key)
     company_key = models.CharField(max_length=60, editable=False, blank=True, db_index=True)
+    # the lead pool (线索池) it lies in with no owner, or the one it returns to when neglected
+    pool = models.ForeignKey(
+        "LeadPool", models.PROTECT, null=True, blank=True, related_name="leads", verbose_name=_("lead pool")
+    )
+    pooled_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
+    # when an owned lead of a pool returns there unless touched first (claim, assignment, follow-up)
+    expires_at = models.DateTimeField(_("returns to the pool"), null=True, blank=True)
 
     class Meta:
         # "lead" alone is already a department's lead (负责人): the context tells the translator which
@@ -155,6 +164,18 @@ class Lead(MainRecord):
                 name="lead_alive_recent",
             ),
             models.Index(fields=["status", "last_followup_at"], name="lead_status_followup"),
+            # the lead pool's list: unowned open leads of one pool, the newest in it first
+            models.Index(
+                fields=["pool", "-pooled_at", "-id"],
+                condition=Q(deleted_at__isnull=True, owner__isnull=True),
+                name="lead_pooled",
+            ),
+            # the reclaim sweep: owned leads of a pool by the moment they return
+            models.Index(
+                fields=["expires_at", "id"],
+                condition=Q(deleted_at__isnull=True, owner__isnull=False, expires_at__isnull=False),
+                name="lead_pool_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -282,6 +303,71 @@ class LeadForm(models.Model):
         return self.name
 
 
+class LeadPool(models.Model):
+    """线索池: where a unit's or a department's leads wait with no owner, for anyone who sees the pool to
+    claim (first come first served). Claimed leads untouched for N days return here. A pool marked
+    ``failed`` (失败线索池) collects leads nobody could work: no automatic return into it and no claiming
+    from it; its manager reassigns them in bulk. A rule left empty follows the unit's parameter."""
+
+    business_unit = models.ForeignKey(BusinessUnit, models.PROTECT, related_name="+", verbose_name=_("business unit"))
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="lead_pools", verbose_name=_("department")
+    )
+    name = models.CharField(_("pool name"), max_length=50)
+    is_failed = models.BooleanField(
+        _("failed leads"), default=False, help_text=_("Nobody claims from it; a manager reassigns its leads.")
+    )
+    reclaim_days = models.PositiveIntegerField(_("days untouched before a lead returns"), null=True, blank=True)
+    # the days by product line (dictionary ``product_line``) over the pool's own: {"printer": 5}
+    line_rules = models.JSONField(_("days by product line"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet["LeadPool"].as_manager()
+
+    class Meta:
+        verbose_name = _("lead pool")
+        verbose_name_plural = _("lead pools")
+        ordering = ["business_unit", "department", "is_failed", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("leads:pool", args=[self.pk])
+
+
+class LeadPoolEvent(models.Model):
+    """A lead moving into or out of someone's hands through a lead pool: claims (the daily cap counts
+    them), returns and reclaims (the cool-down reads them), assignments and moves between pools."""
+
+    class Kind(models.TextChoices):
+        CLAIM = "claim", _("Claimed")
+        ASSIGN = "assign", _("Assigned")
+        RETURN = "return", _("Returned")
+        RECLAIM = "reclaim", _("Returned automatically")
+        MOVE = "move", _("Moved to another pool")
+
+    lead = models.ForeignKey(Lead, models.CASCADE, related_name="pool_events")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, null=True, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    pool = models.ForeignKey(LeadPool, models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "kind", "at"], name="lead_pool_event_user_kind"),
+            models.Index(fields=["lead", "user", "at"], name="lead_pool_event_lead_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.lead_id} {self.user_id}"
+
+
 def register() -> None:
     """The leads module's permissions; the data scope, custom fields and dictionary fields of its records,
     and what follows a lead when customers merge or its owner leaves."""
@@ -299,7 +385,13 @@ def register() -> None:
         )
     )
     # A lead belongs to its owner and to its department (where an unassigned lead waits for one).
-    scope.register(Lead, scope.Rule("leads", owner="owner", department="department", unit="business_unit"))
+    scope.register(
+        Lead,
+        scope.Rule(
+            "leads", owner="owner", department="department", unit="business_unit", readable=_pooled_leads_readable
+        ),
+    )
+    scope.register(LeadPool, scope.Rule("leads", owner=None, department="department", unit="business_unit"))
     scope.register(LeadForm, scope.Rule("leads", owner=None, unit="business_unit"))
     scope.register(AssignmentRule, scope.Rule("leads", owner=None, unit="business_unit"))
     register_custom_fields_model(Lead, module="leads")
@@ -307,8 +399,16 @@ def register() -> None:
     register_merge_child(Lead, "customer")
     register_merge_child(Lead, "matched_customer")
     register_dictionary_usage("customer_source", Lead, "source")
+    register_dictionary_usage("product_line", Lead, "product_line")
     register_dictionary_usage("customer_source", LeadForm, "source")
     register_dictionary_usage("customer_source", AssignmentRule, "sources", many=True)
     handover.register_owned(
         handover.OwnedType(Lead, "owner", _("Open leads"), owned=lambda rows: rows.filter(status__in=OPEN_STATUSES))
     )
+
+
+def _pooled_leads_readable(actor: object) -> Q:
+    """Unowned leads of the lead pools the actor sees open to them one at a time (to decide on a claim)."""
+    from .pools.rules import pooled_leads
+
+    return Q(pk__in=pooled_leads(actor).values("pk"))  # type: ignore[arg-type]

@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.parameters import parameter_value
-from guanxi.core.scope import get_visible_or_404
+from guanxi.core.permissions import has_perm
+from guanxi.core.scope import get_readable_or_404
 from guanxi.core.search import Hit
 from guanxi.customers import keys
+from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
 from .models import OPEN_STATUSES, AssignmentRule, Lead, LeadForm
@@ -111,9 +113,9 @@ def lead_list(
 
 def lead_for_detail(*, actor: User, pk: int) -> Lead:
     queryset = Lead.objects.select_related(
-        "owner", "department", "form", "customer", "contact", "duplicate_of", "matched_customer", "created_by"
+        "owner", "department", "form", "customer", "contact", "duplicate_of", "matched_customer", "created_by", "pool"
     )
-    return get_visible_or_404(queryset, actor, pk=pk)
+    return get_readable_or_404(queryset, actor, pk=pk)  # a pooled lead opens to whoever sees its pool
 
 
 def last_followups(ids: list[int]) -> dict[int, Any]:
@@ -182,11 +184,29 @@ def assignment_rules(*, actor: User) -> QuerySet[AssignmentRule]:
     )
 
 
+def origin_context(actor: User, customer: Customer) -> dict[str, Any]:
+    """The 360 page of a pool customer shows the lead it came from (source, channel, form, need): what a
+    claimer needs to decide. One query, and none for an owned customer."""
+    if customer.owner_id is not None or not has_perm(actor, "leads.view"):
+        return {}
+    lead = Lead.objects.filter(customer=customer).select_related("form").order_by("converted_at", "pk").first()
+    if lead is None:
+        return {}
+    from guanxi.core.config.dictionary import dictionary_label
+
+    from .services import SOURCE_TYPE
+
+    return {"origin_lead": lead, "origin_source": dictionary_label(SOURCE_TYPE, lead.source) if lead.source else ""}
+
+
 def register() -> None:
-    """The menu entry and the global search's provider."""
+    """The menu entries and the global search's provider."""
     from guanxi.core import navigation, search
 
     navigation.register(
         navigation.NavItem(_("Leads"), "leads:list", "target-arrow", 15, navigation.needs("leads.view"))
+    )
+    navigation.register(
+        navigation.NavItem(_("Lead pools"), "leads:pools", "bucket", 16, navigation.needs("leads.view"))
     )
     search.register(search.Provider(_("Leads"), search_leads))

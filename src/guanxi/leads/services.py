@@ -33,11 +33,12 @@ from guanxi.customers.services import customer_duplicates, owner_label
 from guanxi.org.models import Department, User
 
 from .assignment import rule_matching, rule_next_owner
-from .models import OPEN_STATUSES, AssignmentRule, Channel, Lead, LeadStatus
+from .models import OPEN_STATUSES, AssignmentRule, Channel, Lead, LeadPool, LeadStatus
+from .pools.services import lead_place, lead_place_default, lead_touched, pool_check
 
 LEAD_FIELDS = [
     "name", "company", "position", "mobile", "phone", "email", "wechat", "qq", "source", "campaign",
-    "province", "city", "county", "address", "need", "remarks",
+    "product_line", "province", "city", "county", "address", "need", "remarks",
 ]  # fmt: skip
 AUDITED_FIELDS = [*LEAD_FIELDS, "owner", "department", "status", "invalid_reason", "custom"]
 SOURCE_TYPE = "customer_source"  # a lead's source becomes its customer's: one list for both
@@ -110,6 +111,12 @@ def lead_clean(lead: Lead, *, current: Lead | None = None) -> None:
             dictionary_validate(SOURCE_TYPE, lead.source, field="source", current=getattr(current, "source", None))
         except DomainError as error:
             refuse("source", str(error.message))
+    if lead.product_line:
+        try:
+            current_line = getattr(current, "product_line", None)
+            dictionary_validate("product_line", lead.product_line, field="product_line", current=current_line)
+        except DomainError as error:
+            refuse("product_line", str(error.message))
     try:
         lead.province, lead.city, lead.county = region_validate(
             province=lead.province, city=lead.city, county=lead.county, required_level=1
@@ -236,12 +243,16 @@ def lead_create(
     by_rules: bool = False,
     channel: str = Channel.MANUAL,
     custom: Mapping[str, Any] | None = None,
+    pool: LeadPool | None = None,
 ) -> Lead:
-    """Enter a lead by hand or through the API. It belongs to ``owner`` (the actor by default) or, with
-    ``by_rules``, to whoever the unit's assignment rules choose. A lead that is already open, or a customer
-    that already exists, is refused with the match named (SPEC §5.2)."""
+    """Enter a lead by hand or through the API. It belongs to ``owner`` (the actor by default), with
+    ``by_rules`` to whoever the unit's assignment rules choose (or their fallback pool), or with ``pool``
+    to nobody yet: it waits in that lead pool. A lead that is already open, or a customer that already
+    exists, is refused with the match named (SPEC §5.2)."""
     require_perm(actor, "leads.create")
     unit = _unit_of(actor)
+    if pool is not None:
+        pool_check(actor, pool)
     lead = Lead(**{name: value for name, value in data.items() if name in LEAD_FIELDS})
     lead.business_unit_id = unit
     lead.channel = channel
@@ -252,7 +263,7 @@ def lead_create(
     with errors.check():
         lead.custom = custom_values_clean(model=Lead, unit=unit, values=custom or {})
     errors.raise_any()
-    if not by_rules:
+    if not by_rules and pool is None:
         _check_owner(actor, owner or actor, unit)
     _refuse_duplicates(actor, lead_duplicates(unit_id=unit, lead=lead))
     lead.number = number_next(kind="lead", prefix="XS", unit=unit)
@@ -260,7 +271,9 @@ def lead_create(
         lead.department_id = actor.department_id
     lead.save()
     audit_log(actor=actor, action=Action.CREATE, obj=lead, changes=diff({}, snapshot(lead, AUDITED_FIELDS)))
-    if by_rules:
+    if pool is not None:
+        lead_place(actor=actor, lead=lead, pool=pool)
+    elif by_rules:
         lead_apply_rules(lead=lead, actor=actor)
     else:
         _give(actor, lead, owner or actor, note="")
@@ -272,12 +285,14 @@ def lead_apply_rules(*, lead: Lead, actor: User | None, rule: AssignmentRule | N
     nobody to deal to, the lead waits unassigned in the rule's department (or where it was)."""
     rule = rule or rule_matching(lead)
     if rule is None:
+        lead_place_default(actor=actor, lead=lead)  # the unit's lead pool, where it has one
         return None
     owner = rule_next_owner(rule)
     if owner is None:
         if rule.department_id and lead.department_id != rule.department_id:
             Lead.objects.filter(pk=lead.pk).update(department_id=rule.department_id)
             lead.department_id = rule.department_id
+        lead_place_default(actor=actor, lead=lead)
         return None
     _give(actor, lead, owner, note=_("Assigned by the rule “%(rule)s”.") % {"rule": rule.name})
     return owner
@@ -455,6 +470,7 @@ def lead_followed_up(*, lead: Lead, at: datetime) -> None:
         lead.last_followup_at = at
     if lead.status == LeadStatus.NEW:
         lead.status = LeadStatus.CONTACTED
+    lead_touched(lead=lead, at=at)  # a claimed lead of a pool: its clock starts again
 
 
 def department_choices(unit_id: int | None) -> list[Department]:

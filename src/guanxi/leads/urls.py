@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import configuration, leads, public
+from .views import configuration, leads, pools, public
 
 app_name = "leads"
 urlpatterns = [
@@ -14,6 +14,14 @@ urlpatterns = [
     path("<int:pk>/convert/", leads.lead_convert, name="convert"),
     path("<int:pk>/followups/", leads.lead_followup, name="followup"),
     path("<int:pk>/delete/", leads.lead_delete, name="delete"),
+    path("<int:pk>/claim/", pools.lead_claim, name="claim"),
+    path("<int:pk>/return/", pools.lead_return, name="return"),
+    path("pools/", pools.pool_list, name="pools"),
+    path("pools/<int:pk>/", pools.pool_list, name="pool"),
+    path("pools/<int:pk>/act/", pools.pool_act, name="pool_act"),
+    path("settings/pools/", pools.pool_settings, name="pool_settings"),
+    path("settings/pools/new/", pools.pool_edit, name="pool_create"),
+    path("settings/pools/<int:pk>/", pools.pool_edit, name="pool_edit"),
     path("customer/<int:customer_pk>/", leads.customer_tab, name="customer_tab"),
     path("settings/forms/", configuration.form_list, name="forms"),
     path("settings/forms/new/", configuration.form_edit, name="form_create"),

@@ -33,6 +33,7 @@ DEFAULT_ROLES = [
         _("Sees every business unit: dashboards, funnel, forecast and performance."),
         Scope.ALL,
         {"sales": ("view", "export", "approve"), "admin": ("view",), "service": ("view", "export")},
+        extra={"expense_payments": ("view", "edit")},  # the group's finance pays approved expense claims
     ),
     DefaultRole(
         "unit_head",

@@ -22,7 +22,7 @@ from guanxi.org.models import Department, User
 from . import configuration as pool_admin
 from . import conflicts, services
 from .models import ConflictCase, HoldingLimit, Pool
-from .rules import pool_customers, pool_rules, unit_parameters
+from .rules import pool_customers, pool_rules, pools_visible, unit_parameters
 
 CONFIGURE = "pool.configure"
 
@@ -53,26 +53,44 @@ class PoolSerializer(ModelSerializer):
         help_text=f"Fields hidden until a customer is claimed, among: {', '.join(pool_admin.HIDEABLE)}.",
     )
     effective = serializers.SerializerMethodField()
+    kind = serializers.SerializerMethodField(help_text="Always ``customer``; the lead pools are ``lead-pools``.")
 
     class Meta:
         model = Pool
-        fields = ["id", "department", "department_name", "name", *pool_admin.RULE_FIELDS, "hidden_fields"]
+        fields = ["id", "kind", "department", "department_name", "name", *pool_admin.RULE_FIELDS, "hidden_fields"]
+        fields += ["line_rules"]
         fields += ["effective", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs: dict[str, dict[str, Any]] = {
             name: {"help_text": "Empty: the business unit's parameter."} for name in pool_admin.RULE_FIELDS
+        } | {
+            "line_rules": {
+                "help_text": 'By product line (dictionary product_line): {"printer": {"no_followup_days": 12, '
+                '"no_deal_days": null}}; the most specific rule applies.'
+            }
         }
         validators: list[Any] = []  # the service refuses a second pool for a department
 
+    def get_kind(self, instance: Pool) -> str:
+        return "customer"
+
     @extend_schema_field(PoolRulesSerializer)
     def get_effective(self, instance: Pool) -> dict[str, Any]:
-        return asdict(pool_rules(instance, self.context.get("parameters")))
+        effective = asdict(pool_rules(instance, self.context.get("parameters")))
+        effective.pop("lines")  # the pool's line_rules, as set
+        return effective
 
 
 class PoolCreateSerializer(PoolSerializer):
     department = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.all(), help_text="A department of your business unit without a pool."
     )
+
+
+class PoolMoveSerializer(Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=5000)
+    all = serializers.BooleanField(default=False, help_text="Every unowned customer of the pool instead of ids.")
+    target = serializers.PrimaryKeyRelatedField(queryset=Pool.objects.all(), help_text="The pool to move to.")
 
 
 class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -84,10 +102,16 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     queryset = Pool.objects.select_related("department")
     serializer_class = PoolSerializer
     permission_module = "pool"
-    action_permissions = dict.fromkeys(("list", "retrieve", "create", "partial_update", "metadata"), "configure")
+    action_permissions = {
+        **dict.fromkeys(("list", "retrieve", "create", "partial_update", "metadata"), "configure"),
+        "move": "assign",
+    }
     filter_backends: list[Any] = []
 
     def filter_queryset(self, queryset: Any) -> Any:
+        if self.action == "move":  # a manager moves between the pools they see
+            mine = pools_visible(self.actor).filter(business_unit_id=self.actor.business_unit_id).values("pk")
+            return queryset.filter(pk__in=mine)
         # the gate's rows, within the pools the service keeps for the caller's unit
         mine = pool_admin.pools_of_unit(actor=self.actor).values("pk")
         return queryset.filter(pk__in=mine).order_by(F("department__path").asc(nulls_first=True), "pk")
@@ -114,6 +138,19 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         body.is_valid(raise_exception=True)
         saved = pool_admin.pool_save(actor=self.actor, pool=row, data=body.validated_data)
         return Response(self.get_serializer(saved).data)
+
+    @extend_schema(request=PoolMoveSerializer, responses=BatchResultSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str | None = None) -> Response:
+        """Move the pool's unowned customers (``ids``, or ``all``) to another pool of the unit (``pool.assign``):
+        all or none, audited; the people who could claim from the target are told."""
+        row = self.get_object()
+        body = PoolMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        ids = None if data["all"] else data.get("ids", [])
+        moved = services.customers_move(actor=self.actor, pool=row, target=data["target"], ids=ids)
+        return Response({"done": moved, "ignored": 0})
 
 
 # --- holding limits ---------------------------------------------------------------------------------------
@@ -207,6 +244,13 @@ class HoldingLimitViewSet(
 class ReturnSerializer(Serializer):
     reason = serializers.CharField(max_length=40, help_text="A code of the dictionary type return_reason.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    pool = serializers.PrimaryKeyRelatedField(
+        queryset=Pool.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Where the unit has several pools, which one; empty: the customer's own.",
+    )
 
 
 class AssignSerializer(Serializer):

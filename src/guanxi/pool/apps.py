@@ -11,10 +11,11 @@ class PoolConfig(AppConfig):
     verbose_name = _("Public pool")
 
     def ready(self) -> None:
-        from . import history, models, ownership, services, views
+        from . import history, models, ownership, services, viewing, views
 
         models.register()  # the pool module's permissions and the data scope of pools and conflict cases
         ownership.register()  # the holding limit, clocks and conflict cases of the customers' own writes
         services.register()  # a departing owner's customers, and the notifications the pool sends
+        viewing.register()  # the daily viewing limit: its parameter, and the customers' detail page's check
         views.register()  # the menu entries, the 360 page's pool context, the list's bulk return
         history.register()  # the audit trail reads lifecycle events and return reasons as words

@@ -16,13 +16,14 @@ from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.permissions import require_perm
 from guanxi.customers.models import Customer
-from guanxi.org.models import Department, User
+from guanxi.org.models import Department, Role, User
 
-from .models import HoldingLimit, Pool
+from .models import HoldingLimit, Pool, ViewLimit
 from .rules import _department_ids, pool_refresh_expiry, unit_pool
 
 RULE_FIELDS = ["no_followup_days", "no_deal_days", "warning_days", "cooldown_days", "daily_claims", "won_exempt"]
-POOL_FIELDS = ["name", *RULE_FIELDS, "hidden_fields"]
+POOL_FIELDS = ["name", *RULE_FIELDS, "hidden_fields", "line_rules"]
+LINE_RULE_FIELDS = ["no_followup_days", "no_deal_days"]
 # Fields a pool may hide until a customer is claimed (phones and e-mail always are).
 HIDEABLE = {
     "address": gettext_lazy("Address"),
@@ -68,11 +69,62 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     unknown = [field for field in values.get("hidden_fields", []) if field not in HIDEABLE]
     if unknown:
         errors["hidden_fields"] = [_("Unknown field: %(key)s.") % {"key": unknown[0]}]
+    if "line_rules" in values:
+        try:
+            values["line_rules"] = _clean_line_rules(values["line_rules"])
+        except DomainError as error:
+            errors["line_rules"] = [str(error.message)]
     if errors:
         from django.core.exceptions import ValidationError
 
         raise ValidationError(errors)
     return values
+
+
+def _clean_line_rules(raw: Any) -> dict[str, dict[str, int | None]]:
+    """{product line code: {"no_followup_days": n | None, "no_deal_days": n | None}}: known lines of the
+    dictionary, whole days of at least 1, at least one of them set."""
+    from guanxi.core.config.dictionary import dictionary_labels
+
+    if not isinstance(raw, dict):
+        raise DomainError(_("Give the rules as product line → days."))
+    known = dictionary_labels("product_line")
+    cleaned: dict[str, dict[str, int | None]] = {}
+    for line, days in raw.items():
+        if line not in known:
+            raise DomainError(_("Unknown product line: %(key)s.") % {"key": line})
+        if not isinstance(days, dict) or set(days) - set(LINE_RULE_FIELDS):
+            raise DomainError(_("Give the rules as product line → days."))
+        values = {name: days.get(name) for name in LINE_RULE_FIELDS}
+        for value in values.values():
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise DomainError(_("Must be at least %(min)s.") % {"min": 1})
+        if all(value is None for value in values.values()):
+            raise DomainError(_("Set the days of the product line %(line)s.") % {"line": known[line]})
+        cleaned[line] = values
+    return cleaned
+
+
+@transaction.atomic
+def pool_line_rule_save(
+    *, actor: User, pool: Pool, line: str, no_followup_days: int | None, no_deal_days: int | None
+) -> Pool:
+    """Set (or with both days empty, remove) the pool's rule for one product line; the expiry times of the
+    pool's customers move at once."""
+    from guanxi.core.config.dictionary import dictionary_labels
+
+    _unit_of(actor)
+    if line not in dictionary_labels("product_line"):
+        raise DomainError(_("Unknown product line: %(key)s.") % {"key": line}, field="line")
+    for name, value in (("no_followup_days", no_followup_days), ("no_deal_days", no_deal_days)):
+        if value is not None and value < 1:
+            raise DomainError(_("Must be at least %(min)s.") % {"min": 1}, field=name)
+    rules = dict(pool.line_rules or {})
+    if no_followup_days is None and no_deal_days is None:
+        rules.pop(line, None)
+    else:
+        rules[line] = {"no_followup_days": no_followup_days, "no_deal_days": no_deal_days}
+    return pool_save(actor=actor, pool=pool, data={"line_rules": rules})
 
 
 @transaction.atomic
@@ -161,6 +213,55 @@ def holding_limit_save(
 
 @transaction.atomic
 def holding_limit_delete(*, actor: User, row: HoldingLimit) -> None:
+    unit = _unit_of(actor)
+    if row.business_unit_id != unit:
+        raise NotPermitted(_("This limit belongs to another business unit."))
+    audit_log(actor=actor, action=Action.DELETE, obj=row)
+    row.delete()
+
+
+# --- the daily viewing limit's overrides (公海每日查看量) ----------------------------------------------------
+
+
+def view_limits_of_unit(*, actor: User) -> QuerySet[ViewLimit]:
+    unit = _unit_of(actor)
+    return ViewLimit.objects.filter(business_unit_id=unit).select_related("role", "department", "user")
+
+
+@transaction.atomic
+def view_limit_save(
+    *,
+    actor: User,
+    daily_views: int | None,
+    role: Role | None = None,
+    department: Department | None = None,
+    user: User | None = None,
+) -> ViewLimit:
+    """Set how many pool customers one role, one department (and those below it) or one user may open a day
+    (0: no limit). Exactly one of them; roles of another unit, and its people, are refused."""
+    unit = _unit_of(actor)
+    if sum(target is not None for target in (role, department, user)) != 1:
+        raise DomainError(_("Choose a role, a department or a salesperson."), field="role")
+    if role is not None and role.business_unit_id not in (None, unit):
+        raise DomainError(_("Choose a role of your business unit."), field="role")
+    if department is not None and department.business_unit_id != unit:
+        raise DomainError(_("Choose a department of your business unit."), field="department")
+    if user is not None and user.business_unit_id != unit:
+        raise DomainError(_("Choose a colleague of your business unit."), field="user")
+    if daily_views is None or daily_views < 0:
+        raise DomainError(_("Must be at least %(min)s.") % {"min": 0}, field="daily_views")
+    row = ViewLimit.objects.filter(business_unit_id=unit, role=role, department=department, user=user).first()
+    before = snapshot(row, ["daily_views"]) if row else {}
+    row, created = ViewLimit.objects.update_or_create(
+        business_unit_id=unit, role=role, department=department, user=user, defaults={"daily_views": daily_views}
+    )
+    action = Action.CREATE if created else Action.UPDATE
+    audit_log(actor=actor, action=action, obj=row, changes=diff(before, snapshot(row, ["daily_views"])))
+    return row
+
+
+@transaction.atomic
+def view_limit_delete(*, actor: User, row: ViewLimit) -> None:
     unit = _unit_of(actor)
     if row.business_unit_id != unit:
         raise NotPermitted(_("This limit belongs to another business unit."))

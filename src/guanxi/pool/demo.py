@@ -29,6 +29,7 @@ def load(out: TextIO) -> None:
     """Runs after the customers' demo (INSTALLED_APPS order): a department pool, returns and a conflict."""
     if Pool.objects.filter(name=DEPARTMENT_POOL).exists() or not Customer.objects.exists():
         out.write("Demo pool: already there.\n")
+        _product_lines(out)
         return
     people = {user.username: user for user in User.objects.filter(username__in=_NAMES)}
     if len(people) < len(_NAMES):
@@ -76,6 +77,34 @@ def load(out: TextIO) -> None:
         f"Demo pool: {returned + 1} customers returned by hand, {summary}; 1 locked; "
         f"{ConflictCase.objects.count()} open conflict.\n"
     )
+    _product_lines(out)
+
+
+def _product_lines(out: TextIO) -> None:
+    """Customers of three product lines, and the East China pool's rule for printers: a printer customer
+    returns after 12 days without a follow-up (their buyers decide fast), the others after the pool's 20."""
+    from guanxi.customers.services import customer_update
+
+    east = Pool.objects.filter(name=DEPARTMENT_POOL).first()
+    admin = User.objects.filter(username="unitadmin").first()
+    if east is None or admin is None or east.line_rules:
+        return
+    lines = ["printer", "computer", "office_supplies"]
+    rows = Customer.objects.filter(business_unit_id=east.business_unit_id, product_line="").order_by("pk")[:200]
+    recent = timezone.now() - timedelta(days=11)  # a printer customer held longer untouched would be due at once
+
+    def fresh(customer: Customer) -> bool:
+        start = max(filter(None, [customer.claimed_at, customer.last_followup_at]), default=None)
+        return customer.owner_id is None or customer.locked_at is not None or (start is not None and start > recent)
+
+    customers = [customer for customer in rows if fresh(customer)][:90]
+    for index, customer in enumerate(customers):
+        with suppress(DomainError), as_of(customer.updated_at):  # set when it was last changed anyway
+            customer_update(
+                actor=admin, customer=customer, version=customer.version, data={"product_line": lines[index % 3]}
+            )
+    pool_admin.pool_line_rule_save(actor=admin, pool=east, line="printer", no_followup_days=12, no_deal_days=None)
+    out.write(f"Demo pool: {len(customers)} customers given product lines; printers return after 12 days in {east}.\n")
 
 
 DEPARTMENT_POOL = "华东大区公海"

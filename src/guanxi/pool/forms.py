@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.dictionary import dictionary_choices
-from guanxi.org.models import Department, User
+from guanxi.org.models import Department, Role, User
 
 from .configuration import HIDEABLE
 from .models import ConflictCase, Pool
@@ -37,6 +37,52 @@ class ReturnForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(Any, self.fields["reason"]).choices = [("", "—"), *dictionary_choices("return_reason")]
+
+
+class CustomerReturnForm(ReturnForm):
+    """The single return: where the unit has several pools, which one (empty: the customer's own pool)."""
+
+    pool = forms.ModelChoiceField(Pool.objects.none(), label=_("Return to the pool"), required=False)
+
+    def __init__(self, *args: Any, actor: User, customer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .rules import governing_pool, pools_visible
+
+        choices = pools_visible(actor).filter(business_unit_id=customer.business_unit_id).select_related("department")
+        field = cast(Any, self.fields["pool"])
+        field.queryset = choices.order_by("department__path", "pk")
+        own = customer.pool if customer.pool_id else None
+        if own is None and customer.owner is not None:
+            own = governing_pool(customer.owner, customer.business_unit_id)
+        field.empty_label = _("Its own pool: %(pool)s") % {"pool": own} if own else "—"
+        if field.queryset.count() < 2:
+            del self.fields["pool"]  # one pool: nothing to choose
+
+
+class LineRuleForm(forms.Form):
+    pool = forms.ModelChoiceField(Pool.objects.none(), label=_("Public pool"))
+    line = forms.ChoiceField(label=_("Product line"), choices=[])
+    no_followup_days = forms.IntegerField(label=_("Days without follow-up"), min_value=1, required=False)
+    no_deal_days = forms.IntegerField(label=_("Days without a deal"), min_value=1, required=False)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .configuration import pools_of_unit
+
+        cast(Any, self.fields["pool"]).queryset = pools_of_unit(actor=actor)
+        cast(Any, self.fields["line"]).choices = [("", "—"), *dictionary_choices("product_line")]
+        self.fields["no_deal_days"].help_text = _("Both empty: the line follows the pool's rules again.")
+
+
+class PoolMoveForm(forms.Form):
+    target = forms.ModelChoiceField(Pool.objects.none(), label=_("Move to the pool"), required=False)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .rules import pools_visible
+
+        pools = pools_visible(actor).filter(business_unit_id=actor.business_unit_id).order_by("pk")
+        cast(Any, self.fields["target"]).queryset = pools
 
 
 class AssignForm(forms.Form):
@@ -122,6 +168,26 @@ class HoldingLimitForm(forms.Form):
 
         unit = actor.business_unit_id
         departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
+        cast(Any, self.fields["department"]).queryset = departments.order_by("path")
+        cast(Any, self.fields["user"]).queryset = directory(actor=actor)
+
+
+class ViewLimitForm(forms.Form):
+    role = forms.ModelChoiceField(Role.objects.none(), label=_("Role"), required=False)
+    department = forms.ModelChoiceField(Department.objects.none(), label=_("Department"), required=False)
+    user = forms.ModelChoiceField(User.objects.none(), label=_("Salesperson"), required=False)
+    daily_views = forms.IntegerField(label=_("Pool customers opened per day"), min_value=0, help_text=_("0: no limit."))
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.db.models import Q
+
+        from guanxi.org.selectors import directory
+
+        unit = actor.business_unit_id
+        departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
+        roles = Role.objects.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit)).order_by("name")
+        cast(Any, self.fields["role"]).queryset = roles
         cast(Any, self.fields["department"]).queryset = departments.order_by("path")
         cast(Any, self.fields["user"]).queryset = directory(actor=actor)
 

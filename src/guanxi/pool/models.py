@@ -34,6 +34,9 @@ class Pool(models.Model):
     daily_claims = models.PositiveIntegerField(_("claims per day"), null=True, blank=True)
     won_exempt = models.BooleanField(_("won customers exempt"), null=True, blank=True)
     hidden_fields = models.JSONField(_("fields hidden until claimed"), default=list, blank=True)
+    # Rules by product line (dictionary ``product_line``) over the pool's own: {"printer": {"no_followup_days":
+    # 12, "no_deal_days": null}}; the most specific applies (the line's, else the pool's, else the unit's).
+    line_rules = models.JSONField(_("rules by product line"), default=dict, blank=True)
     # The rules the stored expiry times were computed with: when the effective rules differ (a parameter
     # changed), the pool's expiry times are recomputed in one statement before anyone relies on them.
     rules_stamp = models.CharField(max_length=60, blank=True, editable=False)
@@ -92,6 +95,64 @@ class HoldingLimit(models.Model):
 
     def __str__(self) -> str:
         return str(self.user or self.department)
+
+
+class ViewLimit(models.Model):
+    """公海每日查看量: how many pool customers' pages one role, one department (and those below it that set
+    none) or one user may open a day. The most specific applies: user → nearest department → the most
+    generous of the user's roles → the unit's parameter ``pool.daily_views`` (0: no limit, the default)."""
+
+    business_unit = models.ForeignKey(BusinessUnit, models.CASCADE, related_name="+")
+    role = models.ForeignKey(
+        "org.Role", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("role")
+    )
+    department = models.ForeignKey(
+        Department, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("department")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("salesperson")
+    )
+    daily_views = models.PositiveIntegerField(_("pool customers opened per day"), help_text=_("0: no limit."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("viewing limit")
+        verbose_name_plural = _("viewing limits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__isnull=False, department__isnull=True, user__isnull=True)
+                | Q(role__isnull=True, department__isnull=False, user__isnull=True)
+                | Q(role__isnull=True, department__isnull=True, user__isnull=False),
+                name="view_limit_one_target",
+            ),
+            models.UniqueConstraint(fields=["business_unit", "role"], name="view_limit_one_per_role"),
+            models.UniqueConstraint(fields=["department"], name="view_limit_one_per_department"),
+            models.UniqueConstraint(fields=["user"], name="view_limit_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user or self.department or self.role)
+
+
+class PoolView(models.Model):
+    """One pool customer's page opened by one person on one day (company time). The database decides the
+    count: a second opening of the same customer that day is the same row, and each new customer takes the
+    next numbered slot of the day, so two requests at once cannot both take the last one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", models.CASCADE, related_name="+")
+    day = models.DateField()
+    slot = models.PositiveIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day", "customer"], name="pool_view_once_a_day"),
+            models.UniqueConstraint(fields=["user", "day", "slot"], name="pool_view_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day} {self.customer_id}"
 
 
 class PoolEvent(models.Model):

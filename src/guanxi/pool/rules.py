@@ -5,7 +5,7 @@ The writes that use them are in ``pool.services``; the automatic return in ``poo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,11 +41,30 @@ class Rules:
     cooldown_days: int
     daily_claims: int
     won_exempt: bool
+    # (product line, its days without follow-up, its days without a deal): each None follows the pool's
+    lines: tuple[tuple[str, int | None, int | None], ...] = ()
 
     @property
     def stamp(self) -> str:
-        """What the stored expiry times depend on."""
-        return f"{self.no_followup_days}/{self.no_deal_days}/{int(self.won_exempt)}"
+        """What the stored expiry times depend on (at most 60 characters: a digest once lines are set)."""
+        plain = f"{self.no_followup_days}/{self.no_deal_days}/{int(self.won_exempt)}"
+        if not self.lines:
+            return plain
+        import hashlib
+
+        return plain + "/" + hashlib.sha1(repr(self.lines).encode()).hexdigest()[:20]
+
+    def for_line(self, line: str) -> Rules:
+        """The rules of a record of this product line: the line's own days where set (most specific wins)."""
+        for code, followup, deal in self.lines:
+            if code == line and line:
+                return replace(
+                    self,
+                    no_followup_days=self.no_followup_days if followup is None else followup,
+                    no_deal_days=self.no_deal_days if deal is None else deal,
+                    lines=(),
+                )
+        return replace(self, lines=()) if self.lines else self
 
 
 @remembered
@@ -74,6 +93,10 @@ def pool_rules(pool: Pool, parameters: dict[str, Any] | None = None) -> Rules:
         cooldown_days=pick(pool.cooldown_days, "pool.cooldown_days"),
         daily_claims=pick(pool.daily_claims, "pool.daily_claims"),
         won_exempt=pick(pool.won_exempt, "pool.won_exempt"),
+        lines=tuple(
+            (code, values.get("no_followup_days"), values.get("no_deal_days"))
+            for code, values in sorted((pool.line_rules or {}).items())
+        ),
     )
 
 
@@ -166,6 +189,7 @@ def expiry_of(customer: Customer, rules: Rules) -> datetime | None:
     """When the customer returns to the pool unless something happens first; None when it never does."""
     if customer.owner_id is None or customer.claimed_at is None or customer.locked_at is not None:
         return None
+    rules = rules.for_line(customer.product_line)
     start = max(customer.claimed_at, customer.last_followup_at or customer.claimed_at)
     followup = start + days_rule_span(rules.no_followup_days)
     if customer.status in DEAL_DONE:
@@ -176,6 +200,7 @@ def expiry_of(customer: Customer, rules: Rules) -> datetime | None:
 def expiry_reason(customer: Customer, rules: Rules) -> str:
     """Which clock ran out: ``no_followup`` or ``no_deal``."""
     assert customer.claimed_at is not None
+    rules = rules.for_line(customer.product_line)
     start = max(customer.claimed_at, customer.last_followup_at or customer.claimed_at)
     followup = start + days_rule_span(rules.no_followup_days)
     if customer.status in DEAL_DONE:
@@ -184,7 +209,12 @@ def expiry_reason(customer: Customer, rules: Rules) -> str:
 
 
 def _expiry_expression(rules: Rules) -> Any:
-    """``expiry_of`` as SQL, for recomputing a whole pool in one statement."""
+    """``expiry_of`` as SQL, for recomputing a whole pool in one statement (one branch per product line
+    with rules of its own)."""
+    if rules.lines:
+        plain = replace(rules, lines=())
+        branches = [When(product_line=code, then=_expiry_expression(rules.for_line(code))) for code, *_ in rules.lines]
+        return Case(*branches, default=_expiry_expression(plain), output_field=DateTimeField())
     start = Greatest(F("claimed_at"), Coalesce(F("last_followup_at"), F("claimed_at")))
     followup = ExpressionWrapper(start + days_rule_span(rules.no_followup_days), output_field=DateTimeField())
     deal = ExpressionWrapper(F("claimed_at") + days_rule_span(rules.no_deal_days), output_field=DateTimeField())
@@ -219,7 +249,17 @@ def expiry_refresh(customer: Customer) -> None:
     computed from the row as it is now in the database (the caller's copy may be older)."""
     fresh = (
         Customer.all_objects.filter(pk=customer.pk)
-        .only("pk", "owner_id", "pool_id", "claimed_at", "last_followup_at", "locked_at", "status", "expires_at")
+        .only(
+            "pk",
+            "owner_id",
+            "pool_id",
+            "claimed_at",
+            "last_followup_at",
+            "locked_at",
+            "status",
+            "expires_at",
+            "product_line",
+        )
         .first()
     )
     if fresh is None or fresh.pool_id is None:
@@ -359,3 +399,21 @@ def notify_people(recipients: Iterable[User], kind: str, title: Any, obj: Custom
     people = list(recipients)
     if people:
         notify(recipients=people, kind=kind, title=title, obj=obj, url=url)
+
+
+def rule_explained(customer: Customer, pool: Pool | None = None) -> str:
+    """Which rule returns an owned customer, in words: its product line's rule where its pool has one (the
+    most specific), else the pool's ("printer line: 12 days without follow-up, 60 without a deal")."""
+    pool = pool or customer.pool
+    if pool is None or customer.owner_id is None:
+        return ""
+    rules = pool_rules(pool)
+    own = rules.for_line(customer.product_line)
+    values: dict[str, object] = {"followup": own.no_followup_days, "deal": own.no_deal_days}
+    if customer.product_line and any(code == customer.product_line for code, *_rest in rules.lines):
+        from guanxi.core.config.dictionary import dictionary_label
+
+        values["line"] = dictionary_label("product_line", customer.product_line)
+        return _("%(line)s line: %(followup)d days without follow-up, %(deal)d without a deal") % values
+    values["pool"] = pool.name
+    return _("%(pool)s: %(followup)d days without follow-up, %(deal)d without a deal") % values

@@ -117,7 +117,16 @@ def _claim_rows(rows: QuerySet[Customer], after: Customer | None, *fields: str) 
 
 @transaction.atomic
 def _return_batch(at: datetime, rules: dict[int, Rules], after: Customer | None) -> list[Customer]:
-    fields = ["name", "owner_id", "status", "pool_id", "claimed_at", "last_followup_at", "business_unit_id"]
+    fields = [
+        "name",
+        "owner_id",
+        "status",
+        "pool_id",
+        "claimed_at",
+        "last_followup_at",
+        "business_unit_id",
+        "product_line",
+    ]
     rows = _claim_rows(_due(at), after, *fields)
     if not rows:
         return rows

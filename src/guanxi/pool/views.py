@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from guanxi.core.config.dictionary import dictionary_labels
 from guanxi.core.forms import attempt
 from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
@@ -26,19 +27,24 @@ from guanxi.customers.regions.services import region_names, region_path_label
 from guanxi.org.models import User
 
 from . import configuration as pool_admin
-from . import conflicts, history
+from . import conflicts, history, viewing
 from . import services as pool
 from .forms import (
     AssignForm,
+    CustomerReturnForm,
     DecideForm,
     EvidenceForm,
     HoldingLimitForm,
+    LineRuleForm,
     NoteForm,
     PoolFilterForm,
     PoolForm,
+    PoolMoveForm,
     ReturnForm,
+    ViewLimitForm,
 )
 from .models import ConflictCase
+from .rules import rule_explained
 
 
 def _back(request: AuthedRequest, default: str) -> str:
@@ -77,11 +83,36 @@ def pool_list(request: AuthedRequest) -> HttpResponse:
         "filter_form": filter_form,
         "page_obj": page,
         "standing": outlook.standing if outlook else None,
+        "views": viewing.view_standing(request.user),
         "can_claim": has_perm(request.user, "pool.edit"),
         "can_assign": has_perm(request.user, "pool.assign"),
+        "move_form": PoolMoveForm(actor=request.user) if has_perm(request.user, "pool.assign") else None,
         "list_url": request.get_full_path(),
     }
     return render(request, "pool/list.html", context)
+
+
+@require_POST
+@perm_required("pool.assign")
+def pool_move(request: AuthedRequest) -> HttpResponse:
+    """The pool list's bulk move: the selected customers of one pool to another, all or none."""
+    back = _back(request, reverse("pool:pool"))
+    form = PoolMoveForm(request.POST, actor=request.user)
+    ids = request.POST.getlist("ids")
+    first = pool.pool_customers(request.user).filter(pk__in=[raw for raw in ids if raw.isdigit()][:1]).first()
+    source = first.pool if first is not None else None
+    if not form.is_valid() or form.cleaned_data["target"] is None or source is None:
+        messages.error(request, _("Select customers of one pool and the pool to move them to."))
+        return redirect(back)
+    target = form.cleaned_data["target"]
+    moved = attempt(None, request, lambda: pool.customers_move(actor=request.user, pool=source, target=target, ids=ids))
+    if moved:
+        messages.success(
+            request,
+            ngettext("%(count)d customer moved to %(pool)s.", "%(count)d customers moved to %(pool)s.", moved)
+            % {"count": moved, "pool": target},
+        )
+    return redirect(back)
 
 
 def _pool_customer(request: AuthedRequest, pk: int, *, claiming: bool = False) -> Customer:
@@ -141,14 +172,14 @@ def pool_assign(request: AuthedRequest, pk: int) -> HttpResponse:
 @perm_required("pool.edit")
 def customer_return(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible_or_404(Customer.objects.select_related("pool", "owner"), request.user, pk=pk)
-    form = ReturnForm(request.POST or None)
+    form = CustomerReturnForm(request.POST or None, actor=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = attempt(
             form,
             None,
             lambda: pool.customer_return(
-                actor=request.user, customer=customer, reason=data["reason"], note=data["note"]
+                actor=request.user, customer=customer, reason=data["reason"], note=data["note"], pool=data.get("pool")
             ),
         )
         if done:
@@ -190,7 +221,40 @@ def detail_context(actor: Any, customer: Customer) -> dict[str, Any]:
         "may_return": pool.may_return(actor, customer),
         "may_lock": pool.may_lock(actor, customer),
         "pool_hidden": pool.hidden_fields(customer),
+        "holders": _holders(customer) if customer.owner_id is None else [],
+        "expiry_rule": rule_explained(customer) if customer.expires_at else "",
     }
+
+
+def _holders(customer: Customer) -> list[dict[str, Any]]:
+    """What a claimer needs to decide: the last people who held the pool customer, how it left them, and
+    the summaries of their follow-ups (contact details stay masked: only what was said, not to whom)."""
+    from guanxi.activities.models import FollowUp
+
+    from .models import PoolEvent
+
+    left = list(
+        PoolEvent.objects.filter(
+            customer=customer, kind__in=[PoolEvent.Kind.RETURN, PoolEvent.Kind.RECLAIM, PoolEvent.Kind.CONFLICT]
+        )
+        .select_related("user")
+        .order_by("-at", "-pk")[:3]
+    )
+    if not left:
+        return []
+    notes = FollowUp.objects.filter(customer=customer, owner_id__in={row.user_id for row in left}).order_by(
+        "-occurred_at"
+    )
+    by_owner: dict[int, list[Any]] = {}
+    for note in notes.only("owner_id", "occurred_at", "content", "channel")[:30]:
+        by_owner.setdefault(note.owner_id, [])
+        if len(by_owner[note.owner_id]) < 3:
+            by_owner[note.owner_id].append(note)
+    reasons = history.return_reason_labels()
+    return [
+        {"event": row, "reason": reasons.get(row.reason, row.reason), "followups": by_owner.get(row.user_id, [])}
+        for row in left
+    ]
 
 
 # --- settings: pools and holding limits (pool.configure) ------------------------------------------------
@@ -200,7 +264,9 @@ def detail_context(actor: Any, customer: Customer) -> dict[str, Any]:
 def pool_settings(request: AuthedRequest) -> HttpResponse:
     context = {
         "pools": [(row, pool.pool_rules(row)) for row in pool_admin.pools_of_unit(actor=request.user)],
+        "line_labels": dictionary_labels("product_line"),
         "limits": pool_admin.limits_of_unit(actor=request.user),
+        "view_limits": pool_admin.view_limits_of_unit(actor=request.user),
         # the unit's parameters, keyed for the template (pool.holding_limit → pool_holding_limit)
         "unit": {
             code.replace(".", "_"): value for code, value in pool.unit_parameters(request.user.business_unit_id).items()
@@ -254,6 +320,59 @@ def holding_limit_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(pool_admin.limits_of_unit(actor=request.user), pk=pk)
     pool_admin.holding_limit_delete(actor=request.user, row=row)
     messages.success(request, _("The limits of %(name)s follow the wider setting again.") % {"name": row})
+    return redirect("pool:pool_settings")
+
+
+@perm_required("pool.configure")
+def line_rule_edit(request: AuthedRequest) -> HttpResponse:
+    form = LineRuleForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = attempt(
+            form,
+            None,
+            lambda: pool_admin.pool_line_rule_save(
+                actor=request.user,
+                pool=data["pool"],
+                line=data["line"],
+                no_followup_days=data["no_followup_days"],
+                no_deal_days=data["no_deal_days"],
+            ),
+        )
+        if saved:
+            messages.success(request, _("Pool %(name)s was saved.") % {"name": saved})
+            return redirect("pool:pool_settings")
+    return render(request, "pool/settings_form.html", {"form": form, "title": _("Rule by product line")})
+
+
+@perm_required("pool.configure")
+def view_limit_edit(request: AuthedRequest) -> HttpResponse:
+    form = ViewLimitForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = attempt(
+            form,
+            None,
+            lambda: pool_admin.view_limit_save(
+                actor=request.user,
+                daily_views=data["daily_views"],
+                role=data["role"],
+                department=data["department"],
+                user=data["user"],
+            ),
+        )
+        if saved:
+            messages.success(request, _("The viewing limit of %(name)s was saved.") % {"name": saved})
+            return redirect("pool:pool_settings")
+    return render(request, "pool/settings_form.html", {"form": form, "title": _("Daily viewing limit")})
+
+
+@require_POST
+@perm_required("pool.configure")
+def view_limit_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    row = get_object_or_404(pool_admin.view_limits_of_unit(actor=request.user), pk=pk)
+    pool_admin.view_limit_delete(actor=request.user, row=row)
+    messages.success(request, _("The viewing limit of %(name)s follows the wider setting again.") % {"name": row})
     return redirect("pool:pool_settings")
 
 

@@ -5,6 +5,7 @@ its approvers (one task row per possible approver, so the inbox is an indexed re
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -130,6 +131,11 @@ class ApprovalRequest(models.Model):
         from django.urls import reverse
 
         return reverse("workflows:approval", args=[self.pk])
+
+    def opens_for(self, user: Any) -> bool:
+        """May ``user`` open the request's page (its submitter or one of its approvers, as the scope rule says)?
+        Reads the prefetched tasks: for a record's history, whose readers may not all be party to it."""
+        return self.submitter_id == user.pk or any(task.approver_id == user.pk for task in self.tasks.all())
 
     @property
     def is_pending(self) -> bool:

@@ -16,6 +16,11 @@ def register_defaults() -> None:
 
 DEFAULT_TYPES = [
     (
+        "product_line",
+        _("Product line"),
+        [("printer", _("Printers")), ("computer", _("Computers")), ("office_supplies", _("Office supplies"))],
+    ),
+    (
         "industry",
         _("Industry"),
         [

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # Which dictionary type each enumerated field draws from (SPEC §14.1).
 DICTIONARY_FIELDS = {
     "industry": "industry",
+    "product_line": "product_line",
     "source": "customer_source",
     "nature": "company_nature",
     "revenue_band": "revenue_band",
@@ -36,7 +37,8 @@ DICTIONARY_FIELDS = {
 
 
 CUSTOMER_FIELDS = [
-    "name", "kind", "industry", "source", "referrer", "introducer", "nature", "revenue_band", "employee_band",
+    "name", "kind", "industry", "product_line", "source", "referrer", "introducer", "nature", "revenue_band",
+    "employee_band",
     "rating", "level", "credit_rating", "satisfaction", "province", "city", "county", "address", "postcode",
     "phone", "fax", "website", "email", "wechat", "qq", "weibo", "licence_number", "legal_representative",
     "registered_capital", "bank", "bank_account", "tax_number", "remarks", "tags",

@@ -180,6 +180,8 @@ def customer_update(
         audit_log(actor=actor, action=Action.UPDATE, obj=customer, changes=changes)
     if "level" in changes:  # the next plan moves within the new level's interval (SPEC §4.4)
         hooks.level_changed(actor=actor, customer=customer)
+    if "product_line" in changes and customer.owner_id:  # its pool's rules may differ by product line
+        hooks.ownership().followed_up(customer)
     return customer
 
 

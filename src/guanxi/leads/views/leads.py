@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,12 +20,16 @@ from guanxi.core.http import AuthedRequest
 from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
+from guanxi.customers import keys
 from guanxi.customers.regions.services import region_names, region_path_label
 from guanxi.customers.services import customer_duplicates
 
 from .. import conversion, selectors, services
 from ..forms import AssignForm, ConvertForm, FollowUpForm, LeadEntryForm, LeadFilterForm, StatusForm
 from ..models import Lead
+
+if TYPE_CHECKING:
+    from guanxi.org.models import User
 
 
 @perm_required("leads.view")
@@ -87,6 +91,31 @@ def lead_create(request: AuthedRequest) -> HttpResponse:
 TABS = ("overview", "followups", "history")
 
 
+def _pool_context(actor: User, lead: Lead) -> dict[str, Any]:
+    """A pooled lead opened through its pool: contact details masked, the claim button; an owned lead of a
+    pool: the days before it returns, the return button."""
+    from ..pools import rules as pool_rules
+    from ..pools import services as pools
+
+    masked = lead.owner_id is None and not Lead.objects.visible_to(actor).filter(pk=lead.pk).exists()
+    return {
+        "pool_masked": masked,
+        "masked_mobile": keys.mask_phone(lead.mobile) if lead.mobile else "",
+        "masked_phone": keys.mask_phone(lead.phone) if lead.phone else "",
+        "masked_email": keys.mask_email(lead.email) if lead.email else "",
+        "may_claim": bool(
+            lead.owner_id is None
+            and lead.pool
+            and not lead.pool.is_failed
+            and lead.is_open
+            and has_perm(actor, "leads.edit")
+        ),
+        "may_return": pools.may_return(actor, lead),
+        "pool_days_left": pool_rules.days_left(lead),
+        "pool_rule": pool_rules.rule_explained(lead),
+    }
+
+
 @perm_required("leads.view")
 def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_for_detail(actor=request.user, pk=pk)
@@ -103,6 +132,7 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "duplicate_visible": bool(
             lead.duplicate_of_id and Lead.objects.visible_to(request.user).filter(pk=lead.duplicate_of_id).exists()
         ),
+        **_pool_context(request.user, lead),
     }
     if tab == "history":
         context["history"] = record_history(actor=request.user, obj=lead)
@@ -315,3 +345,10 @@ def customer_tab(request: AuthedRequest, customer_pk: int) -> HttpResponse:
     customer = get_visible_or_404(Customer.objects.all(), request.user, pk=customer_pk)
     context = {"customer": customer, "customer_leads": selectors.customer_leads(actor=request.user, customer=customer)}
     return render(request, "leads/customer_tab.html", context)
+
+
+def register() -> None:
+    """The 360 page of a pool customer shows the lead it came from."""
+    from guanxi.customers import views as customer_views
+
+    customer_views.DETAIL_CONTEXT.append(selectors.origin_context)

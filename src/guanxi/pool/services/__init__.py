@@ -54,6 +54,7 @@ from .claims import (
     place,
 )
 from .locks import customer_lock, customer_unlock
+from .moves import customers_move, pool_destination_check
 from .returns import (
     customer_return,
     customers_bulk_return,
@@ -64,13 +65,49 @@ from .returns import (
 )
 
 __all__ = [
-    "ClaimOutlook", "ClaimStanding", "Limits", "Rules", "capacity_check", "claim_outlook", "customer_assign",
-    "customer_claim", "customer_lock", "customer_owned", "customer_reachable", "customer_return", "customer_unlock",
-    "customers_bulk_return", "customers_claim", "customers_claim_selected", "customers_release",
-    "customers_release_bulk", "customers_to_pool", "days_rule_span", "days_to_expiry", "expiry_label", "expiry_of",
-    "expiry_refresh", "governing_pool", "hidden_fields", "holdings_of", "last_holders", "limits_of", "may_assign",
-    "may_claim", "may_lock", "may_return", "place", "pool_customers", "pool_list", "pool_refresh_expiry",
-    "pool_rules", "pools_visible", "unit_parameters", "unit_pool",
+    "ClaimOutlook",
+    "ClaimStanding",
+    "Limits",
+    "Rules",
+    "capacity_check",
+    "claim_outlook",
+    "customer_assign",
+    "customer_claim",
+    "customer_lock",
+    "customer_owned",
+    "customer_reachable",
+    "customer_return",
+    "customer_unlock",
+    "customers_bulk_return",
+    "customers_claim",
+    "customers_claim_selected",
+    "customers_move",
+    "customers_release",
+    "customers_release_bulk",
+    "customers_to_pool",
+    "days_rule_span",
+    "days_to_expiry",
+    "expiry_label",
+    "expiry_of",
+    "expiry_refresh",
+    "governing_pool",
+    "hidden_fields",
+    "holdings_of",
+    "last_holders",
+    "limits_of",
+    "may_assign",
+    "may_claim",
+    "may_lock",
+    "may_return",
+    "place",
+    "pool_customers",
+    "pool_destination_check",
+    "pool_list",
+    "pool_refresh_expiry",
+    "pool_rules",
+    "pools_visible",
+    "unit_parameters",
+    "unit_pool",
 ]  # fmt: skip
 
 
@@ -86,3 +123,4 @@ def register() -> None:
     register_kind("pool_expiry_warning", gettext_lazy("My customers about to return to the pool"), default_email=True)
     register_kind("pool_reclaimed", gettext_lazy("My customers returned to the pool automatically"))
     register_kind("conflict", gettext_lazy("Conflict cases about my customers"))
+    register_kind("pool_moved", gettext_lazy("Customers moved into a pool I claim from"))

@@ -22,7 +22,7 @@ from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
 from ..lifecycle import Event, customer_lifecycle_event, customers_returned_bulk
-from ..models import PoolEvent
+from ..models import Pool, PoolEvent
 from ..rules import governing_pool, notify_people
 
 
@@ -36,11 +36,19 @@ def may_return(actor: User, customer: Customer) -> bool:
 
 
 @transaction.atomic
-def customer_return(*, actor: User, customer: Customer, reason: str, note: str = "") -> Customer:
-    """退回: the customer goes back to its pool with a reason from the dictionary."""
+def customer_return(
+    *, actor: User, customer: Customer, reason: str, note: str = "", pool: Pool | None = None
+) -> Customer:
+    """退回: the customer goes back to its pool (or the one chosen, where the unit has several) with a
+    reason from the dictionary."""
     if not may_return(actor, customer):
         raise NotPermitted(_("You may return only your own customers."))
     reason = dictionary_validate("return_reason", reason, field="reason")
+    if pool is not None:
+        from .moves import pool_destination_check
+
+        pool_destination_check(actor, pool, customer.business_unit_id)
+        customer.pool, customer.pool_id = pool, pool.pk
     if customer.locked_at is not None:
         raise DomainError(_("This customer is locked; a manager must unlock it first."), code="locked")
     previous = customer.owner
@@ -178,10 +186,15 @@ def customers_release_bulk(
 
 
 @transaction.atomic
-def customers_bulk_return(*, actor: User, ids: Iterable[int | str], reason: str, note: str = "") -> BulkResult:
-    """Return the selected customers to their pools with one reason; all or none."""
+def customers_bulk_return(
+    *, actor: User, ids: Iterable[int | str], reason: str, note: str = "", pool: Pool | None = None
+) -> BulkResult:
+    """Return the selected customers to their pools (or all to the one chosen) with one reason; all or none."""
     require_perm(actor, "pool.edit")
     customers, ignored = selection(actor, ids)
     owned = [customer for customer in customers if customer.owner_id is not None]
-    each_customer(owned, lambda customer: customer_return(actor=actor, customer=customer, reason=reason, note=note))
+    each_customer(
+        owned,
+        lambda customer: customer_return(actor=actor, customer=customer, reason=reason, note=note, pool=pool),
+    )
     return BulkResult(len(owned), ignored)

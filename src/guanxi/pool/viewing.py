@@ -1,0 +1,143 @@
+"""The daily viewing limit (公海每日查看量): how many pool customers' detail pages a person may open a day, so
+nobody reads the whole pool to pick the best customers before the others can. Lists stay visible, masked.
+
+The limit is a parameter of the unit (``pool.daily_views``, 0: off, the default) that a role, a department
+or one user may override (``ViewLimit``). The day is the company's (``TIME_ZONE``, Asia/Shanghai): the count
+starts again at midnight there. Re-opening a customer already opened today does not count; pool
+administrators (``pool.configure``) are exempt, as are the customers one owns or sees through one's scope.
+
+The database decides the count (``PoolView``): one row per user, day and customer, and each new customer of
+the day takes the next slot number under a unique constraint, so two pages opened at the same moment cannot
+both take the last slot. The check is one indexed query, and an insert when the customer is new today."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanxi.core.errors import DomainError
+from guanxi.core.permissions import grants_of, has_perm
+from guanxi.core.scope import Scope
+from guanxi.customers.models import Customer
+from guanxi.org.models import User
+
+from .models import PoolView, ViewLimit
+from .rules import _department_ids, unit_parameters
+
+
+def company_day(now: datetime | None = None) -> date:
+    """Today in the company's time zone: the viewing count starts again at its midnight."""
+    return timezone.localdate(now or timezone.now())
+
+
+def daily_views_of(user: User, parameters: dict[str, Any] | None = None) -> int:
+    """The user's daily viewing limit (0: none): their own override, else their nearest department's, else
+    the most generous of their roles' (0 counts as the most generous), else the unit's parameter."""
+    if user.business_unit_id is None:
+        return 0
+    nearest = _department_ids(user.department)
+    rows = list(
+        ViewLimit.objects.filter(business_unit_id=user.business_unit_id)
+        .filter(Q(user=user) | Q(department_id__in=nearest) | Q(role__users=user))
+        .distinct()
+    )
+    for row in rows:
+        if row.user_id:
+            return row.daily_views
+    departments = {row.department_id: row.daily_views for row in rows if row.department_id}
+    for department_id in nearest:
+        if department_id in departments:
+            return departments[department_id]
+    roles = [row.daily_views for row in rows if row.role_id]
+    if roles:
+        return 0 if 0 in roles else max(roles)
+    unit = parameters if parameters is not None else unit_parameters(user.business_unit_id)
+    return int(unit["pool.daily_views"])
+
+
+@dataclass(frozen=True)
+class ViewStanding:
+    """How many pool customers the user opened today against their limit (None: no limit)."""
+
+    viewed: int
+    limit: int | None
+
+
+def _exempt(actor: User) -> bool:
+    return has_perm(actor, "pool.configure")
+
+
+def view_standing(actor: User, now: datetime | None = None) -> ViewStanding | None:
+    """For the pool page's "viewed x / n today"; None when no limit applies to the actor."""
+    if _exempt(actor):
+        return None
+    limit = daily_views_of(actor)
+    if not limit:
+        return None
+    return ViewStanding(PoolView.objects.filter(user=actor, day=company_day(now)).count(), limit)
+
+
+def _in_own_scope(actor: User, customer: Customer) -> bool:
+    """Does the actor's own data scope show this unowned customer? Only a unit-wide or group-wide scope does
+    (the narrower ones follow the owner, and a pool customer has none): decided without a query."""
+    scope = grants_of(actor).scope("customers")
+    return scope == Scope.ALL or (scope == Scope.UNIT and customer.business_unit_id == actor.business_unit_id)
+
+
+def customer_viewed(*, actor: User, customer: Customer, now: datetime | None = None) -> None:
+    """The actor opens a customer's detail page (page or API): count it if it lies in a pool and is new to
+    the actor today, or refuse with ``view_limit`` when the day's limit is reached."""
+    if customer.owner_id is not None or customer.pool_id is None or _exempt(actor):
+        return
+    limit = daily_views_of(actor)
+    if not limit or _in_own_scope(actor, customer):
+        return  # no limit, or a customer the actor's own scope shows (a unit head sees the unit's pool)
+    now = now or timezone.now()
+    day = company_day(now)
+    for _attempt in range(3):
+        today = PoolView.objects.filter(user=actor, day=day).aggregate(
+            viewed=Count("pk"), seen=Count("pk", filter=Q(customer=customer))
+        )
+        if today["seen"]:
+            return  # re-opening one already seen today does not count
+        if today["viewed"] >= limit:
+            raise DomainError(
+                _(
+                    "You have opened %(limit)d pool customers today, your daily limit. Claim the ones you want, "
+                    "or open more tomorrow."
+                )
+                % {"limit": limit},
+                code="view_limit",
+            )
+        try:
+            with transaction.atomic():
+                PoolView.objects.create(user=actor, customer=customer, day=day, slot=today["viewed"] + 1, at=now)
+            return
+        except IntegrityError:
+            continue  # another page of the same person took this slot (or this customer) just now: count again
+    raise DomainError(_("Too many pages opened at once; try again."), code="view_limit")
+
+
+def register() -> None:
+    """The unit's parameter; the customers' detail page and API call ``customer_viewed`` by name."""
+    from guanxi.core.config.parameters import register_parameter
+    from guanxi.customers import hooks
+
+    register_parameter(
+        "pool.daily_views",
+        gettext_lazy("Pool customers a person may open per day"),
+        "int",
+        0,
+        min=0,
+        max=100000,
+        group="pool",
+        help=gettext_lazy("0: no limit. Roles, departments and people may have their own in the pool settings."),
+    )
+    hooks.DETAIL_OPENED[:] = [customer_viewed]

@@ -1,0 +1,48 @@
+"""Shared tools (SPEC §14.4–14.5): a folder's listing and the name-and-tag search over 500,000 documents
+(≤ 100 ms p95), and an announcement's read receipts for a unit of thousands (≤ 200 ms p95)."""
+
+from __future__ import annotations
+
+from guanxi.collab.models import Announcement, Document
+from guanxi.org.models import User
+
+from .dataset_collab import busiest_folder
+from .harness import Picks, Probe, case, has_text, url
+
+LIST = 100
+SEARCH = 100
+RECEIPTS = 200
+
+
+def _reader() -> User:
+    return User.objects.select_related("department").get(username="s0001")
+
+
+@case("document folder listing p1 (salesperson)", target_ms=LIST, group="collab")
+def folder_listing(picks: Picks) -> Probe:
+    folder = busiest_folder()
+    first = Document.objects.filter(folder=folder).order_by("name", "pk").values_list("name", flat=True).first() or ""
+    return Probe(_reader(), url("collab:folder", folder.pk), check=has_text(first))
+
+
+@case("document folder listing p20 (salesperson)", target_ms=LIST, group="collab")
+def folder_listing_deep(picks: Picks) -> Probe:
+    return Probe(_reader(), url("collab:folder", busiest_folder().pk, page=20), check=has_text(".pdf"))
+
+
+@case("document search (three characters)", target_ms=SEARCH, group="collab")
+def document_search(picks: Picks) -> Probe:
+    return Probe(_reader(), url("collab:documents", q="验收报"), check=has_text("验收报告"))
+
+
+@case("document search (name and number)", target_ms=SEARCH, group="collab")
+def document_search_number(picks: Picks) -> Probe:
+    return Probe(_reader(), url("collab:documents", q="0012345"))
+
+
+@case("announcement read receipts (the whole unit)", target_ms=RECEIPTS, group="collab")
+def announcement_receipts(picks: Picks) -> Probe:
+    admin = User.objects.select_related("department").get(username="bench.admin")
+    row = Announcement.objects.order_by("-pk").first()
+    assert row is not None
+    return Probe(admin, url("collab:announcement", row.pk), check=has_text('data-testid="receipts"'))
