@@ -10,7 +10,7 @@ from guanxi.io.forms import MappingForm
 from guanxi.io.models import ImportJob
 from guanxi.leads.models import Lead, LeadPool
 from guanxi.org.models import Role
-from tests.conftest import TwoUnits
+from tests.conftest import TwoUnits, client_for
 
 from .helpers import imported, xlsx
 
@@ -97,4 +97,22 @@ def test_the_api_takes_a_lead_pool_of_the_unit_and_refuses_another_units(
             format="multipart",
         )
     assert answer.status_code == 202 and answer.json()["lead_pool"] == ours.pk
+    assert set(Lead.objects.values_list("owner_id", "pool_id")) == {(None, ours.pk)}
+
+
+def test_the_mapping_page_imports_into_the_chosen_lead_pool(
+    two_units: TwoUnits, django_capture_on_commit_callbacks: object
+) -> None:
+    ours, theirs = pools(two_units)
+    job = services.import_upload(actor=two_units.ada, kind="leads", file_name="a.xlsx", content=xlsx(ROWS))
+    client = client_for(two_units.ada, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = client.get(f"/io/imports/{job.pk}/").content.decode()
+    assert 'name="lead_pool"' in page and "导入线索池" in page and "杭州线索池" not in page
+    columns = {f"column_{index}": key for index, key in job.mapping.items()}
+    posted = {**columns, "strategy": "skip", "lead_pool": theirs.pk, "go": "import"}
+    refused = client.post(f"/io/imports/{job.pk}/", posted)
+    assert refused.status_code == 200 and not Lead.objects.exists()  # not a choice of the form
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        done = client.post(f"/io/imports/{job.pk}/", {**posted, "lead_pool": ours.pk})
+    assert done.status_code == 302
     assert set(Lead.objects.values_list("owner_id", "pool_id")) == {(None, ours.pk)}
