@@ -163,3 +163,19 @@ def test_quotes_were_made_over_months_and_went_as_far_as_their_age(demo: str, db
         assert quote.number[2:10] == timezone.localtime(quote.created_at).strftime("%Y%m%d"), quote.number
     waiting = User.objects.get(username="sh.manager")
     assert inbox(actor=waiting).filter(record_type="sales.quote").count() == 1  # contracts wait there too
+
+
+def test_this_years_sales_targets_are_set_once_and_measured(demo: str, db: None) -> None:
+    from guanxi.analytics import demo as analytics_demo
+    from guanxi.analytics.models import Target
+    from guanxi.analytics.targets import attainment
+
+    assert Target.objects.filter(user__username="sales1", kind="amount").count() == 12
+    assert Target.objects.filter(user__isnull=True, department__isnull=True).count() == 24  # two units × 12 months
+    count, out = Target.objects.count(), StringIO()
+    analytics_demo.load(out)
+    assert Target.objects.count() == count and "already there" in out.getvalue()
+    year = Target.objects.values_list("year", flat=True).first()
+    result = attainment(actor=User.objects.get(username="director"), year=year or 0, period="y")
+    assert str(User.objects.get(username="sales1")) in {row.label for row in result.people}
+    assert result.unit is not None and result.unit.target > 0 and result.unit.actual > 0

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from guanxi.activities import api as activity_api
 from guanxi.activities.views import agenda as activity_views
+from guanxi.analytics import api as analytics_api
 from guanxi.collab import api as collab_api
 from guanxi.core.auditlog import api as audit_api
 from guanxi.core.config import api as config_api
@@ -67,6 +68,7 @@ router.register("expenses", expense_api.ExpenseViewSet, basename="expense")
 router.register("service-agents", service_api.AgentViewSet, basename="service-agent")
 router.register("imports", io_api.ImportViewSet, basename="import")
 router.register("exports", io_api.ExportViewSet, basename="export")
+router.register("targets", analytics_api.TargetViewSet, basename="target")
 
 _items = config_api.DictionaryItemViewSet
 _fields = config_api.CustomFieldViewSet
@@ -95,6 +97,9 @@ urlpatterns = [
         name="api-dictionary-item",
     ),
     path("parameters/", config_api.ParametersView.as_view(), name="api-parameters"),
+    path("reports/", analytics_api.ReportListView.as_view(), name="api-reports"),
+    path("reports/<slug:name>/", analytics_api.ReportView.as_view(), name="api-report"),
+    path("dashboards/", analytics_api.DashboardView.as_view(), name="api-dashboards"),
     path("custom-fields/", _fields.as_view({"get": "list", "post": "create"}), name="api-custom-fields"),
     path(
         "custom-fields/<int:pk>/",

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "guanxi.collab",
     "guanxi.expenses",
     "guanxi.io",
+    "guanxi.analytics",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -299,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "ConflictDecisionEnum": "guanxi.pool.models.ConflictCase.Decision",
         "QuoteStatusEnum": "guanxi.sales.quotes.models.QuoteStatus",
         "ApprovalRequestStatusEnum": "guanxi.workflows.models.RequestStatus",
+        "TargetKindEnum": "guanxi.analytics.models.TargetKind",
     },
 }
 

@@ -48,6 +48,7 @@ DEFAULT_ROLES = [
         _("Leads a department: sees the records of it and the departments below, assigns, comments."),
         Scope.DEPARTMENT_TREE,
         {"sales": ("view", "create", "edit", "export", "assign", "approve", "unmask")},
+        extra={"targets": ("configure",)},  # sets their department's sales targets
     ),
     DefaultRole(
         "salesperson",

@@ -20,6 +20,7 @@ from . import selectors
 from .models import Competitor, Opportunity, Pipeline, Stage, Status
 from .products.forms import product_picker
 from .products.models import Product
+from .selectors import CLOSED, REPORT_FILTERS
 from .services import REQUIRABLE_FIELDS
 
 
@@ -249,13 +250,29 @@ class OpportunityFilterForm(forms.Form):
     )
     pipeline = forms.ModelChoiceField(Pipeline.objects.none(), label=_("Pipeline"), required=False)
     stage = forms.ModelChoiceField(Stage.objects.none(), label=_("Stage"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "---------"), *Status.choices])
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", "---------"), *Status.choices, (CLOSED, _("Closed (won or lost)"))],
+    )
     owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
     close_from = forms.DateField(
         label=_("Closing from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     close_to = forms.DateField(label=_("Closing until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     amount_min = forms.DecimalField(label=_("Amount at least"), required=False, min_value=0)
+    # what a report's drill-down hands over (SPEC §12): the period, the source, why and to whom it was lost
+    created_from = forms.DateField(
+        label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(label=_("Created to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    closed_from = forms.DateField(
+        label=_("Closed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closed_to = forms.DateField(label=_("Closed to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    source = forms.ChoiceField(label=_("Source"), required=False)
+    loss_reason = forms.ChoiceField(label=_("Loss reason"), required=False)
+    competitor = forms.ModelChoiceField(Competitor.objects.none(), label=_("Winning competitor"), required=False)
     ordering = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(selectors.ORDERING_LABELS.items()))
 
     def __init__(self, *args: Any, actor: User, board: bool = False, **kwargs: Any) -> None:
@@ -271,9 +288,13 @@ class OpportunityFilterForm(forms.Form):
         else:
             fields["owner"].queryset = owners
         if board:  # the board shows one pipeline's open stages as columns
-            for name in ("stage", "status", "ordering"):
+            for name in ("stage", "status", "ordering", *REPORT_FILTERS):
                 del fields[name]
             fields["pipeline"].empty_label = None
+        else:
+            fields["source"].choices = [("", "---------"), *dictionary_choices("customer_source")]
+            fields["loss_reason"].choices = [("", "---------"), *dictionary_choices("loss_reason")]
+            fields["competitor"].queryset = Competitor.objects.visible_to(actor)
 
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_valid() else {}

@@ -4,10 +4,12 @@ detail page's stage history, the forecast and the competitors' record (SPEC §6.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -41,7 +43,21 @@ ORDERING_LABELS = {
     "name": _("Name"),
 }
 
-FILTERS = ["q", "pipeline", "stage", "status", "owner", "close_from", "close_to", "amount_min", "scene"]
+# A report's drill-down (analytics) opens the list with these too: the days in company time.
+REPORT_FILTERS = ("created_from", "created_to", "closed_from", "closed_to", "source", "loss_reason", "competitor")
+FILTERS = [
+    "q",
+    "pipeline",
+    "stage",
+    "status",
+    "owner",
+    "close_from",
+    "close_to",
+    "amount_min",
+    "scene",
+    *REPORT_FILTERS,
+]
+CLOSED = "closed"  # the status filter's "won or lost"
 
 
 # --- pipelines ----------------------------------------------------------------------------------------
@@ -89,7 +105,9 @@ def opportunities_filtered(*, actor: User, filters: dict[str, Any]) -> QuerySet[
         rows = rows.filter(pipeline=filters["pipeline"])
     if filters.get("stage"):
         rows = rows.filter(stage=filters["stage"])
-    if filters.get("status"):
+    if filters.get("status") == CLOSED:
+        rows = rows.filter(status__in=[Status.WON, Status.LOST])
+    elif filters.get("status"):
         rows = rows.filter(status=filters["status"])
     if filters.get("owner"):
         rows = rows.filter(owner=filters["owner"])
@@ -105,7 +123,20 @@ def opportunities_filtered(*, actor: User, filters: dict[str, Any]) -> QuerySet[
         rows = rows.filter(expected_close_date__lte=filters["close_to"])
     if filters.get("amount_min") is not None:
         rows = rows.filter(amount__gte=filters["amount_min"])
+    for name, path in (("created", "created_at"), ("closed", "closed_at")):
+        if filters.get(f"{name}_from"):
+            rows = rows.filter(**{f"{path}__gte": _day_start(filters[f"{name}_from"])})
+        if filters.get(f"{name}_to"):
+            rows = rows.filter(**{f"{path}__lt": _day_start(filters[f"{name}_to"] + timedelta(days=1))})
+    for name, path in (("source", "source"), ("loss_reason", "loss_reason"), ("competitor", "winning_competitor")):
+        if filters.get(name):
+            rows = rows.filter(**{path: filters[name]})
     return rows
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight of a day in company time (TIME_ZONE), as the reports bucket days."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def opportunity_list(*, actor: User, filters: dict[str, Any], ordering: str = "") -> QuerySet[Opportunity]:

@@ -26,6 +26,9 @@ from guanxi.core.api import (
 from guanxi.core.rest import Pagination
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
+from guanxi.sales.contracts.models import Contract
+from guanxi.sales.orders.models import Order
+from guanxi.sales.products.models import Product
 
 from . import knowledge, selectors, services, sla
 from .models import Article, ArticleCategory, Ticket, TicketAttachment
@@ -40,6 +43,10 @@ class TicketAttachmentSerializer(StoredFileSerializer):
 
 class TicketSerializer(ModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all())
+    # the customer's contract or order, a product of the unit: the service checks whose they are
+    contract = serializers.PrimaryKeyRelatedField(queryset=Contract.objects.all(), allow_null=True, required=False)
+    order = serializers.PrimaryKeyRelatedField(queryset=Order.objects.all(), allow_null=True, required=False)
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), allow_null=True, required=False)
     attachments = TicketAttachmentSerializer(many=True, read_only=True)
     files = serializers.ListField(
         child=serializers.FileField(), required=False, write_only=True, help_text="multipart: attachments"
@@ -53,11 +60,11 @@ class TicketSerializer(ModelSerializer):
 
     class Meta:
         model = Ticket
-        fields = ["id", "number", "customer", "contact", *services.TICKET_FIELDS, "status", "assignee",
-                  "assignee_name", "round", "resolution", "satisfaction", "feedback_comment", "response_due_at",
-                  "resolve_due_at", "responded_at", "resolved_at", "archived_at", "breached_at", "escalated_at",
-                  "minutes_left", "reopened_from", "articles", "attachments", "files", "version", "created_at",
-                  "updated_at"]  # fmt: skip
+        fields = ["id", "number", "customer", "contact", *services.TICKET_FIELDS, *services.RELATED_FIELDS, "status",
+                  "assignee", "assignee_name", "round", "resolution", "satisfaction", "feedback_comment",
+                  "response_due_at", "resolve_due_at", "responded_at", "resolved_at", "archived_at", "breached_at",
+                  "escalated_at", "minutes_left", "reopened_from", "articles", "attachments", "files", "version",
+                  "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["id", "number", "status", "assignee", "round", "resolution", "satisfaction",
                             "feedback_comment", "response_due_at", "resolve_due_at", "responded_at", "resolved_at",
                             "archived_at", "breached_at", "escalated_at", "reopened_from", "articles",

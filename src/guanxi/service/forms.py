@@ -12,6 +12,10 @@ from guanxi.core.forms import MultipleFileField
 from guanxi.core.uploads import files_help
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
+from guanxi.sales.contracts.models import Contract
+from guanxi.sales.orders.models import Order
+from guanxi.sales.products.forms import product_picker
+from guanxi.sales.products.models import Product
 
 from . import services
 from .models import CHANNEL_DICTIONARY, TYPE_DICTIONARY, Article, ArticleCategory, Priority, Ticket, TicketStatus
@@ -33,9 +37,14 @@ class TicketForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    contract = forms.ModelChoiceField(queryset=Contract.objects.none(), label=_("Contract"), required=False)
+    order = forms.ModelChoiceField(queryset=Order.objects.none(), label=_("Order"), required=False)
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"), required=False)
     attachments = MultipleFileField(label=_("Attachments"), required=False)
 
-    def __init__(self, *args: Any, actor: User, ticket: Ticket | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: User, ticket: Ticket | None = None, customer: Customer | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = files_help(services.MAX_ATTACHMENTS)
         customers = Customer.objects.visible_to(actor).order_by("name")
@@ -49,9 +58,21 @@ class TicketForm(forms.Form):
             del self.fields["customer"]
             del self.fields["contact"]
             del self.fields["attachments"]
+        product_picker(self, "product", actor)
+        customer = ticket.customer if ticket is not None else customer
+        if customer is None:  # the customer is chosen on this form: its contracts and orders are set later
+            del self.fields["contract"]
+            del self.fields["order"]
+        else:
+            self.fields["contract"].queryset = Contract.objects.filter(customer=customer).order_by("-pk")  # type: ignore[attr-defined]
+            self.fields["order"].queryset = Order.objects.filter(customer=customer).order_by("-pk")  # type: ignore[attr-defined]
 
     def ticket_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data.get(name, "") for name in services.TICKET_FIELDS}
+        related = [name for name in services.RELATED_FIELDS if name in self.fields]
+        return {
+            **{name: self.cleaned_data.get(name, "") for name in services.TICKET_FIELDS},
+            **{name: self.cleaned_data.get(name) for name in related},
+        }
 
 
 class AttachForm(forms.Form):

@@ -64,6 +64,16 @@ class Ticket(MainRecord):
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), max_length=5000, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    # What the ticket is about, where the customer has it (SPEC §9.1): one of its contracts or orders, a product.
+    contract = models.ForeignKey(
+        "sales.Contract", models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("contract")
+    )
+    order = models.ForeignKey(
+        "sales.Order", models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("order")
+    )
+    product = models.ForeignKey(
+        "sales.Product", models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("product")
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,

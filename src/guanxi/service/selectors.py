@@ -91,7 +91,11 @@ def ticket_for_detail(*, actor: User, pk: int) -> Ticket:
     from guanxi.core.scope import get_visible_or_404
 
     ticket = get_visible_or_404(
-        Ticket.objects.select_related("customer", "contact", "assignee", "reopened_from"), actor, pk=pk
+        Ticket.objects.select_related(
+            "customer", "contact", "assignee", "reopened_from", "contract", "order", "product"
+        ),
+        actor,
+        pk=pk,
     )
     label_rows([ticket])
     return ticket

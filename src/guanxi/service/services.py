@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +50,7 @@ from .models import (
 )
 
 TICKET_FIELDS = ("type", "channel", "priority", "subject", "description")
+RELATED_FIELDS = ("contract", "order", "product")  # what the ticket is about, where the customer has it
 FEEDBACK_LIMIT = 10  # answers an address may send through feedback links in an hour
 
 
@@ -156,6 +157,21 @@ def _clean(data: Mapping[str, Any], *, current: Ticket | None = None) -> dict[st
     return values
 
 
+def _related_clean(data: Mapping[str, Any], *, customer: Customer, current: Ticket | None = None) -> dict[str, Any]:
+    """The contract and order must be the customer's, the product one of its business unit's."""
+    values = {name: data.get(name, getattr(current, name, None)) for name in RELATED_FIELDS}
+    for name in ("contract", "order"):
+        record = values[name]
+        if record is not None and record.customer_id != customer.pk:
+            raise DomainError(
+                _("Choose one of this customer's contracts or orders."), field=name, code="invalid_choice"
+            )
+    product = values["product"]
+    if product is not None and product.business_unit_id != customer.business_unit_id:
+        raise DomainError(_("Choose a product of your business unit."), field="product", code="invalid_choice")
+    return values
+
+
 @transaction.atomic
 def ticket_create(
     *,
@@ -174,7 +190,7 @@ def ticket_create(
         raise DomainError(_("Choose a customer you can see."), field="customer", code="invalid_choice")
     if contact is not None and contact.customer_id != customer.pk:
         raise DomainError(_("This contact belongs to another customer."), field="contact", code="invalid_choice")
-    values = _clean(data)
+    values = {**_clean(data), **_related_clean(data, customer=customer)}
     now = at or timezone.now()
     response_due, resolve_due = sla.deadlines(unit=customer.business_unit_id, priority=values["priority"], start=now)
     ticket = Ticket.objects.create(
@@ -239,14 +255,19 @@ def ticket_update(*, actor: User, ticket: Ticket, version: int, data: Mapping[st
     _refuse_archived(ticket)
     if ticket.created_by_id != actor.pk:
         _may_handle(actor, ticket)
-    values = _clean(data, current=ticket)
+    values = {**_clean(data, current=ticket), **_related_clean(data, customer=ticket.customer, current=ticket)}
     before = {name: getattr(ticket, name) for name in values}
     for name, value in values.items():
         setattr(ticket, name, value)
     save_versioned(ticket, expected_version=version, fields=list(values))
-    changes = {name: [before[name], values[name]] for name in values if before[name] != values[name]}
+    changes = {name: [_shown(before[name]), _shown(values[name])] for name in values if before[name] != values[name]}
     audit_log(actor=actor, action=Action.UPDATE, obj=ticket, changes=changes)
     return ticket
+
+
+def _shown(value: Any) -> Any:
+    """A related record as the audit trail keeps it: its name, not the object."""
+    return str(value) if isinstance(value, models.Model) else value
 
 
 @transaction.atomic
@@ -479,7 +500,7 @@ def ticket_reopen(*, actor: User, ticket: Ticket, reason: str, at: datetime | No
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Say what is wrong again."), field="reason", code="required")
-    data = {name: getattr(ticket, name) for name in TICKET_FIELDS}
+    data = {name: getattr(ticket, name) for name in (*TICKET_FIELDS, *RELATED_FIELDS)}
     data["description"] = reason
     created = ticket_create(actor=actor, customer=ticket.customer, contact=ticket.contact, data=data, at=at)
     Ticket.objects.filter(pk=created.pk).update(reopened_from=ticket)

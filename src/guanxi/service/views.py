@@ -27,6 +27,8 @@ from guanxi.core.scope import get_visible_or_404
 from guanxi.core.uploads import stored_file_response
 from guanxi.customers.models import Customer
 from guanxi.org.models import BusinessUnit, User
+from guanxi.sales.contracts.models import Contract
+from guanxi.sales.orders.models import Order
 
 from . import exports, knowledge, selectors, services, sla
 from .forms import (
@@ -96,7 +98,13 @@ def ticket_create(request: AuthedRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
     if request.GET.get("customer", "").isdigit():
         initial["customer"] = get_visible_or_404(Customer.objects.all(), request.user, pk=request.GET["customer"])
-    form = TicketForm(request.POST or None, request.FILES or None, actor=request.user, initial=initial)
+    form = TicketForm(
+        request.POST or None,
+        request.FILES or None,
+        actor=request.user,
+        initial=initial,
+        customer=initial.get("customer"),
+    )
     if request.method == "POST" and form.is_valid():
         ticket = attempt(
             form,
@@ -154,6 +162,9 @@ def ticket_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "may_edit": edit and ticket.status != TicketStatus.ARCHIVED,
         "articles": ticket.articles.all(),
         "attachments": ticket.attachments.all(),
+        # the contract and order link to their pages only for readers who may open them
+        "opens_contract": _opens(Contract, ticket.contract_id, request.user),
+        "opens_order": _opens(Order, ticket.order_id, request.user),
     }
     if edit and ticket.status != TicketStatus.ARCHIVED:
         context["attach_form"] = AttachForm()
@@ -193,6 +204,10 @@ def ticket_attach(request: AuthedRequest, pk: int) -> HttpResponse:
 def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
     """A ticket's file, only for someone who may see the ticket (404 otherwise, like a missing one)."""
     return stored_file_response(request, selectors.attachment_for_download(actor=request.user, pk=pk))
+
+
+def _opens(model: Any, pk: int | None, user: User) -> bool:
+    return pk is not None and model.objects.visible_to(user).filter(pk=pk).exists()
 
 
 def _act(request: AuthedRequest, pk: int, call: Callable[[Ticket], Any], done: str) -> HttpResponse:

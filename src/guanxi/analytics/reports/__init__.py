@@ -1,0 +1,10 @@
+"""The shipped reports, one module per area; each registers its reports with the framework."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    from . import activity, customers, sales, service
+
+    for module in (sales, customers, activity, service):
+        module.register()
