@@ -14,6 +14,7 @@ from .announcements.services import announcements_publish_due
 
 @job("publish_announcements")
 def publish_announcements(at: datetime) -> str:
+    """Publish the announcements whose time has come and notify their audience, each once."""
     return f"{announcements_publish_due(at=at)} announcements published"
 
 

@@ -22,7 +22,8 @@ class Command(BaseCommand):
         autodiscover_modules("tasks")  # jobs are declared beside the periodic tasks that run them
         if options["action"] == "list":
             for name, function in sorted(JOBS.items()):
-                self.stdout.write(f"{name:24} {(function.__doc__ or '').strip().splitlines()[0]}")
+                summary = next(iter((function.__doc__ or "").strip().splitlines()), "")
+                self.stdout.write(f"{name:24} {summary}")
             return
         at = None
         if options.get("at"):
