@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer
 from guanxi.core.exports import FORMATS
+from guanxi.leads.models import LeadPool
 from guanxi.org.models import User
 from guanxi.pool.models import Pool
 
@@ -28,7 +29,7 @@ class ImportSerializer(ModelSerializer):
     class Meta:
         model = ImportJob
         fields = ["id", "kind", "file_name", "status", "progress", "total", "processed", "created", "updated",
-                  "skipped", "failed", "mapping", "strategy", "owner", "pool", "message", "errors_url",
+                  "skipped", "failed", "mapping", "strategy", "owner", "pool", "lead_pool", "message", "errors_url",
                   "created_at", "finished_at"]  # fmt: skip
         read_only_fields = fields
 
@@ -44,6 +45,9 @@ class ImportStartSerializer(Serializer):
     strategy = serializers.ChoiceField(choices=Strategy.choices, default=Strategy.SKIP)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(status=User.Status.ACTIVE), required=False)
     pool = serializers.PrimaryKeyRelatedField(queryset=Pool.objects.all(), required=False)
+    lead_pool = serializers.PrimaryKeyRelatedField(
+        queryset=LeadPool.objects.all(), required=False, help_text="A lead pool of your unit: the leads wait there."
+    )
     mapping = serializers.JSONField(
         required=False, help_text="Column index → field; guessed from the header if left out."
     )
@@ -65,7 +69,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         job = services.import_upload(actor=self.actor, kind=given["kind"], file_name=upload.name, content=upload.read())
         services.import_configure(
             actor=self.actor, job=job, mapping=given.get("mapping") or job.mapping, strategy=given["strategy"],
-            owner=given.get("owner"), pool=given.get("pool"),
+            owner=given.get("owner"), pool=given.get("pool"), lead_pool=given.get("lead_pool"),
         )  # fmt: skip
         start = services.import_check if given["check_only"] else services.import_start
         job = start(actor=self.actor, job=job)

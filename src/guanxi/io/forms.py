@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.leads.models import LeadPool
+from guanxi.leads.pools.rules import pools_visible
 from guanxi.org.models import User
 from guanxi.pool.models import Pool
 
@@ -34,6 +36,9 @@ class MappingForm(forms.Form):
     pool = forms.ModelChoiceField(
         Pool.objects.none(), label=_("Into the public pool"), required=False, empty_label=_("No, give them an owner")
     )
+    lead_pool = forms.ModelChoiceField(
+        LeadPool.objects.none(), label=_("Into a lead pool"), required=False, empty_label=_("No, give them an owner")
+    )
 
     def __init__(self, *args: Any, job: ImportJob, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,6 +65,12 @@ class MappingForm(forms.Form):
             self.fields["pool"].queryset = Pool.objects.filter(business_unit_id=job.business_unit_id)  # type: ignore[attr-defined]
         else:
             del self.fields["pool"]
+        if kind.lead_poolable:  # the pools the importer may put leads in (the service checks again)
+            self.fields["lead_pool"].queryset = pools_visible(job.actor).filter(  # type: ignore[attr-defined]
+                business_unit_id=job.business_unit_id
+            )
+        else:
+            del self.fields["lead_pool"]
 
     def mapping(self) -> dict[str, str]:
         return {

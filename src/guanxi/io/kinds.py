@@ -25,7 +25,7 @@ from guanxi.customers import services as customers
 from guanxi.customers.models import Contact, Customer
 from guanxi.customers.services.common import DICTIONARY_FIELDS
 from guanxi.leads import services as leads
-from guanxi.leads.models import OPEN_STATUSES, Channel, Lead
+from guanxi.leads.models import OPEN_STATUSES, Channel, Lead, LeadPool
 from guanxi.leads.services import SOURCE_TYPE
 from guanxi.org.models import User
 from guanxi.pool.models import Pool
@@ -81,6 +81,7 @@ class Target:
     owner: User | None
     pool: Pool | None
     strategy: str
+    lead_pool: LeadPool | None = None  # leads wait there with no owner
 
 
 Saved = tuple[str, int]  # (created | updated | skipped, the record's id)
@@ -97,7 +98,8 @@ class Kind:
     create: Callable[[Target, Row], models.Model]
     update: Callable[[Target, Row, Any], models.Model]
     owned: bool = True  # an owner (or the pool) is chosen for its records
-    poolable: bool = False
+    poolable: bool = False  # may go into the customers' public pool
+    lead_poolable: bool = False  # may go into a lead pool
     model: type[models.Model] | None = None  # whose custom fields are columns too
 
     def columns_of(self, unit: int | None) -> tuple[Column, ...]:
@@ -358,8 +360,8 @@ def _lead_existing(target: Target, row: Row) -> list[models.Model]:
 
 def _lead_create(target: Target, row: Row) -> models.Model:
     return leads.lead_create(
-        actor=target.actor, data=row.data, owner=_check_owner(target, "leads"), channel=Channel.IMPORT,
-        custom=row.custom,
+        actor=target.actor, data=row.data, channel=Channel.IMPORT, custom=row.custom, pool=target.lead_pool,
+        owner=None if target.lead_pool else _check_owner(target, "leads"),
     )  # fmt: skip
 
 
@@ -473,6 +475,7 @@ KINDS: dict[str, Kind] = {
         existing=_lead_existing,
         create=_lead_create,
         update=_lead_update,
+        lead_poolable=True,
         model=Lead,
     ),
     "opportunities": Kind(

@@ -45,6 +45,9 @@ class ImportJob(models.Model):
     pool = models.ForeignKey(
         "pool.Pool", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("public pool")
     )
+    lead_pool = models.ForeignKey(  # leads imported into a lead pool wait there with no owner
+        "leads.LeadPool", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("lead pool")
+    )
     status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.UPLOADED)
     processed = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(_("created"), default=0)

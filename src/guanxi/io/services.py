@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.memo import remembering
 from guanxi.core.permissions import has_perm, require_perm
+from guanxi.leads.models import LeadPool
+from guanxi.leads.pools.services import pool_check
 from guanxi.org.models import User
 from guanxi.pool.models import Pool
 
@@ -112,6 +114,7 @@ def import_configure(
     strategy: str,
     owner: User | None = None,
     pool: Pool | None = None,
+    lead_pool: LeadPool | None = None,
 ) -> ImportJob:
     """Settle the mapping, the duplicate strategy and where the records go; remember the mapping for the
     user's next file."""
@@ -141,10 +144,15 @@ def import_configure(
         if pool.business_unit_id != actor.business_unit_id and not actor.is_superuser:
             raise NotPermitted(_("This pool belongs to another business unit."))
         owner = None
+    if lead_pool is not None:
+        if not kind.lead_poolable:
+            raise DomainError(_("Only leads can be imported into a lead pool."), field="lead_pool")
+        pool_check(actor, lead_pool, field="lead_pool")
+        owner = None
     if owner is not None and not kind.owned:
         owner = None
-    job.mapping, job.strategy, job.owner, job.pool = chosen, strategy, owner, pool
-    job.save(update_fields=["mapping", "strategy", "owner", "pool"])
+    job.mapping, job.strategy, job.owner, job.pool, job.lead_pool = chosen, strategy, owner, pool, lead_pool
+    job.save(update_fields=["mapping", "strategy", "owner", "pool", "lead_pool"])
     ImportMapping.objects.update_or_create(
         user=actor, kind=kind.code, defaults={"by_header": {job.headers[int(i)]: key for i, key in chosen.items()}}
     )
@@ -196,7 +204,7 @@ class _Rollback(Exception):
 def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int], None] | None = None) -> ImportJob:
     """Check or import every row of the job's file. Safe to run again at any point: a row already saved from
     this file (by this job or an earlier one) is skipped, and a rejected row is recorded once."""
-    job = ImportJob.objects.select_related("actor", "owner", "pool").get(pk=job_id)
+    job = ImportJob.objects.select_related("actor", "owner", "pool", "lead_pool").get(pk=job_id)
     kind = kind_of(job.kind)
     try:
         with default_storage.open(job.file_path) as stored:
@@ -205,7 +213,7 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
         ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, message=str(error)[:300])
         job.refresh_from_db()
         return job
-    target = Target(actor=job.actor, owner=job.owner, pool=job.pool, strategy=job.strategy)
+    target = Target(actor=job.actor, owner=job.owner, pool=job.pool, strategy=job.strategy, lead_pool=job.lead_pool)
     columns = {int(index): kind.column(key, job.business_unit_id) for index, key in job.mapping.items()}
     RejectedRow.objects.filter(job=job).delete()
     done = set()

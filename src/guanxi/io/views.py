@@ -60,6 +60,7 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 strategy=form.cleaned_data["strategy"],
                 owner=form.cleaned_data.get("owner"),
                 pool=form.cleaned_data.get("pool"),
+                lead_pool=form.cleaned_data.get("lead_pool"),
             )
             if request.POST.get("go") == "import":
                 services.import_start(actor=request.user, job=job)

@@ -1,6 +1,7 @@
 """The pool settings' REST resources (SPEC §3.2, DESIGN.md §REST API): ``pools`` (the unit's pool and the
-department pools with their rules) and ``holding-limits`` (库容 overrides per department or user). For pool
-administrators (``pool.configure``), within their business unit; every write goes through ``pool_admin``."""
+department pools with their rules), ``holding-limits`` (库容 overrides per department or user) and
+``view-limits`` (daily viewing-limit overrides per role, department or user). For pool administrators
+(``pool.configure``), within their business unit; every write goes through ``pool_admin``."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from rest_framework.response import Response
 from guanxi.core.api import ModelSerializer, ModulePermission, ScopedViewSet, Serializer
 from guanxi.customers.api import BatchResultSerializer, BatchSerializer, CustomerSerializer, CustomerViewSet
 from guanxi.customers.models import Customer
-from guanxi.org.models import Department, User
+from guanxi.org.models import Department, Role, User
 
 from . import configuration as pool_admin
 from . import conflicts, services
-from .models import ConflictCase, HoldingLimit, Pool
+from .models import ConflictCase, HoldingLimit, Pool, ViewLimit
 from .rules import pool_customers, pool_rules, pools_visible, unit_parameters
 
 CONFIGURE = "pool.configure"
@@ -236,6 +237,105 @@ class HoldingLimitViewSet(
 
     def perform_destroy(self, instance: HoldingLimit) -> None:
         pool_admin.holding_limit_delete(actor=self.actor, row=instance)
+
+
+# --- viewing limits --------------------------------------------------------------------------------------
+
+
+class ViewLimitSerializer(ModelSerializer):
+    role = serializers.PrimaryKeyRelatedField(
+        queryset=Role.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The role whose holders the limit applies to; or give department or user.",
+    )
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The department (and those below it) the limit applies to; or give role or user.",
+    )
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The one person the limit applies to; or give role or department.",
+    )
+    name = serializers.CharField(source="__str__", read_only=True, help_text="The role's, department's or user's name.")
+    daily_views = serializers.IntegerField(help_text="Pool customers' pages they may open a day; 0: no limit.")
+
+    class Meta:
+        model = ViewLimit
+        fields = ["id", "role", "department", "user", "name", "daily_views", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        validators: list[Any] = []  # saving a role's, department's or user's limit again replaces it
+
+
+class ViewLimitUpdateSerializer(ViewLimitSerializer):
+    """The limit of a row; whose it is is fixed (delete the row and create another)."""
+
+    role = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    department = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    user = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+
+class ViewLimitViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Daily viewing-limit overrides (公海每日查看量) of the caller's business unit, per role, department (and
+    those below it) or user: how many pool customers' pages they may open a day (0: no limit). The most
+    specific applies: user → nearest department → the most generous role → the unit's parameter
+    ``pool.daily_views``. POST for a role, department or user that has a limit already replaces it; PATCH
+    changes ``daily_views``; DELETE lets them follow the wider setting again."""
+
+    # As holding limits: the pool_admin read keeps the caller's business unit and asks for pool.configure.
+    queryset = ViewLimit.objects.select_related("role", "department", "user")
+    serializer_class = ViewLimitSerializer
+    permission_classes = [ModulePermission]
+    filter_backends: list[Any] = []
+
+    def permission_code(self) -> str:
+        return CONFIGURE
+
+    @property
+    def actor(self) -> Any:
+        return self.request.user
+
+    def get_queryset(self) -> Any:
+        return pool_admin.view_limits_of_unit(actor=self.actor).order_by(
+            "role__name", "department__path", "user__username", "pk"
+        )
+
+    @extend_schema(request=ViewLimitSerializer, responses={201: ViewLimitSerializer})
+    def create(self, request: Request) -> Response:
+        body = ViewLimitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        saved = pool_admin.view_limit_save(
+            actor=self.actor,
+            daily_views=data["daily_views"],
+            role=data.get("role"),
+            department=data.get("department"),
+            user=data.get("user"),
+        )
+        return Response(ViewLimitSerializer(saved).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ViewLimitUpdateSerializer, responses=ViewLimitSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        row = self.get_object()
+        body = ViewLimitUpdateSerializer(row, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        saved = pool_admin.view_limit_save(
+            actor=self.actor,
+            daily_views=body.validated_data.get("daily_views", row.daily_views),
+            role=row.role,
+            department=row.department,
+            user=row.user,
+        )
+        return Response(ViewLimitSerializer(saved).data)
+
+    def perform_destroy(self, instance: ViewLimit) -> None:
+        pool_admin.view_limit_delete(actor=self.actor, row=instance)
 
 
 # --- customers: the pool's actions -----------------------------------------------------------------------
