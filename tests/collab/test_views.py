@@ -133,3 +133,23 @@ def test_the_script_library_and_the_opportunitys_stage_panel(two_units: TwoUnits
         and f"/documents/of/sales.opportunity/{opportunity.pk}/" in page
     )
     assert client_for(two_units.bella).get(f"/scripts/for/sales.opportunity/{opportunity.pk}/").status_code == 404
+
+
+def test_the_script_edit_button_shows_exactly_to_who_may_edit(two_units: TwoUnits) -> None:
+    """A curator with ``scripts.approve`` but not ``scripts.edit`` (the finance director, say) edits from the
+    card; a reader who may not edit sees no button that would answer 403."""
+    from guanxi.org.models import Role
+
+    grant(two_units.bob, "sales_manager")
+    script = script_services.script_create(
+        actor=two_units.bob, data={"title": "价格异议", "scenario": "price_objection", "body": "先问预算"}
+    )
+    edit = f"/scripts/{script.pk}/edit/"
+    curator = Role.objects.create(
+        code="curator", name="话术审核", permissions=["scripts.view", "scripts.approve"], data_scope="unit"
+    )
+    two_units.charlie.roles.set([curator])
+    charlie = client_for(two_units.charlie)
+    assert edit in charlie.get("/scripts/").content.decode() and charlie.get(edit).status_code == 200
+    alice = client_for(two_units.alice)
+    assert edit not in alice.get("/scripts/").content.decode() and alice.get(edit).status_code == 403

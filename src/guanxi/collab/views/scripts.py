@@ -51,7 +51,7 @@ def script_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "collab/scripts/form.html", {"form": form})
 
 
-@perm_required("scripts.edit")
+@perm_required("scripts.view")  # then the rule: a manager (scripts.approve), or its author with scripts.edit
 def script_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     script = get_visible_or_404(Script.objects.all(), request.user, pk=pk)
     if not services.may_edit(request.user, script):
