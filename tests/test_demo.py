@@ -179,3 +179,24 @@ def test_this_years_sales_targets_are_set_once_and_measured(demo: str, db: None)
     result = attainment(actor=User.objects.get(username="director"), year=year or 0, period="y")
     assert str(User.objects.get(username="sales1")) in {row.label for row in result.people}
     assert result.unit is not None and result.unit.target > 0 and result.unit.actual > 0
+
+
+def test_the_shared_tools_and_expenses_load_once_in_every_state(demo: str, db: None) -> None:
+    from guanxi.collab import demo as collab_demo
+    from guanxi.collab.announcements import selectors as announcements
+    from guanxi.collab.models import Announcement, Document, Folder, Script
+    from guanxi.expenses import demo as expenses_demo
+    from guanxi.expenses.models import Expense
+
+    assert announcements.unread_count(actor=User.objects.get(username="sales1")) >= 1
+    assert Announcement.objects.filter(published_at__isnull=True).count() == 1  # one scheduled for next week
+    contract = Document.objects.get(name="设备销售合同模板.pdf")
+    assert contract.versions.count() == 3 and Folder.objects.filter(inherit=False).exists()
+    assert Script.objects.filter(business_unit__code="industrial").count() == 20
+    assert set(Expense.objects.values_list("status", flat=True)) == {"draft", "pending", "approved", "rejected", "paid"}
+    counts = (Announcement.objects.count(), Document.objects.count(), Script.objects.count(), Expense.objects.count())
+    out = StringIO()
+    collab_demo.load(out)
+    expenses_demo.load(out)
+    again = (Announcement.objects.count(), Document.objects.count(), Script.objects.count(), Expense.objects.count())
+    assert again == counts and "Demo expenses: 7 claims already there." in out.getvalue()
