@@ -177,6 +177,9 @@ class Report:
     list_fixed: Mapping[str, str] = field(default_factory=dict)  # parameters the list always needs
     # a report whose rows are more than a GROUP BY (the funnel's reach): (report, records, filters) → rows
     compute: Callable[[Report, QuerySet[Any], Filters, Period | None], list[Row]] | None = None
+    # the same, for a report whose figures also come from other records, each read through its own gate:
+    # (report, records, filters, period, actor) → rows (partner performance: the brought customers' orders)
+    gated_compute: Callable[[Report, QuerySet[Any], Filters, Period | None, User], list[Row]] | None = None
     order: int = 100
     record_columns: tuple[tuple[str | Promise, Callable[[Any], Any]], ...] = ()  # the records page's columns
     record_related: tuple[str, ...] = ()
@@ -415,7 +418,7 @@ def default_rows(report: Report, rows: QuerySet[Any], filters: Filters, period: 
 
 def run(*, actor: User, report: Report, filters: Filters) -> Result:
     """The report's figures for the actor (the caller checked ``report.allowed``)."""
-    compute = report.compute or default_rows
+    compute = _computer(report, actor)
     dimension = report.dimension(filters.by)
     rows = compute(report, records(report, actor, filters, filters.period), filters, filters.period)
     previous_period = filters.previous
@@ -434,6 +437,17 @@ def run(*, actor: User, report: Report, filters: Filters) -> Result:
     for row in rows:
         row.drill = drill_url(report, filters, dimension, row.key)
     return Result(report, filters, dimension, rows, _totals(report, rows), previous_totals)
+
+
+def _computer(report: Report, actor: User) -> Callable[[Report, QuerySet[Any], Filters, Period | None], list[Row]]:
+    gated = report.gated_compute
+    if gated is None:
+        return report.compute or default_rows
+
+    def compute(report: Report, rows: QuerySet[Any], filters: Filters, period: Period | None) -> list[Row]:
+        return gated(report, rows, filters, period, actor)
+
+    return compute
 
 
 def _totals(report: Report, rows: Iterable[Row]) -> dict[str, Any]:
@@ -544,4 +558,5 @@ GROUPS = {
     "customers": gettext_lazy("Customers"),
     "activity": gettext_lazy("Activity"),
     "service": gettext_lazy("Service"),
+    "expenses": gettext_lazy("Expenses"),
 }

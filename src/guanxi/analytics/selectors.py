@@ -89,6 +89,8 @@ def result_table(result: Result) -> Table:
 
 def record_columns(report: Report) -> list[str]:
     columns = [str(_("Record"))]
+    if report.record_columns:  # the report's own columns
+        return [*columns, *(str(label) for label, _value in report.record_columns)]
     if scope.rule_for(report.model).owner:
         columns.append(str(_("Owner")))
     if report.period_field:
@@ -104,6 +106,9 @@ class RecordLine:
 
 
 def record_line(report: Report, record: Any) -> RecordLine:
+    url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
+    if report.record_columns:
+        return RecordLine(str(record), url, [value(record) for _label, value in report.record_columns])
     owner_path = scope.rule_for(report.model).owner
     cells: list[Any] = []
     if owner_path:
@@ -113,7 +118,6 @@ def record_line(report: Report, record: Any) -> RecordLine:
         cells.append(owner or "")
     if report.period_field:
         cells.append(getattr(record, report.period_field))
-    url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
     return RecordLine(str(record), url, cells)
 
 

@@ -48,6 +48,14 @@ class WarningMessagesField(serializers.ListField):
 
 class CustomerSerializer(ModelSerializer):
     referrer = VisibleRelatedField(queryset=Customer.objects.all(), allow_null=True, required=False)
+    # any live partner of the customer's unit, seen or not: the service checks its kind and unit
+    partner = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The channel partner who brought the customer: a customer of kind partner in the same unit.",
+    )
+    partner_name = serializers.CharField(source="partner.name", default=None, read_only=True)
     owner_name = serializers.CharField(source="owner.display_name", default=None, read_only=True)
     version = serializers.IntegerField(required=False, help_text="The version you loaded; required to update.")
     days_to_expiry = serializers.SerializerMethodField(
@@ -57,7 +65,8 @@ class CustomerSerializer(ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "number", *services.CUSTOMER_FIELDS, "owner", "owner_name", "status", "custom", "version"]
+        fields = ["id", "number", *services.CUSTOMER_FIELDS, "partner_name", "owner", "owner_name", "status", "custom"]
+        fields += ["version"]
         fields += ["created_at", "updated_at", "last_followup_at", "next_followup_at", "last_order_at"]
         fields += ["pool", "claimed_at", "expires_at", "days_to_expiry", "locked"]
         read_only_fields = ["id", "number", "owner", "status", "created_at", "updated_at", "last_followup_at"]
@@ -170,7 +179,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     """Customers the caller may see. ``?search=`` is the one-box search (name, pinyin, initials, number,
     any phone, contact name); ``?scene=`` a ready-made filter (mine, shared, team, recent …)."""
 
-    queryset = Customer.objects.select_related("owner", "pool")
+    queryset = Customer.objects.select_related("owner", "pool", "partner")
     serializer_class = CustomerSerializer
     permission_module = "customers"
     action_permissions = {
@@ -181,7 +190,10 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         "merge": "delete",
         "batch_transfer": "assign",
     }
-    filterset_fields = ["status", "level", "industry", "source", "owner", "province", "city", "county", "kind"]
+    filterset_fields = [
+        "status", "level", "industry", "source", "owner", "province", "city", "county", "kind", "partner",
+        "partner_type", "partner_level",
+    ]  # fmt: skip
     ordering_fields = ["updated_at", "created_at", "name_pinyin", "last_followup_at", "expires_at"]
     ordering = ["-updated_at"]
     search_fields: list[str] = []  # the one-box search below replaces DRF's
@@ -206,7 +218,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # the 360 page's gate: a pool customer opens, masked, to whoever sees its pool (SPEC §3.2)
-        customer = get_readable_or_404(Customer.objects.select_related("owner", "pool"), self.actor, pk=kwargs["pk"])
+        customer = get_readable_or_404(
+            Customer.objects.select_related("owner", "pool", "partner"), self.actor, pk=kwargs["pk"]
+        )
         hooks.detail_opened(actor=self.actor, customer=customer)  # the pool's daily viewing limit: 403 view_limit
         return Response(self._out(customer))
 

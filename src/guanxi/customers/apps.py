@@ -15,11 +15,12 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from . import exports, history, models, selectors, services
+        from . import exports, history, models, partners, selectors, services
         from . import settings as customer_settings
 
         models.register()  # the module's permissions; data scope and custom fields of customers and contacts
         services.register()  # the dictionary types the customer's fields draw from
+        partners.register()  # channel partners: their dictionary types, attributions moved on merge, delete guard
         customer_settings.register()  # the fields a unit requires
         history.register()  # the audit trail masks and names what the customer pages do
         selectors.register()  # the menu entry and the global search

@@ -11,6 +11,8 @@ from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.org.models import Department, User
 
 from .models import Contact, Customer, Level, Lifecycle
+from .partners import DICTIONARY_FIELDS as PARTNER_DICTIONARY_FIELDS
+from .partners import partners_of_unit, partners_to_filter_by
 from .regions.forms import RegionFieldsMixin, region_choices
 from .selectors import SCENES
 from .services import DICTIONARY_FIELDS, required_customer_fields
@@ -19,7 +21,7 @@ CUSTOMER_FORM_FIELDS = [
     "name", "kind", "level", "rating", "industry", "product_line", "source", "introducer", "nature", "revenue_band",
     "employee_band", "credit_rating", "satisfaction", "address", "postcode", "phone", "fax", "website",
     "email", "wechat", "qq", "weibo", "licence_number", "legal_representative", "registered_capital", "bank",
-    "bank_account", "tax_number", "remarks",
+    "bank_account", "tax_number", "remarks", "partner_type", "partner_level", "territory",
 ]  # fmt: skip
 
 
@@ -45,6 +47,12 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
         max_length=30,
         required=False,
         help_text=_("Required when the source is a referral, e.g. KH202611220001."),
+    )
+    partner = forms.ModelChoiceField(
+        Customer.objects.none(),
+        label=_("Brought by channel partner"),
+        required=False,
+        help_text=_("The distributor or agent who brought this customer."),
     )
     contact_name = forms.CharField(label=_("Contact name"), max_length=50, required=False)
     contact_mobile = forms.CharField(label=_("Contact mobile"), max_length=20, required=False)
@@ -79,15 +87,22 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
             "legal_representative", "registered_capital", "tax_number", "bank", "bank_account",
         ]),
         ("address", _("Address"), ["province", "city", "county", "address", "postcode"]),
+        ("partner", _("Channel partner"), ["partner", "partner_type", "partner_level", "territory"]),
         ("other", _("Other"), ["remarks"]),
     ]  # fmt: skip
     ALWAYS_OPEN = ("basic", "contact")
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, type_code in DICTIONARY_FIELDS.items():
+        for name, type_code in {**DICTIONARY_FIELDS, **PARTNER_DICTIONARY_FIELDS}.items():
             self.fields[name] = _dictionary_field(self.fields[name], type_code, getattr(self.instance, name, ""))
+        for name in PARTNER_DICTIONARY_FIELDS:
+            self.fields[name].help_text = _("For a customer of kind channel partner.")
         self.actor = actor
+        unit_id = self.instance.business_unit_id if self.instance.pk else actor.business_unit_id
+        partner_field = cast(Any, self.fields["partner"])
+        partner_field.queryset = partners_of_unit(unit_id).exclude(pk=self.instance.pk)
+        partner_field.initial = self.instance.partner_id
         if self.instance.referrer_id:
             self.fields["referrer_number"].initial = self.instance.referrer.number
         if self.instance.pk:
@@ -108,6 +123,8 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
         for key, title, names in self.SECTIONS:
             fields = [self[name] for name in [*names, *(rest if key == "other" else [])] if name in self.fields]
             needed = any(field.errors or field.field.required for field in fields)
+            if key == "partner":
+                needed = needed or self.instance.kind == Customer.Kind.PARTNER or bool(self.instance.partner_id)
             groups.append(FormSection(key, title, fields, key in self.ALWAYS_OPEN or needed))
         return [group for group in groups if group.fields]
 
@@ -127,6 +144,7 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
         fields = [*CUSTOMER_FORM_FIELDS, *self.region_field_names]
         data = {name: self.cleaned_data.get(name) or "" for name in fields if name in self.cleaned_data}
         data["referrer"] = self.cleaned_data.get("referrer_number")
+        data["partner"] = self.cleaned_data.get("partner")
         for name in ("rating", "registered_capital"):
             data[name] = self.cleaned_data.get(name)
         return data
@@ -217,6 +235,7 @@ class CustomerFilterForm(forms.Form):
     source = forms.ChoiceField(label=_("Source"), required=False)
     owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("Any")), *Customer.Kind.choices], required=False)
+    partner = forms.ModelChoiceField(Customer.objects.none(), label=_("Channel partner"), required=False)
     rating = forms.TypedChoiceField(
         label=_("Rating"), choices=[("", _("Any")), (1, "★"), (2, "★★"), (3, "★★★")], coerce=int, required=False
     )
@@ -238,6 +257,8 @@ class CustomerFilterForm(forms.Form):
         cast(Any, self.fields["industry"]).choices = [("", _("Any")), *dictionary_choices("industry")]
         cast(Any, self.fields["source"]).choices = [("", _("Any")), *dictionary_choices("customer_source")]
         cast(Any, self.fields["province"]).choices = [("", _("Any")), *region_choices("province", None)[1:]]
+        if actor is not None:
+            cast(Any, self.fields["partner"]).queryset = partners_to_filter_by(actor)
         owners = _owners_in_scope(actor) if actor is not None else None
         if owners is None:  # a salesperson sees only their own: nothing to choose
             del self.fields["owner"]

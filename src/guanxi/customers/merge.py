@@ -29,6 +29,7 @@ from guanxi.org.models import User
 from . import keys, services
 from .history import MERGED_AWAY, MERGED_IN
 from .models import Contact, Customer, CustomerShare
+from .partners import DICTIONARY_FIELDS as PARTNER_DICTIONARY_FIELDS
 from .regions.services import region_path_label
 
 MERGE_FIELDS = [*services.CUSTOMER_FIELDS, "custom"]
@@ -173,6 +174,8 @@ def customer_merge(*, actor: User, keep: Customer, other: Customer, choices: Map
             setattr(keep, attname, copy(getattr(other, attname)))
     if keep.referrer_id in (keep.pk, other.pk):
         keep.referrer_id = None  # neither can refer the merged customer
+    if keep.partner_id in (keep.pk, other.pk):
+        keep.partner_id = None  # nor have brought it
     services.customer_clean(keep, current=current)
     _refuse_duplicates(actor, keep, other, current)
 
@@ -253,8 +256,9 @@ def _displays(actor: User, customer: Customer) -> dict[str, str]:
     from guanxi.core.config.custom_fields import custom_fields_for
     from guanxi.core.models import DictionaryItem
 
+    dictionary_fields = {**services.DICTIONARY_FIELDS, **PARTNER_DICTIONARY_FIELDS}
     wanted = Q()
-    for field, type_code in services.DICTIONARY_FIELDS.items():
+    for field, type_code in dictionary_fields.items():
         if value := getattr(customer, field):
             wanted |= Q(type__code=type_code, code=value)
     labels = {}
@@ -268,13 +272,13 @@ def _displays(actor: User, customer: Customer) -> dict[str, str]:
     shown: dict[str, str] = {}
     for name in MERGE_FIELDS:
         value = getattr(customer, name)
-        if name in services.DICTIONARY_FIELDS and value:
-            value = labels.get((services.DICTIONARY_FIELDS[name], value), value)
+        if name in dictionary_fields and value:
+            value = labels.get((dictionary_fields[name], value), value)
         elif name in ("kind", "level") and value:
             value = getattr(customer, f"get_{name}_display")()
         elif name == "rating" and value:
             value = "★" * value
-        elif name == "referrer" and value:
+        elif name in ("referrer", "partner") and value:
             value = f"{value} ({value.number})"
         elif name == "tags":
             value = ", ".join(str(tag) for tag in value)

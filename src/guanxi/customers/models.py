@@ -45,6 +45,7 @@ class Customer(BulkRewrittenRecord):
     class Kind(models.TextChoices):
         COMPANY = "company", _("Company")
         INDIVIDUAL = "individual", _("Individual")
+        PARTNER = "partner", _("Channel partner")
 
     number = models.CharField(_("number"), max_length=30, editable=False)
     name = models.CharField(_("name"), max_length=50)
@@ -79,6 +80,21 @@ class Customer(BulkRewrittenRecord):
         db_index=False,
     )
     introducer = models.CharField(_("introduced by"), max_length=50, blank=True)
+    # Channel partners (渠道管理, SPEC §14.8): a customer of kind "partner" is a distributor or agent
+    # (dictionary ``partner_type``) of a level (dictionary ``partner_level``) covering a territory; any
+    # customer may name the partner who brought it (a live partner of the same unit, checked by the services).
+    partner_type = models.CharField(_("partner type"), max_length=40, blank=True)
+    partner_level = models.CharField(_("partner level"), max_length=40, blank=True)
+    territory = models.CharField(_("territory"), max_length=100, blank=True)
+    partner = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="brought_customers",
+        verbose_name=_("channel partner"),
+        db_index=False,
+    )
     nature = models.CharField(_("company nature"), max_length=40, blank=True)
     revenue_band = models.CharField(_("annual revenue"), max_length=40, blank=True)
     employee_band = models.CharField(_("employees"), max_length=40, blank=True)
@@ -196,6 +212,13 @@ class Customer(BulkRewrittenRecord):
             models.Index(fields=["tax_number"], condition=~Q(tax_number=""), name="customer_tax_number"),
             # Referrals of a customer; the restore page.
             models.Index(fields=["referrer"], condition=Q(referrer__isnull=False), name="customer_referrer"),
+            # The customers a channel partner brought; the partners of a unit (the pickers, the reports).
+            models.Index(fields=["partner"], condition=Q(partner__isnull=False), name="customer_partner"),
+            models.Index(
+                fields=["business_unit", "name_pinyin"],
+                condition=Q(kind="partner", deleted_at__isnull=True),
+                name="customer_unit_partners",
+            ),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="customer_deleted"),
         ]
         constraints = [

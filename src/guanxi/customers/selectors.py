@@ -51,6 +51,7 @@ FILTERS = [
     "source",
     "owner",
     "kind",
+    "partner",
     "rating",
     "province",
     "tag",
@@ -194,9 +195,9 @@ def customer_list(
     for name, value in (filters or {}).items():
         if value in (None, "", []):
             continue
-        if name == "owner":
-            customers = customers.filter(owner=value)
-        elif name in {"status", "level", "industry", "source", "nature", "province", "city", "county", "kind"}:
+        if name in {
+            "owner", "partner", "status", "level", "industry", "source", "nature", "province", "city", "county", "kind",
+        }:  # fmt: skip
             customers = customers.filter(**{name: value})
         elif name == "rating":
             customers = customers.filter(rating=value)
@@ -229,7 +230,7 @@ def customer_for_detail(*, actor: User, pk: int) -> Customer:
     from guanxi.core.scope import get_readable_or_404
 
     contacts = Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "name"))
-    queryset = Customer.objects.select_related("owner", "referrer", "created_by", "pool", "locked_by")
+    queryset = Customer.objects.select_related("owner", "referrer", "partner", "created_by", "pool", "locked_by")
     return get_readable_or_404(queryset.prefetch_related(contacts, "shares__user"), actor, pk=pk)
 
 

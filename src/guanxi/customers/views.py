@@ -25,7 +25,7 @@ from guanxi.core.scope import get_visible_or_404
 from guanxi.core.templatetags.guanxi import mailto, tel
 from guanxi.org.models import User
 
-from . import exports, hooks, keys, merge, selectors, services
+from . import exports, hooks, keys, merge, partners, selectors, services
 from . import warnings as customer_warnings
 from .forms import (
     ContactForm,
@@ -112,8 +112,9 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "masked_phone": keys.mask_phone(customer.phone),
         "masked_email": keys.mask_email(customer.email) if customer.email else "",
         "tab": _tab(request.GET.get("tab", "overview")),
-        "tabs": _tabs(request),
+        "tabs": _tabs(request, customer),
         "overview_rows": selectors.overview_rows(customer),
+        **partners.partner_context(request.user, customer),
         "customer_warnings": customer_warnings.warnings_of(customer.pk, actor=request.user),
         **_added_context(request.user, customer),
     }
@@ -135,7 +136,7 @@ def _added_context(actor: User, customer: Customer) -> dict[str, Any]:
     return context
 
 
-def _tabs(request: AuthedRequest) -> list[tuple[str, str]]:
+def _tabs(request: AuthedRequest, customer: Customer) -> list[tuple[str, str]]:
     """The 360 page's tabs: those of the modules installed and open to the user (each loads on its own)."""
     tabs = [("overview", _("Overview")), ("contacts", _("Contacts"))]
     if has_perm(request.user, "activities.view"):
@@ -144,7 +145,11 @@ def _tabs(request: AuthedRequest) -> list[tuple[str, str]]:
         tabs.append(("opportunities", _("Opportunities")))  # sales/templates/customers/tabs/opportunities.html
     if has_perm(request.user, "leads.view"):
         tabs.append(("leads", _("Leads")))  # leads/templates/customers/tabs/leads.html
-    tabs += [(tab.code, str(tab.label)) for tab in DETAIL_TABS if has_perm(request.user, tab.permission)]
+    tabs += [
+        (tab.code, str(tab.label))
+        for tab in DETAIL_TABS
+        if has_perm(request.user, tab.permission) and (tab.shown is None or tab.shown(customer))
+    ]
     return [*tabs, ("history", _("History"))]
 
 
@@ -155,6 +160,7 @@ class DetailTab:
     code: str
     label: str | Promise
     permission: str
+    shown: Callable[[Customer], bool] | None = None  # only on some customers (the Partner tab: on partners)
 
 
 DETAIL_TABS: list[DetailTab] = []

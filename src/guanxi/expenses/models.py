@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.records import MainRecord
+from guanxi.core.scope import ScopedQuerySet
 from guanxi.customers.models import Customer
 from guanxi.org.models import BusinessUnit
 
@@ -87,12 +88,17 @@ class ExpenseLine(models.Model):
     receipt_name = models.CharField(max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
+    objects = ScopedQuerySet.as_manager()  # the expense analysis reads lines through their claim's scope
+
     class Meta:
         ordering = ["expense", "position", "pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="expense_line_amount_positive")]
 
     def __str__(self) -> str:
-        return f"{self.expense_id}#{self.position}"
+        return f"{self.expense.number} #{self.position + 1}"
+
+    def get_absolute_url(self) -> str:
+        return self.expense.get_absolute_url()
 
 
 def register() -> None:
@@ -109,6 +115,7 @@ def register() -> None:
         permissions.Module("expense_payments", _("Expense payments"), ("view", "edit"), kind="admin")
     )
     scope.register(Expense, scope.Rule("expenses", owner="owner", unit="business_unit"))
+    scope.register(ExpenseLine, scope.Rule("expenses", owner="expense__owner", unit="expense__business_unit"))
     register_dictionary_type(
         CATEGORY_DICTIONARY,
         _("Expense categories"),

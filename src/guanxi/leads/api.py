@@ -29,6 +29,13 @@ class LeadSerializer(ModelSerializer):
         help_text="Who works the lead; leave out (or null) with assign_by_rules to let the assignment rules choose.",
     )
     owner_name = serializers.CharField(source="owner.display_name", default=None, read_only=True)
+    partner = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The channel partner who brought the lead: a customer of kind partner in the same unit.",
+    )
+    partner_name = serializers.CharField(source="partner.name", default=None, read_only=True)
     assign_by_rules = serializers.BooleanField(
         write_only=True,
         required=False,
@@ -45,8 +52,9 @@ class LeadSerializer(ModelSerializer):
 
     class Meta:
         model = Lead
-        fields = ["id", "number", *services.LEAD_FIELDS, "status", "channel", "owner", "owner_name", "department",
-                  "form", "invalid_reason", "duplicate_of", "matched_customer", "customer", "contact", "opportunity_id",
+        fields = ["id", "number", *services.LEAD_FIELDS, "partner_name", "status", "channel", "owner", "owner_name",
+                  "department", "form", "invalid_reason", "duplicate_of", "matched_customer", "customer", "contact",
+                  "opportunity_id",
                   "last_followup_at", "assigned_at", "converted_at", "custom", "version", "assign_by_rules",
                   "pool", "pooled_at", "expires_at", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["id", "number", "status", "channel", "department", "form", "invalid_reason",
@@ -106,7 +114,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     a duplicate of an open lead or an existing customer is refused (409 ``duplicate_lead`` /
     ``duplicate_customer``)."""
 
-    queryset = Lead.objects.select_related("owner")
+    queryset = Lead.objects.select_related("owner", "partner")
     serializer_class = LeadSerializer
     permission_module = "leads"
     action_permissions = {
@@ -116,7 +124,9 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         "claim": "edit",
         "return_to_pool": "edit",
     }
-    filterset_fields = ["status", "source", "channel", "owner", "department", "province", "form", "customer", "pool"]
+    filterset_fields = [
+        "status", "source", "channel", "owner", "department", "province", "form", "customer", "pool", "partner",
+    ]  # fmt: skip
     ordering_fields = ["updated_at", "created_at", "last_followup_at"]
     ordering = ["-updated_at"]
     search_fields: list[str] = []

@@ -46,6 +46,7 @@ def customer_data_of(lead: Lead) -> dict[str, Any]:
         "phone": lead.phone,
         "email": lead.email,
         "remarks": lead.need[:500],
+        "partner": lead.partner,
     }
 
 
@@ -98,6 +99,8 @@ def lead_convert(
             raise NotPermitted(_("This customer is shared with you read-only."))
         if customer.business_unit_id != current.business_unit_id:
             raise DomainError(_("Choose a customer of the lead's business unit."), field="customer")
+        if current.partner_id and not customer.partner_id:  # the partner who brought the lead brought the customer
+            customer_services.customer_partner_attribute(actor=actor, customer=customer, partner_id=current.partner_id)
         contact = _same_contact(customer, contact_values)
         if contact is None:
             contact = customer_services.contact_save(actor=actor, customer=customer, contact=None, data=contact_values)

@@ -12,6 +12,7 @@ from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.core.permissions import grants_of, has_perm
 from guanxi.core.scope import Scope
 from guanxi.customers.models import Customer
+from guanxi.customers.partners import partners_of_unit, partners_to_filter_by
 from guanxi.customers.regions.forms import RegionFieldsMixin, region_choices
 from guanxi.org.models import Department, User
 
@@ -54,7 +55,7 @@ class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
 
     field_order = [
         "name", "company", "position", "mobile", "phone", "email", "wechat", "qq", "source", "campaign",
-        "product_line", "province", "city", "county", "address", "need", "remarks", "owner",
+        "product_line", "partner", "province", "city", "county", "address", "need", "remarks", "owner",
     ]  # fmt: skip
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
@@ -67,6 +68,10 @@ class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
             choices=[("", "---------"), *lines], required=False, label=_("Product line")
         )
         self.fields["name"].required = True
+        unit_id = self.instance.business_unit_id if self.instance.pk else actor.business_unit_id
+        partner_field = cast(Any, self.fields["partner"])
+        partner_field.queryset = partners_of_unit(unit_id)
+        partner_field.label = _("Brought by channel partner")
         if self.instance.pk or not has_perm(actor, "leads.assign"):
             del self.fields["owner"]  # a salesperson's lead is their own; owners change through "Assign"
         else:
@@ -82,7 +87,9 @@ class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
 
     def lead_data(self) -> dict[str, Any]:
         names = [*ENTRY_FIELDS, *self.region_field_names]
-        return {name: self.cleaned_data.get(name) or "" for name in names if name in self.cleaned_data}
+        data = {name: self.cleaned_data.get(name) or "" for name in names if name in self.cleaned_data}
+        data["partner"] = self.cleaned_data.get("partner")
+        return data
 
     def custom_data(self) -> dict[str, Any]:
         return custom_values_from(self)
@@ -113,6 +120,7 @@ class LeadFilterForm(forms.Form):
     owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
     province = forms.ChoiceField(label=_("Province"), required=False)
     form = forms.ModelChoiceField(LeadForm.objects.none(), label=_("Web form"), required=False)
+    partner = forms.ModelChoiceField(Customer.objects.none(), label=_("Channel partner"), required=False)
     created_from = forms.DateField(
         label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -128,6 +136,7 @@ class LeadFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(Any, self.fields["source"]).choices = [("", _("Any")), *dictionary_choices(SOURCE_TYPE)]
         cast(Any, self.fields["province"]).choices = [("", _("Any")), *region_choices("province", None)[1:]]
+        cast(Any, self.fields["partner"]).queryset = partners_to_filter_by(actor)
         owners = _owners_in_scope(actor)
         if owners is None:
             del self.fields["owner"]
@@ -181,7 +190,11 @@ class ConvertForm(RegionFieldsMixin, forms.Form):
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     customer_name = forms.CharField(label=_("Customer name"), max_length=50, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Customer.Kind.choices, required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(code, label) for code, label in Customer.Kind.choices if code != Customer.Kind.PARTNER],
+        required=False,
+    )
     existing_number = forms.CharField(
         label=_("Existing customer's number"), max_length=30, required=False, help_text=_("e.g. KH202611220001")
     )

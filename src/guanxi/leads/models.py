@@ -79,6 +79,15 @@ class Lead(MainRecord):
     # where from: a dictionary item of ``customer_source`` (so a converted customer keeps it), a campaign
     source = models.CharField(_("source"), max_length=40, blank=True)
     campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    # the channel partner who brought the lead (a customer of kind partner in the unit), kept by its customer
+    partner = models.ForeignKey(
+        "customers.Customer",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="brought_leads",
+        verbose_name=_("channel partner"),
+    )
     # the product line asked about (dictionary ``product_line``), kept by the customer it becomes
     product_line = models.CharField(_("product line"), max_length=40, blank=True)
     form = models.ForeignKey(
@@ -375,6 +384,7 @@ def register() -> None:
     from guanxi.core.config.custom_fields import register_custom_fields_model
     from guanxi.core.config.dictionary import register_dictionary_usage
     from guanxi.customers.merge import register_merge_child
+    from guanxi.customers.partners import register_attribution
     from guanxi.org import handover
 
     permissions.register_module(
@@ -398,6 +408,7 @@ def register() -> None:
     # merging two customers keeps the leads that became either of them, and the matches noted on leads
     register_merge_child(Lead, "customer")
     register_merge_child(Lead, "matched_customer")
+    register_attribution(Lead, "partner", _lead_count)
     register_dictionary_usage("customer_source", Lead, "source")
     register_dictionary_usage("product_line", Lead, "product_line")
     register_dictionary_usage("customer_source", LeadForm, "source")
@@ -405,6 +416,12 @@ def register() -> None:
     handover.register_owned(
         handover.OwnedType(Lead, "owner", _("Open leads"), owned=lambda rows: rows.filter(status__in=OPEN_STATUSES))
     )
+
+
+def _lead_count(count: int) -> str:
+    from django.utils.translation import ngettext
+
+    return ngettext("%(count)d lead", "%(count)d leads", count) % {"count": count}
 
 
 def _pooled_leads_readable(actor: object) -> Q:

@@ -30,7 +30,7 @@ SCENES = {
     "duplicates": _("Possible duplicates"),
     "all": _("All I can see"),
 }
-FILTERS = ["status", "source", "channel", "owner", "province", "form", "created_from", "created_to"]
+FILTERS = ["status", "source", "channel", "owner", "province", "form", "partner", "created_from", "created_to"]
 ORDERINGS = {
     "updated": ("-updated_at", "-pk"),
     "created": ("-created_at", "-pk"),
@@ -102,7 +102,7 @@ def lead_list(
     for name, value in (filters or {}).items():
         if value in (None, "", []):
             continue
-        if name in {"status", "source", "channel", "owner", "province", "form"}:
+        if name in {"status", "source", "channel", "owner", "province", "form", "partner"}:
             leads = leads.filter(**{name: value})
         elif name == "created_from":
             leads = leads.filter(created_at__date__gte=value)
@@ -113,7 +113,16 @@ def lead_list(
 
 def lead_for_detail(*, actor: User, pk: int) -> Lead:
     queryset = Lead.objects.select_related(
-        "owner", "department", "form", "customer", "contact", "duplicate_of", "matched_customer", "created_by", "pool"
+        "owner",
+        "department",
+        "form",
+        "customer",
+        "contact",
+        "duplicate_of",
+        "matched_customer",
+        "created_by",
+        "pool",
+        "partner",
     )
     return get_readable_or_404(queryset, actor, pk=pk)  # a pooled lead opens to whoever sees its pool
 

@@ -28,6 +28,7 @@ from guanxi.core.scope import Scope, owner_in_scope
 from guanxi.core.texts import Text
 from guanxi.customers import keys
 from guanxi.customers.models import Customer
+from guanxi.customers.partners import partner_validate
 from guanxi.customers.regions.services import region_validate
 from guanxi.customers.services import customer_duplicates, owner_label
 from guanxi.org.models import Department, User
@@ -38,7 +39,7 @@ from .pools.services import lead_place, lead_place_default, lead_touched, pool_c
 
 LEAD_FIELDS = [
     "name", "company", "position", "mobile", "phone", "email", "wechat", "qq", "source", "campaign",
-    "product_line", "province", "city", "county", "address", "need", "remarks",
+    "product_line", "province", "city", "county", "address", "need", "remarks", "partner",
 ]  # fmt: skip
 AUDITED_FIELDS = [*LEAD_FIELDS, "owner", "department", "status", "invalid_reason", "custom"]
 SOURCE_TYPE = "customer_source"  # a lead's source becomes its customer's: one list for both
@@ -118,6 +119,10 @@ def lead_clean(lead: Lead, *, current: Lead | None = None) -> None:
         except DomainError as error:
             refuse("product_line", str(error.message))
     try:
+        partner_validate(lead.partner_id, unit_id=lead.business_unit_id)
+    except DomainError as error:
+        refuse("partner", str(error.message))
+    try:
         lead.province, lead.city, lead.county = region_validate(
             province=lead.province, city=lead.city, county=lead.county, required_level=1
         )
@@ -125,7 +130,17 @@ def lead_clean(lead: Lead, *, current: Lead | None = None) -> None:
         refuse(error.field or "province", str(error.message))
     try:
         lead.full_clean(
-            exclude=["number", "company_key", "business_unit", "department", "owner", "form", "customer", "contact"]
+            exclude=[
+                "number",
+                "company_key",
+                "business_unit",
+                "department",
+                "owner",
+                "form",
+                "customer",
+                "contact",
+                "partner",
+            ]
         )
     except ValidationError as error:
         for field, messages in error.message_dict.items():

@@ -15,6 +15,7 @@ class SalesConfig(AppConfig):
         from .contracts import views as contract_views
         from .orders import exports as order_exports
         from .orders import views as order_views
+        from .partners import views as partner_views
         from .quotes import services as quotes
         from .quotes import views as quote_views
 
@@ -28,6 +29,7 @@ class SalesConfig(AppConfig):
         quote_views.register()  # the 360 page's Quotes, Contracts and Orders tabs, in this order
         contract_views.register()
         order_views.register()
+        partner_views.register()  # the Partner tab of a channel partner's 360 page
         checks.register()  # the daily check sheet's row of opportunities without a plan
         exports.register()  # the opportunity list's export, by name for the background export jobs
         selectors.register()  # the menu entries, the global search, the open opportunities on a customer

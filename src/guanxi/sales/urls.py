@@ -2,6 +2,7 @@ from django.urls import path
 
 from .contracts import views as contract_views
 from .orders import views as order_views
+from .partners import views as partner_views
 from .products import views as product_views
 from .quotes import views as quote_views
 from .views import configuration, opportunities
@@ -59,4 +60,6 @@ urlpatterns = [
     path("orders/<int:pk>/", order_views.order_detail, name="order"),
     path("orders/<int:pk>/<slug:name>/", order_views.order_action, name="order_action"),
     path("customers/<int:pk>/orders/", order_views.customer_orders, name="customer_orders"),
+    path("customers/<int:pk>/partner/", partner_views.customer_partner, name="customer_partner"),
+    path("customers/<int:pk>/partner/list/", partner_views.customer_partner_section, name="customer_partner_section"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def register() -> None:
-    from . import activity, customers, sales, service
+    from . import activity, customers, expenses, partners, sales, service
 
-    for module in (sales, customers, activity, service):
+    for module in (sales, partners, customers, activity, service, expenses):
         module.register()

@@ -54,6 +54,16 @@ DEFAULT_TYPES = [
         ],
     ),
     (
+        "partner_type",
+        _("Partner type"),
+        [("distributor", _("Distributor")), ("agent", _("Agent"))],
+    ),
+    (
+        "partner_level",
+        _("Partner level"),
+        [("gold", _("Gold partner")), ("silver", _("Silver partner")), ("registered", _("Registered partner"))],
+    ),
+    (
         "company_nature",
         _("Company nature"),
         [

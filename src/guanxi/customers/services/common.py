@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -38,7 +38,7 @@ DICTIONARY_FIELDS = {
 
 CUSTOMER_FIELDS = [
     "name", "kind", "industry", "product_line", "source", "referrer", "introducer", "nature", "revenue_band",
-    "employee_band",
+    "employee_band", "partner", "partner_type", "partner_level", "territory",
     "rating", "level", "credit_rating", "satisfaction", "province", "city", "county", "address", "postcode",
     "phone", "fax", "website", "email", "wechat", "qq", "weibo", "licence_number", "legal_representative",
     "registered_capital", "bank", "bank_account", "tax_number", "remarks", "tags",
@@ -118,6 +118,7 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
         refuse("introducer", _("An introduced customer must name the introducer."))
     if customer.referrer_id and customer.referrer_id == customer.pk:
         refuse("referrer", _("A customer cannot refer itself."))
+    _partner_clean(customer, current, refuse)
     try:
         customer.province, customer.city, customer.county = region_validate(
             province=customer.province, city=customer.city, county=customer.county
@@ -132,7 +133,7 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
     try:
         # The owner, creator and pool are the service's own choices, checked there; not looked up again.
         customer.full_clean(
-            exclude=["number", "name_key", "name_pinyin", "business_unit", "owner", "created_by", "pool"]
+            exclude=["number", "name_key", "name_pinyin", "business_unit", "owner", "created_by", "pool", "partner"]
         )
     except ValidationError as error:
         for field, messages in error.message_dict.items():
@@ -142,6 +143,34 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
         raise ValidationError(errors)
     customer.name_key = keys.name_key(customer.name)
     customer.name_pinyin = keys.name_pinyin(customer.name)[:300]
+
+
+def _partner_clean(customer: Customer, current: Customer | None, refuse: Callable[[str, str], None]) -> None:
+    """A partner's type, level and territory (kept only on partners); the partner who brought the customer."""
+    from .. import partners
+
+    if customer.kind == partners.PARTNER:
+        customer.territory = customer.territory.strip()
+        if not customer.partner_type:
+            refuse("partner_type", _("Say whether the channel partner is a distributor or an agent."))
+        for field, type_code in partners.DICTIONARY_FIELDS.items():
+            if value := getattr(customer, field):
+                try:
+                    dictionary_validate(type_code, value, field=field, current=getattr(current, field, None))
+                except DomainError as error:
+                    refuse(field, str(error.message))
+    else:
+        customer.partner_type = customer.partner_level = customer.territory = ""
+        if current is not None and current.kind == partners.PARTNER and (found := partners.attributions_of(current)):
+            refuse(
+                "kind",
+                _("This channel partner brought %(records)s; it stays a partner while they name it.")
+                % {"records": ", ".join(found)},
+            )
+    try:
+        partners.partner_validate(customer.partner_id, unit_id=customer.business_unit_id, own_pk=customer.pk)
+    except DomainError as error:
+        refuse("partner", str(error.message))
 
 
 def customer_name_save(customer: Customer) -> None:

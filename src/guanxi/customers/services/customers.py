@@ -219,6 +219,22 @@ def customer_restore(*, actor: User, customer: Customer) -> Customer:
     return customer
 
 
+def customer_partner_attribute(*, actor: User, customer: Customer, partner_id: int) -> bool:
+    """A lead that a channel partner brought became this existing customer: the customer, brought by no
+    partner yet, is now attributed to that one (a partner named earlier stays). Runs in the caller's
+    transaction; the partner is checked as on any edit."""
+    from ..partners import partner_validate
+
+    partner_validate(partner_id, unit_id=customer.business_unit_id, own_pk=customer.pk)
+    moved = Customer.all_objects.filter(pk=customer.pk, partner__isnull=True).update(
+        partner_id=partner_id, updated_at=timezone.now()
+    )
+    if moved:
+        customer.partner_id = partner_id
+        audit_log(actor=actor, action=Action.UPDATE, obj=customer, changes={"partner": [None, partner_id]})
+    return bool(moved)
+
+
 def customer_followed_up(*, customer: Customer, at: datetime) -> None:
     """A follow-up was recorded (activities calls this in its transaction): the customer's last follow-up
     time moves on, and with it the pool's no-follow-up countdown. A back-dated record never moves it back."""
