@@ -68,7 +68,9 @@ def test_the_lead_form_api_list_and_page_show_the_partner(two_units: TwoUnits) -
     ]
     other = Customer.objects.get(name="杭州渠道有限公司")
     refused = web.post(
-        "/api/v1/leads/", {"name": "赵小飞", "mobile": "13900004444", "partner": other.pk}, content_type="application/json"
+        "/api/v1/leads/",
+        {"name": "赵小飞", "mobile": "13900004444", "partner": other.pk},
+        content_type="application/json",
     )
     assert refused.status_code == 400 and "partner" in refused.json()
     assert not Lead.objects.filter(name="赵小飞").exists()
