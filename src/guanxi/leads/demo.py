@@ -33,6 +33,7 @@ def load(out: TextIO) -> None:
     if Lead.all_objects.exists():
         out.write(f"Demo leads: {Lead.objects.count()} already there.\n")
         _pools(out)
+        _partner_leads(out)
         return
     admin = User.objects.filter(username="admin").first()
     shanghai = Department.objects.filter(name="上海一部").first()
@@ -110,6 +111,63 @@ def load(out: TextIO) -> None:
     _work_on(made, rng, out)
     out.write(f"Demo leads: {len(made)} added, 1 web form, 2 assignment rules.\n")
     _pools(out)
+    _partner_leads(out)
+
+
+# (partner, who enters its leads, the leads: person, company, need, province/city/county)
+PARTNER_LEADS = {
+    "苏州恒泰工业设备有限公司": ("sales2", [
+        ("钱卫东", "无锡华锐精密机械有限公司", "经销商介绍，想更换两台加工中心", ("320000", "320200", "320214")),
+        ("吴晓燕", "苏州联创电子科技有限公司", "产线自动化改造，经销商陪同拜访", ("320000", "320500", "320506")),
+        ("朱海峰", "南京正源食品有限公司", "扩建包装车间，经销商报备的项目", ("320000", "320100", "320115")),
+    ]),
+    "杭州精研机电代理有限公司": ("sales1", [
+        ("徐静", "宁波德利化工有限公司", "安全整改，代理商推荐我司设备", ("330000", "330200", "330206")),
+        ("何志强", "杭州海纳新材料有限公司", "研发中心采购试验设备", ("330000", "330100", "330109")),
+    ]),
+    "上海安驰汽车服务有限公司": ("auto.sales1", [
+        ("陈子豪", "", "二级店转来的客户，想试驾SUV", ("310000", "310100", "310114")),
+        ("林佳怡", "松江长风物流有限公司", "车队置换三辆商务车", ("310000", "310100", "310117")),
+    ]),
+    "昆山顺通汽车代理有限公司": ("auto.sales2", [
+        ("黄俊杰", "", "代理介绍，家用第二辆车", ("320000", "320500", "320583")),
+        ("周雅琴", "", "置换旧车，关注新能源车型", ("320000", "320500", "320583")),
+    ]),
+}  # fmt: skip
+
+
+def _partner_leads(out: TextIO) -> None:
+    """Leads the channel partners passed on (sales/partners/demo.py made the partners), entered by a salesperson
+    of the partner's unit over the past weeks; one of each partner's was converted."""
+    from guanxi.customers.models import Customer
+
+    if Lead.all_objects.filter(partner__isnull=False).exists():
+        return
+    partners = {row.name: row for row in Customer.objects.filter(kind=Customer.Kind.PARTNER)}
+    people = {user.username: user for user in User.objects.filter(username__in=["sales1", "sales2", "auto.sales1",
+                                                                                   "auto.sales2"])}  # fmt: skip
+    fake = Faker("zh_CN")
+    fake.seed_instance(2030)
+    rng = random.Random(2030)
+    made = 0
+    for partner_name, (username, rows) in PARTNER_LEADS.items():
+        partner, actor = partners.get(partner_name), people.get(username)
+        if partner is None or actor is None:
+            continue
+        for index, (name, company, need, (province, city, county)) in enumerate(rows):
+            data = {"name": name, "company": company, "mobile": fake.phone_number(), "need": need, "partner": partner,
+                    "source": "sub_dealer", "province": province, "city": city, "county": county}  # fmt: skip
+            try:
+                with as_of(office_moment(rng, workday_back(rng, newest=3, oldest=40))):
+                    lead = services.lead_create(actor=actor, data=data, owner=actor)
+                if index == 0:
+                    with as_of(_an_hour_ago() - timedelta(days=rng.randint(0, 2))):
+                        lead_convert(actor=actor, lead=Lead.objects.get(pk=lead.pk))
+            except (DomainError, ValidationError) as error:
+                out.write(f"  partner lead {name}: {error}\n")
+                continue
+            made += 1
+    out.write(f"Demo partner leads: {made}.\n")
 
 
 def _pools(out: TextIO) -> None:

@@ -74,13 +74,15 @@ CLOSED_PER_PIPELINE = 6
 
 def load(out: TextIO) -> None:
     """The opportunities, then the catalogue and its quotes (sales/quotes/demo.py), then contracts and orders
-    (sales/contracts/demo.py)."""
+    (sales/contracts/demo.py), then the channel partners and the customers they brought (sales/partners/demo.py)."""
     from .contracts import demo as contracts
+    from .partners import demo as partners
     from .quotes import demo as quotes
 
     _opportunities(out)
     quotes.load(out)
     contracts.load(out)
+    partners.load(out)
 
 
 def _opportunities(out: TextIO) -> None:
