@@ -7,18 +7,19 @@ from django.core.exceptions import ValidationError
 from guanxi.core.errors import Conflict, DomainError
 from guanxi.customers import merge, services
 from guanxi.customers.models import Customer
+from guanxi.org.models import User
 from tests.conftest import TwoUnits, client_for, grant
 
 from .test_services import register
 
 
-def partner(actor, name: str = "华东渠道贸易有限公司", **data: object) -> Customer:  # type: ignore[no-untyped-def]
+def partner(actor: User, name: str = "华东渠道贸易有限公司", **data: object) -> Customer:
     values = {"kind": "partner", "partner_type": "distributor", "partner_level": "gold", "territory": "华东", **data}
     n = Customer.all_objects.count() + 1
     return register(actor, name, contact={"name": "赵六", "mobile": f"1360000{n:04d}"}, **values)
 
 
-def client(actor, name: str, **data: object) -> Customer:  # type: ignore[no-untyped-def]
+def client(actor: User, name: str, **data: object) -> Customer:
     n = Customer.all_objects.count() + 1
     return register(actor, name, contact={"name": "钱七", "mobile": f"1370000{n:04d}"}, **data)
 

@@ -8,11 +8,12 @@ from guanxi.customers.models import Customer
 from guanxi.leads import services
 from guanxi.leads.conversion import lead_convert
 from guanxi.leads.models import Lead
+from guanxi.org.models import User
 from tests.conftest import TwoUnits, client_for
 from tests.customers.test_partners import client, partner
 
 
-def enter(actor, name: str = "王小明", **data: object) -> Lead:  # type: ignore[no-untyped-def]
+def enter(actor: User, name: str = "王小明", **data: object) -> Lead:
     values = {"name": name, "mobile": "13900001111", "company": "杭州远景电子有限公司", **data}
     return services.lead_create(actor=actor, data=values)
 

@@ -2,11 +2,13 @@
 and orders and the totals, each as the reader's scope allows; paginated, in a fixed number of queries."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from guanxi.customers.models import Customer
+from guanxi.org.models import User
 from guanxi.sales import services as sales
 from guanxi.sales.orders import services as orders
 from tests.conftest import TwoUnits, client_for, grant
@@ -41,7 +43,7 @@ def channel(two_units: TwoUnits) -> TwoUnits:
     return world
 
 
-def _tab(user, dealer: Customer):  # type: ignore[no-untyped-def]
+def _tab(user: User, dealer: Customer) -> Any:
     return client_for(user).get(reverse("sales:customer_partner", args=[dealer.pk]))
 
 
@@ -93,9 +95,9 @@ def test_the_tabs_lists_page_in_a_fixed_number_of_queries(
     web.get(url)
     for section in ("customers", "opportunities", "orders"):
         with django_assert_max_num_queries(14):  # type: ignore[operator]
-            answer = web.get(url, {"section": section, "page": 2})
+            answer = web.get(url, {"section": section, "page": "2"})
         assert answer.status_code == 200
-    assert len(web.get(url, {"section": "customers", "page": 2}).context["rows"]) == 7  # 27 customers
-    assert len(web.get(url, {"section": "opportunities", "page": 2}).context["rows"]) == 7  # 27 opportunities
+    assert len(web.get(url, {"section": "customers", "page": "2"}).context["rows"]) == 7  # 27 customers
+    assert len(web.get(url, {"section": "opportunities", "page": "2"}).context["rows"]) == 7  # 27 opportunities
     with django_assert_max_num_queries(20):  # type: ignore[operator]
         assert web.get(reverse("sales:customer_partner", args=[dealer.pk])).status_code == 200

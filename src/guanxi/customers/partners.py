@@ -134,7 +134,8 @@ def partner_context(actor: User, customer: Customer) -> dict[str, object]:
             field: dictionary_label(type_code, getattr(customer, field)) if getattr(customer, field) else ""
             for field, type_code in DICTIONARY_FIELDS.items()
         }
-    visible = bool(customer.partner_id) and Customer.objects.visible_to(actor).filter(pk=customer.partner_id).exists()
+    partner_id = customer.partner_id
+    visible = partner_id is not None and Customer.objects.visible_to(actor).filter(pk=partner_id).exists()
     return {"partner_labels": labels, "partner_visible": visible}
 
 

@@ -71,6 +71,8 @@ def _credit(partner: Customer, covers: tuple[str, ...]) -> int:
     found = [row for row in rows.order_by("last_order_at", "pk") if any(place in row.address for place in covers)]
     found.sort(key=lambda row: row.last_order_at is None)
     credited = 0
+    if partner.owner is None:
+        return 0
     for customer in found[:BROUGHT]:
         with as_of(customer.updated_at):  # noted with its last change: its day stays its own
             if customers.customer_partner_attribute(actor=partner.owner, customer=customer, partner_id=partner.pk):

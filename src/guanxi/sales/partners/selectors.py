@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -85,13 +85,13 @@ def partner_summary(*, actor: User, partner: Customer) -> PartnerSummary:
     )
 
 
-def section_rows(*, actor: User, partner: Customer, section: str) -> QuerySet[object]:
+def section_rows(*, actor: User, partner: Customer, section: str) -> QuerySet[Any]:
     """One list of the tab, in its order (newest first; customers by name)."""
     if section == "opportunities":
-        return brought_opportunities(actor=actor, partner=partner).order_by("-updated_at", "-pk")  # type: ignore[return-value]
+        return brought_opportunities(actor=actor, partner=partner).order_by("-updated_at", "-pk")
     if section == "orders":
-        return brought_orders(actor=actor, partner=partner).order_by("-ordered_on", "-pk")  # type: ignore[return-value]
-    return brought_customers(actor=actor, partner=partner).order_by("name_pinyin", "pk")  # type: ignore[return-value]
+        return brought_orders(actor=actor, partner=partner).order_by("-ordered_on", "-pk")
+    return brought_customers(actor=actor, partner=partner).order_by("name_pinyin", "pk")
 
 
 def is_partner(customer: Customer) -> bool:
