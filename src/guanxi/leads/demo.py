@@ -14,7 +14,7 @@ from faker import Faker
 
 from guanxi.core.demo import as_of, office_moment, workday_back
 from guanxi.core.errors import DomainError
-from guanxi.customers.demo import BRANDS
+from guanxi.customers.demo import BRANDS, PLACES
 from guanxi.org.models import Department, User
 
 from . import services, webforms
@@ -114,24 +114,24 @@ def load(out: TextIO) -> None:
     _partner_leads(out)
 
 
-# (partner, who enters its leads, the leads: person, company, need, province/city/county)
+# (partner, who enters its leads, the leads: person, company, need, place (customers.demo.PLACES), street)
 PARTNER_LEADS = {
     "苏州恒泰工业设备有限公司": ("sales2", [
-        ("钱卫东", "无锡华锐精密机械有限公司", "经销商介绍，想更换两台加工中心", ("320000", "320200", "320214")),
-        ("吴晓燕", "苏州联创电子科技有限公司", "产线自动化改造，经销商陪同拜访", ("320000", "320500", "320506")),
-        ("朱海峰", "南京正源食品有限公司", "扩建包装车间，经销商报备的项目", ("320000", "320100", "320115")),
+        ("钱卫东", "无锡华锐精密机械有限公司", "经销商介绍，想更换两台加工中心", "无锡", "长江路88号"),
+        ("吴晓燕", "苏州联创电子科技有限公司", "产线自动化改造，经销商陪同拜访", "苏州", "宝带东路366号"),
+        ("朱海峰", "南京正源食品有限公司", "扩建包装车间，经销商报备的项目", "南京", "天元东路1009号"),
     ]),
     "杭州精研机电代理有限公司": ("sales1", [
-        ("徐静", "宁波德利化工有限公司", "安全整改，代理商推荐我司设备", ("330000", "330200", "330206")),
-        ("何志强", "杭州海纳新材料有限公司", "研发中心采购试验设备", ("330000", "330100", "330109")),
+        ("徐静", "宁波德利化工有限公司", "安全整改，代理商推荐我司设备", "宁波", "明州路515号"),
+        ("何志强", "杭州海纳新材料有限公司", "研发中心采购试验设备", "杭州", "建设一路77号"),
     ]),
     "上海安驰汽车服务有限公司": ("auto.sales1", [
-        ("陈子豪", "", "二级店转来的客户，想试驾SUV", ("310000", "310100", "310114")),
-        ("林佳怡", "松江长风物流有限公司", "车队置换三辆商务车", ("310000", "310100", "310117")),
+        ("陈子豪", "", "二级店转来的客户，想试驾SUV", "嘉定", "叶城路1288号"),
+        ("林佳怡", "松江长风物流有限公司", "车队置换三辆商务车", "松江", "新桥镇民益路39号"),
     ]),
     "昆山顺通汽车代理有限公司": ("auto.sales2", [
-        ("黄俊杰", "", "代理介绍，家用第二辆车", ("320000", "320500", "320583")),
-        ("周雅琴", "", "置换旧车，关注新能源车型", ("320000", "320500", "320583")),
+        ("黄俊杰", "", "代理介绍，家用第二辆车", "昆山", "黄浦江南路266号"),
+        ("周雅琴", "", "置换旧车，关注新能源车型", "昆山", "马鞍山中路802号"),
     ]),
 }  # fmt: skip
 
@@ -154,14 +154,16 @@ def _partner_leads(out: TextIO) -> None:
         partner, actor = partners.get(partner_name), people.get(username)
         if partner is None or actor is None:
             continue
-        for index, (name, company, need, (province, city, county)) in enumerate(rows):
+        for index, (name, company, need, place, street) in enumerate(rows):
+            province, city, county, district, _streets = PLACES[place]
             data = {"name": name, "company": company, "mobile": fake.phone_number(), "need": need, "partner": partner,
-                    "source": "sub_dealer", "province": province, "city": city, "county": county}  # fmt: skip
+                    "source": "sub_dealer", "province": province, "city": city, "county": county,
+                    "address": f"{district}{street}"}  # fmt: skip
             try:
                 with as_of(office_moment(rng, workday_back(rng, newest=3, oldest=40))):
                     lead = services.lead_create(actor=actor, data=data, owner=actor)
                 if index == 0:
-                    with as_of(_an_hour_ago() - timedelta(days=rng.randint(0, 2))):
+                    with as_of(office_moment(rng, workday_back(rng, newest=1, oldest=2))):  # after it came in
                         lead_convert(actor=actor, lead=Lead.objects.get(pk=lead.pk))
             except (DomainError, ValidationError) as error:
                 out.write(f"  partner lead {name}: {error}\n")
