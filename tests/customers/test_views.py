@@ -42,7 +42,7 @@ def test_the_customer_form_is_grouped_with_the_first_contact_after_the_basics(sa
     client = client_for(sales.alice, HTTP_ACCEPT_LANGUAGE="en")
     page = client.get(reverse("customers:create"))
     sections = [section.key for section in page.context["form"].sections()]
-    assert sections == ["basic", "contact", "business", "address", "other"]
+    assert sections == ["basic", "contact", "business", "address", "partner", "other"]
     text = page.text
     assert (
         text.index('data-testid="section-contact"')
