@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from guanxi.core.errors import Conflict, DomainError
-from guanxi.customers import merge, services
+from guanxi.customers import merge, preferences, services
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 from tests.conftest import TwoUnits, client_for, grant
@@ -114,6 +114,12 @@ def test_the_form_offers_the_units_partners_and_the_list_filters_by_partner(two_
     assert Customer.objects.get(name="无锡新客户有限公司").partner == dealer
     listed = web.get(f"/customers/?scene=all&partner={dealer.pk}").content.decode()
     assert "无锡新客户有限公司" in listed and "苏州精工机械有限公司" in listed and "上海普通有限公司" not in listed
+    preferences.list_columns_set(actor=two_units.alice, columns=["number", "partner"])
+    rows = web.get("/customers/?scene=all").content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    names = ("苏州精工机械有限公司", "上海普通有限公司")
+    by_name = {name: row for row in rows.split("<tr") for name in names if name in row}
+    assert "华东渠道贸易有限公司" in by_name["苏州精工机械有限公司"]  # the partner column
+    assert "华东渠道贸易有限公司" not in by_name["上海普通有限公司"]
     detail = web.get(f"/customers/{Customer.objects.get(name='无锡新客户有限公司').pk}/").content.decode()
     assert "华东渠道贸易有限公司" in detail
 

@@ -38,6 +38,7 @@ COLUMNS = {
     "industry": gettext_lazy("Industry"),
     "source": gettext_lazy("Source"),
     "region": gettext_lazy("Region"),
+    "partner": gettext_lazy("Channel partner"),
     "created": gettext_lazy("Created"),
 }
 DEFAULT_COLUMNS = ["number", "status", "level", "owner", "expiry", "last_followup", "updated"]
@@ -164,6 +165,10 @@ def column_cells(columns: Sequence[str], customers: Sequence[Customer], unit: in
         regions = region_names(code for row in customers for code in (row.province, row.city, row.county))
     industries = dictionary_labels("industry") if "industry" in columns else {}
     sources = dictionary_labels("customer_source") if "source" in columns else {}
+    partners: dict[int, str] = {}
+    if "partner" in columns:  # the page's partners' names, one query
+        wanted = {row.partner_id for row in customers if row.partner_id}
+        partners = dict(Customer.all_objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
     custom_keys = [key.removeprefix(CUSTOM_PREFIX) for key in columns if key.startswith(CUSTOM_PREFIX)]
     custom_index: dict[str, int] = {}
     if custom_keys:
@@ -176,7 +181,8 @@ def column_cells(columns: Sequence[str], customers: Sequence[Customer], unit: in
                 index = custom_index.get(key.removeprefix(CUSTOM_PREFIX))
                 cells.append(Cell(key, row.custom_cells[index] if index is not None else ""))  # type: ignore[attr-defined]
             else:
-                cells.append(Cell(key, _value(row, key, regions, industries, sources)))
+                value = partners.get(row.partner_id or 0, "") if key == "partner" else None
+                cells.append(Cell(key, value if value is not None else _value(row, key, regions, industries, sources)))
         row.cells = cells  # type: ignore[attr-defined]
     return [(key, labels[key]) for key in columns]
 
