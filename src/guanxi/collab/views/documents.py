@@ -43,7 +43,7 @@ def document_home(request: AuthedRequest) -> HttpResponse:
 def folder_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     folder = selectors.folder_get(actor=request.user, pk=pk)
     level = level_of(request.user, folder)
-    documents = selectors.documents(actor=request.user).filter(folder=folder).order_by("name", "pk")
+    documents = selectors.folder_documents(actor=request.user, folder=folder)
     context = {
         "folder": folder,
         "level": level,
