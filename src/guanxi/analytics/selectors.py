@@ -15,8 +15,8 @@ from guanxi.core.exports import Column, Table
 from guanxi.core.permissions import grants_of
 from guanxi.core.scope import Scope, get_visible_or_404
 from guanxi.org.models import Department, User
+from guanxi.org.selectors import departments_in_scope, people_in_scope
 
-from .forms import departments_in_scope, people_in_scope
 from .framework import Report, Result
 from .models import SavedView, Target
 
@@ -31,7 +31,7 @@ def saved_view_get(*, actor: User, pk: int) -> SavedView:
 
 # --- the table as exported ---------------------------------------------------------------------------------
 
-_KINDS = {"money": "money", "number": "number", "percent": "number", "decimal": "number"}
+_KINDS = {"money": "money", "number": "number", "percent": "number", "decimal": "number", "text": "text"}
 
 
 def result_columns(result: Result) -> list[Column]:

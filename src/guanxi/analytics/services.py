@@ -17,8 +17,8 @@ from guanxi.core.errors import Conflict, DomainError
 from guanxi.core.permissions import grants_of, require_perm
 from guanxi.core.scope import Scope
 from guanxi.org.models import Department, User
+from guanxi.org.selectors import departments_in_scope, people_in_scope
 
-from .forms import departments_in_scope, people_in_scope
 from .models import DashboardLayout, SavedView, Target, TargetKind
 
 CELL = re.compile(r"^(?P<row>u\d+|d\d+|unit)-(?P<month>\d{1,2})$")

@@ -19,6 +19,7 @@ from guanxi.core.errors import DomainError
 from guanxi.core.exports import export_audit, table_write
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import grants_of, has_perm, perm_required
+from guanxi.core.replica import reads_replica
 from guanxi.core.scope import Scope
 
 from . import selectors, services
@@ -48,6 +49,7 @@ def index(request: AuthedRequest) -> HttpResponse:
 
 
 @perm_required("reports.view")
+@reads_replica
 def report_page(request: AuthedRequest, name: str) -> HttpResponse:
     report = _report(request, name)
     form = ReportFilterForm(request.GET, report=report, actor=request.user)
@@ -67,6 +69,7 @@ def report_page(request: AuthedRequest, name: str) -> HttpResponse:
 
 
 @perm_required("reports.export")
+@reads_replica
 def report_export(request: AuthedRequest, name: str) -> HttpResponse:
     """The report's table as the reader sees it, to Excel (or CSV) through the shared writer."""
     report = _report(request, name)
@@ -88,6 +91,7 @@ def report_export(request: AuthedRequest, name: str) -> HttpResponse:
 
 
 @perm_required("reports.view")
+@reads_replica
 def report_records(request: AuthedRequest, name: str) -> HttpResponse:
     """A cell's drill-down when the ordinary list cannot take every filter: the same records, listed."""
     report = _report(request, name)
@@ -181,6 +185,7 @@ def targets_grid(request: AuthedRequest) -> HttpResponse:
 
 
 @perm_required("targets.view")
+@reads_replica
 def attainment_page(request: AuthedRequest) -> HttpResponse:
     data = request.GET.copy()
     data.setdefault("year", str(company_today().year))
@@ -203,6 +208,7 @@ def attainment_page(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@reads_replica
 def card(request: AuthedRequest, code: str) -> HttpResponse:
     """One dashboard card, loaded on its own by the home page (htmx)."""
     found = CARDS.get(code)
