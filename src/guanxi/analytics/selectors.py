@@ -172,6 +172,19 @@ def target_grid(
     return answer
 
 
+def target_grid_table(grid: list[GridRow], *, year: int, kind: str) -> Table:
+    """The grid as a sheet to fill in: the row key (which the upload reads back), the name, months 1–12."""
+    months = [Column(_("M%(month)s") % {"month": month}, "number", 12) for month in range(1, 13)]
+    return Table(
+        title=_("Sales targets %(year)s") % {"year": year},
+        object_type="analytics.target",
+        columns=[Column(_("Key (keep as it is)"), "text", 14), Column(_("Target of"), "text", 24), *months],
+        rows=[[row.key, row.label, *(Decimal(value) if value else None for _name, value in row.cells)] for row in grid],
+        count=len(grid),
+        filters={"year": year, "kind": kind},
+    )
+
+
 def _plain(value: Decimal | None) -> str:
     if value is None:
         return ""

@@ -154,11 +154,16 @@ def targets_grid(request: AuthedRequest) -> HttpResponse:
     year, kind, department = form.cleaned_data["year"], form.cleaned_data["kind"], form.cleaned_data["department"]
     if department is None and grants_of(request.user).scope("targets") not in (Scope.UNIT, Scope.ALL):
         department = request.user.department  # a department's manager: their own people
+    query = urlencode({"year": year, "kind": kind, "department": department.pk if department else ""})
     errors: dict[str, list[str]] = {}
     submitted: dict[str, str] = {}
     if request.method == "POST":
-        submitted = {key: str(value) for key, value in request.POST.items() if services.CELL.match(key)}
+        upload = request.FILES.get("file")
         try:
+            if upload is not None:  # the grid's Excel template, filled in: checked as if typed into the grid
+                submitted = services.targets_cells_read(upload.read(), upload.name or "")
+            else:
+                submitted = {key: str(value) for key, value in request.POST.items() if services.CELL.match(key)}
             changed = services.targets_set(actor=request.user, year=year, kind=kind, cells=submitted)
         except ValidationError as error:
             errors = error.message_dict
@@ -166,9 +171,12 @@ def targets_grid(request: AuthedRequest) -> HttpResponse:
             errors = {"__all__": [str(error.message)]}
         else:
             messages.success(request, _("Targets saved (%(count)s changed).") % {"count": changed})
-            query = urlencode({"year": year, "kind": kind, "department": department.pk if department else ""})
             return redirect(f"{reverse('analytics:targets')}?{query}")
     grid = selectors.target_grid(actor=request.user, year=year, kind=kind, department=department, submitted=submitted)
+    shown = {name for row in grid for name, _value in row.cells}
+    general = errors.get("__all__", []) + [  # an uploaded row that is not in this grid
+        f"{name}: {' '.join(found)}" for name, found in errors.items() if name != "__all__" and name not in shown
+    ]
     return render(
         request,
         "analytics/targets.html",
@@ -176,12 +184,34 @@ def targets_grid(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "grid": grid,
             "errors": errors,
-            "general_errors": errors.get("__all__", []),
+            "general_errors": general,
+            "grid_query": query,
             "months": range(1, 13),
             "kind": kind,
         },
         status=400 if errors else 200,
     )
+
+
+@perm_required("targets.configure")
+def targets_template(request: AuthedRequest) -> HttpResponse:
+    """The grid as an Excel file to fill in and upload again: a row key, the name, the twelve months."""
+    data = request.GET.copy()
+    data.setdefault("year", str(company_today().year))
+    data.setdefault("kind", TargetKind.AMOUNT)
+    form = TargetGridForm(data, actor=request.user)
+    if not form.is_valid():
+        return redirect("analytics:targets")
+    year, kind, department = form.cleaned_data["year"], form.cleaned_data["kind"], form.cleaned_data["department"]
+    if department is None and grants_of(request.user).scope("targets") not in (Scope.UNIT, Scope.ALL):
+        department = request.user.department
+    grid = selectors.target_grid(actor=request.user, year=year, kind=kind, department=department)
+    table = selectors.target_grid_table(grid, year=year, kind=kind)
+    response = HttpResponse(
+        table_write(table), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="targets-{year}-{kind}.xlsx"'
+    return response
 
 
 @perm_required("targets.view")
