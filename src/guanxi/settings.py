@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "guanxi.collab",
     "guanxi.expenses",
     "guanxi.io",
+    "guanxi.integrations",
     "guanxi.analytics",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -217,6 +218,12 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Mailbox passwords (SPEC §13.4) are encrypted with Fernet keys: GUANXI_MAILBOX_KEYS is a comma-separated list,
+# the first encrypting, all decrypting (rotation: put a new key first, run `guanxi jobs run mailboxes_rotate_keys`,
+# then drop the old one; docs/integrations.md). Unset, a key derived from SECRET_KEY serves a local install.
+MAILBOX_KEYS = envlist("GUANXI_MAILBOX_KEYS", "")
+MAILBOX_ATTACHMENT_MAX_BYTES = envint("GUANXI_MAILBOX_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 
 # E-mail: sent through EMAIL_HOST when one is set; a local install without one writes each message to a file
 # under var/mail/ (`guanxi serve` says so), where the console would bury the server's log.
