@@ -3,6 +3,7 @@ labels on GBK or GB18030 text, undeclared 8-bit headers, missing Message-IDs, bo
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.policy
 import hashlib
@@ -41,7 +42,7 @@ def _bytes_text(raw: bytes, charset: str | None) -> str:
 
 def _known(charset: str | None) -> bool:
     try:
-        b"".decode(_codec(charset))
+        codecs.lookup(_codec(charset))
     except LookupError:
         return False
     return True

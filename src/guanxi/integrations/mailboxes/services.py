@@ -395,7 +395,7 @@ def email_send(
         log.warning("mailbox %s: could not save to %s: %s", mailbox.pk, mailbox.sent_folder, error)
         Mailbox.objects.filter(pk=mailbox.pk).update(last_error=str(error)[:500])
     with transaction.atomic():
-        _store(mailbox, mailbox.sent_folder, [(None, parse(raw))], counts_from=mailbox.created_at)
+        _store(mailbox, mailbox.sent_folder, [(None, parse(raw))], counts_from=timezone.now() - timedelta(days=1))
         row = Email.objects.get(mailbox=mailbox, message_id=message["Message-ID"])
         if customer is not None and not row.links.filter(customer=customer).exists():
             EmailLink.objects.create(email=row, customer=customer, sent_at=row.sent_at)

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 LEASE = timedelta(minutes=15)
+# Mail the user sent from a day before connecting counts as follow-ups; older history shows, but does not count.
+COUNTS_BACK = timedelta(days=1)
 
 
 @job("mailboxes_sync")
@@ -99,7 +101,7 @@ def _sync_folder(client: object, mailbox: Mailbox, name: str) -> None:
         return  # nothing new
     uids = [int(uid) for uid in client.uids(AND(uid=U(str(folder.last_uid + 1), "*")))]
     uids = sorted(uid for uid in uids if uid > folder.last_uid)  # "n:*" names the last message even below n
-    counts_from = mailbox.created_at
+    counts_from = mailbox.created_at - COUNTS_BACK
     for start in range(0, len(uids), BATCH):
         chunk = uids[start : start + BATCH]
         batch = []
