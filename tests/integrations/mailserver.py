@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from pathlib import Path
@@ -58,8 +58,8 @@ class Imap:
         client = self.client(user)
         try:
             client.create(folder)  # an error when it exists already: ignored
-            status, _ = client.append(folder, "", imaplib.Time2Internaldate(time.time()), raw)
-            assert status == "OK", status
+            answer = client.append(folder, "", imaplib.Time2Internaldate(time.time()), raw)
+            assert answer[0] == "OK", answer
         finally:
             client.logout()
 
@@ -76,11 +76,11 @@ class Imap:
         client = self.client(user)
         try:
             client.select(folder, readonly=True)
-            _, data = client.uid("SEARCH", None, "ALL")
+            _, data = client.uid("SEARCH", "ALL")
             found = []
             for uid in data[0].split():
                 _, parts = client.uid("FETCH", uid, "(RFC822)")
-                found.append(parts[0][1])  # type: ignore[index]
+                found.append(parts[0][1])
             return found
         finally:
             client.logout()
@@ -150,7 +150,7 @@ namespace inbox {{
 
 @contextmanager
 def dovecot(tmp: Path, users: list[str]) -> Iterator[Imap]:
-    if not os.path.exists(DOVECOT):
+    if not Path(DOVECOT).exists():
         raise RuntimeError("Dovecot is missing: run `make setup` (it installs dovecot-imapd)")
     # Its own directory, readable on the way down by the unprivileged mail user (a test's tmp_path is not).
     root = Path(tempfile.mkdtemp(prefix="gx-dovecot-", dir=tmp if os.getuid() != 0 else None))
@@ -243,10 +243,8 @@ def breaking_relay(target_port: int, after_bytes: int) -> Iterator[int]:
         except OSError:
             pass
         for end in (source, sink):
-            try:
+            with suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             end.close()
 
     def serve() -> None:
