@@ -35,6 +35,10 @@ class MailboxSerializer(ModelSerializer):
             "failures", "last_sync_at", "next_sync_at", "version", "created_at",
         ]  # fmt: skip
         read_only_fields = ["id", "state", "last_error", "failures", "last_sync_at", "next_sync_at", "created_at"]
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "username": {"required": False, "help_text": "Default: the address."},
+            "display_name": {"required": False},
+        }
 
 
 class TestResultSerializer(Serializer):

@@ -81,8 +81,10 @@ def smtp_send(mailbox: Mailbox, raw: bytes, recipients: list[str]) -> None:
         else:
             server = smtplib.SMTP(mailbox.smtp_host, mailbox.smtp_port, timeout=TIMEOUT)
         with server:
+            server.ehlo()
             if mailbox.smtp_security == Security.STARTTLS:
                 server.starttls(context=_context())
+                server.ehlo()
             if server.has_extn("auth"):
                 server.login(mailbox.username, _password(mailbox))
             server.sendmail(mailbox.address, recipients, raw)
@@ -110,8 +112,10 @@ def check(mailbox: Mailbox) -> None:
         else:
             server = smtplib.SMTP(mailbox.smtp_host, mailbox.smtp_port, timeout=TIMEOUT)
         with server:
+            server.ehlo()
             if mailbox.smtp_security == Security.STARTTLS:
                 server.starttls(context=_context())
+                server.ehlo()
             if server.has_extn("auth"):
                 server.login(mailbox.username, _password(mailbox))
     except smtplib.SMTPAuthenticationError as error:
