@@ -35,7 +35,11 @@ def test_a_reply_goes_through_the_users_smtp_threaded_saved_to_sent_and_stored_o
     assert envelope.mail_from == ALICE_MAIL
     assert message["In-Reply-To"] == "<ask@huaxin-tech.cn>" and "<ask@huaxin-tech.cn>" in message["References"]
     assert message["Message-ID"] == sent.message_id
-    assert (sent.direction, sent.thread_key, sent.in_reply_to) == ("out", "<ask@huaxin-tech.cn>", "<ask@huaxin-tech.cn>")
+    assert (sent.direction, sent.thread_key, sent.in_reply_to) == (
+        "out",
+        "<ask@huaxin-tech.cn>",
+        "<ask@huaxin-tech.cn>",
+    )
     assert sent.links.filter(customer=customer).exists()
     assert FollowUp.objects.filter(customer=customer, channel="email", owner=two_units.alice).count() == 1
     [copy] = imap_server.messages(ALICE_MAIL, "Sent")

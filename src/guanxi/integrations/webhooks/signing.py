@@ -1,5 +1,5 @@
 """The signature of a delivery: ``X-Guanxi-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`` over
-``"<t>.<body>"`` with the subscription's secret (docs/webhooks.md shows how a receiver checks it)."""
+``"<t>.<body>"`` with the subscription's secret (docs/integrations.md shows how a receiver checks it)."""
 
 from __future__ import annotations
 
