@@ -308,6 +308,7 @@ SPECTACULAR_SETTINGS = {
         "QuoteStatusEnum": "guanxi.sales.quotes.models.QuoteStatus",
         "ApprovalRequestStatusEnum": "guanxi.workflows.models.RequestStatus",
         "TargetKindEnum": "guanxi.analytics.models.TargetKind",
+        "MailSecurityEnum": "guanxi.integrations.mailboxes.models.Security",
     },
 }
 

@@ -127,6 +127,7 @@ def _readable(request: AuthedRequest, pk: int) -> Email:
     return row
 
 
+@perm_required("mailboxes.view")
 def email_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     row = _readable(request, pk)
     customers = (
@@ -141,6 +142,7 @@ def email_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "integrations/mail/email.html", context)
 
 
+@perm_required("mailboxes.view")
 def attachment(request: AuthedRequest, pk: int) -> FileResponse:
     stored = EmailAttachment.objects.filter(pk=pk, too_large=False).first()
     if stored is None or not stored.file:
