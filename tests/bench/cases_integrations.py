@@ -72,7 +72,7 @@ def _worker() -> None:
 )
 def webhook_throughput(picks: Picks) -> Probe:
     admin = picks.admin
-    unit = BusinessUnit.objects.get(pk=picks.salesperson.business_unit_id)
+    unit = BusinessUnit.objects.get(pk=picks.salesperson.business_unit_id or 0)
     customers = list(Customer.objects.filter(business_unit=unit).order_by("pk")[:DELIVERIES])
     if len(customers) < DELIVERIES:
         raise NotBuilt(f"{DELIVERIES} customers in one unit")
