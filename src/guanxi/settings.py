@@ -328,6 +328,9 @@ LOGGING = {
     # Huey's consumer adds a handler of its own to a logger without one; not propagating avoids every line twice.
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # a line per webhook delivery: the delivery log keeps each attempt already
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -163,7 +163,7 @@ def register() -> None:
     def renderer(serializer: Any) -> Any:
         return lambda rows: list(serializer(rows, many=True, context={}).data)
 
-    register_renderer(Customer, renderer(CustomerSerializer))
+    register_renderer(Customer, renderer(CustomerSerializer), lambda: Customer.all_objects.select_related("owner"))
     register_renderer(Opportunity, renderer(OpportunitySerializer))
     register_renderer(Contract, renderer(ContractSerializer))
     register_renderer(Order, renderer(OrderSerializer))

@@ -16,11 +16,13 @@ from guanxi.core.models import OutboxEvent
 
 # record type ("customers.customer") → (model, a function rendering a list of its rows as the API shows them)
 Renderer = Callable[[list[Any]], list[dict[str, Any]]]
-RENDERERS: dict[str, tuple[type[models.Model], Renderer]] = {}
+RENDERERS: dict[str, tuple[Callable[[], Any], Renderer]] = {}
 
 
-def register_renderer(model: type[models.Model], render: Renderer) -> None:
-    RENDERERS[model._meta.label_lower] = (model, render)
+def register_renderer(model: type[models.Model], render: Renderer, rows: Callable[[], Any] | None = None) -> None:
+    """``rows``: the queryset to read them from (with what the serializer follows), default every row."""
+    manager: Any = getattr(model, "all_objects", model._default_manager)
+    RENDERERS[model._meta.label_lower] = (rows or manager.all, render)
 
 
 def records_of(events: Iterable[OutboxEvent]) -> dict[tuple[str, int], dict[str, Any] | None]:
@@ -32,9 +34,8 @@ def records_of(events: Iterable[OutboxEvent]) -> dict[tuple[str, int], dict[str,
     for record_type, ids in wanted.items():
         if record_type not in RENDERERS:
             continue
-        model, render = RENDERERS[record_type]
-        manager: Any = getattr(model, "all_objects", model._default_manager)
-        rows = list(manager.filter(pk__in=ids).order_by("pk"))
+        queryset, render = RENDERERS[record_type]
+        rows = list(queryset().filter(pk__in=ids).order_by("pk"))
         for row, data in zip(rows, render(rows), strict=True):
             found[(record_type, row.pk)] = data
     return found
