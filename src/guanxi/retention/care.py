@@ -49,7 +49,7 @@ def lunar_birthday(born: date, year: int) -> date | None:
         lunar = LunarDate.from_solar_date(born.year, born.month, born.day)
     except ValueError:
         return None
-    leap = bool(lunar.isLeapMonth) and LunarDate.leap_month_for_year(year) == lunar.month
+    leap = bool(lunar.is_leap_month) and LunarDate.leap_month_for_year(year) == lunar.month
     for day in (lunar.day, lunar.day - 1):
         try:
             return LunarDate(year, lunar.month, day, leap).to_solar_date()
