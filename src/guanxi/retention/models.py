@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.records import MainRecord
+from guanxi.core.scope import ScopedQuerySet
 from guanxi.customers.models import Customer
 from guanxi.org.models import BusinessUnit
 
@@ -120,6 +121,8 @@ class CareRule(models.Model):
     levels = models.JSONField(_("customer levels (empty: all)"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ScopedQuerySet["CareRule"].as_manager()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
