@@ -13,11 +13,11 @@ from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
 from guanxi.customers.regions import api as region_api
 from guanxi.expenses import api as expense_api
-from guanxi.retention import api as retention_api
 from guanxi.io import api as io_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
+from guanxi.retention import api as retention_api
 from guanxi.sales import api as sales_api
 from guanxi.sales.contracts import api as contract_api
 from guanxi.sales.orders import api as order_api

@@ -41,7 +41,9 @@ def test_another_persons_alert_outside_the_scope_is_404_and_unchanged(shop: Worl
     charlie = client_for(shop.charlie)
     base = f"/api/v1/churn-alerts/{alert.pk}"
     assert charlie.get(f"{base}/").status_code == 404
-    assert charlie.post(f"{base}/confirm-lost/", {"reason": "price"}, content_type="application/json").status_code == 404
+    assert (
+        charlie.post(f"{base}/confirm-lost/", {"reason": "price"}, content_type="application/json").status_code == 404
+    )
     assert charlie.get("/api/v1/churn-alerts/").json()["count"] == 0
     assert client_for(shop.bob).get(f"{base}/").status_code == 200  # her manager sees it
     alert.refresh_from_db()

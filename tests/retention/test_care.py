@@ -123,7 +123,9 @@ def test_the_database_keeps_one_occasion_per_rule_and_customer(shop: World) -> N
     customer = won(shop.alice)
     rule = _rule(shop, "holiday")
     now = timezone.now()
-    CareOccasion.objects.create(rule=rule, customer=customer, key="holiday:x:2026", occurs_on=now.date(), created_at=now)
+    CareOccasion.objects.create(
+        rule=rule, customer=customer, key="holiday:x:2026", occurs_on=now.date(), created_at=now
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         CareOccasion.objects.create(rule=rule, customer=customer, key="holiday:x:2026", occurs_on=now.date(),
                                     created_at=now)  # fmt: skip

@@ -63,11 +63,12 @@ def test_the_amount_rule_compares_the_last_n_months_with_the_n_before(shop: Worl
     services.churn_scan(_at(today))
     alert = ChurnAlert.objects.get()
     assert alert.customer_id == falling.pk
-    assert alert.reasons == [{"rule": "amount_drop", "before": "10000.00", "recent": "4999.00", "percent": 50, "months": 3}]
+    assert alert.reasons == [
+        {"rule": "amount_drop", "before": "10000.00", "recent": "4999.00", "percent": 50, "months": 3}
+    ]
 
 
 def test_a_complaint_open_longer_than_d_days_fires(shop: World) -> None:
-    today = timezone.localdate()
     customer = won(shop.alice)
     ticket = Ticket.all_objects.create(
         number="GD1", business_unit=shop.unit, customer=customer, type="complaint", subject="质量问题",
@@ -91,7 +92,7 @@ def test_repeated_runs_and_several_rules_keep_one_open_alert_listing_every_rule(
     # the owner and the manager heard once, in their own language at reading time
     notes = Notification.objects.filter(kind="churn_alert")
     assert sorted(notes.values_list("recipient__username", flat=True)) == ["alice", "bob"]
-    assert notes.first().texts["title"]["msgid"] == "Churn warning: {name}"
+    assert notes[0].texts["title"]["msgid"] == "Churn warning: {name}"
     assert AuditEntry.objects.filter(object_type="retention.churnalert", action="create").count() == 1
 
 
@@ -106,7 +107,9 @@ def test_the_database_refuses_a_second_open_alert(shop: World) -> None:
 
 def test_a_rule_parameter_of_zero_or_less_is_refused_by_field(shop: World) -> None:
     with pytest.raises(ValidationError) as refusal:
-        parameters_set(actor=shop.root, unit=shop.unit, values={"churn.no_order_months": 0, "churn.no_followup_days": -3})
+        parameters_set(
+            actor=shop.root, unit=shop.unit, values={"churn.no_order_months": 0, "churn.no_followup_days": -3}
+        )
     assert set(refusal.value.message_dict) == {"churn.no_order_months", "churn.no_followup_days"}
 
 
@@ -139,9 +142,8 @@ def test_retaining_needs_a_measure_and_makes_a_plan_or_a_follow_up(shop: World) 
 
 
 def test_a_new_order_recovers_the_open_alert(shop: World) -> None:
-    from tests.sales.quoting import product
-
     from guanxi.sales.orders import services as orders
+    from tests.sales.quoting import product
 
     alert = _alert(shop)
     customer = Customer.objects.get(pk=alert.customer_id)
@@ -157,9 +159,8 @@ def test_a_new_order_recovers_the_open_alert(shop: World) -> None:
 
 
 def test_lost_needs_a_reason_then_the_customer_churns_and_an_order_wins_it_again(shop: World) -> None:
-    from tests.sales.quoting import product
-
     from guanxi.sales.orders import services as orders
+    from tests.sales.quoting import product
 
     alert = _alert(shop)
     with pytest.raises(ValidationError) as refusal:
@@ -181,7 +182,8 @@ def test_lost_needs_a_reason_then_the_customer_churns_and_an_order_wins_it_again
     assert alert.won_again_on == timezone.localdate()
     notes = list(
         AuditEntry.objects.filter(object_type="customers.customer", object_id=str(customer.pk), action="lifecycle")
-        .order_by("at", "pk").values_list("note", flat=True)
+        .order_by("at", "pk")
+        .values_list("note", flat=True)
     )
     assert notes[-2].startswith("churn_confirmed") and notes[-1].startswith("won_again")
 

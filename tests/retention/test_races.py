@@ -30,7 +30,7 @@ def test_four_sweeps_at_once_raise_one_open_alert_per_customer(shop: World) -> N
     for customer in customers:
         assert ChurnAlert.objects.filter(customer=customer, status__in=OPEN_STATUSES).count() == 1
     assert AuditEntry.objects.filter(object_type="retention.churnalert", action="create").count() == 12
-    alert = ChurnAlert.objects.first()
+    alert = ChurnAlert.objects.get(customer=customers[0])
     assert {reason["rule"] for reason in alert.reasons} == {"no_order", "no_followup"}
 
 
@@ -58,8 +58,9 @@ def test_care_sweeps_at_once_plan_each_occasion_once(shop: World) -> None:
     today = timezone.localdate()
     for _n in range(5):
         customer = won(shop.alice)
-        Contact.all_objects.filter(customer=customer).update(birthday=(today + timedelta(days=2)).replace(year=1985))
-    care.care_rule_create(actor=shop.root, unit=shop.unit,
-                          data={"name": "生日", "kind": "birthday", "days_ahead": 5, "template": "生日快乐"})  # fmt: skip
+        born = (today + timedelta(days=2)).replace(year=1985)
+        Contact.all_objects.filter(customer=customer).update(birthday=born)
+    rule = {"name": "生日", "kind": "birthday", "days_ahead": 5, "template": "生日快乐"}
+    care.care_rule_create(actor=shop.root, unit=shop.unit, data=rule)
     assert at_once(*[lambda: care.care_scan(moment(today)) for _n in range(3)]) == ["done"] * 3
     assert Plan.objects.count() == 5

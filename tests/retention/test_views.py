@@ -45,7 +45,10 @@ def test_handling_on_the_page_shows_field_errors_then_moves_the_alert(shop: Worl
     answer = alice.post(f"/retention/{alert.pk}/lost/", {"reason": ""})
     assert answer.status_code == 400 and "Choose why the customer was lost." in answer.content.decode()
     due = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    assert alice.post(f"/retention/{alert.pk}/retain/", {"measure": "送样品", "kind": "plan", "due_at": due}).status_code == 302
+    assert (
+        alice.post(f"/retention/{alert.pk}/retain/", {"measure": "送样品", "kind": "plan", "due_at": due}).status_code
+        == 302
+    )
     assert alice.post(f"/retention/{alert.pk}/lost/", {"reason": "price"}).status_code == 302
     alert.refresh_from_db()
     assert alert.status == AlertStatus.LOST
@@ -55,8 +58,8 @@ def test_handling_on_the_page_shows_field_errors_then_moves_the_alert(shop: Worl
 
 def test_the_360_page_shows_the_open_alert_and_the_tab_the_score(shop: World) -> None:
     alert = _alerts(shop.alice, 1)[0]
-    RiskScore.objects.create(customer_id=alert.customer_id, probability=0.81, factors=[{"code": "recency", "value": 400}],
-                             scored_at=timezone.now())  # fmt: skip
+    factors = [{"code": "recency", "value": 400}]
+    RiskScore.objects.create(customer_id=alert.customer_id, probability=0.81, factors=factors, scored_at=timezone.now())
     alice = client_for(shop.alice, HTTP_ACCEPT_LANGUAGE="en")
     page = alice.get(f"/customers/{alert.customer_id}/").content.decode()
     assert "a churn alert is open" in page and "Churn and care" in page
@@ -79,7 +82,9 @@ def test_the_settings_page_saves_rules_and_refuses_zero(two_units: TwoUnits) -> 
 
     assert unit_params(two_units.unit.pk).no_order_months == 4
     assert unit_params(two_units.unit_b.pk).no_order_months == 6
-    answer = ada.post("/retention/settings/care/new/", {"name": "", "kind": "birthday", "days_ahead": 0, "template": ""})
+    answer = ada.post(
+        "/retention/settings/care/new/", {"name": "", "kind": "birthday", "days_ahead": 0, "template": ""}
+    )
     assert answer.status_code == 400 and not CareRule.objects.exists()
     made = {"name": "生日", "kind": "birthday", "days_ahead": 3, "template": "生日快乐", "active": "on"}
     assert ada.post("/retention/settings/care/new/", made).status_code == 302

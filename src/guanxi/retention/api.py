@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-
-from django.utils.translation import gettext as _
 
 from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, version_sent
 from guanxi.core.errors import DomainError
@@ -74,7 +73,9 @@ class ChurnAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         """暂缓流失: the measure is required, recorded as a plan for the owner (``due_at``) or a follow-up."""
         body = RetainSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(self._out(services.alert_retain(actor=self.actor, alert=self.get_object(), **body.validated_data)))
+        return Response(
+            self._out(services.alert_retain(actor=self.actor, alert=self.get_object(), **body.validated_data))
+        )
 
     @extend_schema(request=RecoverSerializer, responses=ChurnAlertSerializer)
     @action(detail=True, methods=["post"])
@@ -82,7 +83,9 @@ class ChurnAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         """Close the open alert as recovered (a new order does this by itself)."""
         body = RecoverSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(self._out(services.alert_recover(actor=self.actor, alert=self.get_object(), **body.validated_data)))
+        return Response(
+            self._out(services.alert_recover(actor=self.actor, alert=self.get_object(), **body.validated_data))
+        )
 
     @extend_schema(request=LostSerializer, responses=ChurnAlertSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-lost")

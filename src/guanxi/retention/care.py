@@ -132,7 +132,10 @@ def occasions(rule: CareRule, today: date) -> Iterator[Occasion]:
     elif rule.kind == CareKind.FIRST_SERVICE:
         after = timedelta(days=rule.days_after or 0)
         orders = Order.objects.filter(
-            customer__in=customers, status__in=DEAL_STATUSES, delivery_on__gte=today - after, delivery_on__lte=end - after
+            customer__in=customers,
+            status__in=DEAL_STATUSES,
+            delivery_on__gte=today - after,
+            delivery_on__lte=end - after,
         )
         for pk, customer_id, number, delivered in orders.values_list("pk", "customer_id", "number", "delivery_on"):
             yield Occasion(customer_id, f"first_service:{pk}", delivered + after, number)
@@ -208,7 +211,8 @@ def _plan_batch(rule: CareRule, batch: list[Occasion], at: datetime, plan_insert
             continue
         message = render_template(rule.template, customer=customer.name, occasion=occasion.what, day=occasion.on)
         plan = plan_insert(
-            actor=None, subject=f"{rule.name} · {occasion.what}"[:200], due_at=_due(max(occasion.on, timezone.localdate(at))),
+            actor=None, subject=f"{rule.name} · {occasion.what}"[:200],
+            due_at=_due(max(occasion.on, timezone.localdate(at))),
             owner=customer.owner, customer=customer, kind=kinds.CALL, script=message,
             contact=Contact.objects.filter(pk=occasion.contact_id).first() if occasion.contact_id else None,
         )  # fmt: skip
@@ -241,7 +245,9 @@ def _clean(unit: BusinessUnit, data: Mapping[str, Any]) -> dict[str, Any]:
     thresholds = values.get("thresholds") or []
     field_key = str(values.get("field_key") or "")
     if kind == CareKind.MILESTONE:
-        numeric = {field.key for field in custom_fields_for(Customer, unit=unit.pk) if field.type in ("number", "money")}
+        numeric = {
+            field.key for field in custom_fields_for(Customer, unit=unit.pk) if field.type in ("number", "money")
+        }
         if field_key not in numeric:
             errors["field_key"] = [_("Choose a numeric custom field of the customers.")]
         try:
@@ -297,7 +303,7 @@ def care_rule_update(*, actor: User, rule: CareRule, version: int, data: Mapping
     merged = {**{name: getattr(row, name) for name in RULE_FIELDS}, **data}
     for name, value in _clean(unit, merged).items():
         setattr(row, name, value)
-    row.version = F("version") + 1  # type: ignore[assignment]
+    row.version = F("version") + 1
     row.save()
     row.refresh_from_db()
     audit_log(actor=actor, action=Action.UPDATE, obj=row, changes=diff(before, snapshot(row, RULE_FIELDS)))

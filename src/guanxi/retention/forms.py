@@ -63,7 +63,9 @@ class CareRuleForm(forms.Form):
         data = dict(self.cleaned_data)
         data.pop("version", None)
         raw = str(data.get("thresholds") or "")
-        data["thresholds"] = [part.strip().replace("，", "") for part in raw.replace("、", ",").split(",") if part.strip()]
+        data["thresholds"] = [
+            part.strip().replace("，", "") for part in raw.replace("、", ",").split(",") if part.strip()
+        ]
         return data
 
 

@@ -121,10 +121,10 @@ class CareRule(models.Model):
     levels = models.JSONField(_("customer levels (empty: all)"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
-
-    objects = ScopedQuerySet["CareRule"].as_manager()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet["CareRule"].as_manager()
 
     class Meta:
         verbose_name = _("care rule")
@@ -207,9 +207,7 @@ def register() -> None:
     )
     scope.register(
         ChurnAlert,
-        scope.Rule(
-            "churn", owner="customer__owner", shared="customer__shared_with", unit="customer__business_unit"
-        ),
+        scope.Rule("churn", owner="customer__owner", shared="customer__shared_with", unit="customer__business_unit"),
     )
     scope.register(CareRule, scope.Rule("retention_settings", owner=None, unit="business_unit", everyone=True))
     register_dictionary_usage(REASON_DICTIONARY, ChurnAlert, "lost_reason")

@@ -98,11 +98,17 @@ def fit(matrix: np.ndarray, outcomes: np.ndarray, *, seed: int = 7) -> Fit:
     )
     scaler = StandardScaler().fit(train_x)
     model = LogisticRegression(class_weight="balanced", max_iter=500).fit(scaler.transform(train_x), train_y)
-    auc = float(roc_auc_score(test_y, model.predict_proba(scaler.transform(test_x))[:, 1])) if len(set(test_y)) > 1 else None
+    auc = (
+        float(roc_auc_score(test_y, model.predict_proba(scaler.transform(test_x))[:, 1]))
+        if len(set(test_y)) > 1
+        else None
+    )
     scaler = StandardScaler().fit(matrix)
     model = LogisticRegression(class_weight="balanced", max_iter=500).fit(scaler.transform(matrix), outcomes)
     scales = [float(value) if value > 0 else 1.0 for value in scaler.scale_]
-    return Fit([float(v) for v in scaler.mean_], scales, [float(v) for v in model.coef_[0]], float(model.intercept_[0]), auc)
+    return Fit(
+        [float(v) for v in scaler.mean_], scales, [float(v) for v in model.coef_[0]], float(model.intercept_[0]), auc
+    )
 
 
 def ranked_factors(fitted: Fit) -> list[str]:
@@ -128,7 +134,7 @@ def _history(unit_id: int, at: datetime) -> tuple[list[Customer], list[int]]:
         .only("pk", "status", "last_order_at", "last_followup_at", "created_at", "satisfaction", "level")
         .order_by("pk")
     )
-    outcomes = [1 if row.status == Lifecycle.CHURNED or row.was_lost else 0 for row in rows]  # type: ignore[attr-defined]
+    outcomes = [1 if row.status == Lifecycle.CHURNED or row.was_lost else 0 for row in rows]
     return rows, outcomes
 
 
@@ -175,7 +181,9 @@ def score_unit(model: RiskModel, at: datetime, *, batch: int = BATCH) -> int:
         for i, row in enumerate(rows):
             top = [j for j in np.argsort(-pushes[i])[:3] if pushes[i][j] > 0]
             factors = [{"code": FEATURES[j], "value": round(float(matrix[i][j]), 2)} for j in top]
-            scores.append(RiskScore(customer_id=row.pk, probability=float(probabilities[i]), factors=factors, scored_at=at))
+            scores.append(
+                RiskScore(customer_id=row.pk, probability=float(probabilities[i]), factors=factors, scored_at=at)
+            )
         with transaction.atomic():
             RiskScore.objects.filter(customer_id__in=[row.pk for row in rows]).delete()
             RiskScore.objects.bulk_create(scores)

@@ -30,8 +30,10 @@ def alert_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySe
     elif status in AlertStatus.values:
         rows = rows.filter(status=status)
     if filters.get("rule") in Rule.values:
-        rows = rows.filter(reasons__contains=[{"rule": filters["rule"]}]) if _json_contains() else rows.filter(
-            reasons__icontains=f'"rule": "{filters["rule"]}"'
+        rows = (
+            rows.filter(reasons__contains=[{"rule": filters["rule"]}])
+            if _json_contains()
+            else rows.filter(reasons__icontains=f'"rule": "{filters["rule"]}"')
         )
     if filters.get("owner"):
         rows = rows.filter(customer__owner_id=filters["owner"])
@@ -65,7 +67,9 @@ def open_alert_warnings(customer_ids: list[int], actor: object) -> dict[int, Cus
             if status == AlertStatus.WARNED
             else _("This customer is being retained: a churn alert is open.")
         )
-        found[customer_id] = CustomerWarning("churn_alert", 1, message, reverse("retention:detail", args=[pk]) if may_open else "")
+        found[customer_id] = CustomerWarning(
+            "churn_alert", 1, message, reverse("retention:detail", args=[pk]) if may_open else ""
+        )
     return found
 
 

@@ -11,11 +11,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.dictionary import dictionary_validate
@@ -67,7 +67,9 @@ def churn_scan(at: datetime, *, batch: int = BATCH) -> dict[str, int]:
 
 
 @transaction.atomic
-def _raise_batch(unit_id: int, rows: list[Customer], fired: dict[int, list[dict[str, Any]]], at: datetime) -> tuple[int, int]:
+def _raise_batch(
+    unit_id: int, rows: list[Customer], fired: dict[int, list[dict[str, Any]]], at: datetime
+) -> tuple[int, int]:
     now = timezone.now()
     ids = [row.pk for row in rows]
     open_alerts = list(ChurnAlert.objects.filter(customer_id__in=ids, status__in=OPEN_STATUSES).select_for_update())
@@ -79,9 +81,15 @@ def _raise_batch(unit_id: int, rows: list[Customer], fired: dict[int, list[dict[
     ChurnAlert.objects.bulk_create(
         [
             ChurnAlert(
-                business_unit_id=unit_id, customer_id=row.pk, reasons=fired[row.pk], raised_at=at, checked_at=at,
-                created_at=now, updated_at=now, custom={"run": token},
-            )  # fmt: skip
+                business_unit_id=unit_id,
+                customer_id=row.pk,
+                reasons=fired[row.pk],
+                raised_at=at,
+                checked_at=at,
+                created_at=now,
+                updated_at=now,
+                custom={"run": token},
+            )
             for row in rows
             if row.pk not in having
         ],
@@ -96,10 +104,14 @@ def _raise_batch(unit_id: int, rows: list[Customer], fired: dict[int, list[dict[
         return 0, len(open_alerts)
     AuditEntry.objects.bulk_create(
         AuditEntry(
-            action=Action.CREATE, object_type="retention.churnalert", object_id=str(alert.pk), object_repr=alert.customer.name[:200],
+            action=Action.CREATE,
+            object_type="retention.churnalert",
+            object_id=str(alert.pk),
+            object_repr=alert.customer.name[:200],
             changes={"status": [None, AlertStatus.WARNED], "rules": [None, [r["rule"] for r in alert.reasons]]},
-            ip=client_ip.get(), at=now,
-        )  # fmt: skip
+            ip=client_ip.get(),
+            at=now,
+        )
         for alert in raised
     )
     _tell(raised)
@@ -227,7 +239,9 @@ def alert_retain(
     else:
         values["measure_followup"] = followup_create(actor=actor, content=measure, channel=channel, customer=customer)
     _move(row, AlertStatus.RETAINING, allowed=(AlertStatus.WARNED,), **values)
-    audit_log(actor=actor, action=Action.UPDATE, obj=row, changes={"status": ["warned", "retaining"]}, note=measure[:500])
+    audit_log(
+        actor=actor, action=Action.UPDATE, obj=row, changes={"status": ["warned", "retaining"]}, note=measure[:500]
+    )
     return row
 
 
@@ -265,7 +279,9 @@ def alert_confirm_lost(
     customer = Customer.all_objects.select_for_update().get(pk=row.customer_id)
     before = _move(row, AlertStatus.LOST, allowed=OPEN_STATUSES, lost_on=on or timezone.localdate(),
                    lost_reason=reason, lost_note=(note or "").strip()[:500], closed_by=actor)  # fmt: skip
-    audit_log(actor=actor, action=Action.UPDATE, obj=row, changes={"status": [before, "lost"], "reason": [None, reason]})
+    audit_log(
+        actor=actor, action=Action.UPDATE, obj=row, changes={"status": [before, "lost"], "reason": [None, reason]}
+    )
     customer_lifecycle_event(customer=customer, event=Event.CHURN_CONFIRMED, actor=actor, note=reason)
     return row
 
@@ -274,7 +290,9 @@ def on_deal(actor: User, customer: Customer, on: date, before: str, note: str) -
     """A deal (sales.deals): the customer's open alert is recovered by it; a lost customer's last alert
     notes that the customer was won again."""
     now = timezone.now()
-    recovered = list(ChurnAlert.objects.filter(customer_id=customer.pk, status__in=OPEN_STATUSES).values_list("pk", "status"))
+    recovered = list(
+        ChurnAlert.objects.filter(customer_id=customer.pk, status__in=OPEN_STATUSES).values_list("pk", "status")
+    )
     if recovered:
         ChurnAlert.objects.filter(customer_id=customer.pk, status__in=OPEN_STATUSES).update(
             status=AlertStatus.RECOVERED, recovered_at=now, recovered_note=note[:200], updated_at=now,
@@ -284,7 +302,11 @@ def on_deal(actor: User, customer: Customer, on: date, before: str, note: str) -
             audit_log(actor=actor, action=Action.UPDATE, object_type="retention.churnalert", object_id=str(pk),
                       object_repr=customer.name, changes={"status": [status, "recovered"]}, note=note)  # fmt: skip
     if before == Lifecycle.CHURNED:
-        last = ChurnAlert.objects.filter(customer_id=customer.pk, status=AlertStatus.LOST).order_by("-lost_on", "-pk").first()
+        last = (
+            ChurnAlert.objects.filter(customer_id=customer.pk, status=AlertStatus.LOST)
+            .order_by("-lost_on", "-pk")
+            .first()
+        )
         if last is not None and last.won_again_on is None:
             ChurnAlert.objects.filter(pk=last.pk).update(won_again_on=on, updated_at=now, version=F("version") + 1)
             audit_log(actor=actor, action=Action.UPDATE, obj=last, changes={"won_again_on": [None, on.isoformat()]},
@@ -311,5 +333,3 @@ def register() -> None:
     register_kind(NOTIFY_KIND, gettext_lazy("Churn warnings of my customers"))
     register_deal_hook(on_deal)
     register_merge_child(ChurnAlert, "customer", move=alerts_move_on_merge)
-
-

@@ -18,7 +18,9 @@ from .services import churn_scan as _churn_scan
 @job("churn_scan")
 def churn_scan(at: datetime) -> str:
     totals = _churn_scan(at)
-    return f"{totals['checked']} won customers checked, {totals['raised']} alerts raised, {totals['refreshed']} refreshed"
+    return (
+        f"{totals['checked']} won customers checked, {totals['raised']} alerts raised, {totals['refreshed']} refreshed"
+    )
 
 
 @job("care_scan")

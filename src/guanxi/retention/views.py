@@ -3,6 +3,7 @@ the settings (the unit's churn rules, care rules, the risk model and its AUC) an
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -46,7 +47,7 @@ def alert_list(request: AuthedRequest) -> HttpResponse:
     rows = selectors.alert_list(actor=request.user, filters=filters)
     page = CappedPaginator(rows, 25).get_page(request.GET.get("page"))
     for alert in page.object_list:
-        alert.reason_texts = [services.reason_text(reason).render() for reason in alert.reasons]  # type: ignore[attr-defined]
+        alert.reason_texts = [services.reason_text(reason).render() for reason in alert.reasons]
     context = {
         "page_obj": page,
         "filters": filters,
@@ -75,7 +76,7 @@ def alert_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _detail_context(request: AuthedRequest, alert: ChurnAlert, **forms: Any) -> dict[str, Any]:
     may_edit = has_perm(request.user, "churn.edit")
-    due = timezone.localtime() + timezone.timedelta(days=2)
+    due = timezone.localtime() + timedelta(days=2)
     return {
         "alert": alert,
         "reasons": [services.reason_text(reason).render() for reason in alert.reasons],
@@ -174,7 +175,9 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
         "rules": list(selectors.care_rules(actor=request.user, unit_id=unit.pk)),
         "model": model,
         "model_reason": risk.reason_text(model),
-        "factors": [(risk.FEATURE_LABELS[code], weight) for code, weight in zip(model.features, model.weights, strict=False)]
+        "factors": [
+            (risk.FEATURE_LABELS[code], weight) for code, weight in zip(model.features, model.weights, strict=False)
+        ]
         if model and model.ready
         else [],
         "may_configure": care.may_configure(request.user),
