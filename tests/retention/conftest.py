@@ -48,7 +48,8 @@ def won(actor: User, name: str = "华信精密机械有限公司", *, ordered: d
 def order_row(customer: Customer, on: date, total: str) -> Order:
     """A confirmed order as the orders module leaves it (for the amount rule)."""
     n = Order.all_objects.count() + 1
-    owner = User.objects.get(pk=customer.owner_id)
+    owner = customer.owner
+    assert owner is not None
     return Order.all_objects.create(
         number=f"DD{n:05d}", business_unit_id=customer.business_unit_id, customer=customer, owner=owner,
         status=OrderStatus.CONFIRMED, ordered_on=on, total=Decimal(total), net_amount=Decimal(total),
