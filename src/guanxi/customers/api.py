@@ -47,7 +47,7 @@ class WarningMessagesField(serializers.ListField):
         return [str(warning.message) for warning in self.context.get("warnings", {}).get(instance.pk, [])]
 
 
-class FactField(serializers.Field):
+class FactField(serializers.JSONField):
     """A figure an app above keeps about the customer (``churn_risk``: the risk score and its factors); the
     view puts the page's values in the context."""
 
