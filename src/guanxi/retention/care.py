@@ -171,7 +171,7 @@ def render_template(template: str, *, customer: str, occasion: str, day: date) -
 
 def care_scan(at: datetime) -> dict[str, int]:
     """Plan every occasion of every active rule that falls within its days ahead, once."""
-    from guanxi.activities.models import PlanKind
+    from guanxi.activities.models import Plan, PlanKind
     from guanxi.activities.services import plan_insert
 
     today = timezone.localdate(at)
@@ -181,15 +181,15 @@ def care_scan(at: datetime) -> dict[str, int]:
         for occasion in occasions(rule, today):
             batch.append(occasion)
             if len(batch) >= 500:
-                planned += _plan_batch(rule, batch, at, plan_insert, PlanKind)
+                planned += _plan_batch(rule, batch, at, plan_insert, PlanKind, Plan.Origin)
                 batch = []
         if batch:
-            planned += _plan_batch(rule, batch, at, plan_insert, PlanKind)
+            planned += _plan_batch(rule, batch, at, plan_insert, PlanKind, Plan.Origin)
     return {"planned": planned}
 
 
 @transaction.atomic
-def _plan_batch(rule: CareRule, batch: list[Occasion], at: datetime, plan_insert: Any, kinds: Any) -> int:
+def _plan_batch(rule: CareRule, batch: list[Occasion], at: datetime, plan_insert: Any, kinds: Any, origins: Any) -> int:
     """Insert the occasions (a conflict means another run planned it), then plan those this run inserted."""
     now = timezone.now()
     CareOccasion.objects.bulk_create(
@@ -213,7 +213,7 @@ def _plan_batch(rule: CareRule, batch: list[Occasion], at: datetime, plan_insert
         plan = plan_insert(
             actor=None, subject=f"{rule.name} · {occasion.what}"[:200],
             due_at=_due(max(occasion.on, timezone.localdate(at))),
-            owner=customer.owner, customer=customer, kind=kinds.CALL, script=message,
+            owner=customer.owner, customer=customer, kind=kinds.CALL, script=message, origin=origins.TEMPLATE,
             contact=Contact.objects.filter(pk=occasion.contact_id).first() if occasion.contact_id else None,
         )  # fmt: skip
         CareOccasion.objects.filter(pk=row.pk).update(plan=plan)

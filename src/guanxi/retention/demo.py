@@ -56,6 +56,7 @@ def load(out: TextIO) -> None:
     scored = risk.score_unit(model, now)
     risk.score_unit(risk.train_unit(auto.pk, now), now)  # too little history there: rules only, with the reason
     planned = care.care_scan(now)["planned"]
+    _called_back(rng)
     auc = f"{model.auc:.3f}" if model.auc is not None else "—"
     out.write(
         f"Demo churn and care: {history} past customers, {ChurnAlert.objects.count()} alerts ({states}), "
@@ -126,13 +127,13 @@ def _history(rng: random.Random, admin: User, unit: BusinessUnit, sellers: list[
         satisfaction = {1: "satisfied", 2: "neutral", 3: "dissatisfied"}[unhappy]
         customer = _customer(rng, seller, workday_back(rng, newest=330, oldest=360),
                              level=rng.choice([Level.O, Level.A, Level.B]), satisfaction=satisfaction)  # fmt: skip
-        last = workday_back(rng, newest=120, oldest=300) if churned else workday_back(rng, newest=3, oldest=150)
+        last = workday_back(rng, newest=60, oldest=300) if churned else workday_back(rng, newest=3, oldest=170)
         first = last - timedelta(days=rng.randint(30, 200))
         for day in sorted({first, last}):
             _order(rng, seller, customer, day, quantity=rng.randint(1, 3))
         for n in range(complaints):
             _complaint(rng, admin, customer, last + timedelta(days=7 + 9 * n), "设备故障多次维修未解决")
-        _followed(customer, today - timedelta(days=gap if not churned else gap + 60))
+        _followed(customer, today - timedelta(days=gap))
         if churned:
             customer.refresh_from_db()
             lost_on = min(last + timedelta(days=200), today - timedelta(days=1))
@@ -148,6 +149,20 @@ def _history(rng: random.Random, admin: User, unit: BusinessUnit, sellers: list[
                 )
         made += 1
     return made
+
+
+def _called_back(rng: random.Random) -> None:
+    """Owners called the customers they lost to learn why (a follow-up a few days ago), which also keeps them
+    from falling due to the pool the moment the demo starts."""
+    from guanxi.activities.services import followup_create
+
+    lost = Customer.objects.filter(status="churned", owner__isnull=False, expires_at__lt=timezone.now())
+    for customer in lost.select_related("owner"):
+        assert customer.owner is not None
+        moment = office_moment(rng, workday_back(rng, newest=1, oldest=6))
+        with as_of(moment):
+            followup_create(actor=customer.owner, customer=customer, occurred_at=moment,
+                            content="回访流失客户，了解流失原因：对方表示暂时没有采购计划，保持联系。")  # fmt: skip
 
 
 def _drifting(rng: random.Random, admin: User, unit: BusinessUnit, seller: User) -> list[Customer]:
@@ -191,8 +206,9 @@ def _handle(rng: random.Random, drifting: list[Customer]) -> str:
     seller = drifting[0].owner
     assert seller is not None
     if retained is not None:
+        due = workday_back(rng, newest=-5, oldest=-3)
         services.alert_retain(actor=seller, alert=retained, measure="经理带队上门拜访，了解停单原因，提供以旧换新方案",
-                              due_at=timezone.now() + timedelta(days=3))  # fmt: skip
+                              due_at=office_moment(rng, due))  # fmt: skip
     if recovered is not None:
         _order(rng, seller, drifting[5], timezone.localdate())  # the new order recovers the alert by itself
     if lost is not None:
@@ -236,8 +252,9 @@ def _birthdays(rng: random.Random, industrial: BusinessUnit, auto: BusinessUnit)
     count = 0
     for unit in (industrial, auto):
         contacts = list(
-            Contact.objects.filter(customer__business_unit=unit, customer__status="won", customer__owner__isnull=False)
-            .order_by("pk")[:6]
+            Contact.objects.filter(
+                customer__business_unit=unit, customer__status="won", customer__owner__isnull=False
+            ).order_by("pk")[:6]
         )
         for index, contact in enumerate(contacts):
             day = today + timedelta(days=2 + index)
@@ -255,5 +272,3 @@ def _birthdays(rng: random.Random, industrial: BusinessUnit, auto: BusinessUnit)
         reading = rng.choice([32000, 51200, 98000, 103500, 151000])
         Customer.all_objects.filter(pk=customer.pk).update(custom={**customer.custom, "mileage": reading})
     return count
-
-
