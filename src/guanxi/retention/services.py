@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -150,6 +151,13 @@ def reasons_text(reasons: list[dict[str, Any]]) -> Text:
     return Text(msgid, **dict(zip("ab", parts, strict=False)))
 
 
+def _money(value: Any) -> str:
+    try:
+        return f"¥{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+
+
 def reason_text(reason: Mapping[str, Any]) -> Text:
     match reason.get("rule"):
         case Rule.NO_ORDER:
@@ -157,7 +165,9 @@ def reason_text(reason: Mapping[str, Any]) -> Text:
         case Rule.AMOUNT_DROP:
             return Text(
                 gettext_noop("Orders of the last {months} months {recent} against {before} before (−{percent}%)"),
-                months=reason.get("months", 0), recent=reason.get("recent", "0"), before=reason.get("before", "0"),
+                months=reason.get("months", 0),
+                recent=_money(reason.get("recent")),
+                before=_money(reason.get("before")),
                 percent=reason.get("percent", 0),
             )  # fmt: skip
         case Rule.COMPLAINT_OPEN:
