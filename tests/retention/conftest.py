@@ -32,7 +32,7 @@ def won(actor: User, name: str = "华信精密机械有限公司", *, ordered: d
         created: date | None = None, **data: Any) -> Customer:  # fmt: skip
     """A won customer of the actor's whose last order and follow-up were on these days."""
     n = Customer.all_objects.count() + 1
-    customer = register(actor, f"{name}{n}", contact={"name": "张三", "mobile": f"1391234{n:04d}"}, **data)
+    customer = register(actor, f"{name}{n:03d}", contact={"name": "张三", "mobile": f"1391234{n:04d}"}, **data)
     today = timezone.localdate()
     values = {
         "status": Lifecycle.WON,
