@@ -4,6 +4,9 @@ p95 ≤ 100 ms. Each sweep runs in a transaction that is rolled back, so runs co
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,7 +26,7 @@ class _Undo(Exception):
     pass
 
 
-def _rolled_back(job):  # type: ignore[no-untyped-def]
+def _rolled_back(job: Callable[[], Any]) -> Any:
     try:
         with transaction.atomic():
             raise _Undo(job())
@@ -67,7 +70,7 @@ def care_sweep(picks: Picks) -> Probe:
 
 @case("risk model: train and score the biggest unit", target_ms=SCORING_MS, group="retention")
 def scoring(picks: Picks) -> Probe:
-    unit = BusinessUnit.objects.filter(pk=picks.salesperson.business_unit_id).first()
+    unit = BusinessUnit.objects.filter(pk=picks.salesperson.business_unit_id or 0).first()
     if unit is None:
         raise NotBuilt("the salesperson's business unit")
     unit_id = unit.pk

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date, timedelta
-from typing import TextIO
+from datetime import date, datetime, time, timedelta
+from typing import Any, TextIO
 
 from django.utils import timezone
 from lunardate import LunarDate
@@ -108,7 +108,7 @@ def _complaint(rng: random.Random, admin: User, customer: Customer, day: date, s
 
 def _followed(customer: Customer, day: date) -> None:
     """When the customer was last followed up (the history's follow-ups are summed up in their date)."""
-    moment = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time())) + timedelta(hours=15)
+    moment = timezone.make_aware(datetime.combine(day, time(15)))
     Customer.all_objects.filter(pk=customer.pk).update(last_followup_at=moment)
 
 
@@ -226,7 +226,7 @@ def _care_rules(admin: User, industrial: BusinessUnit, auto: BusinessUnit) -> No
         auto_admin = User.objects.filter(username="auto.admin").first() or admin
         custom_field_create(actor=auto_admin, model="customers.customer", label="行驶里程（公里）", type="number",
                             key="mileage", show_in_list=True)  # fmt: skip
-    rules = [
+    rules: list[tuple[BusinessUnit, str, str, int, str, dict[str, Any]]] = [
         (industrial, "客户生日关怀", "birthday", 7, "{occasion}您好，祝您生日快乐！感谢一直以来对我们的支持。", {}),
         (industrial, "节日问候", "holiday", 5, "{customer}：{occasion}将至，祝节日快乐，阖家安康！", {}),
         (industrial, "合作周年", "anniversary", 7, "感谢{customer}与我们合作{occasion}周年，回访设备使用情况。", {}),
