@@ -93,6 +93,13 @@ def test_repeated_runs_and_several_rules_keep_one_open_alert_listing_every_rule(
     notes = Notification.objects.filter(kind="churn_alert")
     assert sorted(notes.values_list("recipient__username", flat=True)) == ["alice", "bob"]
     assert notes[0].texts["title"]["msgid"] == "Churn warning: {name}"
+    from django.utils.translation import override
+
+    from guanxi.core.texts import Text
+
+    with override("zh-hans"):
+        body = Text.from_json(notes[0].texts["body"]).render()
+    assert "天未下单" in body and "天未跟进" in body
     assert AuditEntry.objects.filter(object_type="retention.churnalert", action="create").count() == 1
 
 
