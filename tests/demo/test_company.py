@@ -2,14 +2,10 @@
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
 from typing import Any
 
-import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -17,31 +13,12 @@ from guanxi.activities.models import FollowUp, Plan
 from guanxi.core.demo import OFFICE_HOURS
 from guanxi.customers.demo import PLACES
 from guanxi.customers.models import Customer
-from guanxi.customers.regions.models import Region
 from guanxi.leads.models import Lead
 from guanxi.org.models import BusinessUnit, User
 from guanxi.pool.models import PoolEvent
 from guanxi.sales.models import Opportunity
 from guanxi.sales.quotes.models import Quote
 from guanxi.workflows.selectors import inbox
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
-    """The demo loaded once for this module (it takes a while), rolled back afterwards."""
-    out = StringIO()
-    with django_db_blocker.unblock(), transaction.atomic():
-        _regions_of_the_demo_addresses()
-        call_command("demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
-
-
-def _regions_of_the_demo_addresses() -> None:
-    for province, city, county, district, _streets in PLACES.values():
-        top, _ = Region.objects.get_or_create(code=province, defaults={"name": district[:3], "level": 1})
-        middle, _ = Region.objects.get_or_create(code=city, defaults={"name": city, "parent": top, "level": 2})
-        Region.objects.get_or_create(code=county, defaults={"name": district, "parent": middle, "level": 3})
 
 
 def _in_office_hours(moment: Any) -> bool:
@@ -200,32 +177,3 @@ def test_the_shared_tools_and_expenses_load_once_in_every_state(demo: str, db: N
     expenses_demo.load(out)
     again = (Announcement.objects.count(), Document.objects.count(), Script.objects.count(), Expense.objects.count())
     assert again == counts and "Demo expenses: 7 claims already there." in out.getvalue()
-
-
-def test_churn_and_care_load_once_with_alerts_in_every_state_a_trained_model_and_birthdays_next_week(
-    demo: str, db: None
-) -> None:
-    from guanxi.customers.models import Contact
-    from guanxi.retention import demo as retention_demo
-    from guanxi.retention.care import birthday_between
-    from guanxi.retention.models import CareRule, ChurnAlert, RiskModel, RiskScore
-
-    assert set(ChurnAlert.objects.values_list("status", flat=True)) == {"warned", "retaining", "recovered", "lost"}
-    assert ChurnAlert.objects.filter(won_again_on__isnull=False).exists()
-    rules = {reason["rule"] for reasons in ChurnAlert.objects.values_list("reasons", flat=True) for reason in reasons}
-    assert rules == {"no_order", "amount_drop", "complaint_open", "no_followup"}
-    model = RiskModel.objects.get(business_unit__code="industrial")
-    assert model.ready and model.auc is not None and model.auc > 0.7
-    assert RiskModel.objects.get(business_unit__code="auto").reason == "too_little_history"
-    assert RiskScore.objects.exists()
-    today = timezone.localdate()
-    coming = [
-        lunar
-        for born, lunar in Contact.objects.filter(birthday__isnull=False).values_list("birthday", "birthday_is_lunar")
-        if birthday_between(born, lunar, today, today + timedelta(days=8))
-    ]
-    assert True in coming and False in coming
-    counts = (ChurnAlert.objects.count(), CareRule.objects.count(), Customer.objects.count())
-    out = StringIO()
-    retention_demo.load(out)
-    assert (ChurnAlert.objects.count(), CareRule.objects.count(), Customer.objects.count()) == counts
