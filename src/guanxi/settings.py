@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "guanxi.service",
     "guanxi.collab",
     "guanxi.expenses",
+    "guanxi.retention",
     "guanxi.io",
     "guanxi.integrations",
     "guanxi.analytics",

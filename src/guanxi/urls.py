@@ -16,6 +16,7 @@ urlpatterns = [
     path("service/", include("guanxi.service.urls")),
     path("", include("guanxi.collab.urls")),
     path("expenses/", include("guanxi.expenses.urls")),
+    path("retention/", include("guanxi.retention.urls")),
     path("io/", include("guanxi.io.urls")),
     path("integrations/", include("guanxi.integrations.urls")),
     path("reports/", include("guanxi.analytics.urls")),
