@@ -155,7 +155,11 @@ def test_a_batch_into_the_public_pool_is_the_same_as_one_by_one(sales: World) ->
 
 
 def test_existing_customers_are_answered_when_the_import_skips_them(sales: World) -> None:
-    rows = [NewCustomer({"name": "北京京东方科技"}), NewCustomer({"name": "上海新客户"}), NewCustomer({"name": "上海新客户"})]
+    rows = [
+        NewCustomer({"name": "北京京东方科技"}),
+        NewCustomer({"name": "上海新客户"}),
+        NewCustomer({"name": "上海新客户"}),
+    ]
     outcomes = services.customers_create_batch(actor=sales.alice, rows=rows, skip_existing=True)
     held = Customer.objects.get(name="北京京东方科技有限公司")
     assert outcomes[0].existing == [held] and outcomes[0].customer is None and outcomes[0].error is None

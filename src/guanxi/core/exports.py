@@ -86,7 +86,11 @@ def _xlsx(table: Table, progress: Callable[[int], None] | None) -> bytes:
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         output,
-        {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True},  # rows go to a temporary file
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "constant_memory": True,
+        },  # rows go to a temporary file
     )
     sheet = workbook.add_worksheet(str(table.title)[:31])
     formats = {

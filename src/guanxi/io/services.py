@@ -331,12 +331,14 @@ def _rows_import(
             answers = [error] * len(rows)
         saved: list[ImportedRow] = []
         for (number, cells, _row), answer in zip(rows, answers, strict=True):
-            error = answer if isinstance(answer, Exception) else answer.error
-            if error is None and len(answer.existing) > 1:
+            refusal = answer if isinstance(answer, Exception) else answer.error
+            if refusal is None and len(answer.existing) > 1:
                 names = ", ".join(str(match) for match in answer.existing[:3])
-                error = DomainError(_("This row matches more than one existing record: %(names)s.") % {"names": names})
-            if error is not None:
-                results.append(("", number, cells, _refusal(kind, error, job.business_unit_id)))
+                refusal = DomainError(
+                    _("This row matches more than one existing record: %(names)s.") % {"names": names}
+                )
+            if refusal is not None:
+                results.append(("", number, cells, _refusal(kind, refusal, job.business_unit_id)))
                 continue
             outcome, record_id = (
                 ("skipped", answer.existing[0].pk) if answer.existing else ("created", answer.customer.pk)

@@ -114,17 +114,17 @@ def _batch(
 ) -> list[Registered]:
     outcomes = [Registered() for _row in rows]
     checked: list[_Row] = []
-    for index, row in enumerate(rows):
+    for index, given in enumerate(rows):
         try:
             customer, contact = customer_built(
-                actor=actor, unit=unit, owner=owner, data=row.data, contact=row.contact, custom=row.custom
+                actor=actor, unit=unit, owner=owner, data=given.data, contact=given.contact, custom=given.custom
             )
         except (ValidationError, DomainError) as error:
             outcomes[index].error = error
             continue
         phones = [customer.phone, *([contact.mobile, contact.phone] if contact else [])]
-        attempted = {name: str(row.data.get(name) or "") for name in ("name", "phone", "tax_number")}
-        attempted["contact_mobile"] = str((row.contact or {}).get("mobile") or "")
+        attempted = {name: str(given.data.get(name) or "") for name in ("name", "phone", "tax_number")}
+        attempted["contact_mobile"] = str((given.contact or {}).get("mobile") or "")
         probe = Probe.of(name=customer.name, phones=phones, tax_number=customer.tax_number)
         checked.append(_Row(index, customer, contact, attempted, probe))
     if not checked:
