@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from guanxi.core.audit import Action, audit_entry, diff, snapshot
 from guanxi.core.config.numbering import numbers_next
 from guanxi.core.errors import Conflict, DomainError
+from guanxi.core.memo import remembering
 from guanxi.core.models import AuditEntry
 from guanxi.org.models import User
 
@@ -92,7 +93,7 @@ def customers_create_batch(
         return [Registered(error=error) for _row in rows]
     owner = owner or actor
     try:
-        with transaction.atomic():
+        with transaction.atomic(), remembering():  # the configuration (parameters, fields) read once per batch
             outcomes = _batch(actor, unit, owner, pool, rows, skip_existing=skip_existing)
     except IntegrityError:
         outcomes = []
