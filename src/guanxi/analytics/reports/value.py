@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Count, Max, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.customers.models import Customer
 from guanxi.sales.orders.models import DEAL_STATUSES, Order
@@ -150,7 +151,7 @@ CONTRIBUTION = Report(
         Measure("amount", _("Order amount"), Sum("total"), kind="money"),
         Measure("orders", _("Orders"), Count("pk")),
         Measure("customers", _("Customers"), Count("customer", distinct=True)),
-        Measure("share", _("Share"), kind="percent"),
+        Measure("share", pgettext_lazy("part of the whole", "Share"), kind="percent"),
         Measure("cumulative", _("Running share"), kind="percent"),
         Measure("class", _("Class"), kind="text"),
     ),
