@@ -7,14 +7,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import Conflict
 from guanxi.org.models import User
 
 from .. import hooks, keys
-from ..models import Contact, Customer
+from ..models import Contact, Customer, CustomerName
 from ..selectors import named
 
 if TYPE_CHECKING:
@@ -245,17 +246,7 @@ def duplicate_steps(*, unit_id: int, probes: list[Probe], limit: int = 5) -> lis
         )
     similar = [probe for probe, steps in zip(probes, found, strict=True) if probe.similar() and _count(steps) < limit]
     if similar:
-        contains = Q()
-        for key in {probe.key for probe in similar}:
-            contains |= Q(name_key__contains=key)
-        cap = SIMILAR_ROWS * len(similar)
-        rows = list(customers.filter(named(contains))[: cap + 1])
-        if len(rows) > cap:  # common words: each name on its own, as the single check does
-            rows = [
-                row for probe in similar for row in customers.filter(named(Q(name_key__contains=probe.key)))[:limit]
-            ]
-            rows.sort(key=lambda row: (row.updated_at, row.pk), reverse=True)
-            rows = list({row.pk: row for row in rows}.values())
+        rows = _containing(customers, sorted({probe.key for probe in similar}), limit)
         parts = {part for probe in similar for part in probe.parts()}
         by_part = list(customers.filter(name_key__in=parts)) if parts else []
         for probe, steps in zip(probes, found, strict=True):
@@ -264,6 +255,31 @@ def duplicate_steps(*, unit_id: int, probes: list[Probe], limit: int = 5) -> lis
                 wanted = probe.parts()
                 steps["parts"] = [row for row in by_part if row.name_key in wanted][:limit]
     return found
+
+
+def _containing(customers: QuerySet[Customer], names: list[str], limit: int) -> list[Customer]:
+    """The customers whose names contain one of these keys, newest first: for each key at least the first
+    ``limit`` that the single check's query finds. On PostgreSQL the search keys are looked up key by key in
+    one statement (UNION ALL, each answered from the trigram index, where one OR of them all reads every
+    name), then the few customers they name are read."""
+    if connection.features.supports_slicing_ordering_in_compound:
+        arms = [
+            CustomerName.objects.filter(name_key__contains=key).values_list("customer_id", flat=True)[:SIMILAR_ROWS]
+            for key in names
+        ]
+        ids = set(arms[0].union(*arms[1:], all=True))
+        rows = list(customers.filter(pk__in=ids)) if ids else []
+        crowded = {key for key in names if sum(1 for row in rows if key in row.name_key) >= SIMILAR_ROWS}
+    else:
+        contains = Q()
+        for key in names:
+            contains |= Q(name_key__contains=key)
+        rows = list(customers.filter(named(contains))[: SIMILAR_ROWS * len(names) + 1])
+        crowded = set(names) if len(rows) > SIMILAR_ROWS * len(names) else set()
+    for key in crowded:  # common words: that name on its own, as the single check does
+        rows += list(customers.filter(named(Q(name_key__contains=key)))[:limit])
+    rows.sort(key=lambda row: (row.updated_at, row.pk), reverse=True)
+    return list({row.pk: row for row in rows}.values())
 
 
 def _count(steps: Steps) -> int:
