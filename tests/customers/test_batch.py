@@ -177,7 +177,8 @@ def test_a_bad_row_saves_nothing_and_the_good_rows_are_whole(sales: World) -> No
     assert len(set(numbers)) == len(numbers)
 
 
-def _queries(actor: User, count: int, start: int) -> int:
+def _queries(actor: User, count: int, start: int) -> tuple[int, int]:
+    """(queries other than inserts, inserts) of one batch of ``count`` rows."""
     rows = [
         NewCustomer(
             {"name": f"测试客户{start + index:05d}号", "level": "A", "phone": f"021{66000000 + start + index}"},
@@ -190,12 +191,16 @@ def _queries(actor: User, count: int, start: int) -> int:
     with CaptureQueriesContext(connection) as queries:
         outcomes = services.customers_create_batch(actor=actor, rows=rows)
     assert sum(1 for outcome in outcomes if outcome.customer) == count - 1
-    return len(queries)
+    inserts = sum(1 for query in queries.captured_queries if query["sql"].startswith("INSERT"))
+    return len(queries) - inserts, inserts
 
 
 def test_the_queries_of_a_batch_do_not_grow_with_its_rows(sales: World) -> None:
     HoldingLimit.objects.create(business_unit=sales.unit, user=sales.alice, holding_limit=1000)
     small = _queries(sales.alice, 10, 0)
     large = _queries(sales.alice, 200, 1000)
-    assert large <= small, (small, large)
-    assert large <= 40
+    assert large[0] <= small[0], (small, large)
+    if connection.vendor == "postgresql":  # one insert per table (and the first batch starts the numbering)
+        assert large[1] <= small[1] <= 5
+    else:  # SQLite takes at most 999 values a statement: a table's insert comes in a few parts
+        assert large[1] <= 40
