@@ -13,10 +13,13 @@ from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
 from guanxi.customers.regions import api as region_api
 from guanxi.expenses import api as expense_api
+from guanxi.integrations.mailboxes import api as mailbox_api
+from guanxi.integrations.webhooks import api as webhook_api
 from guanxi.io import api as io_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
+from guanxi.retention import api as retention_api
 from guanxi.sales import api as sales_api
 from guanxi.sales.contracts import api as contract_api
 from guanxi.sales.orders import api as order_api
@@ -65,9 +68,14 @@ router.register("document-folders", collab_api.FolderViewSet, basename="document
 router.register("documents", collab_api.DocumentViewSet, basename="document")
 router.register("scripts", collab_api.ScriptViewSet, basename="script")
 router.register("expenses", expense_api.ExpenseViewSet, basename="expense")
+router.register("churn-alerts", retention_api.ChurnAlertViewSet, basename="churn-alert")
+router.register("care-rules", retention_api.CareRuleViewSet, basename="care-rule")
 router.register("service-agents", service_api.AgentViewSet, basename="service-agent")
 router.register("imports", io_api.ImportViewSet, basename="import")
 router.register("exports", io_api.ExportViewSet, basename="export")
+router.register("webhooks", webhook_api.WebhookViewSet, basename="webhook")
+router.register("mailboxes", mailbox_api.MailboxViewSet, basename="mailbox")
+router.register("emails", mailbox_api.EmailViewSet, basename="email")
 router.register("targets", analytics_api.TargetViewSet, basename="target")
 
 _items = config_api.DictionaryItemViewSet

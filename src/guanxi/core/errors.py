@@ -43,6 +43,9 @@ STATUS_OF_CODE: dict[str, int] = {
     "already_answered": 409,
     "holding_limit": 409,
     "lock_limit": 409,
+    "duplicate_mailbox": 409,  # a user connects one mailbox
+    "disabled": 409,  # a turned-off mailbox
+    "deleted": 409,  # a deleted webhook
     # 429: too many requests from one address
     "rate_limited": 429,
 }
