@@ -20,6 +20,7 @@ from guanxi.core.config.numbering import numbers_next
 from guanxi.core.errors import Conflict, DomainError
 from guanxi.core.memo import remembering
 from guanxi.core.models import AuditEntry
+from guanxi.core.outbox import emit_many
 from guanxi.org.models import User
 
 from .. import hooks
@@ -243,3 +244,4 @@ def _save(actor: User, unit: int, owner: User, pool: Pool | None, rows: list[_Ro
         for contact in contacts
     ]
     AuditEntry.objects.bulk_create(entries)
+    emit_many("customer.created", customers, actor=actor)
