@@ -15,7 +15,7 @@ from guanxi.activities.models import FollowUp, Plan
 from guanxi.core.config.parameters import parameters_set
 from guanxi.core.errors import Conflict, NotPermitted
 from guanxi.core.jobs import run_job
-from guanxi.core.models import AuditEntry, Notification
+from guanxi.core.models import AuditEntry, Notification, OutboxEvent
 from guanxi.customers.models import Customer, Lifecycle
 from guanxi.retention import services
 from guanxi.retention.models import AlertStatus, ChurnAlert, Rule
@@ -179,6 +179,8 @@ def test_lost_needs_a_reason_then_the_customer_churns_and_an_order_wins_it_again
     assert alert.lost_on == timezone.localdate()
     customer = Customer.objects.get(pk=alert.customer_id)
     assert customer.status == Lifecycle.CHURNED
+    event = OutboxEvent.objects.get(event="customer.churned")  # for the unit's webhooks
+    assert (event.record_id, event.data) == (customer.pk, {"reason": "competitor"})
     lathe = product(shop.root)
     order = orders.order_create(actor=shop.alice, customer=customer, data={},
                                 lines=[{"product": lathe.pk, "quantity": 1, "unit_price": Decimal(900)}])  # fmt: skip

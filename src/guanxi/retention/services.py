@@ -24,6 +24,7 @@ from guanxi.core.context import client_ip
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.models import AuditEntry
 from guanxi.core.notifications.services import Message, notify_each
+from guanxi.core.outbox import emit
 from guanxi.core.permissions import require_perm
 from guanxi.core.texts import Text
 from guanxi.customers.models import Customer, Lifecycle
@@ -293,6 +294,7 @@ def alert_confirm_lost(
         actor=actor, action=Action.UPDATE, obj=row, changes={"status": [before, "lost"], "reason": [None, reason]}
     )
     customer_lifecycle_event(customer=customer, event=Event.CHURN_CONFIRMED, actor=actor, note=reason)
+    emit("customer.churned", customer, actor=actor, data={"reason": reason})
     return row
 
 
@@ -337,9 +339,11 @@ def register() -> None:
     from django.utils.translation import gettext_lazy
 
     from guanxi.core.notifications.kinds import register_kind
+    from guanxi.core.outbox import register_event
     from guanxi.customers.merge import register_merge_child
     from guanxi.sales.deals import register_deal_hook
 
     register_kind(NOTIFY_KIND, gettext_lazy("Churn warnings of my customers"))
+    register_event("customer.churned", gettext_lazy("Customer confirmed lost"))
     register_deal_hook(on_deal)
     register_merge_child(ChurnAlert, "customer", move=alerts_move_on_merge)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def register() -> None:
-    from . import activity, customers, expenses, partners, sales, service, value
+    from . import activity, churn, customers, expenses, partners, sales, service, value
 
-    for module in (sales, partners, customers, value, activity, service, expenses):
+    for module in (sales, partners, customers, value, churn, activity, service, expenses):
         module.register()
