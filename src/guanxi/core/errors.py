@@ -43,6 +43,10 @@ STATUS_OF_CODE: dict[str, int] = {
     "already_answered": 409,
     "holding_limit": 409,
     "lock_limit": 409,
+    "over_receipt": 409,  # money: the receipts would pass the contract/order amount
+    "over_invoice": 409,
+    "over_plan": 409,
+    "has_receipts": 409,
     # 429: too many requests from one address
     "rate_limited": 429,
 }
