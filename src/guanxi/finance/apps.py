@@ -8,9 +8,10 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Finance")
 
     def ready(self) -> None:
-        from . import models, services, tasks, views
+        from . import exports, models, services, tasks, views
 
         models.register()  # the permissions, data scope, hand-over and merge rules of the money records
         services.register()  # receipts as a record type of the approval engine; the numbers; notifications
-        tasks.register()  # the overdue sweep
+        tasks.register()  # the overdue sweep's notification kind
+        exports.register()  # the receivables report as a spreadsheet
         views.register()  # the menu entries and the customer 360 tab
