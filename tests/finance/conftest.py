@@ -27,16 +27,29 @@ def money(world: World) -> World:
     grant(world.charlie, "salesperson")
     grant(world.bob, "sales_manager")
     grant(world.root)
-    world.fay = grant(make_user("fay", "菲", world.head_office), "group_management")  # type: ignore[attr-defined]
-    approvals.approval_flow_save(
-        actor=world.root, unit=world.unit, record_type=services.RECEIPT_APPROVAL,
-        steps=[{"kind": "user", "user": world.fay}],
-    )  # fmt: skip
+    fay = grant(make_user("fay", "菲", world.head_office), "group_management")
+    world.fay = fay  # type: ignore[attr-defined]
+    steps = [{"kind": "user", "user": fay}]
+    approvals.approval_flow_save(actor=world.root, unit=world.unit, record_type=services.RECEIPT_APPROVAL, steps=steps)
     return world
 
 
-NAMES = ["华信精密机械", "东方电气设备", "长江化工原料", "金桥物流运输", "南海船舶配件", "北辰汽车零部件", "天元纺织印染",
-         "青松医疗器械", "宏达建筑材料", "鹏程电子科技", "瑞丰食品加工", "万里通信工程", "远洋水产贸易", "晨光文具制造"]
+NAMES = [
+    "华信精密机械",
+    "东方电气设备",
+    "长江化工原料",
+    "金桥物流运输",
+    "南海船舶配件",
+    "北辰汽车零部件",
+    "天元纺织印染",
+    "青松医疗器械",
+    "宏达建筑材料",
+    "鹏程电子科技",
+    "瑞丰食品加工",
+    "万里通信工程",
+    "远洋水产贸易",
+    "晨光文具制造",
+]
 _counter = itertools.count()
 
 
@@ -61,8 +74,9 @@ def order_of(world: World, actor: User | None = None, quantity: int = 2) -> Orde
     actor = actor or world.alice
     client = customer(actor, fresh_name())
     lathe = product(world.root, f"P-{Order.all_objects.count() + 100}")
-    row = order_services.order_create(actor=actor, customer=client, data={},
-                                      lines=[{"product": lathe.pk, "quantity": quantity}])  # fmt: skip
+    row = order_services.order_create(
+        actor=actor, customer=client, data={}, lines=[{"product": lathe.pk, "quantity": quantity}]
+    )
     return order_services.order_confirm(actor=actor, order=row)
 
 
@@ -74,8 +88,11 @@ def pay(world: World, receivable: Receivable, amount: str, on: date | None = Non
     """A receipt entered by Alice, submitted and approved by Fay."""
     from django.utils import timezone
 
-    row = services.receipt_create(actor=world.alice, receivable=receivable, data={
-        "received_on": on or timezone.localdate(), "amount": amount, "method": "transfer", **data})  # fmt: skip
+    row = services.receipt_create(
+        actor=world.alice,
+        receivable=receivable,
+        data={"received_on": on or timezone.localdate(), "amount": amount, "method": "transfer", **data},
+    )
     services.receipt_submit(actor=world.alice, receipt=row)
     return services.receipt_decide(actor=world.fay, receipt=row, approve=True)  # type: ignore[attr-defined]
 

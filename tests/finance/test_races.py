@@ -22,8 +22,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _pending(world: World, receivable: Receivable, amount: str) -> Receipt:
-    row = services.receipt_create(actor=world.alice, receivable=receivable,
-                                  data={"received_on": timezone.localdate(), "amount": amount, "method": "transfer"})  # fmt: skip
+    row = services.receipt_create(
+        actor=world.alice,
+        receivable=receivable,
+        data={"received_on": timezone.localdate(), "amount": amount, "method": "transfer"},
+    )
     return services.receipt_submit(actor=world.alice, receipt=row)
 
 

@@ -100,14 +100,17 @@ def test_an_over_receipt_is_refused_naming_the_outstanding_amount_and_nothing_mo
     receivable = receivable_of(money, amount="1000")
     pay(money, receivable, "600")
     with pytest.raises(ValidationError) as refused:
-        services.receipt_create(actor=money.alice, receivable=receivable,
-                                data={"received_on": TODAY(), "amount": "500", "method": "cash"})  # fmt: skip
+        services.receipt_create(
+            actor=money.alice, receivable=receivable, data={"received_on": TODAY(), "amount": "500", "method": "cash"}
+        )
     assert "400.00" in refused.value.message_dict["amount"][0]
     # two drafts that each fit, approved one after the other: the second is refused at approval
-    first = services.receipt_create(actor=money.alice, receivable=receivable,
-                                    data={"received_on": TODAY(), "amount": "300", "method": "cash"})  # fmt: skip
-    second = services.receipt_create(actor=money.alice, receivable=receivable,
-                                     data={"received_on": TODAY(), "amount": "300", "method": "cash"})  # fmt: skip
+    first = services.receipt_create(
+        actor=money.alice, receivable=receivable, data={"received_on": TODAY(), "amount": "300", "method": "cash"}
+    )
+    second = services.receipt_create(
+        actor=money.alice, receivable=receivable, data={"received_on": TODAY(), "amount": "300", "method": "cash"}
+    )
     services.receipt_submit(actor=money.alice, receipt=first)
     services.receipt_submit(actor=money.alice, receipt=second)
     services.receipt_decide(actor=money.fay, receipt=first, approve=True)  # type: ignore[attr-defined]
@@ -157,8 +160,9 @@ def test_a_receipt_on_a_standalone_order_moves_the_orders_roll_up(money: World) 
 
 def test_a_rejected_receipt_moves_nothing(money: World) -> None:
     receivable = receivable_of(money)
-    row = services.receipt_create(actor=money.alice, receivable=receivable,
-                                  data={"received_on": TODAY(), "amount": "100", "method": "cash"})  # fmt: skip
+    row = services.receipt_create(
+        actor=money.alice, receivable=receivable, data={"received_on": TODAY(), "amount": "100", "method": "cash"}
+    )
     services.receipt_submit(actor=money.alice, receipt=row)
     services.receipt_decide(actor=money.fay, receipt=row, approve=False, comment="未到账")  # type: ignore[attr-defined]
     assert Receipt.objects.get(pk=row.pk).status == ReceiptStatus.REJECTED
@@ -199,9 +203,17 @@ def test_a_partly_paid_overdue_plan_stays_overdue_until_received(money: World) -
 
 @pytest.mark.parametrize(
     ("days", "bucket"),
-    [(0, "not_due"), (1, "d0_30"), (30, "d0_30"), (31, "d31_60"), (60, "d31_60"), (61, "d61_90"), (90, "d61_90"),
-     (91, "d90")],
-)  # fmt: skip
+    [
+        (0, "not_due"),
+        (1, "d0_30"),
+        (30, "d0_30"),
+        (31, "d31_60"),
+        (60, "d31_60"),
+        (61, "d61_90"),
+        (90, "d61_90"),
+        (91, "d90"),
+    ],
+)
 def test_ageing_buckets_at_their_boundaries(money: World, days: int, bucket: str) -> None:
     receivable = receivable_of(money)
     as_of = date(2026, 6, 30)
@@ -229,7 +241,7 @@ def test_the_report_per_customer_and_per_contract(money: World) -> None:
     second = receivable_of(money, name="乙公司", amount="5000")
     plan(money, first, TODAY() - timedelta(days=45), "2000")
     pay(money, second, "1000")
-    page, rows = selectors.ageing_page(money.alice, as_of=TODAY(), by="customer")
+    _page, rows = selectors.ageing_page(money.alice, as_of=TODAY(), by="customer")
     assert [(r.label, r.outstanding) for r in rows] == [("甲公司", Decimal("10000")), ("乙公司", Decimal("4000"))]
     assert rows[0].d31_60 == Decimal("2000")
     _page, records = selectors.ageing_page(money.alice, as_of=TODAY(), by="receivable", filters={"q": "乙"})
@@ -241,10 +253,17 @@ def test_the_report_per_customer_and_per_contract(money: World) -> None:
 
 @pytest.mark.parametrize(
     ("number", "ok"),
-    [("91350100M000100Y43", True), ("91350100M000100Y44", False), ("110108123456789", True),
-     ("11010812345678901", True), ("11010812345678901234", True), ("1101081234567", False),
-     ("91350100m000100y43", True), ("9135010OM000100Y43", False)],
-)  # fmt: skip
+    [
+        ("91350100M000100Y43", True),
+        ("91350100M000100Y44", False),
+        ("110108123456789", True),
+        ("11010812345678901", True),
+        ("11010812345678901234", True),
+        ("1101081234567", False),
+        ("91350100m000100y43", True),
+        ("9135010OM000100Y43", False),
+    ],
+)
 def test_tax_numbers(number: str, ok: bool) -> None:
     assert (services.tax_number_problem(number.upper()) == "") is ok
 
@@ -253,20 +272,24 @@ def test_a_special_invoice_needs_a_valid_tax_number_and_invoices_stay_within_the
     receivable = receivable_of(money, amount="1000")
     data = {"kind": "special", "title": "客户有限公司", "tax_number": ""}
     with pytest.raises(ValidationError) as refused:
-        services.invoice_request(actor=money.alice, receivable=receivable, data=data,
-                                 lines=[{"description": "设备", "amount": "600"}])  # fmt: skip
+        services.invoice_request(
+            actor=money.alice, receivable=receivable, data=data, lines=[{"description": "设备", "amount": "600"}]
+        )
     assert "tax_number" in refused.value.message_dict
     data["tax_number"] = "91350100M000100Y44"
     with pytest.raises(ValidationError) as wrong:
-        services.invoice_request(actor=money.alice, receivable=receivable, data=data,
-                                 lines=[{"description": "设备", "amount": "600"}])  # fmt: skip
+        services.invoice_request(
+            actor=money.alice, receivable=receivable, data=data, lines=[{"description": "设备", "amount": "600"}]
+        )
     assert "check character" in wrong.value.message_dict["tax_number"][0]
     data["tax_number"] = "91350100M000100Y43"
-    first = services.invoice_request(actor=money.alice, receivable=receivable, data=data,
-                                     lines=[{"description": "设备", "amount": "600"}])  # fmt: skip
+    first = services.invoice_request(
+        actor=money.alice, receivable=receivable, data=data, lines=[{"description": "设备", "amount": "600"}]
+    )
     with pytest.raises(DomainError) as over:
-        services.invoice_request(actor=money.alice, receivable=receivable, data=data,
-                                 lines=[{"description": "设备", "amount": "400.01"}])  # fmt: skip
+        services.invoice_request(
+            actor=money.alice, receivable=receivable, data=data, lines=[{"description": "设备", "amount": "400.01"}]
+        )
     assert over.value.code == "over_invoice" and "400.00" in str(over.value.message)
     with pytest.raises(NotPermitted):
         services.invoice_issue(actor=money.alice, invoice=first, invoice_number="04400001")
@@ -279,8 +302,9 @@ def test_a_special_invoice_needs_a_valid_tax_number_and_invoices_stay_within_the
 def test_an_invoice_on_an_order_moves_the_orders_invoiced_amount(money: World) -> None:
     order = order_of(money)
     receivable = services.receivable_open(actor=money.alice, order=order)
-    invoice = services.invoice_request(actor=money.alice, receivable=receivable, data={"title": "甲"},
-                                       lines=[{"description": "车床", "amount": "500"}])  # fmt: skip
+    invoice = services.invoice_request(
+        actor=money.alice, receivable=receivable, data={"title": "甲"}, lines=[{"description": "车床", "amount": "500"}]
+    )
     services.invoice_issue(actor=money.fay, invoice=invoice, invoice_number="A1")  # type: ignore[attr-defined]
     assert Order.objects.get(pk=order.pk).invoiced_amount == Decimal("500")
 
@@ -291,16 +315,19 @@ def test_an_invoice_on_an_order_moves_the_orders_invoiced_amount(money: World) -
 def test_deliveries_are_capped_at_ordered_minus_delivered_and_move_the_order(money: World) -> None:
     order = order_of(money, quantity=5)
     line = OrderLine.objects.get(order=order)
-    first = services.delivery_create(actor=money.alice, order=order, data={"carrier": "顺丰"},
-                                     lines=[{"order_line": line.pk, "quantity": "3"}])  # fmt: skip
+    first = services.delivery_create(
+        actor=money.alice, order=order, data={"carrier": "顺丰"}, lines=[{"order_line": line.pk, "quantity": "3"}]
+    )
     with pytest.raises(ValidationError) as over:
-        services.delivery_create(actor=money.alice, order=order, data={},
-                                 lines=[{"order_line": line.pk, "quantity": "3"}])  # fmt: skip
+        services.delivery_create(
+            actor=money.alice, order=order, data={}, lines=[{"order_line": line.pk, "quantity": "3"}]
+        )
     assert "2" in over.value.message_dict["lines.0.quantity"][0]
     services.delivery_ship(actor=money.alice, delivery=first)
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PARTIALLY_DELIVERED
-    second = services.delivery_create(actor=money.alice, order=order, data={},
-                                      lines=[{"order_line": line.pk, "quantity": "2"}])  # fmt: skip
+    second = services.delivery_create(
+        actor=money.alice, order=order, data={}, lines=[{"order_line": line.pk, "quantity": "2"}]
+    )
     services.delivery_ship(actor=money.alice, delivery=second)
     assert Order.objects.get(pk=order.pk).status == OrderStatus.DELIVERED
     received = services.delivery_receive(actor=money.alice, delivery=second, receiver="张三")

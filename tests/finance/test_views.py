@@ -48,12 +48,15 @@ def test_a_receipt_entered_on_the_page_approved_by_finance_turns_the_plan_receiv
     receivable = receivable_of(money, amount="1000")
     due = plan(money, receivable, timezone.localdate(), "1000")
     alice = client_for(money.alice)
-    bad = alice.post(reverse("finance:receipt_create", args=[receivable.pk]),
-                     {"received_on": timezone.localdate().isoformat(), "amount": "1.001", "method": "transfer"})  # fmt: skip
+    bad = alice.post(
+        reverse("finance:receipt_create", args=[receivable.pk]),
+        {"received_on": timezone.localdate().isoformat(), "amount": "1.001", "method": "transfer"},
+    )
     assert bad.status_code == 200 and bad.context["form"].errors["amount"] and not Receipt.objects.exists()
-    made = alice.post(reverse("finance:receipt_create", args=[receivable.pk]),
-                      {"received_on": timezone.localdate().isoformat(), "amount": "1000", "method": "transfer",
-                       "submit": "1"})  # fmt: skip
+    made = alice.post(
+        reverse("finance:receipt_create", args=[receivable.pk]),
+        {"received_on": timezone.localdate().isoformat(), "amount": "1000", "method": "transfer", "submit": "1"},
+    )
     receipt = Receipt.objects.get()
     assert made.status_code == 302 and receipt.status == ReceiptStatus.PENDING
     fay = client_for(money.fay)  # type: ignore[attr-defined]
@@ -81,9 +84,17 @@ def test_an_invoice_is_requested_with_the_customers_billing_data_and_issued(mone
     alice, fay = client_for(money.alice), client_for(money.fay)  # type: ignore[attr-defined]
     form = alice.get(reverse("finance:invoice_create", args=[receivable.pk]))
     assert form.context["form"].initial["title"] == receivable.customer.name
-    data = {"kind": "normal", "title": "甲公司", "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0",
-            "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "30", "lines-0-description": "设备",
-            "lines-0-amount": "1000.01", "lines-0-quantity": "1"}  # fmt: skip
+    data = {
+        "kind": "normal",
+        "title": "甲公司",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "30",
+        "lines-0-description": "设备",
+        "lines-0-amount": "1000.01",
+        "lines-0-quantity": "1",
+    }
     over = alice.post(reverse("finance:invoice_create", args=[receivable.pk]), data)
     assert over.status_code == 200 and not Invoice.objects.exists()
     data["lines-0-amount"] = "1000"
@@ -113,7 +124,10 @@ def test_another_salespersons_money_answers_404(money: World) -> None:
     receivable = receivable_of(money)
     receipt = pay(money, receivable, "100")
     charlie = client_for(money.charlie)
-    for url in (reverse("finance:receivable", args=[receivable.pk]), receipt.get_absolute_url(),
-                reverse("finance:receipt_create", args=[receivable.pk])):  # fmt: skip
+    for url in (
+        reverse("finance:receivable", args=[receivable.pk]),
+        receipt.get_absolute_url(),
+        reverse("finance:receipt_create", args=[receivable.pk]),
+    ):
         assert charlie.get(url).status_code == 404
     assert charlie.get(reverse("finance:receivables")).context["rows"] == []
