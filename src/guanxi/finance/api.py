@@ -201,11 +201,11 @@ class ReceiptSerializer(ModelSerializer):
         ]
 
 
-class CommentSerializer(Serializer):
+class ReceiptCommentSerializer(Serializer):
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(Serializer):
+class MoneyReasonSerializer(Serializer):
     reason = serializers.CharField(max_length=500)
 
 
@@ -255,32 +255,34 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     @extend_schema(request=None, responses=ReceiptSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """Take a receipt waiting for approval back to draft (before anyone decided)."""
         return Response(self._out(services.receipt_withdraw(actor=self.actor, receipt=self.get_object())))
 
     def _decide(self, request: Request, approve: bool) -> Response:
-        body = CommentSerializer(data=request.data)
+        body = ReceiptCommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         receipt = services.receipt_decide(actor=self.actor, receipt=self.get_object(), approve=approve,
                                           comment=body.validated_data["comment"])  # fmt: skip
         return Response(self._out(receipt))
 
-    @extend_schema(request=CommentSerializer, responses=ReceiptSerializer)
+    @extend_schema(request=ReceiptCommentSerializer, responses=ReceiptSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Finance approves (the step must be theirs): the amount is allocated; ``over_receipt`` (409) when it
         would pass the contract/order amount."""
         return self._decide(request, True)
 
-    @extend_schema(request=CommentSerializer, responses=ReceiptSerializer)
+    @extend_schema(request=ReceiptCommentSerializer, responses=ReceiptSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
+        """Finance rejects the receipt (the step must be theirs): nothing is allocated."""
         return self._decide(request, False)
 
-    @extend_schema(request=ReasonSerializer, responses=ReceiptSerializer)
+    @extend_schema(request=MoneyReasonSerializer, responses=ReceiptSerializer)
     @action(detail=True, methods=["post"])
     def reverse(self, request: Request, pk: str | None = None) -> Response:
         """Finance (``finance.edit``) reverses a confirmed receipt; its allocation is released."""
-        body = ReasonSerializer(data=request.data)
+        body = MoneyReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         receipt = services.receipt_reverse(actor=self.actor, receipt=self.get_object(),
                                            reason=body.validated_data["reason"])  # fmt: skip
@@ -347,10 +349,12 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         invoice = services.invoice_issue(actor=self.actor, invoice=self.get_object(), **body.validated_data)
         return Response(self._out(invoice))
 
-    @extend_schema(request=ReasonSerializer, responses=InvoiceSerializer)
+    @extend_schema(request=MoneyReasonSerializer, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
     def void(self, request: Request, pk: str | None = None) -> Response:
-        body = ReasonSerializer(data=request.data)
+        """Void a request (sales or finance) or an issued invoice (finance, with a reason): the invoiced roll-up
+        goes back."""
+        body = MoneyReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         invoice = services.invoice_void(actor=self.actor, invoice=self.get_object(),
                                         reason=body.validated_data["reason"])  # fmt: skip
@@ -420,6 +424,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     @extend_schema(request=ReceiveSerializer, responses=DeliverySerializer)
     @action(detail=True, methods=["post"])
     def receive(self, request: Request, pk: str | None = None) -> Response:
+        """Shipped → received, on the day the customer signed for it."""
         body = ReceiveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         delivery = services.delivery_receive(actor=self.actor, delivery=self.get_object(),
