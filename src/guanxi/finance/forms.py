@@ -51,7 +51,8 @@ class ReceiptForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
     chosen_plans = forms.ModelMultipleChoiceField(
         label=_("Allocate to"), queryset=PaymentPlan.objects.none(), required=False,
-        widget=forms.CheckboxSelectMultiple, help_text=_("None chosen: the oldest open instalments first."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("None chosen: the oldest open instalments first."),
     )  # fmt: skip
     note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
