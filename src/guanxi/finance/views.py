@@ -114,6 +114,13 @@ def receivable_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         Receivable.objects.select_related("customer", "owner", "contract", "order"), request.user, pk=pk
     )
     plans = list(PaymentPlan.objects.filter(receivable=receivable).order_by("due_on", "number"))
+    if receivable.order_id:
+        orders = [receivable.order]
+    else:  # the contract's confirmed orders: their goods go out on delivery notes of their own
+        orders = list(
+            Order.objects.visible_to(request.user).filter(contract=receivable.contract,
+                                                          status__in=services.common.MONEY_ORDER).order_by("pk")
+        )  # fmt: skip
     today = timezone.localdate()
     for plan in plans:
         late = (today - plan.due_on).days if plan.outstanding > 0 and plan.due_on < today else 0
@@ -123,7 +130,10 @@ def receivable_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "plans": plans,
         "receipts": list(receivable.receipts.order_by("-received_on", "-pk")),
         "invoices": list(receivable.invoices.order_by("-created_at", "-pk")),
-        "deliveries": list(receivable.order.deliveries.order_by("-shipped_on", "-pk")) if receivable.order else [],
+        "deliveries": list(
+            Delivery.objects.filter(order__in=orders).select_related("order").order_by("-shipped_on", "-pk")
+        ),
+        "orders": orders,
         "plan_form": PlanForm(),
         "generate_form": GenerateForm(initial={"first_due": today}),
         "may_edit": has_perm(request.user, "payments.edit"),
