@@ -19,6 +19,18 @@ from ..models import Receivable
 
 FEN = Decimal("0.01")
 MAX_AMOUNT = Decimal("100000000000000")
+# Half a fen of slack in the conditional UPDATEs' comparisons: exact on PostgreSQL (amounts are whole fen), and
+# on SQLite, which compares decimals as floating point, 2892800.00 − 964266.66 still admits 1928533.34.
+SLACK = Decimal("0.005")
+
+
+def fen_sum(expression: Any) -> Any:
+    """A roll-up's new value rounded to the fen in the database (SQLite adds decimals as floating point)."""
+    from django.db.models.functions import Round
+
+    return Round(expression, 2)
+
+
 # A contract takes money once signed; an order once confirmed (SPEC §8.2).
 MONEY_CONTRACT = (ContractStatus.SIGNED, ContractStatus.IN_PROGRESS, ContractStatus.COMPLETED)
 MONEY_ORDER = (OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)

@@ -28,7 +28,7 @@ from guanxi.org.models import User
 from guanxi.sales.orders import services as orders
 
 from ..models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, Receivable
-from .common import OverInvoice, _source_open, a_date, locked, money
+from .common import SLACK, OverInvoice, _source_open, a_date, fen_sum, locked, money
 
 TEXTS = {"title": 100, "address_phone": 200, "bank_account": 150, "note": 500}
 MAX_LINES = 30
@@ -167,8 +167,8 @@ def invoice_issue(*, actor: User, invoice: Invoice, invoice_number: str, issued_
         raise ValidationError(errors)
     if row.status != InvoiceStatus.REQUESTED:
         raise Conflict(_("Only a requested invoice can be issued."), code="wrong_status")
-    moved = Receivable.objects.filter(pk=row.receivable_id, invoiced__lte=F("amount") - row.amount).update(
-        invoiced=F("invoiced") + row.amount, updated_at=timezone.now()
+    moved = Receivable.objects.filter(pk=row.receivable_id, invoiced__lte=F("amount") - row.amount + SLACK).update(
+        invoiced=fen_sum(F("invoiced") + row.amount), updated_at=timezone.now()
     )
     receivable = Receivable.objects.select_related("order").get(pk=row.receivable_id)
     if not moved:
@@ -196,7 +196,7 @@ def invoice_void(*, actor: User, invoice: Invoice, reason: str) -> Invoice:
         raise Conflict(_("This invoice is already voided."), code="wrong_status")
     before = _move(row, InvoiceStatus.VOIDED, [InvoiceStatus.REQUESTED, InvoiceStatus.ISSUED], void_reason=reason)
     if before == InvoiceStatus.ISSUED:
-        Receivable.objects.filter(pk=row.receivable_id).update(invoiced=F("invoiced") - row.amount,
+        Receivable.objects.filter(pk=row.receivable_id).update(invoiced=fen_sum(F("invoiced") - row.amount),
                                                                 updated_at=timezone.now())  # fmt: skip
         receivable = Receivable.objects.select_related("order").get(pk=row.receivable_id)
         if receivable.order is not None:

@@ -23,7 +23,7 @@ from guanxi.core.permissions import require_perm
 from guanxi.org.models import User
 
 from ..models import Allocation, PaymentPlan, PlanStatus, Receivable
-from .common import FEN, a_date, check_version, locked, money
+from .common import FEN, SLACK, a_date, check_version, fen_sum, locked, money
 
 PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
 MAX_PLANS = 60
@@ -41,8 +41,8 @@ def plan_status(plan: PaymentPlan) -> str:
 def _reserve(receivable: Receivable, change: Decimal) -> None:
     """Move the planned roll-up by ``change``, refused when the plans would pass the amount."""
     if change > 0:
-        moved = Receivable.objects.filter(pk=receivable.pk, planned__lte=F("amount") - change).update(
-            planned=F("planned") + change, updated_at=timezone.now()
+        moved = Receivable.objects.filter(pk=receivable.pk, planned__lte=F("amount") - change + SLACK).update(
+            planned=fen_sum(F("planned") + change), updated_at=timezone.now()
         )
         if not moved:
             left = Receivable.objects.filter(pk=receivable.pk).values_list("amount", "planned").get()
@@ -52,7 +52,9 @@ def _reserve(receivable: Receivable, change: Decimal) -> None:
                 code="over_plan",
             )
     elif change < 0:
-        Receivable.objects.filter(pk=receivable.pk).update(planned=F("planned") + change, updated_at=timezone.now())
+        Receivable.objects.filter(pk=receivable.pk).update(
+            planned=fen_sum(F("planned") + change), updated_at=timezone.now()
+        )
     receivable.planned += change
 
 

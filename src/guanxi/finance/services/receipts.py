@@ -27,7 +27,7 @@ from guanxi.workflows.models import ApprovalRequest
 from guanxi.workflows.services import approval_decide, approval_submit, approval_withdraw, pending_request_for
 
 from ..models import Allocation, PaymentPlan, Receipt, ReceiptMethod, ReceiptStatus, Receivable
-from .common import OverReceipt, a_date, locked, money
+from .common import SLACK, OverReceipt, a_date, fen_sum, locked, money
 from .plans import plan_status
 
 RECEIPT_APPROVAL = "finance.receipt"
@@ -198,8 +198,8 @@ def allocate(receivable: Receivable, amount: Decimal, chosen: Sequence[int] = ()
 
 def _apply(actor: User, row: Receipt) -> None:
     """The money moves: the receivable (decided by the database), the plans, the order's roll-up."""
-    moved = Receivable.objects.filter(pk=row.receivable_id, received__lte=F("amount") - row.amount).update(
-        received=F("received") + row.amount, updated_at=timezone.now()
+    moved = Receivable.objects.filter(pk=row.receivable_id, received__lte=F("amount") - row.amount + SLACK).update(
+        received=fen_sum(F("received") + row.amount), updated_at=timezone.now()
     )
     receivable = Receivable.objects.select_related("order").get(pk=row.receivable_id)
     if not moved:
@@ -251,7 +251,7 @@ def receipt_reverse(*, actor: User, receipt: Receipt, reason: str) -> Receipt:
         raise Conflict(_("Only a confirmed receipt can be reversed."), code="wrong_status")
     now = timezone.now()
     _move(row, ReceiptStatus.REVERSED, allowed=[ReceiptStatus.APPROVED], reversed_at=now, reverse_reason=reason)
-    Receivable.objects.filter(pk=row.receivable_id).update(received=F("received") - row.amount, updated_at=now)
+    Receivable.objects.filter(pk=row.receivable_id).update(received=fen_sum(F("received") - row.amount), updated_at=now)
     allocations = list(Allocation.objects.filter(receipt=row, released_at__isnull=True).select_related("plan"))
     plans = {a.plan_id: a.plan for a in allocations}
     locked_plans = {p.pk: p for p in PaymentPlan.objects.select_for_update().filter(pk__in=list(plans))}
