@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -64,33 +64,46 @@ def bucket_of(days_overdue: int) -> str:
     return "d90"
 
 
-def _outstanding(as_of: date) -> Any:
-    """A plan's outstanding amount as of the end of ``as_of``: today's straight from the row, an earlier
-    day's from the allocations of receipts received by then and not released by then."""
+def _in_bucket(as_of: date, low: int | None, high: int | None, path: str = "due_on") -> Q:
+    when = Q()
+    if low is not None:  # at least ``low`` days overdue: due on or before as_of − low
+        when &= Q(**{f"{path}__lte": as_of - timedelta(days=low)})
+    if high is not None:
+        when &= Q(**{f"{path}__gte": as_of - timedelta(days=high)})
+    return when
+
+
+def _sums(value: Any, as_of: date, path: str = "due_on") -> dict[str, Any]:
+    return {
+        code: Coalesce(Sum(Case(When(_in_bucket(as_of, low, high, path), then=value), default=Value(ZERO),
+                                output_field=MONEY)), Value(ZERO), output_field=MONEY)
+        for code, low, high in BUCKETS
+    }  # fmt: skip
+
+
+def _buckets(plans: QuerySet[PaymentPlan], key: str | None, as_of: date) -> dict[Any, dict[str, Decimal]]:
+    """The outstanding of these plans by bucket (grouped by ``key``, or one group under None). Today's from the
+    rows; an earlier day's as the plans' amounts less what receipts received by then (and not released by then)
+    had allocated to them: two grouped sums, no query per plan."""
     if as_of >= timezone.localdate():
-        return F("amount") - F("received")
-    then = (
-        Allocation.objects.filter(plan=OuterRef("pk"), receipt__received_on__lte=as_of)
-        .filter(Q(released_at__isnull=True) | Q(released_at__gte=_end_of(as_of)))
-        .values("plan")
-        .annotate(total=Sum("amount"))
-        .values("total")
+        return _grouped(plans, key, _sums(F("amount") - F("received"), as_of))
+    owed = _grouped(plans, key, _sums(F("amount"), as_of))
+    paid = Allocation.objects.filter(plan__in=plans.values("pk"), receipt__received_on__lte=as_of).filter(
+        Q(released_at__isnull=True) | Q(released_at__gte=_end_of(as_of))
     )
-    return F("amount") - Coalesce(Subquery(then, output_field=MONEY), Value(ZERO), output_field=MONEY)
+    for group, figures in _grouped(
+        paid, f"plan__{key}" if key else None, _sums(F("amount"), as_of, "plan__due_on")
+    ).items():
+        target = owed.setdefault(group, dict.fromkeys(figures, ZERO))
+        for code, value in figures.items():
+            target[code] -= value
+    return owed
 
 
-def _bucket_sums(as_of: date) -> dict[str, Any]:
-    owed = _outstanding(as_of)
-    sums: dict[str, Any] = {}
-    for code, low, high in BUCKETS:
-        when = Q()
-        if low is not None:  # at least ``low`` days overdue: due on or before as_of − low
-            when &= Q(due_on__lte=as_of - timedelta(days=low))
-        if high is not None:
-            when &= Q(due_on__gte=as_of - timedelta(days=high))
-        sums[code] = Coalesce(Sum(Case(When(when, then=owed), default=Value(ZERO), output_field=MONEY)), Value(ZERO),
-                              output_field=MONEY)  # fmt: skip
-    return sums
+def _grouped(rows: QuerySet[Any], key: str | None, sums: dict[str, Any]) -> dict[Any, dict[str, Decimal]]:
+    if key is None:
+        return {None: rows.aggregate(**sums)}
+    return {item.pop(key): item for item in rows.values(key).annotate(**sums)}
 
 
 def receivables(actor: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Receivable]:
@@ -176,15 +189,10 @@ def ageing_page(
         for pk, row in result.items():
             row.figures["received"], row.figures["invoiced"] = received.get(pk, ZERO), invoiced.get(pk, ZERO)
     plan_key = "receivable__customer" if by == "customer" else "receivable"
-    plans = (
-        PaymentPlan.objects.filter(receivable__in=rows.filter(**{f"{key}__in": ids}).values("pk"))
-        .values(plan_key)
-        .annotate(**_bucket_sums(as_of))
-    )
-    for item in plans:
-        row = result[item[plan_key]]
-        for code, _low, _high in BUCKETS:
-            row.figures[code] = item[code]
+    plans = PaymentPlan.objects.filter(receivable__in=rows.filter(**{f"{key}__in": ids}).values("pk"))
+    for group, figures in (_buckets(plans, plan_key, as_of) if ids else {}).items():
+        if group in result:
+            result[group].figures.update(figures)
     for row in result.values():
         _finish(row.figures)
     return page_obj, [result[pk] for pk in ids]
@@ -206,7 +214,7 @@ def ageing_totals(actor: User, *, as_of: date, filters: Mapping[str, Any] | None
     if as_of < timezone.localdate():
         totals["received"] = sum(_received_as_of(rows, as_of, "business_unit").values(), ZERO)
         totals["invoiced"] = sum(_invoiced_as_of(rows, as_of, "business_unit").values(), ZERO)
-    totals.update(PaymentPlan.objects.filter(receivable__in=rows.values("pk")).aggregate(**_bucket_sums(as_of)))
+    totals.update(_buckets(PaymentPlan.objects.filter(receivable__in=rows.values("pk")), None, as_of)[None])
     figures = dict.fromkeys(FIGURES, ZERO) | totals
     _finish(figures)
     return figures
