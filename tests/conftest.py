@@ -17,14 +17,20 @@ settings.TESTING = True
 PASSWORD = "Correct-Horse-42"
 
 
-@pytest.fixture(autouse=True)
-def _test_settings(settings: object) -> Iterator[None]:
-    # MD5 keeps the suite fast; tests/org/test_auth.py checks that argon2 is what production uses.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
-    settings.STORAGES = {  # type: ignore[attr-defined]
+# MD5 keeps the suite fast (tests/org/test_auth.py checks that argon2 is what production uses); files stay in memory.
+FAST_AND_ISOLATED = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "STORAGES": {
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: object) -> Iterator[None]:
+    for name, value in FAST_AND_ISOLATED.items():
+        setattr(settings, name, value)
     # Services called directly speak English; requests pick their language as in production.
     with translation.override("en"):
         yield

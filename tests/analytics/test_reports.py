@@ -48,6 +48,10 @@ def test_the_funnel_counts_each_stage_now_what_reached_it_and_the_conversion(his
         None, Decimal("40.0"), Decimal("100.0"), Decimal("50.0"), Decimal("100.0"), Decimal("100.0")
     ]  # fmt: skip
     assert rows["Lost"]["reached"] is None
+    # time in stage, from the finished stays: a1 and a5 each left initial contact after a day; proposal took
+    # a1 16¼ days (4 Nov 10:00 → 20 Nov 16:00) and a5 14 (11 → 25 Nov)
+    assert (rows["Initial contact"]["days"], rows["Proposal / quote"]["days"]) == (Decimal("1.0"), Decimal("15.1"))
+    assert rows["Needs confirmed"]["days"] is None
     assert result.totals["count"] == 5 and result.totals["amount"] == Decimal("270000")
 
 

@@ -2,15 +2,19 @@
 ranking measured by won opportunities, the same through the API, and two business units kept apart."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from guanxi.analytics import services
 from guanxi.analytics.models import Target
 from guanxi.analytics.targets import attainment
 from guanxi.core.errors import NotPermitted
+from guanxi.core.exports import Column, Table, table_write
+from guanxi.io.reading import read_table
 from tests.conftest import TwoUnits, client_for, grant
 
 from .conftest import History
@@ -157,3 +161,32 @@ def test_two_units_keep_their_targets_and_figures_apart(two_units: TwoUnits) -> 
     report.force_authenticate(world.bella)
     departments = report.get(f"/api/v1/reports/funnel/?department={world.shanghai.pk}")
     assert departments.status_code == 400 and "department" in departments.json()
+
+
+def test_targets_round_trip_through_the_grids_excel_template(history: History) -> None:
+    world = history.world
+    client = client_for(world.bob)
+    download = client.get(f"/reports/targets/template/?year=2026&kind=amount&department={world.shanghai.pk}")
+    assert download.status_code == 200 and download["Content-Disposition"].endswith('.xlsx"')
+    sheet = read_table(download.content, "targets.xlsx")
+    rows = {row[0]: row for row in sheet.rows}
+    assert set(rows) == {f"d{world.shanghai.pk}", f"u{world.bob.pk}", f"u{world.alice.pk}"}
+    alice = rows[f"u{world.alice.pk}"]
+    alice[2], alice[12], alice[13] = 5000, "８００００", -1  # January, November in full-width digits, December
+
+    def upload() -> Any:
+        columns = [Column(header) for header in sheet.headers]
+        table = Table("targets", "analytics.target", columns, list(rows.values()), len(rows), {})
+        data = {"year": 2026, "kind": "amount", "department": world.shanghai.pk}
+        return client.post("/reports/targets/", {**data, "file": SimpleUploadedFile("t.xlsx", table_write(table))})
+
+    refused = upload()
+    assert refused.status_code == 400 and "目标不能为负数。" in refused.content.decode()
+    assert not Target.objects.exists()  # one wrong cell saves nothing
+    alice[13] = None
+    assert upload().status_code == 302
+    saved = dict(Target.objects.filter(user=world.alice).values_list("month", "value"))
+    assert saved == {1: Decimal("5000"), 11: Decimal("80000")}
+    rows["x99"] = ["x99", "?", *[None] * 12]
+    refused = upload()
+    assert refused.status_code == 400 and "x99" in refused.content.decode()

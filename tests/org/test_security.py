@@ -1,18 +1,15 @@
 """Sign-in security: the lockout (account and address) and the login log (SPEC §1.5)."""
 
 from datetime import UTC, datetime, timedelta
-from io import StringIO
 from typing import Any
 
 import time_machine
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from guanxi.core.models import AuditEntry
 from guanxi.core.scope import Scope
-from guanxi.org.demo import DEMO_PASSWORD
-from guanxi.org.models import LoginAttempt, Role, TwoFactor, User
+from guanxi.org.models import LoginAttempt, Role, User
 from tests.conftest import PASSWORD, World, client_for
 
 MONDAY_9AM = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -184,12 +181,3 @@ def test_a_frozen_users_open_session_stops_working_at_once(world: World) -> None
     response = client.get(reverse("core:home"))
     assert response.status_code == 302
     assert "/login/" in response["Location"]
-
-
-def test_the_demo_company_signs_in_with_the_password_alone(db: None) -> None:
-    call_command("demo", stdout=StringIO())
-    assert not TwoFactor.objects.exists()
-    assert not Role.objects.filter(require_two_factor=True).exists()
-    client, response = sign_in("sales1", DEMO_PASSWORD)
-    assert response["Location"] == reverse("core:home")
-    assert signed_in(client)

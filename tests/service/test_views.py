@@ -132,3 +132,22 @@ def test_the_sla_page_names_the_calendar_and_says_when_its_data_ends(desk: Desk)
 def test_pages_need_the_service_module(desk: Desk) -> None:
     seller: User = desk.alice
     assert client_for(seller).get("/service/tickets/").status_code == 403
+
+
+def test_a_manager_sees_the_teams_open_tickets_by_agent_and_an_agent_has_no_team_queue(desk: Desk) -> None:
+    for _ in range(2):
+        open_ticket(desk.mei, desk.customer)
+    taken = open_ticket(desk.mei, desk.customer)
+    services.ticket_assign(actor=desk.mei, ticket=taken, assignee=desk.sam)
+    open_ticket(desk.ben, desk.customer_b)  # another unit's: not in Mei's view
+    client = client_for(desk.mei)
+    page = client.get("/service/?queue=team")  # the first request of a session records the sign-in's activity
+    few = queries(client, "/service/?queue=team")
+    loads = {str(load.agent) if load.agent else "-": (load.open, load.breached) for load in page.context["loads"]}
+    assert loads == {"-": (2, 0), "山姆": (1, 0)}
+    assert page.context["loads"][0].agent is None  # the unassigned first
+    for _ in range(5):
+        open_ticket(desk.mei, desk.customer)
+    assert queries(client, "/service/?queue=team") == few
+    agent = client_for(desk.sam).get("/service/?queue=team")
+    assert "team" not in agent.context["queues"] and agent.context["queue"] == "mine"

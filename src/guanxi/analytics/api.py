@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer
 from guanxi.core.permissions import has_perm
+from guanxi.core.replica import reads_replica
 
 from . import services
 from .dashboards import cards_of
@@ -135,6 +136,7 @@ class ReportView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=FILTER_PARAMETERS, responses=ReportResultSerializer)
+    @reads_replica
     def get(self, request: Request, name: str) -> Response:
         try:
             report = report_get(name)
@@ -213,6 +215,7 @@ class TargetViewSet(mixins.ListModelMixin, ScopedViewSet):
         responses=AttainmentRowSerializer(many=True),
     )
     @action(detail=False, methods=["get"])
+    @reads_replica
     def attainment(self, request: Request) -> Response:
         """Targets against results for a period, people ranked by their rate, then departments and the unit."""
         params = request.query_params
@@ -249,6 +252,7 @@ class DashboardView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=DashboardCardSerializer(many=True))
+    @reads_replica
     def get(self, request: Request) -> Response:
         actor: Any = request.user
         cards = []

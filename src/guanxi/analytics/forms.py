@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.permissions import grants_of
 from guanxi.core.scope import Scope
 from guanxi.org.models import BusinessUnit, Department, User
+from guanxi.org.selectors import departments_in_scope, people_in_scope
 
 from .framework import Filters, Period, Report, default_period
 from .models import TargetKind
@@ -20,37 +21,6 @@ COMPARE = [
     ("previous", _("The period before")),
     ("year", _("The same period a year earlier")),
 ]
-
-
-def departments_in_scope(actor: User, module: str) -> Any:
-    """The departments whose figures the actor may ask for (None: nothing to choose, they see their own)."""
-    scope = grants_of(actor).scope(module)
-    rows = Department.objects.order_by("path")
-    if scope == Scope.ALL:
-        return rows
-    department = actor.department
-    if scope in (None, Scope.OWN, Scope.TEAM) or department is None:
-        return None
-    if scope == Scope.UNIT:
-        return rows.filter(business_unit_id=department.business_unit_id)
-    if scope == Scope.DEPARTMENT:
-        return rows.filter(pk=department.pk)
-    return rows.filter(path__startswith=department.path)
-
-
-def people_in_scope(actor: User, module: str) -> Any:
-    scope = grants_of(actor).scope(module)
-    people = User.objects.filter(status=User.Status.ACTIVE).order_by("display_name")
-    if scope == Scope.ALL:
-        return people
-    department = actor.department
-    if scope in (None, Scope.OWN, Scope.TEAM) or department is None:
-        return None
-    if scope == Scope.UNIT:
-        return people.filter(department__business_unit_id=department.business_unit_id)
-    if scope == Scope.DEPARTMENT:
-        return people.filter(department=department)
-    return people.filter(department__path__startswith=department.path)
 
 
 class ReportFilterForm(forms.Form):

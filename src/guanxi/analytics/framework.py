@@ -129,6 +129,8 @@ class Dimension:
     list_param: str | None = None
     day: bool = False
     complete: bool = False
+    # the records behind a key a report computes (an ABC class, a segment): (records, cell, filters) → records
+    cells: Callable[[QuerySet[Any], str, Filters], QuerySet[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,7 @@ class Row:
         """The change from the period compared with, in percent (None when it had nothing)."""
         before = self.previous.get(code)
         now = self.values.get(code)
-        if not before or now is None:
+        if not before or now is None or isinstance(now, str):  # nothing before, or a class rather than a figure
             return None
         return (Decimal(str(now)) - Decimal(str(before))) * 100 / Decimal(str(before))
 
@@ -504,6 +506,8 @@ def cell_records(*, actor: User, report: Report, filters: Filters, cell: str) ->
     """The records behind one cell of the report (its own drill-down page): the same query, one key."""
     rows = records(report, actor, filters, filters.period)
     dimension = report.dimension(filters.by)
+    if dimension.cells is not None:
+        return dimension.cells(rows, cell, filters)
     if dimension.day:
         try:
             day = date.fromisoformat(cell)

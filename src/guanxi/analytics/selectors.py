@@ -15,8 +15,8 @@ from guanxi.core.exports import Column, Table
 from guanxi.core.permissions import grants_of
 from guanxi.core.scope import Scope, get_visible_or_404
 from guanxi.org.models import Department, User
+from guanxi.org.selectors import departments_in_scope, people_in_scope
 
-from .forms import departments_in_scope, people_in_scope
 from .framework import Report, Result
 from .models import SavedView, Target
 
@@ -31,7 +31,7 @@ def saved_view_get(*, actor: User, pk: int) -> SavedView:
 
 # --- the table as exported ---------------------------------------------------------------------------------
 
-_KINDS = {"money": "money", "number": "number", "percent": "number", "decimal": "number"}
+_KINDS = {"money": "money", "number": "number", "percent": "number", "decimal": "number", "text": "text"}
 
 
 def result_columns(result: Result) -> list[Column]:
@@ -170,6 +170,19 @@ def target_grid(
             cells.append((name, value))
         answer.append(GridRow(key, label, level, cells))
     return answer
+
+
+def target_grid_table(grid: list[GridRow], *, year: int, kind: str) -> Table:
+    """The grid as a sheet to fill in: the row key (which the upload reads back), the name, months 1–12."""
+    months = [Column(_("M%(month)s") % {"month": month}, "number", 12) for month in range(1, 13)]
+    return Table(
+        title=_("Sales targets %(year)s") % {"year": year},
+        object_type="analytics.target",
+        columns=[Column(_("Key (keep as it is)"), "text", 14), Column(_("Target of"), "text", 24), *months],
+        rows=[[row.key, row.label, *(Decimal(value) if value else None for _name, value in row.cells)] for row in grid],
+        count=len(grid),
+        filters={"year": year, "kind": kind},
+    )
 
 
 def _plain(value: Decimal | None) -> str:

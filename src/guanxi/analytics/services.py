@@ -16,9 +16,10 @@ from guanxi.core.audit import Action, audit_log
 from guanxi.core.errors import Conflict, DomainError
 from guanxi.core.permissions import grants_of, require_perm
 from guanxi.core.scope import Scope
+from guanxi.io.reading import BadFile, as_text, folded, read_table
 from guanxi.org.models import Department, User
+from guanxi.org.selectors import departments_in_scope, people_in_scope
 
-from .forms import departments_in_scope, people_in_scope
 from .models import DashboardLayout, SavedView, Target, TargetKind
 
 CELL = re.compile(r"^(?P<row>u\d+|d\d+|unit)-(?P<month>\d{1,2})$")
@@ -64,6 +65,27 @@ def _value(raw: str, kind: str) -> Decimal | None:
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise DomainError(_("At most two decimal places."))
     return value
+
+
+ROW_KEY = re.compile(r"^(u\d+|d\d+|unit)$")
+
+
+def targets_cells_read(content: bytes, file_name: str) -> dict[str, str]:
+    """The cells of a targets file (the grid's own template: a row key, a name, then months 1–12), ready for
+    ``targets_set``. A row whose key is not a grid row's refuses the whole file, naming the row."""
+    table = read_table(content, file_name)
+    if len(table.headers) < 14:
+        raise BadFile(_("Use the template: a key, a name and twelve months in each row."))
+    cells: dict[str, str] = {}
+    for number, row in enumerate(table.rows, start=2):
+        key = as_text(row[0]).strip()
+        if not key and not any(as_text(cell).strip() for cell in row[2:14]):
+            continue  # an empty line
+        if not ROW_KEY.match(key):
+            raise BadFile(_("Row %(row)s: its key “%(key)s” is not a row of the grid.") % {"row": number, "key": key})
+        for month, cell in enumerate(row[2:14], start=1):
+            cells[f"{key}-{month}"] = folded(cell)
+    return cells
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """Sales targets (SPEC §12.6): what they are measured by and how far each person, department and the unit
-got. The measure is a unit parameter: won opportunities for now; signed contracts, confirmed orders and
-receipts register here beside it when those records exist."""
+got. The measure is a unit parameter: won opportunities, signed contracts or confirmed orders, each by its own
+date."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -18,9 +19,13 @@ from guanxi.core.config.parameters import parameter_value
 from guanxi.core.permissions import grants_of
 from guanxi.core.scope import Scope
 from guanxi.org.models import Department, User
+from guanxi.org.selectors import departments_in_scope, people_in_scope
+from guanxi.sales.contracts.models import DEAL_STATUSES as CONTRACT_DEALS
+from guanxi.sales.contracts.models import Contract
 from guanxi.sales.models import Opportunity, Status
+from guanxi.sales.orders.models import DEAL_STATUSES as ORDER_DEALS
+from guanxi.sales.orders.models import Order
 
-from .forms import departments_in_scope, people_in_scope
 from .framework import Period, month_period
 from .models import Target, TargetKind
 
@@ -38,24 +43,65 @@ class TargetMeasure:
     drill: Callable[[Period, int | None], str]  # (period, owner) → the list of the records counted
 
 
-def _won_opportunities(actor: User, period: Period) -> dict[int, tuple[Decimal, int]]:
-    start, end = period.bounds()
-    rows = Opportunity.objects.visible_to(actor).filter(status=Status.WON, closed_at__gte=start, closed_at__lt=end)
+def _by_owner(rows: QuerySet[Any], actor: User, amount: str) -> dict[int, tuple[Decimal, int]]:
     if actor.business_unit_id is not None:
         rows = rows.filter(business_unit_id=actor.business_unit_id)
-    grouped = rows.order_by().values("owner").annotate(amount=Sum("amount"), count=Count("pk"))
+    grouped = rows.order_by().values("owner").annotate(amount=Sum(amount), count=Count("pk"))
     return {line["owner"]: (line["amount"] or ZERO, line["count"]) for line in grouped}
 
 
-def _won_list(period: Period, owner: int | None) -> str:
-    query = f"status=won&closed_from={period.start.isoformat()}&closed_to={period.end.isoformat()}"
-    return f"{reverse('sales:list')}?{query}" + (f"&owner={owner}" if owner else "")
+def _won_opportunities(actor: User, period: Period) -> dict[int, tuple[Decimal, int]]:
+    start, end = period.bounds()
+    rows = Opportunity.objects.visible_to(actor).filter(status=Status.WON, closed_at__gte=start, closed_at__lt=end)
+    return _by_owner(rows, actor, "amount")
+
+
+def _signed_contracts(actor: User, period: Period) -> dict[int, tuple[Decimal, int]]:
+    rows = Contract.objects.visible_to(actor).filter(
+        status__in=CONTRACT_DEALS, signed_on__gte=period.start, signed_on__lte=period.end
+    )
+    return _by_owner(rows, actor, "amount")
+
+
+def _confirmed_orders(actor: User, period: Period) -> dict[int, tuple[Decimal, int]]:
+    rows = Order.objects.visible_to(actor).filter(
+        status__in=ORDER_DEALS, ordered_on__gte=period.start, ordered_on__lte=period.end
+    )
+    return _by_owner(rows, actor, "total")
+
+
+def _list(url: str, date_from: str, date_to: str, **fixed: str) -> Callable[[Period, int | None], str]:
+    def drill(period: Period, owner: int | None) -> str:
+        query = {**fixed, date_from: period.start.isoformat(), date_to: period.end.isoformat()}
+        if owner:
+            query["owner"] = str(owner)
+        return f"{reverse(url)}?{urlencode(query)}"
+
+    return drill
 
 
 MEASURES: dict[str, TargetMeasure] = {
-    "won_opportunities": TargetMeasure(
-        "won_opportunities", _("Won opportunities (amount, closing date)"), _won_opportunities, _won_list
-    ),
+    measure.code: measure
+    for measure in (
+        TargetMeasure(
+            "won_opportunities",
+            _("Won opportunities (amount, closing date)"),
+            _won_opportunities,
+            _list("sales:list", "closed_from", "closed_to", status=Status.WON),
+        ),
+        TargetMeasure(
+            "signed_contracts",
+            _("Signed contracts (amount, signed date)"),
+            _signed_contracts,
+            _list("sales:contracts", "signed_from", "signed_to", deals="1"),
+        ),
+        TargetMeasure(
+            "confirmed_orders",
+            _("Confirmed orders (total, order date)"),
+            _confirmed_orders,
+            _list("sales:orders", "ordered_from", "ordered_to", deals="1"),
+        ),
+    )
 }
 
 

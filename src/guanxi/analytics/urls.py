@@ -7,6 +7,7 @@ app_name = "analytics"
 urlpatterns = [
     path("", views.index, name="index"),
     path("targets/", views.targets_grid, name="targets"),
+    path("targets/template/", views.targets_template, name="targets_template"),
     path("attainment/", views.attainment_page, name="attainment"),
     path("dashboard/", views.dashboard_settings, name="dashboard"),
     path("cards/<slug:code>/", views.card, name="card"),

@@ -19,6 +19,7 @@ from guanxi.core.errors import DomainError
 from guanxi.core.exports import export_audit, table_write
 from guanxi.core.http import AuthedRequest
 from guanxi.core.permissions import grants_of, has_perm, perm_required
+from guanxi.core.replica import reads_replica
 from guanxi.core.scope import Scope
 
 from . import selectors, services
@@ -48,6 +49,7 @@ def index(request: AuthedRequest) -> HttpResponse:
 
 
 @perm_required("reports.view")
+@reads_replica
 def report_page(request: AuthedRequest, name: str) -> HttpResponse:
     report = _report(request, name)
     form = ReportFilterForm(request.GET, report=report, actor=request.user)
@@ -67,6 +69,7 @@ def report_page(request: AuthedRequest, name: str) -> HttpResponse:
 
 
 @perm_required("reports.export")
+@reads_replica
 def report_export(request: AuthedRequest, name: str) -> HttpResponse:
     """The report's table as the reader sees it, to Excel (or CSV) through the shared writer."""
     report = _report(request, name)
@@ -88,6 +91,7 @@ def report_export(request: AuthedRequest, name: str) -> HttpResponse:
 
 
 @perm_required("reports.view")
+@reads_replica
 def report_records(request: AuthedRequest, name: str) -> HttpResponse:
     """A cell's drill-down when the ordinary list cannot take every filter: the same records, listed."""
     report = _report(request, name)
@@ -150,11 +154,16 @@ def targets_grid(request: AuthedRequest) -> HttpResponse:
     year, kind, department = form.cleaned_data["year"], form.cleaned_data["kind"], form.cleaned_data["department"]
     if department is None and grants_of(request.user).scope("targets") not in (Scope.UNIT, Scope.ALL):
         department = request.user.department  # a department's manager: their own people
+    query = urlencode({"year": year, "kind": kind, "department": department.pk if department else ""})
     errors: dict[str, list[str]] = {}
     submitted: dict[str, str] = {}
     if request.method == "POST":
-        submitted = {key: str(value) for key, value in request.POST.items() if services.CELL.match(key)}
+        upload = request.FILES.get("file")
         try:
+            if upload is not None:  # the grid's Excel template, filled in: checked as if typed into the grid
+                submitted = services.targets_cells_read(upload.read(), upload.name or "")
+            else:
+                submitted = {key: str(value) for key, value in request.POST.items() if services.CELL.match(key)}
             changed = services.targets_set(actor=request.user, year=year, kind=kind, cells=submitted)
         except ValidationError as error:
             errors = error.message_dict
@@ -162,9 +171,12 @@ def targets_grid(request: AuthedRequest) -> HttpResponse:
             errors = {"__all__": [str(error.message)]}
         else:
             messages.success(request, _("Targets saved (%(count)s changed).") % {"count": changed})
-            query = urlencode({"year": year, "kind": kind, "department": department.pk if department else ""})
             return redirect(f"{reverse('analytics:targets')}?{query}")
     grid = selectors.target_grid(actor=request.user, year=year, kind=kind, department=department, submitted=submitted)
+    shown = {name for row in grid for name, _value in row.cells}
+    general = errors.get("__all__", []) + [  # an uploaded row that is not in this grid
+        f"{name}: {' '.join(found)}" for name, found in errors.items() if name != "__all__" and name not in shown
+    ]
     return render(
         request,
         "analytics/targets.html",
@@ -172,7 +184,8 @@ def targets_grid(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "grid": grid,
             "errors": errors,
-            "general_errors": errors.get("__all__", []),
+            "general_errors": general,
+            "grid_query": query,
             "months": range(1, 13),
             "kind": kind,
         },
@@ -180,7 +193,29 @@ def targets_grid(request: AuthedRequest) -> HttpResponse:
     )
 
 
+@perm_required("targets.configure")
+def targets_template(request: AuthedRequest) -> HttpResponse:
+    """The grid as an Excel file to fill in and upload again: a row key, the name, the twelve months."""
+    data = request.GET.copy()
+    data.setdefault("year", str(company_today().year))
+    data.setdefault("kind", TargetKind.AMOUNT)
+    form = TargetGridForm(data, actor=request.user)
+    if not form.is_valid():
+        return redirect("analytics:targets")
+    year, kind, department = form.cleaned_data["year"], form.cleaned_data["kind"], form.cleaned_data["department"]
+    if department is None and grants_of(request.user).scope("targets") not in (Scope.UNIT, Scope.ALL):
+        department = request.user.department
+    grid = selectors.target_grid(actor=request.user, year=year, kind=kind, department=department)
+    table = selectors.target_grid_table(grid, year=year, kind=kind)
+    response = HttpResponse(
+        table_write(table), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="targets-{year}-{kind}.xlsx"'
+    return response
+
+
 @perm_required("targets.view")
+@reads_replica
 def attainment_page(request: AuthedRequest) -> HttpResponse:
     data = request.GET.copy()
     data.setdefault("year", str(company_today().year))
@@ -203,6 +238,7 @@ def attainment_page(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@reads_replica
 def card(request: AuthedRequest, code: str) -> HttpResponse:
     """One dashboard card, loaded on its own by the home page (htmx)."""
     found = CARDS.get(code)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
 from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.org.models import Department, User
+from guanxi.org.selectors import people_in_scope
 
 from .models import Contact, Customer, Level, Lifecycle
 from .regions.forms import RegionFieldsMixin, region_choices
@@ -188,24 +189,6 @@ class ShareForm(forms.Form):
         cast(Any, self.fields["departments"]).queryset = departments.order_by("path")
 
 
-def _owners_in_scope(actor: User) -> Any:
-    """The colleagues whose customers the actor may see: the owner filter's options (None for scope own)."""
-    from guanxi.core.permissions import grants_of
-    from guanxi.core.scope import Scope
-
-    scope = grants_of(actor).scope("customers")
-    if scope in (None, Scope.OWN, Scope.TEAM) or actor.department is None:
-        return None
-    people = User.objects.filter(status=User.Status.ACTIVE)
-    if scope == Scope.ALL:
-        return people
-    if scope == Scope.UNIT:
-        return people.filter(department__business_unit_id=actor.department.business_unit_id)
-    if scope == Scope.DEPARTMENT:
-        return people.filter(department=actor.department)
-    return people.filter(department__path__startswith=actor.department.path)
-
-
 class CustomerFilterForm(forms.Form):
     """The list's filter bar: any standard field, plus the custom fields added by the view."""
 
@@ -238,7 +221,7 @@ class CustomerFilterForm(forms.Form):
         cast(Any, self.fields["industry"]).choices = [("", _("Any")), *dictionary_choices("industry")]
         cast(Any, self.fields["source"]).choices = [("", _("Any")), *dictionary_choices("customer_source")]
         cast(Any, self.fields["province"]).choices = [("", _("Any")), *region_choices("province", None)[1:]]
-        owners = _owners_in_scope(actor) if actor is not None else None
+        owners = people_in_scope(actor, "customers") if actor is not None else None
         if owners is None:  # a salesperson sees only their own: nothing to choose
             del self.fields["owner"]
         else:

@@ -9,11 +9,11 @@ from django.utils.translation import pgettext_lazy
 from guanxi.activities.models import Channel as FollowUpChannel
 from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
 from guanxi.core.config.dictionary import dictionary_choices
-from guanxi.core.permissions import grants_of, has_perm
-from guanxi.core.scope import Scope
+from guanxi.core.permissions import has_perm
 from guanxi.customers.models import Customer
 from guanxi.customers.regions.forms import RegionFieldsMixin, region_choices
 from guanxi.org.models import Department, User
+from guanxi.org.selectors import people_in_scope
 
 from .models import AssignmentRule, Channel, Lead, LeadForm, LeadPool, LeadStatus
 from .selectors import SCENES
@@ -30,7 +30,7 @@ def _sources(current: str = "") -> list[tuple[str, str]]:
 def _colleagues(actor: User) -> Any:
     """Whom the actor may give a lead to: the active people of their leads scope (the service checks it too),
     so a manager's picker lists their team, not the whole company."""
-    people = _owners_in_scope(actor)
+    people = people_in_scope(actor, "leads")
     return people if people is not None else User.objects.filter(pk=actor.pk)
 
 
@@ -88,20 +88,6 @@ class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
         return custom_values_from(self)
 
 
-def _owners_in_scope(actor: User) -> Any:
-    scope = grants_of(actor).scope("leads")
-    if scope in (None, Scope.OWN, Scope.TEAM) or actor.department is None:
-        return None
-    people = User.objects.filter(status=User.Status.ACTIVE).order_by("display_name", "pk")
-    if scope == Scope.ALL:
-        return people
-    if scope == Scope.UNIT:
-        return people.filter(department__business_unit_id=actor.department.business_unit_id)
-    if scope == Scope.DEPARTMENT:
-        return people.filter(department=actor.department)
-    return people.filter(department__path__startswith=actor.department.path)
-
-
 class LeadFilterForm(forms.Form):
     q = forms.CharField(label=_("Name, company, phone, e-mail or number"), required=False)
     scene = forms.ChoiceField(label=_("Scene"), choices=list(SCENES.items()), required=False)
@@ -128,7 +114,7 @@ class LeadFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(Any, self.fields["source"]).choices = [("", _("Any")), *dictionary_choices(SOURCE_TYPE)]
         cast(Any, self.fields["province"]).choices = [("", _("Any")), *region_choices("province", None)[1:]]
-        owners = _owners_in_scope(actor)
+        owners = people_in_scope(actor, "leads")
         if owners is None:
             del self.fields["owner"]
         else:

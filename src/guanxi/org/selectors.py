@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.permissions import grants_of
+from guanxi.core.scope import Scope
 from guanxi.core.search import Hit
 
 from .models import BusinessUnit, Department, LoginAttempt, Role, Team, User, UserSession
@@ -140,6 +142,39 @@ def inactive_users(*, actor: User, days: int, now: datetime | None = None) -> Qu
         .select_related("department")
         .order_by(F("last_login").asc(nulls_first=True), "display_name")
     )
+
+
+def people_in_scope(actor: User, module: str) -> QuerySet[User] | None:
+    """The active colleagues whose records of ``module`` the actor may see, for an owner filter; None when
+    there is nobody to choose (scope own or team: the actor sees their own)."""
+    scope = grants_of(actor).scope(module)
+    people = User.objects.filter(status=User.Status.ACTIVE).order_by("display_name", "pk")
+    if scope == Scope.ALL:
+        return people
+    department = actor.department
+    if scope in (None, Scope.OWN, Scope.TEAM) or department is None:
+        return None
+    if scope == Scope.UNIT:
+        return people.filter(department__business_unit_id=department.business_unit_id)
+    if scope == Scope.DEPARTMENT:
+        return people.filter(department=department)
+    return people.filter(department__path__startswith=department.path)
+
+
+def departments_in_scope(actor: User, module: str) -> QuerySet[Department] | None:
+    """The departments whose records of ``module`` the actor may ask for (None: they see their own)."""
+    scope = grants_of(actor).scope(module)
+    rows = Department.objects.order_by("path")
+    if scope == Scope.ALL:
+        return rows
+    department = actor.department
+    if scope in (None, Scope.OWN, Scope.TEAM) or department is None:
+        return None
+    if scope == Scope.UNIT:
+        return rows.filter(business_unit_id=department.business_unit_id)
+    if scope == Scope.DEPARTMENT:
+        return rows.filter(pk=department.pk)
+    return rows.filter(path__startswith=department.path)
 
 
 def register() -> None:

@@ -10,11 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
 from guanxi.core.config.dictionary import dictionary_choices
-from guanxi.core.permissions import grants_of
-from guanxi.core.scope import Scope
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
-from guanxi.org.selectors import directory
+from guanxi.org.selectors import directory, people_in_scope
 
 from . import selectors
 from .models import Competitor, Opportunity, Pipeline, Stage, Status
@@ -22,23 +20,6 @@ from .products.forms import product_picker
 from .products.models import Product
 from .selectors import CLOSED, REPORT_FILTERS
 from .services import REQUIRABLE_FIELDS
-
-
-def owners_in_scope(actor: User) -> Any:
-    """The colleagues whose opportunities the actor may see (None for scope own: nothing to choose)."""
-    scope = grants_of(actor).scope("opportunities")
-    if scope in (None, Scope.OWN, Scope.TEAM) or (actor.department is None and not actor.is_superuser):
-        return None
-    people = User.objects.filter(status=User.Status.ACTIVE).order_by("display_name")
-    if scope == Scope.ALL:
-        return people
-    department = actor.department
-    assert department is not None
-    if scope == Scope.UNIT:
-        return people.filter(department__business_unit_id=department.business_unit_id)
-    if scope == Scope.DEPARTMENT:
-        return people.filter(department=department)
-    return people.filter(department__path__startswith=department.path)
 
 
 def stage_choices(actor: User, *, open_only: bool = True) -> list[tuple[str, list[tuple[int, str]]]]:
@@ -113,7 +94,7 @@ class OpportunityForm(forms.ModelForm):
         fields["pipeline"].empty_label = _("The default pipeline")
         self.initial["amount"] = None  # empty: the total of the product lines
         fields["stage"].choices = [("", _("First stage of the pipeline")), *stage_choices(actor)]
-        owners = owners_in_scope(actor)
+        owners = people_in_scope(actor, "opportunities")
         if owners is None:
             del fields["owner"]
         else:
@@ -282,7 +263,7 @@ class OpportunityFilterForm(forms.Form):
         fields["pipeline"].queryset = pipelines
         fields["stage"].queryset = Stage.objects.filter(pipeline__in=pipelines).select_related("pipeline")
         fields["stage"].label_from_instance = lambda stage: f"{stage.pipeline.shown_name} · {stage.shown_name}"
-        owners = owners_in_scope(actor)
+        owners = people_in_scope(actor, "opportunities")
         if owners is None:
             del fields["owner"]
         else:

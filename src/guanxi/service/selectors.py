@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from guanxi.core.config.dictionary import dictionary_labels
-from guanxi.core.permissions import has_perm
+from guanxi.core.permissions import grants_of, has_perm
+from guanxi.core.scope import Scope
 from guanxi.core.search import Hit
 from guanxi.customers.warnings import CustomerWarning
 from guanxi.org.models import User
@@ -38,7 +39,46 @@ QUEUES = {
     "mine": gettext_lazy("My tickets"),
     "unassigned": gettext_lazy("Unassigned"),
     "breaching": gettext_lazy("Breaching soon"),
+    "team": gettext_lazy("The team's open tickets"),
 }
+
+
+def queues_for(actor: User) -> dict[str, Any]:
+    """The queues the actor works from: the team's only for those who see more tickets than their own."""
+    if grants_of(actor).scope("service") in (None, Scope.OWN):
+        return {code: label for code, label in QUEUES.items() if code != "team"}
+    return QUEUES
+
+
+@dataclass(frozen=True)
+class AgentLoad:
+    agent: User | None  # None: the unassigned tickets
+    open: int
+    breached: int
+    due_soon: int
+
+
+def team_load(*, actor: User, now: datetime | None = None) -> list[AgentLoad]:
+    """The manager's view of the open tickets they see: per agent, how many are open, past a deadline and due
+    within the warning time; the unassigned ones first. One GROUP BY whatever the number of tickets."""
+    soon = (now or timezone.now()) + sla.SOON
+    rows = (
+        Ticket.objects.visible_to(actor)
+        .filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .values("assignee")
+        .annotate(
+            open=Count("pk"),
+            breached=Count("pk", filter=Q(breached_at__isnull=False)),
+            due_soon=Count("pk", filter=Q(breached_at__isnull=True, resolve_due_at__lte=soon)),
+        )
+    )
+    lines = list(rows)
+    people = User.objects.in_bulk([line["assignee"] for line in lines if line["assignee"]])
+    loads = [
+        AgentLoad(people.get(line["assignee"]), line["open"], line["breached"], line["due_soon"]) for line in lines
+    ]
+    return sorted(loads, key=lambda load: (load.agent is not None, -load.breached, -load.open))
 
 
 def ticket_list(
@@ -58,10 +98,13 @@ def ticket_list(
 
 
 def queue(*, actor: User, name: str, now: datetime | None = None) -> QuerySet[Ticket]:
-    """The agent's queue: their open tickets, the unit's unassigned ones, or those near a deadline."""
+    """The agent's queue: their open tickets, the unit's unassigned ones, those near a deadline, or (for a
+    manager) every open ticket they see, the nearest deadline first."""
     tickets = Ticket.objects.visible_to(actor).select_related("customer", "assignee").filter(status__in=OPEN_STATUSES)
     if name == "unassigned":
         return tickets.filter(assignee__isnull=True).order_by("resolve_due_at", "pk")
+    if name == "team":
+        return tickets.order_by("resolve_due_at", "pk")
     if name == "breaching":
         soon = (now or timezone.now()) + sla.SOON
         near = Q(resolve_due_at__lte=soon) | Q(responded_at__isnull=True, response_due_at__lte=soon)

@@ -85,11 +85,13 @@ def ticket_export(request: AuthedRequest) -> HttpResponse:
 
 @perm_required("service.view")
 def ticket_queue(request: AuthedRequest) -> HttpResponse:
+    queues = selectors.queues_for(request.user)
     name = request.GET.get("queue", "mine")
-    name = name if name in selectors.QUEUES else "mine"
+    name = name if name in queues else "mine"
     page = CappedPaginator(selectors.queue(actor=request.user, name=name), 25).get_page(request.GET.get("page"))
     selectors.label_rows(list(page.object_list))
-    context = {"queues": selectors.QUEUES, "queue": name, "page_obj": page}
+    loads = selectors.team_load(actor=request.user) if name == "team" else []
+    context = {"queues": queues, "queue": name, "page_obj": page, "loads": loads}
     return render(request, "service/queue.html", context)
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.leads.models import Channel as LeadChannel
@@ -76,6 +76,14 @@ def funnel_rows(report: Report, rows: QuerySet[Any], filters: Filters, period: P
         position = order.get(line["from_stage"])
         if position is not None:
             lost_from[position] = lost_from.get(position, 0) + line["count"]
+    # time in stage: the finished stays (entered, then left) of these opportunities, averaged per stage
+    stays = StageChange.objects.filter(opportunity__in=rows.values("pk"), left_at__isnull=False)
+    stay = ExpressionWrapper(F("left_at") - F("at"), output_field=DurationField())
+    days = {
+        line["to_stage"]: Decimal(line["average"].total_seconds() / 86400).quantize(Decimal("0.1"))
+        for line in stays.order_by().values("to_stage").annotate(average=Avg(stay))
+        if line["average"] is not None
+    }
     won = sum(now[stage.pk]["count"] for stage in stages if stage.kind == Stage.Kind.WON and stage.pk in now)
     furthest = dict(lost_from)  # sort order of the furthest stage → how many got no further
     for stage in stages:
@@ -97,6 +105,7 @@ def funnel_rows(report: Report, rows: QuerySet[Any], filters: Filters, period: P
             "amount": figures.get("amount") or Decimal("0"),
             "reached": reached,
             "conversion": None,
+            "days": days.get(stage.pk),
         }
         if reached is not None and before:
             values["conversion"] = (Decimal(reached) * 100 / Decimal(before)).quantize(Decimal("0.1"))
@@ -111,7 +120,7 @@ FUNNEL = Report(
     title=_("Sales funnel"),
     description=_(
         "Opportunities created in the period, by stage: how many are in each stage now and their amount, how many "
-        "reached it, and the conversion from the stage before."
+        "reached it, the conversion from the stage before, and how many days they stayed in it on average."
     ),
     model=Opportunity,
     module="opportunities",
@@ -122,6 +131,7 @@ FUNNEL = Report(
         Measure("amount", _("Amount now in the stage"), Sum("amount"), kind="money"),
         Measure("reached", _("Reached the stage"), derive=lambda values: values.get("reached")),
         Measure("conversion", _("Conversion from the stage before"), kind="percent", derive=lambda values: None),
+        Measure("days", _("Average days in the stage"), kind="decimal", derive=lambda values: values.get("days")),
     ),
     group="sales",
     chart="funnel",

@@ -23,6 +23,8 @@ def figure(value: Any, kind: str = "number") -> str:
         return money(value)
     if kind == "percent":
         return f"{Decimal(str(value)):.1f}%"
+    if kind == "text":
+        return str(value)
     if kind == "decimal":
         return f"{Decimal(str(value)):.2f}"
     return str(intcomma(value))

@@ -18,7 +18,7 @@ EXPORT_LIMIT = 10_000
 
 
 def contracts_table(actor: User, query: Mapping[str, Any]) -> Table:
-    form = ContractFilterForm(query or None)
+    form = ContractFilterForm(query or None, actor=actor)
     filters = form.filters()
     scene = str(query.get("scene", "")) if str(query.get("scene", "")) in selectors.SCENES else ""
     rows = selectors.contract_list(actor=actor, scene=scene, filters=filters)

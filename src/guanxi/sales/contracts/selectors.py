@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.org.models import User
 
-from .models import RUNNING_STATUSES, Contract, ContractStatus
+from .models import DEAL_STATUSES, RUNNING_STATUSES, Contract, ContractStatus
 
 EXPIRING_DAYS = 30
 SCENES = {
@@ -46,8 +46,11 @@ def contract_list(*, actor: User, scene: str = "", filters: Mapping[str, Any] | 
         rows = rows.filter(signed_on__lte=found["signed_to"])
     if found.get("ends_by"):
         rows = rows.filter(end_on__lte=found["ends_by"])
-    if found.get("customer"):
-        rows = rows.filter(customer_id=found["customer"])
+    for name in ("customer", "owner"):
+        if found.get(name):
+            rows = rows.filter(**{f"{name}_id": getattr(found[name], "pk", found[name])})
+    if found.get("deals"):
+        rows = rows.filter(status__in=DEAL_STATUSES)
     text = str(found.get("q") or "").strip()
     if text:
         rows = rows.filter(Q(number__istartswith=text) | Q(customer__name__startswith=text))

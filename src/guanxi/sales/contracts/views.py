@@ -33,7 +33,7 @@ from .models import Contract, ContractAttachment, ContractStatus
 def contract_list(request: AuthedRequest) -> HttpResponse:
     scene = request.GET.get("scene", "")
     scene = scene if scene in selectors.SCENES else ""
-    form = ContractFilterForm(request.GET or None)
+    form = ContractFilterForm(request.GET or None, actor=request.user)
     rows = selectors.contract_list(actor=request.user, scene=scene, filters=form.filters())
     page = CappedPaginator(rows, 25).get_page(request.GET.get("page"))
     return render(

@@ -19,7 +19,7 @@ EXPORT_LIMIT = 10_000
 
 def orders_table(actor: User, query: Mapping[str, Any]) -> Table:
     """The rows of the list page for the same query: its scene and filters, in its order."""
-    form = OrderFilterForm(query or None)
+    form = OrderFilterForm(query or None, actor=actor)
     filters = form.filters()
     scene = str(query.get("scene", "")) if str(query.get("scene", "")) in selectors.SCENES else ""
     rows = selectors.order_list(actor=actor, scene=scene, filters=filters).select_related("contract")

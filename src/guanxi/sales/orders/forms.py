@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..contracts.forms import DATE, CustomerPartForm
+from guanxi.org.models import User
+
+from ..contracts.forms import DATE, CustomerPartForm, owner_choices
 from .models import OrderStatus
 
 
@@ -32,8 +34,14 @@ class OrderFilterForm(forms.Form):
     )
     ordered_from = forms.DateField(label=_("Ordered from"), required=False, **DATE)  # type: ignore[arg-type]
     ordered_to = forms.DateField(label=_("Ordered until"), required=False, **DATE)  # type: ignore[arg-type]
+    owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    deals = forms.BooleanField(label=_("Confirmed, delivered or done"), required=False)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner_choices(self, actor, "orders")
 
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():
             return {}
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}

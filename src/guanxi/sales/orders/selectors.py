@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.org.models import User
 
-from .models import Order, OrderStatus
+from .models import DEAL_STATUSES, Order, OrderStatus
 
 SCENES = {
     "": _("All I can see"),
@@ -32,9 +32,11 @@ def order_list(*, actor: User, scene: str = "", filters: Mapping[str, Any] | Non
         rows = rows.filter(ordered_on__gte=found["ordered_from"])
     if found.get("ordered_to"):
         rows = rows.filter(ordered_on__lte=found["ordered_to"])
-    for name in ("customer", "contract", "opportunity"):
+    for name in ("customer", "contract", "opportunity", "owner"):
         if found.get(name):
-            rows = rows.filter(**{f"{name}_id": found[name]})
+            rows = rows.filter(**{f"{name}_id": getattr(found[name], "pk", found[name])})
+    if found.get("deals"):
+        rows = rows.filter(status__in=DEAL_STATUSES)
     text = str(found.get("q") or "").strip()
     if text:
         rows = rows.filter(Q(number__istartswith=text) | Q(customer__name__startswith=text))

@@ -30,7 +30,7 @@ from .models import Order
 def order_list(request: AuthedRequest) -> HttpResponse:
     scene = request.GET.get("scene", "")
     scene = scene if scene in selectors.SCENES else ""
-    form = OrderFilterForm(request.GET or None)
+    form = OrderFilterForm(request.GET or None, actor=request.user)
     rows = selectors.order_list(actor=request.user, scene=scene, filters=form.filters())
     page = CappedPaginator(rows, 25).get_page(request.GET.get("page"))
     context = {

@@ -2,14 +2,10 @@
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
 from typing import Any
 
-import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -17,31 +13,12 @@ from guanxi.activities.models import FollowUp, Plan
 from guanxi.core.demo import OFFICE_HOURS
 from guanxi.customers.demo import PLACES
 from guanxi.customers.models import Customer
-from guanxi.customers.regions.models import Region
 from guanxi.leads.models import Lead
 from guanxi.org.models import BusinessUnit, User
 from guanxi.pool.models import PoolEvent
 from guanxi.sales.models import Opportunity
 from guanxi.sales.quotes.models import Quote
 from guanxi.workflows.selectors import inbox
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
-    """The demo loaded once for this module (it takes a while), rolled back afterwards."""
-    out = StringIO()
-    with django_db_blocker.unblock(), transaction.atomic():
-        _regions_of_the_demo_addresses()
-        call_command("demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
-
-
-def _regions_of_the_demo_addresses() -> None:
-    for province, city, county, district, _streets in PLACES.values():
-        top, _ = Region.objects.get_or_create(code=province, defaults={"name": district[:3], "level": 1})
-        middle, _ = Region.objects.get_or_create(code=city, defaults={"name": city, "parent": top, "level": 2})
-        Region.objects.get_or_create(code=county, defaults={"name": district, "parent": middle, "level": 3})
 
 
 def _in_office_hours(moment: Any) -> bool:
