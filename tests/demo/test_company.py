@@ -177,25 +177,3 @@ def test_the_shared_tools_and_expenses_load_once_in_every_state(demo: str, db: N
     expenses_demo.load(out)
     again = (Announcement.objects.count(), Document.objects.count(), Script.objects.count(), Expense.objects.count())
     assert again == counts and "Demo expenses: 7 claims already there." in out.getvalue()
-
-
-def test_the_money_has_a_year_of_plans_receipts_invoices_and_deliveries_overdue_in_every_bucket(
-    demo: str, db: None
-) -> None:
-    from guanxi.finance import selectors
-    from guanxi.finance.models import Delivery, Invoice, PaymentPlan, Receipt
-
-    assert "Demo money" in demo
-    finance = User.objects.get(username="finance")
-    totals = selectors.ageing_totals(finance, as_of=timezone.localdate())
-    for bucket in ("d0_30", "d31_60", "d61_90", "d90"):
-        assert totals[bucket] > 0, bucket
-    for code in ("industrial", "auto"):
-        unit = BusinessUnit.objects.get(code=code)
-        assert Receipt.objects.filter(business_unit=unit, status="approved").exists(), code
-        assert Invoice.objects.filter(business_unit=unit, status="issued").exists(), code
-        assert PaymentPlan.objects.filter(receivable__business_unit=unit, status="overdue").exists(), code
-    oldest = Receipt.objects.order_by("received_on").first()
-    assert oldest is not None and oldest.received_on <= timezone.localdate() - timedelta(days=200)
-    assert all(_in_office_hours(row.created_at) for row in Receipt.objects.all())
-    assert Delivery.objects.exists()
