@@ -13,7 +13,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/guanxi_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
 BENCH_ARGS ?=
 
-.PHONY: help run test test-sqlite test-postgres lint bench setup assets messages makemessages services chromium pdf-libraries clean
+.PHONY: help run test test-sqlite test-postgres lint bench setup assets messages makemessages services chromium pdf-libraries mail-server clean
 
 help:
 	@echo "make run    set up and start Guanxi with its embedded database (http://127.0.0.1:8000)"
@@ -51,7 +51,7 @@ bench: setup
 
 # --- set-up -------------------------------------------------------------------------------------
 
-setup: .venv/.synced assets messages pdf-libraries
+setup: .venv/.synced assets messages pdf-libraries mail-server
 
 .venv/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -79,6 +79,10 @@ chromium:
 pdf-libraries:
 	@ldconfig -p | grep -q libpangoft2-1.0.so.0 || scripts/apt-install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 	@test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || scripts/apt-install fonts-noto-cjk
+
+# The mailbox tests start a real IMAP server: Dovecot from Debian (tests/integrations/mailserver.py).
+mail-server:
+	@command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || scripts/apt-install dovecot-imapd
 
 services:
 	@scripts/ensure-services "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"

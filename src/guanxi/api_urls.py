@@ -14,6 +14,8 @@ from guanxi.customers import api as customer_api
 from guanxi.customers.regions import api as region_api
 from guanxi.expenses import api as expense_api
 from guanxi.finance import api as finance_api
+from guanxi.integrations.mailboxes import api as mailbox_api
+from guanxi.integrations.webhooks import api as webhook_api
 from guanxi.io import api as io_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
@@ -74,6 +76,9 @@ router.register("receivables", finance_api.ReceivableViewSet, basename="receivab
 router.register("service-agents", service_api.AgentViewSet, basename="service-agent")
 router.register("imports", io_api.ImportViewSet, basename="import")
 router.register("exports", io_api.ExportViewSet, basename="export")
+router.register("webhooks", webhook_api.WebhookViewSet, basename="webhook")
+router.register("mailboxes", mailbox_api.MailboxViewSet, basename="mailbox")
+router.register("emails", mailbox_api.EmailViewSet, basename="email")
 router.register("targets", analytics_api.TargetViewSet, basename="target")
 
 _items = config_api.DictionaryItemViewSet

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "guanxi.collab",
     "guanxi.expenses",
     "guanxi.io",
+    "guanxi.integrations",
     "guanxi.analytics",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -225,6 +226,12 @@ STORAGES = {
     },
 }
 
+# Mailbox passwords (SPEC §13.4) are encrypted with Fernet keys: GUANXI_MAILBOX_KEYS is a comma-separated list,
+# the first encrypting, all decrypting (rotation: put a new key first, run `guanxi jobs run mailboxes_rotate_keys`,
+# then drop the old one; docs/integrations.md). Unset, a key derived from SECRET_KEY serves a local install.
+MAILBOX_KEYS = envlist("GUANXI_MAILBOX_KEYS", "")
+MAILBOX_ATTACHMENT_MAX_BYTES = envint("GUANXI_MAILBOX_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+
 # E-mail: sent through EMAIL_HOST when one is set; a local install without one writes each message to a file
 # under var/mail/ (`guanxi serve` says so), where the console would bury the server's log.
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -308,6 +315,7 @@ SPECTACULAR_SETTINGS = {
         "QuoteStatusEnum": "guanxi.sales.quotes.models.QuoteStatus",
         "ApprovalRequestStatusEnum": "guanxi.workflows.models.RequestStatus",
         "TargetKindEnum": "guanxi.analytics.models.TargetKind",
+        "MailSecurityEnum": "guanxi.integrations.mailboxes.models.Security",
     },
 }
 
@@ -327,6 +335,9 @@ LOGGING = {
     # Huey's consumer adds a handler of its own to a logger without one; not propagating avoids every line twice.
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # a line per webhook delivery: the delivery log keeps each attempt already
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

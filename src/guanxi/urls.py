@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("guanxi.collab.urls")),
     path("expenses/", include("guanxi.expenses.urls")),
     path("io/", include("guanxi.io.urls")),
+    path("integrations/", include("guanxi.integrations.urls")),
     path("reports/", include("guanxi.analytics.urls")),
     path("", include("guanxi.customers.regions.urls")),
     path("healthz", core_views.healthz, name="healthz"),

@@ -177,3 +177,18 @@ def test_the_shared_tools_and_expenses_load_once_in_every_state(demo: str, db: N
     expenses_demo.load(out)
     again = (Announcement.objects.count(), Document.objects.count(), Script.objects.count(), Expense.objects.count())
     assert again == counts and "Demo expenses: 7 claims already there." in out.getvalue()
+
+
+def test_the_demo_mailbox_and_webhook_show_mail_on_two_customers_and_a_delivery_log(demo: str, db: None) -> None:
+    from guanxi.integrations import demo as integrations_demo
+    from guanxi.integrations.mailboxes.models import Email, EmailLink
+    from guanxi.integrations.webhooks.models import Delivery
+
+    assert Email.objects.filter(mailbox__owner__username="sales1").count() == 6
+    assert EmailLink.objects.values("customer").distinct().count() == 2
+    assert Email.objects.filter(attachments__isnull=False).exists()
+    log = Delivery.objects.filter(subscription__name="ERP 订单同步")
+    assert log.filter(status="delivered", last_status_code=200).count() == log.count() >= 2
+    out = StringIO()
+    integrations_demo.load(out)
+    assert "already there" in out.getvalue() and Email.objects.count() == 6

@@ -468,7 +468,7 @@ def test_a_departing_salespersons_customers_return_in_the_same_few_statements_ho
     with CaptureQueriesContext(connection) as queries:
         assert pool.customers_to_pool(sales.bob, Customer.all_objects.filter(owner=sales.alice)) == count
 
-    assert len(queries) == 6  # the ids; the batch; its update, audit entries, plans and pool events
+    assert len(queries) == 7  # the ids; the batch; its update, audit entries, plans, pool events and outbox events
     assert not Customer.all_objects.filter(owner=sales.alice).exists()
     plan.refresh_from_db()
     assert plan.status == "cancelled"

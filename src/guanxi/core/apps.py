@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import models, views
+        from . import models, outbox, views
         from .config import dictionary_defaults, parameter_defaults
         from .notifications import kinds
 
@@ -17,6 +17,7 @@ class CoreConfig(AppConfig):
         kinds.register()  # the notification kinds every installation sends
         dictionary_defaults.register_defaults()  # the shipped dictionary types (SPEC §14.1)
         parameter_defaults.register_defaults()  # the shipped parameters (SPEC §14.2)
+        outbox.register()  # the record events services emit for the webhooks (core/outbox.py)
         views.register()  # the dashboard's and the administration's menu entries
         post_migrate.connect(_sync_dictionary, sender=self)
 

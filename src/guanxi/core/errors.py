@@ -47,6 +47,9 @@ STATUS_OF_CODE: dict[str, int] = {
     "over_invoice": 409,
     "over_plan": 409,
     "has_receipts": 409,
+    "duplicate_mailbox": 409,  # a user connects one mailbox
+    "disabled": 409,  # a turned-off mailbox
+    "deleted": 409,  # a deleted webhook
     # 429: too many requests from one address
     "rate_limited": 429,
 }

@@ -376,3 +376,34 @@ def register() -> None:
         (CustomField, "business_unit"),
     ):
         scope.register(model, scope.Rule("system", owner=None, unit=unit, everyone=True))
+
+
+class OutboxEvent(models.Model):
+    """One record event (a customer claimed, an opportunity won …) written by ``core.outbox.emit`` in the
+    same transaction as the change: a rollback leaves no row, a crash after the commit loses none. The
+    integrations deliver each row once, then stamp ``dispatched_at``."""
+
+    key = models.UUIDField(_("idempotency key"), unique=True, editable=False)
+    event = models.CharField(_("event"), max_length=60)  # "customer.claimed"
+    business_unit = models.ForeignKey(
+        "org.BusinessUnit", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("business unit")
+    )
+    record_type = models.CharField(_("record type"), max_length=60)  # "customers.customer"
+    record_id = models.BigIntegerField(_("record"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("record event")
+        verbose_name_plural = _("record events")
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(dispatched_at__isnull=True), name="outbox_waiting"),
+            models.Index(fields=["record_type", "record_id"], name="outbox_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.record_type}:{self.record_id}"

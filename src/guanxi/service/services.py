@@ -26,6 +26,7 @@ from guanxi.core.config.numbering import number_next
 from guanxi.core.config.units import config_unit_check
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.notifications.services import notify
+from guanxi.core.outbox import emit
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.records import save_versioned
 from guanxi.core.texts import Text
@@ -425,6 +426,8 @@ def _record_feedback(
             ticket=ticket, kind=StepKind.REOPENED, actor=actor, at=now, round=ticket.round, assignee=ticket.assignee
         )
     audit_log(actor=actor, action=Action.LIFECYCLE, obj=ticket, changes={"status": [before, ticket.status]})
+    if ticket.status == TicketStatus.ARCHIVED:
+        emit("ticket.archived", ticket, actor=actor)
     return ticket
 
 
@@ -488,6 +491,7 @@ def ticket_archive(*, actor: User, ticket: Ticket, note: str, at: datetime | Non
     )
     _step(ticket, StepKind.ARCHIVED, actor=actor, at=now, note=note)
     audit_log(actor=actor, action=Action.LIFECYCLE, obj=ticket, changes={"status": [before, "archived"]})
+    emit("ticket.archived", ticket, actor=actor)
     return ticket
 
 

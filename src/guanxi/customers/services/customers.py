@@ -15,6 +15,7 @@ from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.custom_fields import custom_values_clean
 from guanxi.core.config.numbering import number_next
 from guanxi.core.errors import Conflict, DomainError, FieldErrors, NotPermitted
+from guanxi.core.outbox import emit
 from guanxi.core.permissions import grants_of, has_perm, require_perm
 from guanxi.core.records import RESTORE_DAYS, save_versioned
 from guanxi.core.scope import Scope
@@ -129,6 +130,7 @@ def customer_create(
         first_contact.created_by = actor
         first_contact.save()
         audit_log(actor=actor, action=Action.CREATE, obj=first_contact, changes=diff({}, snapshot(first_contact)))
+    emit("customer.created", customer, actor=actor)
     return customer
 
 
@@ -178,6 +180,7 @@ def customer_update(
     changes = diff(before, snapshot(customer, AUDITED_FIELDS))
     if changes:
         audit_log(actor=actor, action=Action.UPDATE, obj=customer, changes=changes)
+        emit("customer.updated", customer, actor=actor, data={"fields": sorted(changes)})
     if "level" in changes:  # the next plan moves within the new level's interval (SPEC §4.4)
         hooks.level_changed(actor=actor, customer=customer)
     if "product_line" in changes and customer.owner_id:  # its pool's rules may differ by product line

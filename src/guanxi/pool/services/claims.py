@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
+from guanxi.core.outbox import emit
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.scope import owner_in_scope
 from guanxi.core.texts import Text
@@ -228,6 +229,7 @@ def customers_claim(*, actor: User, customers: Sequence[Customer]) -> list[Custo
         if not _take(customer, actor, pool, rules, now):
             raise _already_claimed(customer, actor)
         customer_lifecycle_event(customer=customer, event=Event.CLAIMED, actor=actor)
+        emit("customer.claimed", customer, actor=actor)
         PoolEvent.objects.create(customer=customer, user=actor, actor=actor, kind=PoolEvent.Kind.CLAIM, at=now)
         audit_log(actor=actor, action=Action.OWNERSHIP, obj=customer, changes={"owner": [None, actor.pk]}, note="claim")
     return list(customers)

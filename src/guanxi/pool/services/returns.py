@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
+from guanxi.core.outbox import emit, emit_many
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.texts import Text
 from guanxi.customers.bulk import BulkResult, each_customer, selection
@@ -103,6 +104,7 @@ def customers_release(
             raise Conflict(_("Someone else changed the owner just now; reload and try again."), code="stale_version")
         customer.owner, customer.pool, customer.expires_at, customer.locked_at = None, pool, None, None
         customer_lifecycle_event(customer=customer, event=Event.RETURNED, actor=actor, note=reason)
+        emit("customer.returned", customer, actor=actor, data={"reason": reason})
         customer_plans_close(customer=customer, reason=reason, actor=actor)  # nobody is to follow it up now
         PoolEvent.objects.create(
             customer=customer, user_id=owner_id, actor=actor, kind=kind, reason=reason, note=note[:200], at=now
@@ -179,6 +181,7 @@ def customers_release_bulk(
     if changed != len(customers):  # the transaction keeps the batch whole
         raise Conflict(_("Someone else changed the owner just now; reload and try again."), code="stale_version")
     customers_plans_close(customer_ids=list(owners), reason=cause)
+    emit_many("customer.returned", customers, actor=actor, data={"reason": cause})
     PoolEvent.objects.bulk_create(
         PoolEvent(customer_id=pk, user_id=owner or 0, actor=actor, kind=kind, reason=reasons[pk], at=at)
         for pk, owner in owners.items()

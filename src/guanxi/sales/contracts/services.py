@@ -24,6 +24,7 @@ from guanxi.core.config.numbering import number_next
 from guanxi.core.config.parameters import parameter_value
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.notifications.services import Message, notify_each
+from guanxi.core.outbox import emit
 from guanxi.core.permissions import require_perm
 from guanxi.core.texts import Text
 from guanxi.customers.models import Customer
@@ -355,6 +356,7 @@ def contract_sign(
         changes={"status": ["approved", "signed"], "signed_on": [None, str(day)]},
     )
     deal_made(actor=actor, customer_id=row.customer_id, on=day, event=Event.CONTRACT_SIGNED, note=row.number)
+    emit("contract.signed", row, actor=actor)
     return row
 
 

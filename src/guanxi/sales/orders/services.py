@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.numbering import number_next
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
+from guanxi.core.outbox import emit
 from guanxi.core.permissions import require_perm
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
@@ -280,6 +281,7 @@ def order_confirm(*, actor: User, order: Order) -> Order:
     _move(row, OrderStatus.CONFIRMED, allowed=[OrderStatus.DRAFT], confirmed_at=timezone.now())
     audit_log(actor=actor, action=Action.UPDATE, obj=row, changes={"status": ["draft", "confirmed"]})
     deal_made(actor=actor, customer_id=row.customer_id, on=row.ordered_on, event=Event.FIRST_ORDER, note=row.number)
+    emit("order.confirmed", row, actor=actor)
     return row
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.errors import DomainError
+from guanxi.core.outbox import emit
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 from guanxi.pool.lifecycle import Event, customer_lifecycle_event
@@ -70,6 +71,7 @@ def opportunity_win(
         note=note,
     )
     _close_effects(actor, row, won=True)
+    emit("opportunity.won", row, actor=actor)
     return row
 
 
@@ -109,6 +111,7 @@ def opportunity_lose(
         OpportunityCompetitor.objects.get_or_create(opportunity=row, competitor=competitor)
     audit_log(actor=actor, action=Action.UPDATE, obj=row, changes=diff(before, snapshot(row, fields)), note=note)
     _close_effects(actor, row, won=False)
+    emit("opportunity.lost", row, actor=actor, data={"reason": reason})
     return row
 
 

@@ -1,0 +1,58 @@
+"""Which customers and contacts a message is about (SPEC §13.4): every address in From, To and Cc against
+the contacts' e-mail (an index on ``lower(email)``) and the customers' own (``CustomerName.email``), within
+the mailbox's business unit; and, when the unit's parameter allows, the company's domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from guanxi.core.config.parameters import parameter_value
+from guanxi.customers.models import Contact, Customer, CustomerName
+
+MATCH_DOMAIN = "integrations.mail_match_domain"
+# Domains of public mail services: a shared domain says nothing about the company.
+PUBLIC_DOMAINS = frozenset({
+    "qq.com", "vip.qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "vip.163.com", "sina.com", "sina.cn",
+    "sohu.com", "aliyun.com", "139.com", "189.cn", "wo.cn", "gmail.com", "outlook.com", "hotmail.com", "live.com",
+    "yahoo.com", "icloud.com", "me.com", "msn.com", "proton.me", "protonmail.com",
+})  # fmt: skip
+MAX_DOMAIN_MATCHES = 20
+
+
+def matches(addresses: Iterable[str], *, unit_id: int, own: Iterable[str] = ()) -> list[tuple[int, int | None]]:
+    """(customer id, contact id or None) for each match, contacts first; ``own`` (the mailbox's addresses)
+    never match."""
+    wanted = sorted({address.lower() for address in addresses} - {address.lower() for address in own})
+    if not wanted:
+        return []
+    found: dict[tuple[int, int | None], None] = {}
+    contacts = (
+        Contact.objects.alias(address=Lower("email"))
+        .filter(address__in=wanted, customer__business_unit_id=unit_id, customer__deleted_at__isnull=True)
+        .values_list("customer_id", "pk")
+    )
+    for customer_id, contact_id in contacts:
+        found[(customer_id, contact_id)] = None
+    matched = {customer_id for customer_id, _ in found}
+    customers = CustomerName.objects.filter(
+        email__in=wanted, customer__business_unit_id=unit_id, customer__deleted_at__isnull=True
+    ).values_list("customer_id", flat=True)
+    for customer_id in customers:
+        if customer_id not in matched:
+            found[(customer_id, None)] = None
+            matched.add(customer_id)
+    if parameter_value(MATCH_DOMAIN, unit=unit_id):
+        domains = {address.rsplit("@", 1)[1] for address in wanted if "@" in address} - PUBLIC_DOMAINS
+        own_domains = {address.rsplit("@", 1)[1].lower() for address in own if "@" in address}
+        for domain in sorted(domains - own_domains):
+            rows = Customer.objects.filter(
+                Q(search__email__endswith=f"@{domain}") | Q(website__icontains=domain), business_unit_id=unit_id
+            ).values_list("pk", flat=True)[:MAX_DOMAIN_MATCHES]
+            for customer_id in rows:
+                if customer_id not in matched:
+                    found[(customer_id, None)] = None
+                    matched.add(customer_id)
+    return list(found)
