@@ -361,7 +361,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         return Response(self._out(invoice))
 
 
-class DeliveryLineSerializer(ModelSerializer):
+class DeliveryNoteLineSerializer(ModelSerializer):
     order_line = serializers.PrimaryKeyRelatedField(queryset=OrderLine.objects.all())
     quantity = serializers.DecimalField(max_digits=12, decimal_places=2)
 
@@ -370,9 +370,9 @@ class DeliveryLineSerializer(ModelSerializer):
         fields = ["order_line", "quantity"]
 
 
-class DeliverySerializer(ModelSerializer):
+class DeliveryNoteSerializer(ModelSerializer):
     order = VisibleRelatedField(queryset=Order.objects.all())
-    lines = DeliveryLineSerializer(many=True)
+    lines = DeliveryNoteLineSerializer(many=True)
 
     class Meta:
         model = Delivery
@@ -391,7 +391,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     """Delivery notes (发货单) of confirmed orders: prepared → shipped → received."""
 
     queryset = Delivery.objects.select_related("customer").prefetch_related("lines")
-    serializer_class = DeliverySerializer
+    serializer_class = DeliveryNoteSerializer
     permission_module = "payments"
     action_permissions = {"ship": "edit", "receive": "edit", "destroy": "edit"}
     filterset_fields = ["status", "customer", "order"]
@@ -401,11 +401,11 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
 
     def _out(self, delivery: Delivery) -> dict[str, Any]:
         row = Delivery.all_objects.prefetch_related("lines").get(pk=delivery.pk)
-        return DeliverySerializer(row, context=self.get_serializer_context()).data
+        return DeliveryNoteSerializer(row, context=self.get_serializer_context()).data
 
-    @extend_schema(request=DeliverySerializer, responses=DeliverySerializer)
+    @extend_schema(request=DeliveryNoteSerializer, responses=DeliveryNoteSerializer)
     def create(self, request: Request) -> Response:
-        body = DeliverySerializer(data=request.data, context=self.get_serializer_context())
+        body = DeliveryNoteSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         lines = [dict(line) for line in data.pop("lines")]
@@ -415,13 +415,13 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     def perform_destroy(self, instance: Delivery) -> None:
         services.delivery_delete(actor=self.actor, delivery=instance)
 
-    @extend_schema(request=None, responses=DeliverySerializer)
+    @extend_schema(request=None, responses=DeliveryNoteSerializer)
     @action(detail=True, methods=["post"])
     def ship(self, request: Request, pk: str | None = None) -> Response:
         """Prepared → shipped: the order's delivered quantities and status move."""
         return Response(self._out(services.delivery_ship(actor=self.actor, delivery=self.get_object())))
 
-    @extend_schema(request=ReceiveSerializer, responses=DeliverySerializer)
+    @extend_schema(request=ReceiveSerializer, responses=DeliveryNoteSerializer)
     @action(detail=True, methods=["post"])
     def receive(self, request: Request, pk: str | None = None) -> Response:
         """Shipped → received, on the day the customer signed for it."""
