@@ -20,6 +20,7 @@ from guanxi.io import api as io_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
+from guanxi.retention import api as retention_api
 from guanxi.sales import api as sales_api
 from guanxi.sales.contracts import api as contract_api
 from guanxi.sales.orders import api as order_api
@@ -73,6 +74,8 @@ router.register("receipts", finance_api.ReceiptViewSet, basename="receipt")
 router.register("invoices", finance_api.InvoiceViewSet, basename="invoice")
 router.register("deliveries", finance_api.DeliveryViewSet, basename="delivery")
 router.register("receivables", finance_api.ReceivableViewSet, basename="receivable")
+router.register("churn-alerts", retention_api.ChurnAlertViewSet, basename="churn-alert")
+router.register("care-rules", retention_api.CareRuleViewSet, basename="care-rule")
 router.register("service-agents", service_api.AgentViewSet, basename="service-agent")
 router.register("imports", io_api.ImportViewSet, basename="import")
 router.register("exports", io_api.ExportViewSet, basename="export")

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "guanxi.finance",
     "guanxi.collab",
     "guanxi.expenses",
+    "guanxi.retention",
     "guanxi.io",
     "guanxi.integrations",
     "guanxi.analytics",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("finance/", include("guanxi.finance.urls")),
     path("", include("guanxi.collab.urls")),
     path("expenses/", include("guanxi.expenses.urls")),
+    path("retention/", include("guanxi.retention.urls")),
     path("io/", include("guanxi.io.urls")),
     path("integrations/", include("guanxi.integrations.urls")),
     path("reports/", include("guanxi.analytics.urls")),

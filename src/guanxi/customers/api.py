@@ -16,6 +16,7 @@ from guanxi.core.scope import get_readable_or_404, get_visible_or_404
 from guanxi.org.models import Department, User
 
 from . import bulk, history, hooks, keys, selectors, services
+from . import facts as customer_facts
 from . import warnings as customer_warnings
 from .merge import KEEP, MERGE_FIELDS, OTHER, customer_merge
 from .models import Contact, Customer
@@ -44,6 +45,18 @@ class WarningMessagesField(serializers.ListField):
 
     def to_representation(self, instance: Any) -> list[str]:
         return [str(warning.message) for warning in self.context.get("warnings", {}).get(instance.pk, [])]
+
+
+class FactField(serializers.JSONField):
+    """A figure an app above keeps about the customer (``churn_risk``: the risk score and its factors); the
+    view puts the page's values in the context."""
+
+    def __init__(self, code: str, **kwargs: Any) -> None:
+        self.code = code
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance: Any) -> Any:
+        return self.context.get("facts", {}).get(self.code, {}).get(instance.pk)
 
 
 class CustomerSerializer(ModelSerializer):
@@ -84,6 +97,8 @@ class CustomerSerializer(ModelSerializer):
         for code in customer_warnings.warning_codes():
             fields[code] = WarningCountField(code)
         fields["warnings"] = WarningMessagesField()
+        for code in customer_facts.FACTS:
+            fields[code] = FactField(code)
         return fields
 
 
@@ -201,6 +216,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
             **self.get_serializer_context(),
             "unmasked": services.customers_seen_plainly(self.actor, rows),
             "warnings": customer_warnings.warnings_for([row.pk for row in rows], actor=self.actor),
+            "facts": customer_facts.facts_for(customer_facts.FACTS, [row.pk for row in rows]),
         }
         return self.get_paginated_response(CustomerSerializer(rows, many=True, context=context).data)
 
@@ -215,6 +231,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
             **self.get_serializer_context(),
             "unmasked": services.customers_seen_plainly(self.actor, [customer]),
             "warnings": customer_warnings.warnings_for([customer.pk], actor=self.actor),
+            "facts": customer_facts.facts_for(customer_facts.FACTS, [customer.pk]),
         }
         return CustomerSerializer(customer, context=context).data
 

@@ -221,6 +221,10 @@ class CustomerFilterForm(forms.Form):
         cast(Any, self.fields["industry"]).choices = [("", _("Any")), *dictionary_choices("industry")]
         cast(Any, self.fields["source"]).choices = [("", _("Any")), *dictionary_choices("customer_source")]
         cast(Any, self.fields["province"]).choices = [("", _("Any")), *region_choices("province", None)[1:]]
+        from .facts import ordering_choices
+
+        ordering_field = cast(Any, self.fields["ordering"])
+        ordering_field.choices = [*ordering_field.choices, *ordering_choices()]
         owners = people_in_scope(actor, "customers") if actor is not None else None
         if owners is None:  # a salesperson sees only their own: nothing to choose
             del self.fields["owner"]

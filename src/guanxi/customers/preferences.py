@@ -113,7 +113,10 @@ def saved_filter_delete(*, actor: User, saved_filter: SavedFilter) -> None:
 def column_choices(unit: int | None) -> list[tuple[str, str]]:
     """Every column a user of ``unit`` may choose: the fixed ones, then the unit's (and group-wide) custom
     fields shown in lists."""
+    from .facts import FACTS
+
     fixed = [(key, str(label)) for key, label in COLUMNS.items()]
+    fixed += [(code, str(fact.label)) for code, fact in FACTS.items()]
     return fixed + [(f"{CUSTOM_PREFIX}{field.key}", field.label) for field in custom_columns(Customer, unit)]
 
 
@@ -169,10 +172,16 @@ def column_cells(columns: Sequence[str], customers: Sequence[Customer], unit: in
     if custom_keys:
         shown = custom_cells(Customer, unit, list(customers))
         custom_index = {field.key: index for index, field in enumerate(shown)}
+    from .facts import FACTS, facts_for
+
+    facts = facts_for([key for key in columns if key in FACTS], [row.pk for row in customers])
     for row in customers:
         cells = []
         for key in columns:
-            if key.startswith(CUSTOM_PREFIX):
+            if key in facts:
+                value = facts[key].get(row.pk)
+                cells.append(Cell(key, FACTS[key].display(value) if value is not None else ""))
+            elif key.startswith(CUSTOM_PREFIX):
                 index = custom_index.get(key.removeprefix(CUSTOM_PREFIX))
                 cells.append(Cell(key, row.custom_cells[index] if index is not None else ""))  # type: ignore[attr-defined]
             else:

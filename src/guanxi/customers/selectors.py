@@ -209,7 +209,10 @@ def customer_list(
             customers = customers.filter(created_at__date__gte=value)
         elif name == "created_to":
             customers = customers.filter(created_at__date__lte=value)
-    return customers.order_by(*ORDERINGS.get(ordering, ORDERINGS["updated"]))
+    from .facts import orderings  # what the apps above let the list sort by (retention's churn risk)
+
+    chosen = ORDERINGS.get(ordering) or orderings().get(ordering) or ORDERINGS["updated"]
+    return customers.order_by(*chosen)
 
 
 def _json_contains_ok() -> bool:

@@ -32,6 +32,7 @@ class Event(models.TextChoices):
     CONTRACT_SIGNED = "contract_signed", _("First contract signed")
     DEAL_UNDONE = "deal_undone", _("Its only contract voided or order cancelled")
     CHURN_CONFIRMED = "churn_confirmed", _("Churn confirmed")
+    WON_AGAIN = "won_again", _("Ordered again after churning")
 
 
 # event → (the statuses it applies to, the status it leads to). An event that does not apply to the
@@ -55,6 +56,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     # follows with OPPORTUNITY_OPENED when the customer still has an open opportunity.
     Event.DEAL_UNDONE: (frozenset({Lifecycle.WON}), Lifecycle.POTENTIAL),
     Event.CHURN_CONFIRMED: (frozenset({Lifecycle.WON, Lifecycle.POTENTIAL}), Lifecycle.CHURNED),
+    # A churned customer's new deal (a confirmed order, a signed contract): won again, next to the churn in
+    # the customer's history.
+    Event.WON_AGAIN: (frozenset({Lifecycle.CHURNED}), Lifecycle.WON),
 }
 
 

@@ -4,6 +4,7 @@ moves it back. Contracts and orders call these inside their own transaction, aft
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -38,16 +39,35 @@ def _latest_deal(customer_id: int) -> datetime | None:
     return _moment(max(days)) if days else None
 
 
+# What the apps above do when a customer makes a deal (retention: its open churn alert is recovered, a lost
+# customer's alert notes the customer came back), registered in their ready() and called inside the deal's
+# transaction: (actor, customer as it is now, the deal's date, the customer's status before the deal, the
+# deal's number).
+DealHook = Callable[[User, Customer, date, str, str], None]
+DEAL_HOOKS: list[DealHook] = []
+
+
+def register_deal_hook(hook: DealHook) -> None:
+    if hook not in DEAL_HOOKS:
+        DEAL_HOOKS.append(hook)
+
+
 def deal_made(*, actor: User, customer_id: int, on: date, event: str, note: str) -> bool:
     """A contract was signed or an order confirmed on ``on``: the customer's last deal date follows, and a
-    customer not yet won becomes won (the lifecycle event notes the deal and its date). Returns whether the
-    status changed."""
+    customer not yet won becomes won (the lifecycle event notes the deal and its date); a churned customer
+    is won again. Returns whether the status changed."""
     customer = Customer.all_objects.select_for_update().get(pk=customer_id)
+    before = customer.status
     moment = _moment(on)
     if customer.last_order_at is None or customer.last_order_at < moment:
         Customer.all_objects.filter(pk=customer_id).update(last_order_at=moment)
         customer.last_order_at = moment
-    return customer_lifecycle_event(customer=customer, event=event, actor=actor, note=f"{note} {on.isoformat()}")
+    if before == Lifecycle.CHURNED:
+        event = Event.WON_AGAIN
+    changed = customer_lifecycle_event(customer=customer, event=event, actor=actor, note=f"{note} {on.isoformat()}")
+    for hook in DEAL_HOOKS:
+        hook(actor, customer, on, before, note)
+    return changed
 
 
 def has_deal(customer_id: int) -> bool:

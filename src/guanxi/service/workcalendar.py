@@ -83,3 +83,19 @@ def calendar_of(unit: BusinessUnit | int | None) -> Calendar:
 def calendar_covers(year: int) -> bool:
     """Does the installed holiday data know this year? Past it, weekends alone decide."""
     return FIRST_YEAR <= year <= LAST_YEAR
+
+
+def holidays_starting(start: date, end: date) -> list[tuple[date, str]]:
+    """The public holidays whose first day falls between ``start`` and ``end`` (both included), with the
+    holiday's code (``spring_festival``, ``national_day``…): care rules greet customers for them."""
+    names = {holiday.value: holiday.name for holiday in chinese_calendar.Holiday}
+    found = []
+    day = start
+    while day <= end:
+        if FIRST_YEAR <= day.year <= LAST_YEAR:
+            _on, name = chinese_calendar.get_holiday_detail(day)
+            _before, previous = chinese_calendar.get_holiday_detail(day - timedelta(days=1))
+            if name and name != previous:
+                found.append((day, names.get(name, name)))
+        day += timedelta(days=1)
+    return found

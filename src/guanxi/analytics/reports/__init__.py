@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def register() -> None:
-    from . import activity, customers, sales, service, value
+    from . import activity, churn, customers, sales, service, value
 
-    for module in (sales, customers, value, activity, service):
+    for module in (sales, customers, value, churn, activity, service):
         module.register()

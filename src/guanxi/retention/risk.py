@@ -1,0 +1,246 @@
+"""The churn-risk score (SPEC §10.3): a logistic regression per unit, learnt from the unit's own won and
+churned customers, on features a salesperson understands (days since the last order, orders and amount of
+the last year, days since the last follow-up, open complaints, satisfaction, level). The model is stored as
+numbers (means, scales, weights), so scoring is arithmetic and each score is explained by the features that
+push it up most, kept as codes and figures and read in words in the reader's language."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from guanxi.customers.models import Customer, Lifecycle
+from guanxi.org.models import BusinessUnit
+from guanxi.sales.orders.models import DEAL_STATUSES, Order
+from guanxi.service.models import COMPLAINT, OPEN_STATUSES, Ticket
+
+from .models import AlertStatus, ChurnAlert, RiskModel, RiskScore
+
+MIN_HISTORY = 200  # won customers with an outcome (churned, or ordering within the no-order window)
+FEATURES = ["recency", "frequency", "monetary", "followup", "complaints", "satisfaction", "level"]
+FEATURE_LABELS = {
+    "recency": _("Days since the last order"),
+    "frequency": _("Orders in the last year"),
+    "monetary": _("Amount ordered in the last year"),
+    "followup": _("Days since the last follow-up"),
+    "complaints": _("Open complaints"),
+    "satisfaction": _("Dissatisfaction"),
+    "level": _("Level"),
+}
+# satisfaction and level as numbers: higher is worse (more dissatisfied, further from buying)
+SATISFACTION = {"very_satisfied": 0, "satisfied": 1, "neutral": 2, "dissatisfied": 3, "very_dissatisfied": 4}
+LEVELS = {"O": 0, "H": 1, "A": 2, "B": 3, "C": 4, "N": 5}
+BATCH = 5000
+
+
+def features_of(rows: Sequence[Customer], at: datetime) -> np.ndarray:
+    """The feature matrix of these customers as of ``at`` (two queries a batch)."""
+    ids = [row.pk for row in rows]
+    year_ago = timezone.localdate(at) - timedelta(days=365)
+    orders = {
+        row["customer_id"]: row
+        for row in Order.objects.filter(customer_id__in=ids, status__in=DEAL_STATUSES, ordered_on__gt=year_ago)
+        .values("customer_id")
+        .annotate(count=Count("pk"), amount=Sum("total"))
+    }
+    complaints = dict(
+        Ticket.objects.filter(customer_id__in=ids, type=COMPLAINT, status__in=OPEN_STATUSES)
+        .values("customer_id")
+        .annotate(count=Count("pk"))
+        .values_list("customer_id", "count")
+    )
+    matrix = np.zeros((len(rows), len(FEATURES)))
+    for i, row in enumerate(rows):
+        last_order = row.last_order_at or row.created_at
+        last_contact = row.last_followup_at or row.created_at
+        bought = orders.get(row.pk, {})
+        matrix[i] = [
+            max((at - last_order).days, 0),
+            bought.get("count", 0),
+            math.log1p(float(bought.get("amount") or 0)),
+            max((at - last_contact).days, 0),
+            complaints.get(row.pk, 0),
+            SATISFACTION.get(row.satisfaction, 2),
+            LEVELS.get(row.level, 3),
+        ]
+    return matrix
+
+
+@dataclass
+class Fit:
+    means: list[float]
+    scales: list[float]
+    weights: list[float]
+    intercept: float
+    auc: float | None
+
+
+def fit(matrix: np.ndarray, outcomes: np.ndarray, *, seed: int = 7) -> Fit:
+    """Standardise, learn on three quarters, measure the AUC on the held-out quarter, then learn the weights
+    kept on every sample. The weights are per standard deviation, so their sizes compare."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    train_x, test_x, train_y, test_y = train_test_split(
+        matrix, outcomes, test_size=0.25, random_state=seed, stratify=outcomes
+    )
+    scaler = StandardScaler().fit(train_x)
+    model = LogisticRegression(class_weight="balanced", max_iter=500).fit(scaler.transform(train_x), train_y)
+    auc = (
+        float(roc_auc_score(test_y, model.predict_proba(scaler.transform(test_x))[:, 1]))
+        if len(set(test_y)) > 1
+        else None
+    )
+    scaler = StandardScaler().fit(matrix)
+    model = LogisticRegression(class_weight="balanced", max_iter=500).fit(scaler.transform(matrix), outcomes)
+    scales = [float(value) if value > 0 else 1.0 for value in scaler.scale_]
+    return Fit(
+        [float(v) for v in scaler.mean_], scales, [float(v) for v in model.coef_[0]], float(model.intercept_[0]), auc
+    )
+
+
+def ranked_factors(fitted: Fit) -> list[str]:
+    """The features by the size of their weight, strongest first."""
+    order = sorted(range(len(FEATURES)), key=lambda i: -abs(fitted.weights[i]))
+    return [FEATURES[i] for i in order]
+
+
+def _history(unit_id: int, at: datetime) -> tuple[list[Customer], list[int]]:
+    """The unit's customers with an outcome: churned (or whose last alert was lost) → 1; won and ordering
+    within the no-order window → 0."""
+    from .rules import months_before, unit_params
+
+    params = unit_params(unit_id)
+    recent = timezone.make_aware(
+        datetime.combine(months_before(timezone.localdate(at), params.no_order_months), datetime.min.time())
+    )
+    lost = ChurnAlert.objects.filter(customer=OuterRef("pk"), status=AlertStatus.LOST)
+    rows = list(
+        Customer.objects.filter(business_unit_id=unit_id)
+        .filter(Q(status=Lifecycle.CHURNED) | Q(status=Lifecycle.WON, last_order_at__gt=recent) | Exists(lost))
+        .annotate(was_lost=Exists(lost))
+        .only("pk", "status", "last_order_at", "last_followup_at", "created_at", "satisfaction", "level")
+        .order_by("pk")
+    )
+    outcomes = [1 if row.status == Lifecycle.CHURNED or row.was_lost else 0 for row in rows]
+    return rows, outcomes
+
+
+@transaction.atomic
+def train_unit(unit_id: int, at: datetime) -> RiskModel:
+    """Learn the unit's model, or say why it has rules only (too little history, one outcome only)."""
+    rows, outcomes = _history(unit_id, at)
+    model, _created = RiskModel.objects.select_for_update().get_or_create(business_unit_id=unit_id)
+    model.samples, model.positives = len(rows), sum(outcomes)
+    model.trained_at = at
+    if len(rows) < MIN_HISTORY:
+        model.reason, model.weights, model.auc = "too_little_history", [], None
+    elif model.positives < 10 or model.samples - model.positives < 10:
+        model.reason, model.weights, model.auc = "one_outcome_only", [], None
+    else:
+        fitted = fit(features_of(rows, at), np.array(outcomes))
+        model.reason = ""
+        model.features, model.means, model.scales = FEATURES, fitted.means, fitted.scales
+        model.weights, model.intercept, model.auc = fitted.weights, fitted.intercept, fitted.auc
+    model.save()
+    return model
+
+
+def score_unit(model: RiskModel, at: datetime, *, batch: int = BATCH) -> int:
+    """Score every won customer of the unit with its model: probability and top three factors."""
+    if not model.ready:
+        RiskScore.objects.filter(customer__business_unit_id=model.business_unit_id).delete()
+        return 0
+    means, scales, weights = np.array(model.means), np.array(model.scales), np.array(model.weights)
+    last, scored = 0, 0
+    while True:
+        rows = list(
+            Customer.objects.filter(business_unit_id=model.business_unit_id, status=Lifecycle.WON, pk__gt=last)
+            .only("pk", "last_order_at", "last_followup_at", "created_at", "satisfaction", "level")
+            .order_by("pk")[:batch]
+        )
+        if not rows:
+            break
+        last = rows[-1].pk
+        matrix = features_of(rows, at)
+        pushes = (matrix - means) / scales * weights
+        probabilities = 1 / (1 + np.exp(-(pushes.sum(axis=1) + model.intercept)))
+        scores = []
+        for i, row in enumerate(rows):
+            top = [j for j in np.argsort(-pushes[i])[:3] if pushes[i][j] > 0]
+            factors = [{"code": FEATURES[j], "value": round(float(matrix[i][j]), 2)} for j in top]
+            scores.append(
+                RiskScore(customer_id=row.pk, probability=float(probabilities[i]), factors=factors, scored_at=at)
+            )
+        with transaction.atomic():
+            RiskScore.objects.filter(customer_id__in=[row.pk for row in rows]).delete()
+            RiskScore.objects.bulk_create(scores)
+        scored += len(scores)
+    # customers no longer won lose their score
+    RiskScore.objects.filter(customer__business_unit_id=model.business_unit_id).exclude(
+        customer__status=Lifecycle.WON
+    ).delete()
+    RiskModel.objects.filter(pk=model.pk).update(scored_at=at, scored=scored)
+    return scored
+
+
+def risk_train(at: datetime) -> dict[str, int]:
+    """The weekly job: train and score every unit."""
+    trained = scored = 0
+    for unit_id in BusinessUnit.objects.order_by("pk").values_list("pk", flat=True):
+        model = train_unit(unit_id, at)
+        trained += model.ready
+        scored += score_unit(model, at)
+    return {"trained": trained, "scored": scored}
+
+
+# --- in words ----------------------------------------------------------------------------------------------
+
+
+def factor_text(factor: dict[str, Any]) -> str:
+    """A factor in the reader's language: "no order for 210 days", "two open complaints"."""
+    value = factor.get("value", 0)
+    count = int(value)
+    match factor.get("code"):
+        case "recency":
+            return ngettext("no order for %(n)d day", "no order for %(n)d days", count) % {"n": count}
+        case "frequency":
+            return ngettext("only %(n)d order in the last year", "only %(n)d orders in the last year", count) % {
+                "n": count
+            }
+        case "monetary":
+            return str(_("little ordered in the last year (¥%(amount)s)")) % {"amount": f"{math.expm1(value):,.0f}"}
+        case "followup":
+            return ngettext("no follow-up for %(n)d day", "no follow-up for %(n)d days", count) % {"n": count}
+        case "complaints":
+            return ngettext("%(n)d open complaint", "%(n)d open complaints", count) % {"n": count}
+        case "satisfaction":
+            return str(_("dissatisfied"))
+        case "level":
+            return str(_("far from buying again (level)"))
+    return str(factor.get("code", ""))
+
+
+def reason_text(model: RiskModel | None) -> str:
+    if model is None or model.trained_at is None:
+        return str(_("The model has not been trained yet: churn is watched by the rules only."))
+    if model.reason == "too_little_history":
+        return str(
+            _("Only %(count)d customers with a known outcome (at least %(min)d are needed): rules only.")
+            % {"count": model.samples, "min": MIN_HISTORY}
+        )
+    if model.reason == "one_outcome_only":
+        return str(_("The history has too few churned or too few kept customers to learn from: rules only."))
+    return ""
