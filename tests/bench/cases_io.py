@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import resource
 import sys
+import time
 
 from django.db import transaction
 
@@ -54,6 +55,7 @@ def import_customers(picks: Picks) -> Probe:
     import_file()  # written before the clock starts
 
     def run(n: int) -> str | None:
+        started = time.perf_counter()
         try:
             with transaction.atomic():
                 HoldingLimit.objects.update_or_create(
@@ -63,7 +65,8 @@ def import_customers(picks: Picks) -> Probe:
                 raise _Undo(job)
         except _Undo as undo:
             job = undo.args[0]
-        _report("import", f"created {job.created}, skipped {job.skipped}, rejected {job.failed}")
+        rate = ROWS / (time.perf_counter() - started)
+        _report("import", f"created {job.created}, skipped {job.skipped}, rejected {job.failed}, {rate:,.0f} rows/s")
         expected_bad = ROWS // 20 - ROWS // 100  # every 20th row, less those that are also duplicates
         if job.status != "done" or job.failed < expected_bad * 0.9:
             return f"status {job.status}, {job.failed} rejected ({job.message})"
@@ -78,13 +81,15 @@ def import_check(picks: Picks) -> Probe:
     import_file()
 
     def run(n: int) -> str | None:
+        started = time.perf_counter()
         try:
             with transaction.atomic():
                 job = services.import_process(job_id=_job(actor), dry_run=True)
                 raise _Undo(job)
         except _Undo as undo:
             job = undo.args[0]
-        _report("check", f"would create {job.created}, skip {job.skipped}, rejected {job.failed}")
+        rate = ROWS / (time.perf_counter() - started)
+        _report("check", f"would create {job.created}, skip {job.skipped}, rejected {job.failed}, {rate:,.0f} rows/s")
         return None if job.status == "previewed" else f"status {job.status} ({job.message})"
 
     return Probe(actor, f"check of {ROWS:,} customers", run=run, repeat=1)
@@ -95,9 +100,11 @@ def export_customers(picks: Picks) -> Probe:
     actor = picks.admin
 
     def run(n: int) -> str | None:
+        started = time.perf_counter()
         table = export_table(actor=actor, name="customers", query={})
         content = table_write(table, file_format="xlsx")
-        _report("export", f"{table.count:,} customers, {len(content) / 2**20:.1f} MB file")
+        rate = table.count / (time.perf_counter() - started)
+        _report("export", f"{table.count:,} customers, {len(content) / 2**20:.1f} MB file, {rate:,.0f} rows/s")
         return None if content[:2] == b"PK" and table.count else "no file"
 
     return Probe(actor, "export of the customer list", run=run, repeat=1)

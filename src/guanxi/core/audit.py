@@ -80,12 +80,33 @@ def audit_log(
 ) -> AuditEntry:
     """Record an action, inside the service's transaction so the entry and the change land together. A
     ``Text`` note is kept as its message id and parameters and reads in each reader's language."""
+    entry = audit_entry(
+        actor=actor, action=action, obj=obj, changes=changes, note=note, object_type=object_type,
+        object_id=object_id, object_repr=object_repr,
+    )  # fmt: skip
+    entry.save()
+    return entry
+
+
+def audit_entry(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    note: str | Text = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEntry:
+    """The entry ``audit_log`` writes, unsaved: a service that saves records by the hundred writes their
+    entries with one ``AuditEntry.objects.bulk_create``."""
     if isinstance(note, Text):
         note = note.stored()
         if len(note) > NOTE_LENGTH:
             raise ValueError("An audit note's parameters must be short enough to store whole.")
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=user,
         actor_name=str(user or ""),
         ip=client_ip.get(),

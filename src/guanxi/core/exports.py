@@ -86,7 +86,11 @@ def _xlsx(table: Table, progress: Callable[[int], None] | None) -> bytes:
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         output,
-        {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True},
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "constant_memory": True,
+        },  # rows go to a temporary file
     )
     sheet = workbook.add_worksheet(str(table.title)[:31])
     formats = {
@@ -98,6 +102,7 @@ def _xlsx(table: Table, progress: Callable[[int], None] | None) -> bytes:
         sheet.set_column(index, index, column.width)
     sheet.write_row(0, 0, [str(column.title) for column in table.columns], workbook.add_format({"bold": True}))
     sheet.freeze_panes(1, 0)
+    zone = timezone.get_current_timezone()
     line = 0
     for line, row in enumerate(table.rows, start=1):
         for index, (column, value) in enumerate(zip(table.columns, row, strict=False)):
@@ -106,7 +111,9 @@ def _xlsx(table: Table, progress: Callable[[int], None] | None) -> bytes:
             if column.kind in ("money", "number") and isinstance(value, (int, float, Decimal)):
                 sheet.write_number(line, index, float(value), formats.get(column.kind))
             elif column.kind == "datetime" and isinstance(value, datetime):
-                sheet.write_datetime(line, index, timezone.localtime(value).replace(tzinfo=None), formats["datetime"])
+                sheet.write_datetime(
+                    line, index, timezone.localtime(value, zone).replace(tzinfo=None), formats["datetime"]
+                )
             elif column.kind == "date" and isinstance(value, date):
                 sheet.write_datetime(line, index, datetime.combine(value, datetime.min.time()), formats["date"])
             else:

@@ -23,6 +23,10 @@ _memory: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("guanxi_memo
 
 @contextmanager
 def remembering() -> Iterator[None]:
+    """Remember from here to the end of the block; inside a job that already remembers, its memory goes on."""
+    if _memory.get() is not None:
+        yield
+        return
     token = _memory.set({})
     try:
         yield

@@ -15,13 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.config.custom_forms import add_custom_filters, custom_filter_apply
+from guanxi.core.config.dictionary import dictionary_labels
 from guanxi.core.exports import Column, Table, export_audit, export_table, register_export, table_write
 from guanxi.org.models import User
 
 from . import keys, selectors, services
 from .forms import CustomerFilterForm
-from .models import Customer
+from .models import Customer, Lifecycle
 from .preferences import chosen_columns, column_cells
+from .selectors import days_to_expiry, expiry_label
 
 EXPORT_LIMIT = 10_000
 CHUNK = 2000  # customers labelled and checked for masking together: a few queries per chunk
@@ -81,27 +83,84 @@ def _selected_ids(query: Mapping[str, Any]) -> list[int] | None:
     return [int(value) for value in values if str(value).strip().isdigit()]
 
 
+# The columns an export reads straight from the row (the rest, regions and custom fields, through the list's
+# own ``column_cells``): the list formats its dates as text for people, the export writes real date cells, so it
+# neither formats them nor asks translation for each row's labels.
+DIRECT = {"number", "status", "level", "owner", "expiry", "last_followup", "updated", "created", "industry", "source"}
+# What the export reads of each customer (and of its owner): the wide rest of the row is never loaded.
+FIELDS = [
+    "name", "number", "status", "level", "owner", "expires_at", "locked_at", "last_followup_at", "updated_at",
+    "created_at", "industry", "source", "province", "city", "county", "custom", "phone", "email", "business_unit",
+]  # fmt: skip
+
+
 def _cells(actor: User, customers: QuerySet[Customer], columns: Sequence[str]) -> Iterator[Sequence[Any]]:
-    rows = customers.iterator(chunk_size=CHUNK)
+    listed = [key for key in columns if key not in DIRECT]
+    read = _Labels(columns)
+    rows = customers.select_related(None).only(*FIELDS).iterator(chunk_size=CHUNK)
     while chunk := list(islice(rows, CHUNK)):
-        column_cells(columns, chunk, actor.business_unit_id)
+        read.owners_of(chunk)
+        if listed:
+            column_cells(listed, chunk, actor.business_unit_id)
         plainly = services.customers_seen_plainly(actor, chunk)
         for customer in chunk:
             plain = customer.pk in plainly
             phone = customer.phone if plain else keys.mask_phone(customer.phone)
             email = customer.email if plain or not customer.email else keys.mask_email(customer.email)
-            cells = [_typed(customer, cell.key, cell.value) for cell in customer.cells]  # type: ignore[attr-defined]
+            shown = {cell.key: cell.value for cell in customer.cells} if listed else {}  # type: ignore[attr-defined]
+            cells = [read.value(customer, key) if key in DIRECT else str(shown[key]) for key in columns]
             yield (customer.name, *cells, phone, email)
 
 
-def _typed(customer: Customer, key: str, shown: Any) -> Any:
-    if key == "updated":
-        return customer.updated_at
-    if key == "created":
-        return timezone.localdate(customer.created_at) if customer.created_at else None
-    if key == "last_followup":
-        return timezone.localdate(customer.last_followup_at) if customer.last_followup_at else None
-    return str(shown)
+class _Labels:
+    """The direct columns' values of one export, each label worked out once: the same text the list shows
+    (``preferences.column_cells``), dates as dates."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.now = timezone.now()
+        self.zone = timezone.get_current_timezone()
+        self.statuses = {code: str(label) for code, label in Lifecycle.choices}
+        self.industries = dictionary_labels("industry") if "industry" in columns else {}
+        self.sources = dictionary_labels("customer_source") if "source" in columns else {}
+        self.pool = str(_("Public pool"))
+        self.owners: dict[int, str] = {}
+        self.expiries: dict[tuple[bool, bool, int | None], str] = {}
+
+    def owners_of(self, chunk: Sequence[Customer]) -> None:
+        """The owners' names of a chunk, one query for those not met before (an owner holds many)."""
+        missing = {customer.owner_id for customer in chunk if customer.owner_id} - set(self.owners)
+        if missing:
+            for owner in User.objects.filter(pk__in=missing).only("display_name", "username"):
+                self.owners[owner.pk] = str(owner)
+
+    def value(self, customer: Customer, key: str) -> Any:
+        match key:
+            case "number":
+                return customer.number
+            case "status":
+                return self.statuses.get(customer.status, customer.status)
+            case "level":
+                return customer.level
+            case "owner":
+                return self.pool if customer.owner_id is None else self.owners[customer.owner_id]
+            case "expiry":
+                days = days_to_expiry(customer.expires_at, self.now)
+                state = (customer.owner_id is None, customer.locked_at is not None, days)
+                if state not in self.expiries:
+                    self.expiries[state] = expiry_label(customer, self.now)
+                return self.expiries[state]
+            case "industry":
+                return self.industries.get(customer.industry, customer.industry)
+            case "source":
+                return self.sources.get(customer.source, customer.source)
+            case "updated":
+                return customer.updated_at
+            case "created":
+                return timezone.localdate(customer.created_at, self.zone) if customer.created_at else None
+            case "last_followup":
+                last = customer.last_followup_at
+                return timezone.localdate(last, self.zone) if last else None
+        return ""
 
 
 def download(content: bytes, file_format: str) -> HttpResponse:

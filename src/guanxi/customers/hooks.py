@@ -28,6 +28,9 @@ class Ownership:
     followed_up: Callable[[Customer], None]  # the no-follow-up clock starts again
     pooled: Callable[[User], QuerySet[Customer]]  # the unowned customers of the pools the actor sees
     conflict_open: Callable[..., Any]  # (*, actor, customer, match, attempted): a conflict case (撞单)
+    # (*, owner) → how many more customers the owner may be given now; like ``capacity_check`` it locks the
+    # owner until the transaction ends (registering customers by the hundred: one count per batch)
+    capacity_left: Callable[..., int]
 
 
 _ownership: list[Ownership] = []

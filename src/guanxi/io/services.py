@@ -234,12 +234,28 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
         try:
             outcome = _row_import(job, kind, target, columns, number, cells, record=not dry_run)
         except _RowRefused as refusal:
-            rejected.append(
-                RejectedRow(job=job, row=number, cells=[reading.as_text(c) for c in cells], reasons=refusal.reasons)
-            )
+            rejected.append(_rejected(job, number, cells, refusal.reasons))
             return
         outcomes[outcome] += 1
 
+    def together(chunk: list[tuple[int, list[Any]]]) -> None:
+        rows = []
+        for number, cells in chunk:
+            if number in done or not any(cell not in ("", None) for cell in cells):
+                outcomes["skipped"] += 1
+                continue
+            row, problems = _row_parse(kind, target, columns, cells)
+            if problems:
+                rejected.append(_rejected(job, number, cells, "; ".join(problems)))
+            else:
+                rows.append((number, cells, row))
+        for outcome, number, cells, reasons in _rows_import(job, kind, target, rows, record=not dry_run):
+            if outcome:
+                outcomes[outcome] += 1
+            else:
+                rejected.append(_rejected(job, number, cells, reasons))
+
+    batched = kind.create_batch is not None and target.strategy == Strategy.SKIP
     language = job.language or job.actor.language or translation.get_language()
     with translation.override(language), remembering():  # the reader's words; configuration read once per job
         for start in range(0, len(numbered), CHECK_CHUNK):
@@ -247,11 +263,16 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
             if dry_run:
                 try:
                     with transaction.atomic():
-                        for number, cells in chunk:
-                            one(number, cells)
+                        if batched:
+                            together(chunk)
+                        else:
+                            for number, cells in chunk:
+                                one(number, cells)
                         raise _Rollback
                 except _Rollback:
                     pass
+            elif batched:
+                together(chunk)
             else:
                 for number, cells in chunk:
                     one(number, cells)
@@ -271,6 +292,75 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
     )
     job.refresh_from_db()
     return job
+
+
+def _rejected(job: ImportJob, number: int, cells: list[Any], reasons: str) -> RejectedRow:
+    return RejectedRow(job=job, row=number, cells=[reading.as_text(cell) for cell in cells], reasons=reasons)
+
+
+def _rows_import(
+    job: ImportJob, kind: Kind, target: Target, rows: list[tuple[int, list[Any], Row]], *, record: bool
+) -> list[tuple[str, int, list[Any], str]]:
+    """Parsed rows registered together by the record's batch service, in one transaction: each row's
+    outcome (created, skipped) or "" with its reasons. When importing, each row is first claimed under
+    (file, row): a row another run of the file claimed is skipped, and the claims of refused rows go."""
+    assert kind.create_batch is not None
+    if not rows:
+        return []
+    results: list[tuple[str, int, list[Any], str]] = []
+    with transaction.atomic():
+        numbers = [number for number, _cells, _row in rows]
+        if record:
+            claimed = ImportedRow.objects.filter(
+                business_unit_id=job.business_unit_id, kind=job.kind, file_hash=job.file_hash, row__in=numbers
+            )
+            ImportedRow.objects.bulk_create(
+                [
+                    ImportedRow(business_unit_id=job.business_unit_id, kind=job.kind, file_hash=job.file_hash,
+                                row=number, job=job, outcome="")
+                    for number in numbers
+                ],
+                ignore_conflicts=True,
+            )  # fmt: skip
+            ours = set(claimed.filter(job=job, outcome="").values_list("row", flat=True))  # the rest: saved before
+            results += [("skipped", number, cells, "") for number, cells, _row in rows if number not in ours]
+            rows = [(number, cells, row) for number, cells, row in rows if number in ours]
+        try:
+            answers = kind.create_batch(target, [row for _number, _cells, row in rows])
+        except DomainError as error:  # for every row alike (the chosen owner): each refused with it
+            answers = [error] * len(rows)
+        saved: list[ImportedRow] = []
+        for (number, cells, _row), answer in zip(rows, answers, strict=True):
+            refusal = answer if isinstance(answer, Exception) else answer.error
+            if refusal is None and len(answer.existing) > 1:
+                names = ", ".join(str(match) for match in answer.existing[:3])
+                refusal = DomainError(
+                    _("This row matches more than one existing record: %(names)s.") % {"names": names}
+                )
+            if refusal is not None:
+                results.append(("", number, cells, _refusal(kind, refusal, job.business_unit_id)))
+                continue
+            outcome, record_id = (
+                ("skipped", answer.existing[0].pk) if answer.existing else ("created", answer.customer.pk)
+            )
+            results.append((outcome, number, cells, ""))
+            saved.append(
+                ImportedRow(business_unit_id=job.business_unit_id, kind=job.kind, file_hash=job.file_hash, row=number,
+                            job=job, outcome=outcome, record_id=record_id)
+            )  # fmt: skip
+        if record:
+            claimed.filter(job=job, outcome="").delete()
+            ImportedRow.objects.bulk_create(saved)
+    return sorted(results, key=lambda result: result[1])
+
+
+def _refusal(kind: Kind, error: Exception, unit: int | None) -> str:
+    """A row's refusal in the reader's words, each field's problem under the column's label."""
+    if isinstance(error, ValidationError):
+        return "; ".join(_field_messages(kind, error.message_dict, unit))
+    assert isinstance(error, DomainError)
+    message = str(error.message)
+    return f"{_label(kind, error.field, unit)}: {message}" if error.field else message
 
 
 class _RowRefused(Exception):
@@ -310,13 +400,8 @@ def _row_import(
             if claim is not None:
                 ImportedRow.objects.filter(pk=claim.pk).update(outcome=outcome, record_id=record_id)
             return outcome
-    except ValidationError as error:
-        raise _RowRefused("; ".join(_field_messages(kind, error.message_dict, job.business_unit_id))) from error
-    except DomainError as error:
-        message = str(error.message)
-        if error.field:
-            message = f"{_label(kind, error.field, job.business_unit_id)}: {message}"
-        raise _RowRefused(message) from error
+    except (ValidationError, DomainError) as error:
+        raise _RowRefused(_refusal(kind, error, job.business_unit_id)) from error
 
 
 def _row_parse(kind: Kind, target: Target, columns: dict[int, Column], cells: list[Any]) -> tuple[Row, list[str]]:

@@ -10,7 +10,7 @@ from guanxi.org.models import User
 
 from .conflicts import conflict_open
 from .lifecycle import Event, customer_lifecycle_event
-from .rules import capacity_check, expiry_refresh, pool_customers
+from .rules import capacity_check, capacity_left, expiry_refresh, pool_customers
 from .services import customer_owned, place
 
 
@@ -31,5 +31,6 @@ def register() -> None:
             followed_up=expiry_refresh,
             pooled=pool_customers,
             conflict_open=conflict_open,
+            capacity_left=capacity_left,
         )
     )

@@ -336,6 +336,14 @@ def capacity_check(*, owner: User, adding: int = 1) -> None:
         )
 
 
+def capacity_left(*, owner: User) -> int:
+    """How many more customers ``owner`` may be given now (SPEC §3.2), counted once for a batch of them. Like
+    ``capacity_check`` it locks the owner until the transaction ends, so a claim at the same time waits."""
+    lock_holder(owner)
+    limits = limits_of(owner)
+    return max(0, limits.holding - holdings_of(owner, limits, up_to=limits.holding + 1))
+
+
 # --- messages for people ------------------------------------------------------------------------------
 
 

@@ -71,31 +71,43 @@ def register_number_kind(kind: str, label: str | Promise, *, default_format: str
 def number_next(*, kind: str, prefix: str = "", at: datetime | None = None, unit: Any = None) -> str:
     """The next number of ``kind``, e.g. ``KH202611220001``. Call it inside the transaction that saves
     the record: the counter stays locked until that commits, and rolls back with it."""
+    return numbers_next(kind=kind, prefix=prefix, at=at, unit=unit, count=1)[0]
+
+
+def numbers_next(*, kind: str, prefix: str = "", at: datetime | None = None, unit: Any = None, count: int) -> list[str]:
+    """The next ``count`` numbers of ``kind`` in order, taken with one UPDATE of the counter (records saved by
+    the hundred, as an import does); the same rules as ``number_next``."""
+    if count <= 0:
+        return []
     moment = timezone.localtime(at or timezone.now())
     code = f"numbering.{kind}"
     text = parameter_value(code, unit=unit) if code in PARAMETERS else DEFAULT_FORMAT
-    sequence = _increment(kind, _period(text, moment))
+    last = _increment(kind, _period(text, moment), count)
 
-    def render(match: re.Match[str]) -> str:
-        name, digits = match.group(1), match.group(2)
-        if name == "prefix":
-            return prefix
-        if name == "seq":
-            return str(sequence).zfill(int(digits or 4))
-        return moment.strftime(_DATE_TOKENS[name])
+    def rendered(sequence: int) -> str:
+        def render(match: re.Match[str]) -> str:
+            name, digits = match.group(1), match.group(2)
+            if name == "prefix":
+                return prefix
+            if name == "seq":
+                return str(sequence).zfill(int(digits or 4))
+            return moment.strftime(_DATE_TOKENS[name])
 
-    return _TOKEN.sub(render, text)
+        return _TOKEN.sub(render, text)
+
+    return [rendered(sequence) for sequence in range(last - count + 1, last + 1)]
 
 
 @transaction.atomic
-def _increment(kind: str, period: str) -> int:
+def _increment(kind: str, period: str, count: int = 1) -> int:
+    """Move the counter on by ``count``; the last sequence number taken."""
     counter = NumberCounter.objects.filter(kind=kind, period=period)
-    if not counter.update(value=F("value") + 1):
+    if not counter.update(value=F("value") + count):
         try:
             with transaction.atomic():  # a savepoint: losing the race to create the row is not fatal
-                NumberCounter.objects.create(kind=kind, period=period, value=1)
-                return 1
+                NumberCounter.objects.create(kind=kind, period=period, value=count)
+                return count
         except IntegrityError:
-            counter.update(value=F("value") + 1)  # someone created it first; now it exists
+            counter.update(value=F("value") + count)  # someone created it first; now it exists
     # Our UPDATE holds the row's lock, so this reads our own increment.
     return counter.values_list("value", flat=True).get()

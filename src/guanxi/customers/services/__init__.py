@@ -1,6 +1,7 @@
 """Every write on customers and contacts (SPEC §2): one transaction each, permission and scope first,
 full validation (field errors in the user's language), duplicate check, optimistic locking, audit."""
 
+from .batch import NewCustomer, Registered, customers_create_batch
 from .common import (
     AUDITED_FIELDS,
     CONTACT_FIELDS,
@@ -55,8 +56,10 @@ __all__ = [
     "Claim",
     "Duplicate",
     "DuplicateCustomer",
+    "NewCustomer",
     "P",
     "R",
+    "Registered",
     "_refuse_duplicates",
     "can_edit",
     "contact_delete",
@@ -76,6 +79,7 @@ __all__ = [
     "customer_transfer",
     "customer_unshare",
     "customer_update",
+    "customers_create_batch",
     "customers_seen_plainly",
     "keeps_conflict_cases",
     "owner_label",

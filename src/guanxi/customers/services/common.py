@@ -147,17 +147,23 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
 def customer_name_save(customer: Customer) -> None:
     """The search box's keys of a saved customer (its name, e-mail and phone), in their row beside the
     customer's."""
-    CustomerName.objects.update_or_create(
-        customer=customer,
-        defaults={
-            "name_key": customer.name_key,
-            "name_pinyin": customer.name_pinyin,
-            "name_initials": keys.name_initials(customer.name)[:60],
-            "name_bigrams": keys.name_bigrams(customer.name_key),
-            "email": customer.email.lower(),
-            "phone_tail": keys.phone_tail(customer.phone),
-        },
-    )
+    CustomerName.objects.update_or_create(customer=customer, defaults=_search_keys(customer))
+
+
+def customer_name_row(customer: Customer) -> CustomerName:
+    """The search keys' row of a new customer, unsaved (for a ``bulk_create`` of many)."""
+    return CustomerName(customer=customer, **_search_keys(customer))
+
+
+def _search_keys(customer: Customer) -> dict[str, str]:
+    return {
+        "name_key": customer.name_key,
+        "name_pinyin": customer.name_pinyin,
+        "name_initials": keys.name_initials(customer.name)[:60],
+        "name_bigrams": keys.name_bigrams(customer.name_key),
+        "email": customer.email.lower(),
+        "phone_tail": keys.phone_tail(customer.phone),
+    }
 
 
 def search_keys_changed(customer: Customer, current: Customer) -> bool:

@@ -69,38 +69,11 @@ def customer_create(
     duplicate: it opens a conflict case for the managers (SPEC §3.4) and refuses, saying so. The case
     is written after the registration's transaction (and that of a service around it that keeps conflict
     cases) has rolled back, so it stays."""
-    require_perm(actor, "customers.create")
-    if pool is not None:
-        _require_pool_import(actor, pool)
+    unit = _registration_unit(actor, owner, pool)
     owner = owner or actor
-    unit = (owner.department.business_unit_id if owner.department else None) or actor.business_unit_id
-    if pool is not None:
-        unit = pool.business_unit_id
-    if unit is None:
-        raise DomainError(_("You belong to no business unit; ask an administrator to place you in a department."))
-    customer = Customer(**{name: value for name, value in data.items() if name in CUSTOMER_FIELDS})
-    customer.business_unit_id = unit
-    customer.owner = owner
-    customer.created_by = actor
-    customer.status = Lifecycle.POTENTIAL
-    errors = FieldErrors()
-    with errors.check():
-        customer_clean(customer)
-    required = required_customer_fields(unit)
-    for field in ("contact_name", "contact_mobile"):
-        if field in required and not (contact or {}).get(field.removeprefix("contact_")):
-            errors.add(field, _("This field is required."))
-    first_contact = None
-    if contact and any(contact.get(name) for name in ("name", "mobile", "phone", "email")):
-        first_contact = Contact(**{name: value for name, value in contact.items() if name in CONTACT_FIELDS})
-        first_contact.is_primary = True
-        if not first_contact.name:
-            errors.add("contact_name", _("Give the contact's name."))
-        with errors.check(prefix="contact_"):
-            _clean_contact(first_contact)
-    with errors.check():
-        customer.custom = custom_values_clean(model=Customer, unit=unit, values=custom or {})
-    errors.raise_any()
+    customer, first_contact = customer_built(
+        actor=actor, unit=unit, owner=owner, data=data, contact=contact, custom=custom
+    )
     phones = [customer.phone, *([first_contact.mobile, first_contact.phone] if first_contact else [])]
     attempted = {name: str(data.get(name) or "") for name in ("name", "phone", "tax_number")}  # as typed
     attempted["contact_mobile"] = str((contact or {}).get("mobile") or "")
@@ -132,6 +105,57 @@ def customer_create(
         audit_log(actor=actor, action=Action.CREATE, obj=first_contact, changes=diff({}, snapshot(first_contact)))
     emit("customer.created", customer, actor=actor)
     return customer
+
+
+def _registration_unit(actor: User, owner: User | None, pool: Pool | None) -> int:
+    """Who may register, and the business unit the new customers belong to (the owner's, or the pool's)."""
+    require_perm(actor, "customers.create")
+    if pool is not None:
+        _require_pool_import(actor, pool)
+    owner = owner or actor
+    unit = (owner.department.business_unit_id if owner.department else None) or actor.business_unit_id
+    if pool is not None:
+        unit = pool.business_unit_id
+    if unit is None:
+        raise DomainError(_("You belong to no business unit; ask an administrator to place you in a department."))
+    return unit
+
+
+def customer_built(
+    *,
+    actor: User,
+    unit: int,
+    owner: User,
+    data: Mapping[str, Any],
+    contact: Mapping[str, Any] | None,
+    custom: Mapping[str, Any] | None,
+) -> tuple[Customer, Contact | None]:
+    """A new customer and its first contact, unsaved, checked as a registration checks them: every field's
+    problem at once (``ValidationError``), the contact's fields prefixed ``contact_``."""
+    customer = Customer(**{name: value for name, value in data.items() if name in CUSTOMER_FIELDS})
+    customer.business_unit_id = unit
+    customer.owner = owner
+    customer.created_by = actor
+    customer.status = Lifecycle.POTENTIAL
+    errors = FieldErrors()
+    with errors.check():
+        customer_clean(customer)
+    required = required_customer_fields(unit)
+    for field in ("contact_name", "contact_mobile"):
+        if field in required and not (contact or {}).get(field.removeprefix("contact_")):
+            errors.add(field, _("This field is required."))
+    first_contact = None
+    if contact and any(contact.get(name) for name in ("name", "mobile", "phone", "email")):
+        first_contact = Contact(**{name: value for name, value in contact.items() if name in CONTACT_FIELDS})
+        first_contact.is_primary = True
+        if not first_contact.name:
+            errors.add("contact_name", _("Give the contact's name."))
+        with errors.check(prefix="contact_"):
+            _clean_contact(first_contact)
+    with errors.check():
+        customer.custom = custom_values_clean(model=Customer, unit=unit, values=custom or {})
+    errors.raise_any()
+    return customer, first_contact
 
 
 @transaction.atomic
