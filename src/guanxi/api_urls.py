@@ -13,6 +13,7 @@ from guanxi.core.notifications import api as notification_api
 from guanxi.customers import api as customer_api
 from guanxi.customers.regions import api as region_api
 from guanxi.expenses import api as expense_api
+from guanxi.finance import api as finance_api
 from guanxi.integrations.mailboxes import api as mailbox_api
 from guanxi.integrations.webhooks import api as webhook_api
 from guanxi.io import api as io_api
@@ -68,6 +69,11 @@ router.register("document-folders", collab_api.FolderViewSet, basename="document
 router.register("documents", collab_api.DocumentViewSet, basename="document")
 router.register("scripts", collab_api.ScriptViewSet, basename="script")
 router.register("expenses", expense_api.ExpenseViewSet, basename="expense")
+router.register("payment-plans", finance_api.PaymentPlanViewSet, basename="payment-plan")
+router.register("receipts", finance_api.ReceiptViewSet, basename="receipt")
+router.register("invoices", finance_api.InvoiceViewSet, basename="invoice")
+router.register("deliveries", finance_api.DeliveryViewSet, basename="delivery")
+router.register("receivables", finance_api.ReceivableViewSet, basename="receivable")
 router.register("churn-alerts", retention_api.ChurnAlertViewSet, basename="churn-alert")
 router.register("care-rules", retention_api.CareRuleViewSet, basename="care-rule")
 router.register("service-agents", service_api.AgentViewSet, basename="service-agent")

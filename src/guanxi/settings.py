@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.leads",
     "guanxi.service",
+    "guanxi.finance",
     "guanxi.collab",
     "guanxi.expenses",
     "guanxi.retention",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("leads/", include("guanxi.leads.urls")),
     path("approvals/", include("guanxi.workflows.urls")),
     path("service/", include("guanxi.service.urls")),
+    path("finance/", include("guanxi.finance.urls")),
     path("", include("guanxi.collab.urls")),
     path("expenses/", include("guanxi.expenses.urls")),
     path("retention/", include("guanxi.retention.urls")),

@@ -43,6 +43,10 @@ STATUS_OF_CODE: dict[str, int] = {
     "already_answered": 409,
     "holding_limit": 409,
     "lock_limit": 409,
+    "over_receipt": 409,  # money: the receipts would pass the contract/order amount
+    "over_invoice": 409,
+    "over_plan": 409,
+    "has_receipts": 409,
     "duplicate_mailbox": 409,  # a user connects one mailbox
     "disabled": 409,  # a turned-off mailbox
     "deleted": 409,  # a deleted webhook

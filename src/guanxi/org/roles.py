@@ -33,7 +33,8 @@ DEFAULT_ROLES = [
         _("Sees every business unit: dashboards, funnel, forecast and performance."),
         Scope.ALL,
         {"sales": ("view", "export", "approve"), "admin": ("view",), "service": ("view", "export")},
-        extra={"expense_payments": ("view", "edit")},  # the group's finance pays approved expense claims
+        # the group's finance pays approved expense claims, confirms receipts and issues invoices
+        extra={"expense_payments": ("view", "edit"), "finance": ("view", "edit", "approve", "export")},
     ),
     DefaultRole(
         "unit_head",

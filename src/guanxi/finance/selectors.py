@@ -1,0 +1,263 @@
+"""Reads of money, always through the gate: receivables per customer or per contract/order with their ageing
+(overdue in buckets of 0–30, 31–60, 61–90 and over 90 days, as of any date), the lists of receipts, invoices
+and delivery notes, and a customer's balance for the 360 page. A page of the report takes a fixed number of
+queries whatever the data size."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from guanxi.customers.models import Customer
+from guanxi.org.models import User
+
+from .models import (
+    Allocation,
+    Delivery,
+    Invoice,
+    InvoiceStatus,
+    PaymentPlan,
+    Receipt,
+    ReceiptStatus,
+    Receivable,
+)
+
+ZERO = Decimal(0)
+MONEY: DecimalField = DecimalField(max_digits=18, decimal_places=2)
+BUCKETS = (("not_due", None, 0), ("d0_30", 1, 30), ("d31_60", 31, 60), ("d61_90", 61, 90), ("d90", 91, None))
+FIGURES = ("contracted", "invoiced", "received", "outstanding", "overdue", *(code for code, _a, _b in BUCKETS))
+
+
+@dataclass
+class Row:
+    """One line of the report: a customer, or a contract/order."""
+
+    key: int
+    label: str
+    customer_id: int
+    customer_name: str = ""
+    receivable: Receivable | None = None
+    figures: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(FIGURES, ZERO))
+
+    def __getattr__(self, name: str) -> Decimal:
+        if name in FIGURES:
+            return self.figures[name]
+        raise AttributeError(name)
+
+
+def _end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def bucket_of(days_overdue: int) -> str:
+    """The bucket of a plan ``days_overdue`` days past its due date (0 or less: not yet due)."""
+    for code, low, high in BUCKETS:
+        if (low is None or days_overdue >= low) and (high is None or days_overdue <= high):
+            return code
+    return "d90"
+
+
+def _in_bucket(as_of: date, low: int | None, high: int | None, path: str = "due_on") -> Q:
+    when = Q()
+    if low is not None:  # at least ``low`` days overdue: due on or before as_of − low
+        when &= Q(**{f"{path}__lte": as_of - timedelta(days=low)})
+    if high is not None:
+        when &= Q(**{f"{path}__gte": as_of - timedelta(days=high)})
+    return when
+
+
+def _sums(value: Any, as_of: date, path: str = "due_on") -> dict[str, Any]:
+    return {
+        code: Coalesce(Sum(Case(When(_in_bucket(as_of, low, high, path), then=value), default=Value(ZERO),
+                                output_field=MONEY)), Value(ZERO), output_field=MONEY)
+        for code, low, high in BUCKETS
+    }  # fmt: skip
+
+
+def _buckets(plans: QuerySet[PaymentPlan], key: str | None, as_of: date) -> dict[Any, dict[str, Decimal]]:
+    """The outstanding of these plans by bucket (grouped by ``key``, or one group under None). Today's from the
+    rows; an earlier day's as the plans' amounts less what receipts received by then (and not released by then)
+    had allocated to them: two grouped sums, no query per plan."""
+    if as_of >= timezone.localdate():
+        return _grouped(plans, key, _sums(F("amount") - F("received"), as_of))
+    owed = _grouped(plans, key, _sums(F("amount"), as_of))
+    paid = Allocation.objects.filter(plan__in=plans.values("pk"), receipt__received_on__lte=as_of).filter(
+        Q(released_at__isnull=True) | Q(released_at__gte=_end_of(as_of))
+    )
+    for group, figures in _grouped(
+        paid, f"plan__{key}" if key else None, _sums(F("amount"), as_of, "plan__due_on")
+    ).items():
+        target = owed.setdefault(group, dict.fromkeys(figures, ZERO))
+        for code, value in figures.items():
+            target[code] -= value
+    return owed
+
+
+def _grouped(rows: QuerySet[Any], key: str | None, sums: dict[str, Any]) -> dict[Any, dict[str, Decimal]]:
+    if key is None:
+        return {None: rows.aggregate(**sums)}
+    return {item.pop(key): item for item in rows.values(key).annotate(**sums)}
+
+
+def receivables(actor: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Receivable]:
+    """The receivables the actor sees, filtered: ``unit``, ``owner``, ``customer``, ``q`` (customer name),
+    ``overdue`` (with a plan past due as of ``as_of``)."""
+    filters = filters or {}
+    rows = Receivable.objects.visible_to(actor)
+    if filters.get("unit"):
+        rows = rows.filter(business_unit_id=filters["unit"])
+    if filters.get("owner"):
+        rows = rows.filter(owner_id=filters["owner"])
+    if filters.get("customer"):
+        rows = rows.filter(customer_id=filters["customer"])
+    if filters.get("q"):
+        rows = rows.filter(Q(customer__name__icontains=filters["q"]) | Q(number__icontains=filters["q"]))
+    if filters.get("overdue"):
+        as_of = filters.get("as_of") or timezone.localdate()
+        late = PaymentPlan.objects.filter(receivable=OuterRef("pk"), due_on__lt=as_of, received__lt=F("amount"))
+        rows = rows.filter(Exists(late))
+    return rows
+
+
+def _received_as_of(rows: QuerySet[Receivable], as_of: date, key: str) -> dict[int, Decimal]:
+    """By ``key``: what confirmed receipts received by ``as_of`` (and not reversed by then) bring."""
+    receipts = (
+        Receipt.objects.filter(receivable__in=rows.values("pk"), received_on__lte=as_of, decided_at__isnull=False)
+        .filter(Q(status=ReceiptStatus.APPROVED) | Q(status=ReceiptStatus.REVERSED, reversed_at__gte=_end_of(as_of)))
+        .values(f"receivable__{key}" if key != "pk" else "receivable")
+        .annotate(total=Sum("amount"))
+    )
+    name = f"receivable__{key}" if key != "pk" else "receivable"
+    return {row[name]: row["total"] for row in receipts}
+
+
+def _invoiced_as_of(rows: QuerySet[Receivable], as_of: date, key: str) -> dict[int, Decimal]:
+    name = f"receivable__{key}" if key != "pk" else "receivable"
+    invoices = (
+        Invoice.objects.filter(receivable__in=rows.values("pk"), status=InvoiceStatus.ISSUED, issued_on__lte=as_of)
+        .values(name)
+        .annotate(total=Sum("amount"))
+    )
+    return {row[name]: row["total"] for row in invoices}
+
+
+def ageing_page(
+    actor: User, *, as_of: date, by: str = "customer", filters: Mapping[str, Any] | None = None, page: Any = 1,
+    per_page: int = 25,
+) -> tuple[Any, list[Row]]:  # fmt: skip
+    """One page of the report (by customer or by contract/order), biggest outstanding first."""
+    from django.core.paginator import Paginator
+
+    rows = receivables(actor, {**(filters or {}), "as_of": as_of})
+    past = as_of < timezone.localdate()
+    key = "customer" if by == "customer" else "pk"
+    grouped = (
+        rows.values(key)
+        .annotate(contracted=Sum("amount"), invoiced_now=Sum("invoiced"), received_now=Sum("received"))
+        .annotate(outstanding_now=F("contracted") - F("received_now"))
+        .order_by("-outstanding_now", key)
+    )
+    paginator = Paginator(grouped, per_page)
+    page_obj = paginator.get_page(page)
+    ids = [item[key] for item in page_obj.object_list]
+    result: dict[int, Row] = {}
+    if by == "customer":
+        names = dict(Customer.all_objects.filter(pk__in=ids).values_list("pk", "name"))
+        for item in page_obj.object_list:
+            result[item[key]] = Row(item[key], names.get(item[key], ""), item[key], names.get(item[key], ""))
+    else:
+        found = {r.pk: r for r in Receivable.objects.filter(pk__in=ids).select_related("customer", "owner")}
+        for item in page_obj.object_list:
+            receivable = found[item[key]]
+            result[item[key]] = Row(item[key], receivable.number, receivable.customer_id, receivable.customer.name,
+                                    receivable)  # fmt: skip
+    for item in page_obj.object_list:
+        figures = result[item[key]].figures
+        figures["contracted"] = item["contracted"]
+        figures["invoiced"] = item["invoiced_now"]
+        figures["received"] = item["received_now"]
+    if past and ids:
+        scoped = rows.filter(**{f"{key}__in": ids})
+        received, invoiced = _received_as_of(scoped, as_of, key), _invoiced_as_of(scoped, as_of, key)
+        for pk, row in result.items():
+            row.figures["received"], row.figures["invoiced"] = received.get(pk, ZERO), invoiced.get(pk, ZERO)
+    plan_key = "receivable__customer" if by == "customer" else "receivable"
+    plans = PaymentPlan.objects.filter(receivable__in=rows.filter(**{f"{key}__in": ids}).values("pk"))
+    for group, figures in (_buckets(plans, plan_key, as_of) if ids else {}).items():
+        if group in result:
+            result[group].figures.update(figures)
+    for row in result.values():
+        _finish(row.figures)
+    return page_obj, [result[pk] for pk in ids]
+
+
+def _finish(figures: dict[str, Decimal]) -> None:
+    figures["outstanding"] = figures["contracted"] - figures["received"]
+    figures["overdue"] = sum((figures[code] for code, low, _h in BUCKETS if low is not None), ZERO)
+
+
+def ageing_totals(actor: User, *, as_of: date, filters: Mapping[str, Any] | None = None) -> dict[str, Decimal]:
+    """The report's totals over every row the actor sees (with the filters)."""
+    rows = receivables(actor, {**(filters or {}), "as_of": as_of})
+    totals = rows.aggregate(
+        contracted=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY),
+        invoiced=Coalesce(Sum("invoiced"), Value(ZERO), output_field=MONEY),
+        received=Coalesce(Sum("received"), Value(ZERO), output_field=MONEY),
+    )
+    if as_of < timezone.localdate():
+        totals["received"] = sum(_received_as_of(rows, as_of, "business_unit").values(), ZERO)
+        totals["invoiced"] = sum(_invoiced_as_of(rows, as_of, "business_unit").values(), ZERO)
+    totals.update(_buckets(PaymentPlan.objects.filter(receivable__in=rows.values("pk")), None, as_of)[None])
+    figures = dict.fromkeys(FIGURES, ZERO) | totals
+    _finish(figures)
+    return figures
+
+
+def customer_balance(
+    actor: User, customer_id: int, *, as_of: date | None = None
+) -> tuple[dict[str, Decimal], list[Row]]:
+    """A customer's balance (the 360 page): the totals and one row per contract/order, as the actor sees them."""
+    as_of = as_of or timezone.localdate()
+    filters = {"customer": customer_id}
+    _page, rows = ageing_page(actor, as_of=as_of, by="receivable", filters=filters, per_page=50)
+    return ageing_totals(actor, as_of=as_of, filters=filters), rows
+
+
+def receipt_list(actor: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Receipt]:
+    filters = filters or {}
+    rows = Receipt.objects.visible_to(actor).select_related("customer", "receivable")
+    for name in ("status", "customer_id", "receivable_id", "business_unit_id"):
+        if filters.get(name):
+            rows = rows.filter(**{name: filters[name]})
+    if filters.get("q"):
+        rows = rows.filter(Q(number__icontains=filters["q"]) | Q(customer__name__icontains=filters["q"]))
+    return rows.order_by("-received_on", "-pk")
+
+
+def invoice_list(actor: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Invoice]:
+    filters = filters or {}
+    rows = Invoice.objects.visible_to(actor).select_related("customer", "receivable")
+    for name in ("status", "customer_id", "receivable_id", "business_unit_id"):
+        if filters.get(name):
+            rows = rows.filter(**{name: filters[name]})
+    if filters.get("q"):
+        rows = rows.filter(Q(number__icontains=filters["q"]) | Q(customer__name__icontains=filters["q"]))
+    return rows.order_by("-created_at", "-pk")
+
+
+def delivery_list(actor: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Delivery]:
+    filters = filters or {}
+    rows = Delivery.objects.visible_to(actor).select_related("customer", "order")
+    for name in ("status", "customer_id", "order_id", "business_unit_id"):
+        if filters.get(name):
+            rows = rows.filter(**{name: filters[name]})
+    if filters.get("q"):
+        rows = rows.filter(Q(number__icontains=filters["q"]) | Q(customer__name__icontains=filters["q"]))
+    return rows.order_by("-shipped_on", "-pk")

@@ -1,0 +1,94 @@
+"""Money (SPEC §8). Targets from the money issue at 1,000,000 payment plans, 800,000 receipts and 300,000
+invoices: the receivables ageing report for the whole company ≤ 500 ms p95 and for a salesperson ≤ 100 ms;
+receipt approval with its allocation ≤ 50 ms; the overdue sweep ≤ 10 s."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from guanxi.core.jobs import run_job
+from guanxi.finance import tasks
+from guanxi.finance.models import PaymentPlan, Receipt, Receivable
+from guanxi.finance.services.receipts import _approved
+from guanxi.workflows.models import ApprovalRequest
+
+from .harness import NotBuilt, Picks, Probe, case, has_text, url
+
+COMPANY, SALESPERSON, APPROVE, SWEEP_MS = 500, 100, 50, 10_000
+
+
+class _Undo(Exception):
+    pass
+
+
+@case("receivables ageing, whole company (group admin)", target_ms=COMPANY, group="finance")
+def ageing_company(picks: Picks) -> Probe:
+    if not Receivable.objects.exists():
+        raise NotBuilt("receivables (dataset_finance)")
+    return Probe(picks.admin, url("finance:receivables"), check=has_text("receivable-totals"))
+
+
+@case("receivables ageing (salesperson)", target_ms=SALESPERSON, group="finance")
+def ageing_salesperson(picks: Picks) -> Probe:
+    return Probe(picks.salesperson, url("finance:receivables"), check=has_text("receivable-totals"))
+
+
+@case("receivables ageing as of 90 days ago, by contract (salesperson)", target_ms=SALESPERSON, group="finance")
+def ageing_salesperson_past(picks: Picks) -> Probe:
+    day = (timezone.localdate() - timedelta(days=90)).isoformat()
+    return Probe(
+        picks.salesperson, url("finance:receivables", as_of=day, by="record"), check=has_text("receivable-totals")
+    )
+
+
+@case("approve a receipt, allocated to the plans (finance)", target_ms=APPROVE, group="finance")
+def approve(picks: Picks) -> Probe:
+    """The approval's own work (the callback the engine runs when finance approves): the conditional update of
+    the receivable, the allocation over the open plans, the status; each run rolled back."""
+    open_ = list(
+        Receivable.objects.filter(owner=picks.salesperson, received__lt=F("amount"))
+        .order_by("pk").values_list("pk", "amount", "received")[:50]
+    )  # fmt: skip
+    if not open_:
+        raise NotBuilt("receivables of the salesperson with money outstanding")
+
+    def run(n: int) -> str | None:
+        pk, amount, received = open_[n % len(open_)]
+        part = min(amount - received, (amount / 10).quantize(Decimal("0.01")))
+        try:
+            with transaction.atomic():
+                receipt = Receipt.objects.create(
+                    business_unit_id=Receivable.objects.values_list("business_unit_id", flat=True).get(pk=pk),
+                    receivable_id=pk, customer_id=Receivable.objects.values_list("customer_id", flat=True).get(pk=pk),
+                    number=f"BENCH{n}", received_on=timezone.localdate(), amount=part, method="transfer",
+                    status="pending",
+                )  # fmt: skip
+                request = ApprovalRequest(object_id=str(receipt.pk))
+                _approved(request, picks.admin, "")
+                raise _Undo(Receipt.objects.get(pk=receipt.pk).status, receipt.allocations.count())
+        except _Undo as undo:
+            return None if undo.args[0] == "approved" and undo.args[1] > 0 else f"{undo.args}"
+
+    return Probe(picks.admin, "receipt approval", run=run, repeat=50)
+
+
+@case("overdue sweep (all plans)", target_ms=SWEEP_MS, group="finance")
+def overdue_sweep(picks: Picks) -> Probe:
+    at = timezone.now()
+    due = PaymentPlan.objects.filter(tasks.due(at)).count()
+    if not due:
+        raise NotBuilt("unpaid instalments past their date")
+
+    def run(n: int) -> str | None:
+        try:
+            with transaction.atomic():
+                raise _Undo(run_job("payments_overdue", at=at))
+        except _Undo as undo:
+            return None if undo.args[0] == f"{due} payment plans overdue" else f"{undo.args[0]}, {due} were due"
+
+    return Probe(picks.admin, f"payments_overdue ({due:,} due of {PaymentPlan.objects.count():,})", run=run, repeat=3)

@@ -1,0 +1,355 @@
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from guanxi.core.errors import Conflict, DomainError, NotPermitted
+from guanxi.core.jobs import run_job
+from guanxi.core.models import Notification
+from guanxi.finance import selectors, services
+from guanxi.finance.models import Allocation, PaymentPlan, PlanStatus, Receipt, ReceiptStatus, Receivable
+from guanxi.sales.orders.models import Order, OrderLine, OrderStatus
+from tests.conftest import World
+
+from .conftest import contract_of, order_of, pay, plan, receivable_of
+
+TODAY = timezone.localdate
+
+
+def _plans(receivable: Receivable) -> list[PaymentPlan]:
+    return list(PaymentPlan.objects.filter(receivable=receivable).order_by("number"))
+
+
+# --- plans --------------------------------------------------------------------------------------------------
+
+
+def test_plans_are_generated_from_the_payment_terms_and_never_sum_above_the_amount(money: World) -> None:
+    receivable = receivable_of(money, amount="10000.01", payment_terms="30% 预付，60% 到货验收后，10% 质保金")
+    first = date(2026, 1, 31)
+    plans = services.plans_generate(actor=money.alice, receivable=receivable, first_due=first, every_months=1)
+    assert [p.amount for p in plans] == [Decimal("3000.00"), Decimal("6000.01"), Decimal("1000.00")]
+    assert sum(p.amount for p in plans) == Decimal("10000.01")
+    assert [p.due_on for p in plans] == [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)]
+    assert Receivable.objects.get(pk=receivable.pk).planned == Decimal("10000.01")
+    with pytest.raises(DomainError) as refused:
+        plan(money, receivable, first, "0.01")
+    assert refused.value.code == "over_plan"
+
+
+def test_equal_instalments_when_the_terms_name_no_shares_and_the_last_takes_the_rounding(money: World) -> None:
+    receivable = receivable_of(money, amount="100.00", payment_terms="货到付款")
+    plans = services.plans_generate(actor=money.alice, receivable=receivable, first_due=TODAY(), count=3)
+    assert [p.amount for p in plans] == [Decimal("33.33"), Decimal("33.33"), Decimal("33.34")]
+
+
+def test_a_plan_amount_must_be_money(money: World) -> None:
+    receivable = receivable_of(money)
+    for bad, message in (("0", "more than zero"), ("-5", "more than zero"), ("1.005", "two decimal"), ("x", "amount")):
+        with pytest.raises(ValidationError) as refused:
+            plan(money, receivable, TODAY(), bad)
+        assert message in " ".join(refused.value.message_dict["amount"])
+    assert not PaymentPlan.objects.exists() and Receivable.objects.get(pk=receivable.pk).planned == 0
+
+
+def test_a_plan_with_receipts_can_no_longer_be_edited(money: World) -> None:
+    receivable = receivable_of(money)
+    first = plan(money, receivable, TODAY(), "4000")
+    edited = services.plan_update(actor=money.alice, plan=first, version=first.version, data={"amount": "5000"})
+    with pytest.raises(Conflict) as stale:
+        services.plan_update(actor=money.alice, plan=first, version=first.version, data={"amount": "4500"})
+    assert stale.value.code == "stale_version"
+    pay(money, receivable, "100")
+    with pytest.raises(Conflict) as refused:
+        services.plan_update(actor=money.alice, plan=edited, version=edited.version + 1, data={"amount": "6000"})
+    assert refused.value.code == "has_receipts"
+    with pytest.raises(Conflict):
+        services.plan_delete(actor=money.alice, plan=edited)
+
+
+# --- receipts and allocation --------------------------------------------------------------------------------
+
+
+def test_a_receipt_is_allocated_oldest_first_partially_and_the_roll_ups_move(money: World) -> None:
+    receivable = receivable_of(money)
+    p1 = plan(money, receivable, TODAY() + timedelta(days=30), "3000")
+    p2 = plan(money, receivable, TODAY() - timedelta(days=10), "3000")
+    p3 = plan(money, receivable, TODAY() + timedelta(days=60), "4000")
+    receipt = pay(money, receivable, "4500")
+    assert receipt.status == ReceiptStatus.APPROVED
+    fresh = {p.pk: p for p in _plans(receivable)}
+    assert (fresh[p2.pk].received, fresh[p2.pk].status) == (Decimal("3000"), PlanStatus.RECEIVED)
+    assert (fresh[p1.pk].received, fresh[p1.pk].status) == (Decimal("1500"), PlanStatus.PARTIAL)
+    assert (fresh[p3.pk].received, fresh[p3.pk].status) == (Decimal("0"), PlanStatus.PENDING)
+    assert Receivable.objects.get(pk=receivable.pk).received == Decimal("4500")
+
+
+def test_a_receipt_goes_to_the_chosen_plans_first(money: World) -> None:
+    receivable = receivable_of(money)
+    p1 = plan(money, receivable, TODAY(), "3000")
+    p2 = plan(money, receivable, TODAY() + timedelta(days=30), "3000")
+    pay(money, receivable, "3500", chosen_plans=[p2.pk])
+    fresh = {p.pk: p for p in _plans(receivable)}
+    assert (fresh[p2.pk].status, fresh[p1.pk].received) == (PlanStatus.RECEIVED, Decimal("500"))
+
+
+def test_an_over_receipt_is_refused_naming_the_outstanding_amount_and_nothing_moves(money: World) -> None:
+    receivable = receivable_of(money, amount="1000")
+    pay(money, receivable, "600")
+    with pytest.raises(ValidationError) as refused:
+        services.receipt_create(
+            actor=money.alice, receivable=receivable, data={"received_on": TODAY(), "amount": "500", "method": "cash"}
+        )
+    assert "400.00" in refused.value.message_dict["amount"][0]
+    # two drafts that each fit, approved one after the other: the second is refused at approval
+    first = services.receipt_create(
+        actor=money.alice, receivable=receivable, data={"received_on": TODAY(), "amount": "300", "method": "cash"}
+    )
+    second = services.receipt_create(
+        actor=money.alice, receivable=receivable, data={"received_on": TODAY(), "amount": "300", "method": "cash"}
+    )
+    services.receipt_submit(actor=money.alice, receipt=first)
+    services.receipt_submit(actor=money.alice, receipt=second)
+    services.receipt_decide(actor=money.fay, receipt=first, approve=True)  # type: ignore[attr-defined]
+    with pytest.raises(DomainError) as over:
+        services.receipt_decide(actor=money.fay, receipt=second, approve=True)  # type: ignore[attr-defined]
+    assert over.value.code == "over_receipt" and "100.00" in str(over.value.message)
+    assert Receipt.objects.get(pk=second.pk).status == ReceiptStatus.PENDING
+    assert Receivable.objects.get(pk=receivable.pk).received == Decimal("900")
+
+
+def test_a_receipt_only_against_a_signed_contract(money: World) -> None:
+    from tests.sales.contracting import contract
+    from tests.sales.quoting import customer
+
+    draft = contract(money.alice, customer(money.alice))
+    with pytest.raises(Conflict) as refused:
+        services.receivable_open(actor=money.alice, contract=draft)
+    assert refused.value.code == "wrong_status"
+
+
+def test_reversing_a_receipt_releases_its_allocation(money: World) -> None:
+    receivable = receivable_of(money)
+    p1 = plan(money, receivable, TODAY(), "3000")
+    receipt = pay(money, receivable, "3000")
+    assert PaymentPlan.objects.get(pk=p1.pk).status == PlanStatus.RECEIVED
+    with pytest.raises(NotPermitted):
+        services.receipt_reverse(actor=money.alice, receipt=receipt, reason="退票")
+    with pytest.raises(DomainError):
+        services.receipt_reverse(actor=money.fay, receipt=receipt, reason=" ")  # type: ignore[attr-defined]
+    services.receipt_reverse(actor=money.fay, receipt=receipt, reason="支票退票")  # type: ignore[attr-defined]
+    fresh = PaymentPlan.objects.get(pk=p1.pk)
+    assert (fresh.received, fresh.status) == (Decimal("0"), PlanStatus.PENDING)
+    assert Receivable.objects.get(pk=receivable.pk).received == 0
+    assert Allocation.objects.get(receipt=receipt).released_at is not None
+    assert Receipt.objects.get(pk=receipt.pk).status == ReceiptStatus.REVERSED
+
+
+def test_a_receipt_on_a_standalone_order_moves_the_orders_roll_up(money: World) -> None:
+    order = order_of(money)
+    receivable = services.receivable_open(actor=money.alice, order=order)
+    assert receivable.amount == order.total
+    receipt = pay(money, receivable, "100")
+    assert Order.objects.get(pk=order.pk).received_amount == Decimal("100")
+    services.receipt_reverse(actor=money.fay, receipt=receipt, reason="误录")  # type: ignore[attr-defined]
+    assert Order.objects.get(pk=order.pk).received_amount == 0
+
+
+def test_a_rejected_receipt_moves_nothing(money: World) -> None:
+    receivable = receivable_of(money)
+    row = services.receipt_create(
+        actor=money.alice, receivable=receivable, data={"received_on": TODAY(), "amount": "100", "method": "cash"}
+    )
+    services.receipt_submit(actor=money.alice, receipt=row)
+    services.receipt_decide(actor=money.fay, receipt=row, approve=False, comment="未到账")  # type: ignore[attr-defined]
+    assert Receipt.objects.get(pk=row.pk).status == ReceiptStatus.REJECTED
+    assert Receivable.objects.get(pk=receivable.pk).received == 0
+
+
+# --- overdue ------------------------------------------------------------------------------------------------
+
+
+def test_a_plan_is_overdue_from_the_next_morning_reminded_once(money: World) -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(datetime(2026, 3, 1, 10, tzinfo=shanghai), tick=False):
+        receivable = receivable_of(money)
+        due = plan(money, receivable, date(2026, 3, 10), "1000")
+    run_job("payments_overdue", at=datetime(2026, 3, 10, 23, 59, tzinfo=shanghai))
+    assert PaymentPlan.objects.get(pk=due.pk).status == PlanStatus.PENDING
+    assert run_job("payments_overdue", at=datetime(2026, 3, 11, 0, 1, tzinfo=shanghai)) == "1 payment plans overdue"
+    fresh = PaymentPlan.objects.get(pk=due.pk)
+    assert fresh.status == PlanStatus.OVERDUE and fresh.reminded_at is not None
+    told = set(Notification.objects.filter(kind="payment_overdue").values_list("recipient__username", flat=True))
+    assert told == {"alice", "fay"}
+    run_job("payments_overdue", at=datetime(2026, 3, 12, 9, tzinfo=shanghai))
+    assert Notification.objects.filter(kind="payment_overdue").count() == 2  # once
+
+
+def test_a_partly_paid_overdue_plan_stays_overdue_until_received(money: World) -> None:
+    receivable = receivable_of(money)
+    due = plan(money, receivable, TODAY() - timedelta(days=3), "1000")
+    run_job("payments_overdue")
+    pay(money, receivable, "400")
+    assert PaymentPlan.objects.get(pk=due.pk).status == PlanStatus.OVERDUE
+    pay(money, receivable, "600")
+    assert PaymentPlan.objects.get(pk=due.pk).status == PlanStatus.RECEIVED
+
+
+# --- ageing -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("days", "bucket"),
+    [
+        (0, "not_due"),
+        (1, "d0_30"),
+        (30, "d0_30"),
+        (31, "d31_60"),
+        (60, "d31_60"),
+        (61, "d61_90"),
+        (90, "d61_90"),
+        (91, "d90"),
+    ],
+)
+def test_ageing_buckets_at_their_boundaries(money: World, days: int, bucket: str) -> None:
+    receivable = receivable_of(money)
+    as_of = date(2026, 6, 30)
+    plan(money, receivable, as_of - timedelta(days=days), "1000")
+    totals = selectors.ageing_totals(money.alice, as_of=as_of)
+    assert totals[bucket] == Decimal("1000")
+    assert sum(totals[code] for code, _l, _h in selectors.BUCKETS) == Decimal("1000")
+    assert selectors.bucket_of(days) == bucket
+    assert totals["overdue"] == (0 if bucket == "not_due" else Decimal("1000"))
+
+
+def test_ageing_as_of_a_past_day_counts_only_receipts_received_by_then(money: World) -> None:
+    receivable = receivable_of(money)
+    today = TODAY()
+    plan(money, receivable, today - timedelta(days=40), "1000")
+    pay(money, receivable, "1000", on=today - timedelta(days=5))
+    now = selectors.ageing_totals(money.alice, as_of=today)
+    assert now["overdue"] == 0 and now["received"] == Decimal("1000")
+    then = selectors.ageing_totals(money.alice, as_of=today - timedelta(days=10))
+    assert then["d0_30"] == Decimal("1000") and then["received"] == 0 and then["outstanding"] == Decimal("10000")
+
+
+def test_the_report_per_customer_and_per_contract(money: World) -> None:
+    first = receivable_of(money, name="甲公司")
+    second = receivable_of(money, name="乙公司", amount="5000")
+    plan(money, first, TODAY() - timedelta(days=45), "2000")
+    pay(money, second, "1000")
+    _page, rows = selectors.ageing_page(money.alice, as_of=TODAY(), by="customer")
+    assert [(r.label, r.outstanding) for r in rows] == [("甲公司", Decimal("10000")), ("乙公司", Decimal("4000"))]
+    assert rows[0].d31_60 == Decimal("2000")
+    _page, records = selectors.ageing_page(money.alice, as_of=TODAY(), by="receivable", filters={"q": "乙"})
+    assert [r.receivable.pk for r in records] == [second.pk]  # type: ignore[union-attr]
+
+
+# --- invoices -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "ok"),
+    [
+        ("91350100M000100Y43", True),
+        ("91350100M000100Y44", False),
+        ("110108123456789", True),
+        ("11010812345678901", True),
+        ("11010812345678901234", True),
+        ("1101081234567", False),
+        ("91350100m000100y43", True),
+        ("9135010OM000100Y43", False),
+    ],
+)
+def test_tax_numbers(number: str, ok: bool) -> None:
+    assert (services.tax_number_problem(number.upper()) == "") is ok
+
+
+def test_a_special_invoice_needs_a_valid_tax_number_and_invoices_stay_within_the_amount(money: World) -> None:
+    receivable = receivable_of(money, amount="1000")
+    data = {"kind": "special", "title": "客户有限公司", "tax_number": ""}
+    with pytest.raises(ValidationError) as refused:
+        services.invoice_request(
+            actor=money.alice, receivable=receivable, data=data, lines=[{"description": "设备", "amount": "600"}]
+        )
+    assert "tax_number" in refused.value.message_dict
+    data["tax_number"] = "91350100M000100Y44"
+    with pytest.raises(ValidationError) as wrong:
+        services.invoice_request(
+            actor=money.alice, receivable=receivable, data=data, lines=[{"description": "设备", "amount": "600"}]
+        )
+    assert "check character" in wrong.value.message_dict["tax_number"][0]
+    data["tax_number"] = "91350100M000100Y43"
+    first = services.invoice_request(
+        actor=money.alice, receivable=receivable, data=data, lines=[{"description": "设备", "amount": "600"}]
+    )
+    with pytest.raises(DomainError) as over:
+        services.invoice_request(
+            actor=money.alice, receivable=receivable, data=data, lines=[{"description": "设备", "amount": "400.01"}]
+        )
+    assert over.value.code == "over_invoice" and "400.00" in str(over.value.message)
+    with pytest.raises(NotPermitted):
+        services.invoice_issue(actor=money.alice, invoice=first, invoice_number="04400001")
+    services.invoice_issue(actor=money.fay, invoice=first, invoice_number="04400001")  # type: ignore[attr-defined]
+    assert Receivable.objects.get(pk=receivable.pk).invoiced == Decimal("600")
+    services.invoice_void(actor=money.fay, invoice=first, reason="抬头错误")  # type: ignore[attr-defined]
+    assert Receivable.objects.get(pk=receivable.pk).invoiced == 0
+
+
+def test_an_invoice_on_an_order_moves_the_orders_invoiced_amount(money: World) -> None:
+    order = order_of(money)
+    receivable = services.receivable_open(actor=money.alice, order=order)
+    invoice = services.invoice_request(
+        actor=money.alice, receivable=receivable, data={"title": "甲"}, lines=[{"description": "车床", "amount": "500"}]
+    )
+    services.invoice_issue(actor=money.fay, invoice=invoice, invoice_number="A1")  # type: ignore[attr-defined]
+    assert Order.objects.get(pk=order.pk).invoiced_amount == Decimal("500")
+
+
+# --- deliveries ---------------------------------------------------------------------------------------------
+
+
+def test_deliveries_are_capped_at_ordered_minus_delivered_and_move_the_order(money: World) -> None:
+    order = order_of(money, quantity=5)
+    line = OrderLine.objects.get(order=order)
+    first = services.delivery_create(
+        actor=money.alice, order=order, data={"carrier": "顺丰"}, lines=[{"order_line": line.pk, "quantity": "3"}]
+    )
+    with pytest.raises(ValidationError) as over:
+        services.delivery_create(
+            actor=money.alice, order=order, data={}, lines=[{"order_line": line.pk, "quantity": "3"}]
+        )
+    assert "2" in over.value.message_dict["lines.0.quantity"][0]
+    services.delivery_ship(actor=money.alice, delivery=first)
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PARTIALLY_DELIVERED
+    second = services.delivery_create(
+        actor=money.alice, order=order, data={}, lines=[{"order_line": line.pk, "quantity": "2"}]
+    )
+    services.delivery_ship(actor=money.alice, delivery=second)
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.DELIVERED
+    received = services.delivery_receive(actor=money.alice, delivery=second, receiver="张三")
+    assert received.status == "received" and received.receiver == "张三"
+    with pytest.raises(Conflict):
+        services.delivery_ship(actor=money.alice, delivery=second)
+
+
+def test_an_order_under_a_contract_is_paid_on_the_contract(money: World) -> None:
+    contract = contract_of(money)
+    order = order_of(money)
+    Order.objects.filter(pk=order.pk).update(contract=contract)
+    order.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        services.receivable_open(actor=money.alice, order=order)
+    assert refused.value.code == "under_contract"
+
+
+def test_another_salespersons_money_is_outside_scope(money: World) -> None:
+    receivable = receivable_of(money)
+    with pytest.raises(NotPermitted):
+        services.plan_create(actor=money.charlie, receivable=receivable, data={"due_on": TODAY(), "amount": "1"})
+    assert not Receivable.objects.visible_to(money.charlie).exists()
+    assert Receivable.objects.visible_to(money.bob).count() == 1  # Alice's manager
+    assert Receivable.objects.visible_to(money.fay).count() == 1  # type: ignore[attr-defined]

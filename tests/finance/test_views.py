@@ -1,0 +1,133 @@
+"""Money pages: the receivables report (totals, filters, drill-down, export, a fixed number of queries), a
+receivable with its plans, the receipt form and finance's approval, invoices, delivery notes, the 360 tab."""
+
+from datetime import timedelta
+from decimal import Decimal
+from io import BytesIO
+
+from django.urls import reverse
+from django.utils import timezone
+from python_calamine import CalamineWorkbook
+
+from guanxi.finance.models import Delivery, Invoice, PaymentPlan, Receipt, ReceiptStatus, Receivable
+from guanxi.sales.orders.models import OrderLine, OrderStatus
+from tests.conftest import World, client_for
+
+from .conftest import order_of, pay, plan, receivable_of
+
+
+def test_the_report_has_totals_filters_drill_down_and_a_fixed_number_of_queries(
+    money: World, django_assert_max_num_queries: object
+) -> None:
+    today = timezone.localdate()
+    for n in range(6):
+        receivable = receivable_of(money, amount=str(1000 * (n + 1)))
+        plan(money, receivable, today - timedelta(days=20 * n + 1), "500")
+    fay = client_for(money.fay)  # type: ignore[attr-defined]
+    fay.get(reverse("finance:receivables"))
+    with django_assert_max_num_queries(22):  # type: ignore[operator]
+        page = fay.get(reverse("finance:receivables"))
+    assert page.status_code == 200
+    totals = page.context["totals"]
+    assert totals["contracted"] == Decimal(21000) and totals["overdue"] == Decimal(3000)
+    assert [row.outstanding for row in page.context["rows"]][:2] == [Decimal(6000), Decimal(5000)]
+    overdue = fay.get(reverse("finance:receivables"), {"overdue": "on", "by": "record"})
+    assert len(overdue.context["rows"]) == 6
+    first = page.context["rows"][0]
+    drill = fay.get(reverse("finance:receivables"), {"customer": first.customer_id, "by": "record"})
+    assert [row.customer_id for row in drill.context["rows"]] == [first.customer_id]
+    detail = fay.get(reverse("finance:receivable", args=[drill.context["rows"][0].key]))
+    assert detail.status_code == 200 and len(detail.context["plans"]) == 1
+    exported = fay.get(reverse("finance:receivables_export"))
+    sheet = CalamineWorkbook.from_filelike(BytesIO(exported.content)).get_sheet_by_index(0).to_python()
+    values = [row for row in sheet if row and isinstance(row[1], (int, float))]
+    assert len(values) == 6 and sorted(row[1] for row in values)[-1] == 6000
+
+
+def test_a_receipt_entered_on_the_page_approved_by_finance_turns_the_plan_received(money: World) -> None:
+    receivable = receivable_of(money, amount="1000")
+    due = plan(money, receivable, timezone.localdate(), "1000")
+    alice = client_for(money.alice)
+    bad = alice.post(
+        reverse("finance:receipt_create", args=[receivable.pk]),
+        {"received_on": timezone.localdate().isoformat(), "amount": "1.001", "method": "transfer"},
+    )
+    assert bad.status_code == 200 and bad.context["form"].errors["amount"] and not Receipt.objects.exists()
+    made = alice.post(
+        reverse("finance:receipt_create", args=[receivable.pk]),
+        {"received_on": timezone.localdate().isoformat(), "amount": "1000", "method": "transfer", "submit": "1"},
+    )
+    receipt = Receipt.objects.get()
+    assert made.status_code == 302 and receipt.status == ReceiptStatus.PENDING
+    fay = client_for(money.fay)  # type: ignore[attr-defined]
+    page = fay.get(receipt.get_absolute_url())
+    assert page.context["may_decide"] and not page.context["may_reverse"]
+    fay.post(reverse("finance:receipt_decide", args=[receipt.pk]), {"decision": "approve"})
+    assert PaymentPlan.objects.get(pk=due.pk).status == "received"
+    tab = alice.get(reverse("finance:customer_tab", args=[receivable.customer_id]))
+    assert tab.context["totals"]["received"] == Decimal(1000) and tab.context["totals"]["outstanding"] == 0
+    assert b'data-testid="balance-outstanding"' in tab.content
+
+
+def test_lists_answer_with_a_fixed_number_of_queries(money: World, django_assert_max_num_queries: object) -> None:
+    for _n in range(3):
+        pay(money, receivable_of(money), "100")
+    alice = client_for(money.alice)
+    for name in ("finance:receipts", "finance:invoices", "finance:deliveries"):
+        alice.get(reverse(name))
+        with django_assert_max_num_queries(20):  # type: ignore[operator]
+            assert alice.get(reverse(name)).status_code == 200
+
+
+def test_an_invoice_is_requested_with_the_customers_billing_data_and_issued(money: World) -> None:
+    receivable = receivable_of(money, amount="1000")
+    alice, fay = client_for(money.alice), client_for(money.fay)  # type: ignore[attr-defined]
+    form = alice.get(reverse("finance:invoice_create", args=[receivable.pk]))
+    assert form.context["form"].initial["title"] == receivable.customer.name
+    data = {
+        "kind": "normal",
+        "title": "甲公司",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "30",
+        "lines-0-description": "设备",
+        "lines-0-amount": "1000.01",
+        "lines-0-quantity": "1",
+    }
+    over = alice.post(reverse("finance:invoice_create", args=[receivable.pk]), data)
+    assert over.status_code == 200 and not Invoice.objects.exists()
+    data["lines-0-amount"] = "1000"
+    assert alice.post(reverse("finance:invoice_create", args=[receivable.pk]), data).status_code == 302
+    invoice = Invoice.objects.get()
+    fay.post(reverse("finance:invoice_issue", args=[invoice.pk]), {"invoice_number": "04400001"})
+    assert Receivable.objects.get(pk=receivable.pk).invoiced == Decimal(1000)
+
+
+def test_a_delivery_note_is_prepared_shipped_and_received_on_the_pages(money: World) -> None:
+    order = order_of(money, quantity=4)
+    line = OrderLine.objects.get(order=order)
+    alice = client_for(money.alice)
+    url = reverse("finance:delivery_create", args=[order.pk])
+    too_many = alice.post(url, {"shipped_on": timezone.localdate().isoformat(), f"line-{line.pk}": "5"})
+    assert too_many.status_code == 200 and not Delivery.objects.exists()
+    alice.post(url, {"shipped_on": timezone.localdate().isoformat(), f"line-{line.pk}": "4", "carrier": "顺丰"})
+    delivery = Delivery.objects.get()
+    alice.post(reverse("finance:delivery_ship", args=[delivery.pk]))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DELIVERED
+    alice.post(reverse("finance:delivery_receive", args=[delivery.pk]), {"receiver": "张三"})
+    assert Delivery.objects.get().status == "received"
+
+
+def test_another_salespersons_money_answers_404(money: World) -> None:
+    receivable = receivable_of(money)
+    receipt = pay(money, receivable, "100")
+    charlie = client_for(money.charlie)
+    for url in (
+        reverse("finance:receivable", args=[receivable.pk]),
+        receipt.get_absolute_url(),
+        reverse("finance:receipt_create", args=[receivable.pk]),
+    ):
+        assert charlie.get(url).status_code == 404
+    assert charlie.get(reverse("finance:receivables")).context["rows"] == []
