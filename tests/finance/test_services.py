@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.jobs import run_job
-from guanxi.core.models import Notification
+from guanxi.core.models import Notification, OutboxEvent
 from guanxi.finance import selectors, services
 from guanxi.finance.models import Allocation, PaymentPlan, PlanStatus, Receipt, ReceiptStatus, Receivable
 from guanxi.sales.orders.models import Order, OrderLine, OrderStatus
@@ -146,6 +146,12 @@ def test_reversing_a_receipt_releases_its_allocation(money: World) -> None:
     assert Receivable.objects.get(pk=receivable.pk).received == 0
     assert Allocation.objects.get(receipt=receipt).released_at is not None
     assert Receipt.objects.get(pk=receipt.pk).status == ReceiptStatus.REVERSED
+    # the unit's webhooks hear both, in the order they happened
+    events = OutboxEvent.objects.filter(record_id=receipt.pk, event__startswith="receipt.").order_by("pk")
+    assert [(event.event, event.data["amount"]) for event in events] == [
+        ("receipt.approved", "3000.00"),
+        ("receipt.reversed", "3000.00"),
+    ]
 
 
 def test_a_receipt_on_a_standalone_order_moves_the_orders_roll_up(money: World) -> None:

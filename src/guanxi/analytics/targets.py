@@ -1,6 +1,6 @@
 """Sales targets (SPEC §12.6): what they are measured by and how far each person, department and the unit
-got. The measure is a unit parameter: won opportunities, signed contracts or confirmed orders, each by its own
-date."""
+got. The measure is a unit parameter: won opportunities, signed contracts, confirmed orders or confirmed
+receipts, each by its own date."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.config.parameters import parameter_value
 from guanxi.core.permissions import grants_of
 from guanxi.core.scope import Scope
+from guanxi.finance.models import Receipt, ReceiptStatus
 from guanxi.org.models import Department, User
 from guanxi.org.selectors import departments_in_scope, people_in_scope
 from guanxi.sales.contracts.models import DEAL_STATUSES as CONTRACT_DEALS
@@ -43,11 +44,11 @@ class TargetMeasure:
     drill: Callable[[Period, int | None], str]  # (period, owner) → the list of the records counted
 
 
-def _by_owner(rows: QuerySet[Any], actor: User, amount: str) -> dict[int, tuple[Decimal, int]]:
+def _by_owner(rows: QuerySet[Any], actor: User, amount: str, owner: str = "owner") -> dict[int, tuple[Decimal, int]]:
     if actor.business_unit_id is not None:
         rows = rows.filter(business_unit_id=actor.business_unit_id)
-    grouped = rows.order_by().values("owner").annotate(amount=Sum(amount), count=Count("pk"))
-    return {line["owner"]: (line["amount"] or ZERO, line["count"]) for line in grouped}
+    grouped = rows.order_by().values(owner).annotate(amount=Sum(amount), count=Count("pk"))
+    return {line[owner]: (line["amount"] or ZERO, line["count"]) for line in grouped}
 
 
 def _won_opportunities(actor: User, period: Period) -> dict[int, tuple[Decimal, int]]:
@@ -68,6 +69,13 @@ def _confirmed_orders(actor: User, period: Period) -> dict[int, tuple[Decimal, i
         status__in=ORDER_DEALS, ordered_on__gte=period.start, ordered_on__lte=period.end
     )
     return _by_owner(rows, actor, "total")
+
+
+def _confirmed_receipts(actor: User, period: Period) -> dict[int, tuple[Decimal, int]]:
+    rows = Receipt.objects.visible_to(actor).filter(
+        status=ReceiptStatus.APPROVED, received_on__gte=period.start, received_on__lte=period.end
+    )
+    return _by_owner(rows, actor, "amount", owner="receivable__owner")
 
 
 def _list(url: str, date_from: str, date_to: str, **fixed: str) -> Callable[[Period, int | None], str]:
@@ -94,6 +102,12 @@ MEASURES: dict[str, TargetMeasure] = {
             _("Signed contracts (amount, signed date)"),
             _signed_contracts,
             _list("sales:contracts", "signed_from", "signed_to", deals="1"),
+        ),
+        TargetMeasure(
+            "confirmed_receipts",
+            _("Confirmed receipts (amount, date received)"),
+            _confirmed_receipts,
+            _list("finance:receipts", "received_from", "received_to", status=ReceiptStatus.APPROVED),
         ),
         TargetMeasure(
             "confirmed_orders",

@@ -238,6 +238,12 @@ def receipt_list(actor: User, filters: Mapping[str, Any] | None = None) -> Query
             rows = rows.filter(**{name: filters[name]})
     if filters.get("q"):
         rows = rows.filter(Q(number__icontains=filters["q"]) | Q(customer__name__icontains=filters["q"]))
+    if filters.get("received_from"):
+        rows = rows.filter(received_on__gte=filters["received_from"])
+    if filters.get("received_to"):
+        rows = rows.filter(received_on__lte=filters["received_to"])
+    if filters.get("owner"):
+        rows = rows.filter(receivable__owner_id=filters["owner"])
     return rows.order_by("-received_on", "-pk")
 
 

@@ -4,6 +4,7 @@ the customer 360 tab with the balance."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -201,7 +203,15 @@ def plan_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @perm_required("payments.view")
 def receipt_list(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    filters = {"status": status if status in ReceiptStatus.values else "", "q": request.GET.get("q", "")[:100]}
+    owner = request.GET.get("owner", "")
+    filters: dict[str, Any] = {
+        "status": status if status in ReceiptStatus.values else "",
+        "q": request.GET.get("q", "")[:100],
+        # a sales target's drill-down hands these over
+        "received_from": _day(request.GET.get("received_from", "")),
+        "received_to": _day(request.GET.get("received_to", "")),
+        "owner": int(owner) if owner.isdigit() else None,
+    }
     rows = selectors.receipt_list(request.user, filters)
     context = {
         "page_obj": CappedPaginator(rows, 25).get_page(request.GET.get("page")),
@@ -209,6 +219,13 @@ def receipt_list(request: AuthedRequest) -> HttpResponse:
         "statuses": ReceiptStatus.choices,
     }
     return render(request, "finance/receipts.html", context)
+
+
+def _day(text: str) -> date | None:
+    try:
+        return parse_date(text[:10])
+    except ValueError:  # well formed but no such day (2026-02-30)
+        return None
 
 
 @perm_required("payments.create")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.numbering import number_next
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
+from guanxi.core.outbox import emit
 from guanxi.core.permissions import require_perm
 from guanxi.org.models import User
 from guanxi.sales.orders import services as orders
@@ -225,6 +226,7 @@ def _approved(request: ApprovalRequest, actor: User, comment: str) -> None:
     _move(row, ReceiptStatus.APPROVED, allowed=[ReceiptStatus.PENDING], decided_at=timezone.now())
     _apply(actor, row)
     audit_log(actor=actor, action=Action.UPDATE, obj=row, changes={"status": ["pending", "approved"]}, note=comment)
+    emit("receipt.approved", row, actor=actor, data={"amount": str(row.amount)})
 
 
 def _rejected(request: ApprovalRequest, actor: User, comment: str) -> None:
@@ -267,6 +269,7 @@ def receipt_reverse(*, actor: User, receipt: Receipt, reason: str) -> Receipt:
     if receivable.order_id and receivable.order is not None:
         orders.order_received(actor=actor, order=receivable.order, amount=-row.amount)
     audit_log(actor=actor, action=Action.UPDATE, obj=row, changes={"status": ["approved", "reversed"]}, note=reason)
+    emit("receipt.reversed", row, actor=actor, data={"amount": str(row.amount), "reason": reason})
     return row
 
 
@@ -274,6 +277,7 @@ def register() -> None:
     from django.urls import reverse
 
     from guanxi.core.config.numbering import register_number_kind
+    from guanxi.core.outbox import register_event
     from guanxi.workflows.registry import RecordType, register_record_type
 
     register_record_type(
@@ -287,3 +291,5 @@ def register() -> None:
         )
     )
     register_number_kind("receipt", gettext_lazy("Receipt number"))
+    register_event("receipt.approved", gettext_lazy("Receipt confirmed"))
+    register_event("receipt.reversed", gettext_lazy("Receipt reversed"))

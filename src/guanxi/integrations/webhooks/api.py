@@ -149,6 +149,8 @@ def register() -> None:
     """A delivery shows its record as the REST API does (phones and e-mail masked, as to any reader)."""
     from guanxi.customers.api import CustomerSerializer
     from guanxi.customers.models import Customer
+    from guanxi.finance.api import ReceiptSerializer
+    from guanxi.finance.models import Receipt
     from guanxi.sales.api import OpportunitySerializer
     from guanxi.sales.contracts.api import ContractSerializer
     from guanxi.sales.contracts.models import Contract
@@ -168,4 +170,5 @@ def register() -> None:
     register_renderer(Contract, renderer(ContractSerializer))
     register_renderer(Order, renderer(OrderSerializer))
     register_renderer(Ticket, renderer(TicketSerializer))
+    register_renderer(Receipt, renderer(ReceiptSerializer))
     register_renderer(Subscription, lambda rows: [{"id": row.pk, "name": row.name, "url": row.url} for row in rows])
