@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.records import MainRecord
 from guanxi.core.scope import ScopedQuerySet
@@ -21,7 +22,7 @@ class AlertStatus(models.TextChoices):
     WARNED = "warned", _("Warned")
     RETAINING = "retaining", _("Retaining")
     RECOVERED = "recovered", _("Recovered")
-    LOST = "lost", _("Lost")
+    LOST = "lost", pgettext_lazy("churn alert", "Lost")
 
 
 OPEN_STATUSES = (AlertStatus.WARNED, AlertStatus.RETAINING)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.retention.models import OPEN_STATUSES, REASON_DICTIONARY, AlertStatus, ChurnAlert
 
@@ -43,7 +44,7 @@ CHURN = Report(
         Measure("count", _("Alerts"), Count("pk")),
         Measure("open", _("Still open"), Count("pk", filter=Q(status__in=OPEN_STATUSES))),
         Measure("recovered", _("Kept"), Count("pk", filter=Q(status=AlertStatus.RECOVERED))),
-        Measure("lost", _("Lost"), Count("pk", filter=Q(status=AlertStatus.LOST))),
+        Measure("lost", pgettext_lazy("churn alert", "Lost"), Count("pk", filter=Q(status=AlertStatus.LOST))),
         Measure("recovery", _("Kept of those decided"), kind="percent", derive=_kept),
     ),
     group="customers",
