@@ -202,23 +202,28 @@ def plan_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @perm_required("payments.view")
 def receipt_list(request: AuthedRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
     owner = request.GET.get("owner", "")
-    filters: dict[str, Any] = {
-        "status": status if status in ReceiptStatus.values else "",
-        "q": request.GET.get("q", "")[:100],
-        # a sales target's drill-down hands these over
+    drill = {  # a sales target's drill-down hands these over
         "received_from": _day(request.GET.get("received_from", "")),
         "received_to": _day(request.GET.get("received_to", "")),
         "owner": int(owner) if owner.isdigit() else None,
     }
-    rows = selectors.receipt_list(request.user, filters)
+    return _money_list(request, ReceiptStatus, selectors.receipt_list, "finance/receipts.html", drill)
+
+
+def _money_list(
+    request: AuthedRequest, statuses: Any, select: Any, template: str, extra: dict[str, Any] | None = None
+) -> HttpResponse:
+    """A list of receipts, invoices or delivery notes: by status and text, paginated, through the gate."""
+    status = request.GET.get("status", "")
+    filters = {"status": status if status in statuses.values else "", "q": request.GET.get("q", "")[:100]}
+    rows = select(request.user, {**filters, **(extra or {})})
     context = {
         "page_obj": CappedPaginator(rows, 25).get_page(request.GET.get("page")),
         "status": status,
-        "statuses": ReceiptStatus.choices,
+        "statuses": statuses.choices,
     }
-    return render(request, "finance/receipts.html", context)
+    return render(request, template, context)
 
 
 def _day(text: str) -> date | None:
@@ -302,15 +307,7 @@ def receipt_reverse(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @perm_required("payments.view")
 def invoice_list(request: AuthedRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    filters = {"status": status if status in InvoiceStatus.values else "", "q": request.GET.get("q", "")[:100]}
-    rows = selectors.invoice_list(request.user, filters)
-    context = {
-        "page_obj": CappedPaginator(rows, 25).get_page(request.GET.get("page")),
-        "status": status,
-        "statuses": InvoiceStatus.choices,
-    }
-    return render(request, "finance/invoices.html", context)
+    return _money_list(request, InvoiceStatus, selectors.invoice_list, "finance/invoices.html")
 
 
 def _lines(formset: Any) -> list[dict[str, Any]]:
@@ -380,15 +377,7 @@ def invoice_void(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @perm_required("payments.view")
 def delivery_list(request: AuthedRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    filters = {"status": status if status in DeliveryStatus.values else "", "q": request.GET.get("q", "")[:100]}
-    rows = selectors.delivery_list(request.user, filters)
-    context = {
-        "page_obj": CappedPaginator(rows, 25).get_page(request.GET.get("page")),
-        "status": status,
-        "statuses": DeliveryStatus.choices,
-    }
-    return render(request, "finance/deliveries.html", context)
+    return _money_list(request, DeliveryStatus, selectors.delivery_list, "finance/deliveries.html")
 
 
 @perm_required("payments.create")
