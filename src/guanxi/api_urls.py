@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from guanxi.activities import api as activity_api
 from guanxi.activities.views import agenda as activity_views
 from guanxi.analytics import api as analytics_api
+from guanxi.calls import api as call_api
 from guanxi.collab import api as collab_api
 from guanxi.core.auditlog import api as audit_api
 from guanxi.core.config import api as config_api
@@ -83,6 +84,8 @@ router.register("webhooks", webhook_api.WebhookViewSet, basename="webhook")
 router.register("mailboxes", mailbox_api.MailboxViewSet, basename="mailbox")
 router.register("emails", mailbox_api.EmailViewSet, basename="email")
 router.register("targets", analytics_api.TargetViewSet, basename="target")
+router.register("calls", call_api.CallViewSet, basename="call")
+router.register("extensions", call_api.ExtensionViewSet, basename="extension")
 
 _items = config_api.DictionaryItemViewSet
 _fields = config_api.CustomFieldViewSet
@@ -90,6 +93,7 @@ _fields = config_api.CustomFieldViewSet
 urlpatterns = [
     path("auth/token/", org_api.TokenView.as_view(), name="api-token"),
     path("me/", org_api.MeView.as_view(), name="api-me"),
+    path("phone-lookup/", call_api.PhoneLookupView.as_view(), name="api-phone-lookup"),
     path("calendar.ics", activity_views.calendar_feed, name="api-calendar-feed"),
     path("contacts/vcf/", io_api.ContactsVcfView.as_view(), name="api-contacts-vcf"),  # before contacts/<pk>/
     *router.urls,

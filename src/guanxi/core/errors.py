@@ -48,6 +48,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "over_plan": 409,
     "has_receipts": 409,
     "duplicate_mailbox": 409,  # a user connects one mailbox
+    "duplicate_extension": 409,  # an extension is one agent's in a unit
     "disabled": 409,  # a turned-off mailbox
     "deleted": 409,  # a deleted webhook
     # 429: too many requests from one address

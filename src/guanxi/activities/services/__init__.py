@@ -18,6 +18,7 @@ from .followups import (
     followup_comment_add,
     followup_create,
     followup_delete,
+    followup_record,
 )
 from .plans import (
     PLAN_FIELDS,
@@ -48,6 +49,7 @@ __all__ = [
     "followup_comment_add",
     "followup_create",
     "followup_delete",
+    "followup_record",
     "followups_move_on_merge",
     "open_plans_of",
     "opportunity_followup_within",

@@ -159,6 +159,42 @@ def followup_create(
 
 
 @transaction.atomic
+def followup_record(
+    *,
+    owner: User,
+    content: str,
+    channel: str,
+    occurred_at: datetime,
+    customer: Customer | None = None,
+    contact: Contact | None = None,
+    related: models.Model | None = None,
+    actor: User | None = None,
+) -> FollowUp:
+    """A follow-up the system records on someone's behalf from what another system reported (a call the
+    company's PBX put through lands on the customer's timeline as the agent's phone follow-up): the caller
+    has decided who it belongs to and which customer it is about, so no permission or scope is checked here;
+    the record is validated, audited and moves the customer's last follow-up time like any other."""
+    followup = FollowUp(
+        customer=customer,
+        contact=contact if customer is not None and contact is not None and contact.customer_id == customer.pk else None,
+        owner=owner,
+        created_by=actor or owner,
+        channel=channel,
+        occurred_at=occurred_at,
+        content=(content or "").strip()[:4000],
+    )
+    _set_related(followup, related)
+    followup.full_clean(exclude=["custom"])
+    followup.save()
+    audit_log(
+        actor=actor or owner, action=Action.CREATE, obj=followup, changes=diff({}, snapshot(followup, FOLLOWUP_FIELDS))
+    )
+    if customer is not None:
+        customer_followed_up(customer=customer, at=occurred_at)
+    return followup
+
+
+@transaction.atomic
 def followup_attach(*, actor: User, followup: FollowUp, files: Sequence[UploadedFile]) -> list[FollowUpAttachment]:
     """Add files to one's own follow-up."""
     _require_followup_edit(actor, followup)
