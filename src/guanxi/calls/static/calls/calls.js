@@ -3,12 +3,43 @@
 
 (() => {
   const slot = () => document.getElementById("call-pop");
+  const MINIMISED = "guanxi.callPopMinimised"; // the call whose pop-up the agent folded away
 
   // A signed-out session answers the poll with the sign-in page: never put that in the pop-up.
   document.addEventListener("htmx:beforeSwap", (event) => {
     if (event.detail.target !== slot()) return;
     const url = event.detail.xhr.responseURL || "";
     if (url.includes("/login")) event.detail.shouldSwap = false;
+  });
+
+  // Folded (after the agent acted on the call, or by hand) the pop-up keeps only its header; the page
+  // makes room below its content so that nothing stays hidden behind the pop-up.
+  function arrange() {
+    const pop = slot();
+    if (!pop) return;
+    const card = pop.querySelector("[data-call]");
+    const folded = Boolean(card) && sessionStorage.getItem(MINIMISED) === card.dataset.call;
+    pop.classList.toggle("call-pop-folded", folded);
+    const toggle = pop.querySelector("[data-call-pop-toggle]");
+    if (toggle) toggle.setAttribute("aria-expanded", folded ? "false" : "true");
+    const wrapper = document.querySelector(".page-wrapper");
+    if (wrapper) wrapper.style.paddingBottom = card ? `${pop.offsetHeight + 16}px` : "";
+  }
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target === slot()) arrange();
+  });
+  document.addEventListener("click", (event) => {
+    const pop = slot();
+    if (!pop || !pop.contains(event.target)) return;
+    const card = pop.querySelector("[data-call]");
+    if (!card) return;
+    if (event.target.closest("[data-call-pop-toggle]")) {
+      if (pop.classList.contains("call-pop-folded")) sessionStorage.removeItem(MINIMISED);
+      else sessionStorage.setItem(MINIMISED, card.dataset.call);
+      arrange();
+    } else if (event.target.closest("a")) {
+      sessionStorage.setItem(MINIMISED, card.dataset.call); // on to the ticket, the follow-up, the 360 page
+    }
   });
 
   function toast(text, ok) {
