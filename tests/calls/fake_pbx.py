@@ -25,7 +25,7 @@ def fake_pbx() -> Iterator[FakePbx]:
     pbx = FakePbx()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             pbx.requests.append({"path": self.path, "authorization": self.headers.get("Authorization"), **body})

@@ -84,10 +84,15 @@ def test_extensions_through_the_api_stay_in_the_admins_unit(centre: CallCentre) 
     assert made.status_code == 200 and made.json()["number"] == "810"
     taken = ada.post("/api/v1/extensions/", {"user": centre.mona.pk, "number": "810"}, content_type="application/json")
     assert taken.status_code == 409 and taken.json()["code"] == "duplicate_extension"
-    foreign = ben.post("/api/v1/extensions/", {"user": centre.alice.pk, "number": "811"}, content_type="application/json")
+    foreign = ben.post(
+        "/api/v1/extensions/", {"user": centre.alice.pk, "number": "811"}, content_type="application/json"
+    )
     assert foreign.status_code == 400  # Alice is not a user Ben may see
     assert {row["number"] for row in ben.get("/api/v1/extensions/").json()["results"]} == {"801"}
-    assert api(centre.sam).post(
-        "/api/v1/extensions/", {"user": centre.sam.pk, "number": "899"}, content_type="application/json"
-    ).status_code == 403
+    assert (
+        api(centre.sam)
+        .post("/api/v1/extensions/", {"user": centre.sam.pk, "number": "899"}, content_type="application/json")
+        .status_code
+        == 403
+    )
     assert Extension.objects.get(user=centre.alice).number == "810"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -77,9 +77,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         body = CallEventSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         call, created = services.call_event_receive(actor=self.actor, data=body.validated_data)
-        return Response(
-            CallSerializer(call).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        return Response(CallSerializer(call).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=None, responses=CallSerializer)
     @action(detail=True, methods=["post"])
@@ -137,7 +135,7 @@ class MatchSerializer(Serializer):
     by_customer_phone = serializers.BooleanField()
 
     def get_owner(self, match: Any) -> int | None:
-        return match.customer.owner_id  # type: ignore[no-any-return]
+        return match.customer.owner_id
 
     def get_contacts(self, match: Any) -> list[dict[str, Any]]:
         return [{"id": contact.pk, "name": contact.name} for contact in match.contacts]
@@ -155,9 +153,7 @@ class PhoneLookupView(APIView):
     permission_classes = [IsAuthenticated]
     serializer_class = LookupSerializer
 
-    @extend_schema(
-        parameters=[OpenApiParameter("number", OpenApiTypes.STR, required=True)], responses=LookupSerializer
-    )
+    @extend_schema(parameters=[OpenApiParameter("number", OpenApiTypes.STR, required=True)], responses=LookupSerializer)
     def get(self, request: Request) -> Response:
         number = request.query_params.get("number", "").strip()
         if not number or len(number) > 60:

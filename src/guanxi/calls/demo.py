@@ -123,7 +123,9 @@ def _calls(rng: random.Random, pbx: User, unit: BusinessUnit, day: date, extensi
         _event(pbx, base, "answered", answered)
         talked = rng.randrange(40, 600)
         recording = f"http://pbx.{unit.code}.huaxin.internal/recordings/{call_id}.mp3"
-        _event(pbx, {**base, "duration": talked, "recording_url": recording}, "ended", answered + timedelta(seconds=talked))
+        _event(
+            pbx, {**base, "duration": talked, "recording_url": recording}, "ended", answered + timedelta(seconds=talked)
+        )
 
 
 def _event(pbx: User, data: dict[str, object], event: str, moment: datetime) -> None:

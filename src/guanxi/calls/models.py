@@ -174,7 +174,8 @@ class Call(models.Model):
     def __str__(self) -> str:
         from django.utils.formats import date_format
 
-        return f"{self.get_direction_display()} {self.number} · {date_format(timezone.localtime(self.started_at), 'SHORT_DATETIME_FORMAT')}"
+        when = date_format(timezone.localtime(self.started_at), "SHORT_DATETIME_FORMAT")
+        return f"{self.get_direction_display()} {self.number} · {when}"
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

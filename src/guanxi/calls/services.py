@@ -110,9 +110,7 @@ def call_event_receive(*, actor: User, data: Mapping[str, Any]) -> tuple[Call, b
         call = _call_locked(actor.business_unit_id, clean)
         if CallEvent.objects.filter(call=call, event=clean["event"]).exists():
             return call, False
-        CallEvent.objects.create(
-            call=call, event=clean["event"], occurred_at=clean["at"], payload=_payload(data)
-        )
+        CallEvent.objects.create(call=call, event=clean["event"], occurred_at=clean["at"], payload=_payload(data))
         before = (call.outcome, call.state)
         _merge(call, clean)
         call.updated_at = timezone.now()
@@ -410,12 +408,12 @@ def call_dial(*, actor: User, number: str) -> Call:
         raise DomainError(_("You have no extension: ask your administrator to set one."), code="no_extension")
     connection = PbxConnection.objects.filter(business_unit_id=extension.business_unit_id).first()
     if connection is None or not connection.dial_url:
-        raise DomainError(
-            _("Your business unit has not connected its PBX yet."), code="pbx_not_configured"
-        )
+        raise DomainError(_("Your business unit has not connected its PBX yet."), code="pbx_not_configured")
     key, matches = selectors.phone_lookup(actor=actor, number=number)
     if not key or not matches:
-        raise NotPermitted(_("This number is none of your customers' or contacts'."), field="number", code="not_visible")
+        raise NotPermitted(
+            _("This number is none of your customers' or contacts'."), field="number", code="not_visible"
+        )
     reference = f"gx-{uuid.uuid4().hex}"
     secret = _key_of(connection)
     headers = {"Authorization": f"Bearer {secret}"} if secret else {}

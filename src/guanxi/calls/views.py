@@ -50,7 +50,7 @@ def pop(request: AuthedRequest) -> HttpResponse:
 def _pop_context(request: AuthedRequest, call: Call | None, key: str) -> dict[str, Any]:
     context: dict[str, Any] = {"call": call, "key": key}
     if call is not None:
-        number, matches = selectors.phone_lookup(actor=request.user, number=call.number, key=call.number_key)
+        _number, matches = selectors.phone_lookup(actor=request.user, number=call.number, key=call.number_key)
         context |= {
             "matches": selectors.with_open_work(actor=request.user, matches=matches),
             "may_ticket": has_perm(request.user, "service.create"),
@@ -95,8 +95,10 @@ def call_list(request: AuthedRequest) -> HttpResponse:
 
 @perm_required("calls.view")
 def call_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    call = get_visible_or_404(Call.objects.select_related("agent", "customer", "contact", "ticket"), request.user, pk=pk)
-    number, matches = selectors.phone_lookup(actor=request.user, number=call.number, key=call.number_key)
+    call = get_visible_or_404(
+        Call.objects.select_related("agent", "customer", "contact", "ticket"), request.user, pk=pk
+    )
+    _number, matches = selectors.phone_lookup(actor=request.user, number=call.number, key=call.number_key)
     context = {
         "call": call,
         "events": call.events.all(),
@@ -130,14 +132,19 @@ def ticket_from_call(request: AuthedRequest, pk: int) -> HttpResponse:
 
     call = get_visible_or_404(Call.objects.select_related("customer", "contact"), request.user, pk=pk)
     customer = _customer_of(request, call)
-    initial: dict[str, Any] = {"customer": customer, "channel": "phone_in" if call.direction == "inbound" else "phone_out"}
+    initial: dict[str, Any] = {
+        "customer": customer,
+        "channel": "phone_in" if call.direction == "inbound" else "phone_out",
+    }
     if call.contact is not None and customer is not None and call.contact.customer_id == customer.pk:
         initial["contact"] = call.contact
     initial["description"] = _("Call from %(number)s at %(time)s.") % {
         "number": call.number,
         "time": timezone.localtime(call.started_at).strftime("%Y-%m-%d %H:%M"),
     }
-    form = TicketForm(request.POST or None, request.FILES or None, actor=request.user, initial=initial, customer=customer)
+    form = TicketForm(
+        request.POST or None, request.FILES or None, actor=request.user, initial=initial, customer=customer
+    )
     if request.method == "POST" and form.is_valid():
 
         def create() -> Any:
@@ -186,9 +193,12 @@ def lead_from_call(request: AuthedRequest, pk: int) -> HttpResponse:
             form,
             None,
             lambda: leads.lead_create(
-                actor=request.user, data=form.lead_data(), owner=owner, by_rules=owner is None,
+                actor=request.user,
+                data=form.lead_data(),
+                owner=owner,
+                by_rules=owner is None,
                 custom=form.custom_data(),
-            ),  # fmt: skip
+            ),
         )
         if lead:
             messages.success(request, _("Lead %(number)s was registered.") % {"number": lead.number})
@@ -261,9 +271,12 @@ def call_settings(request: AuthedRequest) -> HttpResponse:
                 form,
                 None,
                 lambda: services.pbx_connection_save(
-                    actor=request.user, unit=unit, dial_url=data["dial_url"], key=data["key"],
+                    actor=request.user,
+                    unit=unit,
+                    dial_url=data["dial_url"],
+                    key=data["key"],
                     area_code=data["area_code"],
-                ),  # fmt: skip
+                ),
             )
             if saved:
                 messages.success(request, _("The PBX connection was saved."))
@@ -293,7 +306,9 @@ def extension_save(request: AuthedRequest) -> HttpResponse:
         return redirect("calls:settings")
     person = get_visible_or_404(User.objects.all(), request.user, pk=form.cleaned_data["user"])
     number = form.cleaned_data["number"]
-    done = attempt(None, request, lambda: services.extension_set(actor=request.user, user=person, number=number) or True)
+    done = attempt(
+        None, request, lambda: services.extension_set(actor=request.user, user=person, number=number) or True
+    )
     if done:
         messages.success(request, _("%(name)s's extension was saved.") % {"name": person.display_name})
     return redirect(f"{reverse('calls:settings')}?unit={person.business_unit_id or ''}")
@@ -303,9 +318,7 @@ def register() -> None:
     from guanxi.core import navigation, shell
 
     navigation.register(
-        navigation.NavItem(
-            gettext_lazy("Calls"), "calls:list", "phone-call", 42, navigation.needs("calls.view")
-        )
+        navigation.NavItem(gettext_lazy("Calls"), "calls:list", "phone-call", 42, navigation.needs("calls.view"))
     )
     navigation.register(
         navigation.NavItem(

@@ -176,7 +176,9 @@ def followup_record(
     the record is validated, audited and moves the customer's last follow-up time like any other."""
     followup = FollowUp(
         customer=customer,
-        contact=contact if customer is not None and contact is not None and contact.customer_id == customer.pk else None,
+        contact=contact
+        if customer is not None and contact is not None and contact.customer_id == customer.pk
+        else None,
         owner=owner,
         created_by=actor or owner,
         channel=channel,
