@@ -318,6 +318,8 @@ SPECTACULAR_SETTINGS = {
         "ApprovalRequestStatusEnum": "guanxi.workflows.models.RequestStatus",
         "TargetKindEnum": "guanxi.analytics.models.TargetKind",
         "MailSecurityEnum": "guanxi.integrations.mailboxes.models.Security",
+        "CallDirectionEnum": "guanxi.calls.models.Direction",
+        "CallEventEnum": "guanxi.calls.models.Event",
     },
 }
 

@@ -70,6 +70,10 @@ def test_a_call_of_another_unit_or_agent_answers_404(centre: CallCentre) -> None
     assert client_for(centre.sam).get(f"/calls/{call.pk}/").status_code == 404
     assert client_for(centre.bert).get(f"/calls/{call.pk}/").status_code == 404
     assert client_for(centre.bert).post(f"/calls/{call.pk}/dismiss/").status_code == 404
+    assert client_for(centre.bert).get(f"/calls/{call.pk}/ticket/").status_code == 404
+    assert client_for(centre.bert).get(f"/calls/{call.pk}/lead/").status_code == 404
+    assert client_for(centre.bert).post(f"/calls/{call.pk}/take/").status_code == 404
+    assert client_for(centre.alice).get(f"/calls/{call.pk}/").status_code == 403  # no call-centre role
 
 
 def test_a_ticket_started_from_the_pop_up_names_the_call(centre: CallCentre) -> None:
