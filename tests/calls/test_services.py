@@ -94,6 +94,8 @@ def test_a_call_for_an_unknown_extension_waits_in_the_units_queue(centre: CallCe
     # every agent of the unit sees it, the other unit's do not
     assert Call.objects.visible_to(centre.tina).filter(pk=call.pk).exists()
     assert not Call.objects.visible_to(centre.bert).filter(pk=call.pk).exists()
+    that_day = call.started_at  # the badge counts the day's queue
+    assert [selectors.queue_today(actor=user, now=that_day) for user in (centre.tina, centre.bert)] == [1, 0]
     taken = services.call_take(actor=centre.tina, call=call)
     assert taken.agent == centre.tina
     with pytest.raises(Conflict) as lost:

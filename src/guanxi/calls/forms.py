@@ -19,7 +19,9 @@ class CallFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), ("answered", _("Answered")), ("missed", _("Missed")), ("open", _("In progress"))],
     )
-    agent = forms.ModelChoiceField(label=pgettext_lazy("call centre", "Agent"), required=False, queryset=User.objects.none())
+    agent = forms.ModelChoiceField(
+        label=pgettext_lazy("call centre", "Agent"), required=False, queryset=User.objects.none()
+    )
     queue = forms.BooleanField(label=_("Nobody's extension (queue)"), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

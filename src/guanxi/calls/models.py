@@ -114,12 +114,14 @@ class Call(models.Model):
     )
     call_id = models.CharField(_("call id"), max_length=100)
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND)
-    number = models.CharField(pgettext_lazy("phone", "number"), max_length=40)  # the other party's number as the PBX sent it
+    number = models.CharField(
+        pgettext_lazy("phone", "number"), max_length=40
+    )  # the other party's number as the PBX sent it
     number_key = models.CharField(max_length=40, blank=True, default="")  # normalised, as customers' phones
     extension = models.CharField(_("extension"), max_length=20, blank=True)
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=pgettext_lazy("call centre", "agent"),
-        db_index=False,
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", db_index=False,
+        verbose_name=pgettext_lazy("call centre", "agent"),
     )  # fmt: skip
     state = models.CharField(_("state"), max_length=10, choices=Event.choices, default=Event.RINGING)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True, default="")

@@ -158,6 +158,16 @@ def call_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet
     return rows.select_related("agent", "customer", "contact").order_by("-started_at", "-pk")
 
 
+def queue_today(*, actor: User, now: datetime | None = None) -> int:
+    """Today's calls in the actor's unit that rang an extension nobody has: the menu's badge."""
+    start = timezone.localtime(now or timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+    unit_id = actor.business_unit_id
+    if unit_id is None:
+        return 0
+    queue = Call.objects.visible_to(actor).filter(business_unit_id=unit_id, agent__isnull=True, started_at__gte=start)
+    return queue.count()
+
+
 def calls_of_customer(*, actor: User, customer: Customer) -> QuerySet[Call]:
     return call_list(actor=actor).filter(customer=customer)
 

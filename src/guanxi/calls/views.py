@@ -318,8 +318,11 @@ def register() -> None:
     from guanxi.core import navigation, shell
 
     navigation.register(
-        navigation.NavItem(gettext_lazy("Calls"), "calls:list", "phone-call", 42, navigation.needs("calls.view"))
-    )
+        navigation.NavItem(
+            gettext_lazy("Calls"), "calls:list", "phone-call", 42, navigation.needs("calls.view"),
+            badge=lambda request: selectors.queue_today(actor=request.user),  # type: ignore[arg-type]
+        )
+    )  # fmt: skip
     navigation.register(
         navigation.NavItem(
             gettext_lazy("Call centre"), "calls:settings", "phone-call", order=986,
