@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from guanxi.calls import selectors
 from guanxi.customers.models import Contact
 from guanxi.org.models import User
 
@@ -61,7 +62,9 @@ def lookup_unknown(picks: Picks) -> Probe:
 
 @case("pop-up poll, nothing new (agent)", target_ms=POLL, group="calls")
 def pop_poll(picks: Picks) -> Probe:
-    return Probe(_user(AGENT), url("calls:pop", shown="none"), expect=204)
+    agent = _user(AGENT)
+    shown = selectors.pop_key(selectors.pop_call(actor=agent))  # what the agent's page shows now
+    return Probe(agent, url("calls:pop", shown=shown), expect=204)
 
 
 @case("call event from the PBX (ringing, matched)", target_ms=EVENT, group="calls")

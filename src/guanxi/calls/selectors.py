@@ -3,6 +3,7 @@ pop-up and the API), the agent's pop-up, the call log."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,40 +41,49 @@ def area_code_of(unit_id: int | None) -> str:
     return PbxConnection.objects.filter(business_unit_id=unit_id).values_list("area_code", flat=True).first() or ""
 
 
+def key_of(number: str, *, unit_id: int | None) -> str:
+    """The normalised number; the unit's area code is read only for a local number reported without one."""
+    key = number_key(number)
+    if re.fullmatch(r"[2-9]\d{6,7}", key):
+        key = number_key(number, area_code=area_code_of(unit_id))
+    return key
+
+
 def phone_lookup(*, actor: User, number: str, key: str | None = None) -> tuple[str, list[Match]]:
     """The customers and contacts the actor may see whose phone is this number, in any format: (the
-    normalised number, the matches, one per customer). Each phone column is looked up by its own index
-    (customers' phone, contacts' mobile and phone); an OR across the tables would read every row in scope."""
-    key = number_key(number, area_code=area_code_of(actor.business_unit_id)) if key is None else key
+    normalised number, the matches, one per customer). The contacts with the number come first, from the
+    indexes of their mobile and phone; then one read of the customers through the scope gate, by their own
+    phone's index or as those contacts' customers (a contact is visible exactly when its customer is)."""
+    key = key_of(number, unit_id=actor.business_unit_id) if key is None else key
     if not key:
         return "", []
-    customers = Customer.objects.visible_to(actor)
-    contacts = Contact.objects.visible_to(actor)
-    return key, _matches(key, customers, contacts)
+    return key, _matches(key, Customer.objects.visible_to(actor), Contact.objects.all())
 
 
 def unit_matches(*, unit_id: int, key: str) -> list[Match]:
     """Every customer of the unit with this number: whom a call of the unit is about, whoever answers it."""
     if not key:
         return []
-    customers = Customer.objects.filter(business_unit_id=unit_id)
-    contacts = Contact.objects.filter(customer__business_unit_id=unit_id)
-    return _matches(key, customers, contacts)
+    return _matches(key, Customer.objects.filter(business_unit_id=unit_id), Contact.objects.all())
+
+
+CUSTOMER_FIELDS = ["pk", "name", "number", "phone", "owner_id", "business_unit_id", "owner__display_name"]
 
 
 def _matches(key: str, customers: QuerySet[Customer], contacts: QuerySet[Contact]) -> list[Match]:
-    found: dict[int, Match] = {}
-    for customer in customers.filter(phone=key).select_related("owner").order_by("pk")[:MATCH_LIMIT]:
-        found[customer.pk] = Match(customer, by_customer_phone=True)
-    by_mobile = contacts.filter(mobile=key).select_related("customer__owner").order_by("pk")[:MATCH_LIMIT]
-    by_phone = contacts.filter(phone=key).select_related("customer__owner").order_by("pk")[:MATCH_LIMIT]
-    for contact in [*by_mobile, *by_phone]:
+    found_contacts = list(
+        contacts.filter(Q(mobile=key) | Q(phone=key))
+        .only("pk", "name", "position", "customer_id", "mobile", "phone")
+        .order_by("pk")[: MATCH_LIMIT * 3]
+    )
+    ids = {contact.customer_id for contact in found_contacts}
+    condition = Q(phone=key) | Q(pk__in=ids) if ids else Q(phone=key)
+    rows = customers.filter(condition).select_related("owner").only(*CUSTOMER_FIELDS).order_by("pk")[:MATCH_LIMIT]
+    found = {customer.pk: Match(customer, by_customer_phone=customer.phone == key) for customer in rows}
+    for contact in found_contacts:
         match = found.get(contact.customer_id)
-        if match is None:
-            if len(found) >= MATCH_LIMIT:
-                continue
-            match = found[contact.customer_id] = Match(contact.customer)
-        if contact.pk not in {known.pk for known in match.contacts}:
+        if match is not None:
+            contact.customer = match.customer
             match.contacts.append(contact)
     return list(found.values())
 
@@ -149,7 +159,7 @@ def call_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet
     if filters.get("queue"):
         rows = rows.filter(agent__isnull=True)
     if filters.get("number"):
-        key = number_key(str(filters["number"]), area_code=area_code_of(actor.business_unit_id))
+        key = key_of(str(filters["number"]), unit_id=actor.business_unit_id)
         rows = rows.filter(Q(number_key=key) | Q(number=filters["number"]) | Q(extension=filters["number"]))
     if filters.get("date_from"):
         rows = rows.filter(started_at__date__gte=filters["date_from"])

@@ -32,7 +32,6 @@ from guanxi.org.models import BusinessUnit, User
 
 from . import selectors
 from .models import EXTENSION_PATTERN, Call, CallEvent, Direction, Event, Extension, Outcome, PbxConnection
-from .numbers import number_key
 
 CALLBACK_WITHIN = timedelta(hours=2)  # a missed call is called back within two hours
 DIAL_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
@@ -129,7 +128,7 @@ def _call_locked(unit_id: int, clean: dict[str, Any]) -> Call:
     call = Call.objects.select_for_update().filter(business_unit_id=unit_id, call_id=clean["call_id"]).first()
     if call is not None:
         return call
-    key = number_key(clean["number"], area_code=selectors.area_code_of(unit_id))
+    key = selectors.key_of(clean["number"], unit_id=unit_id)
     matches = selectors.unit_matches(unit_id=unit_id, key=key)
     single = matches[0] if len(matches) == 1 else None
     extension = Extension.objects.filter(business_unit_id=unit_id, number=clean["extension"]).first()
