@@ -32,15 +32,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """What this web node can reach. 503 (take the node out of the load balancer) only when the primary database
     does not answer: without Redis or the replica the site keeps serving, ``degraded``, and each part says what
     that means (docs/scaling.md)."""
+    replica = replica_status(fresh=True)
     checks = {
         "database": _check(_ping_database),
         "queue": _check(HUEY.pending_count, "background jobs wait; the sweeps catch up once it is back"),
         "cache": _check(_ping_cache, "pages compute without it; sessions are read from the database"),
-        "replica": replica_status(fresh=True).describe(),
+        "replica": replica.describe(),
     }
     if checks["database"] != "ok":
         status = "error"
-    elif all(value == "ok" or value == "not configured" for value in checks.values()):
+    elif checks["queue"] == checks["cache"] == "ok" and replica.state in ("ok", "absent"):
         status = "ok"
     else:
         status = "degraded"
