@@ -78,11 +78,12 @@ class CustomerSerializer(ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "number", *services.CUSTOMER_FIELDS, "partner_name", "owner", "owner_name", "status", "custom"]
+        fields = ["id", "number", *services.CUSTOMER_FIELDS, "credit_rating", "partner_name", "owner", "owner_name", "status", "custom"]
         fields += ["version"]
         fields += ["created_at", "updated_at", "last_followup_at", "next_followup_at", "last_order_at"]
         fields += ["pool", "claimed_at", "expires_at", "days_to_expiry", "locked"]
         read_only_fields = ["id", "number", "owner", "status", "created_at", "updated_at", "last_followup_at"]
+        read_only_fields += ["credit_rating"]  # kept by finance's credit assessment
         read_only_fields += ["next_followup_at", "last_order_at", "pool", "claimed_at", "expires_at"]
         extra_kwargs: dict[str, dict[str, Any]] = {name: {"validators": []} for name in ("postcode", "qq")}
 

@@ -25,6 +25,7 @@ from .contacts import (
 from .customers import (
     customer_create,
     customer_delete,
+    customers_credit_rating_set,
     customer_followed_up,
     customer_next_followup_set,
     customer_partner_attribute,
@@ -68,6 +69,7 @@ __all__ = [
     "contact_save",
     "customer_clean",
     "customer_create",
+    "customers_credit_rating_set",
     "customer_delete",
     "customer_duplicates",
     "customer_followed_up",
