@@ -78,7 +78,8 @@ class CustomerSerializer(ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "number", *services.CUSTOMER_FIELDS, "credit_rating", "partner_name", "owner", "owner_name", "status", "custom"]
+        fields = ["id", "number", *services.CUSTOMER_FIELDS, "credit_rating", "partner_name", "owner", "owner_name",
+                  "status", "custom"]  # fmt: skip
         fields += ["version"]
         fields += ["created_at", "updated_at", "last_followup_at", "next_followup_at", "last_order_at"]
         fields += ["pool", "claimed_at", "expires_at", "days_to_expiry", "locked"]

@@ -25,13 +25,13 @@ from .contacts import (
 from .customers import (
     customer_create,
     customer_delete,
-    customers_credit_rating_set,
     customer_followed_up,
     customer_next_followup_set,
     customer_partner_attribute,
     customer_restore,
     customer_row_lock,
     customer_update,
+    customers_credit_rating_set,
 )
 from .duplicates import (
     Claim,
@@ -69,7 +69,6 @@ __all__ = [
     "contact_save",
     "customer_clean",
     "customer_create",
-    "customers_credit_rating_set",
     "customer_delete",
     "customer_duplicates",
     "customer_followed_up",
@@ -84,6 +83,7 @@ __all__ = [
     "customer_unshare",
     "customer_update",
     "customers_create_batch",
+    "customers_credit_rating_set",
     "customers_seen_plainly",
     "keeps_conflict_cases",
     "owner_label",

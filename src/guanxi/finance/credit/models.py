@@ -67,9 +67,7 @@ class CreditOverride(models.Model):
     rating = models.CharField(_("credit rating"), max_length=1, choices=Rating.choices, blank=True)
     limit = models.DecimalField(_("credit limit"), null=True, blank=True, **LIMIT)  # type: ignore[arg-type]
     note = models.CharField(_("note"), max_length=500)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("set by")
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("set by"))
     created_at = models.DateTimeField(_("set at"))
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("removed by")

@@ -20,7 +20,8 @@ BUCKETS = ("d0_30", "d31_60", "d61_90", "d90")
 # (code, label, default, min, max): the thresholds, read per unit
 THRESHOLDS: tuple[tuple[str, Any, int, int, int], ...] = (
     ("credit.overdue_days_b", gettext_lazy("Rated B at most when an instalment is this many days overdue"), 1, 1, 3650),
-    ("credit.overdue_days_c", gettext_lazy("Rated C at most when an instalment is this many days overdue"), 31, 1, 3650),
+    ("credit.overdue_days_c", gettext_lazy("Rated C at most when an instalment is this many days overdue"),
+     31, 1, 3650),
     ("credit.overdue_days_d", gettext_lazy("Rated D when an instalment is this many days overdue"), 61, 1, 3650),
     ("credit.overdue_days_e", gettext_lazy("Rated E when an instalment is this many days overdue"), 91, 1, 3650),
     ("credit.overdue_share_c", gettext_lazy("Rated C at most when this share (%) of the outstanding is overdue"),
@@ -157,9 +158,11 @@ def reason_text(reason: Mapping[str, Any]) -> str:
             count,
         ) % {"count": count, "amount": figures.get("amount", "0")}
     if code == "open_overdue":
-        return _(
-            "An instalment is %(days)s days overdue; ¥%(amount)s overdue in all (over 90 days: ¥%(d90)s)."
-        ) % {"days": figures.get("days"), "amount": figures.get("amount"), "d90": figures.get("d90", "0")}
+        return _("An instalment is %(days)s days overdue; ¥%(amount)s overdue in all (over 90 days: ¥%(d90)s).") % {
+            "days": figures.get("days"),
+            "amount": figures.get("amount"),
+            "d90": figures.get("d90", "0"),
+        }
     if code == "overdue_share":
         return _("%(percent)s%% of the ¥%(outstanding)s outstanding is overdue.") % figures
     if code == "paid_late":

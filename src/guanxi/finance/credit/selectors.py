@@ -249,7 +249,8 @@ def credit_shown(customer_id: int) -> Credit:
     if stored is not None:
         return stored
     pk, unit, level, last = (
-        Customer.all_objects.filter(pk=customer_id).values_list("pk", "business_unit_id", "level", "last_order_at")
+        Customer.all_objects.filter(pk=customer_id)
+        .values_list("pk", "business_unit_id", "level", "last_order_at")
         .get()
     )
     settings = settings_of(unit)
@@ -257,5 +258,8 @@ def credit_shown(customer_id: int) -> Credit:
     rating, reasons = rate(history, settings)
     labels = dictionary_labels("credit_rating")
     limit = default_limit(level or "", settings)
-    return Credit(customer_id=pk, rating=rating, rating_label=labels.get(rating, rating.upper()), limit=limit,
-                  outstanding=history.outstanding, computed_rating=rating, computed_limit=limit, reasons=reasons)  # fmt: skip
+    label = labels.get(rating, rating.upper())
+    return Credit(
+        customer_id=pk, rating=rating, rating_label=label, limit=limit, outstanding=history.outstanding,
+        computed_rating=rating, computed_limit=limit, reasons=reasons,
+    )  # fmt: skip

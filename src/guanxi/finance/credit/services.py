@@ -219,4 +219,3 @@ def register() -> None:
     from guanxi.sales.orders.hooks import register_confirm_check
 
     register_confirm_check(order_credit_hold)
-

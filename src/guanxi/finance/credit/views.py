@@ -94,6 +94,4 @@ def register() -> None:
     register_detail_tab(DetailTab("credit", gettext_lazy("Credit"), "credit.view"))
     for label in RECORDS:
         register_panel(label, Panel("credit", gettext_lazy("Customer credit"), "finance:credit_panel", "credit.view"))
-    register_fact(
-        Fact("credit", gettext_lazy("Credit"), selectors.fact_values, display=selectors.fact_display)
-    )
+    register_fact(Fact("credit", gettext_lazy("Credit"), selectors.fact_values, display=selectors.fact_display))

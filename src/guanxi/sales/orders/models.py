@@ -165,6 +165,8 @@ def register() -> None:
             Order,
             "owner",
             _("Open orders"),
-            owned=lambda rows: rows.filter(status__in=["draft", "pending", "confirmed", "partially_delivered", "delivered"]),
+            owned=lambda rows: rows.filter(
+                status__in=["draft", "pending", "confirmed", "partially_delivered", "delivered"]
+            ),
         )
     )
