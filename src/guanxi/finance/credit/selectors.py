@@ -28,6 +28,7 @@ from .rules import BUCKETS, ZERO, History, reason_text
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 YEAR = timedelta(days=365)
+FEN = Decimal("0.01")
 
 
 def outstanding_of(customer_ids: Iterable[int]) -> dict[int, Decimal]:
@@ -58,6 +59,8 @@ def outstanding_of(customer_ids: Iterable[int]) -> dict[int, Decimal]:
         .annotate(total=Sum(ExpressionWrapper(F("total") - F("received_amount"), output_field=MONEY)))
     ):
         owed[row["customer_id"]] += row["total"] or ZERO
+    for pk, total in owed.items():  # SQLite sums decimals as floating point
+        owed[pk] = Decimal(total).quantize(FEN)
     return owed
 
 
@@ -90,7 +93,7 @@ def histories(customers: Iterable[tuple[int, str, bool]], at: datetime) -> dict[
     ):
         history = found[row["receivable__customer_id"]]
         history.overdue_days = (today - row["oldest"]).days
-        history.overdue = {code: row[code] or ZERO for code in BUCKETS}
+        history.overdue = {code: Decimal(row[code] or ZERO).quantize(FEN) for code in BUCKETS}
     # instalments settled in the last 12 months: how late their last payment came
     for row in (
         Allocation.objects.filter(

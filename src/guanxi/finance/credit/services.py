@@ -175,7 +175,7 @@ def credit_override_remove(*, actor: User, override: CreditOverride, note: str =
     if not CreditOverride.objects.filter(pk=override.pk, removed_at__isnull=True).update(
         removed_at=timezone.now(), removed_by=actor, remove_note=note
     ):
-        raise Conflict(_("This override was already removed."), code="already_removed")
+        raise Conflict(_("This override was already removed."), code="wrong_status")
     _apply(actor, credit, credit.computed_rating, credit.computed_limit, note)
     override.refresh_from_db()
     return override
