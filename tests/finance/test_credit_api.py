@@ -28,8 +28,8 @@ def test_the_customers_api_gives_the_credit_in_the_readers_language(units: TwoUn
     body = answer.json()
     assert body["credit_rating"] == "c"
     credit = body["credit"]
-    assert (credit["rating"], credit["limit"], credit["available"], credit["overridden"]) == ("C", "50000.00",
-                                                                                              "50000.00", False)  # fmt: skip
+    shown = (credit["rating"], credit["limit"], credit["available"], credit["overridden"])
+    assert shown == ("C", "50000.00", "50000.00", False)
     assert credit["reasons"] == [{"code": "no_history", "rating": "C", "text": "No contracts, orders or payments yet."}]
     listed = client_for(units.alice).get("/api/v1/customers/").json()["results"]
     assert listed[0]["credit"]["rating"] == "C"

@@ -161,8 +161,8 @@ def test_only_who_may_approve_overrides_and_only_in_their_scope(money: World) ->
 def draft(world: World, client: Customer, quantity: int, code: str = "P-001") -> Order:
     item = product(world.root, code) if not hasattr(world, code) else getattr(world, code)
     setattr(world, code, item)
-    return orders.order_create(actor=world.alice, customer=client, data={}, lines=[{"product": item.pk,
-                                                                                     "quantity": quantity}])  # fmt: skip
+    lines = [{"product": item.pk, "quantity": quantity}]
+    return orders.order_create(actor=world.alice, customer=client, data={}, lines=lines)
 
 
 def test_an_order_within_the_available_credit_is_confirmed_at_once(money: World) -> None:
