@@ -84,8 +84,8 @@ def test_the_thresholds_are_the_units_parameters() -> None:
 
 
 def test_the_default_limit_follows_the_customers_level() -> None:
-    assert default_limit("O", DEFAULTS) == Decimal(500000)
-    assert default_limit("B", DEFAULTS) == Decimal(100000)
+    assert default_limit("O", DEFAULTS) == Decimal(1000000)
+    assert default_limit("B", DEFAULTS) == Decimal(200000)
     assert default_limit("", DEFAULTS) == Decimal(50000)
 
 

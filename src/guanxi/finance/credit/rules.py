@@ -41,11 +41,11 @@ THRESHOLDS: tuple[tuple[str, Any, int, int, int], ...] = (
 )  # fmt: skip
 AMOUNTS: tuple[tuple[str, Any, Decimal], ...] = (
     ("credit.a_amount", gettext_lazy("… worth at least this much (¥)"), Decimal(100000)),
-    ("credit.limit_o", gettext_lazy("Default credit limit of a customer of level O (¥)"), Decimal(500000)),
-    ("credit.limit_h", gettext_lazy("Default credit limit of a customer of level H (¥)"), Decimal(300000)),
-    ("credit.limit_a", gettext_lazy("Default credit limit of a customer of level A (¥)"), Decimal(200000)),
-    ("credit.limit_b", gettext_lazy("Default credit limit of a customer of level B (¥)"), Decimal(100000)),
-    ("credit.limit_c", gettext_lazy("Default credit limit of a customer of level C (¥)"), Decimal(50000)),
+    ("credit.limit_o", gettext_lazy("Default credit limit of a customer of level O (¥)"), Decimal(1000000)),
+    ("credit.limit_h", gettext_lazy("Default credit limit of a customer of level H (¥)"), Decimal(500000)),
+    ("credit.limit_a", gettext_lazy("Default credit limit of a customer of level A (¥)"), Decimal(300000)),
+    ("credit.limit_b", gettext_lazy("Default credit limit of a customer of level B (¥)"), Decimal(200000)),
+    ("credit.limit_c", gettext_lazy("Default credit limit of a customer of level C (¥)"), Decimal(100000)),
     ("credit.limit_n", gettext_lazy("Default credit limit of a customer of level N (¥)"), Decimal(50000)),
     ("credit.limit_none", gettext_lazy("Default credit limit of a customer without a level (¥)"), Decimal(50000)),
 )

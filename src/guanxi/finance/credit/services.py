@@ -200,11 +200,12 @@ def order_credit_hold(actor: User, order: Order) -> Hold | None:
     transaction ends, so of two orders confirmed at once the second is weighed with the first counted."""
     credit = credit_locked(order.customer_id)
     owed = outstanding_of([order.customer_id]).get(order.customer_id, ZERO)
-    adding = ZERO if order.contract_id else order.total  # an order under a contract is owed on the contract
+    # an order under a contract is owed on the contract, already counted: it adds nothing to the outstanding
+    adding = ZERO if order.contract_id else order.total
     reasons = []
     if credit.rating in HELD:
         reasons.append(_("The customer's credit rating is %(rating)s.") % {"rating": credit.rating.upper()})
-    if owed + adding > credit.limit:
+    if adding > 0 and owed + adding > credit.limit:
         reasons.append(
             _("¥%(owed)s outstanding plus this order's ¥%(order)s is above the credit limit of ¥%(limit)s.")
             % {"owed": owed, "order": adding, "limit": credit.limit}
