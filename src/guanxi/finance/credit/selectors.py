@@ -31,29 +31,40 @@ YEAR = timedelta(days=365)
 FEN = Decimal("0.01")
 
 
-def outstanding_of(customer_ids: Iterable[int]) -> dict[int, Decimal]:
+IdRange = tuple[int, int]  # customers with ids from the first up to (not including) the second
+
+
+def _of(path: str, ids: list[int], id_range: IdRange | None) -> Q:
+    """Rows of these customers: by a range of ids (the sweep's batches: an index range scan, a short
+    statement) or by the list."""
+    if id_range is not None:
+        return Q(**{f"{path}__gte": id_range[0], f"{path}__lt": id_range[1]})
+    return Q(**{f"{path}__in": ids})
+
+
+def outstanding_of(customer_ids: Iterable[int], id_range: IdRange | None = None) -> dict[int, Decimal]:
     """By customer: what is still owed on its contracts and orders now. A receivable's amount less what was
     received; a signed contract or a confirmed order (not under a contract) that has no receivable yet, its
     whole amount less what the order received. Three grouped queries whatever the number of customers."""
     ids = list(customer_ids)
     owed: dict[int, Decimal] = defaultdict(Decimal)
-    if not ids:
+    if not ids and id_range is None:
         return owed
     for row in (
-        Receivable.objects.filter(customer_id__in=ids)
+        Receivable.objects.filter(_of("customer_id", ids, id_range))
         .values("customer_id")
         .annotate(total=Sum(ExpressionWrapper(F("amount") - F("received"), output_field=MONEY)))
     ):
         owed[row["customer_id"]] += row["total"] or ZERO
     for row in (
-        Contract.objects.filter(customer_id__in=ids, status__in=MONEY_CONTRACT, receivable__isnull=True)
+        Contract.objects.filter(_of("customer_id", ids, id_range), status__in=MONEY_CONTRACT, receivable__isnull=True)
         .values("customer_id")
         .annotate(total=Sum("amount"))
     ):
         owed[row["customer_id"]] += row["total"] or ZERO
     for row in (
         Order.objects.filter(
-            customer_id__in=ids, status__in=MONEY_ORDER, contract__isnull=True, receivable__isnull=True
+            _of("customer_id", ids, id_range), status__in=MONEY_ORDER, contract__isnull=True, receivable__isnull=True
         )
         .values("customer_id")
         .annotate(total=Sum(ExpressionWrapper(F("total") - F("received_amount"), output_field=MONEY)))
@@ -68,17 +79,20 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def histories(customers: Iterable[tuple[int, str, bool]], at: datetime) -> dict[int, History]:
+def histories(
+    customers: Iterable[tuple[int, str, bool]], at: datetime, id_range: IdRange | None = None
+) -> dict[int, History]:
     """The rules' input for these customers (id, level, has ever made a deal) as of ``at``: a fixed number
-    of grouped queries for the lot."""
+    of grouped queries for the lot (``id_range``: every customer of the batch lies in it)."""
     found = {pk: History(level=level or "", has_deal=has_deal) for pk, level, has_deal in customers}
-    ids = list(found)
-    if not ids:
+    ids = list(found) if id_range is None else []
+    if not found:
         return found
     today = timezone.localtime(at).date()
     year_ago = today - YEAR
-    for pk, total in outstanding_of(ids).items():
-        found[pk].outstanding = total
+    for pk, total in outstanding_of(ids, id_range).items():
+        if pk in found:
+            found[pk].outstanding = total
     # open instalments: the oldest one past due, and what is overdue by ageing bucket
     left = ExpressionWrapper(F("amount") - F("received"), output_field=MONEY)
     late = Q(due_on__lt=today)
@@ -87,17 +101,22 @@ def histories(customers: Iterable[tuple[int, str, bool]], at: datetime) -> dict[
         for code, (low, high) in zip(BUCKETS, ((1, 30), (31, 60), (61, 90), (91, None)), strict=True)
     }
     for row in (
-        PaymentPlan.objects.filter(receivable__customer_id__in=ids, received__lt=F("amount"), due_on__lt=today)
+        PaymentPlan.objects.filter(
+            _of("receivable__customer_id", ids, id_range), received__lt=F("amount"), due_on__lt=today
+        )
         .values("receivable__customer_id")
         .annotate(oldest=Min("due_on"), **sums)
     ):
-        history = found[row["receivable__customer_id"]]
+        history = found.get(row["receivable__customer_id"])
+        if history is None:  # a deleted customer in the range
+            continue
         history.overdue_days = (today - row["oldest"]).days
         history.overdue = {code: Decimal(row[code] or ZERO).quantize(FEN) for code in BUCKETS}
     # instalments settled in the last 12 months: how late their last payment came
     for row in (
         Allocation.objects.filter(
-            plan__receivable__customer_id__in=ids, plan__status=PlanStatus.RECEIVED, released_at__isnull=True,
+            _of("plan__receivable__customer_id", ids, id_range), plan__status=PlanStatus.RECEIVED,
+            released_at__isnull=True,
             receipt__status=ReceiptStatus.APPROVED,
         )
         .values("plan_id", "plan__due_on", "plan__receivable__customer_id")
@@ -105,38 +124,44 @@ def histories(customers: Iterable[tuple[int, str, bool]], at: datetime) -> dict[
         .filter(paid_on__gte=year_ago, paid_on__lte=today)
     ):  # fmt: skip
         days = (row["paid_on"] - row["plan__due_on"]).days
-        if days > 0:
-            history = found[row["plan__receivable__customer_id"]]
+        history = found.get(row["plan__receivable__customer_id"])
+        if days > 0 and history is not None:
             history.late_count += 1
             history.late_days = max(history.late_days, days)
     for row in (
         Receipt.objects.filter(
-            customer_id__in=ids, status=ReceiptStatus.REVERSED, reversed_at__gte=_start_of(year_ago),
+            _of("customer_id", ids, id_range), status=ReceiptStatus.REVERSED, reversed_at__gte=_start_of(year_ago),
             reversed_at__lt=_start_of(today + timedelta(days=1)),
         )
         .values("customer_id")
         .annotate(count=Count("pk"))
     ):  # fmt: skip
-        found[row["customer_id"]].reversed = row["count"]
+        if row["customer_id"] in found:
+            found[row["customer_id"]].reversed = row["count"]
     for row in (
         Order.objects.filter(
-            customer_id__in=ids, status__in=ORDER_DEALS, contract__isnull=True, ordered_on__gte=year_ago,
+            _of("customer_id", ids, id_range), status__in=ORDER_DEALS, contract__isnull=True, ordered_on__gte=year_ago,
             ordered_on__lte=today,
         )
         .values("customer_id")
         .annotate(count=Count("pk"), total=Sum("total"))
     ):  # fmt: skip
-        found[row["customer_id"]].deals += row["count"]
-        found[row["customer_id"]].deal_amount += row["total"] or ZERO
+        if row["customer_id"] in found:
+            found[row["customer_id"]].deals += row["count"]
+            found[row["customer_id"]].deal_amount += row["total"] or ZERO
     for row in (
         Contract.objects.filter(
-            customer_id__in=ids, status__in=CONTRACT_DEALS, signed_on__gte=year_ago, signed_on__lte=today
+            _of("customer_id", ids, id_range),
+            status__in=CONTRACT_DEALS,
+            signed_on__gte=year_ago,
+            signed_on__lte=today,
         )
         .values("customer_id")
         .annotate(count=Count("pk"), total=Sum("amount"))
     ):
-        found[row["customer_id"]].deals += row["count"]
-        found[row["customer_id"]].deal_amount += row["total"] or ZERO
+        if row["customer_id"] in found:
+            found[row["customer_id"]].deals += row["count"]
+            found[row["customer_id"]].deal_amount += row["total"] or ZERO
     return found
 
 

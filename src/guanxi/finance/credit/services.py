@@ -50,17 +50,22 @@ def rated_rows(ids: Iterable[int]) -> list[Rated]:
     return [Rated(pk, unit, level or "", last is not None, shown or "") for pk, unit, level, last, shown in rows]
 
 
-def credits_rate(*, customers: list[Rated], at: datetime, settings: dict[int, dict[str, Any]] | None = None) -> int:
-    """Rate these customers as of ``at`` (one batch of the sweep, inside its transaction): their credit rows
-    locked first, so an override set meanwhile is not lost; a row is written only when something changed
-    (a re-run writes nothing), and an override in force keeps its rating and limit. Returns how many rows
-    changed."""
+def credits_rate(
+    *, customers: list[Rated], at: datetime, settings: dict[int, dict[str, Any]] | None = None,
+    id_range: tuple[int, int] | None = None,
+) -> int:  # fmt: skip
+    """Rate these customers as of ``at`` (one batch of the sweep, inside its transaction; ``id_range``: all of
+    them lie in it). A row is written only when something changed, so a re-run writes nothing; an override in
+    force keeps its rating and limit, read again after the write has locked the rows, so one set meanwhile is
+    not undone. Returns how many rows changed."""
     settings = {} if settings is None else settings
     ids = [row.pk for row in customers]
-    existing = {row.pk: row for row in CustomerCredit.objects.select_for_update().filter(pk__in=ids)}
-    in_force = {row.customer_id: row for row in CreditOverride.objects.filter(customer_id__in=ids,
-                                                                              removed_at__isnull=True)}  # fmt: skip
-    found = histories([(row.pk, row.level, row.has_deal) for row in customers], at)
+    rows = CustomerCredit.objects.filter(pk__gte=id_range[0], pk__lt=id_range[1]) if id_range else (
+        CustomerCredit.objects.filter(pk__in=ids))  # fmt: skip
+    existing = {row[0]: row[1:] for row in rows.values_list("pk", "computed_rating", "computed_limit", "reasons",
+                                                            "rating", "limit")}  # fmt: skip
+    in_force = _overrides(ids, id_range)
+    found = histories([(row.pk, row.level, row.has_deal) for row in customers], at, id_range)
     changed: list[CustomerCredit] = []
     shown: dict[int, str] = {}
     for customer in customers:
@@ -69,15 +74,10 @@ def credits_rate(*, customers: list[Rated], at: datetime, settings: dict[int, di
             unit = settings[customer.unit_id] = settings_of(customer.unit_id)
         rating, reasons = rate(found[customer.pk], unit)
         limit = default_limit(customer.level, unit)
-        override = in_force.get(customer.pk)
-        now_rating = (override.rating if override else "") or rating
-        now_limit = override.limit if override is not None and override.limit is not None else limit
+        now_rating, now_limit = _in_force(in_force.get(customer.pk), rating, limit)
         if customer.shown != now_rating:
             shown[customer.pk] = now_rating
-        old = existing.get(customer.pk)
-        if old is not None and (old.computed_rating, old.computed_limit, old.reasons, old.rating, old.limit) == (
-            rating, limit, reasons, now_rating, now_limit,
-        ):  # fmt: skip
+        if existing.get(customer.pk) == (rating, limit, reasons, now_rating, now_limit):
             continue
         changed.append(
             CustomerCredit(
@@ -87,10 +87,33 @@ def credits_rate(*, customers: list[Rated], at: datetime, settings: dict[int, di
         )  # fmt: skip
     if changed:
         CustomerCredit.objects.bulk_create(
-            changed, update_conflicts=True, unique_fields=["customer"], update_fields=WRITTEN
+            changed, update_conflicts=True, unique_fields=["customer"], update_fields=WRITTEN, batch_size=2000
         )
+        # the written rows are locked now: an override committed meanwhile is seen, and kept
+        written = {row.customer_id: row for row in changed}
+        for customer_id, override in _overrides(list(written)).items():
+            row = written[customer_id]
+            kept = _in_force(override, row.computed_rating, row.computed_limit)
+            if (row.rating, row.limit) != kept:
+                CustomerCredit.objects.filter(pk=customer_id).update(rating=kept[0], limit=kept[1])
+                shown[customer_id] = kept[0]
     customers_credit_rating_set(ratings=shown)
     return len(changed)
+
+
+def _overrides(ids: list[int], id_range: tuple[int, int] | None = None) -> dict[int, CreditOverride]:
+    rows = CreditOverride.objects.filter(removed_at__isnull=True)
+    if id_range is not None:
+        rows = rows.filter(customer_id__gte=id_range[0], customer_id__lt=id_range[1])
+    else:
+        rows = rows.filter(customer_id__in=ids)
+    return {row.customer_id: row for row in rows}
+
+
+def _in_force(override: CreditOverride | None, rating: str, limit: Decimal) -> tuple[str, Decimal]:
+    if override is None:
+        return rating, limit
+    return override.rating or rating, override.limit if override.limit is not None else limit
 
 
 def credit_locked(customer_id: int) -> CustomerCredit:
