@@ -1,6 +1,8 @@
 """Races decided by PostgreSQL: confirming an order locks the customer's credit row, so of two orders
 confirmed at once that together pass the limit, one is confirmed and the other waits for approval."""
 
+from collections.abc import Callable
+
 import pytest
 
 from guanxi.core.jobs import run_job
@@ -26,7 +28,7 @@ def test_two_orders_confirmed_at_once_cannot_both_pass_under_the_limit(money: Wo
     if rated_first:
         run_job("credit_rate")  # else the first confirmation rates the customer, the second waits for it
 
-    def confirm(pk: int) -> object:
+    def confirm(pk: int) -> Callable[[], object]:
         return lambda: orders.order_confirm(actor=User.objects.get(pk=money.alice.pk), order=Order.objects.get(pk=pk))
 
     outcomes = at_once(*(confirm(row.pk) for row in drafts))

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from guanxi.finance.credit.rules import AMOUNTS, THRESHOLDS, History, default_limit, rate, reason_text
 
-DEFAULTS: dict[str, Any] = {code: default for code, _label, default, *_rest in (*THRESHOLDS, *AMOUNTS)}
+DEFAULTS: dict[str, Any] = {str(item[0]): item[2] for item in (*THRESHOLDS, *AMOUNTS)}
 
 
 def regular(**figures: Any) -> History:
@@ -41,7 +41,7 @@ def test_an_a_needs_enough_orders_worth_enough_in_the_last_year(deals: int, amou
 )
 def test_the_oldest_open_instalment_overdue_caps_the_rating(days: int, expected: str) -> None:
     overdue = {"d0_30": Decimal(1), "d31_60": Decimal(0), "d61_90": Decimal(0), "d90": Decimal(0)}
-    rating, reasons = rate(regular(overdue_days=days, overdue=overdue if days else dict.fromkeys(overdue, 0)),
+    rating, reasons = rate(regular(overdue_days=days, overdue=overdue if days else dict.fromkeys(overdue, Decimal(0))),
                            DEFAULTS)  # fmt: skip
     assert rating == expected
     assert ("open_overdue" in codes(reasons)) == (days > 0)

@@ -37,8 +37,8 @@ def _regular(out: TextIO, unit: BusinessUnit, seller: User, desk: User) -> None:
     if Order.objects.filter(business_unit=unit, note__startswith="季度补货").exists():
         return
     taken = Order.all_objects.values_list("customer_id", flat=True)
-    customer = Customer.objects.filter(owner=seller).exclude(pk__in=taken).exclude(receivables__isnull=False)
-    customer = customer.order_by("pk").first()
+    fresh = Customer.objects.filter(owner=seller).exclude(pk__in=taken).exclude(receivables__isnull=False)
+    customer = fresh.order_by("pk").first()
     product = Product.objects.filter(business_unit=unit, list_price__gt=0).order_by("list_price").first()
     if customer is None or product is None:
         return

@@ -71,7 +71,8 @@ class History:
 def settings_of(unit_id: int) -> dict[str, Any]:
     from guanxi.core.config.parameters import parameter_value
 
-    return {code: parameter_value(code, unit=unit_id) for code, *_rest in (*THRESHOLDS, *AMOUNTS)}
+    codes = [item[0] for item in THRESHOLDS] + [item[0] for item in AMOUNTS]
+    return {code: parameter_value(code, unit=unit_id) for code in codes}
 
 
 def default_limit(level: str, settings: Mapping[str, Any]) -> Decimal:
@@ -110,13 +111,13 @@ def rate(history: History, settings: Mapping[str, Any]) -> tuple[str, list[dict[
     overdue = sum(history.overdue.values(), ZERO)
     if overdue > 0 and history.outstanding > 0:
         percent = int(overdue * 100 / history.outstanding)
-        cap = None
+        share = ""
         if percent >= settings["credit.overdue_share_d"]:
-            cap = Rating.D
+            share = Rating.D.value
         elif percent >= settings["credit.overdue_share_c"]:
-            cap = Rating.C
-        if cap is not None:
-            reasons.append({"code": "overdue_share", "rating": cap.value, "percent": percent,
+            share = Rating.C.value
+        if share:
+            reasons.append({"code": "overdue_share", "rating": share, "percent": percent,
                             "overdue": _money(overdue), "outstanding": _money(history.outstanding)})  # fmt: skip
     if history.late_days >= settings["credit.late_days_b"]:
         cap = Rating.B

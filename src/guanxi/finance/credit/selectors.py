@@ -26,7 +26,7 @@ from ..services.common import MONEY_CONTRACT, MONEY_ORDER
 from .models import CreditOverride, CustomerCredit, Rating
 from .rules import BUCKETS, ZERO, History, reason_text
 
-MONEY = DecimalField(max_digits=18, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=18, decimal_places=2)
 YEAR = timedelta(days=365)
 FEN = Decimal("0.01")
 

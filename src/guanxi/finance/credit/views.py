@@ -31,7 +31,7 @@ def credit_panel(request: AuthedRequest, label: str, pk: int) -> HttpResponse:
     model = RECORDS.get(label)
     if model is None:
         raise Http404
-    record = get_visible_or_404(model.objects.all(), request.user, pk=pk)  # type: ignore[attr-defined]
+    record = get_visible_or_404(model.objects.all(), request.user, pk=pk)
     customer_id = record.pk if isinstance(record, Customer) else record.customer_id
     context = {"credit": selectors.credit_shown(customer_id), "customer_id": customer_id, "record": record}
     return render(request, "finance/credit/panel.html", context)
