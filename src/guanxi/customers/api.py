@@ -108,8 +108,8 @@ class CustomerSerializer(ModelSerializer):
         for code in customer_warnings.warning_codes():
             fields[code] = WarningCountField(code)
         fields["warnings"] = WarningMessagesField()
-        for code in customer_facts.FACTS:
-            fields[code] = FactField(code)
+        for code, fact in customer_facts.FACTS.items():
+            fields[code] = FactField(code, help_text=fact.help or fact.label)
         return fields
 
 
