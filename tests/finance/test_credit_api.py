@@ -26,13 +26,14 @@ def test_the_customers_api_gives_the_credit_in_the_readers_language(units: TwoUn
     answer = client_for(units.alice, HTTP_ACCEPT_LANGUAGE="en").get(f"/api/v1/customers/{client.pk}/")
     assert answer.status_code == 200
     body = answer.json()
-    assert body["credit_rating"] == "c"
+    assert body["credit_rating"] == ""
     credit = body["credit"]
     shown = (credit["rating"], credit["limit"], credit["available"], credit["overridden"])
-    assert shown == ("C", "50000.00", "50000.00", False)
-    assert credit["reasons"] == [{"code": "no_history", "rating": "C", "text": "No contracts, orders or payments yet."}]
+    assert shown == (None, "50000.00", "50000.00", False)
+    text = "Not rated: no contracts, orders or payments yet."
+    assert credit["reasons"] == [{"code": "no_history", "rating": "", "text": text}]
     listed = client_for(units.alice).get("/api/v1/customers/").json()["results"]
-    assert listed[0]["credit"]["rating"] == "C"
+    assert listed[0]["credit"]["rating"] is None
 
 
 def test_overrides_by_role_and_unit(units: TwoUnits) -> None:
@@ -68,7 +69,7 @@ def test_overrides_by_role_and_unit(units: TwoUnits) -> None:
     assert removed.status_code == 204, removed.content
     assert client_for(units.bob).delete(f"/api/v1/credit-overrides/{pk}/").status_code == 409
     credit = client_for(units.alice).get(f"/api/v1/customers/{client.pk}/").json()["credit"]
-    assert (credit["rating"], credit["limit"], credit["overridden"]) == ("C", "50000.00", False)
+    assert (credit["rating"], credit["limit"], credit["overridden"]) == (None, "50000.00", False)
     # the group's system administrator sees every unit's
     assert client_for(units.gina).get(f"/api/v1/credit-overrides/{pk}/").status_code == 200
 

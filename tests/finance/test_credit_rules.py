@@ -20,9 +20,10 @@ def codes(reasons: list[dict[str, Any]]) -> list[str]:
     return [reason["code"] for reason in reasons]
 
 
-def test_a_customer_without_any_history_is_rated_c() -> None:
+def test_a_customer_without_any_history_is_not_rated() -> None:
     rating, reasons = rate(History(), DEFAULTS)
-    assert (rating, codes(reasons)) == ("c", ["no_history"])
+    assert (rating, codes(reasons)) == ("", ["no_history"])
+    assert rate(History(outstanding=Decimal(1)), DEFAULTS)[0] == "b"  # owes on an order not yet counted as a deal
 
 
 @pytest.mark.parametrize(

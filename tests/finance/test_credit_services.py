@@ -168,7 +168,9 @@ def draft(world: World, client: Customer, quantity: int, code: str = "P-001") ->
 def test_an_order_within_the_available_credit_is_confirmed_at_once(money: World) -> None:
     client = customer(money.alice)
     order = orders.order_confirm(actor=money.alice, order=draft(money, client, 44))  # ¥49,720 of ¥50,000
-    assert order.status == OrderStatus.CONFIRMED and rated(client.pk).rating == "c"  # rated on first use
+    assert order.status == OrderStatus.CONFIRMED and rated(client.pk).rating == ""  # no history yet: not rated
+    run_job("credit_rate")
+    assert rated(client.pk).rating == "b"  # one order: a history, not yet enough for an A
 
 
 def test_an_order_above_the_available_credit_waits_for_approval_then_is_confirmed(money: World) -> None:

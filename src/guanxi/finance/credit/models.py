@@ -37,10 +37,11 @@ class CustomerCredit(models.Model):
         Customer, models.CASCADE, primary_key=True, related_name="credit", verbose_name=_("customer")
     )
     business_unit = models.ForeignKey(BusinessUnit, models.CASCADE, related_name="+", verbose_name=_("business unit"))
-    computed_rating = models.CharField(_("computed rating"), max_length=1, choices=Rating.choices)
+    # "" while the customer has no history to judge by (not rated)
+    computed_rating = models.CharField(_("computed rating"), max_length=1, choices=Rating.choices, blank=True)
     computed_limit = models.DecimalField(_("default limit"), **LIMIT)  # type: ignore[arg-type]
     reasons = models.JSONField(_("reasons"), default=list)  # [{"code": "open_overdue", "rating": "d", "days": 75}]
-    rating = models.CharField(_("credit rating"), max_length=1, choices=Rating.choices)  # in force
+    rating = models.CharField(_("credit rating"), max_length=1, choices=Rating.choices, blank=True)  # in force
     limit = models.DecimalField(_("credit limit"), **LIMIT)  # type: ignore[arg-type]
     rated_at = models.DateTimeField(_("rated at"))
 

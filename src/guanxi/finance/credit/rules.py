@@ -1,6 +1,7 @@
-"""The rating rules (issue 27): from a customer's own history, as of a day, a rating A–E and the reasons as
-codes with their figures. Each rule that applies caps the rating; the worst cap wins. The thresholds and the
-default limit by customer level are parameters of each business unit (group ``credit``)."""
+"""The rating rules (issue 27): from a customer's own history, as of a day, a rating A–E (none while it has
+no history) and the reasons as codes with their figures. Each rule that applies caps the rating; the worst cap
+wins. The thresholds and the default limit by customer level are parameters of each business unit (group
+``credit``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from .models import Rating
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 BUCKETS = ("d0_30", "d31_60", "d61_90", "d90")
 
 # (code, label, default, min, max): the thresholds, read per unit
@@ -77,7 +79,15 @@ def settings_of(unit_id: int) -> dict[str, Any]:
 
 def default_limit(level: str, settings: Mapping[str, Any]) -> Decimal:
     code = f"credit.limit_{level.lower()}" if level else "credit.limit_none"
-    return Decimal(settings.get(code, settings["credit.limit_none"]))
+    return Decimal(settings.get(code, settings["credit.limit_none"])).quantize(CENT)
+
+
+def limit_default(unit_id: int, level: str) -> Decimal:
+    """The default limit of a customer of this level in this unit (one parameter read)."""
+    from guanxi.core.config.parameters import parameter_value
+
+    code = f"credit.limit_{level.lower()}" if level else "credit.limit_none"
+    return Decimal(parameter_value(code, unit=unit_id)).quantize(CENT)
 
 
 def _worst(*ratings: str) -> str:
@@ -89,11 +99,12 @@ def _money(value: Decimal) -> str:
 
 
 def rate(history: History, settings: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    """The rating and its reasons, worst first (each reason: ``code``, the ``rating`` it caps at, figures)."""
+    """The rating and its reasons, worst first (each reason: ``code``, the ``rating`` it caps at, figures). A
+    customer with no contract, order or money yet is not rated ("")."""
     reasons: list[dict[str, Any]] = []
     if not history.has_deal and not history.outstanding:
-        reasons.append({"code": "no_history", "rating": Rating.C.value})
-    elif history.deals >= settings["credit.a_orders"] and history.deal_amount >= settings["credit.a_amount"]:
+        return "", [{"code": "no_history", "rating": ""}]  # not rated: nothing to judge by yet
+    if history.deals >= settings["credit.a_orders"] and history.deal_amount >= settings["credit.a_amount"]:
         reasons.append({"code": "regular_orders", "rating": Rating.A.value, "count": history.deals,
                         "amount": _money(history.deal_amount)})  # fmt: skip
     else:
@@ -150,7 +161,7 @@ def reason_text(reason: Mapping[str, Any]) -> str:
     code = reason.get("code", "")
     figures = {name: _shown(value) if name in MONEY_FIGURES else value for name, value in reason.items()}
     if code == "no_history":
-        return _("No contracts, orders or payments yet.")
+        return _("Not rated: no contracts, orders or payments yet.")
     if code in ("regular_orders", "few_orders"):
         count = int(figures.get("count", 0))
         return ngettext(

@@ -219,25 +219,47 @@ class Credit:
 
 
 def credits_of(customer_ids: Iterable[int]) -> dict[int, Credit]:
-    """The credit of these customers (those the sweep rated), with what they owe now: three queries and the
-    outstanding's three."""
+    """The credit of these customers with what they owe now; one never rated (no history yet) has no rating
+    and its level's default limit. A fixed number of queries, plus one parameter read per unit and level."""
+    from guanxi.customers.models import Customer
+
+    from .rules import limit_default
+
     ids = list(customer_ids)
     if not ids:
         return {}
     rows = {row.pk: row for row in CustomerCredit.objects.filter(customer_id__in=ids)}
     overrides = {row.customer_id: row for row in CreditOverride.objects.filter(customer_id__in=ids,
                                                                                removed_at__isnull=True)}  # fmt: skip
-    owed = outstanding_of(rows)
+    owed = outstanding_of(ids)
     labels = dictionary_labels("credit_rating")
-    return {
+    found = {
         pk: Credit(
-            customer_id=pk, rating=row.rating, rating_label=labels.get(row.rating, row.rating.upper()),
-            limit=row.limit, outstanding=owed.get(pk, ZERO), computed_rating=row.computed_rating,
-            computed_limit=row.computed_limit, reasons=list(row.reasons), rated_at=row.rated_at,
-            override=overrides.get(pk),
+            customer_id=pk, rating=row.rating, rating_label=_label(labels, row.rating), limit=row.limit,
+            outstanding=owed.get(pk, ZERO), computed_rating=row.computed_rating, computed_limit=row.computed_limit,
+            reasons=list(row.reasons), rated_at=row.rated_at, override=overrides.get(pk),
         )
         for pk, row in rows.items()
     }  # fmt: skip
+    missing = [pk for pk in ids if pk not in found]
+    limits: dict[tuple[int, str], Decimal] = {}
+    for pk, unit, level in Customer.all_objects.filter(pk__in=missing).values_list("pk", "business_unit_id", "level"):
+        limit = limits.get((unit, level or ""))
+        if limit is None:
+            limit = limits[(unit, level or "")] = limit_default(unit, level or "")
+        found[pk] = Credit(
+            customer_id=pk, rating="", rating_label=_label(labels, ""), limit=limit, outstanding=owed.get(pk, ZERO),
+            computed_limit=limit, reasons=[{"code": "no_history", "rating": ""}],
+        )  # fmt: skip
+    return found
+
+
+def _label(labels: dict[str, str], rating: str) -> str:
+    from django.utils.translation import gettext as _
+
+    if not rating:
+        return _("Not rated")
+    return labels.get(rating, rating.upper())
 
 
 def credit_of(customer_id: int) -> Credit | None:
@@ -263,7 +285,7 @@ def fact_values(customer_ids: list[int]) -> dict[int, Any]:
 def fact_display(value: Any) -> str:
     from django.utils.translation import gettext as _
 
-    return _("%(rating)s · ¥%(available)s available") % value
+    return _("%(rating)s · ¥%(available)s available") % {**value, "rating": value.get("rating") or "—"}
 
 
 def credit_shown(customer_id: int) -> Credit:
@@ -273,9 +295,8 @@ def credit_shown(customer_id: int) -> Credit:
 
     from .rules import default_limit, rate, settings_of
 
-    stored = credit_of(customer_id)
-    if stored is not None:
-        return stored
+    if CustomerCredit.objects.filter(pk=customer_id).exists():
+        return credits_of([customer_id])[customer_id]
     pk, unit, level, last = (
         Customer.all_objects.filter(pk=customer_id)
         .values_list("pk", "business_unit_id", "level", "last_order_at")
@@ -284,9 +305,8 @@ def credit_shown(customer_id: int) -> Credit:
     settings = settings_of(unit)
     history = histories([(pk, level or "", last is not None)], timezone.now())[pk]
     rating, reasons = rate(history, settings)
-    labels = dictionary_labels("credit_rating")
     limit = default_limit(level or "", settings)
-    label = labels.get(rating, rating.upper())
+    label = _label(dictionary_labels("credit_rating"), rating)
     return Credit(
         customer_id=pk, rating=rating, rating_label=label, limit=limit, outstanding=history.outstanding,
         computed_rating=rating, computed_limit=limit, reasons=reasons,

@@ -91,8 +91,10 @@ def credits_rate(
         )
         # the written rows are locked now: an override committed meanwhile is seen, and kept
         written = {row.customer_id: row for row in changed}
-        for customer_id, override in _overrides(list(written)).items():
-            row = written[customer_id]
+        for customer_id, override in _overrides(list(written), id_range).items():
+            row = written.get(customer_id)
+            if row is None:
+                continue
             kept = _in_force(override, row.computed_rating, row.computed_limit)
             if (row.rating, row.limit) != kept:
                 CustomerCredit.objects.filter(pk=customer_id).update(rating=kept[0], limit=kept[1])
