@@ -89,7 +89,7 @@ def _override(out: TextIO, unit: BusinessUnit, manager: User) -> None:
     if row is None:
         return
     try:
-        credit.credit_override_set(actor=manager, customer=row.customer, rating="c", limit="300000",
+        credit.credit_override_set(actor=manager, customer=row.customer, rating="c", limit="800000",
                                    note=OVERRIDE_NOTE)  # fmt: skip
     except (DomainError, ValidationError) as error:
         out.write(f"  skipped the credit override: {error}\n")
