@@ -15,6 +15,7 @@ from guanxi.customers import api as customer_api
 from guanxi.customers.regions import api as region_api
 from guanxi.expenses import api as expense_api
 from guanxi.finance import api as finance_api
+from guanxi.finance.credit import api as credit_api
 from guanxi.integrations.mailboxes import api as mailbox_api
 from guanxi.integrations.webhooks import api as webhook_api
 from guanxi.io import api as io_api
@@ -75,6 +76,7 @@ router.register("receipts", finance_api.ReceiptViewSet, basename="receipt")
 router.register("invoices", finance_api.InvoiceViewSet, basename="invoice")
 router.register("deliveries", finance_api.DeliveryViewSet, basename="delivery")
 router.register("receivables", finance_api.ReceivableViewSet, basename="receivable")
+router.register("credit-overrides", credit_api.CreditOverrideViewSet, basename="credit-override")
 router.register("churn-alerts", retention_api.ChurnAlertViewSet, basename="churn-alert")
 router.register("care-rules", retention_api.CareRuleViewSet, basename="care-rule")
 router.register("service-agents", service_api.AgentViewSet, basename="service-agent")

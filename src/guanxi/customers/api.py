@@ -78,11 +78,13 @@ class CustomerSerializer(ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "number", *services.CUSTOMER_FIELDS, "partner_name", "owner", "owner_name", "status", "custom"]
+        fields = ["id", "number", *services.CUSTOMER_FIELDS, "credit_rating", "partner_name", "owner", "owner_name",
+                  "status", "custom"]  # fmt: skip
         fields += ["version"]
         fields += ["created_at", "updated_at", "last_followup_at", "next_followup_at", "last_order_at"]
         fields += ["pool", "claimed_at", "expires_at", "days_to_expiry", "locked"]
         read_only_fields = ["id", "number", "owner", "status", "created_at", "updated_at", "last_followup_at"]
+        read_only_fields += ["credit_rating"]  # kept by finance's credit assessment
         read_only_fields += ["next_followup_at", "last_order_at", "pool", "claimed_at", "expires_at"]
         extra_kwargs: dict[str, dict[str, Any]] = {name: {"validators": []} for name in ("postcode", "qq")}
 
@@ -106,8 +108,8 @@ class CustomerSerializer(ModelSerializer):
         for code in customer_warnings.warning_codes():
             fields[code] = WarningCountField(code)
         fields["warnings"] = WarningMessagesField()
-        for code in customer_facts.FACTS:
-            fields[code] = FactField(code)
+        for code, fact in customer_facts.FACTS.items():
+            fields[code] = FactField(code, help_text=fact.help or fact.label)
         return fields
 
 

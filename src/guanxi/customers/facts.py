@@ -22,6 +22,7 @@ class Fact:
     # the list's ``ordering`` by this fact: order_by() arguments (paths through the customer's relations)
     ordering: tuple[Any, ...] = ()
     ordering_label: str | Promise = ""
+    help: str | Promise = ""  # the customers API field's description (its keys)
 
 
 FACTS: dict[str, Fact] = {}

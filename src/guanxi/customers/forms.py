@@ -20,7 +20,7 @@ from .services import DICTIONARY_FIELDS, required_customer_fields
 
 CUSTOMER_FORM_FIELDS = [
     "name", "kind", "level", "rating", "industry", "product_line", "source", "introducer", "nature", "revenue_band",
-    "employee_band", "credit_rating", "satisfaction", "address", "postcode", "phone", "fax", "website",
+    "employee_band", "satisfaction", "address", "postcode", "phone", "fax", "website",
     "email", "wechat", "qq", "weibo", "licence_number", "legal_representative", "registered_capital", "bank",
     "bank_account", "tax_number", "remarks", "partner_type", "partner_level", "territory",
 ]  # fmt: skip
@@ -84,7 +84,7 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
             "qq", "weibo",
         ]),
         ("business", _("Business information"), [
-            "nature", "revenue_band", "employee_band", "credit_rating", "satisfaction", "licence_number",
+            "nature", "revenue_band", "employee_band", "satisfaction", "licence_number",
             "legal_representative", "registered_capital", "tax_number", "bank", "bank_account",
         ]),
         ("address", _("Address"), ["province", "city", "county", "address", "postcode"]),
@@ -96,6 +96,8 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, type_code in {**DICTIONARY_FIELDS, **PARTNER_DICTIONARY_FIELDS}.items():
+            if name not in self.fields:  # the credit rating: kept by the credit assessment, not typed
+                continue
             self.fields[name] = _dictionary_field(self.fields[name], type_code, getattr(self.instance, name, ""))
         for name in PARTNER_DICTIONARY_FIELDS:
             self.fields[name].help_text = _("For a customer of kind channel partner.")

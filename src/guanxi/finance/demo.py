@@ -178,6 +178,13 @@ def _deliveries(out: TextIO) -> int:
 
 
 def load(out: TextIO) -> None:
+    from .credit import demo as credit
+
+    _load(out)
+    credit.load(out)  # the ratings come from the money above
+
+
+def _load(out: TextIO) -> None:
     if Receivable.objects.exists():
         out.write(f"Demo money: {Receivable.objects.count()} receivables already there.\n")
         return

@@ -368,3 +368,7 @@ def register() -> None:
             Receivable, "owner", _("Receivables outstanding"), owned=lambda rows: rows.filter(received__lt=F("amount"))
         )
     )
+
+
+# Customer credit's tables (finance/credit/models.py) belong to this app.
+from .credit.models import CreditOverride, CustomerCredit  # noqa: E402, F401

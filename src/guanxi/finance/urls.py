@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .credit import views as credit_views
 
 app_name = "finance"
 
@@ -33,4 +34,8 @@ urlpatterns = [
     path("deliveries/<int:pk>/delete/", views.delivery_delete, name="delivery_delete"),
     path("of/<str:record_type>/<int:pk>/", views.money_panel, name="money_panel"),
     path("customers/<int:customer_pk>/", views.customer_tab, name="customer_tab"),
+    path("customers/<int:customer_pk>/credit/", credit_views.credit_tab, name="credit_tab"),
+    path("customers/<int:customer_pk>/credit/override/", credit_views.override_set, name="credit_override"),
+    path("credit-overrides/<int:pk>/remove/", credit_views.override_remove, name="credit_override_remove"),
+    path("credit/<str:label>/<int:pk>/", credit_views.credit_panel, name="credit_panel"),
 ]

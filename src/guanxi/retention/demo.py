@@ -18,6 +18,7 @@ from guanxi.core.demo import as_of, office_moment, workday_back
 from guanxi.customers.models import Contact, Customer, Level
 from guanxi.customers.services import customer_create
 from guanxi.org.models import BusinessUnit, User
+from guanxi.sales.contracts.demo import order_confirmed
 from guanxi.sales.orders import services as orders
 from guanxi.sales.products.models import Product
 from guanxi.service.services import ticket_create
@@ -94,7 +95,7 @@ def _order(rng: random.Random, seller: User, customer: Customer, day: date, quan
             actor=seller, customer=customer, data={"ordered_on": day},
             lines=[{"product": product.pk, "quantity": quantity}],
         )  # fmt: skip
-        orders.order_confirm(actor=seller, order=order)
+        order_confirmed(seller, order)  # one above the customer's credit is approved by the manager
 
 
 def _complaint(rng: random.Random, admin: User, customer: Customer, day: date, subject: str) -> None:

@@ -14,6 +14,7 @@ class SalesConfig(AppConfig):
         from .contracts import services as contracts
         from .contracts import views as contract_views
         from .orders import exports as order_exports
+        from .orders import services as orders
         from .orders import views as order_views
         from .partners import views as partner_views
         from .quotes import services as quotes
@@ -23,6 +24,7 @@ class SalesConfig(AppConfig):
         services.register()  # stage moves as a record type of the approval engine, with their notification
         quotes.register()  # quotes as a record type of the approval engine, their parameters
         contracts.register()  # signing and voiding contracts through the approval engine, the reminder
+        orders.register()  # an order whose confirmation a check held (credit) through the approval engine
         deals.register()  # a customer with contracts or orders cannot be deleted
         contract_exports.register()  # the contract list's export
         order_exports.register()  # the order list's export

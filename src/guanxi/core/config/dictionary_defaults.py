@@ -100,7 +100,8 @@ DEFAULT_TYPES = [
     (
         "credit_rating",
         _("Credit rating"),
-        [("aaa", _("AAA excellent")), ("aa", _("AA good")), ("a", _("A fair")), ("b", _("B poor")), ("c", _("C bad"))],
+        # the credit assessment's scale (finance: computed nightly from the payment history, or a manager's override)
+        [("a", _("A excellent")), ("b", _("B good")), ("c", _("C fair")), ("d", _("D poor")), ("e", _("E bad"))],
     ),
     (
         "satisfaction",

@@ -31,6 +31,7 @@ from .customers import (
     customer_restore,
     customer_row_lock,
     customer_update,
+    customers_credit_rating_set,
 )
 from .duplicates import (
     Claim,
@@ -82,6 +83,7 @@ __all__ = [
     "customer_unshare",
     "customer_update",
     "customers_create_batch",
+    "customers_credit_rating_set",
     "customers_seen_plainly",
     "keeps_conflict_cases",
     "owner_label",

@@ -39,13 +39,15 @@ DICTIONARY_FIELDS = {
 CUSTOMER_FIELDS = [
     "name", "kind", "industry", "product_line", "source", "referrer", "introducer", "nature", "revenue_band",
     "employee_band", "partner", "partner_type", "partner_level", "territory",
-    "rating", "level", "credit_rating", "satisfaction", "province", "city", "county", "address", "postcode",
+    "rating", "level", "satisfaction", "province", "city", "county", "address", "postcode",
     "phone", "fax", "website", "email", "wechat", "qq", "weibo", "licence_number", "legal_representative",
     "registered_capital", "bank", "bank_account", "tax_number", "remarks", "tags",
 ]  # fmt: skip
 
 
 AUDITED_FIELDS = [*CUSTOMER_FIELDS, "owner", "status", "custom"]
+# ``credit_rating`` is not typed by people: finance's credit assessment keeps it (the rating it computes
+# nightly, or a manager's override) through ``customers_credit_rating_set``; forms, the API and imports read it.
 
 
 CONTACT_FIELDS = [

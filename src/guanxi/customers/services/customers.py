@@ -283,3 +283,16 @@ def customer_row_lock(*, customer_id: int) -> None:
 def customer_next_followup_set(*, customer_id: int, at: datetime | None) -> None:
     """Activities keeps the customer's next follow-up time at its earliest open plan (None: no open plan)."""
     Customer.all_objects.filter(pk=customer_id).update(next_followup_at=at)
+
+
+def customers_credit_rating_set(*, ratings: Mapping[int, str]) -> int:
+    """Finance's credit assessment keeps each customer's ``credit_rating`` (the list's filter, the composition
+    report's dimension) at the rating it computed or a manager set: one conditional UPDATE per rating, touching
+    only the customers whose rating changed. Returns how many changed."""
+    by_rating: dict[str, list[int]] = {}
+    for customer_id, rating in ratings.items():
+        by_rating.setdefault(rating, []).append(customer_id)
+    changed = 0
+    for rating, ids in by_rating.items():
+        changed += Customer.all_objects.filter(pk__in=ids).exclude(credit_rating=rating).update(credit_rating=rating)
+    return changed

@@ -18,6 +18,7 @@ from guanxi.workflows.models import ApprovalRequest, ApprovalTask, Decision
 from guanxi.workflows.services import approval_decide, pending_request_for
 
 from ..orders import services as orders
+from ..orders.models import Order
 from ..products.models import Product
 from ..quotes.models import Quote
 from . import services
@@ -44,6 +45,15 @@ def _decide(request: ApprovalRequest | None, *, approve: bool = True) -> None:
         if task is None:
             return
         request = approval_decide(actor=task.approver, request=request, approve=approve, comment="同意")
+
+
+def order_confirmed(seller: User, order: Order) -> Order:
+    """Confirm a demo order; one held for approval (above the customer's credit) is approved by the manager."""
+    order = orders.order_confirm(actor=seller, order=order)
+    if order.status == "pending":
+        _decide(pending_request_for(record_type=orders.ORDER_APPROVAL, obj=order))
+        order.refresh_from_db()
+    return order
 
 
 def _sign(seller: User, row: Contract, on: date) -> Contract:
@@ -108,7 +118,7 @@ def _orders(out: TextIO, signed: list[Contract]) -> int:
         made += 1
         if index == 2:
             continue  # stays a draft
-        order = orders.order_confirm(actor=seller, order=order)
+        order = order_confirmed(seller, order)
         first = order.lines.order_by("position").first()
         if index == 0 and first is not None:  # partially delivered, invoiced and partly paid
             half = (first.quantity / 2).quantize(Decimal("0.01")) or first.quantity
@@ -123,7 +133,7 @@ def _orders(out: TextIO, signed: list[Contract]) -> int:
     quote = Quote.objects.filter(status="accepted", orders__isnull=True).order_by("pk").first()
     if quote is not None:
         order = orders.order_create(actor=quote.owner, customer=quote.customer, quote=quote, data={})
-        orders.order_confirm(actor=quote.owner, order=order)
+        order_confirmed(quote.owner, order)
         made += 1
     return made
 

@@ -73,7 +73,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     queryset = Order.objects.select_related("customer").prefetch_related("lines")
     serializer_class = OrderSerializer
     permission_module = "orders"
-    action_permissions = {"confirm": "edit", "cancel": "edit", "complete": "edit"}
+    action_permissions = {"confirm": "edit", "cancel": "edit", "complete": "edit", "withdraw": "edit"}
     filterset_fields = ["status", "customer", "contract", "quote", "opportunity", "owner"]
     search_fields = ["number", "customer__name"]
     ordering_fields = ["updated_at", "created_at", "total", "ordered_on"]
@@ -116,7 +116,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str | None = None) -> Response:
-        """Draft → confirmed; the customer's first confirmed order wins it as of the order date."""
+        """Draft → confirmed; the customer's first confirmed order wins it as of the order date. When a check
+        holds it (the customer's credit: above its limit, or rated D/E) the order is ``pending`` an approval
+        instead, and confirmed when approved (back to ``draft`` when rejected or withdrawn)."""
         return Response(self._out(services.order_confirm(actor=self.actor, order=self.get_object())))
 
     @extend_schema(request=ReasonSerializer, responses=OrderSerializer)
@@ -133,3 +135,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     def complete(self, request: Request, pk: str | None = None) -> Response:
         """A delivered order is completed."""
         return Response(self._out(services.order_complete(actor=self.actor, order=self.get_object())))
+
+    @extend_schema(request=None, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """An order waiting for approval back to draft."""
+        return Response(self._out(services.order_withdraw(actor=self.actor, order=self.get_object())))

@@ -24,6 +24,7 @@ QUANTITY = {"max_digits": 12, "decimal_places": 2}
 
 class OrderStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    PENDING = "pending", _("Waiting for approval")  # a confirmation held by a check (the customer's credit)
     CONFIRMED = "confirmed", _("Confirmed")
     PARTIALLY_DELIVERED = "partially_delivered", _("Partially delivered")
     DELIVERED = "delivered", _("Delivered")
@@ -164,6 +165,8 @@ def register() -> None:
             Order,
             "owner",
             _("Open orders"),
-            owned=lambda rows: rows.filter(status__in=["draft", "confirmed", "partially_delivered", "delivered"]),
+            owned=lambda rows: rows.filter(
+                status__in=["draft", "pending", "confirmed", "partially_delivered", "delivered"]
+            ),
         )
     )

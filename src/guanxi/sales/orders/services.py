@@ -1,5 +1,6 @@
 """Every write on orders (SPEC §7.4): from a quote, a contract or typed; never more of a product than the
-contract's lines leave; confirming (the customer's first confirmed order makes it won as of the order date),
+contract's lines leave; confirming (the customer's first confirmed order makes it won as of the order date;
+a confirmation that a registered check holds, such as the customer's credit, goes through approval first),
 cancelling, and the roll-ups the money module feeds (delivered quantities, invoiced and received amounts),
 each kept in the transaction of the change that moves it."""
 
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.numbering import number_next
@@ -25,13 +27,18 @@ from guanxi.core.permissions import require_perm
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 from guanxi.pool.lifecycle import Event
+from guanxi.workflows.models import ApprovalRequest
+from guanxi.workflows.services import approval_submit, approval_withdraw, pending_request_for
 
 from ..contracts.models import RUNNING_STATUSES, Contract
 from ..deals import deal_made, deal_undone
 from ..quotes.models import Quote, QuoteStatus
 from ..quotes.services import _clean_lines as clean_quote_lines
 from ..quotes.services import totals_of
+from .hooks import holds_of
 from .models import DEAL_STATUSES, Order, OrderLine, OrderStatus
+
+ORDER_APPROVAL = "sales.order"
 
 FIELDS = ["opportunity", "ordered_on", "delivery_on", "delivery_address", "note"]
 AUDITED = [*FIELDS, "status", "total", "delivered_quantity", "invoiced_amount", "received_amount"]
@@ -270,7 +277,8 @@ def _move(row: Order, to: str, *, allowed: Sequence[str], **extra: Any) -> str:
 @transaction.atomic
 def order_confirm(*, actor: User, order: Order) -> Order:
     """Draft → confirmed (checked again against the contract); the customer's first confirmed order makes
-    it won as of the order date."""
+    it won as of the order date. When a registered check holds the order (the customer's credit), it waits
+    for approval instead and is confirmed when approved."""
     row = _locked(actor, order)
     if row.status != OrderStatus.DRAFT:
         raise Conflict(_("Only a draft order can be confirmed."), code="wrong_status")
@@ -278,11 +286,69 @@ def order_confirm(*, actor: User, order: Order) -> Order:
         if row.contract.status not in RUNNING_STATUSES:
             raise DomainError(_("Only a signed or running contract takes orders."), field="contract")
         _check_against_contract(row.contract, list(row.lines.all()), exclude_order=row.pk)
-    _move(row, OrderStatus.CONFIRMED, allowed=[OrderStatus.DRAFT], confirmed_at=timezone.now())
-    audit_log(actor=actor, action=Action.UPDATE, obj=row, changes={"status": ["draft", "confirmed"]})
+    holds = holds_of(actor, row)
+    if holds:
+        reasons = _("; ").join(hold.message for hold in holds)
+        _move(row, OrderStatus.PENDING, allowed=[OrderStatus.DRAFT])
+        held = [{"code": hold.code, **hold.figures} for hold in holds]
+        changes = {"status": ["draft", "pending"], "holds": [None, held]}
+        audit_log(actor=actor, action=Action.UPDATE, obj=row, changes=changes, note=reasons)
+        title = f"{row.number} {row.customer.name} ¥{row.total}: {reasons}"
+        approval_submit(
+            actor=actor, record_type=ORDER_APPROVAL, obj=row, unit=row.business_unit_id, title=title, amount=row.total
+        )
+        return row
+    return _confirmed(actor, row, before=OrderStatus.DRAFT)
+
+
+def _confirmed(actor: User, row: Order, *, before: str) -> Order:
+    _move(row, OrderStatus.CONFIRMED, allowed=[before], confirmed_at=timezone.now())
+    audit_log(actor=actor, action=Action.UPDATE, obj=row, changes={"status": [before, "confirmed"]})
     deal_made(actor=actor, customer_id=row.customer_id, on=row.ordered_on, event=Event.FIRST_ORDER, note=row.number)
     emit("order.confirmed", row, actor=actor)
     return row
+
+
+@transaction.atomic
+def order_withdraw(*, actor: User, order: Order) -> Order:
+    """Take an order waiting for approval back to draft."""
+    row = _locked(actor, order)
+    request = pending_request_for(record_type=ORDER_APPROVAL, obj=row)
+    if row.status != OrderStatus.PENDING or request is None:
+        raise Conflict(_("This order does not wait for approval."), code="wrong_status")
+    approval_withdraw(actor=actor, request=request)
+    row.refresh_from_db()
+    return row
+
+
+def _approved(request: ApprovalRequest, actor: User, comment: str) -> None:
+    row = Order.objects.select_for_update().select_related("customer").get(pk=int(request.object_id))
+    _confirmed(actor, row, before=OrderStatus.PENDING)
+
+
+def _back_to_draft(request: ApprovalRequest, actor: User, comment: str) -> None:
+    """Rejected or withdrawn: a draft again, to be changed, confirmed again later or cancelled."""
+    row = Order.objects.select_for_update().get(pk=int(request.object_id))
+    _move(row, OrderStatus.DRAFT, allowed=[OrderStatus.PENDING])
+    audit_log(actor=actor, action=Action.UPDATE, obj=row, changes={"status": ["pending", "draft"]}, note=comment)
+
+
+def register() -> None:
+    """Orders whose confirmation a check held, as a record type of the approval engine."""
+    from django.urls import reverse
+
+    from guanxi.workflows.registry import RecordType, register_record_type
+
+    register_record_type(
+        RecordType(
+            ORDER_APPROVAL,
+            gettext_lazy("Confirming an order"),
+            on_approved=_approved,
+            on_rejected=_back_to_draft,
+            on_withdrawn=_back_to_draft,
+            url=lambda object_id: reverse("sales:order", args=[object_id]),
+        )
+    )
 
 
 @transaction.atomic

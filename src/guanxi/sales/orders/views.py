@@ -127,6 +127,7 @@ def order_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
         "confirm": lambda: services.order_confirm(actor=request.user, order=order),
         "cancel": lambda: services.order_cancel(actor=request.user, order=order, reason=request.POST.get("reason", "")),
         "complete": lambda: services.order_complete(actor=request.user, order=order),
+        "withdraw": lambda: services.order_withdraw(actor=request.user, order=order),
     }
     if name == "delete":
         attempt(None, request, lambda: services.order_delete(actor=request.user, order=order))

@@ -1,0 +1,313 @@
+"""Reads of credit: what a customer owes now (its outstanding), its history for the rules, and a customer's
+credit as the pages and the API show it (rating, limit, available, reasons in words, the overrides). A page
+of customers takes a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
+from django.utils import timezone
+
+from guanxi.core.config.dictionary import dictionary_labels
+from guanxi.org.models import User
+from guanxi.sales.contracts.models import DEAL_STATUSES as CONTRACT_DEALS
+from guanxi.sales.contracts.models import Contract
+from guanxi.sales.orders.models import DEAL_STATUSES as ORDER_DEALS
+from guanxi.sales.orders.models import Order
+
+from ..models import Allocation, PaymentPlan, PlanStatus, Receipt, ReceiptStatus, Receivable
+from ..services.common import MONEY_CONTRACT, MONEY_ORDER
+from .models import CreditOverride, CustomerCredit, Rating
+from .rules import BUCKETS, ZERO, History, reason_text
+
+MONEY: DecimalField = DecimalField(max_digits=18, decimal_places=2)
+YEAR = timedelta(days=365)
+FEN = Decimal("0.01")
+
+
+IdRange = tuple[int, int]  # customers with ids from the first up to (not including) the second
+
+
+def _of(path: str, ids: list[int], id_range: IdRange | None) -> Q:
+    """Rows of these customers: by a range of ids (the sweep's batches: an index range scan, a short
+    statement) or by the list."""
+    if id_range is not None:
+        return Q(**{f"{path}__gte": id_range[0], f"{path}__lt": id_range[1]})
+    return Q(**{f"{path}__in": ids})
+
+
+def outstanding_of(customer_ids: Iterable[int], id_range: IdRange | None = None) -> dict[int, Decimal]:
+    """By customer: what is still owed on its contracts and orders now. A receivable's amount less what was
+    received; a signed contract or a confirmed order (not under a contract) that has no receivable yet, its
+    whole amount less what the order received. Three grouped queries whatever the number of customers."""
+    ids = list(customer_ids)
+    owed: dict[int, Decimal] = defaultdict(Decimal)
+    if not ids and id_range is None:
+        return owed
+    for row in (
+        Receivable.objects.filter(_of("customer_id", ids, id_range))
+        .values("customer_id")
+        .annotate(total=Sum(ExpressionWrapper(F("amount") - F("received"), output_field=MONEY)))
+    ):
+        owed[row["customer_id"]] += row["total"] or ZERO
+    for row in (
+        Contract.objects.filter(_of("customer_id", ids, id_range), status__in=MONEY_CONTRACT, receivable__isnull=True)
+        .values("customer_id")
+        .annotate(total=Sum("amount"))
+    ):
+        owed[row["customer_id"]] += row["total"] or ZERO
+    for row in (
+        Order.objects.filter(
+            _of("customer_id", ids, id_range), status__in=MONEY_ORDER, contract__isnull=True, receivable__isnull=True
+        )
+        .values("customer_id")
+        .annotate(total=Sum(ExpressionWrapper(F("total") - F("received_amount"), output_field=MONEY)))
+    ):
+        owed[row["customer_id"]] += row["total"] or ZERO
+    for pk, total in owed.items():  # SQLite sums decimals as floating point
+        owed[pk] = Decimal(total).quantize(FEN)
+    return owed
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def histories(
+    customers: Iterable[tuple[int, str, bool]], at: datetime, id_range: IdRange | None = None
+) -> dict[int, History]:
+    """The rules' input for these customers (id, level, has ever made a deal) as of ``at``: a fixed number
+    of grouped queries for the lot (``id_range``: every customer of the batch lies in it)."""
+    found = {pk: History(level=level or "", has_deal=has_deal) for pk, level, has_deal in customers}
+    ids = list(found) if id_range is None else []
+    if not found:
+        return found
+    today = timezone.localtime(at).date()
+    year_ago = today - YEAR
+    for pk, total in outstanding_of(ids, id_range).items():
+        if pk in found:
+            found[pk].outstanding = total
+    # open instalments: the oldest one past due, and what is overdue by ageing bucket
+    left = ExpressionWrapper(F("amount") - F("received"), output_field=MONEY)
+    late = Q(due_on__lt=today)
+    sums = {
+        code: Sum(left, filter=late & _bucket(today, low, high), default=ZERO)
+        for code, (low, high) in zip(BUCKETS, ((1, 30), (31, 60), (61, 90), (91, None)), strict=True)
+    }
+    for row in (
+        PaymentPlan.objects.filter(
+            _of("receivable__customer_id", ids, id_range), received__lt=F("amount"), due_on__lt=today
+        )
+        .values("receivable__customer_id")
+        .annotate(oldest=Min("due_on"), **sums)
+    ):
+        history = found.get(row["receivable__customer_id"])
+        if history is None:  # a deleted customer in the range
+            continue
+        history.overdue_days = (today - row["oldest"]).days
+        history.overdue = {code: Decimal(row[code] or ZERO).quantize(FEN) for code in BUCKETS}
+    # instalments settled in the last 12 months: how late their last payment came
+    for row in (
+        Allocation.objects.filter(
+            _of("plan__receivable__customer_id", ids, id_range), plan__status=PlanStatus.RECEIVED,
+            released_at__isnull=True,
+            receipt__status=ReceiptStatus.APPROVED,
+        )
+        .values("plan_id", "plan__due_on", "plan__receivable__customer_id")
+        .annotate(paid_on=Max("receipt__received_on"))
+        .filter(paid_on__gte=year_ago, paid_on__lte=today)
+    ):  # fmt: skip
+        days = (row["paid_on"] - row["plan__due_on"]).days
+        history = found.get(row["plan__receivable__customer_id"])
+        if days > 0 and history is not None:
+            history.late_count += 1
+            history.late_days = max(history.late_days, days)
+    for row in (
+        Receipt.objects.filter(
+            _of("customer_id", ids, id_range), status=ReceiptStatus.REVERSED, reversed_at__gte=_start_of(year_ago),
+            reversed_at__lt=_start_of(today + timedelta(days=1)),
+        )
+        .values("customer_id")
+        .annotate(count=Count("pk"))
+    ):  # fmt: skip
+        if row["customer_id"] in found:
+            found[row["customer_id"]].reversed = row["count"]
+    for row in (
+        Order.objects.filter(
+            _of("customer_id", ids, id_range), status__in=ORDER_DEALS, contract__isnull=True, ordered_on__gte=year_ago,
+            ordered_on__lte=today,
+        )
+        .values("customer_id")
+        .annotate(count=Count("pk"), total=Sum("total"))
+    ):  # fmt: skip
+        if row["customer_id"] in found:
+            found[row["customer_id"]].deals += row["count"]
+            found[row["customer_id"]].deal_amount += row["total"] or ZERO
+    for row in (
+        Contract.objects.filter(
+            _of("customer_id", ids, id_range),
+            status__in=CONTRACT_DEALS,
+            signed_on__gte=year_ago,
+            signed_on__lte=today,
+        )
+        .values("customer_id")
+        .annotate(count=Count("pk"), total=Sum("amount"))
+    ):
+        if row["customer_id"] in found:
+            found[row["customer_id"]].deals += row["count"]
+            found[row["customer_id"]].deal_amount += row["total"] or ZERO
+    return found
+
+
+def _bucket(today: date, low: int, high: int | None) -> Q:
+    when = Q(due_on__lte=today - timedelta(days=low))
+    if high is not None:
+        when &= Q(due_on__gte=today - timedelta(days=high))
+    return when
+
+
+# --- a customer's credit as people read it ------------------------------------------------------------
+
+
+@dataclass
+class Credit:
+    customer_id: int
+    rating: str
+    rating_label: str
+    limit: Decimal
+    outstanding: Decimal
+    computed_rating: str = ""
+    computed_limit: Decimal = ZERO
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    rated_at: datetime | None = None
+    override: CreditOverride | None = None
+
+    @property
+    def available(self) -> Decimal:
+        return self.limit - self.outstanding
+
+    @property
+    def over(self) -> bool:
+        return self.available < 0
+
+    @property
+    def held(self) -> bool:
+        return self.rating in (Rating.D, Rating.E)
+
+    @property
+    def reason_texts(self) -> list[str]:
+        return [reason_text(reason) for reason in self.reasons]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rating": self.rating.upper() if self.rating else None,
+            "limit": str(self.limit),
+            "outstanding": str(self.outstanding),
+            "available": str(self.available),
+            "computed_rating": self.computed_rating.upper() if self.computed_rating else None,
+            "overridden": self.override is not None,
+            "reasons": [{**reason, "rating": str(reason.get("rating", "")).upper(), "text": reason_text(reason)}
+                        for reason in self.reasons],
+            "rated_at": self.rated_at.isoformat() if self.rated_at else None,
+        }  # fmt: skip
+
+
+def credits_of(customer_ids: Iterable[int]) -> dict[int, Credit]:
+    """The credit of these customers with what they owe now; one never rated (no history yet) has no rating
+    and its level's default limit. A fixed number of queries, plus one parameter read per unit and level."""
+    from guanxi.customers.models import Customer
+
+    from .rules import limit_default
+
+    ids = list(customer_ids)
+    if not ids:
+        return {}
+    rows = {row.pk: row for row in CustomerCredit.objects.filter(customer_id__in=ids)}
+    overrides = {row.customer_id: row for row in CreditOverride.objects.filter(customer_id__in=ids,
+                                                                               removed_at__isnull=True)}  # fmt: skip
+    owed = outstanding_of(ids)
+    labels = dictionary_labels("credit_rating")
+    found = {
+        pk: Credit(
+            customer_id=pk, rating=row.rating, rating_label=_label(labels, row.rating), limit=row.limit,
+            outstanding=owed.get(pk, ZERO), computed_rating=row.computed_rating, computed_limit=row.computed_limit,
+            reasons=list(row.reasons), rated_at=row.rated_at, override=overrides.get(pk),
+        )
+        for pk, row in rows.items()
+    }  # fmt: skip
+    missing = [pk for pk in ids if pk not in found]
+    limits: dict[tuple[int, str], Decimal] = {}
+    for pk, unit, level in Customer.all_objects.filter(pk__in=missing).values_list("pk", "business_unit_id", "level"):
+        limit = limits.get((unit, level or ""))
+        if limit is None:
+            limit = limits[(unit, level or "")] = limit_default(unit, level or "")
+        found[pk] = Credit(
+            customer_id=pk, rating="", rating_label=_label(labels, ""), limit=limit, outstanding=owed.get(pk, ZERO),
+            computed_limit=limit, reasons=[{"code": "no_history", "rating": ""}],
+        )  # fmt: skip
+    return found
+
+
+def _label(labels: dict[str, str], rating: str) -> str:
+    from django.utils.translation import gettext as _
+
+    if not rating:
+        return _("Not rated")
+    return labels.get(rating, rating.upper())
+
+
+def credit_of(customer_id: int) -> Credit | None:
+    return credits_of([customer_id]).get(customer_id)
+
+
+def overrides(actor: User, filters: dict[str, Any] | None = None) -> QuerySet[CreditOverride]:
+    """The overrides the actor sees (in force and removed), newest first; ``customer``, ``in_force``."""
+    filters = filters or {}
+    rows = CreditOverride.objects.visible_to(actor).select_related("customer", "created_by", "removed_by")
+    if filters.get("customer"):
+        rows = rows.filter(customer_id=filters["customer"])
+    if filters.get("in_force") is not None:
+        rows = rows.filter(removed_at__isnull=bool(filters["in_force"]))
+    return rows.order_by("-created_at", "-pk")
+
+
+def fact_values(customer_ids: list[int]) -> dict[int, Any]:
+    """The customers API's ``credit`` and the list's column."""
+    return {pk: credit.as_json() for pk, credit in credits_of(customer_ids).items()}
+
+
+def fact_display(value: Any) -> str:
+    from django.utils.translation import gettext as _
+
+    return _("%(rating)s · ¥%(available)s available") % {**value, "rating": value.get("rating") or "—"}
+
+
+def credit_shown(customer_id: int) -> Credit:
+    """The customer's credit for a page: as the sweep stored it, or (never rated yet) computed now without
+    being stored, so that a new customer's order form shows it too."""
+    from guanxi.customers.models import Customer
+
+    from .rules import default_limit, rate, settings_of
+
+    if CustomerCredit.objects.filter(pk=customer_id).exists():
+        return credits_of([customer_id])[customer_id]
+    pk, unit, level, last = (
+        Customer.all_objects.filter(pk=customer_id)
+        .values_list("pk", "business_unit_id", "level", "last_order_at")
+        .get()
+    )
+    settings = settings_of(unit)
+    history = histories([(pk, level or "", last is not None)], timezone.now())[pk]
+    rating, reasons = rate(history, settings)
+    limit = default_limit(level or "", settings)
+    label = _label(dictionary_labels("credit_rating"), rating)
+    return Credit(
+        customer_id=pk, rating=rating, rating_label=label, limit=limit, outstanding=history.outstanding,
+        computed_rating=rating, computed_limit=limit, reasons=reasons,
+    )  # fmt: skip
