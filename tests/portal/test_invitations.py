@@ -33,7 +33,12 @@ def test_the_invitation_mails_a_link_that_makes_a_user_of_the_partner(
 
     user = services.invitation_accept(token=token_of(link), username="shen", password=PORTAL_PASSWORD)
 
-    assert (user.display_name, user.email, user.department, user.roles.count()) == ("沈新", "shen@east.example", None, 0)
+    assert (user.display_name, user.email, user.department, user.roles.count()) == (
+        "沈新",
+        "shen@east.example",
+        None,
+        0,
+    )
     assert PartnerMember.objects.get(user=user).partner == channel.east
     assert AuditEntry.objects.filter(actor=user, action=AuditEntry.Action.CREATE).exists()
     assert AuditEntry.objects.filter(actor=channel.alice, object_id=str(channel.east.pk)).exists()

@@ -27,7 +27,9 @@ def _is_portal(name: str) -> bool:
     return name.startswith("portal:") or name.startswith(PORTAL_API)
 
 
-STAFF_PAGES = [(n, p) for n, p in ROUTES if not p.startswith("api/") and not _is_portal(n) and n not in OPEN_TO_EVERYONE]
+STAFF_PAGES = [
+    (n, p) for n, p in ROUTES if not p.startswith("api/") and not _is_portal(n) and n not in OPEN_TO_EVERYONE
+]
 STAFF_API = [(n, p) for n, p in ROUTES if p.startswith("api/") and not _is_portal(n) and n != "api-token"]
 STAFF_TAB = {"portal:partner_tab", "portal:invite", "portal:invitation_revoke"}  # the company's side of the portal
 

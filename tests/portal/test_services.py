@@ -30,6 +30,7 @@ def test_a_new_customer_is_registered_for_the_account_manager_and_attributed_to_
     registration = register_customer(channel, "常州新程机电有限公司", phone="0519-88776655")
 
     customer = registration.customer
+    assert customer is not None
     assert registration.outcome == Outcome.ACCEPTED
     assert (customer.owner, customer.partner, customer.status) == (channel.alice, channel.east, Lifecycle.POTENTIAL)
     assert customer.contacts.get().mobile == "13512340000"
@@ -63,6 +64,7 @@ def test_a_customer_a_colleague_holds_opens_a_conflict_case_and_tells_the_partne
 def test_a_refused_review_reads_not_accepted(channel: Channel) -> None:
     client(channel.charlie, "南京金陵精密有限公司")
     registration = register_customer(channel, "南京金陵精密有限公司")
+    assert registration.conflict is not None
     conflict_decide(actor=channel.bob, case=registration.conflict, decision=ConflictCase.Decision.KEEP)
     registration.refresh_from_db()
     assert selectors.registration_status(registration).code == "not_accepted"
@@ -99,6 +101,7 @@ def test_a_new_lead_is_registered_for_the_account_manager(channel: Channel) -> N
         actor=channel.pia, data={"name": "钱多", "company": "嘉兴禾丰纺织有限公司", "mobile": "13677778888"}
     )
     lead = registration.lead
+    assert lead is not None
     assert (lead.owner, lead.partner, lead.status) == (channel.alice, channel.east, "new")
     assert registration.name == "嘉兴禾丰纺织有限公司"
     assert lead in selectors.leads(actor=channel.pia)
@@ -111,7 +114,7 @@ def test_a_lead_for_a_customer_a_colleague_holds_opens_a_conflict_case(channel: 
         actor=channel.pia, data={"name": "钱多", "company": "南京金陵精密有限公司", "mobile": "13677778888"}
     )
     assert registration.outcome == Outcome.IN_REVIEW
-    assert registration.conflict.customer == held
+    assert registration.conflict is not None and registration.conflict.customer == held
     assert not Lead.objects.filter(mobile="13677778888").exists()
 
 

@@ -53,7 +53,8 @@ def test_registering_a_lead_lists_it_with_its_status(channel: Channel) -> None:
     data = {"name": "钱多", "company": "嘉兴禾丰纺织有限公司", "mobile": "13677778888"}
     response = browser.post(reverse("portal:register_lead"), data, follow=True)
     assert "嘉兴禾丰纺织有限公司" in response.text
-    assert Registration.objects.get().lead.partner == channel.east
+    lead = Registration.objects.get().lead
+    assert lead is not None and lead.partner == channel.east
 
 
 def test_a_conflicting_registration_reads_neutrally_naming_no_one(channel: Channel) -> None:
@@ -102,12 +103,16 @@ def test_a_list_costs_the_same_queries_for_one_row_or_a_full_page(channel: Chann
     assert _queries(browser, reverse(route)) <= one + 1  # at most the pagination's count once rows exist
 
 
-def test_the_portal_tab_lists_users_and_invites_by_mail(channel: Channel, django_capture_on_commit_callbacks: Any) -> None:
+def test_the_portal_tab_lists_users_and_invites_by_mail(
+    channel: Channel, django_capture_on_commit_callbacks: Any
+) -> None:
     staff = signed_in(channel.alice)
     tab = staff.get(reverse("portal:partner_tab", args=[channel.east.pk])).text
     assert "潘雅" in tab and "彭涛" not in tab
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(reverse("portal:invite", args=[channel.east.pk]), {"name": "沈新", "email": "shen@east.example"})
+        response = staff.post(
+            reverse("portal:invite", args=[channel.east.pk]), {"name": "沈新", "email": "shen@east.example"}
+        )
     assert response.status_code == 302
     assert mail.outbox[-1].to == ["shen@east.example"]
     assert Invitation.objects.filter(email="shen@east.example", partner=channel.east).exists()

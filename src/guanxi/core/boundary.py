@@ -68,7 +68,7 @@ class _Bounded:
         found = super().authenticate(request)  # type: ignore[misc]
         if found is not None and partner_of(found[0]) is not None and not partner_may_enter(request.path):
             raise exceptions.NotFound
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 class TokenAuthentication(_Bounded, authentication.TokenAuthentication):

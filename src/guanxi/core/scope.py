@@ -145,7 +145,7 @@ def partner_of(actor: Any) -> int | None:
         return None
     cached = actor.__dict__.get("_partner_id", _NOT_LOOKED_UP)
     if cached is not _NOT_LOOKED_UP:
-        return cached  # type: ignore[no-any-return]
+        return cached
     found = next((partner for resolve in _partner_resolvers if (partner := resolve(actor)) is not None), None)
     actor.__dict__["_partner_id"] = found
     return found

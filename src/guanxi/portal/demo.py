@@ -55,6 +55,7 @@ def load(out: TextIO) -> None:
         if partner is None or partner.owner is None:
             continue
         try:
+            _credit_ordering_customers(partner)
             users = _sign_up(partner, members, rng)
             people += len(users)
             registrations += _register(users, leads, customers, rng)
@@ -65,6 +66,20 @@ def load(out: TextIO) -> None:
         f"Demo partner portal: {people} users of the channel partners (password {PASSWORD}), "
         f"{registrations} registrations, {tickets} service tickets.\n"
     )
+
+
+def _credit_ordering_customers(partner: Customer, count: int = 2) -> None:
+    """Two of the manager's customers with confirmed orders came through the partner, so its people have
+    orders and deliveries to follow (an edit of each customer by its owner, through the customers' service)."""
+    from guanxi.customers.services import customer_update
+    from guanxi.sales.orders.models import DEAL_STATUSES, Order
+
+    owner = partner.owner
+    assert owner is not None
+    ordering = Order.objects.filter(status__in=DEAL_STATUSES, customer__owner=owner, customer__partner__isnull=True)
+    ids = list(ordering.order_by("customer_id").values_list("customer_id", flat=True).distinct()[:count])
+    for customer in Customer.objects.filter(pk__in=ids, kind="company"):
+        customer_update(actor=owner, customer=customer, version=customer.version, data={"partner": partner})
 
 
 def _sign_up(partner: Customer, members: list[tuple[str, str, str]], rng: random.Random) -> list[User]:
@@ -93,7 +108,8 @@ def _register(
     for index, (person, company, mobile, need) in enumerate(leads):
         with as_of(office_moment(rng, workday_back(rng, newest=3 + index * 7, oldest=8 + index * 7))):
             services.registration_submit_lead(
-                actor=users[index % len(users)], data={"name": person, "company": company, "mobile": mobile, "need": need}
+                actor=users[index % len(users)],
+                data={"name": person, "company": company, "mobile": mobile, "need": need},
             )
         made += 1
     for name, phone, contact, mobile in customers:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.customers.models import Contact, Customer
@@ -46,7 +47,9 @@ class CustomerRegistrationForm(forms.Form):
     contact_name = forms.CharField(label=_("Contact name"), max_length=50, required=False)
     contact_mobile = forms.CharField(label=_("Contact mobile"), max_length=20, required=False)
     contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
-    remarks = forms.CharField(label=_("Remarks"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    remarks = forms.CharField(
+        label=_("Remarks"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def customer_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in ("name", "phone", "tax_number", "address", "remarks")}
@@ -85,7 +88,7 @@ class TicketForm(forms.Form):
 
 class InvitationForm(forms.Form):
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
-    name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
 
     def __init__(self, *args: Any, partner: Customer, **kwargs: Any) -> None:

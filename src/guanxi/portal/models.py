@@ -7,11 +7,14 @@ superuser's reach (``core.permissions.grants_of``); the gate shows them only the
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.scope import ScopedQuerySet
 from guanxi.customers.models import Contact, Customer
@@ -110,7 +113,7 @@ class Invitation(models.Model):
 
 
 class RegistrationKind(models.TextChoices):
-    LEAD = "lead", _("Lead")
+    LEAD = "lead", pgettext_lazy("sales lead", "Lead")
     CUSTOMER = "customer", _("Customer")
 
 
@@ -201,6 +204,6 @@ def register() -> None:
     permissions.register_partner_codes("service.create")
 
 
-def partner_id_of(user: object) -> int | None:
+def partner_id_of(user: Any) -> int | None:
     """The partner the user belongs to: one indexed lookup, once per request (``core.scope.partner_of``)."""
-    return PartnerMember.objects.filter(user_id=getattr(user, "pk", None)).values_list("partner_id", flat=True).first()
+    return PartnerMember.objects.filter(user_id=user.pk).values_list("partner_id", flat=True).first()

@@ -133,7 +133,7 @@ def partner_members(*, actor: Any, partner: Customer) -> QuerySet[PartnerMember]
 
 def partner_invitations(*, actor: Any, partner: Customer) -> QuerySet[Invitation]:
     rows = Invitation.objects.visible_to(actor).filter(partner=partner).select_related("invited_by")
-    return rows.order_by("-created_at", "-pk")[:20]  # type: ignore[return-value]
+    return rows.order_by("-created_at", "-pk")[:20]
 
 
 def is_partner(customer: Customer) -> bool:

@@ -100,9 +100,7 @@ class MixedCharactersValidator:
             )
         )
         if kinds < 2:
-            raise ValidationError(
-                _("Mix at least two of letters, digits and symbols."), code="password_too_plain"
-            )
+            raise ValidationError(_("Mix at least two of letters, digits and symbols."), code="password_too_plain")
 
     def get_help_text(self) -> str:
         return _("Mix at least two of letters, digits and symbols.")
@@ -237,7 +235,8 @@ def invitation_open(token: str) -> Invitation:
         invitation = Invitation.objects.select_related("partner").get(pk=int(data["i"]))
         secret = str(data["s"])
     except signing.SignatureExpired:
-        raise DomainError(_("This invitation has expired; ask your contact for a new one."), code="invitation_expired")
+        message = _("This invitation has expired; ask your contact for a new one.")
+        raise DomainError(message, code="invitation_expired") from None
     except (signing.BadSignature, Invitation.DoesNotExist, KeyError, TypeError, ValueError):
         raise DomainError(_("This invitation link is not valid."), code="invitation_invalid") from None
     if not hmac.compare_digest(invitation.secret_digest, _digest(secret)):

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -77,7 +77,8 @@ class PortalLoginView(LoginView):
 
 
 class PortalLogoutView(LogoutView):
-    next_page = reverse_lazy("portal:login")
+    def get_success_url(self) -> str:
+        return reverse("portal:login")
 
 
 def accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -110,10 +111,12 @@ def password(request: AuthedRequest) -> HttpResponse:
         done = attempt(
             form,
             request,
-            lambda: services.partner_password_change(
-                user=request.user, old_password=data["old_password"], new_password=data["new_password"]
-            )
-            or True,
+            lambda: (
+                services.partner_password_change(
+                    user=request.user, old_password=data["old_password"], new_password=data["new_password"]
+                )
+                or True
+            ),
         )
         if done:
             update_session_auth_hash(request, request.user)
@@ -131,7 +134,9 @@ def home(request: AuthedRequest) -> HttpResponse:
     context = {
         "member": member,
         "figures": selectors.dashboard(actor=request.user),
-        "recent": [(row, selectors.registration_status(row)) for row in selectors.registrations(actor=request.user)[:5]],
+        "recent": [
+            (row, selectors.registration_status(row)) for row in selectors.registrations(actor=request.user)[:5]
+        ],
     }
     return render(request, "portal/home.html", context)
 
@@ -154,7 +159,8 @@ def _registered(request: AuthedRequest, registration: Registration) -> HttpRespo
         )  # fmt: skip
     else:
         messages.warning(
-            request, _("%(name)s is already registered with us and cannot be registered again.") % {"name": registration.name}
+            request,
+            _("%(name)s is already registered with us and cannot be registered again.") % {"name": registration.name},
         )
     return redirect("portal:registrations")
 
@@ -321,4 +327,3 @@ def register() -> None:
     from guanxi.customers.views import DetailTab, register_detail_tab
 
     register_detail_tab(DetailTab("portal", gettext_lazy("Portal"), "portal.view", shown=selectors.is_partner))
-
