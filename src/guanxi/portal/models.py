@@ -174,6 +174,7 @@ def register() -> None:
     """The portal's permission module, the internal scope of its rows, and the partner scope: which rows of
     which models a partner's people see (every model not named here shows them nothing)."""
     from guanxi.core import permissions, scope
+    from guanxi.customers.merge import register_merge_child
     from guanxi.finance.models import Delivery
     from guanxi.leads.models import Lead
     from guanxi.sales.contracts.models import Contract
@@ -187,6 +188,10 @@ def register() -> None:
     scope.register(Invitation, scope.Rule("portal", owner="partner__owner", unit="business_unit"))
     scope.register(Registration, scope.Rule("portal", owner="partner__owner", unit="business_unit"))
     scope.register_partner_resolver(partner_id_of)
+    # A merge of two partners (or of a registered customer) moves the portal's rows to the customer kept.
+    for model in (PartnerMember, Invitation, Registration):
+        register_merge_child(model, "partner")
+    register_merge_child(Registration, "customer")
     for model, path in (
         (Customer, "partner"),  # the customers it brought
         (Contact, "customer__partner"),
