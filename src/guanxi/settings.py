@@ -320,6 +320,8 @@ SPECTACULAR_SETTINGS = {
         "ApprovalRequestStatusEnum": "guanxi.workflows.models.RequestStatus",
         "TargetKindEnum": "guanxi.analytics.models.TargetKind",
         "MailSecurityEnum": "guanxi.integrations.mailboxes.models.Security",
+        "LeadStatusEnum": "guanxi.leads.models.LeadStatus",
+        "TicketStatusEnum": "guanxi.service.models.TicketStatus",
     },
 }
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme, TokenScheme
 from rest_framework import authentication, exceptions
 
 from .scope import partner_of
@@ -77,3 +78,13 @@ class TokenAuthentication(_Bounded, authentication.TokenAuthentication):
 
 class SessionAuthentication(_Bounded, authentication.SessionAuthentication):
     pass
+
+
+class TokenSchemeBounded(TokenScheme):
+    """The API description names these as DRF's own (``tokenAuth``, ``cookieAuth``)."""
+
+    target_class = "guanxi.core.boundary.TokenAuthentication"
+
+
+class SessionSchemeBounded(SessionScheme):
+    target_class = "guanxi.core.boundary.SessionAuthentication"
