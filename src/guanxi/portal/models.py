@@ -51,10 +51,10 @@ class PartnerMember(models.Model):
 
 
 class InvitationStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting for acceptance")
-    ACCEPTED = "accepted", _("Accepted")
-    REVOKED = "revoked", _("Revoked")
-    EXPIRED = "expired", _("Expired")
+    PENDING = "pending", pgettext_lazy("invitation", "Waiting for acceptance")
+    ACCEPTED = "accepted", pgettext_lazy("invitation", "Accepted")
+    REVOKED = "revoked", pgettext_lazy("invitation", "Revoked")
+    EXPIRED = "expired", pgettext_lazy("invitation", "Expired")
 
 
 class Invitation(models.Model):
@@ -121,9 +121,9 @@ class Outcome(models.TextChoices):
     """What became of a registration when it was made; its status afterwards is read from the lead, the
     customer or the conflict case (``selectors.registration_status``)."""
 
-    ACCEPTED = "accepted", _("Accepted")
-    IN_REVIEW = "in_review", _("Under review")
-    ALREADY_KNOWN = "already_known", _("Already registered")
+    ACCEPTED = "accepted", pgettext_lazy("registration", "Accepted")
+    IN_REVIEW = "in_review", pgettext_lazy("registration", "Under review")
+    ALREADY_KNOWN = "already_known", pgettext_lazy("registration", "Already registered")
 
 
 class Registration(models.Model):

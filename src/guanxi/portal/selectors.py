@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from guanxi.customers.models import Customer
 from guanxi.finance.models import Delivery
@@ -111,16 +112,16 @@ def registration_status(registration: Registration) -> Status:
     if registration.outcome == Outcome.ACCEPTED:
         record: Any = registration.lead or registration.customer
         if record is None:  # deleted since
-            return Status("accepted", _("Accepted"), "green")
+            return Status("accepted", pgettext("registration", "Accepted"), "green")
         return Status(record.status, record.get_status_display(), "green")
     if registration.outcome == Outcome.IN_REVIEW:
         case = registration.conflict
         if case is None or case.status == ConflictCase.Status.OPEN:
-            return Status("in_review", _("Under review"), "blue")
+            return Status("in_review", pgettext("registration", "Under review"), "blue")
         if case.status == ConflictCase.Status.DECIDED and case.decision == ConflictCase.Decision.GIVE:
             return Status("accepted", _("Accepted after review"), "green")
         return Status("not_accepted", _("Not accepted"), "secondary")
-    return Status("already_known", _("Already registered"), "orange")
+    return Status("already_known", pgettext("registration", "Already registered"), "orange")
 
 
 # --- the Portal tab of a partner's 360 page (the company's own people) ---------------------------------------
