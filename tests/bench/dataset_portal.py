@@ -43,6 +43,8 @@ def prepare(out: Out) -> None:
                 "WHERE business_unit_id = %s ORDER BY id LIMIT %s)",
                 [first.pk, unit, BROUGHT // 2],
             )
+            cursor.execute("ANALYZE customers_customer")  # the planner learns how many customers a partner has
+            cursor.execute("ANALYZE leads_lead")
         user = User.objects.create(
             username=USERNAME, display_name="渠道伙伴用户", email="bench.partner@example.com",
             password=make_password(BENCH_PASSWORD),

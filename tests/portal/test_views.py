@@ -120,3 +120,15 @@ def test_the_portal_tab_lists_users_and_invites_by_mail(
     not_a_partner = staff.get(reverse("portal:partner_tab", args=[channel.own_customer.pk]))
     assert not_a_partner.status_code == 404
     assert Customer.objects.filter(kind="partner").count() == 3
+
+
+def test_the_customer_page_shows_its_signed_contracts_not_the_drafts(channel: Channel) -> None:
+    from decimal import Decimal
+
+    from tests.sales.contracting import contract, signed
+
+    done = signed(channel.alice, channel.bob, channel.east_customer, amount=Decimal(50000))
+    draft = contract(channel.alice, channel.east_customer, title="草稿合同")
+    page = signed_in(channel.pia).get(reverse("portal:customer", args=[channel.east_customer.pk])).text
+    assert done.number in page
+    assert draft.number not in page

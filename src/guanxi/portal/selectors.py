@@ -14,6 +14,7 @@ from guanxi.customers.models import Customer
 from guanxi.finance.models import Delivery
 from guanxi.leads.models import OPEN_STATUSES, Lead
 from guanxi.pool.models import ConflictCase
+from guanxi.sales.contracts.models import Contract, ContractStatus
 from guanxi.sales.orders.models import Order, OrderStatus
 from guanxi.service.models import Ticket, TicketStatus, TicketStep
 
@@ -54,6 +55,17 @@ def orders(*, actor: Any, customer: Customer | None = None) -> QuerySet[Order]:
     if customer is not None:
         rows = rows.filter(customer=customer)
     return rows.order_by("-created_at", "-pk")
+
+
+# What a partner follows of a contract: from its signature on (drafts and those in approval are the company's).
+SIGNED_CONTRACTS = (
+    ContractStatus.SIGNED, ContractStatus.IN_PROGRESS, ContractStatus.COMPLETED, ContractStatus.TERMINATED,
+)  # fmt: skip
+
+
+def contracts(*, actor: Any, customer: Customer) -> QuerySet[Contract]:
+    rows = Contract.objects.visible_to(actor).filter(customer=customer, status__in=SIGNED_CONTRACTS)
+    return rows.order_by("-signed_on", "-pk")
 
 
 def deliveries(*, actor: Any, customer: Customer | None = None) -> QuerySet[Delivery]:

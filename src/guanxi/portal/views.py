@@ -206,6 +206,7 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
     context = {
         "customer": customer,
+        "contracts": selectors.contracts(actor=request.user, customer=customer)[:20],
         "orders": selectors.orders(actor=request.user, customer=customer)[:20],
         "deliveries": selectors.deliveries(actor=request.user, customer=customer)[:20],
         "tickets": selectors.tickets(actor=request.user, customer=customer)[:20],
