@@ -189,8 +189,8 @@ def register() -> None:
     scope.register(Registration, scope.Rule("portal", owner="partner__owner", unit="business_unit"))
     scope.register_partner_resolver(partner_id_of)
     # A merge of two partners (or of a registered customer) moves the portal's rows to the customer kept.
-    for model in (PartnerMember, Invitation, Registration):
-        register_merge_child(model, "partner")
+    for portal_model in (PartnerMember, Invitation, Registration):
+        register_merge_child(portal_model, "partner")
     register_merge_child(Registration, "customer")
     for model, path in (
         (Customer, "partner"),  # the customers it brought
