@@ -17,6 +17,9 @@ PUBLIC = {
     "service:public_feedback",  # the customer's feedback link (an unguessable token, SPEC §9.2)
     "service:faq",  # the public FAQ (SPEC §9.4), every unit's or one unit's
     "service:unit_faq",
+    "portal:login",  # the partner portal's sign-in, sign-out and invitation link (an unguessable signed token)
+    "portal:logout",
+    "portal:accept",
 }
 
 

@@ -22,6 +22,7 @@ from guanxi.io import api as io_api
 from guanxi.leads import api as lead_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
+from guanxi.portal import api as portal_api
 from guanxi.retention import api as retention_api
 from guanxi.sales import api as sales_api
 from guanxi.sales.contracts import api as contract_api
@@ -86,6 +87,11 @@ router.register("webhooks", webhook_api.WebhookViewSet, basename="webhook")
 router.register("mailboxes", mailbox_api.MailboxViewSet, basename="mailbox")
 router.register("emails", mailbox_api.EmailViewSet, basename="email")
 router.register("targets", analytics_api.TargetViewSet, basename="target")
+# The partner portal: a channel partner's people reach only these (guanxi.core.boundary)
+router.register("portal/customers", portal_api.PortalCustomerViewSet, basename="portal-customer")
+router.register("portal/leads", portal_api.PortalLeadViewSet, basename="portal-lead")
+router.register("portal/tickets", portal_api.PortalTicketViewSet, basename="portal-ticket")
+router.register("portal/registrations", portal_api.PortalRegistrationViewSet, basename="portal-registration")
 router.register("calls", call_api.CallViewSet, basename="call")
 router.register("extensions", call_api.ExtensionViewSet, basename="extension")
 

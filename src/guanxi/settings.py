@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "guanxi.collab",
     "guanxi.expenses",
     "guanxi.retention",
+    "guanxi.portal",
     "guanxi.calls",
     "guanxi.io",
     "guanxi.integrations",
@@ -109,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "guanxi.core.boundary.PartnerBoundaryMiddleware",  # a channel partner's people: the portal only (404 elsewhere)
     "guanxi.core.middleware.RequestSizeMiddleware",  # before anything reads the body (CSRF reads it in process_view)
     "guanxi.core.middleware.RequestContextMiddleware",
     "guanxi.org.middleware.UserLanguageMiddleware",
@@ -303,8 +305,9 @@ CONTENT_SECURITY_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's own, refusing a channel partner's people outside the portal's routes (guanxi.core.boundary)
+        "guanxi.core.boundary.TokenAuthentication",
+        "guanxi.core.boundary.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
@@ -343,6 +346,8 @@ SPECTACULAR_SETTINGS = {
         "ApprovalRequestStatusEnum": "guanxi.workflows.models.RequestStatus",
         "TargetKindEnum": "guanxi.analytics.models.TargetKind",
         "MailSecurityEnum": "guanxi.integrations.mailboxes.models.Security",
+        "LeadStatusEnum": "guanxi.leads.models.LeadStatus",
+        "TicketStatusEnum": "guanxi.service.models.TicketStatus",
         "CallDirectionEnum": "guanxi.calls.models.Direction",
         "CallEventEnum": "guanxi.calls.models.Event",
     },

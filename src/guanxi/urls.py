@@ -22,6 +22,7 @@ urlpatterns = [
     path("io/", include("guanxi.io.urls")),
     path("integrations/", include("guanxi.integrations.urls")),
     path("reports/", include("guanxi.analytics.urls")),
+    path("", include("guanxi.portal.urls")),  # /portal/ for channel partners; the Portal tab of a partner's page
     path("", include("guanxi.customers.regions.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", include("guanxi.api_urls")),

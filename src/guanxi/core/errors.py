@@ -51,6 +51,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "duplicate_extension": 409,  # an extension is one agent's in a unit
     "disabled": 409,  # a turned-off mailbox
     "deleted": 409,  # a deleted webhook
+    "invitation_used": 409,  # a partner portal invitation accepted or revoked already
     # 429: too many requests from one address
     "rate_limited": 429,
 }

@@ -88,10 +88,25 @@ class Grants:
         return Scope.ALL if self.superuser else self.scopes.get(module)
 
 
+# The codes a channel partner's person holds, whatever roles anyone gave them (the portal registers them):
+# just what its services need to act for them; their rows come from the partner scope (core.scope).
+PARTNER_CODES: set[str] = set()
+
+
+def register_partner_codes(*codes: str) -> None:
+    PARTNER_CODES.update(codes)
+
+
 def grants_of(user: User) -> Grants:
     cached: Grants | None = getattr(user, "_grants", None)
     if cached is not None:
         return cached
+    from .scope import partner_of
+
+    if partner_of(user) is not None:  # never a role, a superuser's reach or a personal module
+        grants = Grants(superuser=False, codes=frozenset(PARTNER_CODES if user.is_active else ()), scopes={})
+        user._grants = grants  # type: ignore[attr-defined]
+        return grants
     codes: set[str] = set()
     scopes: dict[str, Scope] = {}
     code_scopes: dict[str, Scope] = {}

@@ -118,11 +118,56 @@ def rule_for(model: type[models.Model]) -> Rule:
         raise LookupError(f"{model.__name__} has no scope rule: call core.scope.register()") from None
 
 
+# --- The partner scope: people of a channel partner (the partner portal, SPEC §14.9) -------------------------
+# A user who belongs to a channel partner (a customer of kind partner) holds no role and no organisational
+# scope: they see the rows of the models declared here whose path names their partner, and nothing of any
+# other model. A model nobody declared is closed to them by default, so a new module leaks nothing.
+
+_PARTNER_PATHS: dict[type[models.Model], str] = {}
+_partner_resolvers: list[Callable[[Any], int | None]] = []
+_NOT_LOOKED_UP = object()
+
+
+def register_partner_path(model: type[models.Model], path: str) -> None:
+    """Rows of ``model`` whose ``path`` (as in ``filter()``) is the partner customer's id are that partner's."""
+    _PARTNER_PATHS[model] = path
+
+
+def register_partner_resolver(resolve: Callable[[Any], int | None]) -> None:
+    """``resolve(user)`` answers the id of the channel partner the user belongs to, or None (staff)."""
+    if resolve not in _partner_resolvers:
+        _partner_resolvers.append(resolve)
+
+
+def partner_of(actor: Any) -> int | None:
+    """The channel partner the actor belongs to (None for the company's own people), once per user object."""
+    if not getattr(actor, "is_authenticated", False) or getattr(actor, "pk", None) is None:
+        return None
+    cached = actor.__dict__.get("_partner_id", _NOT_LOOKED_UP)
+    if cached is not _NOT_LOOKED_UP:
+        return cached
+    found = next((partner for resolve in _partner_resolvers if (partner := resolve(actor)) is not None), None)
+    actor.__dict__["_partner_id"] = found
+    return found
+
+
+def forget_partner(actor: Any) -> None:
+    actor.__dict__.pop("_partner_id", None)
+
+
+def _partner_filter(partner: int, model: type[models.Model]) -> Q | None:
+    path = _PARTNER_PATHS.get(model)
+    return Q(**{path: partner}) if path else None
+
+
 def scope_filter(actor: User, model: type[models.Model]) -> Q | None:
     """The filter of the rows of ``model`` the actor may see; None when they may see none."""
     from guanxi.core.permissions import grants_of
 
     rule = rule_for(model)
+    partner = partner_of(actor)
+    if partner is not None:  # a partner's person: their partner's rows of the declared models, nothing else
+        return _partner_filter(partner, model)
     grants = grants_of(actor)
     scope = grants.scope(rule.module)  # ALL for a superuser, except on personal modules
     if scope is None:
@@ -220,6 +265,8 @@ def read_filter(actor: User, model: type[models.Model]) -> Q | None:
     """The rows of ``model`` the actor may open: those of their scope and those the rule lets them read."""
     visible = scope_filter(actor, model)
     readable = rule_for(model).readable
+    if partner_of(actor) is not None:  # no pool or queue opens to a partner's person
+        return visible
     if readable is None or visible == Q():  # an empty Q is every row (and would vanish from an OR)
         return visible
     extra = readable(actor)
@@ -255,7 +302,7 @@ def owner_in_scope(actor: User, module: str, person: User) -> bool:
     from guanxi.core.permissions import grants_of
 
     scope = grants_of(actor).scope(module)
-    if scope is None:
+    if scope is None or partner_of(actor) is not None or partner_of(person) is not None:
         return False
     if scope == Scope.ALL or person.pk == actor.pk:
         return True
