@@ -18,6 +18,7 @@ from guanxi.integrations.mailboxes import api as mailbox_api
 from guanxi.integrations.webhooks import api as webhook_api
 from guanxi.io import api as io_api
 from guanxi.leads import api as lead_api
+from guanxi.marketing.campaigns import api as campaign_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
 from guanxi.retention import api as retention_api
@@ -69,6 +70,7 @@ router.register("document-folders", collab_api.FolderViewSet, basename="document
 router.register("documents", collab_api.DocumentViewSet, basename="document")
 router.register("scripts", collab_api.ScriptViewSet, basename="script")
 router.register("expenses", expense_api.ExpenseViewSet, basename="expense")
+router.register("campaigns", campaign_api.CampaignViewSet, basename="campaign")
 router.register("payment-plans", finance_api.PaymentPlanViewSet, basename="payment-plan")
 router.register("receipts", finance_api.ReceiptViewSet, basename="receipt")
 router.register("invoices", finance_api.InvoiceViewSet, basename="invoice")

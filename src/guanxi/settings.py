@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "guanxi.collab",
     "guanxi.expenses",
     "guanxi.retention",
+    "guanxi.marketing",
     "guanxi.io",
     "guanxi.integrations",
     "guanxi.analytics",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("guanxi.collab.urls")),
     path("expenses/", include("guanxi.expenses.urls")),
     path("retention/", include("guanxi.retention.urls")),
+    path("marketing/", include("guanxi.marketing.urls")),
     path("io/", include("guanxi.io.urls")),
     path("integrations/", include("guanxi.integrations.urls")),
     path("reports/", include("guanxi.analytics.urls")),
