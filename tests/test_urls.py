@@ -17,6 +17,10 @@ PUBLIC = {
     "service:public_feedback",  # the customer's feedback link (an unguessable token, SPEC §9.2)
     "service:faq",  # the public FAQ (SPEC §9.4), every unit's or one unit's
     "service:unit_faq",
+    "marketing:opened",  # a marketing e-mail's tracking pixel, click redirect and unsubscribe link (tokens)
+    "marketing:click",
+    "marketing:unsubscribe",
+    "marketing:sms_inbound",  # the SMS provider's inbound hook (退订 replies), an unguessable token
 }
 
 

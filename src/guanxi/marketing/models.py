@@ -1,5 +1,9 @@
 """The marketing app's models live in its areas' packages; Django finds them through this module."""
 
 from .campaigns.models import AudienceSource, Campaign, CampaignCost, CampaignMember, CampaignResponse
+from .messages.models import Delivery, Message, MessageTemplate, OptOut, SmsGateway, SmsOutbox
 
-__all__ = ["AudienceSource", "Campaign", "CampaignCost", "CampaignMember", "CampaignResponse"]
+__all__ = [
+    "AudienceSource", "Campaign", "CampaignCost", "CampaignMember", "CampaignResponse", "Delivery", "Message",
+    "MessageTemplate", "OptOut", "SmsGateway", "SmsOutbox",
+]  # fmt: skip

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .campaigns import views as campaigns
+from .messages import views as messages
 
 app_name = "marketing"
 
@@ -18,4 +19,20 @@ urlpatterns = [
     path("audience/<int:pk>/delete/", campaigns.source_remove, name="source_remove"),
     path("campaigns/<int:pk>/members/", campaigns.members_add, name="members_add"),
     path("members/<int:pk>/delete/", campaigns.member_remove, name="member_remove"),
+    path("campaigns/<int:pk>/send/", messages.message_send, name="message_send"),
+    path("templates/", messages.template_list, name="templates"),
+    path("templates/new/", messages.template_create, name="template_create"),
+    path("templates/<int:pk>/", messages.template_detail, name="template"),
+    path("templates/<int:pk>/edit/", messages.template_edit, name="template_edit"),
+    path("templates/<int:pk>/delete/", messages.template_delete, name="template_delete"),
+    path("messages/<int:pk>/", messages.message_detail, name="message"),
+    path("messages/<int:pk>/progress/", messages.message_progress, name="message_progress"),
+    path("opt-outs/", messages.opt_out_list, name="opt_outs"),
+    path("opt-outs/<int:pk>/delete/", messages.opt_out_delete, name="opt_out_delete"),
+    path("sms-provider/", messages.gateway_settings, name="gateway"),
+    # public: unguessable tokens
+    path("m/o/<str:token>.gif", messages.opened, name="opened"),
+    path("m/c/<str:signed>/", messages.click, name="click"),
+    path("m/u/<str:token>/", messages.unsubscribe, name="unsubscribe"),
+    path("sms/inbound/<str:token>/", messages.sms_inbound, name="sms_inbound"),
 ]

@@ -17,3 +17,25 @@ document.addEventListener("DOMContentLoaded", () => {
     window.addEventListener("resize", () => chart.resize());
   });
 });
+
+// The SMS template form: characters and segments as the networks count them, signature and opt-out hint included.
+document.addEventListener("DOMContentLoaded", () => {
+  const out = document.querySelector("[data-sms-extra]");
+  const body = document.querySelector("[data-sms-counter]");
+  const channel = document.querySelector("select[name=channel], input[name=channel]");
+  if (!out || !body) return;
+  const gsm = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà]*$/;
+  const update = () => {
+    if (channel && channel.value !== "sms") { out.textContent = ""; return; }
+    const length = body.value.trim().length + Number(out.dataset.smsExtra);
+    const unicode = !gsm.test(body.value);
+    const single = unicode ? 70 : 160;
+    const multi = unicode ? 67 : 153;
+    const parts = length <= single ? 1 : Math.ceil(length / multi);
+    const tooLong = parts > Number(out.dataset.maxSegments) ? ` · ${out.dataset.labelTooLong}` : "";
+    out.textContent = `${length} ${out.dataset.labelChars} · ${parts} ${out.dataset.labelParts}${tooLong}`;
+  };
+  body.addEventListener("input", update);
+  if (channel) channel.addEventListener("change", update);
+  update();
+});
