@@ -19,6 +19,7 @@ from guanxi.integrations.webhooks import api as webhook_api
 from guanxi.io import api as io_api
 from guanxi.leads import api as lead_api
 from guanxi.marketing.campaigns import api as campaign_api
+from guanxi.marketing.events import api as event_api
 from guanxi.marketing.messages import api as message_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
@@ -75,6 +76,8 @@ router.register("campaigns", campaign_api.CampaignViewSet, basename="campaign")
 router.register("message-templates", message_api.TemplateViewSet, basename="message-template")
 router.register("messages", message_api.MessageViewSet, basename="message")
 router.register("opt-outs", message_api.OptOutViewSet, basename="opt-out")
+router.register("events", event_api.EventViewSet, basename="event")
+router.register("registrations", event_api.RegistrationViewSet, basename="registration")
 router.register("payment-plans", finance_api.PaymentPlanViewSet, basename="payment-plan")
 router.register("receipts", finance_api.ReceiptViewSet, basename="receipt")
 router.register("invoices", finance_api.InvoiceViewSet, basename="invoice")

@@ -11,6 +11,8 @@ class MarketingConfig(AppConfig):
         from .campaigns import models as campaigns
         from .campaigns import services as campaign_services
         from .campaigns import views as campaign_views
+        from .events import models as events
+        from .events import views as event_views
         from .messages import models as messages
         from .messages import services as message_services
         from .messages import views as message_views
@@ -21,3 +23,5 @@ class MarketingConfig(AppConfig):
         messages.register()  # permissions and data scope of templates, sends, deliveries, opt-outs, the SMS gateway
         message_services.register()  # the weekly cap and open tracking parameters; opt-outs of hand-added members
         message_views.register()  # the campaign page's messages card
+        events.register()  # the data scope of events and registrations
+        event_views.register_panels()  # the campaign page's events card

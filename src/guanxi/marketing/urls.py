@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .campaigns import views as campaigns
+from .events import views as events
 from .messages import views as messages
 
 app_name = "marketing"
@@ -30,7 +31,15 @@ urlpatterns = [
     path("opt-outs/", messages.opt_out_list, name="opt_outs"),
     path("opt-outs/<int:pk>/delete/", messages.opt_out_delete, name="opt_out_delete"),
     path("sms-provider/", messages.gateway_settings, name="gateway"),
+    path("campaigns/<int:pk>/events/new/", events.event_create, name="event_create"),
+    path("events/<int:pk>/", events.event_detail, name="event"),
+    path("events/<int:pk>/edit/", events.event_edit, name="event_edit"),
+    path("events/<int:pk>/registrations/", events.registration_add, name="registration_add"),
+    path("registrations/<int:pk>/qr.svg", events.registration_qr, name="registration_qr"),
+    path("check-in/", events.check_in, name="check_in"),
     # public: unguessable tokens
+    path("e/<str:key>/", events.register, name="register"),
+    path("e/<str:key>/r/<str:code>/", events.registered, name="registered"),
     path("m/o/<str:token>.gif", messages.opened, name="opened"),
     path("m/c/<str:signed>/", messages.click, name="click"),
     path("m/u/<str:token>/", messages.unsubscribe, name="unsubscribe"),

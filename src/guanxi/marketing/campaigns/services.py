@@ -406,6 +406,11 @@ def _lead_captured(*, lead: Lead, form: LeadForm | None) -> None:
 
 def register() -> None:
     from guanxi.core.config.numbering import register_number_kind
+    from guanxi.core.errors import STATUS_OF_CODE
+
+    # marketing's lost races and closed doors answer 409 in the API, like the other apps'
+    for code in ("already_launched", "already_sending", "already_checked_in", "full", "closed"):
+        STATUS_OF_CODE.setdefault(code, 409)
     from guanxi.leads.hooks import register_captured
 
     register_number_kind("campaign", gettext_lazy("Campaign number"))
