@@ -318,6 +318,9 @@ SPECTACULAR_SETTINGS = {
         "ApprovalRequestStatusEnum": "guanxi.workflows.models.RequestStatus",
         "TargetKindEnum": "guanxi.analytics.models.TargetKind",
         "MailSecurityEnum": "guanxi.integrations.mailboxes.models.Security",
+        "MarketingChannelEnum": "guanxi.marketing.messages.models.Channel",
+        "CampaignMemberKindEnum": "guanxi.marketing.campaigns.models.MemberKind",
+        "CampaignAudienceKindEnum": "guanxi.marketing.campaigns.models.AudienceKind",
     },
 }
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
 from guanxi.core.paginator import CappedPaginator
 
-from ..campaigns.models import Campaign
+from ..campaigns.models import Campaign, MemberKind
 from . import selectors, services
 from .models import Channel, Delivery, DeliveryStatus, Message, MessageTemplate, OptOut
 
@@ -41,7 +41,7 @@ class TemplateSerializer(ModelSerializer):
 
 
 class PreviewSerializer(Serializer):
-    kind = serializers.ChoiceField(choices=["customer", "contact", "lead"])
+    kind = serializers.ChoiceField(choices=MemberKind.choices)
     record = serializers.IntegerField(min_value=1)
 
 
@@ -102,7 +102,7 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         )
 
 
-class DeliverySerializer(ModelSerializer):
+class MessageDeliverySerializer(ModelSerializer):
     name = serializers.CharField(source="member.name", default="", read_only=True)
 
     class Meta:
@@ -145,7 +145,7 @@ class MessageSerializer(ModelSerializer):
         return selectors.counts_of([message.pk]).get(message.pk, dict.fromkeys(DeliveryStatus.values, 0))
 
 
-class SendSerializer(Serializer):
+class MessageSendSerializer(Serializer):
     campaign = VisibleRelatedField(queryset=Campaign.objects.all())
     template = VisibleRelatedField(queryset=MessageTemplate.objects.all())
 
@@ -160,25 +160,25 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     filterset_fields = ["campaign", "status", "channel"]
     ordering = ["-created_at"]
 
-    @extend_schema(request=SendSerializer, responses=MessageSerializer)
+    @extend_schema(request=MessageSendSerializer, responses=MessageSerializer)
     @action(detail=False, methods=["post"])
     def send(self, request: Request) -> Response:
         """Send a template to the campaign's members in the background (``marketing_messages.approve``);
         poll the message for its progress."""
-        body = SendSerializer(data=request.data, context=self.get_serializer_context())
+        body = MessageSendSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         message = services.message_send(actor=self.actor, **body.validated_data)
         message.refresh_from_db()
         return Response(MessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses=DeliverySerializer(many=True))
+    @extend_schema(request=None, responses=MessageDeliverySerializer(many=True))
     @action(detail=True, methods=["get"])
     def deliveries(self, request: Request, pk: str | None = None) -> Response:
         """Each recipient's delivery state, 200 a page (``?page=``, ``?status=``)."""
         rows = selectors.deliveries(message=self.get_object(), status=request.query_params.get("status", ""))
         page = CappedPaginator(rows.order_by("pk"), 200).get_page(request.query_params.get("page"))
         return Response(
-            {"count": page.paginator.count, "results": DeliverySerializer(page.object_list, many=True).data}
+            {"count": page.paginator.count, "results": MessageDeliverySerializer(page.object_list, many=True).data}
         )
 
 
