@@ -311,9 +311,12 @@ def _send_sms(
 LINK = re.compile(r'(<a\s[^>]*href=")(https?://[^"]+)(")', re.I)
 
 
+def click_signed(token: str, url: str) -> str:
+    return signing.dumps({"d": token, "u": url}, salt=CLICK_SALT, compress=True)
+
+
 def click_url(token: str, url: str) -> str:
-    signed = signing.dumps({"d": token, "u": url}, salt=CLICK_SALT, compress=True)
-    return settings.SITE_URL + reverse("marketing:click", args=[signed])
+    return settings.SITE_URL + reverse("marketing:click", args=[click_signed(token, url)])
 
 
 def _email(message: Message, row: Delivery, values: dict[str, Any], track: bool) -> EmailMultiAlternatives:
