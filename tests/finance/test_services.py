@@ -175,6 +175,29 @@ def test_a_rejected_receipt_moves_nothing(money: World) -> None:
     assert Receivable.objects.get(pk=receivable.pk).received == 0
 
 
+def test_without_a_flow_the_units_finance_confirms_receipts_else_the_submitters_manager(money: World) -> None:
+    from guanxi.workflows.models import ApprovalFlow
+    from guanxi.workflows.services import pending_request_for
+    from tests.conftest import grant, make_user
+
+    ApprovalFlow.objects.filter(record_type=services.RECEIPT_APPROVAL).delete()  # the unit has set no flow
+
+    def approvers() -> set[str]:
+        row = services.receipt_create(
+            actor=money.alice, receivable=receivable_of(money), data={"received_on": TODAY(), "amount": "10",
+                                                                      "method": "cash"},
+        )  # fmt: skip
+        services.receipt_submit(actor=money.alice, receipt=row)
+        request = pending_request_for(record_type=services.RECEIPT_APPROVAL, obj=row)
+        assert request is not None
+        return {task.approver.username for task in request.tasks.all()}
+
+    assert approvers() == {"bob"}  # nobody holds the finance role in the unit yet
+    grant(make_user("frank", "范会计", money.head_office), "finance")
+    grant(make_user("flora", "北京会计", money.beijing), "finance")  # the same unit: both are asked
+    assert approvers() == {"frank", "flora"}
+
+
 # --- overdue ------------------------------------------------------------------------------------------------
 
 

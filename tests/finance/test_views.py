@@ -131,3 +131,48 @@ def test_another_salespersons_money_answers_404(money: World) -> None:
     ):
         assert charlie.get(url).status_code == 404
     assert charlie.get(reverse("finance:receivables")).context["rows"] == []
+
+
+def test_a_draft_receipt_is_edited_on_its_page_and_a_stale_or_decided_one_is_refused(money: World) -> None:
+    receivable = receivable_of(money, amount="1000")
+    alice = client_for(money.alice)
+    alice.post(
+        reverse("finance:receipt_create", args=[receivable.pk]),
+        {"received_on": timezone.localdate().isoformat(), "amount": "300", "method": "transfer"},
+    )
+    receipt = Receipt.objects.get()
+    url = reverse("finance:receipt_edit", args=[receipt.pk])
+    form = alice.get(url).context["form"]
+    assert form.initial["amount"] == Decimal(300) and form.initial["version"] == receipt.version
+    fields = {"received_on": timezone.localdate().isoformat(), "method": "cash", "version": receipt.version}
+    too_much = alice.post(url, {**fields, "amount": "1000.001"})
+    assert too_much.status_code == 200 and too_much.context["form"].errors["amount"]
+    saved = alice.post(url, {**fields, "amount": "450", "submit": "1"})
+    receipt.refresh_from_db()
+    assert saved.status_code == 302 and receipt.amount == Decimal(450) and receipt.method == "cash"
+    assert receipt.status == ReceiptStatus.PENDING  # saved and submitted
+    stale = alice.post(url, {**fields, "amount": "500"})  # the old version, and no longer a draft
+    assert stale.status_code == 200 and stale.context["form"].errors
+    assert Receipt.objects.get().amount == Decimal(450)
+    assert client_for(money.charlie).get(url).status_code == 404
+
+
+def test_a_contract_and_an_order_show_their_money_on_their_own_pages(money: World) -> None:
+    receivable = receivable_of(money, amount="1000")
+    plan(money, receivable, timezone.localdate(), "1000")
+    pay(money, receivable, "400")
+    alice = client_for(money.alice)
+    contract = receivable.contract
+    assert contract is not None
+    assert b'id="panel-money"' in alice.get(contract.get_absolute_url()).content
+    panel = alice.get(reverse("finance:money_panel", args=["sales.contract", contract.pk]))
+    assert panel.context["receivable"] == receivable and len(panel.context["plans"]) == 1
+    assert b'data-testid="money-outstanding"' in panel.content and "600.00" in panel.content.decode()
+    order = order_of(money)  # confirmed, no receivable yet: the way in opens it
+    panel = alice.get(reverse("finance:money_panel", args=["sales.order", order.pk]))
+    assert panel.context["receivable"] is None and panel.context["open_url"]
+    assert panel.context["order"] == order  # deliverable: a delivery note can be made from here
+    assert alice.get(panel.context["open_url"]).status_code == 302 and Receivable.objects.filter(order=order).exists()
+    outsider = client_for(money.charlie)
+    assert outsider.get(reverse("finance:money_panel", args=["sales.order", order.pk])).status_code == 404
+    assert alice.get(reverse("finance:money_panel", args=["customers.customer", order.pk])).status_code == 404

@@ -201,3 +201,28 @@ def test_the_ping_reaches_only_its_webhook(two_units: TwoUnits, hook_receiver: R
     flush()
     [received] = hook_receiver.requests
     assert received.json["event"] == "webhook.ping" and received.json["data"] == {"subscription": first.pk}
+
+
+def test_the_nightly_prune_forgets_settled_deliveries_and_their_events_after_the_units_days(
+    two_units: TwoUnits, hook_receiver: Receiver
+) -> None:
+    from guanxi.core.config.parameters import parameters_set
+
+    hook(two_units, hook_receiver.url)
+    hook_receiver.statuses = [200, 500]
+    register(two_units.alice, "宁波港口机械有限公司")
+    register(two_units.alice, "温州眼镜制造有限公司")
+    now = timezone.now()
+    flush(now)
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == ["delivered", "retrying"]
+    assert run_job("webhooks_prune", at=now + timedelta(days=29)) == "0 deliveries and 0 events pruned"
+    assert run_job("webhooks_prune", at=now + timedelta(days=31)) == "1 deliveries and 1 events pruned"
+    [kept] = Delivery.objects.all()  # still retrying: neither it nor its event goes
+    assert kept.status == DeliveryStatus.RETRYING and OutboxEvent.objects.filter(pk=kept.event_id).exists()
+    assert kept.tries.count() == 1
+    parameters_set(actor=two_units.ada, unit=two_units.unit, values={"webhooks.keep_days": 90})
+    kept.status = DeliveryStatus.FAILED
+    kept.save()
+    assert run_job("webhooks_prune", at=now + timedelta(days=60)).startswith("0 deliveries")
+    assert run_job("webhooks_prune", at=now + timedelta(days=91)).startswith("1 deliveries")
+    assert not Delivery.objects.exists()

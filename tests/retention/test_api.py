@@ -108,6 +108,14 @@ def test_the_customers_resource_carries_the_risk_score_and_its_factors(shop: Wor
     assert listed[0]["churn_risk"]["probability"] == 0.72
 
 
+def test_the_customers_resource_sorts_by_churn_risk_highest_first_unscored_last(shop: World) -> None:
+    low, high, unscored = won(shop.alice), won(shop.alice), won(shop.alice)
+    for customer, probability in ((low, 0.3), (high, 0.8)):
+        RiskScore.objects.create(customer=customer, probability=probability, scored_at=moment(timezone.localdate()))
+    listed = client_for(shop.alice).get("/api/v1/customers/", {"ordering": "churn_risk"}).json()["results"]
+    assert [row["id"] for row in listed] == [high.pk, low.pk, unscored.pk]
+
+
 def test_a_user_without_the_module_gets_403(shop: World) -> None:
     grant(make_user("dan", "丹", shop.shanghai))
     from guanxi.org.models import User

@@ -192,7 +192,8 @@ class BatchResultSerializer(Serializer):
 
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
     """Customers the caller may see. ``?search=`` is the one-box search (name, pinyin, initials, number,
-    any phone, contact name); ``?scene=`` a ready-made filter (mine, shared, team, recent …)."""
+    any phone, contact name); ``?scene=`` a ready-made filter (mine, shared, team, recent …); ``?ordering=``
+    also takes the figures of the apps above (``churn_risk``: the highest risk first)."""
 
     queryset = Customer.objects.select_related("owner", "pool", "partner")
     serializer_class = CustomerSerializer
@@ -219,6 +220,8 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
             queryset = queryset.filter(selectors.search_filter(query))
         if (scene := self.request.query_params.get("scene", "")) in selectors.SCENES:
             queryset = queryset.filter(selectors.scene_filter(self.actor, scene))
+        if fact_ordering := customer_facts.orderings().get(self.request.query_params.get("ordering", "")):
+            queryset = queryset.order_by(*fact_ordering)  # a figure of an app above (``?ordering=churn_risk``)
         return queryset
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

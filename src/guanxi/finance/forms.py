@@ -65,7 +65,12 @@ class ReceiptForm(forms.Form):
     def data_for_service(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data["chosen_plans"] = [plan.pk for plan in data.get("chosen_plans") or []]
+        data.pop("version", None)
         return data
+
+
+class ReceiptEditForm(ReceiptForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class ReasonForm(forms.Form):

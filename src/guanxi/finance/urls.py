@@ -17,6 +17,7 @@ urlpatterns = [
     path("plans/<int:pk>/delete/", views.plan_delete, name="plan_delete"),
     path("receipts/", views.receipt_list, name="receipts"),
     path("receipts/<int:pk>/", views.receipt_detail, name="receipt"),
+    path("receipts/<int:pk>/edit/", views.receipt_edit, name="receipt_edit"),
     path("receipts/<int:pk>/submit/", views.receipt_submit, name="receipt_submit"),
     path("receipts/<int:pk>/decide/", views.receipt_decide, name="receipt_decide"),
     path("receipts/<int:pk>/reverse/", views.receipt_reverse, name="receipt_reverse"),
@@ -30,5 +31,6 @@ urlpatterns = [
     path("deliveries/<int:pk>/ship/", views.delivery_ship, name="delivery_ship"),
     path("deliveries/<int:pk>/receive/", views.delivery_receive, name="delivery_receive"),
     path("deliveries/<int:pk>/delete/", views.delivery_delete, name="delivery_delete"),
+    path("of/<str:record_type>/<int:pk>/", views.money_panel, name="money_panel"),
     path("customers/<int:customer_pk>/", views.customer_tab, name="customer_tab"),
 ]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.core.forms import attempt
@@ -39,6 +39,7 @@ from .forms import (
     IssueForm,
     PlanForm,
     ReasonForm,
+    ReceiptEditForm,
     ReceiptForm,
     ReceiveForm,
     ReportForm,
@@ -249,6 +250,29 @@ def receipt_create(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect(receipt.get_absolute_url())
     return render(request, "finance/receipt_form.html", {"form": form, "receivable": receivable})
+
+
+@perm_required("payments.edit")
+def receipt_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A draft or rejected receipt, changed before it goes (again) for approval."""
+    receipt = get_visible_or_404(Receipt.objects.select_related("receivable__customer"), request.user, pk=pk)
+    receivable = receipt.receivable
+    plans = PaymentPlan.objects.filter(receivable=receivable).exclude(status="received").order_by("due_on", "number")
+    fields = ("received_on", "amount", "method", "account", "payer", "reference", "note", "version")
+    initial = {name: getattr(receipt, name) for name in fields} | {"chosen_plans": receipt.chosen_plans}
+    form = ReceiptEditForm(request.POST or None, plans=plans, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data["version"]
+        call = lambda: services.receipt_update(  # noqa: E731
+            actor=request.user, receipt=receipt, version=version, data=form.data_for_service()
+        )
+        if attempt(form, None, call):
+            if request.POST.get("submit") == "1":
+                attempt(None, request, lambda: services.receipt_submit(actor=request.user, receipt=receipt))
+            messages.success(request, _("Saved."))
+            return redirect(receipt.get_absolute_url())
+    context = {"form": form, "receivable": receivable, "receipt": receipt, "editable": receipt.is_editable}
+    return render(request, "finance/receipt_form.html", context)
 
 
 @perm_required("payments.view")
@@ -467,11 +491,40 @@ def customer_tab(request: AuthedRequest, customer_pk: int) -> HttpResponse:
     return render(request, "finance/customer_tab.html", context)
 
 
+@perm_required("payments.view")
+def money_panel(request: AuthedRequest, record_type: str, pk: int) -> HttpResponse:
+    """The money of a contract or an order, on its own page: the figures, the instalments and a way in."""
+    order: Order | None = None
+    if record_type == "sales.contract":
+        contract: Contract | None = get_visible_or_404(Contract.objects.all(), request.user, pk=pk)
+    elif record_type == "sales.order":
+        order = get_visible_or_404(Order.objects.select_related("contract"), request.user, pk=pk)
+        contract = order.contract  # an order under a contract: its money is the contract's
+    else:
+        raise Http404
+    money_of: Contract | Order
+    if contract is not None:
+        kind, money_of, takes_money = "contract", contract, contract.status in services.common.MONEY_CONTRACT
+    else:
+        assert order is not None
+        kind, money_of, takes_money = "order", order, order.status in services.common.MONEY_ORDER
+    receivable = Receivable.objects.filter(**{kind: money_of}).first()
+    context = {
+        "receivable": receivable,
+        "plans": list(receivable.plans.order_by("due_on", "number")) if receivable else [],
+        "open_url": reverse("finance:open", args=[kind, money_of.pk]) if takes_money else "",
+        "order": order if order is not None and order.status in ("confirmed", "partially_delivered") else None,
+        "may_create": has_perm(request.user, "payments.create"),
+    }
+    return render(request, "finance/money_panel.html", context)
+
+
 def register() -> None:
     from guanxi.core import navigation
+    from guanxi.core.panels import Panel, register_panel
     from guanxi.customers.views import DetailTab, register_detail_tab
 
-    section = gettext_lazy("Money")
+    section = pgettext_lazy("navigation section", "Money")
     for label, url, icon, order in (
         (gettext_lazy("Receivables"), "finance:receivables", "report-money", 60),
         (gettext_lazy("Receipts"), "finance:receipts", "cash", 61),
@@ -484,3 +537,6 @@ def register() -> None:
             )
         )
     register_detail_tab(DetailTab("receivables", gettext_lazy("Receivables"), "payments.view"))
+    for record_label in ("sales.contract", "sales.order"):
+        panel = Panel("money", pgettext_lazy("contract panel", "Money"), "finance:money_panel", "payments.view")
+        register_panel(record_label, panel)

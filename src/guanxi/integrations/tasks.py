@@ -1,4 +1,5 @@
-"""The integrations' periodic sweeps: webhook dispatch and delivery every minute, mailbox sync every five."""
+"""The integrations' periodic sweeps: webhook dispatch and delivery every minute, mailbox sync every five,
+the delivery log pruned every night."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
@@ -19,3 +20,8 @@ def webhooks_every_minute() -> None:
 @db_periodic_task(crontab(minute="*/5"))
 def mailboxes_every_five_minutes() -> None:
     run_job("mailboxes_sync")
+
+
+@db_periodic_task(crontab(hour="4", minute="20"))
+def webhooks_prune_nightly() -> None:
+    run_job("webhooks_prune")

@@ -65,6 +65,7 @@ PEOPLE = [
     ("marketing", "市场部", "gm", "salesperson", "华东工业装备 · 市场专员"),
     ("auto.head", "汽车销售公司", "gm", "unit_head", "汽车销售 · 总经理"),
     ("auto.admin", "运营管理部", "auto.head", "unit_admin", "汽车销售 · 运营主管"),
+    ("auto.finance", "运营管理部", "auto.head", "finance", "汽车销售 · 财务主管"),
     ("auto.manager", "展厅销售部", "auto.head", "sales_manager", "汽车销售 · 展厅销售经理"),
     ("auto.sales1", "展厅销售部", "auto.manager", "salesperson", "汽车销售 · 销售顾问"),
     ("auto.sales2", "展厅销售部", "auto.manager", "salesperson", "汽车销售 · 销售顾问"),

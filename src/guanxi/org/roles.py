@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.permissions import ACTIONS, MODULES, Module
 from guanxi.core.scope import Scope
@@ -73,6 +74,21 @@ DEFAULT_ROLES = [
         _("Handles the tickets assigned to them and takes unassigned ones from the unit's queue."),
         Scope.OWN,
         {"service": ("view", "create", "edit")},
+    ),
+    DefaultRole(
+        "finance",
+        pgettext_lazy("role", "Finance"),
+        _(
+            "Keeps the unit's money: confirms receipts, issues invoices, pays approved expense claims; reads the "
+            "unit's customers, contracts and orders."
+        ),
+        Scope.UNIT,
+        {"sales": ("view", "export")},
+        extra={
+            "payments": ("view", "create", "edit", "export"),
+            "finance": ("view", "edit", "approve", "export"),
+            "expense_payments": ("view", "edit"),
+        },
     ),
     DefaultRole(
         "unit_admin",

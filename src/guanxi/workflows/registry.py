@@ -19,10 +19,12 @@ Callback = Callable[["ApprovalRequest", "User", str], None]
 
 @dataclass(frozen=True)
 class DefaultStep:
-    """A step used while a unit has configured no flow for the record type."""
+    """A step used while a unit has configured no flow for the record type: the submitter's manager
+    (``levels`` up), or whoever holds the shipped role ``role_code`` in the unit (kind ``role``)."""
 
     kind: str = "manager"
     levels: int = 1
+    role_code: str = ""
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,11 @@ def _stand_in(user: User | None, *, excluded: set[int]) -> User | None:
 
 def _candidates(step: ApprovalStep | DefaultStep, *, submitter: User, unit_id: int) -> list[tuple[User, str]]:
     if step.kind == ApproverKind.ROLE:
-        role = getattr(step, "role", None)
+        holding: dict[str, object] = (
+            {"roles__code": step.role_code} if isinstance(step, DefaultStep) else {"roles": step.role}
+        )
         holders = User.objects.filter(
-            roles=role, department__business_unit_id=unit_id, status=User.Status.ACTIVE
+            **holding, department__business_unit_id=unit_id, status=User.Status.ACTIVE
         ).select_related("department", "manager")
         return [(user, ApproverKind.ROLE) for user in holders]
     if step.kind == ApproverKind.USER:

@@ -278,7 +278,8 @@ def register() -> None:
 
     from guanxi.core.config.numbering import register_number_kind
     from guanxi.core.outbox import register_event
-    from guanxi.workflows.registry import RecordType, register_record_type
+    from guanxi.workflows.models import ApproverKind
+    from guanxi.workflows.registry import DefaultStep, RecordType, register_record_type
 
     register_record_type(
         RecordType(
@@ -288,6 +289,8 @@ def register() -> None:
             on_rejected=_rejected,
             on_withdrawn=_withdrawn,
             url=lambda object_id: reverse("finance:receipt", args=[object_id]),
+            # until the unit sets a flow: its finance (the shipped role), else the submitter's manager
+            default_steps=(DefaultStep(kind=ApproverKind.ROLE, role_code="finance"),),
         )
     )
     register_number_kind("receipt", gettext_lazy("Receipt number"))

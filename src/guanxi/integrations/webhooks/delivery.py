@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 from huey.contrib.djhuey import db_task
@@ -292,3 +292,39 @@ def queue_dispatch() -> None:
 
 def queue_delivery() -> None:
     transaction.on_commit(deliver_task)
+
+
+# --- pruning ---------------------------------------------------------------------------------------------
+
+KEEP_DAYS = "webhooks.keep_days"
+PRUNE_BATCH = 5_000
+
+
+@job("webhooks_prune")
+def prune(at: datetime) -> str:
+    """Forget what is settled and older than each unit's ``webhooks.keep_days``: delivered or abandoned
+    deliveries with their attempts, then the dispatched events no delivery still waits for. Nothing pending
+    or retrying is touched, and a batch at a time keeps each lock short."""
+    from guanxi.core.config.parameters import parameter_value
+    from guanxi.org.models import BusinessUnit
+
+    settled = ~DUE
+    deliveries = events = 0
+    for unit_id in [None, *BusinessUnit.objects.values_list("pk", flat=True)]:
+        cutoff = at - timedelta(days=parameter_value(KEEP_DAYS, unit=unit_id))
+        old = Delivery.objects.filter(settled, subscription__business_unit_id=unit_id, created_at__lt=cutoff)
+        deliveries += _delete_in_batches(old)
+        waited_for = Delivery.objects.filter(DUE, event=OuterRef("pk"))
+        done = OutboxEvent.objects.filter(business_unit_id=unit_id, dispatched_at__lt=cutoff).exclude(
+            Exists(waited_for)
+        )
+        events += _delete_in_batches(done)
+    return f"{deliveries} deliveries and {events} events pruned"
+
+
+def _delete_in_batches(rows: Any) -> int:
+    removed = 0
+    while ids := list(rows.order_by("pk").values_list("pk", flat=True)[:PRUNE_BATCH]):
+        with transaction.atomic():
+            removed += rows.model.objects.filter(pk__in=ids).delete()[1].get(rows.model._meta.label, 0)
+    return removed

@@ -167,7 +167,7 @@ def register() -> None:
     from guanxi.core.outbox import register_event, register_listener
 
     from .addresses import ALLOW_PRIVATE
-    from .delivery import queue_dispatch
+    from .delivery import KEEP_DAYS, queue_dispatch
 
     register_parameter_group("integrations", gettext_lazy("Integrations"), 80)
     register_parameter(
@@ -177,6 +177,16 @@ def register() -> None:
         False,
         group="integrations",
         help=gettext_lazy("Only for a receiver inside the company's network (10.x, 192.168.x, localhost …)."),
+    )
+    register_parameter(
+        KEEP_DAYS,
+        gettext_lazy("Days to keep the webhook delivery log"),
+        "int",
+        30,
+        min=7,
+        max=3650,
+        group="integrations",
+        help=gettext_lazy("Settled deliveries and sent record events older than this are removed every night."),
     )
     from guanxi.core.notifications.kinds import register_kind
 
