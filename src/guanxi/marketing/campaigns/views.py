@@ -97,9 +97,9 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "sources": list(campaign.sources.all()),
         "members_page": members,
         "may_edit": may_edit and campaign.is_open,
-        "cost_form": CostForm(),
-        "source_form": SourceForm(actor=request.user),
-        "members_form": MembersAddForm(),
+        "cost_form": CostForm(prefix="cost"),
+        "source_form": SourceForm(actor=request.user, prefix="source"),
+        "members_form": MembersAddForm(prefix="members"),
         "panels": [panel(request, campaign) for panel in EXTRA_PANELS],
     }
     return render(request, "marketing/campaigns/detail.html", context)
@@ -142,7 +142,7 @@ def campaign_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @perm_required("campaigns.edit")
 def cost_add(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_visible_or_404(Campaign.objects.all(), request.user, pk=pk)
-    form = CostForm(request.POST)
+    form = CostForm(request.POST, prefix="cost")
     if form.is_valid():
         if attempt(None, request, lambda: services.campaign_cost_add(actor=request.user, campaign=campaign,
                                                                         data=form.cleaned_data)):  # fmt: skip
@@ -169,7 +169,7 @@ def cost_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @perm_required("campaigns.edit")
 def source_add(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_visible_or_404(Campaign.objects.all(), request.user, pk=pk)
-    form = SourceForm(request.POST, actor=request.user)
+    form = SourceForm(request.POST, actor=request.user, prefix="source")
     if form.is_valid():
         data = form.cleaned_data
         if attempt(None, request, lambda: services.campaign_source_add(
@@ -191,7 +191,7 @@ def source_remove(request: AuthedRequest, pk: int) -> HttpResponse:
 @perm_required("campaigns.edit")
 def members_add(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_visible_or_404(Campaign.objects.all(), request.user, pk=pk)
-    form = MembersAddForm(request.POST)
+    form = MembersAddForm(request.POST, prefix="members")
     if form.is_valid():
         data = form.cleaned_data
         done = attempt(None, request, lambda: services.campaign_members_add(
