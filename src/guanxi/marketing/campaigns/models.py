@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.records import MainRecord
 from guanxi.core.scope import ScopedQuerySet
@@ -166,9 +167,9 @@ class CampaignMember(models.Model):
 
 
 class ResponseKind(models.TextChoices):
-    OPENED = "opened", _("Opened")
+    OPENED = "opened", pgettext_lazy("e-mail", "Opened")
     CLICKED = "clicked", _("Clicked")
-    REGISTERED = "registered", _("Registered")
+    REGISTERED = "registered", pgettext_lazy("event", "Registered")
     ATTENDED = "attended", _("Attended")
     REPLIED = "replied", _("Replied")
     FORM = "form", _("Sent the web form")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.records import MainRecord
 from guanxi.core.scope import ScopedQuerySet
@@ -56,7 +57,7 @@ class Event(MainRecord):
 
 
 class RegistrationStatus(models.TextChoices):
-    REGISTERED = "registered", _("Registered")
+    REGISTERED = "registered", pgettext_lazy("event", "Registered")
     ATTENDED = "attended", _("Checked in")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.records import MainRecord
 from guanxi.core.scope import ScopedQuerySet
@@ -21,7 +22,7 @@ def new_token() -> str:
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", _("E-mail")
+    EMAIL = "email", pgettext_lazy("channel", "E-mail")
     SMS = "sms", _("SMS")
 
 

@@ -9,8 +9,8 @@ document.addEventListener("DOMContentLoaded", () => {
     const chart = echarts.init(element);
     chart.setOption({
       animation: false,
-      grid: { left: 90, right: 20, top: 10, bottom: 30 },
-      xAxis: { type: "value" },
+      grid: { left: 10, right: 20, top: 10, bottom: 30, containLabel: true },
+      xAxis: { type: "value", splitNumber: 3, axisLabel: { hideOverlap: true } },
       yAxis: { type: "category", data: data.categories },
       series: [{ type: "bar", data: data.values, itemStyle: { color: "#206bc4" } }],
     });
