@@ -92,3 +92,22 @@ def test_the_message_pages_show_progress_and_refuse_the_other_unit(units: TwoUni
     for name in ("marketing:templates", "marketing:opt_outs"):
         assert bob.get(reverse(name)).status_code == 200
     assert client_for(units.ada).get(reverse("marketing:gateway")).status_code == 200
+
+
+def test_the_customer_tab_marks_do_not_contact_and_a_send_then_leaves_them_out(units: TwoUnits) -> None:
+    grant(units.bob, "sales_manager")
+    huaxin = customer(units.alice, "上海华信科技有限公司", "13900000001")
+    contact = huaxin.contacts.get()
+    bob = client_for(units.bob)
+    tab = bob.get(reverse("marketing:customer_tab", args=[huaxin.pk]))
+    assert tab.status_code == 200 and "marketing-tab" in tab.content.decode()
+    marked = bob.post(
+        reverse("marketing:do_not_contact", args=["contact", contact.pk]), {"on": "1", "customer": str(huaxin.pk)}
+    )
+    assert marked.status_code == 302 and OptOut.objects.filter(contact=contact, reason="do_not_contact").exists()
+    assert client_for(units.bella).get(reverse("marketing:customer_tab", args=[huaxin.pk])).status_code == 404
+    bella = client_for(units.bella)
+    bella.post(reverse("marketing:do_not_contact", args=["contact", contact.pk]), {"on": "0"})
+    assert OptOut.objects.filter(contact=contact).exists()  # the other unit cannot lift it
+    bob.post(reverse("marketing:do_not_contact", args=["contact", contact.pk]), {"on": "0"})
+    assert not OptOut.objects.filter(contact=contact).exists()

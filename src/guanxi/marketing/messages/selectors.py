@@ -81,3 +81,22 @@ def deliveries(*, message: Message, status: str = "") -> QuerySet[Delivery]:
 def opt_out_list(*, actor: User, query: str = "") -> QuerySet[OptOut]:
     rows = OptOut.objects.visible_to(actor).select_related("customer", "contact", "lead")
     return rows.filter(address__icontains=query.strip().lower()) if query.strip() else rows
+
+
+def customer_marketing(*, actor: User, customer: Any) -> dict[str, Any]:
+    """The 360 tab: the campaigns the customer and its contacts were aimed at, and their do-not-contact marks."""
+    from ..campaigns.models import CampaignMember
+
+    campaigns = Campaign.objects.visible_to(actor).filter(
+        pk__in=CampaignMember.objects.filter(customer=customer).values("campaign_id")
+    )
+    blocked = OptOut.objects.filter(business_unit_id=customer.business_unit_id)
+    contacts = list(customer.contacts.all())
+    flagged = set(blocked.filter(contact__in=contacts).values_list("contact_id", flat=True))
+    for contact in contacts:
+        contact.do_not_contact = contact.pk in flagged
+    return {
+        "campaigns": list(campaigns.order_by("-starts_on")[:20]),
+        "contacts": contacts,
+        "customer_blocked": blocked.filter(customer=customer).exists(),
+    }

@@ -373,3 +373,21 @@ def register() -> None:
     )  # fmt: skip
     if suppressed_members not in campaigns.SUPPRESSED:
         campaigns.SUPPRESSED.append(suppressed_members)
+
+
+@transaction.atomic
+def do_not_contact_set(*, actor: User, kind: str, record_id: int, on: bool) -> bool:
+    """Mark a customer, contact or lead the actor can see not to be contacted by marketing, or lift the mark."""
+    require_perm(actor, "marketing_messages.edit")
+    model = PREVIEW_KINDS.get(kind)
+    record = model.objects.visible_to(actor).filter(pk=record_id).first() if model else None
+    if record is None:
+        raise DomainError(_("Choose a record you can see."), field="record")
+    if on:
+        opt_out_add(actor=actor, data={kind: record})
+        return True
+    row = OptOut.objects.filter(**{kind: record}).first()
+    if row is not None:
+        OptOut.objects.filter(pk=row.pk).delete()
+        audit_log(actor=actor, action=Action.DELETE, obj=row)
+    return False

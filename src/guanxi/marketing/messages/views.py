@@ -12,6 +12,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -203,6 +204,26 @@ def gateway_settings(request: AuthedRequest) -> HttpResponse:
     return render(request, "marketing/messages/gateway.html", {"form": form, "gateway": gateway, "inbound": inbound})
 
 
+@perm_required("marketing_messages.view")
+def customer_tab(request: AuthedRequest, customer_pk: int) -> HttpResponse:
+    from guanxi.customers.models import Customer
+
+    customer = get_visible_or_404(Customer.objects.all(), request.user, pk=customer_pk)
+    context = {"customer": customer, **selectors.customer_marketing(actor=request.user, customer=customer)}
+    return render(request, "marketing/messages/customer_tab.html", context)
+
+
+@require_POST
+@perm_required("marketing_messages.edit")
+def do_not_contact(request: AuthedRequest, kind: str, pk: int) -> HttpResponse:
+    on = request.POST.get("on") == "1"
+    attempt(None, request, lambda: services.do_not_contact_set(actor=request.user, kind=kind, record_id=pk, on=on))
+    back = request.POST.get("customer", "")
+    if back.isdigit():
+        return redirect(reverse("customers:detail", args=[int(back)]) + "?tab=marketing")
+    return redirect("marketing:opt_outs")
+
+
 # --- public ends (unguessable tokens, no sign-in) ----------------------------------------------------------
 
 
@@ -251,7 +272,12 @@ def sms_inbound(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def register() -> None:
+    from django.utils.translation import gettext_lazy
+
+    from guanxi.customers.views import DetailTab, register_detail_tab
+
     from ..campaigns.views import EXTRA_PANELS
 
+    register_detail_tab(DetailTab("marketing", gettext_lazy("Marketing"), "marketing_messages.view"))
     if campaign_panel not in EXTRA_PANELS:
         EXTRA_PANELS.append(campaign_panel)
