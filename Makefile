@@ -13,12 +13,13 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/guanxi_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
 BENCH_ARGS ?=
 
-.PHONY: help run test test-sqlite test-postgres lint bench setup assets messages makemessages services chromium pdf-libraries mail-server clean
+.PHONY: help run test test-sqlite test-postgres lint bench cluster cluster-stop setup assets messages makemessages services chromium pdf-libraries mail-server clean
 
 help:
 	@echo "make run    set up and start Guanxi with its embedded database (http://127.0.0.1:8000)"
 	@echo "make test   set up and run the whole test suite on SQLite and PostgreSQL, then the linters"
 	@echo "make bench  seed the benchmark dataset and print the figures (BENCH_ARGS=\"--customers 10000\" for a quick run)"
+	@echo "make cluster       start a production-shaped cluster on this machine (docs/scaling.md); make cluster-stop"
 
 run: setup
 	$(RUN) guanxi migrate
@@ -48,6 +49,14 @@ bench: setup
 	@scripts/ensure-services "$(BENCH_DATABASE_URL)" "$(BENCH_REDIS_URL)"
 	$(RUN) guanxi manage collectstatic --no-input --verbosity 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(RUN) python -m tests.bench $(BENCH_ARGS)
+
+# A primary and a streaming replica, PgBouncer, Redis, two web nodes behind nginx, two workers, under var/cluster/
+# (docs/scaling.md); scripts/cluster-drill runs the failure drill against it.
+cluster: setup
+	scripts/cluster start
+
+cluster-stop:
+	scripts/cluster stop
 
 # --- set-up -------------------------------------------------------------------------------------
 

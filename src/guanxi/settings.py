@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "guanxi.core.replica.PrimaryPinMiddleware",  # read-your-writes: before anything that reads
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,12 +152,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
-# Reports read from a replica when DATABASE_REPLICA_URL names one (guanxi.core.replica); the suite mirrors it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a connection the server or the pooler dropped is replaced
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None  # no prepared statements
+# Behind PgBouncer in transaction mode (DATABASE_TRANSACTION_POOLING=1), a server connection serves another client
+# after every transaction: no server-side cursors (they live across transactions), no prepared statements (above),
+# no session state (Guanxi takes no session advisory locks and sets no session variables; docs/scaling.md).
+DATABASE_TRANSACTION_POOLING = envbool("DATABASE_TRANSACTION_POOLING", False)
+if DATABASE_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Reports, dashboards and exports read from a replica when DATABASE_REPLICA_URL names one (guanxi.core.replica):
+# not inside a transaction, not for REPLICA_PIN_SECONDS after the user wrote, and not while the replica is down or
+# lags more than REPLICA_MAX_LAG_SECONDS (asked at most every REPLICA_CHECK_SECONDS per process).
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {}).update({"connect_timeout": 2, "prepare_threshold": None})
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["guanxi.core.replica.ReplicaRouter"]
+REPLICA_PIN_SECONDS = envint("REPLICA_PIN_SECONDS", 5)
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "10"))
+REPLICA_CHECK_SECONDS = float(env("REPLICA_CHECK_SECONDS", "1"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Queue and cache: Redis when REDIS_URL is set; otherwise SQLite queue and local memory cache.
@@ -168,8 +185,16 @@ HUEY = {
     "consumer": {"workers": envint("WORKER_THREADS", 2), "worker_type": "thread"},
 }
 if REDIS_URL:
-    HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+    HUEY |= {"huey_class": "guanxi.core.degraded.DegradingRedisHuey", "url": REDIS_URL}
+    # Redis down degrades instead of failing: the cache answers "not cached" (pages compute from the database),
+    # sessions are read from and written to the database (cached_db), only the queue waits for Redis (/healthz).
+    CACHES = {
+        "default": {
+            "BACKEND": "guanxi.core.degraded.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1, "IGNORE_EXCEPTIONS": True},
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "queue.sqlite3")}

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -10,9 +11,11 @@ from huey.contrib.djhuey import HUEY
 from . import dashboard
 from . import search as global_search
 from .http import AuthedRequest
+from .replica import reads_replica, replica_status
 
 
 @login_required
+@reads_replica
 def home(request: AuthedRequest) -> HttpResponse:
     return render(request, "core/home.html", {"panels": dashboard.panels_for(request)})
 
@@ -26,10 +29,23 @@ def search(request: AuthedRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Answers whether the database and the queue are reachable; 503 when either is not."""
-    checks = {"database": _check(_ping_database), "queue": _check(HUEY.pending_count)}
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    """What this web node can reach. 503 (take the node out of the load balancer) only when the primary database
+    does not answer: without Redis or the replica the site keeps serving, ``degraded``, and each part says what
+    that means (docs/scaling.md)."""
+    replica = replica_status(fresh=True)
+    checks = {
+        "database": _check(_ping_database),
+        "queue": _check(HUEY.pending_count, "background jobs wait; the sweeps catch up once it is back"),
+        "cache": _check(_ping_cache, "pages compute without it; sessions are read from the database"),
+        "replica": replica.describe(),
+    }
+    if checks["database"] != "ok":
+        status = "error"
+    elif checks["queue"] == checks["cache"] == "ok" and replica.state in ("ok", "absent"):
+        status = "ok"
+    else:
+        status = "degraded"
+    return JsonResponse({"status": status, **checks}, status=503 if status == "error" else 200)
 
 
 def _ping_database() -> None:
@@ -37,11 +53,17 @@ def _ping_database() -> None:
         cursor.execute("SELECT 1")
 
 
-def _check(probe: object) -> str:
+def _ping_cache() -> None:
+    client = getattr(cache, "client", None)  # django-redis; the local memory cache needs no check
+    if client is not None:
+        client.get_client(write=True).ping()
+
+
+def _check(probe: object, meaning: str = "") -> str:
     try:
         probe()  # type: ignore[operator]
     except Exception as error:  # any failure means "not reachable"; the message says why
-        return f"error: {error.__class__.__name__}"
+        return f"error: {error.__class__.__name__}" + (f" ({meaning})" if meaning else "")
     return "ok"
 
 

@@ -60,15 +60,18 @@ def features_of(rows: Sequence[Customer], at: datetime) -> np.ndarray:
         .values_list("customer_id", "count")
     )
     matrix = np.zeros((len(rows), len(FEATURES)))
+    today = timezone.localdate(at)
+
+    def days_since(moment: datetime) -> int:  # calendar days in company time, as a salesperson counts them
+        return max((today - timezone.localdate(moment)).days, 0)
+
     for i, row in enumerate(rows):
-        last_order = row.last_order_at or row.created_at
-        last_contact = row.last_followup_at or row.created_at
         bought = orders.get(row.pk, {})
         matrix[i] = [
-            max((at - last_order).days, 0),
+            days_since(row.last_order_at or row.created_at),
             bought.get("count", 0),
             math.log1p(float(bought.get("amount") or 0)),
-            max((at - last_contact).days, 0),
+            days_since(row.last_followup_at or row.created_at),
             complaints.get(row.pk, 0),
             SATISFACTION.get(row.satisfaction, 2),
             LEVELS.get(row.level, 3),
