@@ -20,6 +20,12 @@ PUBLIC = {
     "portal:login",  # the partner portal's sign-in, sign-out and invitation link (an unguessable signed token)
     "portal:logout",
     "portal:accept",
+    "marketing:opened",  # a marketing e-mail's tracking pixel, click redirect and unsubscribe link (tokens)
+    "marketing:click",
+    "marketing:unsubscribe",
+    "marketing:sms_inbound",
+    "marketing:register",  # an event's public registration page and its confirmation with the QR code
+    "marketing:registered",  # the SMS provider's inbound hook (退订 replies), an unguessable token
 }
 
 

@@ -20,6 +20,9 @@ from guanxi.integrations.mailboxes import api as mailbox_api
 from guanxi.integrations.webhooks import api as webhook_api
 from guanxi.io import api as io_api
 from guanxi.leads import api as lead_api
+from guanxi.marketing.campaigns import api as campaign_api
+from guanxi.marketing.events import api as event_api
+from guanxi.marketing.messages import api as message_api
 from guanxi.org import api as org_api
 from guanxi.pool import api as pool_api
 from guanxi.portal import api as portal_api
@@ -72,6 +75,12 @@ router.register("document-folders", collab_api.FolderViewSet, basename="document
 router.register("documents", collab_api.DocumentViewSet, basename="document")
 router.register("scripts", collab_api.ScriptViewSet, basename="script")
 router.register("expenses", expense_api.ExpenseViewSet, basename="expense")
+router.register("campaigns", campaign_api.CampaignViewSet, basename="campaign")
+router.register("message-templates", message_api.TemplateViewSet, basename="message-template")
+router.register("messages", message_api.MessageViewSet, basename="message")
+router.register("opt-outs", message_api.OptOutViewSet, basename="opt-out")
+router.register("events", event_api.EventViewSet, basename="event")
+router.register("registrations", event_api.RegistrationViewSet, basename="registration")
 router.register("payment-plans", finance_api.PaymentPlanViewSet, basename="payment-plan")
 router.register("receipts", finance_api.ReceiptViewSet, basename="receipt")
 router.register("invoices", finance_api.InvoiceViewSet, basename="invoice")

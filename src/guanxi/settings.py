@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "guanxi.retention",
     "guanxi.portal",
     "guanxi.calls",
+    "guanxi.marketing",
     "guanxi.io",
     "guanxi.integrations",
     "guanxi.analytics",
@@ -350,6 +351,9 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "guanxi.service.models.TicketStatus",
         "CallDirectionEnum": "guanxi.calls.models.Direction",
         "CallEventEnum": "guanxi.calls.models.Event",
+        "MarketingChannelEnum": "guanxi.marketing.messages.models.Channel",
+        "CampaignMemberKindEnum": "guanxi.marketing.campaigns.models.MemberKind",
+        "CampaignAudienceKindEnum": "guanxi.marketing.campaigns.models.AudienceKind",
     },
 }
 

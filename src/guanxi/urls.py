@@ -19,6 +19,7 @@ urlpatterns = [
     path("expenses/", include("guanxi.expenses.urls")),
     path("retention/", include("guanxi.retention.urls")),
     path("calls/", include("guanxi.calls.urls")),
+    path("marketing/", include("guanxi.marketing.urls")),
     path("io/", include("guanxi.io.urls")),
     path("integrations/", include("guanxi.integrations.urls")),
     path("reports/", include("guanxi.analytics.urls")),

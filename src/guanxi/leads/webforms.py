@@ -29,6 +29,7 @@ from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.permissions import require_perm
 from guanxi.org.models import Department, User
 
+from . import hooks
 from .models import AssignmentRule, Channel, Lead, LeadForm
 from .services import AUDITED_FIELDS, SOURCE_TYPE, lead_apply_rules, lead_clean, lead_duplicates
 
@@ -216,38 +217,70 @@ def webform_submit(
     for name in form.required:
         if not values.get(name):
             errors.setdefault(name, []).append(_("This field is required."))
-    lead = Lead(**values, business_unit_id=form.business_unit_id, department_id=form.department_id)
-    lead.source, lead.campaign, lead.form, lead.channel = form.source, form.campaign, form, Channel.WEB_FORM
+    lead = lead_intake(
+        errors=errors,
+        unit_id=form.business_unit_id,
+        department_id=form.department_id,
+        values=values,
+        fields=list(form.fields),
+        source=form.source,
+        campaign=form.campaign,
+        form=form,
+        rule=form.rule if form.rule_id and form.rule and form.rule.is_active else None,
+        note=_("Sent through the web form “%(form)s”") % {"form": form.name},
+    )
+    LeadForm.objects.filter(pk=form.pk).update(submissions=F("submissions") + 1)
+    hooks.captured(lead=lead, form=form)
+    return lead
+
+
+@transaction.atomic
+def lead_intake(
+    *,
+    unit_id: int,
+    values: Mapping[str, str],
+    note: str,
+    department_id: int | None = None,
+    fields: list[str] | None = None,
+    source: str = "",
+    campaign: str = "",
+    form: LeadForm | None = None,
+    rule: AssignmentRule | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> Lead:
+    """A lead from somebody outside (a web form, an event's registration): validated as one entered by
+    hand, never refused for a duplicate (the match is noted on the lead), numbered, audited and dealt by
+    the unit's assignment rules. ``fields`` are the ones the visitor was asked (errors on others go to the
+    first way of reaching them that was asked)."""
+    asked = fields if fields is not None else list(values)
+    errors = dict(errors or {})  # the caller's own (a required field left empty), reported with these
+    lead = Lead(
+        **{name: value for name, value in values.items() if name in PUBLIC_FIELDS},
+        business_unit_id=unit_id,
+        department_id=department_id,
+    )
+    lead.source, lead.campaign, lead.form, lead.channel = source, campaign[:100], form, Channel.WEB_FORM
     try:
         lead_clean(lead)
     except ValidationError as error:
         for field, messages in error.message_dict.items():
-            target = field if field in form.fields else ("mobile" if field in REACH else "__all__")
-            if target not in form.fields and target != "__all__":
-                target = next((name for name in REACH if name in form.fields), "__all__")
+            target = field if field in asked else ("mobile" if field in REACH else "__all__")
+            if target not in asked and target != "__all__":
+                target = next((name for name in REACH if name in asked), "__all__")
             for message in messages:
                 if message not in errors.get(target, []):
                     errors.setdefault(target, []).append(message)
     if errors:
         raise ValidationError(errors)
-    for match in lead_duplicates(unit_id=form.business_unit_id, lead=lead):
+    for match in lead_duplicates(unit_id=unit_id, lead=lead):
         if match.lead is not None and lead.duplicate_of is None:
             lead.duplicate_of = match.lead
         if match.customer is not None and lead.matched_customer is None:
             lead.matched_customer = match.customer
-    lead.number = number_next(kind="lead", prefix="XS", unit=form.business_unit_id)
+    lead.number = number_next(kind="lead", prefix="XS", unit=unit_id)
     lead.save()
-    audit_log(
-        actor=None,
-        action=Action.CREATE,
-        obj=lead,
-        changes=diff({}, snapshot(lead, AUDITED_FIELDS)),
-        note=_("Sent through the web form “%(form)s”") % {"form": form.name},
-    )
-    LeadForm.objects.filter(pk=form.pk).update(submissions=F("submissions") + 1)
-    lead_apply_rules(
-        lead=lead, actor=None, rule=form.rule if form.rule_id and form.rule and form.rule.is_active else None
-    )
+    audit_log(actor=None, action=Action.CREATE, obj=lead, changes=diff({}, snapshot(lead, AUDITED_FIELDS)), note=note)
+    lead_apply_rules(lead=lead, actor=None, rule=rule)
     return lead
 
 

@@ -1,0 +1,185 @@
+"""Reads of campaigns through the scope gate, and what came back (SPEC §11.1, "we spent this much; what was
+the return?").
+
+Attribution, stated on the page as it is computed here:
+
+- **first touch**: a lead belongs to the campaign of its earliest response; an opportunity to the campaign
+  of its customer's earliest response at or before the moment the opportunity was opened;
+- **last touch**: the same with the latest response (for an opportunity, the latest before it was opened).
+
+A customer's responses are those naming the customer, its contacts, or a lead converted into it. Won amount
+is the amount of the attributed opportunities that were won; ROI = (won − actual cost) ÷ actual cost; cost
+per lead = actual cost ÷ attributed leads. The figures count every result of a visible campaign; the lists
+of leads and opportunities show only those the reader may see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils.translation import gettext as _
+
+from guanxi.core.config.dictionary import dictionary_labels
+from guanxi.leads.models import Lead
+from guanxi.org.models import User
+from guanxi.sales.models import Opportunity, Status
+
+from .models import TYPE_DICTIONARY, Campaign, CampaignResponse, CampaignStatus, ResponseKind
+
+MODELS = ("first", "last")
+
+
+@dataclass
+class Results:
+    leads: int = 0
+    opportunities: int = 0
+    won: int = 0
+    won_amount: Decimal = field(default_factory=lambda: Decimal(0))
+
+
+def roi(won: Decimal, cost: Decimal) -> Decimal | None:
+    """Return on investment in per cent; None when nothing was spent."""
+    if not cost:
+        return None
+    return ((won - cost) / cost * 100).quantize(Decimal("0.1"))
+
+
+def per_lead(cost: Decimal, leads: int) -> Decimal | None:
+    return (cost / leads).quantize(Decimal("0.01")) if leads else None
+
+
+def _lead_touch(model: str) -> Subquery:
+    order = ("at", "pk") if model == "first" else ("-at", "-pk")
+    touches = CampaignResponse.objects.filter(lead_id=OuterRef("pk")).order_by(*order)
+    return Subquery(touches.values("campaign_id")[:1])
+
+
+def _opportunity_touch(model: str) -> Subquery:
+    order = ("at", "pk") if model == "first" else ("-at", "-pk")
+    of_customer = Q(customer_id=OuterRef("customer_id")) | Q(lead__customer_id=OuterRef("customer_id"))
+    touches = CampaignResponse.objects.filter(of_customer, at__lte=OuterRef("created_at")).order_by(*order)
+    return Subquery(touches.values("campaign_id")[:1])
+
+
+def _touched_customers(ids: list[int]) -> set[int]:
+    rows = CampaignResponse.objects.filter(campaign_id__in=ids)
+    found = set(rows.filter(customer_id__isnull=False).values_list("customer_id", flat=True))
+    found |= set(rows.filter(lead__customer_id__isnull=False).values_list("lead__customer_id", flat=True))
+    return found
+
+
+def attributed_leads(ids: list[int], model: str) -> Any:
+    touched = CampaignResponse.objects.filter(campaign_id__in=ids, lead_id__isnull=False).values("lead_id")
+    return Lead.objects.filter(pk__in=touched).annotate(attributed=_lead_touch(model)).filter(attributed__in=ids)
+
+
+def attributed_opportunities(ids: list[int], model: str) -> Any:
+    customers = _touched_customers(ids)
+    rows = Opportunity.objects.filter(customer_id__in=customers)
+    return rows.annotate(attributed=_opportunity_touch(model)).filter(attributed__in=ids)
+
+
+def results_for(ids: Iterable[int], model: str) -> dict[int, Results]:
+    """Each campaign's attributed leads, opportunities and won amount: three grouped queries, whatever the
+    number of campaigns."""
+    ids = list(ids)
+    found = {pk: Results() for pk in ids}
+    if not ids:
+        return found
+    for row in attributed_leads(ids, model).values("attributed").annotate(n=Count("pk")).order_by():
+        found[row["attributed"]].leads = row["n"]
+    opportunities = attributed_opportunities(ids, model).values("attributed").order_by()
+    for row in opportunities.annotate(
+        n=Count("pk"), won=Count("pk", filter=Q(status=Status.WON)), amount=Sum("amount", filter=Q(status=Status.WON))
+    ):
+        result = found[row["attributed"]]
+        result.opportunities, result.won, result.won_amount = row["n"], row["won"], row["amount"] or Decimal(0)
+    return found
+
+
+def campaign_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[Campaign]:
+    rows = Campaign.objects.visible_to(actor).select_related("owner")
+    filters = filters or {}
+    for name in ("status", "kind", "owner"):
+        if filters.get(name):
+            rows = rows.filter(**{name: filters[name]})
+    if filters.get("q"):
+        rows = rows.filter(Q(name__icontains=filters["q"]) | Q(number=filters["q"]))
+    if filters.get("year"):
+        rows = rows.filter(starts_on__year=filters["year"])
+    return rows.order_by("-starts_on", "-pk")
+
+
+def list_totals(rows: QuerySet[Campaign], model: str) -> dict[str, Any]:
+    """The totals row of the list: budget and actual cost of every campaign it finds, and what came back."""
+    sums = rows.order_by().aggregate(count=Count("pk"), budget=Sum("budget"), cost=Sum("actual_cost"))
+    ids = list(rows.order_by().values_list("pk", flat=True)[:5000])
+    results = results_for(ids, model)
+    leads = sum(result.leads for result in results.values())
+    won = sum((result.won_amount for result in results.values()), Decimal(0))
+    cost = sums["cost"] or Decimal(0)
+    return {
+        "count": sums["count"], "budget": sums["budget"] or Decimal(0), "cost": cost, "leads": leads,
+        "opportunities": sum(result.opportunities for result in results.values()), "won": won,
+        "roi": roi(won, cost), "per_lead": per_lead(cost, leads),
+    }  # fmt: skip
+
+
+def label_rows(campaigns: list[Campaign], model: str) -> None:
+    """Type labels and results for a page of the list (a few queries for the page)."""
+    labels = dictionary_labels(TYPE_DICTIONARY)
+    results = results_for([campaign.pk for campaign in campaigns], model)
+    for campaign in campaigns:
+        campaign.kind_label = labels.get(campaign.kind, campaign.kind)  # type: ignore[attr-defined]
+        result = results[campaign.pk]
+        campaign.results = result  # type: ignore[attr-defined]
+        campaign.roi = roi(result.won_amount, campaign.actual_cost)  # type: ignore[attr-defined]
+        campaign.per_lead = per_lead(campaign.actual_cost, result.leads)  # type: ignore[attr-defined]
+
+
+def responses_by_kind(campaign: Campaign) -> list[tuple[str, str, int]]:
+    counts = dict(campaign.responses.values("kind").annotate(n=Count("pk")).order_by().values_list("kind", "n"))
+    return [(code, str(label), counts.get(code, 0)) for code, label in ResponseKind.choices]
+
+
+def campaign_report(*, actor: User, campaign: Campaign) -> dict[str, Any]:
+    """The campaign page's figures under both models, the chart's data, and the reader's visible leads and
+    opportunities (first touch)."""
+    cost = campaign.actual_cost
+    figures: dict[str, dict[str, Any]] = {}
+    for model in MODELS:
+        result = results_for([campaign.pk], model)[campaign.pk]
+        figures[model] = {
+            "leads": result.leads, "opportunities": result.opportunities, "won": result.won,
+            "won_amount": result.won_amount, "roi": roi(result.won_amount, cost),
+            "per_lead": per_lead(cost, result.leads),
+        }  # fmt: skip
+    leads = attributed_leads([campaign.pk], "first").filter(pk__in=Lead.objects.visible_to(actor).values("pk"))
+    opportunities = attributed_opportunities([campaign.pk], "first").filter(
+        pk__in=Opportunity.objects.visible_to(actor).values("pk")
+    )
+    chart = {
+        "categories": [
+            str(label) for label in (_("Budget"), _("Actual cost"), _("Won (first touch)"), _("Won (last touch)"))
+        ],
+        "values": [
+            float(campaign.budget),
+            float(cost),
+            float(figures["first"]["won_amount"]),
+            float(figures["last"]["won_amount"]),
+        ],
+    }
+    return {
+        "figures": figures,
+        "chart": chart,
+        "leads": list(leads.select_related("owner").order_by("-created_at")[:20]),
+        "opportunities": list(opportunities.select_related("customer", "owner").order_by("-created_at")[:20]),
+        "responses": responses_by_kind(campaign),
+        "members": campaign.members.count(),
+    }
+
+
+OPEN = [CampaignStatus.PLANNED, CampaignStatus.ACTIVE]

@@ -1,0 +1,93 @@
+"""The SMS provider interface (SPEC §11.4). A provider sends a batch of texts and answers, for each, the
+provider's id or why it failed (and whether trying again may help). Two are built in: the outbox, which
+records what it would have sent (the default, for trials and tests), and an HTTP adapter for a provider's
+JSON API, with the endpoint, key and signature the unit configured. A reply (退订 / TD) comes back through
+the inbound hook in ``views``."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from .models import GatewayKind, SmsGateway, SmsOutbox
+
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    provider_id: str = ""
+    error: str = ""
+    transient: bool = False  # a network or provider failure: the same text may go later
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+class Provider:
+    def send(self, texts: Sequence[tuple[str, str]]) -> list[Outcome]:  # (mobile, text) → outcome, in order
+        raise NotImplementedError
+
+
+class OutboxProvider(Provider):
+    """Records each text in the unit's outbox, in one insert per batch."""
+
+    def __init__(self, unit_id: int):
+        self.unit_id = unit_id
+
+    def send(self, texts: Sequence[tuple[str, str]]) -> list[Outcome]:
+        rows = SmsOutbox.objects.bulk_create(
+            [SmsOutbox(business_unit_id=self.unit_id, to=to, text=text) for to, text in texts]
+        )
+        return [Outcome(provider_id=f"outbox-{row.pk or ''}") for row in rows]
+
+
+class HttpProvider(Provider):
+    """POSTs ``{"mobile", "content", "signature"}`` as JSON to the endpoint, with the key as a bearer token
+    and the body's HMAC-SHA256 under the key in ``X-Signature``; a 2xx answer with ``{"id"}`` is sent, a
+    4xx is refused for good (the reason kept), anything else (5xx, no answer) is tried again later."""
+
+    def __init__(self, gateway: SmsGateway):
+        self.gateway = gateway
+
+    def send(self, texts: Sequence[tuple[str, str]]) -> list[Outcome]:
+        outcomes = []
+        with httpx.Client(timeout=TIMEOUT) as client:
+            for to, text in texts:
+                outcomes.append(self._one(client, to, text))
+        return outcomes
+
+    def _one(self, client: httpx.Client, to: str, text: str) -> Outcome:
+        body = json.dumps({"mobile": to, "content": text, "signature": self.gateway.signature}, ensure_ascii=False)
+        key = self.gateway.api_key.encode()
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Authorization": f"Bearer {self.gateway.api_key}",
+            "X-Signature": hmac.new(key, body.encode(), hashlib.sha256).hexdigest(),
+        }
+        try:
+            answer = client.post(self.gateway.endpoint, content=body.encode(), headers=headers)
+        except httpx.HTTPError as error:
+            return Outcome(error=f"{type(error).__name__}: {error}"[:300], transient=True)
+        if 200 <= answer.status_code < 300:
+            try:
+                found = answer.json()
+                ident = str(found.get("id", "")) if isinstance(found, dict) else ""
+            except ValueError:
+                ident = ""
+            return Outcome(provider_id=ident[:100])
+        reason = f"HTTP {answer.status_code}: {answer.text[:200]}"
+        return Outcome(error=reason, transient=answer.status_code >= 500 or answer.status_code == 429)
+
+
+def provider_for(unit_id: int) -> Provider:
+    gateway = SmsGateway.objects.filter(business_unit_id=unit_id).first()
+    if gateway is not None and gateway.kind == GatewayKind.HTTP and gateway.endpoint:
+        return HttpProvider(gateway)
+    return OutboxProvider(unit_id)

@@ -1,0 +1,21 @@
+"""The marketing app's models live in its areas' packages; Django finds them through this module."""
+
+from .campaigns.models import AudienceSource, Campaign, CampaignCost, CampaignMember, CampaignResponse
+from .events.models import Event, Registration
+from .messages.models import Delivery, Message, MessageTemplate, OptOut, SmsGateway, SmsOutbox
+
+__all__ = [
+    "AudienceSource",
+    "Campaign",
+    "CampaignCost",
+    "CampaignMember",
+    "CampaignResponse",
+    "Delivery",
+    "Event",
+    "Message",
+    "MessageTemplate",
+    "OptOut",
+    "Registration",
+    "SmsGateway",
+    "SmsOutbox",
+]  # fmt: skip
