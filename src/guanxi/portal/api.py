@@ -33,7 +33,7 @@ class PortalViewSet(ScopedViewSet):
     permission_classes = [PartnerOnly]
 
 
-class RegistrationSerializer(ModelSerializer):
+class PartnerRegistrationSerializer(ModelSerializer):
     status = serializers.SerializerMethodField()
     status_label = serializers.SerializerMethodField()
 
@@ -105,14 +105,14 @@ class PortalCustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Po
     search_fields = ["name", "number"]
     ordering_fields = ["created_at", "name"]
 
-    @extend_schema(request=CustomerRegistrationInput, responses={201: RegistrationSerializer})
+    @extend_schema(request=CustomerRegistrationInput, responses={201: PartnerRegistrationSerializer})
     def create(self, request: Request) -> Response:
         data = CustomerRegistrationInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         contact = {key: values.pop(f"contact_{key}", "") for key in ("name", "mobile", "email")}
         registration = services.registration_submit_customer(actor=self.actor, data=values, contact=contact)
-        return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
+        return Response(PartnerRegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
 
 
 class PortalLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalViewSet):
@@ -124,12 +124,12 @@ class PortalLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Portal
     ordering_fields = ["created_at"]
     filterset_fields = ["status"]
 
-    @extend_schema(request=LeadRegistrationInput, responses={201: RegistrationSerializer})
+    @extend_schema(request=LeadRegistrationInput, responses={201: PartnerRegistrationSerializer})
     def create(self, request: Request) -> Response:
         data = LeadRegistrationInput(data=request.data)
         data.is_valid(raise_exception=True)
         registration = services.registration_submit_lead(actor=self.actor, data=dict(data.validated_data))
-        return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
+        return Response(PartnerRegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
 
 
 class PortalTicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalViewSet):
@@ -152,4 +152,4 @@ class PortalRegistrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     """The partner's registrations and what became of each."""
 
     queryset = Registration.objects.select_related("lead", "customer", "conflict").order_by("-created_at", "-pk")
-    serializer_class = RegistrationSerializer
+    serializer_class = PartnerRegistrationSerializer
