@@ -82,6 +82,19 @@ def test_a_missed_call_becomes_a_call_back_plan_for_the_customers_owner(centre: 
     assert Plan.objects.count() == 1
 
 
+def test_a_call_missed_late_in_the_afternoon_is_due_next_working_morning(centre: CallCentre) -> None:
+    from datetime import datetime, time
+
+    import time_machine
+
+    friday = datetime(2026, 12, 4, 17, 30, tzinfo=timezone.get_current_timezone())  # a Friday, company time
+    with time_machine.travel(friday, tick=False):
+        receive(centre, call_id="late", event="ringing", at=friday.isoformat())
+        receive(centre, call_id="late", event="ended", at=friday.isoformat(), duration=0)
+    due = timezone.localtime(Plan.objects.get().due_at)
+    assert due.date() == datetime(2026, 12, 7).date() and time(9) <= due.time() <= time(12)  # Monday morning
+
+
 def test_a_missed_call_from_nobodys_number_is_the_agents_to_call_back(centre: CallCentre) -> None:
     call = receive(centre, call_id="m2", event="ended", number="+86 139 0000 1111", at=at(1))
     plan = Plan.objects.get()

@@ -63,7 +63,7 @@ def test_a_salesperson_has_a_handful_of_plans_today_and_all_plans_fall_in_office
         due_today = [
             plan for plan in manual.filter(owner__username=username) if timezone.localdate(plan.due_at) == today
         ]
-        assert 3 <= len(due_today) <= 8, username
+        assert 3 <= len(due_today) <= 10, username  # with a call-back of a call missed on the last workday
     assert manual.filter(due_at__lt=timezone.now() - timedelta(days=1)).exists()  # a few overdue
     assert manual.filter(due_at__gt=timezone.now() + timedelta(days=7)).exists()  # and some weeks ahead
 

@@ -178,3 +178,22 @@ def test_a_partner_changes_their_password_with_the_old_one(channel: Channel) -> 
     services.partner_password_change(user=channel.pia, old_password=PORTAL_PASSWORD, new_password="Fresh-Start-2027")
     channel.pia.refresh_from_db()
     assert channel.pia.check_password("Fresh-Start-2027")
+
+
+def test_a_partners_user_never_joins_a_department_so_staff_are_told_apart_without_a_query(channel: Channel) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guanxi.core.scope import forget_partner, partner_of
+    from guanxi.org.services.users import user_update
+
+    with pytest.raises(DomainError) as refused:
+        user_update(actor=channel.world.root, user=channel.pia, department=channel.world.shanghai)
+    assert refused.value.field == "department"
+    channel.pia.refresh_from_db()
+    forget_partner(channel.pia)
+    assert channel.pia.department_id is None and partner_of(channel.pia) == channel.east.pk
+    forget_partner(channel.world.alice)
+    with CaptureQueriesContext(connection) as queries:
+        assert partner_of(channel.world.alice) is None
+    assert len(queries) == 0

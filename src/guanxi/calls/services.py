@@ -221,6 +221,13 @@ def _record_followup(call: Call, *, actor: User) -> None:
     Call.objects.filter(pk=call.pk).update(followup=call.followup)
 
 
+def _callback_due(call: Call, missed_at: datetime) -> datetime:
+    """Two hours of the unit's working time after the missed call: one missed at 17:30 is due next morning."""
+    from guanxi.service.workcalendar import calendar_of
+
+    return calendar_of(call.business_unit_id).add(missed_at, int(CALLBACK_WITHIN.total_seconds()) // 60)
+
+
 def _plan_callback(call: Call) -> None:
     """A missed incoming call becomes a call-back plan for the customer's owner, or for the agent whose
     extension rang when the caller is nobody's customer (or unknown)."""
@@ -236,7 +243,7 @@ def _plan_callback(call: Call) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Call back %(number)s (missed call)") % {"number": call.number}
     plan = plan_insert(
-        actor=None, subject=subject, due_at=max(at, timezone.now()) + CALLBACK_WITHIN, owner=owner,
+        actor=None, subject=subject, due_at=_callback_due(call, max(at, timezone.now())), owner=owner,
         customer=call.customer, contact=call.contact, related=call, kind=PlanKind.CALL, starts_at=at,
     )  # fmt: skip
     call.callback_plan = plan

@@ -11,8 +11,11 @@ from typing import TextIO
 
 from django.utils import timezone
 
+from guanxi.core.demo import as_of
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
+from guanxi.sales.demo import PIPELINES
+from guanxi.sales.models import Pipeline
 from guanxi.sales.services import opportunity_create, opportunity_win
 
 from .campaigns import services as campaigns
@@ -52,13 +55,18 @@ def _with_email(actor: User, contacts: list[Contact]) -> list[Contact]:
     return contacts
 
 
-def _deal(customer: Customer, name: str, amount: str, *, win: bool) -> None:
+def _deal(customer: Customer, name: str, amount: str, *, win: bool, on: date) -> None:
+    """An opportunity the response led to, opened in the unit's own pipeline a few working hours after it."""
     owner = customer.owner
     if owner is None:
         return
-    opportunity = opportunity_create(actor=owner, customer=customer, data={"name": name, "amount": Decimal(amount)})
+    pipeline = Pipeline.objects.filter(code=PIPELINES.get(customer.business_unit.code, "")).first()
+    data = {"name": name, "amount": Decimal(amount), **({"pipeline": pipeline} if pipeline else {})}
+    with as_of(_at(on, 10, 30)):
+        opportunity = opportunity_create(actor=owner, customer=customer, data=data)
     if win:
-        opportunity_win(actor=owner, opportunity=opportunity)
+        with as_of(_at(on + timedelta(days=2), 15)):
+            opportunity_win(actor=owner, opportunity=opportunity)
 
 
 def _backdate(campaign: Campaign, day: date) -> None:
@@ -157,7 +165,8 @@ def _exhibition(people: dict[str, User], today: date) -> None:
     Registration.objects.filter(event=evening, checked_in_at__isnull=False).update(checked_in_at=_at(day, 17, 40))
     _backdate(fair, day)
     for index, contact in enumerate(known[:3]):
-        _deal(contact.customer, "展会后续：五轴加工中心采购", ["860000", "420000", "1250000"][index], win=index == 0)
+        _deal(contact.customer, "展会后续：五轴加工中心采购", ["860000", "420000", "1250000"][index], win=index == 0,
+              on=day + timedelta(days=3 + index))  # fmt: skip
 
 
 def _mailing(people: dict[str, User], today: date) -> None:
@@ -208,7 +217,8 @@ def _mailing(people: dict[str, User], today: date) -> None:
     _backdate(mailing, start + timedelta(days=1))
     clicked = [row.member.customer for row in rows[::4] if row.member and row.member.customer]
     for index, customer in enumerate(clicked[:2]):
-        _deal(customer, "秋季新品以旧换新", ["186000", "96000"][index], win=index == 0)
+        _deal(customer, "秋季新品以旧换新", ["186000", "96000"][index], win=index == 0,
+              on=start + timedelta(days=3 + index))  # fmt: skip
 
 
 def _sms(people: dict[str, User], today: date) -> None:
@@ -258,4 +268,5 @@ def _sms(people: dict[str, User], today: date) -> None:
     _backdate(promotion, start + timedelta(days=1))
     replied = [row.member.customer for row in rows[1:3] if row.member and row.member.customer]
     for index, customer in enumerate(replied):
-        _deal(customer, "购车节试驾意向", ["268000", "189000"][index], win=index == 0)
+        _deal(customer, "购车节试驾意向", ["268000", "189000"][index], win=index == 0,
+              on=start + timedelta(days=3 + index))  # fmt: skip

@@ -210,5 +210,9 @@ def register() -> None:
 
 
 def partner_id_of(user: Any) -> int | None:
-    """The partner the user belongs to: one indexed lookup, once per request (``core.scope.partner_of``)."""
+    """The partner the user belongs to: one indexed lookup, once per request (``core.scope.partner_of``). A
+    partner's people have no department and never get one (``org.services.user_update`` refuses it), so the
+    company's own people, who have one, cost no query."""
+    if getattr(user, "department_id", None) is not None:
+        return None
     return PartnerMember.objects.filter(user_id=user.pk).values_list("partner_id", flat=True).first()

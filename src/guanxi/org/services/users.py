@@ -12,6 +12,7 @@ from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.config.custom_fields import custom_values_clean
 from guanxi.core.errors import DomainError, NotPermitted
 from guanxi.core.permissions import forget_grants, require_perm
+from guanxi.core.scope import partner_of
 from guanxi.core.texts import Text
 
 from ..handover import owned_types
@@ -64,6 +65,8 @@ def user_update(*, actor: User, user: User, roles: list[Role] | None = None, **f
     _visible_user(actor, user)
     if "department" in fields:
         _check_department(actor, fields["department"])
+        if fields["department"] is not None and partner_of(user) is not None:
+            raise DomainError(_("A channel partner's user cannot join a department."), field="department")
     if fields.get("manager") is not None and fields["manager"].pk == user.pk:
         raise DomainError(_("A user cannot be their own manager."), field="manager")
     before = snapshot(user, USER_FIELDS)
