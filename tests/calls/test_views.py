@@ -36,7 +36,7 @@ def test_an_unknown_caller_offers_a_new_lead_with_the_number_filled_in(centre: C
     call = receive(centre, call_id="u1", event="ringing", number="139 0000 1111")
     sam = client_for(centre.sam)
     assert f"/calls/{call.pk}/lead/".encode() in sam.get("/calls/pop/").content
-    form = sam.get(f"/calls/{call.pk}/lead/")
+    form = sam.get(f"/calls/{call.pk}/lead/", follow=True)  # the leads' own form
     assert form.status_code == 200 and b'value="13900001111"' in form.content
 
 

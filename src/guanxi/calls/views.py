@@ -174,36 +174,19 @@ def _customer_of(request: AuthedRequest, call: Call) -> Customer | None:
 
 @perm_required("leads.create")
 def lead_from_call(request: AuthedRequest, pk: int) -> HttpResponse:
-    """A new lead for a caller nobody knows, the number filled in (a mobile as the mobile)."""
+    """A new lead for a caller nobody knows: the leads' own form, the number filled in (a mobile as the mobile)."""
+    from urllib.parse import urlencode
+
     from guanxi.customers.keys import BadPhone, normalise_phone
-    from guanxi.leads import services as leads
-    from guanxi.leads.forms import LeadEntryForm
 
     call = get_visible_or_404(Call.objects.all(), request.user, pk=pk)
     number = call.number_key or call.number
     try:
         normalise_phone(number, mobile=True)
-        initial = {"mobile": number}
+        field = "mobile"
     except BadPhone:
-        initial = {"phone": number}
-    form = LeadEntryForm(request.POST or None, actor=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        owner = form.cleaned_data.get("owner") if "owner" in form.fields else request.user
-        lead = attempt(
-            form,
-            None,
-            lambda: leads.lead_create(
-                actor=request.user,
-                data=form.lead_data(),
-                owner=owner,
-                by_rules=owner is None,
-                custom=form.custom_data(),
-            ),
-        )
-        if lead:
-            messages.success(request, _("Lead %(number)s was registered.") % {"number": lead.number})
-            return redirect("leads:detail", lead.pk)
-    return render(request, "leads/form.html", {"form": form})
+        field = "phone"
+    return redirect(f"{reverse('leads:create')}?{urlencode({field: number})}")
 
 
 # --- click-to-call ------------------------------------------------------------------------------------

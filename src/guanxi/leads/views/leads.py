@@ -68,7 +68,9 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
 
 @perm_required("leads.create")
 def lead_create(request: AuthedRequest) -> HttpResponse:
-    form = LeadEntryForm(request.POST or None, actor=request.user)
+    # ``?mobile=`` / ``?phone=`` fill the number in (a lead started from a call)
+    initial = {name: request.GET[name] for name in ("mobile", "phone") if request.GET.get(name)}
+    form = LeadEntryForm(request.POST or None, actor=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         owner = form.cleaned_data.get("owner") if "owner" in form.fields else request.user
         lead = attempt(
