@@ -7,7 +7,10 @@ UV := uv
 RUN := $(UV) run --frozen
 # The PostgreSQL run of the suite also uses Redis, so it exercises the production configuration.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/guanxi
-TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/10
+# The suite runs in parallel workers, each with its own test database and Redis database (10, 11, …).
+TEST_WORKERS ?= 2
+PYTEST := $(RUN) pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup --durations=15
 # The benchmarks load a million customers into their own database, never the test suite's.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/guanxi_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
@@ -33,10 +36,10 @@ test: setup chromium services
 	$(MAKE) lint
 
 test-sqlite:
-	env -u DATABASE_URL -u REDIS_URL $(RUN) pytest -p no:cacheprovider
+	env -u DATABASE_URL -u REDIS_URL $(PYTEST)
 
 test-postgres:
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(RUN) pytest -p no:cacheprovider
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PYTEST)
 
 lint:
 	$(RUN) ruff check src tests

@@ -66,6 +66,7 @@ def test_serve_collects_the_static_files_when_the_manifest_lacks_one(settings: A
     (source / "guanxi").mkdir(parents=True)
     (source / "guanxi" / "first.css").write_text("a {}")
     settings.STATICFILES_DIRS, settings.STATIC_ROOT = [source], target
+    settings.STATICFILES_FINDERS = ["django.contrib.staticfiles.finders.FileSystemFinder"]  # not the apps' files
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": PRODUCTION_STATIC_STORAGE}}
 
     collect_static_when_stale()  # a fresh install: no manifest at all

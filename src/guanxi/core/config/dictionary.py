@@ -316,25 +316,39 @@ def dictionary_item_delete(*, actor: Any, item: DictionaryItem) -> None:
 @transaction.atomic
 def dictionary_sync_defaults() -> None:
     """Installation set-up after migrate: create the registered types and each default item once;
-    an item an administrator renamed, disabled or deleted stays as they left it."""
+    an item an administrator renamed, disabled or deleted stays as they left it. A handful of queries
+    whatever the number of types: it runs after every migrate (and after each transactional test)."""
+    codes = [default.code for default in _TYPES.values()]
+    types = DictionaryType.objects.in_bulk(codes, field_name="code")
+    DictionaryType.objects.bulk_create(
+        DictionaryType(code=default.code, name=str(default.label), is_system=True)
+        for default in _TYPES.values()
+        if default.code not in types
+    )
+    types = DictionaryType.objects.in_bulk(codes, field_name="code")
+    taken: dict[int, tuple[set[str], set[str]]] = {type.pk: (set(), set()) for type in types.values()}
+    order = dict.fromkeys(taken, 0)
+    for type_id, code, label in DictionaryItem.objects.filter(type__in=taken).values_list("type", "code", "label"):
+        taken[type_id][0].add(code)
+        taken[type_id][1].add(label)
+        order[type_id] += 1
+    items, seeded = [], []
     for default in _TYPES.values():
-        type, _created_now = DictionaryType.objects.get_or_create(
-            code=default.code, defaults={"name": str(default.label), "is_system": True}
-        )
+        type = types[default.code]
         with translation.override(None):  # stored as their source; shown translated until renamed
             new = [(code, str(label)) for code, label in default.items if code not in type.seeded_codes]
         if not new:
             continue
-        taken_codes = set(type.items.values_list("code", flat=True))
-        taken_labels = set(type.items.values_list("label", flat=True))
-        order = type.items.count()
+        taken_codes, taken_labels = taken[type.pk]
         for code, label in new:
             if code not in taken_codes and label not in taken_labels:
-                DictionaryItem.objects.create(type=type, code=code, label=label, sort_order=order)
-                order += 1
+                items.append(DictionaryItem(type=type, code=code, label=label, sort_order=order[type.pk]))
+                order[type.pk] += 1
         type.seeded_codes = [*type.seeded_codes, *(code for code, _label in new)]
         type.is_system = True
-        type.save(update_fields=["seeded_codes", "is_system"])
+        seeded.append(type)
+    DictionaryItem.objects.bulk_create(items)
+    DictionaryType.objects.bulk_update(seeded, ["seeded_codes", "is_system"])
 
 
 # --- helpers ----------------------------------------------------------------------------------------
