@@ -31,7 +31,10 @@ STAFF_PAGES = [
     (n, p) for n, p in ROUTES if not p.startswith("api/") and not _is_portal(n) and n not in OPEN_TO_EVERYONE
 ]
 STAFF_API = [(n, p) for n, p in ROUTES if p.startswith("api/") and not _is_portal(n) and n != "api-token"]
-STAFF_TAB = {"portal:partner_tab", "portal:invite", "portal:invitation_revoke"}  # the company's side of the portal
+STAFF_TAB = {  # the company's side of the portal
+    "portal:partner_tab", "portal:invite", "portal:invitation_revoke", "portal:member_deactivate",
+    "portal:member_reactivate",
+}  # fmt: skip
 
 
 def _ids(channel: Channel) -> list[int]:

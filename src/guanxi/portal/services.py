@@ -47,6 +47,7 @@ from guanxi.customers.services import DuplicateCustomer, customer_create
 from guanxi.leads import services as leads
 from guanxi.leads.models import Lead
 from guanxi.org.models import User
+from guanxi.org.security import sessions_end_for_user
 from guanxi.pool.conflicts import conflict_open
 from guanxi.service.models import Ticket
 from guanxi.service.services import ticket_create
@@ -63,6 +64,8 @@ JOINED = gettext_noop("Accepted the invitation to the partner portal of %(partne
 REGISTERED = gettext_noop("Registered %(name)s through the partner portal: %(outcome)s")
 TICKET_OPENED = gettext_noop("Opened service ticket %(number)s through the partner portal")
 PASSWORD_CHANGED = gettext_noop("Changed their partner portal password")
+MEMBER_DEACTIVATED = gettext_noop("Deactivated the partner portal user %(name)s")
+MEMBER_REACTIVATED = gettext_noop("Reactivated the partner portal user %(name)s")
 
 
 # --- who is who ----------------------------------------------------------------------------------------------
@@ -293,6 +296,53 @@ def invitation_accept(*, token: str, username: str, password: str) -> User:
         audit_log(actor=user, action=Action.CREATE, obj=user, changes={"partner": [None, invitation.partner_id]},
                   note=Text(JOINED, partner=invitation.partner.name))  # fmt: skip
     return user
+
+
+# --- the partner's users, managed by the company's own people -------------------------------------------------
+
+
+def _member_for_managing(actor: User, member: PartnerMember) -> None:
+    require_perm(actor, "portal.edit")
+    if partner_of(actor) is not None:
+        raise NotPermitted(_("You are not allowed to do this."))
+    if not PartnerMember.objects.visible_to(actor).filter(pk=member.pk).exists():
+        raise NotPermitted(_("This portal user is outside your data scope."))
+
+
+def _member_status(actor: User, member: PartnerMember, *, before: str, after: str, note: str) -> PartnerMember:
+    # Conditional update: of two people acting at once, one changes the status and the other is told.
+    changed = User.objects.filter(pk=member.user_id, status=before).update(status=after)
+    if not changed:
+        message = (
+            _("This portal user is already deactivated.")
+            if after != User.Status.ACTIVE
+            else _("This portal user is already active.")
+        )
+        raise Conflict(message, code="member_status")
+    member.user.status = after
+    member.user.__dict__.pop("_grants", None)
+    audit_log(actor=actor, action=Action.UPDATE, obj=member.partner,
+              changes={"portal_user_status": [before, after]},
+              note=Text(note, name=f"{member.user} ({member.user.username})"))  # fmt: skip
+    return member
+
+
+@transaction.atomic
+def partner_member_deactivate(*, actor: User, member: PartnerMember) -> PartnerMember:
+    """A partner's person may no longer use the portal: they cannot sign in, their sessions end and their API
+    tokens are revoked. Their registrations and tickets stay."""
+    _member_for_managing(actor, member)
+    _member_status(actor, member, before=User.Status.ACTIVE, after=User.Status.FROZEN, note=MEMBER_DEACTIVATED)
+    sessions_end_for_user(user=member.user)
+    return member
+
+
+@transaction.atomic
+def partner_member_reactivate(*, actor: User, member: PartnerMember) -> PartnerMember:
+    """A deactivated partner's person may sign in again (with their password; a new API token if needed)."""
+    _member_for_managing(actor, member)
+    _member_status(actor, member, before=User.Status.FROZEN, after=User.Status.ACTIVE, note=MEMBER_REACTIVATED)
+    return member
 
 
 # --- registrations (报备) ---------------------------------------------------------------------------------------

@@ -25,4 +25,6 @@ urlpatterns = [
     path("customers/<int:pk>/portal/", views.partner_tab, name="partner_tab"),
     path("customers/<int:pk>/portal/invite/", views.invite, name="invite"),
     path("customers/portal-invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("customers/portal-users/<int:pk>/deactivate/", views.member_deactivate, name="member_deactivate"),
+    path("customers/portal-users/<int:pk>/reactivate/", views.member_reactivate, name="member_reactivate"),
 ]

@@ -36,7 +36,7 @@ from .forms import (
     PasswordForm,
     TicketForm,
 )
-from .models import Invitation, Outcome, Registration
+from .models import Invitation, Outcome, PartnerMember, Registration
 
 PER_PAGE = 20
 
@@ -320,6 +320,29 @@ def invitation_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     if attempt(None, request, lambda: services.invitation_revoke(actor=request.user, invitation=invitation) or True):
         messages.success(request, _("The invitation was revoked."))
     return redirect(f"{reverse('customers:detail', args=[invitation.partner_id])}?tab=portal")
+
+
+def _member_status(request: AuthedRequest, pk: int, *, active: bool) -> HttpResponse:
+    member = get_visible_or_404(PartnerMember.objects.select_related("user", "partner"), request.user, pk=pk)
+    change = services.partner_member_reactivate if active else services.partner_member_deactivate
+    if attempt(None, request, lambda: change(actor=request.user, member=member)):
+        if active:
+            messages.success(request, _("%(name)s may use the portal again.") % {"name": member.user})
+        else:
+            messages.success(request, _("%(name)s can no longer use the portal.") % {"name": member.user})
+    return redirect(f"{reverse('customers:detail', args=[member.partner_id])}?tab=portal")
+
+
+@require_POST
+@perm_required("portal.edit")
+def member_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _member_status(request, pk, active=False)
+
+
+@require_POST
+@perm_required("portal.edit")
+def member_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _member_status(request, pk, active=True)
 
 
 def register() -> None:
