@@ -43,12 +43,13 @@ from guanxi.core.scope import forget_partner, partner_of
 from guanxi.core.texts import Text
 from guanxi.customers.models import Contact, Customer
 from guanxi.customers.partners import PARTNER
-from guanxi.customers.services import DuplicateCustomer, customer_create
+from guanxi.customers.services import DuplicateCustomer, customer_create, customer_partner_attribute
 from guanxi.leads import services as leads
 from guanxi.leads.models import Lead
 from guanxi.org.models import User
 from guanxi.org.security import sessions_end_for_user
 from guanxi.pool.conflicts import conflict_open
+from guanxi.pool.models import ConflictCase
 from guanxi.service.models import Ticket
 from guanxi.service.services import ticket_create
 
@@ -428,6 +429,27 @@ def _lead_claim(manager: User, values: Mapping[str, Any], partner: Customer) -> 
     return conflict_open(actor=manager, customer=held, match=first.reason, attempted=attempted)
 
 
+def registration_case_decided(*, case: ConflictCase, customer: Customer, actor: User) -> None:
+    """A conflict case a registration opened was decided (``pool.conflicts.register_decided``, inside the
+    deciding transaction). Given to the account manager, the partner's side won: the customer is attributed to
+    the partner of the first registration under review, as a clean registration is, and that partner's
+    registrations of it name the customer. A customer another partner brought keeps that partner, and a
+    partner deleted since attributes nothing; the decision stands either way."""
+    if case.decision != ConflictCase.Decision.GIVE:
+        return
+    waiting = Registration.objects.filter(conflict=case, outcome=Outcome.IN_REVIEW).order_by("created_at", "pk")
+    first = waiting.first()
+    if first is None:
+        return
+    if customer.partner_id is None:
+        try:
+            customer_partner_attribute(actor=actor, customer=customer, partner_id=first.partner_id)
+        except DomainError:  # no longer a partner of the customer's unit
+            return
+    if customer.partner_id is not None:
+        waiting.filter(partner_id=customer.partner_id).update(customer=customer)
+
+
 def _as_partner_error(error: DomainError) -> DomainError:
     """A refusal as the partner's person may read it: field problems stay; words about the company's own
     people and records (an owner, a pool, a permission) become a neutral message."""
@@ -494,5 +516,7 @@ def partner_ticket_open(*, actor: User, customer: Customer, data: Mapping[str, A
 
 def register() -> None:
     from guanxi.core.boundary import allow_partners
+    from guanxi.pool.conflicts import register_decided
 
     allow_partners("/portal/", "/api/v1/portal/", home="/portal/")
+    register_decided(registration_case_decided)  # a registration that wins its case attributes the customer
