@@ -6,7 +6,8 @@ the partner's account manager (the partner customer's owner), so the duplicate c
 (撞单) are exactly those of an internal registration: an existing owner gets a case for the managers with the
 account manager as claimant. The partner's person is told neutrally what happened, never who holds the
 customer; the registration row and its audit entry name the person who made it. Tickets are opened by the
-partner's person themself (``service.create``, their only code, on the customers of their partner only)."""
+partner's person themself (``service.create``, their only code, on the customers of their partner only), and
+followed there: they read its public replies and reply, never seeing the service desk's internal notes."""
 
 from __future__ import annotations
 
@@ -50,8 +51,8 @@ from guanxi.org.models import User
 from guanxi.org.security import sessions_end_for_user
 from guanxi.pool.conflicts import conflict_open
 from guanxi.pool.models import ConflictCase
-from guanxi.service.models import Ticket
-from guanxi.service.services import ticket_create
+from guanxi.service.models import Ticket, TicketStep
+from guanxi.service.services import ticket_create, ticket_reply
 
 from .models import Invitation, Outcome, PartnerMember, Registration, RegistrationKind
 
@@ -512,6 +513,13 @@ def partner_ticket_open(*, actor: User, customer: Customer, data: Mapping[str, A
         audit_log(actor=actor, action=Action.CREATE, obj=customer, changes={"ticket": [None, ticket.pk]},
                   note=Text(TICKET_OPENED, number=ticket.number))  # fmt: skip
     return ticket
+
+
+def partner_ticket_reply(*, actor: User, ticket: Ticket, text: str) -> TicketStep:
+    """A partner's person replies on a ticket of their partner's customers, through the service module's own
+    service: a public reply on the ticket's timeline, never an internal note."""
+    member_of(actor)
+    return ticket_reply(actor=actor, ticket=ticket, text=text)
 
 
 def register() -> None:

@@ -25,7 +25,7 @@ from guanxi.core.scope import get_visible_or_404, partner_of
 from guanxi.customers.models import Customer
 from guanxi.org import security
 from guanxi.org.views.account import LoginView, LogoutView
-from guanxi.service.models import Ticket
+from guanxi.service.models import Ticket, TicketStatus
 
 from . import selectors, services
 from .forms import (
@@ -35,6 +35,7 @@ from .forms import (
     LeadRegistrationForm,
     PasswordForm,
     TicketForm,
+    TicketReplyForm,
 )
 from .models import Invitation, Outcome, PartnerMember, Registration
 
@@ -261,8 +262,29 @@ def ticket_new(request: AuthedRequest) -> HttpResponse:
 @partner_page
 def ticket_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     ticket = get_visible_or_404(Ticket.objects.select_related("customer"), request.user, pk=pk)
-    steps = selectors.ticket_steps(actor=request.user, ticket=ticket)
-    return render(request, "portal/ticket.html", {"ticket": ticket, "steps": steps})
+    return _ticket_page(request, ticket, TicketReplyForm())
+
+
+def _ticket_page(request: AuthedRequest, ticket: Ticket, form: TicketReplyForm) -> HttpResponse:
+    context = {
+        "ticket": ticket,
+        "steps": selectors.ticket_steps(actor=request.user, ticket=ticket),
+        "form": form if ticket.status != TicketStatus.ARCHIVED else None,
+    }
+    return render(request, "portal/ticket.html", context)
+
+
+@partner_page
+@require_POST
+def ticket_reply(request: AuthedRequest, pk: int) -> HttpResponse:
+    ticket = get_visible_or_404(Ticket.objects.select_related("customer"), request.user, pk=pk)
+    form = TicketReplyForm(request.POST)
+    if form.is_valid():
+        text = form.cleaned_data["text"]
+        if attempt(form, request, lambda: services.partner_ticket_reply(actor=request.user, ticket=ticket, text=text)):
+            messages.success(request, _("Your reply was sent."))
+            return redirect(f"{reverse('portal:ticket', args=[ticket.pk])}#replies")
+    return _ticket_page(request, ticket, form)
 
 
 # --- the Portal tab of a partner's 360 page (the company's own people) ---------------------------------------
