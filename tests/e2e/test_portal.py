@@ -78,3 +78,49 @@ def test_an_invited_partner_signs_up_and_registers_a_lead_on_a_phone(
     phone.goto(f"{base}/")
     expect(phone).to_have_url(f"{base}/portal/")
     phone.context.close()
+
+
+def test_on_a_phone_a_partner_replies_on_a_ticket_and_the_channel_manager_deactivates_them(
+    live_server: object, browser: Browser
+) -> None:
+    from guanxi.service import services as service
+    from tests.portal.conftest import PORTAL_PASSWORD, member
+    from tests.service.conftest import open_ticket
+
+    world = World()
+    grant(world.alice, "salesperson")
+    dealer = partner(world.alice, "苏州恒泰工业设备有限公司")
+    customer = client(world.alice, "无锡锡山精工机械有限公司", partner=dealer)
+    gu = member(world.alice, dealer, "hengtai.gu", "顾建国", "gu@hengtai.example")
+    ticket = open_ticket(world.root, customer, subject="数控车床主轴异响")
+    service.ticket_reply(actor=world.root, ticket=ticket, text="工程师明天上午到现场检查主轴轴承。")
+    service.ticket_reply(actor=world.root, ticket=ticket, text="内部：上次维修未收费", internal=True)
+    base = str(live_server)
+
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE).new_page()
+    phone.goto(f"{base}/portal/login/")
+    phone.get_by_label("用户名").fill("hengtai.gu")
+    phone.get_by_label("密码").fill(PORTAL_PASSWORD)
+    phone.get_by_role("button", name="登录").click()
+    phone.goto(f"{base}/portal/tickets/{ticket.pk}/")
+    expect(phone.get_by_test_id("ticket-reply")).to_contain_text("工程师明天上午到现场检查主轴轴承。")
+    expect(phone.get_by_text("内部：上次维修未收费")).to_have_count(0)
+    phone.get_by_label("您的回复").fill("好的，明天上午车间有人接待，请到二号门。")
+    phone.get_by_role("button", name="发送回复").click()
+    expect(phone.get_by_test_id("ticket-reply").last).to_contain_text("请到二号门")
+    fits_the_phone(phone)
+
+    staff = browser.new_context(locale="zh-CN", viewport=PHONE).new_page()
+    sign_in(staff, base, "alice")
+    staff.goto(f"{base}/customers/{dealer.pk}/?tab=portal")
+    expect(staff.get_by_test_id("portal-member")).to_contain_text("顾建国")
+    fits_the_phone(staff)
+    staff.get_by_test_id("portal-member-deactivate").click()
+    expect(staff.get_by_test_id("portal-member-status")).to_have_text("已停用")
+    fits_the_phone(staff)
+    gu.refresh_from_db()
+    assert not gu.is_active
+    phone.reload()
+    expect(phone).to_have_url(re.compile(r"/portal/login/"))
+    phone.context.close()
+    staff.context.close()

@@ -31,7 +31,10 @@ STAFF_PAGES = [
     (n, p) for n, p in ROUTES if not p.startswith("api/") and not _is_portal(n) and n not in OPEN_TO_EVERYONE
 ]
 STAFF_API = [(n, p) for n, p in ROUTES if p.startswith("api/") and not _is_portal(n) and n != "api-token"]
-STAFF_TAB = {"portal:partner_tab", "portal:invite", "portal:invitation_revoke"}  # the company's side of the portal
+STAFF_TAB = {  # the company's side of the portal
+    "portal:partner_tab", "portal:invite", "portal:invitation_revoke", "portal:member_deactivate",
+    "portal:member_reactivate",
+}  # fmt: skip
 
 
 def _ids(channel: Channel) -> list[int]:
@@ -168,3 +171,24 @@ def test_the_portals_api_refuses_the_companys_people(channel: Channel) -> None:
     staff = signed_in(channel.alice)
     for resource in ("customers", "leads", "tickets", "registrations"):
         assert staff.get(f"/api/v1/portal/{resource}/").status_code == 403
+
+
+def test_a_reply_to_a_ticket_of_another_partner_or_the_company_is_404_and_keeps_nothing(channel: Channel) -> None:
+    from guanxi.service.models import TicketStep
+
+    south_ticket = services.partner_ticket_open(
+        actor=channel.pete, customer=channel.south_customer, data={"type": "repair", "subject": "华南报修"}
+    )
+    browser = signed_in(channel.pia)
+    token = Token.objects.create(user=channel.pia)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    before = TicketStep.objects.count()
+    for ticket in (channel.own_ticket, south_ticket):
+        assert browser.post(reverse("portal:ticket_reply", args=[ticket.pk]), {"text": "我来回复"}).status_code == 404
+        url = f"/api/v1/portal/tickets/{ticket.pk}/replies/"
+        assert api.get(url).status_code == 404
+        assert api.post(url, {"text": "我来回复"}, content_type="application/json").status_code == 404
+    assert TicketStep.objects.count() == before
+    own = f"/api/v1/portal/tickets/{channel.east_ticket.pk}/replies/"
+    assert api.get(own).status_code == 200
+    assert signed_in(channel.alice).get(own).status_code == 403  # the company's people have the full API

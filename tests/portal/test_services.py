@@ -197,3 +197,62 @@ def test_a_partners_user_never_joins_a_department_so_staff_are_told_apart_withou
     with CaptureQueriesContext(connection) as queries:
         assert partner_of(channel.world.alice) is None
     assert len(queries) == 0
+
+
+def test_a_case_decided_for_the_account_manager_attributes_the_customer_to_the_partner(channel: Channel) -> None:
+    held = client(channel.charlie, "南京金陵精密有限公司", phone="025-66668888")
+    registration = register_customer(channel, "南京金陵精密有限公司", phone="025-66668888")
+    assert registration.conflict is not None and held not in selectors.customers(actor=channel.pia)
+
+    conflict_decide(actor=channel.bob, case=registration.conflict, decision=ConflictCase.Decision.GIVE)
+
+    held.refresh_from_db()
+    registration.refresh_from_db()
+    assert (held.owner, held.partner) == (channel.alice, channel.east)  # as a clean registration
+    assert registration.customer == held
+    assert held in selectors.customers(actor=channel.pia)
+    assert held not in selectors.customers(actor=channel.pete)
+    entry = AuditEntry.objects.filter(actor=channel.bob, object_id=str(held.pk), changes__has_key="partner").get()
+    assert entry.changes == {"partner": [None, channel.east.pk]}
+
+
+def test_a_lead_registration_that_wins_its_case_attributes_the_held_customer(channel: Channel) -> None:
+    held = client(channel.charlie, "南京金陵精密有限公司")
+    registration = services.registration_submit_lead(
+        actor=channel.pia, data={"name": "钱多", "company": "南京金陵精密有限公司", "mobile": "13677778888"}
+    )
+    assert registration.conflict is not None
+    conflict_decide(actor=channel.bob, case=registration.conflict, decision=ConflictCase.Decision.GIVE)
+    held.refresh_from_db()
+    assert (held.owner, held.partner) == (channel.alice, channel.east)
+
+
+@pytest.mark.parametrize("decision", [ConflictCase.Decision.KEEP, ConflictCase.Decision.POOL])
+def test_a_case_kept_or_pooled_attributes_nothing(channel: Channel, decision: str) -> None:
+    held = client(channel.charlie, "南京金陵精密有限公司")
+    registration = register_customer(channel, "南京金陵精密有限公司")
+    assert registration.conflict is not None
+    conflict_decide(actor=channel.bob, case=registration.conflict, decision=decision)
+    held.refresh_from_db()
+    registration.refresh_from_db()
+    assert (held.partner, registration.customer) == (None, None)
+
+
+def test_a_customer_another_partner_brought_keeps_that_partner_when_the_case_is_given(channel: Channel) -> None:
+    held = client(channel.charlie, "南京金陵精密有限公司", partner=channel.south)
+    registration = register_customer(channel, "南京金陵精密有限公司")
+    assert registration.conflict is not None
+    conflict_decide(actor=channel.bob, case=registration.conflict, decision=ConflictCase.Decision.GIVE)
+    held.refresh_from_db()
+    registration.refresh_from_db()
+    assert (held.owner, held.partner, registration.customer) == (channel.alice, channel.south, None)
+
+
+def test_an_internal_case_decided_for_the_claimant_attributes_nothing(channel: Channel) -> None:
+    from guanxi.pool.conflicts import conflict_open
+
+    held = client(channel.charlie, "南京金陵精密有限公司")
+    case = conflict_open(actor=channel.alice, customer=held, match="name", attempted={"name": held.name})
+    conflict_decide(actor=channel.bob, case=case, decision=ConflictCase.Decision.GIVE)
+    held.refresh_from_db()
+    assert (held.owner, held.partner) == (channel.alice, None)

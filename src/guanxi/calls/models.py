@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from guanxi.core.scope import ScopedQuerySet
-from guanxi.org.models import BusinessUnit
+from guanxi.org.models import BusinessUnit, User
 
 EXTENSION_PATTERN = RegexValidator(r"^\d{2,8}$", _("An extension is 2 to 8 digits."))
 # How long after its last event a call still shows in its agent's pop-up (unless they close it).
@@ -210,11 +210,21 @@ class CallEvent(models.Model):
         return f"{self.call_id} {self.event}"
 
 
+def _queue(actor: User) -> Q:
+    """The unit's unclaimed calls, for those who may take one (agents); a salesperson sees their own calls."""
+    from guanxi.core.permissions import has_perm
+
+    if not has_perm(actor, "calls.create"):
+        return Q(pk__in=[])
+    return Q(agent__isnull=True, business_unit_id=actor.business_unit_id)
+
+
 def register() -> None:
     from guanxi.core import permissions, scope
     from guanxi.customers.merge import register_merge_child
 
-    # Calls are the service desk's: agents see their own and the unit's unclaimed queue, managers the unit.
+    # Calls are the service desk's: agents see their own and the unit's unclaimed queue, managers the unit;
+    # salespeople (calls.view by default) their own, and dial from any phone number they see.
     permissions.register_module(
         permissions.Module("calls", _("Call centre"), ("view", "create", "export"), kind="service")
     )
@@ -232,7 +242,7 @@ def register() -> None:
             "calls",
             owner="agent",
             unit="business_unit",
-            queue=lambda actor: Q(agent__isnull=True, business_unit_id=actor.business_unit_id),
+            queue=_queue,
         ),
     )
     scope.register(CallEvent, scope.Rule("calls", owner="call__agent", unit="call__business_unit"))

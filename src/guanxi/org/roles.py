@@ -58,7 +58,8 @@ DEFAULT_ROLES = [
         _("Works their own customers; cannot delete customers."),
         Scope.OWN,
         {"sales": ("view", "create", "edit")},
-        extra={"knowledge": ("view",)},
+        # the service desk's knowledge base to answer customers; their own calls and click-to-call
+        extra={"knowledge": ("view",), "calls": ("view",)},
     ),
     DefaultRole(
         "service_manager",

@@ -5,7 +5,11 @@ back to the pool (充公). Every decision is recorded and both salespeople are t
 
 Evidence comes from a registry so that modules add their own without this one importing them:
 ``register_evidence("followups", _("Follow-ups"), fn)`` where ``fn(*, case, customer, user)`` answers the
-value for one side (``user`` is the holder or the claimant)."""
+value for one side (``user`` is the holder or the claimant).
+
+What follows a decision in apps above the pool registers the same way: ``register_decided(fn)``, where
+``fn(*, case, customer, actor)`` runs inside the deciding transaction once the customer moved (the portal: a
+channel partner's registration that won its case attributes the customer to the partner)."""
 
 from __future__ import annotations
 
@@ -94,6 +98,17 @@ def evidence(case: ConflictCase) -> list[EvidenceRow]:
             )
         )
     return rows
+
+
+# --- what follows a decision --------------------------------------------------------------------------------
+
+DECIDED: list[Callable[..., object]] = []
+
+
+def register_decided(step: Callable[..., object]) -> None:
+    """``step(*, case, customer, actor)`` runs after every decision, inside its transaction."""
+    if step not in DECIDED:
+        DECIDED.append(step)
 
 
 # --- reads ---------------------------------------------------------------------------------------------------
@@ -230,6 +245,8 @@ def conflict_decide(*, actor: User, case: ConflictCase, decision: str, note: str
         now,
         note[:500],
     )
+    for step in DECIDED:
+        step(case=case, customer=customer, actor=actor)
     title = Text(
         gettext_noop("Conflict over {name} decided: {decision}"),
         name=customer.name,

@@ -1,7 +1,8 @@
 """The portal's API (``/api/v1/portal/…``) for a partner's people, with a token or a session: their partner's
 ``customers``, ``leads`` and ``tickets`` (read through the gate's partner scope; a POST registers a customer or a
-lead, or opens a ticket) and their ``registrations``. Every other route of the API answers 404 to such a
-token (``core.boundary``), and these answer 403 to the company's own people, who have the full API."""
+lead, or opens a ticket; a ticket's ``replies`` are read and added) and their ``registrations``. Every other
+route of the API answers 404 to such a token (``core.boundary``), and these answer 403 to the company's own
+people, who have the full API."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,7 +18,8 @@ from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleR
 from guanxi.core.scope import partner_of
 from guanxi.customers.models import Customer
 from guanxi.leads.models import Lead
-from guanxi.service.models import Priority, Ticket
+from guanxi.service.models import Priority, Ticket, TicketStep
+from guanxi.service.selectors import ticket_replies
 
 from . import selectors, services
 from .models import Registration
@@ -97,6 +100,19 @@ class PortalTicketSerializer(ModelSerializer):
         read_only_fields = ["id", "number", "status", "created_at", "resolve_due_at", "resolved_at"]
 
 
+class PortalTicketReplySerializer(ModelSerializer):
+    author = serializers.SerializerMethodField()
+    text = serializers.CharField(source="note", max_length=5000)
+
+    class Meta:
+        model = TicketStep
+        fields = ["id", "at", "author", "text"]
+        read_only_fields = ["id", "at", "author"]
+
+    def get_author(self, step: TicketStep) -> str:
+        return str(step.actor) if step.actor else ""
+
+
 class PortalCustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalViewSet):
     """The customers the partner brought; POST registers one (报备) and answers the registration."""
 
@@ -146,6 +162,20 @@ class PortalTicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Port
         data = dict(serializer.validated_data)
         ticket = services.partner_ticket_open(actor=self.actor, customer=data.pop("customer"), data=data)
         return Response(self.get_serializer(ticket).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses=PortalTicketReplySerializer(many=True))
+    @extend_schema(methods=["POST"], request=PortalTicketReplySerializer, responses={201: PortalTicketReplySerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=PortalTicketReplySerializer)
+    def replies(self, request: Request, pk: str) -> Response:
+        """The ticket's public replies, oldest first; POST adds the partner's reply."""
+        ticket = self.get_object()
+        if request.method == "POST":
+            body = PortalTicketReplySerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            step = services.partner_ticket_reply(actor=self.actor, ticket=ticket, text=body.validated_data["note"])
+            return Response(PortalTicketReplySerializer(step).data, status=status.HTTP_201_CREATED)
+        rows = ticket_replies(actor=self.actor, ticket=ticket)
+        return Response(PortalTicketReplySerializer(rows, many=True).data)
 
 
 class PortalRegistrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PortalViewSet):

@@ -11,5 +11,5 @@ class PortalConfig(AppConfig):
         from . import models, services, views
 
         models.register()  # the permission module, the scope of its rows and the partner scope of every record
-        services.register()  # the portal's pages and API as the only places a partner's people may go
+        services.register()  # where a partner's people may go; a registration's conflict case decided
         views.register()  # the Portal tab on a channel partner's 360 page

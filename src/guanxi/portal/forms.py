@@ -86,6 +86,10 @@ class TicketForm(forms.Form):
         type_field.choices = dictionary_choices(TYPE_DICTIONARY)
 
 
+class TicketReplyForm(forms.Form):
+    text = forms.CharField(label=_("Your reply"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class InvitationForm(forms.Form):
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50, required=False)

@@ -16,7 +16,7 @@ from guanxi.leads.models import OPEN_STATUSES, Lead
 from guanxi.pool.models import ConflictCase
 from guanxi.sales.contracts.models import Contract, ContractStatus
 from guanxi.sales.orders.models import Order, OrderStatus
-from guanxi.service.models import Ticket, TicketStatus, TicketStep
+from guanxi.service.models import StepKind, Ticket, TicketStatus, TicketStep
 
 from .models import Invitation, Outcome, PartnerMember, Registration
 
@@ -85,7 +85,9 @@ def tickets(*, actor: Any, customer: Customer | None = None, status: str = "") -
 
 
 def ticket_steps(*, actor: Any, ticket: Ticket) -> QuerySet[TicketStep]:
-    return TicketStep.objects.visible_to(actor).filter(ticket=ticket).order_by("at", "pk")
+    """The ticket's progress and its public replies; the service desk's internal notes stay theirs."""
+    rows = TicketStep.objects.visible_to(actor).filter(ticket=ticket).exclude(kind=StepKind.NOTE)
+    return rows.select_related("actor").order_by("at", "pk")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ the partner's account manager (the partner customer's owner), so the duplicate c
 (撞单) are exactly those of an internal registration: an existing owner gets a case for the managers with the
 account manager as claimant. The partner's person is told neutrally what happened, never who holds the
 customer; the registration row and its audit entry name the person who made it. Tickets are opened by the
-partner's person themself (``service.create``, their only code, on the customers of their partner only)."""
+partner's person themself (``service.create``, their only code, on the customers of their partner only), and
+followed there: they read its public replies and reply, never seeing the service desk's internal notes."""
 
 from __future__ import annotations
 
@@ -43,13 +44,15 @@ from guanxi.core.scope import forget_partner, partner_of
 from guanxi.core.texts import Text
 from guanxi.customers.models import Contact, Customer
 from guanxi.customers.partners import PARTNER
-from guanxi.customers.services import DuplicateCustomer, customer_create
+from guanxi.customers.services import DuplicateCustomer, customer_create, customer_partner_attribute
 from guanxi.leads import services as leads
 from guanxi.leads.models import Lead
 from guanxi.org.models import User
+from guanxi.org.security import sessions_end_for_user
 from guanxi.pool.conflicts import conflict_open
-from guanxi.service.models import Ticket
-from guanxi.service.services import ticket_create
+from guanxi.pool.models import ConflictCase
+from guanxi.service.models import Ticket, TicketStep
+from guanxi.service.services import ticket_create, ticket_reply
 
 from .models import Invitation, Outcome, PartnerMember, Registration, RegistrationKind
 
@@ -63,6 +66,8 @@ JOINED = gettext_noop("Accepted the invitation to the partner portal of %(partne
 REGISTERED = gettext_noop("Registered %(name)s through the partner portal: %(outcome)s")
 TICKET_OPENED = gettext_noop("Opened service ticket %(number)s through the partner portal")
 PASSWORD_CHANGED = gettext_noop("Changed their partner portal password")
+MEMBER_DEACTIVATED = gettext_noop("Deactivated the partner portal user %(name)s")
+MEMBER_REACTIVATED = gettext_noop("Reactivated the partner portal user %(name)s")
 
 
 # --- who is who ----------------------------------------------------------------------------------------------
@@ -295,6 +300,53 @@ def invitation_accept(*, token: str, username: str, password: str) -> User:
     return user
 
 
+# --- the partner's users, managed by the company's own people -------------------------------------------------
+
+
+def _member_for_managing(actor: User, member: PartnerMember) -> None:
+    require_perm(actor, "portal.edit")
+    if partner_of(actor) is not None:
+        raise NotPermitted(_("You are not allowed to do this."))
+    if not PartnerMember.objects.visible_to(actor).filter(pk=member.pk).exists():
+        raise NotPermitted(_("This portal user is outside your data scope."))
+
+
+def _member_status(actor: User, member: PartnerMember, *, before: str, after: str, note: str) -> PartnerMember:
+    # Conditional update: of two people acting at once, one changes the status and the other is told.
+    changed = User.objects.filter(pk=member.user_id, status=before).update(status=after)
+    if not changed:
+        message = (
+            _("This portal user is already deactivated.")
+            if after != User.Status.ACTIVE
+            else _("This portal user is already active.")
+        )
+        raise Conflict(message, code="member_status")
+    member.user.status = after
+    member.user.__dict__.pop("_grants", None)
+    audit_log(actor=actor, action=Action.UPDATE, obj=member.partner,
+              changes={"portal_user_status": [before, after]},
+              note=Text(note, name=f"{member.user} ({member.user.username})"))  # fmt: skip
+    return member
+
+
+@transaction.atomic
+def partner_member_deactivate(*, actor: User, member: PartnerMember) -> PartnerMember:
+    """A partner's person may no longer use the portal: they cannot sign in, their sessions end and their API
+    tokens are revoked. Their registrations and tickets stay."""
+    _member_for_managing(actor, member)
+    _member_status(actor, member, before=User.Status.ACTIVE, after=User.Status.FROZEN, note=MEMBER_DEACTIVATED)
+    sessions_end_for_user(user=member.user)
+    return member
+
+
+@transaction.atomic
+def partner_member_reactivate(*, actor: User, member: PartnerMember) -> PartnerMember:
+    """A deactivated partner's person may sign in again (with their password; a new API token if needed)."""
+    _member_for_managing(actor, member)
+    _member_status(actor, member, before=User.Status.FROZEN, after=User.Status.ACTIVE, note=MEMBER_REACTIVATED)
+    return member
+
+
 # --- registrations (报备) ---------------------------------------------------------------------------------------
 
 CUSTOMER_INPUT = ("name", "phone", "province", "city", "county", "address", "industry", "remarks", "tax_number")
@@ -378,6 +430,27 @@ def _lead_claim(manager: User, values: Mapping[str, Any], partner: Customer) -> 
     return conflict_open(actor=manager, customer=held, match=first.reason, attempted=attempted)
 
 
+def registration_case_decided(*, case: ConflictCase, customer: Customer, actor: User) -> None:
+    """A conflict case a registration opened was decided (``pool.conflicts.register_decided``, inside the
+    deciding transaction). Given to the account manager, the partner's side won: the customer is attributed to
+    the partner of the first registration under review, as a clean registration is, and that partner's
+    registrations of it name the customer. A customer another partner brought keeps that partner, and a
+    partner deleted since attributes nothing; the decision stands either way."""
+    if case.decision != ConflictCase.Decision.GIVE:
+        return
+    waiting = Registration.objects.filter(conflict=case, outcome=Outcome.IN_REVIEW).order_by("created_at", "pk")
+    first = waiting.first()
+    if first is None:
+        return
+    if customer.partner_id is None:
+        try:
+            customer_partner_attribute(actor=actor, customer=customer, partner_id=first.partner_id)
+        except DomainError:  # no longer a partner of the customer's unit
+            return
+    if customer.partner_id is not None:
+        waiting.filter(partner_id=customer.partner_id).update(customer=customer)
+
+
 def _as_partner_error(error: DomainError) -> DomainError:
     """A refusal as the partner's person may read it: field problems stay; words about the company's own
     people and records (an owner, a pool, a permission) become a neutral message."""
@@ -442,7 +515,16 @@ def partner_ticket_open(*, actor: User, customer: Customer, data: Mapping[str, A
     return ticket
 
 
+def partner_ticket_reply(*, actor: User, ticket: Ticket, text: str) -> TicketStep:
+    """A partner's person replies on a ticket of their partner's customers, through the service module's own
+    service: a public reply on the ticket's timeline, never an internal note."""
+    member_of(actor)
+    return ticket_reply(actor=actor, ticket=ticket, text=text)
+
+
 def register() -> None:
     from guanxi.core.boundary import allow_partners
+    from guanxi.pool.conflicts import register_decided
 
     allow_partners("/portal/", "/api/v1/portal/", home="/portal/")
+    register_decided(registration_case_decided)  # a registration that wins its case attributes the customer

@@ -21,8 +21,11 @@ urlpatterns = [
     path("portal/tickets/", views.ticket_list, name="tickets"),
     path("portal/tickets/new/", views.ticket_new, name="ticket_new"),
     path("portal/tickets/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("portal/tickets/<int:pk>/reply/", views.ticket_reply, name="ticket_reply"),
     # the company's own people: the Portal tab of a channel partner's 360 page
     path("customers/<int:pk>/portal/", views.partner_tab, name="partner_tab"),
     path("customers/<int:pk>/portal/invite/", views.invite, name="invite"),
     path("customers/portal-invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("customers/portal-users/<int:pk>/deactivate/", views.member_deactivate, name="member_deactivate"),
+    path("customers/portal-users/<int:pk>/reactivate/", views.member_reactivate, name="member_reactivate"),
 ]

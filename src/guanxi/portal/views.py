@@ -25,7 +25,7 @@ from guanxi.core.scope import get_visible_or_404, partner_of
 from guanxi.customers.models import Customer
 from guanxi.org import security
 from guanxi.org.views.account import LoginView, LogoutView
-from guanxi.service.models import Ticket
+from guanxi.service.models import Ticket, TicketStatus
 
 from . import selectors, services
 from .forms import (
@@ -35,8 +35,9 @@ from .forms import (
     LeadRegistrationForm,
     PasswordForm,
     TicketForm,
+    TicketReplyForm,
 )
-from .models import Invitation, Outcome, Registration
+from .models import Invitation, Outcome, PartnerMember, Registration
 
 PER_PAGE = 20
 
@@ -261,8 +262,29 @@ def ticket_new(request: AuthedRequest) -> HttpResponse:
 @partner_page
 def ticket_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     ticket = get_visible_or_404(Ticket.objects.select_related("customer"), request.user, pk=pk)
-    steps = selectors.ticket_steps(actor=request.user, ticket=ticket)
-    return render(request, "portal/ticket.html", {"ticket": ticket, "steps": steps})
+    return _ticket_page(request, ticket, TicketReplyForm())
+
+
+def _ticket_page(request: AuthedRequest, ticket: Ticket, form: TicketReplyForm) -> HttpResponse:
+    context = {
+        "ticket": ticket,
+        "steps": selectors.ticket_steps(actor=request.user, ticket=ticket),
+        "form": form if ticket.status != TicketStatus.ARCHIVED else None,
+    }
+    return render(request, "portal/ticket.html", context)
+
+
+@partner_page
+@require_POST
+def ticket_reply(request: AuthedRequest, pk: int) -> HttpResponse:
+    ticket = get_visible_or_404(Ticket.objects.select_related("customer"), request.user, pk=pk)
+    form = TicketReplyForm(request.POST)
+    if form.is_valid():
+        text = form.cleaned_data["text"]
+        if attempt(form, request, lambda: services.partner_ticket_reply(actor=request.user, ticket=ticket, text=text)):
+            messages.success(request, _("Your reply was sent."))
+            return redirect(f"{reverse('portal:ticket', args=[ticket.pk])}#replies")
+    return _ticket_page(request, ticket, form)
 
 
 # --- the Portal tab of a partner's 360 page (the company's own people) ---------------------------------------
@@ -320,6 +342,29 @@ def invitation_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     if attempt(None, request, lambda: services.invitation_revoke(actor=request.user, invitation=invitation) or True):
         messages.success(request, _("The invitation was revoked."))
     return redirect(f"{reverse('customers:detail', args=[invitation.partner_id])}?tab=portal")
+
+
+def _member_status(request: AuthedRequest, pk: int, *, active: bool) -> HttpResponse:
+    member = get_visible_or_404(PartnerMember.objects.select_related("user", "partner"), request.user, pk=pk)
+    change = services.partner_member_reactivate if active else services.partner_member_deactivate
+    if attempt(None, request, lambda: change(actor=request.user, member=member)):
+        if active:
+            messages.success(request, _("%(name)s may use the portal again.") % {"name": member.user})
+        else:
+            messages.success(request, _("%(name)s can no longer use the portal.") % {"name": member.user})
+    return redirect(f"{reverse('customers:detail', args=[member.partner_id])}?tab=portal")
+
+
+@require_POST
+@perm_required("portal.edit")
+def member_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _member_status(request, pk, active=False)
+
+
+@require_POST
+@perm_required("portal.edit")
+def member_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _member_status(request, pk, active=True)
 
 
 def register() -> None:

@@ -134,6 +134,14 @@ class FeedbackForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
+class ReplyForm(forms.Form):
+    text = forms.CharField(label=_("Reply"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    internal = forms.BooleanField(
+        label=_("Internal note"), required=False,
+        help_text=_("Only the company's own people read it; a reply is also read by the channel partner."),
+    )  # fmt: skip
+
+
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -171,6 +171,8 @@ class StepKind(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
     BREACHED = "breached", _("Deadline missed")
     ESCALATED = "escalated", _("Escalated to the manager")
+    REPLY = "reply", _("Reply")  # public: the channel partner who brought the customer reads it in the portal
+    NOTE = "note", _("Internal note")  # the company's own people only
 
 
 class TicketStep(models.Model):

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from guanxi.core.config.dictionary import dictionary_labels
 from guanxi.core.permissions import grants_of, has_perm
-from guanxi.core.scope import Scope
+from guanxi.core.scope import Scope, partner_of
 from guanxi.core.search import Hit
+from guanxi.customers.models import Customer
 from guanxi.customers.warnings import CustomerWarning
 from guanxi.org.models import User
 
@@ -28,6 +29,7 @@ from .models import (
     UNARCHIVED,
     Article,
     ArticleCategory,
+    StepKind,
     Ticket,
     TicketAttachment,
     TicketStep,
@@ -158,15 +160,36 @@ def attachment_for_download(*, actor: User, pk: int) -> TicketAttachment:
 class TimelineRow:
     step: TicketStep
     took: timedelta | None  # since the step before
+    partner: str = ""  # the channel partner whose person took the step (a reply from the portal)
 
 
 def timeline(ticket: Ticket) -> list[TimelineRow]:
     steps = list(TicketStep.objects.filter(ticket=ticket).select_related("actor", "assignee").order_by("at", "pk"))
+    partners = _partners_of([step.actor for step in steps if step.actor is not None])
     rows, previous = [], None
     for step in steps:
-        rows.append(TimelineRow(step, step.at - previous if previous else None))
+        partner = partners.get(step.actor_id, "") if step.actor_id else ""
+        rows.append(TimelineRow(step, step.at - previous if previous else None, partner))
         previous = step.at
     return rows
+
+
+def _partners_of(people: list[User]) -> dict[int, str]:
+    """The channel partner's name of each partner's person among ``people`` (staff, in a department, cost
+    nothing): one lookup a person, one query for the names."""
+    found = {person.pk: partner_of(person) for person in people if person.department_id is None}
+    ids = {partner for partner in found.values() if partner is not None}
+    if not ids:
+        return {}
+    names = dict(Customer.all_objects.filter(pk__in=ids).values_list("pk", "name"))
+    return {person: names.get(partner, "") for person, partner in found.items() if partner is not None}
+
+
+def ticket_replies(*, actor: Any, ticket: Ticket) -> QuerySet[TicketStep]:
+    """The ticket's public replies, oldest first, through the gate: what a channel partner's person reads in
+    the portal (never an internal note)."""
+    rows = TicketStep.objects.visible_to(actor).filter(ticket=ticket, kind=StepKind.REPLY)
+    return rows.select_related("actor").order_by("at", "pk")
 
 
 def customer_tickets(*, actor: User, customer_id: int) -> QuerySet[Ticket]:

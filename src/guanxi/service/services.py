@@ -29,6 +29,7 @@ from guanxi.core.notifications.services import notify
 from guanxi.core.outbox import emit
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.core.records import save_versioned
+from guanxi.core.scope import partner_of
 from guanxi.core.texts import Text
 from guanxi.core.uploads import upload_type, uploads_clean
 from guanxi.customers.models import Contact, Customer
@@ -213,6 +214,43 @@ def ticket_create(
     if assignee is not None:
         ticket_assign(actor=actor, ticket=ticket, assignee=assignee, at=now)
     return ticket
+
+
+REPLY_MAX = 5000
+
+
+@transaction.atomic
+def ticket_reply(
+    *, actor: User, ticket: Ticket, text: str, internal: bool = False, at: datetime | None = None
+) -> TicketStep:
+    """A reply on the ticket's timeline, by whoever sees the ticket and may open tickets (``service.create``:
+    the service desk, and a channel partner's people on the tickets of their partner's customers). A public
+    reply is read in the partner portal too; an internal note (``service.edit``) stays with the company's own
+    people and is never a partner's. The assignee is told of a reply by someone else."""
+    require_perm(actor, "service.edit" if internal else "service.create")
+    if internal and partner_of(actor) is not None:
+        raise NotPermitted(_("You are not allowed to do this."))
+    if not Ticket.objects.visible_to(actor).filter(pk=ticket.pk).exists():
+        raise NotPermitted(_("This ticket is outside your data scope."))
+    _refuse_archived(ticket)
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write your reply."), field="text", code="required")
+    if len(text) > REPLY_MAX:
+        raise DomainError(_("At most 5,000 characters."), field="text", code="too_long")
+    now = at or timezone.now()
+    step = _step(ticket, StepKind.NOTE if internal else StepKind.REPLY, actor=actor, at=now, note=text)
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+    audit_log(actor=actor, action=Action.UPDATE, obj=ticket, changes={step.kind: [None, step.pk]})
+    assignee = ticket.assignee
+    if assignee is not None and assignee.pk != actor.pk:
+        notify(
+            recipients=[assignee],
+            kind="ticket_reply",
+            title=Text(gettext_noop("{name} replied on ticket {number}"), name=str(actor), number=ticket.number),
+            obj=ticket,
+        )
+    return step
 
 
 MAX_ATTACHMENTS = 20

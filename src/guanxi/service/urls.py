@@ -18,6 +18,7 @@ urlpatterns = [
     path("tickets/<int:pk>/archive/", views.ticket_archive, name="archive"),
     path("tickets/<int:pk>/reopen/", views.ticket_reopen, name="reopen"),
     path("tickets/<int:pk>/attachments/", views.ticket_attach, name="attach"),
+    path("tickets/<int:pk>/reply/", views.ticket_reply, name="reply"),
     path("tickets/attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("customer/<int:customer_pk>/", views.customer_tab, name="customer_tab"),
     path("sla/", views.sla_settings, name="sla"),

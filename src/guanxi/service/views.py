@@ -39,6 +39,7 @@ from .forms import (
     FeedbackForm,
     FilterForm,
     NoteForm,
+    ReplyForm,
     ResolveForm,
     TicketForm,
 )
@@ -184,7 +185,31 @@ def ticket_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             )
     if context["may_archive"] or context["may_reopen"]:
         context["note_form"] = NoteForm()
+    if has_perm(request.user, "service.create") and ticket.status != TicketStatus.ARCHIVED:
+        context["reply_form"] = ReplyForm()
+        context["may_note"] = edit
     return render(request, "service/detail.html", context)
+
+
+@require_POST
+@perm_required("service.create")
+def ticket_reply(request: AuthedRequest, pk: int) -> HttpResponse:
+    ticket = get_visible_or_404(Ticket.objects.all(), request.user, pk=pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        data = form.cleaned_data
+        saved = attempt(
+            None,
+            request,
+            lambda: services.ticket_reply(
+                actor=request.user, ticket=ticket, text=data["text"], internal=data["internal"]
+            ),
+        )
+        if saved:
+            messages.success(request, _("Saved."))
+    return redirect(f"{ticket.get_absolute_url()}#timeline")
 
 
 @require_POST
@@ -490,3 +515,4 @@ def register() -> None:
     register_detail_tab(DetailTab("service", gettext_lazy("Service"), "service.view"))
     register_kind("ticket_assigned", gettext_lazy("A ticket was assigned to me"))
     register_kind("ticket_escalated", gettext_lazy("A ticket missed its deadline"), default_email=True)
+    register_kind("ticket_reply", gettext_lazy("Someone replied on a ticket of mine"))
