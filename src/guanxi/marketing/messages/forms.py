@@ -63,6 +63,6 @@ class GatewayForm(forms.Form):
     endpoint = forms.URLField(label=_("Endpoint"), required=False, assume_scheme="https")
     api_key = forms.CharField(
         label=_("API key"), required=False, widget=forms.PasswordInput(render_value=False),
-        help_text=_("Leave empty to keep the current key."),
+        help_text=_("Stored encrypted and never shown again. Leave empty to keep the current key."),
     )  # fmt: skip
     signature = forms.CharField(label=_("Signature"), max_length=20, required=False)
