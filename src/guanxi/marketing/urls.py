@@ -46,4 +46,6 @@ urlpatterns = [
     path("m/c/<str:signed>/", messages.click, name="click"),
     path("m/u/<str:token>/", messages.unsubscribe, name="unsubscribe"),
     path("sms/inbound/<str:token>/", messages.sms_inbound, name="sms_inbound"),
+    path("sms/report/<str:token>/", messages.sms_report, name="sms_report"),
+    path("mail/bounces/<str:token>/", messages.mail_bounce, name="mail_bounce"),
 ]

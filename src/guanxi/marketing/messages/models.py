@@ -149,6 +149,7 @@ class OptOutReason(models.TextChoices):
     REPLY = "reply", _("SMS reply")
     REQUEST = "request", _("Asked us")
     DO_NOT_CONTACT = "do_not_contact", _("Do not contact")
+    BOUNCED = "bounced", _("Address bounced")
 
 
 class OptOut(models.Model):
