@@ -53,7 +53,7 @@ def test_the_sms_delivery_report_marks_a_delivery_bounced_once_and_a_permanent_o
     )
     assert later.skipped == {"bounced": 1} and later.recipients == 1
     progress = client_for(marketer.bob).get(reverse("marketing:message", args=[later.pk]))
-    assert progress.status_code == 200 and "Address bounced" in progress.content.decode()
+    assert progress.status_code == 200 and "地址退信" in progress.content.decode()
 
 
 def dsn(original_headers: bytes, recipient: str, status: str = "5.1.1", action: str = "failed") -> bytes:
