@@ -23,9 +23,11 @@ PUBLIC = {
     "marketing:opened",  # a marketing e-mail's tracking pixel, click redirect and unsubscribe link (tokens)
     "marketing:click",
     "marketing:unsubscribe",
-    "marketing:sms_inbound",
+    "marketing:sms_inbound",  # the SMS provider's inbound hook (退订 replies) and delivery reports, a token
+    "marketing:sms_report",
+    "marketing:mail_bounce",  # the mail relay's bounce messages, the site's hook token
     "marketing:register",  # an event's public registration page and its confirmation with the QR code
-    "marketing:registered",  # the SMS provider's inbound hook (退订 replies), an unguessable token
+    "marketing:registered",
 }
 
 

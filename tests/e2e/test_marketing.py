@@ -2,7 +2,9 @@
 e-mail template and previews it with a real customer, sends, and reads the progress and each recipient's
 delivery state (in the Chinese UI)."""
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,6 +17,7 @@ from tests.customers.test_services import register
 from tests.e2e.test_shell import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+SHOTS = Path(os.environ.get("GUANXI_SCREENSHOTS", "/tmp"))
 
 
 def test_a_manager_builds_an_audience_previews_sends_and_sees_the_delivery_states(
@@ -90,3 +93,39 @@ def test_a_manager_builds_an_audience_previews_sends_and_sees_the_delivery_state
     expect(page.get_by_test_id("deliveries")).to_contain_text("zhangwei@huaxin.cn")
     expect(page.get_by_test_id("delivery-status")).to_have_text("已发送")
     assert list(Delivery.objects.values_list("person", "status")) == [("zhangwei@huaxin.cn", "sent")]
+
+
+def test_a_salesperson_picks_members_by_name_on_a_phone(live_server: object, page: Page) -> None:
+    from datetime import date
+
+    from guanxi.leads import services as leads
+    from guanxi.marketing.campaigns import services as campaigns
+
+    world = World()
+    grant(world.alice, "salesperson")
+    huaxin = register(
+        world.alice, "上海华信科技有限公司", contact={"name": "张伟", "mobile": "13900000001", "email": "zw@huaxin.cn"}
+    )
+    leads.lead_create(actor=world.alice, data={"name": "华信王经理", "mobile": "13900000002", "company": "华信物流"})
+    messages.opt_out_record(unit_id=world.unit.pk, reason="do_not_contact", customer=huaxin)
+    fair = campaigns.campaign_create(
+        actor=world.alice,
+        data={"name": "华东工博会", "kind": "exhibition", "starts_on": date(2026, 9, 1), "ends_on": date(2026, 9, 5)},
+    )
+    base = str(live_server)
+    page.set_viewport_size({"width": 375, "height": 800})
+    sign_in(page, base, "alice")
+    page.goto(f"{base}/marketing/campaigns/{fair.pk}/")
+    page.get_by_label("按名称查找客户、联系人或线索").fill("华信")  # results as you type
+    picks = page.get_by_test_id("member-picks")
+    expect(picks).to_contain_text("华信王经理")
+    expect(picks).to_contain_text("上海华信科技有限公司")
+    picks.get_by_label(re.compile("华信王经理")).check()
+    picks.get_by_label(re.compile("上海华信科技有限公司")).check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.locator("#member-picker").screenshot(path=SHOTS / "gx-marketing-member-picker-375.png")
+    picks.get_by_role("button", name="添加所选").click()
+    expect(page.get_by_text("新增 1 人，0 人已是成员，1 人已退订被跳过")).to_be_visible()  # do-not-contact: counted
+    expect(page.get_by_test_id("member-count")).to_have_text("1")
+    expect(page.get_by_test_id("campaign-members")).to_contain_text("华信王经理")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375

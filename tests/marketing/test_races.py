@@ -1,5 +1,6 @@
 """Two workers delivering one send at once, then a retry, as separate processes on PostgreSQL: each recipient
-is claimed by one conditional update, so nobody gets the same material twice."""
+is claimed by one conditional update, so nobody gets the same material twice; the same for the confirmations
+of event registrations."""
 
 import os
 import subprocess
@@ -26,7 +27,7 @@ EVENING = datetime(2026, 11, 10, 22, 0, tzinfo=SHANGHAI)  # in the SMS quiet hou
 MORNING = datetime(2026, 11, 11, 8, 0, tzinfo=SHANGHAI)
 
 
-def deliver_process(var_dir: Path) -> subprocess.Popen[bytes]:
+def deliver_process(var_dir: Path, job: str = "marketing_deliver") -> subprocess.Popen[bytes]:
     database = connection.settings_dict
     environment = {
         **os.environ,
@@ -37,7 +38,7 @@ def deliver_process(var_dir: Path) -> subprocess.Popen[bytes]:
         str(Path(sys.executable).with_name("guanxi")),
         "jobs",
         "run",
-        "marketing_deliver",
+        job,
         "--at",
         MORNING.isoformat(),
     ]
@@ -68,3 +69,30 @@ def test_two_workers_and_a_retry_send_each_recipient_once(two_units: TwoUnits, t
     assert SmsOutbox.objects.count() == PEOPLE + 1
     assert SmsOutbox.objects.values("to").distinct().count() == PEOPLE + 1
     assert Delivery.objects.filter(message=message, status="sent").count() == PEOPLE + 1
+
+
+def test_two_workers_send_each_registration_confirmation_once(two_units: TwoUnits, tmp_path: Path) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("two processes claiming the same rows: decided by PostgreSQL's row locks")
+    from guanxi.marketing.events import services as events
+    from guanxi.marketing.events.models import Confirmation, Registration
+
+    fair = campaign(two_units.alice)
+    event = events.event_create(
+        actor=two_units.alice, campaign=fair,
+        data={"name": "答谢会", "starts_at": MORNING, "ends_at": MORNING, "venue": "国家会展中心"},
+    )  # fmt: skip
+    rows = Registration.objects.bulk_create(
+        Registration(event=event, name=f"来宾{n}", mobile=f"137{n:08d}", code=f"c{n}") for n in range(250)
+    )
+    Confirmation.objects.bulk_create(
+        Confirmation(registration=row, business_unit_id=event.business_unit_id, channel="sms", to=row.mobile,
+                     due_at=EVENING)
+        for row in rows
+    )  # fmt: skip
+    workers = [deliver_process(tmp_path / str(n), "marketing_confirm") for n in range(2)]
+    for worker in workers:
+        _out, errors = worker.communicate(timeout=300)
+        assert worker.returncode == 0, errors.decode()
+    assert SmsOutbox.objects.count() == 250 and SmsOutbox.objects.values("to").distinct().count() == 250
+    assert Confirmation.objects.filter(status="sent").count() == 250

@@ -4,15 +4,12 @@ the agents' extensions, each unit's PBX connection and click-to-call through it.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -22,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from guanxi.core import sealed
 from guanxi.core.audit import Action, audit_log, diff, snapshot
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.notifications.services import notify
@@ -357,17 +355,10 @@ def extension_set(*, actor: User, user: User, number: str) -> Extension | None:
 # --- the PBX connection and click-to-call ------------------------------------------------------------
 
 
-def _fernet() -> Fernet:
-    key = hashlib.sha256(f"guanxi-pbx:{settings.SECRET_KEY}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def _key_of(connection: PbxConnection) -> str:
-    if not connection.key_encrypted:
-        return ""
     try:
-        return _fernet().decrypt(connection.key_encrypted.encode()).decode()
-    except InvalidToken:
+        return sealed.unseal(connection.key_encrypted, purpose="pbx")
+    except sealed.Unreadable:
         raise DomainError(
             _("The PBX key can no longer be read (the site's secret key changed): enter it again."),
             code="pbx_not_configured",
@@ -386,7 +377,7 @@ def pbx_connection_save(
     connection = connection or PbxConnection(business_unit=unit)
     connection.dial_url, connection.area_code = (dial_url or "").strip(), (area_code or "").strip()
     if key:
-        connection.key_encrypted = _fernet().encrypt(key.encode()).decode()
+        connection.key_encrypted = sealed.seal(key, purpose="pbx")
     connection.updated_by, connection.updated_at = actor, timezone.now()
     errors: dict[str, list[str]] = {}
     try:

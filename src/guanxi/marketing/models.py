@@ -1,7 +1,7 @@
 """The marketing app's models live in its areas' packages; Django finds them through this module."""
 
 from .campaigns.models import AudienceSource, Campaign, CampaignCost, CampaignMember, CampaignResponse
-from .events.models import Event, Registration
+from .events.models import Confirmation, Event, Registration
 from .messages.models import Delivery, Message, MessageTemplate, OptOut, SmsGateway, SmsOutbox
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "CampaignCost",
     "CampaignMember",
     "CampaignResponse",
+    "Confirmation",
     "Delivery",
     "Event",
     "Message",

@@ -19,6 +19,8 @@ urlpatterns = [
     path("campaigns/<int:pk>/audience/", campaigns.source_add, name="source_add"),
     path("audience/<int:pk>/delete/", campaigns.source_remove, name="source_remove"),
     path("campaigns/<int:pk>/members/", campaigns.members_add, name="members_add"),
+    path("campaigns/<int:pk>/members/find/", campaigns.members_find, name="members_find"),
+    path("campaigns/<int:pk>/members/pick/", campaigns.members_pick, name="members_pick"),
     path("members/<int:pk>/delete/", campaigns.member_remove, name="member_remove"),
     path("campaigns/<int:pk>/send/", messages.message_send, name="message_send"),
     path("templates/", messages.template_list, name="templates"),
@@ -46,4 +48,6 @@ urlpatterns = [
     path("m/c/<str:signed>/", messages.click, name="click"),
     path("m/u/<str:token>/", messages.unsubscribe, name="unsubscribe"),
     path("sms/inbound/<str:token>/", messages.sms_inbound, name="sms_inbound"),
+    path("sms/report/<str:token>/", messages.sms_report, name="sms_report"),
+    path("mail/bounces/<str:token>/", messages.mail_bounce, name="mail_bounce"),
 ]

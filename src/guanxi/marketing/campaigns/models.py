@@ -124,7 +124,7 @@ class AudienceSource(models.Model):
 class MemberKind(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     CONTACT = "contact", _("Contact")
-    LEAD = "lead", _("Lead")
+    LEAD = "lead", pgettext_lazy("sales lead", "Lead")
 
 
 class CampaignMember(models.Model):

@@ -23,11 +23,20 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from guanxi.core.config.dictionary import dictionary_labels
-from guanxi.leads.models import Lead
+from guanxi.customers.models import Contact, Customer
+from guanxi.leads.models import OPEN_STATUSES, Lead
 from guanxi.org.models import User
 from guanxi.sales.models import Opportunity, Status
 
-from .models import TYPE_DICTIONARY, Campaign, CampaignResponse, CampaignStatus, ResponseKind
+from .models import (
+    TYPE_DICTIONARY,
+    Campaign,
+    CampaignMember,
+    CampaignResponse,
+    CampaignStatus,
+    MemberKind,
+    ResponseKind,
+)
 
 MODELS = ("first", "last")
 
@@ -183,3 +192,52 @@ def campaign_report(*, actor: User, campaign: Campaign) -> dict[str, Any]:
 
 
 OPEN = [CampaignStatus.PLANNED, CampaignStatus.ACTIVE]
+
+
+# --- the member picker ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str
+    pk: int
+    name: str
+    detail: str  # a contact's customer, a lead's company, a customer's number
+    member: bool  # already a member of the campaign
+
+    @property
+    def kind_label(self) -> str:
+        return str(MemberKind(self.kind).label)
+
+
+def member_candidates(*, actor: User, campaign: Campaign, query: str, limit: int = 8) -> list[Candidate]:
+    """Customers, contacts and open leads the actor can see whose name (or a lead's company) holds the words
+    typed, up to ``limit`` of each, marked when already members."""
+    text = " ".join(query.split())[:50]
+    if not text:
+        return []
+    customers = list(Customer.objects.visible_to(actor).filter(name__icontains=text).order_by("name", "pk")[:limit])
+    contacts = list(
+        Contact.objects.visible_to(actor)
+        .filter(name__icontains=text)
+        .select_related("customer")
+        .order_by("name", "pk")[:limit]
+    )
+    leads = list(
+        Lead.objects.visible_to(actor)
+        .filter(Q(name__icontains=text) | Q(company__icontains=text), status__in=OPEN_STATUSES)
+        .order_by("name", "pk")[:limit]
+    )
+    members = CampaignMember.objects.filter(campaign=campaign)
+    taken_customers = set(
+        members.filter(kind=MemberKind.CUSTOMER, customer__in=[c.pk for c in customers]).values_list(
+            "customer_id", flat=True
+        )
+    )
+    taken_contacts = set(members.filter(contact__in=[c.pk for c in contacts]).values_list("contact_id", flat=True))
+    taken_leads = set(members.filter(lead__in=[lead.pk for lead in leads]).values_list("lead_id", flat=True))
+    return [
+        *(Candidate(MemberKind.CUSTOMER, c.pk, c.name, c.number, c.pk in taken_customers) for c in customers),
+        *(Candidate(MemberKind.CONTACT, c.pk, c.name, c.customer.name, c.pk in taken_contacts) for c in contacts),
+        *(Candidate(MemberKind.LEAD, lead.pk, lead.name, lead.company, lead.pk in taken_leads) for lead in leads),
+    ]

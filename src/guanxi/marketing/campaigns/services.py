@@ -352,6 +352,24 @@ def campaign_members_add(*, actor: User, campaign: Campaign, kind: str, ids: lis
 
 
 @transaction.atomic
+def campaign_members_pick(*, actor: User, campaign: Campaign, picks: list[str]) -> dict[str, int]:
+    """Add the people picked in the campaign page's search (``kind:id``), each kind as by hand
+    (``campaign_members_add``: those not to be contacted are skipped and counted), in one transaction."""
+    chosen: dict[str, list[int]] = {}
+    for pick in picks[:200]:
+        kind, _colon, pk = str(pick).partition(":")
+        if kind in MemberKind.values and pk.isdigit():
+            chosen.setdefault(kind, []).append(int(pk))
+    if not chosen:
+        raise DomainError(_("Choose at least one person."), field="pick")
+    total = dict.fromkeys(("added", "already", "opted_out", "not_found"), 0)
+    for kind, ids in chosen.items():
+        done = campaign_members_add(actor=actor, campaign=campaign, kind=kind, ids=ids)
+        total = {key: value + done[key] for key, value in total.items()}
+    return total
+
+
+@transaction.atomic
 def campaign_member_remove(*, actor: User, member: CampaignMember) -> None:
     row = _locked(actor, member.campaign)
     CampaignMember.objects.filter(pk=member.pk, campaign=row).delete()

@@ -86,7 +86,8 @@ def campaign_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = get_visible_or_404(Campaign.objects.select_related("owner", "web_form"), request.user, pk=pk)
     campaign.kind_label = dictionary_labels(TYPE_DICTIONARY).get(campaign.kind, campaign.kind)
-    may_edit = has_perm(request.user, "campaigns.edit")
+    may_edit = has_perm(request.user, "campaigns.edit") and campaign.is_open
+    find = request.GET.get("find", "").strip()[:50]
     members = CappedPaginator(campaign.members.select_related("source").order_by("pk"), 20).get_page(
         request.GET.get("members")
     )
@@ -96,7 +97,11 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "costs": list(campaign.costs.all()),
         "sources": list(campaign.sources.all()),
         "members_page": members,
-        "may_edit": may_edit and campaign.is_open,
+        "may_edit": may_edit,
+        "find": find,
+        "candidates": selectors.member_candidates(actor=request.user, campaign=campaign, query=find)
+        if may_edit and find
+        else [],
         "cost_form": CostForm(prefix="cost"),
         "source_form": SourceForm(actor=request.user, prefix="source"),
         "members_form": MembersAddForm(prefix="members"),
@@ -197,21 +202,40 @@ def members_add(request: AuthedRequest, pk: int) -> HttpResponse:
         done = attempt(None, request, lambda: services.campaign_members_add(
             actor=request.user, campaign=campaign, kind=data["kind"], ids=data["ids"]))  # fmt: skip
         if done:
-            flash.success(
-                request,
-                _(
-                    "%(added)d added, %(already)d already members, %(opted_out)d skipped (opted out), "
-                    "%(missing)d not found."
-                )
-                % {
-                    "added": done["added"],
-                    "already": done["already"],
-                    "opted_out": done["opted_out"],
-                    "missing": done["not_found"],
-                },
-            )
+            _members_added(request, done)
     else:
         flash.error(request, " ".join(" ".join(str(e) for e in errors) for errors in form.errors.values()))
+    return redirect(campaign.get_absolute_url() + "#members")
+
+
+def _members_added(request: AuthedRequest, done: dict[str, int]) -> None:
+    flash.success(
+        request,
+        _("%(added)d added, %(already)d already members, %(opted_out)d skipped (opted out), %(missing)d not found.")
+        % {"added": done["added"], "already": done["already"], "opted_out": done["opted_out"],
+           "missing": done["not_found"]},
+    )  # fmt: skip
+
+
+@perm_required("campaigns.edit")
+def members_find(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The member picker's results for the words typed (the campaign page's search box, as you type)."""
+    campaign = get_visible_or_404(Campaign.objects.all(), request.user, pk=pk)
+    find = request.GET.get("find", "").strip()[:50]
+    candidates = selectors.member_candidates(actor=request.user, campaign=campaign, query=find) if find else []
+    context = {"campaign": campaign, "find": find, "candidates": candidates}
+    return render(request, "marketing/campaigns/picker.html", context)
+
+
+@require_POST
+@perm_required("campaigns.edit")
+def members_pick(request: AuthedRequest, pk: int) -> HttpResponse:
+    campaign = get_visible_or_404(Campaign.objects.all(), request.user, pk=pk)
+    picks = request.POST.getlist("pick")
+    done = attempt(None, request, lambda: services.campaign_members_pick(
+        actor=request.user, campaign=campaign, picks=picks))  # fmt: skip
+    if done:
+        _members_added(request, done)
     return redirect(campaign.get_absolute_url() + "#members")
 
 

@@ -16,6 +16,8 @@ from guanxi.core.records import MainRecord
 from guanxi.core.scope import ScopedQuerySet
 from guanxi.org.models import BusinessUnit
 
+from ..messages.models import Channel
+
 
 def new_key() -> str:
     return secrets.token_urlsafe(12)
@@ -91,6 +93,43 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ConfirmationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Confirmation(models.Model):
+    """The message that confirms one registration: an e-mail when the registrant gave an address, else an SMS,
+    with the event's name, time and place and the check-in code. One per registration (the one-to-one), sent
+    by the sweep ``marketing_confirm`` (``events/confirmations.py``), which claims each by a conditional
+    UPDATE: registering once sends once, and a retry or a second worker sends nothing twice."""
+
+    registration = models.OneToOneField(Registration, models.CASCADE, related_name="confirmation")
+    business_unit = models.ForeignKey(BusinessUnit, models.CASCADE, related_name="+")
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
+    to = models.CharField(_("address"), max_length=254)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ConfirmationStatus.choices, default=ConfirmationStatus.QUEUED
+    )
+    due_at = models.DateTimeField(_("due at"))
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    error = models.CharField(_("reason"), max_length=300, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("registration confirmation")
+        verbose_name_plural = _("registration confirmations")
+        indexes = [models.Index(fields=["status", "due_at"], name="confirmation_due")]
+
+    def __str__(self) -> str:
+        return self.to
 
 
 def register() -> None:

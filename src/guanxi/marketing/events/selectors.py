@@ -26,7 +26,7 @@ def events_of(*, actor: User, campaign: Campaign) -> list[Event]:
 
 
 def registrations(*, event: Event, status: str = "", query: str = "") -> QuerySet[Registration]:
-    rows = event.registrations.select_related("lead", "contact", "customer")
+    rows = event.registrations.select_related("lead", "contact", "customer", "confirmation")
     if status in RegistrationStatus.values:
         rows = rows.filter(status=status)
     if query.strip():

@@ -29,6 +29,7 @@ from guanxi.org.models import User
 
 from ..campaigns.models import Campaign
 from ..campaigns.services import response_record
+from .confirmations import confirmation_queue
 from .models import Event, Registration, RegistrationStatus
 
 FIELDS = ["name", "starts_at", "ends_at", "venue", "capacity", "description", "confirmation", "is_open"]
@@ -187,11 +188,14 @@ def registration_submit(
     *, event: Event, data: Mapping[str, Any], token: str, honeypot: str = "", ip: str | None = None
 ) -> Registration | None:
     """A visitor registers on the public page. Returns the registration (the same one when they register
-    twice), or None for a robot (answered like success, so that it learns nothing)."""
+    twice), or None for a robot (answered like success, so that it learns nothing). The confirmation (e-mail,
+    else SMS) is queued with it, once per registration, and sent in the background."""
     person = _guard(event, token, ip)
     if honeypot.strip() or not person:
         return None
-    return _register(event, _values(data), None)
+    registration = _register(event, _values(data), None)
+    confirmation_queue(registration)
+    return registration
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Channel, GatewayKind, MessageTemplate
 from .rendering import VARIABLES
@@ -37,7 +38,7 @@ class TemplateForm(forms.Form):
 class PreviewForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Preview with"),
-        choices=[("customer", _("Customer")), ("contact", _("Contact")), ("lead", _("Lead"))],
+        choices=[("customer", _("Customer")), ("contact", _("Contact")), ("lead", pgettext_lazy("sales lead", "Lead"))],
     )
     record = forms.IntegerField(label=_("Record number (id)"), min_value=1)
 
@@ -63,6 +64,6 @@ class GatewayForm(forms.Form):
     endpoint = forms.URLField(label=_("Endpoint"), required=False, assume_scheme="https")
     api_key = forms.CharField(
         label=_("API key"), required=False, widget=forms.PasswordInput(render_value=False),
-        help_text=_("Leave empty to keep the current key."),
+        help_text=_("Stored encrypted and never shown again. Leave empty to keep the current key."),
     )  # fmt: skip
     signature = forms.CharField(label=_("Signature"), max_length=20, required=False)

@@ -149,6 +149,7 @@ class OptOutReason(models.TextChoices):
     REPLY = "reply", _("SMS reply")
     REQUEST = "request", _("Asked us")
     DO_NOT_CONTACT = "do_not_contact", _("Do not contact")
+    BOUNCED = "bounced", _("Address bounced")
 
 
 class OptOut(models.Model):
@@ -196,12 +197,13 @@ class GatewayKind(models.TextChoices):
 
 
 class SmsGateway(models.Model):
-    """The unit's SMS provider: the outbox by default; a provider's HTTP API when configured."""
+    """The unit's SMS provider: the outbox by default; a provider's HTTP API when configured. Its key is
+    stored encrypted (``core.sealed``) and never shown again."""
 
     business_unit = models.OneToOneField(BusinessUnit, models.CASCADE, related_name="+")
     kind = models.CharField(_("provider"), max_length=8, choices=GatewayKind.choices, default=GatewayKind.OUTBOX)
     endpoint = models.URLField(_("endpoint"), blank=True)
-    api_key = models.CharField(_("API key"), max_length=200, blank=True)
+    key_encrypted = models.TextField(blank=True, default="")
     signature = models.CharField(_("signature"), max_length=20, blank=True, help_text=_("Shown as 【signature】."))
     inbound_token = models.CharField(max_length=32, unique=True, default=new_token)
     updated_at = models.DateTimeField(auto_now=True)
@@ -210,6 +212,10 @@ class SmsGateway(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.key_encrypted)
 
 
 class SmsOutbox(models.Model):

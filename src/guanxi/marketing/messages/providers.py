@@ -14,9 +14,17 @@ from dataclasses import dataclass
 
 import httpx
 
+from guanxi.core import sealed
+
 from .models import GatewayKind, SmsGateway, SmsOutbox
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+KEY_PURPOSE = "sms-gateway"
+
+
+def api_key_of(gateway: SmsGateway) -> str:
+    """The provider's key in clear, for the request only (raises ``sealed.Unreadable``)."""
+    return sealed.unseal(gateway.key_encrypted, purpose=KEY_PURPOSE)
 
 
 @dataclass(frozen=True)
@@ -57,19 +65,23 @@ class HttpProvider(Provider):
         self.gateway = gateway
 
     def send(self, texts: Sequence[tuple[str, str]]) -> list[Outcome]:
+        try:
+            key = api_key_of(self.gateway)
+        except sealed.Unreadable:  # the site's secret changed: wait (queued) until the key is entered again
+            lost = Outcome(error="the provider's key can no longer be read: enter it again", transient=True)
+            return [lost for _text in texts]
         outcomes = []
         with httpx.Client(timeout=TIMEOUT) as client:
             for to, text in texts:
-                outcomes.append(self._one(client, to, text))
+                outcomes.append(self._one(client, key, to, text))
         return outcomes
 
-    def _one(self, client: httpx.Client, to: str, text: str) -> Outcome:
+    def _one(self, client: httpx.Client, key: str, to: str, text: str) -> Outcome:
         body = json.dumps({"mobile": to, "content": text, "signature": self.gateway.signature}, ensure_ascii=False)
-        key = self.gateway.api_key.encode()
         headers = {
             "Content-Type": "application/json; charset=utf-8",
-            "Authorization": f"Bearer {self.gateway.api_key}",
-            "X-Signature": hmac.new(key, body.encode(), hashlib.sha256).hexdigest(),
+            "Authorization": f"Bearer {key}",
+            "X-Signature": hmac.new(key.encode(), body.encode(), hashlib.sha256).hexdigest(),
         }
         try:
             answer = client.post(self.gateway.endpoint, content=body.encode(), headers=headers)

@@ -16,6 +16,7 @@ SKIP_LABELS = {
     "no_address": _("No address on this channel"),
     "do_not_contact": _("Do not contact"),
     "opted_out": _("Opted out"),
+    "bounced": _("Address bounced"),
     "frequency_cap": _("Weekly cap reached"),
     "duplicate": _("Already sent in this campaign"),
 }

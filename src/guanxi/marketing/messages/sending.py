@@ -1,7 +1,8 @@
 """A send, in two steps over the database, which is the truth (DESIGN §Background work):
 
 1. **plan**: the campaign's members become deliveries, each with the address compared as ``person``.
-   Left out and counted: no address on the channel, do-not-contact, opted out, past the weekly cap, and the
+   Left out and counted: no address on the channel, do-not-contact, opted out, hard-bounced before (an
+   opt-out of reason ``bounced``, ``bounces.py``), past the weekly cap, and the
    same material already sent to that person in this campaign (the unique constraint on campaign, template
    and person decides, so a re-run or a second worker inserts nothing twice). An SMS planned in the quiet
    hours (21:00–08:00 company time) is due at 08:00.
@@ -37,7 +38,7 @@ from guanxi.core.jobs import job
 from ..campaigns.models import CampaignMember
 from . import context as contexts
 from . import rendering
-from .models import Channel, Delivery, DeliveryStatus, Message, OptOut, SendStatus
+from .models import Channel, Delivery, DeliveryStatus, Message, OptOut, OptOutReason, SendStatus
 from .providers import provider_for
 from .services import address_of, gateway_of
 
@@ -48,6 +49,7 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
 CLICK_SALT = "guanxi.marketing.click"
+DELIVERY_HEADER = "X-Guanxi-Delivery"  # which delivery a bounce message is about (its original headers)
 LIVE = [DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.SENT]
 
 
@@ -68,9 +70,11 @@ def quiet_until(at: datetime) -> datetime | None:
 # --- plan --------------------------------------------------------------------------------------------
 
 
-def _suppressed(unit: int, channel: str) -> tuple[set[str], set[tuple[str, int]]]:
+def _suppressed(unit: int, channel: str) -> tuple[dict[str, str], set[tuple[str, int]]]:
+    """The unit's addresses that receive nothing on the channel (→ why: opted out, or a hard bounce) and the
+    customers, contacts and leads not to contact."""
     rows = OptOut.objects.filter(business_unit_id=unit)
-    addresses = set(rows.filter(~Q(address=""), channel__in=[channel, ""]).values_list("address", flat=True))
+    addresses = dict(rows.filter(~Q(address=""), channel__in=[channel, ""]).values_list("address", "reason"))
     people: set[tuple[str, int]] = set()
     for customer, contact, lead in rows.filter(address="").values_list("customer_id", "contact_id", "lead_id"):
         people |= {("customer", customer)} if customer else set()
@@ -120,7 +124,7 @@ def plan(message_id: int, *, at: datetime) -> int:
         ):
             skipped["do_not_contact"] += 1
         elif person in addresses:
-            skipped["opted_out"] += 1
+            skipped["bounced" if addresses[person] == OptOutReason.BOUNCED else "opted_out"] += 1
         elif person in sent or person in seen:
             skipped["duplicate"] += 1
         elif person in capped:
@@ -338,7 +342,8 @@ def _email(message: Message, row: Delivery, values: dict[str, Any], track: bool)
     mail = EmailMultiAlternatives(
         subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[row.person],
         reply_to=[message.campaign.owner.email] if message.campaign.owner.email else None,
-        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                 DELIVERY_HEADER: row.token},
     )  # fmt: skip
     mail.attach_alternative(f"<!DOCTYPE html><html><body>{body}</body></html>", "text/html")
     return mail

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core import sealed
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.permissions import require_perm
@@ -24,6 +25,7 @@ from ..campaigns.models import Campaign, CampaignMember, CampaignStatus
 from . import context as contexts
 from . import rendering
 from .models import Channel, GatewayKind, Message, MessageTemplate, OptOut, OptOutReason, SendStatus, SmsGateway
+from .providers import KEY_PURPOSE
 
 
 def gateway_of(unit_id: int) -> SmsGateway:
@@ -306,15 +308,20 @@ def gateway_save(*, actor: User, data: Mapping[str, Any]) -> SmsGateway:
     signature = str(data.get("signature") or "").strip().strip("【】")
     if signature and not 2 <= len(signature) <= 12:
         errors["signature"] = [_("A signature has 2 to 12 characters.")]
+    key = str(data.get("api_key") or "").strip()
+    if key and not (key.isascii() and key.isprintable() and " " not in key):
+        errors["api_key"] = [_("A key has letters, digits and symbols only (no spaces).")]
     if errors:
         raise ValidationError(errors)
     gateway.kind, gateway.endpoint, gateway.signature = kind, endpoint[:200], signature
-    if data.get("api_key"):
-        gateway.api_key = str(data["api_key"])[:200]
+    changes: dict[str, Any] = {"kind": [None, kind], "endpoint": [None, endpoint]}
+    if key:  # write-only: sealed here, never shown back; left empty, the stored key stays
+        gateway.key_encrypted = sealed.seal(key[:200], purpose=KEY_PURPOSE)
+        changes["api_key"] = ["…", "…"]  # that it changed, never the key
+    if kind == GatewayKind.HTTP and not gateway.key_encrypted:
+        raise ValidationError({"api_key": [_("Enter the provider's API key.")]})
     gateway.save()
-    audit_log(
-        actor=actor, action=Action.UPDATE, obj=gateway, changes={"kind": [None, kind], "endpoint": [None, endpoint]}
-    )
+    audit_log(actor=actor, action=Action.UPDATE, obj=gateway, changes=changes)
     return gateway
 
 

@@ -24,7 +24,7 @@ from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 
 from ..campaigns.models import Campaign
-from . import selectors, services, tracking
+from . import bounces, selectors, services, tracking
 from .forms import GatewayForm, OptOutForm, PreviewForm, SendForm, TemplateForm, variables_help
 from .models import DeliveryStatus, Message, MessageTemplate, OptOut
 from .rendering import MAX_SEGMENTS, SMS_OPT_OUT
@@ -200,8 +200,17 @@ def gateway_settings(request: AuthedRequest) -> HttpResponse:
         ):
             flash.success(request, _("Saved."))
             return redirect("marketing:gateway")
-    inbound = request.build_absolute_uri(f"/marketing/sms/inbound/{gateway.inbound_token}/")
-    return render(request, "marketing/messages/gateway.html", {"form": form, "gateway": gateway, "inbound": inbound})
+    context = {
+        "form": form,
+        "gateway": gateway,
+        "inbound": request.build_absolute_uri(reverse("marketing:sms_inbound", args=[gateway.inbound_token])),
+        "report": request.build_absolute_uri(reverse("marketing:sms_report", args=[gateway.inbound_token])),
+        # the site's mail relay is the operator's: its bounce address is shown to superusers only
+        "bounce": request.build_absolute_uri(reverse("marketing:mail_bounce", args=[bounces.bounce_hook()]))
+        if request.user.is_superuser
+        else "",
+    }
+    return render(request, "marketing/messages/gateway.html", context)
 
 
 @perm_required("marketing_messages.view")
@@ -253,22 +262,54 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "marketing/messages/unsubscribe.html", {"delivery": row, "done": done})
 
 
+def _posted(request: HttpRequest) -> Any:
+    """A provider's JSON or form body; None for broken JSON."""
+    if request.content_type != "application/json":
+        return request.POST
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
 @csrf_exempt  # the provider's server posts here; the unguessable token in the address is the authority
 @require_POST
 def sms_inbound(request: HttpRequest, token: str) -> HttpResponse:
-    if request.content_type == "application/json":
-        try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            return JsonResponse({"detail": "bad json"}, status=400)
-    else:
-        body = request.POST
+    body = _posted(request)
+    if body is None:
+        return JsonResponse({"detail": "bad json"}, status=400)
     mobile = str(body.get("mobile") or body.get("from") or "")
     text = str(body.get("content") or body.get("text") or "")
     done = tracking.sms_inbound(gateway_token=token, mobile=mobile, text=text)
     if done is None:
         raise Http404
     return JsonResponse({"result": done})
+
+
+@csrf_exempt  # the provider's delivery reports: the gateway's unguessable token is the authority
+@require_POST
+def sms_report(request: HttpRequest, token: str) -> HttpResponse:
+    body = _posted(request)
+    if body is None:
+        return JsonResponse({"detail": "bad json"}, status=400)
+    ident = str(body.get("id") or body.get("msgid") or "")[:100]
+    permanent = str(body.get("permanent") or "").lower() in {"1", "true", "yes"}
+    done = bounces.sms_report(
+        gateway_token=token, provider_id=ident, state=str(body.get("status") or ""),
+        reason=str(body.get("reason") or body.get("error") or "")[:300], permanent=permanent,
+    )  # fmt: skip
+    if done is None:
+        raise Http404
+    return JsonResponse({"result": done})
+
+
+@csrf_exempt  # the mail relay posts each bounce message (the raw DSN); the site's hook token is the authority
+@require_POST
+def mail_bounce(request: HttpRequest, token: str) -> HttpResponse:
+    if not bounces.hook_valid(token):
+        raise Http404
+    return JsonResponse({"result": bounces.mail_bounce(raw=request.body)})
 
 
 def register() -> None:
