@@ -24,6 +24,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per case")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests per case first")
     parser.add_argument("--only", nargs="+", metavar="CASE", help="cases whose name contains one of these")
+    parser.add_argument("--skip", nargs="+", metavar="CASE", help="leave out cases whose name contains one of these")
     parser.add_argument("--reseed", action="store_true", help="load the dataset again even if it is there")
     parser.add_argument("--load-only", action="store_true", help="load the dataset, measure nothing")
     parser.add_argument("--compare", type=Path, metavar="JSON", help="an earlier run: do queries per page grow?")
@@ -54,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         wanted = [word.lower() for word in args.only]
         cases = [item for item in cases if any(word in item.name.lower() for word in wanted)]
+    if args.skip:
+        unwanted = [word.lower() for word in args.skip]
+        cases = [item for item in cases if not any(word in item.name.lower() for word in unwanted)]
     if args.list:
         for item in cases:
             print(f"{item.name}  (target {item.target_ms or '—'} ms)")

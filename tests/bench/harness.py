@@ -278,7 +278,9 @@ def run(cases: list[Case], *, repeat: int, warmup: int, out: Out) -> list[Result
     results = []
     for item in cases:
         result = measure(item, picks, repeat=repeat, warmup=warmup)
-        out(f"  {result.name}: {result.status}" + (f" ({result.detail})" if result.detail else ""))
+        # the figures as they come, so a run stopped half-way still tells what it measured
+        figures = f"p95 {result.p95:.1f} ms of {item.target_ms or '—'}" if result.p95 is not None else ""
+        out(f"  {result.name}: {result.status}" + "".join(f" ({part})" for part in (figures, result.detail) if part))
         results.append(result)
     return results
 
