@@ -14,9 +14,13 @@ of leads and opportunities show only those the reader may see."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
@@ -66,18 +70,40 @@ def _lead_touch(model: str) -> Subquery:
     return Subquery(touches.values("campaign_id")[:1])
 
 
-def _opportunity_touch(model: str) -> Subquery:
-    order = ("at", "pk") if model == "first" else ("-at", "-pk")
-    of_customer = Q(customer_id=OuterRef("customer_id")) | Q(lead__customer_id=OuterRef("customer_id"))
-    touches = CampaignResponse.objects.filter(of_customer, at__lte=OuterRef("created_at")).order_by(*order)
-    return Subquery(touches.values("campaign_id")[:1])
+def _touched_customers(ids: list[int]) -> QuerySet[Customer]:
+    """The customers the campaigns' responses name, directly or through a lead converted into them."""
+    responses = CampaignResponse.objects.filter(campaign_id__in=ids)
+    direct = responses.filter(customer_id__isnull=False).values("customer_id")
+    through_leads = Lead.objects.filter(pk__in=responses.filter(lead_id__isnull=False).values("lead_id"))
+    return Customer.objects.filter(Q(pk__in=direct) | Q(pk__in=through_leads.values("customer_id"))).values("pk")
 
 
-def _touched_customers(ids: list[int]) -> set[int]:
-    rows = CampaignResponse.objects.filter(campaign_id__in=ids)
-    found = set(rows.filter(customer_id__isnull=False).values_list("customer_id", flat=True))
-    found |= set(rows.filter(lead__customer_id__isnull=False).values_list("lead__customer_id", flat=True))
-    return found
+def _attributed_opportunities(ids: list[int], model: str) -> list[tuple[int, int, str, Decimal]]:
+    """(opportunity, campaign, status, amount) of each opportunity attributed to one of the campaigns. Two
+    indexed reads of the touched customers' responses, put in time order here, then one pass over their
+    opportunities: a correlated subquery per opportunity took seconds with a thousand campaigns."""
+    customers = _touched_customers(ids)
+    touches: dict[int, list[tuple[datetime, int, int]]] = defaultdict(list)
+    direct = CampaignResponse.objects.filter(customer_id__in=customers)
+    through_leads = CampaignResponse.objects.filter(lead__customer_id__in=customers)
+    for customer, at, pk, campaign in chain(
+        direct.values_list("customer_id", "at", "pk", "campaign_id"),
+        through_leads.values_list("lead__customer_id", "at", "pk", "campaign_id"),
+    ):
+        touches[customer].append((at, pk, campaign))
+    ordered = {customer: sorted(found) for customer, found in touches.items()}
+    times = {customer: [touch[0] for touch in found] for customer, found in ordered.items()}
+    wanted, attributed = set(ids), []
+    opportunities = Opportunity.objects.filter(customer_id__in=customers)
+    for pk, customer, opened, status, amount in opportunities.values_list(
+        "pk", "customer_id", "created_at", "status", "amount"
+    ):
+        before = bisect_right(times.get(customer, []), opened)  # touches at or before the opening
+        if before:
+            campaign = ordered[customer][0 if model == "first" else before - 1][2]
+            if campaign in wanted:
+                attributed.append((pk, campaign, status, amount or Decimal(0)))
+    return attributed
 
 
 def attributed_leads(ids: list[int], model: str) -> Any:
@@ -85,14 +111,8 @@ def attributed_leads(ids: list[int], model: str) -> Any:
     return Lead.objects.filter(pk__in=touched).annotate(attributed=_lead_touch(model)).filter(attributed__in=ids)
 
 
-def attributed_opportunities(ids: list[int], model: str) -> Any:
-    customers = _touched_customers(ids)
-    rows = Opportunity.objects.filter(customer_id__in=customers)
-    return rows.annotate(attributed=_opportunity_touch(model)).filter(attributed__in=ids)
-
-
 def results_for(ids: Iterable[int], model: str) -> dict[int, Results]:
-    """Each campaign's attributed leads, opportunities and won amount: three grouped queries, whatever the
+    """Each campaign's attributed leads, opportunities and won amount: a handful of queries, whatever the
     number of campaigns."""
     ids = list(ids)
     found = {pk: Results() for pk in ids}
@@ -100,12 +120,12 @@ def results_for(ids: Iterable[int], model: str) -> dict[int, Results]:
         return found
     for row in attributed_leads(ids, model).values("attributed").annotate(n=Count("pk")).order_by():
         found[row["attributed"]].leads = row["n"]
-    opportunities = attributed_opportunities(ids, model).values("attributed").order_by()
-    for row in opportunities.annotate(
-        n=Count("pk"), won=Count("pk", filter=Q(status=Status.WON)), amount=Sum("amount", filter=Q(status=Status.WON))
-    ):
-        result = found[row["attributed"]]
-        result.opportunities, result.won, result.won_amount = row["n"], row["won"], row["amount"] or Decimal(0)
+    for _pk, campaign, status, amount in _attributed_opportunities(ids, model):
+        result = found[campaign]
+        result.opportunities += 1
+        if status == Status.WON:
+            result.won += 1
+            result.won_amount += amount
     return found
 
 
@@ -167,9 +187,8 @@ def campaign_report(*, actor: User, campaign: Campaign) -> dict[str, Any]:
             "per_lead": per_lead(cost, result.leads),
         }  # fmt: skip
     leads = attributed_leads([campaign.pk], "first").filter(pk__in=Lead.objects.visible_to(actor).values("pk"))
-    opportunities = attributed_opportunities([campaign.pk], "first").filter(
-        pk__in=Opportunity.objects.visible_to(actor).values("pk")
-    )
+    attributed = [pk for pk, *_rest in _attributed_opportunities([campaign.pk], "first")]
+    opportunities = Opportunity.objects.visible_to(actor).filter(pk__in=attributed)
     chart = {
         "categories": [
             str(label) for label in (_("Budget"), _("Actual cost"), _("Won (first touch)"), _("Won (last touch)"))
