@@ -70,37 +70,54 @@ def _lead_touch(model: str) -> Subquery:
     return Subquery(touches.values("campaign_id")[:1])
 
 
-def _touched_customers(ids: list[int]) -> QuerySet[Customer]:
-    """The customers the campaigns' responses name, directly or through a lead converted into them."""
+Touch = tuple[datetime, int, int]  # (at, response, campaign)
+Deal = tuple[int, int, datetime, str, Decimal]  # (opportunity, customer, opened, status, amount)
+CHUNK = 1000  # customer ids per query: well below SQLite's limit on parameters
+
+
+@dataclass
+class Touched:
+    """The customers the campaigns' responses name (directly or through a lead converted into them): each one's
+    responses to any campaign in time order, and their opportunities."""
+
+    touches: dict[int, list[Touch]]
+    deals: list[Deal]
+
+
+def touched_by(ids: list[int]) -> Touched:
+    """A few indexed reads per thousand touched customers; attribution is then worked out here, in one pass
+    (a correlated subquery per opportunity took seconds with a thousand campaigns)."""
     responses = CampaignResponse.objects.filter(campaign_id__in=ids)
-    direct = responses.filter(customer_id__isnull=False).values("customer_id")
-    through_leads = Lead.objects.filter(pk__in=responses.filter(lead_id__isnull=False).values("lead_id"))
-    return Customer.objects.filter(Q(pk__in=direct) | Q(pk__in=through_leads.values("customer_id"))).values("pk")
+    customers = set(responses.filter(customer_id__isnull=False).values_list("customer_id", flat=True))
+    customers |= set(responses.filter(lead__customer_id__isnull=False).values_list("lead__customer_id", flat=True))
+    ordered = sorted(customers)
+    touches: dict[int, list[Touch]] = defaultdict(list)
+    deals: list[Deal] = []
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        direct = CampaignResponse.objects.filter(customer_id__in=chunk)
+        through_leads = CampaignResponse.objects.filter(lead__customer_id__in=chunk)
+        for customer, at, pk, campaign in chain(
+            direct.values_list("customer_id", "at", "pk", "campaign_id"),
+            through_leads.values_list("lead__customer_id", "at", "pk", "campaign_id"),
+        ):
+            touches[customer].append((at, pk, campaign))
+        opportunities = Opportunity.objects.filter(customer_id__in=chunk)
+        deals += opportunities.values_list("pk", "customer_id", "created_at", "status", "amount")
+    for found in touches.values():
+        found.sort()
+    return Touched(touches, deals)
 
 
-def _attributed_opportunities(ids: list[int], model: str) -> list[tuple[int, int, str, Decimal]]:
-    """(opportunity, campaign, status, amount) of each opportunity attributed to one of the campaigns. Two
-    indexed reads of the touched customers' responses, put in time order here, then one pass over their
-    opportunities: a correlated subquery per opportunity took seconds with a thousand campaigns."""
-    customers = _touched_customers(ids)
-    touches: dict[int, list[tuple[datetime, int, int]]] = defaultdict(list)
-    direct = CampaignResponse.objects.filter(customer_id__in=customers)
-    through_leads = CampaignResponse.objects.filter(lead__customer_id__in=customers)
-    for customer, at, pk, campaign in chain(
-        direct.values_list("customer_id", "at", "pk", "campaign_id"),
-        through_leads.values_list("lead__customer_id", "at", "pk", "campaign_id"),
-    ):
-        touches[customer].append((at, pk, campaign))
-    ordered = {customer: sorted(found) for customer, found in touches.items()}
-    times = {customer: [touch[0] for touch in found] for customer, found in ordered.items()}
+def _attributed_opportunities(touched: Touched, ids: list[int], model: str) -> list[tuple[int, int, str, Decimal]]:
+    """(opportunity, campaign, status, amount) of each opportunity attributed to one of the campaigns: its
+    customer's first (or last) touch at or before the opportunity was opened."""
+    times = {customer: [touch[0] for touch in found] for customer, found in touched.touches.items()}
     wanted, attributed = set(ids), []
-    opportunities = Opportunity.objects.filter(customer_id__in=customers)
-    for pk, customer, opened, status, amount in opportunities.values_list(
-        "pk", "customer_id", "created_at", "status", "amount"
-    ):
-        before = bisect_right(times.get(customer, []), opened)  # touches at or before the opening
+    for pk, customer, opened, status, amount in touched.deals:
+        before = bisect_right(times.get(customer, []), opened)
         if before:
-            campaign = ordered[customer][0 if model == "first" else before - 1][2]
+            campaign = touched.touches[customer][0 if model == "first" else before - 1][2]
             if campaign in wanted:
                 attributed.append((pk, campaign, status, amount or Decimal(0)))
     return attributed
@@ -111,16 +128,30 @@ def attributed_leads(ids: list[int], model: str) -> Any:
     return Lead.objects.filter(pk__in=touched).annotate(attributed=_lead_touch(model)).filter(attributed__in=ids)
 
 
-def results_for(ids: Iterable[int], model: str) -> dict[int, Results]:
+def _attributed_leads(ids: list[int], model: str) -> list[int]:
+    """The campaign of each lead attributed to one of the campaigns (its first or last response): every
+    response of the leads the campaigns touched, one read, ordered here."""
+    touched = CampaignResponse.objects.filter(campaign_id__in=ids, lead_id__isnull=False).values("lead_id")
+    responses = CampaignResponse.objects.filter(lead_id__in=touched, lead__deleted_at__isnull=True)
+    chosen: dict[int, Touch] = {}
+    for lead, *touch in responses.values_list("lead_id", "at", "pk", "campaign_id"):
+        current = chosen.get(lead)
+        if current is None or (tuple(touch) < current if model == "first" else tuple(touch) > current):
+            chosen[lead] = tuple(touch)  # type: ignore[assignment]
+    wanted = set(ids)
+    return [campaign for _at, _pk, campaign in chosen.values() if campaign in wanted]
+
+
+def results_for(ids: Iterable[int], model: str, touched: Touched | None = None) -> dict[int, Results]:
     """Each campaign's attributed leads, opportunities and won amount: a handful of queries, whatever the
     number of campaigns."""
     ids = list(ids)
     found = {pk: Results() for pk in ids}
     if not ids:
         return found
-    for row in attributed_leads(ids, model).values("attributed").annotate(n=Count("pk")).order_by():
-        found[row["attributed"]].leads = row["n"]
-    for _pk, campaign, status, amount in _attributed_opportunities(ids, model):
+    for campaign in _attributed_leads(ids, model):
+        found[campaign].leads += 1
+    for _pk, campaign, status, amount in _attributed_opportunities(touched or touched_by(ids), ids, model):
         result = found[campaign]
         result.opportunities += 1
         if status == Status.WON:
@@ -178,16 +209,17 @@ def campaign_report(*, actor: User, campaign: Campaign) -> dict[str, Any]:
     """The campaign page's figures under both models, the chart's data, and the reader's visible leads and
     opportunities (first touch)."""
     cost = campaign.actual_cost
+    touched = touched_by([campaign.pk])
     figures: dict[str, dict[str, Any]] = {}
     for model in MODELS:
-        result = results_for([campaign.pk], model)[campaign.pk]
+        result = results_for([campaign.pk], model, touched)[campaign.pk]
         figures[model] = {
             "leads": result.leads, "opportunities": result.opportunities, "won": result.won,
             "won_amount": result.won_amount, "roi": roi(result.won_amount, cost),
             "per_lead": per_lead(cost, result.leads),
         }  # fmt: skip
     leads = attributed_leads([campaign.pk], "first").filter(pk__in=Lead.objects.visible_to(actor).values("pk"))
-    attributed = [pk for pk, *_rest in _attributed_opportunities([campaign.pk], "first")]
+    attributed = [pk for pk, *_rest in _attributed_opportunities(touched, [campaign.pk], "first")]
     opportunities = Opportunity.objects.visible_to(actor).filter(pk__in=attributed)
     chart = {
         "categories": [
