@@ -68,9 +68,9 @@ def _tables_emptied_by_delete() -> Iterator[None]:
             f"DELETE FROM {self.quote_name(table)}" for table in tables
         ]
 
-    operations.sql_flush = delete  # type: ignore[method-assign]
-    yield
-    operations.sql_flush = truncate  # type: ignore[method-assign]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(operations, "sql_flush", delete)
+        yield
 
 
 class World:
