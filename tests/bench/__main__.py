@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     for module in harness.modules("dataset_"):  # the apps' idempotent touches to a loaded dataset, if any
         if hasattr(module, "prepare"):
             module.prepare(print)
+    database.analyze_stale(print)
     if args.load_only:
         return 0
     database.static_ready(print)

@@ -126,3 +126,20 @@ def static_ready(out: Out) -> None:
     if not (settings.STATIC_ROOT / "staticfiles.json").exists():
         out("collecting static files")
         call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def analyze_stale(out: Out) -> None:
+    """ANALYZE the tables that changed much since the planner last looked (rows a dataset's ``prepare`` added
+    after the load, or earlier runs' writes): plans made from an empty table's statistics measure nothing."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables"
+            " WHERE n_mod_since_analyze > 1000 AND n_mod_since_analyze > n_live_tup / 10 ORDER BY relname"
+        )
+        tables = [name for (name,) in cursor.fetchall()]
+        started = time.monotonic()
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
+    if tables:
+        seconds = time.monotonic() - started
+        out(f"  statistics refreshed in {seconds:.1f} s for {len(tables)} tables: {', '.join(tables)}")

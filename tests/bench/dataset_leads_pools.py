@@ -9,6 +9,7 @@ import time
 
 from django.db import connection
 
+from guanxi.core.config.parameters import PARAMETERS
 from guanxi.core.models import ParameterValue
 from guanxi.leads.models import OPEN_STATUSES, Lead, LeadPool
 
@@ -22,9 +23,7 @@ def load_lead_pools(params: Params, org: Org, rng: random.Random, out: Out) -> N
     started = time.monotonic()
     pool, _created = LeadPool.objects.get_or_create(business_unit_id=org.unit_id, department=None, name="线索公海")
     LeadPool.objects.get_or_create(business_unit_id=org.unit_id, department=None, name="失败线索池", is_failed=True)
-    # the claim case's salesperson may claim as many as the case asks for
-    for code in ("leads.pool_daily_claims", "leads.pool_holding_limit"):
-        ParameterValue.objects.update_or_create(business_unit_id=org.unit_id, code=code, defaults={"value": 100000})
+    _lift_the_claim_caps(org.unit_id)
     table = Lead._meta.db_table
     statuses = [str(status) for status in OPEN_STATUSES]
     with connection.cursor() as cursor:
@@ -43,3 +42,18 @@ def load_lead_pools(params: Params, org: Org, rng: random.Random, out: Out) -> N
         claimed = cursor.rowcount
         cursor.execute(f"ANALYZE {table}")
     out(f"  {pooled:,} leads in the lead pool, {claimed:,} claimed from it, in {time.monotonic() - started:.1f} s")
+
+
+def _lift_the_claim_caps(unit_id: int) -> None:
+    """The claim case's salesperson may claim as many as the case asks for: each cap at its parameter's
+    maximum (a value above it is refused and the default of 20 a day applies)."""
+    for code in ("leads.pool_daily_claims", "leads.pool_holding_limit"):
+        ParameterValue.objects.update_or_create(
+            business_unit_id=unit_id, code=code, defaults={"value": PARAMETERS[code].max}
+        )
+
+
+def prepare(out: Out) -> None:
+    """A dataset loaded before the caps were set at their maximum gets them now."""
+    for unit_id in LeadPool.objects.values_list("business_unit_id", flat=True).distinct():
+        _lift_the_claim_caps(unit_id)

@@ -26,6 +26,7 @@ from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.customers.models import Customer
 from guanxi.org.models import BusinessUnit, User
+from guanxi.org.selectors import people_in_scope
 
 from . import care, risk, selectors, services
 from .forms import CareRuleForm, ChurnSettingsForm, LostForm, RecoverForm, RetainForm
@@ -34,9 +35,10 @@ from .rules import PARAMETERS, unit_params
 
 
 def _owners(actor: User) -> list[User]:
-    """The owners a manager may filter by: the people whose customers' alerts they see (one query)."""
-    ids = ChurnAlert.objects.visible_to(actor).values_list("customer__owner_id", flat=True).distinct()
-    return list(User.objects.filter(pk__in=ids).order_by("pk")[:200])
+    """The owners a manager may filter by: the people in their scope of churn alerts, as the other lists'
+    owner filters (reading the owners of every alert in scope took most of a second at a million customers)."""
+    people = people_in_scope(actor, "churn")
+    return list(people[:200]) if people is not None else []
 
 
 @perm_required("churn.view")
@@ -53,15 +55,9 @@ def alert_list(request: AuthedRequest) -> HttpResponse:
         "filters": filters,
         "statuses": [("open", _("Open")), *AlertStatus.choices],
         "rules": Rule.choices,
-        "owners": _owners(request.user) if has_perm(request.user, "churn.view") and not _only_own(request.user) else [],
+        "owners": _owners(request.user),
     }
     return render(request, "retention/list.html", context)
-
-
-def _only_own(actor: User) -> bool:
-    from guanxi.core.permissions import Scope, grants_of
-
-    return grants_of(actor).scope("churn") == Scope.OWN
 
 
 def _alert(request: AuthedRequest, pk: int) -> ChurnAlert:
