@@ -225,8 +225,9 @@ def _shared_ids(model: type[models.Model], path: str, actor_id: int) -> models.Q
     its link table alone: a join with the model's table (a million customers, a dozen indexes) cost more to
     plan than to run."""
     field = model._meta.get_field(path) if "__" not in path else None
-    if isinstance(field, models.ManyToManyField):
-        through = field.remote_field.through
+    through = field.remote_field.through if isinstance(field, models.ManyToManyField) else None
+    if through is not None:
+        assert isinstance(field, models.ManyToManyField)
         return (
             through._base_manager.filter(**{field.m2m_reverse_field_name(): actor_id})
             .order_by()

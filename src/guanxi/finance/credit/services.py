@@ -119,7 +119,8 @@ def _write(rows: list[Row], at: datetime) -> None:
         )  # fmt: skip
         return
     meta, quote = CustomerCredit._meta, connections[db].ops.quote_name
-    names = [quote(meta.get_field(name).column) for name in ["customer", *WRITTEN]]
+    columns = {field.name: field.column for field in meta.concrete_fields}
+    names = [quote(columns[name]) for name in ["customer", *WRITTEN]]
     # the rows as one JSON document (no per-value parameter, no array quoting): a few thousand at a time
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(names)}) SELECT c, u, cr, cl, r, ra, l, %s "
