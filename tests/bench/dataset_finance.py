@@ -54,6 +54,7 @@ STEPS = [
     "ANALYZE finance_receivable",
     "ANALYZE finance_paymentplan",
     "ANALYZE finance_receipt",
+    "ANALYZE finance_allocation",
     "ANALYZE finance_invoice",
 ]
 

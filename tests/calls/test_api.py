@@ -4,9 +4,14 @@ lookup through the scope gate, extensions; the other unit's calls answer 404."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from guanxi.calls.models import Call, CallEvent, Extension
+from guanxi.org.models import User
 from tests.calls.conftest import CallCentre, api, post_event, receive
 
 
@@ -76,6 +81,23 @@ def test_the_phone_lookup_answers_what_the_caller_may_see(centre: CallCentre) ->
     assert api(centre.sam).get("/api/v1/phone-lookup/", {"number": "hello"}).status_code == 400
     assert api(centre.sam).get("/api/v1/phone-lookup/").status_code == 400
     assert Client().get("/api/v1/phone-lookup/", {"number": "13812345678"}).status_code == 401
+
+
+LOOKUP_QUERIES = 7  # the token and its user, the department, the roles, the shared customers, contacts, customers
+
+
+def test_the_phone_lookup_reads_a_fixed_few_rows_and_a_frozen_agents_token_stops_at_once(
+    centre: CallCentre,
+) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=centre.sam).key}")
+    assert client.get("/api/v1/phone-lookup/", {"number": "13812345678"}).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get("/api/v1/phone-lookup/", {"number": "0086 138 1234 5678"})
+    assert [row["customer"] for row in answer.json()["matches"]] == [centre.customer.pk]
+    assert len(queries) <= LOOKUP_QUERIES, [query["sql"] for query in queries.captured_queries]
+    User.objects.filter(pk=centre.sam.pk).update(status=User.Status.FROZEN)
+    assert client.get("/api/v1/phone-lookup/", {"number": "13812345678"}).status_code == 401
 
 
 def test_extensions_through_the_api_stay_in_the_admins_unit(centre: CallCentre) -> None:

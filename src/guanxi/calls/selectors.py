@@ -41,11 +41,13 @@ def area_code_of(unit_id: int | None) -> str:
     return PbxConnection.objects.filter(business_unit_id=unit_id).values_list("area_code", flat=True).first() or ""
 
 
-def key_of(number: str, *, unit_id: int | None) -> str:
-    """The normalised number; the unit's area code is read only for a local number reported without one."""
+def key_of(number: str, *, unit_id: int | None = None, actor: User | None = None) -> str:
+    """The normalised number; the unit's (or the actor's unit's) area code is read only for a local number
+    reported without one."""
     key = number_key(number)
     if re.fullmatch(r"[2-9]\d{6,7}", key):
-        key = number_key(number, area_code=area_code_of(unit_id))
+        unit = actor.business_unit_id if actor is not None else unit_id
+        key = number_key(number, area_code=area_code_of(unit))
     return key
 
 
@@ -54,7 +56,7 @@ def phone_lookup(*, actor: User, number: str, key: str | None = None) -> tuple[s
     normalised number, the matches, one per customer). The contacts with the number come first, from the
     indexes of their mobile and phone; then one read of the customers through the scope gate, by their own
     phone's index or as those contacts' customers (a contact is visible exactly when its customer is)."""
-    key = key_of(number, unit_id=actor.business_unit_id) if key is None else key
+    key = key_of(number, actor=actor) if key is None else key
     if not key:
         return "", []
     return key, _matches(key, Customer.objects.visible_to(actor), Contact.objects.all())
@@ -159,7 +161,7 @@ def call_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet
     if filters.get("queue"):
         rows = rows.filter(agent__isnull=True)
     if filters.get("number"):
-        key = key_of(str(filters["number"]), unit_id=actor.business_unit_id)
+        key = key_of(str(filters["number"]), actor=actor)
         rows = rows.filter(Q(number_key=key) | Q(number=filters["number"]) | Q(extension=filters["number"]))
     if filters.get("date_from"):
         rows = rows.filter(started_at__date__gte=filters["date_from"])

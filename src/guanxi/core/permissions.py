@@ -72,6 +72,7 @@ class Grants:
     scopes: dict[str, Scope]  # module → the widest scope among the roles that grant its ``view``
     personal: frozenset[str] = frozenset()  # personal modules: always scope OWN, whatever the roles
     code_scopes: dict[str, Scope] = field(default_factory=dict)  # code → the widest scope of a role granting it
+    two_factor: bool = False  # a role requires two-factor sign-in (read with the roles: no query of its own)
 
     def allows(self, code: str) -> bool:
         return self.superuser or code in self.codes
@@ -111,8 +112,10 @@ def grants_of(user: User) -> Grants:
     scopes: dict[str, Scope] = {}
     code_scopes: dict[str, Scope] = {}
     personal: set[str] = set()
+    two_factor = False
     if user.is_active:
         for role in user.roles.all():
+            two_factor = two_factor or role.require_two_factor
             role_codes = set(role.permissions)
             codes |= role_codes
             role_scope = Scope(role.data_scope)
@@ -133,6 +136,7 @@ def grants_of(user: User) -> Grants:
         scopes=scopes,
         personal=frozenset(personal),
         code_scopes=code_scopes,
+        two_factor=two_factor,
     )
     user._grants = grants  # type: ignore[attr-defined]
     return grants

@@ -74,7 +74,7 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if isinstance(user, User) and not _exempt(request.path) and two_factor.setup_missing(user):
+        if isinstance(user, User) and two_factor.setup_missing(user) and not _exempt(request.path):
             if request.path.startswith("/api/"):
                 message = _("Set up two-factor sign-in before using Guanxi.")
                 return JsonResponse({"detail": message, "code": "two_factor_setup_required"}, status=403)

@@ -49,8 +49,13 @@ def is_required(user: User) -> bool:
 
 
 def setup_missing(user: User) -> bool:
-    """True when one of the user's roles requires two-factor sign-in and they have not set it up."""
-    return User.objects.filter(pk=user.pk, roles__require_two_factor=True, two_factor__isnull=True).exists()
+    """True when one of the user's roles requires two-factor sign-in and they have not set it up. The roles
+    are read with the user's grants (once per request); the set-up only when a role requires it."""
+    from guanxi.core.permissions import grants_of
+
+    if not grants_of(user).two_factor:
+        return False
+    return not TwoFactor.objects.filter(user_id=user.pk).exists()
 
 
 def _matching_step(secret: str, code: str, at: datetime) -> int | None:

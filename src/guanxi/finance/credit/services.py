@@ -4,13 +4,14 @@ passes (sales calls it through ``sales.orders.hooks``): above the limit, or rate
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,7 +67,7 @@ def credits_rate(
                                                             "rating", "limit")}  # fmt: skip
     in_force = _overrides(ids, id_range)
     found = histories([(row.pk, row.level, row.has_deal) for row in customers], at, id_range)
-    changed: list[CustomerCredit] = []
+    changed: list[Row] = []
     shown: dict[int, str] = {}
     for customer in customers:
         unit = settings.get(customer.unit_id)
@@ -79,28 +80,70 @@ def credits_rate(
             shown[customer.pk] = now_rating
         if existing.get(customer.pk) == (rating, limit, reasons, now_rating, now_limit):
             continue
-        changed.append(
-            CustomerCredit(
-                customer_id=customer.pk, business_unit_id=customer.unit_id, computed_rating=rating,
-                computed_limit=limit, reasons=reasons, rating=now_rating, limit=now_limit, rated_at=at,
-            )
-        )  # fmt: skip
+        changed.append((customer.pk, customer.unit_id, rating, limit, reasons, now_rating, now_limit))
     if changed:
-        CustomerCredit.objects.bulk_create(
-            changed, update_conflicts=True, unique_fields=["customer"], update_fields=WRITTEN, batch_size=2000
-        )
+        _write(changed, at)
         # the written rows are locked now: an override committed meanwhile is seen, and kept
-        written = {row.customer_id: row for row in changed}
+        written = {row[0]: row for row in changed}
         for customer_id, override in _overrides(list(written), id_range).items():
             row = written.get(customer_id)
             if row is None:
                 continue
-            kept = _in_force(override, row.computed_rating, row.computed_limit)
-            if (row.rating, row.limit) != kept:
+            kept = _in_force(override, row[2], row[3])
+            if (row[5], row[6]) != kept:
                 CustomerCredit.objects.filter(pk=customer_id).update(rating=kept[0], limit=kept[1])
                 shown[customer_id] = kept[0]
     customers_credit_rating_set(ratings=shown)
     return len(changed)
+
+
+# (customer, unit, computed rating, computed limit, reasons, rating, limit): a row to write
+Row = tuple[int, int, str, Decimal, list[dict[str, Any]], str, Decimal]
+UPSERT_ROWS = 5000
+
+
+def _write(rows: list[Row], at: datetime) -> None:
+    """Insert or update these credit rows. On PostgreSQL one statement per few thousand rows takes them as
+    arrays (no model instance per row); elsewhere ``bulk_create`` does the same upsert."""
+    db = router.db_for_write(CustomerCredit)
+    if connections[db].vendor != "postgresql":
+        CustomerCredit.objects.using(db).bulk_create(
+            [
+                CustomerCredit(
+                    customer_id=pk, business_unit_id=unit, computed_rating=computed, computed_limit=default,
+                    reasons=reasons, rating=rating, limit=limit, rated_at=at,
+                )
+                for pk, unit, computed, default, reasons, rating, limit in rows
+            ],
+            update_conflicts=True, unique_fields=["customer"], update_fields=WRITTEN, batch_size=2000,
+        )  # fmt: skip
+        return
+    meta, quote = CustomerCredit._meta, connections[db].ops.quote_name
+    columns = {field.name: field.column for field in meta.concrete_fields}
+    names = [quote(columns[name]) for name in ["customer", *WRITTEN]]
+    # the rows as one JSON document (no per-value parameter, no array quoting): a few thousand at a time
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(names)}) SELECT c, u, cr, cl, r, ra, l, %s "
+        "FROM jsonb_to_recordset(%s::jsonb) AS t(c bigint, u bigint, cr text, cl numeric, r jsonb, ra text, l numeric) "
+        f"ON CONFLICT ({names[0]}) DO UPDATE SET " + ", ".join(f"{name} = EXCLUDED.{name}" for name in names[1:])
+    )
+    with connections[db].cursor() as cursor:
+        for start in range(0, len(rows), UPSERT_ROWS):
+            document = json.dumps(
+                [
+                    {
+                        "c": pk,
+                        "u": unit,
+                        "cr": computed,
+                        "cl": str(default),
+                        "r": reasons,
+                        "ra": rating,
+                        "l": str(limit),
+                    }
+                    for pk, unit, computed, default, reasons, rating, limit in rows[start : start + UPSERT_ROWS]
+                ]
+            )
+            cursor.execute(sql, [at, document])
 
 
 def _overrides(ids: list[int], id_range: tuple[int, int] | None = None) -> dict[int, CreditOverride]:
