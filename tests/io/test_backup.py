@@ -18,6 +18,13 @@ from tests.conftest import World, grant
 from .helpers import imported
 
 
+@pytest.fixture(autouse=True)
+def _media_of_its_own(settings: Any, tmp_path: Path) -> None:
+    """Backups archive the uploaded files and restores write them back: here into the test's own folder,
+    never the checkout's var/media (which parallel workers and other runs share)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def checksums() -> dict[str, tuple[int, str]]:
     tables = {}
     with connection.cursor() as cursor:

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from guanxi.core.permissions import has_perm
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
@@ -171,10 +172,11 @@ def call_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet
 
 
 def queue_today(*, actor: User, now: datetime | None = None) -> int:
-    """Today's calls in the actor's unit that rang an extension nobody has: the menu's badge."""
+    """Today's calls in the actor's unit that rang an extension nobody has: the menu's badge, for those who
+    take calls (``calls.create``); a salesperson who only dials is spared the query."""
     start = timezone.localtime(now or timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
     unit_id = actor.business_unit_id
-    if unit_id is None:
+    if unit_id is None or not has_perm(actor, "calls.create"):
         return 0
     queue = Call.objects.visible_to(actor).filter(business_unit_id=unit_id, agent__isnull=True, started_at__gte=start)
     return queue.count()

@@ -52,6 +52,7 @@ STATUS_OF_CODE: dict[str, int] = {
     "disabled": 409,  # a turned-off mailbox
     "deleted": 409,  # a deleted webhook
     "invitation_used": 409,  # a partner portal invitation accepted or revoked already
+    "member_status": 409,  # a partner's portal user deactivated or reactivated already
     # 429: too many requests from one address
     "rate_limited": 429,
 }
