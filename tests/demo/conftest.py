@@ -2,7 +2,6 @@
 
 from collections.abc import Iterator
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,14 +12,6 @@ from django.test import override_settings
 from guanxi.customers.demo import PLACES
 from guanxi.customers.regions.models import Region
 from tests.conftest import FAST_AND_ISOLATED
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n --dist loadgroup` the package's tests share one worker, so the demo loads once."""
-    here = Path(__file__).parent
-    for item in items:
-        if item.path.is_relative_to(here):
-            item.add_marker(pytest.mark.xdist_group("demo"))
 
 
 @pytest.fixture(scope="package")
