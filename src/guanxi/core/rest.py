@@ -11,12 +11,31 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import STATUS_OF_CODE, DomainError
+from .paginator import EstimatingPaginator
 
 
 class Pagination(pagination.PageNumberPagination):
+    """Pages of 25; past a hundred thousand rows ``count`` is PostgreSQL's estimate, and the answer says so
+    with ``count_estimated`` (see core.paginator.EstimatingPaginator)."""
+
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 200
+    django_paginator_class = EstimatingPaginator
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        if getattr(self.page.paginator, "estimated", False):
+            response.data["count_estimated"] = True
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        described = super().get_paginated_response_schema(schema)
+        described["properties"]["count_estimated"] = {
+            "type": "boolean",
+            "description": "Present (true) when ``count`` is the database's estimate of a very large total.",
+        }
+        return described
 
 
 class JSONParser(parsers.JSONParser):
