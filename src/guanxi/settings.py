@@ -124,6 +124,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "guanxi.urls"
+FORM_RENDERER = "guanxi.core.renderers.FormRenderer"  # Django's, with a select's options written in Python
 WSGI_APPLICATION = "guanxi.wsgi.application"
 
 TEMPLATES = [
