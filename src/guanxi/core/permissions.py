@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from uuid import uuid4
+
+from django.core.cache import cache
+from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -114,11 +118,11 @@ def grants_of(user: User) -> Grants:
     personal: set[str] = set()
     two_factor = False
     if user.is_active:
-        for role in user.roles.all():
-            two_factor = two_factor or role.require_two_factor
-            role_codes = set(role.permissions)
+        for permissions, data_scope, require_two_factor in _roles_of(user):
+            two_factor = two_factor or require_two_factor
+            role_codes = set(permissions)
             codes |= role_codes
-            role_scope = Scope(role.data_scope)
+            role_scope = Scope(data_scope)
             for code in role_codes:
                 if code not in code_scopes or role_scope.width > code_scopes[code].width:
                     code_scopes[code] = role_scope
@@ -140,6 +144,36 @@ def grants_of(user: User) -> Grants:
     )
     user._grants = grants  # type: ignore[attr-defined]
     return grants
+
+
+# The roles each user holds, kept in the cache beside a stamp that any change to a role, to who holds which role
+# or a new user replaces: a request then reads its user's roles without a query. Whether the user is active
+# (frozen, left) is never cached: it comes with the user's row, read on every request.
+ROLES_STAMP = "guanxi:roles-stamp"
+ROLES_KEPT = 300  # seconds; a bound on staleness should a stamp's replacement ever fail to reach the cache
+
+
+def _roles_of(user: User) -> list[tuple[list[str], str, bool]]:
+    """(permissions, data scope, two-factor required) of each of the user's roles."""
+    key = f"guanxi:roles-of:{user.pk}"
+    found = cache.get_many([ROLES_STAMP, key])
+    stamp, kept = found.get(ROLES_STAMP), found.get(key)
+    if stamp is not None and kept is not None and kept[0] == stamp:
+        return list(kept[1])
+    # The stamp is read before the roles: a change committed meanwhile replaces it, so this entry never serves.
+    roles = [(list(role.permissions), role.data_scope, role.require_two_factor) for role in user.roles.all()]
+    if stamp is None:
+        cache.add(ROLES_STAMP, uuid4().hex, timeout=None)
+    else:
+        cache.set(key, (stamp, roles), timeout=ROLES_KEPT)
+    return roles
+
+
+def roles_changed(**kwargs: Any) -> None:
+    """Signal receiver: a role, an assignment or a user changed; every kept set of roles is out of date, now
+    and again once the transaction commits (a request reading meanwhile sees the rows from before)."""
+    cache.set(ROLES_STAMP, uuid4().hex, timeout=None)
+    transaction.on_commit(lambda: cache.set(ROLES_STAMP, uuid4().hex, timeout=None))
 
 
 def forget_grants(user: User) -> None:

@@ -27,7 +27,9 @@ class FormRenderer(DjangoTemplates):
 
 
 def _plain_options(widget: dict[str, Any]) -> bool:
-    return all(option["template_name"] == OPTION for _name, options, _index in widget["optgroups"] for option in options)
+    return all(
+        option["template_name"] == OPTION for _name, options, _index in widget["optgroups"] for option in options
+    )
 
 
 def _text(value: Any) -> str:
