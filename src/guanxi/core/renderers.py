@@ -40,10 +40,7 @@ def _text(value: Any) -> str:
 
 def _as_string(value: Any) -> str:
     """``{{ value|stringformat:'s' }}``: the filter keeps a safe value safe."""
-    try:
-        text = "%s" % (value,)
-    except (ValueError, TypeError):
-        return ""
+    text = str(value)
     return str(conditional_escape(mark_safe(text) if isinstance(value, SafeData) else text))
 
 

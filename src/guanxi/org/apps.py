@@ -1,6 +1,6 @@
-from django.apps import AppConfig
 from typing import Any
 
+from django.apps import AppConfig
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
