@@ -125,9 +125,9 @@ def grants_of(user: User) -> Grants:
             for code in role_codes:
                 if code not in code_scopes or role_scope.width > code_scopes[code].width:
                     code_scopes[code] = role_scope
-                module, _sep, action = code.partition(".")
-                if action == "view" and (module not in scopes or role_scope.width > scopes[module].width):
-                    scopes[module] = role_scope
+                name, _sep, action = code.partition(".")
+                if action == "view" and (name not in scopes or role_scope.width > scopes[name].width):
+                    scopes[name] = role_scope
         for module in MODULES.values():
             if module.kind == PERSONAL:
                 personal.add(module.code)

@@ -25,7 +25,7 @@ class Pagination(pagination.PageNumberPagination):
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
-        if getattr(self.page.paginator, "estimated", False):
+        if getattr(getattr(self.page, "paginator", None), "estimated", False):
             response.data["count_estimated"] = True
         return response
 
