@@ -68,7 +68,7 @@ def test_the_table_prints_the_ratio_the_rule_and_the_budget() -> None:
 class Answer(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # kept-alive connections, as gunicorn's threads keep them
 
-    def do_GET(self) -> None:  # noqa: N802 — the standard library's name
+    def do_GET(self) -> None:
         ok = self.headers.get("Authorization") == "Token secret"
         body = b'{"id": 1}'
         self.send_response(200 if ok else 401)
