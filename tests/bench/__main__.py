@@ -27,6 +27,11 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip", nargs="+", metavar="CASE", help="leave out cases whose name contains one of these")
     parser.add_argument("--reseed", action="store_true", help="load the dataset again even if it is there")
     parser.add_argument("--load-only", action="store_true", help="load the dataset, measure nothing")
+    parser.add_argument(
+        "--no-prepare",
+        action="store_true",
+        help="measure the dataset as it is: skip the apps' additions to it (a shared database others are reading)",
+    )
     parser.add_argument("--compare", type=Path, metavar="JSON", help="an earlier run: do queries per page grow?")
     parser.add_argument("--list", action="store_true", help="list the cases and stop")
     parser.add_argument(
@@ -84,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         leads=args.leads if args.leads is not None else args.customers // 2,
     )
     current = database.ensure(params, reseed=args.reseed, out=print)
-    for module in harness.modules("dataset_"):  # the apps' idempotent touches to a loaded dataset, if any
+    for module in [] if args.no_prepare else harness.modules("dataset_"):  # the apps' idempotent touches, if any
         if hasattr(module, "prepare"):
             module.prepare(print)
     database.analyze_stale(print)

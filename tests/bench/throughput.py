@@ -72,7 +72,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(tree: Path, *, timeout: float = 180) -> Iterator[tuple[int, int]]:
+def server(tree: Path, *, timeout: float = 600) -> Iterator[tuple[int, int]]:
     """``guanxi serve`` of the source in ``tree`` on a free port, on this process's database and Redis: its
     port and its master's process id. Stopped (SIGTERM to that master, gunicorn's graceful stop) on the way out."""
     port = free_port()
