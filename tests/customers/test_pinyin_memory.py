@@ -14,7 +14,7 @@ from guanxi.customers import keys
 def test_every_phrase_keeps_the_readings_of_pypinyins_own_data() -> None:
     data = json.loads((Path(pypinyin.__file__).parent / "phrases_dict.json").read_text(encoding="utf-8"))
 
-    assert PHRASES_DICT == data
+    assert data == PHRASES_DICT
     assert keys._share_phrase_readings() == 1249  # again: idempotent, the same distinct readings
     assert PHRASES_DICT["重庆"][0] is PHRASES_DICT["重新"][0]  # one 'chóng' list, not one per phrase
 
