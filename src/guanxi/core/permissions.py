@@ -73,6 +73,7 @@ class Grants:
     personal: frozenset[str] = frozenset()  # personal modules: always scope OWN, whatever the roles
     code_scopes: dict[str, Scope] = field(default_factory=dict)  # code → the widest scope of a role granting it
     two_factor: bool = False  # a role requires two-factor sign-in (read with the roles: no query of its own)
+    role_ids: frozenset[int] = frozenset()  # the roles themselves, for settings kept per role
 
     def allows(self, code: str) -> bool:
         return self.superuser or code in self.codes
@@ -113,8 +114,10 @@ def grants_of(user: User) -> Grants:
     code_scopes: dict[str, Scope] = {}
     personal: set[str] = set()
     two_factor = False
+    role_ids: set[int] = set()
     if user.is_active:
         for role in user.roles.all():
+            role_ids.add(role.pk)
             two_factor = two_factor or role.require_two_factor
             role_codes = set(role.permissions)
             codes |= role_codes
@@ -137,6 +140,7 @@ def grants_of(user: User) -> Grants:
         personal=frozenset(personal),
         code_scopes=code_scopes,
         two_factor=two_factor,
+        role_ids=frozenset(role_ids),
     )
     user._grants = grants  # type: ignore[attr-defined]
     return grants
