@@ -43,10 +43,10 @@ def daily_views_of(user: User, parameters: dict[str, Any] | None = None) -> int:
     if user.business_unit_id is None:
         return 0
     nearest = _department_ids(user.department)
-    roles = grants_of(user).role_ids  # read with the user's roles once per request: no join here
+    role_ids = grants_of(user).role_ids  # read with the user's roles once per request: no join here
     rows = list(
         ViewLimit.objects.filter(business_unit_id=user.business_unit_id).filter(
-            Q(user=user) | Q(department_id__in=nearest) | Q(role_id__in=roles)
+            Q(user=user) | Q(department_id__in=nearest) | Q(role_id__in=role_ids)
         )
     )
     for row in rows:
@@ -128,9 +128,8 @@ def _take_slot(actor: User, customer: Customer, day: date, slot: int, now: datet
     NOTHING rather than a savepoint around an insert that may fail: one statement instead of three, on
     PostgreSQL and SQLite alike."""
     ops, meta = connection.ops, PoolView._meta
-    columns = ", ".join(
-        ops.quote_name(meta.get_field(name).column) for name in ("user", "customer", "day", "slot", "at")
-    )
+    column = {field.name: field.column for field in meta.concrete_fields}
+    columns = ", ".join(ops.quote_name(column[name]) for name in ("user", "customer", "day", "slot", "at"))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"
