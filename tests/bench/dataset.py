@@ -23,6 +23,7 @@ from django.db import connection, models, transaction
 
 from guanxi.customers import keys
 from guanxi.customers.models import Contact, Customer, CustomerName
+from guanxi.core.permissions import roles_changed
 from guanxi.org.models import BusinessUnit, Department, Role, User
 
 from . import words
@@ -221,6 +222,7 @@ def build_org(params: Params, rng: random.Random, names: Names) -> Org:
     User.roles.through.objects.bulk_create(
         [User.roles.through(user_id=person.pk, role_id=roles[role].pk) for person, role in people]
     )
+    roles_changed()  # a bulk insert sends no signal: the roles kept in the cache from an earlier load are stale
     # A few salespeople hold most customers: log-normal weights; managers keep a handful each.
     weights = [rng.lognormvariate(0, 1.0) for _ in sellers]
     mean = sum(weights) / len(weights)

@@ -76,6 +76,7 @@ class Grants:
     personal: frozenset[str] = frozenset()  # personal modules: always scope OWN, whatever the roles
     code_scopes: dict[str, Scope] = field(default_factory=dict)  # code → the widest scope of a role granting it
     two_factor: bool = False  # a role requires two-factor sign-in (read with the roles: no query of its own)
+    role_ids: frozenset[int] = frozenset()  # the roles themselves, for settings kept per role
 
     def allows(self, code: str) -> bool:
         return self.superuser or code in self.codes
@@ -116,8 +117,10 @@ def grants_of(user: User) -> Grants:
     code_scopes: dict[str, Scope] = {}
     personal: set[str] = set()
     two_factor = False
+    role_ids: set[int] = set()
     if user.is_active:
-        for permissions, data_scope, require_two_factor in _roles_of(user):
+        for role_id, permissions, data_scope, require_two_factor in _roles_of(user):
+            role_ids.add(role_id)
             two_factor = two_factor or require_two_factor
             role_codes = set(permissions)
             codes |= role_codes
@@ -140,6 +143,7 @@ def grants_of(user: User) -> Grants:
         personal=frozenset(personal),
         code_scopes=code_scopes,
         two_factor=two_factor,
+        role_ids=frozenset(role_ids),
     )
     user._grants = grants  # type: ignore[attr-defined]
     return grants
@@ -152,15 +156,15 @@ ROLES_STAMP = "guanxi:roles-stamp"
 ROLES_KEPT = 300  # seconds; a bound on staleness should a stamp's replacement ever fail to reach the cache
 
 
-def _roles_of(user: User) -> list[tuple[list[str], str, bool]]:
-    """(permissions, data scope, two-factor required) of each of the user's roles."""
+def _roles_of(user: User) -> list[tuple[int, list[str], str, bool]]:
+    """(id, permissions, data scope, two-factor required) of each of the user's roles."""
     key = f"guanxi:roles-of:{user.pk}"
     found = cache.get_many([ROLES_STAMP, key])
     stamp, kept = found.get(ROLES_STAMP), found.get(key)
     if stamp is not None and kept is not None and kept[0] == stamp:
         return list(kept[1])
     # The stamp is read before the roles: a change committed meanwhile replaces it, so this entry never serves.
-    roles = [(list(role.permissions), role.data_scope, role.require_two_factor) for role in user.roles.all()]
+    roles = [(role.pk, list(role.permissions), role.data_scope, role.require_two_factor) for role in user.roles.all()]
     if stamp is None:
         cache.add(ROLES_STAMP, uuid4().hex, timeout=None)
     else:

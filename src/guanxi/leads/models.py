@@ -173,11 +173,19 @@ class Lead(MainRecord):
                 name="lead_alive_recent",
             ),
             models.Index(fields=["status", "last_followup_at"], name="lead_status_followup"),
-            # the lead pool's list: unowned open leads of one pool, the newest in it first
+            # the lead pool's list: the open unowned leads of one pool, the newest in it first, read and
+            # counted from the index alone (the condition is the list's own filter)
             models.Index(
                 fields=["pool", "-pooled_at", "-id"],
-                condition=Q(deleted_at__isnull=True, owner__isnull=True),
-                name="lead_pooled",
+                condition=Q(deleted_at__isnull=True, owner__isnull=True, status__in=OPEN_STATUSES),
+                name="lead_pool_open",
+            ),
+            # the same across several pools ("all pools"): walked newest first, the pool checked in the index
+            models.Index(
+                fields=["-pooled_at", "-id"],
+                include=["pool"],
+                condition=Q(deleted_at__isnull=True, owner__isnull=True, pool__isnull=False, status__in=OPEN_STATUSES),
+                name="lead_pool_open_recent",
             ),
             # the reclaim sweep: owned leads of a pool by the moment they return
             models.Index(

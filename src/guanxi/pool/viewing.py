@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,10 +43,11 @@ def daily_views_of(user: User, parameters: dict[str, Any] | None = None) -> int:
     if user.business_unit_id is None:
         return 0
     nearest = _department_ids(user.department)
+    role_ids = grants_of(user).role_ids  # read with the user's roles once per request: no join here
     rows = list(
-        ViewLimit.objects.filter(business_unit_id=user.business_unit_id)
-        .filter(Q(user=user) | Q(department_id__in=nearest) | Q(role__users=user))
-        .distinct()
+        ViewLimit.objects.filter(business_unit_id=user.business_unit_id).filter(
+            Q(user=user) | Q(department_id__in=nearest) | Q(role_id__in=role_ids)
+        )
     )
     for row in rows:
         if row.user_id:
@@ -116,13 +117,26 @@ def customer_viewed(*, actor: User, customer: Customer, now: datetime | None = N
                 % {"limit": limit},
                 code="view_limit",
             )
-        try:
-            with transaction.atomic():
-                PoolView.objects.create(user=actor, customer=customer, day=day, slot=today["viewed"] + 1, at=now)
+        if _take_slot(actor, customer, day, today["viewed"] + 1, now):
             return
-        except IntegrityError:
-            continue  # another page of the same person took this slot (or this customer) just now: count again
+        # another page of the same person took this slot (or this customer) just now: count again
     raise DomainError(_("Too many pages opened at once; try again."), code="view_limit")
+
+
+def _take_slot(actor: User, customer: Customer, day: date, slot: int, now: datetime) -> bool:
+    """Insert the day's view in the next slot unless a unique constraint says it is taken. ON CONFLICT DO
+    NOTHING rather than a savepoint around an insert that may fail: one statement instead of three, on
+    PostgreSQL and SQLite alike."""
+    ops, meta = connection.ops, PoolView._meta
+    column = {field.name: field.column for field in meta.concrete_fields}
+    columns = ", ".join(ops.quote_name(column[name]) for name in ("user", "customer", "day", "slot", "at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"
+            f" ON CONFLICT DO NOTHING RETURNING {ops.quote_name(meta.pk.column)}",
+            [actor.pk, customer.pk, ops.adapt_datefield_value(day), slot, ops.adapt_datetimefield_value(now)],
+        )
+        return cursor.fetchone() is not None
 
 
 def register() -> None:

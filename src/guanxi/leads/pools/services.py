@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,9 +89,22 @@ def pool_check(actor: User, pool: LeadPool, *, field: str = "pool") -> None:
 # --- claim -------------------------------------------------------------------------------------------------
 
 
-def _claims_today(user: User, now: datetime) -> int:
+def _claims_and_cooling(user: User, leads: Sequence[Lead], days: int, now: datetime) -> tuple[int, Lead | None]:
+    """The user's claims today (the daily cap counts them) and one of these leads they gave back or lost
+    within the cool-down, if any: both from the user's pool events, in one query."""
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return LeadPoolEvent.objects.filter(user=user, kind=LeadPoolEvent.Kind.CLAIM, at__gte=midnight).count()
+    claims = Q(kind=LeadPoolEvent.Kind.CLAIM, at__gte=midnight)
+    if not days:
+        return LeadPoolEvent.objects.filter(claims, user=user).count(), None
+    cooling = Q(
+        kind__in=[LeadPoolEvent.Kind.RETURN, LeadPoolEvent.Kind.RECLAIM],
+        lead__in=[lead.pk for lead in leads],
+        at__gt=now - days_rule_span(days),
+    )
+    found = LeadPoolEvent.objects.filter(claims | cooling, user=user).aggregate(
+        claims=Count("pk", filter=claims), cooling=Min("lead_id", filter=cooling)
+    )
+    return found["claims"], next((lead for lead in leads if lead.pk == found["cooling"]), None)
 
 
 def _holdings(user: User, up_to: int) -> int:
@@ -125,21 +138,6 @@ def _take(lead: Lead, owner: User, rules: LeadPoolRules, now: datetime) -> bool:
     return bool(changed)
 
 
-def _cooling(user: User, leads: Sequence[Lead], days: int, now: datetime) -> Lead | None:
-    """The first of these leads the user gave back (or lost) within the cool-down."""
-    if not days:
-        return None
-    recent = set(
-        LeadPoolEvent.objects.filter(
-            user=user,
-            lead__in=[lead.pk for lead in leads],
-            kind__in=[LeadPoolEvent.Kind.RETURN, LeadPoolEvent.Kind.RECLAIM],
-            at__gt=now - days_rule_span(days),
-        ).values_list("lead_id", flat=True)
-    )
-    return next((lead for lead in leads if lead.pk in recent), None)
-
-
 @transaction.atomic
 def lead_claim(*, actor: User, lead: Lead) -> Lead:
     """领取: the actor takes a lead from a pool they see, first come first served."""
@@ -171,21 +169,19 @@ def leads_claim(*, actor: User, leads: Sequence[Lead]) -> list[Lead]:
     lock_holder(actor)  # one transaction at a time counts this person's claims and holdings
     parameters = unit_parameters(unit)
     rules = pool_rules(None, unit, parameters)
-    cooling = _cooling(actor, leads, rules.cooldown_days, now)
+    done, cooling = _claims_and_cooling(actor, leads, rules.cooldown_days, now)
     if cooling is not None:
         raise DomainError(
             _("You gave back %(lead)s within the cool-down of %(days)d days; someone else may claim it first.")
             % {"lead": cooling, "days": rules.cooldown_days},
             code="cooling_down",
         )
-    if not has_perm(actor, "leads.configure"):
-        done = _claims_today(actor, now)
-        if done + len(leads) > rules.daily_claims:
-            raise DomainError(
-                _("You may claim %(limit)d leads a day and have claimed %(done)d today.")
-                % {"limit": rules.daily_claims, "done": done},
-                code="claim_limit",
-            )
+    if not has_perm(actor, "leads.configure") and done + len(leads) > rules.daily_claims:
+        raise DomainError(
+            _("You may claim %(limit)d leads a day and have claimed %(done)d today.")
+            % {"limit": rules.daily_claims, "done": done},
+            code="claim_limit",
+        )
     held = _holdings(actor, rules.holding_limit + 1)
     if held + len(leads) > rules.holding_limit:
         raise DomainError(
@@ -193,7 +189,7 @@ def leads_claim(*, actor: User, leads: Sequence[Lead]) -> list[Lead]:
             % {"held": held, "limit": rules.holding_limit},
             code="holding_limit",
         )
-    pools = LeadPool.objects.in_bulk({lead.pool_id for lead in leads if lead.pool_id})
+    pools = _pools_of(leads)
     for lead in leads:
         pool = pools.get(lead.pool_id or 0)
         if not _take(lead, actor, pool_rules(pool, unit, parameters, lead.product_line), now):
@@ -203,6 +199,13 @@ def leads_claim(*, actor: User, leads: Sequence[Lead]) -> list[Lead]:
         )
         audit_log(actor=actor, action=Action.OWNERSHIP, obj=lead, changes={"owner": [None, actor.pk]}, note="claim")
     return list(leads)
+
+
+def _pools_of(leads: Sequence[Lead]) -> dict[int, LeadPool]:
+    """The leads' pools: those read with them (``select_related``), the others in one query."""
+    loaded = {lead.pool_id: lead.pool for lead in leads if lead.pool_id and Lead.pool.is_cached(lead)}
+    missing = {lead.pool_id for lead in leads if lead.pool_id and lead.pool_id not in loaded}
+    return {**loaded, **(LeadPool.objects.in_bulk(missing) if missing else {})}  # type: ignore[dict-item]
 
 
 def leads_selected(actor: User, ids: Iterable[int | str], queryset: QuerySet[Lead] | None = None) -> list[Lead]:

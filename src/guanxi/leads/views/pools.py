@@ -4,7 +4,7 @@ assign and move, and the pools' settings. Thin: parse, call one service or read,
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,13 +32,17 @@ def _back(request: AuthedRequest, default: str) -> str:
     return default
 
 
+POOL_ORDER = ("is_failed", "department__path", "pk")
+
+
 @perm_required("leads.view")
 def pool_list(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
-    visible = rules.pools_visible(request.user)
-    pool = get_object_or_404(visible, pk=pk) if pk else None
-    leads = rules.pooled_leads(request.user).select_related("pool")
-    if pool is not None:
-        leads = leads.filter(pool=pool)
+    visible = list(rules.pools_visible(request.user).select_related("department").order_by(*POOL_ORDER))
+    pool = next((row for row in visible if row.pk == pk), None) if pk else None
+    if pk and pool is None:
+        raise Http404
+    shown = [pool.pk] if pool is not None else [row.pk for row in visible]
+    leads = rules.pooled_leads(request.user, shown).select_related("pool")
     query = request.GET.get("q", "").strip()
     if query:
         leads = leads.filter(company__icontains=query) | leads.filter(name__icontains=query)
@@ -49,7 +53,7 @@ def pool_list(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
         row.masked_phone = keys.mask_phone(row.mobile or row.phone) if (row.mobile or row.phone) else ""
     manager = has_perm(request.user, "leads.assign")
     context = {
-        "pools": visible.select_related("department").order_by("is_failed", "department__path", "pk"),
+        "pools": visible,
         "pool": pool,
         "page_obj": page,
         "query": query,
