@@ -242,7 +242,7 @@ def _shared_ids(model: type[models.Model], path: str, actor_id: int) -> models.Q
     relation = model._meta.get_field(head) if rest else None
     if isinstance(relation, models.ManyToOneRel) and relation.field.model is not model:
         # rows shared through their children (an approval request through its tasks): the children alone
-        child = relation.related_model
+        child: Any = relation.related_model
         return child._base_manager.filter(**{rest: actor_id}).order_by().values_list(relation.field.attname, flat=True)
     return model._base_manager.filter(**{path: actor_id}).order_by().values_list("pk", flat=True)
 

@@ -42,12 +42,12 @@ def matches(addresses: Iterable[str], *, unit_id: int, own: Iterable[str] = ()) 
         .values_list("customer_id", "contact")
     )
     # one round trip for both lookups: each answers from its index in well under a millisecond
-    rows = list(contacts.union(customers, all=True))
-    for customer_id, contact_id in rows:
+    both: list[tuple[int, int | None]] = list(contacts.union(customers, all=True))
+    for customer_id, contact_id in both:
         if contact_id is not None:
             found[(customer_id, contact_id)] = None
     matched = {customer_id for customer_id, _ in found}
-    for customer_id, contact_id in rows:
+    for customer_id, contact_id in both:
         if contact_id is None and customer_id not in matched:
             found[(customer_id, None)] = None
             matched.add(customer_id)
