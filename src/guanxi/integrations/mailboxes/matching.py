@@ -32,6 +32,7 @@ def matches(addresses: Iterable[str], *, unit_id: int, own: Iterable[str] = ()) 
     contacts = (
         Contact.objects.alias(address=Lower("email"))
         .filter(address__in=wanted, customer__business_unit_id=unit_id, customer__deleted_at__isnull=True)
+        .order_by()  # a compound query takes no ORDER BY in its parts (SQLite refuses it)
         .values_list("customer_id", "pk")
     )
     customers = (
@@ -39,6 +40,7 @@ def matches(addresses: Iterable[str], *, unit_id: int, own: Iterable[str] = ()) 
             email__in=wanted, customer__business_unit_id=unit_id, customer__deleted_at__isnull=True
         )
         .annotate(contact=Value(None, output_field=BigIntegerField()))
+        .order_by()
         .values_list("customer_id", "contact")
     )
     # one round trip for both lookups: each answers from its index in well under a millisecond
