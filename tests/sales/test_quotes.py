@@ -132,7 +132,8 @@ def test_one_company_one_price_shows_the_latest_price_by_anyone_in_the_unit(shop
     draft = quote(shop.charlie, client, {"product": lathe.pk, "unit_price": "10"})  # a draft gives no price
     later = quote(shop.charlie, client, {"product": lathe.pk, "unit_price": "900"})
     services.quote_submit(actor=shop.charlie, quote=later)
-    prices = selectors.last_prices(actor=shop.alice, customer=client, products=[lathe.pk])
+    prices = selectors.last_prices(actor=shop.alice, customer_id=client.pk, products=[lathe.pk])
+    assert prices is not None
     seen = prices[lathe.pk]
     assert (seen.unit_price, seen.quote_number, seen.quoted_by) == (Decimal(900), later.number, str(shop.charlie))
     assert draft.status == "draft"

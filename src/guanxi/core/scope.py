@@ -45,6 +45,9 @@ class Rule:
     module: str  # the permission module whose ``view`` grant (and its scope) applies
     owner: str | None = "owner"
     shared: str | None = None  # many-to-many of users the row is shared with
+    # False where the rows shared with one person keep growing (every request an approver was ever asked
+    # about): a subquery then, rather than reading their ids first and sending them back with every query.
+    shared_inline: bool = True
     department: str | None = None  # defaults to the owner's department; "self" for Department itself
     unit: str | None = None  # defaults to the department's unit
     # Configuration: whoever may view the module sees every row; with ``unit`` (empty = group-wide), every
@@ -214,6 +217,8 @@ def _shared(actor: User, rule: Rule, model: type[models.Model]) -> Q | None:
     if not rule.shared:
         return None
     shared = _shared_ids(model, rule.shared, actor.pk)
+    if not rule.shared_inline:
+        return Q(pk__in=shared)
     ids = list(shared[: SHARED_IDS_INLINE + 1])
     if len(ids) > SHARED_IDS_INLINE:
         return Q(pk__in=shared)
@@ -233,6 +238,12 @@ def _shared_ids(model: type[models.Model], path: str, actor_id: int) -> models.Q
             .order_by()
             .values_list(field.m2m_field_name(), flat=True)
         )
+    head, _, rest = path.partition("__")
+    relation = model._meta.get_field(head) if rest else None
+    if isinstance(relation, models.ManyToOneRel) and relation.field.model is not model:
+        # rows shared through their children (an approval request through its tasks): the children alone
+        child: Any = relation.related_model
+        return child._base_manager.filter(**{rest: actor_id}).order_by().values_list(relation.field.attname, flat=True)
     return model._base_manager.filter(**{path: actor_id}).order_by().values_list("pk", flat=True)
 
 

@@ -134,7 +134,21 @@ class Ticket(MainRecord):
                 condition=Q(deleted_at__isnull=True),
                 name="ticket_unit_recent",
             ),
+            # the list filtered by type (and status), newest first, counted from the index alone: a unit's
+            # complaints are a sixth of its tickets, too many to find by reading the unit's rows
+            models.Index(
+                fields=["business_unit", "type", "status", "-created_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="ticket_unit_type",
+            ),
             models.Index(fields=["customer", "status"], name="ticket_customer_status"),
+            # the open tickets of many customers at once (a channel partner's ten thousand): a few thousand
+            # entries to join, instead of one probe of the index above per customer
+            models.Index(
+                fields=["customer"],
+                condition=Q(deleted_at__isnull=True, status__in=["new", "assigned", "in_progress"]),
+                name="ticket_open_customer",
+            ),
             # the SLA sweep: open tickets by their next deadline, not yet marked
             models.Index(
                 fields=["resolve_due_at"],

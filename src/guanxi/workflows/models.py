@@ -207,5 +207,7 @@ def register() -> None:
     )
     # Everyone has an inbox and their own requests; a request is shared with the people asked to decide it.
     permissions.register_module(permissions.Module("approvals", _("Approvals"), ("view",), kind=permissions.PERSONAL))
-    scope.register(ApprovalRequest, scope.Rule("approvals", owner="submitter", shared="tasks__approver"))
+    scope.register(
+        ApprovalRequest, scope.Rule("approvals", owner="submitter", shared="tasks__approver", shared_inline=False)
+    )
     scope.register(ApprovalFlow, scope.Rule("approval_flows", owner=None, unit="business_unit", everyone=True))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q, Value
 from django.db.models.functions import Lower
 
 from guanxi.core.config.parameters import parameter_value
@@ -32,21 +32,30 @@ def matches(addresses: Iterable[str], *, unit_id: int, own: Iterable[str] = ()) 
     contacts = (
         Contact.objects.alias(address=Lower("email"))
         .filter(address__in=wanted, customer__business_unit_id=unit_id, customer__deleted_at__isnull=True)
+        .order_by()  # a compound query takes no ORDER BY in its parts (SQLite refuses it)
         .values_list("customer_id", "pk")
     )
-    for customer_id, contact_id in contacts:
-        found[(customer_id, contact_id)] = None
+    customers = (
+        CustomerName.objects.filter(
+            email__in=wanted, customer__business_unit_id=unit_id, customer__deleted_at__isnull=True
+        )
+        .annotate(contact=Value(None, output_field=BigIntegerField()))
+        .order_by()
+        .values_list("customer_id", "contact")
+    )
+    # one round trip for both lookups: each answers from its index in well under a millisecond
+    both: list[tuple[int, int | None]] = list(contacts.union(customers, all=True))
+    for customer_id, contact_id in both:
+        if contact_id is not None:
+            found[(customer_id, contact_id)] = None
     matched = {customer_id for customer_id, _ in found}
-    customers = CustomerName.objects.filter(
-        email__in=wanted, customer__business_unit_id=unit_id, customer__deleted_at__isnull=True
-    ).values_list("customer_id", flat=True)
-    for customer_id in customers:
-        if customer_id not in matched:
+    for customer_id, contact_id in both:
+        if contact_id is None and customer_id not in matched:
             found[(customer_id, None)] = None
             matched.add(customer_id)
-    if parameter_value(MATCH_DOMAIN, unit=unit_id):
-        domains = {address.rsplit("@", 1)[1] for address in wanted if "@" in address} - PUBLIC_DOMAINS
-        own_domains = {address.rsplit("@", 1)[1].lower() for address in own if "@" in address}
+    domains = {address.rsplit("@", 1)[1] for address in wanted if "@" in address} - PUBLIC_DOMAINS
+    own_domains = {address.rsplit("@", 1)[1].lower() for address in own if "@" in address}
+    if domains - own_domains and parameter_value(MATCH_DOMAIN, unit=unit_id):
         for domain in sorted(domains - own_domains):
             rows = Customer.objects.filter(
                 Q(search__email__endswith=f"@{domain}") | Q(website__icontains=domain), business_unit_id=unit_id

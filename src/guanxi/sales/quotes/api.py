@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from guanxi.core.api import ModelSerializer, ScopedViewSet, Serializer, VisibleRelatedField, version_sent
-from guanxi.core.scope import get_readable_or_404, get_visible_or_404
+from guanxi.core.scope import get_readable_or_404
 from guanxi.customers.models import Contact, Customer
 
 from ..models import Opportunity
@@ -198,7 +198,13 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     @action(detail=False, methods=["get"], url_path="last-prices")
     def last_prices(self, request: Request) -> Response:
         """One company, one price: the latest price anyone in your unit gave this customer for each product."""
-        customer = get_visible_or_404(Customer.objects.all(), self.actor, pk=request.query_params.get("customer"))
+        customer = request.query_params.get("customer", "")
         ids = [int(part) for part in request.query_params.get("products", "").split(",") if part.strip().isdigit()]
-        found = selectors.last_prices(actor=self.actor, customer=customer, products=ids[:200])
+        found = (
+            selectors.last_prices(actor=self.actor, customer_id=int(customer), products=ids[:200])
+            if customer.isdigit()
+            else None
+        )
+        if found is None:
+            raise Http404
         return Response(LastPriceSerializer(list(found.values()), many=True).data)

@@ -51,12 +51,13 @@ class LastPrice:
     quoted_at: datetime
 
 
-def last_prices(*, actor: User, customer: Customer, products: Iterable[int]) -> dict[int, LastPrice]:
+def last_prices(*, actor: User, customer_id: int, products: Iterable[int]) -> dict[int, LastPrice] | None:
     """For each product, the latest price anyone in the actor's unit gave this customer on a submitted quote
-    (the lines' own index: customer, product, newest first). The customer must be within the actor's scope;
-    the quotes need not be: the point is that the whole unit speaks with one price."""
-    if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
-        return {}
+    (the lines' own index: customer, product, newest first). The customer must be within the actor's scope
+    (None otherwise, for the caller to answer as for a missing one: the one look at the customer a request
+    makes); the quotes need not be: the point is that the whole unit speaks with one price."""
+    if not Customer.objects.visible_to(actor).filter(pk=customer_id).exists():
+        return None
     wanted = list(dict.fromkeys(products))
     if not wanted:
         return {}
@@ -64,7 +65,7 @@ def last_prices(*, actor: User, customer: Customer, products: Iterable[int]) -> 
     newest = Window(RowNumber(), partition_by=[F("product_id")], order_by=[F("quoted_at").desc(), F("id").desc()])
     lines = (
         QuoteLine.objects.filter(
-            customer=customer,
+            customer_id=customer_id,
             product_id__in=wanted,
             quoted_at__isnull=False,
             quote__business_unit_id=actor.business_unit_id,

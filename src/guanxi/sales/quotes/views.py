@@ -41,7 +41,9 @@ def quote_list(request: AuthedRequest) -> HttpResponse:
 def _last_prices(request: AuthedRequest, customer: Customer | None, product_ids: list[int]) -> list[Any]:
     if customer is None or not product_ids:
         return []
-    return list(selectors.last_prices(actor=request.user, customer=customer, products=product_ids).values())
+    return list(
+        (selectors.last_prices(actor=request.user, customer_id=customer.pk, products=product_ids) or {}).values()
+    )
 
 
 def _warnings(request: AuthedRequest, customer: Customer | None) -> list[Any]:
