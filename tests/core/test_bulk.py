@@ -30,6 +30,13 @@ def test_rows_update_writes_each_rows_values_and_skips_the_unchanged(world: Worl
     assert second.reasons == [{"rule": "no_order", "days": 200}] and second.checked_at == now
     assert rows_update(ChurnAlert, ["reasons", "checked_at"], rows) == 0
     assert rows_update(ChurnAlert, ["reasons"], []) == 0
+    # only a change of the compared fields writes the row (with all its fields)
+    again = now + timedelta(hours=1)
+    assert rows_update(ChurnAlert, ["reasons", "checked_at"], [(second.pk, second.reasons, again)],
+                       changed=["reasons"]) == 0  # fmt: skip
+    assert rows_update(ChurnAlert, ["reasons", "checked_at"], [(second.pk, [], again)], changed=["reasons"]) == 1
+    second.refresh_from_db()
+    assert second.reasons == [] and second.checked_at == again
 
 
 def test_rows_upsert_inserts_the_new_rows_and_updates_the_others(world: World) -> None:

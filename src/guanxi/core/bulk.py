@@ -57,20 +57,26 @@ def _documents(rows: Sequence[Sequence[Any]]) -> list[str]:
     ]  # fmt: skip
 
 
-def rows_update(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+def rows_update(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *,
+    changed: Sequence[str] | None = None,
+) -> int:  # fmt: skip
     """``UPDATE`` each row whose primary key is the first value of its tuple with the values of ``fields``
-    that follow, in that order; a row whose values are all stored already is not written (no new row
-    version, no trigger). Answers the number of rows written."""
+    that follow, in that order. A row is written only when one of the ``changed`` fields (all of them by
+    default) differs from what is stored: no new row version for the rest. Answers the rows written."""
     if not rows:
         return 0
+    compared = list(fields if changed is None else changed)
     db = router.db_for_write(model)
     if connections[db].vendor != "postgresql":
-        return _update_elsewhere(model, fields, rows, db)
+        return _update_elsewhere(model, fields, rows, db, compared)
     pk = model._meta.pk
     assert pk is not None
     columns, source = _recordset(model, [pk.name, *fields], db)
     table = connections[db].ops.quote_name(model._meta.db_table)
-    changes = " OR ".join(f"r.{column} IS DISTINCT FROM t.c{i}" for i, column in enumerate(columns[1:], 1))
+    changes = " OR ".join(
+        f"r.{column} IS DISTINCT FROM t.c{i}" for i, column in enumerate(columns[1:], 1) if fields[i - 1] in compared
+    )
     sql = (
         f"UPDATE {table} r SET "
         + ", ".join(f"{column} = t.c{i}" for i, column in enumerate(columns[1:], 1))
@@ -84,16 +90,21 @@ def rows_update(model: type[models.Model], fields: Sequence[str], rows: Sequence
     return written
 
 
-def _update_elsewhere(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], db: str) -> int:
+def _update_elsewhere(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], db: str, compared: list[str]
+) -> int:
     pk = model._meta.pk
     assert pk is not None
     attnames = [model._meta.get_field(name).attname for name in fields]  # type: ignore[union-attr]
+    at = [fields.index(name) for name in compared]
     wanted = {row[0]: row[1:] for row in rows}
-    stored = model._base_manager.using(db).filter(pk__in=list(wanted)).values_list(pk.attname, *attnames)
+    stored = model._base_manager.using(db).filter(pk__in=list(wanted)).values_list(
+        pk.attname, *(attnames[i] for i in at)
+    )
     changed = []
     for values in stored:
         new = wanted[values[0]]
-        if tuple(_stored_form(model, name, value) for name, value in zip(fields, new, strict=True)) != values[1:]:
+        if tuple(_stored_form(model, fields[i], new[i]) for i in at) != values[1:]:
             changed.append(model(**{pk.attname: values[0], **dict(zip(attnames, map(_plain, new), strict=True))}))
     model._base_manager.using(db).bulk_update(changed, list(fields), batch_size=1000)
     return len(changed)

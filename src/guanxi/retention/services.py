@@ -80,8 +80,11 @@ def _raise_batch(
         .select_for_update()
         .values_list("pk", "customer_id")
     )
-    # set-based, and only the alerts whose figures changed: a re-run as of the same moment writes nothing
-    refreshed = rows_update(ChurnAlert, ["reasons", "checked_at"], [(pk, fired[c], at) for pk, c in open_alerts])
+    # set-based, and only the alerts whose figures changed (``checked_at``: when they last did), so a re-run
+    # the same day writes nothing
+    refreshed = rows_update(
+        ChurnAlert, ["reasons", "checked_at"], [(pk, fired[c], at) for pk, c in open_alerts], changed=["reasons"]
+    )
     having = {customer_id for _pk, customer_id in open_alerts}
     token = uuid.uuid4().hex
     ChurnAlert.objects.bulk_create(
