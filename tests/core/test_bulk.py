@@ -51,5 +51,9 @@ def test_rows_upsert_inserts_the_new_rows_and_updates_the_others(world: World) -
         (b.pk, world.unit, "A", Decimal("9.99"), [], "A", Decimal("9.99"), now),
     ])  # fmt: skip
     credits = {row.customer_id: row for row in CustomerCredit.objects.all()}
-    assert (credits[a.pk].rating, credits[a.pk].limit, credits[a.pk].reasons) == ("C", Decimal("500"), [{"code": "late"}])
+    assert (credits[a.pk].rating, credits[a.pk].limit, credits[a.pk].reasons) == (
+        "C",
+        Decimal("500"),
+        [{"code": "late"}],
+    )
     assert (credits[b.pk].rating, credits[b.pk].computed_limit, credits[b.pk].rated_at) == ("A", Decimal("9.99"), now)

@@ -98,8 +98,8 @@ def _update_elsewhere(
     attnames = [model._meta.get_field(name).attname for name in fields]  # type: ignore[union-attr]
     at = [fields.index(name) for name in compared]
     wanted = {row[0]: row[1:] for row in rows}
-    stored = model._base_manager.using(db).filter(pk__in=list(wanted)).values_list(
-        pk.attname, *(attnames[i] for i in at)
+    stored = (
+        model._base_manager.using(db).filter(pk__in=list(wanted)).values_list(pk.attname, *(attnames[i] for i in at))
     )
     changed = []
     for values in stored:
@@ -122,9 +122,7 @@ def _stored_form(model: type[models.Model], name: str, value: Any) -> Any:
     return value
 
 
-def rows_upsert(
-    model: type[models.Model], unique: str, fields: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
+def rows_upsert(model: type[models.Model], unique: str, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert each row (``unique``'s value first, then those of ``fields``) or, when one with that value is
     there, update its ``fields``."""
     if not rows:
