@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.db import connections, models, router
@@ -35,9 +35,9 @@ def _recordset(model: type[models.Model], names: Sequence[str], db: str) -> tupl
     """The quoted columns of these fields and ``jsonb_to_recordset(%s::jsonb) AS t(…)`` naming them c0, c1…"""
     connection = connections[db]
     quote = connection.ops.quote_name
-    fields = [model._meta.get_field(name) for name in names]
-    columns = [quote(field.column) for field in fields]  # type: ignore[union-attr]
-    types = [_column_type(field, connection) for field in fields]  # type: ignore[arg-type]
+    fields = [cast(models.Field[Any, Any], model._meta.get_field(name)) for name in names]
+    columns = [quote(field.column) for field in fields]
+    types = [_column_type(field, connection) for field in fields]
     spec = ", ".join(f"c{i} {kind}" for i, kind in enumerate(types))
     return columns, f"jsonb_to_recordset(%s::jsonb) AS t({spec})"
 
