@@ -72,3 +72,23 @@ def test_an_approved_quote_becomes_a_contract_that_is_approved_and_signed_and_th
     page.get_by_role("tab", name="合同").click()
     expect(page.get_by_test_id("customer-contracts")).to_contain_text(contract.number)
     assert Customer.objects.get(pk=customer.pk).status == "won"
+
+
+def test_the_customer_is_picked_by_a_fragment_of_its_name(live_server: object, page: Page) -> None:
+    world = World()
+    grant(world.alice, "salesperson")
+    customer = register(world.alice, "上海华锐食品有限公司")
+    base = str(live_server)
+    today = timezone.localdate()
+
+    sign_in(page, base, "alice")
+    page.goto(f"{base}/sales/contracts/new/")
+    page.locator(".ts-control input").first.fill("华锐")
+    page.locator(".ts-dropdown .option", has_text=customer.name).click()
+    page.get_by_label("标题").fill("冷库设备采购合同")
+    page.get_by_label("合同金额").fill("128000")
+    page.get_by_label("开始日期").fill(str(today))
+    page.get_by_label("结束日期").fill(str(today + timedelta(days=200)))
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("[data-contract-status]").first).to_have_attribute("data-contract-status", "draft")
+    assert Contract.objects.get().customer_id == customer.pk

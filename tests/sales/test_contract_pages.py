@@ -12,10 +12,11 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from guanxi.customers.models import Lifecycle
+from guanxi.sales.contracts import services as contract_services
 from guanxi.sales.contracts.models import Contract, ContractStatus
 from guanxi.sales.orders import services as order_services
 from guanxi.sales.orders.models import Order
-from tests.conftest import World, grant
+from tests.conftest import TwoUnits, World, client_for, grant
 
 from .conftest import open_opportunity
 from .contracting import approve, contract, signed
@@ -175,3 +176,27 @@ def test_a_signed_scan_is_attached_checked_and_read_only_within_scope(shop: Worl
     grant(shop.charlie, "salesperson")
     client.force_login(shop.charlie)
     assert client.get(f"/sales/contracts/attachments/{attachment.pk}/").status_code == 404
+
+
+def test_only_the_submitter_is_offered_withdraw_and_a_void_request_reads_in_each_readers_language(
+    shop: World,
+) -> None:
+    row = signed(shop.alice, shop.bob, customer(shop.alice))
+    contract_services.contract_void(actor=shop.alice, contract=row, reason="客户取消采购")
+    withdraw = f"/sales/contracts/{row.pk}/withdraw/"
+    assert withdraw in client_for(shop.alice).get(f"/sales/contracts/{row.pk}/").content.decode()
+    page = client_for(shop.bob).get(f"/sales/contracts/{row.pk}/").content.decode()
+    assert withdraw not in page  # the approver decides; only the submitter takes a request back
+    english = client_for(shop.bob, HTTP_ACCEPT_LANGUAGE="en").get("/approvals/").content.decode()
+    assert "Voiding a contract" in english and "作废" not in english and "客户取消采购" in english
+    assert "合同作废" in client_for(shop.bob, HTTP_ACCEPT_LANGUAGE="zh-hans").get("/approvals/").content.decode()
+
+
+def test_the_customer_picker_offers_what_the_search_finds_within_scope(two_units: TwoUnits) -> None:
+    w = two_units
+    mine = customer(w.alice, "华锐食品有限公司")
+    customer(grant(w.charlie, "salesperson"), "华锐电子有限公司")  # a colleague's: outside a salesperson's scope
+    found = client_for(w.alice).get("/customers/picker/", {"q": "华锐"}).json()["results"]
+    assert [row["number"] for row in found] == [mine.number] and found[0]["name"] == mine.name
+    assert client_for(w.alice).get("/customers/picker/", {"q": ""}).json() == {"results": []}
+    assert client_for(w.ben).get("/customers/picker/", {"q": "华锐"}).json() == {"results": []}  # the other unit

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
@@ -308,3 +310,24 @@ class ContactMoveForm(forms.Form):
         if customer is None:
             raise forms.ValidationError(_("No customer you can see has this number."))
         return customer
+
+
+def customer_ref_field(*, required: bool = True) -> forms.CharField:
+    """The customer of a quote, contract, order or opportunity typed by number or exact name; with JavaScript,
+    picked from the customers' search (name fragments, pinyin, phone) and filled in as the number."""
+    picker = forms.TextInput(
+        attrs={
+            "data-customer-picker": reverse_lazy("customers:picker"),
+            "data-none-label": _("No customer you can see matches this."),
+            "autocomplete": "off",
+        }
+    )
+    return forms.CharField(label=_("Customer (number or exact name)"), max_length=50, required=required, widget=picker)
+
+
+def customer_by_ref(actor: User, text: str) -> Customer:
+    """The customer the actor sees with this number or exact name (the field above's answer)."""
+    found = Customer.objects.visible_to(actor).filter(Q(number=text) | Q(name=text)).first()
+    if found is None:
+        raise forms.ValidationError(_("No customer you can see has this number or name."))
+    return found

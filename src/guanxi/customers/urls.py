@@ -7,6 +7,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
+    path("picker/", views.customer_picker, name="picker"),
     path("export/", views.customer_export, name="export"),
     path("bulk/", lists.customer_bulk, name="bulk"),
     path("columns/", lists.list_columns, name="columns"),

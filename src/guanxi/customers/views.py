@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -46,6 +46,18 @@ MERGE_ALIASES = {name: group for group, names in merge.GROUPS.items() for name i
 
 def _attempt(form: Any, call: Any) -> Any:
     return attempt(form, None, call, ALIASES)
+
+
+@perm_required("customers.view")
+def customer_picker(request: AuthedRequest) -> JsonResponse:
+    """Tom Select's options for a customer field (quotes, contracts, orders, opportunities): the customers the
+    user sees that the one search box finds for the typed text."""
+    query = request.GET.get("q", "").strip()
+    found = selectors.customer_list(actor=request.user, query=query) if query else None
+    rows = found.only("pk", "name", "number", "owner__display_name")[:20] if found is not None else []
+    return JsonResponse(
+        {"results": [{"number": row.number, "name": row.name, "owner": str(row.owner or "")} for row in rows]}
+    )
 
 
 @perm_required("customers.view")

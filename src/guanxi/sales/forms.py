@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
 from guanxi.core.config.dictionary import dictionary_choices
+from guanxi.customers.forms import customer_by_ref, customer_ref_field
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 from guanxi.org.selectors import directory, people_in_scope
@@ -35,7 +35,7 @@ def stage_choices(actor: User, *, open_only: bool = True) -> list[tuple[str, lis
 
 class OpportunityForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    customer_ref = forms.CharField(label=_("Customer (number or exact name)"), max_length=50, required=False)
+    customer_ref = customer_ref_field(required=False)
     pipeline = forms.ModelChoiceField(Pipeline.objects.none(), label=_("Pipeline"), required=False)
     stage = forms.TypedChoiceField(label=_("Stage"), coerce=int, empty_value=None, required=False)
     probability = forms.IntegerField(
@@ -104,10 +104,7 @@ class OpportunityForm(forms.ModelForm):
         text = self.cleaned_data.get("customer_ref", "").strip()
         if not text:
             return text
-        found = Customer.objects.visible_to(self.actor).filter(Q(number=text) | Q(name=text)).first()
-        if found is None:
-            raise forms.ValidationError(_("No customer you can see has this number or name."))
-        self.customer = found
+        self.customer = customer_by_ref(self.actor, text)
         return text
 
     def clean_amount(self) -> Any:

@@ -141,6 +141,13 @@ class ApprovalRequest(models.Model):
     def is_pending(self) -> bool:
         return self.status == RequestStatus.PENDING
 
+    @property
+    def kind_label(self) -> str:
+        """What is asked (a contract, voiding one, a receipt …), in the reader's language."""
+        from .registry import record_type_get
+
+        return str(record_type_get(self.record_type).label)
+
 
 class Decision(models.TextChoices):
     PENDING = "pending", _("Waiting")

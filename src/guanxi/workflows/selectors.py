@@ -85,6 +85,15 @@ def may_withdraw(*, actor: User, request: ApprovalRequest) -> bool:
     )
 
 
+def may_withdraw_record(*, actor: User, record_type: str, object_id: object) -> bool:
+    """Whether the record's page offers the actor its Withdraw button: their own request still waits and nobody
+    has decided a step of it."""
+    request = ApprovalRequest.objects.filter(
+        record_type=record_type, object_id=str(object_id), status=RequestStatus.PENDING, submitter=actor
+    ).first()
+    return request is not None and may_withdraw(actor=actor, request=request)
+
+
 def flows_of_unit(*, actor: User, unit_id: int | None) -> dict[str, ApprovalFlow]:
     rows = ApprovalFlow.objects.visible_to(actor).filter(business_unit_id=unit_id).prefetch_related("steps")
     return {flow.record_type: flow for flow in rows}

@@ -142,7 +142,7 @@ def receipt_submit(*, actor: User, receipt: Receipt) -> Receipt:
         record_type=RECEIPT_APPROVAL,
         obj=row,
         unit=row.business_unit_id,
-        title=f"{row.number} {receivable.number} ¥{row.amount}",
+        title=f"{row.number} {receivable.number} ¥{row.amount:,}",
         amount=row.amount,
     )
     audit_log(actor=actor, action=Action.UPDATE, obj=row, changes={"status": [before, row.status]})

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.forms import MultipleFileField
 from guanxi.core.uploads import files_help
+from guanxi.customers.forms import customer_by_ref, customer_ref_field
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 from guanxi.org.selectors import people_in_scope
@@ -23,7 +23,7 @@ DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 class CustomerPartForm(forms.Form):
     """The customer (typed by number or exact name when the page did not come from one) and its opportunity."""
 
-    customer_ref = forms.CharField(label=_("Customer (number or exact name)"), max_length=50)
+    customer_ref = customer_ref_field()
     opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=Opportunity.objects.none(), required=False)
 
     def __init__(self, *args: Any, actor: User, customer: Customer | None = None, **kwargs: Any) -> None:
@@ -37,10 +37,7 @@ class CustomerPartForm(forms.Form):
 
     def clean_customer_ref(self) -> str:
         text = self.cleaned_data.get("customer_ref", "").strip()
-        found = Customer.objects.visible_to(self.actor).filter(Q(number=text) | Q(name=text)).first()
-        if found is None:
-            raise forms.ValidationError(_("No customer you can see has this number or name."))
-        self.customer = found
+        self.customer = customer_by_ref(self.actor, text)
         return text
 
 

@@ -279,7 +279,7 @@ def _move(row: Contract, to: str, *, allowed: Sequence[str], **extra: Any) -> No
 
 
 def _title(row: Contract) -> str:
-    return f"{row.number} {row.customer.name} ¥{row.amount}"
+    return f"{row.number} {row.customer.name} ¥{row.amount:,}"
 
 
 @transaction.atomic
@@ -402,7 +402,7 @@ def contract_void(*, actor: User, contract: Contract, reason: str) -> Contract:
         record_type=CONTRACT_VOID,
         obj=row,
         unit=row.business_unit_id,
-        title=_("Void %(contract)s: %(reason)s") % {"contract": _title(row), "reason": reason},
+        title=f"{_title(row)}: {reason}",  # the inbox shows the kind (voiding a contract) in its reader's language
         amount=row.amount,
     )
     return row

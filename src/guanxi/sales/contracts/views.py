@@ -19,7 +19,7 @@ from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.customers.models import Customer
-from guanxi.workflows.selectors import history_of, may_decide
+from guanxi.workflows.selectors import history_of, may_decide, may_withdraw
 
 from ..models import Opportunity
 from ..quotes.forms import LineFormSet, lines_from
@@ -177,6 +177,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_create": has_perm(request.user, "contracts.create"),
             "can_order": has_perm(request.user, "orders.create"),
             "pending_request": pending if pending and may_decide(actor=request.user, request=pending) else None,
+            "may_withdraw": pending is not None and may_withdraw(actor=request.user, request=pending),
             "approvals": sorted(history, key=lambda request: request.submitted_at, reverse=True),
             "sign_form": SignForm(initial={"signed_on": contract.signed_on or timezone.localdate()}),
             "reason_form": ReasonForm(),

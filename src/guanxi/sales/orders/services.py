@@ -293,7 +293,7 @@ def order_confirm(*, actor: User, order: Order) -> Order:
         held = [{"code": hold.code, **hold.figures} for hold in holds]
         changes = {"status": ["draft", "pending"], "holds": [None, held]}
         audit_log(actor=actor, action=Action.UPDATE, obj=row, changes=changes, note=reasons)
-        title = f"{row.number} {row.customer.name} ¥{row.total}: {reasons}"
+        title = f"{row.number} {row.customer.name} ¥{row.total:,}: {reasons}"
         approval_submit(
             actor=actor, record_type=ORDER_APPROVAL, obj=row, unit=row.business_unit_id, title=title, amount=row.total
         )

@@ -16,6 +16,7 @@ from guanxi.core.paginator import CappedPaginator
 from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.customers.models import Customer
+from guanxi.workflows.selectors import may_withdraw_record
 
 from ..contracts.models import Contract
 from ..contracts.views import _lines_initial
@@ -23,7 +24,7 @@ from ..quotes.forms import LineFormSet, lines_from
 from ..quotes.models import Quote
 from . import selectors, services
 from .forms import OrderFilterForm, OrderForm
-from .models import Order
+from .models import Order, OrderStatus
 
 
 @perm_required("orders.view")
@@ -115,6 +116,8 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "lines": list(order.lines.select_related("product")),
             "can_edit": has_perm(request.user, "orders.edit"),
             "can_delete": has_perm(request.user, "orders.delete"),
+            "may_withdraw": order.status == OrderStatus.PENDING
+            and may_withdraw_record(actor=request.user, record_type=services.ORDER_APPROVAL, object_id=order.pk),
         },
     )
 

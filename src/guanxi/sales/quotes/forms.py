@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.customers.forms import customer_by_ref, customer_ref_field
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
@@ -17,7 +17,7 @@ from ..products.models import Product
 
 
 class QuoteForm(forms.Form):
-    customer_ref = forms.CharField(label=_("Customer (number or exact name)"), max_length=50)
+    customer_ref = customer_ref_field()
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
     opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=Opportunity.objects.none(), required=False)
     valid_until = forms.DateField(
@@ -40,10 +40,7 @@ class QuoteForm(forms.Form):
 
     def clean_customer_ref(self) -> str:
         text = self.cleaned_data.get("customer_ref", "").strip()
-        found = Customer.objects.visible_to(self.actor).filter(Q(number=text) | Q(name=text)).first()
-        if found is None:
-            raise forms.ValidationError(_("No customer you can see has this number or name."))
-        self.customer = found
+        self.customer = customer_by_ref(self.actor, text)
         return text
 
     def quote_data(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from guanxi.core.permissions import has_perm, perm_required
 from guanxi.core.scope import get_visible_or_404
 from guanxi.customers.models import Customer
 from guanxi.customers.warnings import warnings_of
-from guanxi.workflows.selectors import history_of
+from guanxi.workflows.selectors import history_of, may_withdraw_record
 
 from ..models import Opportunity
 from . import pdf, selectors, services
@@ -135,6 +135,8 @@ def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "lines": lines,
             "can_edit": has_perm(request.user, "quotes.edit"),
             "can_copy": has_perm(request.user, "quotes.create"),
+            "may_withdraw": quote.status == QuoteStatus.PENDING
+            and may_withdraw_record(actor=request.user, record_type=services.QUOTE_APPROVAL, object_id=quote.pk),
             "approvals": list(history_of(record_type=services.QUOTE_APPROVAL, object_id=quote.pk)[:10]),
             "last_prices": _last_prices(request, quote.customer, [line.product_id for line in lines]),
             "customer_warnings": _warnings(request, quote.customer),

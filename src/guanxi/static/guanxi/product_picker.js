@@ -35,6 +35,7 @@ document.addEventListener("DOMContentLoaded", () => {
         option: (item, escape) =>
           `<div><div>${escape(label(item))}</div><div class="small text-secondary">${escape(detail(item))}</div></div>`,
         item: (item, escape) => `<div>${escape(item.code ? label(item) : item.text)}</div>`,
+        no_results: () => `<div class="no-results">${form.dataset.noneLabel || ""}</div>`,
       },
       onChange(value) {
         const item = this.options[value];
