@@ -81,7 +81,12 @@ class ChurnAlert(MainRecord):
         indexes = [
             models.Index(fields=["business_unit", "status", "-raised_at"], name="churn_alert_unit_status"),
             models.Index(fields=["customer", "-raised_at"], name="churn_alert_customer"),
-            models.Index(fields=["owner", "status", "-raised_at"], name="churn_alert_owner_status"),
+            # an owner's open alerts, newest first: the inbox's count and page from the index alone
+            models.Index(
+                fields=["owner", "-raised_at", "-id"],
+                condition=Q(status__in=["warned", "retaining"], deleted_at__isnull=True),
+                name="churn_alert_owner_open",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -102,6 +102,10 @@ class Migration(migrations.Migration):
         migrations.RunPython(_run(POSTGRES, SQLITE), _run(POSTGRES_REVERSE, SQLITE_REVERSE), elidable=False),
         migrations.AddIndex(
             model_name="churnalert",
-            index=models.Index(fields=["owner", "status", "-raised_at"], name="churn_alert_owner_status"),
+            index=models.Index(
+                fields=["owner", "-raised_at", "-id"],
+                condition=models.Q(status__in=["warned", "retaining"], deleted_at__isnull=True),
+                name="churn_alert_owner_open",
+            ),
         ),
     ]
