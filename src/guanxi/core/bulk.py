@@ -35,7 +35,7 @@ def _recordset(model: type[models.Model], names: Sequence[str], db: str) -> tupl
     """The quoted columns of these fields and ``jsonb_to_recordset(%s::jsonb) AS t(…)`` naming them c0, c1…"""
     connection = connections[db]
     quote = connection.ops.quote_name
-    fields = [cast(models.Field[Any, Any], model._meta.get_field(name)) for name in names]
+    fields = [cast("models.Field[Any, Any]", model._meta.get_field(name)) for name in names]
     columns = [quote(field.column) for field in fields]
     types = [_column_type(field, connection) for field in fields]
     spec = ", ".join(f"c{i} {kind}" for i, kind in enumerate(types))
