@@ -27,8 +27,20 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip", nargs="+", metavar="CASE", help="leave out cases whose name contains one of these")
     parser.add_argument("--reseed", action="store_true", help="load the dataset again even if it is there")
     parser.add_argument("--load-only", action="store_true", help="load the dataset, measure nothing")
+    parser.add_argument(
+        "--no-prepare",
+        action="store_true",
+        help="measure the dataset as it is: skip the apps' additions to it (a shared database others are reading)",
+    )
     parser.add_argument("--compare", type=Path, metavar="JSON", help="an earlier run: do queries per page grow?")
     parser.add_argument("--list", action="store_true", help="list the cases and stop")
+    parser.add_argument(
+        "--baseline",
+        metavar="COMMIT",
+        help="also measure the throughput of the web server built from this commit, in the same run",
+    )
+    parser.add_argument("--clients", type=int, default=20, help="concurrent clients of the throughput case")
+    parser.add_argument("--seconds", type=float, default=10, help="how long the throughput case loads a server")
     return parser.parse_args(argv)
 
 
@@ -43,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
     from django.db import connection
 
-    from . import calibration, database, dataset, harness
+    from . import calibration, database, dataset, harness, throughput
 
     if connection.vendor != "postgresql":
         print("the benchmarks run on PostgreSQL: set DATABASE_URL (make bench does)", file=sys.stderr)
@@ -52,15 +64,20 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.REDIS_URL:
         print("note: REDIS_URL is unset, so sessions and cache live in the database (make bench sets it)")
     cases = harness.discover()
-    if args.only:
-        wanted = [word.lower() for word in args.only]
-        cases = [item for item in cases if any(word in item.name.lower() for word in wanted)]
-    if args.skip:
-        unwanted = [word.lower() for word in args.skip]
-        cases = [item for item in cases if not any(word in item.name.lower() for word in unwanted)]
+    wanted = [word.lower() for word in args.only or []]
+    unwanted = [word.lower() for word in args.skip or []]
+
+    def chosen(name: str) -> bool:
+        name = name.lower()
+        return (not wanted or any(word in name for word in wanted)) and not any(word in name for word in unwanted)
+
+    cases = [item for item in cases if chosen(item.name)]
+    loads = chosen(throughput.NAME)  # the server under load: not a case of the in-process table
     if args.list:
         for item in cases:
             print(f"{item.name}  (target {item.target_ms or '—'} ms)")
+        if loads:
+            print(f"{throughput.NAME}  (requests/s and each web process's memory)")
         return 0
 
     params = dataset.Params(
@@ -72,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         leads=args.leads if args.leads is not None else args.customers // 2,
     )
     current = database.ensure(params, reseed=args.reseed, out=print)
-    for module in harness.modules("dataset_"):  # the apps' idempotent touches to a loaded dataset, if any
+    for module in [] if args.no_prepare else harness.modules("dataset_"):  # the apps' idempotent touches, if any
         if hasattr(module, "prepare"):
             module.prepare(print)
     database.analyze_stale(print)
@@ -86,10 +103,29 @@ def main(argv: list[str] | None = None) -> int:
     print(calibration.describe(machine))
     print(f"measuring {len(cases)} cases, {args.warmup} warm-up + {args.repeat} timed requests each")
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    results = harness.run(cases, repeat=args.repeat, warmup=args.warmup, out=print)
+    picks = harness.Picks()
+    results = harness.run(cases, repeat=args.repeat, warmup=args.warmup, out=print, picks=picks)
+    served = []
+    if loads:
+        print(f"measuring {throughput.NAME}: {args.clients} clients for {args.seconds:g} s per server")
+        from .cases_cost import api_detail
+
+        probe = api_detail(picks)
+        connection.close()  # the server's processes take their own connections; ours stays idle meanwhile
+        served = throughput.measure(
+            probe.path,
+            harness.api_token(probe.user),
+            baseline=args.baseline,
+            clients=args.clients,
+            seconds=args.seconds,
+            out=print,
+        )
     after = calibration.calibrate()
     print()
     print(harness.table(results))
+    if served:
+        print()
+        print(throughput.summary(served, clients=args.clients))
     print(calibration.describe(machine, after))
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
@@ -112,12 +148,25 @@ def main(argv: list[str] | None = None) -> int:
                 "calibration_after": after,
             },
             "missing_indexes": [index.sql for index in database.missing_indexes()],
+            "throughput": [
+                {
+                    "server": name,
+                    "clients": args.clients,
+                    "requests_per_second": round(result.per_second, 1),
+                    "errors": result.errors,
+                    "workers_rss_mb": [round(item.rss_mb, 1) for item in held],
+                    "workers_pss_mb": [item.pss_mb and round(item.pss_mb, 1) for item in held],
+                    "workers_private_mb": [item.private_mb and round(item.private_mb, 1) for item in held],
+                }
+                for name, result, held in served
+            ],
         },
     )
     print(f"\nwritten to {path}")
     if args.compare:
         print(harness.compare(results, args.compare, redis=bool(settings.REDIS_URL)))
-    return 1 if any(result.status in {"FAIL", "error"} for result in results) else 0
+    failed = any(result.status in {"FAIL", "error"} for result in results)
+    return 1 if failed or any(result.errors for _, result, _ in served) else 0
 
 
 if __name__ == "__main__":

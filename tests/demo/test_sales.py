@@ -29,3 +29,16 @@ def test_running_the_demo_again_adds_no_opportunity_or_contract(demo: str, db: N
     call_command("demo", stdout=out)
     assert (Opportunity.objects.count(), Contract.objects.count()) == counts
     assert "already there" in out.getvalue() and "Demo contracts" in out.getvalue()
+
+
+def test_the_demo_contracts_went_through_working_hours_of_the_past(demo: str, db: None) -> None:
+    """Drafted, submitted, approved and signed as of days of the past year, in office hours, and numbered
+    by the month they were drafted in (not all on the day the demo was loaded)."""
+    from guanxi.workflows.models import ApprovalRequest
+
+    for row in Contract.objects.exclude(signed_on=None):
+        drafted = timezone.localtime(row.created_at)
+        assert drafted.date() < row.signed_on and 9 <= drafted.hour < 18, row.number
+    requests = ApprovalRequest.objects.filter(record_type__startswith="sales.contract")
+    assert requests and all(9 <= timezone.localtime(r.submitted_at).hour < 18 for r in requests)
+    assert len({row.number[:8] for row in Contract.objects.all()}) >= 4  # HT + year and month

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from guanxi.core.errors import NotPermitted
 from guanxi.core.jobs import run_job
@@ -179,7 +180,13 @@ def test_an_order_above_the_available_credit_waits_for_approval_then_is_confirme
     second = orders.order_confirm(actor=money.alice, order=draft(money, client, 25))  # 56,500 in all
     assert (first.status, second.status) == (OrderStatus.CONFIRMED, OrderStatus.PENDING)
     request = pending_request_for(record_type=orders.ORDER_APPROVAL, obj=second)
-    assert request is not None and "28250.00" in request.title and "50000.00" in request.title
+    assert request is not None and request.title == f"{second.number} {client.name} ¥28,250.00"
+    with translation.override("en"):  # stored as figures, worded in each reader's language
+        assert request.shown_reasons == [
+            "¥28250.00 outstanding plus this order's ¥28250.00 is above the credit limit of ¥50000.00."
+        ]
+    with translation.override("zh-hans"):
+        assert "28250.00" in request.shown_reasons[0] and "信用" in request.shown_reasons[0]
     entry = AuditEntry.objects.filter(object_id=str(second.pk), object_type="sales.order").latest("pk")
     assert entry.changes["holds"][1][0]["outstanding"] == "28250.00"
     approvals.approval_decide(actor=money.bob, request=request, approve=True, comment="老客户，同意")
@@ -209,7 +216,9 @@ def test_a_customer_rated_d_needs_approval_even_for_a_small_order(money: World, 
     order = orders.order_confirm(actor=money.alice, order=draft(money, client, 1))
     assert order.status == OrderStatus.PENDING
     request = pending_request_for(record_type=orders.ORDER_APPROVAL, obj=order)
-    assert request is not None and "D" in request.title
+    assert request is not None
+    with translation.override("en"):
+        assert request.shown_reasons == ["The customer's credit rating is D."]
     credit.credit_override_set(actor=money.bob, customer=client, rating="c", note="已承诺本周付清")
     other = orders.order_confirm(actor=money.alice, order=draft(money, client, 1))
     assert other.status == OrderStatus.CONFIRMED

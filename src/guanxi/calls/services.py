@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -32,7 +31,7 @@ from . import selectors
 from .models import EXTENSION_PATTERN, Call, CallEvent, Direction, Event, Extension, Outcome, PbxConnection
 
 CALLBACK_WITHIN = timedelta(hours=2)  # a missed call is called back within two hours
-DIAL_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+DIAL_SECONDS, DIAL_CONNECT_SECONDS = 5.0, 3.0
 PBX_FIELDS = ["dial_url", "area_code"]
 
 # --- the PBX's events ---------------------------------------------------------------------------------
@@ -415,8 +414,11 @@ def call_dial(*, actor: User, number: str) -> Call:
     secret = _key_of(connection)
     headers = {"Authorization": f"Bearer {secret}"} if secret else {}
     body = {"extension": extension.number, "number": key, "reference": reference}
+    import httpx  # here, not at import: the web processes load it only when someone dials
+
+    timeout = httpx.Timeout(DIAL_SECONDS, connect=DIAL_CONNECT_SECONDS)
     try:
-        response = httpx.post(connection.dial_url, json=body, headers=headers, timeout=DIAL_TIMEOUT)
+        response = httpx.post(connection.dial_url, json=body, headers=headers, timeout=timeout)
     except httpx.HTTPError:
         raise DomainError(_("The PBX did not answer: try again or dial by hand."), code="pbx_unreachable") from None
     if response.status_code >= 300:

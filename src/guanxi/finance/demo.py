@@ -5,6 +5,7 @@ services; safe to load again."""
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TextIO
@@ -12,12 +13,13 @@ from typing import TextIO
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from guanxi.core.demo import as_of
 from guanxi.core.errors import DomainError
 from guanxi.core.jobs import run_job
 from guanxi.customers.models import Customer
 from guanxi.org.models import BusinessUnit, User
 from guanxi.sales.contracts import services as contracts
-from guanxi.sales.contracts.demo import _decide
+from guanxi.sales.contracts.demo import _decide, moments_of
 from guanxi.sales.contracts.models import Contract
 from guanxi.sales.orders.models import Order
 from guanxi.sales.products.models import Product
@@ -87,11 +89,16 @@ def _more_contracts(out: TextIO) -> None:
             "end_on": start + timedelta(days=365), "our_signatory": str(seller), "their_signatory": "王经理",
             "payment_terms": "合同签订后预付 30%，到货验收后付 60%，质保金 10% 一年后付清",
         }  # fmt: skip
+        drafted, submitted, approved, signing = moments_of(random.Random(ago), None, start)
         try:
-            row = contracts.contract_create(actor=seller, customer=customer, data=data)
-            contracts.contract_submit(actor=seller, contract=row)
-            _decide(pending_request_for(record_type=contracts.CONTRACT_APPROVAL, obj=row))
-            contracts.contract_sign(actor=seller, contract=row, signed_on=start)
+            with as_of(drafted):
+                row = contracts.contract_create(actor=seller, customer=customer, data=data)
+            with as_of(submitted):
+                contracts.contract_submit(actor=seller, contract=row)
+            with as_of(approved):
+                _decide(pending_request_for(record_type=contracts.CONTRACT_APPROVAL, obj=row))
+            with as_of(signing):
+                contracts.contract_sign(actor=seller, contract=row, signed_on=timezone.localdate())
         except (DomainError, ValidationError) as error:
             out.write(f"  skipped one contract: {error}\n")
     contracts.contracts_start(at=timezone.now())

@@ -10,8 +10,6 @@ import hmac
 from datetime import datetime
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +34,9 @@ def provisioning_uri(*, user: User, secret: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The QR code as inline SVG markup, drawn on the server (no image library, no inline style)."""
+    import qrcode  # here, not at import: only setting up two-factor sign-in draws one (and it brings PIL)
+    import qrcode.image.svg
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, border=2)
     return image.to_string(encoding="unicode")
 

@@ -10,9 +10,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
@@ -25,6 +24,9 @@ from guanxi.sales.orders.models import DEAL_STATUSES, Order
 from guanxi.service.models import COMPLAINT, OPEN_STATUSES, Ticket
 
 from .models import AlertStatus, ChurnAlert, RiskModel, RiskScore
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MIN_HISTORY = 200  # won customers with an outcome (churned, or ordering within the no-order window)
 FEATURES = ["recency", "frequency", "monetary", "followup", "complaints", "satisfaction", "level"]
@@ -45,6 +47,8 @@ BATCH = 5000
 
 def features_of(rows: Sequence[Customer], at: datetime) -> np.ndarray:
     """The feature matrix of these customers as of ``at`` (two queries a batch)."""
+    import numpy as np  # here, not at import: the web processes never score, and numpy is 14 MB each
+
     ids = [row.pk for row in rows]
     year_ago = timezone.localdate(at) - timedelta(days=365)
     orders = {
@@ -144,6 +148,8 @@ def _history(unit_id: int, at: datetime) -> tuple[list[Customer], list[int]]:
 @transaction.atomic
 def train_unit(unit_id: int, at: datetime) -> RiskModel:
     """Learn the unit's model, or say why it has rules only (too little history, one outcome only)."""
+    import numpy as np
+
     rows, outcomes = _history(unit_id, at)
     model, _created = RiskModel.objects.select_for_update().get_or_create(business_unit_id=unit_id)
     model.samples, model.positives = len(rows), sum(outcomes)
@@ -163,6 +169,8 @@ def train_unit(unit_id: int, at: datetime) -> RiskModel:
 
 def score_unit(model: RiskModel, at: datetime, *, batch: int = BATCH) -> int:
     """Score every won customer of the unit with its model: probability and top three factors."""
+    import numpy as np
+
     if not model.ready:
         RiskScore.objects.filter(customer__business_unit_id=model.business_unit_id).delete()
         return 0

@@ -104,6 +104,8 @@ class ApprovalRequest(models.Model):
     step_count = models.PositiveSmallIntegerField(default=1)
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Why it needs approval, as codes with their figures; the record type words them in the reader's language.
+    reasons = models.JSONField(default=list, blank=True)
 
     objects = ScopedQuerySet["ApprovalRequest"].as_manager()
 
@@ -147,6 +149,14 @@ class ApprovalRequest(models.Model):
         from .registry import record_type_get
 
         return str(record_type_get(self.record_type).label)
+
+    @property
+    def shown_reasons(self) -> list[str]:
+        """Why it needs approval, in the reader's language."""
+        from .registry import record_type_get
+
+        describe = record_type_get(self.record_type).describe
+        return describe(self.reasons) if describe and self.reasons else []
 
 
 class Decision(models.TextChoices):

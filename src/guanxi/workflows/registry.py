@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
 
@@ -40,6 +40,8 @@ class RecordType:
     url: Callable[[str], str]  # the record's page, from its id
     notification_kind: str = "approval_requested"
     default_steps: tuple[DefaultStep, ...] = (DefaultStep(),)
+    # words, in the reader's language, for the reasons a request stored as codes with figures
+    describe: Callable[[list[dict[str, Any]]], list[str]] | None = None
 
 
 _TYPES: dict[str, RecordType] = {}

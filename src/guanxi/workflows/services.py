@@ -127,6 +127,7 @@ def approval_submit(
     unit: BusinessUnit | int,
     title: str,
     amount: Decimal | None = None,
+    reasons: list[dict[str, Any]] | None = None,
 ) -> ApprovalRequest:
     """Start the approval of ``obj`` (called by the record's own service, inside its transaction)."""
     kind = record_type_get(record_type)
@@ -145,6 +146,7 @@ def approval_submit(
                 object_id=str(obj.pk),
                 title=title[:200],
                 amount=amount,
+                reasons=reasons or [],
                 submitter=actor,
                 step=1,
                 step_count=len(planned),

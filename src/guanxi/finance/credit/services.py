@@ -230,21 +230,29 @@ def order_credit_hold(actor: User, order: Order) -> Hold | None:
     owed = outstanding_of([order.customer_id]).get(order.customer_id, ZERO)
     # an order under a contract is owed on the contract, already counted: it adds nothing to the outstanding
     adding = ZERO if order.contract_id else order.total
+    rated_low = credit.rating in HELD
+    above = adding > 0 and owed + adding > credit.limit
+    if not (rated_low or above):
+        return None
+    figures = {"rating": credit.rating, "limit": str(credit.limit), "outstanding": str(owed), "order": str(adding),
+               "rated_low": rated_low, "above_limit": above}  # fmt: skip
+    return Hold("credit", figures)
+
+
+def credit_hold_words(figures: dict[str, Any]) -> str:
+    """A credit hold in the reader's language, from the figures it was decided on."""
     reasons = []
-    if credit.rating in HELD:
-        reasons.append(_("The customer's credit rating is %(rating)s.") % {"rating": credit.rating.upper()})
-    if adding > 0 and owed + adding > credit.limit:
+    if figures["rated_low"]:
+        reasons.append(_("The customer's credit rating is %(rating)s.") % {"rating": str(figures["rating"]).upper()})
+    if figures["above_limit"]:
         reasons.append(
             _("¥%(owed)s outstanding plus this order's ¥%(order)s is above the credit limit of ¥%(limit)s.")
-            % {"owed": owed, "order": adding, "limit": credit.limit}
+            % {"owed": figures["outstanding"], "order": figures["order"], "limit": figures["limit"]}
         )
-    if not reasons:
-        return None
-    figures = {"rating": credit.rating, "limit": str(credit.limit), "outstanding": str(owed), "order": str(adding)}
-    return Hold("credit", " ".join(reasons), figures)
+    return " ".join(reasons)
 
 
 def register() -> None:
     from guanxi.sales.orders.hooks import register_confirm_check
 
-    register_confirm_check(order_credit_hold)
+    register_confirm_check(order_credit_hold, code="credit", words=credit_hold_words)

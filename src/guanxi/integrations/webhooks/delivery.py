@@ -17,9 +17,8 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -36,10 +35,13 @@ from .models import Attempt, Delivery, DeliveryStatus, Subscription
 from .payloads import body_of, records_of
 from .signing import HEADER, sign
 
+if TYPE_CHECKING:
+    import httpx
+
 log = logging.getLogger(__name__)
 
 BATCH = 500
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+TIMEOUT_SECONDS, CONNECT_SECONDS = 10.0, 5.0
 LEASE = timedelta(seconds=60)
 GIVE_UP_AFTER = timedelta(hours=24)
 PAUSE_AFTER = timedelta(hours=24)
@@ -124,10 +126,12 @@ _client: httpx.Client | None = None
 
 def client() -> httpx.Client:
     """One pooled client per worker process: connections to a receiver are kept alive between deliveries."""
+    import httpx  # here, not at import: webhooks are delivered by the queue's workers, not the web processes
+
     global _client
     if _client is None:
         _client = httpx.Client(
-            timeout=TIMEOUT,
+            timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS),
             follow_redirects=False,  # a redirect could lead to a private address
             headers={"User-Agent": "Guanxi-Webhooks/1", "Content-Type": "application/json"},
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
@@ -199,6 +203,8 @@ def _post(delivery: Delivery, refusal: str) -> Outcome:
         "Idempotency-Key": str(delivery.event.key),
     }
     started = time.monotonic()
+    import httpx
+
     try:
         response = client().post(subscription.url, content=body, headers=headers)
     except httpx.HTTPError as problem:

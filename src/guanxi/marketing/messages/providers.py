@@ -11,14 +11,16 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from guanxi.core import sealed
 
 from .models import GatewayKind, SmsGateway, SmsOutbox
 
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+if TYPE_CHECKING:
+    import httpx
+
+TIMEOUT_SECONDS, CONNECT_SECONDS = 10.0, 5.0
 KEY_PURPOSE = "sms-gateway"
 
 
@@ -70,8 +72,10 @@ class HttpProvider(Provider):
         except sealed.Unreadable:  # the site's secret changed: wait (queued) until the key is entered again
             lost = Outcome(error="the provider's key can no longer be read: enter it again", transient=True)
             return [lost for _text in texts]
+        import httpx  # here, not at import: texts are sent by the queue's workers, not the web processes
+
         outcomes = []
-        with httpx.Client(timeout=TIMEOUT) as client:
+        with httpx.Client(timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS)) as client:
             for to, text in texts:
                 outcomes.append(self._one(client, key, to, text))
         return outcomes
@@ -83,6 +87,8 @@ class HttpProvider(Provider):
             "Authorization": f"Bearer {key}",
             "X-Signature": hmac.new(key.encode(), body.encode(), hashlib.sha256).hexdigest(),
         }
+        import httpx
+
         try:
             answer = client.post(self.gateway.endpoint, content=body.encode(), headers=headers)
         except httpx.HTTPError as error:

@@ -1,16 +1,19 @@
 """The demo company's contracts and orders: contracts in every state (one ends next week, one void waits for
 approval), made from the accepted quotes where there are some; orders from a contract, from a quote and typed,
-one of them partially delivered. Built through the services, approved by the people the engine asks."""
+one of them partially delivered. Built through the services, approved by the people the engine asks, each step
+as of a working hour of its own day (drafted, submitted, approved the next working day, signed)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TextIO
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from guanxi.core.demo import as_of, office_moment
 from guanxi.core.errors import DomainError
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
@@ -56,10 +59,24 @@ def order_confirmed(seller: User, order: Order) -> Order:
     return order
 
 
-def _sign(seller: User, row: Contract, on: date) -> Contract:
-    services.contract_submit(actor=seller, contract=row)
-    _decide(pending_request_for(record_type=services.CONTRACT_APPROVAL, obj=row))
-    return services.contract_sign(actor=seller, contract=row, signed_on=min(on, timezone.localdate()))
+def _workday(day: date) -> date:
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def moments_of(rng: random.Random, quote: Quote | None, start_on: date) -> list[datetime]:
+    """When a demo contract is drafted, submitted, approved and signed: signed a week before it starts (today at
+    the latest), drafted about two weeks before that and after its quote was answered."""
+    now = timezone.now()
+    drafted_on = _workday(min(start_on, timezone.localdate()) - timedelta(days=21))
+    if quote is not None and quote.closed_at is not None:
+        drafted_on = max(drafted_on, timezone.localtime(quote.closed_at).date() + timedelta(days=1))
+    drafted = office_moment(rng, min(drafted_on, timezone.localdate()), hours=(9, 12))
+    steps = [drafted, drafted + timedelta(hours=2), drafted + timedelta(days=1, hours=1)]
+    signed_on = max(min(start_on - timedelta(days=7), timezone.localdate()), steps[-1].date() + timedelta(days=2))
+    steps.append(office_moment(rng, _workday(signed_on), hours=(13, 17)))
+    return [min(moment, now - timedelta(minutes=30 * (4 - position))) for position, moment in enumerate(steps)]
 
 
 def _contract(seller: User, customer: Customer, state: str, start: int, length: int, index: int) -> Contract:
@@ -77,26 +94,34 @@ def _contract(seller: User, customer: Customer, state: str, start: int, length: 
     lines = None if quote else [{"product": product.pk, "quantity": 2 + index % 3}]
     if lines:
         data["amount"] = None  # the lines' total
-    row = services.contract_create(actor=seller, customer=customer, data=data, quote=quote, lines=lines)
+    drafted, submitted, approved, signing = moments_of(random.Random(index), quote, start_on)
+    with as_of(drafted):
+        row = services.contract_create(actor=seller, customer=customer, data=data, quote=quote, lines=lines)
     if state == "draft":
         return row
-    if state == "pending":
-        return services.contract_submit(actor=seller, contract=row)
-    if state == "approved":
+    with as_of(submitted):
         services.contract_submit(actor=seller, contract=row)
-        _decide(pending_request_for(record_type=services.CONTRACT_APPROVAL, obj=row))
+    if state == "pending":
         return Contract.objects.get(pk=row.pk)
-    row = _sign(seller, row, start_on - timedelta(days=7))
+    with as_of(approved):
+        _decide(pending_request_for(record_type=services.CONTRACT_APPROVAL, obj=row))
+    if state == "approved":
+        return Contract.objects.get(pk=row.pk)
+    with as_of(signing):
+        row = services.contract_sign(actor=seller, contract=row, signed_on=timezone.localdate())
     services.contracts_start(at=timezone.now())
-    if state == "completed":
-        return services.contract_close(actor=seller, contract=row)
-    if state == "terminated":
-        return services.contract_close(
-            actor=seller, contract=row, terminate=True, reason="客户经营调整，双方协商提前终止"
-        )
-    if state in ("voided", "void_pending"):
-        row = services.contract_void(actor=seller, contract=row, reason="合同金额录入错误，需重签")
-        if state == "voided":
+    later = office_moment(random.Random(index), _workday(today - timedelta(days=3)), hours=(9, 14))
+    with as_of(max(later, signing + timedelta(hours=1))):
+        if state == "completed":
+            return services.contract_close(actor=seller, contract=row)
+        if state == "terminated":
+            return services.contract_close(
+                actor=seller, contract=row, terminate=True, reason="客户经营调整，双方协商提前终止"
+            )
+        if state in ("voided", "void_pending"):
+            row = services.contract_void(actor=seller, contract=row, reason="合同金额录入错误，需重签")
+    if state == "voided":
+        with as_of(max(later, signing + timedelta(hours=1)) + timedelta(hours=2)):
             _decide(pending_request_for(record_type=services.CONTRACT_VOID, obj=row))
             services.contract_copy(actor=seller, contract=row)
     return Contract.objects.get(pk=row.pk)

@@ -18,21 +18,32 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Hold:
-    """Why the order needs approval: a stable code, the reason in the actor's language (the approval's title
-    and the audit note) and its figures (kept on the audit entry)."""
+    """Why the order needs approval: a stable code and its figures, kept on the approval request and the audit
+    entry, and worded at read time by the check's ``words`` (so each reader reads it in their language)."""
 
     code: str
-    message: str
     figures: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return HOLD_WORDS[self.code](self.figures)
 
 
 ConfirmCheck = Callable[["User", "Order"], "Hold | None"]
 CONFIRM_CHECKS: list[ConfirmCheck] = []
+HOLD_WORDS: dict[str, Callable[[dict[str, Any]], str]] = {}
 
 
-def register_confirm_check(check: ConfirmCheck) -> None:
+def register_confirm_check(check: ConfirmCheck, *, code: str, words: Callable[[dict[str, Any]], str]) -> None:
+    """``check`` answers holds of this ``code``; ``words`` says one in the reader's language from its figures."""
     if check not in CONFIRM_CHECKS:
         CONFIRM_CHECKS.append(check)
+    HOLD_WORDS[code] = words
+
+
+def hold_words(held: list[dict[str, Any]]) -> list[str]:
+    """The stored holds (``{"code": …, **figures}``) in the reader's language."""
+    return [HOLD_WORDS[item["code"]](item) for item in held if item.get("code") in HOLD_WORDS]
 
 
 def holds_of(actor: User, order: Order) -> list[Hold]:

@@ -35,7 +35,7 @@ from ..deals import deal_made, deal_undone
 from ..quotes.models import Quote, QuoteStatus
 from ..quotes.services import _clean_lines as clean_quote_lines
 from ..quotes.services import totals_of
-from .hooks import holds_of
+from .hooks import hold_words, holds_of
 from .models import DEAL_STATUSES, Order, OrderLine, OrderStatus
 
 ORDER_APPROVAL = "sales.order"
@@ -293,10 +293,10 @@ def order_confirm(*, actor: User, order: Order) -> Order:
         held = [{"code": hold.code, **hold.figures} for hold in holds]
         changes = {"status": ["draft", "pending"], "holds": [None, held]}
         audit_log(actor=actor, action=Action.UPDATE, obj=row, changes=changes, note=reasons)
-        title = f"{row.number} {row.customer.name} ¥{row.total:,}: {reasons}"
         approval_submit(
-            actor=actor, record_type=ORDER_APPROVAL, obj=row, unit=row.business_unit_id, title=title, amount=row.total
-        )
+            actor=actor, record_type=ORDER_APPROVAL, obj=row, unit=row.business_unit_id,
+            title=f"{row.number} {row.customer.name} ¥{row.total:,}", amount=row.total, reasons=held,
+        )  # fmt: skip
         return row
     return _confirmed(actor, row, before=OrderStatus.DRAFT)
 
@@ -347,6 +347,7 @@ def register() -> None:
             on_rejected=_back_to_draft,
             on_withdrawn=_back_to_draft,
             url=lambda object_id: reverse("sales:order", args=[object_id]),
+            describe=hold_words,
         )
     )
 
