@@ -103,6 +103,22 @@ def test_repeated_runs_and_several_rules_keep_one_open_alert_listing_every_rule(
     assert AuditEntry.objects.filter(object_type="retention.churnalert", action="create").count() == 1
 
 
+def test_a_rerun_the_same_day_writes_nothing_and_the_next_day_refreshes_the_figures(shop: World) -> None:
+    today = timezone.localdate()
+    won(shop.alice, ordered=today - timedelta(days=300))
+    quiet = won(shop.alice, ordered=today - timedelta(days=250))
+    assert services.churn_scan(_at(today)) == {"checked": 2, "raised": 2, "refreshed": 0}
+    stamp = ChurnAlert.objects.get(customer=quiet).updated_at
+    assert services.churn_scan(_at(today) + timedelta(hours=2)) == {"checked": 2, "raised": 0, "refreshed": 0}
+    assert ChurnAlert.objects.get(customer=quiet).checked_at == _at(today)  # the figures are still those
+    # a day later the days have grown: both alerts carry the new figures and the new check
+    assert services.churn_scan(_at(today + timedelta(days=1))) == {"checked": 2, "raised": 0, "refreshed": 2}
+    alert = ChurnAlert.objects.get(customer=quiet)
+    assert alert.reasons[0] == {"rule": "no_order", "days": 251, "last": (today - timedelta(days=250)).isoformat()}
+    assert alert.checked_at == _at(today + timedelta(days=1)) and alert.updated_at == stamp
+    assert ChurnAlert.objects.count() == 2
+
+
 def test_the_database_refuses_a_second_open_alert(shop: World) -> None:
     customer = won(shop.alice)
     now = timezone.now()

@@ -36,7 +36,7 @@ def alert_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySe
             else rows.filter(reasons__icontains=f'"rule": "{filters["rule"]}"')
         )
     if filters.get("owner"):
-        rows = rows.filter(customer__owner_id=filters["owner"])
+        rows = rows.filter(owner_id=filters["owner"])
     return rows.order_by("-raised_at", "-pk")
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log
+from guanxi.core.bulk import rows_update
 from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.context import client_ip
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
@@ -74,11 +75,17 @@ def _raise_batch(
 ) -> tuple[int, int]:
     now = timezone.now()
     ids = [row.pk for row in rows]
-    open_alerts = list(ChurnAlert.objects.filter(customer_id__in=ids, status__in=OPEN_STATUSES).select_for_update())
-    for alert in open_alerts:
-        alert.reasons, alert.checked_at = fired[alert.customer_id], at
-    ChurnAlert.objects.bulk_update(open_alerts, ["reasons", "checked_at"])
-    having = {alert.customer_id for alert in open_alerts}
+    open_alerts = list(
+        ChurnAlert.objects.filter(customer_id__in=ids, status__in=OPEN_STATUSES)
+        .select_for_update()
+        .values_list("pk", "customer_id")
+    )
+    # set-based, and only the alerts whose figures changed (``checked_at``: when they last did), so a re-run
+    # the same day writes nothing
+    refreshed = rows_update(
+        ChurnAlert, ["reasons", "checked_at"], [(pk, fired[c], at) for pk, c in open_alerts], changed=["reasons"]
+    )
+    having = {customer_id for _pk, customer_id in open_alerts}
     token = uuid.uuid4().hex
     ChurnAlert.objects.bulk_create(
         [
@@ -103,7 +110,7 @@ def _raise_batch(
         )
     )
     if not raised:
-        return 0, len(open_alerts)
+        return 0, refreshed
     AuditEntry.objects.bulk_create(
         AuditEntry(
             action=Action.CREATE,
@@ -117,7 +124,7 @@ def _raise_batch(
         for alert in raised
     )
     _tell(raised)
-    return len(raised), len(open_alerts)
+    return len(raised), refreshed
 
 
 def _tell(alerts: list[ChurnAlert]) -> None:

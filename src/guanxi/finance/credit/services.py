@@ -4,18 +4,18 @@ passes (sales calls it through ``sales.orders.hooks``): above the limit, or rate
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.audit import Action, audit_log
+from guanxi.core.bulk import rows_upsert
 from guanxi.core.errors import Conflict, FieldErrors, NotPermitted
 from guanxi.core.permissions import require_perm
 from guanxi.customers.models import Customer
@@ -99,51 +99,11 @@ def credits_rate(
 
 # (customer, unit, computed rating, computed limit, reasons, rating, limit): a row to write
 Row = tuple[int, int, str, Decimal, list[dict[str, Any]], str, Decimal]
-UPSERT_ROWS = 5000
 
 
 def _write(rows: list[Row], at: datetime) -> None:
-    """Insert or update these credit rows. On PostgreSQL one statement per few thousand rows takes them as
-    arrays (no model instance per row); elsewhere ``bulk_create`` does the same upsert."""
-    db = router.db_for_write(CustomerCredit)
-    if connections[db].vendor != "postgresql":
-        CustomerCredit.objects.using(db).bulk_create(
-            [
-                CustomerCredit(
-                    customer_id=pk, business_unit_id=unit, computed_rating=computed, computed_limit=default,
-                    reasons=reasons, rating=rating, limit=limit, rated_at=at,
-                )
-                for pk, unit, computed, default, reasons, rating, limit in rows
-            ],
-            update_conflicts=True, unique_fields=["customer"], update_fields=WRITTEN, batch_size=2000,
-        )  # fmt: skip
-        return
-    meta, quote = CustomerCredit._meta, connections[db].ops.quote_name
-    columns = {field.name: field.column for field in meta.concrete_fields}
-    names = [quote(columns[name]) for name in ["customer", *WRITTEN]]
-    # the rows as one JSON document (no per-value parameter, no array quoting): a few thousand at a time
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(names)}) SELECT c, u, cr, cl, r, ra, l, %s "
-        "FROM jsonb_to_recordset(%s::jsonb) AS t(c bigint, u bigint, cr text, cl numeric, r jsonb, ra text, l numeric) "
-        f"ON CONFLICT ({names[0]}) DO UPDATE SET " + ", ".join(f"{name} = EXCLUDED.{name}" for name in names[1:])
-    )
-    with connections[db].cursor() as cursor:
-        for start in range(0, len(rows), UPSERT_ROWS):
-            document = json.dumps(
-                [
-                    {
-                        "c": pk,
-                        "u": unit,
-                        "cr": computed,
-                        "cl": str(default),
-                        "r": reasons,
-                        "ra": rating,
-                        "l": str(limit),
-                    }
-                    for pk, unit, computed, default, reasons, rating, limit in rows[start : start + UPSERT_ROWS]
-                ]
-            )
-            cursor.execute(sql, [at, document])
+    """Insert or update these credit rows, set-based (no model instance per row on PostgreSQL)."""
+    rows_upsert(CustomerCredit, "customer", WRITTEN, [(*row, at) for row in rows])
 
 
 def _overrides(ids: list[int], id_range: tuple[int, int] | None = None) -> dict[int, CreditOverride]:

@@ -1,0 +1,59 @@
+"""The set-based writes of many rows: each row gets its own values, unchanged rows are not written, the
+upsert inserts the new and updates the others; the same on SQLite and PostgreSQL."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from guanxi.core.bulk import rows_update, rows_upsert
+from guanxi.finance.credit.models import CustomerCredit
+from guanxi.retention.models import ChurnAlert
+from tests.conftest import World, grant
+from tests.retention.conftest import won
+
+
+def test_rows_update_writes_each_rows_values_and_skips_the_unchanged(world: World) -> None:
+    grant(world.alice, "salesperson")
+    now = timezone.now()
+    a, b = won(world.alice), won(world.alice)
+    first = ChurnAlert.objects.create(business_unit=world.unit, customer=a, raised_at=now, checked_at=now)
+    second = ChurnAlert.objects.create(business_unit=world.unit, customer=b, raised_at=now, checked_at=now,
+                                       reasons=[{"rule": "no_order", "days": 200}])  # fmt: skip
+    later = now + timedelta(microseconds=123457)
+    rows = [(first.pk, [{"rule": "no_followup", "days": 61, "last": None}], later),
+            (second.pk, [{"rule": "no_order", "days": 200}], now)]  # fmt: skip
+    assert rows_update(ChurnAlert, ["reasons", "checked_at"], rows) == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.reasons == [{"rule": "no_followup", "days": 61, "last": None}] and first.checked_at == later
+    assert second.reasons == [{"rule": "no_order", "days": 200}] and second.checked_at == now
+    assert rows_update(ChurnAlert, ["reasons", "checked_at"], rows) == 0
+    assert rows_update(ChurnAlert, ["reasons"], []) == 0
+    # only a change of the compared fields writes the row (with all its fields)
+    again = now + timedelta(hours=1)
+    assert rows_update(ChurnAlert, ["reasons", "checked_at"], [(second.pk, second.reasons, again)],
+                       changed=["reasons"]) == 0  # fmt: skip
+    assert rows_update(ChurnAlert, ["reasons", "checked_at"], [(second.pk, [], again)], changed=["reasons"]) == 1
+    second.refresh_from_db()
+    assert second.reasons == [] and second.checked_at == again
+
+
+def test_rows_upsert_inserts_the_new_rows_and_updates_the_others(world: World) -> None:
+    grant(world.alice, "salesperson")
+    now = timezone.now()
+    a, b = won(world.alice), won(world.alice)
+    fields = ["business_unit", "computed_rating", "computed_limit", "reasons", "rating", "limit", "rated_at"]
+    rows_upsert(CustomerCredit, "customer", fields, [(a.pk, world.unit.pk, "B", Decimal("1000.50"), [], "B",
+                                                      Decimal("1000.50"), now)])  # fmt: skip
+    rows_upsert(CustomerCredit, "customer", fields, [
+        (a.pk, world.unit.pk, "C", Decimal("500"), [{"code": "late"}], "C", Decimal("500"), now),
+        (b.pk, world.unit, "A", Decimal("9.99"), [], "A", Decimal("9.99"), now),
+    ])  # fmt: skip
+    credits = {row.customer_id: row for row in CustomerCredit.objects.all()}
+    assert (credits[a.pk].rating, credits[a.pk].limit, credits[a.pk].reasons) == (
+        "C",
+        Decimal("500"),
+        [{"code": "late"}],
+    )
+    assert (credits[b.pk].rating, credits[b.pk].computed_limit, credits[b.pk].rated_at) == ("A", Decimal("9.99"), now)
