@@ -21,9 +21,9 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
+from guanxi.core.permissions import roles_changed
 from guanxi.customers import keys
 from guanxi.customers.models import Contact, Customer, CustomerName
-from guanxi.core.permissions import roles_changed
 from guanxi.org.models import BusinessUnit, Department, Role, User
 
 from . import words

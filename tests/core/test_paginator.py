@@ -37,6 +37,7 @@ def test_past_its_threshold_the_count_is_the_planners_estimate_on_postgresql(
     if connection.vendor == "postgresql":
         assert paginator.count >= 1 and paginator.estimated
         assert planner_rows(users) is not None
+        assert EstimatingPaginator(users.filter(pk__in=[]), 2).count == 0  # nothing to plan: none
     else:  # SQLite has no estimate: always exact
         assert (paginator.count, paginator.estimated) == (exact, False)
         assert planner_rows(users) is None

@@ -4,6 +4,7 @@ import json
 from functools import cached_property
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 
@@ -47,7 +48,10 @@ def planner_rows(rows: Any) -> int | None:
     connection = connections[rows.db]
     if connection.vendor != "postgresql":
         return None
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a condition that matches nothing (``pk__in=[]``): no query to plan
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]

@@ -4,6 +4,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from rest_framework import pagination, parsers
 from rest_framework.exceptions import ParseError
@@ -21,7 +22,7 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 200
-    django_paginator_class = EstimatingPaginator
+    django_paginator_class: type[Paginator] = EstimatingPaginator
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
