@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from guanxi.finance.models import Receivable
 
-from .dataset import Out
+from .dataset import Out, vacuum_swept
 
 STEPS = [
     # receivables: one per contract that takes money
@@ -89,17 +89,4 @@ def _vacuum_after_earlier_runs(out: Out) -> None:
     the benchmark server: the tables were twice their size and never had their visibility map set. Vacuum
     the tables with many dead rows (and rebuild the indexes of the one the sweep rewrites), as a live
     system's autovacuum would, so every run measures the dataset as loaded."""
-    if connection.in_atomic_block:  # (a test loads inside its transaction, where VACUUM cannot run)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname, n_dead_tup FROM pg_stat_user_tables WHERE relname = ANY(%s) "
-            "AND (n_dead_tup > 10000 OR (last_vacuum IS NULL AND last_autovacuum IS NULL AND n_live_tup > 10000))",
-            [SWEPT_TABLES],
-        )
-        for table, dead in cursor.fetchall():
-            started = time.monotonic()
-            cursor.execute(f'VACUUM ANALYZE "{table}"')
-            if table in REWRITTEN_TABLES:
-                cursor.execute(f'REINDEX TABLE "{table}"')
-            out(f"  money: {dead:,} dead rows cleared from {table} in {time.monotonic() - started:.1f} s")
+    vacuum_swept(out, "money", SWEPT_TABLES, REWRITTEN_TABLES, unvacuumed=True)

@@ -20,7 +20,7 @@ from guanxi.org.models import BusinessUnit, User
 from guanxi.pool.models import HoldingLimit, Pool
 from guanxi.pool.services import expiry_of, pool_rules, unit_pool
 
-from .dataset import Out, indexes_deferred
+from .dataset import Out, indexes_deferred, vacuum_swept
 
 DUE_SHARE = 0.1  # of the owned customers; won ones are exempt, so about 7 % of all customers are due
 
@@ -127,16 +127,4 @@ def _vacuum_after_earlier_runs(out: Out) -> None:
     (three runs double the customer table's indexes). Vacuum those tables and rebuild the indexes of the
     two it rewrites, so every run measures the dataset as loaded rather than the leftovers of earlier runs.
     (A live system's autovacuum keeps such bloat at a steady level; its sweeps return far fewer customers.)"""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname, n_dead_tup FROM pg_stat_user_tables WHERE relname = ANY(%s) AND n_dead_tup > 10000",
-            [SWEPT_TABLES],
-        )
-        for table, dead in cursor.fetchall():
-            started = time.monotonic()
-            cursor.execute(f'VACUUM ANALYZE "{table}"')
-            if table in REWRITTEN_TABLES:
-                cursor.execute(f'REINDEX TABLE "{table}"')
-            out(
-                f"  pool: {dead:,} dead rows of earlier runs cleared from {table} in {time.monotonic() - started:.1f} s"
-            )
+    vacuum_swept(out, "pool", SWEPT_TABLES, REWRITTEN_TABLES)
