@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
 from guanxi.core.config.dictionary import dictionary_choices
+from guanxi.org.forms import PersonChoiceField
 from guanxi.org.models import Department, User
 from guanxi.org.selectors import people_in_scope
 
@@ -220,7 +221,7 @@ class CustomerFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=[("", _("Any")), *Level.choices], required=False)
     industry = forms.ChoiceField(label=_("Industry"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
-    owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("Any")), *Customer.Kind.choices], required=False)
     partner = forms.ModelChoiceField(Customer.objects.none(), label=_("Channel partner"), required=False)
     rating = forms.TypedChoiceField(

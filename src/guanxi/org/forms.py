@@ -3,6 +3,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.custom_forms import add_custom_fields
@@ -12,6 +13,24 @@ from guanxi.core.permissions import all_codes, has_perm
 from . import security
 from .handover import owned_types
 from .models import BusinessUnit, Department, LoginAttempt, Role, Team, User
+
+
+class _PeopleChoices(ModelChoiceIterator):
+    """The options read as (pk, name, username) rows: an owner filter lists hundreds of people, and a model
+    instance per option was a large part of a list page's time. The label is ``str(user)``."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, name, username in self.queryset.values_list("pk", "display_name", "username"):
+            yield (pk, name or username)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A choice of one user among a queryset of users, its options listed without a model instance each
+    (the chosen one is still cleaned to a ``User``)."""
+
+    iterator = _PeopleChoices
 
 
 class LoginForm(AuthenticationForm):
