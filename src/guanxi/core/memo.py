@@ -1,6 +1,7 @@
-"""Remembering configuration reads for the length of one long job (an import of thousands of rows): inside
-``remembering()``, a function marked ``@remembered`` answers each set of arguments once, from the database, and
-from memory after that. Outside it, nothing is remembered, so pages always read the current configuration.
+"""Remembering configuration reads for the length of one long job (an import of thousands of rows) or of one
+read request (GET, HEAD: ``RequestContextMiddleware``): inside ``remembering()``, a function marked
+``@remembered`` answers each set of arguments once, from the database, and from memory after that. Outside it,
+nothing is remembered, so each page reads the current configuration.
 
 Only reads of configuration that the job itself never writes are marked (parameters, dictionaries, custom
 fields, pools, holding-limit overrides); a change an administrator saves meanwhile applies from the next job."""

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from .context import client_ip
 from .errors import NotPermitted
+from .memo import remembering
 
 
 def ip_of(request: HttpRequest) -> str | None:
@@ -22,7 +23,9 @@ def ip_of(request: HttpRequest) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Remember the client's IP for the audit log; turn a service's NotPermitted into the 403 page."""
+    """Remember the client's IP for the audit log; turn a service's NotPermitted into the 403 page. A read
+    (GET, HEAD) reads each piece of configuration once (``core.memo``): a list page asked for the same custom
+    fields four times; a request that may write reads it afresh each time."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -30,6 +33,9 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = client_ip.set(ip_of(request))
         try:
+            if request.method in ("GET", "HEAD"):
+                with remembering():
+                    return self.get_response(request)
             return self.get_response(request)
         finally:
             client_ip.reset(token)
