@@ -120,12 +120,14 @@ class AnnouncementRead(models.Model):
 
 def audience_filter(actor: User) -> Q:
     """The announcements addressed to the actor (whether or not they are live yet)."""
+    from guanxi.core.permissions import grants_of
+
     unit = actor.business_unit_id
     department = actor.department
     ancestors: list[int] = []
     if department is not None:
         ancestors = [int(part) for part in department.path.strip("/").split("/") if part.isdigit()] or [department.pk]
-    role_ids = list(actor.roles.values_list("pk", flat=True))
+    role_ids = grants_of(actor).role_ids  # read with the actor's roles once per request: no query here
     return (
         Q(audience=Audience.ALL)
         | Q(audience=Audience.UNIT, business_unit_id=unit)
