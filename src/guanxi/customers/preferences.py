@@ -152,10 +152,19 @@ class Expiry:
         return self.label
 
 
+SECONDARY_COLUMNS = frozenset({"number", "updated", "last_followup", "created"})  # shown in grey
+
+
 @dataclass(frozen=True)
 class Cell:
     key: str
     value: Any
+
+    @property
+    def css(self) -> str:
+        """The cell's classes, worked out here once rather than by comparisons in the table's loop."""
+        grey = "text-secondary" if self.key in SECONDARY_COLUMNS else ""
+        return grey if str(self.value) else f"{grey} cell-empty"
 
 
 def column_cells(columns: Sequence[str], customers: Sequence[Customer], unit: int | None) -> list[tuple[str, str]]:
