@@ -36,14 +36,17 @@ class UserLanguageMiddleware:
 
 
 TOUCH_EVERY = 60  # seconds between two notes of one session's use
+SEEN_HERE_MAX = 10_000  # sessions this process remembers noting; forgotten all at once beyond that
 
 
 class SessionActivityMiddleware:
     """Keep the online-users list (在线用户) current: note each signed-in session's use, at most once a
-    minute per session (a cache key gates the write), so ordinary requests cost no database write."""
+    minute per session (a cache key gates the write), so ordinary requests cost no database write. The process
+    also remembers when the session was last noted, so within that minute a request does not ask the cache."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
+        self.seen_here: dict[str, float] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
@@ -52,6 +55,8 @@ class SessionActivityMiddleware:
         # After the view, so the sign-in request itself counts with its new session key.
         if isinstance(user, User) and session is not None and session.session_key:
             key, now = session.session_key, time.time()
+            if key in self.seen_here and now - self.seen_here[key] < TOUCH_EVERY:
+                return response
             seen = cache.get(f"guanxi:session-seen:{key}")
             # The time is compared here rather than left to the key's expiry, so it follows the app's clock.
             if seen is None or now - seen >= TOUCH_EVERY:
@@ -62,6 +67,10 @@ class SessionActivityMiddleware:
                     ip=ip_of(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 )
+                seen = now
+            if len(self.seen_here) >= SEEN_HERE_MAX:
+                self.seen_here.clear()
+            self.seen_here[key] = seen
         return response
 
 
