@@ -234,6 +234,21 @@ def parameter_value(code: str, *, unit: Unit) -> Any:
     return parameter.default
 
 
+@remembered
+def parameter_values(codes: tuple[str, ...], *, unit: Unit) -> dict[str, Any]:
+    """The unit's values of these parameters (each its default where the unit keeps none), with one query."""
+    parameters = {code: parameter_get(code) for code in codes}
+    unit_id = _unit_id(unit)
+    stored: dict[str, Any] = {}
+    if unit_id is not None:
+        rows = ParameterValue.objects.filter(business_unit_id=unit_id, code__in=codes).values_list("code", "value")
+        stored = dict(rows)
+    return {
+        code: parameter.from_json(stored[code]) if code in stored else parameter.default
+        for code, parameter in parameters.items()
+    }
+
+
 @dataclass(frozen=True)
 class Row:
     parameter: Parameter

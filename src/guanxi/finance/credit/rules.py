@@ -70,11 +70,13 @@ class History:
     deal_amount: Decimal = ZERO
 
 
-def settings_of(unit_id: int) -> dict[str, Any]:
-    from guanxi.core.config.parameters import parameter_value
+LIMITS = tuple(code for code, _label, _default in AMOUNTS if code.startswith("credit.limit_"))
 
-    codes = [item[0] for item in THRESHOLDS] + [item[0] for item in AMOUNTS]
-    return {code: parameter_value(code, unit=unit_id) for code in codes}
+
+def settings_of(unit_id: int) -> dict[str, Any]:
+    from guanxi.core.config.parameters import parameter_values
+
+    return parameter_values((*(item[0] for item in THRESHOLDS), *(item[0] for item in AMOUNTS)), unit=unit_id)
 
 
 def default_limit(level: str, settings: Mapping[str, Any]) -> Decimal:
@@ -83,11 +85,11 @@ def default_limit(level: str, settings: Mapping[str, Any]) -> Decimal:
 
 
 def limit_default(unit_id: int, level: str) -> Decimal:
-    """The default limit of a customer of this level in this unit (one parameter read)."""
-    from guanxi.core.config.parameters import parameter_value
+    """The default limit of a customer of this level in this unit (the unit's limits of every level are read
+    with one query, once per request: a page of customers of several levels asked once per level)."""
+    from guanxi.core.config.parameters import parameter_values
 
-    code = f"credit.limit_{level.lower()}" if level else "credit.limit_none"
-    return Decimal(parameter_value(code, unit=unit_id)).quantize(CENT)
+    return default_limit(level, parameter_values(LIMITS, unit=unit_id))
 
 
 def _worst(*ratings: str) -> str:
