@@ -31,7 +31,7 @@ class Lifecycle(models.TextChoices):
 
 
 # The badge colour of each stage (customers/status_badge.html); the others are blue.
-LIFECYCLE_BADGES = {
+LIFECYCLE_BADGES: dict[str, str] = {
     Lifecycle.WON: "bg-green-lt",
     Lifecycle.OPPORTUNITY: "bg-orange-lt",
     Lifecycle.POOL: "bg-secondary-lt",
