@@ -163,9 +163,14 @@ def ageing_page(
     rows = receivables(actor, {**(filters or {}), "as_of": as_of})
     past = as_of < timezone.localdate()
     key = "customer" if by == "customer" else "pk"
+    if by == "customer":
+        amounts: dict[str, Any] = {"contracted": Sum("amount"), "invoiced_now": Sum("invoiced"),
+                                   "received_now": Sum("received")}  # fmt: skip
+    else:  # a row per receivable: its own figures, with nothing to add up (no grouping of thousands of rows)
+        amounts = {"contracted": F("amount"), "invoiced_now": F("invoiced"), "received_now": F("received")}
     grouped = (
         rows.values(key)
-        .annotate(contracted=Sum("amount"), invoiced_now=Sum("invoiced"), received_now=Sum("received"))
+        .annotate(**amounts)
         .annotate(outstanding_now=F("contracted") - F("received_now"))
         .order_by("-outstanding_now", key)
     )
