@@ -125,8 +125,15 @@ class PaymentPlan(models.Model):
             models.Index(
                 fields=["due_on"], condition=Q(overdue_at__isnull=True) & ~Q(status="received"), name="plan_overdue_due"
             ),
-            # The plans of some receivables by due date (the ageing buckets), read from the index alone.
-            models.Index(fields=["receivable", "due_on"], include=["amount", "received"], name="plan_receivable_due"),
+            models.Index(fields=["receivable", "due_on"], name="plan_receivable_due"),
+            # Today's ageing buckets: the plans with money still owed (most of the received ones are in the past),
+            # read from the index alone.
+            models.Index(
+                fields=["receivable", "due_on"],
+                include=["amount", "received"],
+                condition=Q(received__lt=F("amount")),
+                name="plan_owed_receivable_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="plan_amount_positive"),

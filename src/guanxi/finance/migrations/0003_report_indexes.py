@@ -1,5 +1,5 @@
-# A salesperson's receivables and their plans, read from the indexes alone (PostgreSQL; SQLite ignores the
-# included columns): the receivables report of one owner, its totals and ageing buckets.
+# A salesperson's receivables report read from indexes alone (PostgreSQL; SQLite ignores the included columns):
+# their receivables with the figures the report adds up, and the plans with money still owed (today's buckets).
 
 from django.db import migrations, models
 
@@ -12,16 +12,12 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveIndex(
-            model_name='paymentplan',
-            name='plan_receivable_due',
-        ),
-        migrations.RemoveIndex(
             model_name='receivable',
             name='receivable_owner_customer',
         ),
         migrations.AddIndex(
             model_name='paymentplan',
-            index=models.Index(fields=['receivable', 'due_on'], include=('amount', 'received'), name='plan_receivable_due'),
+            index=models.Index(condition=models.Q(('received__lt', models.F('amount'))), fields=['receivable', 'due_on'], include=('amount', 'received'), name='plan_owed_receivable_due'),
         ),
         migrations.AddIndex(
             model_name='receivable',
