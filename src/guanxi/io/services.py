@@ -223,7 +223,7 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
                 business_unit_id=job.business_unit_id, kind=job.kind, file_hash=job.file_hash
             ).values_list("row", flat=True)
         )
-    outcomes: dict[str, int] = {"created": 0, "updated": 0, "skipped": 0}
+    outcomes: dict[str, int] = {"created": 0, "updated": 0, "skipped": 0, "failed": 0}
     rejected: list[RejectedRow] = []
     numbered = list(enumerate(table.rows, start=2))
 
@@ -260,33 +260,36 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
     with translation.override(language), remembering():  # the reader's words; configuration read once per job
         for start in range(0, len(numbered), CHECK_CHUNK):
             chunk = numbered[start : start + CHECK_CHUNK]
-            if dry_run:
-                try:
-                    with transaction.atomic():
-                        if batched:
-                            together(chunk)
-                        else:
-                            for number, cells in chunk:
-                                one(number, cells)
-                        raise _Rollback
-                except _Rollback:
-                    pass
-            elif batched:
-                together(chunk)
-            else:
-                for number, cells in chunk:
-                    one(number, cells)
-            RejectedRow.objects.bulk_create(rejected, ignore_conflicts=True)
-            rejected.clear()
-            processed = min(start + CHECK_CHUNK, len(numbered))
-            ImportJob.objects.filter(pk=job.pk).update(processed=processed, **outcomes)
+            # a chunk's rows, its rejected rows and the progress that counts them are committed together: a job
+            # stopped half-way has reported exactly the rows it saved, and its next run goes on from there
+            with transaction.atomic():
+                if dry_run:
+                    try:
+                        with transaction.atomic():
+                            if batched:
+                                together(chunk)
+                            else:
+                                for number, cells in chunk:
+                                    one(number, cells)
+                            raise _Rollback
+                    except _Rollback:
+                        pass
+                elif batched:
+                    together(chunk)
+                else:
+                    for number, cells in chunk:
+                        one(number, cells)
+                RejectedRow.objects.bulk_create(rejected, ignore_conflicts=True)
+                outcomes["failed"] += len(rejected)
+                rejected.clear()
+                processed = min(start + CHECK_CHUNK, len(numbered))
+                ImportJob.objects.filter(pk=job.pk).update(processed=processed, **outcomes)
             if progress:
                 progress(processed, len(numbered))
-    failed = RejectedRow.objects.filter(job=job).count()
+    outcomes["failed"] = RejectedRow.objects.filter(job=job).count()
     ImportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.PREVIEWED if dry_run else JobStatus.DONE,
         processed=len(numbered),
-        failed=failed,
         finished_at=None if dry_run else timezone.now(),
         **outcomes,
     )
