@@ -12,7 +12,7 @@ import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -313,19 +313,9 @@ def _rows_import(
     results: list[tuple[str, int, list[Any], str]] = []
     with transaction.atomic():
         numbers = [number for number, _cells, _row in rows]
+        ours: dict[int, int] = {}
         if record:
-            claimed = ImportedRow.objects.filter(
-                business_unit_id=job.business_unit_id, kind=job.kind, file_hash=job.file_hash, row__in=numbers
-            )
-            ImportedRow.objects.bulk_create(
-                [
-                    ImportedRow(business_unit_id=job.business_unit_id, kind=job.kind, file_hash=job.file_hash,
-                                row=number, job=job, outcome="")
-                    for number in numbers
-                ],
-                ignore_conflicts=True,
-            )  # fmt: skip
-            ours = set(claimed.filter(job=job, outcome="").values_list("row", flat=True))  # the rest: saved before
+            ours = _claims(job, numbers)  # the rest: saved before
             results += [("skipped", number, cells, "") for number, cells, _row in rows if number not in ours]
             rows = [(number, cells, row) for number, cells, row in rows if number in ours]
         try:
@@ -352,9 +342,26 @@ def _rows_import(
                             job=job, outcome=outcome, record_id=record_id)
             )  # fmt: skip
         if record:
-            claimed.filter(job=job, outcome="").delete()
+            ImportedRow.objects.filter(pk__in=ours.values()).delete()
             ImportedRow.objects.bulk_create(saved)
     return sorted(results, key=lambda result: result[1])
+
+
+def _claims(job: ImportJob, numbers: list[int]) -> dict[int, int]:
+    """Claim the rows under (file, row) for this job: the ids of the claims made now by row number; a row
+    saved by an earlier run of the file keeps its claim and is not among them. The database answers with the
+    claims it inserted (RETURNING), so that no query reads the file's earlier rows back."""
+    quote = connection.ops.quote_name
+    table = quote(ImportedRow._meta.db_table)
+    columns = ", ".join(quote(name) for name in ("business_unit_id", "kind", "file_hash", "row", "job_id", "outcome"))
+    values = ", ".join(["(%s, %s, %s, %s, %s, '')"] * len(numbers))
+    params = [value for number in numbers for value in (job.business_unit_id, job.kind, job.file_hash, number, job.pk)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING RETURNING {quote('row')}, id",
+            params,
+        )
+        return {int(number): int(claim) for number, claim in cursor.fetchall()}
 
 
 def _refusal(kind: Kind, error: Exception, unit: int | None) -> str:
