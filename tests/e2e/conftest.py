@@ -1,10 +1,15 @@
 """Browser tests: Playwright drives Debian's Chromium against the live test server."""
 
 import os
+import threading
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -13,6 +18,36 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
 # Playwright's sync API runs an event loop in this thread; the live server's database work is
 # still synchronous, so Django's guard against async-unsafe calls does not apply here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class OneRequestAtATime(ThreadedWSGIServer):
+    """The live server on SQLite: its in-memory database is one connection that every server thread shares,
+    and two requests on it at once (a page and its htmx fragments) hung the suite. Connections are still
+    accepted on threads (Chromium opens some before it sends anything); the application runs one at a time."""
+
+    def set_app(self, application: Any) -> None:
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            with lock:
+                response = application(environ, start_response)
+                try:
+                    return list(response)  # a streamed body reads the database too
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+
+        super().set_app(one_at_a_time)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_on_one_thread_for_sqlite() -> Iterator[None]:
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LiveServerThread, "server_class", OneRequestAtATime)
+        yield
 
 
 @pytest.fixture(scope="session")
