@@ -13,6 +13,7 @@ import resource
 import sys
 import time
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from guanxi.core.exports import export_table, table_write
@@ -71,6 +72,7 @@ def import_customers(picks: Picks) -> Probe:
         except _Undo as undo:
             job = undo.args[0]
         rate = ROWS / (time.perf_counter() - started)
+        default_storage.delete(job.file_path)  # the upload's stored copy: its job was rolled back
         _report("import", f"created {job.created}, skipped {job.skipped}, rejected {job.failed}, {rate:,.0f} rows/s")
         expected_bad = ROWS // 20 - ROWS // 100  # every 20th row, less those that are also duplicates
         if job.status != "done" or job.failed < expected_bad * 0.9:
@@ -95,6 +97,7 @@ def import_check(picks: Picks) -> Probe:
         except _Undo as undo:
             job = undo.args[0]
         rate = ROWS / (time.perf_counter() - started)
+        default_storage.delete(job.file_path)  # the upload's stored copy: its job was rolled back
         _report("check", f"would create {job.created}, skip {job.skipped}, rejected {job.failed}, {rate:,.0f} rows/s")
         return None if job.status == "previewed" else f"status {job.status} ({job.message})"
 
