@@ -277,6 +277,28 @@ def test_the_report_per_customer_and_per_contract(money: World) -> None:
     assert [r.receivable.pk for r in records] == [second.pk]  # type: ignore[union-attr]
 
 
+def test_the_report_per_contract_as_of_a_past_day(money: World) -> None:
+    """Each contract its own figures as of that day, the biggest outstanding today first; the totals add up the
+    receipts and the allocations of that day."""
+    today = TODAY()
+    first = receivable_of(money, amount="3000")
+    second = receivable_of(money, amount="5000")
+    plan(money, first, today - timedelta(days=40), "3000")
+    plan(money, second, today - timedelta(days=20), "2000")
+    pay(money, first, "3000", on=today - timedelta(days=30))
+    pay(money, second, "2000", on=today - timedelta(days=5))
+    then = today - timedelta(days=10)
+    _page, rows = selectors.ageing_page(money.alice, as_of=then, by="receivable")
+    assert [(r.key, r.contracted, r.received, r.outstanding, r.d0_30) for r in rows] == [
+        (second.pk, Decimal("5000"), 0, Decimal("5000"), Decimal("2000")),
+        (first.pk, Decimal("3000"), Decimal("3000"), 0, 0),
+    ]
+    totals = selectors.ageing_totals(money.alice, as_of=then)
+    assert (totals["contracted"], totals["received"], totals["invoiced"], totals["d0_30"]) == (
+        Decimal("8000"), Decimal("3000"), 0, Decimal("2000")
+    )  # fmt: skip
+
+
 # --- invoices -----------------------------------------------------------------------------------------------
 
 

@@ -235,6 +235,12 @@ class Plan(BulkRewrittenRecord, RelatedRecord):
                 condition=Q(status="open", deleted_at__isnull=True),
                 name="plan_open_owner_start",
             ),
+            # The overdue plans of a team (the manager's card), per person, counted from the index alone.
+            models.Index(
+                fields=["owner", "due_at"],
+                condition=Q(status="open", deleted_at__isnull=True),
+                name="plan_open_owner_due",
+            ),
             # The check sheet: plans done per person on a day.
             models.Index(fields=["owner", "completed_at"], condition=Q(status="done"), name="plan_done_owner"),
             models.Index(fields=["owner", "starts_at", "id"], name="plan_owner_start"),

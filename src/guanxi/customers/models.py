@@ -196,6 +196,13 @@ class Customer(BulkRewrittenRecord):
                 condition=Q(deleted_at__isnull=True, expires_at__isnull=False),
                 name="customer_pool_expiry",
             ),
+            # One owner's customers by expiry time (the "my customers returning to the pool" card), counted
+            # from the index alone.
+            models.Index(
+                fields=["owner", "expires_at"],
+                condition=Q(deleted_at__isnull=True, expires_at__isnull=False),
+                name="customer_owner_expiry",
+            ),
             # Holdings per owner (库容) without won customers, counted from the index alone.
             models.Index(
                 fields=["owner", "status"], condition=Q(deleted_at__isnull=True), name="customer_owner_status"

@@ -53,7 +53,13 @@ class Receivable(models.Model):
         ordering = ["-updated_at", "-pk"]
         indexes = [
             models.Index(fields=["business_unit", "customer"], name="receivable_unit_customer"),
-            models.Index(fields=["owner", "customer"], name="receivable_owner_customer"),
+            # One owner's receivables (a salesperson's report, its totals and the plans below them), read from
+            # the index alone.
+            models.Index(
+                fields=["owner", "customer"],
+                include=["id", "amount", "invoiced", "received"],
+                name="receivable_owner_customer",
+            ),
             models.Index(fields=["customer"], name="receivable_customer"),
         ]
         constraints = [
@@ -120,6 +126,14 @@ class PaymentPlan(models.Model):
                 fields=["due_on"], condition=Q(overdue_at__isnull=True) & ~Q(status="received"), name="plan_overdue_due"
             ),
             models.Index(fields=["receivable", "due_on"], name="plan_receivable_due"),
+            # Today's ageing buckets: the plans with money still owed (most of the received ones are in the past),
+            # read from the index alone.
+            models.Index(
+                fields=["receivable", "due_on"],
+                include=["amount", "received"],
+                condition=Q(received__lt=F("amount")),
+                name="plan_owed_receivable_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="plan_amount_positive"),

@@ -81,14 +81,16 @@ def _sums(value: Any, as_of: date, path: str = "due_on") -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _buckets(plans: QuerySet[PaymentPlan], key: str | None, as_of: date) -> dict[Any, dict[str, Decimal]]:
-    """The outstanding of these plans by bucket (grouped by ``key``, or one group under None). Today's from the
-    rows; an earlier day's as the plans' amounts less what receipts received by then (and not released by then)
-    had allocated to them: two grouped sums, no query per plan."""
+def _buckets(receivables: QuerySet[Any], key: str | None, as_of: date) -> dict[Any, dict[str, Decimal]]:
+    """The outstanding of the plans of these receivables (their pks) by bucket (grouped by ``key``, or one group
+    under None). Today's from the rows, of the plans not fully received (the others owe nothing); an earlier
+    day's as the plans' amounts less what receipts received by then (and not released by then) had allocated to
+    them: two grouped sums, no query per plan."""
+    plans = PaymentPlan.objects.filter(receivable__in=receivables)
     if as_of >= timezone.localdate():
-        return _grouped(plans, key, _sums(F("amount") - F("received"), as_of))
+        return _grouped(plans.filter(received__lt=F("amount")), key, _sums(F("amount") - F("received"), as_of))
     owed = _grouped(plans, key, _sums(F("amount"), as_of))
-    paid = Allocation.objects.filter(plan__in=plans.values("pk"), receipt__received_on__lte=as_of).filter(
+    paid = Allocation.objects.filter(plan__receivable__in=receivables, receipt__received_on__lte=as_of).filter(
         Q(released_at__isnull=True) | Q(released_at__gte=_end_of(as_of))
     )
     for group, figures in _grouped(
@@ -126,26 +128,29 @@ def receivables(actor: User, filters: Mapping[str, Any] | None = None) -> QueryS
     return rows
 
 
-def _received_as_of(rows: QuerySet[Receivable], as_of: date, key: str) -> dict[int, Decimal]:
-    """By ``key``: what confirmed receipts received by ``as_of`` (and not reversed by then) bring."""
-    receipts = (
-        Receipt.objects.filter(receivable__in=rows.values("pk"), received_on__lte=as_of, decided_at__isnull=False)
-        .filter(Q(status=ReceiptStatus.APPROVED) | Q(status=ReceiptStatus.REVERSED, reversed_at__gte=_end_of(as_of)))
-        .values(f"receivable__{key}" if key != "pk" else "receivable")
-        .annotate(total=Sum("amount"))
-    )
-    name = f"receivable__{key}" if key != "pk" else "receivable"
-    return {row[name]: row["total"] for row in receipts}
+def _received_as_of(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[Any, Decimal]:
+    """By ``key`` (or one total under None): what confirmed receipts received by ``as_of`` (and not reversed by
+    then) bring."""
+    receipts = Receipt.objects.filter(
+        receivable__in=rows.values("pk"), received_on__lte=as_of, decided_at__isnull=False
+    ).filter(Q(status=ReceiptStatus.APPROVED) | Q(status=ReceiptStatus.REVERSED, reversed_at__gte=_end_of(as_of)))
+    return _amounts(receipts, key)
 
 
-def _invoiced_as_of(rows: QuerySet[Receivable], as_of: date, key: str) -> dict[int, Decimal]:
-    name = f"receivable__{key}" if key != "pk" else "receivable"
-    invoices = (
-        Invoice.objects.filter(receivable__in=rows.values("pk"), status=InvoiceStatus.ISSUED, issued_on__lte=as_of)
-        .values(name)
-        .annotate(total=Sum("amount"))
+def _invoiced_as_of(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[Any, Decimal]:
+    invoices = Invoice.objects.filter(
+        receivable__in=rows.values("pk"), status=InvoiceStatus.ISSUED, issued_on__lte=as_of
     )
-    return {row[name]: row["total"] for row in invoices}
+    return _amounts(invoices, key)
+
+
+def _amounts(records: QuerySet[Any], key: str | None) -> dict[Any, Decimal]:
+    """The records' summed amount by their receivable's ``key``; without one, a single total (under None) that
+    needs no join to the receivables."""
+    if key is None:
+        return {None: records.aggregate(total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY))["total"]}
+    name = f"receivable__{key}" if key != "pk" else "receivable"
+    return {row[name]: row["total"] for row in records.values(name).annotate(total=Sum("amount"))}
 
 
 def ageing_page(
@@ -158,9 +163,14 @@ def ageing_page(
     rows = receivables(actor, {**(filters or {}), "as_of": as_of})
     past = as_of < timezone.localdate()
     key = "customer" if by == "customer" else "pk"
+    if by == "customer":
+        amounts: dict[str, Any] = {"contracted": Sum("amount"), "invoiced_now": Sum("invoiced"),
+                                   "received_now": Sum("received")}  # fmt: skip
+    else:  # a row per receivable: its own figures, with nothing to add up (no grouping of thousands of rows)
+        amounts = {"contracted": F("amount"), "invoiced_now": F("invoiced"), "received_now": F("received")}
     grouped = (
         rows.values(key)
-        .annotate(contracted=Sum("amount"), invoiced_now=Sum("invoiced"), received_now=Sum("received"))
+        .annotate(**amounts)
         .annotate(outstanding_now=F("contracted") - F("received_now"))
         .order_by("-outstanding_now", key)
     )
@@ -189,8 +199,8 @@ def ageing_page(
         for pk, row in result.items():
             row.figures["received"], row.figures["invoiced"] = received.get(pk, ZERO), invoiced.get(pk, ZERO)
     plan_key = "receivable__customer" if by == "customer" else "receivable"
-    plans = PaymentPlan.objects.filter(receivable__in=rows.filter(**{f"{key}__in": ids}).values("pk"))
-    for group, figures in (_buckets(plans, plan_key, as_of) if ids else {}).items():
+    shown = rows.filter(**{f"{key}__in": ids}).values("pk")
+    for group, figures in (_buckets(shown, plan_key, as_of) if ids else {}).items():
         if group in result:
             result[group].figures.update(figures)
     for row in result.values():
@@ -212,9 +222,9 @@ def ageing_totals(actor: User, *, as_of: date, filters: Mapping[str, Any] | None
         received=Coalesce(Sum("received"), Value(ZERO), output_field=MONEY),
     )
     if as_of < timezone.localdate():
-        totals["received"] = sum(_received_as_of(rows, as_of, "business_unit").values(), ZERO)
-        totals["invoiced"] = sum(_invoiced_as_of(rows, as_of, "business_unit").values(), ZERO)
-    totals.update(_buckets(PaymentPlan.objects.filter(receivable__in=rows.values("pk")), None, as_of)[None])
+        totals["received"] = _received_as_of(rows, as_of, None)[None]
+        totals["invoiced"] = _invoiced_as_of(rows, as_of, None)[None]
+    totals.update(_buckets(rows.values("pk"), None, as_of)[None])
     figures = dict.fromkeys(FIGURES, ZERO) | totals
     _finish(figures)
     return figures

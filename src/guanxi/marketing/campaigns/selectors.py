@@ -23,7 +23,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from guanxi.core.config.dictionary import dictionary_labels
@@ -132,7 +132,9 @@ def _attributed_leads(ids: list[int], model: str) -> list[int]:
     """The campaign of each lead attributed to one of the campaigns (its first or last response): every
     response of the leads the campaigns touched, one read, ordered here."""
     touched = CampaignResponse.objects.filter(campaign_id__in=ids, lead_id__isnull=False).values("lead_id")
-    responses = CampaignResponse.objects.filter(lead_id__in=touched, lead__deleted_at__isnull=True)
+    # "not a deleted lead" reads the few deleted ones by their index; joining the live ones scanned every lead
+    deleted = Lead.all_objects.filter(pk=OuterRef("lead_id"), deleted_at__isnull=False)
+    responses = CampaignResponse.objects.filter(lead_id__in=touched).exclude(Exists(deleted))
     chosen: dict[int, Touch] = {}
     for lead, *touch in responses.values_list("lead_id", "at", "pk", "campaign_id"):
         current = chosen.get(lead)
@@ -173,11 +175,15 @@ def campaign_list(*, actor: User, filters: dict[str, Any] | None = None) -> Quer
     return rows.order_by("-starts_on", "-pk")
 
 
-def list_totals(rows: QuerySet[Campaign], model: str) -> dict[str, Any]:
+def list_results(rows: QuerySet[Campaign], model: str) -> dict[int, Results]:
+    """What came back for each campaign the list finds (the first 5,000): the totals row and the page's rows
+    read the same figures, as a campaign's results do not depend on which others are counted with it."""
+    return results_for(rows.order_by().values_list("pk", flat=True)[:5000], model)
+
+
+def list_totals(rows: QuerySet[Campaign], results: dict[int, Results]) -> dict[str, Any]:
     """The totals row of the list: budget and actual cost of every campaign it finds, and what came back."""
     sums = rows.order_by().aggregate(count=Count("pk"), budget=Sum("budget"), cost=Sum("actual_cost"))
-    ids = list(rows.order_by().values_list("pk", flat=True)[:5000])
-    results = results_for(ids, model)
     leads = sum(result.leads for result in results.values())
     won = sum((result.won_amount for result in results.values()), Decimal(0))
     cost = sums["cost"] or Decimal(0)
@@ -188,10 +194,11 @@ def list_totals(rows: QuerySet[Campaign], model: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def label_rows(campaigns: list[Campaign], model: str) -> None:
-    """Type labels and results for a page of the list (a few queries for the page)."""
+def label_rows(campaigns: list[Campaign], model: str, results: dict[int, Results] | None = None) -> None:
+    """Type labels and results for a page of the list (from ``results`` where it has them, else a few queries)."""
     labels = dictionary_labels(TYPE_DICTIONARY)
-    results = results_for([campaign.pk for campaign in campaigns], model)
+    results = results or {}
+    results = results | results_for([campaign.pk for campaign in campaigns if campaign.pk not in results], model)
     for campaign in campaigns:
         campaign.kind_label = labels.get(campaign.kind, campaign.kind)  # type: ignore[attr-defined]
         result = results[campaign.pk]

@@ -38,12 +38,13 @@ def campaign_list(request: AuthedRequest) -> HttpResponse:
     model = _model(request)
     rows = selectors.campaign_list(actor=request.user, filters=filters)
     page = CappedPaginator(rows, 25).get_page(request.GET.get("page"))
-    selectors.label_rows(list(page.object_list), model)
+    results = selectors.list_results(rows, model)
+    selectors.label_rows(list(page.object_list), model, results)
     context = {
         "page_obj": page,
         "filters": filters,
         "model": model,
-        "totals": selectors.list_totals(rows, model),
+        "totals": selectors.list_totals(rows, results),
         "statuses": CampaignStatus.choices,
         "kinds": dictionary_choices(TYPE_DICTIONARY),
     }
