@@ -28,7 +28,7 @@ def lengthen(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0015_credit_rating_scale"),
+        ("customers", "0016_customer_owner_expiry"),
     ]
 
     operations = [migrations.RunPython(shorten, lengthen)]
