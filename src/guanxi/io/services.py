@@ -12,7 +12,7 @@ import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -223,7 +223,7 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
                 business_unit_id=job.business_unit_id, kind=job.kind, file_hash=job.file_hash
             ).values_list("row", flat=True)
         )
-    outcomes: dict[str, int] = {"created": 0, "updated": 0, "skipped": 0}
+    outcomes: dict[str, int] = {"created": 0, "updated": 0, "skipped": 0, "failed": 0}
     rejected: list[RejectedRow] = []
     numbered = list(enumerate(table.rows, start=2))
 
@@ -260,33 +260,36 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
     with translation.override(language), remembering():  # the reader's words; configuration read once per job
         for start in range(0, len(numbered), CHECK_CHUNK):
             chunk = numbered[start : start + CHECK_CHUNK]
-            if dry_run:
-                try:
-                    with transaction.atomic():
-                        if batched:
-                            together(chunk)
-                        else:
-                            for number, cells in chunk:
-                                one(number, cells)
-                        raise _Rollback
-                except _Rollback:
-                    pass
-            elif batched:
-                together(chunk)
-            else:
-                for number, cells in chunk:
-                    one(number, cells)
-            RejectedRow.objects.bulk_create(rejected, ignore_conflicts=True)
-            rejected.clear()
-            processed = min(start + CHECK_CHUNK, len(numbered))
-            ImportJob.objects.filter(pk=job.pk).update(processed=processed, **outcomes)
+            # a chunk's rows, its rejected rows and the progress that counts them are committed together: a job
+            # stopped half-way has reported exactly the rows it saved, and its next run goes on from there
+            with transaction.atomic():
+                if dry_run:
+                    try:
+                        with transaction.atomic():
+                            if batched:
+                                together(chunk)
+                            else:
+                                for number, cells in chunk:
+                                    one(number, cells)
+                            raise _Rollback
+                    except _Rollback:
+                        pass
+                elif batched:
+                    together(chunk)
+                else:
+                    for number, cells in chunk:
+                        one(number, cells)
+                RejectedRow.objects.bulk_create(rejected, ignore_conflicts=True)
+                outcomes["failed"] += len(rejected)
+                rejected.clear()
+                processed = min(start + CHECK_CHUNK, len(numbered))
+                ImportJob.objects.filter(pk=job.pk).update(processed=processed, **outcomes)
             if progress:
                 progress(processed, len(numbered))
-    failed = RejectedRow.objects.filter(job=job).count()
+    outcomes["failed"] = RejectedRow.objects.filter(job=job).count()
     ImportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.PREVIEWED if dry_run else JobStatus.DONE,
         processed=len(numbered),
-        failed=failed,
         finished_at=None if dry_run else timezone.now(),
         **outcomes,
     )
@@ -310,19 +313,9 @@ def _rows_import(
     results: list[tuple[str, int, list[Any], str]] = []
     with transaction.atomic():
         numbers = [number for number, _cells, _row in rows]
+        ours: dict[int, int] = {}
         if record:
-            claimed = ImportedRow.objects.filter(
-                business_unit_id=job.business_unit_id, kind=job.kind, file_hash=job.file_hash, row__in=numbers
-            )
-            ImportedRow.objects.bulk_create(
-                [
-                    ImportedRow(business_unit_id=job.business_unit_id, kind=job.kind, file_hash=job.file_hash,
-                                row=number, job=job, outcome="")
-                    for number in numbers
-                ],
-                ignore_conflicts=True,
-            )  # fmt: skip
-            ours = set(claimed.filter(job=job, outcome="").values_list("row", flat=True))  # the rest: saved before
+            ours = _claims(job, numbers)  # the rest: saved before
             results += [("skipped", number, cells, "") for number, cells, _row in rows if number not in ours]
             rows = [(number, cells, row) for number, cells, row in rows if number in ours]
         try:
@@ -349,9 +342,26 @@ def _rows_import(
                             job=job, outcome=outcome, record_id=record_id)
             )  # fmt: skip
         if record:
-            claimed.filter(job=job, outcome="").delete()
+            ImportedRow.objects.filter(pk__in=ours.values()).delete()
             ImportedRow.objects.bulk_create(saved)
     return sorted(results, key=lambda result: result[1])
+
+
+def _claims(job: ImportJob, numbers: list[int]) -> dict[int, int]:
+    """Claim the rows under (file, row) for this job: the ids of the claims made now by row number; a row
+    saved by an earlier run of the file keeps its claim and is not among them. The database answers with the
+    claims it inserted (RETURNING), so that no query reads the file's earlier rows back."""
+    quote = connection.ops.quote_name
+    table = quote(ImportedRow._meta.db_table)
+    columns = ", ".join(quote(name) for name in ("business_unit_id", "kind", "file_hash", "row", "job_id", "outcome"))
+    values = ", ".join(["(%s, %s, %s, %s, %s, '')"] * len(numbers))
+    params = [value for number in numbers for value in (job.business_unit_id, job.kind, job.file_hash, number, job.pk)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING RETURNING {quote('row')}, id",
+            params,
+        )
+        return {int(number): int(claim) for number, claim in cursor.fetchall()}
 
 
 def _refusal(kind: Kind, error: Exception, unit: int | None) -> str:

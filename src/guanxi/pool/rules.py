@@ -300,7 +300,7 @@ def holdings_of(user: User, limits: Limits | None = None, *, up_to: int | None =
     """How many customers count toward the user's holding limit; with ``up_to``, counting stops there
     (enough to compare with the limit, and cheap for someone who holds thousands)."""
     limits = limits or limits_of(user)
-    owned = Customer.objects.filter(owner=user)
+    owned = Customer.objects.filter(owner=user).order_by()  # a count: no sort of the holdings (a list's order)
     if not limits.won_counts:
         owned = owned.exclude(status=Lifecycle.WON)
     return owned[:up_to].count() if up_to is not None else owned.count()
