@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/guanxi
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/10
 # The suite runs in parallel workers, each with its own test database and Redis database (10, 11, …).
 TEST_WORKERS ?= 2
-PYTEST := $(RUN) pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup --durations=15
+PYTEST := $(RUN) pytest -p no:cacheprovider -n $(TEST_WORKERS) --durations=15
 # The benchmarks load a million customers into their own database, never the test suite's.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/guanxi_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14

@@ -35,14 +35,6 @@ FAST_AND_ISOLATED = {
 }
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The demo company takes a couple of minutes to load: its tests go to one worker (``--dist loadgroup``), so
-    each run loads it once, not once per worker."""
-    for item in items:
-        if "demo" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("demo"))
-
-
 @pytest.fixture(autouse=True)
 def _test_settings(settings: object) -> Iterator[None]:
     for name, value in FAST_AND_ISOLATED.items():

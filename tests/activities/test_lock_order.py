@@ -80,13 +80,17 @@ def test_a_plan_change_waits_for_its_customer_before_locking_the_plan(
         try:
             change(sales.alice, Plan.objects.get(pk=plan.pk))
             outcome.append("done")
+        except Exception as error:
+            outcome.append(repr(error))  # shown by the assertion below, not only in a thread's traceback
+            raise
         finally:
             connection.close()
 
     worker = threading.Thread(target=run)
     worker.start()
     # a generous bound: on a loaded machine the worker may take seconds to reach the lock
-    assert waiting_for_a_lock(time.monotonic() + 30), "the plan change did not wait for the customer's row"
+    waited = waiting_for_a_lock(time.monotonic() + 30)
+    assert waited, f"the plan change did not wait for the customer's row: {outcome or 'still running'}"
 
     # While it waits, the plan itself is free: the holder can cancel it, as a pool return would.
     holder.execute("SELECT id FROM activities_plan WHERE id = %s FOR UPDATE NOWAIT", [plan.pk])
