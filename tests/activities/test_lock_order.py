@@ -63,7 +63,7 @@ def waiting_for_a_lock(until: float) -> bool:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="in two of four full PostgreSQL runs on 2026-12-07 one case's worker thread was still running after "
+    reason="in two of three full PostgreSQL runs on 2026-12-07 one case's worker thread was still running after "
     "30 s without waiting on any lock, and kept its session open; alone and in tests/activities it passes. "
     "Under investigation: until the cause is found a failure here must not hide the rest of the suite",
 )
