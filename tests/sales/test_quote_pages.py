@@ -37,6 +37,27 @@ def test_a_salesperson_writes_a_quote_on_the_page_and_sees_field_errors_first(sa
     assert client_for(sales.charlie).get(reverse("sales:quote", args=[q.pk])).status_code == 404
 
 
+def test_a_refused_line_shows_its_errors_on_its_own_fields(sales: World) -> None:
+    lathe = product(sales.root)
+    page = client_for(sales.alice)
+    url = reverse("sales:quote_create") + f"?customer={customer(sales.alice).pk}"
+    form = {
+        "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
+        "lines-1-product": str(lathe.pk), "lines-1-quantity": "-3", "lines-1-unit_price": "950",
+        "lines-1-discount_percent": "150",
+    }  # fmt: skip
+
+    refused = page.post(url, form)  # the first form left empty: the service counts the second as its line 0
+
+    lines = refused.context["lines"].forms
+    assert lines[0].errors == {}
+    assert set(lines[1].errors) == {"quantity", "discount_percent"}
+    assert "折扣不能超过 100%。" in lines[1].errors["discount_percent"]
+    assert refused.context["form"].non_field_errors() == ["请修改下面标出的字段。"]
+    assert 'name="lines-1-quantity"' in refused.text and "is-invalid" in refused.text
+    assert Quote.objects.count() == 0
+
+
 def test_the_product_pages_and_the_pickers_prices(sales: World) -> None:
     grant(sales.bob, "unit_admin")
     page = client_for(sales.bob)

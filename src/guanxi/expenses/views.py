@@ -42,8 +42,13 @@ def expense_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "expenses/list.html", context)
 
 
+def _sent(formset: Any) -> list[Any]:
+    """The line forms whose lines go to the service, in its order (its errors name them ``lines.<n>.…``)."""
+    return [form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+
 def _lines(formset: Any) -> list[dict[str, Any]]:
-    return [form.cleaned_data for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+    return [form.cleaned_data for form in _sent(formset)]
 
 
 @perm_required("expenses.create")
@@ -58,6 +63,7 @@ def expense_create(request: AuthedRequest) -> HttpResponse:
             form,
             None,
             lambda: services.expense_create(actor=request.user, data=form.cleaned_data, lines=_lines(formset)),
+            lines=_sent(formset),
         )
         if expense:
             if request.POST.get("submit") == "1":
@@ -84,7 +90,8 @@ def expense_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         version = data.pop("version") or 0
         saved = attempt(form, None, lambda: services.expense_update(
-            actor=request.user, expense=expense, version=version, data=data, lines=_lines(formset)))  # fmt: skip
+            actor=request.user, expense=expense, version=version, data=data, lines=_lines(formset)),
+            lines=_sent(formset))  # fmt: skip
         if saved:
             messages.success(request, _("Saved."))
             return redirect(saved.get_absolute_url())

@@ -22,7 +22,7 @@ from guanxi.customers.models import Customer
 from guanxi.workflows.selectors import history_of, may_decide, may_withdraw
 
 from ..models import Opportunity
-from ..quotes.forms import LineFormSet, lines_from
+from ..quotes.forms import LineFormSet, lines_from, sent_lines
 from ..quotes.models import Quote
 from . import selectors, services
 from .forms import AttachForm, ContractFilterForm, ContractForm, ReasonForm, SignForm
@@ -103,6 +103,7 @@ def contract_create(request: AuthedRequest) -> HttpResponse:
                 lines=typed if typed or quote is None else None,
                 quote=quote,
             ),
+            lines=sent_lines(lines),
         )
         if created:
             messages.success(request, _("Contract %(number)s was saved as a draft.") % {"number": created.number})
@@ -143,6 +144,7 @@ def contract_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 data=form.contract_data(),
                 lines=lines_from(lines),
             ),
+            lines=sent_lines(lines),
         )
         if saved:
             messages.success(request, _("Saved."))

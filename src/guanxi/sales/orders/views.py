@@ -20,7 +20,7 @@ from guanxi.workflows.selectors import may_withdraw_record
 
 from ..contracts.models import Contract
 from ..contracts.views import _lines_initial
-from ..quotes.forms import LineFormSet, lines_from
+from ..quotes.forms import LineFormSet, lines_from, sent_lines
 from ..quotes.models import Quote
 from . import selectors, services
 from .forms import OrderFilterForm, OrderForm
@@ -97,6 +97,7 @@ def order_create(request: AuthedRequest) -> HttpResponse:
                 contract=contract,
                 quote=quote,
             ),
+            lines=sent_lines(lines),
         )
         if created:
             messages.success(request, _("Order %(number)s was saved as a draft.") % {"number": created.number})

@@ -62,6 +62,11 @@ class LineForm(forms.Form):
 LineFormSet = forms.formset_factory(LineForm, extra=3, can_delete=True)
 
 
+def sent_lines(formset: Any) -> list[forms.Form]:
+    """The line forms whose lines go to the service, in its order: those with a product, not deleted."""
+    return [form for form in formset if form.cleaned_data.get("product") and not form.cleaned_data.get("DELETE")]
+
+
 def lines_from(formset: Any) -> list[dict[str, Any]]:
     return [
         {
@@ -70,6 +75,5 @@ def lines_from(formset: Any) -> list[dict[str, Any]]:
             "unit_price": form.cleaned_data.get("unit_price"),
             "discount_percent": form.cleaned_data.get("discount_percent") or 0,
         }
-        for form in formset
-        if form.cleaned_data.get("product") and not form.cleaned_data.get("DELETE")
+        for form in sent_lines(formset)
     ]

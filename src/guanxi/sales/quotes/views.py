@@ -22,7 +22,7 @@ from guanxi.workflows.selectors import history_of, may_withdraw_record
 
 from ..models import Opportunity
 from . import pdf, selectors, services
-from .forms import LineFormSet, QuoteForm, lines_from
+from .forms import LineFormSet, QuoteForm, lines_from, sent_lines
 from .models import Quote, QuoteStatus
 
 
@@ -71,6 +71,7 @@ def quote_create(request: AuthedRequest) -> HttpResponse:
                 data=form.quote_data(),
                 lines=lines_from(lines),
             ),
+            lines=sent_lines(lines),
         )
         if created:
             messages.success(request, _("Quote %(number)s was saved as a draft.") % {"number": created.number})
@@ -106,6 +107,7 @@ def quote_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 data=form.quote_data(),
                 lines=lines_from(lines),
             ),
+            lines=sent_lines(lines),
         )
         if saved:
             messages.success(request, _("Saved."))
