@@ -60,7 +60,8 @@ class Receivable(models.Model):
                 include=["id", "amount", "invoiced", "received"],
                 name="receivable_owner_customer",
             ),
-            models.Index(fields=["customer"], name="receivable_customer"),
+            # The whole company's report by customer: a grouped read of the index alone, biggest first.
+            models.Index(fields=["customer"], include=["amount", "invoiced", "received"], name="receivable_customer"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -196,6 +197,13 @@ class Receipt(MainRecord):
             models.Index(fields=["receivable", "status"], name="receipt_receivable"),
             models.Index(fields=["business_unit", "status", "-received_on"], name="receipt_unit_status"),
             models.Index(fields=["customer", "status"], name="receipt_customer"),
+            # An earlier day's report: the receipts received since that day, and those reversed since.
+            models.Index(
+                fields=["received_on"],
+                include=["receivable", "amount", "status", "decided_at", "deleted_at"],
+                name="receipt_received_on",
+            ),
+            models.Index(fields=["reversed_at"], condition=Q(status="reversed"), name="receipt_reversed"),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive")]
 
@@ -222,6 +230,8 @@ class Allocation(models.Model):
 
     class Meta:
         ordering = ["receipt", "plan__due_on", "pk"]
+        # an earlier day's report: the allocations released since that day
+        indexes = [models.Index(fields=["released_at"], condition=Q(released_at__isnull=False), name="allocation_released")]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive")]
 
     def __str__(self) -> str:
@@ -267,6 +277,13 @@ class Invoice(MainRecord):
         indexes = [
             models.Index(fields=["receivable", "status"], name="invoice_receivable"),
             models.Index(fields=["business_unit", "status", "-created_at"], name="invoice_unit_status"),
+            # an earlier day's report: the invoices issued since that day
+            models.Index(
+                fields=["issued_on"],
+                include=["receivable", "amount"],
+                condition=Q(status="issued", deleted_at__isnull=True),
+                name="invoice_issued_on",
+            ),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive")]
 
