@@ -231,7 +231,9 @@ class Allocation(models.Model):
     class Meta:
         ordering = ["receipt", "plan__due_on", "pk"]
         # an earlier day's report: the allocations released since that day
-        indexes = [models.Index(fields=["released_at"], condition=Q(released_at__isnull=False), name="allocation_released")]
+        indexes = [
+            models.Index(fields=["released_at"], condition=Q(released_at__isnull=False), name="allocation_released")
+        ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive")]
 
     def __str__(self) -> str:

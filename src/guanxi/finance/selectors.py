@@ -149,7 +149,9 @@ def _received_since(rows: QuerySet[Receivable], as_of: date, key: str | None) ->
 
 def _invoiced_since(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[Any, Decimal]:
     """What the receivables' ``invoiced`` (the issued invoices) gained after ``as_of``."""
-    invoices = Invoice.objects.filter(receivable__in=rows.values("pk"), status=InvoiceStatus.ISSUED, issued_on__gt=as_of)
+    invoices = Invoice.objects.filter(
+        receivable__in=rows.values("pk"), status=InvoiceStatus.ISSUED, issued_on__gt=as_of
+    )
     return _amounts(invoices, key)
 
 
