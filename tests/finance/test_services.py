@@ -298,6 +298,22 @@ def test_a_past_day_counts_what_was_undone_since_and_not_what_came_since(money: 
     )  # fmt: skip
 
 
+def test_the_plans_go_with_their_receivable_when_its_owner_leaves(money: World) -> None:
+    """The plans keep their receivable's owner: a hand-over moves the outstanding receivables and their plans
+    together (the paid ones stay with the one who left), and the successor's report counts them."""
+    from guanxi.org.services import user_leave
+
+    owed, paid = receivable_of(money), receivable_of(money, amount="1000")
+    plan(money, owed, TODAY() - timedelta(days=5), "4000")
+    plan(money, paid, TODAY(), "1000")
+    pay(money, paid, "1000")
+    assert set(PaymentPlan.objects.values_list("owner", flat=True)) == {money.alice.pk}
+    user_leave(actor=money.root, user=money.alice, successor=money.charlie)
+    owners = dict(PaymentPlan.objects.values_list("receivable", "owner"))
+    assert owners == {owed.pk: money.charlie.pk, paid.pk: money.alice.pk}
+    assert selectors.ageing_totals(money.charlie, as_of=TODAY())["d0_30"] == Decimal("4000")
+
+
 def test_the_report_per_customer_and_per_contract(money: World) -> None:
     first = receivable_of(money, name="甲公司")
     second = receivable_of(money, name="乙公司", amount="5000")

@@ -103,6 +103,12 @@ class PaymentPlan(models.Model):
     """An instalment (回款计划): due on a day, received by the receipts allocated to it."""
 
     receivable = models.ForeignKey(Receivable, models.CASCADE, related_name="plans")
+    # the receivable's owner, kept in step (set with the plan, moved with the receivable at a hand-over): one
+    # owner's plans read without going through their receivables
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", editable=False, db_index=False,
+        verbose_name=_("owner"),
+    )  # fmt: skip
     number = models.PositiveSmallIntegerField(_("instalment"))
     due_on = models.DateField(_("due date"))
     amount = models.DecimalField(_("amount"), **AMOUNT)  # type: ignore[arg-type]
@@ -134,6 +140,13 @@ class PaymentPlan(models.Model):
                 include=["amount", "received"],
                 condition=Q(received__lt=F("amount")),
                 name="plan_owed_receivable_due",
+            ),
+            # the same, of one owner (a salesperson's totals)
+            models.Index(
+                fields=["owner", "due_on"],
+                include=["amount", "received"],
+                condition=Q(received__lt=F("amount")),
+                name="plan_owed_owner_due",
             ),
         ]
         constraints = [
@@ -200,7 +213,7 @@ class Receipt(MainRecord):
             # An earlier day's report: the receipts received since that day, and those reversed since.
             models.Index(
                 fields=["received_on"],
-                include=["receivable", "amount", "status", "decided_at", "deleted_at"],
+                include=["id", "receivable", "amount", "status", "decided_at", "deleted_at"],
                 name="receipt_received_on",
             ),
             models.Index(fields=["reversed_at"], condition=Q(status="reversed"), name="receipt_reversed"),
@@ -386,7 +399,7 @@ def register() -> None:
     )
     money = scope.Rule("payments", owner="owner", unit="business_unit")
     scope.register(Receivable, money)
-    scope.register(PaymentPlan, scope.Rule("payments", owner="receivable__owner", unit="receivable__business_unit"))
+    scope.register(PaymentPlan, scope.Rule("payments", owner="owner", unit="receivable__business_unit"))
     from guanxi.workflows.selectors import approver_readable
 
     scope.register(Invoice, scope.Rule("payments", owner="receivable__owner", unit="business_unit"))
@@ -398,7 +411,11 @@ def register() -> None:
         register_merge_child(model, "customer")
     handover.register_owned(
         handover.OwnedType(
-            Receivable, "owner", _("Receivables outstanding"), owned=lambda rows: rows.filter(received__lt=F("amount"))
+            Receivable,
+            "owner",
+            _("Receivables outstanding"),
+            owned=lambda rows: rows.filter(received__lt=F("amount")),
+            moving=lambda rows, successor: PaymentPlan.objects.filter(receivable__in=rows).update(owner=successor),
         )
     )
 
