@@ -204,7 +204,7 @@ def user_leave(*, actor: User, user: User, successor: User | None, customers_to_
         if customers_to_pool and kind.to_pool:
             count = kind.to_pool(actor, rows)
         else:
-            if kind.moving:
+            if kind.moving and successor is not None:  # (without one, there are no rows to move)
                 kind.moving(rows, successor)
             count = rows.update(**{kind.field: successor})
         if count:
