@@ -20,10 +20,10 @@ STEPS = [
        SELECT business_unit_id, customer_id, owner_id, id, NULL, number, amount, amount, 0, 0, now(), now()
        FROM sales_contract WHERE status IN ('signed', 'in_progress', 'completed') AND deleted_at IS NULL""",
     # five instalments, every 73 days from the signing
-    """INSERT INTO finance_paymentplan (receivable_id, number, due_on, amount, received, status, note, overdue_at,
-           reminded_at, version, created_at, updated_at)
-       SELECT r.id, k, coalesce(c.signed_on, c.start_on) + (k - 1) * 73, r.amount / 5, 0, 'pending', '', NULL, NULL, 1,
-              now(), now()
+    """INSERT INTO finance_paymentplan (receivable_id, owner_id, number, due_on, amount, received, status, note,
+           overdue_at, reminded_at, version, created_at, updated_at)
+       SELECT r.id, r.owner_id, k, coalesce(c.signed_on, c.start_on) + (k - 1) * 73, r.amount / 5, 0, 'pending', '',
+              NULL, NULL, 1, now(), now()
        FROM finance_receivable r JOIN sales_contract c ON c.id = r.contract_id, generate_series(1, 5) AS k""",
     # what is due is received, but for one instalment in five (overdue, unmarked: the sweep has work)
     """UPDATE finance_paymentplan SET received = amount, status = 'received'

@@ -265,6 +265,55 @@ def test_ageing_as_of_a_past_day_counts_only_receipts_received_by_then(money: Wo
     assert then["d0_30"] == Decimal("1000") and then["received"] == 0 and then["outstanding"] == Decimal("10000")
 
 
+def test_a_past_day_counts_what_was_undone_since_and_not_what_came_since(money: World) -> None:
+    """As of a past day: a receipt received by then but reversed since still counts (received then, its plan
+    paid then); one received since does not; an invoice issued by then and voided since no longer counts (only
+    issued invoices do), one issued since does not."""
+    today = TODAY()
+    receivable = receivable_of(money, amount="6000")
+    early, late = plan(money, receivable, today - timedelta(days=40), "2000"), plan(money, receivable, today, "4000")
+    bounced = pay(money, receivable, "2000", on=today - timedelta(days=20), chosen_plans=[early.pk])
+    pay(money, receivable, "1000", on=today - timedelta(days=2), chosen_plans=[late.pk])
+    services.receipt_reverse(actor=money.fay, receipt=bounced, reason="支票退票")  # type: ignore[attr-defined]
+    data = {"kind": "normal", "title": "客户有限公司"}
+    kept, voided = (
+        services.invoice_request(actor=money.alice, receivable=receivable, data=data,
+                                 lines=[{"description": "设备", "amount": amount}])
+        for amount in ("1500", "700")
+    )  # fmt: skip
+    services.invoice_issue(actor=money.fay, invoice=kept, invoice_number="04400001",  # type: ignore[attr-defined]
+                           issued_on=today - timedelta(days=1))  # fmt: skip
+    services.invoice_issue(actor=money.fay, invoice=voided, invoice_number="04400002",  # type: ignore[attr-defined]
+                           issued_on=today - timedelta(days=15))  # fmt: skip
+    services.invoice_void(actor=money.fay, invoice=voided, reason="抬头错误")  # type: ignore[attr-defined]
+    then = today - timedelta(days=10)
+    totals = selectors.ageing_totals(money.alice, as_of=then)
+    assert (totals["received"], totals["invoiced"], totals["outstanding"]) == (Decimal("2000"), 0, Decimal("4000"))
+    assert (totals["d31_60"], totals["not_due"], totals["overdue"]) == (0, Decimal("4000"), 0)
+    _page, rows = selectors.ageing_page(money.alice, as_of=then, by="receivable")
+    assert [(r.received, r.invoiced, r.d31_60, r.not_due) for r in rows] == [(Decimal("2000"), 0, 0, Decimal("4000"))]
+    now = selectors.ageing_totals(money.alice, as_of=today)
+    assert (now["received"], now["invoiced"], now["d31_60"], now["not_due"]) == (
+        Decimal("1000"), Decimal("1500"), Decimal("2000"), Decimal("3000")
+    )  # fmt: skip
+
+
+def test_the_plans_go_with_their_receivable_when_its_owner_leaves(money: World) -> None:
+    """The plans keep their receivable's owner: a hand-over moves the outstanding receivables and their plans
+    together (the paid ones stay with the one who left), and the successor's report counts them."""
+    from guanxi.org.services import user_leave
+
+    owed, paid = receivable_of(money), receivable_of(money, amount="1000")
+    plan(money, owed, TODAY() - timedelta(days=5), "4000")
+    plan(money, paid, TODAY(), "1000")
+    pay(money, paid, "1000")
+    assert set(PaymentPlan.objects.values_list("owner", flat=True)) == {money.alice.pk}
+    user_leave(actor=money.root, user=money.alice, successor=money.charlie)
+    owners = dict(PaymentPlan.objects.values_list("receivable", "owner"))
+    assert owners == {owed.pk: money.charlie.pk, paid.pk: money.alice.pk}
+    assert selectors.ageing_totals(money.charlie, as_of=TODAY())["d0_30"] == Decimal("4000")
+
+
 def test_the_report_per_customer_and_per_contract(money: World) -> None:
     first = receivable_of(money, name="甲公司")
     second = receivable_of(money, name="乙公司", amount="5000")

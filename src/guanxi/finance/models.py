@@ -60,7 +60,8 @@ class Receivable(models.Model):
                 include=["id", "amount", "invoiced", "received"],
                 name="receivable_owner_customer",
             ),
-            models.Index(fields=["customer"], name="receivable_customer"),
+            # The whole company's report by customer: a grouped read of the index alone, biggest first.
+            models.Index(fields=["customer"], include=["amount", "invoiced", "received"], name="receivable_customer"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -102,6 +103,12 @@ class PaymentPlan(models.Model):
     """An instalment (回款计划): due on a day, received by the receipts allocated to it."""
 
     receivable = models.ForeignKey(Receivable, models.CASCADE, related_name="plans")
+    # the receivable's owner, kept in step (set with the plan, moved with the receivable at a hand-over): one
+    # owner's plans read without going through their receivables
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", editable=False, db_index=False,
+        verbose_name=_("owner"),
+    )  # fmt: skip
     number = models.PositiveSmallIntegerField(_("instalment"))
     due_on = models.DateField(_("due date"))
     amount = models.DecimalField(_("amount"), **AMOUNT)  # type: ignore[arg-type]
@@ -133,6 +140,13 @@ class PaymentPlan(models.Model):
                 include=["amount", "received"],
                 condition=Q(received__lt=F("amount")),
                 name="plan_owed_receivable_due",
+            ),
+            # the same, of one owner (a salesperson's totals)
+            models.Index(
+                fields=["owner", "due_on"],
+                include=["amount", "received"],
+                condition=Q(received__lt=F("amount")),
+                name="plan_owed_owner_due",
             ),
         ]
         constraints = [
@@ -196,6 +210,13 @@ class Receipt(MainRecord):
             models.Index(fields=["receivable", "status"], name="receipt_receivable"),
             models.Index(fields=["business_unit", "status", "-received_on"], name="receipt_unit_status"),
             models.Index(fields=["customer", "status"], name="receipt_customer"),
+            # An earlier day's report: the receipts received since that day, and those reversed since.
+            models.Index(
+                fields=["received_on"],
+                include=["id", "receivable", "amount", "status", "decided_at", "deleted_at"],
+                name="receipt_received_on",
+            ),
+            models.Index(fields=["reversed_at"], condition=Q(status="reversed"), name="receipt_reversed"),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive")]
 
@@ -222,6 +243,10 @@ class Allocation(models.Model):
 
     class Meta:
         ordering = ["receipt", "plan__due_on", "pk"]
+        # an earlier day's report: the allocations released since that day
+        indexes = [
+            models.Index(fields=["released_at"], condition=Q(released_at__isnull=False), name="allocation_released")
+        ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive")]
 
     def __str__(self) -> str:
@@ -267,6 +292,13 @@ class Invoice(MainRecord):
         indexes = [
             models.Index(fields=["receivable", "status"], name="invoice_receivable"),
             models.Index(fields=["business_unit", "status", "-created_at"], name="invoice_unit_status"),
+            # an earlier day's report: the invoices issued since that day
+            models.Index(
+                fields=["issued_on"],
+                include=["receivable", "amount"],
+                condition=Q(status="issued", deleted_at__isnull=True),
+                name="invoice_issued_on",
+            ),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive")]
 
@@ -367,7 +399,7 @@ def register() -> None:
     )
     money = scope.Rule("payments", owner="owner", unit="business_unit")
     scope.register(Receivable, money)
-    scope.register(PaymentPlan, scope.Rule("payments", owner="receivable__owner", unit="receivable__business_unit"))
+    scope.register(PaymentPlan, scope.Rule("payments", owner="owner", unit="receivable__business_unit"))
     from guanxi.workflows.selectors import approver_readable
 
     scope.register(Invoice, scope.Rule("payments", owner="receivable__owner", unit="business_unit"))
@@ -379,7 +411,11 @@ def register() -> None:
         register_merge_child(model, "customer")
     handover.register_owned(
         handover.OwnedType(
-            Receivable, "owner", _("Receivables outstanding"), owned=lambda rows: rows.filter(received__lt=F("amount"))
+            Receivable,
+            "owner",
+            _("Receivables outstanding"),
+            owned=lambda rows: rows.filter(received__lt=F("amount")),
+            moving=lambda rows, successor: PaymentPlan.objects.filter(receivable__in=rows).update(owner=successor),
         )
     )
 

@@ -81,24 +81,27 @@ def _sums(value: Any, as_of: date, path: str = "due_on") -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _buckets(receivables: QuerySet[Any], key: str | None, as_of: date) -> dict[Any, dict[str, Decimal]]:
-    """The outstanding of the plans of these receivables (their pks) by bucket (grouped by ``key``, or one group
-    under None). Today's from the rows, of the plans not fully received (the others owe nothing); an earlier
-    day's as the plans' amounts less what receipts received by then (and not released by then) had allocated to
-    them: two grouped sums, no query per plan."""
-    plans = PaymentPlan.objects.filter(receivable__in=receivables)
+def _buckets(
+    plans: QuerySet[PaymentPlan], allocations: QuerySet[Allocation], key: str | None, as_of: date
+) -> dict[Any, dict[str, Decimal]]:
+    """The outstanding of these plans by bucket (grouped by their ``key``, or one group under None), from the
+    plans not fully received today (the others owe nothing) and, for an earlier day, what moved since: what
+    receipts received after that day allocated (owed then) less what was released since of receipts received by
+    then (received then). The moves since a recent day are few where the plans of a year are many; each read
+    is a grouped sum, no query per plan. ``allocations`` are those of the same plans, found by their receipts'
+    receivables (a receipt is only ever allocated to its own receivable's plans), so that the few receipts
+    since the day lead to them."""
+    owed = _grouped(plans.filter(received__lt=F("amount")), key, _sums(F("amount") - F("received"), as_of))
     if as_of >= timezone.localdate():
-        return _grouped(plans.filter(received__lt=F("amount")), key, _sums(F("amount") - F("received"), as_of))
-    owed = _grouped(plans, key, _sums(F("amount"), as_of))
-    paid = Allocation.objects.filter(plan__receivable__in=receivables, receipt__received_on__lte=as_of).filter(
-        Q(released_at__isnull=True) | Q(released_at__gte=_end_of(as_of))
-    )
-    for group, figures in _grouped(
-        paid, f"plan__{key}" if key else None, _sums(F("amount"), as_of, "plan__due_on")
-    ).items():
-        target = owed.setdefault(group, dict.fromkeys(figures, ZERO))
-        for code, value in figures.items():
-            target[code] -= value
+        return owed
+    plan_key = f"plan__{key}" if key else None
+    later = allocations.filter(released_at__isnull=True, receipt__received_on__gt=as_of)
+    released = allocations.filter(released_at__gte=_end_of(as_of), receipt__received_on__lte=as_of)
+    for moved, sign in ((later, 1), (released, -1)):
+        for group, figures in _grouped(moved, plan_key, _sums(F("amount"), as_of, "plan__due_on")).items():
+            target = owed.setdefault(group, dict.fromkeys(figures, ZERO))
+            for code, value in figures.items():
+                target[code] += sign * value
     return owed
 
 
@@ -106,6 +109,9 @@ def _grouped(rows: QuerySet[Any], key: str | None, sums: dict[str, Any]) -> dict
     if key is None:
         return {None: rows.aggregate(**sums)}
     return {item.pop(key): item for item in rows.values(key).annotate(**sums)}
+
+
+RECEIVABLE_FILTERS = ("unit", "owner", "customer", "q", "overdue")
 
 
 def receivables(actor: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Receivable]:
@@ -128,18 +134,23 @@ def receivables(actor: User, filters: Mapping[str, Any] | None = None) -> QueryS
     return rows
 
 
-def _received_as_of(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[Any, Decimal]:
-    """By ``key`` (or one total under None): what confirmed receipts received by ``as_of`` (and not reversed by
-    then) bring."""
-    receipts = Receipt.objects.filter(
-        receivable__in=rows.values("pk"), received_on__lte=as_of, decided_at__isnull=False
-    ).filter(Q(status=ReceiptStatus.APPROVED) | Q(status=ReceiptStatus.REVERSED, reversed_at__gte=_end_of(as_of)))
-    return _amounts(receipts, key)
+def _received_since(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[Any, Decimal]:
+    """By ``key`` (or one total under None): what the receivables' ``received`` (the confirmed receipts) gained
+    after ``as_of``, to take from today's figure: the receipts received later, less those received by then but
+    reversed since (received then, no longer counted)."""
+    receipts = Receipt.objects.filter(receivable__in=rows.values("pk"), decided_at__isnull=False)
+    later = _amounts(receipts.filter(status=ReceiptStatus.APPROVED, received_on__gt=as_of), key)
+    reversed_since = receipts.filter(status=ReceiptStatus.REVERSED, received_on__lte=as_of,
+                                     reversed_at__gte=_end_of(as_of))  # fmt: skip
+    for group, amount in _amounts(reversed_since, key).items():
+        later[group] = later.get(group, ZERO) - amount
+    return later
 
 
-def _invoiced_as_of(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[Any, Decimal]:
+def _invoiced_since(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[Any, Decimal]:
+    """What the receivables' ``invoiced`` (the issued invoices) gained after ``as_of``."""
     invoices = Invoice.objects.filter(
-        receivable__in=rows.values("pk"), status=InvoiceStatus.ISSUED, issued_on__lte=as_of
+        receivable__in=rows.values("pk"), status=InvoiceStatus.ISSUED, issued_on__gt=as_of
     )
     return _amounts(invoices, key)
 
@@ -193,14 +204,16 @@ def ageing_page(
         figures["contracted"] = item["contracted"]
         figures["invoiced"] = item["invoiced_now"]
         figures["received"] = item["received_now"]
-    if past and ids:
-        scoped = rows.filter(**{f"{key}__in": ids})
-        received, invoiced = _received_as_of(scoped, as_of, key), _invoiced_as_of(scoped, as_of, key)
+    shown = rows.filter(**{f"{key}__in": ids})
+    if past and ids:  # today's figures less what moved since
+        received, invoiced = _received_since(shown, as_of, key), _invoiced_since(shown, as_of, key)
         for pk, row in result.items():
-            row.figures["received"], row.figures["invoiced"] = received.get(pk, ZERO), invoiced.get(pk, ZERO)
+            row.figures["received"] -= received.get(pk, ZERO)
+            row.figures["invoiced"] -= invoiced.get(pk, ZERO)
     plan_key = "receivable__customer" if by == "customer" else "receivable"
-    shown = rows.filter(**{f"{key}__in": ids}).values("pk")
-    for group, figures in (_buckets(shown, plan_key, as_of) if ids else {}).items():
+    plans = PaymentPlan.objects.filter(receivable__in=shown.values("pk"))
+    allocations = Allocation.objects.filter(receipt__receivable__in=shown.values("pk"))
+    for group, figures in (_buckets(plans, allocations, plan_key, as_of) if ids else {}).items():
         if group in result:
             result[group].figures.update(figures)
     for row in result.values():
@@ -215,16 +228,22 @@ def _finish(figures: dict[str, Decimal]) -> None:
 
 def ageing_totals(actor: User, *, as_of: date, filters: Mapping[str, Any] | None = None) -> dict[str, Decimal]:
     """The report's totals over every row the actor sees (with the filters)."""
-    rows = receivables(actor, {**(filters or {}), "as_of": as_of})
+    filters = filters or {}
+    rows = receivables(actor, {**filters, "as_of": as_of})
     totals = rows.aggregate(
         contracted=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY),
         invoiced=Coalesce(Sum("invoiced"), Value(ZERO), output_field=MONEY),
         received=Coalesce(Sum("received"), Value(ZERO), output_field=MONEY),
     )
-    if as_of < timezone.localdate():
-        totals["received"] = _received_as_of(rows, as_of, None)[None]
-        totals["invoiced"] = _invoiced_as_of(rows, as_of, None)[None]
-    totals.update(_buckets(rows.values("pk"), None, as_of)[None])
+    if as_of < timezone.localdate():  # today's figures less what moved since
+        totals["received"] -= _received_since(rows, as_of, None)[None]
+        totals["invoiced"] -= _invoiced_since(rows, as_of, None)[None]
+    if any(filters.get(name) for name in RECEIVABLE_FILTERS):
+        plans = PaymentPlan.objects.filter(receivable__in=rows.values("pk"))
+    else:  # every plan the actor sees, read through the gate without matching them to the receivables
+        plans = PaymentPlan.objects.visible_to(actor)
+    allocations = Allocation.objects.filter(receipt__receivable__in=rows.values("pk"))
+    totals.update(_buckets(plans, allocations, None, as_of)[None])
     figures = dict.fromkeys(FIGURES, ZERO) | totals
     _finish(figures)
     return figures

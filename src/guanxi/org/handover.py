@@ -17,6 +17,9 @@ class OwnedType:
     to_pool: Callable[..., int] | None = None
     # Rows that count as "owned" (e.g. only open plans); default every row.
     owned: Callable[[models.QuerySet], models.QuerySet] | None = None
+    # Called with (rows, successor) just before the rows go to the successor, in the same transaction: the
+    # records that keep a copy of the owner follow them.
+    moving: Callable[[models.QuerySet, models.Model], object] | None = None
 
     def rows_of(self, user: models.Model) -> models.QuerySet:
         rows = self.model._default_manager.filter(**{self.field: user})

@@ -75,7 +75,12 @@ def plan_create(*, actor: User, receivable: Receivable, data: Mapping[str, Any])
     number = (PaymentPlan.objects.filter(receivable=row).aggregate(top=Max("number"))["top"] or 0) + 1
     _reserve(row, amount)
     plan = PaymentPlan.objects.create(
-        receivable=row, number=number, due_on=due_on, amount=amount, note=str(data.get("note") or "")[:200]
+        receivable=row,
+        owner_id=row.owner_id,
+        number=number,
+        due_on=due_on,
+        amount=amount,
+        note=str(data.get("note") or "")[:200],
     )
     audit_log(actor=actor, action=Action.CREATE, obj=plan, changes={"amount": [None, str(amount)],
                                                                     "due_on": [None, str(due_on)]})  # fmt: skip
@@ -174,7 +179,11 @@ def plans_generate(
     number = PaymentPlan.objects.filter(receivable=row).aggregate(top=Max("number"))["top"] or 0
     plans = [
         PaymentPlan(
-            receivable=row, number=number + i + 1, due_on=_add_months(first_due, i * every_months), amount=amount
+            receivable=row,
+            owner_id=row.owner_id,
+            number=number + i + 1,
+            due_on=_add_months(first_due, i * every_months),
+            amount=amount,
         )
         for i, amount in enumerate(amounts)
     ]

@@ -204,6 +204,8 @@ def user_leave(*, actor: User, user: User, successor: User | None, customers_to_
         if customers_to_pool and kind.to_pool:
             count = kind.to_pool(actor, rows)
         else:
+            if kind.moving and successor is not None:  # (without one, there are no rows to move)
+                kind.moving(rows, successor)
             count = rows.update(**{kind.field: successor})
         if count:
             moved[str(kind.model._meta.label_lower)] = count
