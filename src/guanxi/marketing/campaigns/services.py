@@ -27,7 +27,7 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.leads.models import Lead, LeadForm
 from guanxi.org.models import User
 
-from . import audience
+from . import audience, results
 from .models import (
     TYPE_DICTIONARY,
     AudienceKind,
@@ -410,6 +410,11 @@ def response_record(
         ],
         ignore_conflicts=True,
     )  # fmt: skip
+    # a touch can move the first or last touch of this person's leads and deals from one campaign to another
+    customers = [customer_id]
+    if lead_id is not None:
+        customers += Lead.all_objects.filter(pk=lead_id).values_list("customer_id", flat=True)
+    results.mark_stale({campaign_id} | results.campaigns_touching(customers=customers, leads=[lead_id]))
     return not seen
 
 
