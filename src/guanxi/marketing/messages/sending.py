@@ -92,29 +92,36 @@ def _capped(unit: int, channel: str, at: datetime) -> set[str]:
     return set(counted.values_list("person", flat=True))
 
 
-# the columns a planned delivery is inserted with (the others start empty): ``bulk_create`` of 200,000 model
-# instances spent more time building and preparing them than the database spent storing them
-PLANNED_COLUMNS = (
-    "message_id", "campaign_id", "template_id", "business_unit_id", "channel", "status", "member_id", "person",
-    "due_at", "token", "attempts", "claim", "error", "provider_id",
-)  # fmt: skip
-INSERT_ROWS = 2000
+INSERT_ROWS = 5000
 
 
-def _insert_deliveries(rows: list[tuple[Any, ...]]) -> None:
-    """Insert planned deliveries, leaving out any a concurrent send of the same material already inserted
-    (the unique constraint on campaign, template and person decides)."""
-    columns = ", ".join(connection.ops.quote_name(name) for name in PLANNED_COLUMNS)
-    limit = connection.features.max_query_params
-    per_statement = min(INSERT_ROWS, limit // len(PLANNED_COLUMNS)) if limit else INSERT_ROWS
-    one = "(" + ", ".join(["%s"] * len(PLANNED_COLUMNS)) + ")"
+def _insert_deliveries(common: tuple[Any, ...], rows: list[tuple[int, str, str]]) -> None:
+    """Insert planned deliveries (``common``: the values they share; ``rows``: member, person, token), leaving
+    out any a concurrent send of the same material already inserted (the unique constraint on campaign,
+    template and person decides). ``bulk_create`` of 200,000 model instances spent more time building and
+    preparing them than the database spent storing them."""
+    table, quote = Delivery._meta.db_table, connection.ops.quote_name
+    shared = ("message_id", "campaign_id", "template_id", "business_unit_id", "channel", "status", "due_at")
+    shared += ("attempts", "claim", "error", "provider_id")
+    common = (*common, 0, "", "", "")
+    columns = ", ".join(quote(name) for name in (*shared, "member_id", "person", "token"))
+    placeholders = ", ".join(["%s"] * len(shared))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # the varying values as three arrays: one short statement
+            members, people, tokens = (list(column) for column in zip(*rows, strict=True))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {placeholders}, m, p, t "
+                "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS u(m, p, t) ON CONFLICT DO NOTHING",
+                [*common, members, people, tokens],
+            )
+            return
+        per_statement = connection.features.max_query_params // (len(shared) + 3)
+        one = f"({placeholders}, %s, %s, %s)"
         for start in range(0, len(rows), per_statement):
             some = rows[start : start + per_statement]
             cursor.execute(
-                f"INSERT INTO {Delivery._meta.db_table} ({columns}) VALUES {', '.join([one] * len(some))} "
-                "ON CONFLICT DO NOTHING",
-                [value for row in some for value in (*row, 0, "", "", "")],
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(some))} ON CONFLICT DO NOTHING",
+                [value for row in some for value in (*common, *row)],
             )
 
 
@@ -135,12 +142,12 @@ def plan(message_id: int, *, at: datetime) -> int:
     )
     due = (quiet_until(at) or at) if channel == Channel.SMS else at
     skipped: dict[str, int] = defaultdict(int)
-    chunk: list[tuple[Any, ...]] = []
+    chunk: list[tuple[int, str, str]] = []
     seen: set[str] = set()
     members = CampaignMember.objects.filter(campaign=message.campaign).order_by("pk")
     fields = ("pk", "customer_id", "contact_id", "lead_id", "email", "mobile")
-    queued = (message.pk, message.campaign_id, message.template_id, unit, channel, DeliveryStatus.QUEUED)
-    due_value = connection.ops.adapt_datetimefield_value(due)
+    common = (message.pk, message.campaign_id, message.template_id, unit, channel, DeliveryStatus.QUEUED)
+    common += (connection.ops.adapt_datetimefield_value(due),)
     for pk, customer, contact, lead, email, mobile in members.values_list(*fields).iterator(chunk_size=5000):
         person = address_of(channel, email if channel == Channel.EMAIL else mobile)
         if not person:
@@ -159,12 +166,12 @@ def plan(message_id: int, *, at: datetime) -> int:
             skipped["frequency_cap"] += 1
         else:
             seen.add(person)
-            chunk.append((*queued, pk, person, due_value, secrets.token_urlsafe(16)))
+            chunk.append((pk, person, secrets.token_urlsafe(16)))
             if len(chunk) >= INSERT_ROWS:
-                _insert_deliveries(chunk)
+                _insert_deliveries(common, chunk)
                 chunk = []
     if chunk:
-        _insert_deliveries(chunk)
+        _insert_deliveries(common, chunk)
     planned = Delivery.objects.filter(message=message).count()
     skipped["duplicate"] += len(seen) - planned  # lost to a concurrent send of the same material
     Message.objects.filter(pk=message.pk).update(
