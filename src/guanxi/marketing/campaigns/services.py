@@ -411,10 +411,11 @@ def response_record(
         ignore_conflicts=True,
     )  # fmt: skip
     # a touch can move the first or last touch of this person's leads and deals from one campaign to another
-    customers = [customer_id]
+    customers = [customer_id] if customer_id else []
     if lead_id is not None:
-        customers += Lead.all_objects.filter(pk=lead_id).values_list("customer_id", flat=True)
-    results.mark_stale({campaign_id} | results.campaigns_touching(customers=customers, leads=[lead_id]))
+        customers += Lead.all_objects.filter(pk=lead_id, customer__isnull=False).values_list("customer_id", flat=True)
+    leads = [lead_id] if lead_id else []
+    results.mark_stale({campaign_id} | results.campaigns_touching(customers=customers, leads=leads))
     return not seen
 
 

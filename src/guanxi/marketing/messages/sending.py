@@ -101,8 +101,8 @@ def _insert_deliveries(common: tuple[Any, ...], rows: list[tuple[int, str, str]]
     template and person decides). ``bulk_create`` of 200,000 model instances spent more time building and
     preparing them than the database spent storing them."""
     table, quote = Delivery._meta.db_table, connection.ops.quote_name
-    shared = ("message_id", "campaign_id", "template_id", "business_unit_id", "channel", "status", "due_at")
-    shared += ("attempts", "claim", "error", "provider_id")
+    shared = ("message_id", "campaign_id", "template_id", "business_unit_id", "channel", "status", "due_at",
+              "attempts", "claim", "error", "provider_id")  # fmt: skip
     common = (*common, 0, "", "", "")
     columns = ", ".join(quote(name) for name in (*shared, "member_id", "person", "token"))
     placeholders = ", ".join(["%s"] * len(shared))
@@ -115,7 +115,7 @@ def _insert_deliveries(common: tuple[Any, ...], rows: list[tuple[int, str, str]]
                 [*common, members, people, tokens],
             )
             return
-        per_statement = connection.features.max_query_params // (len(shared) + 3)
+        per_statement = (connection.features.max_query_params or 999) // (len(shared) + 3)
         one = f"({placeholders}, %s, %s, %s)"
         for start in range(0, len(rows), per_statement):
             some = rows[start : start + per_statement]
@@ -146,8 +146,10 @@ def plan(message_id: int, *, at: datetime) -> int:
     seen: set[str] = set()
     members = CampaignMember.objects.filter(campaign=message.campaign).order_by("pk")
     fields = ("pk", "customer_id", "contact_id", "lead_id", "email", "mobile")
-    common = (message.pk, message.campaign_id, message.template_id, unit, channel, DeliveryStatus.QUEUED)
-    common += (connection.ops.adapt_datetimefield_value(due),)
+    common = (
+        message.pk, message.campaign_id, message.template_id, unit, channel, DeliveryStatus.QUEUED,
+        connection.ops.adapt_datetimefield_value(due),
+    )  # fmt: skip
     for pk, customer, contact, lead, email, mobile in members.values_list(*fields).iterator(chunk_size=5000):
         person = address_of(channel, email if channel == Channel.EMAIL else mobile)
         if not person:
