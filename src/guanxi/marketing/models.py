@@ -1,6 +1,6 @@
 """The marketing app's models live in its areas' packages; Django finds them through this module."""
 
-from .campaigns.models import AudienceSource, Campaign, CampaignCost, CampaignMember, CampaignResponse
+from .campaigns.models import AudienceSource, Campaign, CampaignCost, CampaignMember, CampaignResponse, CampaignResult
 from .events.models import Confirmation, Event, Registration
 from .messages.models import Delivery, Message, MessageTemplate, OptOut, SmsGateway, SmsOutbox
 
@@ -10,6 +10,7 @@ __all__ = [
     "CampaignCost",
     "CampaignMember",
     "CampaignResponse",
+    "CampaignResult",
     "Confirmation",
     "Delivery",
     "Event",

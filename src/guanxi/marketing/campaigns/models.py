@@ -212,6 +212,38 @@ class CampaignResponse(models.Model):
         return f"{self.campaign_id} {self.kind}"
 
 
+class CampaignResult(models.Model):
+    """What came back for a campaign under one attribution model, kept as data so the list does not work out
+    attribution for every campaign on every view (``results.py`` refreshes it; a stale row is computed
+    afresh when read)."""
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="+")
+    model = models.CharField(max_length=5)  # "first" or "last" touch
+    leads = models.PositiveIntegerField(default=0)
+    opportunities = models.PositiveIntegerField(default=0)
+    won = models.PositiveIntegerField(default=0)
+    won_amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    stale = models.BooleanField(default=False)
+    refreshed_at = models.DateTimeField()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "model"], name="campaign_result_once")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.model}"
+
+
+class ResultsWatermark(models.Model):
+    """How far the sweep has read changed opportunities and leads (one row)."""
+
+    checked_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.checked_until.isoformat()
+
+
 def register() -> None:
     from guanxi.core import permissions, scope
     from guanxi.core.config.dictionary import register_dictionary_type, register_dictionary_usage
@@ -221,7 +253,7 @@ def register() -> None:
         permissions.Module("campaigns", _("Campaigns"), ("view", "create", "edit", "delete", "export"))
     )
     scope.register(Campaign, scope.Rule("campaigns", owner="owner", unit="business_unit"))
-    for child in (CampaignCost, AudienceSource, CampaignMember, CampaignResponse):
+    for child in (CampaignCost, AudienceSource, CampaignMember, CampaignResponse, CampaignResult):
         scope.register(child, scope.Rule("campaigns", owner="campaign__owner", unit="campaign__business_unit"))
     register_dictionary_type(
         TYPE_DICTIONARY,

@@ -37,6 +37,7 @@ from .models import (
     Campaign,
     CampaignMember,
     CampaignResponse,
+    CampaignResult,
     CampaignStatus,
     MemberKind,
     ResponseKind,
@@ -162,6 +163,19 @@ def results_for(ids: Iterable[int], model: str, touched: Touched | None = None) 
     return found
 
 
+def stored_results(ids: Iterable[int], model: str) -> dict[int, Results]:
+    """Each campaign's results: its stored row when fresh, else computed now (a new campaign, a stale row)."""
+    ids = list(ids)
+    found: dict[int, Results] = {}
+    rows = CampaignResult.objects.filter(campaign_id__in=ids, model=model, stale=False)
+    for campaign, leads, opportunities, won, amount in rows.values_list(
+        "campaign_id", "leads", "opportunities", "won", "won_amount"
+    ):
+        found[campaign] = Results(leads, opportunities, won, amount)
+    missing = [pk for pk in ids if pk not in found]
+    return found | results_for(missing, model) if missing else found
+
+
 def campaign_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[Campaign]:
     rows = Campaign.objects.visible_to(actor).select_related("owner")
     filters = filters or {}
@@ -178,7 +192,7 @@ def campaign_list(*, actor: User, filters: dict[str, Any] | None = None) -> Quer
 def list_results(rows: QuerySet[Campaign], model: str) -> dict[int, Results]:
     """What came back for each campaign the list finds (the first 5,000): the totals row and the page's rows
     read the same figures, as a campaign's results do not depend on which others are counted with it."""
-    return results_for(rows.order_by().values_list("pk", flat=True)[:5000], model)
+    return stored_results(rows.order_by().values_list("pk", flat=True)[:5000], model)
 
 
 def list_totals(rows: QuerySet[Campaign], results: dict[int, Results]) -> dict[str, Any]:
@@ -195,10 +209,10 @@ def list_totals(rows: QuerySet[Campaign], results: dict[int, Results]) -> dict[s
 
 
 def label_rows(campaigns: list[Campaign], model: str, results: dict[int, Results] | None = None) -> None:
-    """Type labels and results for a page of the list (from ``results`` where it has them, else a few queries)."""
+    """Type labels and results for a page of the list (from ``results`` where it has them, else stored ones)."""
     labels = dictionary_labels(TYPE_DICTIONARY)
     results = results or {}
-    results = results | results_for([campaign.pk for campaign in campaigns if campaign.pk not in results], model)
+    results = results | stored_results([campaign.pk for campaign in campaigns if campaign.pk not in results], model)
     for campaign in campaigns:
         campaign.kind_label = labels.get(campaign.kind, campaign.kind)  # type: ignore[attr-defined]
         result = results[campaign.pk]
@@ -213,13 +227,13 @@ def responses_by_kind(campaign: Campaign) -> list[tuple[str, str, int]]:
 
 
 def campaign_report(*, actor: User, campaign: Campaign) -> dict[str, Any]:
-    """The campaign page's figures under both models, the chart's data, and the reader's visible leads and
-    opportunities (first touch)."""
+    """The campaign page's figures under both models (the stored results the list reads), the chart's data,
+    and the reader's visible leads and opportunities (first touch)."""
     cost = campaign.actual_cost
     touched = touched_by([campaign.pk])
     figures: dict[str, dict[str, Any]] = {}
     for model in MODELS:
-        result = results_for([campaign.pk], model, touched)[campaign.pk]
+        result = stored_results([campaign.pk], model)[campaign.pk]
         figures[model] = {
             "leads": result.leads, "opportunities": result.opportunities, "won": result.won,
             "won_amount": result.won_amount, "roi": roi(result.won_amount, cost),

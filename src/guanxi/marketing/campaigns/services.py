@@ -27,7 +27,7 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.leads.models import Lead, LeadForm
 from guanxi.org.models import User
 
-from . import audience
+from . import audience, results
 from .models import (
     TYPE_DICTIONARY,
     AudienceKind,
@@ -410,6 +410,12 @@ def response_record(
         ],
         ignore_conflicts=True,
     )  # fmt: skip
+    # a touch can move the first or last touch of this person's leads and deals from one campaign to another
+    customers = [customer_id] if customer_id else []
+    if lead_id is not None:
+        customers += Lead.all_objects.filter(pk=lead_id, customer__isnull=False).values_list("customer_id", flat=True)
+    leads = [lead_id] if lead_id else []
+    results.mark_stale({campaign_id} | results.campaigns_touching(customers=customers, leads=leads))
     return not seen
 
 

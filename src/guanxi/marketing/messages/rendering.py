@@ -12,12 +12,13 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import nh3
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from jinja2 import TemplateSyntaxError, nodes
+from jinja2 import Template, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 # name → its attributes (None: a plain value)
@@ -100,8 +101,13 @@ def sanitise(body: str) -> str:
 
 
 def render(source: str, context: Mapping[str, Any], *, as_html: bool = False) -> str:
-    environment = _html if as_html else _text
-    return environment.from_string(source).render(**context)
+    return _compiled(source, as_html).render(**context)
+
+
+@lru_cache(maxsize=64)
+def _compiled(source: str, as_html: bool) -> Template:
+    """A template is compiled once per process, not once per recipient (a send renders it thousands of times)."""
+    return (_html if as_html else _text).from_string(source)
 
 
 def text_of(rendered_html: str) -> str:
