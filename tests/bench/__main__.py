@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     for module in [] if args.no_prepare else harness.modules("dataset_"):  # the apps' idempotent touches, if any
         if hasattr(module, "prepare"):
             module.prepare(print)
-    database.analyze_stale(print)
+    database.autovacuum_pass(print)
     if args.load_only:
         return 0
     database.static_ready(print)

@@ -1,13 +1,15 @@
 """The left navigation: each app adds its modules when it lands, so no link leads to an unbuilt page."""
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,43 @@ class ShownItem:
 
 def items_for(request: HttpRequest) -> list[ShownItem]:
     return [ShownItem(item, item.badge(request) if item.badge else 0) for item in _ITEMS if item.visible(request)]
+
+
+CURRENT = mark_safe(' aria-current="page"')
+
+
+def menu_html(items: Iterable[ShownItem], current_path: str) -> SafeString:
+    """The menu's entries, each section's heading before its first entry. Written in Python: the template's loop
+    over some fifty entries cost every page about 3 ms."""
+    parts: list[SafeString] = []
+    section: str | None = None
+    for item in items:
+        if str(item.section) != section:
+            section = str(item.section)
+            if section:
+                parts.append(
+                    format_html(
+                        '<li class="nav-item nav-section-title mt-3 text-uppercase small text-secondary px-3">{}</li>',
+                        section,
+                    )
+                )
+        url = item.url
+        here = url == current_path
+        parts.append(
+            format_html(
+                '<li class="nav-item{}"><a class="nav-link" href="{}"{}><span class="nav-link-icon">'
+                '<i class="ti ti-{}" aria-hidden="true"></i></span><span class="nav-link-title">{}</span>{}</a></li>',
+                " active" if here else "",
+                url,
+                CURRENT if here else "",
+                item.icon,
+                item.label,
+                format_html('<span class="badge bg-red text-red-fg ms-auto" data-nav-badge>{}</span>', item.count)
+                if item.count
+                else "",
+            )
+        )
+    return format_html_join("\n", "{}", ((part,) for part in parts))
 
 
 def needs(code: str) -> Callable[[HttpRequest], bool]:

@@ -14,9 +14,16 @@ from django.utils.translation import get_language, to_locale
 
 from guanxi.core.config.units import config_may_change
 from guanxi.core.context import amounts_in_wan
+from guanxi.core.navigation import menu_html
 from guanxi.core.permissions import has_perm
 
 register = template.Library()
+
+
+@register.simple_tag
+def menu(items: Any, current_path: str) -> SafeString:
+    """The left navigation's entries (``navigation.menu_html``)."""
+    return menu_html(items, current_path)
 
 
 WAN = 10_000

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -27,6 +28,7 @@ from guanxi.core.scope import get_visible_or_404
 from .. import bulk, exports, preferences, services
 from ..forms import ShareForm, TransferForm
 from ..models import Customer, SavedFilter
+from . import rows
 from .forms import ColumnsForm, ConfirmForm, SaveFilterForm, TagForm
 
 # Bulk action → (permission, button label); the order of the toolbar.
@@ -97,7 +99,7 @@ def customer_star(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible_or_404(Customer.objects.all(), request.user, pk=pk)
     starred = preferences.customer_star_toggle(actor=request.user, customer=customer)
     if request.htmx:
-        return render(request, "customers/list/star.html", {"customer": customer, "starred": starred})
+        return HttpResponse(rows.star_form(customer.pk, starred=starred, csrf_token=get_token(request)))
     return redirect(_back(request) if request.POST.get("next") else customer.get_absolute_url())
 
 
