@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from guanxi.core.bulk import rows_update, rows_upsert
+from guanxi.core.bulk import among, rows_insert, rows_update, rows_upsert
+from guanxi.core.models import AuditEntry
+from guanxi.customers.models import Customer
 from guanxi.finance.credit.models import CustomerCredit
 from guanxi.retention.models import ChurnAlert
 from tests.conftest import World, grant
@@ -57,3 +59,29 @@ def test_rows_upsert_inserts_the_new_rows_and_updates_the_others(world: World) -
         [{"code": "late"}],
     )
     assert (credits[b.pk].rating, credits[b.pk].computed_limit, credits[b.pk].rated_at) == ("A", Decimal("9.99"), now)
+
+
+def test_rows_insert_writes_each_row_with_its_values(world: World) -> None:
+    grant(world.alice, "salesperson")
+    now = timezone.now()
+    a = won(world.alice)
+    fields = ["at", "actor", "actor_name", "ip", "action", "object_type", "object_id", "object_repr", "changes", "note"]
+    rows_insert(AuditEntry, fields, [
+        (now, world.alice.pk, "Alice", None, "ownership", "customers.customer", str(a.pk), "甲公司",
+         {"owner": [world.alice.pk, None]}, "reclaim_pool 返回"),
+        (now, None, "", "10.0.0.1", "lifecycle", "customers.customer", str(a.pk), "甲公司", {}, ""),
+    ])  # fmt: skip
+    rows_insert(AuditEntry, fields, [])
+    entries = list(AuditEntry.objects.filter(object_id=str(a.pk), at=now).order_by("pk"))
+    assert [(e.actor_id, e.actor_name, e.ip, e.action, e.object_repr, e.changes, e.note) for e in entries] == [
+        (world.alice.pk, "Alice", None, "ownership", "甲公司", {"owner": [world.alice.pk, None]}, "reclaim_pool 返回"),
+        (None, "", "10.0.0.1", "lifecycle", "甲公司", {}, ""),
+    ]
+
+
+def test_among_filters_like_a_list_of_ids(world: World) -> None:
+    grant(world.alice, "salesperson")
+    customers = [won(world.alice) for _ in range(3)]
+    wanted = [customers[0].pk, customers[2].pk]
+    assert sorted(Customer.objects.filter(pk__in=among(wanted)).values_list("pk", flat=True)) == wanted
+    assert not Customer.objects.filter(pk__in=among([])).exists()

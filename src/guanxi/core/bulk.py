@@ -15,9 +15,19 @@ from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
 
-from django.db import connections, models, router
+from django.db import connection, connections, models, router
+from django.db.models.expressions import RawSQL
 
 ROWS = 5000  # a statement's rows: a few MB of JSON at most
+
+
+def among(ids: Sequence[int]) -> Any:
+    """Thousands of ids as the right side of an ``__in`` filter: on PostgreSQL one array parameter, unnested,
+    where the ORM would prepare and the driver parse a placeholder per id (milliseconds of Python per
+    thousand); elsewhere the list itself."""
+    if connection.vendor != "postgresql":
+        return list(ids)
+    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)], output_field=models.BigIntegerField())
 
 
 def _encode(value: Any) -> Any:
@@ -120,6 +130,27 @@ def _stored_form(model: type[models.Model], name: str, value: Any) -> Any:
     if isinstance(field, models.JSONField):  # as it reads back: tuples become lists, keys strings
         return json.loads(json.dumps(value, default=_encode))
     return value
+
+
+def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert each row, the values of ``fields`` in that order (every column without a database default):
+    a sweep's audit entries and events by the thousand, without a model instance each."""
+    if not rows:
+        return
+    db = router.db_for_write(model)
+    if connections[db].vendor != "postgresql":
+        attnames = [model._meta.get_field(name).attname for name in fields]  # type: ignore[union-attr]
+        model._base_manager.using(db).bulk_create(
+            [model(**dict(zip(attnames, map(_plain, row), strict=True))) for row in rows], batch_size=2000
+        )
+        return
+    columns, source = _recordset(model, fields, db)
+    table = connections[db].ops.quote_name(model._meta.db_table)
+    values = ", ".join(f"c{i}" for i in range(len(columns)))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {source}"
+    with connections[db].cursor() as cursor:
+        for document in _documents(rows):
+            cursor.execute(sql, [document])
 
 
 def rows_upsert(model: type[models.Model], unique: str, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

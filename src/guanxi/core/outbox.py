@@ -30,6 +30,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from .bulk import rows_insert
 from .models import OutboxEvent
 
 if TYPE_CHECKING:
@@ -55,11 +56,9 @@ def record_type(record: models.Model) -> str:
     return record._meta.label_lower
 
 
-def emit(
-    event: str, record: models.Model, *, actor: User | None = None, data: Mapping[str, Any] | None = None
-) -> OutboxEvent:
+def emit(event: str, record: models.Model, *, actor: User | None = None, data: Mapping[str, Any] | None = None) -> None:
     """Record that ``event`` happened to ``record``, in the caller's transaction."""
-    return emit_many(event, [record], actor=actor, data=data)[0]
+    emit_many(event, [record], actor=actor, data=data)
 
 
 def emit_many(
@@ -68,30 +67,26 @@ def emit_many(
     *,
     actor: User | None = None,
     data: Mapping[str, Any] | None = None,
-) -> list[OutboxEvent]:
-    """The same event for many records at once (a sweep's batch): one INSERT."""
+) -> int:
+    """The same event for many records at once (a sweep's batch): one INSERT. Answers how many."""
     if event not in EVENTS:
         raise LookupError(f"unknown event {event!r}: call register_event() first")
     now = timezone.now()
-    rows = [
-        OutboxEvent(
-            key=uuid.uuid4(),
-            event=event,
-            business_unit_id=getattr(record, "business_unit_id", None),
-            record_type=record_type(record),
-            record_id=record.pk,
-            actor=actor if actor is not None and actor.pk else None,
-            data=dict(data or {}),
-            occurred_at=now,
-        )
+    actor_id = actor.pk if actor is not None and actor.pk else None
+    details = dict(data or {})
+    rows = [  # as rows, not model instances: a sweep emits them by the ten thousand
+        (uuid.uuid4(), event, getattr(record, "business_unit_id", None), record_type(record), record.pk, actor_id,
+         details, now)
         for record in records
-    ]
+    ]  # fmt: skip
     if not rows:
-        return []
-    OutboxEvent.objects.bulk_create(rows)
+        return 0
+    rows_insert(
+        OutboxEvent, ["key", "event", "business_unit", "record_type", "record_id", "actor", "data", "occurred_at"], rows
+    )
     if LISTENERS:
         transaction.on_commit(_tell_listeners)
-    return rows
+    return len(rows)
 
 
 def _tell_listeners() -> None:

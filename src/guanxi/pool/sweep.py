@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_noop
 
+from guanxi.core.bulk import among
 from guanxi.core.notifications.services import Message, notify_each
 from guanxi.core.texts import Text
 from guanxi.customers.models import Customer
@@ -133,7 +134,7 @@ def _return_batch(at: datetime, rules: dict[int, Rules], after: Customer | None)
     customers_release_bulk(
         actor=None,
         customers=rows,
-        rows=_due(at).filter(pk__in=[row.pk for row in rows]),
+        rows=_due(at).filter(pk__in=among([row.pk for row in rows])),
         kind=PoolEvent.Kind.RECLAIM,
         reasons={row.pk: expiry_reason(row, rules.get(row.pool_id or 0) or _fallback_rules(row)) for row in rows},
         cause="reclaim_pool",

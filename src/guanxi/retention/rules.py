@@ -4,17 +4,18 @@ as of a moment: a few set-based queries a batch, whatever the number of customer
 from __future__ import annotations
 
 from calendar import monthrange
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.bulk import among
 from guanxi.core.config.parameters import parameter_value, register_parameter
-from guanxi.customers.models import Customer
 from guanxi.sales.orders.models import DEAL_STATUSES, Order
 from guanxi.service.models import COMPLAINT, OPEN_STATUSES, Ticket
 
@@ -72,36 +73,53 @@ def months_before(day: date, months: int) -> date:
     return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
-def _days(at: datetime, moment: datetime | None) -> int:
-    return (timezone.localdate(at) - timezone.localdate(moment)).days if moment else 0
+def _days(today: date, moment: datetime | None, zone: tzinfo) -> int:
+    return (today - moment.astimezone(zone).date()).days if moment else 0
 
 
-def evaluate(rows: list[Customer], at: datetime, params: Params) -> dict[int, list[dict[str, Any]]]:
+class Won(Protocol):
+    """What the rules read of a won customer: a model instance or a row of ``values_list(..., named=True)``."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def last_order_at(self) -> datetime | None: ...
+    @property
+    def last_followup_at(self) -> datetime | None: ...
+
+
+def evaluate(rows: Sequence[Won], at: datetime, params: Params) -> dict[int, list[dict[str, Any]]]:
     """Every rule that fires for each of these won customers as of ``at``, with its figures; customers for
     whom none fires are left out. Three queries for the batch."""
-    today = timezone.localdate(at)
+    # timezone.localdate(moment), with the zone looked up once: per row, the lookup cost more than the rules
+    zone = timezone.get_current_timezone()
+    today = timezone.localdate(at, zone)
     fired: dict[int, list[dict[str, Any]]] = {}
-    ids = [row.pk for row in rows]
+    batch = among([row.pk for row in rows])  # a filter on these customers
     no_order_since = months_before(today, params.no_order_months)
     followup_limit = today - timedelta(days=params.no_followup_days)
     for row in rows:
         last_order = row.last_order_at or row.created_at
-        if timezone.localdate(last_order) <= no_order_since:
+        if last_order.astimezone(zone).date() <= no_order_since:
             fired.setdefault(row.pk, []).append(
-                {"rule": Rule.NO_ORDER, "days": _days(at, last_order),
-                 "last": timezone.localdate(row.last_order_at).isoformat() if row.last_order_at else None}
+                {"rule": Rule.NO_ORDER, "days": _days(today, last_order, zone),
+                 "last": row.last_order_at.astimezone(zone).date().isoformat() if row.last_order_at else None}
             )  # fmt: skip
         last_contact = row.last_followup_at or row.created_at
-        if timezone.localdate(last_contact) <= followup_limit:
+        if last_contact.astimezone(zone).date() <= followup_limit:
             fired.setdefault(row.pk, []).append(
-                {"rule": Rule.NO_FOLLOWUP, "days": _days(at, last_contact),
-                 "last": timezone.localdate(row.last_followup_at).isoformat() if row.last_followup_at else None}
+                {"rule": Rule.NO_FOLLOWUP, "days": _days(today, last_contact, zone),
+                 "last": row.last_followup_at.astimezone(zone).date().isoformat() if row.last_followup_at else None}
             )  # fmt: skip
     # order amount: the last N months against the N before
     split = months_before(today, params.drop_months)
     start = months_before(today, 2 * params.drop_months)
     amounts = (
-        Order.objects.filter(customer_id__in=ids, status__in=DEAL_STATUSES, ordered_on__gt=start, ordered_on__lte=today)
+        Order.objects.filter(
+            customer_id__in=batch, status__in=DEAL_STATUSES, ordered_on__gt=start, ordered_on__lte=today
+        )
         .values("customer_id")
         .annotate(
             recent=Sum("total", filter=Q(ordered_on__gt=split)),
@@ -121,12 +139,12 @@ def evaluate(rows: list[Customer], at: datetime, params: Params) -> dict[int, li
     # complaints open longer than D days
     limit = at - timedelta(days=params.complaint_days)
     complaints = (
-        Ticket.objects.filter(customer_id__in=ids, type=COMPLAINT, status__in=OPEN_STATUSES, created_at__lte=limit)
+        Ticket.objects.filter(customer_id__in=batch, type=COMPLAINT, status__in=OPEN_STATUSES, created_at__lte=limit)
         .values("customer_id")
         .annotate(count=Count("pk"), oldest=Min("created_at"))
     )
     for row in complaints:
         fired.setdefault(row["customer_id"], []).append(
-            {"rule": Rule.COMPLAINT_OPEN, "count": row["count"], "days": _days(at, row["oldest"])}
+            {"rule": Rule.COMPLAINT_OPEN, "count": row["count"], "days": _days(today, row["oldest"], zone)}
         )
     return fired

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log
-from guanxi.core.bulk import rows_update
+from guanxi.core.bulk import among, rows_update
 from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.context import client_ip
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
@@ -33,7 +33,7 @@ from guanxi.org.models import BusinessUnit, User
 from guanxi.pool.lifecycle import Event, customer_lifecycle_event
 
 from .models import OPEN_STATUSES, REASON_DICTIONARY, AlertStatus, ChurnAlert, Rule
-from .rules import evaluate, unit_params
+from .rules import Won, evaluate, unit_params
 
 BATCH = 2000
 NOTIFY_KIND = "churn_alert"
@@ -52,10 +52,10 @@ def churn_scan(at: datetime, *, batch: int = BATCH) -> dict[str, int]:
         params = unit_params(unit_id)
         last = 0
         while True:
-            rows = list(
+            rows = list(  # plain rows, not model instances: a sweep reads a few hundred thousand
                 Customer.objects.filter(business_unit_id=unit_id, status=Lifecycle.WON, pk__gt=last)
-                .only("pk", "owner_id", "name", "last_order_at", "last_followup_at", "created_at", "business_unit_id")
-                .order_by("pk")[:batch]
+                .order_by("pk")
+                .values_list("pk", "last_order_at", "last_followup_at", "created_at", named=True)[:batch]
             )
             if not rows:
                 break
@@ -71,12 +71,12 @@ def churn_scan(at: datetime, *, batch: int = BATCH) -> dict[str, int]:
 
 @transaction.atomic
 def _raise_batch(
-    unit_id: int, rows: list[Customer], fired: dict[int, list[dict[str, Any]]], at: datetime
+    unit_id: int, rows: list[Won], fired: dict[int, list[dict[str, Any]]], at: datetime
 ) -> tuple[int, int]:
     now = timezone.now()
-    ids = [row.pk for row in rows]
+    batch = among([row.pk for row in rows])  # a filter on these customers
     open_alerts = list(
-        ChurnAlert.objects.filter(customer_id__in=ids, status__in=OPEN_STATUSES)
+        ChurnAlert.objects.filter(customer_id__in=batch, status__in=OPEN_STATUSES)
         .select_for_update()
         .values_list("pk", "customer_id")
     )
@@ -105,7 +105,7 @@ def _raise_batch(
         ignore_conflicts=True,  # another run's alert got in first: the index keeps one open alert
     )
     raised = list(
-        ChurnAlert.objects.filter(customer_id__in=ids, status=AlertStatus.WARNED, custom__run=token).select_related(
+        ChurnAlert.objects.filter(customer_id__in=batch, status=AlertStatus.WARNED, custom__run=token).select_related(
             "customer__owner__manager"
         )
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.audit import Action, audit_log
+from guanxi.core.bulk import among
 from guanxi.customers.models import Customer
 from guanxi.customers.services import customer_followed_up
 from guanxi.org.models import User
@@ -71,7 +72,7 @@ def customers_plans_close(*, customer_ids: Sequence[int], reason: str) -> int:
     """The pool's sweep returns customers by the thousand: one statement cancels all their open plans (it
     clears their next follow-up time itself, in the statement that returns them)."""
     now = timezone.now()
-    return Plan.objects.filter(customer_id__in=customer_ids, status=Plan.Status.OPEN).update(
+    return Plan.objects.filter(customer_id__in=among(customer_ids), status=Plan.Status.OPEN).update(
         status=Plan.Status.CANCELLED, cancelled_at=now, cancel_reason=reason[:200], updated_at=now,
         version=F("version") + 1,
     )  # fmt: skip

@@ -13,7 +13,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
-from guanxi.core.audit import Action, audit_log
+from guanxi.core.audit import Action, audit_entry
+from guanxi.core.models import AuditEntry
 from guanxi.core.notifications.services import Message, notify_each
 from guanxi.core.texts import Text
 from guanxi.org.models import User
@@ -64,14 +65,16 @@ def _return_batch(at: datetime) -> int:
         )
         for lead in leads
     )
-    for lead in leads:
-        audit_log(
+    AuditEntry.objects.bulk_create(  # one statement for the batch, not one per lead
+        audit_entry(
             actor=None,
             action=Action.OWNERSHIP,
             obj=lead,
             changes={"owner": [lead.owner_id, None]},
             note="reclaim_leads",
         )
+        for lead in leads
+    )
     _tell_owners(leads)
     return len(leads)
 

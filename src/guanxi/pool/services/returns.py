@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.audit import Action, audit_log
+from guanxi.core.bulk import rows_insert
 from guanxi.core.config.dictionary import dictionary_validate
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
 from guanxi.core.outbox import emit, emit_many
@@ -182,9 +183,11 @@ def customers_release_bulk(
         raise Conflict(_("Someone else changed the owner just now; reload and try again."), code="stale_version")
     customers_plans_close(customer_ids=list(owners), reason=cause)
     emit_many("customer.returned", customers, actor=actor, data={"reason": cause})
-    PoolEvent.objects.bulk_create(
-        PoolEvent(customer_id=pk, user_id=owner or 0, actor=actor, kind=kind, reason=reasons[pk], at=at)
-        for pk, owner in owners.items()
+    actor_id = actor.pk if actor else None
+    rows_insert(
+        PoolEvent,
+        ["customer", "user", "actor", "kind", "reason", "note", "at"],
+        [(pk, owner or 0, actor_id, kind, reasons[pk], "", at) for pk, owner in owners.items()],
     )
 
 
