@@ -2,6 +2,7 @@
 index) and tell each owner of it once; two people closing one alert at once close it once; concurrent care
 sweeps plan each occasion once."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from guanxi.core.models import AuditEntry
 from guanxi.org.models import User
 from guanxi.retention import care, services
 from guanxi.retention.models import OPEN_STATUSES, ChurnAlert
+from tests.activities.test_lock_order import other_connection
 from tests.conftest import World
 from tests.sales.test_races import at_once
 
@@ -39,6 +41,35 @@ def test_four_sweeps_at_once_raise_one_open_alert_per_customer(shop: World) -> N
     assert AuditEntry.objects.filter(object_type="retention.churnalert", action="create").count() == 12
     alert = ChurnAlert.objects.get(customer=customers[0])
     assert {reason["rule"] for reason in alert.reasons} == {"no_order", "no_followup"}
+
+
+def test_the_sweep_passes_over_an_alert_another_transaction_holds_instead_of_waiting(shop: World) -> None:
+    """The pool's return updates alerts (their owner) in its own order: a sweep that waited for them could
+    deadlock with it. It skips the held alert, refreshes the rest and raises no second one."""
+    today = timezone.localdate()
+    held, free = (won(shop.alice, ordered=today - timedelta(days=300)) for _n in range(2))
+    first = timezone.now()
+    services.churn_scan(first)
+    holder = other_connection()
+    holder.execute("SELECT id FROM retention_churnalert WHERE customer_id = %s FOR UPDATE", [held.pk])
+    try:
+        outcome: list[object] = []
+
+        def run() -> None:
+            try:
+                outcome.append(services.churn_scan(first + timedelta(days=3)))
+            finally:
+                connection.close()  # the thread's own connection
+
+        sweep = threading.Thread(target=run)
+        sweep.start()
+        sweep.join(timeout=30)
+        assert outcome, "the sweep waited for the held alert"
+    finally:
+        holder.close()
+    assert ChurnAlert.objects.get(customer=held).checked_at == first
+    assert ChurnAlert.objects.get(customer=free).checked_at == first + timedelta(days=3)
+    assert ChurnAlert.objects.filter(status__in=OPEN_STATUSES).count() == 2
 
 
 def test_two_people_closing_one_alert_at_once_close_it_once(shop: World) -> None:

@@ -75,17 +75,16 @@ def _raise_batch(
 ) -> tuple[int, int]:
     now = timezone.now()
     batch = among([row.pk for row in rows])  # a filter on these customers
-    open_alerts = list(
-        ChurnAlert.objects.filter(customer_id__in=batch, status__in=OPEN_STATUSES)
-        .select_for_update()
-        .values_list("pk", "customer_id")
-    )
+    open_alerts = ChurnAlert.objects.filter(customer_id__in=batch, status__in=OPEN_STATUSES)
+    # Locked without waiting: the pool's return changes alerts too (their owner, by a trigger) in an order of its
+    # own, and waiting in two orders deadlocks. An alert locked elsewhere keeps its figures until the next run.
+    locked = list(open_alerts.select_for_update(skip_locked=True).values_list("pk", "customer_id"))
     # set-based, and only the alerts whose figures changed (``checked_at``: when they last did), so a re-run
     # the same day writes nothing
     refreshed = rows_update(
-        ChurnAlert, ["reasons", "checked_at"], [(pk, fired[c], at) for pk, c in open_alerts], changed=["reasons"]
+        ChurnAlert, ["reasons", "checked_at"], [(pk, fired[c], at) for pk, c in locked], changed=["reasons"]
     )
-    having = {customer_id for _pk, customer_id in open_alerts}
+    having = set(open_alerts.values_list("customer_id", flat=True))  # locked or not: one open alert a customer
     token = uuid.uuid4().hex
     ChurnAlert.objects.bulk_create(
         [
