@@ -84,7 +84,7 @@ def test_the_stored_results_equal_a_fresh_computation_after_each_change(units: T
         selectors.label_rows(rows, model)
         for row in rows:
             figures = selectors.campaign_report(actor=alice, campaign=row)["figures"][model]
-            shown = row.results  # type: ignore[attr-defined]
+            shown = row.results
             assert (figures["leads"], figures["opportunities"], figures["won_amount"]) == (
                 shown.leads,
                 shown.opportunities,
