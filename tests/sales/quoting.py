@@ -25,3 +25,12 @@ def customer(actor: User, name: str = "华信精密机械有限公司") -> Custo
 
 def quote(actor: User, client: Customer, *lines: dict[str, Any], **data: Any) -> Quote:
     return quote_services.quote_create(actor=actor, customer=client, data=data, lines=list(lines))
+
+
+def line_forms(*lines: dict[str, str]) -> dict[str, str]:
+    """The POST data of the product lines' formset: one form per dict (an empty dict, a form left empty)."""
+    data = {"lines-TOTAL_FORMS": str(len(lines)), "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "1000"}  # fmt: skip
+    for index, line in enumerate(lines):
+        data.update({f"lines-{index}-{name}": value for name, value in line.items()})
+    return data

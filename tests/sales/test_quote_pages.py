@@ -10,7 +10,7 @@ from guanxi.workflows.models import ApprovalRequest
 from guanxi.workflows.services import approval_flow_save
 from tests.conftest import World, client_for, grant
 
-from .quoting import customer, product, quote
+from .quoting import customer, line_forms, product, quote
 
 
 def test_a_salesperson_writes_a_quote_on_the_page_and_sees_field_errors_first(sales: World) -> None:
@@ -18,11 +18,7 @@ def test_a_salesperson_writes_a_quote_on_the_page_and_sees_field_errors_first(sa
     client_a = customer(sales.alice)
     page = client_for(sales.alice)
     url = reverse("sales:quote_create") + f"?customer={client_a.pk}"
-    form = {
-        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
-        "lines-0-product": str(lathe.pk), "lines-0-quantity": "2", "lines-0-unit_price": "950",
-        "lines-0-discount_percent": "150",
-    }  # fmt: skip
+    form = line_forms({"product": str(lathe.pk), "quantity": "2", "unit_price": "950", "discount_percent": "150"})
     refused = page.post(url, form)
     assert refused.status_code == 200 and "100" in refused.text and Quote.objects.count() == 0
     saved = page.post(url, {**form, "lines-0-discount_percent": "0"})
@@ -41,11 +37,7 @@ def test_a_refused_line_shows_its_errors_on_its_own_fields(sales: World) -> None
     lathe = product(sales.root)
     page = client_for(sales.alice)
     url = reverse("sales:quote_create") + f"?customer={customer(sales.alice).pk}"
-    form = {
-        "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
-        "lines-1-product": str(lathe.pk), "lines-1-quantity": "-3", "lines-1-unit_price": "950",
-        "lines-1-discount_percent": "150",
-    }  # fmt: skip
+    form = line_forms({}, {"product": str(lathe.pk), "quantity": "-3", "unit_price": "950", "discount_percent": "150"})
 
     refused = page.post(url, form)  # the first form left empty: the service counts the second as its line 0
 
