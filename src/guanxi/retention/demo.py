@@ -96,12 +96,23 @@ def _customer(rng: random.Random, owner: User, created: date, **data: object) ->
     raise RuntimeError("no free customer name")
 
 
-def _order(rng: random.Random, seller: User, customer: Customer, day: date, quantity: int = 1) -> None:
-    product = Product.objects.filter(business_unit_id=customer.business_unit_id).order_by("pk")[rng.randrange(2)]
+def _order(
+    rng: random.Random,
+    seller: User,
+    customer: Customer,
+    day: date,
+    quantity: int = 1,
+    *,
+    items: list[tuple[Product, int]] | None = None,
+) -> None:
+    """An order of ``items`` (product, quantity); by default ``quantity`` of one of the unit's first two machines."""
+    if items is None:
+        catalogue = Product.objects.filter(business_unit_id=customer.business_unit_id).order_by("pk")
+        items = [(catalogue[rng.randrange(2)], quantity)]
     with as_of(office_moment(rng, day)):
         order = orders.order_create(
             actor=seller, customer=customer, data={"ordered_on": day},
-            lines=[{"product": product.pk, "quantity": quantity}],
+            lines=[{"product": product.pk, "quantity": count} for product, count in items],
         )  # fmt: skip
         order_confirmed(seller, order)  # one above the customer's credit is approved by the manager
 
@@ -150,6 +161,9 @@ def _history(rng: random.Random, admin: User, unit: BusinessUnit, sellers: list[
     more often: their churn was confirmed with a reason, the others still order."""
     today = timezone.localdate()
     made = 0
+    catalogue = list(Product.objects.filter(business_unit=unit).order_by("pk"))
+    machines = [product for product in catalogue if product.list_price >= 100_000] or catalogue
+    services_ = [product for product in catalogue if product.list_price < 100_000]
     for index in range(HISTORY):
         seller = sellers[index % len(sellers)]
         complaints = rng.choices([0, 1, 2], weights=[70, 22, 8])[0]
@@ -162,8 +176,13 @@ def _history(rng: random.Random, admin: User, unit: BusinessUnit, sellers: list[
                              level=rng.choice([Level.O, Level.A, Level.B]), satisfaction=satisfaction)  # fmt: skip
         last = workday_back(rng, newest=60, oldest=300) if churned else workday_back(rng, newest=3, oldest=170)
         first = last - timedelta(days=rng.randint(30, 200))
-        for day in sorted({first, last}):
-            _order(rng, seller, customer, day, quantity=rng.randint(1, 3))
+        # a machine first (with its installation, often), then a repeat order of anything in the catalogue
+        bought = [(rng.choice(machines), rng.randint(1, 2))]
+        if services_ and rng.random() < 0.6:
+            bought.append((rng.choice(services_), 1))
+        _order(rng, seller, customer, first, items=bought)
+        if last != first:
+            _order(rng, seller, customer, last, items=[(rng.choice(catalogue), rng.randint(1, 3))])
         for n in range(complaints):
             _complaint(rng, admin, customer, last + timedelta(days=7 + 9 * n), rng.choice(COMPLAINTS),
                        settled=not churned)  # fmt: skip
