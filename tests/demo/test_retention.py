@@ -27,6 +27,7 @@ def test_churn_and_care_load_once_with_alerts_in_every_state_a_trained_model_and
     long_ago = timezone.now() - timedelta(days=60)
     past = Ticket.objects.filter(type="complaint", customer__status="won", created_at__lt=long_ago)
     assert past.filter(status="archived").exists() and not past.filter(assignee__isnull=True).exists()
+    assert not Ticket.objects.filter(created_at__gt=timezone.now()).exists()  # nobody complains ahead of time
     today = timezone.localdate()
     coming = [
         lunar

@@ -183,9 +183,9 @@ def _history(rng: random.Random, admin: User, unit: BusinessUnit, sellers: list[
         _order(rng, seller, customer, first, items=bought)
         if last != first:
             _order(rng, seller, customer, last, items=[(rng.choice(catalogue), rng.randint(1, 3))])
-        for n in range(complaints):
-            _complaint(rng, admin, customer, last + timedelta(days=7 + 9 * n), rng.choice(COMPLAINTS),
-                       settled=not churned)  # fmt: skip
+        for n in range(complaints):  # a week or two after the last order, and never after yesterday
+            day = min(last + timedelta(days=7 + 9 * n), today - timedelta(days=1))
+            _complaint(rng, admin, customer, day, rng.choice(COMPLAINTS), settled=not churned)
         _followed(customer, today - timedelta(days=gap))
         if churned:
             customer.refresh_from_db()
