@@ -260,14 +260,19 @@ def duplicate_steps(*, unit_id: int, probes: list[Probe], limit: int = 5) -> lis
 def _containing(customers: QuerySet[Customer], names: list[str], limit: int) -> list[Customer]:
     """The customers whose names contain one of these keys, newest first: for each key at least the first
     ``limit`` that the single check's query finds. On PostgreSQL the search keys are looked up key by key in
-    one statement (UNION ALL, each answered from the trigram index, where one OR of them all reads every
-    name), then the few customers they name are read."""
-    if connection.features.supports_slicing_ordering_in_compound:
-        arms = [
-            CustomerName.objects.filter(name_key__contains=key).values_list("customer_id", flat=True)[:SIMILAR_ROWS]
-            for key in names
-        ]
-        ids = set(arms[0].union(*arms[1:], all=True))
+    one statement (a lateral join over the keys, each answered from the trigram index, where one OR of them
+    all reads every name), then the few customers they name are read."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(CustomerName._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT found.customer_id FROM unnest(%s::text[]) AS wanted(key) CROSS JOIN LATERAL ("
+                f"SELECT customer_id FROM {table} WHERE name_key LIKE '%%' || "
+                "replace(replace(replace(wanted.key, '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%' "
+                "LIMIT %s) AS found",
+                [names, SIMILAR_ROWS],
+            )
+            ids = {customer for (customer,) in cursor.fetchall()}
         rows = list(customers.filter(pk__in=ids)) if ids else []
         crowded = {key for key in names if sum(1 for row in rows if key in row.name_key) >= SIMILAR_ROWS}
     else:
