@@ -159,9 +159,16 @@ def _batch(
     _save(actor, unit, owner, pool, accepted, ownership)
     for row in accepted:
         outcomes[row.index].customer = row.customer
+    held = {row.duplicates[0].customer.pk for row in refused if row.duplicates[0].customer.owner_id}
+    seen = set(Customer.objects.visible_to(actor).filter(pk__in=held).values_list("pk", flat=True)) if held else set()
     for row in refused:
         try:
-            _refuse_duplicates(actor, row.duplicates, attempted=_typed(row) if pool is None else None)
+            _refuse_duplicates(
+                actor,
+                row.duplicates,
+                attempted=_typed(row) if pool is None else None,
+                visible=row.duplicates[0].customer.pk in seen,  # whom the refusal may name: one query for the batch
+            )
         except DomainError as error:
             outcomes[row.index].error = error
     if full:

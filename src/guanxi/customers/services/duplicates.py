@@ -109,9 +109,16 @@ class DuplicateCustomer(Conflict):
         self.case = case  # the conflict case the claim opened
 
 
-def _refuse_duplicates(actor: User, duplicates: list[Duplicate], *, attempted: Mapping[str, str] | None = None) -> None:
+def _refuse_duplicates(
+    actor: User,
+    duplicates: list[Duplicate],
+    *,
+    attempted: Mapping[str, str] | None = None,
+    visible: bool | None = None,
+) -> None:
     """Refuse the first duplicate. With ``attempted`` (a registration by hand), a customer a colleague
-    holds under the same name, phone or tax number is a claim: a conflict case opens for it."""
+    holds under the same name, phone or tax number is a claim: a conflict case opens for it. ``visible``:
+    whether the actor sees the first duplicate, when the caller knows (else it is looked up)."""
     if not duplicates:
         return
     first = duplicates[0]
@@ -127,7 +134,7 @@ def _refuse_duplicates(actor: User, duplicates: list[Duplicate], *, attempted: M
     refusal = _("This customer already exists: %(name)s (%(number)s), owned by %(owner)s.") % {
         "name": held.name,
         "number": held.number,
-        "owner": owner_label(actor, held),
+        "owner": owner_label(actor, held, visible=visible),
     }
     claim = None
     if attempted is not None and first.reason != "similar_name" and held.owner_id != actor.pk:
@@ -244,16 +251,17 @@ def duplicate_steps(*, unit_id: int, probes: list[Probe], limit: int = 5) -> lis
         spread(
             "tax_number", customers.filter(tax_number__in=taxes), lambda probe, row: row.tax_number == probe.tax_number
         )
-    similar = [probe for probe, steps in zip(probes, found, strict=True) if probe.similar() and _count(steps) < limit]
+    similar = [
+        (probe, steps) for probe, steps in zip(probes, found, strict=True) if probe.similar() and _count(steps) < limit
+    ]
     if similar:
-        rows = _containing(customers, sorted({probe.key for probe in similar}), limit)
-        parts = {part for probe in similar for part in probe.parts()}
+        rows = _containing(customers, sorted({probe.key for probe, _steps in similar}), limit)
+        parts = {part for probe, _steps in similar for part in probe.parts()}
         by_part = list(customers.filter(name_key__in=parts)) if parts else []
-        for probe, steps in zip(probes, found, strict=True):
-            if probe in similar:
-                steps["contains"] = [row for row in rows if probe.key in row.name_key][:limit]
-                wanted = probe.parts()
-                steps["parts"] = [row for row in by_part if row.name_key in wanted][:limit]
+        for probe, steps in similar:
+            steps["contains"] = [row for row in rows if probe.key in row.name_key][:limit]
+            wanted = probe.parts()
+            steps["parts"] = [row for row in by_part if row.name_key in wanted][:limit]
     return found
 
 
