@@ -1,6 +1,6 @@
 """Import and export at scale (SPEC §13.1, §13.2). Targets from the issue, on PostgreSQL: a 100,000-row
 customer .xlsx imported end to end in 30 s with at most 400 MB of worker memory, its check (preview) in
-10 s, an export of 200,000 customers in 20 s.
+10 s, an export of 200,000 customers in 20 s (10,000 rows a second).
 
 Each is timed as a job, the way the worker runs it: upload (hash, store, read the header), map, then every
 row through the customer services. The import runs in a transaction rolled back at the end, so each run
@@ -104,16 +104,21 @@ def import_check(picks: Picks) -> Probe:
     return Probe(actor, f"check of {ROWS:,} customers", run=run, repeat=1)
 
 
-@case("io export customers xlsx (all the admin sees)", target_ms=EXPORT_MS, group="io")
+# The issue's export: some 200,000 customers, as a list filtered to them. The won customers are about a fifth of
+# the dataset's million (213,000 of them); the figure printed is rows a second, the target's 10,000 at least.
+EXPORTED = {"status": "won"}
+
+
+@case("io export customers xlsx (the won ones, about 200,000)", target_ms=EXPORT_MS, group="io")
 def export_customers(picks: Picks) -> Probe:
     actor = picks.admin
 
     def run(n: int) -> str | None:
         started = time.perf_counter()
-        table = export_table(actor=actor, name="customers", query={})
+        table = export_table(actor=actor, name="customers", query=EXPORTED)
         content = table_write(table, file_format="xlsx")
         rate = table.count / (time.perf_counter() - started)
         _report("export", f"{table.count:,} customers, {len(content) / 2**20:.1f} MB file, {rate:,.0f} rows/s")
         return None if content[:2] == b"PK" and table.count else "no file"
 
-    return Probe(actor, "export of the customer list", run=run, repeat=1)
+    return Probe(actor, "export of the won customers", run=run, repeat=1)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from guanxi.core.bulk import among, rows_insert, rows_update, rows_upsert
+from guanxi.core.bulk import among, instances_insert, rows_insert, rows_update, rows_upsert
 from guanxi.core.models import AuditEntry
 from guanxi.customers.models import Customer
 from guanxi.finance.credit.models import CustomerCredit
@@ -85,3 +85,19 @@ def test_among_filters_like_a_list_of_ids(world: World) -> None:
     wanted = [customers[0].pk, customers[2].pk]
     assert sorted(Customer.objects.filter(pk__in=among(wanted)).values_list("pk", flat=True)) == wanted
     assert not Customer.objects.filter(pk__in=among([])).exists()
+
+
+def test_instances_insert_saves_new_instances_with_their_keys(world: World) -> None:
+    customers = [
+        Customer(business_unit=world.unit, owner=world.alice, name=name, name_key=name, number=f"KH-T{index}",
+                 registered_capital=Decimal("12.50"), tags=["a", "b"], custom={"k": 1})
+        for index, name in enumerate(["甲公司", "乙公司"])
+    ]  # fmt: skip
+
+    instances_insert(Customer, customers)
+
+    assert all(customer.pk and not customer._state.adding for customer in customers)
+    stored = Customer.objects.get(pk=customers[1].pk)
+    assert (stored.name, stored.number, stored.owner_id) == ("乙公司", "KH-T1", world.alice.pk)
+    assert (stored.registered_capital, stored.tags, stored.custom) == (Decimal("12.50"), ["a", "b"], {"k": 1})
+    assert stored.created_at == customers[1].created_at

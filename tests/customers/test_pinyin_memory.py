@@ -34,3 +34,22 @@ def test_converting_in_every_style_leaves_the_shared_readings_as_they_were() -> 
 
     assert json.dumps(PHRASES_DICT, ensure_ascii=False, sort_keys=True) == before
     assert lazy_pinyin("重新") == ["chong", "xin"]
+
+
+def test_pinyin_and_initials_read_once_match_pypinyins_two_styles() -> None:
+    names = [
+        "重庆银行",
+        "上海华信精密机械有限公司",
+        "ABC科技 Co., Ltd.",
+        "3M中国",
+        "华为（深圳）",
+        "张三",
+        "a1b2",
+        "嗯",
+        "长沙",
+    ]
+    for name in names:
+        plain = keys._NOISE.sub("", name.lower())
+        assert keys.name_pinyin(name) == "".join(lazy_pinyin(plain)).lower()
+        assert keys.name_initials(name) == "".join(lazy_pinyin(plain, style=Style.FIRST_LETTER)).lower()
+    assert keys.name_initials("3M中国") == "3mzg"  # letters and digits kept whole, not cut to their first

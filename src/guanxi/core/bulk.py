@@ -153,6 +153,33 @@ def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Sequence
             cursor.execute(sql, [document])
 
 
+def instances_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """Insert new, unsaved instances as ``bulk_create`` does, keys included: on PostgreSQL an automatic key is
+    drawn from the table's sequence first and the rows go as one JSON document (``rows_insert``), where
+    ``bulk_create`` prepares and the driver quotes each value of each row (about a millisecond a row for a
+    wide table)."""
+    if not objs:
+        return
+    db = router.db_for_write(model)
+    if connections[db].vendor != "postgresql":
+        model._base_manager.using(db).bulk_create(objs)
+        return
+    meta = model._meta
+    if meta.auto_field is not None:
+        with connections[db].cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.auto_field.column, len(objs)],
+            )
+            for obj, (key,) in zip(objs, cursor.fetchall(), strict=True):
+                obj.pk = key
+    fields = [field for field in meta.concrete_fields if not field.generated]
+    rows = [[field.pre_save(obj, True) for field in fields] for obj in objs]
+    rows_insert(model, [field.name for field in fields], rows)
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, db
+
+
 def rows_upsert(model: type[models.Model], unique: str, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert each row (``unique``'s value first, then those of ``fields``) or, when one with that value is
     there, update its ``fields``."""

@@ -1,5 +1,6 @@
 """Search and duplicate keys of names and phones (SPEC §2.5, §2.6), computed when a record is saved."""
 
+import functools
 import os
 import re
 import sys
@@ -9,7 +10,7 @@ import phonenumbers
 
 # pypinyin's own switch: Guanxi never adds words to its dictionaries, so it need not keep a copy of each.
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 from pypinyin.constants import PHRASES_DICT
 
 
@@ -64,12 +65,26 @@ def name_bigrams(key: str) -> str:
 
 def name_pinyin(name: str) -> str:
     """ "zhangsan" for 张三: full pinyin without tones or spaces, for search."""
-    return "".join(lazy_pinyin(_NOISE.sub("", name.lower()))).lower()
+    return _readings(name)[0]
 
 
 def name_initials(name: str) -> str:
     """ "zs" for 张三: the first letter of each syllable (letters and digits kept as they are)."""
-    return "".join(lazy_pinyin(_NOISE.sub("", name.lower()), style=Style.FIRST_LETTER)).lower()
+    return _readings(name)[1]
+
+
+_NO_PINYIN = "\x00"  # marks the pieces pypinyin has no reading for (letters, digits): kept whole in both
+
+
+@functools.lru_cache(maxsize=4096)
+def _readings(name: str) -> tuple[str, str]:
+    """A name's pinyin and initials from one reading of it: the segmentation into words is most of
+    pypinyin's work, and a customer's save needs both (an import asks for them of every row, and of a name
+    again for its search keys). The initials are each syllable's first letter, as ``Style.FIRST_LETTER``."""
+    pieces = lazy_pinyin(_NOISE.sub("", name.lower()), errors=lambda chars: _NO_PINYIN + chars)
+    whole = [piece.removeprefix(_NO_PINYIN) for piece in pieces]
+    firsts = [piece[1:] if piece.startswith(_NO_PINYIN) else piece[:1] for piece in pieces]
+    return "".join(whole).lower(), "".join(firsts).lower()
 
 
 class BadPhone(ValueError):
@@ -82,6 +97,18 @@ def normalise_phone(raw: str, *, mobile: bool = False) -> str:
     text = raw.strip()
     if not text:
         return ""
+    number, can_be_mobile = _parsed(text)
+    if mobile and not can_be_mobile:
+        raise BadPhone(text)
+    return number
+
+
+_MOBILE_KINDS = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+@functools.lru_cache(maxsize=4096)  # a save reads a number twice: checked, then matched against the others
+def _parsed(text: str) -> tuple[str, bool]:
+    """The normalised number and whether it may be a mobile one; BadPhone (never kept) when it is no number."""
     try:
         parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException as error:
@@ -89,18 +116,10 @@ def normalise_phone(raw: str, *, mobile: bool = False) -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise BadPhone(text)
     kind = phonenumbers.number_type(parsed)
-    if mobile and kind not in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
-        raise BadPhone(text)
     if parsed.country_code == 86:
-        return (
-            str(parsed.national_number)
-            if kind == phonenumbers.PhoneNumberType.MOBILE
-            else "0" + str(parsed.national_number)
-        )
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        national = str(parsed.national_number)
+        return (national if kind == phonenumbers.PhoneNumberType.MOBILE else "0" + national), kind in _MOBILE_KINDS
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), kind in _MOBILE_KINDS
 
 
 def mask_phone(number: str) -> str:

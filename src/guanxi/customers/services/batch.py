@@ -15,11 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core.audit import Action, audit_entry, diff, snapshot
+from guanxi.core.audit import Action, audit_log_many, diff, snapshot
+from guanxi.core.bulk import instances_insert
 from guanxi.core.config.numbering import numbers_next
 from guanxi.core.errors import Conflict, DomainError
 from guanxi.core.memo import remembering
-from guanxi.core.models import AuditEntry
 from guanxi.core.outbox import emit_many
 from guanxi.org.models import User
 
@@ -159,9 +159,16 @@ def _batch(
     _save(actor, unit, owner, pool, accepted, ownership)
     for row in accepted:
         outcomes[row.index].customer = row.customer
+    held = {row.duplicates[0].customer.pk for row in refused if row.duplicates[0].customer.owner_id}
+    seen = set(Customer.objects.visible_to(actor).filter(pk__in=held).values_list("pk", flat=True)) if held else set()
     for row in refused:
         try:
-            _refuse_duplicates(actor, row.duplicates, attempted=_typed(row) if pool is None else None)
+            _refuse_duplicates(
+                actor,
+                row.duplicates,
+                attempted=_typed(row) if pool is None else None,
+                visible=row.duplicates[0].customer.pk in seen,  # whom the refusal may name: one query for the batch
+            )
         except DomainError as error:
             outcomes[row.index].error = error
     if full:
@@ -224,24 +231,21 @@ def _save(actor: User, unit: int, owner: User, pool: Pool | None, rows: list[_Ro
             customer.owner, customer.status, customer.pool, customer.pooled_at = None, Lifecycle.POOL, pool, now
         customer.number = number
     customers = [row.customer for row in rows]
-    Customer.objects.bulk_create(customers)  # the unique live name decides a registration at the same time
-    CustomerName.objects.bulk_create([customer_name_row(customer) for customer in customers])
-    entries = [
-        audit_entry(
-            actor=actor, action=Action.CREATE, obj=customer, changes=diff({}, snapshot(customer, AUDITED_FIELDS))
-        )
-        for customer in customers
-    ]
+    instances_insert(Customer, customers)  # the unique live name decides a registration at the same time
+    instances_insert(CustomerName, [customer_name_row(customer) for customer in customers])
     contacts = []
     for row in rows:
         if row.contact is not None:
             row.contact.customer = row.customer
             row.contact.created_by = actor
             contacts.append(row.contact)
-    Contact.objects.bulk_create(contacts)
-    entries += [
-        audit_entry(actor=actor, action=Action.CREATE, obj=contact, changes=diff({}, snapshot(contact)))
-        for contact in contacts
-    ]
-    AuditEntry.objects.bulk_create(entries)
+    instances_insert(Contact, contacts)
+    audit_log_many(
+        actor=actor,
+        action=Action.CREATE,
+        changes=[
+            *((customer, diff({}, snapshot(customer, AUDITED_FIELDS))) for customer in customers),
+            *((contact, diff({}, snapshot(contact))) for contact in contacts),
+        ],
+    )
     emit_many("customer.created", customers, actor=actor)

@@ -133,9 +133,13 @@ def customer_clean(customer: Customer, *, current: Customer | None = None) -> No
         except keys.BadPhone:
             refuse("phone", _("Enter a valid phone number, e.g. 13812345678 or 021-12345678."))
     try:
-        # The owner, creator and pool are the service's own choices, checked there; not looked up again.
+        # The owner, creator and pool are the service's own choices, checked there; not looked up again. The
+        # unique checks would all be skipped (each constraint names an excluded field: the number, the unit)
+        # after building a queryset each: the database's constraints decide those.
         customer.full_clean(
-            exclude=["number", "name_key", "name_pinyin", "business_unit", "owner", "created_by", "pool", "partner"]
+            exclude=["number", "name_key", "name_pinyin", "business_unit", "owner", "created_by", "pool", "partner"],
+            validate_unique=False,
+            validate_constraints=False,
         )
     except ValidationError as error:
         for field, messages in error.message_dict.items():
@@ -215,8 +219,8 @@ def _clean_contact(contact: Contact) -> None:
             contact.phone = keys.normalise_phone(contact.phone)
         except keys.BadPhone:
             errors["phone"] = [_("Enter a valid phone number, e.g. 13812345678 or 021-12345678.")]
-    try:
-        contact.full_clean(exclude=["customer", "name_initials"])
+    try:  # its one constraint (one primary contact) names the excluded customer: the database decides it
+        contact.full_clean(exclude=["customer", "name_initials"], validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.setdefault(field, []).extend(messages)

@@ -109,9 +109,16 @@ class DuplicateCustomer(Conflict):
         self.case = case  # the conflict case the claim opened
 
 
-def _refuse_duplicates(actor: User, duplicates: list[Duplicate], *, attempted: Mapping[str, str] | None = None) -> None:
+def _refuse_duplicates(
+    actor: User,
+    duplicates: list[Duplicate],
+    *,
+    attempted: Mapping[str, str] | None = None,
+    visible: bool | None = None,
+) -> None:
     """Refuse the first duplicate. With ``attempted`` (a registration by hand), a customer a colleague
-    holds under the same name, phone or tax number is a claim: a conflict case opens for it."""
+    holds under the same name, phone or tax number is a claim: a conflict case opens for it. ``visible``:
+    whether the actor sees the first duplicate, when the caller knows (else it is looked up)."""
     if not duplicates:
         return
     first = duplicates[0]
@@ -127,7 +134,7 @@ def _refuse_duplicates(actor: User, duplicates: list[Duplicate], *, attempted: M
     refusal = _("This customer already exists: %(name)s (%(number)s), owned by %(owner)s.") % {
         "name": held.name,
         "number": held.number,
-        "owner": owner_label(actor, held),
+        "owner": owner_label(actor, held, visible=visible),
     }
     claim = None
     if attempted is not None and first.reason != "similar_name" and held.owner_id != actor.pk:
@@ -244,30 +251,36 @@ def duplicate_steps(*, unit_id: int, probes: list[Probe], limit: int = 5) -> lis
         spread(
             "tax_number", customers.filter(tax_number__in=taxes), lambda probe, row: row.tax_number == probe.tax_number
         )
-    similar = [probe for probe, steps in zip(probes, found, strict=True) if probe.similar() and _count(steps) < limit]
+    similar = [
+        (probe, steps) for probe, steps in zip(probes, found, strict=True) if probe.similar() and _count(steps) < limit
+    ]
     if similar:
-        rows = _containing(customers, sorted({probe.key for probe in similar}), limit)
-        parts = {part for probe in similar for part in probe.parts()}
+        rows = _containing(customers, sorted({probe.key for probe, _steps in similar}), limit)
+        parts = {part for probe, _steps in similar for part in probe.parts()}
         by_part = list(customers.filter(name_key__in=parts)) if parts else []
-        for probe, steps in zip(probes, found, strict=True):
-            if probe in similar:
-                steps["contains"] = [row for row in rows if probe.key in row.name_key][:limit]
-                wanted = probe.parts()
-                steps["parts"] = [row for row in by_part if row.name_key in wanted][:limit]
+        for probe, steps in similar:
+            steps["contains"] = [row for row in rows if probe.key in row.name_key][:limit]
+            wanted = probe.parts()
+            steps["parts"] = [row for row in by_part if row.name_key in wanted][:limit]
     return found
 
 
 def _containing(customers: QuerySet[Customer], names: list[str], limit: int) -> list[Customer]:
     """The customers whose names contain one of these keys, newest first: for each key at least the first
     ``limit`` that the single check's query finds. On PostgreSQL the search keys are looked up key by key in
-    one statement (UNION ALL, each answered from the trigram index, where one OR of them all reads every
-    name), then the few customers they name are read."""
-    if connection.features.supports_slicing_ordering_in_compound:
-        arms = [
-            CustomerName.objects.filter(name_key__contains=key).values_list("customer_id", flat=True)[:SIMILAR_ROWS]
-            for key in names
-        ]
-        ids = set(arms[0].union(*arms[1:], all=True))
+    one statement (a lateral join over the keys, each answered from the trigram index, where one OR of them
+    all reads every name), then the few customers they name are read."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(CustomerName._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT found.customer_id FROM unnest(%s::text[]) AS wanted(key) CROSS JOIN LATERAL ("
+                f"SELECT customer_id FROM {table} WHERE name_key LIKE '%%' || "
+                "replace(replace(replace(wanted.key, '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%' "
+                "LIMIT %s) AS found",
+                [names, SIMILAR_ROWS],
+            )
+            ids = {customer for (customer,) in cursor.fetchall()}
         rows = list(customers.filter(pk__in=ids)) if ids else []
         crowded = {key for key in names if sum(1 for row in rows if key in row.name_key) >= SIMILAR_ROWS}
     else:
