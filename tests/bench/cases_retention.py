@@ -4,6 +4,9 @@ p95 ≤ 100 ms. Each sweep runs in a transaction that is rolled back, so runs co
 
 from __future__ import annotations
 
+import resource
+import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -77,8 +80,17 @@ def scoring(picks: Picks) -> Probe:
 
     def run(n: int) -> str | None:
         def job() -> str | None:
+            started = time.perf_counter()
             model = risk.train_unit(unit_id, timezone.now())
+            trained = time.perf_counter()
             scored = risk.score_unit(model, timezone.now())
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+            print(
+                f"    trained on {model.samples:,} customers ({model.positives:,} lost) in {trained - started:.1f} s "
+                f"(target 120 s), AUC {model.auc or 0:.3f}; scored {scored:,} in {time.perf_counter() - trained:.1f} s;"
+                f" process peak RSS {peak:.0f} MB (target: training ≤ 1 GB)",
+                file=sys.stderr,
+            )
             return None if model.ready and scored else f"not trained: {model.reason} ({model.samples} samples)"
 
         return _rolled_back(job)

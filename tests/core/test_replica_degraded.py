@@ -1,11 +1,14 @@
 """Redis down degrades the site instead of failing it (guanxi.core.degraded, docs/scaling.md): real Redis clients
 pointed at a port where nothing listens."""
 
+import datetime
+import uuid
 from typing import Any
 
 import pytest
 from django.core.cache import caches
 from django.test import Client
+from huey import crontab
 
 from guanxi.core import views
 from guanxi.core.degraded import DegradingRedisCache, DegradingRedisHuey
@@ -59,3 +62,21 @@ def test_healthz_says_degraded_and_what_it_means_when_redis_is_down(
     assert body["status"] == "degraded" and body["database"] == "ok"
     assert body["queue"] == "error: ConnectionError (background jobs wait; the sweeps catch up once it is back)"
     assert body["cache"] == "error: ConnectionError (pages compute without it; sessions are read from the database)"
+
+
+def test_the_periodic_sweeps_of_a_minute_are_queued_by_one_worker_however_many_ask(settings: Any) -> None:
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis (REDIS_URL): the claim is a Redis key")
+    name = f"periodic-test-{uuid.uuid4().hex}"
+    workers = [DegradingRedisHuey(name, url=settings.REDIS_URL) for _ in range(3)]
+    for queue in workers:
+
+        @queue.periodic_task(crontab(minute="*"))
+        def sweep() -> None:
+            pass
+
+    minute = datetime.datetime(2026, 12, 7, 9, 30, 12)
+    asked = [len(queue.read_periodic(minute)) for queue in workers]
+    assert sorted(asked) == [0, 0, 1]
+    assert [len(queue.read_periodic(minute + datetime.timedelta(minutes=1))) for queue in workers] == [1, 0, 0]
+    workers[0].storage.conn.delete(*workers[0].storage.conn.keys(f"{name}.periodic.*"))

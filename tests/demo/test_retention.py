@@ -9,6 +9,7 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.retention import demo as retention_demo
 from guanxi.retention.care import birthday_between
 from guanxi.retention.models import CareRule, ChurnAlert, RiskModel, RiskScore
+from guanxi.service.models import Ticket
 
 
 def test_churn_and_care_load_once_with_alerts_in_every_state_a_trained_model_and_birthdays_next_week(
@@ -22,6 +23,10 @@ def test_churn_and_care_load_once_with_alerts_in_every_state_a_trained_model_and
     assert model.ready and model.auc is not None and model.auc > 0.7
     assert RiskModel.objects.get(business_unit__code="auto").reason == "too_little_history"
     assert RiskScore.objects.exists()
+    # past complaints were handled by the service desk: those of customers who stayed are archived
+    long_ago = timezone.now() - timedelta(days=60)
+    past = Ticket.objects.filter(type="complaint", customer__status="won", created_at__lt=long_ago)
+    assert past.filter(status="archived").exists() and not past.filter(assignee__isnull=True).exists()
     today = timezone.localdate()
     coming = [
         lunar

@@ -102,3 +102,22 @@ def test_a_file_too_large_is_refused_before_it_is_read(two_units: TwoUnits) -> N
     assert api.status_code == 413 and "21 MB" in api.json()["detail"]
     small = client.post(reverse("io:imports"), {"kind": "customers"})
     assert small.status_code == 200  # an ordinary form goes through to the view
+
+
+def test_an_export_whose_worker_died_is_written_by_the_sweep(
+    two_units: TwoUnits, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from guanxi.io import stalled
+    from guanxi.io.models import ExportJob, JobStatus
+
+    customers.customer_create(actor=two_units.ada, data={"name": "上海华信"}, contact={"name": "张三"})
+    with django_capture_on_commit_callbacks():  # the message went with the killed worker
+        answer = api(two_units.ada).post("/api/v1/exports/", {"name": "customers", "format": "xlsx"}, format="json")
+    job = ExportJob.objects.get(pk=answer.json()["id"])
+    assert job.status == JobStatus.RUNNING and job.touched_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert stalled.jobs_resume(at=job.touched_at + stalled.STALLED_AFTER + timedelta(seconds=1)) == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.total == 1 and job.file_path

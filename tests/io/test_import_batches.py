@@ -3,12 +3,13 @@ rules one registration meets, a batch's rows see the earlier rows of the file, a
 its rejected rows and the progress that counts them."""
 
 import dataclasses
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from guanxi.customers.models import Contact, Customer
-from guanxi.io import services
+from guanxi.io import services, stalled
 from guanxi.io.kinds import KINDS, Row, Target
 from guanxi.io.models import ImportedRow, ImportJob, JobStatus
 from tests.conftest import World, grant
@@ -128,3 +129,26 @@ def test_a_job_stopped_in_a_later_batch_keeps_what_it_reported_and_its_next_run_
     assert (again.status, again.processed, again.created, again.skipped, again.failed) == (JobStatus.DONE, 4, 2, 1, 1)
     assert sorted(Customer.objects.values_list("name", flat=True)) == sorted(["甲方科技", "丙方科技", "丁方科技"])
     assert ImportedRow.objects.count() == 3
+
+
+def test_a_job_whose_worker_died_is_queued_again_by_the_sweep_and_finishes_once(
+    importers: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    monkeypatch.setattr(services, "CHECK_CHUNK", 2)
+    job = _job(importers, [HEADER, ["甲方科技"], ["乙方科技"], ["丙方科技"]])
+    with django_capture_on_commit_callbacks():  # queued, but the worker that took the message was killed
+        services.import_start(actor=importers.bob, job=job)
+    started = ImportJob.objects.get(pk=job.pk).touched_at
+    assert started is not None
+    services.import_process(job_id=job.pk, dry_run=False)  # a first run that saved everything ...
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)  # ... and died before saying "done"
+
+    assert stalled.jobs_resume(at=started + stalled.STALLED_AFTER) == 0  # still within its time: left alone
+    later = started + stalled.STALLED_AFTER + timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert stalled.jobs_resume(at=later) == 1
+        assert stalled.jobs_resume(at=later) == 0  # a second sweep finds it claimed
+    assert len(queued) == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    assert Customer.objects.count() == 3 and ImportedRow.objects.count() == 3  # nothing saved twice

@@ -65,10 +65,10 @@ def test_scores_carry_their_top_factors_in_words(shop: World) -> None:
     assert high.probability > low.probability
     assert [factor["code"] for factor in high.factors][:2] == ["recency", "followup"]
     with override("en"):
-        words = risk_values([quiet.pk])[quiet.pk]["factors"]
+        words = risk_values([quiet])[quiet.pk]["factors"]
     assert words[0] == "no order for 210 days"
     with override("zh-hans"):
-        assert risk_values([quiet.pk])[quiet.pk]["factors"][0] != words[0]
+        assert risk_values([quiet])[quiet.pk]["factors"][0] != words[0]
     # the customer list sorts by it, riskiest first
     from guanxi.customers.selectors import customer_list
 

@@ -5,9 +5,13 @@
 - sessions live in the database as well (``cached_db``), so nobody is signed out;
 - a task queued while Redis is away is logged and dropped, never failing the request that already committed its
   transaction: every periodic sweep finds its due work in the database (DESIGN.md §Background work), so the next
-  run does what the lost message would have."""
+  run does what the lost message would have.
+
+It also makes the periodic sweeps run once however many workers there are: every worker's scheduler asks each
+minute what is due, and only the first to claim that minute in Redis queues it (docs/scaling.md)."""
 
 import logging
+import os
 from typing import Any
 
 from django_redis.cache import RedisCache
@@ -25,6 +29,15 @@ class DegradingRedisCache(RedisCache):
 
 
 class DegradingRedisHuey(RedisHuey):
+    def read_periodic(self, timestamp: Any = None) -> list[Any]:
+        due = super().read_periodic(timestamp)
+        minute = (timestamp or self._get_timestamp()).strftime("%Y-%m-%dT%H:%M")
+        try:
+            claimed = self.storage.conn.set(f"{self.name}.periodic.{minute}", os.getpid(), nx=True, ex=3600)
+        except (RedisConnectionError, RedisTimeoutError):
+            return due  # enqueue logs and drops them; the next run finds the work
+        return due if claimed else []
+
     def enqueue(self, task: Any) -> Any:
         try:
             return super().enqueue(task)

@@ -233,7 +233,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
             **self.get_serializer_context(),
             "unmasked": services.customers_seen_plainly(self.actor, rows),
             "warnings": customer_warnings.warnings_for([row.pk for row in rows], actor=self.actor),
-            "facts": customer_facts.facts_for(customer_facts.FACTS, [row.pk for row in rows]),
+            "facts": customer_facts.facts_for(customer_facts.FACTS, rows),
         }
         return self.get_paginated_response(CustomerSerializer(rows, many=True, context=context).data)
 
@@ -250,7 +250,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
             **self.get_serializer_context(),
             "unmasked": services.customers_seen_plainly(self.actor, [customer]),
             "warnings": customer_warnings.warnings_for([customer.pk], actor=self.actor),
-            "facts": customer_facts.facts_for(customer_facts.FACTS, [customer.pk]),
+            "facts": customer_facts.facts_for(customer_facts.FACTS, [customer]),
         }
         return CustomerSerializer(customer, context=context).data
 

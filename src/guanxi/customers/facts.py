@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from .models import Customer
 
 
 @dataclass(frozen=True)
 class Fact:
     code: str  # stable: the list's column key, its ``ordering`` value and the customers API's field
     label: str | Promise
-    # (customer ids of a page) → {customer id: value as the API gives it (JSON)}: one query a page
-    values: Callable[[list[int]], dict[int, Any]]
+    # (the customers of a page) → {customer id: value as the API gives it (JSON)}: one query a page
+    values: Callable[[list[Customer]], dict[int, Any]]
     # the value as the list's cell shows it, in the reader's language
     display: Callable[[Any], str] = str
     # the list's ``ordering`` by this fact: order_by() arguments (paths through the customer's relations)
@@ -32,10 +35,10 @@ def register_fact(fact: Fact) -> None:
     FACTS[fact.code] = fact
 
 
-def facts_for(codes: Iterable[str], customer_ids: Iterable[int]) -> dict[str, dict[int, Any]]:
+def facts_for(codes: Iterable[str], customers: Iterable[Customer]) -> dict[str, dict[int, Any]]:
     """The values of these facts for a page of customers, by code then customer id."""
-    ids = [pk for pk in customer_ids if pk]
-    return {code: FACTS[code].values(ids) if ids else {} for code in codes if code in FACTS}
+    page = [customer for customer in customers if customer.pk]
+    return {code: FACTS[code].values(page) if page else {} for code in codes if code in FACTS}
 
 
 def orderings() -> dict[str, tuple[Any, ...]]:

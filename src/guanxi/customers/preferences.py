@@ -188,7 +188,7 @@ def column_cells(columns: Sequence[str], customers: Sequence[Customer], unit: in
         custom_index = {field.key: index for index, field in enumerate(shown)}
     from .facts import FACTS, facts_for
 
-    facts = facts_for([key for key in columns if key in FACTS], [row.pk for row in customers])
+    facts = facts_for([key for key in columns if key in FACTS], customers)
     for row in customers:
         cells = []
         for key in columns:

@@ -34,6 +34,7 @@ def export_start(*, actor: User, name: str, query: Mapping[str, Any], file_forma
     job = ExportJob.objects.create(
         business_unit_id=actor.business_unit_id, actor=actor, name=name, params=params,
         file_format=file_format, total=table.count, language=translation.get_language() or "",
+        touched_at=timezone.now(),
     )  # fmt: skip
     from .tasks import export_write_task
 
@@ -52,10 +53,10 @@ def export_write(*, job_id: int) -> ExportJob:
         except DomainError as error:
             ExportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, message=str(error.message)[:300])
             return job
-        ExportJob.objects.filter(pk=job.pk).update(total=table.count)
+        ExportJob.objects.filter(pk=job.pk).update(total=table.count, touched_at=timezone.now())
 
         def progress(rows: int) -> None:
-            ExportJob.objects.filter(pk=job.pk).update(processed=rows)
+            ExportJob.objects.filter(pk=job.pk).update(processed=rows, touched_at=timezone.now())
 
         with replica_reads():
             content = table_write(table, file_format=job.file_format, progress=progress)

@@ -58,6 +58,7 @@ class ImportJob(models.Model):
     language = models.CharField(max_length=10, blank=True)  # the page's language when queued: the reasons are in it
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    touched_at = models.DateTimeField(null=True, editable=False)  # the running worker's last sign of life
 
     objects = ScopedQuerySet["ImportJob"].as_manager()
 
@@ -146,6 +147,7 @@ class ExportJob(models.Model):
     language = models.CharField(max_length=10, blank=True)  # the page's language when queued: the file's labels
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    touched_at = models.DateTimeField(null=True, editable=False)  # the running worker's last sign of life
 
     objects = ScopedQuerySet["ExportJob"].as_manager()
 

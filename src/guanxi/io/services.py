@@ -183,7 +183,7 @@ def _queue(actor: User, job: ImportJob, status: str, *, dry_run: bool) -> Import
         pk=job.pk, status__in=[JobStatus.UPLOADED, JobStatus.PREVIEWED, JobStatus.FAILED]
     ).update(
         status=status, processed=0, created=0, updated=0, skipped=0, failed=0, message="", finished_at=None,
-        language=translation.get_language() or "",
+        language=translation.get_language() or "", touched_at=timezone.now(),
     )  # fmt: skip
     if not started:  # the database decides between two clicks
         raise DomainError(_("This import has already started."), code="conflict")
@@ -283,7 +283,7 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
                 outcomes["failed"] += len(rejected)
                 rejected.clear()
                 processed = min(start + CHECK_CHUNK, len(numbered))
-                ImportJob.objects.filter(pk=job.pk).update(processed=processed, **outcomes)
+                ImportJob.objects.filter(pk=job.pk).update(processed=processed, touched_at=timezone.now(), **outcomes)
             if progress:
                 progress(processed, len(numbered))
     outcomes["failed"] = RejectedRow.objects.filter(job=job).count()

@@ -11,6 +11,7 @@ from guanxi.core.jobs import job, run_job
 from .backup import backup_create, backups_keep
 from .exports import export_write, exports_expire
 from .services import import_process
+from .stalled import jobs_resume
 
 
 @db_task()
@@ -21,6 +22,17 @@ def import_process_task(job_id: int, dry_run: bool) -> None:
 @db_task()
 def export_write_task(job_id: int) -> None:
     export_write(job_id=job_id)
+
+
+@job("resume_io_jobs")
+def resume_io_jobs(at: datetime) -> str:
+    """Queue again the imports and exports whose worker died mid-way."""
+    return f"{jobs_resume(at=at)} stalled imports and exports queued again"
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def resume_io_jobs_sweep() -> None:
+    run_job("resume_io_jobs")
 
 
 @job("expire_exports")

@@ -21,7 +21,7 @@ from guanxi.org.models import BusinessUnit, User
 from guanxi.sales.contracts.demo import order_confirmed
 from guanxi.sales.orders import services as orders
 from guanxi.sales.products.models import Product
-from guanxi.service.services import ticket_create
+from guanxi.service.services import ticket_assign, ticket_create, ticket_feedback, ticket_resolve, ticket_start
 
 from . import care, risk, services
 from .models import OPEN_STATUSES, AlertStatus, CareRule, ChurnAlert
@@ -31,6 +31,14 @@ CITIES = ["苏州", "无锡", "常州", "南通", "嘉兴", "湖州", "宁波", 
 WORDS = ["恒通", "鑫达", "华盛", "宏远", "金桥", "永新", "汇丰", "东升", "瑞丰", "长城", "佳和", "国泰", "联创", "海天"]
 KINDS = ["精密机械", "五金制品", "包装材料", "电子科技", "模具", "食品机械", "液压设备", "环保设备"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林"
+COMPLAINTS = [
+    "设备故障多次维修未解决", "交货延期两周，影响客户产线排期", "售后工程师上门不及时", "备件涨价未提前告知",
+    "发票开具错误，多次更正未果", "设备运行噪音偏大", "操作培训不到位，换模仍需厂家协助", "包装破损导致部件锈蚀",
+]  # fmt: skip
+SETTLEMENTS = [
+    "工程师上门更换主板并试机，连续运行48小时无故障。", "补发备件并调整排产，客户已确认收货。",
+    "重新开具发票并快递寄出，财务已确认。", "加装隔音罩，现场复测噪音达标。", "安排二次培训，操作人员已能独立换模。",
+]  # fmt: skip
 GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "涛", "明", "超", "霞"]
 
 
@@ -98,13 +106,37 @@ def _order(rng: random.Random, seller: User, customer: Customer, day: date, quan
         order_confirmed(seller, order)  # one above the customer's credit is approved by the manager
 
 
-def _complaint(rng: random.Random, admin: User, customer: Customer, day: date, subject: str) -> None:
+def _complaint(
+    rng: random.Random, admin: User, customer: Customer, day: date, subject: str, *, settled: bool = False
+) -> None:
+    """A complaint taken by the unit's complaint agent: one of a customer who stayed was settled within days (the
+    customer satisfied); one of a customer who left is still being handled, as neglect looks."""
     moment = office_moment(rng, day)
     with as_of(moment):
-        ticket_create(
+        ticket = ticket_create(
             actor=admin, customer=customer, at=moment,
             data={"subject": subject, "type": "complaint", "channel": "phone_in", "priority": "normal"},
         )  # fmt: skip
+    agent = (
+        User.objects.filter(department__business_unit_id=customer.business_unit_id, service_skills__type="complaint")
+        .order_by("pk")
+        .first()
+    )
+    if agent is None:
+        return
+    steps = [
+        lambda: ticket_assign(actor=admin, ticket=ticket, assignee=agent),
+        lambda: ticket_start(actor=agent, ticket=ticket),
+    ]
+    if settled:
+        steps += [
+            lambda: ticket_resolve(actor=agent, ticket=ticket, resolution=rng.choice(SETTLEMENTS)),
+            lambda: ticket_feedback(actor=admin, ticket=ticket, satisfaction=rng.choice([3, 4, 4, 5])),
+        ]
+    for step in steps:
+        moment = min(moment + timedelta(hours=rng.randint(2, 30)), timezone.now() - timedelta(minutes=5))
+        with as_of(moment):
+            step()
 
 
 def _followed(customer: Customer, day: date) -> None:
@@ -133,7 +165,8 @@ def _history(rng: random.Random, admin: User, unit: BusinessUnit, sellers: list[
         for day in sorted({first, last}):
             _order(rng, seller, customer, day, quantity=rng.randint(1, 3))
         for n in range(complaints):
-            _complaint(rng, admin, customer, last + timedelta(days=7 + 9 * n), "设备故障多次维修未解决")
+            _complaint(rng, admin, customer, last + timedelta(days=7 + 9 * n), rng.choice(COMPLAINTS),
+                       settled=not churned)  # fmt: skip
         _followed(customer, today - timedelta(days=gap))
         if churned:
             customer.refresh_from_db()

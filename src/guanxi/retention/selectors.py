@@ -3,7 +3,7 @@ a customer's open alert (the 360 page's warning), the risk score of a page of cu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, QuerySet
 from django.urls import reverse
@@ -15,6 +15,9 @@ from guanxi.org.models import User
 
 from .models import OPEN_STATUSES, AlertStatus, CareRule, ChurnAlert, RiskModel, RiskScore, Rule
 from .risk import factor_text
+
+if TYPE_CHECKING:
+    from guanxi.customers.models import Customer
 
 FILTERS = ("status", "rule", "owner")
 
@@ -73,7 +76,7 @@ def open_alert_warnings(customer_ids: list[int], actor: object) -> dict[int, Cus
     return found
 
 
-def risk_values(customer_ids: list[int]) -> dict[int, Any]:
+def risk_values(customers: list[Customer]) -> dict[int, Any]:
     """The customers API's ``churn_risk`` and the list's column: probability and the factors in words."""
     return {
         row.customer_id: {
@@ -81,7 +84,7 @@ def risk_values(customer_ids: list[int]) -> dict[int, Any]:
             "factors": [factor_text(factor) for factor in row.factors],
             "scored_at": row.scored_at.isoformat(),
         }
-        for row in RiskScore.objects.filter(customer_id__in=customer_ids)
+        for row in RiskScore.objects.filter(customer_id__in=[customer.pk for customer in customers])
     }
 
 

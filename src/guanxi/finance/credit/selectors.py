@@ -5,11 +5,11 @@ of customers takes a fixed number of queries."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -25,6 +25,9 @@ from ..models import Allocation, PaymentPlan, PlanStatus, Receipt, ReceiptStatus
 from ..services.common import MONEY_CONTRACT, MONEY_ORDER
 from .models import CreditOverride, CustomerCredit, Rating
 from .rules import BUCKETS, ZERO, History, reason_text
+
+if TYPE_CHECKING:
+    from guanxi.customers.models import Customer
 
 MONEY: DecimalField = DecimalField(max_digits=18, decimal_places=2)
 YEAR = timedelta(days=365)
@@ -226,9 +229,12 @@ class Credit:
         }  # fmt: skip
 
 
-def credits_of(customer_ids: Iterable[int]) -> dict[int, Credit]:
+def credits_of(
+    customer_ids: Iterable[int], *, known: Mapping[int, tuple[int, str]] | None = None
+) -> dict[int, Credit]:
     """The credit of these customers with what they owe now; one never rated (no history yet) has no rating
-    and its level's default limit. A fixed number of queries, plus one parameter read per unit and level."""
+    and its level's default limit. A fixed number of queries, plus one parameter read per unit and level;
+    ``known``: the unit and level of customers the caller has loaded already."""
     from guanxi.customers.models import Customer
 
     from .rules import limit_default
@@ -251,7 +257,11 @@ def credits_of(customer_ids: Iterable[int]) -> dict[int, Credit]:
     }  # fmt: skip
     missing = [pk for pk in ids if pk not in found]
     limits: dict[tuple[int, str], Decimal] = {}
-    for pk, unit, level in Customer.all_objects.filter(pk__in=missing).values_list("pk", "business_unit_id", "level"):
+    if known is not None and all(pk in known for pk in missing):
+        units_levels = [(pk, *known[pk]) for pk in missing]
+    else:
+        units_levels = list(Customer.all_objects.filter(pk__in=missing).values_list("pk", "business_unit_id", "level"))
+    for pk, unit, level in units_levels:
         limit = limits.get((unit, level or ""))
         if limit is None:
             limit = limits[(unit, level or "")] = limit_default(unit, level or "")
@@ -285,9 +295,10 @@ def overrides(actor: User, filters: dict[str, Any] | None = None) -> QuerySet[Cr
     return rows.order_by("-created_at", "-pk")
 
 
-def fact_values(customer_ids: list[int]) -> dict[int, Any]:
+def fact_values(customers: list[Customer]) -> dict[int, Any]:
     """The customers API's ``credit`` and the list's column."""
-    return {pk: credit.as_json() for pk, credit in credits_of(customer_ids).items()}
+    page = {customer.pk: (customer.business_unit_id, customer.level) for customer in customers}
+    return {pk: credit.as_json() for pk, credit in credits_of(page, known=page).items()}
 
 
 def fact_display(value: Any) -> str:
