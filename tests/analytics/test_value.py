@@ -127,6 +127,8 @@ def test_rfm_segments_against_the_average_customer_and_the_lifetime_value(deals:
         "General to win back": 1,
         "General to develop": 2,
     }
+    # the segment is a column beside each customer, not beside the segments themselves
+    assert "segment" in [m.code for m in result.measures] and "segment" not in [m.code for m in segments.measures]
     report = report_get("rfm")
     form = ReportFilterForm(QueryDict(NOVEMBER), report=report, actor=deals.world.root)
     assert form.is_valid()

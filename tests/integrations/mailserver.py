@@ -86,7 +86,7 @@ class Imap:
             client.logout()
 
 
-def _mail_ids() -> tuple[int, int]:
+def mail_ids() -> tuple[int, int]:
     """Dovecot never reads mail as root: as root, the mail belongs to Debian's ``dovecot`` user."""
     if os.getuid() != 0:
         return os.getuid(), os.getgid()
@@ -96,7 +96,7 @@ def _mail_ids() -> tuple[int, int]:
 
 def _config(root: Path, port: int) -> str:
     me = pwd.getpwuid(os.getuid())
-    mail_uid, mail_gid = _mail_ids()
+    mail_uid, mail_gid = mail_ids()
     group = grp.getgrgid(os.getgid()).gr_name
     login_user = "dovenull" if os.getuid() == 0 else me.pw_name
     internal_user = "dovecot" if os.getuid() == 0 else me.pw_name
@@ -157,7 +157,7 @@ def dovecot(tmp: Path, users: list[str]) -> Iterator[Imap]:
     root.chmod(0o755)
     for name in ("run", "state", "mail", "home"):
         (root / name).mkdir(parents=True, exist_ok=True)
-    mail_uid, mail_gid = _mail_ids()
+    mail_uid, mail_gid = mail_ids()
     for name in ("mail", "home"):
         os.chown(root / name, mail_uid, mail_gid)
     (root / "users").write_text("".join(f"{user}:{{PLAIN}}{PASSWORD}\n" for user in users))

@@ -203,3 +203,25 @@ def test_the_rotation_job_re_encrypts_every_password_with_the_new_key(
     settings.MAILBOX_KEYS = [new]  # type: ignore[attr-defined]
     mailbox.refresh_from_db()
     assert secrets.decrypt(mailbox.password_encrypted) == PASSWORD
+
+
+def test_a_batch_of_messages_is_matched_as_each_message_alone_would_be(two_units: TwoUnits) -> None:
+    from guanxi.integrations.mailboxes.matching import matches, matches_many
+
+    customer = huaxin(two_units)
+    contact = customer.contacts.get()
+    other = register(two_units.alice, "苏州恒通精密机械有限公司", email="sales@hengtong.cn", contact={"name": "李四"})
+    messages = [
+        ["ZHANG@huaxin-tech.cn", ALICE_MAIL],  # the contact (any case), and the mailbox's own address
+        ["sales@hengtong.cn", "info@huaxin-tech.cn"],  # a customer's own address each
+        ["someone@elsewhere.com"],
+        [],
+    ]
+    unit = two_units.alice.business_unit_id
+    assert unit is not None
+    batch = matches_many(messages, unit_id=unit, own=[ALICE_MAIL])
+    assert batch == [matches(addresses, unit_id=unit, own=[ALICE_MAIL]) for addresses in messages]
+    assert batch[0] == [(customer.pk, contact.pk)]
+    assert sorted(batch[1]) == sorted([(other.pk, None), (customer.pk, None)])
+    assert batch[2:] == [[], []]
+    assert matches_many(messages, unit_id=two_units.ben.business_unit_id or 0) == [[], [], [], []]  # another unit

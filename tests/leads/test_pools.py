@@ -6,6 +6,8 @@ from itertools import count
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guanxi.core.errors import DomainError
@@ -98,6 +100,26 @@ def test_a_batch_claim_past_the_cap_claims_nothing(sales: Sales) -> None:
     with pytest.raises(DomainError):
         pools.leads_claim(actor=sales.alice, leads=leads)
     assert not Lead.objects.filter(owner=sales.alice).exists()
+
+
+def test_a_claim_reads_its_rules_in_three_statements_then_writes(sales: Sales) -> None:
+    """After the claimer's row is locked, one statement reads what the rules need (the leads still claimable,
+    the day's claims, the cool-down, the holdings) beside the parameters; then each lead is one conditional
+    UPDATE, one pool event and one audit entry."""
+    pool = unit_pool(sales)
+    leads = pools.leads_selected(sales.alice, [pooled(sales, pool, f"客户{index}").pk for index in range(3)])
+    with CaptureQueriesContext(connection) as one:
+        pools.leads_claim(actor=sales.alice, leads=leads[:1])
+    with CaptureQueriesContext(connection) as three:
+        pools.leads_claim(actor=sales.alice, leads=leads[1:])
+
+    def statements(captured: CaptureQueriesContext) -> list[str]:
+        return [query["sql"] for query in captured.captured_queries if "SAVEPOINT" not in query["sql"]]
+
+    assert len(statements(one)) == 3 + 3
+    assert len(statements(three)) == 3 + 2 * 3
+    assert statements(one)[0].endswith("FOR NO KEY UPDATE") or connection.vendor != "postgresql"
+    assert set(Lead.objects.filter(owner=sales.alice).values_list("pk", flat=True)) == {lead.pk for lead in leads}
 
 
 def test_returning_by_hand_needs_a_reason_and_may_choose_the_pool(sales: Sales) -> None:

@@ -5,6 +5,7 @@ of the customers the reader may see."""
 from datetime import timedelta
 
 from django.db import connection
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from guanxi.customers.models import Customer
@@ -69,3 +70,27 @@ def test_the_alert_owner_follows_every_change_of_hands_and_the_inbox_follows_it(
     # nobody can set the copy by hand
     ChurnAlert.objects.filter(customer=mine).update(owner=shop.charlie)
     assert ChurnAlert.objects.get(customer=mine).owner_id == shop.alice.pk
+
+
+def test_one_statement_moving_many_customers_moves_each_ones_alerts(shop: World) -> None:
+    """The pool's sweep returns thousands of customers in one UPDATE; a statement may also hand different
+    customers to different people. Each alert follows its own customer, and a statement that changes no
+    owner leaves the alerts alone."""
+    today = timezone.localdate()
+    old = today - timedelta(days=300)
+    first, second, third = (won(shop.alice, ordered=old) for _ in range(3))
+    services.churn_scan(moment(today, 12))
+    stamped = dict(ChurnAlert.objects.values_list("pk", "updated_at"))
+
+    Customer.all_objects.filter(pk__in=[first.pk, second.pk, third.pk]).update(remarks="checked")
+    assert dict(ChurnAlert.objects.values_list("pk", "updated_at")) == stamped
+    assert set(_owners().values()) == {shop.alice.pk}
+
+    Customer.all_objects.filter(pk__in=[first.pk, second.pk]).update(owner=None)
+    assert _owners() == {first.pk: None, second.pk: None, third.pk: shop.alice.pk}
+
+    Customer.all_objects.filter(pk__in=[first.pk, second.pk, third.pk]).update(
+        owner=Case(When(pk=first.pk, then=Value(shop.bob.pk)), When(pk=second.pk, then=Value(shop.charlie.pk)),
+                   default=Value(shop.alice.pk))
+    )  # fmt: skip
+    assert _owners() == {first.pk: shop.bob.pk, second.pk: shop.charlie.pk, third.pk: shop.alice.pk}

@@ -287,7 +287,13 @@ class Result:
 
     @property
     def measures(self) -> tuple[Measure, ...]:
-        return self.report.measures
+        """The report's measures, less a text one no row fills: a customer's class or segment is a column when
+        grouping by customer, and the grouping itself when grouping by class or segment."""
+        return tuple(
+            measure
+            for measure in self.report.measures
+            if measure.kind != "text" or any(row.values.get(measure.code) for row in self.rows)
+        )
 
     def chart(self) -> dict[str, Any]:
         """What the page's ECharts chart draws (the same figures as the table beside it)."""

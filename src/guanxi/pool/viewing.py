@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,21 +42,29 @@ def daily_views_of(user: User, parameters: dict[str, Any] | None = None) -> int:
     the most generous of their roles' (0 counts as the most generous), else the unit's parameter."""
     if user.business_unit_id is None:
         return 0
+    return _limit_of(user, list(_overrides(user).values_list("user_id", "department_id", "role_id", "daily_views")),
+                     parameters)  # fmt: skip
+
+
+def _overrides(user: User) -> QuerySet[ViewLimit]:
+    """The ``ViewLimit`` rows that may apply to the user (the roles are read once per request: no join)."""
     nearest = _department_ids(user.department)
-    role_ids = grants_of(user).role_ids  # read with the user's roles once per request: no join here
-    rows = list(
-        ViewLimit.objects.filter(business_unit_id=user.business_unit_id).filter(
-            Q(user=user) | Q(department_id__in=nearest) | Q(role_id__in=role_ids)
-        )
+    return ViewLimit.objects.filter(business_unit_id=user.business_unit_id).filter(
+        Q(user=user) | Q(department_id__in=nearest) | Q(role_id__in=grants_of(user).role_ids)
     )
-    for row in rows:
-        if row.user_id:
-            return row.daily_views
-    departments = {row.department_id: row.daily_views for row in rows if row.department_id}
-    for department_id in nearest:
+
+
+def _limit_of(user: User, rows: list[tuple[Any, ...]], parameters: dict[str, Any] | None = None) -> int:
+    """The most specific of the user's overrides (user, department, role ids and daily views), else the unit's
+    parameter."""
+    for user_id, _department, _role, views in rows:
+        if user_id:
+            return int(views)
+    departments = {department_id: views for _user, department_id, _role, views in rows if department_id}
+    for department_id in _department_ids(user.department):
         if department_id in departments:
-            return departments[department_id]
-    roles = [row.daily_views for row in rows if row.role_id]
+            return int(departments[department_id])
+    roles = [int(views) for _user, _department, role_id, views in rows if role_id]
     if roles:
         return 0 if 0 in roles else max(roles)
     unit = parameters if parameters is not None else unit_parameters(user.business_unit_id)
@@ -94,21 +102,22 @@ def _in_own_scope(actor: User, customer: Customer) -> bool:
 
 def customer_viewed(*, actor: User, customer: Customer, now: datetime | None = None) -> None:
     """The actor opens a customer's detail page (page or API): count it if it lies in a pool and is new to
-    the actor today, or refuse with ``view_limit`` when the day's limit is reached."""
-    if customer.owner_id is not None or customer.pool_id is None or _exempt(actor):
+    the actor today, or refuse with ``view_limit`` when the day's limit is reached. One query reads the
+    overrides that may apply with today's count (all a re-view needs); a new customer adds one insert."""
+    if customer.owner_id is not None or customer.pool_id is None or _exempt(actor) or actor.business_unit_id is None:
         return
-    limit = daily_views_of(actor)
-    if not limit or _in_own_scope(actor, customer):
-        return  # no limit, or a customer the actor's own scope shows (a unit head sees the unit's pool)
+    if _in_own_scope(actor, customer):
+        return  # a customer the actor's own scope shows (a unit head sees the unit's pool)
     now = now or timezone.now()
     day = company_day(now)
+    limit: int | None = None
     for _attempt in range(3):
-        today = PoolView.objects.filter(user=actor, day=day).aggregate(
-            viewed=Count("pk"), seen=Count("pk", filter=Q(customer=customer))
-        )
-        if today["seen"]:
-            return  # re-opening one already seen today does not count
-        if today["viewed"] >= limit:
+        overrides, viewed, seen = _overrides_and_today(actor, customer, day)
+        if limit is None:
+            limit = _limit_of(actor, overrides)
+        if not limit or seen:
+            return  # no limit, or re-opening one already seen today, which does not count
+        if viewed >= limit:
             raise DomainError(
                 _(
                     "You have opened %(limit)d pool customers today, your daily limit. Claim the ones you want, "
@@ -117,10 +126,38 @@ def customer_viewed(*, actor: User, customer: Customer, now: datetime | None = N
                 % {"limit": limit},
                 code="view_limit",
             )
-        if _take_slot(actor, customer, day, today["viewed"] + 1, now):
+        if _take_slot(actor, customer, day, viewed + 1, now):
             return
         # another page of the same person took this slot (or this customer) just now: count again
     raise DomainError(_("Too many pages opened at once; try again."), code="view_limit")
+
+
+def _overrides_and_today(actor: User, customer: Customer, day: date) -> tuple[list[tuple[Any, ...]], int, bool]:
+    """In one statement: the overrides that may apply to the actor (as ``_overrides`` selects them), and how
+    many pool customers they opened today and whether this one is among them (the row marked 1). Written
+    as SQL: the ORM's compiling of the same union cost more than the query on a detail page."""
+    ops = connection.ops
+    limits, views = ViewLimit._meta.db_table, PoolView._meta.db_table
+    targets, params = ["user_id = %s"], [actor.pk]
+    for column, ids in (("department_id", _department_ids(actor.department)), ("role_id", grants_of(actor).role_ids)):
+        if ids:
+            targets.append(f"{column} IN ({', '.join(['%s'] * len(ids))})")
+            params += list(ids)
+    sql = (
+        f"SELECT 0, user_id, department_id, role_id, daily_views FROM {ops.quote_name(limits)}"
+        f" WHERE business_unit_id = %s AND ({' OR '.join(targets)})"
+        " UNION ALL SELECT 1, NULL, NULL, COUNT(*) FILTER (WHERE customer_id = %s), COUNT(*)"
+        f" FROM {ops.quote_name(views)} WHERE user_id = %s AND day = %s"
+    )
+    found, viewed, seen = [], 0, False
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [actor.business_unit_id, *params, customer.pk, actor.pk, ops.adapt_datefield_value(day)])
+        for today, *row in cursor.fetchall():
+            if today:
+                viewed, seen = int(row[3]), bool(row[2])
+            else:
+                found.append(tuple(row))
+    return found, viewed, seen
 
 
 def _take_slot(actor: User, customer: Customer, day: date, slot: int, now: datetime) -> bool:

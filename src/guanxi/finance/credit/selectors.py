@@ -229,9 +229,7 @@ class Credit:
         }  # fmt: skip
 
 
-def credits_of(
-    customer_ids: Iterable[int], *, known: Mapping[int, tuple[int, str]] | None = None
-) -> dict[int, Credit]:
+def credits_of(customer_ids: Iterable[int], *, known: Mapping[int, tuple[int, str]] | None = None) -> dict[int, Credit]:
     """The credit of these customers with what they owe now; one never rated (no history yet) has no rating
     and its level's default limit. A fixed number of queries, plus one parameter read per unit and level;
     ``known``: the unit and level of customers the caller has loaded already."""

@@ -28,7 +28,7 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 
 from . import secrets
-from .matching import matches
+from .matching import matches_many
 from .models import (
     Direction,
     Email,
@@ -273,9 +273,11 @@ def _store(
     attachments: list[EmailAttachment] = []
     limit = _max_attachment()
     followups: list[tuple[Email, int, int | None]] = []
-    for message_id, row in stored.items():
+    found_all = matches_many(
+        [fresh[message_id][1].addresses for message_id in stored], unit_id=mailbox.business_unit_id, own=own
+    )
+    for (message_id, row), found in zip(stored.items(), found_all, strict=True):
         item = fresh[message_id][1]
-        found = matches(item.addresses, unit_id=mailbox.business_unit_id, own=own)
         links.extend(EmailLink(email=row, customer_id=c, contact_id=k, sent_at=row.sent_at) for c, k in found)
         if found and row.direction == Direction.OUT and counts_from is not None and row.sent_at >= counts_from:
             followups.append((row, *found[0]))

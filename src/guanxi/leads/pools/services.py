@@ -8,11 +8,12 @@ administrators of leads (``leads.configure``) are exempt from the daily cap, lik
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import IntegerField, QuerySet, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,26 +90,45 @@ def pool_check(actor: User, pool: LeadPool, *, field: str = "pool") -> None:
 # --- claim -------------------------------------------------------------------------------------------------
 
 
-def _claims_and_cooling(user: User, leads: Sequence[Lead], days: int, now: datetime) -> tuple[int, Lead | None]:
-    """The user's claims today (the daily cap counts them) and one of these leads they gave back or lost
-    within the cool-down, if any: both from the user's pool events, in one query."""
+class _Count(Subquery):
+    """How many rows a queryset (sliced or not) has, as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
+@dataclass(frozen=True)
+class _Standing:
+    claimable: int  # how many of the leads lie in a pool the claimer claims from
+    claims: int  # the claimer's claims today (the daily cap counts them)
+    cooling: int | None  # one of the leads they gave back or lost within the cool-down
+    held: int  # their open leads, counted up to one past the holding limit
+
+
+def _standing(user: User, leads: Sequence[Lead], rules: LeadPoolRules, now: datetime) -> _Standing:
+    """What the claim rules read, in one statement (after the claimer's row is locked): the leads still
+    claimable, the day's claims and the cool-down from the claimer's pool events, and their holdings."""
+    ids = [lead.pk for lead in leads]
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    claims = Q(kind=LeadPoolEvent.Kind.CLAIM, at__gte=midnight)
-    if not days:
-        return LeadPoolEvent.objects.filter(claims, user=user).count(), None
-    cooling = Q(
+    events = LeadPoolEvent.objects.filter(user=user).order_by()
+    cooling = events.filter(
         kind__in=[LeadPoolEvent.Kind.RETURN, LeadPoolEvent.Kind.RECLAIM],
-        lead__in=[lead.pk for lead in leads],
-        at__gt=now - days_rule_span(days),
+        lead__in=ids,
+        at__gt=now - days_rule_span(rules.cooldown_days),
     )
-    found = LeadPoolEvent.objects.filter(claims | cooling, user=user).aggregate(
-        claims=Count("pk", filter=claims), cooling=Min("lead_id", filter=cooling)
+    held = Lead.objects.filter(owner=user, status__in=OPEN_STATUSES).order_by().values("pk")
+    row = (
+        User.objects.filter(pk=user.pk)
+        .order_by()
+        .values_list(
+            _Count(pooled_leads(user).filter(pool__is_failed=False, pk__in=ids).order_by().values("pk")),
+            _Count(events.filter(kind=LeadPoolEvent.Kind.CLAIM, at__gte=midnight).values("pk")),
+            Subquery(cooling.order_by("lead_id").values("lead_id")[:1]) if rules.cooldown_days else Value(None),
+            _Count(held[: rules.holding_limit + 1]),
+        )
+        .get()
     )
-    return found["claims"], next((lead for lead in leads if lead.pk == found["cooling"]), None)
-
-
-def _holdings(user: User, up_to: int) -> int:
-    return Lead.objects.filter(owner=user, status__in=OPEN_STATUSES)[:up_to].count()
+    return _Standing(*row)
 
 
 def _already_claimed(lead: Lead, actor: User) -> Conflict:
@@ -154,39 +174,33 @@ def leads_claim(*, actor: User, leads: Sequence[Lead]) -> list[Lead]:
     if len(leads) > MAX_BATCH:
         raise DomainError(_("Select at most %(count)d leads at once.") % {"count": MAX_BATCH}, field="ids")
     now = timezone.now()
-    claimable = set(
-        pooled_leads(actor)
-        .filter(pool__is_failed=False, pk__in=[lead.pk for lead in leads])
-        .values_list("pk", flat=True)
-    )
-    for lead in leads:
-        if lead.pk not in claimable:
-            if Lead.objects.filter(pk=lead.pk, owner__isnull=False).exists():
-                raise _already_claimed(lead, actor)
-            raise NotPermitted(_("This lead is not in a pool you can claim from."))
     unit = actor.business_unit_id
-    assert unit is not None  # a pool they see is of their unit
+    if unit is None:  # no pool to claim from
+        _refuse_unclaimable(actor, leads)
+        raise NotPermitted(_("This lead is not in a pool you can claim from."))
     lock_holder(actor)  # one transaction at a time counts this person's claims and holdings
     parameters = unit_parameters(unit)
     rules = pool_rules(None, unit, parameters)
-    done, cooling = _claims_and_cooling(actor, leads, rules.cooldown_days, now)
+    standing = _standing(actor, leads, rules, now)
+    if standing.claimable < len(leads):
+        _refuse_unclaimable(actor, leads)
+    cooling = next((lead for lead in leads if lead.pk == standing.cooling), None)
     if cooling is not None:
         raise DomainError(
             _("You gave back %(lead)s within the cool-down of %(days)d days; someone else may claim it first.")
             % {"lead": cooling, "days": rules.cooldown_days},
             code="cooling_down",
         )
-    if not has_perm(actor, "leads.configure") and done + len(leads) > rules.daily_claims:
+    if not has_perm(actor, "leads.configure") and standing.claims + len(leads) > rules.daily_claims:
         raise DomainError(
             _("You may claim %(limit)d leads a day and have claimed %(done)d today.")
-            % {"limit": rules.daily_claims, "done": done},
+            % {"limit": rules.daily_claims, "done": standing.claims},
             code="claim_limit",
         )
-    held = _holdings(actor, rules.holding_limit + 1)
-    if held + len(leads) > rules.holding_limit:
+    if standing.held + len(leads) > rules.holding_limit:
         raise DomainError(
             _("You already hold %(held)d open leads; the limit is %(limit)d. Close or return some first.")
-            % {"held": held, "limit": rules.holding_limit},
+            % {"held": standing.held, "limit": rules.holding_limit},
             code="holding_limit",
         )
     pools = _pools_of(leads)
@@ -199,6 +213,20 @@ def leads_claim(*, actor: User, leads: Sequence[Lead]) -> list[Lead]:
         )
         audit_log(actor=actor, action=Action.OWNERSHIP, obj=lead, changes={"owner": [None, actor.pk]}, note="claim")
     return list(leads)
+
+
+def _refuse_unclaimable(actor: User, leads: Sequence[Lead]) -> None:
+    """Some of the leads are not claimable by the actor: name the first one and why."""
+    claimable = set(
+        pooled_leads(actor)
+        .filter(pool__is_failed=False, pk__in=[lead.pk for lead in leads])
+        .values_list("pk", flat=True)
+    )
+    for lead in leads:
+        if lead.pk not in claimable:
+            if Lead.objects.filter(pk=lead.pk, owner__isnull=False).exists():
+                raise _already_claimed(lead, actor)
+            raise NotPermitted(_("This lead is not in a pool you can claim from."))
 
 
 def _pools_of(leads: Sequence[Lead]) -> dict[int, LeadPool]:
