@@ -1,6 +1,7 @@
 """The shared tools' pages: each answers its reader, the outsider gets 404, and lists cost the same queries
 whatever their length."""
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -73,6 +74,24 @@ def test_a_folder_shows_its_documents_with_fixed_queries_and_hides_from_outsider
     grant(two_units.charlie, "salesperson")
     assert client_for(two_units.charlie).get(f"/documents/folders/{folder.pk}/").status_code == 404
     assert client_for(two_units.bella).get(f"/documents/folders/{folder.pk}/").status_code == 404
+
+
+def test_a_search_counts_its_matches_up_to_its_cap_and_says_there_are_more(
+    two_units: TwoUnits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.collab.views import documents as views
+
+    folder = document_services.folder_create(actor=two_units.ada, name="合同")
+    for number in range(3):
+        document_services.document_upload(actor=two_units.ada, folder=folder, upload=pdf_file(f"验收报告{number}.pdf"))
+    ada = client_for(two_units.ada)
+    whole = ada.get("/documents/", {"q": "验收报告"}).context["results"]
+    assert (whole.paginator.count, whole.paginator.capped) == (3, False)
+    monkeypatch.setattr(views, "SEARCH_CAP", 2)
+    answer = ada.get("/documents/", {"q": "验收报告"})
+    capped = answer.context["results"]
+    assert (capped.paginator.count, capped.paginator.capped) == (2, True)
+    assert [document.name for document in capped] == ["验收报告0.pdf", "验收报告1.pdf"]
 
 
 def test_an_image_previews_in_the_browser_and_a_pdf_downloads_unless_asked_inline(two_units: TwoUnits) -> None:

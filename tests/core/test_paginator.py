@@ -22,6 +22,8 @@ def test_pages_keep_the_order_and_the_count_is_capped(world: World) -> None:
 
     tiny = Tiny(users, 3)
     assert (tiny.count, tiny.capped, tiny.num_pages) == (5, True, 2)
+    searched = CappedPaginator(users, 3, cap=4)  # a search's smaller cap
+    assert (searched.count, searched.capped, searched.num_pages) == (4, True, 2)
 
 
 def test_past_its_threshold_the_count_is_the_planners_estimate_on_postgresql(

@@ -25,6 +25,7 @@ def test_the_benchmark_money_loads_and_its_cases_answer(db: None) -> None:
     receivables = Receivable.objects.count()
     assert receivables and PaymentPlan.objects.count() == 5 * receivables
     assert Receipt.objects.count() == Allocation.objects.count() > 0
+    assert not Allocation.objects.exclude(received_on=F("receipt__received_on")).exists()
     assert not Receivable.objects.filter(received__gt=F("amount")).exists()
     planned = PaymentPlan.objects.aggregate(total=Sum("amount"))["total"]
     assert planned == Receivable.objects.aggregate(total=Sum("amount"))["total"] > Decimal(0)

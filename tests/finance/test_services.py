@@ -154,6 +154,39 @@ def test_reversing_a_receipt_releases_its_allocation(money: World) -> None:
     ]
 
 
+def test_every_allocation_carries_its_receipts_date_and_keeps_it_when_released(money: World) -> None:
+    """An allocation copies its receipt's date (an earlier day's report reads it): oldest first over two plans,
+    on a chosen plan, approved from the approvals inbox rather than the receipt; a reversal releases the
+    allocations and leaves the date as it was."""
+    from guanxi.workflows.services import approval_decide, pending_request_for
+
+    receivable = receivable_of(money)
+    p1, p2, p3 = (plan(money, receivable, TODAY() + timedelta(days=k * 30), "3000") for k in range(3))
+    oldest_first = pay(money, receivable, "4000", on=TODAY() - timedelta(days=12))
+    chosen = pay(money, receivable, "1000", on=TODAY() - timedelta(days=3), chosen_plans=[p3.pk])
+    inbox = services.receipt_create(
+        actor=money.alice, receivable=receivable,
+        data={"received_on": TODAY() - timedelta(days=40), "amount": "500", "method": "cash"},
+    )  # fmt: skip
+    services.receipt_submit(actor=money.alice, receipt=inbox)
+    request = pending_request_for(record_type=services.RECEIPT_APPROVAL, obj=inbox)
+    assert request is not None
+    approval_decide(actor=money.fay, request=request, approve=True)  # type: ignore[attr-defined]
+    made = {
+        receipt.pk: sorted(Allocation.objects.filter(receipt=receipt).values_list("plan", "received_on"))
+        for receipt in (oldest_first, chosen, inbox)
+    }
+    assert made == {
+        oldest_first.pk: [(p1.pk, oldest_first.received_on), (p2.pk, oldest_first.received_on)],
+        chosen.pk: [(p3.pk, chosen.received_on)],
+        inbox.pk: [(p2.pk, TODAY() - timedelta(days=40))],
+    }
+    services.receipt_reverse(actor=money.fay, receipt=oldest_first, reason="支票退票")  # type: ignore[attr-defined]
+    released = Allocation.objects.filter(receipt=oldest_first)
+    assert all(a.released_at is not None and a.received_on == oldest_first.received_on for a in released)
+    assert len(released) == 2
+
+
 def test_a_receipt_on_a_standalone_order_moves_the_orders_roll_up(money: World) -> None:
     order = order_of(money)
     receivable = services.receivable_open(actor=money.alice, order=order)

@@ -19,6 +19,11 @@ class CappedPaginator(Paginator):
 
     cap = 50_000
 
+    def __init__(self, object_list: Any, per_page: int, *args: Any, cap: int | None = None, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if cap is not None:  # a search: a smaller cap ("more than 1,000") is counted from the first matches found
+            self.cap = cap
+
     @cached_property
     def count(self) -> int:
         rows: Any = self.object_list

@@ -148,6 +148,9 @@ class PaymentPlan(models.Model):
                 condition=Q(received__lt=F("amount")),
                 name="plan_owed_owner_due",
             ),
+            # All of one owner's plans with their due dates: an earlier day's totals meet them with the allocations
+            # since that day (allocation_received_on) in a hash join, both read from their indexes alone.
+            models.Index(fields=["owner"], include=["id", "due_on"], name="plan_owner"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="plan_amount_positive"),
@@ -239,13 +242,23 @@ class Allocation(models.Model):
     receipt = models.ForeignKey(Receipt, models.CASCADE, related_name="allocations")
     plan = models.ForeignKey(PaymentPlan, models.PROTECT, related_name="allocations")
     amount = models.DecimalField(_("amount"), **AMOUNT)  # type: ignore[arg-type]
+    # the receipt's date, copied when the allocation is made (a confirmed receipt's date never changes): an
+    # earlier day's report reads the allocations since that day from one index, not through each receipt
+    received_on = models.DateField(_("date received"), editable=False)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
 
     class Meta:
         ordering = ["receipt", "plan__due_on", "pk"]
-        # an earlier day's report: the allocations released since that day
         indexes = [
-            models.Index(fields=["released_at"], condition=Q(released_at__isnull=False), name="allocation_released")
+            # an earlier day's report: the allocations released since that day
+            models.Index(fields=["released_at"], condition=Q(released_at__isnull=False), name="allocation_released"),
+            # and those of the receipts received since that day, still standing
+            models.Index(
+                fields=["received_on"],
+                include=["plan", "amount"],
+                condition=Q(released_at__isnull=True),
+                name="allocation_received_on",
+            ),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive")]
 

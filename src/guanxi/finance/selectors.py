@@ -19,7 +19,6 @@ from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
 from .models import (
-    Allocation,
     Delivery,
     Invoice,
     InvoiceStatus,
@@ -81,24 +80,20 @@ def _sums(value: Any, as_of: date, path: str = "due_on") -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _buckets(
-    plans: QuerySet[PaymentPlan], allocations: QuerySet[Allocation], key: str | None, as_of: date
-) -> dict[Any, dict[str, Decimal]]:
+def _buckets(plans: QuerySet[PaymentPlan], key: str | None, as_of: date) -> dict[Any, dict[str, Decimal]]:
     """The outstanding of these plans by bucket (grouped by their ``key``, or one group under None), from the
     plans not fully received today (the others owe nothing) and, for an earlier day, what moved since: what
-    receipts received after that day allocated (owed then) less what was released since of receipts received by
-    then (received then). The moves since a recent day are few where the plans of a year are many; each read
-    is a grouped sum, no query per plan. ``allocations`` are those of the same plans, found by their receipts'
-    receivables (a receipt is only ever allocated to its own receivable's plans), so that the few receipts
-    since the day lead to them."""
+    receipts received after that day allocated to them (owed then) less what was released since of receipts
+    received by then (received then). The moves since a recent day are few where the plans of a year are
+    many; each read is a grouped sum, no query per plan. An allocation carries its receipt's date: the
+    allocations since the day (one index range) meet the plans (one owner's, from another) in a hash join."""
     owed = _grouped(plans.filter(received__lt=F("amount")), key, _sums(F("amount") - F("received"), as_of))
     if as_of >= timezone.localdate():
         return owed
-    plan_key = f"plan__{key}" if key else None
-    later = allocations.filter(released_at__isnull=True, receipt__received_on__gt=as_of)
-    released = allocations.filter(released_at__gte=_end_of(as_of), receipt__received_on__lte=as_of)
+    later = plans.filter(allocations__received_on__gt=as_of, allocations__released_at__isnull=True)
+    released = plans.filter(allocations__released_at__gte=_end_of(as_of), allocations__received_on__lte=as_of)
     for moved, sign in ((later, 1), (released, -1)):
-        for group, figures in _grouped(moved, plan_key, _sums(F("amount"), as_of, "plan__due_on")).items():
+        for group, figures in _grouped(moved, key, _sums(F("allocations__amount"), as_of)).items():
             target = owed.setdefault(group, dict.fromkeys(figures, ZERO))
             for code, value in figures.items():
                 target[code] += sign * value
@@ -108,7 +103,7 @@ def _buckets(
 def _grouped(rows: QuerySet[Any], key: str | None, sums: dict[str, Any]) -> dict[Any, dict[str, Decimal]]:
     if key is None:
         return {None: rows.aggregate(**sums)}
-    return {item.pop(key): item for item in rows.values(key).annotate(**sums)}
+    return {item.pop(key): item for item in rows.order_by().values(key).annotate(**sums)}
 
 
 RECEIVABLE_FILTERS = ("unit", "owner", "customer", "q", "overdue")
@@ -212,8 +207,7 @@ def ageing_page(
             row.figures["invoiced"] -= invoiced.get(pk, ZERO)
     plan_key = "receivable__customer" if by == "customer" else "receivable"
     plans = PaymentPlan.objects.filter(receivable__in=shown.values("pk"))
-    allocations = Allocation.objects.filter(receipt__receivable__in=shown.values("pk"))
-    for group, figures in (_buckets(plans, allocations, plan_key, as_of) if ids else {}).items():
+    for group, figures in (_buckets(plans, plan_key, as_of) if ids else {}).items():
         if group in result:
             result[group].figures.update(figures)
     for row in result.values():
@@ -242,8 +236,7 @@ def ageing_totals(actor: User, *, as_of: date, filters: Mapping[str, Any] | None
         plans = PaymentPlan.objects.filter(receivable__in=rows.values("pk"))
     else:  # every plan the actor sees, read through the gate without matching them to the receivables
         plans = PaymentPlan.objects.visible_to(actor)
-    allocations = Allocation.objects.filter(receipt__receivable__in=rows.values("pk"))
-    totals.update(_buckets(plans, allocations, None, as_of)[None])
+    totals.update(_buckets(plans, None, as_of)[None])
     figures = dict.fromkeys(FIGURES, ZERO) | totals
     _finish(figures)
     return figures

@@ -22,6 +22,10 @@ from ..documents.models import DocumentVersion, Level
 from ..documents.records import KINDS, record_visible
 from ..forms import FolderForm, GrantForm, MoveFolderForm, UploadForm, VersionForm
 
+# A search counts its matches up to here ("more than 1,000"): a common fragment matches a fifth of the library,
+# and counting fifty thousand of them cost more than the rest of the page; a longer query narrows it.
+SEARCH_CAP = 1_000
+
 
 @perm_required("documents.view")
 def document_home(request: AuthedRequest) -> HttpResponse:
@@ -29,7 +33,7 @@ def document_home(request: AuthedRequest) -> HttpResponse:
     context = {
         "folders": selectors.top_folders(actor=request.user),
         "q": query,
-        "results": CappedPaginator(selectors.search(actor=request.user, query=query), 50).get_page(
+        "results": CappedPaginator(selectors.search(actor=request.user, query=query), 50, cap=SEARCH_CAP).get_page(
             request.GET.get("page")
         )
         if query
