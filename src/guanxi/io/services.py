@@ -216,20 +216,23 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
     target = Target(actor=job.actor, owner=job.owner, pool=job.pool, strategy=job.strategy, lead_pool=job.lead_pool)
     columns = {int(index): kind.column(key, job.business_unit_id) for index, key in job.mapping.items()}
     RejectedRow.objects.filter(job=job).delete()
-    done = set()
+    # the file's rows saved before: by this job (run again after a stop) they count as they were saved; by an
+    # earlier import of the same file, as skipped
+    done: dict[int, str] = {}
     if not dry_run:
-        done = set(
-            ImportedRow.objects.filter(
+        done = {
+            row: outcome if job_id == job.pk else "skipped"
+            for row, job_id, outcome in ImportedRow.objects.filter(
                 business_unit_id=job.business_unit_id, kind=job.kind, file_hash=job.file_hash
-            ).values_list("row", flat=True)
-        )
+            ).values_list("row", "job_id", "outcome")
+        }
     outcomes: dict[str, int] = {"created": 0, "updated": 0, "skipped": 0, "failed": 0}
     rejected: list[RejectedRow] = []
     numbered = list(enumerate(table.rows, start=2))
 
     def one(number: int, cells: list[Any]) -> None:
         if number in done or not any(cell not in ("", None) for cell in cells):
-            outcomes["skipped"] += 1
+            outcomes[done.get(number, "skipped")] += 1
             return
         try:
             outcome = _row_import(job, kind, target, columns, number, cells, record=not dry_run)
@@ -242,7 +245,7 @@ def import_process(*, job_id: int, dry_run: bool, progress: Callable[[int, int],
         rows = []
         for number, cells in chunk:
             if number in done or not any(cell not in ("", None) for cell in cells):
-                outcomes["skipped"] += 1
+                outcomes[done.get(number, "skipped")] += 1
                 continue
             row, problems = _row_parse(kind, target, columns, cells)
             if problems:
