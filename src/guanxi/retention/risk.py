@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from guanxi.core.bulk import rows_upsert
 from guanxi.customers.models import Customer, Lifecycle
 from guanxi.org.models import BusinessUnit
 from guanxi.sales.orders.models import DEAL_STATUSES, Order
@@ -45,8 +46,14 @@ LEVELS = {"O": 0, "H": 1, "A": 2, "B": 3, "C": 4, "N": 5}
 BATCH = 5000
 
 
-def features_of(rows: Sequence[Customer], at: datetime) -> np.ndarray:
-    """The feature matrix of these customers as of ``at`` (two queries a batch)."""
+# what the features are computed from: read as plain rows (``values_list(*SOURCE, named=True)``), since making
+# a model instance of each of a unit's customers cost more than the rest of the scoring
+SOURCE = ("pk", "last_order_at", "last_followup_at", "created_at", "satisfaction", "level")
+
+
+def features_of(rows: Sequence[Any], at: datetime) -> np.ndarray:
+    """The feature matrix of these customers (rows with the ``SOURCE`` fields) as of ``at`` (two queries a
+    batch)."""
     import numpy as np  # here, not at import: the web processes never score, and numpy is 14 MB each
 
     ids = [row.pk for row in rows]
@@ -64,10 +71,11 @@ def features_of(rows: Sequence[Customer], at: datetime) -> np.ndarray:
         .values_list("customer_id", "count")
     )
     matrix = np.zeros((len(rows), len(FEATURES)))
-    today = timezone.localdate(at)
+    zone = timezone.get_current_timezone()
+    today = at.astimezone(zone).date()
 
     def days_since(moment: datetime) -> int:  # calendar days in company time, as a salesperson counts them
-        return max((today - timezone.localdate(moment)).days, 0)
+        return max((today - moment.astimezone(zone).date()).days, 0)
 
     for i, row in enumerate(rows):
         bought = orders.get(row.pk, {})
@@ -124,7 +132,7 @@ def ranked_factors(fitted: Fit) -> list[str]:
     return [FEATURES[i] for i in order]
 
 
-def _history(unit_id: int, at: datetime) -> tuple[list[Customer], list[int]]:
+def _history(unit_id: int, at: datetime) -> tuple[list[Any], list[int]]:
     """The unit's customers with an outcome: churned (or whose last alert was lost) → 1; won and ordering
     within the no-order window → 0."""
     from .rules import months_before, unit_params
@@ -138,8 +146,8 @@ def _history(unit_id: int, at: datetime) -> tuple[list[Customer], list[int]]:
         Customer.objects.filter(business_unit_id=unit_id)
         .filter(Q(status=Lifecycle.CHURNED) | Q(status=Lifecycle.WON, last_order_at__gt=recent) | Exists(lost))
         .annotate(was_lost=Exists(lost))
-        .only("pk", "status", "last_order_at", "last_followup_at", "created_at", "satisfaction", "level")
         .order_by("pk")
+        .values_list(*SOURCE, "status", "was_lost", named=True)
     )
     outcomes = [1 if row.status == Lifecycle.CHURNED or row.was_lost else 0 for row in rows]
     return rows, outcomes
@@ -179,25 +187,27 @@ def score_unit(model: RiskModel, at: datetime, *, batch: int = BATCH) -> int:
     while True:
         rows = list(
             Customer.objects.filter(business_unit_id=model.business_unit_id, status=Lifecycle.WON, pk__gt=last)
-            .only("pk", "last_order_at", "last_followup_at", "created_at", "satisfaction", "level")
-            .order_by("pk")[:batch]
+            .order_by("pk")
+            .values_list(*SOURCE, named=True)[:batch]
         )
         if not rows:
             break
         last = rows[-1].pk
         matrix = features_of(rows, at)
         pushes = (matrix - means) / scales * weights
-        probabilities = 1 / (1 + np.exp(-(pushes.sum(axis=1) + model.intercept)))
-        scores = []
-        for i, row in enumerate(rows):
-            top = [j for j in np.argsort(-pushes[i])[:3] if pushes[i][j] > 0]
-            factors = [{"code": FEATURES[j], "value": round(float(matrix[i][j]), 2)} for j in top]
-            scores.append(
-                RiskScore(customer_id=row.pk, probability=float(probabilities[i]), factors=factors, scored_at=at)
+        probabilities = (1 / (1 + np.exp(-(pushes.sum(axis=1) + model.intercept)))).tolist()
+        strongest = np.argsort(-pushes, axis=1)[:, :3].tolist()  # each customer's three largest pushes
+        figures, pushed = matrix.tolist(), pushes.tolist()
+        scores = [
+            (
+                row.pk,
+                probabilities[i],
+                [{"code": FEATURES[j], "value": round(figures[i][j], 2)} for j in strongest[i] if pushed[i][j] > 0],
+                at,
             )
-        with transaction.atomic():
-            RiskScore.objects.filter(customer_id__in=[row.pk for row in rows]).delete()
-            RiskScore.objects.bulk_create(scores)
+            for i, row in enumerate(rows)
+        ]
+        rows_upsert(RiskScore, "customer", ["probability", "factors", "scored_at"], scores)
         scored += len(scores)
     # customers no longer won lose their score
     RiskScore.objects.filter(customer__business_unit_id=model.business_unit_id).exclude(
