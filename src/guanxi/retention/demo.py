@@ -118,10 +118,10 @@ def _order(
 
 
 def _complaint(
-    rng: random.Random, admin: User, customer: Customer, day: date, subject: str, *, settled: bool = False
+    rng: random.Random, admin: User, customer: Customer, day: date, subject: str, *, until: str = "new"
 ) -> None:
-    """A complaint taken by the unit's complaint agent: one of a customer who stayed was settled within days (the
-    customer satisfied); one of a customer who left is still being handled, as neglect looks."""
+    """A complaint, left ``new``, or taken by the unit's complaint agent and ``resolved`` within days (the
+    customer never answered) or ``archived`` (the customer said they were satisfied)."""
     moment = office_moment(rng, day)
     with as_of(moment):
         ticket = ticket_create(
@@ -133,17 +133,15 @@ def _complaint(
         .order_by("pk")
         .first()
     )
-    if agent is None:
+    if agent is None or until == "new":
         return
     steps = [
         lambda: ticket_assign(actor=admin, ticket=ticket, assignee=agent),
         lambda: ticket_start(actor=agent, ticket=ticket),
+        lambda: ticket_resolve(actor=agent, ticket=ticket, resolution=rng.choice(SETTLEMENTS)),
     ]
-    if settled:
-        steps += [
-            lambda: ticket_resolve(actor=agent, ticket=ticket, resolution=rng.choice(SETTLEMENTS)),
-            lambda: ticket_feedback(actor=admin, ticket=ticket, satisfaction=rng.choice([3, 4, 4, 5])),
-        ]
+    if until == "archived":
+        steps.append(lambda: ticket_feedback(actor=admin, ticket=ticket, satisfaction=rng.choice([3, 4, 4, 5])))
     for step in steps:
         moment = min(moment + timedelta(hours=rng.randint(2, 30)), timezone.now() - timedelta(minutes=5))
         with as_of(moment):
@@ -185,7 +183,7 @@ def _history(rng: random.Random, admin: User, unit: BusinessUnit, sellers: list[
             _order(rng, seller, customer, last, items=[(rng.choice(catalogue), rng.randint(1, 3))])
         for n in range(complaints):  # a week or two after the last order, and never after yesterday
             day = min(last + timedelta(days=7 + 9 * n), today - timedelta(days=1))
-            _complaint(rng, admin, customer, day, rng.choice(COMPLAINTS), settled=not churned)
+            _complaint(rng, admin, customer, day, rng.choice(COMPLAINTS), until="resolved" if churned else "archived")
         _followed(customer, today - timedelta(days=gap))
         if churned:
             customer.refresh_from_db()
