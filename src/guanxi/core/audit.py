@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -122,15 +122,24 @@ def audit_entry(
     )
 
 
-def audit_log_many(*, actor: Any, action: str, changes: Iterable[tuple[models.Model, dict[str, Any]]]) -> None:
-    """``audit_log`` of many records at once, each with its changes: one set-based insert of the entries, as
-    rows rather than model instances (an import writes them by the thousand)."""
+def audit_log_many(
+    *,
+    actor: Any,
+    action: str,
+    changes: Iterable[tuple[models.Model, dict[str, Any]]],
+    notes: Mapping[Any, str] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """``audit_log`` of many records at once, each with its changes (and its note, by primary key): one
+    set-based insert of the entries, as rows rather than model instances (an import or a sweep writes them by
+    the thousand)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    now, name, ip = timezone.now(), str(user or ""), client_ip.get()
+    now, name, ip = at or timezone.now(), str(user or ""), client_ip.get()
     rows = [
-        (now, user.pk if user else None, name, ip, action, label_of(obj), str(obj.pk), str(obj)[:200], changed, "")
+        (now, user.pk if user else None, name, ip, action, label_of(obj), str(obj.pk), str(obj)[:200], changed,
+         (notes or {}).get(obj.pk, "")[:500])
         for obj, changed in changes
-    ]
+    ]  # fmt: skip
     rows_insert(
         AuditEntry,
         ["at", "actor", "actor_name", "ip", "action", "object_type", "object_id", "object_repr", "changes", "note"],

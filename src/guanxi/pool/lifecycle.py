@@ -14,10 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.audit import Action, audit_log
-from guanxi.core.bulk import rows_insert
-from guanxi.core.context import client_ip
-from guanxi.core.models import AuditEntry
+from guanxi.core.audit import Action, audit_log, audit_log_many
 from guanxi.customers.models import Customer, Lifecycle
 from guanxi.org.models import User
 
@@ -107,18 +104,11 @@ def customers_returned_bulk(
     carry the status before. Returns the rows updated."""
     now = timezone.now()
     updated = rows.update(status=Lifecycle.POOL, updated_at=now, **values)
-    actor_id, actor_name, ip = actor.pk if actor else None, str(actor or ""), client_ip.get()
-    rows_insert(  # as rows, not model instances: a sweep writes them by the ten thousand
-        AuditEntry,
-        ["at", "actor", "actor_name", "ip", "action", "object_type", "object_id", "object_repr", "changes", "note"],
-        [
-            (
-                now, actor_id, actor_name, ip, Action.LIFECYCLE.value, "customers.customer", str(row.pk),
-                row.name[:200], {"status": [row.status, Lifecycle.POOL.value], **(changes or {}).get(row.pk, {})},
-                " ".join(filter(None, [Event.RETURNED, (notes or {}).get(row.pk, "")]))[:500],
-            )
-            for row in customers
-        ],
+    audit_log_many(  # as rows, not model instances: a sweep writes them by the ten thousand
+        actor=actor, action=Action.LIFECYCLE, at=now,
+        changes=[(row, {"status": [row.status, Lifecycle.POOL.value], **(changes or {}).get(row.pk, {})})
+                 for row in customers],
+        notes={row.pk: " ".join(filter(None, [Event.RETURNED, (notes or {}).get(row.pk, "")])) for row in customers},
     )  # fmt: skip
     for row in customers:
         row.status = Lifecycle.POOL
