@@ -26,6 +26,7 @@ CITIES += ["郑州", "武汉", "长沙", "广州", "南宁", "海口", "成都",
 
 
 def fits_the_phone(page: Page) -> None:
+    page.wait_for_load_state()  # a click may have started a navigation: measure the new page, not the gap between
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
 
 
@@ -84,6 +85,7 @@ def test_a_salesperson_works_one_handed_at_375_px(live_server: object, page: Pag
 
     # The 360 page: the name on one line above the actions; the rest of them in a menu; the phone dials.
     row.click()
+    expect(page).to_have_url(re.compile(r"/customers/\d+/"))
     fits_the_phone(page)
     readable(page.get_by_role("heading", name=LONG_NAME))
     in_view(page.get_by_test_id("primary-action"))
@@ -94,6 +96,7 @@ def test_a_salesperson_works_one_handed_at_375_px(live_server: object, page: Pag
 
     # The follow-up form keeps Save within reach.
     page.get_by_test_id("primary-action").click()
+    expect(page).to_have_url(re.compile(r"/activities/followups/new/"))
     fits_the_phone(page)
     in_view(page.get_by_role("button", name="保存"))
 
