@@ -2,6 +2,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from babel.numbers import format_currency
 from django import forms
 from django.http import QueryDict
 from django.template import Context, Template
@@ -9,7 +10,7 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from guanxi.core.context import amounts_in_wan
-from guanxi.core.templatetags.guanxi import active_filters, mailto, money, tel
+from guanxi.core.templatetags.guanxi import _currency, active_filters, mailto, money, tel
 
 
 def test_money_follows_the_locale() -> None:
@@ -33,6 +34,16 @@ def test_a_reader_who_chose_wan_sees_large_amounts_in_wan_in_chinese_only() -> N
         amounts_in_wan.reset(token)
     with translation.override("zh-hans"):
         assert money(Decimal("1285000")) == "¥1,285,000.00"
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "en", "de", "hi_IN"])
+def test_money_writes_what_babel_writes_for_every_kind_of_amount(locale: str) -> None:
+    amounts: list[Decimal | float | int] = [2.675, -1, 7]
+    amounts += [Decimal(text) for text in ("0", "-0", "-0.004", "0.125", "0.135", "1.5E+2", "-999.995")]
+    amounts += [Decimal(n) / 100 for n in range(-(10**15), 10**15, 7_777_777_777_777)]
+    for currency in ("CNY", "JPY"):
+        for amount in amounts:
+            assert _currency(amount, currency, locale) == format_currency(amount, currency, locale=locale), amount
 
 
 def test_query_with_keeps_filters_while_changing_the_page() -> None:
