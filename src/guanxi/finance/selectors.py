@@ -31,7 +31,8 @@ from .models import (
 ZERO = Decimal(0)
 MONEY: DecimalField = DecimalField(max_digits=18, decimal_places=2)
 BUCKETS = (("not_due", None, 0), ("d0_30", 1, 30), ("d31_60", 31, 60), ("d61_90", 61, 90), ("d90", 91, None))
-FIGURES = ("contracted", "invoiced", "received", "outstanding", "overdue", *(code for code, _a, _b in BUCKETS))
+BUCKET_CODES = tuple(code for code, _low, _high in BUCKETS)
+FIGURES = ("contracted", "invoiced", "received", "outstanding", "overdue", *BUCKET_CODES)
 
 
 @dataclass
@@ -63,21 +64,10 @@ def bucket_of(days_overdue: int) -> str:
     return "d90"
 
 
-def _in_bucket(as_of: date, low: int | None, high: int | None, path: str = "due_on") -> Q:
-    when = Q()
-    if low is not None:  # at least ``low`` days overdue: due on or before as_of − low
-        when &= Q(**{f"{path}__lte": as_of - timedelta(days=low)})
-    if high is not None:
-        when &= Q(**{f"{path}__gte": as_of - timedelta(days=high)})
-    return when
-
-
-def _sums(value: Any, as_of: date, path: str = "due_on") -> dict[str, Any]:
-    return {
-        code: Coalesce(Sum(Case(When(_in_bucket(as_of, low, high, path), then=value), default=Value(ZERO),
-                                output_field=MONEY)), Value(ZERO), output_field=MONEY)
-        for code, low, high in BUCKETS
-    }  # fmt: skip
+def _bucket(as_of: date) -> Case:
+    """A plan's bucket as of the day, from its due date: not yet due, then 1–30 days late, and so on."""
+    whens = [When(due_on__gte=as_of - timedelta(days=high), then=Value(code)) for code, _l, high in BUCKETS if high]
+    return Case(When(due_on__gte=as_of, then=Value("not_due")), *whens, default=Value("d90"))
 
 
 def _buckets(plans: QuerySet[PaymentPlan], key: str | None, as_of: date) -> dict[Any, dict[str, Decimal]]:
@@ -85,25 +75,26 @@ def _buckets(plans: QuerySet[PaymentPlan], key: str | None, as_of: date) -> dict
     plans not fully received today (the others owe nothing) and, for an earlier day, what moved since: what
     receipts received after that day allocated to them (owed then) less what was released since of receipts
     received by then (received then). The moves since a recent day are few where the plans of a year are
-    many; each read is a grouped sum, no query per plan. An allocation carries its receipt's date: the
-    allocations since the day (one index range) meet the plans (one owner's, from another) in a hash join."""
-    owed = _grouped(plans.filter(received__lt=F("amount")), key, _sums(F("amount") - F("received"), as_of))
-    if as_of >= timezone.localdate():
-        return owed
-    later = plans.filter(allocations__received_on__gt=as_of, allocations__released_at__isnull=True)
-    released = plans.filter(allocations__released_at__gte=_end_of(as_of), allocations__received_on__lte=as_of)
-    for moved, sign in ((later, 1), (released, -1)):
-        for group, figures in _grouped(moved, key, _sums(F("allocations__amount"), as_of)).items():
-            target = owed.setdefault(group, dict.fromkeys(figures, ZERO))
-            for code, value in figures.items():
-                target[code] += sign * value
-    return owed
+    many. One statement: each part summed by group and bucket in the database, the parts added up here. An
+    allocation carries its receipt's date: the allocations since the day (one index range) meet the plans (one
+    owner's, from another) in a hash join."""
+    group = [key] if key else []
+    bucket = _bucket(as_of)
 
+    def by_bucket(rows: QuerySet[PaymentPlan], total: Any) -> QuerySet[Any]:
+        return rows.annotate(bucket=bucket).values(*group, "bucket").order_by().annotate(total=total)
 
-def _grouped(rows: QuerySet[Any], key: str | None, sums: dict[str, Any]) -> dict[Any, dict[str, Decimal]]:
-    if key is None:
-        return {None: rows.aggregate(**sums)}
-    return {item.pop(key): item for item in rows.order_by().values(key).annotate(**sums)}
+    parts = by_bucket(plans.filter(received__lt=F("amount")), Sum(F("amount") - F("received")))
+    if as_of < timezone.localdate():
+        later = plans.filter(allocations__received_on__gt=as_of, allocations__released_at__isnull=True)
+        released = plans.filter(allocations__released_at__gte=_end_of(as_of), allocations__received_on__lte=as_of)
+        moved = Sum("allocations__amount")
+        parts = parts.union(by_bucket(later, moved), by_bucket(released, -moved), all=True)
+    figures: dict[Any, dict[str, Decimal]] = {None: dict.fromkeys(BUCKET_CODES, ZERO)} if key is None else {}
+    for row in parts:
+        target = figures.setdefault(row[key] if key else None, dict.fromkeys(BUCKET_CODES, ZERO))
+        target[row["bucket"]] += row["total"]
+    return figures
 
 
 RECEIVABLE_FILTERS = ("unit", "owner", "customer", "q", "overdue")
