@@ -62,6 +62,15 @@ class Receivable(models.Model):
             ),
             # The whole company's report by customer: a grouped read of the index alone, biggest first.
             models.Index(fields=["customer"], include=["amount", "invoiced", "received"], name="receivable_customer"),
+            # One owner's report per contract/order, biggest outstanding first: a page is the index's first rows
+            # rather than a sort of all their receivables.
+            models.Index(
+                F("owner"),
+                (F("amount") - F("received")).desc(),
+                F("id"),
+                include=["amount", "invoiced", "received"],
+                name="receivable_owner_outstanding",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
