@@ -181,7 +181,9 @@ def ageing_page(
         for item in page_obj.object_list:
             result[item[key]] = Row(item[key], names.get(item[key], ""), item[key], names.get(item[key], ""))
     else:
-        found = {r.pk: r for r in Receivable.objects.filter(pk__in=ids).select_related("customer", "owner")}
+        listed = Receivable.objects.filter(pk__in=ids).select_related("customer").order_by()
+        # what a row shows and links to, not the customer's seventy columns
+        found = {r.pk: r for r in listed.only("number", "contract", "order", "customer__name")}
         for item in page_obj.object_list:
             receivable = found[item[key]]
             result[item[key]] = Row(item[key], receivable.number, receivable.customer_id, receivable.customer.name,
