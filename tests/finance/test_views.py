@@ -5,6 +5,8 @@ from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
@@ -42,6 +44,23 @@ def test_the_report_has_totals_filters_drill_down_and_a_fixed_number_of_queries(
     sheet = CalamineWorkbook.from_filelike(BytesIO(exported.content)).get_sheet_by_index(0).to_python()
     values = [row for row in sheet if row and isinstance(row[1], (int, float))]
     assert len(values) == 6 and sorted(row[1] for row in values)[-1] == 6000
+
+
+def test_an_earlier_day_adds_one_statement_to_the_page_and_one_to_the_totals(money: World) -> None:
+    today = timezone.localdate()
+    for n in range(3):
+        receivable = receivable_of(money, amount="1000")
+        plan(money, receivable, today - timedelta(days=40 * n), "500")
+        pay(money, receivable, "200", on=today - timedelta(days=10 * n))
+    fay = client_for(money.fay)  # type: ignore[attr-defined]
+    counts = []
+    for day in (today, today - timedelta(days=30)):
+        fay.get(reverse("finance:receivables"), {"as_of": day.isoformat(), "by": "record"})
+        with CaptureQueriesContext(connection) as queries:
+            page = fay.get(reverse("finance:receivables"), {"as_of": day.isoformat(), "by": "record"})
+        assert page.status_code == 200 and len(page.context["rows"]) == 3
+        counts.append(len(queries))
+    assert counts[1] == counts[0] + 2  # what moved since the day, for the page's rows and for the totals
 
 
 def test_a_receipt_entered_on_the_page_approved_by_finance_turns_the_plan_received(money: World) -> None:
