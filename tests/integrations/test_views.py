@@ -134,7 +134,8 @@ def test_without_a_mailbox_a_user_writes_through_the_companys_server_and_their_u
     row = Email.objects.get()
     assert sent.status_code == 302 and sent["Location"] == f"/integrations/mail/{row.pk}/"
     assert (row.owner_id, row.mailbox_id) == (two_units.alice.pk, None) and row.links.filter(customer=customer).exists()
-    assert "通过公司邮件服务器发送" in alice.get(sent["Location"]).content.decode()
+    detail = alice.get(sent["Location"]).content.decode()
+    assert "通过公司邮件服务器发送" in detail and "发件人" in detail and "开始日期" not in detail  # not a period
     assert "报价" in alice.get("/integrations/mailbox/").content.decode()  # among their mail, without a mailbox
     ParameterValue.objects.create(business_unit=two_units.unit, code=services.COMPANY_MAIL, value=False)
     assert alice.get("/integrations/mail/new/")["Location"] == "/integrations/mailbox/"
