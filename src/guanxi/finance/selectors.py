@@ -120,35 +120,34 @@ def receivables(actor: User, filters: Mapping[str, Any] | None = None) -> QueryS
     return rows
 
 
-def _moved_since(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[str, dict[Any, Decimal]]:
-    """What the receivables' ``received`` (the confirmed receipts) and ``invoiced`` (the issued invoices) gained
-    after ``as_of``, to take from today's figures, by ``key`` (or one total under None): the receipts received
-    later, less those received by then but reversed since (received then, no longer counted), and the invoices
-    issued later. One statement; without a key, single totals that need no join to the receivables."""
-    name = None if key is None else f"receivable__{key}" if key != "pk" else "receivable"
+def _received_since(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[Any, Decimal]:
+    """By ``key`` (or one total under None): what the receivables' ``received`` (the confirmed receipts) gained
+    after ``as_of``, to take from today's figure: the receipts received later, less those received by then but
+    reversed since (received then, no longer counted)."""
     receipts = Receipt.objects.filter(receivable__in=rows.values("pk"), decided_at__isnull=False)
-    reversed_since = receipts.filter(
-        status=ReceiptStatus.REVERSED, received_on__lte=as_of, reversed_at__gte=_end_of(as_of)
-    )
+    later = _amounts(receipts.filter(status=ReceiptStatus.APPROVED, received_on__gt=as_of), key)
+    reversed_since = receipts.filter(status=ReceiptStatus.REVERSED, received_on__lte=as_of,
+                                     reversed_at__gte=_end_of(as_of))  # fmt: skip
+    for group, amount in _amounts(reversed_since, key).items():
+        later[group] = later.get(group, ZERO) - amount
+    return later
+
+
+def _invoiced_since(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[Any, Decimal]:
+    """What the receivables' ``invoiced`` (the issued invoices) gained after ``as_of``."""
     invoices = Invoice.objects.filter(
         receivable__in=rows.values("pk"), status=InvoiceStatus.ISSUED, issued_on__gt=as_of
     )
-    parts = [
-        records.annotate(figure=Value(figure))
-        .values(*[name] if name else [], "figure")
-        .order_by()
-        .annotate(total=total)
-        for records, figure, total in (
-            (receipts.filter(status=ReceiptStatus.APPROVED, received_on__gt=as_of), "received", Sum("amount")),
-            (reversed_since, "received", -Sum("amount")),
-            (invoices, "invoiced", Sum("amount")),
-        )
-    ]
-    moved: dict[str, dict[Any, Decimal]] = {"received": {}, "invoiced": {}}
-    for row in parts[0].union(*parts[1:], all=True):
-        figures, group = moved[row["figure"]], row[name] if name else None
-        figures[group] = figures.get(group, ZERO) + (row["total"] or ZERO)  # a sum of no rows is NULL
-    return moved
+    return _amounts(invoices, key)
+
+
+def _amounts(records: QuerySet[Any], key: str | None) -> dict[Any, Decimal]:
+    """The records' summed amount by their receivable's ``key``; without one, a single total (under None) that
+    needs no join to the receivables."""
+    if key is None:
+        return {None: records.aggregate(total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY))["total"]}
+    name = f"receivable__{key}" if key != "pk" else "receivable"
+    return {row[name]: row["total"] for row in records.values(name).annotate(total=Sum("amount"))}
 
 
 def ageing_page(
@@ -195,8 +194,7 @@ def ageing_page(
         figures["received"] = item["received_now"]
     shown = rows.filter(**{f"{key}__in": ids})
     if past and ids:  # today's figures less what moved since
-        moved = _moved_since(shown, as_of, key)
-        received, invoiced = moved["received"], moved["invoiced"]
+        received, invoiced = _received_since(shown, as_of, key), _invoiced_since(shown, as_of, key)
         for pk, row in result.items():
             row.figures["received"] -= received.get(pk, ZERO)
             row.figures["invoiced"] -= invoiced.get(pk, ZERO)
@@ -225,9 +223,8 @@ def ageing_totals(actor: User, *, as_of: date, filters: Mapping[str, Any] | None
         received=Coalesce(Sum("received"), Value(ZERO), output_field=MONEY),
     )
     if as_of < timezone.localdate():  # today's figures less what moved since
-        moved = _moved_since(rows, as_of, None)
-        totals["received"] -= moved["received"].get(None, ZERO)
-        totals["invoiced"] -= moved["invoiced"].get(None, ZERO)
+        totals["received"] -= _received_since(rows, as_of, None)[None]
+        totals["invoiced"] -= _invoiced_since(rows, as_of, None)[None]
     if any(filters.get(name) for name in RECEIVABLE_FILTERS):
         plans = PaymentPlan.objects.filter(receivable__in=rows.values("pk"))
     else:  # every plan the actor sees, read through the gate without matching them to the receivables
