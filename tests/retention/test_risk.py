@@ -203,3 +203,14 @@ def test_the_scores_are_those_the_per_customer_scoring_gave(shop: World) -> None
         "recency", "followup", "complaints", "satisfaction"
     }  # fmt: skip
     assert RiskScore.objects.filter(scored_at=at).count() == len(expected)
+
+
+def test_the_history_is_read_as_the_per_customer_features_gave(shop: World) -> None:
+    at = timezone.now()
+    customers = _varied_customers(shop, at)
+    Customer.all_objects.filter(pk__in=[c.pk for c in customers[::3]]).update(status=Lifecycle.CHURNED)
+    churned = {customer.pk for customer in customers[::3]}
+    ids, matrix, outcomes = risk.history(shop.unit.pk, at)
+    assert len(ids) > len(churned)
+    assert outcomes.tolist() == [int(pk in churned) for pk in ids]
+    assert np.array_equal(matrix, _features_as_before(ids, at))
