@@ -145,7 +145,7 @@ def _features_as_before(ids: list[int], at: datetime) -> np.ndarray:
 
 def _varied_customers(shop: World, at: datetime) -> list[Customer]:
     """Won customers with every kind of feature value: orders in and out of the year and of the deal
-    statuses, open and closed complaints, no order or follow-up at all, moments either side of midnight in
+    statuses, open, closed and deleted complaints, no order or follow-up at all, moments either side of midnight in
     company time and after ``at``, every satisfaction and level and unknown ones."""
     today = timezone.localdate(at)
     customers = []
@@ -169,6 +169,8 @@ def _varied_customers(shop: World, at: datetime) -> list[Customer]:
             )  # fmt: skip
     Order.all_objects.filter(customer=customers[5]).update(status=OrderStatus.CANCELLED)
     Order.all_objects.filter(customer=customers[7]).update(total=Decimal("0.004"))
+    Order.all_objects.filter(customer=customers[3]).update(deleted_at=at)  # deleted: no longer counted
+    Ticket.all_objects.filter(customer=customers[9]).update(deleted_at=at)
     midnight = moment(today - timedelta(days=3), 0)
     changes: list[dict[str, Any]] = [
         {"last_order_at": None, "last_followup_at": None},  # the creation counts for both
@@ -200,7 +202,7 @@ def test_the_scores_are_those_the_per_customer_scoring_gave(shop: World) -> None
     scores = {score.customer_id: (score.probability, score.factors) for score in RiskScore.objects.all()}
     assert scores == expected  # the churned customer lost its score
     assert {code for _p, factors in scores.values() for code in (f["code"] for f in factors)} >= {
-        "recency", "followup", "complaints", "satisfaction"
+        "recency", "followup", "complaints", "monetary"
     }  # fmt: skip
     assert RiskScore.objects.filter(scored_at=at).count() == len(expected)
 

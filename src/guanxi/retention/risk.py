@@ -6,8 +6,10 @@ push it up most, kept as codes and figures and read in words in the reader's lan
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -96,6 +98,19 @@ def features_of(rows: Sequence[Sequence[Any]], at: datetime) -> np.ndarray:
     return matrix
 
 
+@contextmanager
+def _uncollected() -> Iterator[None]:
+    """The cyclic collector paused: a batch makes tens of thousands of lists, dicts and tuples and no cycle,
+    and each full collection walks every object of the process (a third of scoring's Python time)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 @dataclass
 class Fit:
     means: list[float]
@@ -149,14 +164,17 @@ def history(unit_id: int, at: datetime) -> tuple[list[int], np.ndarray, np.ndarr
         datetime.combine(months_before(timezone.localdate(at), params.no_order_months), datetime.min.time())
     )
     lost = ChurnAlert.objects.filter(customer=OuterRef("pk"), status=AlertStatus.LOST)
-    rows = list(
+    customers = (
         Customer.objects.filter(business_unit_id=unit_id)
         .filter(Q(status=Lifecycle.CHURNED) | Q(status=Lifecycle.WON, last_order_at__gt=recent) | Exists(lost))
         .annotate(was_lost=Exists(lost), **DAYS)
         .order_by("pk")
         .values_list(*SOURCE, "status", "was_lost")
     )
-    matrix = np.vstack([features_of(rows[start : start + BATCH], at) for start in range(0, len(rows) or 1, BATCH)])
+    with _uncollected():
+        rows = list(customers)
+        batches = [features_of(rows[start : start + BATCH], at) for start in range(0, len(rows) or 1, BATCH)]
+    matrix = np.vstack(batches)
     outcomes = np.array([1 if row[-2] == Lifecycle.CHURNED or row[-1] else 0 for row in rows], dtype=int)
     return [row[0] for row in rows], matrix, outcomes
 
@@ -191,33 +209,41 @@ def score_unit(model: RiskModel, at: datetime, *, batch: int = BATCH) -> int:
     means, scales, weights = np.array(model.means), np.array(model.scales), np.array(model.weights)
     won = Customer.objects.filter(business_unit_id=model.business_unit_id, status=Lifecycle.WON).annotate(**DAYS)
     last, scored = 0, 0
-    while True:
-        rows = list(won.filter(pk__gt=last).order_by("pk").values_list(*SOURCE)[:batch])
-        if not rows:
-            break
-        last = rows[-1][0]
-        matrix = features_of(rows, at)
-        pushes = (matrix - means) / scales * weights
-        probabilities = (1 / (1 + np.exp(-(pushes.sum(axis=1) + model.intercept)))).tolist()
-        strongest = np.argsort(-pushes, axis=1)[:, :3].tolist()  # each customer's three largest pushes
-        figures, pushed = matrix.tolist(), pushes.tolist()
-        scores = [
-            (
-                row[0],
-                probabilities[i],
-                [{"code": FEATURES[j], "value": round(figures[i][j], 2)} for j in strongest[i] if pushed[i][j] > 0],
-                at,
-            )
-            for i, row in enumerate(rows)
-        ]
-        rows_upsert(RiskScore, "customer", ["probability", "factors", "scored_at"], scores)
-        scored += len(scores)
+    with _uncollected():
+        while rows := list(won.filter(pk__gt=last).order_by("pk").values_list(*SOURCE)[:batch]):
+            last = rows[-1][0]
+            matrix = features_of(rows, at)
+            pushes = (matrix - means) / scales * weights
+            probabilities = (1 / (1 + np.exp(-(pushes.sum(axis=1) + model.intercept)))).tolist()
+            scores = [
+                (row[0], probability, factors, at)
+                for row, probability, factors in zip(rows, probabilities, factors_of(matrix, pushes), strict=True)
+            ]
+            rows_upsert(RiskScore, "customer", ["probability", "factors", "scored_at"], scores)
+            scored += len(scores)
     # customers no longer won lose their score
     RiskScore.objects.filter(customer__business_unit_id=model.business_unit_id).exclude(
         customer__status=Lifecycle.WON
     ).delete()
     RiskModel.objects.filter(pk=model.pk).update(scored_at=at, scored=scored)
     return scored
+
+
+def factors_of(matrix: np.ndarray, pushes: np.ndarray) -> list[list[dict[str, Any]]]:
+    """Each customer's features pushing its risk up, the three largest at most, strongest first, as codes and
+    figures (to two decimals). A batch repeats a few thousand factors (days, counts, levels): each is made once
+    and shared by the customers that have it."""
+    import numpy as np
+
+    strongest = np.argsort(-pushes, axis=1)[:, :3]
+    pushing = (np.take_along_axis(pushes, strongest, axis=1) > 0).tolist()
+    pairs = np.stack([strongest, np.take_along_axis(matrix, strongest, axis=1)], axis=2).reshape(-1, 2)
+    distinct, which = np.unique(pairs, axis=0, return_inverse=True)
+    made = [{"code": FEATURES[int(feature)], "value": round(figure, 2)} for feature, figure in distinct.tolist()]
+    return [
+        [made[i] for i, up in zip(row, ups, strict=True) if up]
+        for row, ups in zip(which.reshape(strongest.shape).tolist(), pushing, strict=True)
+    ]
 
 
 def risk_train(at: datetime) -> dict[str, int]:
