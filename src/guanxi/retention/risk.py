@@ -12,7 +12,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from itertools import islice
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
@@ -207,11 +208,18 @@ def score_unit(model: RiskModel, at: datetime, *, batch: int = BATCH) -> int:
         RiskScore.objects.filter(customer__business_unit_id=model.business_unit_id).delete()
         return 0
     means, scales, weights = np.array(model.means), np.array(model.scales), np.array(model.weights)
-    won = Customer.objects.filter(business_unit_id=model.business_unit_id, status=Lifecycle.WON).annotate(**DAYS)
-    last, scored = 0, 0
+    # one scan of the unit's won customers, read a batch at a time (keyset batches, each one an index scan
+    # from the last key, read every customer of the unit between them: twice the time)
+    won = (
+        Customer.objects.filter(business_unit_id=model.business_unit_id, status=Lifecycle.WON)
+        .annotate(**DAYS)
+        .order_by()
+        .values_list(*SOURCE)
+        .iterator(chunk_size=batch)
+    )
+    scored = 0
     with _uncollected():
-        while rows := list(won.filter(pk__gt=last).order_by("pk").values_list(*SOURCE)[:batch]):
-            last = rows[-1][0]
+        while rows := list(islice(won, batch)):
             matrix = features_of(rows, at)
             pushes = (matrix - means) / scales * weights
             probabilities = (1 / (1 + np.exp(-(pushes.sum(axis=1) + model.intercept)))).tolist()
@@ -236,14 +244,12 @@ def factors_of(matrix: np.ndarray, pushes: np.ndarray) -> list[list[dict[str, An
     import numpy as np
 
     strongest = np.argsort(-pushes, axis=1)[:, :3]
-    pushing = (np.take_along_axis(pushes, strongest, axis=1) > 0).tolist()
+    pushing: list[list[bool]] = (np.take_along_axis(pushes, strongest, axis=1) > 0).tolist()
     pairs = np.stack([strongest, np.take_along_axis(matrix, strongest, axis=1)], axis=2).reshape(-1, 2)
     distinct, which = np.unique(pairs, axis=0, return_inverse=True)
     made = [{"code": FEATURES[int(feature)], "value": round(figure, 2)} for feature, figure in distinct.tolist()]
-    return [
-        [made[i] for i, up in zip(row, ups, strict=True) if up]
-        for row, ups in zip(which.reshape(strongest.shape).tolist(), pushing, strict=True)
-    ]
+    places = cast("list[list[int]]", which.reshape(strongest.shape).tolist())  # each factor's place in ``made``
+    return [[made[i] for i, up in zip(row, ups, strict=True) if up] for row, ups in zip(places, pushing, strict=True)]
 
 
 def risk_train(at: datetime) -> dict[str, int]:
