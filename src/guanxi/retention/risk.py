@@ -86,13 +86,13 @@ def features_of(rows: Sequence[Sequence[Any]], at: datetime) -> np.ndarray:
         .annotate(count=Count("pk"))
         .values_list("customer_id", "count")
     )
-    today = np.datetime64(timezone.localdate(at), "D")
+    today = timezone.localdate(at).toordinal()
     bought = [orders.get(pk, (0, None)) for pk in ids]
     # calendar days, as a salesperson counts them; none for a moment after ``at``
-    matrix[:, 0] = np.maximum((today - np.array(order_days, dtype="datetime64[D]")).astype(int), 0)
+    matrix[:, 0] = np.maximum(today - np.array([day.toordinal() for day in order_days]), 0)
     matrix[:, 1] = [count for count, _amount in bought]
-    matrix[:, 2] = [math.log1p(float(amount or 0)) for _count, amount in bought]  # math's, as the model learnt
-    matrix[:, 3] = np.maximum((today - np.array(followup_days, dtype="datetime64[D]")).astype(int), 0)
+    matrix[:, 2] = [math.log1p(float(amount or 0)) for _count, amount in bought]  # math, not numpy: the last bit
+    matrix[:, 3] = np.maximum(today - np.array([day.toordinal() for day in followup_days]), 0)
     matrix[:, 4] = [complaints.get(pk, 0) for pk in ids]
     matrix[:, 5] = [SATISFACTION.get(value, 2) for value in satisfactions]
     matrix[:, 6] = [LEVELS.get(value, 3) for value in levels]
