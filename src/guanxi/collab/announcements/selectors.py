@@ -74,5 +74,6 @@ def receipts(announcement: Announcement, *, shown: int = 200) -> dict[str, Any]:
         "unread": list(unread.select_related("department").order_by("department__name", "display_name")[:shown]),
         "read_count": read_count,
         "unread_count": unread_count,
+        "total": total,
         "percent": round(100 * read_count / total) if total else 0,
     }
