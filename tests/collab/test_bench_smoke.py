@@ -28,8 +28,8 @@ def test_the_benchmark_loads_a_readable_library_and_an_announcement_half_read(db
     found = selectors.search(actor=reader, query="验收报")
     assert found.exists() and all("验收报" in document.search_text for document in found)
     bench = User.objects.get(username="bench.admin")
-    receipts = announcement_selectors.receipts(Announcement.objects.get(business_unit_id=bench.business_unit_id))
-    assert receipts["read_count"] > 0 and receipts["unread_count"] > 0
+    counts = announcement_selectors.receipt_counts(Announcement.objects.get(business_unit_id=bench.business_unit_id))
+    assert counts.read > 0 and counts.unread > 0
     dataset_collab.prepare(lambda _: None)  # a second run finds the part loaded and leaves it
     assert Document.all_objects.count() == 200 and Announcement.objects.count() == 2
 
@@ -45,7 +45,6 @@ def test_the_receipts_unit_is_apart_and_its_admin_sees_the_whole_audience_read_a
     assert not User.objects.filter(department__business_unit_id=bench.business_unit_id, username__startswith="collab")
     row = Announcement.objects.visible_to(admin).get()
     assert row.audience == "unit" and row.published_at is not None
-    receipts = announcement_selectors.receipts(row)
-    assert (receipts["read_count"], receipts["unread_count"]) == (24, 16)
+    assert announcement_selectors.receipt_counts(row) == announcement_selectors.ReceiptCounts(read=24, unread=16)
     reads = list(row.reads.values_list("read_at", flat=True))
     assert len(set(reads)) == 24 and all(row.published_at <= at <= row.published_at + READ_OVER for at in reads)

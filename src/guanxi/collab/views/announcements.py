@@ -4,6 +4,7 @@ the form, the receipts (who has read, who has not) and the reminder."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +18,9 @@ from guanxi.core.scope import get_visible_or_404
 
 from ..announcements import selectors, services
 from ..announcements.models import Announcement, AnnouncementAttachment, AnnouncementFeed
-from ..forms import AnnouncementForm
+from ..forms import AnnouncementForm, ReceiptFilterForm
+
+RECEIPTS_PER_PAGE = 50
 
 
 @perm_required("announcement_feed.view")  # every active user reads
@@ -47,9 +50,24 @@ def announcement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "announcement": announcement,
         "attachments": announcement.attachments.all(),
         "manages": manages,
-        "receipts": selectors.receipts(announcement) if manages else None,
+        "receipts": _receipts(request, announcement) if manages else None,
     }
     return render(request, "collab/announcements/detail.html", context)
+
+
+def _receipts(request: AuthedRequest, announcement: Announcement) -> dict[str, object]:
+    """The counts of the whole audience and one page of the chosen list: a unit of thousands is never listed
+    in full."""
+    form = ReceiptFilterForm(request.GET, departments=selectors.receipt_departments(announcement))
+    filters = form.filters()
+    rows = selectors.receipt_list(announcement, **filters)
+    return {
+        "counts": selectors.receipt_counts(announcement),
+        "form": form,
+        "read": filters["read"],
+        "filtered": bool(filters["department"] or filters["name"]),
+        "page_obj": Paginator(rows, RECEIPTS_PER_PAGE).get_page(request.GET.get("page")),
+    }
 
 
 @perm_required("announcements.create")
