@@ -60,13 +60,17 @@ def _receipts(request: AuthedRequest, announcement: Announcement) -> dict[str, o
     in full."""
     form = ReceiptFilterForm(request.GET, departments=selectors.receipt_departments(announcement))
     filters = form.filters()
-    rows = selectors.receipt_list(announcement, **filters)
+    counts = selectors.receipt_counts(announcement)
+    filtered = bool(filters["department"] or filters["name"])
+    paginator = Paginator(selectors.receipt_list(announcement, **filters), RECEIPTS_PER_PAGE)
+    if not filtered:  # the whole list's length is one of the counts: not counted again
+        paginator.count = counts.read if filters["read"] else counts.unread
     return {
-        "counts": selectors.receipt_counts(announcement),
+        "counts": counts,
         "form": form,
         "read": filters["read"],
-        "filtered": bool(filters["department"] or filters["name"]),
-        "page_obj": Paginator(rows, RECEIPTS_PER_PAGE).get_page(request.GET.get("page")),
+        "filtered": filtered,
+        "page_obj": paginator.get_page(request.GET.get("page")),
     }
 
 
