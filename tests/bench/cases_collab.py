@@ -10,7 +10,7 @@ from guanxi.collab.models import Announcement, Document
 from guanxi.org.models import User
 
 from .dataset_collab import AUDIENCE, UNIT, busiest_folder
-from .harness import Picks, Probe, case, has_text, url
+from .harness import NotBuilt, Picks, Probe, case, has_text, url
 
 LIST = 100
 SEARCH = 100
@@ -47,7 +47,9 @@ def document_search_number(picks: Picks) -> Probe:
 def announcement_receipts(picks: Picks) -> Probe:
     """The receipts unit's admin (unit scope) on its announcement to everyone there: the page must count the
     whole audience, read and unread."""
-    admin = User.objects.select_related("department").get(username=f"{UNIT}.admin")
+    admin = User.objects.select_related("department").filter(username=f"{UNIT}.admin").first()
+    if admin is None:
+        raise NotBuilt(f"the {UNIT} unit (dataset_collab.load_unit)")
     row = Announcement.objects.filter(business_unit_id=admin.business_unit_id).latest("pk")
     audience = audience_users(row).count()
     shows = has_text(f'data-audience="{audience}"')
