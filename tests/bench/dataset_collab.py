@@ -4,7 +4,8 @@ loaded with COPY once, on top of a loaded dataset.
 
 Beside them, a business unit of its own (``collab``) of 5,000 people in a few departments, with its unit admin's
 announcement to all of them that 60 % have read over three days: the read receipts of a unit of thousands. A unit
-of its own keeps those people out of the sales unit's menus and lists; its admin sees only that unit."""
+of its own keeps those people out of the sales unit's menus and lists, and its admin sees only that unit; the
+group-wide ``bench.admin`` does see them, as 5,000 more options in every owner menu (docs/decisions.md)."""
 
 from __future__ import annotations
 
