@@ -1,9 +1,12 @@
 """The integrations' API with two business units: ``webhooks`` (+ test, deliveries, redeliver), ``mailboxes``
 (+ test, sync) and ``emails`` (+ send), each answering every role as the UI does; outsiders get 404."""
 
+from django.core import mail as django_mail
 from django.test import Client
 
 from guanxi.core.jobs import run_job
+from guanxi.core.models import ParameterValue
+from guanxi.integrations.mailboxes import services
 from guanxi.integrations.mailboxes.models import Mailbox
 from guanxi.integrations.mailboxes.sync import sync_one
 from guanxi.integrations.webhooks.models import Delivery, Subscription
@@ -103,5 +106,11 @@ def test_sending_through_the_api(two_units: TwoUnits, imap_server: Imap) -> None
         assert sent.status_code == 201, sent.content  # type: ignore[attr-defined]
         assert len(smtp.received) == 1
     assert sent.json()["customers"] == [customer.pk] and sent.json()["direction"] == "out"  # type: ignore[attr-defined]
+    # Bella has no mailbox: through the company's server (the site's mail settings), until her unit says no
     other = client_for(two_units.bella)
-    assert post(other, "/api/v1/emails/send/", {"to": ["a@b.cn"], "subject": "x", "body": "y"}).status_code == 400  # type: ignore[attr-defined]
+    company = post(other, "/api/v1/emails/send/", {"to": ["a@b.cn"], "subject": "x", "body": "y"})
+    assert company.status_code == 201 and company.json()["owner"] == two_units.bella.pk  # type: ignore[attr-defined]
+    assert [message.to for message in django_mail.outbox] == [["a@b.cn"]]
+    ParameterValue.objects.create(business_unit=two_units.unit_b, code=services.COMPANY_MAIL, value=False)
+    refused = post(other, "/api/v1/emails/send/", {"to": ["a@b.cn"], "subject": "x", "body": "y"})
+    assert refused.status_code == 400 and refused.json()["code"] == "no_mailbox"  # type: ignore[attr-defined]

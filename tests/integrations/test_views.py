@@ -4,6 +4,8 @@ own mailbox, a customer's mail tab within the customer's scope, a message and it
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from guanxi.core.models import ParameterValue
+from guanxi.integrations.mailboxes import services
 from guanxi.integrations.mailboxes.models import Email, EmailAttachment, EmailLink, Mailbox
 from guanxi.integrations.webhooks.models import Subscription
 from tests.conftest import TwoUnits, client_for, grant
@@ -114,3 +116,27 @@ def test_an_attachment_downloads_for_readers_only_and_a_reply_is_prefilled(
     assert client_for(two_units.bella).get(f"/integrations/mail/attachments/{stored.pk}/").status_code == 404
     reply = alice.get(f"/integrations/mail/new/?reply_to={stored.email_id}").content.decode()
     assert "Re: 图纸" in reply and "zhang@huaxin-tech.cn" in reply
+
+
+def test_without_a_mailbox_a_user_writes_through_the_companys_server_and_their_unit_may_forbid_it(
+    two_units: TwoUnits,
+) -> None:
+    customer = huaxin(two_units)
+    alice = client_for(two_units.alice, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "写邮件" in alice.get(f"/integrations/customers/{customer.pk}/mail/").content.decode()
+    page = alice.get(f"/integrations/mail/new/?customer={customer.pk}").content.decode()
+    assert 'data-testid="company-mail"' in page and "通过公司邮件服务器发出" in page
+    assert "zhang@huaxin-tech.cn" in page.lower()  # the customer's contact, filled in
+    sent = alice.post(
+        "/integrations/mail/new/",
+        {"to": "zhang@huaxin-tech.cn", "subject": "报价", "body": "张总您好。", "customer": customer.pk},
+    )
+    row = Email.objects.get()
+    assert sent.status_code == 302 and sent["Location"] == f"/integrations/mail/{row.pk}/"
+    assert (row.owner_id, row.mailbox_id) == (two_units.alice.pk, None) and row.links.filter(customer=customer).exists()
+    detail = alice.get(sent["Location"]).content.decode()
+    assert "通过公司邮件服务器发送" in detail and "发件人" in detail and "开始日期" not in detail  # not a period
+    assert "报价" in alice.get("/integrations/mailbox/").content.decode()  # among their mail, without a mailbox
+    ParameterValue.objects.create(business_unit=two_units.unit, code=services.COMPANY_MAIL, value=False)
+    assert alice.get("/integrations/mail/new/")["Location"] == "/integrations/mailbox/"
+    assert "写邮件" not in alice.get(f"/integrations/customers/{customer.pk}/mail/").content.decode()

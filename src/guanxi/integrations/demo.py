@@ -24,7 +24,7 @@ from guanxi.org.models import BusinessUnit, User
 from .mailboxes import secrets
 from .mailboxes.models import Mailbox, MailboxState
 from .mailboxes.parsing import parse
-from .mailboxes.services import _store, template_create
+from .mailboxes.services import Account, _store, template_create
 from .webhooks import services as webhooks
 from .webhooks.addresses import ALLOW_PRIVATE
 from .webhooks.models import Subscription
@@ -114,7 +114,7 @@ def _mail(out: TextIO, person: User) -> None:
             )  # fmt: skip
         with transaction.atomic():
             parsed = [(None, parse(raw)) for raw in _messages(contact, rows, contact.email.rsplit("@", 1)[1])]
-            _store(mailbox, "INBOX", parsed, counts_from=mailbox.created_at)
+            _store(Account.of(mailbox), "INBOX", parsed, counts_from=mailbox.created_at)
     template_create(
         actor=person, name="报价跟进", subject="{customer} 报价跟进",
         body="{contact}您好：\n前几日发送的报价不知是否收到？如有任何问题请随时与我联系。\n\n{sender}",

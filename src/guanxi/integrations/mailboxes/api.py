@@ -112,7 +112,7 @@ class EmailAttachmentSerializer(StoredFileSerializer):
 class EmailSerializer(ModelSerializer):
     attachments = EmailAttachmentSerializer(many=True, read_only=True)
     customers = serializers.SerializerMethodField()
-    owner = serializers.IntegerField(source="mailbox.owner_id", read_only=True)
+    owner = serializers.IntegerField(source="owner_id", read_only=True)
 
     class Meta:
         model = Email
@@ -138,7 +138,7 @@ class EmailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     """The caller's mail; with ``?customer=`` (or ``?contact=``) a customer's mail from every colleague's
     mailbox, when the caller may see that customer."""
 
-    queryset = Email.objects.select_related("mailbox").prefetch_related("attachments", "links")
+    queryset = Email.objects.prefetch_related("attachments", "links")
     serializer_class = EmailSerializer
     permission_module = "mailboxes"
     action_permissions = {"send": "create"}
@@ -177,7 +177,8 @@ class EmailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     @extend_schema(request=SendSerializer, responses={201: EmailSerializer})
     @action(detail=False, methods=["post"])
     def send(self, request: Request) -> Response:
-        """Send through your own SMTP server, threaded under ``reply_to``, copied to your sent folder."""
+        """Send through your own SMTP server, copied to your sent folder — or, without a mailbox, through the
+        company's server (when the unit allows it); threaded under ``reply_to``."""
         body = SendSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -93,9 +93,16 @@ class EmailQuerySet(ScopedQuerySet["Email"]):
 
 
 class Email(models.Model):
-    """A message of a mailbox, stored once whichever folder or UID it was read under (its Message-ID)."""
+    """A message of a user's mail, stored once whichever folder or UID it was read under (its Message-ID).
+    Mail sent from the CRM by a user without a mailbox of their own goes through the company's server and
+    belongs to no mailbox."""
 
-    mailbox = models.ForeignKey(Mailbox, models.CASCADE, related_name="emails", verbose_name=_("mailbox"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", db_index=False, verbose_name=_("owner")
+    )
+    mailbox = models.ForeignKey(
+        Mailbox, models.CASCADE, null=True, blank=True, related_name="emails", verbose_name=_("mailbox")
+    )
     message_id = models.CharField(_("Message-ID"), max_length=300)
     in_reply_to = models.CharField(_("in reply to"), max_length=300, blank=True)
     references = models.TextField(_("references"), blank=True)
@@ -123,8 +130,13 @@ class Email(models.Model):
         verbose_name = _("e-mail")
         verbose_name_plural = _("e-mails")
         ordering = ["-sent_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["mailbox", "message_id"], name="email_once_per_mailbox")]
-        indexes = [models.Index(fields=["mailbox", "-sent_at"], name="email_mailbox_recent")]
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "message_id"], name="email_once_per_mailbox"),
+            models.UniqueConstraint(
+                fields=["owner", "message_id"], condition=Q(mailbox__isnull=True), name="email_once_per_sender"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "-sent_at"], name="email_owner_recent")]
 
     def __str__(self) -> str:
         return self.subject or self.message_id
@@ -199,7 +211,7 @@ def register() -> None:
         )
     )
     scope.register(Mailbox, scope.Rule("mailboxes", owner="owner"))
-    # A message is read by the mailbox's owner; others see it on a customer's timeline (``selectors``), which
+    # A message is read by its owner; others see it on a customer's timeline (``selectors``), which
     # starts from the customers they may see.
-    scope.register(Email, scope.Rule("mailboxes", owner="mailbox__owner"))
+    scope.register(Email, scope.Rule("mailboxes", owner="owner"))
     scope.register(EmailTemplate, scope.Rule("mailboxes", owner="owner"))

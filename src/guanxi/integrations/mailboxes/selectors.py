@@ -17,7 +17,7 @@ def mailbox_of(actor: User) -> Mailbox | None:
 
 
 def _listed(rows: QuerySet[Email]) -> QuerySet[Email]:
-    return rows.select_related("mailbox__owner").prefetch_related(
+    return rows.select_related("owner").prefetch_related(
         Prefetch("attachments", queryset=EmailAttachment.objects.order_by("pk"))
     )
 

@@ -1,21 +1,24 @@
 """Every write on mailboxes (SPEC §13.4): connecting a user's own IMAP + SMTP account (the password encrypted),
 storing the messages a sync reads — once each, matched to customers and contacts, a follow-up when the user
-wrote them — and sending mail from the CRM through the user's SMTP, threaded and saved to the sent folder."""
+wrote them — and sending mail from the CRM through the user's SMTP (threaded, saved to the sent folder) or
+the company's."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage as OutgoingMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,6 +48,7 @@ from .parsing import Parsed, parse
 log = logging.getLogger(__name__)
 
 COUNTS_AS_FOLLOWUP = "integrations.mail_counts_as_followup"
+COMPANY_MAIL = "integrations.company_mail"
 FIELDS = [
     "address", "display_name", "username", "imap_host", "imap_port", "imap_security", "smtp_host", "smtp_port",
     "smtp_security", "inbox_folder", "sent_folder",
@@ -224,7 +228,7 @@ def emails_store(
 ) -> int:
     """Store one batch of a folder's messages (UID, parsed) and move the folder's mark past them, together:
     a crash stores the batch again, the Message-ID keeps each message once. Returns the messages new here."""
-    created = _store(mailbox, folder.name, messages, counts_from=counts_from)
+    created = _store(Account.of(mailbox), folder.name, messages, counts_from=counts_from)
     if messages:
         highest = max(uid for uid, _ in messages)
         MailboxFolder.objects.filter(pk=folder.pk, last_uid__lt=highest).update(last_uid=highest)
@@ -232,14 +236,41 @@ def emails_store(
     return created
 
 
+@dataclass(frozen=True)
+class Account:
+    """Whose mail a batch is: its owner, their unit, their own address, and the mailbox it was read from or
+    sent through — None for mail sent through the company's server."""
+
+    owner_id: int
+    unit_id: int
+    address: str
+    mailbox: Mailbox | None
+
+    @classmethod
+    def of(cls, mailbox: Mailbox) -> Account:
+        return cls(mailbox.owner_id, mailbox.business_unit_id, mailbox.address.lower(), mailbox)
+
+    @classmethod
+    def company(cls, user: User) -> Account:
+        return cls(user.pk, user.business_unit_id or 0, company_address().lower(), None)
+
+    def emails(self) -> QuerySet[Email]:
+        return Email.objects.filter(owner_id=self.owner_id, mailbox=self.mailbox)
+
+
+def company_address() -> str:
+    """The address the company's server sends from (DEFAULT_FROM_EMAIL)."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
 def _store(
-    mailbox: Mailbox, folder: str, parsed: Sequence[tuple[int | None, Parsed]], *, counts_from: datetime | None
+    account: Account, folder: str, parsed: Sequence[tuple[int | None, Parsed]], *, counts_from: datetime | None
 ) -> int:
     if not parsed:
         return 0
     ids = [item.message_id for _, item in parsed]
-    known = set(Email.objects.filter(mailbox=mailbox, message_id__in=ids).values_list("message_id", flat=True))
-    own = {mailbox.address.lower()}
+    known = set(account.emails().filter(message_id__in=ids).values_list("message_id", flat=True))
+    own = {account.address}
     fresh: dict[str, tuple[int | None, Parsed]] = {}
     for uid, item in parsed:
         if item.message_id not in known and item.message_id not in fresh:
@@ -247,9 +278,9 @@ def _store(
     if not fresh:
         return 0
     threads = dict(
-        Email.objects.filter(
-            mailbox=mailbox, message_id__in=[p.in_reply_to for _, p in fresh.values() if p.in_reply_to]
-        ).values_list("message_id", "thread_key")
+        account.emails()
+        .filter(message_id__in=[p.in_reply_to for _, p in fresh.values() if p.in_reply_to])
+        .values_list("message_id", "thread_key")
     )
     rows = []
     for uid, item in fresh.values():
@@ -257,7 +288,8 @@ def _store(
         thread = threads.get(item.in_reply_to) or first or item.in_reply_to or item.message_id
         rows.append(
             Email(
-                mailbox=mailbox, message_id=item.message_id, in_reply_to=item.in_reply_to, references=item.references,
+                owner_id=account.owner_id, mailbox=account.mailbox, message_id=item.message_id,
+                in_reply_to=item.in_reply_to, references=item.references,
                 thread_key=thread[:300], direction=Direction.OUT if item.from_address in own else Direction.IN,
                 folder=folder[:100], uid=uid, subject=item.subject, from_address=item.from_address,
                 from_name=item.from_name, to=item.to, cc=item.cc, sent_at=item.sent_at, snippet=item.snippet,
@@ -266,15 +298,14 @@ def _store(
         )  # fmt: skip
     Email.objects.bulk_create(rows, ignore_conflicts=True)
     stored = {
-        row.message_id: row
-        for row in Email.objects.filter(mailbox=mailbox, message_id__in=list(fresh)).exclude(message_id__in=known)
+        row.message_id: row for row in account.emails().filter(message_id__in=list(fresh)).exclude(message_id__in=known)
     }
     links: list[EmailLink] = []
     attachments: list[EmailAttachment] = []
     limit = _max_attachment()
     followups: list[tuple[Email, int, int | None]] = []
     found_all = matches_many(
-        [fresh[message_id][1].addresses for message_id in stored], unit_id=mailbox.business_unit_id, own=own
+        [fresh[message_id][1].addresses for message_id in stored], unit_id=account.unit_id, own=own
     )
     for (message_id, row), found in zip(stored.items(), found_all, strict=True):
         item = fresh[message_id][1]
@@ -292,9 +323,10 @@ def _store(
             attachments.append(stored_file)
     EmailLink.objects.bulk_create(links, ignore_conflicts=True)
     EmailAttachment.objects.bulk_create(attachments)
-    if followups and parameter_value(COUNTS_AS_FOLLOWUP, unit=mailbox.business_unit_id):
+    if followups and parameter_value(COUNTS_AS_FOLLOWUP, unit=account.unit_id):
+        owner = User.objects.get(pk=account.owner_id)
         for row, customer_id, contact_id in followups:
-            _count_as_followup(mailbox.owner, row, customer_id, contact_id)
+            _count_as_followup(owner, row, customer_id, contact_id)
     return len(stored)
 
 
@@ -348,13 +380,15 @@ def email_send(
     reply_to: Email | None = None,
     customer: Customer | None = None,
 ) -> Email:
-    """Send through the actor's own SMTP server, threaded under ``reply_to`` (In-Reply-To, References), copy
-    it to their sent folder, and store it matched like any message (a follow-up when the parameter says so).
-    Nothing is stored when the server refuses it."""
+    """Send through the actor's own SMTP server and copy it to their sent folder — or, without a mailbox of
+    their own, through the company's server from its address, answers going to the actor's. Threaded under
+    ``reply_to`` (In-Reply-To, References) and stored matched like any message (a follow-up when the parameter
+    says so). Nothing is stored when the server refuses it."""
     require_perm(actor, "mailboxes.create")
     mailbox = Mailbox.objects.visible_to(actor).filter(owner=actor).first()
-    if mailbox is None:
+    if mailbox is None and not company_mail_allowed(actor):
         raise DomainError(_("Connect your mailbox first."), code="no_mailbox")
+    account = Account.of(mailbox) if mailbox else Account.company(actor)
     errors = FieldErrors()
     recipients = _recipients(to, "to", errors)
     copies = _recipients(cc, "cc", errors)
@@ -370,40 +404,50 @@ def email_send(
     if customer is not None and not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
         raise NotPermitted(_("This customer is outside your data scope."), code="not_visible")
     errors.raise_any()
-    message = EmailMessage()
-    message["From"] = formataddr((mailbox.display_name or actor.display_name, mailbox.address))
-    message["To"] = ", ".join(recipients)
-    if copies:
-        message["Cc"] = ", ".join(copies)
-    message["Subject"] = subject
-    message["Date"] = format_datetime(timezone.now())
-    message["Message-ID"] = make_msgid(domain=mailbox.address.rsplit("@", 1)[1])
+    headers = {
+        "Date": format_datetime(timezone.now()),
+        "Message-ID": make_msgid(domain=account.address.rsplit("@", 1)[-1]),
+    }
     if reply_to is not None:
-        message["In-Reply-To"] = reply_to.message_id
-        message["References"] = " ".join(filter(None, [reply_to.references, reply_to.message_id]))[-4000:]
-    message.set_content(body)
-    raw = message.as_bytes()
-    from .transport import TransportError, append_sent, smtp_send
+        headers["In-Reply-To"] = reply_to.message_id
+        headers["References"] = " ".join(filter(None, [reply_to.references, reply_to.message_id]))[-4000:]
+    name = (mailbox.display_name if mailbox else "") or actor.display_name
+    message = OutgoingMessage(
+        subject, body, formataddr((name, account.address)), recipients, cc=copies, headers=headers,
+        reply_to=[actor.email] if mailbox is None and actor.email else None,
+    )  # fmt: skip
+    raw = message.message().as_bytes()
+    from .transport import TransportError, append_sent, company_send, smtp_send
 
     try:
-        smtp_send(mailbox, raw, [*recipients, *copies])
+        if mailbox:
+            smtp_send(mailbox, raw, [*recipients, *copies])
+        else:
+            company_send(message)
     except TransportError as error:
         raise DomainError(
             _("The mail server did not take the message: %(error)s") % {"error": error}, code="smtp_failed"
         ) from error
-    try:
-        append_sent(mailbox, raw)
-    except TransportError as error:  # sent all the same: say so on the mailbox, keep the message here
-        log.warning("mailbox %s: could not save to %s: %s", mailbox.pk, mailbox.sent_folder, error)
-        Mailbox.objects.filter(pk=mailbox.pk).update(last_error=str(error)[:500])
+    if mailbox:
+        try:
+            append_sent(mailbox, raw)
+        except TransportError as error:  # sent all the same: say so on the mailbox, keep the message here
+            log.warning("mailbox %s: could not save to %s: %s", mailbox.pk, mailbox.sent_folder, error)
+            Mailbox.objects.filter(pk=mailbox.pk).update(last_error=str(error)[:500])
     with transaction.atomic():
-        _store(mailbox, mailbox.sent_folder, [(None, parse(raw))], counts_from=timezone.now() - timedelta(days=1))
-        row = Email.objects.get(mailbox=mailbox, message_id=message["Message-ID"])
+        folder = mailbox.sent_folder if mailbox else ""
+        _store(account, folder, [(None, parse(raw))], counts_from=timezone.now() - timedelta(days=1))
+        row = account.emails().get(message_id=headers["Message-ID"])
         if customer is not None and not row.links.filter(customer=customer).exists():
             EmailLink.objects.create(email=row, customer=customer, sent_at=row.sent_at)
-            if row.followup_id is None and parameter_value(COUNTS_AS_FOLLOWUP, unit=mailbox.business_unit_id):
+            if row.followup_id is None and parameter_value(COUNTS_AS_FOLLOWUP, unit=account.unit_id):
                 _count_as_followup(actor, row, customer.pk, None)
     return row
+
+
+def company_mail_allowed(user: User) -> bool:
+    """Whether a user without a mailbox of their own may send through the company's server."""
+    return bool(user.business_unit_id and parameter_value(COMPANY_MAIL, unit=user.business_unit_id))
 
 
 # --- templates -------------------------------------------------------------------------------------------
@@ -468,5 +512,13 @@ def register() -> None:
         "bool",
         True,
         group="integrations",
+    )
+    register_parameter(
+        COMPANY_MAIL,
+        gettext_lazy("Users without a mailbox send through the company's server"),
+        "bool",
+        True,
+        group="integrations",
+        help=gettext_lazy("From the company's address, answers going to the user's own address."),
     )
     register_kind("mailbox_failed", gettext_lazy("My mailbox cannot be synchronised"), default_email=False)

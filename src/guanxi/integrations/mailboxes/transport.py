@@ -1,5 +1,6 @@
-"""Talking to the user's mail servers: IMAP through ``imap-tools``, SMTP through the standard library. Every
-failure of the server or the network becomes a ``TransportError`` with a message a person can act on."""
+"""Talking to the user's mail servers: IMAP through ``imap-tools``, SMTP through the standard library (the
+company's server through Django's mail settings). Every failure of the server or the network becomes a
+``TransportError`` with a message a person can act on."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
+from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext as _
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessageFlags
 from imap_tools.errors import ImapToolsError, MailboxLoginError
@@ -90,6 +92,14 @@ def smtp_send(mailbox: Mailbox, raw: bytes, recipients: list[str]) -> None:
             server.sendmail(mailbox.address, recipients, raw)
     except smtplib.SMTPAuthenticationError as error:
         raise AuthenticationFailed(_("The SMTP server refused the user name or password.")) from error
+    except (OSError, smtplib.SMTPException) as error:
+        raise TransportError(_("SMTP error: %(error)s") % {"error": error}) from error
+
+
+def company_send(message: EmailMessage) -> None:
+    """Through the company's server: the site's mail settings (``EMAIL_HOST`` …), as notifications go."""
+    try:
+        get_connection(fail_silently=False).send_messages([message])
     except (OSError, smtplib.SMTPException) as error:
         raise TransportError(_("SMTP error: %(error)s") % {"error": error}) from error
 

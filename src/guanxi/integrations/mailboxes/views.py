@@ -55,6 +55,7 @@ def mailbox_page(request: AuthedRequest) -> HttpResponse:
             return redirect("integrations:mailbox")
     context = {
         "mailbox": mailbox,
+        "can_write": mailbox is not None or services.company_mail_allowed(request.user),
         "form": form,
         "page_obj": CappedPaginator(selectors.my_emails(actor=request.user), 20).get_page(request.GET.get("page")),
         "templates": selectors.templates_of(request.user),
@@ -121,7 +122,7 @@ def template_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _readable(request: AuthedRequest, pk: int) -> Email:
-    row = selectors.readable_emails(request.user).filter(pk=pk).select_related("mailbox__owner").first()
+    row = selectors.readable_emails(request.user).filter(pk=pk).select_related("owner").first()
     if row is None:
         raise Http404
     return row
@@ -137,7 +138,7 @@ def email_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "email": row,
         "attachments": row.attachments.order_by("pk"),
         "customers": customers,
-        "mine": row.mailbox.owner_id == request.user.pk,
+        "mine": row.owner_id == request.user.pk,
     }
     return render(request, "integrations/mail/email.html", context)
 
@@ -154,7 +155,7 @@ def attachment(request: AuthedRequest, pk: int) -> FileResponse:
 @perm_required("mailboxes.create")
 def compose(request: AuthedRequest) -> HttpResponse:
     mailbox = selectors.mailbox_of(request.user)
-    if mailbox is None:
+    if mailbox is None and not services.company_mail_allowed(request.user):
         messages.info(request, _("Connect your mailbox first."))
         return redirect("integrations:mailbox")
     initial: dict[str, Any] = {}
@@ -199,7 +200,10 @@ def compose(request: AuthedRequest) -> HttpResponse:
         if sent:
             messages.success(request, _("Sent."))
             return redirect("integrations:email", sent.pk)
-    context = {"form": form, "templates": templates, "reply_to": reply_to, "customer": customer}
+    context = {
+        "form": form, "templates": templates, "reply_to": reply_to, "customer": customer,
+        "company_address": services.company_address() if mailbox is None else "",
+    }  # fmt: skip
     return render(request, "integrations/mail/compose.html", context)
 
 
@@ -214,6 +218,6 @@ def customer_tab(request: AuthedRequest, customer_pk: int) -> HttpResponse:
         "contacts": contacts,
         "contact": contact,
         "page_obj": CappedPaginator(rows, 20).get_page(request.GET.get("page")),
-        "has_mailbox": selectors.mailbox_of(request.user) is not None,
+        "can_write": selectors.mailbox_of(request.user) is not None or services.company_mail_allowed(request.user),
     }
     return render(request, "integrations/mail/customer_tab.html", context)
