@@ -205,6 +205,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "org.User"
+AUTHENTICATION_BACKENDS = ["guanxi.org.backends.UserBackend"]
 LOGIN_URL = "org:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "org:login"

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
+
+from guanxi.collab.announcements.selectors import audience_users
 from guanxi.collab.models import Announcement, Document
 from guanxi.org.models import User
 
-from .dataset_collab import busiest_folder
-from .harness import Picks, Probe, case, has_text, url
+from .dataset_collab import AUDIENCE, UNIT, busiest_folder
+from .harness import NotBuilt, Picks, Probe, case, has_text, url
 
 LIST = 100
 SEARCH = 100
@@ -40,9 +43,18 @@ def document_search_number(picks: Picks) -> Probe:
     return Probe(_reader(), url("collab:documents", q="0012345"))
 
 
-@case("announcement read receipts (the whole unit)", target_ms=RECEIPTS, group="collab")
+@case(f"announcement read receipts (the whole unit of {AUDIENCE:,})", target_ms=RECEIPTS, group="collab")
 def announcement_receipts(picks: Picks) -> Probe:
-    admin = User.objects.select_related("department").get(username="bench.admin")
-    row = Announcement.objects.order_by("-pk").first()
-    assert row is not None
-    return Probe(admin, url("collab:announcement", row.pk), check=has_text('data-testid="receipts"'))
+    """The receipts unit's admin (unit scope) on its announcement to everyone there: the page must count the
+    whole audience, read and unread."""
+    admin = User.objects.select_related("department").filter(username=f"{UNIT}.admin").first()
+    if admin is None:
+        raise NotBuilt(f"the {UNIT} unit (dataset_collab.load_unit)")
+    row = Announcement.objects.filter(business_unit_id=admin.business_unit_id).latest("pk")
+    audience = audience_users(row).count()
+    shows = has_text(f'data-audience="{audience}"')
+
+    def check(response: HttpResponse) -> str | None:
+        return f"the audience is {audience:,} people, not {AUDIENCE:,}" if audience != AUDIENCE else shows(response)
+
+    return Probe(admin, url("collab:announcement", row.pk), check=check)

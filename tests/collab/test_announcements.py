@@ -87,9 +87,10 @@ def test_read_receipts_tell_who_has_read_and_the_unread_are_reminded(two_units: 
     assert services.announcement_read(actor=two_units.alice, announcement=row) is True
     assert services.announcement_read(actor=two_units.alice, announcement=row) is False  # once
     assert AnnouncementRead.objects.filter(announcement=row).count() == 1
-    receipts = selectors.receipts(row)
-    assert [r.user for r in receipts["read"]] == [two_units.alice]
-    assert set(receipts["unread"]) == {two_units.bob, two_units.charlie, two_units.root, two_units.ada, two_units.gina}
+    assert selectors.receipt_counts(row) == selectors.ReceiptCounts(read=1, unread=5)
+    assert [r.user for r in selectors.receipt_list(row, read=True)] == [two_units.alice]
+    unread = set(selectors.receipt_list(row, read=False))
+    assert unread == {two_units.bob, two_units.charlie, two_units.root, two_units.ada, two_units.gina}
     assert selectors.unread_count(actor=two_units.alice) == 0 and selectors.unread_count(actor=two_units.bob) == 1
     before = Notification.objects.filter(kind="announcement", recipient=two_units.alice).count()
     assert services.announcement_remind(actor=two_units.ada, announcement=row) == 5
@@ -110,3 +111,23 @@ def test_an_edit_with_a_stale_version_is_refused(two_units: TwoUnits) -> None:
         services.announcement_update(actor=two_units.ada, announcement=row, version=row.version, data={"title": "旧"})
     row.refresh_from_db()
     assert row.pinned and row.title == "放假通知"
+
+
+def test_receipts_count_each_audience_once_and_narrow_to_a_department_and_a_name(two_units: TwoUnits) -> None:
+    t = two_units
+    sellers = announce(t.ada, audience="roles", roles=Role.objects.filter(code__in=["salesperson", "unit_admin"]))
+    grant(t.bob, "salesperson", "unit_admin")  # two of the roles: still one person of the audience
+    services.announcement_read(actor=t.bob, announcement=sellers)
+    assert selectors.receipt_counts(sellers) == selectors.ReceiptCounts(read=1, unread=2)  # Bob; Alice, Ada
+    unit = announce(t.ada)
+    for person in (t.alice, t.charlie):
+        services.announcement_read(actor=person, announcement=unit)
+    t.charlie.status = t.charlie.Status.LEFT  # a reader who left is no longer counted
+    t.charlie.save(update_fields=["status"])
+    counts = selectors.receipt_counts(unit)
+    assert (counts.read, counts.unread, counts.total, counts.percent) == (1, 4, 5, 20)
+    in_shanghai = selectors.receipt_list(unit, read=False, department=t.shanghai)
+    assert list(in_shanghai) == [t.bob]
+    assert [r.user for r in selectors.receipt_list(unit, read=True, department=t.head_office)] == [t.alice]
+    assert list(selectors.receipt_list(unit, read=False, name="王")) == [t.bob]
+    assert not selectors.receipt_list(unit, read=True, department=t.beijing).exists()

@@ -11,7 +11,8 @@ from guanxi.collab.announcements.models import Announcement, AnnouncementRead
 from guanxi.collab.documents import services as document_services
 from guanxi.collab.documents.models import Level
 from guanxi.collab.scripts import services as script_services
-from tests.conftest import TwoUnits, client_for, grant
+from guanxi.collab.views.announcements import RECEIPTS_PER_PAGE
+from tests.conftest import TwoUnits, client_for, grant, make_user
 from tests.customers.test_services import register
 
 from .conftest import pdf_file, png_file
@@ -34,11 +35,41 @@ def test_reading_an_announcement_is_its_receipt_and_the_banner_forgets_it(two_un
     assert 'data-testid="receipts"' not in page.content.decode()  # readers do not see who read it
     assert AnnouncementRead.objects.filter(announcement=row, user=two_units.alice).exists()
     assert "年会通知" not in alice.get("/").content.decode()
-    manager = client_for(two_units.ada).get(f"/announcements/{row.pk}/").content.decode()
+    manager = client_for(two_units.ada).get(f"/announcements/{row.pk}/", {"show": "read"}).content.decode()
     assert 'data-testid="receipts"' in manager and two_units.alice.display_name in manager
     assert client_for(two_units.bella).get(f"/announcements/{row.pk}/").status_code == 404
     reminded = client_for(two_units.ada).post(f"/announcements/{row.pk}/remind/")
     assert reminded.status_code == 302
+
+
+def test_the_receipts_cost_the_same_queries_for_six_people_or_eighty_more_and_list_a_page_at_a_time(
+    two_units: TwoUnits,
+) -> None:
+    row = announcement_services.announcement_create(actor=two_units.ada, data={"title": "通知", "body": "<p>读</p>"})
+    announcement_services.announcement_read(actor=two_units.ada, announcement=row)
+    ada = client_for(two_units.ada)
+    url = f"/announcements/{row.pk}/"
+    ada.get(url)  # the first request after new people reads the grants' cache once
+    small = queries(ada, url), queries(ada, f"{url}?show=read")
+    people = [
+        make_user(f"p{n:02d}", f"员工{n:02d}", two_units.beijing if n % 2 else two_units.shanghai) for n in range(80)
+    ]
+    AnnouncementRead.objects.bulk_create(AnnouncementRead(announcement=row, user=p) for p in people[:60])
+    ada.get(url)
+    assert (queries(ada, url), queries(ada, f"{url}?show=read")) == small
+
+    unread = ada.get(url).content.decode()  # 20 of them and Alice, Bob, Charlie, Root, Gina
+    assert 'data-audience="86"' in unread and unread.count('class="list-group-item px-0"') == 25
+    first, second = (ada.get(url, {"show": "read", "page": str(n)}).content.decode() for n in (1, 2))
+    assert first.count('class="list-group-item px-0 d-flex') == RECEIPTS_PER_PAGE
+    assert second.count('class="list-group-item px-0 d-flex') == 61 - RECEIPTS_PER_PAGE
+    shanghai = ada.get(url, {"show": "read", "department": str(two_units.shanghai.pk)}).content.decode()
+    assert shanghai.count('class="list-group-item px-0 d-flex') == 30 and "员工01" not in shanghai
+    found = ada.get(url, {"q": "员工61"}).content.decode()
+    assert "员工61" in found and "员工63" not in found
+    read_it = ada.get(url, {"q": "员工59"}, headers={"accept-language": "en"}).content.decode()
+    assert "Nobody here matches." in read_it  # 员工59 has read it: not among the unread
+    assert ada.get(url, {"department": "x", "page": "y"}).status_code == 200  # a bad value is ignored
 
 
 def test_an_announcement_form_with_bad_input_shows_field_errors(two_units: TwoUnits) -> None:

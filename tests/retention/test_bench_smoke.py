@@ -27,7 +27,7 @@ def test_the_benchmark_churn_and_care_rows_load_and_their_cases_answer(db: None)
     assert (ChurnAlert.objects.count(), CareRule.objects.count()) == (alerts, rules)
     picks = harness.Picks()
     chosen = [case for case in harness.discover() if case.group == "retention"]
-    assert len(chosen) == 5
+    assert len(chosen) == 6
     for case in chosen:
         result = harness.measure(case, picks, repeat=1, warmup=0)
         assert result.status in {"PASS", "FAIL", "measured"}, (case.name, result.detail)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.org.models import Department, Role, User
 from guanxi.sales.models import Stage
@@ -71,6 +72,37 @@ class AnnouncementForm(forms.Form):
         unit = actor.business_unit_id
         _choices(self, "departments", Department.objects.filter(business_unit_id=unit).order_by("path"))
         _choices(self, "roles", roles_of(unit))
+
+
+class ReceiptFilterForm(forms.Form):
+    """The receipts' list: the unread or the read, narrowed to a department and a name (GET; a bad value is
+    ignored rather than refused)."""
+
+    show = forms.ChoiceField(
+        label=_("Show"), choices=[("unread", _("Not read yet")), ("read", _("Read"))], required=False
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), required=False, empty_label=_("All departments")
+    )
+    q = forms.CharField(
+        label=pgettext_lazy("person", "Name"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": pgettext_lazy("person", "Name")}),
+    )
+
+    def __init__(self, *args: Any, departments: QuerySet[Department], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "department", departments)
+
+    def filters(self) -> dict[str, Any]:
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "read": data.get("show") == "read",
+            "department": data.get("department"),
+            "name": (data.get("q") or "").strip(),
+        }
 
 
 class FolderForm(forms.Form):

@@ -24,10 +24,12 @@ ROWS = 5000  # a statement's rows: a few MB of JSON at most
 def among(ids: Sequence[int]) -> Any:
     """Thousands of ids as the right side of an ``__in`` filter: on PostgreSQL one array parameter, unnested,
     where the ORM would prepare and the driver parse a placeholder per id (milliseconds of Python per
-    thousand); elsewhere the list itself."""
+    thousand); elsewhere the list itself. The array goes as its text (the driver dumps a list an element at a
+    time: 5 ms for 5,000 ids, against 1 ms for the text)."""
     if connection.vendor != "postgresql":
         return list(ids)
-    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)], output_field=models.BigIntegerField())
+    text = "{" + ",".join(map(str, map(int, ids))) + "}"
+    return RawSQL("SELECT unnest(%s::bigint[])", [text], output_field=models.BigIntegerField())
 
 
 def _encode(value: Any) -> Any:

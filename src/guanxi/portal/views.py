@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.http import Http404, HttpRequest, HttpResponse
@@ -97,7 +98,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             lambda: services.invitation_accept(token=token, username=data["username"], password=data["password"]),
         )
         if user is not None:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             security.signin_succeeded(user=user, ip=ip_of(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
             messages.success(request, _("Welcome! Your account is ready."))
             return redirect("portal:home")

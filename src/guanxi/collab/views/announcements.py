@@ -4,6 +4,7 @@ the form, the receipts (who has read, who has not) and the reminder."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +18,9 @@ from guanxi.core.scope import get_visible_or_404
 
 from ..announcements import selectors, services
 from ..announcements.models import Announcement, AnnouncementAttachment, AnnouncementFeed
-from ..forms import AnnouncementForm
+from ..forms import AnnouncementForm, ReceiptFilterForm
+
+RECEIPTS_PER_PAGE = 50
 
 
 @perm_required("announcement_feed.view")  # every active user reads
@@ -47,9 +50,28 @@ def announcement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "announcement": announcement,
         "attachments": announcement.attachments.all(),
         "manages": manages,
-        "receipts": selectors.receipts(announcement) if manages else None,
+        "receipts": _receipts(request, announcement) if manages else None,
     }
     return render(request, "collab/announcements/detail.html", context)
+
+
+def _receipts(request: AuthedRequest, announcement: Announcement) -> dict[str, object]:
+    """The counts of the whole audience and one page of the chosen list: a unit of thousands is never listed
+    in full."""
+    form = ReceiptFilterForm(request.GET, departments=selectors.receipt_departments(announcement))
+    filters = form.filters()
+    counts = selectors.receipt_counts(announcement)
+    filtered = bool(filters["department"] or filters["name"])
+    paginator = Paginator(selectors.receipt_list(announcement, **filters), RECEIPTS_PER_PAGE)
+    if not filtered:  # the whole list's length is one of the counts: not counted again
+        paginator.count = counts.read if filters["read"] else counts.unread
+    return {
+        "counts": counts,
+        "form": form,
+        "read": filters["read"],
+        "filtered": filtered,
+        "page_obj": paginator.get_page(request.GET.get("page")),
+    }
 
 
 @perm_required("announcements.create")
