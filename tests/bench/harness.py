@@ -298,6 +298,9 @@ def measure(case: Case, picks: Picks, *, repeat: int, warmup: int) -> Result:
     except NotBuilt as missing:
         result.status, result.detail = "not built yet", str(missing)
         return result
+    except Exception as error:  # a case that cannot find its rows is a result to report, not a reason to stop
+        result.detail = f"{type(error).__name__}: {error}"
+        return result
     result.path, result.user = probe.path, probe.user.username
     if probe.token:
         client = Client(headers={"authorization": f"Token {api_token(probe.user)}"})

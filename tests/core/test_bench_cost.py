@@ -49,6 +49,14 @@ def test_a_job_is_not_held_to_the_request_rule() -> None:
     assert measured.within_sql_rule is None
 
 
+def test_a_case_that_cannot_find_its_rows_is_reported_and_the_run_goes_on() -> None:
+    def build(picks: harness.Picks) -> harness.Probe:
+        raise LookupError("no folder with documents")
+
+    missing = harness.measure(harness.Case("documents", "collab", 100, build), harness.Picks(), repeat=1, warmup=0)
+    assert (missing.status, missing.detail) == ("error", "LookupError: no folder with documents")
+
+
 def test_the_table_prints_the_ratio_the_rule_and_the_budget() -> None:
     cost = result([12, 12, 12], [4, 4, 4], [6, 6, 6], budget=harness.Budget(5, "cpu"))
     other = result([9], [2], [1])
