@@ -40,6 +40,8 @@ def test_the_report_has_totals_filters_drill_down_and_a_fixed_number_of_queries(
     assert [row.customer_id for row in drill.context["rows"]] == [first.customer_id]
     detail = fay.get(reverse("finance:receivable", args=[drill.context["rows"][0].key]))
     assert detail.status_code == 200 and len(detail.context["plans"]) == 1
+    bad = fay.get(reverse("finance:receivables"), {"as_of": "not-a-date"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert bad.status_code == 200 and "请输入有效的日期。" in bad.content.decode()  # said on the field
     exported = fay.get(reverse("finance:receivables_export"))
     sheet = CalamineWorkbook.from_filelike(BytesIO(exported.content)).get_sheet_by_index(0).to_python()
     values = [row for row in sheet if row and isinstance(row[1], (int, float))]

@@ -1,11 +1,12 @@
-"""Demo shared tools (SPEC §14.4–14.5): announcements of the group and of each unit (one still unread by
-everyone, one scheduled for next week, a pinned one), a document tree with access entries and a contract
-with three versions, and the twenty sales scripts in Chinese. Built through the services."""
+"""Demo shared tools (SPEC §14.4–14.5): announcements of the group and of each unit (the older ones read by
+most, one still unread by everyone, one scheduled for next week, a pinned one), a document tree with access
+entries and a contract with three versions, and the twenty sales scripts in Chinese. Built through the
+services."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -18,7 +19,8 @@ from guanxi.org.models import Department, Role, User
 from guanxi.sales.models import Opportunity, Stage
 
 from .announcements import services as announcements
-from .announcements.models import Announcement
+from .announcements.models import Announcement, AnnouncementRead
+from .announcements.selectors import audience_users
 from .documents import services as documents
 from .documents.models import Level
 from .scripts import services as scripts
@@ -103,6 +105,7 @@ def _announcements(admin: User, unit_admin: User) -> None:
             "publish_at": now - timedelta(hours=3),
         },
     )
+    _read_by_most(now)
     managers = list(Role.objects.filter(code__in=["sales_manager", "unit_head"]))
     announcements.announcement_create(
         actor=unit_admin,
@@ -115,6 +118,19 @@ def _announcements(admin: User, unit_admin: User) -> None:
             "expires_at": now + timedelta(days=30),
         },
     )
+
+
+def _read_by_most(now: datetime) -> None:
+    """Colleagues read what was published days ago in their working hours, most on the next morning: the
+    holiday notice nine in ten, the incentive policy two in three. The upgrade of three hours ago stays unread."""
+    for announcement, share in zip(Announcement.objects.order_by("pk")[:2], (0.9, 0.67), strict=True):
+        published = timezone.localtime(announcement.published_at or now)
+        morning = published.replace(hour=9, minute=0) + timedelta(days=1 if published.hour >= 9 else 0)
+        people = list(audience_users(announcement).order_by("pk"))
+        for n, person in enumerate(people[: round(len(people) * share)]):
+            announcements.announcement_read(actor=person, announcement=announcement)
+            read_at = morning + timedelta(days=n % 5 // 3, minutes=n * 37 % 540)  # 09:00–18:00, a few later
+            AnnouncementRead.objects.filter(announcement=announcement, user=person).update(read_at=min(read_at, now))
 
 
 def _documents(unit_admin: User) -> None:
