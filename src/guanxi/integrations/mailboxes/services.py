@@ -386,7 +386,7 @@ def email_send(
     says so). Nothing is stored when the server refuses it."""
     require_perm(actor, "mailboxes.create")
     mailbox = Mailbox.objects.visible_to(actor).filter(owner=actor).first()
-    if mailbox is None and not company_mail_allowed(actor):
+    if not may_send(actor, mailbox):
         raise DomainError(_("Connect your mailbox first."), code="no_mailbox")
     account = Account.of(mailbox) if mailbox else Account.company(actor)
     errors = FieldErrors()
@@ -445,8 +445,11 @@ def email_send(
     return row
 
 
-def company_mail_allowed(user: User) -> bool:
-    """Whether a user without a mailbox of their own may send through the company's server."""
+def may_send(user: User, mailbox: Mailbox | None) -> bool:
+    """Whether the user may send from the CRM: through their own mailbox, or without one through the company's
+    server when their unit allows it."""
+    if mailbox is not None:
+        return True
     return bool(user.business_unit_id and parameter_value(COMPANY_MAIL, unit=user.business_unit_id))
 
 

@@ -55,7 +55,7 @@ def mailbox_page(request: AuthedRequest) -> HttpResponse:
             return redirect("integrations:mailbox")
     context = {
         "mailbox": mailbox,
-        "can_write": mailbox is not None or services.company_mail_allowed(request.user),
+        "can_write": services.may_send(request.user, mailbox),
         "form": form,
         "page_obj": CappedPaginator(selectors.my_emails(actor=request.user), 20).get_page(request.GET.get("page")),
         "templates": selectors.templates_of(request.user),
@@ -155,7 +155,7 @@ def attachment(request: AuthedRequest, pk: int) -> FileResponse:
 @perm_required("mailboxes.create")
 def compose(request: AuthedRequest) -> HttpResponse:
     mailbox = selectors.mailbox_of(request.user)
-    if mailbox is None and not services.company_mail_allowed(request.user):
+    if not services.may_send(request.user, mailbox):
         messages.info(request, _("Connect your mailbox first."))
         return redirect("integrations:mailbox")
     initial: dict[str, Any] = {}
@@ -218,6 +218,6 @@ def customer_tab(request: AuthedRequest, customer_pk: int) -> HttpResponse:
         "contacts": contacts,
         "contact": contact,
         "page_obj": CappedPaginator(rows, 20).get_page(request.GET.get("page")),
-        "can_write": selectors.mailbox_of(request.user) is not None or services.company_mail_allowed(request.user),
+        "can_write": services.may_send(request.user, selectors.mailbox_of(request.user)),
     }
     return render(request, "integrations/mail/customer_tab.html", context)
