@@ -11,9 +11,9 @@ if (typeof TomSelect !== "undefined" && typeof htmx !== "undefined") {
         valueField: "value",
         labelField: "text",
         searchField: [],
-        allowEmptyOption: true,
         loadThrottle: 250,
-        plugins: select.multiple ? ["remove_button"] : [],
+        // the empty option ("any", "by the rules") is the placeholder; clearing the choice returns to it
+        plugins: select.multiple ? ["remove_button"] : select.required ? [] : ["clear_button"],
         score: () => () => 1, // the server has matched already
         load(query, callback) {
           fetch(`${url}&q=${encodeURIComponent(query)}`, { credentials: "same-origin" })
