@@ -20,8 +20,8 @@ from guanxi.finance.credit.models import CustomerCredit
 from guanxi.pool.models import Pool
 from guanxi.retention.models import RiskScore
 from tests.conftest import grant
-from tests.service.conftest import Desk, open_ticket
 from tests.customers.test_services import register
+from tests.service.conftest import Desk, open_ticket
 
 
 @pytest.fixture
