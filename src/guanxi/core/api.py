@@ -179,6 +179,8 @@ def _converter(field: Any) -> Callable[[Any], Any] | None:
         return str
     if _same(field, serializers.IntegerField):
         return int
+    if _same(field, serializers.BigIntegerField):
+        return str if getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING) else int
     if _same(field, serializers.BooleanField):
         return _boolean
     if _same(field, serializers.ChoiceField):
@@ -192,8 +194,8 @@ def _converter(field: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-# DRF fields whose reading and writing of a value need no request or context: for these the plan calls the
-# field itself, bound once to a placeholder parent
+# DRF's fields (these classes exactly, not subclasses) whose reading and writing of a value need no request or
+# context: the plan calls the field itself, bound once to a placeholder parent
 _CONTEXT_FREE = (
     serializers.DecimalField, serializers.FloatField, serializers.DateField, serializers.TimeField,
     serializers.DurationField, serializers.UUIDField, serializers.ReadOnlyField, serializers.ModelField,
@@ -219,7 +221,11 @@ class _Read:
             except FieldDoesNotExist:
                 self.convert = None
         if self.convert is None and self.method is None:
-            self.own = isinstance(field, _CONTEXT_FREE) or _same(field, serializers.PrimaryKeyRelatedField)
+            self.own = type(field) in _CONTEXT_FREE or _same(field, serializers.PrimaryKeyRelatedField)
+        columns = {column.attname for column in model._meta.concrete_fields}
+        # a column of the row with a plain conversion: read without the checks a path through relations needs
+        plain = self.convert is not None and len(self.attrs) == 1 and self.attrs[0] in columns
+        self.column = self.attrs[0] if plain else None
 
     def value(self, instance: Any) -> Any:
         """``field.get_attribute(instance)``: raises SkipField where DRF leaves the field out."""
@@ -258,6 +264,10 @@ class LeanReadSerializer(ModelSerializer):
         plan = _PLANS.get(type(self)) or self._plan()
         data: dict[str, Any] = {}
         for read in plan:
+            if read.column is not None:
+                value = getattr(instance, read.column)
+                data[read.name] = None if value is None else read.convert(value)  # type: ignore[misc]
+                continue
             if read.method is not None:
                 data[read.name] = getattr(self, read.method)(instance)
                 continue
