@@ -190,7 +190,6 @@ def _bucket(today: date, low: int, high: int | None) -> Q:
 class Credit:
     customer_id: int
     rating: str
-    rating_label: str
     limit: Decimal
     outstanding: Decimal
     computed_rating: str = ""
@@ -198,6 +197,11 @@ class Credit:
     reasons: list[dict[str, Any]] = field(default_factory=list)
     rated_at: datetime | None = None
     override: CreditOverride | None = None
+
+    @property
+    def rating_label(self) -> str:
+        """Read when a page shows it: the API's ``credit`` (``as_json``) has no label and reads no dictionary."""
+        return _label(dictionary_labels("credit_rating"), self.rating)
 
     @property
     def available(self) -> Decimal:
@@ -244,10 +248,9 @@ def credits_of(customer_ids: Iterable[int], *, known: Mapping[int, tuple[int, st
     overrides = {row.customer_id: row for row in CreditOverride.objects.filter(customer_id__in=ids,
                                                                                removed_at__isnull=True)}  # fmt: skip
     owed = outstanding_of(ids)
-    labels = dictionary_labels("credit_rating")
     found = {
         pk: Credit(
-            customer_id=pk, rating=row.rating, rating_label=_label(labels, row.rating), limit=row.limit,
+            customer_id=pk, rating=row.rating, limit=row.limit,
             outstanding=owed.get(pk, ZERO), computed_rating=row.computed_rating, computed_limit=row.computed_limit,
             reasons=list(row.reasons), rated_at=row.rated_at, override=overrides.get(pk),
         )
@@ -264,7 +267,7 @@ def credits_of(customer_ids: Iterable[int], *, known: Mapping[int, tuple[int, st
         if limit is None:
             limit = limits[(unit, level or "")] = limit_default(unit, level or "")
         found[pk] = Credit(
-            customer_id=pk, rating="", rating_label=_label(labels, ""), limit=limit, outstanding=owed.get(pk, ZERO),
+            customer_id=pk, rating="", limit=limit, outstanding=owed.get(pk, ZERO),
             computed_limit=limit, reasons=[{"code": "no_history", "rating": ""}],
         )  # fmt: skip
     return found
@@ -323,8 +326,7 @@ def credit_shown(customer_id: int) -> Credit:
     history = histories([(pk, level or "", last is not None)], timezone.now())[pk]
     rating, reasons = rate(history, settings)
     limit = default_limit(level or "", settings)
-    label = _label(dictionary_labels("credit_rating"), rating)
     return Credit(
-        customer_id=pk, rating=rating, rating_label=label, limit=limit, outstanding=history.outstanding,
+        customer_id=pk, rating=rating, limit=limit, outstanding=history.outstanding,
         computed_rating=rating, computed_limit=limit, reasons=reasons,
     )  # fmt: skip
