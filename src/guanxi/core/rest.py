@@ -42,8 +42,9 @@ class Pagination(pagination.PageNumberPagination):
 
 class FilterBackend(DjangoFilterBackend):
     """django-filter's backend, building the FilterSet of a view's ``filterset_fields`` once per view class and
-    model rather than on every request (a class with a filter per field, its metaclass walking the model):
-    about 2 ms of a customers API page. The FilterSet's instances are made per request, as before."""
+    model rather than on every request (a class with a filter per field, its metaclass walking the model), and
+    leaving it out when the request names none of its filters: its form would validate a dozen empty fields
+    to filter nothing. Together about 2 ms of a customers API page."""
 
     _built: dict[tuple[type, type, tuple[str, ...]], Any] = {}
 
@@ -56,6 +57,13 @@ class FilterBackend(DjangoFilterBackend):
         if built is None:
             built = self._built[key] = super().get_filterset_class(view, queryset)
         return built
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if getattr(view, "filterset_fields", None) and not getattr(view, "filterset_class", None):
+            names = self.get_filterset_class(view, queryset).base_filters
+            if not any(name in request.query_params for name in names):
+                return queryset  # its filters skip an absent value one by one
+        return super().filter_queryset(request, queryset, view)
 
 
 class JSONParser(parsers.JSONParser):
