@@ -8,7 +8,7 @@ from types import FunctionType, MethodType
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers, viewsets
-from rest_framework.fields import ISO_8601, SkipField, empty
+from rest_framework.fields import SkipField, empty
 from rest_framework.relations import PKOnlyObject
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -179,14 +179,14 @@ def _converter(field: Any) -> Callable[[Any], Any] | None:
         return str
     if _same(field, serializers.IntegerField):
         return int
-    if _same(field, serializers.BigIntegerField):
+    if _same(field, serializers.BigIntegerField):  # type: ignore[attr-defined]  # (DRF 3.15; the stubs lack it)
         return str if getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING) else int
     if _same(field, serializers.BooleanField):
         return _boolean
     if _same(field, serializers.ChoiceField):
         return _choice(field.choice_strings_to_values)
     if _same(field, serializers.DateTimeField) and not hasattr(field, "timezone") and not hasattr(field, "format"):
-        return _datetime if settings.USE_TZ and api_settings.DATETIME_FORMAT == ISO_8601 else None
+        return _datetime if settings.USE_TZ and api_settings.DATETIME_FORMAT == "iso-8601" else None
     if _same(field, serializers.JSONField) and not field.binary:
         return lambda value: value
     if _same(field, serializers.ListField) and type(field.child) is serializers.CharField:
@@ -212,19 +212,19 @@ class _Read:
         self.convert = _converter(field)
         self.attrs: list[str] = list(field.source_attrs)
         self.own = True  # DRF's field, bound to the placeholder, reads it (else the live serializer's copy)
+        attnames = {column.name: column.attname for column in model._meta.concrete_fields}
         if isinstance(field, serializers.SerializerMethodField):
             self.method = field.method_name
         elif _same(field, serializers.PrimaryKeyRelatedField) and field.pk_field is None and len(self.attrs) == 1:
-            try:  # the key column, as DRF's ``use_pk_only_optimization`` reads it: no row is loaded
-                self.attrs = [model._meta.get_field(self.attrs[0]).attname]
+            if self.attrs[0] in attnames:  # the key column, as DRF's ``use_pk_only_optimization``: no row is loaded
+                self.attrs = [attnames[self.attrs[0]]]
                 self.convert = lambda value: value
-            except FieldDoesNotExist:
+            else:
                 self.convert = None
         if self.convert is None and self.method is None:
             self.own = type(field) in _CONTEXT_FREE or _same(field, serializers.PrimaryKeyRelatedField)
-        columns = {column.attname for column in model._meta.concrete_fields}
         # a column of the row with a plain conversion: read without the checks a path through relations needs
-        plain = self.convert is not None and len(self.attrs) == 1 and self.attrs[0] in columns
+        plain = self.convert is not None and len(self.attrs) == 1 and self.attrs[0] in attnames.values()
         self.column = self.attrs[0] if plain else None
 
     def value(self, instance: Any) -> Any:
@@ -283,7 +283,7 @@ class LeanReadSerializer(ModelSerializer):
         return data
 
     def _plan(self) -> list[_Read]:
-        placeholder = serializers.Serializer()
+        placeholder: serializers.Serializer[Any] = serializers.Serializer()
         fields = ModelSerializer.get_fields(self)
         for name, field in fields.items():
             field.bind(name, placeholder)
