@@ -8,10 +8,11 @@ from django.urls import reverse
 
 from guanxi.customers.forms import CustomerFilterForm
 from guanxi.org import forms as org_forms
+from guanxi.org.models import User
 from tests.conftest import TwoUnits, client_for, grant, make_user
 
 
-def _owner_menu_html(actor: object, data: dict[str, str] | None = None) -> str:
+def _owner_menu_html(actor: User, data: dict[str, str] | None = None) -> str:
     form = CustomerFilterForm(data or {}, actor=actor)
     return str(form["owner"])
 
