@@ -347,6 +347,36 @@ def test_the_plans_go_with_their_receivable_when_its_owner_leaves(money: World) 
     assert selectors.ageing_totals(money.charlie, as_of=TODAY())["d0_30"] == Decimal("4000")
 
 
+def test_the_receipts_and_allocations_go_with_their_receivable_when_its_owner_leaves(money: World) -> None:
+    """Receipts and allocations keep their receivable's owner too: the hand-over moves them with the outstanding
+    receivable (a draft as well; the paid receivable's stay), and the successor's report as of a day before the
+    receipt takes it back out."""
+    from guanxi.org.services import user_leave
+
+    owed, paid = receivable_of(money), receivable_of(money, amount="1000")
+    plan(money, owed, TODAY() - timedelta(days=20), "4000")
+    plan(money, paid, TODAY(), "1000")
+    pay(money, owed, "1500", on=TODAY() - timedelta(days=2))
+    pay(money, paid, "1000")
+    draft = services.receipt_create(actor=money.alice, receivable=owed,
+                                    data={"received_on": TODAY(), "amount": "100", "method": "cash"})  # fmt: skip
+    assert set(Receipt.all_objects.values_list("owner", flat=True)) == {money.alice.pk}
+    assert set(Allocation.objects.values_list("owner", flat=True)) == {money.alice.pk}
+    user_leave(actor=money.root, user=money.alice, successor=money.charlie)
+    receipts = set(Receipt.all_objects.values_list("pk", "owner"))
+    assert receipts == {(draft.pk, money.charlie.pk), *((pk, money.charlie.pk) for pk in owed.receipts.values_list(
+        "pk", flat=True)), *((pk, money.alice.pk) for pk in paid.receipts.values_list("pk", flat=True))}
+    assert dict(Allocation.objects.values_list("plan__receivable", "owner")) == {
+        owed.pk: money.charlie.pk, paid.pk: money.alice.pk
+    }
+    then = TODAY() - timedelta(days=5)
+    theirs = selectors.ageing_totals(money.charlie, as_of=then)
+    assert (theirs["received"], theirs["d0_30"]) == (0, Decimal("4000"))
+    assert selectors.ageing_totals(money.charlie, as_of=TODAY())["received"] == Decimal("1500")
+    left = selectors.ageing_totals(money.alice, as_of=then)
+    assert (left["contracted"], left["received"], left["not_due"]) == (Decimal("1000"), 0, Decimal("1000"))
+
+
 def test_the_report_per_customer_and_per_contract(money: World) -> None:
     first = receivable_of(money, name="甲公司")
     second = receivable_of(money, name="乙公司", amount="5000")
