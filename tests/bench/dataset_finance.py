@@ -29,8 +29,8 @@ STEPS = [
     """UPDATE finance_paymentplan SET received = amount, status = 'received'
        WHERE due_on < current_date AND mod(id, 5) <> 0""",
     """INSERT INTO finance_receipt (created_at, updated_at, created_by_id, version, deleted_at, custom, number,
-           business_unit_id, receivable_id, customer_id, owner_id, received_on, amount, method, account, payer, reference, note,
-           chosen_plans, status, submitted_at, decided_at, reversed_at, reverse_reason)
+           business_unit_id, receivable_id, customer_id, owner_id, received_on, amount, method, account, payer,
+           reference, note, chosen_plans, status, submitted_at, decided_at, reversed_at, reverse_reason)
        SELECT p.due_on + time '10:00', p.due_on + time '14:00', r.owner_id, 1, NULL, '{}',
               'HKB' || lpad(p.id::text, 10, '0'),
               r.business_unit_id, r.id, r.customer_id, r.owner_id, p.due_on, p.amount, 'transfer', '', '', '', '',

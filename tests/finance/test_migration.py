@@ -43,9 +43,11 @@ def test_receipts_and_allocations_written_before_get_their_receivables_owner(
     PaymentPlan.objects.filter(receivable=handed).update(owner=money.charlie)
     receipts = set(Receipt.all_objects.values_list("pk", "receivable__owner"))
     allocations = set(Allocation.objects.values_list("pk", "plan__owner"))
-    assert {owner for _pk, owner in receipts} == {owner for _pk, owner in allocations} == {
-        money.alice.pk, money.charlie.pk
-    }
+    assert (
+        {owner for _pk, owner in receipts}
+        == {owner for _pk, owner in allocations}
+        == {money.alice.pk, money.charlie.pk}
+    )
 
     migrate(BEFORE)
     migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -273,7 +273,11 @@ class Allocation(models.Model):
     received_on = models.DateField(_("date received"), editable=False)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
 
+    objects = ScopedQuerySet["Allocation"].as_manager()
+
     class Meta:
+        verbose_name = _("receipt allocation")
+        verbose_name_plural = _("receipt allocations")
         ordering = ["receipt", "plan__due_on", "pk"]
         indexes = [
             # an earlier day's report: the allocations released since that day
@@ -446,6 +450,7 @@ def register() -> None:
     money = scope.Rule("payments", owner="owner", unit="business_unit")
     scope.register(Receivable, money)
     scope.register(PaymentPlan, scope.Rule("payments", owner="owner", unit="receivable__business_unit"))
+    scope.register(Allocation, scope.Rule("payments", owner="owner", unit="receipt__business_unit"))
     from guanxi.workflows.selectors import approver_readable
 
     scope.register(Invoice, scope.Rule("payments", owner="receivable__owner", unit="business_unit"))

@@ -46,6 +46,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name='allocation',
+            options={'ordering': ['receipt', 'plan__due_on', 'pk'], 'verbose_name': 'receipt allocation', 'verbose_name_plural': 'receipt allocations'},
+        ),
         migrations.AddField(
             model_name='receipt',
             name='owner',
