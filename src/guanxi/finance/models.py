@@ -238,7 +238,7 @@ class Receipt(MainRecord):
             # the same, of one owner (a salesperson's report)
             models.Index(
                 fields=["owner", "received_on"],
-                include=["id", "receivable", "amount", "status", "decided_at"],
+                include=["id", "receivable", "amount", "status", "decided_at", "deleted_at"],
                 name="receipt_owner_received_on",
             ),
         ]
@@ -450,7 +450,8 @@ def register() -> None:
     money = scope.Rule("payments", owner="owner", unit="business_unit")
     scope.register(Receivable, money)
     scope.register(PaymentPlan, scope.Rule("payments", owner="owner", unit="receivable__business_unit"))
-    scope.register(Allocation, scope.Rule("payments", owner="owner", unit="receipt__business_unit"))
+    # the plan's path to the unit: a report stating both scopes joins the plans once
+    scope.register(Allocation, scope.Rule("payments", owner="owner", unit="plan__receivable__business_unit"))
     from guanxi.workflows.selectors import approver_readable
 
     scope.register(Invoice, scope.Rule("payments", owner="receivable__owner", unit="business_unit"))

@@ -15,6 +15,7 @@ from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from guanxi.core.scope import scope_filter_through
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
@@ -83,8 +84,8 @@ def _buckets(
     received by then (received then). The moves since a recent day are few where the plans of a year are
     many. One statement: each part summed by group and bucket in the database, the parts added up here.
     ``allocations``, when given, are all those of the plans: an allocation carries its receipt's date and its
-    plan's owner, so one owner's allocations since the day are one index range; otherwise the plans'
-    allocations are read through them."""
+    plan's owner, so one owner's allocations since the day are one index range, met with that owner's plans
+    (another) in a hash join; otherwise the plans' allocations are read through them."""
 
     def by_bucket(rows: QuerySet[Any], plan: str, total: Any) -> QuerySet[Any]:
         """``plan``: the path from the rows to their plan ("" for the plans themselves)."""
@@ -242,7 +243,9 @@ def ageing_totals(actor: User, *, as_of: date, filters: Mapping[str, Any] | None
         # receivable's owner (one salesperson's: an index range each) without matching them to the receivables
         plans = PaymentPlan.objects.visible_to(actor)
         receipts = Receipt.objects.visible_to(actor)
+        of_plans_seen = scope_filter_through(actor, PaymentPlan, "plan")  # both sides of the join as ranges
         allocations = Allocation.objects.visible_to(actor)
+        allocations = allocations.filter(of_plans_seen) if of_plans_seen is not None else allocations.none()
     if as_of < timezone.localdate():  # today's figures less what moved since
         totals["received"] -= _received_since(receipts, as_of, None)[None]
         totals["invoiced"] -= _invoiced_since(rows, as_of, None)[None]

@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='receipt',
-            index=models.Index(fields=['owner', 'received_on'], include=('id', 'receivable', 'amount', 'status', 'decided_at'), name='receipt_owner_received_on'),
+            index=models.Index(fields=['owner', 'received_on'], include=('id', 'receivable', 'amount', 'status', 'decided_at', 'deleted_at'), name='receipt_owner_received_on'),
         ),
         migrations.AddIndex(
             model_name='allocation',
