@@ -234,25 +234,34 @@ def ageing_totals(actor: User, *, as_of: date, filters: Mapping[str, Any] | None
         invoiced=Coalesce(Sum("invoiced"), Value(ZERO), output_field=MONEY),
         received=Coalesce(Sum("received"), Value(ZERO), output_field=MONEY),
     )
-    receipts: QuerySet[Receipt]
-    allocations: QuerySet[Allocation] | None = None
-    if any(filters.get(name) for name in RECEIVABLE_FILTERS):
+    # Without a filter: every plan, receipt and allocation the actor sees, read through the gate by their copies of
+    # the receivable's owner (one salesperson's: an index range each) without matching them to the receivables.
+    filtered = any(filters.get(name) for name in RECEIVABLE_FILTERS)
+    if filtered:
         plans = PaymentPlan.objects.filter(receivable__in=rows.values("pk"))
-        receipts = Receipt.objects.filter(receivable__in=rows.values("pk"))
-    else:  # every plan, receipt and allocation the actor sees, read through the gate by their copies of the
-        # receivable's owner (one salesperson's: an index range each) without matching them to the receivables
+    else:
         plans = PaymentPlan.objects.visible_to(actor)
-        receipts = Receipt.objects.visible_to(actor)
-        of_plans_seen = scope_filter_through(actor, PaymentPlan, "plan")  # both sides of the join as ranges
-        allocations = Allocation.objects.visible_to(actor)
-        allocations = allocations.filter(of_plans_seen) if of_plans_seen is not None else allocations.none()
+    allocations: QuerySet[Allocation] | None = None
+    receipts: QuerySet[Receipt]
     if as_of < timezone.localdate():  # today's figures less what moved since
+        if filtered:
+            receipts = Receipt.objects.filter(receivable__in=rows.values("pk"))
+        else:
+            receipts, allocations = Receipt.objects.visible_to(actor), _allocations_seen(actor)
         totals["received"] -= _received_since(receipts, as_of, None)[None]
         totals["invoiced"] -= _invoiced_since(rows, as_of, None)[None]
     totals.update(_buckets(plans, None, as_of, allocations)[None])
     figures = dict.fromkeys(FIGURES, ZERO) | totals
     _finish(figures)
     return figures
+
+
+def _allocations_seen(actor: User) -> QuerySet[Allocation]:
+    """The allocations the actor sees, stating their plans' scope as well: both sides of the join to the plans
+    are index ranges of the same people."""
+    of_plans_seen = scope_filter_through(actor, PaymentPlan, "plan")
+    rows = Allocation.objects.visible_to(actor)
+    return rows.filter(of_plans_seen) if of_plans_seen is not None else rows.none()
 
 
 def customer_balance(
