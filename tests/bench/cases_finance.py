@@ -65,9 +65,9 @@ def approve(picks: Picks) -> Probe:
         part = min(amount - received, (amount / 10).quantize(Decimal("0.01")))
         try:
             with transaction.atomic():
+                unit, customer = Receivable.objects.values_list("business_unit_id", "customer_id").get(pk=pk)
                 receipt = Receipt.objects.create(
-                    business_unit_id=Receivable.objects.values_list("business_unit_id", flat=True).get(pk=pk),
-                    receivable_id=pk, customer_id=Receivable.objects.values_list("customer_id", flat=True).get(pk=pk),
+                    business_unit_id=unit, receivable_id=pk, customer_id=customer, owner=picks.salesperson,
                     number=f"BENCH{n}", received_on=timezone.localdate(), amount=part, method="transfer",
                     status="pending",
                 )  # fmt: skip

@@ -29,15 +29,15 @@ STEPS = [
     """UPDATE finance_paymentplan SET received = amount, status = 'received'
        WHERE due_on < current_date AND mod(id, 5) <> 0""",
     """INSERT INTO finance_receipt (created_at, updated_at, created_by_id, version, deleted_at, custom, number,
-           business_unit_id, receivable_id, customer_id, received_on, amount, method, account, payer, reference, note,
-           chosen_plans, status, submitted_at, decided_at, reversed_at, reverse_reason)
+           business_unit_id, receivable_id, customer_id, owner_id, received_on, amount, method, account, payer,
+           reference, note, chosen_plans, status, submitted_at, decided_at, reversed_at, reverse_reason)
        SELECT p.due_on + time '10:00', p.due_on + time '14:00', r.owner_id, 1, NULL, '{}',
               'HKB' || lpad(p.id::text, 10, '0'),
-              r.business_unit_id, r.id, r.customer_id, p.due_on, p.amount, 'transfer', '', '', '', '',
+              r.business_unit_id, r.id, r.customer_id, r.owner_id, p.due_on, p.amount, 'transfer', '', '', '', '',
               ('[' || p.id || ']')::jsonb, 'approved', p.due_on + time '10:00', p.due_on + time '14:00', NULL, ''
        FROM finance_paymentplan p JOIN finance_receivable r ON r.id = p.receivable_id WHERE p.status = 'received'""",
-    """INSERT INTO finance_allocation (receipt_id, plan_id, amount, received_on, released_at)
-       SELECT id, (chosen_plans->>0)::bigint, amount, received_on, NULL FROM finance_receipt""",
+    """INSERT INTO finance_allocation (receipt_id, plan_id, amount, owner_id, received_on, released_at)
+       SELECT id, (chosen_plans->>0)::bigint, amount, owner_id, received_on, NULL FROM finance_receipt""",
     """UPDATE finance_receivable r SET received = s.total
        FROM (SELECT receivable_id, sum(amount) AS total FROM finance_receipt GROUP BY receivable_id) s
        WHERE s.receivable_id = r.id""",

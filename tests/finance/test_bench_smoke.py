@@ -26,6 +26,8 @@ def test_the_benchmark_money_loads_and_its_cases_answer(db: None) -> None:
     assert receivables and PaymentPlan.objects.count() == 5 * receivables
     assert Receipt.objects.count() == Allocation.objects.count() > 0
     assert not Allocation.objects.exclude(received_on=F("receipt__received_on")).exists()
+    assert not Receipt.objects.exclude(owner=F("receivable__owner")).exists()
+    assert not Allocation.objects.exclude(owner=F("plan__owner")).exists()
     assert not Receivable.objects.filter(received__gt=F("amount")).exists()
     planned = PaymentPlan.objects.aggregate(total=Sum("amount"))["total"]
     assert planned == Receivable.objects.aggregate(total=Sum("amount"))["total"] > Decimal(0)

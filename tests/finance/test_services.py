@@ -347,6 +347,55 @@ def test_the_plans_go_with_their_receivable_when_its_owner_leaves(money: World) 
     assert selectors.ageing_totals(money.charlie, as_of=TODAY())["d0_30"] == Decimal("4000")
 
 
+def test_the_receipts_and_allocations_go_with_their_receivable_when_its_owner_leaves(money: World) -> None:
+    """Receipts and allocations keep their receivable's owner too: the hand-over moves them with the outstanding
+    receivable (a draft as well; the paid receivable's stay), and the successor's report as of a day before the
+    receipt takes it back out."""
+    from guanxi.org.services import user_leave
+
+    owed, paid = receivable_of(money), receivable_of(money, amount="1000")
+    plan(money, owed, TODAY() - timedelta(days=20), "4000")
+    plan(money, paid, TODAY(), "1000")
+    pay(money, owed, "1500", on=TODAY() - timedelta(days=2))
+    pay(money, paid, "1000")
+    draft = services.receipt_create(actor=money.alice, receivable=owed,
+                                    data={"received_on": TODAY(), "amount": "100", "method": "cash"})  # fmt: skip
+    assert set(Receipt.all_objects.values_list("owner", flat=True)) == {money.alice.pk}
+    assert set(Allocation.objects.values_list("owner", flat=True)) == {money.alice.pk}
+    user_leave(actor=money.root, user=money.alice, successor=money.charlie)
+    moved = {(owed.pk, money.charlie.pk), (paid.pk, money.alice.pk)}
+    assert set(Receipt.all_objects.values_list("receivable", "owner")) == moved
+    assert Receipt.all_objects.get(pk=draft.pk).owner_id == money.charlie.pk
+    assert set(Allocation.objects.values_list("plan__receivable", "owner")) == moved
+    then = TODAY() - timedelta(days=5)
+    theirs = selectors.ageing_totals(money.charlie, as_of=then)
+    assert (theirs["received"], theirs["d0_30"]) == (0, Decimal("4000"))
+    assert selectors.ageing_totals(money.charlie, as_of=TODAY())["received"] == Decimal("1500")
+    left = selectors.ageing_totals(money.alice, as_of=then)
+    assert (left["contracted"], left["received"], left["not_due"]) == (Decimal("1000"), 0, Decimal("1000"))
+
+
+def test_allocations_read_through_their_plans_scope_are_those_of_the_plans_each_one_sees(money: World) -> None:
+    """The totals state both the allocations' scope and their plans' (``scope_filter_through``): for the owner,
+    her manager, a colleague in another city and the administrator, the same rows as going through the plans."""
+    from guanxi.core.scope import scope_filter_through
+
+    owed = receivable_of(money)
+    plan(money, owed, TODAY() - timedelta(days=3), "4000")
+    pay(money, owed, "1500", on=TODAY() - timedelta(days=1))
+    seen = {}
+    for person in (money.alice, money.bob, money.charlie, money.root):
+        through = scope_filter_through(person, PaymentPlan, "plan")
+        rows = (
+            Allocation.objects.visible_to(person).filter(through) if through is not None else Allocation.objects.none()
+        )
+        seen[person.username] = set(rows.values_list("pk", flat=True))
+        plans = PaymentPlan.objects.visible_to(person)
+        assert seen[person.username] == set(Allocation.objects.filter(plan__in=plans).values_list("pk", flat=True))
+    every = set(Allocation.objects.values_list("pk", flat=True))
+    assert seen == {"alice": every, "bob": every, "charlie": set(), "root": every} and every
+
+
 def test_the_report_per_customer_and_per_contract(money: World) -> None:
     first = receivable_of(money, name="甲公司")
     second = receivable_of(money, name="乙公司", amount="5000")

@@ -200,6 +200,12 @@ class Receipt(MainRecord):
     business_unit = models.ForeignKey(BusinessUnit, models.PROTECT, related_name="+", verbose_name=_("business unit"))
     receivable = models.ForeignKey(Receivable, models.PROTECT, related_name="receipts", verbose_name=_("receivable"))
     customer = models.ForeignKey(Customer, models.PROTECT, related_name="receipts", verbose_name=_("customer"))
+    # the receivable's owner, kept in step (set with the receipt, moved with the receivable at a hand-over): one
+    # owner's receipts since a day read from one index range, not the whole company's matched to their receivables
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", editable=False, db_index=False,
+        verbose_name=_("owner"),
+    )  # fmt: skip
     received_on = models.DateField(_("date received"))
     amount = models.DecimalField(_("amount"), **AMOUNT)  # type: ignore[arg-type]
     method = models.CharField(_("method"), max_length=12, choices=ReceiptMethod.choices)
@@ -229,6 +235,12 @@ class Receipt(MainRecord):
                 name="receipt_received_on",
             ),
             models.Index(fields=["reversed_at"], condition=Q(status="reversed"), name="receipt_reversed"),
+            # the same, of one owner (a salesperson's report)
+            models.Index(
+                fields=["owner", "received_on"],
+                include=["id", "receivable", "amount", "status", "decided_at", "deleted_at"],
+                name="receipt_owner_received_on",
+            ),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive")]
 
@@ -251,12 +263,21 @@ class Allocation(models.Model):
     receipt = models.ForeignKey(Receipt, models.CASCADE, related_name="allocations")
     plan = models.ForeignKey(PaymentPlan, models.PROTECT, related_name="allocations")
     amount = models.DecimalField(_("amount"), **AMOUNT)  # type: ignore[arg-type]
+    # the plan's owner, kept in step like the receipt's: one owner's allocations since a day from one index range
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", editable=False, db_index=False,
+        verbose_name=_("owner"),
+    )  # fmt: skip
     # the receipt's date, copied when the allocation is made (a confirmed receipt's date never changes): an
     # earlier day's report reads the allocations since that day from one index, not through each receipt
     received_on = models.DateField(_("date received"), editable=False)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
 
+    objects = ScopedQuerySet["Allocation"].as_manager()
+
     class Meta:
+        verbose_name = _("receipt allocation")
+        verbose_name_plural = _("receipt allocations")
         ordering = ["receipt", "plan__due_on", "pk"]
         indexes = [
             # an earlier day's report: the allocations released since that day
@@ -267,6 +288,13 @@ class Allocation(models.Model):
                 include=["plan", "amount"],
                 condition=Q(released_at__isnull=True),
                 name="allocation_received_on",
+            ),
+            # the same, of one owner
+            models.Index(
+                fields=["owner", "received_on"],
+                include=["plan", "amount"],
+                condition=Q(released_at__isnull=True),
+                name="allocation_owner_received_on",
             ),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive")]
@@ -422,11 +450,14 @@ def register() -> None:
     money = scope.Rule("payments", owner="owner", unit="business_unit")
     scope.register(Receivable, money)
     scope.register(PaymentPlan, scope.Rule("payments", owner="owner", unit="receivable__business_unit"))
+    # the plan's path to the unit: a report stating both scopes joins the plans once
+    scope.register(Allocation, scope.Rule("payments", owner="owner", unit="plan__receivable__business_unit"))
     from guanxi.workflows.selectors import approver_readable
 
     scope.register(Invoice, scope.Rule("payments", owner="receivable__owner", unit="business_unit"))
-    # whoever is asked to approve a receipt may open it, in scope or not
-    scope.register(Receipt, scope.Rule("payments", owner="receivable__owner", unit="business_unit",
+    # through the receipt's copy of its receivable's owner (the same rows, no join); whoever is asked to approve a
+    # receipt may open it, in scope or not
+    scope.register(Receipt, scope.Rule("payments", owner="owner", unit="business_unit",
                                        readable=lambda actor: approver_readable("finance.receipt", actor)))  # fmt: skip
     scope.register(Delivery, scope.Rule("payments", owner="order__owner", unit="business_unit"))
     for model in (Receivable, Receipt, Invoice, Delivery):
@@ -437,9 +468,17 @@ def register() -> None:
             "owner",
             _("Receivables outstanding"),
             owned=lambda rows: rows.filter(received__lt=F("amount")),
-            moving=lambda rows, successor: PaymentPlan.objects.filter(receivable__in=rows).update(owner=successor),
+            moving=_owner_copies_follow,
         )
     )
+
+
+def _owner_copies_follow(rows: models.QuerySet[Receivable], successor: models.Model) -> None:
+    """The receivables' plans, receipts (soft-deleted ones too) and allocations keep a copy of their owner:
+    it moves with them, in the hand-over's transaction."""
+    PaymentPlan.objects.filter(receivable__in=rows).update(owner=successor)
+    Receipt.all_objects.filter(receivable__in=rows).update(owner=successor)
+    Allocation.objects.filter(plan__receivable__in=rows).update(owner=successor)
 
 
 # Customer credit's tables (finance/credit/models.py) belong to this app.

@@ -15,10 +15,12 @@ from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from guanxi.core.scope import scope_filter_through
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
 from .models import (
+    Allocation,
     Delivery,
     Invoice,
     InvoiceStatus,
@@ -64,35 +66,44 @@ def bucket_of(days_overdue: int) -> str:
     return "d90"
 
 
-def _bucket(as_of: date) -> Case:
-    """A plan's bucket as of the day, from its due date: not yet due, then 1–30 days late, and so on."""
-    whens = [When(due_on__gte=as_of - timedelta(days=high), then=Value(code)) for code, _l, high in BUCKETS if high]
-    return Case(When(due_on__gte=as_of, then=Value("not_due")), *whens, default=Value("d90"))
+def _bucket(as_of: date, due_on: str = "due_on") -> Case:
+    """A plan's bucket as of the day, from its due date (at ``due_on``): not yet due, then 1–30 days late, and so
+    on."""
+    whens = [
+        When(**{f"{due_on}__gte": as_of - timedelta(days=high)}, then=Value(code)) for code, _l, high in BUCKETS if high
+    ]
+    return Case(When(**{f"{due_on}__gte": as_of}, then=Value("not_due")), *whens, default=Value("d90"))
 
 
-def _buckets(plans: QuerySet[PaymentPlan], key: str | None, as_of: date) -> dict[Any, dict[str, Decimal]]:
+def _buckets(
+    plans: QuerySet[PaymentPlan], key: str | None, as_of: date, allocations: QuerySet[Allocation] | None = None
+) -> dict[Any, dict[str, Decimal]]:
     """The outstanding of these plans by bucket (grouped by their ``key``, or one group under None), from the
     plans not fully received today (the others owe nothing) and, for an earlier day, what moved since: what
     receipts received after that day allocated to them (owed then) less what was released since of receipts
     received by then (received then). The moves since a recent day are few where the plans of a year are
-    many. One statement: each part summed by group and bucket in the database, the parts added up here. An
-    allocation carries its receipt's date: the allocations since the day (one index range) meet the plans (one
-    owner's, from another) in a hash join."""
-    group = [key] if key else []
-    bucket = _bucket(as_of)
+    many. One statement: each part summed by group and bucket in the database, the parts added up here.
+    ``allocations``, when given, are all those of the plans: an allocation carries its receipt's date and its
+    plan's owner, so one owner's allocations since the day are one index range, met with that owner's plans
+    (another) in a hash join; otherwise the plans' allocations are read through them."""
 
-    def by_bucket(rows: QuerySet[PaymentPlan], total: Any) -> QuerySet[Any]:
-        return rows.annotate(bucket=bucket).values(*group, "bucket").order_by().annotate(total=total)
+    def by_bucket(rows: QuerySet[Any], plan: str, total: Any) -> QuerySet[Any]:
+        """``plan``: the path from the rows to their plan ("" for the plans themselves)."""
+        names: dict[str, Any] = {"bucket": _bucket(as_of, f"{plan}due_on")}
+        if key:
+            names["group"] = F(f"{plan}{key}")
+        return rows.values(**names).order_by().annotate(total=total)
 
-    parts = by_bucket(plans.filter(received__lt=F("amount")), Sum(F("amount") - F("received")))
+    parts = by_bucket(plans.filter(received__lt=F("amount")), "", Sum(F("amount") - F("received")))
     if as_of < timezone.localdate():
-        later = plans.filter(allocations__received_on__gt=as_of, allocations__released_at__isnull=True)
-        released = plans.filter(allocations__released_at__gte=_end_of(as_of), allocations__received_on__lte=as_of)
-        moved = Sum("allocations__amount")
-        parts = parts.union(by_bucket(later, moved), by_bucket(released, -moved), all=True)
+        moves = allocations if allocations is not None else Allocation.objects.filter(plan__in=plans)
+        later = moves.filter(received_on__gt=as_of, released_at__isnull=True)
+        released = moves.filter(released_at__gte=_end_of(as_of), received_on__lte=as_of)
+        parts = parts.union(by_bucket(later, "plan__", Sum("amount")), by_bucket(released, "plan__", -Sum("amount")),
+                            all=True)  # fmt: skip
     figures: dict[Any, dict[str, Decimal]] = {None: dict.fromkeys(BUCKET_CODES, ZERO)} if key is None else {}
     for row in parts:
-        target = figures.setdefault(row[key] if key else None, dict.fromkeys(BUCKET_CODES, ZERO))
+        target = figures.setdefault(row["group"] if key else None, dict.fromkeys(BUCKET_CODES, ZERO))
         target[row["bucket"]] += row["total"]
     return figures
 
@@ -120,11 +131,11 @@ def receivables(actor: User, filters: Mapping[str, Any] | None = None) -> QueryS
     return rows
 
 
-def _received_since(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[Any, Decimal]:
-    """By ``key`` (or one total under None): what the receivables' ``received`` (the confirmed receipts) gained
-    after ``as_of``, to take from today's figure: the receipts received later, less those received by then but
-    reversed since (received then, no longer counted)."""
-    receipts = Receipt.objects.filter(receivable__in=rows.values("pk"), decided_at__isnull=False)
+def _received_since(receipts: QuerySet[Receipt], as_of: date, key: str | None) -> dict[Any, Decimal]:
+    """By their receivable's ``key`` (or one total under None): what the receivables' ``received`` (these, their
+    confirmed receipts) gained after ``as_of``, to take from today's figure: the receipts received later, less
+    those received by then but reversed since (received then, no longer counted)."""
+    receipts = receipts.filter(decided_at__isnull=False)
     later = _amounts(receipts.filter(status=ReceiptStatus.APPROVED, received_on__gt=as_of), key)
     reversed_since = receipts.filter(status=ReceiptStatus.REVERSED, received_on__lte=as_of,
                                      reversed_at__gte=_end_of(as_of))  # fmt: skip
@@ -194,7 +205,8 @@ def ageing_page(
         figures["received"] = item["received_now"]
     shown = rows.filter(**{f"{key}__in": ids})
     if past and ids:  # today's figures less what moved since
-        received, invoiced = _received_since(shown, as_of, key), _invoiced_since(shown, as_of, key)
+        receipts = Receipt.objects.filter(receivable__in=shown.values("pk"))
+        received, invoiced = _received_since(receipts, as_of, key), _invoiced_since(shown, as_of, key)
         for pk, row in result.items():
             row.figures["received"] -= received.get(pk, ZERO)
             row.figures["invoiced"] -= invoiced.get(pk, ZERO)
@@ -222,17 +234,34 @@ def ageing_totals(actor: User, *, as_of: date, filters: Mapping[str, Any] | None
         invoiced=Coalesce(Sum("invoiced"), Value(ZERO), output_field=MONEY),
         received=Coalesce(Sum("received"), Value(ZERO), output_field=MONEY),
     )
-    if as_of < timezone.localdate():  # today's figures less what moved since
-        totals["received"] -= _received_since(rows, as_of, None)[None]
-        totals["invoiced"] -= _invoiced_since(rows, as_of, None)[None]
-    if any(filters.get(name) for name in RECEIVABLE_FILTERS):
+    # Without a filter: every plan, receipt and allocation the actor sees, read through the gate by their copies of
+    # the receivable's owner (one salesperson's: an index range each) without matching them to the receivables.
+    filtered = any(filters.get(name) for name in RECEIVABLE_FILTERS)
+    if filtered:
         plans = PaymentPlan.objects.filter(receivable__in=rows.values("pk"))
-    else:  # every plan the actor sees, read through the gate without matching them to the receivables
+    else:
         plans = PaymentPlan.objects.visible_to(actor)
-    totals.update(_buckets(plans, None, as_of)[None])
+    allocations: QuerySet[Allocation] | None = None
+    receipts: QuerySet[Receipt]
+    if as_of < timezone.localdate():  # today's figures less what moved since
+        if filtered:
+            receipts = Receipt.objects.filter(receivable__in=rows.values("pk"))
+        else:
+            receipts, allocations = Receipt.objects.visible_to(actor), _allocations_seen(actor)
+        totals["received"] -= _received_since(receipts, as_of, None)[None]
+        totals["invoiced"] -= _invoiced_since(rows, as_of, None)[None]
+    totals.update(_buckets(plans, None, as_of, allocations)[None])
     figures = dict.fromkeys(FIGURES, ZERO) | totals
     _finish(figures)
     return figures
+
+
+def _allocations_seen(actor: User) -> QuerySet[Allocation]:
+    """The allocations the actor sees, stating their plans' scope as well: both sides of the join to the plans
+    are index ranges of the same people."""
+    of_plans_seen = scope_filter_through(actor, PaymentPlan, "plan")
+    rows = Allocation.objects.visible_to(actor)
+    return rows.filter(of_plans_seen) if of_plans_seen is not None else rows.none()
 
 
 def customer_balance(

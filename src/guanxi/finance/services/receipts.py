@@ -70,6 +70,7 @@ def receipt_create(*, actor: User, receivable: Receivable, data: Mapping[str, An
         business_unit_id=row.business_unit_id,
         receivable=row,
         customer_id=row.customer_id,
+        owner_id=row.owner_id,
         created_by=actor,
         number=number_next(kind="receipt", prefix="HK", unit=row.business_unit_id),
         **values,
@@ -213,7 +214,9 @@ def _apply(actor: User, row: Receipt) -> None:
         plan.received += part
         plan.status = plan_status(plan)
         plan.version += 1
-        allocations.append(Allocation(receipt=row, plan=plan, amount=part, received_on=row.received_on))
+        allocations.append(
+            Allocation(receipt=row, plan=plan, amount=part, owner_id=plan.owner_id, received_on=row.received_on)
+        )
         PaymentPlan.objects.filter(pk=plan.pk).update(received=plan.received, status=plan.status,
                                                       version=plan.version, updated_at=timezone.now())  # fmt: skip
     Allocation.objects.bulk_create(allocations)
