@@ -102,6 +102,14 @@ class FollowUp(MainRecord, RelatedRecord):
                 name="followup_owner_time",
             ),
             models.Index(fields=["related_type", "related_id", "-occurred_at"], name="followup_related_time"),
+            # The follow-ups report of a unit or the company: a period's records by owner, day or channel, read
+            # from the index alone (without it, a week of a million customers' follow-ups was a full scan).
+            models.Index(
+                fields=["occurred_at"],
+                include=["owner", "customer", "channel"],
+                condition=Q(deleted_at__isnull=True),
+                name="followup_occurred",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
