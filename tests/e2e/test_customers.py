@@ -89,3 +89,40 @@ def test_a_manager_bulk_transfers_two_customers_and_saves_a_filter_as_a_pill(liv
     pill = page.locator(".scenes .saved-filter a")
     expect(pill).to_have_text(re.compile("贸易客户"))
     expect(pill).to_have_attribute("aria-current", "page")
+
+
+def test_person_menus_of_a_large_company_are_searched_by_typing(
+    live_server: object, page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.org import forms as org_forms
+    from tests.customers.test_services import register
+
+    monkeypatch.setattr(org_forms, "PEOPLE_LISTED", 1)  # every menu here is "large"
+    world = World()
+    grant(world.alice, "salesperson")
+    grant(world.bob, "sales_manager")
+    dora = grant(
+        User.objects.create_user("dora", "Strong-Pass-2026", display_name="朵拉", department=world.shanghai),
+        "salesperson",
+    )
+    one = register(world.alice, "甲贸易公司")
+    register(world.alice, "乙贸易公司", contact={})
+    base = str(live_server)
+
+    sign_in(page, base, "bob")
+    page.goto(f"{base}/customers/")
+    page.locator(f"input[name=ids][value='{one.pk}']").check()
+    page.locator("button[data-bulk=transfer]").click()
+    page.locator("#id_owner-ts-control").fill("朵")  # the new owner is found, not listed
+    page.locator(".ts-dropdown .option", has_text="朵拉").click()
+    page.locator("form.card button[type=submit]").click()
+    expect(page.locator("#toasts, .alert").first).to_contain_text("1")
+    assert Customer.objects.get(pk=one.pk).owner == dora
+
+    page.get_by_test_id("filter-drawer").click()
+    page.locator("#id_owner-ts-control").fill("dora")  # by username too
+    page.locator(".ts-dropdown .option", has_text="朵拉").click()
+    page.locator("form.filters button[type=submit]").click()
+    expect(page.locator("table tbody tr")).to_have_count(1)
+    expect(page.locator("table tbody")).to_contain_text("甲贸易公司")
+    expect(page.locator("#id_owner + .ts-wrapper")).to_contain_text("朵拉")  # the choice stays shown

@@ -15,6 +15,7 @@ from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.core.forms import MultipleFileField
 from guanxi.core.uploads import files_help
 from guanxi.customers.models import Contact, Customer
+from guanxi.org.forms import PersonChoiceField, offer_people
 from guanxi.org.models import User
 
 from .attachments import MAX_FILES
@@ -58,7 +59,7 @@ class FollowUpForm(forms.Form):
     next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
     next_contact_at = local_datetime_field(_("Next contact time"), required=False)
     add_to_calendar = forms.BooleanField(label=_("Add to the calendar as a plan"), required=False, initial=True)
-    next_owner = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
+    next_owner = PersonChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
     NEXT_CONTACT = ("next_step", "next_contact_at", "add_to_calendar", "next_owner")
 
     def __init__(
@@ -86,7 +87,7 @@ class FollowUpForm(forms.Form):
         if assignees is None:
             del self.fields["next_owner"]
         else:
-            self.fields["next_owner"].queryset = assignees  # type: ignore[attr-defined]
+            offer_people(self.fields["next_owner"], assignees, "activities")
         self.fields["attachments"].help_text = files_help(MAX_FILES)
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         if plan is not None:
@@ -113,7 +114,7 @@ class PlanForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     kind = forms.ChoiceField(label=_("Plan type"), choices=PlanKind.choices)
     due_at = local_datetime_field(_("Due"))
-    owner = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
+    owner = PersonChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
     script = forms.CharField(
         label=_("Purpose / script"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -124,7 +125,7 @@ class PlanForm(forms.Form):
         if assignees is None:
             del self.fields["owner"]
         else:
-            self.fields["owner"].queryset = assignees  # type: ignore[attr-defined]
+            offer_people(self.fields["owner"], assignees, "activities")
         if customer is not None:
             self.fields["contact"].queryset = Contact.objects.filter(customer=customer)  # type: ignore[attr-defined]
         else:
@@ -191,11 +192,11 @@ StepFormSet = forms.formset_factory(PlanTemplateStepForm, extra=2, can_delete=Tr
 class CalendarForm(forms.Form):
     view = forms.ChoiceField(choices=[("day", _("Day")), ("week", _("Week")), ("month", _("Month"))], required=False)
     date = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Whose plans"))
+    owner = PersonChoiceField(queryset=User.objects.none(), required=False, label=_("Whose plans"))
 
     def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if people is None:
             del self.fields["owner"]
         else:
-            self.fields["owner"].queryset = people  # type: ignore[attr-defined]
+            offer_people(self.fields["owner"], people, "activities")

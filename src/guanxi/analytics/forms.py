@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.permissions import grants_of
 from guanxi.core.scope import Scope
+from guanxi.org.forms import PersonChoiceField, offer_owners
 from guanxi.org.models import BusinessUnit, Department, User
-from guanxi.org.selectors import departments_in_scope, people_in_scope
+from guanxi.org.selectors import departments_in_scope
 
 from .framework import Filters, Period, Report, default_period
 from .models import TargetKind
@@ -30,7 +31,7 @@ class ReportFilterForm(forms.Form):
     by = forms.ChoiceField(label=_("Group by"), required=False)
     unit = forms.ModelChoiceField(BusinessUnit.objects.none(), label=_("Business unit"), required=False)
     department = forms.ModelChoiceField(Department.objects.none(), label=_("Department"), required=False)
-    owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
 
     def __init__(self, data: Any, *, report: Report, actor: User) -> None:
         self.report = report
@@ -51,11 +52,7 @@ class ReportFilterForm(forms.Form):
             del fields["department"]
         else:
             fields["department"].queryset = departments
-        people = people_in_scope(actor, report.module)
-        if people is None:
-            del fields["owner"]
-        else:
-            fields["owner"].queryset = people
+        offer_owners(self, actor, report.module)
         if report.period_field is None:
             for name in ("date_from", "date_to", "compare"):
                 del fields[name]

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanxi.org.forms import PersonChoiceField
 from guanxi.org.models import User
 
 from .models import Direction, Outcome
@@ -19,9 +20,7 @@ class CallFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), ("answered", _("Answered")), ("missed", _("Missed")), ("open", _("In progress"))],
     )
-    agent = forms.ModelChoiceField(
-        label=pgettext_lazy("call centre", "Agent"), required=False, queryset=User.objects.none()
-    )
+    agent = PersonChoiceField(label=pgettext_lazy("call centre", "Agent"), required=False, queryset=User.objects.none())
     queue = forms.BooleanField(label=_("Nobody's extension (queue)"), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanxi.org.forms import PersonChoiceField, offer_people
 from guanxi.org.models import Department, Role, User
 from guanxi.sales.models import Stage
 from guanxi.sales.products.models import Product
@@ -122,13 +123,15 @@ class MoveFolderForm(forms.Form):
 
 class GrantForm(forms.Form):
     level = forms.TypedChoiceField(label=_("Access"), choices=Level.choices, coerce=int)
-    user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none(), required=False)
+    user = PersonChoiceField(label=_("Person"), queryset=User.objects.none(), required=False)
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
     role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.none(), required=False)
 
     def __init__(self, *args: Any, unit: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "user", User.objects.filter(department__business_unit_id=unit, status="active"))
+        offer_people(
+            self.fields["user"], User.objects.filter(department__business_unit_id=unit, status="active"), "directory"
+        )
         _choices(self, "department", Department.objects.filter(business_unit_id=unit).order_by("path"))
         _choices(self, "role", roles_of(unit))
 

@@ -10,9 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.custom_forms import add_custom_fields, custom_values_from
 from guanxi.core.config.dictionary import dictionary_choices
-from guanxi.org.forms import PersonChoiceField
+from guanxi.org.forms import PeopleChoiceField, PersonChoiceField, offer_colleagues, offer_owners
 from guanxi.org.models import Department, User
-from guanxi.org.selectors import people_in_scope
 
 from .models import Contact, Customer, Level, Lifecycle
 from .partners import DICTIONARY_FIELDS as PARTNER_DICTIONARY_FIELDS
@@ -185,18 +184,16 @@ class ContactForm(forms.ModelForm):
 
 
 class TransferForm(forms.Form):
-    owner = forms.ModelChoiceField(User.objects.none(), label=_("New owner"))
+    owner = PersonChoiceField(User.objects.none(), label=_("New owner"))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from guanxi.org.selectors import directory
-
-        cast(Any, self.fields["owner"]).queryset = directory(actor=actor)
+        offer_colleagues(self.fields["owner"], actor)
 
 
 class ShareForm(forms.Form):
-    users = forms.ModelMultipleChoiceField(User.objects.none(), label=_("Colleagues"), required=False)
+    users = PeopleChoiceField(User.objects.none(), label=_("Colleagues"), required=False)
     departments = forms.ModelMultipleChoiceField(
         Department.objects.none(), label=_("Departments"), required=False, help_text=_("Everyone in them now.")
     )
@@ -204,9 +201,7 @@ class ShareForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from guanxi.org.selectors import directory
-
-        cast(Any, self.fields["users"]).queryset = directory(actor=actor)
+        offer_colleagues(self.fields["users"], actor)
         unit = actor.business_unit_id
         departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
         cast(Any, self.fields["departments"]).queryset = departments.order_by("path")
@@ -251,11 +246,10 @@ class CustomerFilterForm(forms.Form):
         ordering_field.choices = [*ordering_field.choices, *ordering_choices()]
         if actor is not None:
             cast(Any, self.fields["partner"]).queryset = partners_to_filter_by(actor)
-        owners = people_in_scope(actor, "customers") if actor is not None else None
-        if owners is None:  # a salesperson sees only their own: nothing to choose
+        if actor is None:
             del self.fields["owner"]
         else:
-            cast(Any, self.fields["owner"]).queryset = owners
+            offer_owners(self, actor, "customers")  # a salesperson sees only their own: nothing to choose
 
 
 class MergeFindForm(forms.Form):

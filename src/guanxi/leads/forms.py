@@ -13,6 +13,7 @@ from guanxi.core.permissions import has_perm
 from guanxi.customers.models import Customer
 from guanxi.customers.partners import partners_of_unit, partners_to_filter_by
 from guanxi.customers.regions.forms import RegionFieldsMixin, region_choices
+from guanxi.org.forms import PersonChoiceField, offer_owners, offer_people
 from guanxi.org.models import Department, User
 from guanxi.org.selectors import people_in_scope
 
@@ -28,11 +29,11 @@ def _sources(current: str = "") -> list[tuple[str, str]]:
     return [("", "---------"), *dictionary_choices(SOURCE_TYPE, include=[current])]
 
 
-def _colleagues(actor: User) -> Any:
+def _offer_assignees(field: forms.Field, actor: User) -> None:
     """Whom the actor may give a lead to: the active people of their leads scope (the service checks it too),
     so a manager's picker lists their team, not the whole company."""
     people = people_in_scope(actor, "leads")
-    return people if people is not None else User.objects.filter(pk=actor.pk)
+    offer_people(field, people if people is not None else User.objects.filter(pk=actor.pk), "leads")
 
 
 class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
@@ -40,7 +41,7 @@ class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
 
     region_required_level = 1  # a lead may know only the province
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    owner = forms.ModelChoiceField(
+    owner = PersonChoiceField(
         User.objects.none(),
         label=_("Owner"),
         required=False,
@@ -75,7 +76,7 @@ class LeadEntryForm(RegionFieldsMixin, forms.ModelForm):
         if self.instance.pk or not has_perm(actor, "leads.assign"):
             del self.fields["owner"]  # a salesperson's lead is their own; owners change through "Assign"
         else:
-            cast(Any, self.fields["owner"]).queryset = _colleagues(actor)
+            _offer_assignees(self.fields["owner"], actor)
             self.fields["owner"].initial = actor.pk
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
@@ -103,7 +104,7 @@ class LeadFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=pgettext_lazy("lead intake", "Channel"), choices=[("", _("Any")), *Channel.choices], required=False
     )
-    owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
     province = forms.ChoiceField(label=_("Province"), required=False)
     form = forms.ModelChoiceField(LeadForm.objects.none(), label=_("Web form"), required=False)
     partner = forms.ModelChoiceField(Customer.objects.none(), label=_("Channel partner"), required=False)
@@ -123,11 +124,7 @@ class LeadFilterForm(forms.Form):
         cast(Any, self.fields["source"]).choices = [("", _("Any")), *dictionary_choices(SOURCE_TYPE)]
         cast(Any, self.fields["province"]).choices = [("", _("Any")), *region_choices("province", None)[1:]]
         cast(Any, self.fields["partner"]).queryset = partners_to_filter_by(actor)
-        owners = people_in_scope(actor, "leads")
-        if owners is None:
-            del self.fields["owner"]
-        else:
-            cast(Any, self.fields["owner"]).queryset = owners
+        offer_owners(self, actor, "leads")
         forms_seen = LeadForm.objects.visible_to(actor)
         if forms_seen.exists():
             cast(Any, self.fields["form"]).queryset = forms_seen
@@ -146,14 +143,14 @@ class FollowUpForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    owner = forms.ModelChoiceField(
+    owner = PersonChoiceField(
         User.objects.none(), label=_("New owner"), required=False, empty_label=_("Assign by the rules")
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(Any, self.fields["owner"]).queryset = _colleagues(actor)
+        _offer_assignees(self.fields["owner"], actor)
 
 
 class StatusForm(forms.Form):
@@ -406,14 +403,14 @@ class LeadPoolActionForm(forms.Form):
     """The pool page's bulk bar: claim, or (a manager) assign to a colleague or move to another pool."""
 
     action = forms.ChoiceField(choices=[("claim", _("Claim")), ("assign", _("Assign")), ("move", _("Move"))])
-    owner = forms.ModelChoiceField(User.objects.none(), label=_("New owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("New owner"), required=False)
     target = forms.ModelChoiceField(LeadPool.objects.none(), label=_("To the pool"), required=False)
 
     def __init__(self, *args: Any, actor: User, pool: LeadPool | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from .pools.rules import pools_visible
 
-        cast(Any, self.fields["owner"]).queryset = _colleagues(actor)
+        _offer_assignees(self.fields["owner"], actor)
         targets = pools_visible(actor).filter(business_unit_id=actor.business_unit_id)
         if pool is not None:
             targets = targets.exclude(pk=pool.pk)

@@ -3,7 +3,9 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.custom_forms import add_custom_fields
@@ -13,6 +15,9 @@ from guanxi.core.permissions import all_codes, has_perm
 from . import security
 from .handover import owned_types
 from .models import BusinessUnit, Department, LoginAttempt, Role, Team, User
+from .selectors import directory, people_in_scope
+
+PEOPLE_LISTED = 200  # a menu lists everyone up to this many; past it, typing searches (person_picker.js)
 
 
 class _PeopleChoices(ModelChoiceIterator):
@@ -26,11 +31,74 @@ class _PeopleChoices(ModelChoiceIterator):
             yield (pk, name or username)
 
 
+class PersonSelect(forms.Select):
+    """A person menu over a group of any size: up to PEOPLE_LISTED people are listed; past that only the
+    chosen ones, and typing asks ``org:people_pick`` for the others among the same people (``among``, the
+    name ``org.selectors.people_among`` knows them by). The page costs one bounded query either way."""
+
+    among = ""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        everyone = self.choices
+        listed, searched = self._options(everyone, [pk for pk in self.format_value(value) if pk.isdigit()])
+        self.choices = listed
+        try:
+            context = super().get_context(name, value, attrs)
+        finally:
+            self.choices = everyone
+        if searched:
+            context["widget"]["attrs"]["data-person-picker"] = f"{reverse('org:people_pick')}?among={self.among}"
+        return context
+
+    def _options(self, everyone: Any, chosen: list[str]) -> tuple[list[tuple[Any, str]], bool]:
+        empty_label = getattr(everyone.field, "empty_label", None)
+        people = everyone.queryset.values_list("pk", "display_name", "username")
+        rows = list(people[: PEOPLE_LISTED + 1])
+        searched = len(rows) > PEOPLE_LISTED and bool(self.among)
+        if searched:
+            rows = list(people.filter(pk__in=chosen)) if chosen else []
+        options = [(pk, name or username) for pk, name, username in rows]
+        return ([("", empty_label)] if empty_label is not None else []) + options, searched
+
+
+class PeopleSelect(PersonSelect, forms.SelectMultiple):
+    """Several people, listed or searched as ``PersonSelect``."""
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     """A choice of one user among a queryset of users, its options listed without a model instance each
-    (the chosen one is still cleaned to a ``User``)."""
+    (the chosen one is still cleaned to a ``User``); a large group is searched rather than listed."""
 
     iterator = _PeopleChoices
+    widget = PersonSelect
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    """Several users among a queryset of users, listed or searched as ``PersonChoiceField``."""
+
+    iterator = _PeopleChoices
+    widget = PeopleSelect
+
+
+def offer_people(field: forms.Field, people: QuerySet[User], among: str) -> None:
+    """Give a person field its people and the name its search asks for them by (see ``people_among``)."""
+    cast(Any, field).queryset = people
+    cast(Any, field.widget).among = among
+
+
+def offer_colleagues(field: forms.Field, actor: User) -> None:
+    """A person field over the actor's colleagues (the company directory)."""
+    offer_people(field, directory(actor=actor), "directory")
+
+
+def offer_owners(form: forms.BaseForm, actor: User, module: str, name: str = "owner") -> None:
+    """An owner field over the colleagues in the actor's scope of ``module``; with scope own there is nobody to
+    choose, and the field goes."""
+    people = people_in_scope(actor, module)
+    if people is None:
+        del form.fields[name]
+    else:
+        offer_people(form.fields[name], people, module)
 
 
 class LoginForm(AuthenticationForm):
@@ -86,7 +154,7 @@ class ScopedFormMixin:
         colleagues = User.objects.visible_to(actor).filter(status=User.Status.ACTIVE)
         for name in ("manager", "lead", "successor", "members"):
             if name in fields:
-                cast(Any, fields[name]).queryset = colleagues
+                offer_people(fields[name], colleagues, "directory")
         if "roles" in fields:
             cast(Any, fields["roles"]).queryset = Role.objects.visible_to(actor)
 
@@ -105,6 +173,7 @@ class UserForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["username", "display_name", "mobile", "email", "department", "manager", "language"]
+        field_classes = {"manager": PersonChoiceField}
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -122,6 +191,7 @@ class DepartmentForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Department
         fields = ["name", "parent", "business_unit", "lead", "sort_order"]
+        field_classes = {"lead": PersonChoiceField}
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -155,6 +225,7 @@ class TeamForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Team
         fields = ["name", "lead", "members"]
+        field_classes = {"lead": PersonChoiceField, "members": PeopleChoiceField}
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -181,7 +252,7 @@ class RoleForm(forms.ModelForm):
 
 
 class LeaveForm(ScopedFormMixin, forms.Form):
-    successor = forms.ModelChoiceField(
+    successor = PersonChoiceField(
         User.objects.none(), required=False, label=_("Hand over to"), help_text=_("Takes over every record.")
     )
     customers_to_pool = forms.BooleanField(required=False, label=_("Return customers to the public pool instead"))

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.permissions import grants_of
+from guanxi.core.permissions import MODULES, grants_of
 from guanxi.core.scope import Scope
 from guanxi.core.search import Hit
 
@@ -159,6 +159,30 @@ def people_in_scope(actor: User, module: str) -> QuerySet[User] | None:
     if scope == Scope.DEPARTMENT:
         return people.filter(department=department)
     return people.filter(department__path__startswith=department.path)
+
+
+def people_among(*, actor: User, among: str) -> QuerySet[User]:
+    """The people a person menu chooses among, named as the menu names them: ``directory`` (the actor's
+    colleagues) or a module code (the colleagues in the actor's scope of it). Nobody for anything else."""
+    if among == "directory":
+        return directory(actor=actor)
+    if among in MODULES:
+        people = people_in_scope(actor, among)
+        if people is not None:
+            return people
+    return User.objects.none()
+
+
+def find_people(people: QuerySet[User], query: str, *, limit: int) -> list[tuple[int, str, str]]:
+    """(pk, name, department) of the people whose name, username or mobile holds ``query``, for a menu's search."""
+    match = Q(display_name__icontains=query) | Q(username__icontains=query) | Q(mobile__contains=query)
+    rows = people.filter(match).order_by("display_name", "pk")
+    return [
+        (pk, name or username, department or "")
+        for pk, name, username, department in rows.values_list("pk", "display_name", "username", "department__name")[
+            :limit
+        ]
+    ]
 
 
 def departments_in_scope(actor: User, module: str) -> QuerySet[Department] | None:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("password/", account.password_change, name="password"),
     path("language/", account.set_language, name="set_language"),
     path("people/<int:pk>/", account.user_detail, name="user_detail"),
+    path("people/pick/", account.people_pick, name="people_pick"),
     # Sign-in security (SPEC §1.5)
     path("login/code/", security.signin_code, name="signin_code"),
     path("profile/security/", security.security_page, name="security"),

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.config.dictionary import dictionary_choices
+from guanxi.org.forms import PersonChoiceField, offer_colleagues
 from guanxi.org.models import Department, Role, User
 
 from .configuration import HIDEABLE
@@ -86,14 +87,12 @@ class PoolMoveForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    owner = forms.ModelChoiceField(User.objects.none(), label=_("Assign to"))
+    owner = PersonChoiceField(User.objects.none(), label=_("Assign to"))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from guanxi.org.selectors import directory
-
-        cast(Any, self.fields["owner"]).queryset = directory(actor=actor)
+        offer_colleagues(self.fields["owner"], actor)
 
 
 class NoteForm(forms.Form):
@@ -151,7 +150,7 @@ class PoolForm(forms.ModelForm):
 
 class HoldingLimitForm(forms.Form):
     department = forms.ModelChoiceField(Department.objects.none(), label=_("Department"), required=False)
-    user = forms.ModelChoiceField(User.objects.none(), label=_("Salesperson"), required=False)
+    user = PersonChoiceField(User.objects.none(), label=_("Salesperson"), required=False)
     holding_limit = forms.IntegerField(label=_("Customers owned at most"), min_value=1, required=False)
     lock_limit = forms.IntegerField(label=_("Locked customers at most"), min_value=0, required=False)
     won_counts = forms.NullBooleanField(
@@ -164,32 +163,28 @@ class HoldingLimitForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from guanxi.org.selectors import directory
-
         unit = actor.business_unit_id
         departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
         cast(Any, self.fields["department"]).queryset = departments.order_by("path")
-        cast(Any, self.fields["user"]).queryset = directory(actor=actor)
+        offer_colleagues(self.fields["user"], actor)
 
 
 class ViewLimitForm(forms.Form):
     role = forms.ModelChoiceField(Role.objects.none(), label=_("Role"), required=False)
     department = forms.ModelChoiceField(Department.objects.none(), label=_("Department"), required=False)
-    user = forms.ModelChoiceField(User.objects.none(), label=_("Salesperson"), required=False)
+    user = PersonChoiceField(User.objects.none(), label=_("Salesperson"), required=False)
     daily_views = forms.IntegerField(label=_("Pool customers opened per day"), min_value=0, help_text=_("0: no limit."))
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from django.db.models import Q
 
-        from guanxi.org.selectors import directory
-
         unit = actor.business_unit_id
         departments = Department.objects.filter(business_unit_id=unit) if unit else Department.objects.none()
         roles = Role.objects.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit)).order_by("name")
         cast(Any, self.fields["role"]).queryset = roles
         cast(Any, self.fields["department"]).queryset = departments.order_by("path")
-        cast(Any, self.fields["user"]).queryset = directory(actor=actor)
+        offer_colleagues(self.fields["user"], actor)
 
 
 class DecideForm(forms.Form):

@@ -11,8 +11,8 @@ from guanxi.core.config.custom_forms import add_custom_fields, custom_values_fro
 from guanxi.core.config.dictionary import dictionary_choices
 from guanxi.customers.forms import customer_by_ref, customer_ref_field
 from guanxi.customers.models import Contact, Customer
+from guanxi.org.forms import PeopleChoiceField, PersonChoiceField, offer_colleagues, offer_owners
 from guanxi.org.models import User
-from guanxi.org.selectors import directory, people_in_scope
 
 from . import selectors
 from .models import Competitor, Opportunity, Pipeline, Stage, Status
@@ -42,9 +42,9 @@ class OpportunityForm(forms.ModelForm):
         label=_("Probability (%)"), min_value=0, max_value=100, required=False,
         help_text=_("Empty: the stage's default probability."),
     )  # fmt: skip
-    owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
     competitors = forms.ModelMultipleChoiceField(Competitor.objects.none(), label=_("Competitors"), required=False)
-    collaborators = forms.ModelMultipleChoiceField(User.objects.none(), label=_("Collaborators"), required=False)
+    collaborators = PeopleChoiceField(User.objects.none(), label=_("Collaborators"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
 
     class Meta:
@@ -74,7 +74,7 @@ class OpportunityForm(forms.ModelForm):
             *dictionary_choices("customer_source", include=[self.instance.source]),
         ]
         fields["competitors"].queryset = selectors.competitors_visible(actor=actor)
-        fields["collaborators"].queryset = directory(actor=actor).exclude(pk=actor.pk)
+        offer_colleagues(fields["collaborators"], actor)
         contacts = Contact.objects.filter(customer=self.customer) if self.customer else Contact.objects.none()
         fields["contact"].queryset = contacts
         fields["contact"].required = False
@@ -94,11 +94,7 @@ class OpportunityForm(forms.ModelForm):
         fields["pipeline"].empty_label = _("The default pipeline")
         self.initial["amount"] = None  # empty: the total of the product lines
         fields["stage"].choices = [("", _("First stage of the pipeline")), *stage_choices(actor)]
-        owners = people_in_scope(actor, "opportunities")
-        if owners is None:
-            del fields["owner"]
-        else:
-            fields["owner"].queryset = owners
+        offer_owners(self, actor, "opportunities")
 
     def clean_customer_ref(self) -> str:
         text = self.cleaned_data.get("customer_ref", "").strip()
@@ -233,7 +229,7 @@ class OpportunityFilterForm(forms.Form):
         required=False,
         choices=[("", "---------"), *Status.choices, (CLOSED, _("Closed (won or lost)"))],
     )
-    owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
     close_from = forms.DateField(
         label=_("Closing from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -260,11 +256,7 @@ class OpportunityFilterForm(forms.Form):
         fields["pipeline"].queryset = pipelines
         fields["stage"].queryset = Stage.objects.filter(pipeline__in=pipelines).select_related("pipeline")
         fields["stage"].label_from_instance = lambda stage: f"{stage.pipeline.shown_name} · {stage.shown_name}"
-        owners = people_in_scope(actor, "opportunities")
-        if owners is None:
-            del fields["owner"]
-        else:
-            fields["owner"].queryset = owners
+        offer_owners(self, actor, "opportunities")
         if board:  # the board shows one pipeline's open stages as columns
             for name in ("stage", "status", "ordering", *REPORT_FILTERS):
                 del fields[name]

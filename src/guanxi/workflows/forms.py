@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.org.forms import PersonChoiceField, offer_people
 from guanxi.org.models import Role, User
 
 from .models import ApproverKind
@@ -24,15 +25,14 @@ class StepForm(forms.Form):
     kind = forms.ChoiceField(label=_("Approver"), choices=ApproverKind.choices)
     role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.none(), required=False)
     levels = forms.IntegerField(label=_("Levels up"), min_value=1, max_value=10, initial=1, required=False)
-    user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none(), required=False)
+    user = PersonChoiceField(label=_("Person"), queryset=User.objects.none(), required=False)
     min_amount = forms.DecimalField(label=_("From amount"), min_value=0, decimal_places=2, required=False)
 
     def __init__(self, *args: Any, unit_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["role"].queryset = Role.objects.filter(Q(business_unit__isnull=True) | Q(business_unit_id=unit_id))  # type: ignore[attr-defined]
-        self.fields["user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            department__business_unit_id=unit_id, status=User.Status.ACTIVE
-        )
+        colleagues = User.objects.filter(department__business_unit_id=unit_id, status=User.Status.ACTIVE)
+        offer_people(self.fields["user"], colleagues, "directory")
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=1, can_delete=True)

@@ -6,7 +6,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,7 +21,7 @@ from guanxi.core.middleware import ip_of
 from .. import security, services, two_factor
 from ..forms import LoginForm, PasswordChangeForm, ProfileForm
 from ..models import User
-from ..selectors import directory
+from ..selectors import directory, find_people, people_among
 from . import security as security_views
 
 
@@ -125,3 +125,13 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "org/user_detail.html",
         {"person": person, "reports": directory(actor=request.user).filter(manager=person)},
     )
+
+
+@login_required
+def people_pick(request: AuthedRequest) -> JsonResponse:
+    """Tom Select's options for a person menu too large to list (``PersonSelect``): the people the typed text
+    finds among the same people the menu offers."""
+    query = request.GET.get("q", "").strip()
+    people = people_among(actor=request.user, among=request.GET.get("among", ""))
+    found = find_people(people, query, limit=20) if query else []
+    return JsonResponse({"results": [{"value": pk, "text": name, "detail": dept} for pk, name, dept in found]})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +11,8 @@ from guanxi.core.forms import MultipleFileField
 from guanxi.core.uploads import files_help
 from guanxi.customers.forms import customer_by_ref, customer_ref_field
 from guanxi.customers.models import Customer
+from guanxi.org.forms import PersonChoiceField, offer_owners
 from guanxi.org.models import User
-from guanxi.org.selectors import people_in_scope
 
 from ..models import Opportunity
 from .models import ContractStatus
@@ -76,26 +76,17 @@ class ContractFilterForm(forms.Form):
     signed_from = forms.DateField(label=_("Signed from"), required=False, **DATE)  # type: ignore[arg-type]
     signed_to = forms.DateField(label=_("Signed until"), required=False, **DATE)  # type: ignore[arg-type]
     ends_by = forms.DateField(label=_("Ends by"), required=False, **DATE)  # type: ignore[arg-type]
-    owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
     deals = forms.BooleanField(label=_("Signed, in progress or done"), required=False)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owner_choices(self, actor, "contracts")
+        offer_owners(self, actor, "contracts")
 
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():
             return {}
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}
-
-
-def owner_choices(form: forms.Form, actor: User, module: str) -> None:
-    """The owner filter lists the colleagues in the actor's scope; with scope own there is nothing to choose."""
-    owners = people_in_scope(actor, module)
-    if owners is None:
-        del form.fields["owner"]
-    else:
-        cast(Any, form.fields["owner"]).queryset = owners
 
 
 class ReasonForm(forms.Form):

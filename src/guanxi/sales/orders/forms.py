@@ -7,9 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.org.forms import PersonChoiceField, offer_owners
 from guanxi.org.models import User
 
-from ..contracts.forms import DATE, CustomerPartForm, owner_choices
+from ..contracts.forms import DATE, CustomerPartForm
 from .models import OrderStatus
 
 
@@ -34,12 +35,12 @@ class OrderFilterForm(forms.Form):
     )
     ordered_from = forms.DateField(label=_("Ordered from"), required=False, **DATE)  # type: ignore[arg-type]
     ordered_to = forms.DateField(label=_("Ordered until"), required=False, **DATE)  # type: ignore[arg-type]
-    owner = forms.ModelChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
     deals = forms.BooleanField(label=_("Confirmed, delivered or done"), required=False)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owner_choices(self, actor, "orders")
+        offer_owners(self, actor, "orders")
 
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():
