@@ -267,6 +267,14 @@ class Plan(BulkRewrittenRecord, RelatedRecord):
             models.Index(
                 fields=["starts_at"], condition=Q(status="open", deleted_at__isnull=True), name="plan_open_start"
             ),
+            # The plan-completion report: a period's plans of any status by owner, type or origin, from the index
+            # alone (the indexes above hold open plans only, or every plan of an owner since the start).
+            models.Index(
+                fields=["due_at"],
+                include=["owner", "status", "kind", "origin"],
+                condition=Q(deleted_at__isnull=True),
+                name="plan_due",
+            ),
             # The rare links, for the rows that have them.
             models.Index(fields=["followup"], condition=Q(followup__isnull=False), name="plan_followup"),
             models.Index(fields=["template_step"], condition=Q(template_step__isnull=False), name="plan_template_step"),
