@@ -221,12 +221,21 @@ class Customer(BulkRewrittenRecord):
             models.Index(
                 fields=["owner"],
                 include=[
-                    "level", "status", "rating", "industry", "source", "province", "nature", "credit_rating",
-                    "satisfaction", "kind", "last_followup_at",
+                    "level",
+                    "status",
+                    "rating",
+                    "industry",
+                    "source",
+                    "province",
+                    "nature",
+                    "credit_rating",
+                    "satisfaction",
+                    "kind",
+                    "last_followup_at",
                 ],
                 condition=Q(deleted_at__isnull=True),
                 name="customer_composition",
-            ),  # fmt: skip
+            ),
             # The pool list: a pool's unowned customers, newest arrivals first.
             models.Index(
                 fields=["pool", "-pooled_at", "-id"],

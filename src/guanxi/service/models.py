@@ -154,12 +154,19 @@ class Ticket(MainRecord):
             models.Index(
                 fields=["created_at"],
                 include=[
-                    "business_unit", "type", "status", "priority", "channel", "assignee", "resolved_at", "breached_at",
+                    "business_unit",
+                    "type",
+                    "status",
+                    "priority",
+                    "channel",
+                    "assignee",
+                    "resolved_at",
+                    "breached_at",
                     "satisfaction",
                 ],
                 condition=Q(deleted_at__isnull=True),
                 name="ticket_created",
-            ),  # fmt: skip
+            ),
             # the SLA sweep: open tickets by their next deadline, not yet marked
             models.Index(
                 fields=["resolve_due_at"],
