@@ -106,7 +106,7 @@ class FollowUp(MainRecord, RelatedRecord):
             # from the index alone (without it, a week of a million customers' follow-ups was a full scan).
             models.Index(
                 fields=["occurred_at"],
-                include=["owner", "customer", "channel"],
+                include=["id", "owner", "customer", "channel"],
                 condition=Q(deleted_at__isnull=True),
                 name="followup_occurred",
             ),
@@ -271,7 +271,7 @@ class Plan(BulkRewrittenRecord, RelatedRecord):
             # alone (the indexes above hold open plans only, or every plan of an owner since the start).
             models.Index(
                 fields=["due_at"],
-                include=["owner", "status", "kind", "origin"],
+                include=["id", "owner", "status", "kind", "origin"],
                 condition=Q(deleted_at__isnull=True),
                 name="plan_due",
             ),

@@ -221,6 +221,7 @@ class Customer(BulkRewrittenRecord):
             models.Index(
                 fields=["owner"],
                 include=[
+                    "id",
                     "level",
                     "status",
                     "rating",

@@ -279,7 +279,7 @@ class Opportunity(MainRecord):
             # The funnel of a pipeline: the opportunities created in a period by stage, from the index alone.
             models.Index(
                 fields=["pipeline", "created_at"],
-                include=["owner", "stage", "status", "amount"],
+                include=["id", "owner", "stage", "status", "amount"],
                 condition=Q(deleted_at__isnull=True),
                 name="opportunity_funnel",
             ),
@@ -287,7 +287,7 @@ class Opportunity(MainRecord):
             # by closing time, from the index alone.
             models.Index(
                 fields=["closed_at"],
-                include=["status", "amount", "owner"],
+                include=["id", "status", "amount", "owner"],
                 condition=Q(deleted_at__isnull=True, closed_at__isnull=False),
                 name="opportunity_closed",
             ),

@@ -154,6 +154,7 @@ class Ticket(MainRecord):
             models.Index(
                 fields=["created_at"],
                 include=[
+                    "id",
                     "business_unit",
                     "type",
                     "status",
