@@ -320,7 +320,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "guanxi.core.rest.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "guanxi.core.rest.FilterBackend",  # django-filter's, its FilterSet classes built once
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

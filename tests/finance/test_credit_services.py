@@ -26,7 +26,7 @@ from guanxi.workflows.services import pending_request_for
 from tests.conftest import World
 from tests.sales.quoting import customer, product
 
-from .conftest import pay, plan, receivable_of
+from .conftest import contract_of, order_of, pay, plan, receivable_of
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 6, 1, 10, tzinfo=SH)
@@ -222,3 +222,20 @@ def test_a_customer_rated_d_needs_approval_even_for_a_small_order(money: World, 
     credit.credit_override_set(actor=money.bob, customer=client, rating="c", note="已承诺本周付清")
     other = orders.order_confirm(actor=money.alice, order=draft(money, client, 1))
     assert other.status == OrderStatus.CONFIRMED
+
+
+def test_what_a_customer_owes_adds_its_receivables_and_its_deals_without_one(money: World) -> None:
+    """The three statements of ``outstanding_of``: a receivable's amount less what was received, a signed
+    contract with no receivable yet, a confirmed order with none; by a list of customers and by a range."""
+    receivable = receivable_of(money, amount="10000.00")
+    contract = contract_of(money, amount="3000.50")  # signed, its receivable not opened yet
+    order = order_of(money)
+    nobody = customer(money.alice, "没有欠款的客户")
+    ids = [receivable.customer_id, contract.customer_id, order.customer_id, nobody.pk]
+    expected = {
+        receivable.customer_id: Decimal("10000.00"),
+        contract.customer_id: Decimal("3000.50"),
+        order.customer_id: order.total - order.received_amount,
+    }
+    assert order.total > 0 and dict(credit_selectors.outstanding_of(ids)) == expected
+    assert dict(credit_selectors.outstanding_of([], (min(ids), max(ids) + 1))) == expected

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db import connections, router
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
@@ -48,32 +49,56 @@ def _of(path: str, ids: list[int], id_range: IdRange | None) -> Q:
 def outstanding_of(customer_ids: Iterable[int], id_range: IdRange | None = None) -> dict[int, Decimal]:
     """By customer: what is still owed on its contracts and orders now. A receivable's amount less what was
     received; a signed contract or a confirmed order (not under a contract) that has no receivable yet, its
-    whole amount less what the order received. Three grouped queries whatever the number of customers."""
+    whole amount less what the order received. Three grouped statements whatever the number of customers,
+    written as SQL: the ORM's compiling of them cost three times their running on a customer's page (about
+    3 ms of the customers API's detail)."""
     ids = list(customer_ids)
     owed: dict[int, Decimal] = defaultdict(Decimal)
     if not ids and id_range is None:
         return owed
-    for row in (
-        Receivable.objects.filter(_of("customer_id", ids, id_range))
-        .values("customer_id")
-        .annotate(total=Sum(ExpressionWrapper(F("amount") - F("received"), output_field=MONEY)))
-    ):
-        owed[row["customer_id"]] += row["total"] or ZERO
-    for row in (
-        Contract.objects.filter(_of("customer_id", ids, id_range), status__in=MONEY_CONTRACT, receivable__isnull=True)
-        .values("customer_id")
-        .annotate(total=Sum("amount"))
-    ):
-        owed[row["customer_id"]] += row["total"] or ZERO
-    for row in (
-        Order.objects.filter(
-            _of("customer_id", ids, id_range), status__in=MONEY_ORDER, contract__isnull=True, receivable__isnull=True
-        )
-        .values("customer_id")
-        .annotate(total=Sum(ExpressionWrapper(F("total") - F("received_amount"), output_field=MONEY)))
-    ):
-        owed[row["customer_id"]] += row["total"] or ZERO
-    for pk, total in owed.items():  # SQLite sums decimals as floating point
+    connection = connections[router.db_for_read(Receivable)]  # a report's, on the replica (core.replica)
+    ops = connection.ops
+
+    def table(model: Any) -> str:
+        return ops.quote_name(model._meta.db_table)
+
+    def of(alias: str) -> tuple[str, list[Any]]:
+        if id_range is not None:
+            return f"{alias}.customer_id >= %s AND {alias}.customer_id < %s", list(id_range)
+        return f"{alias}.customer_id IN ({', '.join(['%s'] * len(ids))})", ids
+
+    def among(values: Iterable[str]) -> tuple[str, list[str]]:
+        listed = [str(value) for value in values]
+        return f"IN ({', '.join(['%s'] * len(listed))})", listed
+
+    receivables, contracts, orders = table(Receivable), table(Contract), table(Order)
+    for alias in ("r", "c", "o"):
+        where, params = of(alias)
+        if alias == "r":
+            sql = f"SELECT r.customer_id, SUM(r.amount - r.received) FROM {receivables} r WHERE {where}"
+        elif alias == "c":
+            statuses, listed = among(MONEY_CONTRACT)
+            sql = (
+                f"SELECT c.customer_id, SUM(c.amount) FROM {contracts} c"
+                f" LEFT OUTER JOIN {receivables} r ON c.id = r.contract_id"
+                f" WHERE c.deleted_at IS NULL AND {where} AND r.id IS NULL AND c.status {statuses}"
+            )
+            params = [*params, *listed]
+        else:
+            statuses, listed = among(MONEY_ORDER)
+            sql = (
+                f"SELECT o.customer_id, SUM(o.total - o.received_amount) FROM {orders} o"
+                f" LEFT OUTER JOIN {receivables} r ON o.id = r.order_id"
+                f" WHERE o.deleted_at IS NULL AND {where} AND o.contract_id IS NULL AND r.id IS NULL"
+                f" AND o.status {statuses}"
+            )
+            params = [*params, *listed]
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} GROUP BY 1", params)
+            for customer_id, total in cursor.fetchall():
+                if total is not None:  # SQLite sums decimals as floating point
+                    owed[customer_id] += total if isinstance(total, Decimal) else Decimal(str(total))
+    for pk, total in owed.items():
         owed[pk] = Decimal(total).quantize(FEN)
     return owed
 
@@ -190,7 +215,6 @@ def _bucket(today: date, low: int, high: int | None) -> Q:
 class Credit:
     customer_id: int
     rating: str
-    rating_label: str
     limit: Decimal
     outstanding: Decimal
     computed_rating: str = ""
@@ -198,6 +222,11 @@ class Credit:
     reasons: list[dict[str, Any]] = field(default_factory=list)
     rated_at: datetime | None = None
     override: CreditOverride | None = None
+
+    @property
+    def rating_label(self) -> str:
+        """Read when a page shows it: the API's ``credit`` (``as_json``) has no label and reads no dictionary."""
+        return _label(dictionary_labels("credit_rating"), self.rating)
 
     @property
     def available(self) -> Decimal:
@@ -244,10 +273,9 @@ def credits_of(customer_ids: Iterable[int], *, known: Mapping[int, tuple[int, st
     overrides = {row.customer_id: row for row in CreditOverride.objects.filter(customer_id__in=ids,
                                                                                removed_at__isnull=True)}  # fmt: skip
     owed = outstanding_of(ids)
-    labels = dictionary_labels("credit_rating")
     found = {
         pk: Credit(
-            customer_id=pk, rating=row.rating, rating_label=_label(labels, row.rating), limit=row.limit,
+            customer_id=pk, rating=row.rating, limit=row.limit,
             outstanding=owed.get(pk, ZERO), computed_rating=row.computed_rating, computed_limit=row.computed_limit,
             reasons=list(row.reasons), rated_at=row.rated_at, override=overrides.get(pk),
         )
@@ -264,7 +292,7 @@ def credits_of(customer_ids: Iterable[int], *, known: Mapping[int, tuple[int, st
         if limit is None:
             limit = limits[(unit, level or "")] = limit_default(unit, level or "")
         found[pk] = Credit(
-            customer_id=pk, rating="", rating_label=_label(labels, ""), limit=limit, outstanding=owed.get(pk, ZERO),
+            customer_id=pk, rating="", limit=limit, outstanding=owed.get(pk, ZERO),
             computed_limit=limit, reasons=[{"code": "no_history", "rating": ""}],
         )  # fmt: skip
     return found
@@ -323,8 +351,7 @@ def credit_shown(customer_id: int) -> Credit:
     history = histories([(pk, level or "", last is not None)], timezone.now())[pk]
     rating, reasons = rate(history, settings)
     limit = default_limit(level or "", settings)
-    label = _label(dictionary_labels("credit_rating"), rating)
     return Credit(
-        customer_id=pk, rating=rating, rating_label=label, limit=limit, outstanding=history.outstanding,
+        customer_id=pk, rating=rating, limit=limit, outstanding=history.outstanding,
         computed_rating=rating, computed_limit=limit, reasons=reasons,
     )  # fmt: skip
