@@ -216,6 +216,27 @@ class Customer(BulkRewrittenRecord):
             models.Index(
                 fields=["owner", "status"], condition=Q(deleted_at__isnull=True), name="customer_owner_status"
             ),
+            # The composition and quiet-customer reports of an owner, a team or a unit, from the index alone: a
+            # salesperson with 80,000 customers read 40,000 pages of the table for one GROUP BY.
+            models.Index(
+                fields=["owner"],
+                include=[
+                    "id",
+                    "level",
+                    "status",
+                    "rating",
+                    "industry",
+                    "source",
+                    "province",
+                    "nature",
+                    "credit_rating",
+                    "satisfaction",
+                    "kind",
+                    "last_followup_at",
+                ],
+                condition=Q(deleted_at__isnull=True),
+                name="customer_composition",
+            ),
             # The pool list: a pool's unowned customers, newest arrivals first.
             models.Index(
                 fields=["pool", "-pooled_at", "-id"],

@@ -276,6 +276,21 @@ class Opportunity(MainRecord):
             ),
             models.Index(fields=["customer", "status"], name="opportunity_customer_status"),
             models.Index(fields=["status", "expected_close_date"], name="opportunity_status_close"),
+            # The funnel of a pipeline: the opportunities created in a period by stage, from the index alone.
+            models.Index(
+                fields=["pipeline", "created_at"],
+                include=["id", "owner", "stage", "status", "amount"],
+                condition=Q(deleted_at__isnull=True),
+                name="opportunity_funnel",
+            ),
+            # Wins and losses of a period (the reports, the executive's card, targets by won opportunities),
+            # by closing time, from the index alone.
+            models.Index(
+                fields=["closed_at"],
+                include=["id", "status", "amount", "owner"],
+                condition=Q(deleted_at__isnull=True, closed_at__isnull=False),
+                name="opportunity_closed",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(probability__lte=100), name="opportunity_probability_max_100"),

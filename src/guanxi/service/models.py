@@ -149,6 +149,25 @@ class Ticket(MainRecord):
                 condition=Q(deleted_at__isnull=True, status__in=["new", "assigned", "in_progress"]),
                 name="ticket_open_customer",
             ),
+            # the service analysis: a period's tickets by type, status, priority, channel or agent, with their
+            # measures, from the index alone (a company-wide reader has no unit to narrow by)
+            models.Index(
+                fields=["created_at"],
+                include=[
+                    "id",
+                    "business_unit",
+                    "type",
+                    "status",
+                    "priority",
+                    "channel",
+                    "assignee",
+                    "resolved_at",
+                    "breached_at",
+                    "satisfaction",
+                ],
+                condition=Q(deleted_at__isnull=True),
+                name="ticket_created",
+            ),
             # the SLA sweep: open tickets by their next deadline, not yet marked
             models.Index(
                 fields=["resolve_due_at"],
