@@ -11,16 +11,19 @@ from tests.e2e.test_shell import sign_in
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_salesperson_registers_finds_and_opens_a_customer_then_a_manager_transfers_it(
-    live_server: object, page: Page
-) -> None:
+def _sales_office() -> tuple[World, User]:
+    """Alice sells, Bob manages the Shanghai office, Dora sells beside Alice."""
     world = World()
     grant(world.alice, "salesperson")
     grant(world.bob, "sales_manager")
-    dora = grant(
-        User.objects.create_user("dora", "Strong-Pass-2026", display_name="朵拉", department=world.shanghai),
-        "salesperson",
-    )
+    dora = User.objects.create_user("dora", "Strong-Pass-2026", display_name="朵拉", department=world.shanghai)
+    return world, grant(dora, "salesperson")
+
+
+def test_a_salesperson_registers_finds_and_opens_a_customer_then_a_manager_transfers_it(
+    live_server: object, page: Page
+) -> None:
+    _world, dora = _sales_office()
     base = str(live_server)
 
     sign_in(page, base, "alice")
@@ -59,13 +62,7 @@ def test_a_salesperson_registers_finds_and_opens_a_customer_then_a_manager_trans
 def test_a_manager_bulk_transfers_two_customers_and_saves_a_filter_as_a_pill(live_server: object, page: Page) -> None:
     from tests.customers.test_services import register
 
-    world = World()
-    grant(world.alice, "salesperson")
-    grant(world.bob, "sales_manager")
-    dora = grant(
-        User.objects.create_user("dora", "Strong-Pass-2026", display_name="朵拉", department=world.shanghai),
-        "salesperson",
-    )
+    world, dora = _sales_office()
     one, two = register(world.alice, "甲贸易公司"), register(world.alice, "乙贸易公司", contact={})
     register(world.alice, "丙贸易公司", contact={})
     base = str(live_server)
@@ -98,13 +95,7 @@ def test_person_menus_of_a_large_company_are_searched_by_typing(
     from tests.customers.test_services import register
 
     monkeypatch.setattr(org_forms, "PEOPLE_LISTED", 1)  # every menu here is "large"
-    world = World()
-    grant(world.alice, "salesperson")
-    grant(world.bob, "sales_manager")
-    dora = grant(
-        User.objects.create_user("dora", "Strong-Pass-2026", display_name="朵拉", department=world.shanghai),
-        "salesperson",
-    )
+    world, dora = _sales_office()
     one = register(world.alice, "甲贸易公司")
     register(world.alice, "乙贸易公司", contact={})
     base = str(live_server)
