@@ -13,7 +13,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from guanxi.marketing.campaigns.models import Campaign, CampaignCost, CampaignResponse
+from guanxi.marketing.campaigns import results
+from guanxi.marketing.campaigns.models import Campaign, CampaignCost, CampaignResponse, CampaignResult
 from guanxi.marketing.messages.models import MessageTemplate, OptOut
 from guanxi.org.models import BusinessUnit, User
 
@@ -26,8 +27,14 @@ BIG = "基准：全量客户短信推广"
 
 
 def prepare(out: Out, *, campaigns: int = CAMPAIGNS, audience: int = AUDIENCE) -> None:
-    if Campaign.all_objects.filter(name=BIG).exists():
-        return
+    if not Campaign.all_objects.filter(name=BIG).exists():
+        _load(out, campaigns=campaigns, audience=audience)
+    if not CampaignResult.objects.exists():  # the nightly rebuild every deployment runs (marketing.tasks)
+        started = time.monotonic()
+        out(f"marketing: {results.rebuild(timezone.now())} in {time.monotonic() - started:.0f} s")
+
+
+def _load(out: Out, *, campaigns: int, audience: int) -> None:
     unit = BusinessUnit.objects.filter(code="bench").first()
     admin = User.objects.filter(username="bench.admin").first()
     if unit is None or admin is None:

@@ -4,7 +4,7 @@ answer correctly."""
 import pytest
 from django.conf import settings
 
-from guanxi.marketing.campaigns.models import Campaign, CampaignMember
+from guanxi.marketing.campaigns.models import Campaign, CampaignMember, CampaignResult
 from tests.bench import dataset, dataset_marketing, harness
 
 postgres_only = pytest.mark.skipif(
@@ -21,6 +21,7 @@ def test_the_benchmark_marketing_rows_load_and_their_cases_answer(db: None) -> N
     dataset_marketing.prepare(lambda line: None, campaigns=50, audience=2000)
     counts = (Campaign.objects.count(), CampaignMember.objects.count())
     assert counts[0] == 51 and counts[1] > 1000
+    assert CampaignResult.objects.filter(stale=False).count() == 51 * 2  # the nightly rebuild, both models
     dataset_marketing.prepare(lambda line: None, campaigns=50, audience=2000)  # idempotent
     assert (Campaign.objects.count(), CampaignMember.objects.count()) == counts
     picks = harness.Picks()
