@@ -4,7 +4,6 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -20,21 +19,11 @@ from .selectors import directory, people_in_scope
 PEOPLE_LISTED = 200  # a menu lists everyone up to this many; past it, typing searches (person_picker.js)
 
 
-class _PeopleChoices(ModelChoiceIterator):
-    """The options read as (pk, name, username) rows: an owner filter lists hundreds of people, and a model
-    instance per option was a large part of a list page's time. The label is ``str(user)``."""
-
-    def __iter__(self) -> Any:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for pk, name, username in self.queryset.values_list("pk", "display_name", "username"):
-            yield (pk, name or username)
-
-
 class PersonSelect(forms.Select):
-    """A person menu over a group of any size: up to PEOPLE_LISTED people are listed; past that only the
-    chosen ones, and typing asks ``org:people_pick`` for the others among the same people (``among``, the
-    name ``org.selectors.people_among`` knows them by). The page costs one bounded query either way."""
+    """A person menu over a group of any size: up to PEOPLE_LISTED people are listed, read as (pk, name, username)
+    rows rather than a model instance each; past that only the chosen ones, and typing asks ``org:people_pick``
+    for the others among the same people (``among``, the name ``org.selectors.people_among`` knows them by). The
+    page costs one bounded query either way."""
 
     among = ""
 
@@ -66,17 +55,14 @@ class PeopleSelect(PersonSelect, forms.SelectMultiple):
 
 
 class PersonChoiceField(forms.ModelChoiceField):
-    """A choice of one user among a queryset of users, its options listed without a model instance each
-    (the chosen one is still cleaned to a ``User``); a large group is searched rather than listed."""
+    """A choice of one user among a queryset of users (cleaned to a ``User``), listed or searched by its widget."""
 
-    iterator = _PeopleChoices
     widget = PersonSelect
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     """Several users among a queryset of users, listed or searched as ``PersonChoiceField``."""
 
-    iterator = _PeopleChoices
     widget = PeopleSelect
 
 

@@ -32,13 +32,13 @@ def colleagues_of(user: User, *, limit: int = 8) -> list[User]:
     return list(directory(actor=user).filter(department_id=user.department_id).exclude(pk=user.pk)[:limit])
 
 
+def _named(query: str) -> Q:
+    """People whose name, username or mobile holds the typed text."""
+    return Q(display_name__icontains=query) | Q(username__icontains=query) | Q(mobile__contains=query)
+
+
 def search_people(*, actor: User, query: str, limit: int) -> list[Hit]:
-    match = (
-        Q(display_name__icontains=query)
-        | Q(username__icontains=query)
-        | Q(mobile__contains=query)
-        | Q(email__icontains=query)
-    )
+    match = _named(query) | Q(email__icontains=query)
     return [
         Hit(
             str(user),
@@ -175,8 +175,7 @@ def people_among(*, actor: User, among: str) -> QuerySet[User]:
 
 def find_people(people: QuerySet[User], query: str, *, limit: int) -> list[tuple[int, str, str]]:
     """(pk, name, department) of the people whose name, username or mobile holds ``query``, for a menu's search."""
-    match = Q(display_name__icontains=query) | Q(username__icontains=query) | Q(mobile__contains=query)
-    rows = people.filter(match).order_by("display_name", "pk")
+    rows = people.filter(_named(query)).order_by("display_name", "pk")
     return [
         (pk, name or username, department or "")
         for pk, name, username, department in rows.values_list("pk", "display_name", "username", "department__name")[

@@ -62,37 +62,34 @@ def outstanding_of(customer_ids: Iterable[int], id_range: IdRange | None = None)
     def table(model: Any) -> str:
         return ops.quote_name(model._meta.db_table)
 
-    def of(alias: str) -> tuple[str, list[Any]]:
-        if id_range is not None:
-            return f"{alias}.customer_id >= %s AND {alias}.customer_id < %s", list(id_range)
-        return f"{alias}.customer_id IN ({', '.join(['%s'] * len(ids))})", ids
+    customers: list[Any] = list(id_range) if id_range is not None else ids
 
-    def among(values: Iterable[str]) -> tuple[str, list[str]]:
-        listed = [str(value) for value in values]
-        return f"IN ({', '.join(['%s'] * len(listed))})", listed
+    def of(alias: str) -> str:
+        """The alias's rows of the customers asked for (their parameters: ``customers``)."""
+        if id_range is not None:
+            return f"{alias}.customer_id >= %s AND {alias}.customer_id < %s"
+        return f"{alias}.customer_id IN ({', '.join(['%s'] * len(ids))})"
+
+    def among(values: Iterable[str]) -> str:
+        return f"IN ({', '.join(['%s'] * len(list(values)))})"
 
     receivables, contracts, orders = table(Receivable), table(Contract), table(Order)
-    for alias in ("r", "c", "o"):
-        where, params = of(alias)
-        if alias == "r":
-            sql = f"SELECT r.customer_id, SUM(r.amount - r.received) FROM {receivables} r WHERE {where}"
-        elif alias == "c":
-            statuses, listed = among(MONEY_CONTRACT)
-            sql = (
-                f"SELECT c.customer_id, SUM(c.amount) FROM {contracts} c"
-                f" LEFT OUTER JOIN {receivables} r ON c.id = r.contract_id"
-                f" WHERE c.deleted_at IS NULL AND {where} AND r.id IS NULL AND c.status {statuses}"
-            )
-            params = [*params, *listed]
-        else:
-            statuses, listed = among(MONEY_ORDER)
-            sql = (
-                f"SELECT o.customer_id, SUM(o.total - o.received_amount) FROM {orders} o"
-                f" LEFT OUTER JOIN {receivables} r ON o.id = r.order_id"
-                f" WHERE o.deleted_at IS NULL AND {where} AND o.contract_id IS NULL AND r.id IS NULL"
-                f" AND o.status {statuses}"
-            )
-            params = [*params, *listed]
+    statements = [
+        (f"SELECT r.customer_id, SUM(r.amount - r.received) FROM {receivables} r WHERE {of('r')}", customers),
+        (
+            f"SELECT c.customer_id, SUM(c.amount) FROM {contracts} c"
+            f" LEFT OUTER JOIN {receivables} r ON c.id = r.contract_id"
+            f" WHERE c.deleted_at IS NULL AND {of('c')} AND r.id IS NULL AND c.status {among(MONEY_CONTRACT)}",
+            [*customers, *map(str, MONEY_CONTRACT)],
+        ),
+        (
+            f"SELECT o.customer_id, SUM(o.total - o.received_amount) FROM {orders} o"
+            f" LEFT OUTER JOIN {receivables} r ON o.id = r.order_id WHERE o.deleted_at IS NULL AND {of('o')}"
+            f" AND o.contract_id IS NULL AND r.id IS NULL AND o.status {among(MONEY_ORDER)}",
+            [*customers, *map(str, MONEY_ORDER)],
+        ),
+    ]
+    for sql, params in statements:
         with connection.cursor() as cursor:
             cursor.execute(f"{sql} GROUP BY 1", params)
             for customer_id, total in cursor.fetchall():
