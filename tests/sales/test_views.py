@@ -26,6 +26,16 @@ def test_the_board_shows_a_column_per_open_stage_with_totals(sales: World) -> No
     assert "甲" in response.text and 'data-move-url="' in response.text
 
 
+def test_the_board_and_the_funnel_open_on_the_pipeline_the_readers_deals_are_in(sales: World) -> None:
+    dealership = Pipeline.objects.get(code="dealership")
+    open_opportunity(sales.charlie, name="试驾", pipeline=dealership, stage=stage("visit", "dealership"))
+    board = client_for(sales.charlie).get(reverse("sales:board"))
+    assert board.context["pipeline"] == dealership  # not the group's default, where Charlie has nothing
+    funnel = client_for(sales.charlie).get(reverse("analytics:report", args=["funnel"]))
+    assert f'<option value="{dealership.pk}" selected>' in funnel.text
+    assert client_for(sales.alice).get(reverse("sales:board")).context["pipeline"] == project()  # no deals yet
+
+
 def test_a_cards_menu_moves_it_without_dragging(sales: World) -> None:
     opportunity = open_opportunity(sales.alice, name="甲", contact=None, need="ERP")
     Opportunity.objects.filter(pk=opportunity.pk).update(contact=opportunity.customer.contacts.get())

@@ -81,12 +81,15 @@ def pipelines_visible(*, actor: User) -> QuerySet[Pipeline]:
 
 
 def pipeline_for(*, actor: User, pk: Any = None) -> Pipeline | None:
+    """The pipeline asked for, else the one the actor's latest opportunity is in (a car dealer's team works the
+    dealership pipeline, whichever is the group's default), else the first visible."""
     rows = pipelines_visible(actor=actor)
     if pk:
         chosen = rows.filter(pk=pk).first() if str(pk).isdigit() else None
         if chosen:
             return chosen
-    return rows.first()
+    latest = Opportunity.objects.visible_to(actor).order_by("-pk").values("pipeline_id")[:1]
+    return rows.filter(pk__in=latest).first() or rows.first()
 
 
 def open_stages(pipeline: Pipeline) -> list[Stage]:

@@ -39,7 +39,7 @@ def _pipeline_field(actor: User) -> forms.ModelChoiceField[Pipeline]:
 
 
 def _default_pipeline(actor: User) -> Pipeline | None:
-    return sales_selectors.pipelines_visible(actor=actor).first()
+    return sales_selectors.pipeline_for(actor=actor)
 
 
 PIPELINE = ExtraFilter(
