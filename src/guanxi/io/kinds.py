@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from guanxi.core.config.custom_fields import custom_fields_for
 from guanxi.core.config.dictionary import dictionary_labels
 from guanxi.core.errors import DomainError
+from guanxi.core.memo import remembered
 from guanxi.core.models import CustomField
 from guanxi.core.scope import owner_in_scope
 from guanxi.customers import keys
@@ -245,21 +247,23 @@ def _category_named(actor: User, text: str) -> ProductCategory:
 
 def _code_of(column: Column, text: str) -> str:
     """A label in either language, or the code itself; the service then checks that it is allowed."""
-    from django.utils import translation
-
     wanted = reading.folded(text).casefold()
+    return _codes_by_text(column).get(wanted, text)  # unknown: the record's own validation refuses it in its words
+
+
+@remembered
+def _codes_by_text(column: Column) -> dict[str, str]:
+    """What a cell may say for each code, first match first: the code or its label in the reader's language,
+    then its Chinese label, then its English one (read once per job, not once per cell)."""
+    codes: dict[str, str] = {}
     for code, label in column.allowed().items():
-        if wanted in (code.casefold(), reading.folded(label).casefold()):
-            return code
+        codes.setdefault(code.casefold(), code)
+        codes.setdefault(reading.folded(label).casefold(), code)
     for language in ("zh-hans", "en"):
         with translation.override(language):
-            for code, label in column.allowed().items():
-                if wanted == reading.folded(str(label)).casefold():
-                    return code
-            for code, label in column.choices:
-                if wanted == reading.folded(str(label)).casefold():
-                    return code
-    return text  # unknown: the record's own validation refuses it in its words
+            for code, label in [*column.allowed().items(), *column.choices]:
+                codes.setdefault(reading.folded(str(label)).casefold(), code)
+    return codes
 
 
 def _customer_named(actor: User, text: str) -> Customer:
