@@ -6,6 +6,7 @@ from itertools import count
 
 import pytest
 import time_machine
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -237,6 +238,21 @@ def test_the_pool_page_lists_masked_leads_and_claims(sales: Sales) -> None:
     back = client_for(sales.alice).post(f"/leads/{lead.pk}/return/", {"reason": "不需要"})
     assert back.status_code == 302
     assert Lead.objects.get(pk=lead.pk).owner_id is None
+
+
+def test_the_pool_bar_claims_the_selected_leads_of_its_own_pool_only(sales: Sales) -> None:
+    pool = unit_pool(sales)
+    other = pools.lead_pool_save(actor=sales.root, pool=None, data={"name": "展会线索"})
+    here, there = pooled(sales, pool, "张三"), pooled(sales, other, "李四")
+    client = client_for(sales.alice)
+    refused = client.post(f"/leads/pools/{pool.pk}/act/", {"action": "claim", "ids": [here.pk, there.pk]})
+    assert [m.message for m in get_messages(refused.wsgi_request)] == ["部分所选线索已不在线索池中，本次未做任何操作。"]
+    assert not Lead.objects.filter(owner=sales.alice).exists()  # all or nothing
+    done = client.post(f"/leads/pools/{pool.pk}/act/", {"action": "claim", "ids": [here.pk]})
+    assert [m.message for m in get_messages(done.wsgi_request)][-1] == "已处理 1 条线索。"
+    assert list(Lead.objects.filter(owner=sales.alice)) == [here]
+    assert client.post(f"/leads/pools/{pool.pk}/act/", {"action": "wave", "ids": [there.pk]}).status_code == 302
+    assert Lead.objects.get(pk=there.pk).owner_id is None  # an action the bar has not: nothing done
 
 
 def test_the_pool_settings_page_makes_a_pool(sales: Sales) -> None:

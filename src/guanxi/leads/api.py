@@ -428,7 +428,7 @@ class LeadPoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         row = self.get_object()
         body = LeadPoolIdsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rows = pool_rules.pooled_leads(self.actor).filter(pool=row)
+        rows = pool_rules.pooled_leads(self.actor, [row.pk])  # the pool was just found among those they see
         leads = pools.leads_selected(self.actor, body.validated_data.get("ids", []), rows)
         return Response({"done": len(pools.leads_claim(actor=self.actor, leads=leads))})
 

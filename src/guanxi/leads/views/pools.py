@@ -80,18 +80,21 @@ def pool_act(request: AuthedRequest, pk: int) -> HttpResponse:
     """The bulk bar of one pool: claim the selected leads, or (a manager) assign or move them."""
     pool = get_object_or_404(rules.pools_visible(request.user), pk=pk)
     back = _back(request, pool.get_absolute_url())
-    form = LeadPoolActionForm(request.POST, actor=request.user, pool=pool)
     ids = request.POST.getlist("ids")
+    if request.POST.get("action") == "claim":  # anyone's action: the form's people and pools are a manager's
+        in_pool = rules.pooled_leads(request.user, [pool.pk])  # the pool was just found among those they see
+        done = attempt(
+            None,
+            request,
+            lambda: pools.leads_claim(actor=request.user, leads=pools.leads_selected(request.user, ids, in_pool)),
+        )
+        return _acted(request, len(done) if done else 0, back)
+    form = LeadPoolActionForm(request.POST, actor=request.user, pool=pool)
     if not form.is_valid():
         messages.error(request, _("Choose what to do with the selected leads."))
         return redirect(back)
     data = form.cleaned_data
-    if data["action"] == "claim":
-        done = attempt(
-            None, request, lambda: pools.leads_claim(actor=request.user, leads=pools.leads_selected(request.user, ids))
-        )
-        count = len(done) if done else 0
-    elif data["action"] == "assign":
+    if data["action"] == "assign":
         if data["owner"] is None:
             messages.error(request, _("Choose the new owner."))
             return redirect(back)
@@ -108,6 +111,10 @@ def pool_act(request: AuthedRequest, pk: int) -> HttpResponse:
             request,
             lambda: pools.leads_move(actor=request.user, pool=pool, ids=None if every else ids, target=data["target"]),
         )
+    return _acted(request, count, back)
+
+
+def _acted(request: AuthedRequest, count: int | None, back: str) -> HttpResponse:
     if count:
         messages.success(request, ngettext("%(count)d lead done.", "%(count)d leads done.", count) % {"count": count})
     return redirect(back)
