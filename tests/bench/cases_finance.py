@@ -6,6 +6,7 @@ row written, rolled back each time); the available credit beside the order form 
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from guanxi.finance.models import PaymentPlan, Receipt, Receivable
 from guanxi.finance.services.receipts import _approved
 from guanxi.workflows.models import ApprovalRequest
 
+from .dataset_finance import vacuum_after_earlier_runs
 from .harness import NotBuilt, Picks, Probe, case, has_text, url
 
 COMPANY, SALESPERSON, APPROVE, SWEEP_MS = 500, 100, 50, 10_000
@@ -33,20 +35,30 @@ class _Undo(Exception):
 def ageing_company(picks: Picks) -> Probe:
     if not Receivable.objects.exists():
         raise NotBuilt("receivables (dataset_finance)")
+    _as_autovacuum_leaves_them()
     return Probe(picks.admin, url("finance:receivables"), check=has_text("receivable-totals"))
 
 
 @case("receivables ageing (salesperson)", target_ms=SALESPERSON, group="finance")
 def ageing_salesperson(picks: Picks) -> Probe:
+    _as_autovacuum_leaves_them()
     return Probe(picks.salesperson, url("finance:receivables"), check=has_text("receivable-totals"))
 
 
 @case("receivables ageing as of 90 days ago, by contract (salesperson)", target_ms=SALESPERSON, group="finance")
 def ageing_salesperson_past(picks: Picks) -> Probe:
     day = (timezone.localdate() - timedelta(days=90)).isoformat()
+    _as_autovacuum_leaves_them()
     return Probe(
         picks.salesperson, url("finance:receivables", as_of=day, by="record"), check=has_text("receivable-totals")
     )
+
+
+def _as_autovacuum_leaves_them() -> None:
+    """The reports read the plans through index-only scans: the overdue sweep of an earlier run (rolled back)
+    left their pages marked as not all-visible, so each row was read from the table as well (50 ms instead of
+    25 for one salesperson's plans). A live system's autovacuum clears that; a run with --no-prepare did not."""
+    vacuum_after_earlier_runs(lambda line: print(f"    {line}", file=sys.stderr))
 
 
 @case("approve a receipt, allocated to the plans (finance)", target_ms=APPROVE, group="finance")

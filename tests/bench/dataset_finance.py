@@ -64,7 +64,7 @@ def prepare(out: Out) -> None:
 
     contracts(out)
     if Receivable.objects.exists():
-        _vacuum_after_earlier_runs(out)
+        vacuum_after_earlier_runs(out)
         return
     started = time.monotonic()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -83,7 +83,7 @@ SWEPT_TABLES = [
 REWRITTEN_TABLES = {"finance_paymentplan"}  # the overdue sweep rewrites every unpaid instalment past its date
 
 
-def _vacuum_after_earlier_runs(out: Out) -> None:
+def vacuum_after_earlier_runs(out: Out) -> None:
     """The load's updates (the received instalments, the roll-ups) and the sweep and approval cases, rolled
     back so that every run finds the same work, leave dead row versions behind, and nothing vacuums them on
     the benchmark server: the tables were twice their size and never had their visibility map set. Vacuum
