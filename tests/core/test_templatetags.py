@@ -10,7 +10,8 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from guanxi.core.context import amounts_in_wan
-from guanxi.core.templatetags.guanxi import _currency, active_filters, mailto, money, tel
+from guanxi.core.money import _currency
+from guanxi.core.templatetags.guanxi import active_filters, mailto, money, tel
 
 
 def test_money_follows_the_locale() -> None:

@@ -68,7 +68,7 @@ def test_bad_money_input_is_refused_by_field(money: World) -> None:
         answer = alice.post("/api/v1/receipts/", {**base, "amount": amount}, **JSON)
         assert answer.status_code == 400 and "amount" in answer.json(), (amount, answer.content)
     over = alice.post("/api/v1/receipts/", {**base, "amount": "1000.01"}, **JSON)
-    assert over.status_code == 400 and "1000.00" in over.json()["amount"][0]
+    assert over.status_code == 400 and "¥1,000.00" in over.json()["amount"][0]
     future = (timezone.localdate() + timedelta(days=1)).isoformat()
     assert (
         "received_on" in alice.post("/api/v1/receipts/", {**base, "amount": "1", "received_on": future}, **JSON).json()

@@ -9,6 +9,8 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.money import money_text
+
 from .models import InvoiceKind, PaymentPlan, ReceiptMethod
 
 
@@ -42,6 +44,10 @@ class GenerateForm(forms.Form):
     )  # fmt: skip
 
 
+def _plan_label(plan: PaymentPlan) -> str:
+    return f"#{plan.number} · {plan.due_on:%Y-%m-%d} · {money_text(plan.outstanding)}"
+
+
 class ReceiptForm(forms.Form):
     received_on = forms.DateField(label=_("Date received"), widget=DateInput())
     amount = AmountField()
@@ -60,7 +66,7 @@ class ReceiptForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["chosen_plans"]
         field.queryset = plans if plans is not None else PaymentPlan.objects.none()  # type: ignore[attr-defined]
-        field.label_from_instance = lambda plan: f"#{plan.number} · {plan.due_on:%Y-%m-%d} · ¥{plan.outstanding}"  # type: ignore[attr-defined]
+        field.label_from_instance = _plan_label  # type: ignore[attr-defined]
 
     def data_for_service(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

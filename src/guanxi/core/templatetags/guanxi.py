@@ -1,27 +1,16 @@
 """Template helpers shared by every page: locale-aware money and form widgets styled for Tabler."""
 
-import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from babel import Locale
-from babel.numbers import (
-    format_currency,
-    get_currency_precision,
-    get_currency_symbol,
-    get_decimal_symbol,
-    get_group_symbol,
-)
 from django import forms, template
-from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, to_locale
 
 from guanxi.core.config.units import config_may_change
-from guanxi.core.context import amounts_in_wan
+from guanxi.core.money import money_text
 from guanxi.core.navigation import menu_html
 from guanxi.core.permissions import has_perm
 
@@ -34,63 +23,13 @@ def menu(items: Any, current_path: str) -> SafeString:
     return menu_html(items, current_path)
 
 
-WAN = 10_000
-
-
 @register.filter
 def money(amount: Decimal | float | int | None, currency: str = "") -> str:
     """¥1,234.50 in Chinese, CN¥1,234.50 in English: the user's locale decides the pattern. A reader of the
     Chinese interface who chose it sees ¥12.80万 for ¥128,000.00."""
     if amount is None or amount == "":
         return ""
-    locale = to_locale(get_language() or "en")
-    wan = Decimal(amount) / WAN
-    if amounts_in_wan.get() and locale.startswith("zh") and abs(wan) >= 1:
-        return _currency(wan, currency or settings.CURRENCY, locale) + "万"
-    return _currency(amount, currency or settings.CURRENCY, locale)
-
-
-@dataclass(frozen=True)
-class _Pattern:
-    """A locale's currency pattern of the plain ``¤#,##0.00`` shape, as Babel applies it."""
-
-    prefixes: tuple[str, str]  # positive, negative
-    suffixes: tuple[str, str]
-    spec: str  # the format() spec of the digits: grouping by threes, the currency's decimals
-    symbols: dict[int, str]  # the locale's group and decimal symbols where they are not "," and "."
-
-
-@functools.cache
-def _pattern(locale: str, currency: str) -> _Pattern | None:
-    """Babel's pattern read once per locale and currency; None for a shape only Babel formats (other grouping,
-    quoted text, significant digits…)."""
-    pattern = Locale.parse(locale).currency_formats["standard"]
-    affixes = "".join(pattern.prefix + pattern.suffix)
-    plain = pattern.grouping == (3, 3) and pattern.int_prec[0] == 1 and pattern.scale == 0
-    if not plain or pattern.exp_prec or "@" in pattern.pattern or "'" in affixes or "¤¤" in affixes:
-        return None
-    symbol = get_currency_symbol(currency, locale)
-    digits = get_currency_precision(currency)
-    group, point = get_group_symbol(locale), get_decimal_symbol(locale)
-    return _Pattern(
-        prefixes=(pattern.prefix[0].replace("¤", symbol), pattern.prefix[1].replace("¤", symbol)),
-        suffixes=(pattern.suffix[0].replace("¤", symbol), pattern.suffix[1].replace("¤", symbol)),
-        spec=f",.{digits}f",
-        symbols=str.maketrans({",": group, ".": point}) if (group, point) != (",", ".") else {},
-    )
-
-
-def _currency(amount: Decimal | float | int, currency: str, locale: str) -> str:
-    """What Babel's ``format_currency`` writes, without its work per call (a report page writes hundreds)."""
-    pattern = _pattern(locale, currency)
-    if pattern is None:
-        return format_currency(amount, currency, locale=locale)
-    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
-    negative = int(value.is_signed())
-    digits = format(abs(value), pattern.spec)  # rounded half to even, as Babel's quantize
-    if pattern.symbols:
-        digits = digits.translate(pattern.symbols)
-    return pattern.prefixes[negative] + digits + pattern.suffixes[negative]
+    return money_text(amount, currency, wan=True)
 
 
 @register.filter

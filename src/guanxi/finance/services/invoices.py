@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.numbering import number_next
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
+from guanxi.core.money import money_text
 from guanxi.core.permissions import has_perm, require_perm
 from guanxi.customers.models import Customer
 from guanxi.org.company import credit_code_valid
@@ -101,6 +102,11 @@ def _in_flight(receivable: Receivable, *, exclude: int | None = None) -> Decimal
     return rows.aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
+def _over_invoice(left: Decimal) -> OverInvoice:
+    message = _("Invoices cannot exceed the amount: %(left)s is left to invoice.") % {"left": money_text(left)}
+    return OverInvoice(message, field="amount")
+
+
 @transaction.atomic
 def invoice_request(
     *, actor: User, receivable: Receivable, data: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
@@ -113,8 +119,7 @@ def invoice_request(
     amount = sum((line.amount for line in rows), Decimal(0))
     left = row.amount - row.invoiced - _in_flight(row)
     if amount > left:
-        raise OverInvoice(_("Invoices cannot exceed the amount: %(left)s is left to invoice.") % {"left": left},
-                          field="amount")  # fmt: skip
+        raise _over_invoice(left)
     invoice = Invoice(
         business_unit_id=row.business_unit_id,
         receivable=row,
@@ -173,8 +178,7 @@ def invoice_issue(*, actor: User, invoice: Invoice, invoice_number: str, issued_
     receivable = Receivable.objects.select_related("order").get(pk=row.receivable_id)
     if not moved:
         left = receivable.amount - receivable.invoiced
-        raise OverInvoice(_("Invoices cannot exceed the amount: %(left)s is left to invoice.") % {"left": left},
-                          field="amount")  # fmt: skip
+        raise _over_invoice(left)
     _move(row, InvoiceStatus.ISSUED, [InvoiceStatus.REQUESTED], invoice_number=number, issued_on=day)
     if receivable.order is not None:
         orders.order_invoiced(actor=actor, order=receivable.order, amount=row.amount)

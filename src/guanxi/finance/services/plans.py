@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
+from guanxi.core.money import money_text
 from guanxi.core.permissions import require_perm
 from guanxi.org.models import User
 
@@ -47,7 +48,8 @@ def _reserve(receivable: Receivable, change: Decimal) -> None:
         if not moved:
             left = Receivable.objects.filter(pk=receivable.pk).values_list("amount", "planned").get()
             raise DomainError(
-                _("The plans cannot sum above the amount: %(left)s is left to plan.") % {"left": left[0] - left[1]},
+                _("The plans cannot sum above the amount: %(left)s is left to plan.")
+                % {"left": money_text(left[0] - left[1])},
                 field="amount",
                 code="over_plan",
             )

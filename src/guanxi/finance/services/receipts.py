@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from guanxi.core.audit import Action, audit_log
 from guanxi.core.config.numbering import number_next
 from guanxi.core.errors import Conflict, DomainError, NotPermitted
+from guanxi.core.money import money_text
 from guanxi.core.outbox import emit
 from guanxi.core.permissions import require_perm
 from guanxi.org.models import User
@@ -35,6 +36,12 @@ RECEIPT_APPROVAL = "finance.receipt"
 TEXTS = {"account": 100, "payer": 100, "reference": 100, "note": 500}
 
 
+def _over_receipt(receivable: Receivable) -> str:
+    return _("Receipts cannot exceed the amount: %(left)s is outstanding.") % {
+        "left": money_text(receivable.outstanding)
+    }
+
+
 def _clean(actor: User, receivable: Receivable, data: Mapping[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     received_on = a_date(data.get("received_on"), "received_on", errors)
@@ -48,9 +55,7 @@ def _clean(actor: User, receivable: Receivable, data: Mapping[str, Any]) -> dict
     if chosen and PaymentPlan.objects.filter(receivable=receivable, pk__in=chosen).count() != len(set(chosen)):
         errors.setdefault("chosen_plans", []).append(_("Choose plans of this contract or order."))
     if amount > 0 and "amount" not in errors and amount > receivable.outstanding:
-        errors.setdefault("amount", []).append(
-            _("Receipts cannot exceed the amount: %(left)s is outstanding.") % {"left": receivable.outstanding}
-        )
+        errors.setdefault("amount", []).append(_over_receipt(receivable))
     if errors:
         raise ValidationError(errors)
     texts = {name: str(data.get(name) or "").strip()[:size] for name, size in TEXTS.items()}
@@ -132,10 +137,7 @@ def receipt_submit(*, actor: User, receipt: Receipt) -> Receipt:
         raise Conflict(_("Only a draft or a rejected receipt can be submitted."), code="already_decided")
     receivable = Receivable.objects.get(pk=row.receivable_id)
     if row.amount > receivable.outstanding:
-        raise OverReceipt(
-            _("Receipts cannot exceed the amount: %(left)s is outstanding.") % {"left": receivable.outstanding},
-            field="amount",
-        )
+        raise OverReceipt(_over_receipt(receivable), field="amount")
     before = _move(row, ReceiptStatus.PENDING, allowed=[ReceiptStatus.DRAFT, ReceiptStatus.REJECTED],
                    submitted_at=timezone.now())  # fmt: skip
     approval_submit(
@@ -205,10 +207,7 @@ def _apply(actor: User, row: Receipt) -> None:
     )
     receivable = Receivable.objects.select_related("order").get(pk=row.receivable_id)
     if not moved:
-        raise OverReceipt(
-            _("Receipts cannot exceed the amount: %(left)s is outstanding.") % {"left": receivable.outstanding},
-            field="amount",
-        )
+        raise OverReceipt(_over_receipt(receivable), field="amount")
     allocations = []
     for plan, part in allocate(receivable, row.amount, row.chosen_plans):
         plan.received += part
