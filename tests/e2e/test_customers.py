@@ -116,4 +116,6 @@ def test_person_menus_of_a_large_company_are_searched_by_typing(
     page.locator("form.filters button[type=submit]").click()
     expect(page.locator("table tbody tr")).to_have_count(1)
     expect(page.locator("table tbody")).to_contain_text("甲贸易公司")
-    expect(page.locator("#id_owner + .ts-wrapper")).to_contain_text("朵拉")  # the choice stays shown
+    expect(page.get_by_test_id("filter-chip")).to_contain_text("朵拉")
+    page.get_by_test_id("filter-drawer").click()  # its fields are written when it opens, with the choice kept
+    expect(page.locator("#id_owner + .ts-wrapper")).to_contain_text("朵拉")
