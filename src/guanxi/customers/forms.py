@@ -237,9 +237,10 @@ class CustomerFilterForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(Any, self.fields["industry"]).choices = [("", _("Any")), *dictionary_choices("industry")]
-        cast(Any, self.fields["source"]).choices = [("", _("Any")), *dictionary_choices("customer_source")]
-        cast(Any, self.fields["province"]).choices = [("", _("Any")), *region_choices("province", None)[1:]]
+        # read when the drawer's fields are written or a filter names a value, not on every page of the list
+        cast(Any, self.fields["industry"]).choices = lambda: [("", _("Any")), *dictionary_choices("industry")]
+        cast(Any, self.fields["source"]).choices = lambda: [("", _("Any")), *dictionary_choices("customer_source")]
+        cast(Any, self.fields["province"]).choices = lambda: [("", _("Any")), *region_choices("province", None)[1:]]
         from .facts import ordering_choices
 
         ordering_field = cast(Any, self.fields["ordering"])
