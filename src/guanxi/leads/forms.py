@@ -121,8 +121,8 @@ class LeadFilterForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(Any, self.fields["source"]).choices = [("", _("Any")), *dictionary_choices(SOURCE_TYPE)]
-        cast(Any, self.fields["province"]).choices = [("", _("Any")), *region_choices("province", None)[1:]]
+        cast(Any, self.fields["source"]).choices = lambda: [("", _("Any")), *dictionary_choices(SOURCE_TYPE)]
+        cast(Any, self.fields["province"]).choices = lambda: [("", _("Any")), *region_choices("province", None)[1:]]
         cast(Any, self.fields["partner"]).queryset = partners_to_filter_by(actor)
         offer_owners(self, actor, "leads")
         forms_seen = LeadForm.objects.visible_to(actor)

@@ -28,7 +28,7 @@ class PoolFilterForm(forms.Form):
     def __init__(self, *args: Any, pools: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(Any, self.fields["pool"]).queryset = pools
-        cast(Any, self.fields["industry"]).choices = [("", _("Any")), *dictionary_choices("industry")]
+        cast(Any, self.fields["industry"]).choices = lambda: [("", _("Any")), *dictionary_choices("industry")]
 
 
 class ReturnForm(forms.Form):

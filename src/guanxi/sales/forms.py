@@ -262,8 +262,8 @@ class OpportunityFilterForm(forms.Form):
                 del fields[name]
             fields["pipeline"].empty_label = None
         else:
-            fields["source"].choices = [("", "---------"), *dictionary_choices("customer_source")]
-            fields["loss_reason"].choices = [("", "---------"), *dictionary_choices("loss_reason")]
+            fields["source"].choices = lambda: [("", "---------"), *dictionary_choices("customer_source")]
+            fields["loss_reason"].choices = lambda: [("", "---------"), *dictionary_choices("loss_reason")]
             fields["competitor"].queryset = Competitor.objects.visible_to(actor)
 
     def filters(self) -> dict[str, Any]:

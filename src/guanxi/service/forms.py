@@ -96,7 +96,7 @@ class FilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         every = [("", _("All"))]
         self.fields["status"].choices = every + list(TicketStatus.choices)  # type: ignore[attr-defined]
-        self.fields["type"].choices = every + dictionary_choices(TYPE_DICTIONARY)  # type: ignore[attr-defined]
+        self.fields["type"].choices = lambda: every + dictionary_choices(TYPE_DICTIONARY)  # type: ignore[attr-defined]
         self.fields["priority"].choices = every + list(Priority.choices)  # type: ignore[attr-defined]
         agents = services.agents_of_unit(actor.business_unit_id).order_by("display_name")
         self.fields["assignee"].queryset = agents  # type: ignore[attr-defined]
