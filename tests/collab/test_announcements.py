@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guanxi.collab import tasks  # noqa: F401 (importing the tasks registers the publish_announcements job)
@@ -131,3 +133,23 @@ def test_receipts_count_each_audience_once_and_narrow_to_a_department_and_a_name
     assert [r.user for r in selectors.receipt_list(unit, read=True, department=t.head_office)] == [t.alice]
     assert list(selectors.receipt_list(unit, read=False, name="王")) == [t.bob]
     assert not selectors.receipt_list(unit, read=True, department=t.beijing).exists()
+
+
+def test_the_badge_count_is_kept_until_something_it_counts_changes(two_units: TwoUnits) -> None:
+    t = two_units
+    first = announce(t.ada, title="一")
+    assert selectors.unread_count(actor=t.alice) == 1
+    with CaptureQueriesContext(connection) as counted:
+        assert selectors.unread_count(actor=t.alice) == 1
+    assert len(counted) == 0  # kept: the menu of every page shows it
+    second = announce(t.ada, title="二", expires_at=timezone.now() + timedelta(hours=2))
+    assert selectors.unread_count(actor=t.alice) == 2  # a new one counts at once
+    services.announcement_read(actor=t.alice, announcement=first)
+    assert selectors.unread_count(actor=t.alice) == 1  # read: the badge drops at once
+    with time_machine.travel(timezone.now() + timedelta(hours=3), tick=False):
+        assert selectors.unread_count(actor=t.alice) == 0  # the second one expired
+    services.announcement_delete(actor=t.ada, announcement=second)
+    announce(t.ada, title="上海", audience="departments", departments=[t.shanghai])
+    assert selectors.unread_count(actor=t.alice) == 1 and selectors.unread_count(actor=t.charlie) == 1  # Beijing
+    t.charlie.department = t.shanghai  # moved: the kept count was for Beijing
+    assert selectors.unread_count(actor=t.charlie) == 2

@@ -159,6 +159,7 @@ def register() -> None:
     permissions.register_module(
         permissions.Module("announcement_feed", _("Announcements to read"), ("view",), kind=permissions.PERSONAL)
     )
+    _badges_follow_announcements()
     # Those who manage announcements see their unit's (all units' with the group scope) …
     scope.register(Announcement, scope.Rule("announcements", owner="author", unit="business_unit"))
     # … and every reader the live ones addressed to them, listed with their own (the rule's ``queue``).
@@ -168,3 +169,17 @@ def register() -> None:
             "announcement_feed", owner=None, queue=lambda actor: audience_filter(actor) & live_filter(timezone.now())
         ),
     )
+
+
+def _badges_follow_announcements() -> None:
+    """The unread badge's kept counts (``selectors.unread_count``) go stale with any announcement, audience or
+    receipt saved or deleted; the services' bulk updates (publish, delete) say so themselves."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from .selectors import announcements_changed
+
+    for model in (Announcement, AnnouncementRead):
+        post_save.connect(announcements_changed, sender=model, dispatch_uid=f"badge-save-{model.__name__}")
+        post_delete.connect(announcements_changed, sender=model, dispatch_uid=f"badge-delete-{model.__name__}")
+    for through in (Announcement.departments.through, Announcement.roles.through):
+        m2m_changed.connect(announcements_changed, sender=through, dispatch_uid=f"badge-m2m-{through.__name__}")

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
 
+from guanxi.core.permissions import ROLES_STAMP, grants_of
 from guanxi.core.scope import ScopedQuerySet
 from guanxi.org.models import Department, User
 
@@ -30,8 +35,39 @@ def unread(*, actor: User) -> QuerySet[Any]:
     return for_reader(actor=actor).filter(is_read=False)
 
 
+# The menu badge's count is kept per reader in the cache, beside what it depends on: the announcements' stamp
+# (any announcement written, published or deleted, or a receipt, replaces it), the roles' stamp (a role, who
+# holds it, a new user who may take a deleted one's id), the reader's unit, department and roles, and the moment
+# the next live announcement expires. Every page shows the badge: counting it compiled the audience's subqueries
+# each time (about 3 ms of a list page).
+STAMP = "guanxi:announcements-stamp"
+KEPT = 300  # seconds; a bound on staleness should a stamp's replacement ever fail to reach the cache
+
+
 def unread_count(*, actor: User) -> int:
-    return unread(actor=actor).count()
+    key = f"guanxi:announcements-unread:{actor.pk}"
+    found = cache.get_many([STAMP, ROLES_STAMP, key])
+    now = timezone.now()
+    reader = (found.get(STAMP), found.get(ROLES_STAMP), actor.business_unit_id,
+              actor.department.path if actor.department else "", tuple(grants_of(actor).role_ids))  # fmt: skip
+    kept = found.get(key)
+    if kept is not None and kept[0] == reader and (kept[2] is None or now < kept[2]):
+        return int(kept[1])
+    # The stamps were read before the rows: a change committed meanwhile replaces one, so this entry never serves.
+    count = unread(actor=actor).count()
+    if reader[0] is None:
+        announcements_changed()
+    elif reader[1] is not None:
+        expiring = Announcement.objects.filter(published_at__isnull=False, expires_at__gt=now)
+        cache.set(key, (reader, count, expiring.aggregate(first=Min("expires_at"))["first"]), timeout=KEPT)
+    return count
+
+
+def announcements_changed(**kwargs: Any) -> None:
+    """Every kept badge count is out of date, now and again once the transaction commits (a page counting
+    meanwhile reads the rows from before)."""
+    cache.set(STAMP, uuid4().hex, timeout=None)
+    transaction.on_commit(lambda: cache.set(STAMP, uuid4().hex, timeout=None))
 
 
 def managed(*, actor: User) -> ScopedQuerySet[Announcement]:

@@ -27,7 +27,7 @@ from guanxi.org.models import Department, Role, User
 
 from ..files import check_upload
 from .models import Announcement, AnnouncementAttachment, AnnouncementFeed, AnnouncementRead, Audience
-from .selectors import audience_users, unread_users
+from .selectors import announcements_changed, audience_users, unread_users
 
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h3", "h4", "blockquote", "a"}
 FIELDS = ["title", "body", "audience", "pinned", "publish_at", "expires_at"]
@@ -173,6 +173,7 @@ def announcement_delete(*, actor: User, announcement: Announcement) -> None:
     row = _locked(actor, announcement, "announcements.delete")
     Announcement.all_objects.filter(pk=row.pk).update(deleted_at=timezone.now(), version=F("version") + 1)
     audit_log(actor=actor, action=Action.DELETE, obj=row)
+    announcements_changed()
 
 
 def announcement_read(*, actor: User, announcement: Announcement) -> bool:
@@ -216,6 +217,7 @@ def _publish(ids: list[int], *, at: datetime) -> int:
     published = Announcement.objects.filter(pk__in=claimed, published_at__isnull=True).update(published_at=at)
     if not published:
         return 0
+    announcements_changed()
     for announcement in Announcement.objects.filter(pk__in=claimed, published_at=at):
         title = Text(gettext_noop("New announcement: {title}"), title=announcement.title)
         people = audience_users(announcement).exclude(pk=announcement.author_id)
