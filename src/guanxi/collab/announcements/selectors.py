@@ -48,19 +48,23 @@ def unread_count(*, actor: User) -> int:
     key = f"guanxi:announcements-unread:{actor.pk}"
     found = cache.get_many([STAMP, ROLES_STAMP, key])
     now = timezone.now()
-    reader = (found.get(STAMP), found.get(ROLES_STAMP), actor.business_unit_id,
+    reader = (found.get(STAMP) or _first_stamp(), found.get(ROLES_STAMP), actor.business_unit_id,
               actor.department.path if actor.department else "", tuple(grants_of(actor).role_ids))  # fmt: skip
     kept = found.get(key)
     if kept is not None and kept[0] == reader and (kept[2] is None or now < kept[2]):
         return int(kept[1])
     # The stamps were read before the rows: a change committed meanwhile replaces one, so this entry never serves.
     count = unread(actor=actor).count()
-    if reader[0] is None:
-        announcements_changed()
-    elif reader[1] is not None:
+    if reader[0] is not None and reader[1] is not None:
         expiring = Announcement.objects.filter(published_at__isnull=False, expires_at__gt=now)
         cache.set(key, (reader, count, expiring.aggregate(first=Min("expires_at"))["first"]), timeout=KEPT)
     return count
+
+
+def _first_stamp() -> str | None:
+    """The stamp after a cache flush: ours, or the one another request set first."""
+    stamp = uuid4().hex
+    return stamp if cache.add(STAMP, stamp, timeout=None) else cache.get(STAMP)
 
 
 def announcements_changed(**kwargs: Any) -> None:
