@@ -216,7 +216,7 @@ class CustomerFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=[("", _("Any")), *Level.choices], required=False)
     industry = forms.ChoiceField(label=_("Industry"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
-    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False, empty_label=_("Any"))
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("Any")), *Customer.Kind.choices], required=False)
     partner = forms.ModelChoiceField(Customer.objects.none(), label=_("Channel partner"), required=False)
     rating = forms.TypedChoiceField(

@@ -104,7 +104,7 @@ class LeadFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=pgettext_lazy("lead intake", "Channel"), choices=[("", _("Any")), *Channel.choices], required=False
     )
-    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False, empty_label=_("Any"))
     province = forms.ChoiceField(label=_("Province"), required=False)
     form = forms.ModelChoiceField(LeadForm.objects.none(), label=_("Web form"), required=False)
     partner = forms.ModelChoiceField(Customer.objects.none(), label=_("Channel partner"), required=False)

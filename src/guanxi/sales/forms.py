@@ -229,7 +229,7 @@ class OpportunityFilterForm(forms.Form):
         required=False,
         choices=[("", "---------"), *Status.choices, (CLOSED, _("Closed (won or lost)"))],
     )
-    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False, empty_label=_("Any"))
     close_from = forms.DateField(
         label=_("Closing from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -76,7 +76,7 @@ class ContractFilterForm(forms.Form):
     signed_from = forms.DateField(label=_("Signed from"), required=False, **DATE)  # type: ignore[arg-type]
     signed_to = forms.DateField(label=_("Signed until"), required=False, **DATE)  # type: ignore[arg-type]
     ends_by = forms.DateField(label=_("Ends by"), required=False, **DATE)  # type: ignore[arg-type]
-    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False, empty_label=_("Any"))
     deals = forms.BooleanField(label=_("Signed, in progress or done"), required=False)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:

@@ -35,7 +35,7 @@ class OrderFilterForm(forms.Form):
     )
     ordered_from = forms.DateField(label=_("Ordered from"), required=False, **DATE)  # type: ignore[arg-type]
     ordered_to = forms.DateField(label=_("Ordered until"), required=False, **DATE)  # type: ignore[arg-type]
-    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False)
+    owner = PersonChoiceField(User.objects.none(), label=_("Owner"), required=False, empty_label=_("Any"))
     deals = forms.BooleanField(label=_("Confirmed, delivered or done"), required=False)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
