@@ -40,7 +40,7 @@ from . import reading
 from .models import Strategy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one column is itself: a job's memory of it hashes by identity, not its labels
 class Column:
     key: str  # "name", "contact_mobile", "customer"
     field_label: str | Promise
