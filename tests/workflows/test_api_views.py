@@ -140,3 +140,22 @@ def test_two_approvers_deciding_one_step_at_once_exactly_one_counts(org: Org) ->
     assert sorted(outcomes) == ["already_decided", "done"]
     decided = ApprovalTask.objects.filter(request=request, decision__in=["approved", "rejected"])
     assert decided.count() == 1 and len(org.calls) == 1
+
+
+def test_an_approver_who_read_the_request_before_a_colleague_decided_it_is_told_it_was_decided(org: Org) -> None:
+    w = org.world
+    from guanxi.core.errors import DomainError
+    from guanxi.org.models import Role
+
+    grant(w.charlie, "unit_head")
+    grant(org.dora, "unit_head")
+    services.approval_flow_save(
+        actor=w.root, unit=w.unit, record_type="tests.expense",
+        steps=[{"kind": "role", "role": Role.objects.get(code="unit_head")}],
+    )  # fmt: skip
+    request = submit(w.alice)
+    read_before = ApprovalRequest.objects.get(pk=request.pk)  # Dora's page, opened while it waited
+    services.approval_decide(actor=w.charlie, request=ApprovalRequest.objects.get(pk=request.pk), approve=True)
+    with pytest.raises(DomainError) as late:
+        services.approval_decide(actor=org.dora, request=read_before, approve=False)
+    assert late.value.code == "already_decided"  # not "this step waits for another approver"

@@ -188,6 +188,9 @@ def _current_task(request: ApprovalRequest, actor: User) -> ApprovalTask:
         request=request, position=request.step, approver=actor, decision=Decision.PENDING
     ).first()
     if task is None:
+        # a colleague may have decided the step since the request was read: that is the answer then, not "another's"
+        if not ApprovalRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING, step=request.step).exists():
+            raise AlreadyDecided(_("This request was already decided or withdrawn."))
         raise NotPermitted(_("This step waits for another approver."), code="not_approver")
     if ApprovalTask.objects.filter(request=request, approver=actor, decision=Decision.APPROVED).exists():
         raise NotPermitted(_("You already approved an earlier step of this request."), code="approved_twice")
