@@ -4,7 +4,7 @@ from django.urls import reverse
 from huey import RedisHuey
 
 from guanxi.core import views
-from tests.conftest import World, client_for
+from tests.conftest import World, client_for, grant
 
 
 def test_the_dashboard_needs_a_signed_in_user(db: None) -> None:
@@ -63,3 +63,21 @@ def test_every_page_sends_a_content_security_policy(db: None) -> None:
     policy = Client().get(reverse("org:login"))["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_the_menu_is_written_in_each_readers_language_and_marks_the_current_page(world: World) -> None:
+    grant(world.alice, "salesperson")
+    grant(world.bob, "salesperson")
+    world.bob.language = "en"
+    world.bob.save(update_fields=["language"])
+    customers = reverse("customers:list")
+    alice, bob = client_for(world.alice), client_for(world.bob)
+    for page, label, current in (
+        (alice.get(customers), "客户", True),
+        (bob.get(customers), "Customers", True),
+        (alice.get(reverse("core:home")), "客户", False),
+    ):
+        menu = page.content.decode().split('id="sidebar-menu"')[1]
+        entry = menu.split(f'href="{customers}"')[1].split("</li>")[0]
+        assert f'<span class="nav-link-title">{label}</span>' in entry
+        assert ('aria-current="page"' in entry) is current
