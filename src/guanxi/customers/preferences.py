@@ -3,6 +3,7 @@ columns shown. Personal data: each user reads and writes only their own rows."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,8 +12,8 @@ from urllib.parse import urlencode
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from guanxi.core.config.custom_forms import custom_cells, custom_columns
 from guanxi.core.config.dictionary import dictionary_labels
@@ -235,4 +236,22 @@ def _value(
 
 
 def _date(moment: Any, format_name: str) -> str:
-    return formats.date_format(timezone.localtime(moment), format_name) if moment else ""
+    if not moment:
+        return ""
+    local = timezone.localtime(moment)
+    pattern = _strftime(format_name, get_language())
+    return local.strftime(pattern) if pattern else formats.date_format(local, format_name)
+
+
+_NUMBERS = {"Y": "%Y", "m": "%m", "d": "%d", "H": "%H", "i": "%M", "s": "%S"}
+
+
+@functools.cache
+def _strftime(format_name: str, language: str) -> str | None:
+    """The language's date format as a ``strftime`` pattern where it writes only zero-padded numbers (our
+    ``Y-m-d H:i``), else None for Django to format: a page of the list writes fifty dates, and Django's
+    formatter reads its pattern letter by letter each time."""
+    pattern = formats.get_format(format_name, language)
+    if "%" in pattern or "\\" in pattern or any(char.isalpha() and char not in _NUMBERS for char in pattern):
+        return None
+    return "".join(_NUMBERS.get(char, char) for char in pattern)
