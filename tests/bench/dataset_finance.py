@@ -36,8 +36,9 @@ STEPS = [
               r.business_unit_id, r.id, r.customer_id, r.owner_id, p.due_on, p.amount, 'transfer', '', '', '', '',
               ('[' || p.id || ']')::jsonb, 'approved', p.due_on + time '10:00', p.due_on + time '14:00', NULL, ''
        FROM finance_paymentplan p JOIN finance_receivable r ON r.id = p.receivable_id WHERE p.status = 'received'""",
-    """INSERT INTO finance_allocation (receipt_id, plan_id, amount, owner_id, received_on, released_at)
-       SELECT id, (chosen_plans->>0)::bigint, amount, owner_id, received_on, NULL FROM finance_receipt""",
+    """INSERT INTO finance_allocation (receipt_id, plan_id, amount, owner_id, received_on, due_on, released_at)
+       SELECT r.id, p.id, r.amount, r.owner_id, r.received_on, p.due_on, NULL
+       FROM finance_receipt r JOIN finance_paymentplan p ON p.id = (r.chosen_plans->>0)::bigint""",
     """UPDATE finance_receivable r SET received = s.total
        FROM (SELECT receivable_id, sum(amount) AS total FROM finance_receipt GROUP BY receivable_id) s
        WHERE s.receivable_id = r.id""",

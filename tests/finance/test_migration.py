@@ -1,5 +1,6 @@
 """``finance.0009``: the receipts and allocations written before it get their receivable's owner (on both
-databases; on PostgreSQL, with the foreign keys checked before the column becomes required)."""
+databases; on PostgreSQL, with the foreign keys checked before the column becomes required). ``finance.0010``:
+the allocations written before it get their plan's due date."""
 
 from collections.abc import Iterator
 from datetime import timedelta
@@ -54,3 +55,18 @@ def test_receipts_and_allocations_written_before_get_their_receivables_owner(
 
     assert set(Receipt.all_objects.values_list("pk", "owner")) == receipts
     assert set(Allocation.objects.values_list("pk", "owner")) == allocations
+
+
+def test_allocations_written_before_get_their_plans_due_date(schema_restored: None, money: World) -> None:
+    today = timezone.localdate()
+    receivable = receivable_of(money, amount="9000")
+    for days in (40, 10):
+        plan(money, receivable, today - timedelta(days=days), "3000")
+    pay(money, receivable, "4500")  # the first plan in full, half of the second
+    dated = set(Allocation.objects.values_list("pk", "plan__due_on"))
+    assert {due for _pk, due in dated} == {today - timedelta(days=40), today - timedelta(days=10)}
+
+    migrate([("finance", "0009_receipt_allocation_owner")])
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    assert set(Allocation.objects.values_list("pk", "due_on")) == dated

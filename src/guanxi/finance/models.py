@@ -271,6 +271,9 @@ class Allocation(models.Model):
     # the receipt's date, copied when the allocation is made (a confirmed receipt's date never changes): an
     # earlier day's report reads the allocations since that day from one index, not through each receipt
     received_on = models.DateField(_("date received"), editable=False)
+    # the plan's due date, copied when the allocation is made (a plan with standing allocations keeps its date):
+    # an earlier day's ageing puts what was allocated since in its bucket without reading each plan
+    due_on = models.DateField(_("due date"), editable=False)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
 
     objects = ScopedQuerySet["Allocation"].as_manager()
@@ -285,16 +288,16 @@ class Allocation(models.Model):
             # and those of the receipts received since that day, still standing
             models.Index(
                 fields=["received_on"],
-                include=["plan", "amount"],
+                include=["plan", "amount", "due_on"],
                 condition=Q(released_at__isnull=True),
-                name="allocation_received_on",
+                name="allocation_received_since",
             ),
             # the same, of one owner
             models.Index(
                 fields=["owner", "received_on"],
-                include=["plan", "amount"],
+                include=["plan", "amount", "due_on"],
                 condition=Q(released_at__isnull=True),
-                name="allocation_owner_received_on",
+                name="allocation_owner_received_since",
             ),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive")]

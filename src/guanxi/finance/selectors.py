@@ -14,7 +14,6 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from guanxi.core.scope import scope_filter_through
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
@@ -74,21 +73,25 @@ def _buckets(
     many. One statement: each part summed by group and due date in the database (a thousand dates where the
     plans are a million; grouping by a computed bucket took three times as long), the dates put in their
     buckets here. ``allocations``, when given, are all those of the plans: an allocation carries its receipt's
-    date and its plan's owner, so one owner's allocations since the day are one index range, met with that
-    owner's plans (another) in a hash join; otherwise the plans' allocations are read through them."""
+    date, its plan's owner and due date, so one owner's allocations since the day are one index range, read
+    without their plans; otherwise the plans' allocations are read through them. A released allocation's
+    plan may have been given another date since, so those few are dated by their plan, as today's are."""
 
-    def by_day(rows: QuerySet[Any], plan: str, total: Any) -> QuerySet[Any]:
+    def by_day(rows: QuerySet[Any], day: str, total: Any, plan: str = "") -> QuerySet[Any]:
         """``plan``: the path from the rows to their plan ("" for the plans themselves)."""
-        names = [f"{plan}due_on", f"{plan}{key}"] if key else [f"{plan}due_on"]
+        names = [day, f"{plan}{key}"] if key else [day]
         return rows.values_list(*names).order_by().annotate(total=total)
 
-    parts = by_day(plans.filter(received__lt=F("amount")), "", Sum(F("amount") - F("received")))
+    parts = by_day(plans.filter(received__lt=F("amount")), "due_on", Sum(F("amount") - F("received")))
     if as_of < timezone.localdate():
         moves = allocations if allocations is not None else Allocation.objects.filter(plan__in=plans)
         later = moves.filter(received_on__gt=as_of, released_at__isnull=True)
         released = moves.filter(released_at__gte=_end_of(as_of), received_on__lte=as_of)
-        parts = parts.union(by_day(later, "plan__", Sum("amount")), by_day(released, "plan__", -Sum("amount")),
-                            all=True)  # fmt: skip
+        parts = parts.union(
+            by_day(later, "due_on", Sum("amount"), "plan__"),
+            by_day(released, "plan__due_on", -Sum("amount"), "plan__"),
+            all=True,
+        )
     figures: dict[Any, dict[str, Decimal]] = {None: dict.fromkeys(BUCKET_CODES, ZERO)} if key is None else {}
     buckets: dict[date, str] = {}
     for due_on, *group, total in parts:
@@ -235,21 +238,13 @@ def ageing_totals(actor: User, *, as_of: date, filters: Mapping[str, Any] | None
         if filtered:
             receipts = Receipt.objects.filter(receivable__in=rows.values("pk"))
         else:
-            receipts, allocations = Receipt.objects.visible_to(actor), _allocations_seen(actor)
+            receipts, allocations = Receipt.objects.visible_to(actor), Allocation.objects.visible_to(actor)
         totals["received"] -= _received_since(receipts, as_of, None)[None]
         totals["invoiced"] -= _invoiced_since(rows, as_of, None)[None]
     totals.update(_buckets(plans, None, as_of, allocations)[None])
     figures = dict.fromkeys(FIGURES, ZERO) | totals
     _finish(figures)
     return figures
-
-
-def _allocations_seen(actor: User) -> QuerySet[Allocation]:
-    """The allocations the actor sees, stating their plans' scope as well: both sides of the join to the plans
-    are index ranges of the same people."""
-    of_plans_seen = scope_filter_through(actor, PaymentPlan, "plan")
-    rows = Allocation.objects.visible_to(actor)
-    return rows.filter(of_plans_seen) if of_plans_seen is not None else rows.none()
 
 
 def customer_balance(

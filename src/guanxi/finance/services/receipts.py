@@ -214,7 +214,14 @@ def _apply(actor: User, row: Receipt) -> None:
         plan.status = plan_status(plan)
         plan.version += 1
         allocations.append(
-            Allocation(receipt=row, plan=plan, amount=part, owner_id=plan.owner_id, received_on=row.received_on)
+            Allocation(
+                receipt=row,
+                plan=plan,
+                amount=part,
+                owner_id=plan.owner_id,
+                received_on=row.received_on,
+                due_on=plan.due_on,
+            )
         )
         PaymentPlan.objects.filter(pk=plan.pk).update(received=plan.received, status=plan.status,
                                                       version=plan.version, updated_at=timezone.now())  # fmt: skip
