@@ -157,8 +157,7 @@ class PaymentPlan(models.Model):
                 condition=Q(received__lt=F("amount")),
                 name="plan_owed_owner_due",
             ),
-            # All of one owner's plans with their due dates: an earlier day's totals meet them with the allocations
-            # since that day (allocation_received_on) in a hash join, both read from their indexes alone.
+            # All of one owner's plans with their due dates, read from the index alone.
             models.Index(fields=["owner"], include=["id", "due_on"], name="plan_owner"),
         ]
         constraints = [
