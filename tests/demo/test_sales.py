@@ -42,3 +42,15 @@ def test_the_demo_contracts_went_through_working_hours_of_the_past(demo: str, db
     requests = ApprovalRequest.objects.filter(record_type__startswith="sales.contract")
     assert requests and all(9 <= timezone.localtime(r.submitted_at).hour < 18 for r in requests)
     assert len({row.number[:8] for row in Contract.objects.all()}) >= 4  # HT + year and month
+
+
+def test_the_demo_orders_of_past_days_were_placed_and_numbered_on_those_days(demo: str, db: None) -> None:
+    """An order dated an earlier day was placed that day in office hours and carries that day in its number, not
+    the moment the demo was loaded (the quarterly orders of the credit demo, the orders under contracts)."""
+    today = timezone.localdate()
+    past = Order.all_objects.filter(ordered_on__lt=today)
+    assert past.filter(note__startswith="季度补货").exists() and past.exclude(contract=None).exists()
+    for order in past:
+        placed = timezone.localtime(order.created_at)
+        assert placed.date() == order.ordered_on and 9 <= placed.hour < 18, order.number
+        assert order.number[2:10] == f"{order.ordered_on:%Y%m%d}", order.number

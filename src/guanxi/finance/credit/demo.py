@@ -5,6 +5,7 @@ from A to E with their reasons in both units. Built through the services; safe t
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
@@ -13,6 +14,7 @@ from typing import TextIO
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from guanxi.core.demo import as_of, office_moment
 from guanxi.core.errors import DomainError
 from guanxi.core.jobs import run_job
 from guanxi.customers.models import Customer
@@ -43,18 +45,19 @@ def _regular(out: TextIO, unit: BusinessUnit, seller: User, desk: User) -> None:
     if customer is None or product is None:
         return
     quantity = max(1, int(Decimal(30000) / product.list_price / Decimal("1.13")))
-    today = timezone.localdate()
+    today, rng = timezone.localdate(), random.Random(f"regular-{unit.code}")
     for number, ago in enumerate(QUARTERS):
         on = today - timedelta(days=ago)
         try:
-            order = orders.order_create(
-                actor=seller, customer=customer, data={"ordered_on": on, "note": f"季度补货 第{number + 1}批"},
-                lines=[{"product": product.pk, "quantity": quantity}],
-            )  # fmt: skip
-            order = orders.order_confirm(actor=seller, order=order)
-            receivable = services.receivable_open(actor=seller, order=order)
-            services.plan_create(actor=seller, receivable=receivable,
-                                 data={"due_on": on + timedelta(days=30), "amount": receivable.amount})  # fmt: skip
+            with as_of(office_moment(rng, on)):  # stamped and numbered on the day it was ordered
+                order = orders.order_create(
+                    actor=seller, customer=customer, data={"ordered_on": on, "note": f"季度补货 第{number + 1}批"},
+                    lines=[{"product": product.pk, "quantity": quantity}],
+                )  # fmt: skip
+                order = orders.order_confirm(actor=seller, order=order)
+                receivable = services.receivable_open(actor=seller, order=order)
+                services.plan_create(actor=seller, receivable=receivable,
+                                     data={"due_on": on + timedelta(days=30), "amount": receivable.amount})  # fmt: skip
             from ..demo import _receipt
 
             _receipt(seller, receivable, receivable.amount, on + timedelta(days=26), number)

@@ -6,6 +6,7 @@ as of a working hour of its own day (drafted, submitted, approved the next worki
 from __future__ import annotations
 
 import random
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TextIO
@@ -135,15 +136,18 @@ def _orders(out: TextIO, signed: list[Contract]) -> int:
         lines = (
             None if contract.lines.exists() else [{"product": p.pk, "quantity": 2 + i} for i, p in enumerate(catalogue)]
         )
-        order = orders.order_create(
-            actor=seller, customer=contract.customer, contract=contract, lines=lines,
-            data={"ordered_on": max(contract.signed_on or today, today - timedelta(days=3)),
-                  "delivery_address": contract.customer.address or "上海市浦东新区张江路 88 号"},
-        )  # fmt: skip
+        day = max(contract.signed_on or today, today - timedelta(days=3))
+        # placed and confirmed on the day it was ordered (today's at the moment the demo is loaded)
+        with as_of(office_moment(random.Random(contract.pk), day)) if day < today else nullcontext():
+            order = orders.order_create(
+                actor=seller, customer=contract.customer, contract=contract, lines=lines,
+                data={"ordered_on": day, "delivery_address": contract.customer.address or "上海市浦东新区张江路 88 号"},
+            )  # fmt: skip
+            if index != 2:  # the third stays a draft
+                order = order_confirmed(seller, order)
         made += 1
         if index == 2:
-            continue  # stays a draft
-        order = order_confirmed(seller, order)
+            continue
         first = order.lines.order_by("position").first()
         if index == 0 and first is not None:  # partially delivered, invoiced and partly paid
             half = (first.quantity / 2).quantize(Decimal("0.01")) or first.quantity
