@@ -296,7 +296,7 @@ class Allocation(models.Model):
                 fields=["owner", "received_on"],
                 include=["plan", "amount", "due_on"],
                 condition=Q(released_at__isnull=True),
-                name="allocation_owner_received_since",
+                name="allocation_owner_since",
             ),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive")]

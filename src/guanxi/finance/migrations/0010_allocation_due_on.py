@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(("released_at__isnull", True)),
                 fields=["owner", "received_on"],
                 include=("plan", "amount", "due_on"),
-                name="allocation_owner_received_since",
+                name="allocation_owner_since",
             ),
         ),
     ]
