@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
@@ -201,26 +201,6 @@ def scope_filter(actor: User, model: type[models.Model]) -> Q | None:
     else:
         return mine
     return wide | shared if shared is not None else wide
-
-
-def scope_filter_through(actor: User, model: type[models.Model], path: str) -> Q | None:
-    """The filter of the rows whose ``path`` (a relation, as in ``filter()``) leads to a row of ``model`` the actor
-    may see; None when they may see none. A child with its own copy of the owner states both its own scope and
-    its parent's: the database then reads each as an index range and meets them in one join."""
-    condition = scope_filter(actor, model)
-    return None if condition is None else _rooted(condition, path)
-
-
-def _rooted(condition: Q, path: str) -> Q:
-    rooted = Q()
-    rooted.connector, rooted.negated = condition.connector, condition.negated
-    for child in condition.children:
-        if isinstance(child, Q):
-            rooted.children.append(_rooted(child, path))
-        else:
-            lookup, value = cast("tuple[str, Any]", child)
-            rooted.children.append((f"{path}__{lookup}", value))
-    return rooted
 
 
 SHARED_IDS_INLINE = 2000
