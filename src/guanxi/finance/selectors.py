@@ -127,11 +127,15 @@ def receivables(actor: User, filters: Mapping[str, Any] | None = None) -> QueryS
 def _received_since(receipts: QuerySet[Receipt], as_of: date, key: str | None) -> dict[Any, Decimal]:
     """By their receivable's ``key`` (or one total under None): what the receivables' ``received`` (these, their
     confirmed receipts) gained after ``as_of``, to take from today's figure: the receipts received later, less
-    those received by then but reversed since (received then, no longer counted)."""
-    later = Q(status=ReceiptStatus.APPROVED, received_on__gt=as_of)
-    reversed_since = Q(status=ReceiptStatus.REVERSED, received_on__lte=as_of, reversed_at__gte=_end_of(as_of))
-    gained = Sum("amount", filter=later, default=ZERO) - Sum("amount", filter=reversed_since, default=ZERO)
-    return _amounts(receipts.filter(later | reversed_since, decided_at__isnull=False), key, gained)
+    those received by then but reversed since (received then, no longer counted). Two statements, each read
+    from its index alone: as one (``OR``), PostgreSQL read some 3,000 of the receipts' pages."""
+    receipts = receipts.filter(decided_at__isnull=False)
+    later = _amounts(receipts.filter(status=ReceiptStatus.APPROVED, received_on__gt=as_of), key)
+    reversed_since = receipts.filter(status=ReceiptStatus.REVERSED, received_on__lte=as_of,
+                                     reversed_at__gte=_end_of(as_of))  # fmt: skip
+    for group, amount in _amounts(reversed_since, key).items():
+        later[group] = later.get(group, ZERO) - amount
+    return later
 
 
 def _invoiced_since(rows: QuerySet[Receivable], as_of: date, key: str | None) -> dict[Any, Decimal]:
@@ -142,14 +146,13 @@ def _invoiced_since(rows: QuerySet[Receivable], as_of: date, key: str | None) ->
     return _amounts(invoices, key)
 
 
-def _amounts(records: QuerySet[Any], key: str | None, total: Any = None) -> dict[Any, Decimal]:
-    """The records' summed amount (or ``total``) by their receivable's ``key``; without one, a single total
-    (under None) that needs no join to the receivables."""
-    total = total if total is not None else Sum("amount", default=ZERO)
+def _amounts(records: QuerySet[Any], key: str | None) -> dict[Any, Decimal]:
+    """The records' summed amount by their receivable's ``key``; without one, a single total (under None) that
+    needs no join to the receivables."""
     if key is None:
-        return {None: records.aggregate(total=total)["total"]}
+        return {None: records.aggregate(total=Sum("amount", default=ZERO))["total"]}
     name = f"receivable__{key}" if key != "pk" else "receivable"
-    return dict(records.values_list(name).annotate(total=total).order_by())
+    return dict(records.values_list(name).annotate(total=Sum("amount")).order_by())
 
 
 def ageing_page(
