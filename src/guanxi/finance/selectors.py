@@ -95,9 +95,10 @@ def _buckets(
     figures: dict[Any, dict[str, Decimal]] = {None: dict.fromkeys(BUCKET_CODES, ZERO)} if key is None else {}
     buckets: dict[date, str] = {}
     for due_on, *group, total in parts:
-        bucket = buckets.get(due_on) or buckets.setdefault(due_on, bucket_of((as_of - due_on).days))
+        if due_on not in buckets:
+            buckets[due_on] = bucket_of((as_of - due_on).days)
         target = figures.setdefault(group[0] if key else None, dict.fromkeys(BUCKET_CODES, ZERO))
-        target[bucket] += total
+        target[buckets[due_on]] += total
     return figures
 
 

@@ -146,10 +146,8 @@ def _orders(out: TextIO, signed: list[Contract]) -> int:
             if index != 2:  # the third stays a draft
                 order = order_confirmed(seller, order)
         made += 1
-        if index == 2:
-            continue
-        first = order.lines.order_by("position").first()
-        if index == 0 and first is not None:  # partially delivered, invoiced and partly paid
+        first = order.lines.order_by("position").first() if index == 0 else None
+        if first is not None:  # the first: partially delivered, invoiced and partly paid
             half = (first.quantity / 2).quantize(Decimal("0.01")) or first.quantity
             orders.order_delivered(actor=seller, order=order, quantities={first.pk: half})
             orders.order_invoiced(
