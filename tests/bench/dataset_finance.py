@@ -15,16 +15,17 @@ from .dataset import Out, vacuum_swept
 
 STEPS = [
     # receivables: one per contract that takes money
-    """INSERT INTO finance_receivable (business_unit_id, customer_id, owner_id, contract_id, order_id, number, amount,
-           planned, invoiced, received, created_at, updated_at)
-       SELECT business_unit_id, customer_id, owner_id, id, NULL, number, amount, amount, 0, 0, now(), now()
+    """INSERT INTO finance_receivable (business_unit_id, customer_id, owner_id, contract_id, order_id, number,
+           owed_from, amount, planned, invoiced, received, created_at, updated_at)
+       SELECT business_unit_id, customer_id, owner_id, id, NULL, number, coalesce(signed_on, start_on), amount, amount,
+              0, 0, now(), now()
        FROM sales_contract WHERE status IN ('signed', 'in_progress', 'completed') AND deleted_at IS NULL""",
     # five instalments, every 73 days from the signing
-    """INSERT INTO finance_paymentplan (receivable_id, owner_id, number, due_on, amount, received, status, note,
-           overdue_at, reminded_at, version, created_at, updated_at)
-       SELECT r.id, r.owner_id, k, coalesce(c.signed_on, c.start_on) + (k - 1) * 73, r.amount / 5, 0, 'pending', '',
-              NULL, NULL, 1, now(), now()
-       FROM finance_receivable r JOIN sales_contract c ON c.id = r.contract_id, generate_series(1, 5) AS k""",
+    """INSERT INTO finance_paymentplan (receivable_id, owner_id, owed_from, number, due_on, amount, received, status,
+           note, overdue_at, reminded_at, version, created_at, updated_at)
+       SELECT r.id, r.owner_id, r.owed_from, k, r.owed_from + (k - 1) * 73, r.amount / 5, 0, 'pending',
+              '', NULL, NULL, 1, now(), now()
+       FROM finance_receivable r, generate_series(1, 5) AS k""",
     # what is due is received, but for one instalment in five (overdue, unmarked: the sweep has work)
     """UPDATE finance_paymentplan SET received = amount, status = 'received'
        WHERE due_on < current_date AND mod(id, 5) <> 0""",
@@ -36,8 +37,9 @@ STEPS = [
               r.business_unit_id, r.id, r.customer_id, r.owner_id, p.due_on, p.amount, 'transfer', '', '', '', '',
               ('[' || p.id || ']')::jsonb, 'approved', p.due_on + time '10:00', p.due_on + time '14:00', NULL, ''
        FROM finance_paymentplan p JOIN finance_receivable r ON r.id = p.receivable_id WHERE p.status = 'received'""",
-    """INSERT INTO finance_allocation (receipt_id, plan_id, amount, owner_id, received_on, due_on, released_at)
-       SELECT r.id, p.id, r.amount, r.owner_id, r.received_on, p.due_on, NULL
+    """INSERT INTO finance_allocation (receipt_id, plan_id, amount, owner_id, received_on, due_on, owed_from,
+           released_at)
+       SELECT r.id, p.id, r.amount, r.owner_id, r.received_on, p.due_on, p.owed_from, NULL
        FROM finance_receipt r JOIN finance_paymentplan p ON p.id = (r.chosen_plans->>0)::bigint""",
     """UPDATE finance_receivable r SET received = s.total
        FROM (SELECT receivable_id, sum(amount) AS total FROM finance_receipt GROUP BY receivable_id) s

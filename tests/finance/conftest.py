@@ -59,7 +59,9 @@ def fresh_name() -> str:
 
 
 def contract_of(world: World, actor: User | None = None, amount: str = "10000.00", **data: Any) -> Contract:
+    """Signed at the start of last year unless ``on`` says otherwise: owed on every day a test reports on."""
     actor = actor or world.alice
+    data.setdefault("on", date(date.today().year - 1, 1, 2))
     client = customer(actor, data.pop("name", None) or fresh_name())
     return signed(actor, world.bob, client, amount=Decimal(amount), **data)
 

@@ -1,6 +1,7 @@
 """``finance.0009``: the receipts and allocations written before it get their receivable's owner (on both
 databases; on PostgreSQL, with the foreign keys checked before the column becomes required). ``finance.0010``:
-the allocations written before it get their plan's due date."""
+the allocations written before it get their plan's due date. ``finance.0011``: the receivables, plans and
+allocations written before it get the date the receivable is owed from."""
 
 from collections.abc import Iterator
 from datetime import timedelta
@@ -10,10 +11,11 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from guanxi.finance import services
 from guanxi.finance.models import Allocation, PaymentPlan, Receipt, Receivable
 from tests.conftest import World
 
-from .conftest import pay, plan, receivable_of
+from .conftest import order_of, pay, plan, receivable_of
 
 BEFORE = [("finance", "0008_receivable_owner_outstanding")]
 
@@ -70,3 +72,28 @@ def test_allocations_written_before_get_their_plans_due_date(schema_restored: No
     migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
     assert set(Allocation.objects.values_list("pk", "due_on")) == dated
+
+
+def test_receivables_plans_and_allocations_written_before_get_the_date_owed_from(
+    schema_restored: None, money: World
+) -> None:
+    """``finance.0011``: a receivable's is its contract's signing date or its order's date; its plans and their
+    allocations copy it."""
+    today = timezone.localdate()
+    signed = receivable_of(money, on=today - timedelta(days=30))
+    plan(money, signed, today - timedelta(days=10), "3000")
+    pay(money, signed, "1000")
+    ordered = order_of(money)
+    placed = services.receivable_open(actor=money.alice, order=ordered)
+    plan(money, placed, today, "10")
+    expected = {signed.pk: today - timedelta(days=30), placed.pk: ordered.ordered_on}
+    assert dict(Receivable.objects.values_list("pk", "owed_from")) == expected
+
+    migrate([("finance", "0010_allocation_due_on")])
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    assert dict(Receivable.objects.values_list("pk", "owed_from")) == expected
+    assert {(p.receivable_id, p.owed_from) for p in PaymentPlan.objects.all()} == set(expected.items())
+    assert [(a.plan.receivable_id, a.owed_from) for a in Allocation.objects.select_related("plan")] == [
+        (signed.pk, today - timedelta(days=30))
+    ]

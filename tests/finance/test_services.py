@@ -12,6 +12,7 @@ from guanxi.core.jobs import run_job
 from guanxi.core.models import Notification, OutboxEvent
 from guanxi.finance import selectors, services
 from guanxi.finance.models import Allocation, PaymentPlan, PlanStatus, Receipt, ReceiptStatus, Receivable
+from guanxi.org.models import User
 from guanxi.sales.orders.models import Order, OrderLine, OrderStatus
 from tests.conftest import World
 
@@ -422,6 +423,45 @@ def test_the_report_per_contract_as_of_a_past_day(money: World) -> None:
     assert (totals["contracted"], totals["received"], totals["invoiced"], totals["d0_30"]) == (
         Decimal("8000"), Decimal("3000"), 0, Decimal("2000")
     )  # fmt: skip
+
+
+def test_an_earlier_day_leaves_out_what_was_signed_or_ordered_after_it(money: World) -> None:
+    """A receivable is owed from its contract's signing or its order's date: as of a day before, neither it nor
+    its plans and receipts are in any figure, for its salesperson or their manager, filtered or not."""
+    today = TODAY()
+    old = receivable_of(money, amount="3000")
+    plan(money, old, today - timedelta(days=60), "3000")
+    new = receivable_of(money, amount="5000", on=today - timedelta(days=20))
+    plan(money, new, today - timedelta(days=40), "2000")  # a deposit due before the signing
+    plan(money, new, today + timedelta(days=30), "3000")
+    pay(money, new, "2000", on=today - timedelta(days=5))
+    order = order_of(money)
+    ordered = services.receivable_open(actor=money.alice, order=order)
+    plan(money, ordered, today - timedelta(days=50), str(ordered.amount))
+    assert (new.owed_from, ordered.owed_from) == (today - timedelta(days=20), order.ordered_on)
+
+    def report(actor: User, day: date, **filters: str) -> tuple[dict[str, Decimal], list[int], list[int]]:
+        totals = selectors.ageing_totals(actor, as_of=day, filters=filters)
+        by_record = selectors.ageing_page(actor, as_of=day, by="receivable", filters=filters)[1]
+        by_customer = selectors.ageing_page(actor, as_of=day, by="customer", filters=filters)[1]
+        return totals, [row.key for row in by_record], [row.key for row in by_customer]
+
+    for actor in (money.alice, money.bob):
+        for filters in ({}, {"q": "有限公司"}):
+            totals, records, customers = report(actor, today - timedelta(days=30), **filters)
+            assert (records, customers) == ([old.pk], [old.customer_id])
+            assert (totals["contracted"], totals["received"], totals["outstanding"]) == (
+                Decimal("3000"),
+                0,
+                Decimal("3000"),
+            )
+            assert (totals["d0_30"], totals["not_due"], totals["overdue"]) == (Decimal("3000"), 0, Decimal("3000"))
+            totals, records, _customers = report(actor, today - timedelta(days=10), **filters)
+            assert set(records) == {old.pk, new.pk}
+            assert (totals["contracted"], totals["received"]) == (Decimal("8000"), 0)
+            assert (totals["d31_60"], totals["d0_30"], totals["not_due"]) == (
+                Decimal("3000"), Decimal("2000"), Decimal("3000")
+            )  # fmt: skip
 
 
 # --- invoices -----------------------------------------------------------------------------------------------

@@ -28,13 +28,16 @@ class ReceivableSerializer(ModelSerializer):
     contract = VisibleRelatedField(queryset=Contract.objects.all(), allow_null=True, required=False)
     order = VisibleRelatedField(queryset=Order.objects.all(), allow_null=True, required=False)
     outstanding = serializers.DecimalField(read_only=True, **AMOUNT)  # type: ignore[arg-type]
+    owed_from = serializers.DateField(
+        read_only=True, help_text="The contract's signing date or the order's date: owed from that day."
+    )
 
     class Meta:
         model = Receivable
-        fields = ["id", "number", "customer", "owner", "business_unit", "contract", "order", "amount", "planned",
-                  "invoiced", "received", "outstanding", "created_at", "updated_at"]  # fmt: skip
-        read_only_fields = ["id", "number", "customer", "owner", "business_unit", "amount", "planned", "invoiced",
-                            "received", "created_at", "updated_at"]  # fmt: skip
+        fields = ["id", "number", "customer", "owner", "business_unit", "contract", "order", "owed_from", "amount",
+                  "planned", "invoiced", "received", "outstanding", "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = ["id", "number", "customer", "owner", "business_unit", "owed_from", "amount", "planned",
+                            "invoiced", "received", "created_at", "updated_at"]  # fmt: skip
 
 
 class AgeingRowSerializer(Serializer):

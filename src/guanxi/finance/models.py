@@ -38,6 +38,9 @@ class Receivable(models.Model):
         verbose_name=pgettext_lazy("sales order", "order"),
     )  # fmt: skip
     number = models.CharField(_("number"), max_length=40)
+    # the contract's signing date or the order's date, copied (neither changes once money is owed): the report as
+    # of an earlier day leaves out what was not yet owed then
+    owed_from = models.DateField(_("owed from"), editable=False)
     amount = models.DecimalField(_("contracted"), **AMOUNT)  # type: ignore[arg-type]
     planned = models.DecimalField(_("planned"), default=ZERO, **AMOUNT)  # type: ignore[arg-type]
     invoiced = models.DecimalField(_("invoiced"), default=ZERO, **AMOUNT)  # type: ignore[arg-type]
@@ -57,18 +60,20 @@ class Receivable(models.Model):
             # the index alone.
             models.Index(
                 fields=["owner", "customer"],
-                include=["id", "amount", "invoiced", "received"],
+                include=["id", "owed_from", "amount", "invoiced", "received"],
                 name="receivable_owner_customer",
             ),
             # The whole company's report by customer: a grouped read of the index alone, biggest first.
-            models.Index(fields=["customer"], include=["amount", "invoiced", "received"], name="receivable_customer"),
+            models.Index(
+                fields=["customer"], include=["owed_from", "amount", "invoiced", "received"], name="receivable_customer"
+            ),
             # One owner's report per contract/order, biggest outstanding first: a page is the index's first rows
             # rather than a sort of all their receivables.
             models.Index(
                 F("owner"),
                 (F("amount") - F("received")).desc(),
                 F("id"),
-                include=["amount", "invoiced", "received"],
+                include=["owed_from", "amount", "invoiced", "received"],
                 name="receivable_owner_outstanding",
             ),
         ]
@@ -118,6 +123,9 @@ class PaymentPlan(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", editable=False, db_index=False,
         verbose_name=_("owner"),
     )  # fmt: skip
+    # the receivable's date, copied with the plan (it never changes): an earlier day's report leaves out the plans
+    # of what was not yet owed then without reading their receivables
+    owed_from = models.DateField(_("owed from"), editable=False)
     number = models.PositiveSmallIntegerField(_("instalment"))
     due_on = models.DateField(_("due date"))
     amount = models.DecimalField(_("amount"), **AMOUNT)  # type: ignore[arg-type]
@@ -153,7 +161,7 @@ class PaymentPlan(models.Model):
             # the same, of one owner (a salesperson's totals)
             models.Index(
                 fields=["owner", "due_on"],
-                include=["amount", "received"],
+                include=["amount", "received", "owed_from"],
                 condition=Q(received__lt=F("amount")),
                 name="plan_owed_owner_due",
             ),
@@ -273,6 +281,7 @@ class Allocation(models.Model):
     # the plan's due date, copied when the allocation is made (a plan with standing allocations keeps its date):
     # an earlier day's ageing puts what was allocated since in its bucket without reading each plan
     due_on = models.DateField(_("due date"), editable=False)
+    owed_from = models.DateField(_("owed from"), editable=False)  # the plan's, copied likewise
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
 
     objects = ScopedQuerySet["Allocation"].as_manager()
@@ -287,14 +296,14 @@ class Allocation(models.Model):
             # and those of the receipts received since that day, still standing
             models.Index(
                 fields=["received_on"],
-                include=["plan", "amount", "due_on"],
+                include=["plan", "amount", "due_on", "owed_from"],
                 condition=Q(released_at__isnull=True),
                 name="allocation_received_since",
             ),
             # the same, of one owner
             models.Index(
                 fields=["owner", "received_on"],
-                include=["plan", "amount", "due_on"],
+                include=["plan", "amount", "due_on", "owed_from"],
                 condition=Q(released_at__isnull=True),
                 name="allocation_owner_since",
             ),

@@ -107,9 +107,11 @@ RECEIVABLE_FILTERS = ("unit", "owner", "customer", "q", "overdue")
 
 def receivables(actor: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Receivable]:
     """The receivables the actor sees, filtered: ``unit``, ``owner``, ``customer``, ``q`` (customer name),
-    ``overdue`` (with a plan past due as of ``as_of``)."""
+    ``overdue`` (with a plan past due as of ``as_of``); as of an earlier day, those owed by then."""
     filters = filters or {}
     rows = Receivable.objects.visible_to(actor)
+    if filters.get("as_of") and filters["as_of"] < timezone.localdate():
+        rows = rows.filter(owed_from__lte=filters["as_of"])
     if filters.get("unit"):
         rows = rows.filter(business_unit_id=filters["unit"])
     if filters.get("owner"):
@@ -230,19 +232,22 @@ def ageing_totals(actor: User, *, as_of: date, filters: Mapping[str, Any] | None
         received=Sum("received", default=ZERO),
     )
     # Without a filter: every plan, receipt and allocation the actor sees, read through the gate by their copies of
-    # the receivable's owner (one salesperson's: an index range each) without matching them to the receivables.
-    filtered = any(filters.get(name) for name in RECEIVABLE_FILTERS)
-    if filtered:
-        plans = PaymentPlan.objects.filter(receivable__in=rows.values("pk"))
-    else:
-        plans = PaymentPlan.objects.visible_to(actor)
+    # the receivable's owner (one salesperson's: an index range each) without matching them to the receivables;
+    # as of an earlier day, the plans and allocations by their copy of its date, the receipts (whose indexes name
+    # their receivable) but for those of the few receivables owed only since.
+    past = as_of < timezone.localdate()
     allocations: QuerySet[Allocation] | None = None
     receipts: QuerySet[Receipt]
-    if as_of < timezone.localdate():  # today's figures less what moved since
-        if filtered:
-            receipts = Receipt.objects.filter(receivable__in=rows.values("pk"))
-        else:
-            receipts, allocations = Receipt.objects.visible_to(actor), Allocation.objects.visible_to(actor)
+    if any(filters.get(name) for name in RECEIVABLE_FILTERS):
+        plans = PaymentPlan.objects.filter(receivable__in=rows.values("pk"))
+        receipts = Receipt.objects.filter(receivable__in=rows.values("pk"))
+    else:
+        plans, receipts = PaymentPlan.objects.visible_to(actor), Receipt.objects.visible_to(actor)
+        if past:
+            later = Receivable.objects.visible_to(actor).filter(owed_from__gt=as_of).values("pk")
+            plans, receipts = plans.filter(owed_from__lte=as_of), receipts.exclude(receivable__in=later)
+            allocations = Allocation.objects.visible_to(actor).filter(owed_from__lte=as_of)
+    if past:  # today's figures less what moved since
         totals["received"] -= _received_since(receipts, as_of, None)[None]
         totals["invoiced"] -= _invoiced_since(rows, as_of, None)[None]
     totals.update(_buckets(plans, None, as_of, allocations)[None])

@@ -118,6 +118,7 @@ def receivable_open(*, actor: User, contract: Contract | None = None, order: Ord
                 contract=contract,
                 order=order,
                 number=source.number,
+                owed_from=(contract.signed_on or contract.start_on) if contract else order.ordered_on,  # type: ignore[union-attr]
                 amount=contract.amount if contract else order.total,  # type: ignore[union-attr]
             )
     except IntegrityError:  # made meanwhile by someone else

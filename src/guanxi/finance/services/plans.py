@@ -79,6 +79,7 @@ def plan_create(*, actor: User, receivable: Receivable, data: Mapping[str, Any])
     plan = PaymentPlan.objects.create(
         receivable=row,
         owner_id=row.owner_id,
+        owed_from=row.owed_from,
         number=number,
         due_on=due_on,
         amount=amount,
@@ -183,6 +184,7 @@ def plans_generate(
         PaymentPlan(
             receivable=row,
             owner_id=row.owner_id,
+            owed_from=row.owed_from,
             number=number + i + 1,
             due_on=_add_months(first_due, i * every_months),
             amount=amount,

@@ -221,6 +221,7 @@ def _apply(actor: User, row: Receipt) -> None:
                 owner_id=plan.owner_id,
                 received_on=row.received_on,
                 due_on=plan.due_on,
+                owed_from=plan.owed_from,
             )
         )
         PaymentPlan.objects.filter(pk=plan.pk).update(received=plan.received, status=plan.status,
