@@ -59,6 +59,17 @@ def test_plans_and_a_receipt_through_the_api_to_received(money: World) -> None:
     assert Receivable.objects.get(pk=receivable.pk).received == 0
 
 
+def test_the_ageing_as_of_a_day_before_a_contract_was_signed_leaves_it_out(money: World) -> None:
+    today = timezone.localdate()
+    receivable = receivable_of(money, amount="1000", on=today - timedelta(days=20))
+    alice = client_for(money.alice)
+    assert alice.get(f"/api/v1/receivables/{receivable.pk}/").json()["owed_from"] == str(today - timedelta(days=20))
+    for days, listed, contracted in ((30, [], "0.00"), (10, [receivable.pk], "1000.00")):
+        day = (today - timedelta(days=days)).isoformat()
+        ageing = alice.get(f"/api/v1/receivables/ageing/?by=record&as_of={day}").json()
+        assert [row["id"] for row in ageing["results"]] == listed and ageing["totals"]["contracted"] == contracted
+
+
 def test_bad_money_input_is_refused_by_field(money: World) -> None:
     receivable = receivable_of(money, amount="1000")
     alice = client_for(money.alice)
