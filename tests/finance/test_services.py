@@ -464,6 +464,24 @@ def test_an_earlier_day_leaves_out_what_was_signed_or_ordered_after_it(money: Wo
             )  # fmt: skip
 
 
+def test_overdue_only_as_of_an_earlier_day_means_short_of_what_was_received_by_then(money: World) -> None:
+    """Paid in full since the day: overdue then, not now. Paid by the day, the receipt reversed since: not
+    overdue then, overdue now."""
+    today = TODAY()
+    paid_since, bounced = receivable_of(money, amount="1000"), receivable_of(money, amount="1000")
+    for receivable in (paid_since, bounced):
+        plan(money, receivable, today - timedelta(days=40), "1000")
+    pay(money, paid_since, "1000", on=today - timedelta(days=5))
+    cheque = pay(money, bounced, "1000", on=today - timedelta(days=20))
+    services.receipt_reverse(actor=money.fay, receipt=cheque, reason="支票退票")  # type: ignore[attr-defined]
+
+    def overdue(day: date) -> set[int]:
+        return set(selectors.receivables(money.alice, {"overdue": True, "as_of": day}).values_list("pk", flat=True))
+
+    assert overdue(today - timedelta(days=10)) == {paid_since.pk}
+    assert overdue(today) == {bounced.pk}
+
+
 # --- invoices -----------------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from guanxi.customers.models import Customer
@@ -122,7 +123,15 @@ def receivables(actor: User, filters: Mapping[str, Any] | None = None) -> QueryS
         rows = rows.filter(Q(customer__name__icontains=filters["q"]) | Q(number__icontains=filters["q"]))
     if filters.get("overdue"):
         as_of = filters.get("as_of") or timezone.localdate()
-        late = PaymentPlan.objects.filter(receivable=OuterRef("pk"), due_on__lt=as_of, received__lt=F("amount"))
+        late: QuerySet[Any] = PaymentPlan.objects.filter(receivable=OuterRef("pk"), due_on__lt=as_of)
+        if as_of < timezone.localdate():  # short of what had been received by then, not of what has been now
+            then = Allocation.objects.filter(plan=OuterRef("pk"), received_on__lte=as_of).exclude(
+                released_at__lt=_end_of(as_of)
+            )
+            paid = then.order_by().values("plan").annotate(total=Sum("amount")).values("total")
+            late = late.annotate(paid=Coalesce(Subquery(paid), ZERO)).filter(paid__lt=F("amount"))
+        else:
+            late = late.filter(received__lt=F("amount"))
         rows = rows.filter(Exists(late))
     return rows
 
