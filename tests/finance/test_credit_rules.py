@@ -94,9 +94,10 @@ def test_reasons_read_in_the_readers_language() -> None:
     reason = {"code": "open_overdue", "rating": "d", "days": 75, "amount": "12000.00", "d90": "0.00"}
     with translation.override("en"):
         assert (
-            reason_text(reason) == "An instalment is 75 days overdue; ¥12,000.00 overdue in all (over 90 days: ¥0.00)."
+            reason_text(reason)
+            == "An instalment is 75 days overdue; CN¥12,000.00 overdue in all (over 90 days: CN¥0.00)."
         )
     with translation.override("zh-hans"):
-        assert "75" in reason_text(reason) and "逾期" in reason_text(reason)
+        assert reason_text(reason) == "有一期回款已逾期 75 天；逾期合计 ¥12,000.00（逾期超过 90 天：¥0.00）。"
     with translation.override("en"):
         assert reason_text({"code": "reversed_receipts", "count": 1}) == "1 receipt reversed in the last 12 months."

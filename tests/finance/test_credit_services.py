@@ -183,10 +183,10 @@ def test_an_order_above_the_available_credit_waits_for_approval_then_is_confirme
     assert request is not None and request.title == f"{second.number} {client.name} ¥28,250.00"
     with translation.override("en"):  # stored as figures, worded in each reader's language
         assert request.shown_reasons == [
-            "¥28250.00 outstanding plus this order's ¥28250.00 is above the credit limit of ¥50000.00."
+            "CN¥28,250.00 outstanding plus this order's CN¥28,250.00 is above the credit limit of CN¥50,000.00."
         ]
     with translation.override("zh-hans"):
-        assert "28250.00" in request.shown_reasons[0] and "信用" in request.shown_reasons[0]
+        assert request.shown_reasons == ["未收金额 ¥28,250.00 加上本订单 ¥28,250.00，超过信用额度 ¥50,000.00。"]
     entry = AuditEntry.objects.filter(object_id=str(second.pk), object_type="sales.order").latest("pk")
     assert entry.changes["holds"][1][0]["outstanding"] == "28250.00"
     approvals.approval_decide(actor=money.bob, request=request, approve=True, comment="老客户，同意")

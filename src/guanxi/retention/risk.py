@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from guanxi.core.bulk import among, rows_upsert
+from guanxi.core.money import money_text
 from guanxi.customers.models import Customer, Lifecycle
 from guanxi.org.models import BusinessUnit
 from guanxi.sales.orders.models import DEAL_STATUSES, Order
@@ -277,7 +279,8 @@ def factor_text(factor: dict[str, Any]) -> str:
                 "n": count
             }
         case "monetary":
-            return str(_("little ordered in the last year (¥%(amount)s)")) % {"amount": f"{math.expm1(value):,.0f}"}
+            amount = Decimal(round(math.expm1(value)))
+            return str(_("little ordered in the last year (%(amount)s)")) % {"amount": money_text(amount)}
         case "followup":
             return ngettext("no follow-up for %(n)d day", "no follow-up for %(n)d days", count) % {"n": count}
         case "complaints":

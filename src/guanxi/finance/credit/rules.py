@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from guanxi.core.money import money_text
+
 from .models import Rating
 
 ZERO = Decimal(0)
@@ -148,9 +150,10 @@ def rate(history: History, settings: Mapping[str, Any]) -> tuple[str, list[dict[
     return rating, reasons
 
 
-def _shown(value: Any) -> str:
+def amount_shown(value: Any) -> str:
+    """An amount kept in a reason, in the reader's money format."""
     try:
-        return f"{Decimal(str(value)):,.2f}"
+        return money_text(Decimal(str(value)))
     except ArithmeticError:
         return str(value)
 
@@ -161,24 +164,24 @@ MONEY_FIGURES = ("amount", "outstanding", "overdue", *BUCKETS)
 def reason_text(reason: Mapping[str, Any]) -> str:
     """A reason in the reader's language."""
     code = reason.get("code", "")
-    figures = {name: _shown(value) if name in MONEY_FIGURES else value for name, value in reason.items()}
+    figures = {name: amount_shown(value) if name in MONEY_FIGURES else value for name, value in reason.items()}
     if code == "no_history":
         return _("Not rated: no contracts, orders or payments yet.")
     if code in ("regular_orders", "few_orders"):
         count = int(figures.get("count", 0))
         return ngettext(
-            "%(count)d contract or order worth ¥%(amount)s in the last 12 months.",
-            "%(count)d contracts and orders worth ¥%(amount)s in the last 12 months.",
+            "%(count)d contract or order worth %(amount)s in the last 12 months.",
+            "%(count)d contracts and orders worth %(amount)s in the last 12 months.",
             count,
         ) % {"count": count, "amount": figures.get("amount", "0")}
     if code == "open_overdue":
-        return _("An instalment is %(days)s days overdue; ¥%(amount)s overdue in all (over 90 days: ¥%(d90)s).") % {
+        return _("An instalment is %(days)s days overdue; %(amount)s overdue in all (over 90 days: %(d90)s).") % {
             "days": figures.get("days"),
             "amount": figures.get("amount"),
             "d90": figures.get("d90", "0"),
         }
     if code == "overdue_share":
-        return _("%(percent)s%% of the ¥%(outstanding)s outstanding is overdue.") % figures
+        return _("%(percent)s%% of the %(outstanding)s outstanding is overdue.") % figures
     if code == "paid_late":
         count = int(figures.get("count", 0))
         return ngettext(

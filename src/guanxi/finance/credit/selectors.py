@@ -25,7 +25,7 @@ from guanxi.sales.orders.models import Order
 from ..models import Allocation, PaymentPlan, PlanStatus, Receipt, ReceiptStatus, Receivable
 from ..services.common import MONEY_CONTRACT, MONEY_ORDER
 from .models import CreditOverride, CustomerCredit, Rating
-from .rules import BUCKETS, ZERO, History, reason_text
+from .rules import BUCKETS, ZERO, History, amount_shown, reason_text
 
 if TYPE_CHECKING:
     from guanxi.customers.models import Customer
@@ -327,7 +327,10 @@ def fact_values(customers: list[Customer]) -> dict[int, Any]:
 def fact_display(value: Any) -> str:
     from django.utils.translation import gettext as _
 
-    return _("%(rating)s · ¥%(available)s available") % {**value, "rating": value.get("rating") or "—"}
+    return _("%(rating)s · %(available)s available") % {
+        "rating": value.get("rating") or "—",
+        "available": amount_shown(value.get("available", "")),
+    }
 
 
 def credit_shown(customer_id: int) -> Credit:

@@ -25,7 +25,7 @@ from guanxi.sales.orders.hooks import Hold
 from guanxi.sales.orders.models import Order
 
 from .models import HELD, RATINGS, CreditOverride, CustomerCredit
-from .rules import ZERO, default_limit, rate, settings_of
+from .rules import ZERO, amount_shown, default_limit, rate, settings_of
 from .selectors import histories, outstanding_of
 
 OVERRIDE = "credit.approve"
@@ -246,8 +246,12 @@ def credit_hold_words(figures: dict[str, Any]) -> str:
         reasons.append(_("The customer's credit rating is %(rating)s.") % {"rating": str(figures["rating"]).upper()})
     if figures["above_limit"]:
         reasons.append(
-            _("¥%(owed)s outstanding plus this order's ¥%(order)s is above the credit limit of ¥%(limit)s.")
-            % {"owed": figures["outstanding"], "order": figures["order"], "limit": figures["limit"]}
+            _("%(owed)s outstanding plus this order's %(order)s is above the credit limit of %(limit)s.")
+            % {
+                "owed": amount_shown(figures["outstanding"]),
+                "order": amount_shown(figures["order"]),
+                "limit": amount_shown(figures["limit"]),
+            }
         )
     return " ".join(reasons)
 
