@@ -46,6 +46,7 @@ def copy_owed_from(apps, schema_editor):
             for start in range(0, _last(schema_editor, table), BATCH):  # no single update of every row
                 schema_editor.execute(statement, [start, start + BATCH])
         return
+    # SQLite, an embedded database's few thousand rows: one statement a table
     Receivable = apps.get_model("finance", "Receivable")
     PaymentPlan = apps.get_model("finance", "PaymentPlan")
     Allocation = apps.get_model("finance", "Allocation")
@@ -63,11 +64,11 @@ def copy_owed_from(apps, schema_editor):
     )
 
 
-def _owed_from(model_name, null):
+def _required(model_name):
     return migrations.AlterField(
         model_name=model_name,
         name="owed_from",
-        field=models.DateField(editable=False, null=null, verbose_name="owed from"),
+        field=models.DateField(editable=False, verbose_name="owed from"),
     )
 
 
@@ -97,7 +98,7 @@ class Migration(migrations.Migration):
             for model_name in ("receivable", "paymentplan", "allocation")
         ),
         migrations.RunPython(copy_owed_from, migrations.RunPython.noop),
-        *(_owed_from(model_name, null=False) for model_name in ("receivable", "paymentplan", "allocation")),
+        *(_required(model_name) for model_name in ("receivable", "paymentplan", "allocation")),
         migrations.AddIndex(
             model_name="receivable",
             index=models.Index(
