@@ -251,6 +251,31 @@ def test_a_plan_is_overdue_from_the_next_morning_reminded_once(money: World) -> 
     assert Notification.objects.filter(kind="payment_overdue").count() == 2  # once
 
 
+def test_a_reminder_names_its_one_plan_and_counts_several(money: World) -> None:
+    """Alice's two plans and Charlie's one turn overdue in one sweep: Charlie is told which plan, its
+    customer and what is owed; Alice and finance are told how many."""
+    from django.utils import translation
+
+    late = TODAY() - timedelta(days=3)
+    for receivable in (receivable_of(money), receivable_of(money)):
+        plan(money, receivable, late, "1000")
+    charlies = receivable_of(money)
+    plan(money, charlies, late, "2500")
+    Receivable.objects.filter(pk=charlies.pk).update(owner=money.charlie)  # handed over with its plan
+    PaymentPlan.objects.filter(receivable=charlies).update(owner=money.charlie)
+    assert run_job("payments_overdue") == "3 payment plans overdue"
+    with translation.override("en"):
+        told = {
+            note.recipient.username: note.shown_title
+            for note in Notification.objects.filter(kind="payment_overdue").select_related("recipient")
+        }
+    assert told == {
+        "alice": "2 payment plans became overdue",
+        "charlie": f"Payment overdue: {charlies.number} instalment 1, {charlies.customer.name}, ¥2500.00",
+        "fay": "3 payment plans became overdue",
+    }
+
+
 def test_a_partly_paid_overdue_plan_stays_overdue_until_received(money: World) -> None:
     receivable = receivable_of(money)
     due = plan(money, receivable, TODAY() - timedelta(days=3), "1000")

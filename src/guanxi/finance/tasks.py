@@ -68,15 +68,13 @@ def _due_batch(at: datetime, after: tuple[date, int] | None) -> list[tuple[date,
 
 
 class _Due(NamedTuple):
-    """What a reminder says of one plan just marked overdue."""
+    """What a reminder of one plan just marked overdue says of it."""
 
     receivable_id: int
     receivable: str
     instalment: int
     customer: str
     outstanding: Decimal
-    owner_id: int
-    unit_id: int
 
 
 @transaction.atomic
@@ -86,31 +84,46 @@ def _mark(at: datetime, ids: list[int]) -> int:
     PaymentPlan.objects.filter(pk__in=ids).filter(due(at)).update(
         overdue_at=at, reminded_at=at, status=PlanStatus.OVERDUE, version=F("version") + 1
     )
-    plans = [
-        _Due(receivable_id, number, instalment, customer, amount - received, owner_id, unit_id)
-        for receivable_id, number, instalment, customer, amount, received, owner_id, unit_id in (
-            PaymentPlan.objects.filter(pk__in=ids, overdue_at=at).order_by()
-            .values_list("receivable_id", "receivable__number", "number", "receivable__customer__name", "amount",
-                         "received", "receivable__owner_id", "receivable__business_unit_id")
-        )
-    ]  # fmt: skip
-    if not plans:
+    marked = list(
+        PaymentPlan.objects.filter(pk__in=ids, overdue_at=at)
+        .order_by()
+        .values_list("pk", "owner_id", "receivable__business_unit_id")
+    )
+    if not marked:
         return 0
-    owners = User.objects.in_bulk({plan.owner_id for plan in plans})
-    finance = finance_people({plan.unit_id for plan in plans})
-    by_person: dict[int, tuple[User, list[_Due]]] = {}
-    for plan in plans:
-        for person in [owners[plan.owner_id], *finance.get(plan.unit_id, [])]:
-            by_person.setdefault(person.pk, (person, []))[1].append(plan)
-    notify_each(kind="payment_overdue", messages=[_news(person, theirs) for person, theirs in by_person.values()])
-    return len(plans)
+    owners = User.objects.in_bulk({owner for _pk, owner, _unit in marked})
+    finance = finance_people({unit for _pk, _owner, unit in marked})
+    by_person: dict[int, tuple[User, list[int]]] = {}
+    for pk, owner, unit in marked:
+        for person in [owners[owner], *finance.get(unit, [])]:
+            by_person.setdefault(person.pk, (person, []))[1].append(pk)
+    # a reminder of several plans counts them; only one of a single plan names it, its customer and amount
+    named = _named({theirs[0] for _person, theirs in by_person.values() if len(theirs) == 1})
+    notify_each(
+        kind="payment_overdue", messages=[_news(person, theirs, named) for person, theirs in by_person.values()]
+    )
+    return len(marked)
 
 
-def _news(person: User, plans: list[_Due]) -> Message:
+def _named(ids: set[int]) -> dict[int, _Due]:
+    """What the reminders of a single plan say of these plans (a few of a batch: the customers' names are read
+    for them alone)."""
+    if not ids:
+        return {}
+    rows = PaymentPlan.objects.filter(pk__in=ids).order_by().values_list(
+        "pk", "receivable_id", "receivable__number", "number", "receivable__customer__name", "amount", "received"
+    )  # fmt: skip
+    return {
+        pk: _Due(receivable_id, number, instalment, customer, amount - received)
+        for pk, receivable_id, number, instalment, customer, amount, received in rows
+    }
+
+
+def _news(person: User, plans: list[int], named: dict[int, _Due]) -> Message:
     from django.urls import reverse
 
     if len(plans) == 1:
-        plan = plans[0]
+        plan = named[plans[0]]
         title = Text(gettext_noop("Payment overdue: {number} instalment {instalment}, {customer}, ¥{amount}"),
                      number=plan.receivable, instalment=plan.instalment, customer=plan.customer,
                      amount=str(plan.outstanding))  # fmt: skip
