@@ -162,6 +162,23 @@ def test_a_text_is_stored_as_its_message_and_read_in_the_readers_language(
     assert "王博 将客户 上海华信 转给了您" in chinese.get(reverse("core:notifications")).text
 
 
+def test_an_amount_in_a_stored_text_reads_in_each_readers_money_format() -> None:
+    from guanxi.core.texts import Amount
+
+    msgid = gettext_noop("Payment overdue: {number} instalment {instalment}, {customer}, {amount}")
+    text = Text.from_stored(Text(msgid, number="HT001", instalment=2, customer="甲", amount=Amount("2500.5")).stored())
+    assert text is not None
+    with translation.override("en"):
+        assert text.render() == "Payment overdue: HT001 instalment 2, 甲, CN¥2,500.50"
+    with translation.override("zh-hans"):
+        assert text.render() == "回款逾期：HT001 第 2 期，甲，¥2,500.50"
+    before = "Payment overdue: {number} instalment {instalment}, {customer}, ¥{amount}"  # written before, kept
+    older = Text.from_json({"msgid": before, "params": {"number": "HT001", "instalment": 2, "customer": "甲",
+                                                        "amount": "2500.50"}})  # fmt: skip
+    with translation.override("zh-hans"):
+        assert older.render() == "回款逾期：HT001 第 2 期，甲，¥2500.50"
+
+
 def test_notifications_written_before_texts_were_stored_read_as_written(world: World) -> None:
     old = Notification.objects.create(recipient=world.alice, kind="system", title="旧通知", body="正文")
     with translation.override("en"):

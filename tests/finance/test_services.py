@@ -271,7 +271,7 @@ def test_a_reminder_names_its_one_plan_and_counts_several(money: World) -> None:
         }
     assert told == {
         "alice": "2 payment plans became overdue",
-        "charlie": f"Payment overdue: {charlies.number} instalment 1, {charlies.customer.name}, ¥2500.00",
+        "charlie": f"Payment overdue: {charlies.number} instalment 1, {charlies.customer.name}, CN¥2,500.00",
         "fay": "3 payment plans became overdue",
     }
 

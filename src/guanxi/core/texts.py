@@ -4,12 +4,29 @@ id and its parameters, and ``render`` translates when someone reads it. A notifi
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
+
+from guanxi.core.money import money_text
+
+
+class Amount:
+    """A sum of money as a ``Text`` parameter: kept as its digits, written in the reader's money format
+    (¥2,500.00 in Chinese, CN¥2,500.00 in English)."""
+
+    def __init__(self, value: Decimal | int | str) -> None:
+        self.value = Decimal(value)
+
+    def render(self) -> str:
+        return money_text(self.value)
+
+    def as_json(self) -> dict[str, str]:
+        return {"amount": str(self.value)}
 
 
 class Text:
@@ -23,21 +40,22 @@ class Text:
 
     def render(self) -> str:
         message = gettext(self.msgid)
-        values = {name: value.render() if isinstance(value, Text) else value for name, value in self.params.items()}
+        values = {
+            name: value.render() if isinstance(value, Text | Amount) else value for name, value in self.params.items()
+        }
         if not values:
             return message
         return message.format(**values) if "{" in self.msgid else message % values
 
     def as_json(self) -> dict[str, Any]:
-        params = {name: value.as_json() if isinstance(value, Text) else value for name, value in self.params.items()}
+        params = {
+            name: value.as_json() if isinstance(value, Text | Amount) else value for name, value in self.params.items()
+        }
         return {"msgid": self.msgid, "params": params}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Text:
-        params = {
-            name: cls.from_json(value) if isinstance(value, dict) else value
-            for name, value in data.get("params", {}).items()
-        }
+        params = {name: _param_from_json(value) for name, value in data.get("params", {}).items()}
         return cls(data["msgid"], **params)
 
     def stored(self) -> str:
@@ -66,8 +84,14 @@ def _source(message: str | Promise) -> str:
     return message
 
 
+def _param_from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return Amount(value["amount"]) if "amount" in value else Text.from_json(value)
+    return value
+
+
 def _param(value: Any) -> Any:
-    if isinstance(value, Text | int | float) or value is None:
+    if isinstance(value, Text | Amount | int | float) or value is None:
         return value
     if isinstance(value, Promise):
         return Text(value)

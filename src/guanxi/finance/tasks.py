@@ -19,7 +19,7 @@ from huey.contrib.djhuey import db_periodic_task
 from guanxi.core.jobs import job, run_job
 from guanxi.core.notifications.services import Message, notify_each
 from guanxi.core.scope import Scope
-from guanxi.core.texts import Text
+from guanxi.core.texts import Amount, Text
 from guanxi.org.models import Role, User
 
 from .models import PaymentPlan, PlanStatus
@@ -119,14 +119,18 @@ def _named(ids: set[int]) -> dict[int, _Due]:
     }
 
 
+# the reminders written before the amount was a money parameter name it so, and are read in their reader's words
+gettext_noop("Payment overdue: {number} instalment {instalment}, {customer}, ¥{amount}")
+
+
 def _news(person: User, plans: list[int], named: dict[int, _Due]) -> Message:
     from django.urls import reverse
 
     if len(plans) == 1:
         plan = named[plans[0]]
-        title = Text(gettext_noop("Payment overdue: {number} instalment {instalment}, {customer}, ¥{amount}"),
+        title = Text(gettext_noop("Payment overdue: {number} instalment {instalment}, {customer}, {amount}"),
                      number=plan.receivable, instalment=plan.instalment, customer=plan.customer,
-                     amount=str(plan.outstanding))  # fmt: skip
+                     amount=Amount(plan.outstanding))  # fmt: skip
         return Message(person, title, url=reverse("finance:receivable", args=[plan.receivable_id]))
     title = Text(gettext_noop("{count} payment plans became overdue"), count=len(plans))
     return Message(person, title, url=f"{reverse('finance:receivables')}?overdue=on")

@@ -27,7 +27,7 @@ from guanxi.core.models import AuditEntry
 from guanxi.core.notifications.services import Message, notify_each
 from guanxi.core.outbox import emit
 from guanxi.core.permissions import require_perm
-from guanxi.core.texts import Text
+from guanxi.core.texts import Amount, Text
 from guanxi.customers.models import Customer, Lifecycle
 from guanxi.org.models import BusinessUnit, User
 from guanxi.pool.lifecycle import Event, customer_lifecycle_event
@@ -158,9 +158,9 @@ def reasons_text(reasons: list[dict[str, Any]]) -> Text:
     return Text(msgid, **dict(zip("ab", parts, strict=False)))
 
 
-def _money(value: Any) -> str:
+def _money(value: Any) -> Amount | str:
     try:
-        return f"¥{Decimal(str(value)):,.2f}"
+        return Amount(Decimal(str(value)))
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
 
